@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Both install missing Debian packages first.
+BUILD_DIR      ?= build
+SANITIZE_DIR   ?= build-sanitize
+JOBS           ?= 2
+DATA_DIR       ?= ./data
+CMAKE_FLAGS    ?=
+# CI builds turn warnings into errors.
+ifneq ($(CI),)
+  CMAKE_FLAGS += -DTIDEMARK_WERROR=ON
+endif
+
+.PHONY: deps build run test test-sanitize bench format clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Until the server lands, `make run` fills a data directory with the realistic dataset (once) and
+# prints what `tidemark inspect` finds in it.
+run: build
+	@if [ ! -d $(DATA_DIR)/demo ]; then \
+	  $(BUILD_DIR)/server/tidemark generate $(DATA_DIR)/demo --series 10000 --hours 6; \
+	fi
+	$(BUILD_DIR)/server/tidemark inspect $(DATA_DIR)/demo
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DTIDEMARK_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	cd $(SANITIZE_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 1200
+
+bench: build
+	$(BUILD_DIR)/benchmarks/tidemark_storage_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+format:
+	find include util storage server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

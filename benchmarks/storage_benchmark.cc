@@ -1,0 +1,166 @@
+// Storage engine benchmarks on the shared realistic dataset (benchmarks/dataset.h).
+//   build/benchmarks/tidemark_storage_bench --benchmark_repetitions=3
+// Figures and the machine they were measured on: docs/benchmarks.md.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <filesystem>
+#include <thread>
+
+#include "benchmarks/dataset.h"
+#include "tidemark/engine.h"
+
+namespace tidemark::bench {
+namespace {
+
+constexpr int64_t kStart = 1'700'000'000'000;
+
+std::string TempDir(const std::string& name) {
+  std::string dir = std::filesystem::temp_directory_path() / ("tidemark-bench-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+Options BenchOptions() {
+  Options o;
+  o.sync_policy = SyncPolicy::kGroupCommit;
+  o.maintenance_interval_ms = 0;
+  o.retention_ms = 0;
+  return o;
+}
+
+// Appends scrapes of `series` series through the API with group commit, one commit per scrape
+// per thread (each thread owns a disjoint slice of the series, as separate scrapers would).
+void BM_Append(benchmark::State& state) {
+  const uint64_t series = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  DatasetOptions dopts;
+  dopts.series = series;
+  dopts.start_ms = kStart;
+  MetricsDataset dataset(dopts);
+  const std::string dir = TempDir("append");
+  auto engine = Engine::Open(BenchOptions(), dir);
+  if (!engine.ok()) {
+    state.SkipWithError(engine.status().ToString().c_str());
+    return;
+  }
+  std::vector<SeriesRef> refs(dataset.size(), 0);
+  std::vector<Sample> samples;
+  uint64_t appended = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    dataset.NextScrape(&samples);
+    state.ResumeTiming();
+    std::vector<std::thread> workers;
+    std::atomic<uint64_t> accepted{0};
+    for (int w = 0; w < threads; ++w) {
+      workers.emplace_back([&, w] {
+        auto app = (*engine)->NewAppender();
+        const size_t begin = samples.size() * w / threads, end = samples.size() * (w + 1) / threads;
+        for (size_t i = begin; i < end; ++i) {
+          refs[i] = refs[i] ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                            : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+        }
+        auto r = app->Commit();
+        if (r.ok()) accepted += r->accepted;
+      });
+    }
+    for (auto& t : workers) t.join();
+    appended += accepted;
+  }
+  state.counters["samples_per_s"] = benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
+  const EngineStats st = (*engine)->Stats();
+  state.counters["head_bytes_per_series"] = double(st.head_memory_bytes) / double(st.head_series);
+  engine->reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_Append)->Args({100'000, 1})->Args({100'000, 2})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
+
+// A directory holding `series` series x `hours` hours of the dataset, stored in segments.
+struct StoredData {
+  std::string dir;
+  std::unique_ptr<Engine> engine;
+  std::vector<Labels> labels;
+};
+
+StoredData* GetStored(uint64_t series, int hours) {
+  static std::map<std::pair<uint64_t, int>, std::unique_ptr<StoredData>> cache;
+  auto& slot = cache[{series, hours}];
+  if (slot) return slot.get();
+  slot = std::make_unique<StoredData>();
+  DatasetOptions dopts;
+  dopts.series = series;
+  dopts.start_ms = kStart;
+  MetricsDataset dataset(dopts);
+  slot->dir = TempDir("read-" + std::to_string(series) + "-" + std::to_string(hours));
+  auto engine = Engine::Open(BenchOptions(), slot->dir);
+  if (!engine.ok()) return nullptr;
+  slot->engine = std::move(engine).value();
+  auto app = slot->engine->NewAppender();
+  std::vector<SeriesRef> refs(dataset.size(), 0);
+  std::vector<Sample> samples;
+  for (int k = 0; k < hours * 240; ++k) {
+    dataset.NextScrape(&samples);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      refs[i] = refs[i] ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                        : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+    }
+    if (!app->Commit().ok()) return nullptr;
+  }
+  if (!slot->engine->Flush().ok()) return nullptr;
+  slot->labels = dataset.series();
+  return slot.get();
+}
+
+// Reads one series over the last `hours` hours from segments.
+void BM_ReadOneSeries(benchmark::State& state) {
+  const int hours = static_cast<int>(state.range(0));
+  StoredData* data = GetStored(1'000, hours);
+  if (!data) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  size_t i = 0;
+  uint64_t samples = 0;
+  for (auto _ : state) {
+    const Labels& l = data->labels[(i++ * 7919) % data->labels.size()];
+    std::vector<LabelMatcher> ms;
+    for (const Label& x : l) ms.push_back(LabelMatcher::Equal(x.name, x.value));
+    auto set = data->engine->Select(ms, kStart, kStart + hours * 3'600'000LL);
+    while ((*set)->Next()) {
+      auto* it = (*set)->Samples();
+      while (it->Next()) ++samples;
+    }
+  }
+  state.counters["samples"] = double(samples) / double(state.iterations());
+}
+BENCHMARK(BM_ReadOneSeries)->Arg(24)->Unit(benchmark::kMicrosecond);
+
+// Reads every series of one metric-name regex over one hour: 10,000 series.
+void BM_Read10kSeriesOneHour(benchmark::State& state) {
+  StoredData* data = GetStored(10'000, 2);
+  if (!data) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  uint64_t series = 0;
+  for (auto _ : state) {
+    auto set = data->engine->Select({LabelMatcher::Equal("job", "node")}, kStart + 3'600'000, kStart + 7'200'000);
+    uint64_t n = 0;
+    while ((*set)->Next()) {
+      auto* it = (*set)->Samples();
+      while (it->Next()) benchmark::DoNotOptimize(it->At());
+      ++n;
+    }
+    series = n;
+  }
+  state.counters["series"] = double(series);
+}
+BENCHMARK(BM_Read10kSeriesOneHour)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace tidemark::bench
+
+BENCHMARK_MAIN();

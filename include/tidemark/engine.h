@@ -1,0 +1,185 @@
+// tidemark::Engine: the embedded storage engine. Open one per data directory.
+//
+//   auto engine = tidemark::Engine::Open(options, "/var/lib/tidemark");
+//   if (!engine.ok()) { ... engine.status() ... }
+//   auto appender = (*engine)->NewAppender();
+//   appender->Add(tidemark::Labels{{"__name__", "up"}, {"job", "api"}}, 1700000000000, 1);
+//   auto report = appender->Commit();   // durable under Options::sync_policy on return
+//
+// Thread safety: Engine is thread-safe. An Appender, SeriesSet or SampleIterator is used by one
+// thread at a time; any number of them may be in use at once from different threads.
+// Ownership: the Engine must outlive every Appender and SeriesSet it handed out.
+#ifndef TIDEMARK_ENGINE_H_
+#define TIDEMARK_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidemark/labels.h"
+#include "tidemark/matcher.h"
+#include "tidemark/options.h"
+#include "tidemark/status.h"
+
+namespace tidemark {
+
+// Identifies a series inside one Engine for the lifetime of the process; 0 means "none".
+using SeriesRef = uint64_t;
+
+struct Sample {
+  int64_t timestamp_ms = 0;
+  double value = 0;
+};
+
+// The bit pattern Prometheus uses to mark the end of a series; stored bit-exactly.
+inline constexpr uint64_t kStaleMarkerBits = 0x7ff0000000000002ULL;
+bool IsStaleMarker(double value);
+double StaleMarker();
+
+// Why a single sample was not stored. Numbered for metrics; the order may change.
+enum class RejectReason {
+  kOutOfOrder = 0,       // older than the newest sample of its series
+  kDuplicateTimestamp,   // same timestamp as the newest sample, different value
+  kTooOld,               // outside the retention window
+  kInvalidLabels,        // empty label set, bad UTF-8, duplicate or too long names/values
+  kLimitExceeded,        // a Limits value (active series, labels per series) was reached
+  kUnknownSeriesRef,     // Add(ref, ...) with a ref this engine did not hand out
+};
+inline constexpr int kRejectReasonCount = 6;
+std::string_view RejectReasonName(RejectReason reason);
+
+// What happened to the samples of one commit.
+struct CommitReport {
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  uint64_t rejected_by_reason[kRejectReasonCount] = {};
+  // The first few rejections, each naming the series, timestamp and the reason.
+  std::vector<std::string> first_rejections;
+};
+
+// Collects samples and stores them together. Samples become visible to readers during Commit and
+// are durable when Commit returns. Not thread-safe; reusable after Commit or Rollback.
+class Appender {
+ public:
+  virtual ~Appender() = default;
+
+  // Adds a sample of the series `labels`. Returns a ref that can be passed to the other overload
+  // for later samples of the same series (skipping the label lookup), or 0 if the sample was
+  // rejected at once (invalid labels, series limit); the rejection then shows in the report.
+  virtual SeriesRef Add(const Labels& labels, int64_t timestamp_ms, double value) = 0;
+  // Adds a sample of a series by a ref returned earlier by this engine.
+  virtual SeriesRef Add(SeriesRef ref, int64_t timestamp_ms, double value) = 0;
+
+  // Stores the batch. Per-sample rejections are in the report and do not fail the commit; an
+  // error Status means nothing of the batch was stored (engine closed, log write failed, batch
+  // over Limits::max_samples_per_commit).
+  virtual Result<CommitReport> Commit() = 0;
+  // Discards the batch.
+  virtual void Rollback() = 0;
+};
+
+// Pull iterator over the samples of one series, in increasing time order.
+class SampleIterator {
+ public:
+  virtual ~SampleIterator() = default;
+  // Advances to the next sample; false once exhausted or on error (see status()).
+  virtual bool Next() = 0;
+  // Advances to the first sample with timestamp >= t (never moves backwards); false if none.
+  virtual bool Seek(int64_t t) = 0;
+  // The current sample; valid after Next or Seek returned true.
+  virtual Sample At() const = 0;
+  // OK, or why iteration stopped early (Corruption names the series and time range).
+  virtual const Status& status() const = 0;
+};
+
+// Pull iterator over the series that matched a Select, in label order.
+class SeriesSet {
+ public:
+  virtual ~SeriesSet() = default;
+  virtual bool Next() = 0;
+  virtual const Labels& labels() const = 0;
+  virtual SeriesRef ref() const = 0;
+  // The samples of the current series inside the selected range. The iterator is owned by the
+  // SeriesSet and reused: it is valid until the next call to Next().
+  virtual SampleIterator* Samples() = 0;
+  virtual const Status& status() const = 0;
+};
+
+// What Open had to do to make the directory consistent after a crash.
+struct RecoveryReport {
+  uint64_t wal_files_replayed = 0;
+  uint64_t wal_records_replayed = 0;
+  uint64_t samples_replayed = 0;
+  // Bytes at the end of a log that were not a whole, checksummed record (a torn write). Nothing
+  // acknowledged is ever there: a commit is acknowledged only after its whole record is written.
+  uint64_t wal_bytes_dropped = 0;
+  std::vector<std::string> messages;
+};
+
+struct EngineStats {
+  uint64_t head_series = 0;
+  uint64_t head_chunks = 0;
+  uint64_t head_samples = 0;
+  uint64_t head_memory_bytes = 0;  // estimate of chunk and index memory
+  uint64_t wal_bytes = 0;
+  uint64_t samples_appended = 0;
+  uint64_t samples_rejected[kRejectReasonCount] = {};
+  uint64_t checkpoints = 0;
+  uint64_t partitions_dropped = 0;
+  uint64_t segment_bytes = 0;  // RocksDB's live SST bytes for sample data
+};
+
+struct PartitionInfo {
+  int64_t start_ms = 0;  // inclusive
+  int64_t end_ms = 0;    // exclusive
+  uint64_t blocks = 0;
+  uint64_t samples = 0;
+  uint64_t series = 0;
+  uint64_t stored_bytes = 0;  // encoded block bytes before RocksDB's compression
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(const Options& options, const std::string& path);
+
+  Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  // Flushes nothing beyond what is already durable; the log makes that unnecessary.
+  virtual ~Engine() = default;
+
+  virtual std::unique_ptr<Appender> NewAppender() = 0;
+
+  // Series matching every matcher with at least one sample in [mint_ms, maxt_ms] (inclusive),
+  // and their samples in that range. At least one matcher must not match the empty string.
+  virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
+                                                    int64_t mint_ms, int64_t maxt_ms) = 0;
+
+  // Sorted label names of series matching `matchers` (all series if empty) with data in range.
+  virtual Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
+                                                      int64_t mint_ms, int64_t maxt_ms) = 0;
+  // Sorted values of label `name` over the same selection.
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       const std::vector<LabelMatcher>& matchers,
+                                                       int64_t mint_ms, int64_t maxt_ms) = 0;
+
+  // Deletes the samples in [mint_ms, maxt_ms] of every matching series; durable on return.
+  // Returns the number of series touched.
+  virtual Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
+                                        int64_t maxt_ms) = 0;
+
+  // Writes everything in the head into segments and returns when it is durable there.
+  virtual Status Flush() = 0;
+  // Enforces retention and checkpoints if due, now, in the calling thread.
+  virtual Status RunMaintenance() = 0;
+
+  virtual EngineStats Stats() = 0;
+  virtual Result<std::vector<PartitionInfo>> Partitions() = 0;
+  virtual const RecoveryReport& recovery() const = 0;
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_ENGINE_H_

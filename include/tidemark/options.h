@@ -1,0 +1,84 @@
+// Options: how an Engine is opened. Every field has a default that suits a single server with a
+// few hundred thousand active series; each comment gives meaning, unit, default, valid range and
+// whether the value is persisted in the data directory (a persisted value is fixed at creation).
+#ifndef TIDEMARK_OPTIONS_H_
+#define TIDEMARK_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+
+namespace tidemark {
+
+enum class SyncPolicy {
+  // fdatasync the write-ahead log before every Commit returns. Survives power loss.
+  kEveryCommit,
+  // Commits wait for a shared fdatasync issued at most `group_commit_interval_ms` after the
+  // first of them was written. Survives power loss; many commits share one sync.
+  kGroupCommit,
+  // Commit returns once the log record is handed to the operating system (write(2), no sync).
+  // Survives a crash of the process, not of the machine.
+  kNone,
+};
+
+// Limits on what one write may create. Exceeding one rejects the sample (or the commit, for
+// `max_samples_per_commit`) with ResourceExhausted or InvalidArgument naming the limit.
+struct Limits {
+  // Series held in the head at once (series with samples inside the retention window).
+  // 0 = unlimited. Default 5,000,000.
+  uint64_t max_active_series = 5'000'000;
+  // Labels per series, including __name__. Range 1..1024. Default 64.
+  uint32_t max_labels_per_series = 64;
+  // Bytes in a label name. Default 1024.
+  uint32_t max_label_name_bytes = 1024;
+  // Bytes in a label value. Default 4096.
+  uint32_t max_label_value_bytes = 4096;
+  // Samples in one Appender::Commit; a larger batch is refused whole. Default 5,000,000.
+  uint64_t max_samples_per_commit = 5'000'000;
+};
+
+struct Options {
+  // Create the directory and an empty database if missing. Default true.
+  bool create_if_missing = true;
+
+  // Durability of Commit; see SyncPolicy. Default kGroupCommit.
+  SyncPolicy sync_policy = SyncPolicy::kGroupCommit;
+  // With kGroupCommit: longest time a commit waits for its sync, in milliseconds. Range 1..1000.
+  // Default 5.
+  uint32_t group_commit_interval_ms = 5;
+
+  // Samples older than now - retention are rejected on write, hidden from reads at once and
+  // dropped from disk by whole partitions. Milliseconds; default 15 days; 0 keeps data forever.
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // When the stored sample data exceeds this many bytes, the oldest partitions are dropped until
+  // it does not. 0 = no size limit (default).
+  uint64_t retention_bytes = 0;
+  // Width of a time partition, the unit in which data is dropped, in milliseconds. Persisted:
+  // fixed when the directory is created. Range 1 minute..7 days. Default 2 hours.
+  int64_t partition_duration_ms = 2LL * 3600 * 1000;
+
+  // A head chunk is closed after this many samples. Range 16..4096. Default 240.
+  uint32_t samples_per_chunk = 240;
+  // The head is written to segments once the write-ahead log holds this many bytes. Default
+  // 256 MiB. Range >= 1 MiB.
+  uint64_t checkpoint_wal_bytes = 256ULL << 20;
+  // ... or once this much wall-clock time passed since the last checkpoint, in milliseconds.
+  // Default 30 minutes. 0 disables the timer.
+  int64_t checkpoint_interval_ms = 30LL * 60 * 1000;
+  // How often the background worker enforces retention and checkpoints, in milliseconds.
+  // Default 10 s. 0 disables the background worker (tests call Engine::RunMaintenance).
+  int64_t maintenance_interval_ms = 10'000;
+
+  // zstd level RocksDB uses for segment blocks. Range 1..19. Default 3 (see docs/benchmarks.md).
+  int zstd_level = 3;
+  // RocksDB block cache for segment reads, bytes. Default 256 MiB.
+  uint64_t block_cache_bytes = 256ULL << 20;
+
+  Limits limits;
+
+  // Wall clock in Unix milliseconds, used for retention. Default: the system clock. Tests set it.
+  std::function<int64_t()> now_ms;
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_OPTIONS_H_

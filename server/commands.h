@@ -1,0 +1,26 @@
+// Sub-commands of the `tidemark` binary.
+#ifndef TIDEMARK_SERVER_COMMANDS_H_
+#define TIDEMARK_SERVER_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace tidemark::server {
+
+// Prints series counts, partitions, sizes and bytes per sample of a data directory, like
+// `promtool tsdb analyze`. Returns the process exit code.
+int RunInspect(const std::string& dir, int top);
+
+struct GenerateOptions {
+  std::string dir;
+  uint64_t series = 10'000;
+  double hours = 6;
+  int jitter_ms = 5;
+  uint64_t seed = 42;
+};
+// Fills a data directory with the realistic benchmark dataset, ending now.
+int RunGenerate(const GenerateOptions& options);
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_COMMANDS_H_

@@ -1,0 +1,195 @@
+// The write path: HeadAppender collects samples; DbEngine::CommitBatch applies them to the head
+// and logs them under the commit lock, then waits for the log to be durable.
+#include <climits>
+
+#include "storage/db_engine.h"
+#include "storage/kv_layout.h"
+#include "storage/label_codec.h"
+#include "util/coding.h"
+
+namespace tidemark::storage {
+namespace {
+
+constexpr size_t kMaxReportedRejections = 8;
+
+class HeadAppender final : public Appender {
+ public:
+  explicit HeadAppender(DbEngine* engine) : engine_(engine) {}
+
+  SeriesRef Add(const Labels& labels, int64_t timestamp_ms, double value) override {
+    RejectReason reason;
+    std::string why;
+    auto series = engine_->GetOrCreateSeries(labels, &reason, &why);
+    if (!series) {
+      engine_->RecordRejection(&report_, reason, labels.ToString() + ": " + why);
+      return 0;
+    }
+    const SeriesRef ref = series->id;
+    batch_.push_back({std::move(series), timestamp_ms, value});
+    return ref;
+  }
+
+  SeriesRef Add(SeriesRef ref, int64_t timestamp_ms, double value) override {
+    auto series = engine_->SeriesById(ref);
+    if (!series) {
+      engine_->RecordRejection(&report_, RejectReason::kUnknownSeriesRef,
+                               "series ref " + std::to_string(ref) + " is not known (deleted or expired)");
+      return 0;
+    }
+    batch_.push_back({std::move(series), timestamp_ms, value});
+    return ref;
+  }
+
+  Result<CommitReport> Commit() override {
+    CommitReport report = std::move(report_);
+    report_ = CommitReport();
+    Status s = engine_->CommitBatch(batch_, &report);
+    batch_.clear();
+    if (!s.ok()) return s;
+    return report;
+  }
+
+  void Rollback() override {
+    batch_.clear();
+    report_ = CommitReport();
+  }
+
+ private:
+  DbEngine* engine_;
+  std::vector<DbEngine::PendingSample> batch_;
+  CommitReport report_;
+};
+
+}  // namespace
+
+std::unique_ptr<Appender> DbEngine::NewAppender() { return std::make_unique<HeadAppender>(this); }
+
+void DbEngine::RecordRejection(CommitReport* report, RejectReason reason, const std::string& why) {
+  ++report->rejected;
+  ++report->rejected_by_reason[static_cast<int>(reason)];
+  ++samples_rejected_[static_cast<int>(reason)];
+  if (report->first_rejections.size() < kMaxReportedRejections) {
+    report->first_rejections.push_back(std::string(RejectReasonName(reason)) + ": " + why);
+  }
+}
+
+std::shared_ptr<MemSeries> DbEngine::GetOrCreateSeries(const Labels& labels, RejectReason* reason,
+                                                       std::string* why) {
+  const uint64_t hash = HashLabels(labels);
+  if (auto s = index_.Find(labels, hash)) return s;
+  Status valid = ValidateLabels(labels, options_.limits);
+  if (!valid.ok()) {
+    *reason = valid.code() == StatusCode::kResourceExhausted ? RejectReason::kLimitExceeded
+                                                               : RejectReason::kInvalidLabels;
+    *why = valid.message();
+    return nullptr;
+  }
+  bool created = false;
+  auto s = index_.GetOrCreate(labels, hash, options_.limits.max_active_series,
+                              [this] { return next_series_id_.fetch_add(1); }, &created);
+  if (!s) {
+    *reason = RejectReason::kLimitExceeded;
+    *why = "max_active_series=" + std::to_string(options_.limits.max_active_series) + " reached";
+  }
+  return s;
+}
+
+AppendOutcome DbEngine::AppendToHead(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
+                                     RejectReason* reason) {
+  if (t < min_valid_time) {
+    *reason = RejectReason::kTooOld;
+    return AppendOutcome::kRejected;
+  }
+  const uint64_t bits = util::DoubleBits(v);
+  std::lock_guard lock(s->mu);
+  if (s->removed) {
+    *reason = RejectReason::kUnknownSeriesRef;
+    return AppendOutcome::kRejected;
+  }
+  if (t <= s->max_time) {
+    if (t == s->max_time) {
+      if (bits == s->last_value_bits) return AppendOutcome::kIgnoredDuplicate;
+      *reason = RejectReason::kDuplicateTimestamp;
+    } else {
+      *reason = RejectReason::kOutOfOrder;
+    }
+    return AppendOutcome::kRejected;
+  }
+  XorChunk& head = s->head;
+  if (head.num_samples() > 0 &&
+      (head.num_samples() >= options_.samples_per_chunk ||
+       PartitionOf(t, partition_duration_ms_) != PartitionOf(head.min_time(), partition_duration_ms_))) {
+    s->closed.push_back(std::make_shared<const XorChunk>(std::move(head)));
+    head = XorChunk();
+  }
+  head.Append(t, v);
+  if (t < s->min_time) s->min_time = t;
+  s->max_time = t;
+  s->last_value_bits = bits;
+  return AppendOutcome::kAccepted;
+}
+
+Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* report) {
+  if (batch.size() > options_.limits.max_samples_per_commit) {
+    return Status::ResourceExhausted("commit of " + std::to_string(batch.size()) +
+                                     " samples over max_samples_per_commit=" +
+                                     std::to_string(options_.limits.max_samples_per_commit));
+  }
+  if (closing_) return Status::Unavailable("engine is closing");
+  if (batch.empty()) return Status::OK();
+
+  std::string series_section;
+  std::string sample_section;
+  sample_section.reserve(batch.size() * 12);
+  uint64_t n_series = 0, n_logged_samples = 0;
+  std::vector<MemSeries*> newly_logged;
+  uint64_t lsn = 0;
+  {
+    std::lock_guard lock(commit_mu_);
+    const int64_t min_valid = RetentionCutoff();
+    int64_t prev_t = 0;
+    for (PendingSample& p : batch) {
+      MemSeries* s = p.series.get();
+      RejectReason reason;
+      const AppendOutcome outcome = AppendToHead(s, p.t, p.v, min_valid, &reason);
+      if (outcome == AppendOutcome::kRejected) {
+        RecordRejection(report, reason, s->ToLabels().ToString() + " @" + std::to_string(p.t));
+        continue;
+      }
+      ++report->accepted;
+      if (outcome == AppendOutcome::kIgnoredDuplicate) continue;
+      if (!s->logged) {
+        // The definition goes into the same record as the first samples that need it.
+        s->logged = true;
+        newly_logged.push_back(s);
+        util::PutVarint64(&series_section, s->id);
+        EncodeLabels(s->ToLabels(), &series_section);
+        ++n_series;
+      }
+      util::PutVarint64(&sample_section, s->id);
+      util::PutVarintSigned64(&sample_section, p.t - prev_t);
+      util::PutFixed64(&sample_section, util::DoubleBits(p.v));
+      prev_t = p.t;
+      ++n_logged_samples;
+    }
+    if (n_logged_samples > 0) {
+      std::string record;
+      record.reserve(series_section.size() + sample_section.size() + 20);
+      util::PutVarint64(&record, n_series);
+      record += series_section;
+      util::PutVarint64(&record, n_logged_samples);
+      record += sample_section;
+      auto appended = wal_->Append(WalRecordType::kCommit, record);
+      if (!appended.ok()) {
+        for (MemSeries* s : newly_logged) s->logged = false;
+        return appended.status();
+      }
+      lsn = *appended;
+    }
+  }
+  samples_appended_ += n_logged_samples;
+  if (lsn == 0) return Status::OK();
+  return wal_->WaitDurable(lsn);
+}
+
+}  // namespace tidemark::storage

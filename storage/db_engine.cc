@@ -1,0 +1,361 @@
+#include "storage/db_engine.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+
+#include "storage/block_codec.h"
+#include "storage/kv_layout.h"
+#include "storage/label_codec.h"
+#include "util/coding.h"
+#include "util/status_macros.h"
+
+namespace tidemark {
+
+bool IsStaleMarker(double value) { return util::DoubleBits(value) == kStaleMarkerBits; }
+double StaleMarker() { return util::BitsToDouble(kStaleMarkerBits); }
+
+std::string_view RejectReasonName(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kOutOfOrder: return "out_of_order";
+    case RejectReason::kDuplicateTimestamp: return "duplicate_timestamp";
+    case RejectReason::kTooOld: return "too_old";
+    case RejectReason::kInvalidLabels: return "invalid_labels";
+    case RejectReason::kLimitExceeded: return "limit_exceeded";
+    case RejectReason::kUnknownSeriesRef: return "unknown_series_ref";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(const Options& options, const std::string& path) {
+  return storage::DbEngine::OpenDb(options, path);
+}
+
+namespace storage {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+Status ValidateOptions(const Options& o) {
+  auto bad = [](const std::string& field, const std::string& why) {
+    return Status::InvalidArgument("option " + field + ": " + why);
+  };
+  if (o.partition_duration_ms < 60'000 || o.partition_duration_ms > 7LL * 24 * 3600 * 1000) {
+    return bad("partition_duration_ms", "must be between 1 minute and 7 days, got " +
+                                            std::to_string(o.partition_duration_ms));
+  }
+  if (o.retention_ms < 0) return bad("retention_ms", "must not be negative");
+  if (o.samples_per_chunk < 16 || o.samples_per_chunk > 4096) {
+    return bad("samples_per_chunk", "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));
+  }
+  if (o.group_commit_interval_ms < 1 || o.group_commit_interval_ms > 1000) {
+    return bad("group_commit_interval_ms", "must be between 1 and 1000");
+  }
+  if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
+  if (o.checkpoint_wal_bytes < (1u << 20)) return bad("checkpoint_wal_bytes", "must be at least 1 MiB");
+  if (o.limits.max_labels_per_series < 1 || o.limits.max_labels_per_series > 1024) {
+    return bad("limits.max_labels_per_series", "must be between 1 and 1024");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+DbEngine::DbEngine(const Options& options, std::string path)
+    : options_(options), path_(std::move(path)), partition_duration_ms_(options.partition_duration_ms) {}
+
+Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const std::string& path) {
+  TM_RETURN_IF_ERROR(ValidateOptions(options));
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!options.create_if_missing) return Status::NotFound("data directory " + path + " does not exist");
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Status::IOError("mkdir " + path + ": " + std::strerror(errno));
+    }
+  }
+  std::unique_ptr<DbEngine> engine(new DbEngine(options, path));
+  TM_RETURN_IF_ERROR(engine->OpenRocksDb());
+  TM_RETURN_IF_ERROR(engine->LoadMeta());
+  TM_RETURN_IF_ERROR(engine->LoadSeries());
+  TM_RETURN_IF_ERROR(engine->ReplayWal());
+  engine->last_checkpoint_ms_ = engine->Now();
+  if (options.maintenance_interval_ms > 0) {
+    engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
+  }
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+Status DbEngine::OpenRocksDb() {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options_.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  rocksdb::ColumnFamilyOptions chunk_options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 32 * 1024;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = false;
+  chunk_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  chunk_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kChunkKeyPrefixBytes));
+  chunk_options.compression = rocksdb::kZSTD;
+  chunk_options.bottommost_compression = rocksdb::kZSTD;
+  chunk_options.compression_opts.level = options_.zstd_level;
+  chunk_options.bottommost_compression_opts.level = options_.zstd_level;
+  chunk_options.bottommost_compression_opts.enabled = true;
+
+  rocksdb::ColumnFamilyOptions series_options;
+  series_options.compression = rocksdb::kZSTD;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kSeriesColumnFamily, series_options},
+      {kChunksColumnFamily, chunk_options},
+  };
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path_ + "/db", cfs, &handles_, &db_);
+  if (!s.ok()) return FromRocks(s, "open RocksDB in " + path_ + "/db");
+  meta_cf_ = handles_[0];
+  series_cf_ = handles_[1];
+  chunks_cf_ = handles_[2];
+  return Status::OK();
+}
+
+Status DbEngine::LoadMeta() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaFormatVersion, &value);
+  if (s.IsNotFound()) {
+    // A new directory: record the fixed parameters.
+    rocksdb::WriteBatch batch;
+    std::string v;
+    util::PutFixed32(&v, kFormatVersion);
+    batch.Put(meta_cf_, kMetaFormatVersion, v);
+    v.clear();
+    util::PutFixed64(&v, static_cast<uint64_t>(partition_duration_ms_));
+    batch.Put(meta_cf_, kMetaPartitionDuration, v);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Write(wo, &batch), "write metadata");
+  }
+  if (!s.ok()) return FromRocks(s, "read metadata");
+  if (value.size() != 4 || util::DecodeFixed32(value.data()) != kFormatVersion) {
+    return Status::Corruption("data directory " + path_ + " has format version " +
+                              (value.size() == 4 ? std::to_string(util::DecodeFixed32(value.data())) : "?") +
+                              ", this build reads " + std::to_string(kFormatVersion));
+  }
+  s = db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaPartitionDuration, &value);
+  if (!s.ok() || value.size() != 8) return Status::Corruption("metadata lacks partition duration");
+  // The stored width wins: blocks were cut at its boundaries.
+  partition_duration_ms_ = static_cast<int64_t>(util::DecodeFixed64(value.data()));
+  if (partition_duration_ms_ <= 0) return Status::Corruption("stored partition duration is not positive");
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaNextSeriesId, &value).ok() && value.size() == 8) {
+    next_series_id_ = util::DecodeFixed64(value.data());
+  }
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaDroppedBelow, &value).ok() && value.size() == 4) {
+    dropped_below_ = DecodeOrderedInt32(value.data());
+  }
+  return Status::OK();
+}
+
+Status DbEngine::LoadSeries() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), series_cf_));
+  uint64_t max_id = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t id;
+    SeriesRecord record;
+    if (!ParseSeriesKey(std::string_view(it->key().data(), it->key().size()), &id) ||
+        !DecodeSeriesRecord(std::string_view(it->value().data(), it->value().size()), &record)) {
+      return Status::Corruption("series record " + it->key().ToString(true) + " is malformed");
+    }
+    auto series = index_.Insert(id, record.labels);
+    series->min_time = record.min_time;
+    series->max_time = record.max_time;
+    series->last_value_bits = record.last_value_bits;
+    series->logged = true;
+    max_id = std::max(max_id, id);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan series");
+  next_series_id_ = std::max(next_series_id_.load(), max_id + 1);
+  return Status::OK();
+}
+
+Status DbEngine::ReplayWal() {
+  const std::string dir = path_ + "/wal";
+  TM_ASSIGN_OR_RETURN(std::vector<uint64_t> files, ListWalFiles(dir));
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string file = WalFilePath(dir, files[i]);
+    auto result = ReplayWalFile(file, [&](WalRecordType type, std::string_view payload) -> Status {
+      ++recovery_.wal_records_replayed;
+      switch (type) {
+        case WalRecordType::kCommit: return ReplayCommitRecord(payload);
+        case WalRecordType::kDelete: return ReplayDeleteRecord(payload);
+      }
+      recovery_.messages.push_back(file + ": skipped record of unknown type " +
+                                   std::to_string(static_cast<int>(type)));
+      return Status::OK();
+    });
+    if (!result.ok()) return result.status();
+    ++recovery_.wal_files_replayed;
+    if (result->bytes_dropped > 0) {
+      recovery_.wal_bytes_dropped += result->bytes_dropped;
+      const bool last = i + 1 == files.size();
+      recovery_.messages.push_back(file + ": dropped " + std::to_string(result->bytes_dropped) + " bytes (" +
+                                   result->tail_problem + ")" +
+                                   (last ? ", a write torn by a crash" : ", in a log that is not the last: damaged"));
+    }
+  }
+  const uint64_t next_file = files.empty() ? 1 : files.back() + 1;
+  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy, options_.group_commit_interval_ms));
+  return Status::OK();
+}
+
+Status DbEngine::ReplayCommitRecord(std::string_view in) {
+  uint64_t n_series;
+  if (!util::GetVarint64(&in, &n_series)) return Status::Corruption("log commit record: series count");
+  for (uint64_t i = 0; i < n_series; ++i) {
+    uint64_t id;
+    Labels labels;
+    if (!util::GetVarint64(&in, &id) || !DecodeLabels(&in, &labels)) {
+      return Status::Corruption("log commit record: series definition " + std::to_string(i));
+    }
+    auto series = index_.Insert(id, labels);
+    series->logged = true;
+    if (id >= next_series_id_) next_series_id_ = id + 1;
+  }
+  uint64_t n_samples;
+  if (!util::GetVarint64(&in, &n_samples)) return Status::Corruption("log commit record: sample count");
+  int64_t t = 0;
+  const int64_t min_valid = RetentionCutoff();
+  std::shared_ptr<MemSeries> series;
+  for (uint64_t i = 0; i < n_samples; ++i) {
+    uint64_t id, bits;
+    int64_t dt;
+    if (!util::GetVarint64(&in, &id) || !util::GetVarintSigned64(&in, &dt) || !util::GetFixed64(&in, &bits)) {
+      return Status::Corruption("log commit record: sample " + std::to_string(i));
+    }
+    t += dt;
+    if (!series || series->id != id) series = index_.FindById(id);
+    if (!series) continue;  // deleted by a later record already replayed? never: order is kept
+    RejectReason reason;
+    // Samples already in stored blocks (t <= stored max time) are skipped here as duplicates.
+    if (AppendToHead(series.get(), t, util::BitsToDouble(bits), min_valid, &reason) == AppendOutcome::kAccepted) {
+      ++recovery_.samples_replayed;
+    }
+  }
+  return Status::OK();
+}
+
+Status DbEngine::ReplayDeleteRecord(std::string_view in) {
+  uint64_t n;
+  int64_t mint, maxt;
+  if (!util::GetVarintSigned64(&in, &mint) || !util::GetVarintSigned64(&in, &maxt) || !util::GetVarint64(&in, &n)) {
+    return Status::Corruption("log delete record header");
+  }
+  std::vector<uint64_t> ids(n);
+  for (auto& id : ids) {
+    if (!util::GetVarint64(&in, &id)) return Status::Corruption("log delete record ids");
+  }
+  return DeleteRange(ids, mint, maxt);
+}
+
+DbEngine::~DbEngine() {
+  closing_ = true;
+  {
+    std::lock_guard lock(loop_mu_);
+  }
+  loop_cv_.notify_all();
+  if (maintenance_thread_.joinable()) maintenance_thread_.join();
+  wal_.reset();
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
+
+int64_t DbEngine::Now() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t DbEngine::RetentionCutoff() const {
+  if (options_.retention_ms <= 0) return INT64_MIN;
+  return Now() - options_.retention_ms;
+}
+
+int64_t DbEngine::VisibleMinTime() const {
+  int64_t t = RetentionCutoff();
+  const int32_t dropped = dropped_below_.load();
+  if (dropped != INT32_MIN) t = std::max(t, PartitionStart(dropped, partition_duration_ms_));
+  return t;
+}
+
+EngineStats DbEngine::Stats() {
+  EngineStats st;
+  for (const auto& s : index_.All()) {
+    std::lock_guard lock(s->mu);
+    ++st.head_series;
+    st.head_chunks += s->closed.size() + (s->head.num_samples() > 0 ? 1 : 0);
+    st.head_samples += s->head.num_samples();
+    st.head_memory_bytes += s->head.MemoryBytes();
+    for (const auto& c : s->closed) {
+      st.head_samples += c->num_samples();
+      st.head_memory_bytes += c->MemoryBytes() + 32;
+    }
+  }
+  st.head_memory_bytes += index_.MemoryBytes();
+  st.wal_bytes = wal_->live_bytes();
+  st.samples_appended = samples_appended_;
+  for (int i = 0; i < kRejectReasonCount; ++i) st.samples_rejected[i] = samples_rejected_[i];
+  st.checkpoints = checkpoints_;
+  st.partitions_dropped = partitions_dropped_;
+  uint64_t sst = 0;
+  if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst)) st.segment_bytes = sst;
+  return st;
+}
+
+Result<std::vector<PartitionInfo>> DbEngine::Partitions() {
+  std::vector<PartitionInfo> out;
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+  uint64_t last_series = UINT64_MAX;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ChunkKeyParts parts;
+    if (!ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts)) {
+      return Status::Corruption("chunk key " + it->key().ToString(true) + " is malformed");
+    }
+    if (out.empty() || out.back().start_ms != PartitionStart(parts.partition, partition_duration_ms_)) {
+      PartitionInfo p;
+      p.start_ms = PartitionStart(parts.partition, partition_duration_ms_);
+      p.end_ms = p.start_ms + partition_duration_ms_;
+      out.push_back(p);
+      last_series = UINT64_MAX;
+    }
+    PartitionInfo& p = out.back();
+    auto header = DecodeBlockHeader(std::string_view(it->value().data(), it->value().size()));
+    if (!header.ok()) return header.status();
+    ++p.blocks;
+    p.samples += header->count;
+    p.stored_bytes += it->value().size() + it->key().size();
+    if (parts.series_id != last_series) ++p.series;
+    last_series = parts.series_id;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan chunks");
+  return out;
+}
+
+}  // namespace storage
+}  // namespace tidemark

@@ -1,0 +1,74 @@
+#include "storage/int_column.h"
+
+#include <bit>
+
+#include "util/bit_stream.h"
+#include "util/coding.h"
+
+namespace tidemark::storage {
+namespace {
+
+// Persisted column kinds: never renumber.
+constexpr uint8_t kBitPacked = 0;
+constexpr uint8_t kVarint = 1;
+
+int WidthOf(const std::vector<uint64_t>& values) {
+  uint64_t all = 0;
+  for (uint64_t v : values) all |= v;
+  return 64 - std::countl_zero(all);
+}
+
+size_t VarintBytes(const std::vector<uint64_t>& values) {
+  size_t n = 0;
+  for (uint64_t v : values) n += util::VarintLength(v);
+  return n;
+}
+
+}  // namespace
+
+size_t EncodedIntColumnSize(const std::vector<uint64_t>& values) {
+  const size_t packed = 2 + (values.size() * WidthOf(values) + 7) / 8;
+  return 1 + std::min(packed - 1, VarintBytes(values));
+}
+
+void EncodeIntColumn(const std::vector<uint64_t>& values, std::string* out) {
+  const int width = WidthOf(values);
+  const size_t packed = 1 + (values.size() * width + 7) / 8;
+  if (packed <= VarintBytes(values)) {
+    out->push_back(static_cast<char>(kBitPacked));
+    out->push_back(static_cast<char>(width));
+    util::BitWriter w(out);
+    for (uint64_t v : values) w.WriteBits(v, width);
+    return;
+  }
+  out->push_back(static_cast<char>(kVarint));
+  for (uint64_t v : values) util::PutVarint64(out, v);
+}
+
+bool DecodeIntColumn(std::string_view* input, size_t count, std::vector<uint64_t>* out) {
+  if (input->empty()) return false;
+  const uint8_t kind = static_cast<uint8_t>((*input)[0]);
+  input->remove_prefix(1);
+  out->clear();
+  out->reserve(count);
+  if (kind == kVarint) {
+    for (size_t i = 0; i < count; ++i) {
+      uint64_t v;
+      if (!util::GetVarint64(input, &v)) return false;
+      out->push_back(v);
+    }
+    return true;
+  }
+  if (kind != kBitPacked || input->empty()) return false;
+  const int width = static_cast<uint8_t>((*input)[0]);
+  input->remove_prefix(1);
+  if (width > 64) return false;
+  const size_t bytes = (count * width + 7) / 8;
+  if (bytes > input->size()) return false;
+  util::BitReader r(input->substr(0, bytes));
+  for (size_t i = 0; i < count; ++i) out->push_back(r.ReadBits(width));
+  input->remove_prefix(bytes);
+  return !r.overflow();
+}
+
+}  // namespace tidemark::storage

@@ -1,0 +1,67 @@
+#include "storage/kv_layout.h"
+
+#include "storage/label_codec.h"
+#include "util/coding.h"
+
+namespace tidemark::storage {
+
+std::string EncodeOrderedInt32(int32_t v) {
+  std::string out;
+  util::PutBigEndian32(&out, static_cast<uint32_t>(v) ^ 0x80000000u);
+  return out;
+}
+
+int32_t DecodeOrderedInt32(const char* p) {
+  return static_cast<int32_t>(util::DecodeBigEndian32(p) ^ 0x80000000u);
+}
+
+std::string SeriesKey(uint64_t id) {
+  std::string out;
+  util::PutBigEndian64(&out, id);
+  return out;
+}
+
+bool ParseSeriesKey(std::string_view key, uint64_t* id) {
+  if (key.size() != 8) return false;
+  *id = util::DecodeBigEndian64(key.data());
+  return true;
+}
+
+std::string EncodeSeriesRecord(const SeriesRecord& r) {
+  std::string out;
+  EncodeLabels(r.labels, &out);
+  util::PutVarintSigned64(&out, r.min_time);
+  util::PutVarintSigned64(&out, r.max_time);
+  util::PutFixed64(&out, r.last_value_bits);
+  return out;
+}
+
+bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r) {
+  return DecodeLabels(&value, &r->labels) && util::GetVarintSigned64(&value, &r->min_time) &&
+         util::GetVarintSigned64(&value, &r->max_time) && util::GetFixed64(&value, &r->last_value_bits) &&
+         value.empty();
+}
+
+std::string PartitionKeyPrefix(int32_t partition) { return EncodeOrderedInt32(partition); }
+
+std::string ChunkKeyPrefix(int32_t partition, uint64_t series_id) {
+  std::string out = EncodeOrderedInt32(partition);
+  util::PutBigEndian64(&out, series_id);
+  return out;
+}
+
+std::string ChunkKey(int32_t partition, uint64_t series_id, int64_t min_time) {
+  std::string out = ChunkKeyPrefix(partition, series_id);
+  util::PutOrderedInt64(&out, min_time);
+  return out;
+}
+
+bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts) {
+  if (key.size() != kChunkKeyBytes) return false;
+  parts->partition = DecodeOrderedInt32(key.data());
+  parts->series_id = util::DecodeBigEndian64(key.data() + 4);
+  parts->min_time = util::DecodeOrderedInt64(key.data() + 12);
+  return true;
+}
+
+}  // namespace tidemark::storage

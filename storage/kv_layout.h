@@ -1,0 +1,64 @@
+// Keys and values of the RocksDB column families. docs/format/column-families.md draws them.
+#ifndef TIDEMARK_STORAGE_KV_LAYOUT_H_
+#define TIDEMARK_STORAGE_KV_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tidemark/labels.h"
+
+namespace tidemark::storage {
+
+inline constexpr char kSeriesColumnFamily[] = "series";
+inline constexpr char kChunksColumnFamily[] = "chunks";
+
+inline constexpr uint32_t kFormatVersion = 1;
+// Keys of the default column family.
+inline constexpr char kMetaFormatVersion[] = "meta/format_version";
+inline constexpr char kMetaPartitionDuration[] = "meta/partition_duration_ms";
+inline constexpr char kMetaNextSeriesId[] = "meta/next_series_id";
+inline constexpr char kMetaDroppedBelow[] = "meta/dropped_below_partition";
+
+inline constexpr size_t kChunkKeyBytes = 20;
+inline constexpr size_t kChunkKeyPrefixBytes = 12;  // partition and series id
+
+// Partition number of a timestamp: floor(t / duration), also for negative t.
+inline int32_t PartitionOf(int64_t t, int64_t duration) {
+  int64_t p = t / duration;
+  if (t % duration != 0 && t < 0) --p;
+  return static_cast<int32_t>(p);
+}
+inline int64_t PartitionStart(int32_t p, int64_t duration) { return int64_t{p} * duration; }
+
+std::string SeriesKey(uint64_t id);
+bool ParseSeriesKey(std::string_view key, uint64_t* id);
+
+// The persisted state of a series: labels, time bounds of its stored samples and the last value.
+struct SeriesRecord {
+  Labels labels;
+  int64_t min_time = 0;
+  int64_t max_time = 0;
+  uint64_t last_value_bits = 0;
+};
+std::string EncodeSeriesRecord(const SeriesRecord& r);
+bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r);
+
+// partition <int32, sign-flipped big-endian> | series id <uint64 BE> | block min time <int64,
+// sign-flipped BE>: all blocks of a partition are contiguous, and within it those of a series.
+std::string ChunkKey(int32_t partition, uint64_t series_id, int64_t min_time);
+std::string ChunkKeyPrefix(int32_t partition, uint64_t series_id);
+std::string PartitionKeyPrefix(int32_t partition);
+struct ChunkKeyParts {
+  int32_t partition;
+  uint64_t series_id;
+  int64_t min_time;
+};
+bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts);
+
+std::string EncodeOrderedInt32(int32_t v);
+int32_t DecodeOrderedInt32(const char* p);
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_KV_LAYOUT_H_

@@ -1,0 +1,28 @@
+// Label validation and the persisted encoding of a label set (series records in the log and the
+// `series` column family; see docs/format/).
+#ifndef TIDEMARK_STORAGE_LABEL_CODEC_H_
+#define TIDEMARK_STORAGE_LABEL_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "tidemark/labels.h"
+#include "tidemark/options.h"
+#include "tidemark/status.h"
+
+namespace tidemark::storage {
+
+// InvalidArgument for an empty set, invalid UTF-8, duplicate names or names over the limits;
+// ResourceExhausted when there are more labels than Limits::max_labels_per_series. The message
+// names the label and the limit.
+Status ValidateLabels(const Labels& labels, const Limits& limits);
+
+bool IsValidUtf8(std::string_view s);
+
+// count <uvarint>, then per label: name <length-prefixed>, value <length-prefixed>.
+void EncodeLabels(const Labels& labels, std::string* out);
+bool DecodeLabels(std::string_view* input, Labels* labels);
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_LABEL_CODEC_H_

@@ -1,0 +1,326 @@
+// Background work: checkpoints (head chunks -> stored blocks, then log truncation), retention
+// (dropping whole partitions, expiring series) and deletes.
+#include <rocksdb/convenience.h>
+
+#include <chrono>
+#include <climits>
+
+#include "storage/block_codec.h"
+#include "storage/db_engine.h"
+#include "storage/kv_layout.h"
+#include "util/coding.h"
+#include "util/status_macros.h"
+
+namespace tidemark::storage {
+namespace {
+
+constexpr size_t kCheckpointBatchBytes = 8u << 20;
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+// Decodes head chunks into samples, appending to `out`.
+Status DecodeChunks(const std::vector<std::shared_ptr<const XorChunk>>& chunks, std::vector<Sample>* out) {
+  for (const auto& c : chunks) {
+    XorIterator it(c->bytes(), c->num_samples());
+    while (it.Next()) out->push_back({it.t(), it.v()});
+    if (!it.status().ok()) return it.status();
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DbEngine::Checkpoint() {
+  struct Job {
+    std::shared_ptr<MemSeries> series;
+    std::vector<std::shared_ptr<const XorChunk>> chunks;
+    SeriesRecord record;
+  };
+  std::vector<Job> jobs;
+  uint64_t closed_file;
+  {
+    // Under the commit lock the head holds exactly what the logs up to `closed_file` hold.
+    std::lock_guard lock(commit_mu_);
+    TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
+    for (auto& s : index_.All()) {
+      std::lock_guard series_lock(s->mu);
+      if (s->head.num_samples() > 0) {
+        s->closed.push_back(std::make_shared<const XorChunk>(std::move(s->head)));
+        s->head = XorChunk();
+      }
+      if (s->closed.empty()) continue;
+      Job job;
+      job.chunks = s->closed;
+      job.record.min_time = s->min_time;
+      job.record.max_time = s->max_time;
+      job.record.last_value_bits = s->last_value_bits;
+      job.series = std::move(s);
+      jobs.push_back(std::move(job));
+    }
+  }
+
+  const int32_t dropped = dropped_below_.load();
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions no_sync;
+  std::vector<Sample> samples, group;
+  for (Job& job : jobs) {
+    samples.clear();
+    TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, &samples));
+    // One block per partition the checkpointed samples fall in.
+    size_t begin = 0;
+    while (begin < samples.size()) {
+      const int32_t p = PartitionOf(samples[begin].timestamp_ms, partition_duration_ms_);
+      size_t end = begin + 1;
+      while (end < samples.size() && PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p) ++end;
+      if (p >= dropped) {
+        group.assign(samples.begin() + begin, samples.begin() + end);
+        batch.Put(chunks_cf_, ChunkKey(p, job.series->id, group.front().timestamp_ms),
+                  EncodeBlock(job.series->id, group));
+      }
+      begin = end;
+    }
+    job.record.labels = job.series->ToLabels();
+    batch.Put(series_cf_, SeriesKey(job.series->id), EncodeSeriesRecord(job.record));
+    if (batch.GetDataSize() >= kCheckpointBatchBytes) {
+      TM_RETURN_IF_ERROR(FromRocks(db_->Write(no_sync, &batch), "checkpoint write"));
+      batch.Clear();
+    }
+  }
+  std::string next_id;
+  util::PutFixed64(&next_id, next_series_id_.load());
+  batch.Put(meta_cf_, kMetaNextSeriesId, next_id);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;  // also makes every earlier unsynced batch durable: RocksDB's log is sequential
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "checkpoint write"));
+
+  // Stored now: release the chunks from the head and the logs that held them.
+  for (Job& job : jobs) {
+    std::lock_guard lock(job.series->mu);
+    auto& closed = job.series->closed;
+    size_t n = 0;
+    while (n < closed.size() && n < job.chunks.size() && closed[n] == job.chunks[n]) ++n;
+    closed.erase(closed.begin(), closed.begin() + n);
+  }
+  TM_RETURN_IF_ERROR(wal_->RemoveFilesUpTo(closed_file));
+  ++checkpoints_;
+  last_checkpoint_ms_ = Now();
+  return Status::OK();
+}
+
+Status DbEngine::DropPartitionsBelow(int32_t partition) {
+  if (partition <= dropped_below_.load()) return Status::OK();
+  // Persist the boundary first: from here on no read returns data below it, even after a restart
+  // that happens before the space is reclaimed.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  TM_RETURN_IF_ERROR(FromRocks(db_->Put(sync, meta_cf_, kMetaDroppedBelow, EncodeOrderedInt32(partition)),
+                               "record dropped partitions"));
+  const int32_t previous = dropped_below_.exchange(partition);
+
+  const std::string begin = PartitionKeyPrefix(previous);
+  const std::string end = PartitionKeyPrefix(partition);
+  uint64_t dropped = 0;
+  {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+    for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0;) {
+      ++dropped;
+      const int32_t p = DecodeOrderedInt32(it->key().data());
+      if (p == INT32_MAX) break;
+      it->Seek(PartitionKeyPrefix(p + 1));
+    }
+  }
+  const rocksdb::Slice b(begin), e(end);
+  TM_RETURN_IF_ERROR(FromRocks(rocksdb::DeleteFilesInRange(db_, chunks_cf_, &b, &e), "drop partition files"));
+  TM_RETURN_IF_ERROR(FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), chunks_cf_, b, e), "drop partitions"));
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  TM_RETURN_IF_ERROR(FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact dropped range"));
+  partitions_dropped_ += dropped;
+  return Status::OK();
+}
+
+Status DbEngine::CollectExpiredSeries(int64_t cutoff) {
+  std::vector<uint64_t> expired;
+  {
+    std::lock_guard lock(commit_mu_);
+    for (const auto& s : index_.All()) {
+      std::lock_guard series_lock(s->mu);
+      // Series with no sample at all were created by an appender that never committed them.
+      if (s->max_time < cutoff || s->max_time == INT64_MIN) {
+        s->removed = true;
+        expired.push_back(s->id);
+      }
+    }
+    for (uint64_t id : expired) index_.Remove(id);
+  }
+  if (expired.empty()) return Status::OK();
+  rocksdb::WriteBatch batch;
+  for (uint64_t id : expired) batch.Delete(series_cf_, SeriesKey(id));
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "delete expired series");
+}
+
+Status DbEngine::EnforceRetention() {
+  const int64_t cutoff = RetentionCutoff();
+  if (cutoff != INT64_MIN) {
+    TM_RETURN_IF_ERROR(DropPartitionsBelow(PartitionOf(cutoff, partition_duration_ms_)));
+  }
+  if (options_.retention_bytes > 0) {
+    // Drop the oldest partition while the stored data is over the size limit, always keeping
+    // the newest stored partition.
+    for (int round = 0; round < 1000; ++round) {
+      uint64_t live = 0, mem = 0;
+      db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &live);
+      db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
+      if (live + mem <= options_.retention_bytes) break;
+      rocksdb::ReadOptions ro;
+      ro.total_order_seek = true;
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+      it->SeekToLast();
+      if (!it->Valid()) break;
+      const int32_t newest = DecodeOrderedInt32(it->key().data());
+      it->Seek(PartitionKeyPrefix(dropped_below_.load()));
+      if (!it->Valid()) break;
+      const int32_t oldest = DecodeOrderedInt32(it->key().data());
+      if (oldest >= newest) break;
+      it.reset();
+      TM_RETURN_IF_ERROR(DropPartitionsBelow(oldest + 1));
+    }
+  }
+  int64_t visible = VisibleMinTime();
+  if (visible != INT64_MIN) TM_RETURN_IF_ERROR(CollectExpiredSeries(visible));
+  return Status::OK();
+}
+
+Result<uint64_t> DbEngine::DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt) {
+  auto compiled = CompileMatchers(matchers);
+  if (!compiled.ok()) return compiled.status();
+  if (std::all_of(compiled->begin(), compiled->end(), [](const CompiledMatcher& m) { return m.MatchesEmpty(); })) {
+    return Status::InvalidArgument("delete needs at least one matcher that does not match the empty string");
+  }
+  if (mint > maxt) return Status::InvalidArgument("delete range start is after its end");
+  std::lock_guard maintenance(maintenance_mu_);
+  std::vector<uint64_t> ids;
+  for (const auto& s : index_.Select(*compiled)) ids.push_back(s->id);
+  if (ids.empty()) return uint64_t{0};
+  std::string record;
+  util::PutVarintSigned64(&record, mint);
+  util::PutVarintSigned64(&record, maxt);
+  util::PutVarint64(&record, ids.size());
+  for (uint64_t id : ids) util::PutVarint64(&record, id);
+  uint64_t lsn;
+  {
+    std::lock_guard lock(commit_mu_);
+    TM_ASSIGN_OR_RETURN(lsn, wal_->Append(WalRecordType::kDelete, record));
+  }
+  TM_RETURN_IF_ERROR(wal_->WaitDurable(lsn));
+  TM_RETURN_IF_ERROR(DeleteRange(ids, mint, maxt));
+  return static_cast<uint64_t>(ids.size());
+}
+
+Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int64_t maxt) {
+  rocksdb::WriteBatch batch;
+  std::vector<Sample> samples;
+  for (uint64_t id : ids) {
+    auto s = index_.FindById(id);
+    if (!s) continue;
+    int64_t series_min, series_max;
+    bool whole_series;
+    {
+      std::lock_guard lock(s->mu);
+      series_min = s->min_time;
+      series_max = s->max_time;
+      whole_series = mint <= series_min && maxt >= series_max;
+      // Rewrite the head without the deleted samples.
+      std::vector<std::shared_ptr<const XorChunk>> chunks = s->closed;
+      if (s->head.num_samples() > 0) chunks.push_back(std::make_shared<const XorChunk>(s->head));
+      samples.clear();
+      TM_RETURN_IF_ERROR(DecodeChunks(chunks, &samples));
+      s->closed.clear();
+      s->head = XorChunk();
+      for (const Sample& smp : samples) {
+        if (smp.timestamp_ms >= mint && smp.timestamp_ms <= maxt) continue;
+        XorChunk& head = s->head;
+        if (head.num_samples() > 0 &&
+            (head.num_samples() >= options_.samples_per_chunk ||
+             PartitionOf(smp.timestamp_ms, partition_duration_ms_) != PartitionOf(head.min_time(), partition_duration_ms_))) {
+          s->closed.push_back(std::make_shared<const XorChunk>(std::move(head)));
+          head = XorChunk();
+        }
+        head.Append(smp.timestamp_ms, smp.value);
+      }
+      if (whole_series) s->removed = true;
+    }
+    if (series_max != INT64_MIN) {
+      TM_RETURN_IF_ERROR(DeleteStoredRange(id, std::max(mint, series_min), std::min(maxt, series_max), &batch));
+    }
+    if (whole_series) {
+      index_.Remove(id);
+      batch.Delete(series_cf_, SeriesKey(id));
+    }
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(db_->Write(sync, &batch), "delete series data");
+}
+
+Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rocksdb::WriteBatch* batch) {
+  if (mint > maxt) return Status::OK();
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+  std::vector<Sample> samples, kept;
+  for (int32_t p = std::max(PartitionOf(mint, partition_duration_ms_), dropped_below_.load());
+       p <= PartitionOf(maxt, partition_duration_ms_); ++p) {
+    const std::string prefix = ChunkKeyPrefix(p, id);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      BlockHeader h;
+      samples.clear();
+      Status s = DecodeBlock(std::string_view(it->value().data(), it->value().size()), &h, &samples);
+      if (!s.ok()) return s;
+      if (h.max_time < mint || h.min_time > maxt) continue;
+      batch->Delete(chunks_cf_, it->key());
+      kept.clear();
+      for (const Sample& smp : samples) {
+        if (smp.timestamp_ms < mint || smp.timestamp_ms > maxt) kept.push_back(smp);
+      }
+      if (!kept.empty()) batch->Put(chunks_cf_, ChunkKey(p, id, kept.front().timestamp_ms), EncodeBlock(id, kept));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "read chunks for delete");
+  }
+  return Status::OK();
+}
+
+Status DbEngine::Flush() {
+  std::lock_guard lock(maintenance_mu_);
+  return Checkpoint();
+}
+
+Status DbEngine::RunMaintenance() {
+  std::lock_guard lock(maintenance_mu_);
+  TM_RETURN_IF_ERROR(EnforceRetention());
+  const bool wal_full = wal_->live_bytes() >= options_.checkpoint_wal_bytes;
+  const bool timer = options_.checkpoint_interval_ms > 0 && Now() - last_checkpoint_ms_ >= options_.checkpoint_interval_ms;
+  if (wal_full || timer) TM_RETURN_IF_ERROR(Checkpoint());
+  return Status::OK();
+}
+
+void DbEngine::MaintenanceLoop() {
+  std::unique_lock lock(loop_mu_);
+  while (!closing_) {
+    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.maintenance_interval_ms), [&] { return closing_.load(); });
+    if (closing_) break;
+    lock.unlock();
+    // A failed pass is retried on the next tick; its error stays visible through the next call
+    // to RunMaintenance or Flush, which do the same work.
+    RunMaintenance().IgnoreError();
+    lock.lock();
+  }
+}
+
+}  // namespace tidemark::storage

@@ -1,0 +1,51 @@
+// MemSeries: one series as the head holds it: its interned labels, the open chunk being
+// appended to, chunks closed since the last checkpoint, and its time bounds.
+#ifndef TIDEMARK_STORAGE_MEM_SERIES_H_
+#define TIDEMARK_STORAGE_MEM_SERIES_H_
+
+#include <atomic>
+#include <climits>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/xor_chunk.h"
+#include "tidemark/labels.h"
+
+namespace tidemark::storage {
+
+// Pointers into the index's symbol table; stable for the life of the engine.
+struct InternedLabel {
+  const std::string* name;
+  const std::string* value;
+};
+
+struct MemSeries {
+  MemSeries(uint64_t id, uint64_t hash, std::vector<InternedLabel> labels)
+      : id(id), hash(hash), labels(std::move(labels)) {}
+
+  Labels ToLabels() const;
+  bool LabelsEqual(const Labels& other) const;
+
+  const uint64_t id;
+  const uint64_t hash;
+  const std::vector<InternedLabel> labels;
+  MemSeries* hash_next = nullptr;  // guarded by the index lock: same-hash chain
+
+  mutable std::mutex mu;
+  XorChunk head;                                          // guarded by mu
+  std::vector<std::shared_ptr<const XorChunk>> closed;    // guarded by mu: oldest first
+  int64_t min_time = INT64_MAX;                           // guarded by mu: stored or in head
+  int64_t max_time = INT64_MIN;                           // guarded by mu
+  uint64_t last_value_bits = 0;                           // guarded by mu: value at max_time
+  bool removed = false;  // guarded by mu: deleted or expired; appends must look the series up again
+  // Guarded by the engine's commit lock: whether a definition of this series is in the log or
+  // the `series` column family (the log record of its first samples must carry it otherwise).
+  bool logged = false;
+};
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_MEM_SERIES_H_

@@ -1,0 +1,213 @@
+#include "storage/series_index.h"
+
+#include <absl/hash/hash.h>
+
+#include <algorithm>
+
+namespace tidemark::storage {
+
+Labels MemSeries::ToLabels() const {
+  std::vector<Label> out;
+  out.reserve(labels.size());
+  for (const InternedLabel& l : labels) out.push_back({*l.name, *l.value});
+  return Labels(std::move(out));
+}
+
+bool MemSeries::LabelsEqual(const Labels& other) const {
+  if (other.size() != labels.size()) return false;
+  size_t i = 0;
+  for (const Label& l : other) {
+    if (*labels[i].name != l.name || *labels[i].value != l.value) return false;
+    ++i;
+  }
+  return true;
+}
+
+uint64_t HashLabels(const Labels& labels) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL;
+  absl::Hash<std::string_view> hasher;
+  for (const Label& l : labels) {
+    h = (h ^ hasher(l.name)) * 0x100000001b3ULL;
+    h = (h ^ hasher(l.value)) * 0x100000001b3ULL;
+  }
+  return h;
+}
+
+const std::string* SeriesIndex::Intern(std::string_view s) {
+  auto [it, inserted] = symbols_.emplace(s);
+  if (inserted) symbol_bytes_ += s.size() + sizeof(std::string) + 16;
+  return &*it;
+}
+
+std::shared_ptr<MemSeries> SeriesIndex::FindLocked(const Labels& labels, uint64_t hash) const {
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return nullptr;
+  for (MemSeries* s = it->second; s != nullptr; s = s->hash_next) {
+    if (s->LabelsEqual(labels)) return by_id_.at(s->id);
+  }
+  return nullptr;
+}
+
+std::shared_ptr<MemSeries> SeriesIndex::Find(const Labels& labels, uint64_t hash) const {
+  std::shared_lock lock(mu_);
+  return FindLocked(labels, hash);
+}
+
+std::shared_ptr<MemSeries> SeriesIndex::FindById(uint64_t id) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash, const Labels& labels) {
+  std::vector<InternedLabel> interned;
+  interned.reserve(labels.size());
+  for (const Label& l : labels) interned.push_back({Intern(l.name), Intern(l.value)});
+  auto series = std::make_shared<MemSeries>(id, hash, std::move(interned));
+  by_id_[id] = series;
+  MemSeries*& head = by_hash_[hash];
+  series->hash_next = head;
+  head = series.get();
+  for (const InternedLabel& l : series->labels) {
+    std::vector<uint64_t>& ids = postings_[*l.name][*l.value];
+    if (ids.empty() || ids.back() < id) {
+      ids.push_back(id);
+    } else {
+      ids.insert(std::lower_bound(ids.begin(), ids.end(), id), id);
+    }
+  }
+  return series;
+}
+
+std::shared_ptr<MemSeries> SeriesIndex::Insert(uint64_t id, const Labels& labels) {
+  const uint64_t hash = HashLabels(labels);
+  std::unique_lock lock(mu_);
+  if (auto s = FindLocked(labels, hash)) return s;
+  return InsertLocked(id, hash, labels);
+}
+
+void SeriesIndex::Remove(uint64_t id) {
+  std::unique_lock lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  MemSeries* s = it->second.get();
+  auto hit = by_hash_.find(s->hash);
+  if (hit != by_hash_.end()) {
+    MemSeries** link = &hit->second;
+    while (*link != nullptr && *link != s) link = &(*link)->hash_next;
+    if (*link == s) *link = s->hash_next;
+    if (hit->second == nullptr) by_hash_.erase(hit);
+  }
+  for (const InternedLabel& l : s->labels) {
+    auto name_it = postings_.find(*l.name);
+    if (name_it == postings_.end()) continue;
+    auto value_it = name_it->second.find(*l.value);
+    if (value_it == name_it->second.end()) continue;
+    auto& ids = value_it->second;
+    auto pos = std::lower_bound(ids.begin(), ids.end(), id);
+    if (pos != ids.end() && *pos == id) ids.erase(pos);
+    if (ids.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) postings_.erase(name_it);
+  }
+  by_id_.erase(it);
+}
+
+template <typename Pred>
+std::vector<uint64_t> SeriesIndex::UnionPostings(const std::string& name, Pred pred) const {
+  std::vector<uint64_t> out;
+  auto name_it = postings_.find(name);
+  if (name_it == postings_.end()) return out;
+  std::vector<const std::vector<uint64_t>*> lists;
+  for (const auto& [value, ids] : name_it->second) {
+    if (pred(value)) lists.push_back(&ids);
+  }
+  if (lists.size() == 1) return *lists[0];
+  for (const auto* l : lists) out.insert(out.end(), l->begin(), l->end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+std::vector<uint64_t> Intersect(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<uint64_t> Subtract(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
+    const std::vector<CompiledMatcher>& matchers) const {
+  std::shared_lock lock(mu_);
+  std::vector<uint64_t> ids;
+  bool have_candidates = false;
+  // Matchers that cannot match an absent label narrow the candidates by union of postings.
+  for (const CompiledMatcher& m : matchers) {
+    if (m.MatchesEmpty()) continue;
+    std::vector<uint64_t> matched;
+    if (m.matcher().type == MatchType::kEqual) {
+      auto name_it = postings_.find(m.matcher().name);
+      if (name_it != postings_.end()) {
+        auto value_it = name_it->second.find(m.matcher().value);
+        if (value_it != name_it->second.end()) matched = value_it->second;
+      }
+    } else {
+      matched = UnionPostings(m.matcher().name, [&](std::string_view v) { return m.Matches(v); });
+    }
+    ids = have_candidates ? Intersect(ids, matched) : std::move(matched);
+    have_candidates = true;
+    if (ids.empty()) return {};
+  }
+  if (!have_candidates) {
+    ids.reserve(by_id_.size());
+    for (const auto& [id, s] : by_id_) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+  }
+  // Matchers that match the empty string remove series whose value is present and not matched.
+  for (const CompiledMatcher& m : matchers) {
+    if (!m.MatchesEmpty()) continue;
+    std::vector<uint64_t> excluded =
+        UnionPostings(m.matcher().name, [&](std::string_view v) { return !m.Matches(v); });
+    if (!excluded.empty()) ids = Subtract(ids, excluded);
+  }
+  std::vector<std::shared_ptr<MemSeries>> out;
+  out.reserve(ids.size());
+  for (uint64_t id : ids) out.push_back(by_id_.at(id));
+  return out;
+}
+
+std::vector<std::shared_ptr<MemSeries>> SeriesIndex::All() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<MemSeries>> out;
+  out.reserve(by_id_.size());
+  for (const auto& [id, s] : by_id_) out.push_back(s);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  return out;
+}
+
+size_t SeriesIndex::size() const {
+  std::shared_lock lock(mu_);
+  return by_id_.size();
+}
+
+size_t SeriesIndex::MemoryBytes() const {
+  std::shared_lock lock(mu_);
+  size_t bytes = symbol_bytes_ + by_id_.capacity() * 32 + by_hash_.capacity() * 24;
+  for (const auto& [name, values] : postings_) {
+    bytes += values.capacity() * 56;
+    for (const auto& [value, ids] : values) bytes += ids.capacity() * sizeof(uint64_t);
+  }
+  for (const auto& [id, s] : by_id_) {
+    bytes += sizeof(MemSeries) + 16 + s->labels.capacity() * sizeof(InternedLabel);
+  }
+  return bytes;
+}
+
+}  // namespace tidemark::storage

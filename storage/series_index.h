@@ -1,0 +1,85 @@
+// SeriesIndex: the in-memory series index. Maps label sets to series, series ids to series, and
+// label pairs to sorted postings lists of series ids for matcher evaluation. Label names and
+// values are interned once.
+//
+// Thread safety: all methods are thread-safe (one reader-writer lock).
+#ifndef TIDEMARK_STORAGE_SERIES_INDEX_H_
+#define TIDEMARK_STORAGE_SERIES_INDEX_H_
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_set.h>
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "storage/matcher_eval.h"
+#include "storage/mem_series.h"
+#include "tidemark/labels.h"
+
+namespace tidemark::storage {
+
+uint64_t HashLabels(const Labels& labels);
+
+class SeriesIndex {
+ public:
+  // The series with these labels, or null.
+  std::shared_ptr<MemSeries> Find(const Labels& labels, uint64_t hash) const;
+  std::shared_ptr<MemSeries> FindById(uint64_t id) const;
+
+  // Returns the series with these labels, creating it with `new_id()` as its id if absent and
+  // fewer than `max_series` (0 = unlimited) exist; null if the limit stops it.
+  template <typename NewId>
+  std::shared_ptr<MemSeries> GetOrCreate(const Labels& labels, uint64_t hash, uint64_t max_series,
+                                         NewId new_id, bool* created);
+
+  // Adds a series with a known id (load and replay). Returns the existing one if present.
+  std::shared_ptr<MemSeries> Insert(uint64_t id, const Labels& labels);
+  void Remove(uint64_t id);
+
+  // Series matching all matchers, ordered by id. An empty matcher list selects every series.
+  std::vector<std::shared_ptr<MemSeries>> Select(const std::vector<CompiledMatcher>& matchers) const;
+  std::vector<std::shared_ptr<MemSeries>> All() const;
+
+  size_t size() const;
+  size_t MemoryBytes() const;
+
+ private:
+  std::shared_ptr<MemSeries> FindLocked(const Labels& labels, uint64_t hash) const;
+  std::shared_ptr<MemSeries> InsertLocked(uint64_t id, uint64_t hash, const Labels& labels);
+  const std::string* Intern(std::string_view s);
+  // Ids of series having label `name` with a value for which `pred(value)` holds, sorted.
+  template <typename Pred>
+  std::vector<uint64_t> UnionPostings(const std::string& name, Pred pred) const;
+
+  mutable std::shared_mutex mu_;
+  absl::node_hash_set<std::string> symbols_;  // guarded by mu_
+  absl::flat_hash_map<uint64_t, std::shared_ptr<MemSeries>> by_id_;  // guarded by mu_
+  absl::flat_hash_map<uint64_t, MemSeries*> by_hash_;               // guarded by mu_
+  // name -> value -> ids ascending; guarded by mu_.
+  absl::flat_hash_map<std::string_view, absl::flat_hash_map<std::string_view, std::vector<uint64_t>>>
+      postings_;
+  size_t symbol_bytes_ = 0;  // guarded by mu_
+};
+
+template <typename NewId>
+std::shared_ptr<MemSeries> SeriesIndex::GetOrCreate(const Labels& labels, uint64_t hash,
+                                                    uint64_t max_series, NewId new_id,
+                                                    bool* created) {
+  *created = false;
+  {
+    std::shared_lock lock(mu_);
+    if (auto s = FindLocked(labels, hash)) return s;
+  }
+  std::unique_lock lock(mu_);
+  if (auto s = FindLocked(labels, hash)) return s;
+  if (max_series != 0 && by_id_.size() >= max_series) return nullptr;
+  *created = true;
+  return InsertLocked(new_id(), hash, labels);
+}
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_SERIES_INDEX_H_

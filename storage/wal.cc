@@ -1,0 +1,293 @@
+#include "storage/wal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "util/coding.h"
+#include "util/crc32c.h"
+
+namespace tidemark::storage {
+namespace {
+
+Status ErrnoStatus(const std::string& what, int err) {
+  return Status::IOError(what + ": " + std::strerror(err));
+}
+
+Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + path, errno);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return ErrnoStatus("open " + dir, errno);
+  ::fsync(fd);
+  ::close(fd);
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string WalFilePath(const std::string& dir, uint64_t file_number) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llu.log", static_cast<unsigned long long>(file_number));
+  return dir + "/" + name;
+}
+
+Result<std::vector<uint64_t>> ListWalFiles(const std::string& dir) {
+  std::vector<uint64_t> numbers;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return numbers;
+    return ErrnoStatus("opendir " + dir, errno);
+  }
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() != 20 || name.substr(16) != ".log") continue;
+    if (!std::all_of(name.begin(), name.begin() + 16, ::isdigit)) continue;
+    numbers.push_back(std::stoull(name.substr(0, 16)));
+  }
+  ::closedir(d);
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+WalWriter::WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms)
+    : dir_(std::move(dir)), policy_(policy), group_interval_ms_(std::max<uint32_t>(1, group_interval_ms)) {}
+
+Result<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir, uint64_t file_number,
+                                                   SyncPolicy policy, uint32_t group_interval_ms) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
+  std::unique_ptr<WalWriter> w(new WalWriter(dir, policy, group_interval_ms));
+  {
+    std::lock_guard lock(w->mu_);
+    Status s = w->OpenFile(file_number);
+    if (!s.ok()) return s;
+  }
+  if (policy != SyncPolicy::kNone) w->sync_thread_ = std::thread([p = w.get()] { p->SyncLoop(); });
+  return w;
+}
+
+WalWriter::~WalWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+  std::lock_guard lock(mu_);
+  WriteOutLocked(/*sync=*/policy_ != SyncPolicy::kNone).IgnoreError();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status WalWriter::OpenFile(uint64_t file_number) {
+  const std::string path = WalFilePath(dir_, file_number);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  fd_ = fd;
+  file_number_ = file_number;
+  current_file_bytes_ = 0;
+  // The new file must survive a crash before any record in it is acknowledged.
+  return SyncDir(dir_);
+}
+
+Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload) {
+  if (payload.size() > UINT32_MAX - 16) return Status::InvalidArgument("log record over 4 GiB");
+  char header[kWalRecordHeaderBytes];
+  uint32_t crc = util::Crc32cExtend(0, reinterpret_cast<const char*>(&type), 1);
+  crc = util::Crc32cExtend(crc, payload.data(), payload.size());
+  const uint32_t len = static_cast<uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) header[i] = static_cast<char>(crc >> (8 * i));
+  for (int i = 0; i < 4; ++i) header[4 + i] = static_cast<char>(len >> (8 * i));
+  header[8] = static_cast<char>(type);
+
+  std::unique_lock lock(mu_);
+  if (!error_.ok()) return error_;
+  if (stopping_) return Status::Unavailable("log is closing");
+  pending_.append(header, sizeof header);
+  pending_.append(payload.data(), payload.size());
+  appended_lsn_ += sizeof header + payload.size();
+  const uint64_t lsn = appended_lsn_;
+  if (policy_ == SyncPolicy::kNone) {
+    Status s = WriteOutLocked(/*sync=*/false);
+    if (!s.ok()) return s;
+  } else {
+    work_cv_.notify_one();
+  }
+  return lsn;
+}
+
+Status WalWriter::WaitDurable(uint64_t lsn) {
+  std::unique_lock lock(mu_);
+  durable_cv_.wait(lock, [&] { return durable_lsn_ >= lsn || !error_.ok(); });
+  if (durable_lsn_ >= lsn) return Status::OK();
+  if (!error_.ok()) return error_;
+  return Status::Unavailable("log closed before the record was durable");
+}
+
+Status WalWriter::WriteOutLocked(bool sync) {
+  if (!error_.ok()) return error_;
+  if (!pending_.empty()) {
+    Status s = WriteAll(fd_, pending_.data(), pending_.size(), WalFilePath(dir_, file_number_));
+    if (!s.ok()) {
+      error_ = s;
+      durable_cv_.notify_all();
+      return s;
+    }
+    current_file_bytes_ += pending_.size();
+    pending_.clear();
+  }
+  if (sync && ::fdatasync(fd_) != 0) {
+    error_ = ErrnoStatus("fdatasync " + WalFilePath(dir_, file_number_), errno);
+    durable_cv_.notify_all();
+    return error_;
+  }
+  durable_lsn_ = appended_lsn_;
+  durable_cv_.notify_all();
+  return Status::OK();
+}
+
+void WalWriter::SyncLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [&] { return stopping_ || appended_lsn_ > durable_lsn_; });
+    if (stopping_) return;
+    if (policy_ == SyncPolicy::kGroupCommit) {
+      // Let more commits join this sync, up to the configured interval.
+      work_cv_.wait_for(lock, std::chrono::milliseconds(group_interval_ms_), [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    // Write and sync outside the lock so that committers can keep appending meanwhile.
+    std::string batch;
+    batch.swap(pending_);
+    const uint64_t batch_lsn = appended_lsn_;
+    const int fd = fd_;
+    const std::string path = WalFilePath(dir_, file_number_);
+    lock.unlock();
+    Status s = WriteAll(fd, batch.data(), batch.size(), path);
+    if (s.ok() && ::fdatasync(fd) != 0) s = ErrnoStatus("fdatasync " + path, errno);
+    lock.lock();
+    if (!s.ok()) {
+      error_ = s;
+    } else {
+      current_file_bytes_ += batch.size();
+      durable_lsn_ = std::max(durable_lsn_, batch_lsn);
+    }
+    durable_cv_.notify_all();
+  }
+}
+
+Result<uint64_t> WalWriter::Rotate() {
+  std::unique_lock lock(mu_);
+  // The sync thread may be writing a batch outside the lock; wait until it is done so the old
+  // file is complete before it is closed.
+  durable_cv_.wait(lock, [&] { return !error_.ok() || durable_lsn_ + pending_.size() == appended_lsn_; });
+  Status s = WriteOutLocked(/*sync=*/policy_ != SyncPolicy::kNone);
+  if (!s.ok()) return s;
+  const uint64_t closed = file_number_;
+  closed_files_.emplace_back(closed, current_file_bytes_);
+  closed_files_bytes_ += current_file_bytes_;
+  ::close(fd_);
+  fd_ = -1;
+  s = OpenFile(closed + 1);
+  if (!s.ok()) {
+    error_ = s;
+    return s;
+  }
+  return closed;
+}
+
+Status WalWriter::RemoveFilesUpTo(uint64_t file_number) {
+  auto files = ListWalFiles(dir_);
+  if (!files.ok()) return files.status();
+  std::lock_guard lock(mu_);
+  for (uint64_t n : *files) {
+    if (n > file_number || n == file_number_) continue;
+    if (::unlink(WalFilePath(dir_, n).c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus("unlink " + WalFilePath(dir_, n), errno);
+    }
+  }
+  std::erase_if(closed_files_, [&](const auto& f) {
+    if (f.first > file_number) return false;
+    closed_files_bytes_ -= f.second;
+    return true;
+  });
+  return Status::OK();
+}
+
+uint64_t WalWriter::current_file_number() const {
+  std::lock_guard lock(mu_);
+  return file_number_;
+}
+
+uint64_t WalWriter::live_bytes() const {
+  std::lock_guard lock(mu_);
+  return closed_files_bytes_ + current_file_bytes_ + pending_.size();
+}
+
+Result<WalReplayResult> ReplayWalFile(
+    const std::string& path, const std::function<Status(WalRecordType, std::string_view)>& fn) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return ErrnoStatus("stat " + path, errno);
+  }
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t r = ::read(fd, data.data() + got, data.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  data.resize(got);
+
+  WalReplayResult result;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    const size_t left = data.size() - pos;
+    if (left < kWalRecordHeaderBytes) {
+      result.tail_problem = "truncated record header at offset " + std::to_string(pos);
+      break;
+    }
+    const uint32_t crc = util::DecodeFixed32(data.data() + pos);
+    const uint32_t len = util::DecodeFixed32(data.data() + pos + 4);
+    if (len > left - kWalRecordHeaderBytes) {
+      result.tail_problem = "record at offset " + std::to_string(pos) + " claims " + std::to_string(len) +
+                            " bytes, " + std::to_string(left - kWalRecordHeaderBytes) + " remain";
+      break;
+    }
+    const char* type_and_payload = data.data() + pos + 8;
+    if (util::Crc32cExtend(0, type_and_payload, 1 + len) != crc) {
+      result.tail_problem = "checksum mismatch in record at offset " + std::to_string(pos);
+      break;
+    }
+    const auto type = static_cast<WalRecordType>(static_cast<uint8_t>(type_and_payload[0]));
+    Status s = fn(type, std::string_view(type_and_payload + 1, len));
+    if (!s.ok()) return s;
+    ++result.records;
+    pos += kWalRecordHeaderBytes + len;
+  }
+  result.bytes_dropped = data.size() - pos;
+  return result;
+}
+
+}  // namespace tidemark::storage

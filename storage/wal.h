@@ -1,0 +1,99 @@
+// The write-ahead log: every commit is one checksummed record appended to the current log file
+// before the commit is acknowledged. Replay on open rebuilds the head; files wholly covered by a
+// checkpoint are deleted. Record layout: docs/format/wal.md.
+//
+// Thread safety: Append and WaitDurable may be called from any thread. Rotate must not race with
+// Append (the engine holds its commit lock around it).
+#ifndef TIDEMARK_STORAGE_WAL_H_
+#define TIDEMARK_STORAGE_WAL_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "tidemark/options.h"
+#include "tidemark/status.h"
+
+namespace tidemark::storage {
+
+// Persisted record types: never renumber.
+enum class WalRecordType : uint8_t {
+  kCommit = 1,  // new series definitions and the samples of one Appender::Commit
+  kDelete = 2,  // a DeleteSeries: series ids and a time range
+};
+
+inline constexpr size_t kWalRecordHeaderBytes = 9;  // crc32c u32, length u32, type u8
+
+class WalWriter {
+ public:
+  // Starts a new log file numbered `file_number` in `dir` (created if missing).
+  static Result<std::unique_ptr<WalWriter>> Open(const std::string& dir, uint64_t file_number,
+                                                 SyncPolicy policy, uint32_t group_interval_ms);
+  ~WalWriter();
+
+  // Queues a record and returns its log sequence number (end offset in the log stream).
+  Result<uint64_t> Append(WalRecordType type, std::string_view payload);
+  // Returns once the record ending at `lsn` is durable under the sync policy.
+  Status WaitDurable(uint64_t lsn);
+  // Syncs and closes the current file and starts the next one. Returns the closed file's number.
+  Result<uint64_t> Rotate();
+  // Deletes every log file numbered <= `file_number` except the current one.
+  Status RemoveFilesUpTo(uint64_t file_number);
+
+  uint64_t current_file_number() const;
+  // Bytes in log files still on disk.
+  uint64_t live_bytes() const;
+
+ private:
+  WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms);
+  Status OpenFile(uint64_t file_number);
+  // Writes pending bytes to the file, and syncs if asked. Caller holds mu_.
+  Status WriteOutLocked(bool sync);
+  void SyncLoop();
+
+  const std::string dir_;
+  const SyncPolicy policy_;
+  const uint32_t group_interval_ms_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;     // wakes the sync thread
+  std::condition_variable durable_cv_;  // wakes committers
+  int fd_ = -1;                          // guarded by mu_
+  uint64_t file_number_ = 0;             // guarded by mu_
+  std::string pending_;                  // guarded by mu_: appended, not yet written
+  uint64_t appended_lsn_ = 0;            // guarded by mu_
+  uint64_t durable_lsn_ = 0;             // guarded by mu_
+  uint64_t closed_files_bytes_ = 0;      // guarded by mu_
+  uint64_t current_file_bytes_ = 0;      // guarded by mu_
+  std::vector<std::pair<uint64_t, uint64_t>> closed_files_;  // guarded by mu_: (number, bytes)
+  Status error_;                         // guarded by mu_: sticky write error
+  bool stopping_ = false;                // guarded by mu_
+  std::thread sync_thread_;
+};
+
+// What replaying one log file found.
+struct WalReplayResult {
+  uint64_t records = 0;
+  uint64_t bytes_dropped = 0;  // a torn or damaged tail
+  std::string tail_problem;    // why reading stopped early, if it did
+};
+
+// Calls `fn` for every whole, checksummed record of the file in order. Stops at the first record
+// that is truncated or fails its checksum and reports the bytes after it as dropped. An error
+// returned by `fn` stops replay and is returned.
+Result<WalReplayResult> ReplayWalFile(
+    const std::string& path, const std::function<Status(WalRecordType, std::string_view)>& fn);
+
+// Log file numbers present in `dir`, ascending.
+Result<std::vector<uint64_t>> ListWalFiles(const std::string& dir);
+std::string WalFilePath(const std::string& dir, uint64_t file_number);
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_WAL_H_

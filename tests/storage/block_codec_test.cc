@@ -1,0 +1,131 @@
+#include "storage/block_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "tests/storage/test_util.h"
+
+namespace tidemark::storage {
+namespace {
+
+using tidemark::testing::Bits;
+
+void ExpectRoundTrip(const std::vector<Sample>& in, ValueEncoding* used = nullptr) {
+  const std::string block = EncodeBlock(77, in);
+  BlockHeader h;
+  std::vector<Sample> out;
+  Status s = DecodeBlock(block, &h, &out);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(h.series_id, 77u);
+  EXPECT_EQ(h.count, in.size());
+  EXPECT_EQ(h.min_time, in.front().timestamp_ms);
+  EXPECT_EQ(h.max_time, in.back().timestamp_ms);
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    ASSERT_EQ(out[i].timestamp_ms, in[i].timestamp_ms) << i;
+    ASSERT_EQ(Bits(out[i].value), Bits(in[i].value)) << i << " " << in[i].value;
+  }
+  if (used) *used = h.value_encoding;
+}
+
+TEST(BlockCodec, RoundTripsOneSample) {
+  ExpectRoundTrip({{42, 1.0}});
+  ExpectRoundTrip({{-42, std::numeric_limits<double>::quiet_NaN()}});
+}
+
+TEST(BlockCodec, RoundTripsSpecialValuesInDecimalBlock) {
+  // Mostly decimal values with NaN, infinities, -0 and a stale marker as exceptions.
+  std::vector<Sample> in;
+  for (int i = 0; i < 100; ++i) in.push_back({1'000 + i * 15'000LL, i * 0.25});
+  in[3].value = std::numeric_limits<double>::quiet_NaN();
+  in[10].value = StaleMarker();
+  in[20].value = std::numeric_limits<double>::infinity();
+  in[21].value = -std::numeric_limits<double>::infinity();
+  in[50].value = -0.0;
+  ValueEncoding used;
+  ExpectRoundTrip(in, &used);
+  EXPECT_EQ(used, ValueEncoding::kDecimal);
+}
+
+TEST(BlockCodec, RoundTripsNonDecimalValuesWithXor) {
+  std::mt19937_64 rng(3);
+  std::vector<Sample> in;
+  for (int i = 0; i < 500; ++i) in.push_back({i * 1000LL, std::bit_cast<double>(rng())});
+  ValueEncoding used;
+  ExpectRoundTrip(in, &used);
+  EXPECT_EQ(used, ValueEncoding::kXor);
+}
+
+TEST(BlockCodec, RoundTripsNegativeAndLargeTimestamps) {
+  ExpectRoundTrip({{std::numeric_limits<int64_t>::min() / 2, 1}, {-1, 2}, {0, 3}, {std::numeric_limits<int64_t>::max() / 2, 4}});
+}
+
+TEST(BlockCodec, RoundTripsMillionSamples) {
+  std::vector<Sample> in;
+  in.reserve(1'000'000);
+  std::mt19937_64 rng(1);
+  int64_t t = 1'700'000'000'000;
+  int64_t cents = 5000;
+  for (int i = 0; i < 1'000'000; ++i) {
+    t += 15'000 + static_cast<int64_t>(rng() % 11) - 5;
+    cents += static_cast<int64_t>(rng() % 201) - 100;
+    in.push_back({t, cents / 100.0});
+  }
+  const std::string block = EncodeBlock(1, in);
+  EXPECT_LT(block.size(), in.size() * 3) << "two-decimal gauges with jitter should take under 3 bytes a sample";
+  ExpectRoundTrip(in);
+}
+
+TEST(BlockCodec, CountersCompressBelowTwoBytesPerSample) {
+  std::vector<Sample> in;
+  std::mt19937_64 rng(5);
+  double v = 1e6;
+  for (int i = 0; i < 240; ++i) {
+    v += static_cast<double>(rng() % 100);
+    in.push_back({1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 11) - 5, v});
+  }
+  EXPECT_LT(EncodeBlock(1, in).size(), in.size() * 2);
+}
+
+TEST(BlockCodec, TruncatedBlockIsCorruption) {
+  std::vector<Sample> in;
+  for (int i = 0; i < 50; ++i) in.push_back({i * 15'000LL, i * 1.5});
+  const std::string block = EncodeBlock(9, in);
+  for (size_t n = 0; n < block.size(); ++n) {
+    BlockHeader h;
+    std::vector<Sample> out;
+    EXPECT_EQ(DecodeBlock(std::string_view(block).substr(0, n), &h, &out).code(), StatusCode::kCorruption) << n;
+  }
+}
+
+TEST(BlockCodec, EveryFlippedBitIsCorruption) {
+  std::vector<Sample> in;
+  for (int i = 0; i < 30; ++i) in.push_back({1'700'000'000'000 + i * 15'000LL, i * 2.5});
+  const std::string block = EncodeBlock(12345, in);
+  for (size_t bit = 0; bit < block.size() * 8; ++bit) {
+    std::string damaged = block;
+    damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+    BlockHeader h;
+    std::vector<Sample> out;
+    Status s = DecodeBlock(damaged, &h, &out);
+    ASSERT_EQ(s.code(), StatusCode::kCorruption) << "bit " << bit;
+  }
+}
+
+TEST(BlockCodec, CorruptionMessageNamesSeriesAndRange) {
+  std::vector<Sample> in = {{1000, 1}, {2000, 2}};
+  std::string block = EncodeBlock(4242, in);
+  block[block.size() - 6] ^= 0x10;  // a value byte
+  BlockHeader h;
+  std::vector<Sample> out;
+  Status s = DecodeBlock(block, &h, &out);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("series 4242"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("checksum"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace tidemark::storage

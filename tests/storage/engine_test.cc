@@ -1,0 +1,316 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+
+namespace tidemark {
+namespace {
+
+using testing::Bits;
+using testing::ReadAll;
+using testing::TempDir;
+using testing::TestOptions;
+
+const Labels kUp{{"__name__", "up"}, {"job", "api"}};
+const Labels kUpWeb{{"__name__", "up"}, {"job", "web"}};
+
+std::unique_ptr<Engine> OpenOrDie(const std::string& dir, Options o = TestOptions()) {
+  auto e = Engine::Open(o, dir);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return e.ok() ? std::move(e).value() : nullptr;
+}
+
+TEST(Engine, CommitThenSelectReturnsSamples) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_NE(app->Add(kUp, 1000 * i, i), 0u);
+    EXPECT_NE(app->Add(kUpWeb, 1000 * i, -i), 0u);
+  }
+  auto report = app->Commit();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted, 20u);
+  EXPECT_EQ(report->rejected, 0u);
+
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "up")});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all["up{job=\"api\"}"].size(), 10u);
+  EXPECT_EQ(all["up{job=\"web\"}"][9].value, -9);
+
+  auto range = ReadAll(*engine, {LabelMatcher::Equal("job", "api")}, 3000, 5000);
+  ASSERT_EQ(range["up{job=\"api\"}"].size(), 3u);
+  EXPECT_EQ(range["up{job=\"api\"}"][0].timestamp_ms, 3000);
+}
+
+TEST(Engine, RollbackDiscardsBatch) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  app->Add(kUp, 1, 1);
+  app->Rollback();
+  auto r = app->Commit();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 0u);
+  EXPECT_TRUE(ReadAll(*engine, {LabelMatcher::Equal("job", "api")}).empty());
+}
+
+TEST(Engine, ReportsOutOfOrderAndDuplicatesButStoresTheRest) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  app->Add(kUp, 2000, 1);
+  ASSERT_TRUE(app->Commit().ok());
+  app->Add(kUp, 1000, 5);   // out of order
+  app->Add(kUp, 2000, 9);   // duplicate timestamp, different value
+  app->Add(kUp, 2000, 1);   // identical: ignored, not an error
+  app->Add(kUp, 3000, 3);   // fine
+  auto r = app->Commit();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(r->rejected, 2u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kOutOfOrder)], 1u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kDuplicateTimestamp)], 1u);
+  ASSERT_EQ(r->first_rejections.size(), 2u);
+  EXPECT_NE(r->first_rejections[0].find("out_of_order"), std::string::npos);
+  EXPECT_NE(r->first_rejections[0].find("up{job=\"api\"}"), std::string::npos);
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
+  ASSERT_EQ(all["up{job=\"api\"}"].size(), 2u);
+  EXPECT_EQ(all["up{job=\"api\"}"][1].value, 3);
+}
+
+TEST(Engine, RefFastPathAndUnknownRef) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  SeriesRef ref = app->Add(kUp, 1, 1);
+  ASSERT_NE(ref, 0u);
+  EXPECT_EQ(app->Add(ref, 2, 2), ref);
+  EXPECT_EQ(app->Add(SeriesRef{987654321}, 3, 3), 0u);
+  auto r = app->Commit();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kUnknownSeriesRef)], 1u);
+}
+
+TEST(Engine, SamplesSurviveRestartFromLogAndFromSegments) {
+  TempDir dir;
+  {
+    auto engine = OpenOrDie(dir.path());
+    auto app = engine->NewAppender();
+    for (int i = 0; i < 1000; ++i) app->Add(kUp, 15'000LL * i, i * 0.5);
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(engine->Flush().ok());  // first 1000 into segments
+    for (int i = 1000; i < 1500; ++i) app->Add(kUp, 15'000LL * i, i * 0.5);
+    app->Add(kUp, 15'000LL * 1500, StaleMarker());
+    ASSERT_TRUE(app->Commit().ok());  // the rest only in the log
+  }
+  auto engine = OpenOrDie(dir.path());
+  EXPECT_EQ(engine->recovery().samples_replayed, 501u);
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
+  const auto& s = all["up{job=\"api\"}"];
+  ASSERT_EQ(s.size(), 1501u);
+  for (int i = 0; i < 1500; ++i) {
+    ASSERT_EQ(s[i].timestamp_ms, 15'000LL * i);
+    ASSERT_EQ(s[i].value, i * 0.5);
+  }
+  EXPECT_TRUE(IsStaleMarker(s[1500].value));
+  // Appends continue after the restart; older samples are still refused.
+  auto app = engine->NewAppender();
+  app->Add(kUp, 15'000LL * 1400, 1);
+  app->Add(kUp, 15'000LL * 1600, 1);
+  auto r = app->Commit();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 1u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kOutOfOrder)], 1u);
+}
+
+TEST(Engine, ReplayAfterFlushDoesNotDuplicate) {
+  TempDir dir;
+  {
+    auto engine = OpenOrDie(dir.path());
+    auto app = engine->NewAppender();
+    for (int i = 0; i < 300; ++i) app->Add(kUp, 1000LL * i, i);
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(engine->Flush().ok());
+    ASSERT_TRUE(engine->Flush().ok());
+  }
+  for (int round = 0; round < 2; ++round) {
+    auto engine = OpenOrDie(dir.path());
+    auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
+    ASSERT_EQ(all["up{job=\"api\"}"].size(), 300u);
+  }
+}
+
+TEST(Engine, DeleteSeriesRemovesRangeInHeadAndSegmentsDurably) {
+  TempDir dir;
+  {
+    auto engine = OpenOrDie(dir.path());
+    auto app = engine->NewAppender();
+    for (int i = 0; i < 100; ++i) {
+      app->Add(kUp, 1000LL * i, i);
+      app->Add(kUpWeb, 1000LL * i, i);
+    }
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(engine->Flush().ok());
+    for (int i = 100; i < 200; ++i) app->Add(kUp, 1000LL * i, i);
+    ASSERT_TRUE(app->Commit().ok());
+    auto deleted = engine->DeleteSeries({LabelMatcher::Equal("job", "api")}, 50'000, 149'000);
+    ASSERT_TRUE(deleted.ok());
+    EXPECT_EQ(*deleted, 1u);
+    auto deleted_all = engine->DeleteSeries({LabelMatcher::Equal("job", "web")}, INT64_MIN, INT64_MAX);
+    ASSERT_TRUE(deleted_all.ok());
+    auto s = ReadAll(*engine, {LabelMatcher::Equal("__name__", "up")});
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s["up{job=\"api\"}"].size(), 100u);
+  }
+  auto engine = OpenOrDie(dir.path());
+  auto s = ReadAll(*engine, {LabelMatcher::Equal("__name__", "up")});
+  ASSERT_EQ(s.size(), 1u);
+  const auto& api = s["up{job=\"api\"}"];
+  ASSERT_EQ(api.size(), 100u);
+  EXPECT_EQ(api[49].timestamp_ms, 49'000);
+  EXPECT_EQ(api[50].timestamp_ms, 150'000);
+  auto values = engine->LabelValues("job", {}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*values, std::vector<std::string>{"api"});
+}
+
+TEST(Engine, LabelNamesAndValuesRespectMatchersAndTime) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  app->Add(Labels{{"__name__", "a"}, {"x", "1"}}, 1000, 1);
+  app->Add(Labels{{"__name__", "b"}, {"y", "2"}}, 5000, 1);
+  ASSERT_TRUE(app->Commit().ok());
+  auto names = engine->LabelNames({}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"__name__", "x", "y"}));
+  names = engine->LabelNames({LabelMatcher::Equal("__name__", "b")}, INT64_MIN, INT64_MAX);
+  EXPECT_EQ(*names, (std::vector<std::string>{"__name__", "y"}));
+  auto values = engine->LabelValues("__name__", {}, 0, 2000);
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*values, std::vector<std::string>{"a"});
+}
+
+TEST(Engine, SeriesAreReturnedInLabelOrder) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  for (const char* job : {"zeta", "alpha", "mid"}) app->Add(Labels{{"__name__", "m"}, {"job", job}}, 1, 1);
+  ASSERT_TRUE(app->Commit().ok());
+  auto set = engine->Select({LabelMatcher::Equal("__name__", "m")}, 0, 10);
+  ASSERT_TRUE(set.ok());
+  std::vector<std::string> order;
+  while ((*set)->Next()) order.emplace_back((*set)->labels().Get("job"));
+  EXPECT_EQ(order, (std::vector<std::string>{"alpha", "mid", "zeta"}));
+}
+
+TEST(Engine, SampleIteratorSeek) {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path());
+  auto app = engine->NewAppender();
+  for (int i = 0; i < 10; ++i) app->Add(kUp, 10 * i, i);
+  ASSERT_TRUE(app->Commit().ok());
+  auto set = engine->Select({LabelMatcher::Equal("job", "api")}, 0, 1000);
+  ASSERT_TRUE((*set)->Next());
+  auto* it = (*set)->Samples();
+  ASSERT_TRUE(it->Seek(35));
+  EXPECT_EQ(it->At().timestamp_ms, 40);
+  ASSERT_TRUE(it->Seek(0));  // never moves backwards
+  EXPECT_EQ(it->At().timestamp_ms, 40);
+  ASSERT_TRUE(it->Next());
+  EXPECT_EQ(it->At().timestamp_ms, 50);
+  EXPECT_FALSE(it->Seek(1000));
+}
+
+TEST(Engine, ConcurrentAppendersAndReaders) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.sync_policy = SyncPolicy::kGroupCommit;
+  o.samples_per_chunk = 32;
+  auto engine = OpenOrDie(dir.path(), o);
+  constexpr int kThreads = 4, kSeriesPerThread = 50, kCommits = 40;
+  std::vector<std::thread> threads;
+  std::atomic<bool> done{false};
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      auto app = engine->NewAppender();
+      for (int c = 0; c < kCommits; ++c) {
+        for (int s = 0; s < kSeriesPerThread; ++s) {
+          app->Add(Labels{{"__name__", "load"}, {"w", std::to_string(w)}, {"s", std::to_string(s)}}, 1000LL * c, c);
+        }
+        auto r = app->Commit();
+        ASSERT_TRUE(r.ok());
+        ASSERT_EQ(r->accepted, uint64_t{kSeriesPerThread});
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (!done) {
+      auto set = engine->Select({LabelMatcher::Equal("__name__", "load")}, INT64_MIN, INT64_MAX);
+      ASSERT_TRUE(set.ok());
+      while ((*set)->Next()) {
+        auto* it = (*set)->Samples();
+        int64_t last = -1;
+        while (it->Next()) {
+          ASSERT_GT(it->At().timestamp_ms, last);
+          last = it->At().timestamp_ms;
+        }
+        ASSERT_TRUE(it->status().ok());
+      }
+    }
+  });
+  std::thread flusher([&] {
+    for (int i = 0; i < 5 && !done; ++i) ASSERT_TRUE(engine->Flush().ok());
+  });
+  for (auto& t : threads) t.join();
+  done = true;
+  reader.join();
+  flusher.join();
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "load")});
+  ASSERT_EQ(all.size(), size_t{kThreads * kSeriesPerThread});
+  for (const auto& [name, samples] : all) ASSERT_EQ(samples.size(), size_t{kCommits}) << name;
+}
+
+TEST(Engine, InvalidOptionsAreRejectedWithTheirName) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.partition_duration_ms = 10;
+  auto e = Engine::Open(o, dir.path());
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("partition_duration_ms"), std::string::npos);
+}
+
+TEST(Engine, OpenMissingDirectoryWithoutCreateIsNotFound) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.create_if_missing = false;
+  auto e = Engine::Open(o, dir.path() + "/nope");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
+}
+
+TEST(Engine, PartitionsDescribeStoredData) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.partition_duration_ms = 3'600'000;
+  auto engine = OpenOrDie(dir.path(), o);
+  auto app = engine->NewAppender();
+  for (int i = 0; i < 480; ++i) app->Add(kUp, 15'000LL * i, i);  // two hours
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(engine->Flush().ok());
+  auto parts = engine->Partitions();
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[0].samples, 240u);
+  EXPECT_EQ((*parts)[1].start_ms, 3'600'000);
+  EXPECT_EQ((*parts)[1].series, 1u);
+}
+
+}  // namespace
+}  // namespace tidemark
