@@ -7,6 +7,7 @@
 #include <atomic>
 #include <climits>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "benchmarks/dataset.h"
@@ -48,6 +49,16 @@ void BM_Append(benchmark::State& state) {
   }
   std::vector<SeriesRef> refs(dataset.size(), 0);
   std::vector<Sample> samples;
+  {
+    // Create the series first: the goal is about appending to 100,000 active series.
+    auto app = (*engine)->NewAppender();
+    dataset.NextScrape(&samples);
+    for (size_t i = 0; i < samples.size(); ++i) refs[i] = app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+    if (!app->Commit().ok()) {
+      state.SkipWithError("setup commit failed");
+      return;
+    }
+  }
   uint64_t appended = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -85,9 +96,13 @@ struct StoredData {
   std::vector<Labels> labels;
 };
 
+std::map<std::pair<uint64_t, int>, std::unique_ptr<StoredData>>& StoredCache() {
+  static auto* cache = new std::map<std::pair<uint64_t, int>, std::unique_ptr<StoredData>>;
+  return *cache;
+}
+
 StoredData* GetStored(uint64_t series, int hours) {
-  static std::map<std::pair<uint64_t, int>, std::unique_ptr<StoredData>> cache;
-  auto& slot = cache[{series, hours}];
+  auto& slot = StoredCache()[{series, hours}];
   if (slot) return slot.get();
   slot = std::make_unique<StoredData>();
   DatasetOptions dopts;
@@ -161,6 +176,24 @@ void BM_Read10kSeriesOneHour(benchmark::State& state) {
 BENCHMARK(BM_Read10kSeriesOneHour)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// Closes the engines and removes their directories before static destruction begins.
+void CleanUp() {
+  for (auto& [key, data] : StoredCache()) {
+    if (!data) continue;
+    data->engine.reset();
+    std::filesystem::remove_all(data->dir);
+  }
+  StoredCache().clear();
+}
+
 }  // namespace tidemark::bench
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  tidemark::bench::CleanUp();
+  return 0;
+}

@@ -17,6 +17,10 @@ struct GenerateOptions {
   double hours = 6;
   int jitter_ms = 5;
   uint64_t seed = 42;
+  int zstd_level = 3;
+  // If set, the same samples are also written there in Prometheus text format with millisecond
+  // timestamps (what VictoriaMetrics' /api/v1/import/prometheus takes), for side-by-side sizes.
+  std::string text_out;
 };
 // Fills a data directory with the realistic benchmark dataset, ending now.
 int RunGenerate(const GenerateOptions& options);

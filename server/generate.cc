@@ -1,11 +1,35 @@
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "benchmarks/dataset.h"
 #include "server/commands.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::server {
+namespace {
+
+// `name{a="b",...} value timestamp_ms`, values in shortest round-trip form.
+void WriteTextLine(std::FILE* f, const Labels& labels, const Sample& s) {
+  std::string line(labels.Get("__name__"));
+  line.push_back('{');
+  bool first = true;
+  for (const Label& l : labels) {
+    if (l.name == "__name__") continue;
+    if (!first) line.push_back(',');
+    first = false;
+    line += l.name + "=\"" + l.value + "\"";
+  }
+  line += "} ";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s.value);
+  line.append(buf, end);
+  line += " " + std::to_string(s.timestamp_ms) + "\n";
+  std::fputs(line.c_str(), f);
+}
+
+}  // namespace
 
 int RunGenerate(const GenerateOptions& o) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -20,10 +44,19 @@ int RunGenerate(const GenerateOptions& o) {
 
   Options options;
   options.maintenance_interval_ms = 0;
+  options.zstd_level = o.zstd_level;
   auto engine = Engine::Open(options, o.dir);
   if (!engine.ok()) {
     std::fprintf(stderr, "tidemark generate: %s\n", engine.status().ToString().c_str());
     return 1;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> text(nullptr, &std::fclose);
+  if (!o.text_out.empty()) {
+    text.reset(std::fopen(o.text_out.c_str(), "w"));
+    if (!text) {
+      std::perror(("tidemark generate: " + o.text_out).c_str());
+      return 1;
+    }
   }
   auto appender = (*engine)->NewAppender();
   std::vector<SeriesRef> refs(dataset.size(), 0);
@@ -34,6 +67,7 @@ int RunGenerate(const GenerateOptions& o) {
     for (size_t i = 0; i < samples.size(); ++i) {
       refs[i] = refs[i] != 0 ? appender->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
                              : appender->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+      if (text) WriteTextLine(text.get(), dataset.series()[i], samples[i]);
     }
     auto report = appender->Commit();
     if (!report.ok()) {

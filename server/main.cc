@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   generate->add_option("--hours", gen.hours, "hours of 15 s scrapes, ending now")->check(CLI::Range(0.01, 24.0 * 365));
   generate->add_option("--jitter-ms", gen.jitter_ms, "scrape timestamp jitter, +- milliseconds")->check(CLI::Range(0, 1000));
   generate->add_option("--seed", gen.seed, "random seed");
+  generate->add_option("--zstd-level", gen.zstd_level, "zstd level of segment blocks")->check(CLI::Range(1, 19));
+  generate->add_option("--text-out", gen.text_out, "also write the samples as Prometheus text with timestamps");
 
   try {
     app.parse(argc, argv);

@@ -286,16 +286,21 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   }
   std::vector<uint64_t> diffs;
   if (!DecodeIntColumn(&value_col, n - 1, &diffs)) return BlockCorruption(h, "decimal column malformed");
-  const double scale = kPow10[exponent];
-  samples[0].value = static_cast<double>(mantissa) / scale;
-  int64_t delta = 0;
+  // Mantissas first, then scale: integers (exponent 0) need no division.
+  uint64_t m = static_cast<uint64_t>(mantissa);
+  uint64_t delta = 0;
   for (size_t i = 1; i < n; ++i) {
-    const int64_t d = util::ZigZagDecode(diffs[i - 1]);
-    delta = (mode == kMantissaDelta || i == 1)
-                ? d
-                : static_cast<int64_t>(static_cast<uint64_t>(delta) + static_cast<uint64_t>(d));
-    mantissa = static_cast<int64_t>(static_cast<uint64_t>(mantissa) + static_cast<uint64_t>(delta));
-    samples[i].value = static_cast<double>(mantissa) / scale;
+    const uint64_t d = static_cast<uint64_t>(util::ZigZagDecode(diffs[i - 1]));
+    delta = (mode == kMantissaDelta || i == 1) ? d : delta + d;  // wrapping, as encoded
+    m += delta;
+    diffs[i - 1] = m;  // reused to hold the mantissa
+  }
+  samples[0].value = static_cast<double>(mantissa) / kPow10[exponent];
+  if (exponent == 0) {
+    for (size_t i = 1; i < n; ++i) samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1]));
+  } else {
+    const double scale = kPow10[exponent];
+    for (size_t i = 1; i < n; ++i) samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1])) / scale;
   }
   for (const Exception& e : exceptions) samples[e.index].value = util::BitsToDouble(e.bits);
   return Status::OK();

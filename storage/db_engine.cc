@@ -106,7 +106,7 @@ Status DbEngine::OpenRocksDb() {
 
   rocksdb::ColumnFamilyOptions chunk_options;
   rocksdb::BlockBasedTableOptions table;
-  table.block_size = 32 * 1024;
+  table.block_size = 4 * 1024;
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = false;

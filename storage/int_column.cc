@@ -66,7 +66,9 @@ bool DecodeIntColumn(std::string_view* input, size_t count, std::vector<uint64_t
   const size_t bytes = (count * width + 7) / 8;
   if (bytes > input->size()) return false;
   util::BitReader r(input->substr(0, bytes));
-  for (size_t i = 0; i < count; ++i) out->push_back(r.ReadBits(width));
+  out->resize(count);
+  uint64_t* dst = out->data();
+  for (size_t i = 0; i < count; ++i) dst[i] = r.ReadBits(width);
   input->remove_prefix(bytes);
   return !r.overflow();
 }

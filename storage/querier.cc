@@ -146,6 +146,9 @@ Status DbEngine::ReadSeries(const MemSeries& s, int64_t mint, int64_t maxt, rock
         ChunkKeyParts parts;
         ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts);
         if (parts.min_time > maxt) break;
+        const std::string_view value(it->value().data(), it->value().size());
+        auto peek = DecodeBlockHeader(value);
+        if (peek.ok() && peek->max_time < mint) continue;  // wholly before the range
         BlockHeader header;
         block.clear();
         Status bs = DecodeBlock(std::string_view(it->value().data(), it->value().size()), &header, &block);

@@ -3,6 +3,7 @@
 #define TIDEMARK_UTIL_BIT_STREAM_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -65,6 +66,25 @@ class BitReader {
 
   uint64_t ReadBits(int n) {
     if (n == 0) return 0;
+    // Fast path: one unaligned 8-byte load holds the wanted bits whenever they fit in 57 bits
+    // past the current byte and 8 bytes remain.
+    const size_t byte_index = pos_ >> 3;
+    if (n <= 57 && byte_index + 8 <= data_.size()) {
+      uint64_t word;
+      std::memcpy(&word, data_.data() + byte_index, 8);
+      word = __builtin_bswap64(word);
+      const int offset = static_cast<int>(pos_ & 7);
+      pos_ += n;
+      return (word << offset) >> (64 - n);
+    }
+    return ReadBitsSlow(n);
+  }
+
+  bool overflow() const { return overflow_; }
+  size_t bit_position() const { return pos_; }
+
+ private:
+  uint64_t ReadBitsSlow(int n) {
     if (pos_ + n > data_.size() * 8) {
       overflow_ = true;
       pos_ = data_.size() * 8;
@@ -85,10 +105,6 @@ class BitReader {
     return value;
   }
 
-  bool overflow() const { return overflow_; }
-  size_t bit_position() const { return pos_; }
-
- private:
   std::string_view data_;
   size_t pos_ = 0;
   bool overflow_ = false;
