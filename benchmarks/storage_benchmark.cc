@@ -2,9 +2,11 @@
 //   build/benchmarks/tidemark_storage_bench --benchmark_repetitions=3
 // Figures and the machine they were measured on: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <climits>
 #include <filesystem>
 #include <map>
@@ -32,17 +34,20 @@ Options BenchOptions() {
   return o;
 }
 
-// Appends scrapes of `series` series through the API with group commit, one commit per scrape
-// per thread (each thread owns a disjoint slice of the series, as separate scrapers would).
+// Appends scrapes of `series` series through the API, one commit per scrape per thread (each
+// thread owns a disjoint slice of the series, as separate scrapers would). Third argument: 0 group
+// commit (the default policy, durable on return), 1 no sync (CPU cost alone).
 void BM_Append(benchmark::State& state) {
   const uint64_t series = state.range(0);
   const int threads = static_cast<int>(state.range(1));
+  Options options = BenchOptions();
+  if (state.range(2) == 1) options.sync_policy = SyncPolicy::kNone;
   DatasetOptions dopts;
   dopts.series = series;
   dopts.start_ms = kStart;
   MetricsDataset dataset(dopts);
   const std::string dir = TempDir("append");
-  auto engine = Engine::Open(BenchOptions(), dir);
+  auto engine = Engine::Open(options, dir);
   if (!engine.ok()) {
     state.SkipWithError(engine.status().ToString().c_str());
     return;
@@ -87,7 +92,76 @@ void BM_Append(benchmark::State& state) {
   engine->reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_Append)->Args({100'000, 1})->Args({100'000, 2})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
+BENCHMARK(BM_Append)
+    ->ArgNames({"series", "threads", "nosync"})
+    ->Args({100'000, 1, 0})
+    ->Args({100'000, 2, 0})
+    ->Args({100'000, 1, 1})
+    ->Args({100'000, 2, 1})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
+
+// Bytes the allocator has handed out and not had back (heap and mmap'ed blocks).
+uint64_t HeapBytesInUse() {
+  const struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long long size = 0, resident = 0;
+  if (std::fscanf(f, "%llu %llu", &size, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// Resident memory of the head per active series: 100,000 series with `scrapes` 15 s samples each
+// and nothing checkpointed yet. 120 scrapes is the most the head holds with the default
+// checkpoint_interval_ms of 30 minutes; 240 is one full chunk. Measured as the growth of the
+// process' resident set (valid for the first run in a process only: freed memory is reused) and
+// as the allocator's bytes in use.
+void BM_HeadMemory(benchmark::State& state) {
+  const int scrapes = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    DatasetOptions dopts;
+    dopts.series = 100'000;
+    dopts.start_ms = kStart;
+    MetricsDataset dataset(dopts);
+    std::vector<Sample> samples(dataset.size());
+    std::vector<SeriesRef> refs(dataset.size(), 0);
+    const std::string dir = TempDir("memory");
+    Options options = BenchOptions();
+    options.sync_policy = SyncPolicy::kNone;
+    const uint64_t before = ResidentBytes();
+    const uint64_t heap_before = HeapBytesInUse();
+    auto engine = Engine::Open(options, dir);
+    if (!engine.ok()) {
+      state.SkipWithError(engine.status().ToString().c_str());
+      return;
+    }
+    auto app = (*engine)->NewAppender();
+    for (int k = 0; k < scrapes; ++k) {
+      dataset.NextScrape(&samples);
+      for (size_t i = 0; i < samples.size(); ++i) {
+        refs[i] = refs[i] ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                          : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+      }
+      if (!app->Commit().ok()) {
+        state.SkipWithError("commit failed");
+        return;
+      }
+    }
+    app.reset();
+    const uint64_t after = ResidentBytes();
+    const uint64_t heap_after = HeapBytesInUse();
+    const EngineStats st = (*engine)->Stats();
+    state.counters["rss_bytes_per_series"] = double(after - before) / double(dataset.size());
+    state.counters["heap_bytes_per_series"] = double(heap_after - heap_before) / double(dataset.size());
+    state.counters["estimated_head_bytes_per_series"] = double(st.head_memory_bytes) / double(st.head_series);
+    engine->reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK(BM_HeadMemory)->ArgName("scrapes")->Arg(120)->Arg(240)->Iterations(1)->Unit(benchmark::kSecond);
 
 // A directory holding `series` series x `hours` hours of the dataset, stored in segments.
 struct StoredData {

@@ -1,5 +1,6 @@
 // The write path: HeadAppender collects samples; DbEngine::CommitBatch applies them to the head
 // and logs them under the commit lock, then waits for the log to be durable.
+#include <algorithm>
 #include <climits>
 
 #include "storage/db_engine.h"
@@ -11,6 +12,7 @@ namespace tidemark::storage {
 namespace {
 
 constexpr size_t kMaxReportedRejections = 8;
+constexpr size_t kPrefetchDistance = 6;
 
 class HeadAppender final : public Appender {
  public:
@@ -94,39 +96,76 @@ std::shared_ptr<MemSeries> DbEngine::GetOrCreateSeries(const Labels& labels, Rej
   return s;
 }
 
-AppendOutcome DbEngine::AppendToHead(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
+AppendOutcome DbEngine::AcceptSample(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
                                      RejectReason* reason) {
   if (t < min_valid_time) {
     *reason = RejectReason::kTooOld;
     return AppendOutcome::kRejected;
   }
-  const uint64_t bits = util::DoubleBits(v);
-  std::lock_guard lock(s->mu);
-  if (s->removed) {
+  if (s->removed.load(std::memory_order_relaxed)) {
     *reason = RejectReason::kUnknownSeriesRef;
     return AppendOutcome::kRejected;
   }
-  if (t <= s->max_time) {
-    if (t == s->max_time) {
-      if (bits == s->last_value_bits) return AppendOutcome::kIgnoredDuplicate;
+  const uint64_t bits = util::DoubleBits(v);
+  if (t <= s->accepted_max_time) {
+    if (t == s->accepted_max_time) {
+      if (bits == s->accepted_last_bits) return AppendOutcome::kIgnoredDuplicate;
       *reason = RejectReason::kDuplicateTimestamp;
     } else {
       *reason = RejectReason::kOutOfOrder;
     }
     return AppendOutcome::kRejected;
   }
-  XorChunk& head = s->head;
-  if (head.num_samples() > 0 &&
-      (head.num_samples() >= options_.samples_per_chunk ||
-       PartitionOf(t, partition_duration_ms_) != PartitionOf(head.min_time(), partition_duration_ms_))) {
-    s->closed.push_back(std::make_shared<const XorChunk>(std::move(head)));
-    head = XorChunk();
-  }
-  head.Append(t, v);
-  if (t < s->min_time) s->min_time = t;
-  s->max_time = t;
-  s->last_value_bits = bits;
+  s->accepted_max_time = t;
+  s->accepted_last_bits = bits;
   return AppendOutcome::kAccepted;
+}
+
+namespace {
+
+void CutIfNeeded(MemSeries* s, int64_t t, uint32_t samples_per_chunk, int64_t partition_duration) {
+  HeadChunk& head = s->head;
+  if (head.num_samples() > 0 &&
+      (head.num_samples() >= samples_per_chunk ||
+       PartitionOf(t, partition_duration) != PartitionOf(head.min_time(), partition_duration))) {
+    head.ShrinkToFit();  // it waits in memory until the next checkpoint
+    s->closed.push_back(std::make_shared<const HeadChunk>(std::move(head)));
+    head = HeadChunk();
+  }
+}
+
+}  // namespace
+
+void DbEngine::AppendToChunks(MemSeries* s, int64_t t, double v) {
+  std::lock_guard lock(s->mu);
+  if (t > s->max_time) {
+    CutIfNeeded(s, t, options_.samples_per_chunk, partition_duration_ms_);
+    s->head.Append(t, v);
+    if (t < s->min_time) s->min_time = t;
+    s->max_time = t;
+    s->last_value_bits = util::DoubleBits(v);
+    return;
+  }
+  // Two commits of the same series raced between acceptance and this append, and the later one
+  // got here first. Rare: rebuild the head chunks with the sample in its place.
+  std::vector<Sample> samples;
+  std::vector<std::shared_ptr<const HeadChunk>> chunks = s->closed;
+  if (s->head.num_samples() > 0) chunks.push_back(std::make_shared<const HeadChunk>(s->head));
+  for (const auto& c : chunks) {
+    HeadChunkIterator it(c->bytes(), c->num_samples());
+    while (it.Next()) samples.push_back({it.t(), it.v()});
+  }
+  auto pos = std::lower_bound(samples.begin(), samples.end(), t,
+                              [](const Sample& a, int64_t b) { return a.timestamp_ms < b; });
+  if (pos != samples.end() && pos->timestamp_ms == t) return;  // accepted twice: cannot happen
+  samples.insert(pos, {t, v});
+  s->closed.clear();
+  s->head = HeadChunk();
+  for (const Sample& smp : samples) {
+    CutIfNeeded(s, smp.timestamp_ms, options_.samples_per_chunk, partition_duration_ms_);
+    s->head.Append(smp.timestamp_ms, smp.value);
+  }
+  if (t < s->min_time) s->min_time = t;
 }
 
 Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* report) {
@@ -144,20 +183,28 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   uint64_t n_series = 0, n_logged_samples = 0;
   std::vector<MemSeries*> newly_logged;
   uint64_t lsn = 0;
+  // Samples accepted under the commit lock, appended to chunks after it.
+  std::vector<PendingSample*> accepted;
+  accepted.reserve(batch.size());
+  std::shared_lock apply_lock(apply_mu_);
   {
     std::lock_guard lock(commit_mu_);
     const int64_t min_valid = RetentionCutoff();
     int64_t prev_t = 0;
-    for (PendingSample& p : batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      // Series are scattered in memory; fetch a few ahead to overlap the cache misses.
+      if (i + kPrefetchDistance < batch.size()) __builtin_prefetch(batch[i + kPrefetchDistance].series.get());
+      PendingSample& p = batch[i];
       MemSeries* s = p.series.get();
       RejectReason reason;
-      const AppendOutcome outcome = AppendToHead(s, p.t, p.v, min_valid, &reason);
+      const AppendOutcome outcome = AcceptSample(s, p.t, p.v, min_valid, &reason);
       if (outcome == AppendOutcome::kRejected) {
         RecordRejection(report, reason, s->ToLabels().ToString() + " @" + std::to_string(p.t));
         continue;
       }
       ++report->accepted;
       if (outcome == AppendOutcome::kIgnoredDuplicate) continue;
+      accepted.push_back(&p);
       if (!s->logged) {
         // The definition goes into the same record as the first samples that need it.
         s->logged = true;
@@ -181,12 +228,23 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       record += sample_section;
       auto appended = wal_->Append(WalRecordType::kCommit, record);
       if (!appended.ok()) {
+        // The log is broken (the error is sticky): no later commit succeeds, so the accepted
+        // bounds moved above need no undoing for correctness of what is stored.
         for (MemSeries* s : newly_logged) s->logged = false;
         return appended.status();
       }
       lsn = *appended;
     }
   }
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    if (i + kPrefetchDistance < accepted.size()) {
+      const MemSeries* next = accepted[i + kPrefetchDistance]->series.get();
+      __builtin_prefetch(&next->head);
+      __builtin_prefetch(next->head.bytes().data() + next->head.bytes().size());
+    }
+    AppendToChunks(accepted[i]->series.get(), accepted[i]->t, accepted[i]->v);
+  }
+  apply_lock.unlock();
   samples_appended_ += n_logged_samples;
   if (lsn == 0) return Status::OK();
   return wal_->WaitDurable(lsn);

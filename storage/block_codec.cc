@@ -2,8 +2,9 @@
 
 #include <cmath>
 
+#include "storage/decimal.h"
 #include "storage/int_column.h"
-#include "storage/xor_chunk.h"
+#include "storage/xor_values.h"
 #include "util/bit_stream.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -11,30 +12,9 @@
 namespace tidemark::storage {
 namespace {
 
-constexpr int kMaxDecimalExponent = 15;
-constexpr double kPow10[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-constexpr double kMaxMantissa = 4.0e18;  // keeps llround and deltas inside int64
-constexpr uint64_t kNegativeZeroBits = 0x8000000000000000ULL;
-
 // Decimal mantissa modes: never renumber.
 constexpr uint8_t kMantissaDelta = 0;
 constexpr uint8_t kMantissaDeltaOfDelta = 1;
-
-bool ToMantissa(double v, int exponent, int64_t* mantissa) {
-  const double scaled = v * kPow10[exponent];
-  if (!(std::fabs(scaled) < kMaxMantissa)) return false;
-  const int64_t m = std::llround(scaled);
-  if (util::DoubleBits(static_cast<double>(m) / kPow10[exponent]) != util::DoubleBits(v)) {
-    return false;
-  }
-  *mantissa = m;
-  return true;
-}
-
-bool IsDecimalCandidate(double v) {
-  return std::isfinite(v) && util::DoubleBits(v) != kNegativeZeroBits;
-}
 
 struct Exception {
   uint32_t index;
@@ -49,12 +29,10 @@ bool EncodeDecimalValues(const std::vector<Sample>& samples, std::string* out) {
   for (const Sample& s : samples) {
     if (!IsDecimalCandidate(s.value)) continue;
     int64_t m;
-    for (int e = exponent; e <= kMaxDecimalExponent; ++e) {
-      if (ToMantissa(s.value, e, &m)) {
-        exponent = e;
-        ++candidates;
-        break;
-      }
+    const int e = SmallestExponent(s.value, exponent, &m);
+    if (e >= 0) {
+      exponent = e;
+      ++candidates;
     }
   }
   if (candidates * 4 < n * 3) return false;
@@ -106,11 +84,10 @@ bool EncodeDecimalValues(const std::vector<Sample>& samples, std::string* out) {
 
 void EncodeXorValues(const std::vector<Sample>& samples, std::string* out) {
   util::BitWriter w(out);
-  uint64_t prev = 0;
-  uint8_t leading = 0xff, trailing = 0;
+  XorState state;
   bool first = true;
   for (const Sample& s : samples) {
-    AppendXorValue(&w, util::DoubleBits(s.value), &prev, &leading, &trailing, first);
+    AppendXorValue(&w, util::DoubleBits(s.value), &state, first);
     first = false;
   }
 }
@@ -249,13 +226,12 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   // Values.
   if (h.value_encoding == ValueEncoding::kXor) {
     util::BitReader r(value_col);
-    uint64_t bits = 0;
-    uint8_t leading = 0xff, trailing = 0;
+    XorState state;
     for (size_t i = 0; i < n; ++i) {
-      if (!ReadXorValue(&r, &bits, &leading, &trailing, i == 0)) {
+      if (!ReadXorValue(&r, &state, i == 0)) {
         return BlockCorruption(h, "value column malformed at sample " + std::to_string(i));
       }
-      samples[i].value = util::BitsToDouble(bits);
+      samples[i].value = util::BitsToDouble(state.prev_bits);
     }
     return Status::OK();
   }
@@ -295,7 +271,7 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
     m += delta;
     diffs[i - 1] = m;  // reused to hold the mantissa
   }
-  samples[0].value = static_cast<double>(mantissa) / kPow10[exponent];
+  samples[0].value = DecimalValue(mantissa, exponent);
   if (exponent == 0) {
     for (size_t i = 1; i < n; ++i) samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1]));
   } else {

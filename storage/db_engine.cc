@@ -184,6 +184,8 @@ Status DbEngine::LoadSeries() {
     series->min_time = record.min_time;
     series->max_time = record.max_time;
     series->last_value_bits = record.last_value_bits;
+    series->accepted_max_time = record.max_time;
+    series->accepted_last_bits = record.last_value_bits;
     series->logged = true;
     max_id = std::max(max_id, id);
   }
@@ -251,7 +253,9 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
     if (!series) continue;  // deleted by a later record already replayed? never: order is kept
     RejectReason reason;
     // Samples already in stored blocks (t <= stored max time) are skipped here as duplicates.
-    if (AppendToHead(series.get(), t, util::BitsToDouble(bits), min_valid, &reason) == AppendOutcome::kAccepted) {
+    const double v = util::BitsToDouble(bits);
+    if (AcceptSample(series.get(), t, v, min_valid, &reason) == AppendOutcome::kAccepted) {
+      AppendToChunks(series.get(), t, v);
       ++recovery_.samples_replayed;
     }
   }

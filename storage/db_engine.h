@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,8 +75,12 @@ class DbEngine final : public Engine {
   Status ReplayCommitRecord(std::string_view payload);
   Status ReplayDeleteRecord(std::string_view payload);
 
-  AppendOutcome AppendToHead(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
+  // Validates a sample against the newest accepted one and accepts it. Caller holds commit_mu_
+  // (or is the single replaying thread).
+  AppendOutcome AcceptSample(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
                              RejectReason* reason);
+  // Appends an accepted sample to the series' chunks, under the series lock.
+  void AppendToChunks(MemSeries* s, int64_t t, double v);
   int64_t Now() const;
   int64_t RetentionCutoff() const;  // INT64_MIN when retention is off
 
@@ -103,9 +108,13 @@ class DbEngine final : public Engine {
   std::atomic<uint64_t> next_series_id_{1};
   std::atomic<int32_t> dropped_below_{INT32_MIN};
 
-  // Serialises applying a batch to the head with appending its log record, so the log holds each
-  // series' samples in head order. Held briefly; durability waits happen outside it.
+  // Serialises validating a batch with appending its log record, so the log holds each series'
+  // samples in the order they were accepted. Held briefly: chunk appends and durability waits
+  // happen outside it.
   std::mutex commit_mu_;
+  // Held shared by a commit from validation until its samples are in chunks, and exclusively by
+  // whoever needs the head to equal the log (checkpoints) or no commit in flight (series removal).
+  std::shared_mutex apply_mu_;
   // One checkpoint, retention pass or delete at a time.
   std::mutex maintenance_mu_;
   int64_t last_checkpoint_ms_ = 0;  // guarded by maintenance_mu_

@@ -23,9 +23,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }
 
 // Decodes head chunks into samples, appending to `out`.
-Status DecodeChunks(const std::vector<std::shared_ptr<const XorChunk>>& chunks, std::vector<Sample>* out) {
+Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks, std::vector<Sample>* out) {
   for (const auto& c : chunks) {
-    XorIterator it(c->bytes(), c->num_samples());
+    HeadChunkIterator it(c->bytes(), c->num_samples());
     while (it.Next()) out->push_back({it.t(), it.v()});
     if (!it.status().ok()) return it.status();
   }
@@ -37,20 +37,21 @@ Status DecodeChunks(const std::vector<std::shared_ptr<const XorChunk>>& chunks, 
 Status DbEngine::Checkpoint() {
   struct Job {
     std::shared_ptr<MemSeries> series;
-    std::vector<std::shared_ptr<const XorChunk>> chunks;
+    std::vector<std::shared_ptr<const HeadChunk>> chunks;
     SeriesRecord record;
   };
   std::vector<Job> jobs;
   uint64_t closed_file;
   {
-    // Under the commit lock the head holds exactly what the logs up to `closed_file` hold.
+    // With no commit in flight the head holds exactly what the logs up to `closed_file` hold.
+    std::unique_lock apply_lock(apply_mu_);
     std::lock_guard lock(commit_mu_);
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
     for (auto& s : index_.All()) {
       std::lock_guard series_lock(s->mu);
       if (s->head.num_samples() > 0) {
-        s->closed.push_back(std::make_shared<const XorChunk>(std::move(s->head)));
-        s->head = XorChunk();
+        s->closed.push_back(std::make_shared<const HeadChunk>(std::move(s->head)));
+        s->head = HeadChunk();
       }
       if (s->closed.empty()) continue;
       Job job;
@@ -148,6 +149,7 @@ Status DbEngine::DropPartitionsBelow(int32_t partition) {
 Status DbEngine::CollectExpiredSeries(int64_t cutoff) {
   std::vector<uint64_t> expired;
   {
+    std::unique_lock apply_lock(apply_mu_);
     std::lock_guard lock(commit_mu_);
     for (const auto& s : index_.All()) {
       std::lock_guard series_lock(s->mu);
@@ -237,20 +239,20 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
       series_max = s->max_time;
       whole_series = mint <= series_min && maxt >= series_max;
       // Rewrite the head without the deleted samples.
-      std::vector<std::shared_ptr<const XorChunk>> chunks = s->closed;
-      if (s->head.num_samples() > 0) chunks.push_back(std::make_shared<const XorChunk>(s->head));
+      std::vector<std::shared_ptr<const HeadChunk>> chunks = s->closed;
+      if (s->head.num_samples() > 0) chunks.push_back(std::make_shared<const HeadChunk>(s->head));
       samples.clear();
       TM_RETURN_IF_ERROR(DecodeChunks(chunks, &samples));
       s->closed.clear();
-      s->head = XorChunk();
+      s->head = HeadChunk();
       for (const Sample& smp : samples) {
         if (smp.timestamp_ms >= mint && smp.timestamp_ms <= maxt) continue;
-        XorChunk& head = s->head;
+        HeadChunk& head = s->head;
         if (head.num_samples() > 0 &&
             (head.num_samples() >= options_.samples_per_chunk ||
              PartitionOf(smp.timestamp_ms, partition_duration_ms_) != PartitionOf(head.min_time(), partition_duration_ms_))) {
-          s->closed.push_back(std::make_shared<const XorChunk>(std::move(head)));
-          head = XorChunk();
+          s->closed.push_back(std::make_shared<const HeadChunk>(std::move(head)));
+          head = HeadChunk();
         }
         head.Append(smp.timestamp_ms, smp.value);
       }

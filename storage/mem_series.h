@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/xor_chunk.h"
+#include "storage/head_chunk.h"
 #include "tidemark/labels.h"
 
 namespace tidemark::storage {
@@ -35,14 +35,20 @@ struct MemSeries {
   MemSeries* hash_next = nullptr;  // guarded by the index lock: same-hash chain
 
   mutable std::mutex mu;
-  XorChunk head;                                          // guarded by mu
-  std::vector<std::shared_ptr<const XorChunk>> closed;    // guarded by mu: oldest first
+  HeadChunk head;                                          // guarded by mu
+  std::vector<std::shared_ptr<const HeadChunk>> closed;    // guarded by mu: oldest first
   int64_t min_time = INT64_MAX;                           // guarded by mu: stored or in head
   int64_t max_time = INT64_MIN;                           // guarded by mu
   uint64_t last_value_bits = 0;                           // guarded by mu: value at max_time
-  bool removed = false;  // guarded by mu: deleted or expired; appends must look the series up again
-  // Guarded by the engine's commit lock: whether a definition of this series is in the log or
-  // the `series` column family (the log record of its first samples must carry it otherwise).
+  // Deleted or expired: appends must look the series up again.
+  std::atomic<bool> removed{false};
+
+  // Guarded by the engine's commit lock. The newest accepted sample, which may not be in a chunk
+  // yet: commits validate against these under the lock and append to chunks after it.
+  int64_t accepted_max_time = INT64_MIN;
+  uint64_t accepted_last_bits = 0;
+  // Whether a definition of this series is in the log or the `series` column family (the log
+  // record of its first samples must carry it otherwise).
   bool logged = false;
 };
 

@@ -94,9 +94,9 @@ class DbSeriesSet final : public SeriesSet {
   Status status_;
 };
 
-void AppendChunkSamples(const XorChunk& chunk, int64_t mint, int64_t maxt, std::vector<Sample>* out, Status* st) {
+void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt, std::vector<Sample>* out, Status* st) {
   if (chunk.num_samples() == 0 || chunk.max_time() < mint || chunk.min_time() > maxt) return;
-  XorIterator it(chunk.bytes(), chunk.num_samples());
+  HeadChunkIterator it(chunk.bytes(), chunk.num_samples());
   while (it.Next()) {
     if (it.t() < mint) continue;
     if (it.t() > maxt) break;
@@ -118,8 +118,8 @@ Status DbEngine::ReadSeries(const MemSeries& s, int64_t mint, int64_t maxt, rock
   mint = std::max(mint, VisibleMinTime());
   if (mint > maxt) return Status::OK();
   // Snapshot the head under the series lock; decode outside it.
-  std::vector<std::shared_ptr<const XorChunk>> chunks;
-  XorChunk open;
+  std::vector<std::shared_ptr<const HeadChunk>> chunks;
+  HeadChunk open;
   int64_t series_min, series_max;
   {
     std::lock_guard lock(s.mu);

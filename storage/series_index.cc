@@ -43,7 +43,7 @@ std::shared_ptr<MemSeries> SeriesIndex::FindLocked(const Labels& labels, uint64_
   auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) return nullptr;
   for (MemSeries* s = it->second; s != nullptr; s = s->hash_next) {
-    if (s->LabelsEqual(labels)) return by_id_.at(s->id);
+    if (s->LabelsEqual(labels)) return *by_id_.Find(s->id);
   }
   return nullptr;
 }
@@ -55,8 +55,8 @@ std::shared_ptr<MemSeries> SeriesIndex::Find(const Labels& labels, uint64_t hash
 
 std::shared_ptr<MemSeries> SeriesIndex::FindById(uint64_t id) const {
   std::shared_lock lock(mu_);
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second;
+  const auto* s = by_id_.Find(id);
+  return s ? *s : nullptr;
 }
 
 std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash, const Labels& labels) {
@@ -64,7 +64,7 @@ std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash,
   interned.reserve(labels.size());
   for (const Label& l : labels) interned.push_back({Intern(l.name), Intern(l.value)});
   auto series = std::make_shared<MemSeries>(id, hash, std::move(interned));
-  by_id_[id] = series;
+  by_id_.Insert(id, series);
   MemSeries*& head = by_hash_[hash];
   series->hash_next = head;
   head = series.get();
@@ -88,9 +88,9 @@ std::shared_ptr<MemSeries> SeriesIndex::Insert(uint64_t id, const Labels& labels
 
 void SeriesIndex::Remove(uint64_t id) {
   std::unique_lock lock(mu_);
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return;
-  MemSeries* s = it->second.get();
+  const auto* found = by_id_.Find(id);
+  if (found == nullptr) return;
+  MemSeries* s = found->get();
   auto hit = by_hash_.find(s->hash);
   if (hit != by_hash_.end()) {
     MemSeries** link = &hit->second;
@@ -109,7 +109,7 @@ void SeriesIndex::Remove(uint64_t id) {
     if (ids.empty()) name_it->second.erase(value_it);
     if (name_it->second.empty()) postings_.erase(name_it);
   }
-  by_id_.erase(it);
+  by_id_.Erase(id);
 }
 
 template <typename Pred>
@@ -167,8 +167,7 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
   }
   if (!have_candidates) {
     ids.reserve(by_id_.size());
-    for (const auto& [id, s] : by_id_) ids.push_back(id);
-    std::sort(ids.begin(), ids.end());
+    by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) { ids.push_back(s->id); });
   }
   // Matchers that match the empty string remove series whose value is present and not matched.
   for (const CompiledMatcher& m : matchers) {
@@ -179,7 +178,7 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
   }
   std::vector<std::shared_ptr<MemSeries>> out;
   out.reserve(ids.size());
-  for (uint64_t id : ids) out.push_back(by_id_.at(id));
+  for (uint64_t id : ids) out.push_back(*by_id_.Find(id));
   return out;
 }
 
@@ -187,8 +186,7 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::All() const {
   std::shared_lock lock(mu_);
   std::vector<std::shared_ptr<MemSeries>> out;
   out.reserve(by_id_.size());
-  for (const auto& [id, s] : by_id_) out.push_back(s);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+  by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) { out.push_back(s); });
   return out;
 }
 
@@ -199,14 +197,14 @@ size_t SeriesIndex::size() const {
 
 size_t SeriesIndex::MemoryBytes() const {
   std::shared_lock lock(mu_);
-  size_t bytes = symbol_bytes_ + by_id_.capacity() * 32 + by_hash_.capacity() * 24;
+  size_t bytes = symbol_bytes_ + by_id_.MemoryBytes() + by_hash_.capacity() * 24;
   for (const auto& [name, values] : postings_) {
     bytes += values.capacity() * 56;
     for (const auto& [value, ids] : values) bytes += ids.capacity() * sizeof(uint64_t);
   }
-  for (const auto& [id, s] : by_id_) {
+  by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) {
     bytes += sizeof(MemSeries) + 16 + s->labels.capacity() * sizeof(InternedLabel);
-  }
+  });
   return bytes;
 }
 

@@ -17,6 +17,7 @@
 
 #include "storage/matcher_eval.h"
 #include "storage/mem_series.h"
+#include "storage/series_table.h"
 #include "tidemark/labels.h"
 
 namespace tidemark::storage {
@@ -56,7 +57,7 @@ class SeriesIndex {
 
   mutable std::shared_mutex mu_;
   absl::node_hash_set<std::string> symbols_;  // guarded by mu_
-  absl::flat_hash_map<uint64_t, std::shared_ptr<MemSeries>> by_id_;  // guarded by mu_
+  SeriesTable by_id_;                                  // guarded by mu_
   absl::flat_hash_map<uint64_t, MemSeries*> by_hash_;               // guarded by mu_
   // name -> value -> ids ascending; guarded by mu_.
   absl::flat_hash_map<std::string_view, absl::flat_hash_map<std::string_view, std::vector<uint64_t>>>

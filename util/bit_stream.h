@@ -9,11 +9,13 @@
 
 namespace tidemark::util {
 
-class BitWriter {
+// Writes to any byte container with push_back() and back(): std::string, std::vector<char>.
+template <typename Buffer>
+class BasicBitWriter {
  public:
-  explicit BitWriter(std::string* out) : out_(out) {}
+  explicit BasicBitWriter(Buffer* out) : out_(out) {}
   // Continues a stream whose last byte has `free_bits` unused low bits.
-  BitWriter(std::string* out, int free_bits) : out_(out), free_bits_(free_bits) {}
+  BasicBitWriter(Buffer* out, int free_bits) : out_(out), free_bits_(free_bits) {}
 
   void WriteBit(bool bit) {
     if (free_bits_ == 0) {
@@ -43,9 +45,11 @@ class BitWriter {
   int free_bits() const { return free_bits_; }
 
  private:
-  std::string* out_;
+  Buffer* out_;
   int free_bits_ = 0;  // unused low bits in out_->back()
 };
+
+using BitWriter = BasicBitWriter<std::string>;
 
 // Reads a stream written by BitWriter. Reading past the end sets overflow() and yields zeros, so
 // decoders check overflow() instead of trusting lengths from disk.

@@ -1,4 +1,4 @@
-#include "storage/xor_chunk.h"
+#include "storage/head_chunk.h"
 
 #include <gtest/gtest.h>
 
@@ -29,10 +29,10 @@ std::vector<Sample> SpecialValues() {
 }
 
 void ExpectRoundTrip(const std::vector<Sample>& in) {
-  XorChunk c;
+  HeadChunk c;
   for (const Sample& s : in) c.Append(s.timestamp_ms, s.value);
   ASSERT_EQ(c.num_samples(), in.size());
-  XorIterator it(c.bytes(), c.num_samples());
+  HeadChunkIterator it(c.bytes(), c.num_samples());
   for (const Sample& s : in) {
     ASSERT_TRUE(it.Next()) << it.status().ToString();
     EXPECT_EQ(it.t(), s.timestamp_ms);
@@ -42,22 +42,22 @@ void ExpectRoundTrip(const std::vector<Sample>& in) {
   EXPECT_TRUE(it.status().ok());
 }
 
-TEST(XorChunk, RoundTripsSpecialValuesBitExactly) { ExpectRoundTrip(SpecialValues()); }
+TEST(HeadChunk, RoundTripsSpecialValuesBitExactly) { ExpectRoundTrip(SpecialValues()); }
 
-TEST(XorChunk, StaleMarkerDiffersFromOrdinaryNaN) {
-  XorChunk c;
+TEST(HeadChunk, StaleMarkerDiffersFromOrdinaryNaN) {
+  HeadChunk c;
   c.Append(1, std::numeric_limits<double>::quiet_NaN());
   c.Append(2, StaleMarker());
-  XorIterator it(c.bytes(), 2);
+  HeadChunkIterator it(c.bytes(), 2);
   ASSERT_TRUE(it.Next());
   EXPECT_FALSE(IsStaleMarker(it.v()));
   ASSERT_TRUE(it.Next());
   EXPECT_TRUE(IsStaleMarker(it.v()));
 }
 
-TEST(XorChunk, RoundTripsOneSample) { ExpectRoundTrip({{123, 4.5}}); }
+TEST(HeadChunk, RoundTripsOneSample) { ExpectRoundTrip({{123, 4.5}}); }
 
-TEST(XorChunk, RoundTripsRandomValuesAndIrregularTimestamps) {
+TEST(HeadChunk, RoundTripsRandomValuesAndIrregularTimestamps) {
   std::mt19937_64 rng(7);
   std::vector<Sample> in;
   int64_t t = -100'000;
@@ -68,11 +68,44 @@ TEST(XorChunk, RoundTripsRandomValuesAndIrregularTimestamps) {
   ExpectRoundTrip(in);
 }
 
-TEST(XorIterator, TruncatedChunkIsCorruptionNotCrash) {
-  XorChunk c;
+TEST(HeadChunk, RoundTripsDecimalSeriesWithExponentChangesAndRawValues) {
+  std::vector<Sample> in;
+  int64_t t = 1'700'000'000'000;
+  double counter = 1e6;
+  for (int i = 0; i < 300; ++i) {
+    t += 15'000 + (i % 7) - 3;
+    counter += i % 13;
+    double v = counter;
+    if (i == 50) v = 12.5;                                      // one decimal: exponent 0 -> 1
+    if (i == 60) v = 0.125;                                     // exponent 1 -> 3
+    if (i == 70) v = StaleMarker();                             // raw escape
+    if (i == 71) v = -0.0;                                      // raw escape
+    if (i == 72) v = std::numeric_limits<double>::infinity();   // raw escape
+    if (i == 80) v = 1.0 / 3.0;                                 // not decimal: raw escape
+    if (i == 90) v = -9e18;                                     // mantissa too large: raw escape
+    if (i == 91) v = 9.2e18;
+    in.push_back({t, v});
+  }
+  ExpectRoundTrip(in);
+}
+
+TEST(HeadChunk, DecimalValuesTakeFewBits) {
+  HeadChunk c;
+  int64_t cents = 5000;
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 240; ++i) {
+    cents += static_cast<int64_t>(rng() % 201) - 100;
+    c.Append(1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 11) - 5, cents / 100.0);
+  }
+  // Two-decimal gauges: about 7 bits of timestamp and 10 of value a sample, not the ~50 of XOR.
+  EXPECT_LT(c.bytes().size(), 240u * 3);
+}
+
+TEST(HeadChunkIterator, TruncatedChunkIsCorruptionNotCrash) {
+  HeadChunk c;
   for (int i = 0; i < 100; ++i) c.Append(i * 15'000 + (i % 3), i * 1.25);
   for (size_t n = 0; n < c.bytes().size(); ++n) {
-    XorIterator it(std::string_view(c.bytes()).substr(0, n), c.num_samples());
+    HeadChunkIterator it(c.bytes().substr(0, n), c.num_samples());
     int read = 0;
     while (it.Next()) ++read;
     EXPECT_LT(read, 100);

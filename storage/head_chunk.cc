@@ -1,0 +1,231 @@
+#include "storage/head_chunk.h"
+
+#include <algorithm>
+
+#include "storage/decimal.h"
+#include "util/coding.h"
+
+namespace tidemark::storage {
+namespace {
+
+using Writer = util::BasicBitWriter<std::vector<char>>;
+
+// A prefix of ones ended by a zero selects a bucket; the value follows in the bucket's width as
+// two's complement. Timestamps: delta-of-delta in ms, jitter of a few ms fits the first bucket.
+struct Bucket {
+  int ones;   // number of leading 1 bits before the terminating 0
+  int width;  // value bits
+};
+constexpr Bucket kDodBuckets[] = {{1, 6}, {2, 13}, {3, 20}};  // '0' is zero, '1111' + 64 bits
+// Values: mantissa deltas. '0' is zero, '111110' + 64 bits, '111111' an escape.
+constexpr Bucket kDeltaBuckets[] = {{1, 8}, {2, 13}, {3, 20}, {4, 32}};
+constexpr int kDeltaWideOnes = 5;
+constexpr int kEscapeOnes = 6;
+// Escape kinds (2 bits).
+constexpr uint64_t kEscapeExponent = 0;  // 4 bits new exponent, 64 bits mantissa
+constexpr uint64_t kEscapeRaw = 1;       // 64 bits raw value; the mantissa is unchanged
+
+bool FitsSigned(int64_t v, int bits) {
+  const int64_t lo = -(int64_t{1} << (bits - 1));
+  const int64_t hi = (int64_t{1} << (bits - 1)) - 1;
+  return v >= lo && v <= hi;
+}
+
+int64_t SignExtend(uint64_t v, int bits) {
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
+void WriteOnes(Writer* w, int ones, bool terminate) {
+  w->WriteBits((uint64_t{1} << ones) - 1, ones);
+  if (terminate) w->WriteBit(false);
+}
+
+void WriteDod(Writer* w, int64_t dod) {
+  if (dod == 0) {
+    w->WriteBit(false);
+    return;
+  }
+  for (const Bucket& b : kDodBuckets) {
+    if (FitsSigned(dod, b.width)) {
+      WriteOnes(w, b.ones, true);
+      w->WriteBits(static_cast<uint64_t>(dod), b.width);
+      return;
+    }
+  }
+  WriteOnes(w, 4, false);
+  w->WriteBits(static_cast<uint64_t>(dod), 64);
+}
+
+int64_t ReadDod(util::BitReader* r) {
+  int ones = 0;
+  while (ones < 4 && r->ReadBit()) ++ones;
+  if (ones == 0) return 0;
+  if (ones == 4) return static_cast<int64_t>(r->ReadBits(64));
+  const int width = kDodBuckets[ones - 1].width;
+  return SignExtend(r->ReadBits(width), width);
+}
+
+void WriteDelta(Writer* w, int64_t d) {
+  if (d == 0) {
+    w->WriteBit(false);
+    return;
+  }
+  for (const Bucket& b : kDeltaBuckets) {
+    if (FitsSigned(d, b.width)) {
+      WriteOnes(w, b.ones, true);
+      w->WriteBits(static_cast<uint64_t>(d), b.width);
+      return;
+    }
+  }
+  WriteOnes(w, kDeltaWideOnes, true);
+  w->WriteBits(static_cast<uint64_t>(d), 64);
+}
+
+}  // namespace
+
+void HeadChunk::AppendValue(Writer* w, double v) {
+  const uint64_t bits = util::DoubleBits(v);
+  if (num_samples_ == 0) {
+    int64_t m = 0;
+    exponent_ = static_cast<int8_t>(SmallestExponent(v, 0, &m));
+    if (exponent_ >= 0) {
+      w->WriteBit(false);
+      w->WriteBits(static_cast<uint64_t>(exponent_), 4);
+      w->WriteBits(static_cast<uint64_t>(m), 64);
+      mantissa_ = m;
+    } else {
+      w->WriteBit(true);
+      AppendXorValue(w, bits, &xor_, /*first=*/true);
+    }
+    return;
+  }
+  if (exponent_ < 0) {
+    AppendXorValue(w, bits, &xor_, /*first=*/false);
+    return;
+  }
+  int64_t m;
+  if (IsDecimalCandidate(v) && ToMantissa(v, exponent_, &m)) {
+    // Wrapping difference; the reader wraps the same way.
+    WriteDelta(w, static_cast<int64_t>(static_cast<uint64_t>(m) - static_cast<uint64_t>(mantissa_)));
+    mantissa_ = m;
+    return;
+  }
+  const int e = SmallestExponent(v, exponent_ + 1, &m);
+  if (e > exponent_) {
+    WriteOnes(w, kEscapeOnes, false);
+    w->WriteBits(kEscapeExponent, 2);
+    w->WriteBits(static_cast<uint64_t>(e), 4);
+    w->WriteBits(static_cast<uint64_t>(m), 64);
+    exponent_ = static_cast<int8_t>(e);
+    mantissa_ = m;
+    return;
+  }
+  WriteOnes(w, kEscapeOnes, false);
+  w->WriteBits(kEscapeRaw, 2);
+  w->WriteBits(bits, 64);
+}
+
+void HeadChunk::Append(int64_t t, double v) {
+  // A sample takes at most 29 bytes; grow by 32 at a time (1/8 of the size for large chunks).
+  if (bytes_.capacity() - bytes_.size() < 32) {
+    bytes_.reserve(bytes_.size() + std::max<size_t>(32, bytes_.size() / 8));
+  }
+  Writer w(&bytes_, free_bits_);
+  if (num_samples_ == 0) {
+    w.WriteBits(static_cast<uint64_t>(t), 64);
+    min_time_ = t;
+  } else {
+    const int64_t delta = t - max_time_;
+    WriteDod(&w, num_samples_ == 1 ? delta : delta - last_delta_);
+    last_delta_ = delta;
+  }
+  AppendValue(&w, v);
+  max_time_ = t;
+  ++num_samples_;
+  free_bits_ = static_cast<int8_t>(w.free_bits());
+}
+
+void HeadChunkIterator::Reset(std::string_view bytes, uint32_t num_samples) {
+  reader_ = util::BitReader(bytes);
+  remaining_ = num_samples;
+  read_ = 0;
+  t_ = 0;
+  delta_ = 0;
+  mantissa_ = 0;
+  value_bits_ = 0;
+  xor_ = XorState();
+  exponent_ = -1;
+  status_ = Status::OK();
+}
+
+bool HeadChunkIterator::ReadValue() {
+  if (read_ == 0) {
+    if (!reader_.ReadBit()) {
+      exponent_ = static_cast<int>(reader_.ReadBits(4));
+      mantissa_ = static_cast<int64_t>(reader_.ReadBits(64));
+      if (exponent_ > kMaxDecimalExponent) return false;
+      value_bits_ = util::DoubleBits(DecimalValue(mantissa_, exponent_));
+      return true;
+    }
+    exponent_ = -1;
+    if (!ReadXorValue(&reader_, &xor_, /*first=*/true)) return false;
+    value_bits_ = xor_.prev_bits;
+    return true;
+  }
+  if (exponent_ < 0) {
+    if (!ReadXorValue(&reader_, &xor_, /*first=*/false)) return false;
+    value_bits_ = xor_.prev_bits;
+    return true;
+  }
+  int ones = 0;
+  while (ones < kEscapeOnes && reader_.ReadBit()) ++ones;
+  int64_t d;
+  if (ones == 0) {
+    d = 0;
+  } else if (ones <= 4) {
+    const int width = kDeltaBuckets[ones - 1].width;
+    d = SignExtend(reader_.ReadBits(width), width);
+  } else if (ones == kDeltaWideOnes) {
+    d = static_cast<int64_t>(reader_.ReadBits(64));
+  } else {
+    const uint64_t kind = reader_.ReadBits(2);
+    if (kind == kEscapeExponent) {
+      const int e = static_cast<int>(reader_.ReadBits(4));
+      if (e <= exponent_ || e > kMaxDecimalExponent) return false;
+      exponent_ = e;
+      mantissa_ = static_cast<int64_t>(reader_.ReadBits(64));
+      value_bits_ = util::DoubleBits(DecimalValue(mantissa_, exponent_));
+      return true;
+    }
+    if (kind == kEscapeRaw) {
+      value_bits_ = reader_.ReadBits(64);
+      return true;
+    }
+    return false;
+  }
+  mantissa_ = static_cast<int64_t>(static_cast<uint64_t>(mantissa_) + static_cast<uint64_t>(d));
+  value_bits_ = util::DoubleBits(DecimalValue(mantissa_, exponent_));
+  return true;
+}
+
+bool HeadChunkIterator::Next() {
+  if (remaining_ == 0 || !status_.ok()) return false;
+  if (read_ == 0) {
+    t_ = static_cast<int64_t>(reader_.ReadBits(64));
+  } else {
+    const int64_t dod = ReadDod(&reader_);
+    delta_ = read_ == 1 ? dod : delta_ + dod;
+    t_ += delta_;
+  }
+  if (!ReadValue() || reader_.overflow()) {
+    status_ = Status::Corruption("head chunk ends early or is malformed at sample " + std::to_string(read_));
+    remaining_ = 0;
+    return false;
+  }
+  ++read_;
+  --remaining_;
+  return true;
+}
+
+}  // namespace tidemark::storage
