@@ -127,9 +127,10 @@ void HeadChunk::AppendValue(Writer* w, double v) {
 }
 
 void HeadChunk::Append(int64_t t, double v) {
-  // A sample takes at most 29 bytes; grow by 32 at a time (1/8 of the size for large chunks).
-  if (bytes_.capacity() - bytes_.size() < 32) {
-    bytes_.reserve(bytes_.size() + std::max<size_t>(32, bytes_.size() / 8));
+  // A sample takes at most 24 bytes (64-bit timestamp escape, exponent escape). Grow in steps
+  // of 24 or 1/8 of the size, whichever is larger.
+  if (bytes_.capacity() - bytes_.size() < 24) {
+    bytes_.reserve(bytes_.size() + std::max<size_t>(24, bytes_.size() / 8));
   }
   Writer w(&bytes_, free_bits_);
   if (num_samples_ == 0) {

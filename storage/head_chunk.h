@@ -43,7 +43,7 @@ class HeadChunk {
   int64_t max_time_ = 0;
   int64_t last_delta_ = 0;
   int64_t mantissa_ = 0;  // decimal mode: the last decimal value's mantissa
-  XorState xor_;          // XOR mode
+  XorState xor_;          // XOR mode (exponent_ < 0)
   uint32_t num_samples_ = 0;
   int8_t free_bits_ = 0;
   int8_t exponent_ = -1;  // decimal exponent, or -1 in XOR mode

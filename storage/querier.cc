@@ -46,8 +46,11 @@ class VectorSampleIterator final : public SampleIterator {
 bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   const size_t n = std::min(a.labels.size(), b.labels.size());
   for (size_t i = 0; i < n; ++i) {
-    if (*a.labels[i].name != *b.labels[i].name) return *a.labels[i].name < *b.labels[i].name;
-    if (*a.labels[i].value != *b.labels[i].value) return *a.labels[i].value < *b.labels[i].value;
+    const InternedLabel* x = a.labels[i];
+    const InternedLabel* y = b.labels[i];
+    if (x == y) continue;  // the same interned pair
+    if (x->name != y->name) return x->name < y->name;
+    if (x->value != y->value) return x->value < y->value;
   }
   return a.labels.size() < b.labels.size();
 }
@@ -217,7 +220,7 @@ Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMat
   auto series = index_.Select(*compiled);
   for (const auto& s : series) {
     if (!Overlaps(*s, mint, maxt)) continue;
-    for (const InternedLabel& l : s->labels) names.insert(*l.name);
+    for (const InternedLabel* l : s->labels) names.insert(l->name);
   }
   return std::vector<std::string>(names.begin(), names.end());
 }
@@ -231,8 +234,8 @@ Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name, co
   auto series = index_.Select(*compiled);
   for (const auto& s : series) {
     if (!Overlaps(*s, mint, maxt)) continue;
-    for (const InternedLabel& l : s->labels) {
-      if (*l.name == name) values.insert(*l.value);
+    for (const InternedLabel* l : s->labels) {
+      if (l->name == name) values.insert(l->value);
     }
   }
   return std::vector<std::string>(values.begin(), values.end());

@@ -9,7 +9,7 @@ namespace tidemark::storage {
 Labels MemSeries::ToLabels() const {
   std::vector<Label> out;
   out.reserve(labels.size());
-  for (const InternedLabel& l : labels) out.push_back({*l.name, *l.value});
+  for (const InternedLabel* l : labels) out.push_back({l->name, l->value});
   return Labels(std::move(out));
 }
 
@@ -17,7 +17,7 @@ bool MemSeries::LabelsEqual(const Labels& other) const {
   if (other.size() != labels.size()) return false;
   size_t i = 0;
   for (const Label& l : other) {
-    if (*labels[i].name != l.name || *labels[i].value != l.value) return false;
+    if (labels[i]->name != l.name || labels[i]->value != l.value) return false;
     ++i;
   }
   return true;
@@ -33,10 +33,11 @@ uint64_t HashLabels(const Labels& labels) {
   return h;
 }
 
-const std::string* SeriesIndex::Intern(std::string_view s) {
-  auto [it, inserted] = symbols_.emplace(s);
-  if (inserted) symbol_bytes_ += s.size() + sizeof(std::string) + 16;
-  return &*it;
+const InternedLabel* SeriesIndex::Intern(const Label& label) {
+  auto it = symbols_.find(std::pair<std::string_view, std::string_view>(label.name, label.value));
+  if (it != symbols_.end()) return &*it;
+  symbol_bytes_ += sizeof(InternedLabel) + label.name.size() + label.value.size() + 32;
+  return &*symbols_.insert(InternedLabel{label.name, label.value}).first;
 }
 
 std::shared_ptr<MemSeries> SeriesIndex::FindLocked(const Labels& labels, uint64_t hash) const {
@@ -60,16 +61,16 @@ std::shared_ptr<MemSeries> SeriesIndex::FindById(uint64_t id) const {
 }
 
 std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash, const Labels& labels) {
-  std::vector<InternedLabel> interned;
+  std::vector<const InternedLabel*> interned;
   interned.reserve(labels.size());
-  for (const Label& l : labels) interned.push_back({Intern(l.name), Intern(l.value)});
+  for (const Label& l : labels) interned.push_back(Intern(l));
   auto series = std::make_shared<MemSeries>(id, hash, std::move(interned));
   by_id_.Insert(id, series);
   MemSeries*& head = by_hash_[hash];
   series->hash_next = head;
   head = series.get();
-  for (const InternedLabel& l : series->labels) {
-    std::vector<uint64_t>& ids = postings_[*l.name][*l.value];
+  for (const InternedLabel* l : series->labels) {
+    std::vector<uint64_t>& ids = postings_[l->name][l->value];
     if (ids.empty() || ids.back() < id) {
       ids.push_back(id);
     } else {
@@ -98,10 +99,10 @@ void SeriesIndex::Remove(uint64_t id) {
     if (*link == s) *link = s->hash_next;
     if (hit->second == nullptr) by_hash_.erase(hit);
   }
-  for (const InternedLabel& l : s->labels) {
-    auto name_it = postings_.find(*l.name);
+  for (const InternedLabel* l : s->labels) {
+    auto name_it = postings_.find(l->name);
     if (name_it == postings_.end()) continue;
-    auto value_it = name_it->second.find(*l.value);
+    auto value_it = name_it->second.find(l->value);
     if (value_it == name_it->second.end()) continue;
     auto& ids = value_it->second;
     auto pos = std::lower_bound(ids.begin(), ids.end(), id);
@@ -203,7 +204,7 @@ size_t SeriesIndex::MemoryBytes() const {
     for (const auto& [value, ids] : values) bytes += ids.capacity() * sizeof(uint64_t);
   }
   by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) {
-    bytes += sizeof(MemSeries) + 16 + s->labels.capacity() * sizeof(InternedLabel);
+    bytes += sizeof(MemSeries) + 16 + s->labels.capacity() * sizeof(const InternedLabel*);
   });
   return bytes;
 }

@@ -8,6 +8,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/node_hash_set.h>
+#include <absl/hash/hash.h>
 
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,22 @@
 namespace tidemark::storage {
 
 uint64_t HashLabels(const Labels& labels);
+
+// Hashing and equality of interned pairs, with lookups by (name, value) views.
+struct LabelPairHash {
+  using is_transparent = void;
+  size_t operator()(const InternedLabel& l) const { return (*this)(std::pair<std::string_view, std::string_view>(l.name, l.value)); }
+  size_t operator()(std::pair<std::string_view, std::string_view> p) const {
+    return absl::HashOf(p.first, p.second);
+  }
+};
+struct LabelPairEq {
+  using is_transparent = void;
+  static std::pair<std::string_view, std::string_view> View(const InternedLabel& l) { return {l.name, l.value}; }
+  static std::pair<std::string_view, std::string_view> View(std::pair<std::string_view, std::string_view> p) { return p; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const { return View(a) == View(b); }
+};
 
 class SeriesIndex {
  public:
@@ -50,13 +67,13 @@ class SeriesIndex {
  private:
   std::shared_ptr<MemSeries> FindLocked(const Labels& labels, uint64_t hash) const;
   std::shared_ptr<MemSeries> InsertLocked(uint64_t id, uint64_t hash, const Labels& labels);
-  const std::string* Intern(std::string_view s);
+  const InternedLabel* Intern(const Label& label);
   // Ids of series having label `name` with a value for which `pred(value)` holds, sorted.
   template <typename Pred>
   std::vector<uint64_t> UnionPostings(const std::string& name, Pred pred) const;
 
   mutable std::shared_mutex mu_;
-  absl::node_hash_set<std::string> symbols_;  // guarded by mu_
+  absl::node_hash_set<InternedLabel, LabelPairHash, LabelPairEq> symbols_;  // guarded by mu_
   SeriesTable by_id_;                                  // guarded by mu_
   absl::flat_hash_map<uint64_t, MemSeries*> by_hash_;               // guarded by mu_
   // name -> value -> ids ascending; guarded by mu_.
