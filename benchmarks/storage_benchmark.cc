@@ -197,8 +197,12 @@ StoredData* GetStored(uint64_t series, int hours) {
                         : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
     }
     if (!app->Commit().ok()) return nullptr;
+    // A checkpoint every 30 minutes of data, as the default checkpoint_interval_ms gives when
+    // samples arrive in real time.
+    if ((k + 1) % 120 == 0 && !slot->engine->Flush().ok()) return nullptr;
   }
-  if (!slot->engine->Flush().ok()) return nullptr;
+  // Old partitions get compacted by the maintenance thread; do it now.
+  if (!slot->engine->Flush().ok() || !slot->engine->Compact(INT64_MAX).ok()) return nullptr;
   slot->labels = dataset.series();
   return slot.get();
 }

@@ -1,4 +1,5 @@
 #include <charconv>
+#include <climits>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -75,8 +76,16 @@ int RunGenerate(const GenerateOptions& o) {
       return 1;
     }
     total += report->accepted;
+    // A checkpoint every 30 minutes of data, as the default checkpoint interval gives when the
+    // samples arrive in real time.
+    if ((k + 1) % 120 == 0 && !(*engine)->Flush().ok()) {
+      std::fprintf(stderr, "tidemark generate: checkpoint failed\n");
+      return 1;
+    }
   }
   Status s = (*engine)->Flush();
+  // Merge each series' per-checkpoint blocks, as background compaction eventually does.
+  if (s.ok()) s = (*engine)->Compact(INT64_MAX);
   if (!s.ok()) {
     std::fprintf(stderr, "tidemark generate: flush: %s\n", s.ToString().c_str());
     return 1;

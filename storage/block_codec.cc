@@ -209,7 +209,8 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   if (n >= 2) {
     uint64_t first_delta;
     if (!util::GetVarint64(&ts_col, &first_delta)) return BlockCorruption(h, "timestamp column truncated");
-    std::vector<uint64_t> dods;
+    // Scratch space reused across calls on this thread: a read decodes thousands of blocks.
+    thread_local std::vector<uint64_t> dods;
     if (!DecodeIntColumn(&ts_col, n - 2, &dods)) return BlockCorruption(h, "timestamp column malformed");
     int64_t delta = static_cast<int64_t>(first_delta);
     samples[1].timestamp_ms = h.min_time + delta;
@@ -260,7 +261,7 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
     if (index >= n) return BlockCorruption(h, "decimal exception index out of range");
     e.index = static_cast<uint32_t>(index);
   }
-  std::vector<uint64_t> diffs;
+  thread_local std::vector<uint64_t> diffs;
   if (!DecodeIntColumn(&value_col, n - 1, &diffs)) return BlockCorruption(h, "decimal column malformed");
   // Mantissas first, then scale: integers (exponent 0) need no division.
   uint64_t m = static_cast<uint64_t>(mantissa);

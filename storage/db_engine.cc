@@ -167,6 +167,9 @@ Status DbEngine::LoadMeta() {
   if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaDroppedBelow, &value).ok() && value.size() == 4) {
     dropped_below_ = DecodeOrderedInt32(value.data());
   }
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaCompactedBelow, &value).ok() && value.size() == 4) {
+    compacted_below_ = DecodeOrderedInt32(value.data());
+  }
   return Status::OK();
 }
 
@@ -325,6 +328,7 @@ EngineStats DbEngine::Stats() {
   for (int i = 0; i < kRejectReasonCount; ++i) st.samples_rejected[i] = samples_rejected_[i];
   st.checkpoints = checkpoints_;
   st.partitions_dropped = partitions_dropped_;
+  st.partitions_compacted = partitions_compacted_;
   uint64_t sst = 0;
   if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst)) st.segment_bytes = sst;
   return st;

@@ -39,6 +39,7 @@ class DbEngine final : public Engine {
   Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                 int64_t maxt_ms) override;
   Status Flush() override;
+  Status Compact(int64_t before_ms) override;
   Status RunMaintenance() override;
   EngineStats Stats() override;
   Result<std::vector<PartitionInfo>> Partitions() override;
@@ -61,6 +62,14 @@ class DbEngine final : public Engine {
   // and without duplicate timestamps. `it` is a chunks-column-family iterator reused across calls.
   Status ReadSeries(const MemSeries& series, int64_t mint, int64_t maxt, rocksdb::Iterator* it,
                     std::vector<Sample>* out);
+  // The same for many series at once: stored blocks are read in key order, so a batch of series
+  // costs few seeks. Each read's samples and status are filled in.
+  struct SeriesRead {
+    const MemSeries* series = nullptr;
+    std::vector<Sample> samples;
+    Status status;
+  };
+  void ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt, rocksdb::Iterator* it);
   rocksdb::Iterator* NewChunkIterator();
   // Earliest timestamp a read may return: retention applied at once, before the data is dropped.
   int64_t VisibleMinTime() const;
@@ -89,6 +98,8 @@ class DbEngine final : public Engine {
   Status EnforceRetention();
   Status DropPartitionsBelow(int32_t partition);
   Status CollectExpiredSeries(int64_t cutoff);
+  Status CompactPartition(int32_t partition);
+  Status CompactPartitionsBelow(int32_t partition);
   Status DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int64_t maxt);
   Status DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rocksdb::WriteBatch* batch);
   void MaintenanceLoop();
@@ -107,6 +118,7 @@ class DbEngine final : public Engine {
   SeriesIndex index_;
   std::atomic<uint64_t> next_series_id_{1};
   std::atomic<int32_t> dropped_below_{INT32_MIN};
+  int32_t compacted_below_ = INT32_MIN;  // guarded by maintenance_mu_
 
   // Serialises validating a batch with appending its log record, so the log holds each series'
   // samples in the order they were accepted. Held briefly: chunk appends and durability waits
@@ -129,6 +141,7 @@ class DbEngine final : public Engine {
   std::atomic<uint64_t> samples_rejected_[kRejectReasonCount] = {};
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> partitions_dropped_{0};
+  std::atomic<uint64_t> partitions_compacted_{0};
 };
 
 }  // namespace tidemark::storage

@@ -1,6 +1,7 @@
 #include "storage/int_column.h"
 
 #include <bit>
+#include <cstring>
 
 #include "util/bit_stream.h"
 #include "util/coding.h"
@@ -65,12 +66,33 @@ bool DecodeIntColumn(std::string_view* input, size_t count, std::vector<uint64_t
   if (width > 64) return false;
   const size_t bytes = (count * width + 7) / 8;
   if (bytes > input->size()) return false;
-  util::BitReader r(input->substr(0, bytes));
   out->resize(count);
   uint64_t* dst = out->data();
-  for (size_t i = 0; i < count; ++i) dst[i] = r.ReadBits(width);
+  const char* src = input->data();
+  size_t i = 0;
+  if (width > 0 && width <= 56) {
+    // Each value lies within the 8 bytes starting at its first byte; load them big-endian and
+    // shift, while 8 bytes remain.
+    const uint64_t mask = (uint64_t{1} << width) - 1;
+    for (size_t bit = 0; i < count && (bit >> 3) + 8 <= bytes; ++i, bit += width) {
+      uint64_t word;
+      std::memcpy(&word, src + (bit >> 3), 8);
+      word = __builtin_bswap64(word);
+      dst[i] = (word >> (64 - width - (bit & 7))) & mask;
+    }
+  } else if (width == 0) {
+    for (; i < count; ++i) dst[i] = 0;
+  }
+  if (i < count) {
+    util::BitReader r(input->substr(0, bytes));
+    r.ReadBits(0);
+    // Skip what the fast loop read, then finish bit by bit.
+    for (size_t k = 0; k < i; ++k) r.ReadBits(width);
+    for (; i < count; ++i) dst[i] = r.ReadBits(width);
+    if (r.overflow()) return false;
+  }
   input->remove_prefix(bytes);
-  return !r.overflow();
+  return true;
 }
 
 }  // namespace tidemark::storage

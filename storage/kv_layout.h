@@ -19,6 +19,7 @@ inline constexpr char kMetaFormatVersion[] = "meta/format_version";
 inline constexpr char kMetaPartitionDuration[] = "meta/partition_duration_ms";
 inline constexpr char kMetaNextSeriesId[] = "meta/next_series_id";
 inline constexpr char kMetaDroppedBelow[] = "meta/dropped_below_partition";
+inline constexpr char kMetaCompactedBelow[] = "meta/compacted_below_partition";
 
 inline constexpr size_t kChunkKeyBytes = 20;
 inline constexpr size_t kChunkKeyPrefixBytes = 12;  // partition and series id

@@ -2,6 +2,7 @@
 // (dropping whole partitions, expiring series) and deletes.
 #include <rocksdb/convenience.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 
@@ -298,6 +299,103 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rock
   return Status::OK();
 }
 
+Status DbEngine::CompactPartition(int32_t partition) {
+  const std::string begin = PartitionKeyPrefix(partition);
+  const std::string end = partition == INT32_MAX ? std::string(5, '\xff') : PartitionKeyPrefix(partition + 1);
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  const rocksdb::Slice upper(end);
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions no_sync;
+  std::vector<std::pair<std::string, std::string>> group;
+  std::vector<Sample> merged, block;
+  uint64_t group_series = 0;
+  bool rewrote = false;
+
+  // Replaces a series' blocks in this partition by one; damaged blocks leave the group as it is,
+  // for reads to report.
+  auto flush_group = [&]() -> Status {
+    if (group.size() < 2) return Status::OK();
+    merged.clear();
+    for (const auto& [key, value] : group) {
+      BlockHeader h;
+      if (!DecodeBlock(value, &h, &merged).ok()) return Status::OK();
+    }
+    std::stable_sort(merged.begin(), merged.end(),
+                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+    merged.erase(std::unique(merged.begin(), merged.end(),
+                             [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+                 merged.end());
+    for (const auto& [key, value] : group) batch.Delete(chunks_cf_, key);
+    batch.Put(chunks_cf_, ChunkKey(partition, group_series, merged.front().timestamp_ms),
+              EncodeBlock(group_series, merged));
+    rewrote = true;
+    if (batch.GetDataSize() >= kCheckpointBatchBytes) {
+      TM_RETURN_IF_ERROR(FromRocks(db_->Write(no_sync, &batch), "compaction write"));
+      batch.Clear();
+    }
+    return Status::OK();
+  };
+
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    ChunkKeyParts parts;
+    if (!ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts)) continue;
+    if (parts.series_id != group_series || group.empty()) {
+      TM_RETURN_IF_ERROR(flush_group());
+      group.clear();
+      group_series = parts.series_id;
+    }
+    group.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read partition for compaction");
+  TM_RETURN_IF_ERROR(flush_group());
+  if (!rewrote) return Status::OK();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "compaction write"));
+  // Rewrite the partition's files so the replaced blocks stop taking space.
+  const rocksdb::Slice b(begin), e(end);
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  TM_RETURN_IF_ERROR(FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact partition files"));
+  ++partitions_compacted_;
+  return Status::OK();
+}
+
+Status DbEngine::CompactPartitionsBelow(int32_t partition) {
+  // Only partitions holding data: walk them by seeking from one partition prefix to the next.
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::vector<int32_t> partitions;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
+    for (it->Seek(PartitionKeyPrefix(std::max(compacted_below_, dropped_below_.load()))); it->Valid();) {
+      const int32_t p = DecodeOrderedInt32(it->key().data());
+      if (p >= partition) break;
+      partitions.push_back(p);
+      if (p == INT32_MAX) break;
+      it->Seek(PartitionKeyPrefix(p + 1));
+    }
+  }
+  for (int32_t p : partitions) TM_RETURN_IF_ERROR(CompactPartition(p));
+  return Status::OK();
+}
+
+Status DbEngine::Compact(int64_t before_ms) {
+  std::lock_guard lock(maintenance_mu_);
+  // Partitions that end at or before `before_ms`.
+  const int32_t below = before_ms == INT64_MAX ? INT32_MAX : PartitionOf(before_ms, partition_duration_ms_);
+  const int32_t saved = compacted_below_;
+  compacted_below_ = INT32_MIN;  // an explicit call looks at every partition again
+  Status s = CompactPartitionsBelow(below);
+  // The background pass goes on from where it was: it still has to see partitions that are
+  // not closed yet, even if this call compacted them early.
+  compacted_below_ = saved;
+  return s;
+}
+
 Status DbEngine::Flush() {
   std::lock_guard lock(maintenance_mu_);
   TM_RETURN_IF_ERROR(Checkpoint());
@@ -314,6 +412,16 @@ Status DbEngine::RunMaintenance() {
   const bool wal_full = wal_->live_bytes() >= options_.checkpoint_wal_bytes;
   const bool timer = options_.checkpoint_interval_ms > 0 && Now() - last_checkpoint_ms_ >= options_.checkpoint_interval_ms;
   if (wal_full || timer) TM_RETURN_IF_ERROR(Checkpoint());
+  // Compact partitions that ended at least a partition width ago: by then their head data has
+  // been checkpointed (late samples still may add a block, which a later call merges in).
+  const int32_t below = PartitionOf(Now(), partition_duration_ms_) - 1;
+  if (below > compacted_below_) {
+    TM_RETURN_IF_ERROR(CompactPartitionsBelow(below));
+    compacted_below_ = below;
+    rocksdb::WriteOptions wo;
+    TM_RETURN_IF_ERROR(FromRocks(db_->Put(wo, meta_cf_, kMetaCompactedBelow, EncodeOrderedInt32(below)),
+                                 "record compacted partitions"));
+  }
   return Status::OK();
 }
 

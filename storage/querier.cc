@@ -55,29 +55,38 @@ bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   return a.labels.size() < b.labels.size();
 }
 
+// Reads series in batches (see DbEngine::ReadSeriesBatch) and hands them out in label order.
 class DbSeriesSet final : public SeriesSet {
+  using SeriesRead = DbEngine::SeriesRead;
+
  public:
   DbSeriesSet(DbEngine* engine, std::vector<std::shared_ptr<MemSeries>> series, int64_t mint, int64_t maxt)
-      : engine_(engine), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+      : engine_(engine), series_(std::move(series)), mint_(mint), maxt_(maxt) {
+    // Bound the samples a batch holds at about 2 million, assuming 15 s samples.
+    const double range = static_cast<double>(maxt_) - static_cast<double>(mint_);
+    const double per_series = std::max(1.0, std::min(range, 400.0 * 86'400'000) / 15'000.0);
+    batch_size_ = static_cast<size_t>(std::clamp(2e6 / per_series, 1.0, 1024.0));
+  }
 
   bool Next() override {
-    while (pos_ < series_.size()) {
-      const MemSeries& s = *series_[pos_++];
-      if (!it_) it_.reset(engine_->NewChunkIterator());
-      samples_.clear();
-      Status st = engine_->ReadSeries(s, mint_, maxt_, it_.get(), &samples_);
-      if (!st.ok()) {
-        // The series is returned with what could be read and the error on its iterator; the
-        // error names the series so a caller can report it.
-        status_ = st;
+    while (true) {
+      if (emit_ >= batch_.size()) {
+        if (pos_ >= series_.size()) return false;
+        LoadBatch();
       }
-      if (samples_.empty() && st.ok()) continue;
-      labels_ = s.ToLabels();
-      ref_ = s.id;
-      iterator_.Reset(&samples_, std::move(st));
+      SeriesRead& r = batch_[emit_++];
+      if (!r.status.ok()) {
+        // The series is returned with its error on the iterator (and on the set); the error
+        // names the series so a caller can report it.
+        status_ = r.status;
+      } else if (r.samples.empty()) {
+        continue;
+      }
+      labels_ = r.series->ToLabels();
+      ref_ = r.series->id;
+      iterator_.Reset(&r.samples, r.status);
       return true;
     }
-    return false;
   }
   const Labels& labels() const override { return labels_; }
   SeriesRef ref() const override { return ref_; }
@@ -85,12 +94,30 @@ class DbSeriesSet final : public SeriesSet {
   const Status& status() const override { return status_; }
 
  private:
+  void LoadBatch() {
+    const size_t n = std::min(batch_size_, series_.size() - pos_);
+    batch_.resize(n);
+    std::vector<SeriesRead*> reads(n);
+    for (size_t i = 0; i < n; ++i) {
+      batch_[i].series = series_[pos_ + i].get();
+      batch_[i].samples.clear();  // keeps capacity for reuse
+      batch_[i].status = Status::OK();
+      reads[i] = &batch_[i];
+    }
+    pos_ += n;
+    emit_ = 0;
+    if (!it_) it_.reset(engine_->NewChunkIterator());
+    engine_->ReadSeriesBatch(reads, mint_, maxt_, it_.get());
+  }
+
   DbEngine* engine_;
-  std::vector<std::shared_ptr<MemSeries>> series_;
+  std::vector<std::shared_ptr<MemSeries>> series_;  // keeps the series alive while read
   const int64_t mint_, maxt_;
+  size_t batch_size_ = 1;
   size_t pos_ = 0;
+  std::vector<SeriesRead> batch_;
+  size_t emit_ = 0;
   std::unique_ptr<rocksdb::Iterator> it_;
-  std::vector<Sample> samples_;
   Labels labels_;
   SeriesRef ref_ = 0;
   VectorSampleIterator iterator_;
@@ -112,82 +139,133 @@ void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt, std:
 
 rocksdb::Iterator* DbEngine::NewChunkIterator() {
   rocksdb::ReadOptions ro;
-  ro.total_order_seek = false;  // seeks stay inside one (partition, series) prefix: bloom filters apply
+  // Reads move from one series' prefix to the next with Next(); that is only correct in total
+  // order (prefix mode may skip files whose bloom filter excluded the first prefix).
+  ro.total_order_seek = true;
   return db_->NewIterator(ro, chunks_cf_);
 }
 
 Status DbEngine::ReadSeries(const MemSeries& s, int64_t mint, int64_t maxt, rocksdb::Iterator* it,
                             std::vector<Sample>* out) {
-  mint = std::max(mint, VisibleMinTime());
-  if (mint > maxt) return Status::OK();
-  // Snapshot the head under the series lock; decode outside it.
-  std::vector<std::shared_ptr<const HeadChunk>> chunks;
-  HeadChunk open;
-  int64_t series_min, series_max;
-  {
-    std::lock_guard lock(s.mu);
-    series_min = s.min_time;
-    series_max = s.max_time;
-    chunks = s.closed;
-    if (s.head.num_samples() > 0 && s.head.max_time() >= mint && s.head.min_time() <= maxt) open = s.head;
-  }
-  if (series_max < mint || series_min > maxt) return Status::OK();
-  int64_t head_min = open.num_samples() > 0 ? open.min_time() : INT64_MAX;
-  if (!chunks.empty()) head_min = std::min(head_min, chunks.front()->min_time());
+  SeriesRead read;
+  read.series = &s;
+  read.samples.swap(*out);
+  read.samples.clear();
+  std::vector<SeriesRead*> batch = {&read};
+  ReadSeriesBatch(batch, mint, maxt, it);
+  out->swap(read.samples);
+  return read.status;
+}
 
-  Status status;
-  // Stored blocks hold everything older than the head; skip them when the head covers the range.
-  const int64_t stored_max = std::min(maxt, series_max);
-  const int64_t stored_min = std::max(mint, series_min);
-  if (head_min > mint && stored_min <= stored_max) {
-    std::vector<Sample> block;
-    const int32_t first = PartitionOf(stored_min, partition_duration_ms_);
-    const int32_t last = PartitionOf(std::min(stored_max, head_min == INT64_MAX ? stored_max : head_min), partition_duration_ms_);
-    for (int32_t p = std::max(first, dropped_below_.load()); p <= last && status.ok(); ++p) {
-      const std::string prefix = ChunkKeyPrefix(p, s.id);
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt, rocksdb::Iterator* it) {
+  mint = std::max(mint, VisibleMinTime());
+  if (mint > maxt) return;
+
+  // Snapshot each series' head under its lock; decode outside it.
+  struct Plan {
+    SeriesRead* read;
+    std::vector<std::shared_ptr<const HeadChunk>> chunks;
+    HeadChunk open;
+    int64_t stored_min = 0, stored_max = -1;  // the range to read from stored blocks, if any
+  };
+  std::vector<Plan> plans(batch.size());
+  int32_t first_partition = INT32_MAX, last_partition = INT32_MIN;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Plan& plan = plans[i];
+    plan.read = batch[i];
+    const MemSeries& s = *plan.read->series;
+    int64_t series_min, series_max;
+    {
+      std::lock_guard lock(s.mu);
+      series_min = s.min_time;
+      series_max = s.max_time;
+      plan.chunks = s.closed;
+      if (s.head.num_samples() > 0 && s.head.max_time() >= mint && s.head.min_time() <= maxt) plan.open = s.head;
+      // The head's oldest sample: stored blocks hold everything before it.
+      int64_t head_min = s.head.num_samples() > 0 ? s.head.min_time() : INT64_MAX;
+      if (!s.closed.empty()) head_min = std::min(head_min, s.closed.front()->min_time());
+      plan.stored_min = std::max(mint, series_min);
+      plan.stored_max = std::min({maxt, series_max, head_min == INT64_MAX ? INT64_MAX : head_min});
+    }
+    if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
+      plan.stored_max = plan.stored_min - 1;
+      continue;
+    }
+    first_partition = std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
+    last_partition = std::max(last_partition, PartitionOf(plan.stored_max, partition_duration_ms_));
+  }
+
+  // Stored blocks, partition by partition, series in id order: consecutive series are usually
+  // adjacent keys, so the iterator is already where the next series starts and needs no seek.
+  std::vector<Plan*> by_id;
+  for (Plan& plan : plans) {
+    if (plan.stored_min <= plan.stored_max) by_id.push_back(&plan);
+  }
+  std::sort(by_id.begin(), by_id.end(), [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
+  for (int32_t p = std::max(first_partition, dropped_below_.load()); p <= last_partition && !by_id.empty(); ++p) {
+    for (Plan* plan : by_id) {
+      SeriesRead& r = *plan->read;
+      if (!r.status.ok() || p < PartitionOf(plan->stored_min, partition_duration_ms_) ||
+          p > PartitionOf(plan->stored_max, partition_duration_ms_)) {
+        continue;
+      }
+      const uint64_t id = r.series->id;
+      const std::string prefix = ChunkKeyPrefix(p, id);
+      if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
+      for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
         ChunkKeyParts parts;
         ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts);
-        if (parts.min_time > maxt) break;
+        if (parts.min_time > plan->stored_max) break;
         const std::string_view value(it->value().data(), it->value().size());
-        auto peek = DecodeBlockHeader(value);
-        if (peek.ok() && peek->max_time < mint) continue;  // wholly before the range
         BlockHeader header;
-        block.clear();
-        Status bs = DecodeBlock(std::string_view(it->value().data(), it->value().size()), &header, &block);
-        if (bs.ok() && (header.series_id != s.id || header.min_time != parts.min_time)) {
-          bs = Status::Corruption("block under key of series " + std::to_string(s.id) + " @" +
+        // Decode straight into the result, then trim to the range.
+        const size_t base = r.samples.size();
+        Status bs = DecodeBlock(value, &header, &r.samples);
+        if (bs.ok() && (header.series_id != id || header.min_time != parts.min_time)) {
+          bs = Status::Corruption("block under key of series " + std::to_string(id) + " @" +
                                   std::to_string(parts.min_time) + " describes series " +
                                   std::to_string(header.series_id) + " @" + std::to_string(header.min_time));
         }
         if (!bs.ok()) {
-          status = Status::Corruption("series " + s.ToLabels().ToString() + " in [" +
-                                      std::to_string(parts.min_time) + ", ...] partition " + std::to_string(p) +
-                                      ": " + bs.message());
+          r.status = Status::Corruption("series " + r.series->ToLabels().ToString() + " in [" +
+                                        std::to_string(parts.min_time) + ", ...] partition " + std::to_string(p) +
+                                        ": " + bs.message());
+          r.samples.clear();  // nothing of a damaged series is returned
           break;
         }
-        for (const Sample& smp : block) {
-          if (smp.timestamp_ms >= mint && smp.timestamp_ms <= maxt) out->push_back(smp);
+        auto lo = r.samples.begin() + static_cast<ptrdiff_t>(base), hi = r.samples.end();
+        if (header.max_time > maxt) {
+          hi = std::upper_bound(lo, hi, maxt, [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
+          r.samples.erase(hi, r.samples.end());
+        }
+        if (header.min_time < mint) {
+          lo = r.samples.begin() + static_cast<ptrdiff_t>(base);
+          r.samples.erase(lo, std::lower_bound(lo, r.samples.end(), mint,
+                                               [](const Sample& a, int64_t t) { return a.timestamp_ms < t; }));
         }
       }
-      if (status.ok() && !it->status().ok()) status = Status::IOError("read chunks: " + it->status().ToString());
+      if (r.status.ok() && !it->status().ok()) r.status = Status::IOError("read chunks: " + it->status().ToString());
     }
   }
-  for (const auto& c : chunks) AppendChunkSamples(*c, mint, maxt, out, &status);
-  AppendChunkSamples(open, mint, maxt, out, &status);
 
-  // Sources are each sorted; a chunk being checkpointed may be read from both the head and the
-  // store, so merge duplicates away when order is broken.
-  bool sorted = true;
-  for (size_t i = 1; i < out->size() && sorted; ++i) sorted = (*out)[i - 1].timestamp_ms < (*out)[i].timestamp_ms;
-  if (!sorted) {
-    std::stable_sort(out->begin(), out->end(),
-                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
-    out->erase(std::unique(out->begin(), out->end(),
-                           [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
-               out->end());
+  for (Plan& plan : plans) {
+    SeriesRead& r = *plan.read;
+    if (!r.status.ok()) continue;
+    for (const auto& c : plan.chunks) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
+    AppendChunkSamples(plan.open, mint, maxt, &r.samples, &r.status);
+    // Sources are each sorted; a chunk being checkpointed may be read from both the head and the
+    // store, so merge duplicates away when order is broken.
+    std::vector<Sample>& out = r.samples;
+    bool sorted = true;
+    for (size_t i = 1; i < out.size() && sorted; ++i) sorted = out[i - 1].timestamp_ms < out[i].timestamp_ms;
+    if (!sorted) {
+      std::stable_sort(out.begin(), out.end(),
+                       [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+      out.erase(std::unique(out.begin(), out.end(),
+                            [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+                out.end());
+    }
   }
-  return status;
 }
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers, int64_t mint,

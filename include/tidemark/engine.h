@@ -128,6 +128,7 @@ struct EngineStats {
   uint64_t samples_rejected[kRejectReasonCount] = {};
   uint64_t checkpoints = 0;
   uint64_t partitions_dropped = 0;
+  uint64_t partitions_compacted = 0;
   uint64_t segment_bytes = 0;  // RocksDB's live SST bytes for sample data
 };
 
@@ -172,7 +173,12 @@ class Engine {
 
   // Writes everything in the head into segments and returns when it is durable there.
   virtual Status Flush() = 0;
-  // Enforces retention and checkpoints if due, now, in the calling thread.
+  // Merges the blocks each series has in one partition (one per checkpoint) into a single block,
+  // for every partition that ends at or before `before_ms`, and returns when that is durable.
+  // The maintenance thread does this for partitions that ended a partition width ago; this call
+  // does it now (like VictoriaMetrics' force_merge), e.g. before measuring bytes on disk.
+  virtual Status Compact(int64_t before_ms) = 0;
+  // Enforces retention, checkpoints and compacts if due, now, in the calling thread.
   virtual Status RunMaintenance() = 0;
 
   virtual EngineStats Stats() = 0;

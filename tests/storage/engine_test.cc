@@ -295,6 +295,42 @@ TEST(Engine, OpenMissingDirectoryWithoutCreateIsNotFound) {
   EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
 }
 
+TEST(Engine, CompactMergesPerCheckpointBlocks) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.partition_duration_ms = 3'600'000;
+  {
+    auto engine = OpenOrDie(dir.path(), o);
+    auto app = engine->NewAppender();
+    for (int i = 0; i < 480; ++i) {
+      app->Add(kUp, 15'000LL * i, i * 1.5);
+      app->Add(kUpWeb, 15'000LL * i, i);
+      ASSERT_TRUE(app->Commit().ok());
+      if (i % 50 == 49) ASSERT_TRUE(engine->Flush().ok());  // many blocks per partition
+    }
+    ASSERT_TRUE(engine->Flush().ok());
+    auto before = engine->Partitions();
+    ASSERT_TRUE(before.ok());
+    EXPECT_GT((*before)[0].blocks, 2u);
+    ASSERT_TRUE(engine->Compact(INT64_MAX).ok());
+    auto after = engine->Partitions();
+    ASSERT_TRUE(after.ok());
+    ASSERT_EQ(after->size(), 2u);
+    for (const PartitionInfo& p : *after) {
+      EXPECT_EQ(p.blocks, 2u);  // one per series
+      EXPECT_EQ(p.samples, 480u);
+    }
+    EXPECT_EQ(engine->Stats().partitions_compacted, 2u);
+  }
+  auto engine = OpenOrDie(dir.path(), o);
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "up")});
+  ASSERT_EQ(all["up{job=\"api\"}"].size(), 480u);
+  for (int i = 0; i < 480; ++i) {
+    ASSERT_EQ(all["up{job=\"api\"}"][i].timestamp_ms, 15'000LL * i);
+    ASSERT_EQ(all["up{job=\"api\"}"][i].value, i * 1.5);
+  }
+}
+
 TEST(Engine, PartitionsDescribeStoredData) {
   TempDir dir;
   Options o = TestOptions();
