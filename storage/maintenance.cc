@@ -390,6 +390,12 @@ Status DbEngine::Compact(int64_t before_ms) {
   const int32_t saved = compacted_below_;
   compacted_below_ = INT32_MIN;  // an explicit call looks at every partition again
   Status s = CompactPartitionsBelow(below);
+  if (s.ok()) {
+    // Checkpoints rewrite series records; drop their old versions too.
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    s = FromRocks(db_->CompactRange(cro, series_cf_, nullptr, nullptr), "compact series records");
+  }
   // The background pass goes on from where it was: it still has to see partitions that are
   // not closed yet, even if this call compacted them early.
   compacted_below_ = saved;
