@@ -26,7 +26,9 @@ void WriteTextLine(std::FILE* f, const Labels& labels, const Sample& s) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s.value);
   line.append(buf, end);
-  line += " " + std::to_string(s.timestamp_ms) + "\n";
+  line.push_back(' ');
+  line += std::to_string(s.timestamp_ms);
+  line.push_back('\n');
   std::fputs(line.c_str(), f);
 }
 
