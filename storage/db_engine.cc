@@ -89,6 +89,10 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   TM_RETURN_IF_ERROR(engine->LoadMeta());
   TM_RETURN_IF_ERROR(engine->LoadSeries());
   TM_RETURN_IF_ERROR(engine->ReplayWal());
+  SpanStoreHandles span_handles{engine->db_, engine->meta_cf_, engine->span_segments_cf_, engine->span_data_cf_,
+                                engine->trace_index_cf_};
+  TM_ASSIGN_OR_RETURN(engine->spans_, SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
+                                                      &engine->recovery_));
   engine->last_checkpoint_ms_ = engine->Now();
   if (options.maintenance_interval_ms > 0) {
     engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
@@ -121,16 +125,39 @@ Status DbEngine::OpenRocksDb() {
   rocksdb::ColumnFamilyOptions series_options;
   series_options.compression = rocksdb::kZSTD;
 
+  // Span row groups are zstd-compressed column by column already.
+  rocksdb::ColumnFamilyOptions span_data_options;
+  rocksdb::BlockBasedTableOptions span_table;
+  span_table.block_size = 64 * 1024;
+  span_table.block_cache = table.block_cache;
+  span_data_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(span_table));
+  span_data_options.compression = rocksdb::kNoCompression;
+  // Trace-id lookups seek on (partition, trace id): a prefix bloom filter skips files.
+  rocksdb::ColumnFamilyOptions trace_index_options;
+  rocksdb::BlockBasedTableOptions index_table;
+  index_table.block_cache = table.block_cache;
+  index_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  index_table.whole_key_filtering = false;
+  trace_index_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(index_table));
+  trace_index_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(20));
+  trace_index_options.compression = rocksdb::kZSTD;
+
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kSeriesColumnFamily, series_options},
       {kChunksColumnFamily, chunk_options},
+      {kSpanSegmentsColumnFamily, series_options},
+      {kSpanDataColumnFamily, span_data_options},
+      {kTraceIndexColumnFamily, trace_index_options},
   };
   rocksdb::Status s = rocksdb::DB::Open(db_options, path_ + "/db", cfs, &handles_, &db_);
   if (!s.ok()) return FromRocks(s, "open RocksDB in " + path_ + "/db");
   meta_cf_ = handles_[0];
   series_cf_ = handles_[1];
   chunks_cf_ = handles_[2];
+  span_segments_cf_ = handles_[3];
+  span_data_cf_ = handles_[4];
+  trace_index_cf_ = handles_[5];
   return Status::OK();
 }
 
@@ -207,6 +234,7 @@ Status DbEngine::ReplayWal() {
       switch (type) {
         case WalRecordType::kCommit: return ReplayCommitRecord(payload);
         case WalRecordType::kDelete: return ReplayDeleteRecord(payload);
+        case WalRecordType::kSpans: break;  // spans have their own log
       }
       recovery_.messages.push_back(file + ": skipped record of unknown type " +
                                    std::to_string(static_cast<int>(type)));
@@ -285,6 +313,7 @@ DbEngine::~DbEngine() {
   }
   loop_cv_.notify_all();
   if (maintenance_thread_.joinable()) maintenance_thread_.join();
+  spans_.reset();
   wal_.reset();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   delete db_;
@@ -331,7 +360,31 @@ EngineStats DbEngine::Stats() {
   st.partitions_compacted = partitions_compacted_;
   uint64_t sst = 0;
   if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst)) st.segment_bytes = sst;
+  spans_->FillStats(&st);
   return st;
+}
+
+Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span> spans) {
+  if (closing_) return Status::Unavailable("engine is closing");
+  return spans_->Append(std::move(spans));
+}
+
+Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start, uint64_t end) {
+  return spans_->GetTrace(trace_id, start, end);
+}
+
+Result<TraceSearchResponse> DbEngine::SearchTraces(const TraceSearchRequest& request) {
+  return spans_->Search(request);
+}
+
+Result<std::vector<std::string>> DbEngine::SpanTagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit) {
+  return spans_->TagKeys(scope, start, end, limit);
+}
+
+Result<std::vector<std::string>> DbEngine::SpanTagValues(TagScope scope, std::string_view key, uint64_t start,
+                                                         uint64_t end, uint32_t limit) {
+  if (key.empty()) return Status::InvalidArgument("empty tag name");
+  return spans_->TagValues(scope, key, start, end, limit);
 }
 
 Result<std::vector<PartitionInfo>> DbEngine::Partitions() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "storage/series_index.h"
+#include "storage/span_store.h"
 #include "storage/wal.h"
 #include "tidemark/engine.h"
 
@@ -38,6 +39,14 @@ class DbEngine final : public Engine {
                                                int64_t mint_ms, int64_t maxt_ms) override;
   Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                 int64_t maxt_ms) override;
+  Result<SpanAppendReport> AppendSpans(std::vector<Span> spans) override;
+  Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
+                                     uint64_t end_unix_nano) override;
+  Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;
+  Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano, uint64_t end_unix_nano,
+                                               uint32_t limit) override;
+  Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key, uint64_t start_unix_nano,
+                                                 uint64_t end_unix_nano, uint32_t limit) override;
   Status Flush() override;
   Status Compact(int64_t before_ms) override;
   Status RunMaintenance() override;
@@ -113,6 +122,10 @@ class DbEngine final : public Engine {
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* series_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* chunks_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* span_segments_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* span_data_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* trace_index_cf_ = nullptr;
+  std::unique_ptr<SpanStore> spans_;
 
   std::unique_ptr<WalWriter> wal_;
   SeriesIndex index_;

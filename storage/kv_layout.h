@@ -12,6 +12,9 @@ namespace tidemark::storage {
 
 inline constexpr char kSeriesColumnFamily[] = "series";
 inline constexpr char kChunksColumnFamily[] = "chunks";
+inline constexpr char kSpanSegmentsColumnFamily[] = "span_segments";
+inline constexpr char kSpanDataColumnFamily[] = "span_data";
+inline constexpr char kTraceIndexColumnFamily[] = "trace_index";
 
 inline constexpr uint32_t kFormatVersion = 1;
 // Keys of the default column family.

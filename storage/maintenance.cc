@@ -403,16 +403,18 @@ Status DbEngine::Compact(int64_t before_ms) {
 }
 
 Status DbEngine::Flush() {
+  TM_RETURN_IF_ERROR(spans_->Flush());
   std::lock_guard lock(maintenance_mu_);
   TM_RETURN_IF_ERROR(Checkpoint());
   // Also move RocksDB's memtables into segment files, so that what is on disk is what is stored
   // (operators take backups of the files; benchmarks measure their size).
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  return FromRocks(db_->Flush(fo, {meta_cf_, series_cf_, chunks_cf_}), "flush segments");
+  return FromRocks(db_->Flush(fo, handles_), "flush segments");
 }
 
 Status DbEngine::RunMaintenance() {
+  TM_RETURN_IF_ERROR(spans_->EnforceRetention());
   std::lock_guard lock(maintenance_mu_);
   TM_RETURN_IF_ERROR(EnforceRetention());
   const bool wal_full = wal_->live_bytes() >= options_.checkpoint_wal_bytes;

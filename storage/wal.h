@@ -26,6 +26,7 @@ namespace tidemark::storage {
 enum class WalRecordType : uint8_t {
   kCommit = 1,  // new series definitions and the samples of one Appender::Commit
   kDelete = 2,  // a DeleteSeries: series ids and a time range
+  kSpans = 3,   // one AppendSpans batch (span log only)
 };
 
 inline constexpr size_t kWalRecordHeaderBytes = 9;  // crc32c u32, length u32, type u8

@@ -22,6 +22,7 @@
 #include "tidemark/matcher.h"
 #include "tidemark/options.h"
 #include "tidemark/status.h"
+#include "tidemark/trace.h"
 
 namespace tidemark {
 
@@ -129,7 +130,12 @@ struct EngineStats {
   uint64_t checkpoints = 0;
   uint64_t partitions_dropped = 0;
   uint64_t partitions_compacted = 0;
-  uint64_t segment_bytes = 0;  // RocksDB's live SST bytes for sample data
+  uint64_t segment_bytes = 0;
+  uint64_t spans_appended = 0;
+  uint64_t spans_rejected[kSpanRejectReasonCount] = {};
+  uint64_t spans_buffered = 0;
+  uint64_t span_segments_written = 0;
+  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index  // RocksDB's live SST bytes for sample data
 };
 
 struct PartitionInfo {
@@ -171,7 +177,30 @@ class Engine {
   virtual Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                         int64_t maxt_ms) = 0;
 
-  // Writes everything in the head into segments and returns when it is durable there.
+  // --- Spans ---
+
+  // Stores a batch of spans, durable on return under Options::sync_policy. Invalid spans (ids of
+  // the wrong length or all zero, end before start, older than span retention) are rejected one
+  // by one and reported; limits cut attributes, events and links as documented in Limits. An
+  // error Status means nothing was stored (engine closing, log failure, batch over
+  // max_spans_per_append, ResourceExhausted when the unflushed span buffer is full).
+  virtual Result<SpanAppendReport> AppendSpans(std::vector<Span> spans) = 0;
+  // All spans of a trace (16-byte id) that start in [start, end], ordered by start time; NotFound
+  // if there are none. Spans that arrived in different batches and segments are all returned.
+  virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano = 0,
+                                             uint64_t end_unix_nano = UINT64_MAX) = 0;
+  // Traces with a span satisfying every condition.
+  virtual Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) = 0;
+  // Attribute keys seen on spans starting in [start, end], sorted, at most `limit`.
+  virtual Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,
+                                                       uint64_t end_unix_nano, uint32_t limit) = 0;
+  // Values (as strings) of attribute `key`, sorted, at most `limit`.
+  virtual Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,
+                                                         uint64_t start_unix_nano, uint64_t end_unix_nano,
+                                                         uint32_t limit) = 0;
+
+  // Writes everything in the head into segments (and buffered spans into span segments) and
+  // returns when it is durable there.
   virtual Status Flush() = 0;
   // Merges the blocks each series has in one partition (one per checkpoint) into a single block,
   // for every partition that ends at or before `before_ms`, and returns when that is durable.

@@ -34,6 +34,20 @@ struct Limits {
   uint32_t max_label_value_bytes = 4096;
   // Samples in one Appender::Commit; a larger batch is refused whole. Default 5,000,000.
   uint64_t max_samples_per_commit = 5'000'000;
+
+  // Spans. Attributes per span (span, event or link) beyond this are dropped and counted in the
+  // span's dropped_attributes_count, as OTel SDKs do. Default 128.
+  uint32_t max_span_attributes = 128;
+  // Longer string and bytes attribute values are cut to this many bytes (at a UTF-8 boundary for
+  // strings) and counted as truncated. Default 16 KiB.
+  uint32_t max_span_attribute_value_bytes = 16 * 1024;
+  // Events and links per span beyond these are dropped and counted. Default 128 each.
+  uint32_t max_span_events = 128;
+  uint32_t max_span_links = 128;
+  // GetTrace returns at most this many spans of one trace (the earliest). Default 100,000.
+  uint32_t max_spans_per_trace = 100'000;
+  // Spans in one AppendSpans call; a larger batch is refused whole. Default 1,000,000.
+  uint64_t max_spans_per_append = 1'000'000;
 };
 
 struct Options {
@@ -72,6 +86,14 @@ struct Options {
   int zstd_level = 3;
   // RocksDB block cache for segment reads, bytes. Default 256 MiB.
   uint64_t block_cache_bytes = 256ULL << 20;
+
+  // Spans older than now - span_retention_ms are rejected, hidden and dropped by partitions.
+  // Milliseconds; default 7 days; 0 keeps spans forever.
+  int64_t span_retention_ms = 7LL * 24 * 3600 * 1000;
+  // Buffered spans are written as a segment once this many are buffered ... Default 50,000.
+  uint32_t span_segment_max_spans = 50'000;
+  // ... or the oldest buffered span is this old, in milliseconds. Default 10 s.
+  int64_t span_segment_max_age_ms = 10'000;
 
   Limits limits;
 

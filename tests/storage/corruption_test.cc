@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
 namespace tidemark {
@@ -13,16 +14,17 @@ namespace {
 using testing::ReadAll;
 using testing::TempDir;
 using testing::TestOptions;
+using testing::Handle;
+using testing::OpenRaw;
 
 // Flips one byte in the value of every `chunks` entry whose key is for the given series id.
 int DamageBlocks(const std::string& dir, uint64_t series_id, size_t offset_from_end) {
-  rocksdb::DB* db;
+  std::vector<std::string> names;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}, {"series", {}}, {"chunks", {}}};
-  rocksdb::Options opts;
-  EXPECT_TRUE(rocksdb::DB::Open(opts, dir + "/db", cfs, &handles, &db).ok());
+  rocksdb::DB* db = OpenRaw(dir, &names, &handles);
+  rocksdb::ColumnFamilyHandle* chunks = Handle(names, handles, "chunks");
   int damaged = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[2]));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), chunks));
   std::vector<std::pair<std::string, std::string>> writes;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t id = 0;
@@ -34,7 +36,7 @@ int DamageBlocks(const std::string& dir, uint64_t series_id, size_t offset_from_
   }
   it.reset();
   for (auto& [k, v] : writes) {
-    EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[2], k, v).ok());
+    EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), chunks, k, v).ok());
     ++damaged;
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
@@ -80,16 +82,16 @@ TEST(Corruption, DamagedSeriesRecordFailsOpenWithCorruption) {
     ASSERT_TRUE(engine->Flush().ok());
   }
   {
-    rocksdb::DB* db;
+    std::vector<std::string> names;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}, {"series", {}}, {"chunks", {}}};
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path() + "/db", cfs, &handles, &db).ok());
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+    rocksdb::DB* db = OpenRaw(dir.path(), &names, &handles);
+    rocksdb::ColumnFamilyHandle* series = Handle(names, handles, "series");
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), series));
     it->SeekToFirst();
     ASSERT_TRUE(it->Valid());
     const std::string key = it->key().ToString();
     it.reset();
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, "\x05garbage").ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), series, key, "\x05garbage").ok());
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }

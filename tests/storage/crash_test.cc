@@ -8,9 +8,11 @@
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <algorithm>
 #include <random>
 #include <thread>
 
+#include "tests/storage/crash_spans.h"
 #include "tests/storage/test_util.h"
 
 namespace tidemark {
@@ -61,9 +63,12 @@ int RunAndKill(const std::string& dir, const char* policy, int first_commit, int
   return last_ack;
 }
 
-// Checks the data and returns the highest commit present for every series.
-int Verify(const std::string& dir, int first_commit, int last_ack) {
+// Checks the data and returns the highest commit present for every series. `acked` lists the
+// commit ranges acknowledged so far (a commit can be stored but unacknowledged when the kill came
+// between its samples and its spans; the next run starts after it).
+int Verify(const std::string& dir, int first_commit, int last_ack, const std::vector<std::pair<int, int>>& acked) {
   Options o = testing::TestOptions();
+  o.span_retention_ms = 0;
   auto engine = Engine::Open(o, dir);
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   if (!engine.ok()) return -1;
@@ -80,6 +85,20 @@ int Verify(const std::string& dir, int first_commit, int last_ack) {
     }
     common_last = std::min(common_last, first_commit + static_cast<int>(samples.size()) - 1);
   }
+  // Spans: every acknowledged commit's trace whole and exact; after it, only whole traces
+  // of commits that were written, and nothing else.
+  for (int c = first_commit; c <= last_ack + 20; ++c) {
+    auto trace = (*engine)->GetTrace(crash::TraceIdOf(c));
+    const bool was_acked = std::any_of(acked.begin(), acked.end(), [c](auto r) { return c >= r.first && c <= r.second; });
+    if (was_acked) {
+      EXPECT_TRUE(trace.ok()) << "acknowledged trace of commit " << c << ": " << trace.status().ToString();
+    }
+    if (!trace.ok()) {
+      EXPECT_EQ(trace.status().code(), StatusCode::kNotFound);
+      continue;
+    }
+    EXPECT_TRUE(*trace == crash::SpansOf(c)) << "trace of commit " << c << " differs";
+  }
   return common_last;
 }
 
@@ -89,10 +108,12 @@ TEST_P(CrashTest, AcknowledgedCommitsSurviveSigkill) {
   TempDir dir;
   std::mt19937 rng(std::random_device{}());
   int next = 0;
+  std::vector<std::pair<int, int>> acked;
   for (int round = 0; round < 3; ++round) {
     const int last_ack = RunAndKill(dir.path(), GetParam(), next, 60 + static_cast<int>(rng() % 60), &rng);
     ASSERT_GE(last_ack, next) << "writer acknowledged nothing";
-    const int present = Verify(dir.path(), 0, last_ack);
+    acked.emplace_back(next, last_ack);
+    const int present = Verify(dir.path(), 0, last_ack, acked);
     ASSERT_GE(present, last_ack);
     // The writer's next run continues after what is stored (a commit applied to every series).
     next = present + 1;

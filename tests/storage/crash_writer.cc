@@ -8,6 +8,8 @@
 
 #include "tidemark/engine.h"
 
+#include "tests/storage/crash_spans.h"
+
 namespace {
 constexpr int kSeries = 25;
 double ValueOf(int series, int commit) { return series * 1000.0 + commit * 0.25; }
@@ -23,6 +25,9 @@ int main(int argc, char** argv) {
   o.retention_ms = 0;
   o.samples_per_chunk = 16;
   o.maintenance_interval_ms = 0;
+  o.span_retention_ms = 0;
+  o.span_segment_max_spans = 90;  // segments are written in the middle of the stream too
+  o.span_segment_max_age_ms = 5;
   auto engine = tidemark::Engine::Open(o, argv[1]);
   if (!engine.ok()) {
     std::fprintf(stderr, "open: %s\n", engine.status().ToString().c_str());
@@ -36,6 +41,11 @@ int main(int argc, char** argv) {
     auto r = app->Commit();
     if (!r.ok() || r->accepted != kSeries) {
       std::fprintf(stderr, "commit %d failed\n", c);
+      return 1;
+    }
+    auto spans = (*engine)->AppendSpans(tidemark::crash::SpansOf(c));
+    if (!spans.ok() || spans->accepted != tidemark::crash::kSpansPerCommit) {
+      std::fprintf(stderr, "span append %d failed\n", c);
       return 1;
     }
     std::printf("ack %d\n", c);

@@ -1,0 +1,264 @@
+#include "storage/span_match.h"
+
+#include <re2/re2.h>
+
+#include <cmath>
+
+namespace tidemark::storage {
+
+std::string_view KindName(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kUnspecified: return "unspecified";
+    case SpanKind::kInternal: return "internal";
+    case SpanKind::kServer: return "server";
+    case SpanKind::kClient: return "client";
+    case SpanKind::kProducer: return "producer";
+    case SpanKind::kConsumer: return "consumer";
+  }
+  return "unspecified";
+}
+
+std::string_view StatusName(SpanStatusCode code) {
+  switch (code) {
+    case SpanStatusCode::kUnset: return "unset";
+    case SpanStatusCode::kOk: return "ok";
+    case SpanStatusCode::kError: return "error";
+  }
+  return "unset";
+}
+
+CompiledCondition::CompiledCondition(CompiledCondition&&) noexcept = default;
+CompiledCondition& CompiledCondition::operator=(CompiledCondition&&) noexcept = default;
+CompiledCondition::~CompiledCondition() = default;
+
+Result<CompiledCondition> CompiledCondition::Compile(const SpanCondition& c) {
+  CompiledCondition out;
+  out.c_ = c;
+  if (c.scope == ConditionScope::kIntrinsic) {
+    static const std::pair<std::string_view, Intrinsic> kNames[] = {
+        {"name", Intrinsic::kName},           {"kind", Intrinsic::kKind},
+        {"status", Intrinsic::kStatus},       {"status_message", Intrinsic::kStatusMessage},
+        {"statusMessage", Intrinsic::kStatusMessage},
+        {"duration", Intrinsic::kDuration},   {"service.name", Intrinsic::kServiceName},
+        {"rootServiceName", Intrinsic::kServiceName}, {"trace_state", Intrinsic::kTraceState}};
+    for (const auto& [name, which] : kNames) {
+      if (c.key == name) out.intrinsic_ = which;
+    }
+    if (out.intrinsic_ == Intrinsic::kNone) return Status::InvalidArgument("unknown intrinsic \"" + c.key + "\"");
+  } else if (c.key.empty()) {
+    return Status::InvalidArgument("empty attribute name in condition");
+  }
+  if (c.op == ConditionOp::kRegex || c.op == ConditionOp::kNotRegex) {
+    if (c.value.type != AnyValue::Type::kString) {
+      return Status::InvalidArgument("regular expression for \"" + c.key + "\" must be a string");
+    }
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    opts.set_dot_nl(true);
+    out.re_ = std::make_unique<re2::RE2>("^(?:" + c.value.string_value + ")$", opts);
+    if (!out.re_->ok()) {
+      return Status::InvalidArgument("invalid regular expression \"" + c.value.string_value + "\": " + out.re_->error());
+    }
+  }
+  return out;
+}
+
+Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanCondition>& conditions) {
+  std::vector<CompiledCondition> out;
+  for (const SpanCondition& c : conditions) {
+    auto cc = CompiledCondition::Compile(c);
+    if (!cc.ok()) return cc.status();
+    out.push_back(std::move(cc).value());
+  }
+  return out;
+}
+
+std::vector<SpanColumn> CompiledCondition::Columns() const {
+  switch (intrinsic_) {
+    case Intrinsic::kName: return {SpanColumn::kName};
+    case Intrinsic::kKind: return {SpanColumn::kKind};
+    case Intrinsic::kStatus:
+    case Intrinsic::kStatusMessage: return {SpanColumn::kStatus};
+    case Intrinsic::kDuration: return {SpanColumn::kDuration};
+    case Intrinsic::kServiceName: return {SpanColumn::kResource};
+    case Intrinsic::kTraceState: return {SpanColumn::kFlagsState};
+    case Intrinsic::kNone: break;
+  }
+  switch (c_.scope) {
+    case ConditionScope::kSpan: return {SpanColumn::kAttrs};
+    case ConditionScope::kResource: return {SpanColumn::kResource};
+    default: return {SpanColumn::kAttrs, SpanColumn::kResource};
+  }
+}
+
+namespace {
+
+template <typename T>
+bool Compare(ConditionOp op, T a, T b) {
+  switch (op) {
+    case ConditionOp::kEq: return a == b;
+    case ConditionOp::kNe: return a != b;
+    case ConditionOp::kLt: return a < b;
+    case ConditionOp::kLe: return a <= b;
+    case ConditionOp::kGt: return a > b;
+    case ConditionOp::kGe: return a >= b;
+    default: return false;
+  }
+}
+
+bool IsNumber(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
+
+}  // namespace
+
+bool CompiledCondition::Test(const ValueView& v) const {
+  switch (c_.op) {
+    case ConditionOp::kExists: return true;
+    case ConditionOp::kNotExists: return false;
+    case ConditionOp::kRegex:
+    case ConditionOp::kNotRegex: {
+      if (v.type != AnyValue::Type::kString) return false;
+      const bool m = RE2::FullMatch(v.str, *re_);
+      return c_.op == ConditionOp::kRegex ? m : !m;
+    }
+    default: break;
+  }
+  const AnyValue& want = c_.value;
+  if (IsNumber(v.type) && IsNumber(want.type)) {
+    if (v.type == AnyValue::Type::kInt && want.type == AnyValue::Type::kInt) return Compare(c_.op, v.i, want.int_value);
+    const double a = v.type == AnyValue::Type::kInt ? static_cast<double>(v.i) : v.d;
+    const double b = want.type == AnyValue::Type::kInt ? static_cast<double>(want.int_value) : want.double_value;
+    return Compare(c_.op, a, b);
+  }
+  if (v.type == AnyValue::Type::kString && want.type == AnyValue::Type::kString) {
+    return Compare(c_.op, v.str, std::string_view(want.string_value));
+  }
+  if (v.type == AnyValue::Type::kBool && want.type == AnyValue::Type::kBool) {
+    return (c_.op == ConditionOp::kEq || c_.op == ConditionOp::kNe) && Compare(c_.op, v.b, want.bool_value);
+  }
+  return false;
+}
+
+namespace {
+
+ValueView ViewOf(const AnyValue& v) {
+  ValueView out;
+  out.type = v.type;
+  out.str = v.string_value;
+  out.i = v.int_value;
+  out.d = v.double_value;
+  out.b = v.bool_value;
+  out.complex = &v;
+  return out;
+}
+
+ValueView StringView(std::string_view s) {
+  ValueView v;
+  v.type = AnyValue::Type::kString;
+  v.str = s;
+  return v;
+}
+
+ValueView IntView(int64_t i) {
+  ValueView v;
+  v.type = AnyValue::Type::kInt;
+  v.i = i;
+  return v;
+}
+
+// kind and status compare as their names, or as their numbers.
+bool TestEnum(const CompiledCondition& c, std::string_view name, int64_t number) {
+  if (c.condition().value.type == AnyValue::Type::kInt) return c.Test(IntView(number));
+  return c.Test(StringView(name));
+}
+
+const AnyValue* FindIn(const std::vector<KeyValue>& kvs, std::string_view key) {
+  for (const KeyValue& kv : kvs) {
+    if (kv.key == key) return &kv.value;
+  }
+  return nullptr;
+}
+
+bool Result_(const CompiledCondition& c, const ValueView* v) {
+  if (v == nullptr) return c.condition().op == ConditionOp::kNotExists;
+  return c.Test(*v);
+}
+
+}  // namespace
+
+bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s) {
+  for (const CompiledCondition& c : conditions) {
+    bool ok;
+    switch (c.intrinsic()) {
+      case Intrinsic::kName: ok = c.Test(StringView(s.name)); break;
+      case Intrinsic::kKind: ok = TestEnum(c, KindName(s.kind), static_cast<int64_t>(s.kind)); break;
+      case Intrinsic::kStatus: ok = TestEnum(c, StatusName(s.status_code), static_cast<int64_t>(s.status_code)); break;
+      case Intrinsic::kStatusMessage: ok = c.Test(StringView(s.status_message)); break;
+      case Intrinsic::kDuration:
+        ok = c.Test(IntView(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
+        break;
+      case Intrinsic::kServiceName: {
+        const std::string service = s.ServiceName();
+        ok = c.Test(StringView(service));
+        break;
+      }
+      case Intrinsic::kTraceState: ok = c.Test(StringView(s.trace_state)); break;
+      case Intrinsic::kNone: {
+        const AnyValue* found = nullptr;
+        if (c.condition().scope != ConditionScope::kResource) found = FindIn(s.attributes, c.condition().key);
+        if (!found && c.condition().scope != ConditionScope::kSpan) found = FindIn(s.resource_attributes, c.condition().key);
+        if (found) {
+          const ValueView v = ViewOf(*found);
+          ok = Result_(c, &v);
+        } else {
+          ok = Result_(c, nullptr);
+        }
+        break;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool MatchesRow(const std::vector<CompiledCondition>& conditions, const RowGroupReader& rg, uint32_t i) {
+  for (const CompiledCondition& c : conditions) {
+    bool ok;
+    switch (c.intrinsic()) {
+      case Intrinsic::kName: ok = c.Test(StringView(rg.name(i))); break;
+      case Intrinsic::kKind: ok = TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i))); break;
+      case Intrinsic::kStatus: ok = TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i))); break;
+      case Intrinsic::kStatusMessage: ok = c.Test(StringView(rg.status_message(i))); break;
+      case Intrinsic::kDuration: ok = c.Test(IntView(static_cast<int64_t>(rg.duration(i)))); break;
+      case Intrinsic::kServiceName: ok = c.Test(StringView(rg.service_name(i))); break;
+      case Intrinsic::kTraceState: ok = c.Test(StringView(rg.trace_state(i))); break;
+      case Intrinsic::kNone: {
+        std::optional<ValueView> found;
+        const std::string& key = c.condition().key;
+        if (c.condition().scope != ConditionScope::kResource) {
+          const auto& attrs = rg.attrs();
+          for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
+            const AttrRef& a = attrs[k];
+            if (rg.dict(a.key) != key) continue;
+            ValueView v;
+            v.type = a.type;
+            if (a.type == AnyValue::Type::kString || a.type == AnyValue::Type::kBytes) v.str = rg.dict(a.dict);
+            v.i = a.int_value;
+            v.d = a.double_value;
+            v.b = a.bool_value;
+            found = v;
+            break;
+          }
+        }
+        if (!found && c.condition().scope != ConditionScope::kSpan) {
+          if (const AnyValue* r = FindIn(rg.resource(i).resource_attributes, key)) found = ViewOf(*r);
+        }
+        ok = found ? Result_(c, &*found) : Result_(c, nullptr);
+        break;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace tidemark::storage

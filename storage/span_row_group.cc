@@ -1,0 +1,561 @@
+#include "storage/span_row_group.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+#include "storage/span_codec.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
+
+namespace tidemark::storage {
+namespace {
+
+using util::GetVarint32;
+using util::GetVarint64;
+using util::PutVarint64;
+
+constexpr uint8_t kCompressionNone = 0;
+constexpr uint8_t kCompressionZstd = 1;
+
+class DictBuilder {
+ public:
+  uint32_t Add(std::string_view s) {
+    auto [it, inserted] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(strings_.size()));
+    if (inserted) strings_.emplace_back(s);
+    return it->second;
+  }
+  void Encode(std::string* out) const {
+    PutVarint64(out, strings_.size());
+    for (const auto& s : strings_) util::PutLengthPrefixed(out, s);
+  }
+
+ private:
+  absl::flat_hash_map<std::string, uint32_t> ids_;
+  std::vector<std::string> strings_;
+};
+
+void EncodeAttrs(const std::vector<KeyValue>& attrs, DictBuilder* dict, std::string* out) {
+  PutVarint64(out, attrs.size());
+  std::string complex;
+  for (const KeyValue& kv : attrs) {
+    PutVarint64(out, dict->Add(kv.key));
+    out->push_back(static_cast<char>(kv.value.type));
+    switch (kv.value.type) {
+      case AnyValue::Type::kEmpty: break;
+      case AnyValue::Type::kString:
+      case AnyValue::Type::kBytes: PutVarint64(out, dict->Add(kv.value.string_value)); break;
+      case AnyValue::Type::kBool: out->push_back(kv.value.bool_value ? 1 : 0); break;
+      case AnyValue::Type::kInt: util::PutVarintSigned64(out, kv.value.int_value); break;
+      case AnyValue::Type::kDouble: util::PutFixed64(out, util::DoubleBits(kv.value.double_value)); break;
+      case AnyValue::Type::kArray:
+      case AnyValue::Type::kKvList:
+        complex.clear();
+        EncodeAnyValue(kv.value, &complex);
+        PutVarint64(out, dict->Add(complex));
+        break;
+    }
+  }
+}
+
+bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>* out) {
+  uint64_t n;
+  if (!GetVarint64(in, &n) || n > in->size()) return false;
+  for (uint64_t k = 0; k < n; ++k) {
+    AttrRef a;
+    if (!GetVarint32(in, &a.key) || a.key >= dict_size || in->empty()) return false;
+    const uint8_t type = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    if (type > static_cast<uint8_t>(AnyValue::Type::kKvList)) return false;
+    a.type = static_cast<AnyValue::Type>(type);
+    switch (a.type) {
+      case AnyValue::Type::kEmpty: break;
+      case AnyValue::Type::kString:
+      case AnyValue::Type::kBytes:
+      case AnyValue::Type::kArray:
+      case AnyValue::Type::kKvList:
+        if (!GetVarint32(in, &a.dict) || a.dict >= dict_size) return false;
+        break;
+      case AnyValue::Type::kBool:
+        if (in->empty()) return false;
+        a.bool_value = (*in)[0] != 0;
+        in->remove_prefix(1);
+        break;
+      case AnyValue::Type::kInt:
+        if (!util::GetVarintSigned64(in, &a.int_value)) return false;
+        break;
+      case AnyValue::Type::kDouble: {
+        uint64_t bits;
+        if (!util::GetFixed64(in, &bits)) return false;
+        a.double_value = util::BitsToDouble(bits);
+        break;
+      }
+    }
+    out->push_back(a);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level, RowGroupStats* stats) {
+  DictBuilder dict;
+  std::string cols[kSpanColumnCount];
+  auto col = [&](SpanColumn c) -> std::string& { return cols[static_cast<int>(c)]; };
+  std::string scratch;
+  uint64_t prev_start = 0;
+  *stats = RowGroupStats();
+  stats->spans = static_cast<uint32_t>(spans.size());
+
+  // Trace ids in runs.
+  for (size_t i = 0; i < spans.size();) {
+    size_t j = i + 1;
+    while (j < spans.size() && spans[j]->trace_id == spans[i]->trace_id) ++j;
+    col(SpanColumn::kTraceId) += spans[i]->trace_id;
+    PutVarint64(&col(SpanColumn::kTraceId), j - i);
+    i = j;
+  }
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const Span& s = *spans[i];
+    col(SpanColumn::kSpanId) += s.span_id;
+    if (s.parent_span_id.empty()) {
+      col(SpanColumn::kParent).push_back(0);
+    } else {
+      col(SpanColumn::kParent).push_back(1);
+      col(SpanColumn::kParent) += s.parent_span_id;
+    }
+    if (i == 0) {
+      PutVarint64(&col(SpanColumn::kStart), s.start_time_unix_nano);
+    } else {
+      util::PutVarintSigned64(&col(SpanColumn::kStart),
+                              static_cast<int64_t>(s.start_time_unix_nano - prev_start));
+    }
+    prev_start = s.start_time_unix_nano;
+    const uint64_t duration = s.end_time_unix_nano - s.start_time_unix_nano;
+    PutVarint64(&col(SpanColumn::kDuration), duration);
+    PutVarint64(&col(SpanColumn::kName), dict.Add(s.name));
+    col(SpanColumn::kKind).push_back(static_cast<char>(s.kind));
+    col(SpanColumn::kStatus).push_back(static_cast<char>(s.status_code));
+    PutVarint64(&col(SpanColumn::kStatus), dict.Add(s.status_message));
+    PutVarint64(&col(SpanColumn::kFlagsState), s.flags);
+    PutVarint64(&col(SpanColumn::kFlagsState), dict.Add(s.trace_state));
+    scratch.clear();
+    EncodeResource(s, &scratch);
+    PutVarint64(&col(SpanColumn::kResource), dict.Add(scratch));
+    scratch.clear();
+    EncodeScope(s, &scratch);
+    PutVarint64(&col(SpanColumn::kScope), dict.Add(scratch));
+    EncodeAttrs(s.attributes, &dict, &col(SpanColumn::kAttrs));
+    PutVarint64(&col(SpanColumn::kDropped), s.dropped_attributes_count);
+    PutVarint64(&col(SpanColumn::kDropped), s.dropped_events_count);
+    PutVarint64(&col(SpanColumn::kDropped), s.dropped_links_count);
+    std::string& ev = col(SpanColumn::kEvents);
+    PutVarint64(&ev, s.events.size());
+    for (const SpanEvent& e : s.events) {
+      util::PutVarintSigned64(&ev, static_cast<int64_t>(e.time_unix_nano - s.start_time_unix_nano));
+      PutVarint64(&ev, dict.Add(e.name));
+      EncodeAttrs(e.attributes, &dict, &ev);
+      PutVarint64(&ev, e.dropped_attributes_count);
+    }
+    std::string& ln = col(SpanColumn::kLinks);
+    PutVarint64(&ln, s.links.size());
+    for (const SpanLink& l : s.links) {
+      util::PutLengthPrefixed(&ln, l.trace_id);
+      util::PutLengthPrefixed(&ln, l.span_id);
+      PutVarint64(&ln, dict.Add(l.trace_state));
+      EncodeAttrs(l.attributes, &dict, &ln);
+      PutVarint64(&ln, l.dropped_attributes_count);
+      PutVarint64(&ln, l.flags);
+    }
+    stats->min_start = std::min(stats->min_start, s.start_time_unix_nano);
+    stats->max_start = std::max(stats->max_start, s.start_time_unix_nano);
+    stats->max_duration = std::max(stats->max_duration, duration);
+  }
+  dict.Encode(&col(SpanColumn::kDict));
+  stats->first_trace_id = spans.front()->trace_id;
+  stats->last_trace_id = spans.back()->trace_id;
+
+  std::string out;
+  out.push_back(static_cast<char>(kRowGroupFormatVersion));
+  PutVarint64(&out, spans.size());
+  PutVarint64(&out, kSpanColumnCount);
+  std::string stored[kSpanColumnCount];
+  uint8_t compression[kSpanColumnCount];
+  for (int c = 0; c < kSpanColumnCount; ++c) {
+    const std::string& raw = cols[c];
+    compression[c] = kCompressionNone;
+    if (raw.size() > 64) {
+      stored[c].resize(ZSTD_compressBound(raw.size()));
+      const size_t n = ZSTD_compress(stored[c].data(), stored[c].size(), raw.data(), raw.size(), zstd_level);
+      if (!ZSTD_isError(n) && n < raw.size()) {
+        stored[c].resize(n);
+        compression[c] = kCompressionZstd;
+      }
+    }
+    if (compression[c] == kCompressionNone) stored[c] = raw;
+    out.push_back(static_cast<char>(c));
+    out.push_back(static_cast<char>(compression[c]));
+    PutVarint64(&out, raw.size());
+    PutVarint64(&out, stored[c].size());
+  }
+  for (int c = 0; c < kSpanColumnCount; ++c) out += stored[c];
+  util::PutFixed32(&out, util::Crc32c(out));
+  return out;
+}
+
+Status RowGroupReader::Corrupt(const std::string& what) const {
+  return Status::Corruption(where_ + ": " + what);
+}
+
+Status RowGroupReader::Open(std::string_view value, std::string where) {
+  where_ = std::move(where);
+  if (value.size() < 8) return Corrupt("row group of " + std::to_string(value.size()) + " bytes");
+  const uint32_t stored_crc = util::DecodeFixed32(value.data() + value.size() - 4);
+  body_ = value.substr(0, value.size() - 4);
+  if (util::Crc32c(body_) != stored_crc) return Corrupt("row group checksum mismatch");
+  std::string_view in = body_;
+  if (static_cast<uint8_t>(in[0]) != kRowGroupFormatVersion) {
+    return Corrupt("row group format version " + std::to_string(static_cast<uint8_t>(in[0])));
+  }
+  in.remove_prefix(1);
+  uint64_t n, ncols;
+  if (!GetVarint64(&in, &n) || n == 0 || n > kRowGroupMaxSpans || !GetVarint64(&in, &ncols) || ncols > 64) {
+    return Corrupt("row group header");
+  }
+  n_ = static_cast<uint32_t>(n);
+  struct Entry {
+    uint8_t id, compression;
+    uint64_t raw, stored;
+  };
+  std::vector<Entry> entries(ncols);
+  for (auto& e : entries) {
+    if (in.size() < 2) return Corrupt("column directory truncated");
+    e.id = static_cast<uint8_t>(in[0]);
+    e.compression = static_cast<uint8_t>(in[1]);
+    in.remove_prefix(2);
+    if (!GetVarint64(&in, &e.raw) || !GetVarint64(&in, &e.stored) || e.compression > kCompressionZstd ||
+        e.raw > (256u << 20)) {
+      return Corrupt("column directory entry");
+    }
+  }
+  dir_ = {};
+  for (const Entry& e : entries) {
+    if (e.stored > in.size()) return Corrupt("column " + std::to_string(e.id) + " runs past the row group");
+    if (e.id < kSpanColumnCount) {
+      dir_[e.id] = {true, false, e.compression, e.raw, in.substr(0, e.stored)};
+    }
+    in.remove_prefix(e.stored);
+  }
+  for (int c = 0; c < kSpanColumnCount; ++c) {
+    if (!dir_[c].present) return Corrupt("column " + std::to_string(c) + " missing");
+  }
+  return Status::OK();
+}
+
+Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
+  const Dir& d = dir_[static_cast<int>(c)];
+  if (d.compression == kCompressionNone) {
+    raw->assign(d.stored);
+    return Status::OK();
+  }
+  raw->resize(d.raw_len);
+  const size_t n = ZSTD_decompress(raw->data(), raw->size(), d.stored.data(), d.stored.size());
+  if (ZSTD_isError(n) || n != d.raw_len) {
+    return Corrupt("column " + std::to_string(static_cast<int>(c)) + " does not decompress");
+  }
+  return Status::OK();
+}
+
+Status RowGroupReader::Load(SpanColumn c) {
+  Dir& d = dir_[static_cast<int>(c)];
+  if (d.loaded) return Status::OK();
+  if (c != SpanColumn::kDict && c != SpanColumn::kTraceId && c != SpanColumn::kSpanId &&
+      c != SpanColumn::kParent && c != SpanColumn::kStart && c != SpanColumn::kDuration &&
+      c != SpanColumn::kKind) {
+    Status s = Load(SpanColumn::kDict);
+    if (!s.ok()) return s;
+  }
+  std::string raw;
+  Status s = Column(c, &raw);
+  if (!s.ok()) return s;
+  std::string_view in = raw;
+  const size_t dict_size = dict_.size();
+  auto dict_id = [&](uint32_t* id) { return GetVarint32(&in, id) && *id < dict_size; };
+  const std::string bad = "column " + std::to_string(static_cast<int>(c)) + " malformed";
+  switch (c) {
+    case SpanColumn::kDict: {
+      uint64_t count;
+      if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
+      dict_.resize(count);
+      for (auto& str : dict_) {
+        std::string_view v;
+        if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
+        str.assign(v);
+      }
+      break;
+    }
+    case SpanColumn::kTraceId: {
+      trace_ids_.clear();
+      while (!in.empty()) {
+        if (in.size() < 16) return Corrupt(bad);
+        const std::string_view id = in.substr(0, 16);
+        in.remove_prefix(16);
+        uint64_t run;
+        if (!GetVarint64(&in, &run) || run == 0 || trace_ids_.size() / 16 + run > n_) return Corrupt(bad);
+        for (uint64_t k = 0; k < run; ++k) trace_ids_ += id;
+      }
+      if (trace_ids_.size() != 16u * n_) return Corrupt(bad);
+      break;
+    }
+    case SpanColumn::kSpanId:
+      if (in.size() != 8u * n_) return Corrupt(bad);
+      span_ids_.assign(in);
+      in = {};
+      break;
+    case SpanColumn::kParent:
+      parents_.assign(n_, std::string());
+      for (auto& p : parents_) {
+        if (in.empty()) return Corrupt(bad);
+        const bool present = in[0] != 0;
+        in.remove_prefix(1);
+        if (present) {
+          if (in.size() < 8) return Corrupt(bad);
+          p.assign(in.substr(0, 8));
+          in.remove_prefix(8);
+        }
+      }
+      break;
+    case SpanColumn::kStart: {
+      starts_.resize(n_);
+      uint64_t first;
+      if (!GetVarint64(&in, &first)) return Corrupt(bad);
+      starts_[0] = first;
+      for (uint32_t i = 1; i < n_; ++i) {
+        int64_t d;
+        if (!util::GetVarintSigned64(&in, &d)) return Corrupt(bad);
+        starts_[i] = starts_[i - 1] + static_cast<uint64_t>(d);
+      }
+      break;
+    }
+    case SpanColumn::kDuration:
+      durations_.resize(n_);
+      for (auto& d : durations_) {
+        if (!GetVarint64(&in, &d)) return Corrupt(bad);
+      }
+      break;
+    case SpanColumn::kName:
+      names_.resize(n_);
+      for (auto& id : names_) {
+        if (!dict_id(&id)) return Corrupt(bad);
+      }
+      break;
+    case SpanColumn::kKind:
+      if (in.size() != n_) return Corrupt(bad);
+      kinds_.assign(in.begin(), in.end());
+      for (uint8_t k : kinds_) {
+        if (k > static_cast<uint8_t>(SpanKind::kConsumer)) return Corrupt(bad);
+      }
+      in = {};
+      break;
+    case SpanColumn::kStatus:
+      status_codes_.resize(n_);
+      status_messages_.resize(n_);
+      for (uint32_t i = 0; i < n_; ++i) {
+        if (in.empty()) return Corrupt(bad);
+        status_codes_[i] = static_cast<uint8_t>(in[0]);
+        in.remove_prefix(1);
+        if (status_codes_[i] > static_cast<uint8_t>(SpanStatusCode::kError) || !dict_id(&status_messages_[i])) {
+          return Corrupt(bad);
+        }
+      }
+      break;
+    case SpanColumn::kFlagsState:
+      flags_.resize(n_);
+      trace_states_.resize(n_);
+      for (uint32_t i = 0; i < n_; ++i) {
+        if (!GetVarint32(&in, &flags_[i]) || !dict_id(&trace_states_[i])) return Corrupt(bad);
+      }
+      break;
+    case SpanColumn::kResource:
+    case SpanColumn::kScope: {
+      const bool resource = c == SpanColumn::kResource;
+      auto& index = resource ? resource_index_ : scope_index_;
+      auto& decoded = resource ? resources_ : scopes_;
+      index.resize(n_);
+      decoded.clear();
+      if (resource) services_.clear();
+      absl::flat_hash_map<uint32_t, uint32_t> seen;
+      for (auto& idx : index) {
+        uint32_t id;
+        if (!dict_id(&id)) return Corrupt(bad);
+        auto [it, inserted] = seen.try_emplace(id, static_cast<uint32_t>(decoded.size()));
+        if (inserted) {
+          Span holder;
+          if (!(resource ? DecodeResource(dict_[id], &holder) : DecodeScope(dict_[id], &holder))) return Corrupt(bad);
+          if (resource) services_.push_back(holder.ServiceName());
+          decoded.push_back(std::move(holder));
+        }
+        idx = it->second;
+      }
+      break;
+    }
+    case SpanColumn::kAttrs:
+      attrs_.clear();
+      attr_offsets_.resize(n_ + 1);
+      for (uint32_t i = 0; i < n_; ++i) {
+        attr_offsets_[i] = static_cast<uint32_t>(attrs_.size());
+        if (!DecodeAttrRefs(&in, dict_size, &attrs_)) return Corrupt(bad);
+      }
+      attr_offsets_[n_] = static_cast<uint32_t>(attrs_.size());
+      break;
+    case SpanColumn::kDropped:
+      dropped_.resize(n_);
+      for (auto& d : dropped_) {
+        if (!GetVarint32(&in, &d[0]) || !GetVarint32(&in, &d[1]) || !GetVarint32(&in, &d[2])) return Corrupt(bad);
+      }
+      break;
+    case SpanColumn::kEvents:
+    case SpanColumn::kLinks: {
+      // Kept raw; split per span here, decoded by ReadSpan.
+      std::string& keep = c == SpanColumn::kEvents ? events_raw_ : links_raw_;
+      auto& parts = c == SpanColumn::kEvents ? events_ : links_;
+      keep = std::move(raw);
+      in = keep;
+      parts.resize(n_);
+      for (uint32_t i = 0; i < n_; ++i) {
+        const char* begin = in.data();
+        uint64_t count;
+        if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
+        std::vector<AttrRef> scratch;
+        for (uint64_t k = 0; k < count; ++k) {
+          uint64_t u;
+          int64_t sv;
+          uint32_t id;
+          std::string_view sv1, sv2;
+          if (c == SpanColumn::kEvents) {
+            if (!util::GetVarintSigned64(&in, &sv) || !dict_id(&id) || !DecodeAttrRefs(&in, dict_size, &scratch) ||
+                !GetVarint64(&in, &u)) {
+              return Corrupt(bad);
+            }
+          } else {
+            if (!util::GetLengthPrefixed(&in, &sv1) || !util::GetLengthPrefixed(&in, &sv2) || !dict_id(&id) ||
+                !DecodeAttrRefs(&in, dict_size, &scratch) || !GetVarint64(&in, &u) || !GetVarint64(&in, &u)) {
+              return Corrupt(bad);
+            }
+          }
+        }
+        parts[i] = std::string_view(begin, static_cast<size_t>(in.data() - begin));
+      }
+      break;
+    }
+  }
+  if (!in.empty()) return Corrupt(bad + ": trailing bytes");
+  d.loaded = true;
+  return Status::OK();
+}
+
+Status RowGroupReader::LoadAll() {
+  for (int c = 0; c < kSpanColumnCount; ++c) {
+    Status s = Load(static_cast<SpanColumn>(c));
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status RowGroupReader::Materialize(const AttrRef& ref, AnyValue* out) const {
+  *out = AnyValue();
+  out->type = ref.type;
+  switch (ref.type) {
+    case AnyValue::Type::kEmpty: break;
+    case AnyValue::Type::kString:
+    case AnyValue::Type::kBytes: out->string_value = dict_[ref.dict]; break;
+    case AnyValue::Type::kBool: out->bool_value = ref.bool_value; break;
+    case AnyValue::Type::kInt: out->int_value = ref.int_value; break;
+    case AnyValue::Type::kDouble: out->double_value = ref.double_value; break;
+    case AnyValue::Type::kArray:
+    case AnyValue::Type::kKvList: {
+      std::string_view in = dict_[ref.dict];
+      if (!DecodeAnyValue(&in, out) || !in.empty()) return Corrupt("complex attribute value malformed");
+      break;
+    }
+  }
+  return Status::OK();
+}
+
+Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
+  Span& s = *span;
+  s = resources_[resource_index_[i]];  // resource fields
+  const Span& scope = scopes_[scope_index_[i]];
+  s.scope_name = scope.scope_name;
+  s.scope_version = scope.scope_version;
+  s.scope_attributes = scope.scope_attributes;
+  s.scope_dropped_attributes_count = scope.scope_dropped_attributes_count;
+  s.scope_schema_url = scope.scope_schema_url;
+  s.trace_id.assign(trace_id(i));
+  s.span_id.assign(span_id(i));
+  s.parent_span_id = parents_[i];
+  s.trace_state.assign(dict_[trace_states_[i]]);
+  s.flags = flags_[i];
+  s.name.assign(dict_[names_[i]]);
+  s.kind = kind(i);
+  s.start_time_unix_nano = starts_[i];
+  s.end_time_unix_nano = starts_[i] + durations_[i];
+  s.status_code = status(i);
+  s.status_message.assign(dict_[status_messages_[i]]);
+  s.dropped_attributes_count = dropped_[i][0];
+  s.dropped_events_count = dropped_[i][1];
+  s.dropped_links_count = dropped_[i][2];
+  auto materialize_list = [&](const std::vector<AttrRef>& refs, std::vector<KeyValue>* out) -> Status {
+    out->resize(refs.size());
+    for (size_t k = 0; k < refs.size(); ++k) {
+      (*out)[k].key = dict_[refs[k].key];
+      Status st = Materialize(refs[k], &(*out)[k].value);
+      if (!st.ok()) return st;
+    }
+    return Status::OK();
+  };
+  std::vector<AttrRef> refs(attrs_.begin() + attr_offsets_[i], attrs_.begin() + attr_offsets_[i + 1]);
+  Status st = materialize_list(refs, &s.attributes);
+  if (!st.ok()) return st;
+
+  const size_t dict_size = dict_.size();
+  std::string_view in = events_[i];
+  uint64_t count;
+  GetVarint64(&in, &count);
+  s.events.resize(count);
+  for (SpanEvent& e : s.events) {
+    int64_t delta;
+    uint32_t name;
+    refs.clear();
+    if (!util::GetVarintSigned64(&in, &delta) || !GetVarint32(&in, &name) || name >= dict_size ||
+        !DecodeAttrRefs(&in, dict_size, &refs) || !GetVarint32(&in, &e.dropped_attributes_count)) {
+      return Corrupt("event malformed");
+    }
+    e.time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(delta);
+    e.name = dict_[name];
+    st = materialize_list(refs, &e.attributes);
+    if (!st.ok()) return st;
+  }
+  in = links_[i];
+  GetVarint64(&in, &count);
+  s.links.resize(count);
+  for (SpanLink& l : s.links) {
+    std::string_view tid, sid;
+    uint32_t state;
+    refs.clear();
+    if (!util::GetLengthPrefixed(&in, &tid) || !util::GetLengthPrefixed(&in, &sid) || !GetVarint32(&in, &state) ||
+        state >= dict_size || !DecodeAttrRefs(&in, dict_size, &refs) ||
+        !GetVarint32(&in, &l.dropped_attributes_count) || !GetVarint32(&in, &l.flags)) {
+      return Corrupt("link malformed");
+    }
+    l.trace_id.assign(tid);
+    l.span_id.assign(sid);
+    l.trace_state = dict_[state];
+    st = materialize_list(refs, &l.attributes);
+    if (!st.ok()) return st;
+  }
+  return Status::OK();
+}
+
+}  // namespace tidemark::storage

@@ -1,0 +1,874 @@
+#include "storage/span_store.h"
+
+#include <rocksdb/convenience.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <set>
+
+#include "storage/kv_layout.h"
+#include "storage/label_codec.h"
+#include "storage/span_codec.h"
+#include "storage/span_match.h"
+#include "storage/span_row_group.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
+#include "util/status_macros.h"
+
+namespace tidemark::storage {
+
+namespace {
+
+constexpr char kMetaSpanNextSegment[] = "meta/span_next_segment_id";
+constexpr char kMetaSpanWalFlushed[] = "meta/span_wal_flushed";
+constexpr char kMetaSpanDroppedBelow[] = "meta/span_dropped_below_partition";
+constexpr uint8_t kSegmentFormatVersion = 1;
+constexpr size_t kMaxReportedRejections = 8;
+constexpr size_t kHeaderCacheEntries = 4096;
+// Appends wait for room once this many buffers' worth of spans are unflushed.
+constexpr size_t kBufferHardLimitFactor = 4;
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+std::string SegmentKey(int32_t partition, uint64_t segment) {
+  std::string k = EncodeOrderedInt32(partition);
+  util::PutBigEndian64(&k, segment);
+  return k;
+}
+
+std::string RowGroupKey(int32_t partition, uint64_t segment, uint32_t rg) {
+  std::string k = SegmentKey(partition, segment);
+  util::PutBigEndian32(&k, rg);
+  return k;
+}
+
+std::string TraceIndexKey(int32_t partition, std::string_view trace_id, uint64_t segment) {
+  std::string k = EncodeOrderedInt32(partition);
+  k += trace_id;
+  util::PutBigEndian64(&k, segment);
+  return k;
+}
+
+bool IsNumberType(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
+
+bool AllZero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+}
+
+// Cuts a string to at most `max` bytes without splitting a UTF-8 sequence.
+void TruncateUtf8(std::string* s, size_t max) {
+  size_t n = max;
+  while (n > 0 && (static_cast<uint8_t>((*s)[n]) & 0xc0) == 0x80) --n;
+  s->resize(n);
+}
+
+struct TraceSummary {
+  uint64_t spans = 0;
+  uint64_t min_start = UINT64_MAX;
+  uint64_t max_end = 0;
+  bool has_root = false;
+  std::string root_service;
+  std::string root_name;
+};
+
+std::string EncodeSummary(const TraceSummary& s) {
+  std::string out;
+  util::PutVarint64(&out, s.spans);
+  util::PutVarint64(&out, s.min_start);
+  util::PutVarint64(&out, s.max_end);
+  out.push_back(s.has_root ? 1 : 0);
+  if (s.has_root) {
+    util::PutLengthPrefixed(&out, s.root_service);
+    util::PutLengthPrefixed(&out, s.root_name);
+  }
+  return out;
+}
+
+bool DecodeSummary(std::string_view in, TraceSummary* s) {
+  if (!util::GetVarint64(&in, &s->spans) || !util::GetVarint64(&in, &s->min_start) ||
+      !util::GetVarint64(&in, &s->max_end) || in.empty()) {
+    return false;
+  }
+  s->has_root = in[0] != 0;
+  in.remove_prefix(1);
+  if (s->has_root) {
+    std::string_view a, b;
+    if (!util::GetLengthPrefixed(&in, &a) || !util::GetLengthPrefixed(&in, &b)) return false;
+    s->root_service.assign(a);
+    s->root_name.assign(b);
+  }
+  return in.empty();
+}
+
+}  // namespace
+
+// The small, always-read part of a segment: time range, the services and span names it holds
+// (to skip it for equality conditions), and each row group's trace-id range and statistics.
+struct SegmentHeader {
+  uint64_t spans = 0;
+  uint64_t min_start = 0;
+  uint64_t max_start = 0;
+  std::set<std::string, std::less<>> services;
+  std::set<std::string, std::less<>> names;
+  std::vector<RowGroupStats> row_groups;
+};
+
+namespace {
+
+std::string EncodeHeader(const SegmentHeader& h) {
+  std::string out;
+  out.push_back(static_cast<char>(kSegmentFormatVersion));
+  util::PutVarint64(&out, h.spans);
+  util::PutVarint64(&out, h.min_start);
+  util::PutVarint64(&out, h.max_start - h.min_start);
+  for (const auto* set : {&h.services, &h.names}) {
+    util::PutVarint64(&out, set->size());
+    for (const std::string& s : *set) util::PutLengthPrefixed(&out, s);
+  }
+  util::PutVarint64(&out, h.row_groups.size());
+  for (const RowGroupStats& rg : h.row_groups) {
+    out += rg.first_trace_id;
+    out += rg.last_trace_id;
+    util::PutVarint64(&out, rg.spans);
+    util::PutVarint64(&out, rg.min_start - h.min_start);
+    util::PutVarint64(&out, rg.max_start - h.min_start);
+    util::PutVarint64(&out, rg.max_duration);
+  }
+  util::PutFixed32(&out, util::Crc32c(out));
+  return out;
+}
+
+bool DecodeHeader(std::string_view in, SegmentHeader* h) {
+  if (in.size() < 5) return false;
+  const uint32_t crc = util::DecodeFixed32(in.data() + in.size() - 4);
+  in.remove_suffix(4);
+  if (util::Crc32c(in) != crc || static_cast<uint8_t>(in[0]) != kSegmentFormatVersion) return false;
+  in.remove_prefix(1);
+  uint64_t span, n;
+  if (!util::GetVarint64(&in, &h->spans) || !util::GetVarint64(&in, &h->min_start) || !util::GetVarint64(&in, &span)) {
+    return false;
+  }
+  h->max_start = h->min_start + span;
+  for (auto* set : {&h->services, &h->names}) {
+    if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string_view s;
+      if (!util::GetLengthPrefixed(&in, &s)) return false;
+      set->emplace(s);
+    }
+  }
+  if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
+  h->row_groups.resize(n);
+  for (RowGroupStats& rg : h->row_groups) {
+    uint64_t spans, a, b;
+    if (in.size() < 32) return false;
+    rg.first_trace_id.assign(in.substr(0, 16));
+    rg.last_trace_id.assign(in.substr(16, 16));
+    in.remove_prefix(32);
+    if (!util::GetVarint64(&in, &spans) || !util::GetVarint64(&in, &a) || !util::GetVarint64(&in, &b) ||
+        !util::GetVarint64(&in, &rg.max_duration)) {
+      return false;
+    }
+    rg.spans = static_cast<uint32_t>(spans);
+    rg.min_start = h->min_start + a;
+    rg.max_start = h->min_start + b;
+  }
+  return in.empty();
+}
+
+}  // namespace
+
+SpanStore::SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
+                     int64_t partition_duration_ms)
+    : options_(options), path_(std::move(path)), h_(handles), partition_duration_ms_(partition_duration_ms) {}
+
+Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const std::string& path,
+                                                   const SpanStoreHandles& handles, int64_t partition_duration_ms,
+                                                   RecoveryReport* recovery) {
+  std::unique_ptr<SpanStore> store(new SpanStore(options, path, handles, partition_duration_ms));
+  TM_RETURN_IF_ERROR(store->LoadMeta());
+  TM_RETURN_IF_ERROR(store->Replay(recovery));
+  store->flusher_ = std::thread([s = store.get()] { s->FlusherLoop(); });
+  return store;
+}
+
+SpanStore::~SpanStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+}
+
+Status SpanStore::LoadMeta() {
+  std::string v;
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanNextSegment, &v).ok() && v.size() == 8) {
+    next_segment_id_ = util::DecodeFixed64(v.data());
+  }
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanDroppedBelow, &v).ok() && v.size() == 4) {
+    dropped_below_ = DecodeOrderedInt32(v.data());
+  }
+  // The partitions that hold segments: the first and last header keys.
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
+  it->SeekToFirst();
+  if (it->Valid() && it->key().size() >= 4) min_partition_ = DecodeOrderedInt32(it->key().data());
+  it->SeekToLast();
+  if (it->Valid() && it->key().size() >= 4) max_partition_ = DecodeOrderedInt32(it->key().data());
+  return FromRocks(it->status(), "scan span segments");
+}
+
+Status SpanStore::Replay(RecoveryReport* recovery) {
+  const std::string dir = path_ + "/span_wal";
+  uint64_t flushed = 0;
+  std::string v;
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanWalFlushed, &v).ok() && v.size() == 8) {
+    flushed = util::DecodeFixed64(v.data());
+  }
+  TM_ASSIGN_OR_RETURN(std::vector<uint64_t> files, ListWalFiles(dir));
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i] <= flushed) continue;  // its spans are in segments; deleted by the next flush
+    const std::string file = WalFilePath(dir, files[i]);
+    auto result = ReplayWalFile(file, [&](WalRecordType type, std::string_view payload) -> Status {
+      if (type != WalRecordType::kSpans) return Status::OK();
+      uint64_t n;
+      if (!util::GetVarint64(&payload, &n)) return Status::Corruption(file + ": span record count");
+      for (uint64_t k = 0; k < n; ++k) {
+        Span s;
+        if (!DecodeSpan(&payload, &s)) return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
+        buffer_.push_back(std::move(s));
+      }
+      ++recovery->wal_records_replayed;
+      return Status::OK();
+    });
+    if (!result.ok()) return result.status();
+    ++recovery->wal_files_replayed;
+    if (result->bytes_dropped > 0) {
+      recovery->wal_bytes_dropped += result->bytes_dropped;
+      recovery->messages.push_back(file + ": dropped " + std::to_string(result->bytes_dropped) + " bytes (" +
+                                   result->tail_problem + ")");
+    }
+  }
+  if (!buffer_.empty()) {
+    recovery->messages.push_back("replayed " + std::to_string(buffer_.size()) + " unflushed spans");
+    oldest_buffered_ = std::chrono::steady_clock::now();
+  }
+  const uint64_t next_file = files.empty() ? flushed + 1 : std::max(files.back(), flushed) + 1;
+  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy, options_.group_commit_interval_ms));
+  return Status::OK();
+}
+
+uint64_t SpanStore::NowNanos() const {
+  if (options_.now_ms) return static_cast<uint64_t>(options_.now_ms()) * 1'000'000;
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+uint64_t SpanStore::RetentionCutoffNanos() const {
+  uint64_t cutoff = 0;
+  if (options_.span_retention_ms > 0) {
+    const uint64_t keep = static_cast<uint64_t>(options_.span_retention_ms) * 1'000'000;
+    const uint64_t now = NowNanos();
+    cutoff = now > keep ? now - keep : 0;
+  }
+  const int32_t dropped = dropped_below_.load();
+  if (dropped != INT32_MIN) {
+    const int64_t ms = PartitionStart(dropped, partition_duration_ms_);
+    if (ms > 0) cutoff = std::max(cutoff, static_cast<uint64_t>(ms) * 1'000'000);
+  }
+  return cutoff;
+}
+
+int32_t SpanStore::PartitionOfNanos(uint64_t ns) const {
+  return PartitionOf(static_cast<int64_t>(ns / 1'000'000), partition_duration_ms_);
+}
+
+std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) const {
+  std::vector<int32_t> out;
+  const int32_t lo = std::max({PartitionOfNanos(start), min_partition_.load(), dropped_below_.load()});
+  const int32_t hi = std::min(PartitionOfNanos(end), max_partition_.load());
+  for (int64_t p = lo; p <= hi; ++p) out.push_back(static_cast<int32_t>(p));
+  return out;
+}
+
+void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
+  const Limits& l = options_.limits;
+  auto limit_attrs = [&](std::vector<KeyValue>* attrs, uint32_t* dropped) {
+    if (attrs->size() > l.max_span_attributes) {
+      const size_t extra = attrs->size() - l.max_span_attributes;
+      attrs->resize(l.max_span_attributes);
+      *dropped += static_cast<uint32_t>(extra);
+      report->dropped_attributes += extra;
+    }
+    for (KeyValue& kv : *attrs) {
+      if ((kv.value.type == AnyValue::Type::kString || kv.value.type == AnyValue::Type::kBytes) &&
+          kv.value.string_value.size() > l.max_span_attribute_value_bytes) {
+        if (kv.value.type == AnyValue::Type::kString) {
+          TruncateUtf8(&kv.value.string_value, l.max_span_attribute_value_bytes);
+        } else {
+          kv.value.string_value.resize(l.max_span_attribute_value_bytes);
+        }
+        ++report->truncated_attribute_values;
+      }
+    }
+  };
+  limit_attrs(&s->attributes, &s->dropped_attributes_count);
+  if (s->events.size() > l.max_span_events) {
+    const size_t extra = s->events.size() - l.max_span_events;
+    s->events.resize(l.max_span_events);
+    s->dropped_events_count += static_cast<uint32_t>(extra);
+    report->dropped_events += extra;
+  }
+  for (SpanEvent& e : s->events) limit_attrs(&e.attributes, &e.dropped_attributes_count);
+  if (s->links.size() > l.max_span_links) {
+    const size_t extra = s->links.size() - l.max_span_links;
+    s->links.resize(l.max_span_links);
+    s->dropped_links_count += static_cast<uint32_t>(extra);
+    report->dropped_links += extra;
+  }
+  for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
+}
+
+Result<SpanAppendReport> SpanStore::Append(std::vector<Span> spans) {
+  if (spans.size() > options_.limits.max_spans_per_append) {
+    return Status::ResourceExhausted("batch of " + std::to_string(spans.size()) +
+                                     " spans over max_spans_per_append=" +
+                                     std::to_string(options_.limits.max_spans_per_append));
+  }
+  SpanAppendReport report;
+  const uint64_t cutoff = RetentionCutoffNanos();
+  auto reject = [&](SpanRejectReason reason, const Span& s, const std::string& why) {
+    ++report.rejected;
+    ++report.rejected_by_reason[static_cast<int>(reason)];
+    ++rejected_[static_cast<int>(reason)];
+    if (report.first_rejections.size() < kMaxReportedRejections) {
+      report.first_rejections.push_back("span \"" + s.name + "\": " + why);
+    }
+  };
+  std::vector<Span> accepted;
+  accepted.reserve(spans.size());
+  for (Span& s : spans) {
+    if (s.trace_id.size() != 16 || AllZero(s.trace_id)) {
+      reject(SpanRejectReason::kInvalidTraceId, s,
+             "trace id of " + std::to_string(s.trace_id.size()) + " bytes (want 16, not all zero)");
+      continue;
+    }
+    if (s.span_id.size() != 8 || AllZero(s.span_id)) {
+      reject(SpanRejectReason::kInvalidSpanId, s,
+             "span id of " + std::to_string(s.span_id.size()) + " bytes (want 8, not all zero)");
+      continue;
+    }
+    if (!s.parent_span_id.empty() && (s.parent_span_id.size() != 8 || AllZero(s.parent_span_id))) {
+      // OTLP senders use an all-zero or empty parent for roots; normalise to empty.
+      if (AllZero(s.parent_span_id)) {
+        s.parent_span_id.clear();
+      } else {
+        reject(SpanRejectReason::kInvalidSpanId, s,
+               "parent span id of " + std::to_string(s.parent_span_id.size()) + " bytes (want 8 or none)");
+        continue;
+      }
+    }
+    if (s.end_time_unix_nano < s.start_time_unix_nano) {
+      reject(SpanRejectReason::kEndBeforeStart, s, "ends before it starts");
+      continue;
+    }
+    if (s.start_time_unix_nano < cutoff) {
+      reject(SpanRejectReason::kTooOld, s, "starts before the span retention window");
+      continue;
+    }
+    LimitSpan(&s, &report);
+    accepted.push_back(std::move(s));
+  }
+  report.accepted = accepted.size();
+  if (accepted.empty()) return report;
+
+  std::string record;
+  util::PutVarint64(&record, accepted.size());
+  for (const Span& s : accepted) EncodeSpan(s, &record);
+  uint64_t lsn;
+  {
+    std::unique_lock lock(mu_);
+    const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
+    if (buffer_.size() + accepted.size() > hard_limit && !buffer_.empty()) {
+      flush_cv_.notify_all();
+      return Status::ResourceExhausted("span buffer holds " + std::to_string(buffer_.size()) +
+                                       " unflushed spans (limit " + std::to_string(hard_limit) +
+                                       "): writing segments is behind, retry later");
+    }
+    TM_ASSIGN_OR_RETURN(lsn, wal_->Append(WalRecordType::kSpans, record));
+    if (buffer_.empty()) oldest_buffered_ = std::chrono::steady_clock::now();
+    for (Span& s : accepted) buffer_.push_back(std::move(s));
+    if (buffer_.size() >= options_.span_segment_max_spans) flush_cv_.notify_all();
+  }
+  appended_ += report.accepted;
+  TM_RETURN_IF_ERROR(wal_->WaitDurable(lsn));
+  return report;
+}
+
+void SpanStore::FlusherLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const auto max_age = std::chrono::milliseconds(std::max<int64_t>(1, options_.span_segment_max_age_ms));
+    flush_cv_.wait_for(lock, buffer_.empty() ? max_age : max_age / 4, [&] {
+      return stopping_ || buffer_.size() >= options_.span_segment_max_spans;
+    });
+    if (stopping_) break;
+    const bool due = !buffer_.empty() && (buffer_.size() >= options_.span_segment_max_spans ||
+                                          std::chrono::steady_clock::now() - oldest_buffered_ >= max_age);
+    if (!due) continue;
+    lock.unlock();
+    // A failed flush leaves the spans in the log; the next attempt retries them.
+    Flush().IgnoreError();
+    lock.lock();
+  }
+}
+
+Status SpanStore::Flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  uint64_t closed_file;
+  std::shared_ptr<const std::vector<Span>> taken;
+  {
+    std::lock_guard lock(mu_);
+    if (buffer_.empty()) return Status::OK();
+    TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
+    taken = std::make_shared<const std::vector<Span>>(std::move(buffer_));
+    buffer_.clear();
+    flushing_ = taken;
+  }
+  Status s = WriteSegments(*taken, closed_file);
+  {
+    std::lock_guard lock(mu_);
+    if (!s.ok()) {
+      // Put the spans back in front: they are still in the closed log files.
+      std::vector<Span> restored(taken->begin(), taken->end());
+      for (Span& span : buffer_) restored.push_back(std::move(span));
+      buffer_ = std::move(restored);
+    }
+    flushing_.reset();
+  }
+  if (!s.ok()) return s;
+  return wal_->RemoveFilesUpTo(closed_file);
+}
+
+Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file) {
+  // One segment per partition the spans start in.
+  std::map<int32_t, std::vector<const Span*>> by_partition;
+  for (const Span& s : spans) by_partition[PartitionOfNanos(s.start_time_unix_nano)].push_back(&s);
+  rocksdb::WriteBatch batch;
+  for (auto& [partition, list] : by_partition) {
+    std::sort(list.begin(), list.end(), [](const Span* a, const Span* b) {
+      if (a->trace_id != b->trace_id) return a->trace_id < b->trace_id;
+      return a->start_time_unix_nano < b->start_time_unix_nano;
+    });
+    const uint64_t segment = next_segment_id_.fetch_add(1);
+    SegmentHeader header;
+    header.spans = list.size();
+    header.min_start = UINT64_MAX;
+    for (size_t begin = 0; begin < list.size(); begin += kRowGroupMaxSpans) {
+      const size_t end = std::min(list.size(), begin + kRowGroupMaxSpans);
+      std::vector<const Span*> group(list.begin() + begin, list.begin() + end);
+      RowGroupStats stats;
+      const std::string value = EncodeRowGroup(group, options_.zstd_level, &stats);
+      batch.Put(h_.data_cf, RowGroupKey(partition, segment, static_cast<uint32_t>(header.row_groups.size())), value);
+      header.min_start = std::min(header.min_start, stats.min_start);
+      header.max_start = std::max(header.max_start, stats.max_start);
+      header.row_groups.push_back(std::move(stats));
+    }
+    // Per trace: its summary in this segment, under the trace-id index.
+    for (size_t i = 0; i < list.size();) {
+      TraceSummary summary;
+      size_t j = i;
+      for (; j < list.size() && list[j]->trace_id == list[i]->trace_id; ++j) {
+        const Span& s = *list[j];
+        ++summary.spans;
+        summary.min_start = std::min(summary.min_start, s.start_time_unix_nano);
+        summary.max_end = std::max(summary.max_end, s.end_time_unix_nano);
+        if (s.parent_span_id.empty() && !summary.has_root) {
+          summary.has_root = true;
+          summary.root_service = s.ServiceName();
+          summary.root_name = s.name;
+        }
+        header.services.insert(s.ServiceName());
+        header.names.insert(s.name);
+      }
+      batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment), EncodeSummary(summary));
+      i = j;
+    }
+    batch.Put(h_.segment_cf, SegmentKey(partition, segment), EncodeHeader(header));
+    int32_t lo = min_partition_.load();
+    while (partition < lo && !min_partition_.compare_exchange_weak(lo, partition)) {
+    }
+    int32_t hi = max_partition_.load();
+    while (partition > hi && !max_partition_.compare_exchange_weak(hi, partition)) {
+    }
+  }
+  std::string v;
+  util::PutFixed64(&v, next_segment_id_.load());
+  batch.Put(h_.meta_cf, kMetaSpanNextSegment, v);
+  v.clear();
+  util::PutFixed64(&v, flushed_wal_file);
+  batch.Put(h_.meta_cf, kMetaSpanWalFlushed, v);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  TM_RETURN_IF_ERROR(FromRocks(h_.db->Write(wo, &batch), "write span segments"));
+  segments_written_ += by_partition.size();
+  return Status::OK();
+}
+
+template <typename Fn>
+void SpanStore::ForEachBuffered(Fn fn) {
+  std::lock_guard lock(mu_);
+  if (flushing_) {
+    for (const Span& s : *flushing_) fn(s);
+  }
+  for (const Span& s : buffer_) fn(s);
+}
+
+Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t partition, uint64_t segment) {
+  {
+    std::lock_guard lock(header_cache_mu_);
+    auto it = header_cache_.find({partition, segment});
+    if (it != header_cache_.end()) return it->second;
+  }
+  std::string value;
+  rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.segment_cf, SegmentKey(partition, segment), &value);
+  if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " header");
+  auto header = std::make_shared<SegmentHeader>();
+  if (!DecodeHeader(value, header.get())) {
+    return Status::Corruption("span segment " + std::to_string(segment) + " (partition " + std::to_string(partition) +
+                              "): header damaged");
+  }
+  std::lock_guard lock(header_cache_mu_);
+  if (header_cache_.size() >= kHeaderCacheEntries) header_cache_.clear();
+  header_cache_[{partition, segment}] = header;
+  return std::shared_ptr<const SegmentHeader>(header);
+}
+
+Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_t start, uint64_t end) {
+  if (trace_id.size() != 16) {
+    return Status::InvalidArgument("trace id of " + std::to_string(trace_id.size()) + " bytes, want 16");
+  }
+  start = std::max(start, RetentionCutoffNanos());
+  std::vector<Span> out;
+  ForEachBuffered([&](const Span& s) {
+    if (s.trace_id == trace_id && s.start_time_unix_nano >= start && s.start_time_unix_nano <= end) out.push_back(s);
+  });
+  // The index holds a key per (partition, trace, segment).
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(ro, h_.index_cf));
+  RowGroupReader rg;
+  for (int32_t p : PartitionsFor(start, end)) {
+    std::string prefix = EncodeOrderedInt32(p);
+    prefix += trace_id;
+    std::vector<uint64_t> segments;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() != prefix.size() + 8) continue;
+      segments.push_back(util::DecodeBigEndian64(it->key().data() + prefix.size()));
+    }
+    TM_RETURN_IF_ERROR(FromRocks(it->status(), "read trace index"));
+    for (uint64_t segment : segments) {
+      TM_ASSIGN_OR_RETURN(auto header, LoadHeader(p, segment));
+      for (uint32_t r = 0; r < header->row_groups.size(); ++r) {
+        const RowGroupStats& st = header->row_groups[r];
+        if (trace_id < std::string_view(st.first_trace_id) || trace_id > std::string_view(st.last_trace_id)) continue;
+        std::string value;
+        rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(p, segment, r), &value);
+        if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " row group " + std::to_string(r));
+        const std::string where = "span segment " + std::to_string(segment) + " row group " + std::to_string(r);
+        TM_RETURN_IF_ERROR(rg.Open(value, where));
+        TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kTraceId));
+        bool loaded = false;
+        for (uint32_t i = 0; i < rg.size(); ++i) {
+          if (rg.trace_id(i) != trace_id) continue;
+          if (!loaded) {
+            TM_RETURN_IF_ERROR(rg.LoadAll());
+            loaded = true;
+          }
+          if (rg.start(i) < start || rg.start(i) > end) continue;
+          Span span;
+          TM_RETURN_IF_ERROR(rg.ReadSpan(i, &span));
+          out.push_back(std::move(span));
+        }
+      }
+    }
+  }
+  if (out.empty()) return Status::NotFound("trace not found");
+  std::stable_sort(out.begin(), out.end(), [](const Span& a, const Span& b) {
+    if (a.start_time_unix_nano != b.start_time_unix_nano) return a.start_time_unix_nano < b.start_time_unix_nano;
+    return a.span_id < b.span_id;
+  });
+  // A span sent twice (a retried export) is returned once.
+  out.erase(std::unique(out.begin(), out.end(), [](const Span& a, const Span& b) { return a == b; }), out.end());
+  if (out.size() > options_.limits.max_spans_per_trace) out.resize(options_.limits.max_spans_per_trace);
+  return out;
+}
+
+Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request) {
+  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions, CompileConditions(request.conditions));
+  const uint64_t start = std::max(request.start_unix_nano, RetentionCutoffNanos());
+  const uint64_t end = request.end_unix_nano;
+  const uint32_t limit = std::max<uint32_t>(1, request.limit);
+  TraceSearchResponse response;
+  if (start > end) return response;
+  std::vector<std::string> order;  // trace ids in the order found
+  std::map<std::string, TraceSearchResult, std::less<>> found;
+  auto add_match = [&](std::string_view trace_id, MatchedSpan span) {
+    auto it = found.find(trace_id);
+    if (it == found.end()) {
+      if (found.size() >= limit) return;
+      it = found.emplace(std::string(trace_id), TraceSearchResult{}).first;
+      it->second.trace_id.assign(trace_id);
+      order.emplace_back(trace_id);
+    }
+    ++it->second.matched_span_count;
+    if (it->second.spans.size() < request.spans_per_trace) it->second.spans.push_back(std::move(span));
+  };
+
+  // Newest data first: the buffer, then segments from the newest partition down.
+  ForEachBuffered([&](const Span& s) {
+    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end || !MatchesSpan(conditions, s)) return;
+    add_match(s.trace_id, {s.span_id, s.name, s.ServiceName(), s.start_time_unix_nano,
+                           s.end_time_unix_nano - s.start_time_unix_nano});
+  });
+
+  // Equality conditions on service and span name let whole segments be skipped.
+  std::vector<std::pair<Intrinsic, std::string>> equal_sets;
+  uint64_t min_duration = 0;
+  for (const CompiledCondition& c : conditions) {
+    const SpanCondition& sc = c.condition();
+    if (sc.op == ConditionOp::kEq && sc.value.type == AnyValue::Type::kString &&
+        (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
+      equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
+    }
+    if (c.intrinsic() == Intrinsic::kDuration && (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) &&
+        IsNumberType(sc.value.type)) {
+      const double v = sc.value.type == AnyValue::Type::kInt ? static_cast<double>(sc.value.int_value) : sc.value.double_value;
+      if (v > 0) min_duration = static_cast<uint64_t>(v);
+    }
+  }
+  std::vector<SpanColumn> columns = {SpanColumn::kStart};
+  for (const CompiledCondition& c : conditions) {
+    for (SpanColumn col : c.Columns()) columns.push_back(col);
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
+  RowGroupReader rg;
+  std::vector<int32_t> partitions = PartitionsFor(start, end);
+  for (auto p = partitions.rbegin(); p != partitions.rend() && found.size() < limit; ++p) {
+    const std::string prefix = EncodeOrderedInt32(*p);
+    std::vector<uint64_t> segments;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
+    }
+    for (auto seg = segments.rbegin(); seg != segments.rend() && found.size() < limit; ++seg) {
+      auto header = LoadHeader(*p, *seg);
+      if (!header.ok()) {
+        response.warnings.push_back(header.status().ToString());
+        continue;
+      }
+      const SegmentHeader& h = **header;
+      if (h.max_start < start || h.min_start > end) continue;
+      bool skip = false;
+      for (const auto& [which, value] : equal_sets) {
+        const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
+        if (set.find(value) == set.end()) skip = true;
+      }
+      if (skip) continue;
+      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0 && found.size() < limit;) {
+        const RowGroupStats& st = h.row_groups[r];
+        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) continue;
+        std::string value;
+        const std::string where = "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
+        rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value);
+        Status s = rs.ok() ? rg.Open(value, where) : FromRocks(rs, where);
+        for (SpanColumn col : columns) {
+          if (s.ok()) s = rg.Load(col);
+        }
+        if (!s.ok()) {
+          response.warnings.push_back(s.ToString());
+          continue;
+        }
+        bool loaded_result_columns = false;
+        for (uint32_t i = 0; i < rg.size(); ++i) {
+          if (rg.start(i) < start || rg.start(i) > end || !MatchesRow(conditions, rg, i)) continue;
+          if (!loaded_result_columns) {
+            for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration, SpanColumn::kName,
+                                   SpanColumn::kResource}) {
+              if (s.ok()) s = rg.Load(col);
+            }
+            if (!s.ok()) break;
+            loaded_result_columns = true;
+          }
+          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)), rg.service_name(i),
+                                     rg.start(i), rg.duration(i)});
+        }
+        if (!s.ok()) response.warnings.push_back(s.ToString());
+      }
+    }
+  }
+
+  // Trace-level facts: root span, start and duration, from the index and the buffer.
+  std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
+  const std::vector<int32_t> all_partitions = PartitionsFor(0, UINT64_MAX);
+  for (const std::string& id : order) {
+    TraceSearchResult& result = found[id];
+    TraceSummary total;
+    for (int32_t p : all_partitions) {
+      std::string prefix = EncodeOrderedInt32(p);
+      prefix += id;
+      for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
+        TraceSummary s;
+        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) continue;
+        total.min_start = std::min(total.min_start, s.min_start);
+        total.max_end = std::max(total.max_end, s.max_end);
+        if (s.has_root && !total.has_root) {
+          total.has_root = true;
+          total.root_service = s.root_service;
+          total.root_name = s.root_name;
+        }
+      }
+    }
+    ForEachBuffered([&](const Span& s) {
+      if (s.trace_id != id) return;
+      total.min_start = std::min(total.min_start, s.start_time_unix_nano);
+      total.max_end = std::max(total.max_end, s.end_time_unix_nano);
+      if (s.parent_span_id.empty() && !total.has_root) {
+        total.has_root = true;
+        total.root_service = s.ServiceName();
+        total.root_name = s.name;
+      }
+    });
+    result.root_service_name = total.root_service;
+    result.root_span_name = total.root_name;
+    result.start_time_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;
+    result.duration_nano = total.max_end > result.start_time_unix_nano ? total.max_end - result.start_time_unix_nano : 0;
+    response.traces.push_back(std::move(result));
+  }
+  return response;
+}
+
+namespace {
+
+void CollectKeys(const std::vector<KeyValue>& kvs, std::set<std::string>* out) {
+  for (const KeyValue& kv : kvs) out->insert(kv.key);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> SpanStore::TagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit) {
+  return TagValues(scope, std::string_view(), start, end, limit);
+}
+
+Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::string_view key, uint64_t start,
+                                                      uint64_t end, uint32_t limit) {
+  // With an empty key this collects keys; otherwise the values of `key`.
+  const bool keys = key.empty();
+  start = std::max(start, RetentionCutoffNanos());
+  std::set<std::string> out;
+  const bool span_scope = scope != TagScope::kResource;
+  const bool resource_scope = scope != TagScope::kSpan;
+  auto collect = [&](const std::vector<KeyValue>& kvs) {
+    if (keys) {
+      CollectKeys(kvs, &out);
+      return;
+    }
+    for (const KeyValue& kv : kvs) {
+      if (kv.key == key) out.insert(kv.value.ToString());
+    }
+  };
+  ForEachBuffered([&](const Span& s) {
+    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end) return;
+    if (span_scope) collect(s.attributes);
+    if (resource_scope) collect(s.resource_attributes);
+  });
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
+  RowGroupReader rg;
+  std::vector<int32_t> partitions = PartitionsFor(start, end);
+  // Bounded work: tag discovery samples at most this many row groups, newest first.
+  int budget = 2000;
+  for (auto p = partitions.rbegin(); p != partitions.rend() && out.size() < limit && budget > 0; ++p) {
+    const std::string prefix = EncodeOrderedInt32(*p);
+    std::vector<uint64_t> segments;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
+    }
+    for (auto seg = segments.rbegin(); seg != segments.rend() && out.size() < limit && budget > 0; ++seg) {
+      auto header = LoadHeader(*p, *seg);
+      if (!header.ok() || (*header)->max_start < start || (*header)->min_start > end) continue;
+      for (uint32_t r = 0; r < (*header)->row_groups.size() && out.size() < limit && budget-- > 0; ++r) {
+        std::string value;
+        if (!h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value).ok()) continue;
+        if (!rg.Open(value, "").ok()) continue;
+        if (span_scope && rg.Load(SpanColumn::kAttrs).ok() && rg.Load(SpanColumn::kStart).ok()) {
+          for (uint32_t i = 0; i < rg.size(); ++i) {
+            if (rg.start(i) < start || rg.start(i) > end) continue;
+            for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
+              const AttrRef& a = rg.attrs()[k];
+              if (keys) {
+                out.emplace(rg.dict(a.key));
+              } else if (rg.dict(a.key) == key) {
+                AnyValue v;
+                if (rg.Materialize(a, &v).ok()) out.insert(v.ToString());
+              }
+            }
+          }
+        }
+        if (resource_scope && rg.Load(SpanColumn::kResource).ok()) {
+          for (uint32_t i = 0; i < rg.size(); ++i) collect(rg.resource(i).resource_attributes);
+        }
+      }
+    }
+  }
+  std::vector<std::string> result(out.begin(), out.end());
+  if (result.size() > limit) result.resize(limit);
+  return result;
+}
+
+Status SpanStore::EnforceRetention() {
+  if (options_.span_retention_ms <= 0) return Status::OK();
+  const uint64_t keep = static_cast<uint64_t>(options_.span_retention_ms) * 1'000'000;
+  const uint64_t now = NowNanos();
+  if (now <= keep) return Status::OK();
+  const int32_t below = PartitionOfNanos(now - keep);
+  if (below <= dropped_below_.load()) return Status::OK();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  TM_RETURN_IF_ERROR(FromRocks(h_.db->Put(sync, h_.meta_cf, kMetaSpanDroppedBelow, EncodeOrderedInt32(below)),
+                               "record dropped span partitions"));
+  const int32_t previous = dropped_below_.exchange(below);
+  const std::string b = EncodeOrderedInt32(previous), e = EncodeOrderedInt32(below);
+  const rocksdb::Slice bs(b), es(e);
+  for (rocksdb::ColumnFamilyHandle* cf : {h_.segment_cf, h_.data_cf, h_.index_cf}) {
+    TM_RETURN_IF_ERROR(FromRocks(rocksdb::DeleteFilesInRange(h_.db, cf, &bs, &es), "drop span partition files"));
+    TM_RETURN_IF_ERROR(FromRocks(h_.db->DeleteRange(rocksdb::WriteOptions(), cf, bs, es), "drop span partitions"));
+  }
+  {
+    std::lock_guard lock(header_cache_mu_);
+    header_cache_.clear();
+  }
+  return Status::OK();
+}
+
+void SpanStore::FillStats(EngineStats* st) const {
+  st->spans_appended = appended_;
+  for (int i = 0; i < kSpanRejectReasonCount; ++i) st->spans_rejected[i] = rejected_[i];
+  {
+    std::lock_guard lock(mu_);
+    st->spans_buffered = buffer_.size() + (flushing_ ? flushing_->size() : 0);
+  }
+  st->span_segments_written = segments_written_;
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : {h_.segment_cf, h_.data_cf, h_.index_cf}) {
+    uint64_t v = 0;
+    if (h_.db->GetIntProperty(cf, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) total += v;
+  }
+  st->span_bytes = total;
+}
+
+}  // namespace tidemark::storage

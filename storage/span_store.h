@@ -1,0 +1,107 @@
+// SpanStore: the trace half of the engine. Spans are logged to their own write-ahead log and
+// buffered; a flusher thread writes the buffer as columnar segments (row groups sorted by trace
+// id) with a trace-id index, then truncates the log. docs/architecture.md ("Spans") and
+// docs/format/span-segments.md describe it.
+//
+// Thread safety: all public methods are thread-safe.
+#ifndef TIDEMARK_STORAGE_SPAN_STORE_H_
+#define TIDEMARK_STORAGE_SPAN_STORE_H_
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/wal.h"
+#include "tidemark/engine.h"
+#include "tidemark/trace.h"
+
+namespace tidemark::storage {
+
+struct SpanStoreHandles {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;     // shared metadata (default CF)
+  rocksdb::ColumnFamilyHandle* segment_cf = nullptr;  // segment headers
+  rocksdb::ColumnFamilyHandle* data_cf = nullptr;     // row groups
+  rocksdb::ColumnFamilyHandle* index_cf = nullptr;    // trace id -> segments
+};
+
+struct SegmentHeader;
+
+class SpanStore {
+ public:
+  // Replays the span log into the buffer (reporting into `recovery`) and starts the flusher.
+  static Result<std::unique_ptr<SpanStore>> Open(const Options& options, const std::string& path,
+                                                 const SpanStoreHandles& handles, int64_t partition_duration_ms,
+                                                 RecoveryReport* recovery);
+  ~SpanStore();
+
+  Result<SpanAppendReport> Append(std::vector<Span> spans);
+  Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
+  Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
+  Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit);
+  Result<std::vector<std::string>> TagValues(TagScope scope, std::string_view key, uint64_t start, uint64_t end,
+                                             uint32_t limit);
+
+  // Writes the buffer as segments now.
+  Status Flush();
+  Status EnforceRetention();
+  void FillStats(EngineStats* stats) const;
+
+ private:
+  SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles, int64_t partition_duration_ms);
+  Status LoadMeta();
+  Status Replay(RecoveryReport* recovery);
+  void FlusherLoop();
+  Status WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file);
+  uint64_t NowNanos() const;
+  uint64_t RetentionCutoffNanos() const;  // 0 when retention is off
+  int32_t PartitionOfNanos(uint64_t ns) const;
+  // Partitions that may hold spans starting in [start, end], newest last.
+  std::vector<int32_t> PartitionsFor(uint64_t start, uint64_t end) const;
+  Result<std::shared_ptr<const SegmentHeader>> LoadHeader(int32_t partition, uint64_t segment_id);
+  // Buffered and being-flushed spans, under mu_, passed to fn(const Span&).
+  template <typename Fn>
+  void ForEachBuffered(Fn fn);
+  void LimitSpan(Span* span, SpanAppendReport* report) const;
+
+  const Options options_;
+  const std::string path_;
+  const SpanStoreHandles h_;
+  const int64_t partition_duration_ms_;
+  std::unique_ptr<WalWriter> wal_;
+
+  // Guards the buffer and the log's rotation, so a log file holds exactly the spans of the
+  // buffers taken up to its rotation.
+  mutable std::mutex mu_;
+  std::condition_variable flush_cv_;
+  std::vector<Span> buffer_;                              // guarded by mu_
+  std::shared_ptr<const std::vector<Span>> flushing_;     // guarded by mu_: being written
+  std::chrono::steady_clock::time_point oldest_buffered_; // guarded by mu_
+  bool stopping_ = false;                                 // guarded by mu_
+  std::mutex flush_mu_;                                   // one flush at a time
+  std::thread flusher_;
+
+  std::atomic<uint64_t> next_segment_id_{1};
+  std::atomic<int32_t> dropped_below_{INT32_MIN};
+  std::atomic<int32_t> min_partition_{INT32_MAX};
+  std::atomic<int32_t> max_partition_{INT32_MIN};
+
+  std::mutex header_cache_mu_;
+  std::map<std::pair<int32_t, uint64_t>, std::shared_ptr<const SegmentHeader>> header_cache_;
+
+  std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> rejected_[kSpanRejectReasonCount] = {};
+  std::atomic<uint64_t> segments_written_{0};
+};
+
+}  // namespace tidemark::storage
+
+#endif  // TIDEMARK_STORAGE_SPAN_STORE_H_

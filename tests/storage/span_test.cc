@@ -1,0 +1,384 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "tests/storage/raw_db.h"
+#include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+
+namespace tidemark {
+namespace {
+
+using testing::TempDir;
+
+constexpr uint64_t kSecond = 1'000'000'000ULL;
+// A fixed "now" for these tests: 2026-01-01T00:00:00Z.
+constexpr int64_t kNowMs = 1'767'225'600'000;
+constexpr uint64_t kNow = static_cast<uint64_t>(kNowMs) * 1'000'000;
+
+Options SpanOptions() {
+  Options o = testing::TestOptions();
+  o.now_ms = [] { return kNowMs; };
+  o.span_segment_max_age_ms = 3'600'000;  // tests flush explicitly
+  return o;
+}
+
+std::string Id(int n, size_t len) {
+  std::string id(len, '\0');
+  for (size_t i = 0; i < len && n; ++i, n >>= 8) id[len - 1 - i] = static_cast<char>(n & 0xff);
+  id[0] = '\x01';
+  return id;
+}
+
+// A span using every field and every attribute type.
+Span FullSpan(int trace, int span, uint64_t start) {
+  Span s;
+  s.trace_id = Id(trace, 16);
+  s.span_id = Id(span, 8);
+  s.parent_span_id = span % 3 == 0 ? "" : Id(span - 1, 8);
+  s.trace_state = "vendor=value";
+  s.flags = 0x101;
+  s.name = "GET /api/" + std::to_string(span % 4);
+  s.kind = SpanKind::kServer;
+  s.start_time_unix_nano = start;
+  s.end_time_unix_nano = start + 1234567;
+  s.attributes = {
+      {"http.method", AnyValue::String("GET")},
+      {"http.status_code", AnyValue::Int(span % 2 ? 200 : 503)},
+      {"ratio", AnyValue::Double(0.25)},
+      {"nan", AnyValue::Double(std::numeric_limits<double>::quiet_NaN())},
+      {"error", AnyValue::Bool(span % 2 == 0)},
+      {"blob", AnyValue::Bytes(std::string("\x00\x01\xff", 3))},
+      {"gen_ai.prompt", AnyValue::Array({AnyValue::KvList({{"role", AnyValue::String("user")},
+                                                           {"content", AnyValue::String("hello")}}),
+                                         AnyValue::Int(7), AnyValue()})},
+  };
+  s.dropped_attributes_count = 2;
+  s.events = {{start + 10, "exception", {{"exception.type", AnyValue::String("IOError")}}, 1},
+              {start + 20, "retry", {}, 0}};
+  s.dropped_events_count = 3;
+  s.links = {{Id(trace + 1000, 16), Id(9, 8), "l=1", {{"link.kind", AnyValue::String("follows")}}, 4, 1}};
+  s.dropped_links_count = 5;
+  s.status_code = span % 2 ? SpanStatusCode::kOk : SpanStatusCode::kError;
+  s.status_message = span % 2 ? "" : "upstream failed";
+  s.resource_attributes = {{"service.name", AnyValue::String(trace % 2 ? "checkout" : "cart")},
+                           {"service.instance.id", AnyValue::String("i-" + std::to_string(trace % 3))}};
+  s.resource_dropped_attributes_count = 1;
+  s.resource_schema_url = "https://opentelemetry.io/schemas/1.21.0";
+  s.scope_name = "io.opentelemetry.http";
+  s.scope_version = "1.2.3";
+  s.scope_attributes = {{"scope.attr", AnyValue::Bool(true)}};
+  s.scope_dropped_attributes_count = 6;
+  s.scope_schema_url = "scope-schema";
+  return s;
+}
+
+std::unique_ptr<Engine> Open(const std::string& dir, Options o = SpanOptions()) {
+  auto e = Engine::Open(o, dir);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return e.ok() ? std::move(e).value() : nullptr;
+}
+
+void ExpectSameSpans(std::vector<Span> got, std::vector<Span> want) {
+  auto by_start = [](const Span& a, const Span& b) {
+    return std::tie(a.start_time_unix_nano, a.span_id) < std::tie(b.start_time_unix_nano, b.span_id);
+  };
+  std::sort(want.begin(), want.end(), by_start);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == want[i]) << "span " << i << " differs";
+}
+
+TEST(Spans, EveryFieldRoundTripsFromBufferSegmentsAndLog) {
+  TempDir dir;
+  std::vector<Span> written;
+  for (int i = 0; i < 6; ++i) written.push_back(FullSpan(1, i + 1, kNow - 100 * kSecond + i * kSecond));
+  {
+    auto engine = Open(dir.path());
+    auto r = engine->AppendSpans(written);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->accepted, 6u);
+    auto got = engine->GetTrace(Id(1, 16));  // from the buffer
+    ASSERT_TRUE(got.ok());
+    ExpectSameSpans(*got, written);
+  }
+  {
+    auto engine = Open(dir.path());  // replayed from the span log
+    auto got = engine->GetTrace(Id(1, 16));
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameSpans(*got, written);
+    ASSERT_TRUE(engine->Flush().ok());
+    EXPECT_EQ(engine->Stats().spans_buffered, 0u);
+    got = engine->GetTrace(Id(1, 16));  // from a segment
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameSpans(*got, written);
+  }
+  auto engine = Open(dir.path());  // segments after a restart, nothing replayed twice
+  auto got = engine->GetTrace(Id(1, 16));
+  ASSERT_TRUE(got.ok());
+  ExpectSameSpans(*got, written);
+}
+
+TEST(Spans, TraceSplitOverBatchesAndSegmentsComesBackWhole) {
+  TempDir dir;
+  auto engine = Open(dir.path());
+  std::vector<Span> all;
+  for (int batch = 0; batch < 8; ++batch) {
+    std::vector<Span> spans;
+    for (int k = 0; k < 300; ++k) {
+      // Trace 42 gets one span per batch; others fill row groups around it.
+      const int trace = k == 0 ? 42 : 1000 + batch * 300 + k;
+      spans.push_back(FullSpan(trace, batch * 1000 + k + 1, kNow - (600 - batch * 60) * kSecond + k));
+      if (trace == 42) all.push_back(spans.back());
+    }
+    ASSERT_TRUE(engine->AppendSpans(spans).ok());
+    if (batch % 3 != 2) {
+      ASSERT_TRUE(engine->Flush().ok());  // some stay buffered
+    }
+  }
+  EXPECT_GT(engine->Stats().span_segments_written, 4u);
+  auto got = engine->GetTrace(Id(42, 16));
+  ASSERT_TRUE(got.ok());
+  ExpectSameSpans(*got, all);
+  // A time range narrows the result; an unknown trace is NotFound.
+  got = engine->GetTrace(Id(42, 16), kNow - 400 * kSecond, kNow);
+  ASSERT_TRUE(got.ok());
+  EXPECT_LT(got->size(), all.size());
+  EXPECT_EQ(engine->GetTrace(Id(777777, 16)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine->GetTrace("short").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Spans, InvalidSpansAreRejectedOneByOne) {
+  TempDir dir;
+  auto engine = Open(dir.path());
+  std::vector<Span> spans(5, FullSpan(1, 1, kNow - kSecond));
+  spans[1].trace_id = std::string(16, '\0');
+  spans[2].span_id = "abc";
+  spans[3].end_time_unix_nano = spans[3].start_time_unix_nano - 1;
+  spans[4].start_time_unix_nano = kNow - 8 * 24 * 3600 * kSecond;  // past the 7-day retention
+  spans[4].end_time_unix_nano = spans[4].start_time_unix_nano;
+  auto r = engine->AppendSpans(spans);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 1u);
+  EXPECT_EQ(r->rejected, 4u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kInvalidTraceId)], 1u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kInvalidSpanId)], 1u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kEndBeforeStart)], 1u);
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kTooOld)], 1u);
+  EXPECT_EQ(r->first_rejections.size(), 4u);
+}
+
+TEST(Spans, LimitsTruncateAndCountLikeSdks) {
+  TempDir dir;
+  Options o = SpanOptions();
+  o.limits.max_span_attributes = 3;
+  o.limits.max_span_attribute_value_bytes = 3;
+  o.limits.max_span_events = 1;
+  o.limits.max_span_links = 0;
+  auto engine = Open(dir.path(), o);
+  Span s = FullSpan(1, 1, kNow - kSecond);
+  s.attributes = {{"a", AnyValue::String("ab\xc3\xa9")}, {"b", AnyValue::Int(1)}, {"c", AnyValue::Int(2)}, {"d", AnyValue::Int(3)}};
+  s.dropped_attributes_count = 0;
+  auto r = engine->AppendSpans({s});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->dropped_attributes, 1u);
+  EXPECT_EQ(r->truncated_attribute_values, 2u);  // "a" and the kept event's exception.type
+  EXPECT_EQ(r->dropped_events, 1u);
+  EXPECT_EQ(r->dropped_links, 1u);
+  auto got = engine->GetTrace(Id(1, 16));
+  ASSERT_TRUE(got.ok());
+  const Span& g = (*got)[0];
+  ASSERT_EQ(g.attributes.size(), 3u);
+  EXPECT_EQ(g.attributes[0].value.string_value, "ab");  // not cut inside the 2-byte character
+  EXPECT_EQ(g.events[0].attributes[0].value.string_value, "IOE");
+  EXPECT_EQ(g.dropped_attributes_count, 1u);
+  EXPECT_EQ(g.events.size(), 1u);
+  EXPECT_EQ(g.dropped_events_count, 4u);
+  EXPECT_TRUE(g.links.empty());
+  EXPECT_EQ(g.dropped_links_count, 6u);
+}
+
+class SpanSearchTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    engine_ = Open(dir_.path());
+    std::vector<Span> spans;
+    for (int t = 1; t <= 20; ++t) {
+      for (int k = 0; k < 3; ++k) {
+        Span s = FullSpan(t, t * 10 + k, kNow - (100 - t) * kSecond + k * 1000);
+        if (k == 0) s.parent_span_id.clear();  // the root
+        s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(t) * 100'000'000;  // t * 100 ms
+        s.attributes.push_back({"user.id", AnyValue::String("u" + std::to_string(t % 5))});
+        if (t % 4 == 0) s.attributes.push_back({"only.some", AnyValue::Int(t)});
+        spans.push_back(s);
+      }
+    }
+    ASSERT_TRUE(engine_->AppendSpans(spans).ok());
+    if (GetParam()) {
+      ASSERT_TRUE(engine_->Flush().ok());
+    }
+  }
+
+  std::vector<int> Traces(std::vector<SpanCondition> conditions, uint32_t limit = 100, uint64_t start = 0,
+                          uint64_t end = UINT64_MAX) {
+    TraceSearchRequest req;
+    req.conditions = std::move(conditions);
+    req.limit = limit;
+    req.start_unix_nano = start;
+    req.end_unix_nano = end;
+    auto r = engine_->SearchTraces(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<int> out;
+    if (!r.ok()) return out;
+    EXPECT_TRUE(r->warnings.empty());
+    for (const auto& t : r->traces) {
+      int n = 0;
+      for (size_t i = 1; i < 16; ++i) n = (n << 8) | static_cast<uint8_t>(t.trace_id[i]);
+      out.push_back(n);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+SpanCondition Cond(ConditionScope scope, std::string key, ConditionOp op, AnyValue v = AnyValue()) {
+  return {scope, std::move(key), op, std::move(v)};
+}
+
+TEST_P(SpanSearchTest, IntrinsicsAndOperators) {
+  using S = ConditionScope;
+  using O = ConditionOp;
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "service.name", O::kEq, AnyValue::String("cart")),
+                    Cond(S::kIntrinsic, "duration", O::kGe, AnyValue::Int(1'800'000'000))}),
+            (std::vector<int>{18, 20}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(300'000'000))}), (std::vector<int>{1, 2}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLe, AnyValue::Double(3e8))}), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kGt, AnyValue::Int(1'900'000'000))}), (std::vector<int>{20}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "name", O::kRegex, AnyValue::String("GET /api/[12]")),
+                    Cond(S::kIntrinsic, "duration", O::kLe, AnyValue::Int(200'000'000))}),
+            (std::vector<int>{1, 2}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "status", O::kEq, AnyValue::String("error")),
+                    Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(400'000'000))}).size(), 3u);
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "kind", O::kNe, AnyValue::String("server"))}), std::vector<int>{});
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "kind", O::kEq, AnyValue::Int(2))}).size(), 20u);
+}
+
+TEST_P(SpanSearchTest, AttributesScopesAndMissingValues) {
+  using S = ConditionScope;
+  using O = ConditionOp;
+  EXPECT_EQ(Traces({Cond(S::kSpan, "user.id", O::kEq, AnyValue::String("u3"))}), (std::vector<int>{3, 8, 13, 18}));
+  EXPECT_EQ(Traces({Cond(S::kAny, "user.id", O::kNotRegex, AnyValue::String("u[0-3]"))}), (std::vector<int>{4, 9, 14, 19}));
+  // service.instance.id lives on the resource: span scope misses it, resource and any find it.
+  EXPECT_EQ(Traces({Cond(S::kSpan, "service.instance.id", O::kEq, AnyValue::String("i-0"))}), std::vector<int>{});
+  EXPECT_EQ(Traces({Cond(S::kResource, "service.instance.id", O::kEq, AnyValue::String("i-0"))}),
+            (std::vector<int>{3, 6, 9, 12, 15, 18}));
+  EXPECT_EQ(Traces({Cond(S::kAny, "service.instance.id", O::kEq, AnyValue::String("i-0"))}).size(), 6u);
+  // A missing attribute satisfies only "not exists"; != needs the attribute present.
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kExists)}), (std::vector<int>{4, 8, 12, 16, 20}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kNotExists)}).size(), 15u);
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kNe, AnyValue::Int(4))}), (std::vector<int>{8, 12, 16, 20}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kGt, AnyValue::Double(12.5))}), (std::vector<int>{16, 20}));
+  // Types must agree: a string never equals an int.
+  EXPECT_EQ(Traces({Cond(S::kSpan, "http.status_code", O::kEq, AnyValue::String("503"))}), std::vector<int>{});
+  EXPECT_EQ(Traces({Cond(S::kSpan, "http.status_code", O::kGe, AnyValue::Int(500)),
+                    Cond(S::kSpan, "error", O::kEq, AnyValue::Bool(true))}).size(), 20u);
+}
+
+TEST_P(SpanSearchTest, TimeRangeLimitAndTraceFacts) {
+  // Trace t's spans start at now - (100 - t) s (+ up to 2 us).
+  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond, kNow - 85 * kSecond), (std::vector<int>{10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond + 2001, kNow - 85 * kSecond).front(), 11);  // edge excluded
+  EXPECT_EQ(Traces({}, 3).size(), 3u);
+  TraceSearchRequest req;
+  req.conditions = {Cond(ConditionScope::kIntrinsic, "name", ConditionOp::kEq, AnyValue::String("GET /api/3"))};
+  req.limit = 100;
+  req.spans_per_trace = 1;
+  auto r = engine_->SearchTraces(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->traces.empty());
+  for (const auto& t : r->traces) {
+    EXPECT_EQ(t.root_span_name.rfind("GET /api/", 0), 0u);
+    EXPECT_FALSE(t.root_service_name.empty());
+    EXPECT_GT(t.duration_nano, 0u);
+    EXPECT_EQ(t.spans.size(), 1u);
+    EXPECT_EQ(t.spans[0].name, "GET /api/3");
+  }
+}
+
+TEST_P(SpanSearchTest, TagDiscovery) {
+  auto keys = engine_->SpanTagKeys(TagScope::kSpan, 0, UINT64_MAX, 100);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_NE(std::find(keys->begin(), keys->end(), "user.id"), keys->end());
+  EXPECT_EQ(std::find(keys->begin(), keys->end(), "service.name"), keys->end());
+  auto rkeys = engine_->SpanTagKeys(TagScope::kResource, 0, UINT64_MAX, 100);
+  ASSERT_TRUE(rkeys.ok());
+  EXPECT_EQ(*rkeys, (std::vector<std::string>{"service.instance.id", "service.name"}));
+  auto values = engine_->SpanTagValues(TagScope::kAll, "service.name", 0, UINT64_MAX, 100);
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*values, (std::vector<std::string>{"cart", "checkout"}));
+  values = engine_->SpanTagValues(TagScope::kSpan, "user.id", 0, UINT64_MAX, 2);
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(values->size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BufferedAndStored, SpanSearchTest, ::testing::Bool());
+
+TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
+  TempDir dir;
+  {
+    auto engine = Open(dir.path());
+    ASSERT_TRUE(engine->AppendSpans({FullSpan(1, 1, kNow - 10 * kSecond), FullSpan(1, 2, kNow - 9 * kSecond)}).ok());
+    ASSERT_TRUE(engine->Flush().ok());  // segment 1
+    ASSERT_TRUE(engine->AppendSpans({FullSpan(2, 3, kNow - 5 * kSecond)}).ok());
+    ASSERT_TRUE(engine->Flush().ok());  // segment 2
+  }
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
+    rocksdb::ColumnFamilyHandle* data = testing::Handle(names, handles, "span_data");
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), data));
+    it->SeekToFirst();  // segment 1, row group 0
+    ASSERT_TRUE(it->Valid());
+    std::string key = it->key().ToString(), value = it->value().ToString();
+    it.reset();
+    value[value.size() / 2] ^= 0x20;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), data, key, value).ok());
+    testing::CloseRaw(db, handles);
+  }
+  auto engine = Open(dir.path());
+  auto damaged = engine->GetTrace(Id(1, 16));
+  ASSERT_EQ(damaged.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(damaged.status().message().find("span segment 1 row group 0"), std::string::npos) << damaged.status().ToString();
+  EXPECT_TRUE(engine->GetTrace(Id(2, 16)).ok());
+  TraceSearchRequest req;
+  auto r = engine->SearchTraces(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->traces.size(), 1u);
+  EXPECT_EQ(r->traces[0].trace_id, Id(2, 16));
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("span segment 1"), std::string::npos);
+}
+
+TEST(Spans, RetentionDropsOldPartitions) {
+  TempDir dir;
+  auto now = std::make_shared<std::atomic<int64_t>>(kNowMs);
+  Options o = SpanOptions();
+  o.span_retention_ms = 24 * 3600 * 1000;
+  o.partition_duration_ms = 3600 * 1000;
+  o.now_ms = [now] { return now->load(); };
+  auto engine = Open(dir.path(), o);
+  ASSERT_TRUE(engine->AppendSpans({FullSpan(1, 1, kNow - 20 * 3600 * kSecond), FullSpan(2, 2, kNow - kSecond)}).ok());
+  ASSERT_TRUE(engine->Flush().ok());
+  *now += 10 * 3600 * 1000;  // trace 1 is now 30 hours old
+  EXPECT_EQ(engine->GetTrace(Id(1, 16)).status().code(), StatusCode::kNotFound);  // hidden at once
+  ASSERT_TRUE(engine->RunMaintenance().ok());
+  EXPECT_EQ(engine->GetTrace(Id(1, 16)).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(engine->GetTrace(Id(2, 16)).ok());
+}
+
+}  // namespace
+}  // namespace tidemark
