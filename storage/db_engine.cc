@@ -364,9 +364,9 @@ EngineStats DbEngine::Stats() {
   return st;
 }
 
-Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span> spans) {
+Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span>&& spans) {
   if (closing_) return Status::Unavailable("engine is closing");
-  return spans_->Append(std::move(spans));
+  return spans_->Append(spans);
 }
 
 Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start, uint64_t end) {

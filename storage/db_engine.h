@@ -39,7 +39,8 @@ class DbEngine final : public Engine {
                                                int64_t mint_ms, int64_t maxt_ms) override;
   Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                 int64_t maxt_ms) override;
-  Result<SpanAppendReport> AppendSpans(std::vector<Span> spans) override;
+  using Engine::AppendSpans;
+  Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) override;
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
                                      uint64_t end_unix_nano) override;
   Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;

@@ -101,7 +101,7 @@ std::string AnyValue::ToString() const {
   return "";
 }
 
-std::string Span::ServiceName() const {
+std::string_view Span::ServiceName() const {
   for (const KeyValue& kv : resource_attributes) {
     if (kv.key == "service.name" && kv.value.type == AnyValue::Type::kString) return kv.value.string_value;
   }
@@ -263,11 +263,13 @@ void EncodeSpan(const Span& s, std::string* out) {
   PutVarint64(out, s.dropped_links_count);
   out->push_back(static_cast<char>(s.status_code));
   PutLengthPrefixed(out, s.status_message);
-  std::string resource, scope;
-  EncodeResource(s, &resource);
-  EncodeScope(s, &scope);
-  PutLengthPrefixed(out, resource);
-  PutLengthPrefixed(out, scope);
+  thread_local std::string scratch;  // no allocation per span
+  scratch.clear();
+  EncodeResource(s, &scratch);
+  PutLengthPrefixed(out, scratch);
+  scratch.clear();
+  EncodeScope(s, &scratch);
+  PutLengthPrefixed(out, scratch);
 }
 
 bool DecodeSpan(std::string_view* in, Span* s) {

@@ -73,21 +73,13 @@ Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanC
   return out;
 }
 
-std::vector<SpanColumn> CompiledCondition::Columns() const {
+int CompiledCondition::Cost() const {
   switch (intrinsic_) {
-    case Intrinsic::kName: return {SpanColumn::kName};
-    case Intrinsic::kKind: return {SpanColumn::kKind};
-    case Intrinsic::kStatus:
-    case Intrinsic::kStatusMessage: return {SpanColumn::kStatus};
-    case Intrinsic::kDuration: return {SpanColumn::kDuration};
-    case Intrinsic::kServiceName: return {SpanColumn::kResource};
-    case Intrinsic::kTraceState: return {SpanColumn::kFlagsState};
-    case Intrinsic::kNone: break;
-  }
-  switch (c_.scope) {
-    case ConditionScope::kSpan: return {SpanColumn::kAttrs};
-    case ConditionScope::kResource: return {SpanColumn::kResource};
-    default: return {SpanColumn::kAttrs, SpanColumn::kResource};
+    case Intrinsic::kDuration:
+    case Intrinsic::kKind: return 0;
+    case Intrinsic::kServiceName: return 1;
+    case Intrinsic::kNone: return c_.key == "http.status_code" && c_.scope == ConditionScope::kSpan ? 1 : 3;
+    default: return 2;
   }
 }
 
@@ -197,7 +189,7 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
         ok = c.Test(IntView(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
         break;
       case Intrinsic::kServiceName: {
-        const std::string service = s.ServiceName();
+        const std::string_view service = s.ServiceName();
         ok = c.Test(StringView(service));
         break;
       }
@@ -220,45 +212,56 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
   return true;
 }
 
-bool MatchesRow(const std::vector<CompiledCondition>& conditions, const RowGroupReader& rg, uint32_t i) {
-  for (const CompiledCondition& c : conditions) {
-    bool ok;
-    switch (c.intrinsic()) {
-      case Intrinsic::kName: ok = c.Test(StringView(rg.name(i))); break;
-      case Intrinsic::kKind: ok = TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i))); break;
-      case Intrinsic::kStatus: ok = TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i))); break;
-      case Intrinsic::kStatusMessage: ok = c.Test(StringView(rg.status_message(i))); break;
-      case Intrinsic::kDuration: ok = c.Test(IntView(static_cast<int64_t>(rg.duration(i)))); break;
-      case Intrinsic::kServiceName: ok = c.Test(StringView(rg.service_name(i))); break;
-      case Intrinsic::kTraceState: ok = c.Test(StringView(rg.trace_state(i))); break;
-      case Intrinsic::kNone: {
-        std::optional<ValueView> found;
-        const std::string& key = c.condition().key;
-        if (c.condition().scope != ConditionScope::kResource) {
-          const auto& attrs = rg.attrs();
-          for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
-            const AttrRef& a = attrs[k];
-            if (rg.dict(a.key) != key) continue;
-            ValueView v;
-            v.type = a.type;
-            if (a.type == AnyValue::Type::kString || a.type == AnyValue::Type::kBytes) v.str = rg.dict(a.dict);
-            v.i = a.int_value;
-            v.d = a.double_value;
-            v.b = a.bool_value;
-            found = v;
-            break;
-          }
-        }
-        if (!found && c.condition().scope != ConditionScope::kSpan) {
-          if (const AnyValue* r = FindIn(rg.resource(i).resource_attributes, key)) found = ViewOf(*r);
-        }
-        ok = found ? Result_(c, &*found) : Result_(c, nullptr);
-        break;
-      }
-    }
-    if (!ok) return false;
+bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Status* status) {
+  auto need = [&](SpanColumn col) {
+    if (!rg.loaded(col) && status->ok()) *status = rg.Load(col);
+    return status->ok();
+  };
+  switch (c.intrinsic()) {
+    case Intrinsic::kName: return need(SpanColumn::kName) && c.Test(StringView(rg.name(i)));
+    case Intrinsic::kKind: return need(SpanColumn::kKind) && TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i)));
+    case Intrinsic::kStatus:
+      return need(SpanColumn::kStatus) && TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
+    case Intrinsic::kStatusMessage: return need(SpanColumn::kStatus) && c.Test(StringView(rg.status_message(i)));
+    case Intrinsic::kDuration: return need(SpanColumn::kDuration) && c.Test(IntView(static_cast<int64_t>(rg.duration(i))));
+    case Intrinsic::kServiceName: return need(SpanColumn::kService) && c.Test(StringView(rg.service_name(i)));
+    case Intrinsic::kTraceState: return need(SpanColumn::kFlagsState) && c.Test(StringView(rg.trace_state(i)));
+    case Intrinsic::kNone: break;
   }
-  return true;
+  const std::string& key = c.condition().key;
+  const ConditionScope scope = c.condition().scope;
+  if (scope == ConditionScope::kSpan && key == "http.status_code") {
+    // The dedicated column answers unless the value is not an integer.
+    if (!need(SpanColumn::kHttpStatus)) return false;
+    const int64_t v = rg.http_status(i);
+    if (v == RowGroupReader::kHttpStatusAbsent) return Result_(c, nullptr);
+    if (v != RowGroupReader::kHttpStatusNotInt) {
+      const ValueView view = IntView(v);
+      return Result_(c, &view);
+    }
+  }
+  std::optional<ValueView> found;
+  if (scope != ConditionScope::kResource) {
+    if (!need(SpanColumn::kAttrs)) return false;
+    const auto& attrs = rg.attrs();
+    for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
+      const AttrRef& a = attrs[k];
+      if (rg.dict(a.key) != key) continue;
+      ValueView v;
+      v.type = a.type;
+      if (a.type == AnyValue::Type::kString || a.type == AnyValue::Type::kBytes) v.str = rg.dict(a.dict);
+      v.i = a.int_value;
+      v.d = a.double_value;
+      v.b = a.bool_value;
+      found = v;
+      break;
+    }
+  }
+  if (!found && scope != ConditionScope::kSpan) {
+    if (!need(SpanColumn::kResource)) return false;
+    if (const AnyValue* r = FindIn(rg.resource(i).resource_attributes, key)) found = ViewOf(*r);
+  }
+  return found ? Result_(c, &*found) : Result_(c, nullptr);
 }
 
 }  // namespace tidemark::storage

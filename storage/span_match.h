@@ -42,8 +42,8 @@ class CompiledCondition {
   Intrinsic intrinsic() const { return intrinsic_; }
   // Whether a present value satisfies the condition.
   bool Test(const ValueView& v) const;
-  // Row-group columns the condition reads.
-  std::vector<SpanColumn> Columns() const;
+  // Relative cost of evaluating on a row group: columns without the dictionary are cheap.
+  int Cost() const;
 
  private:
   CompiledCondition() = default;
@@ -55,8 +55,9 @@ class CompiledCondition {
 Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanCondition>& conditions);
 
 bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& span);
-// Requires the columns of every condition to be loaded.
-bool MatchesRow(const std::vector<CompiledCondition>& conditions, const RowGroupReader& rg, uint32_t i);
+// One condition on span i of a row group, loading the columns it needs on first use. A load
+// failure sets *status and returns false.
+bool MatchesRow(const CompiledCondition& condition, RowGroupReader& rg, uint32_t i, Status* status);
 
 std::string_view KindName(SpanKind kind);
 std::string_view StatusName(SpanStatusCode code);

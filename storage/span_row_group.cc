@@ -1,9 +1,12 @@
 #include "storage/span_row_group.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/string_view.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <deque>
+#include <memory>
 
 #include "storage/span_codec.h"
 #include "util/coding.h"
@@ -22,9 +25,14 @@ constexpr uint8_t kCompressionZstd = 1;
 class DictBuilder {
  public:
   uint32_t Add(std::string_view s) {
-    auto [it, inserted] = ids_.try_emplace(std::string(s), static_cast<uint32_t>(strings_.size()));
-    if (inserted) strings_.emplace_back(s);
-    return it->second;
+    // Most strings repeat: look up by view; a new string is stored once, in a deque so that the
+    // views keying the map stay valid.
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    const uint32_t id = static_cast<uint32_t>(strings_.size());
+    strings_.emplace_back(s);
+    ids_.emplace(std::string_view(strings_.back()), id);
+    return id;
   }
   void Encode(std::string* out) const {
     PutVarint64(out, strings_.size());
@@ -32,8 +40,8 @@ class DictBuilder {
   }
 
  private:
-  absl::flat_hash_map<std::string, uint32_t> ids_;
-  std::vector<std::string> strings_;
+  absl::flat_hash_map<std::string_view, uint32_t> ids_;
+  std::deque<std::string> strings_;
 };
 
 void EncodeAttrs(const std::vector<KeyValue>& attrs, DictBuilder* dict, std::string* out) {
@@ -99,11 +107,55 @@ bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>
 
 }  // namespace
 
+// Dictionary ids of resources (or scopes), remembering the last few distinct ones: spans of a
+// batch share a handful, and comparing fields is cheaper than encoding and hashing them.
+template <bool kResource>
+class RecentEntries {
+ public:
+  uint32_t Id(const Span& s, DictBuilder* dict) {
+    for (const Entry& e : recent_) {
+      if (e.span != nullptr && Same(*e.span, s)) return e.id;
+    }
+    scratch_.clear();
+    if (kResource) {
+      EncodeResource(s, &scratch_);
+    } else {
+      EncodeScope(s, &scratch_);
+    }
+    const uint32_t id = dict->Add(scratch_);
+    recent_[next_++ % recent_.size()] = {&s, id};
+    return id;
+  }
+
+ private:
+  static bool Same(const Span& a, const Span& b) {
+    if (kResource) {
+      return a.resource_dropped_attributes_count == b.resource_dropped_attributes_count &&
+             a.resource_schema_url == b.resource_schema_url && a.resource_attributes == b.resource_attributes;
+    }
+    return a.scope_name == b.scope_name && a.scope_version == b.scope_version &&
+           a.scope_dropped_attributes_count == b.scope_dropped_attributes_count &&
+           a.scope_schema_url == b.scope_schema_url && a.scope_attributes == b.scope_attributes;
+  }
+  struct Entry {
+    const Span* span = nullptr;
+    uint32_t id = 0;
+  };
+  std::array<Entry, 8> recent_{};
+  size_t next_ = 0;
+  std::string scratch_;
+};
+
 std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level, RowGroupStats* stats) {
   DictBuilder dict;
+  RecentEntries<true> resources;
+  RecentEntries<false> scopes;
+  // kService: the distinct services first, then an index per span.
+  absl::flat_hash_map<std::string, uint32_t> service_ids;
+  std::vector<std::string> service_list;
+  std::string service_column;
   std::string cols[kSpanColumnCount];
   auto col = [&](SpanColumn c) -> std::string& { return cols[static_cast<int>(c)]; };
-  std::string scratch;
   uint64_t prev_start = 0;
   *stats = RowGroupStats();
   stats->spans = static_cast<uint32_t>(spans.size());
@@ -140,12 +192,24 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     PutVarint64(&col(SpanColumn::kStatus), dict.Add(s.status_message));
     PutVarint64(&col(SpanColumn::kFlagsState), s.flags);
     PutVarint64(&col(SpanColumn::kFlagsState), dict.Add(s.trace_state));
-    scratch.clear();
-    EncodeResource(s, &scratch);
-    PutVarint64(&col(SpanColumn::kResource), dict.Add(scratch));
-    scratch.clear();
-    EncodeScope(s, &scratch);
-    PutVarint64(&col(SpanColumn::kScope), dict.Add(scratch));
+    PutVarint64(&col(SpanColumn::kResource), resources.Id(s, &dict));
+    {
+      const std::string_view service = s.ServiceName();
+      auto it = service_ids.find(absl::string_view(service.data(), service.size()));
+      if (it == service_ids.end()) {
+        it = service_ids.emplace(std::string(service), static_cast<uint32_t>(service_list.size())).first;
+        service_list.emplace_back(service);
+      }
+      PutVarint64(&service_column, it->second);
+      uint64_t status = 0;  // absent
+      for (const KeyValue& kv : s.attributes) {
+        if (kv.key != "http.status_code") continue;
+        status = kv.value.type == AnyValue::Type::kInt ? util::ZigZagEncode(kv.value.int_value) + 2 : 1;
+        break;
+      }
+      PutVarint64(&col(SpanColumn::kHttpStatus), status);
+    }
+    PutVarint64(&col(SpanColumn::kScope), scopes.Id(s, &dict));
     EncodeAttrs(s.attributes, &dict, &col(SpanColumn::kAttrs));
     PutVarint64(&col(SpanColumn::kDropped), s.dropped_attributes_count);
     PutVarint64(&col(SpanColumn::kDropped), s.dropped_events_count);
@@ -173,6 +237,9 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     stats->max_duration = std::max(stats->max_duration, duration);
   }
   dict.Encode(&col(SpanColumn::kDict));
+  PutVarint64(&col(SpanColumn::kService), service_list.size());
+  for (const std::string& name : service_list) util::PutLengthPrefixed(&col(SpanColumn::kService), name);
+  col(SpanColumn::kService) += service_column;
   stats->first_trace_id = spans.front()->trace_id;
   stats->last_trace_id = spans.back()->trace_id;
 
@@ -187,7 +254,10 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     compression[c] = kCompressionNone;
     if (raw.size() > 64) {
       stored[c].resize(ZSTD_compressBound(raw.size()));
-      const size_t n = ZSTD_compress(stored[c].data(), stored[c].size(), raw.data(), raw.size(), zstd_level);
+      // One compression context per thread: creating one per column costs more than compressing.
+      thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+      const size_t n = ZSTD_compressCCtx(cctx.get(), stored[c].data(), stored[c].size(), raw.data(), raw.size(),
+                                         zstd_level);
       if (!ZSTD_isError(n) && n < raw.size()) {
         stored[c].resize(n);
         compression[c] = kCompressionZstd;
@@ -198,9 +268,12 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     out.push_back(static_cast<char>(compression[c]));
     PutVarint64(&out, raw.size());
     PutVarint64(&out, stored[c].size());
+    util::PutFixed32(&out, util::Crc32c(stored[c]));
   }
-  for (int c = 0; c < kSpanColumnCount; ++c) out += stored[c];
+  // The header's own checksum; each column carries one, checked when the column is read, so a
+  // search that reads three columns checksums only those.
   util::PutFixed32(&out, util::Crc32c(out));
+  for (int c = 0; c < kSpanColumnCount; ++c) out += stored[c];
   return out;
 }
 
@@ -210,11 +283,8 @@ Status RowGroupReader::Corrupt(const std::string& what) const {
 
 Status RowGroupReader::Open(std::string_view value, std::string where) {
   where_ = std::move(where);
-  if (value.size() < 8) return Corrupt("row group of " + std::to_string(value.size()) + " bytes");
-  const uint32_t stored_crc = util::DecodeFixed32(value.data() + value.size() - 4);
-  body_ = value.substr(0, value.size() - 4);
-  if (util::Crc32c(body_) != stored_crc) return Corrupt("row group checksum mismatch");
-  std::string_view in = body_;
+  std::string_view in = value;
+  if (in.size() < 8) return Corrupt("row group of " + std::to_string(value.size()) + " bytes");
   if (static_cast<uint8_t>(in[0]) != kRowGroupFormatVersion) {
     return Corrupt("row group format version " + std::to_string(static_cast<uint8_t>(in[0])));
   }
@@ -227,6 +297,7 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
   struct Entry {
     uint8_t id, compression;
     uint64_t raw, stored;
+    uint32_t crc;
   };
   std::vector<Entry> entries(ncols);
   for (auto& e : entries) {
@@ -234,16 +305,20 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
     e.id = static_cast<uint8_t>(in[0]);
     e.compression = static_cast<uint8_t>(in[1]);
     in.remove_prefix(2);
-    if (!GetVarint64(&in, &e.raw) || !GetVarint64(&in, &e.stored) || e.compression > kCompressionZstd ||
-        e.raw > (256u << 20)) {
+    if (!GetVarint64(&in, &e.raw) || !GetVarint64(&in, &e.stored) || !util::GetFixed32(&in, &e.crc) ||
+        e.compression > kCompressionZstd || e.raw > (256u << 20)) {
       return Corrupt("column directory entry");
     }
   }
+  uint32_t header_crc;
+  const size_t header_len = static_cast<size_t>(in.data() - value.data());
+  if (!util::GetFixed32(&in, &header_crc)) return Corrupt("row group header truncated");
+  if (util::Crc32c(value.substr(0, header_len)) != header_crc) return Corrupt("row group header checksum mismatch");
   dir_ = {};
   for (const Entry& e : entries) {
     if (e.stored > in.size()) return Corrupt("column " + std::to_string(e.id) + " runs past the row group");
     if (e.id < kSpanColumnCount) {
-      dir_[e.id] = {true, false, e.compression, e.raw, in.substr(0, e.stored)};
+      dir_[e.id] = {true, false, e.compression, e.raw, e.crc, in.substr(0, e.stored)};
     }
     in.remove_prefix(e.stored);
   }
@@ -255,12 +330,16 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
 
 Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
   const Dir& d = dir_[static_cast<int>(c)];
+  if (util::Crc32c(d.stored) != d.crc) {
+    return Corrupt("column " + std::to_string(static_cast<int>(c)) + " checksum mismatch");
+  }
   if (d.compression == kCompressionNone) {
     raw->assign(d.stored);
     return Status::OK();
   }
   raw->resize(d.raw_len);
-  const size_t n = ZSTD_decompress(raw->data(), raw->size(), d.stored.data(), d.stored.size());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  const size_t n = ZSTD_decompressDCtx(dctx.get(), raw->data(), raw->size(), d.stored.data(), d.stored.size());
   if (ZSTD_isError(n) || n != d.raw_len) {
     return Corrupt("column " + std::to_string(static_cast<int>(c)) + " does not decompress");
   }
@@ -272,7 +351,7 @@ Status RowGroupReader::Load(SpanColumn c) {
   if (d.loaded) return Status::OK();
   if (c != SpanColumn::kDict && c != SpanColumn::kTraceId && c != SpanColumn::kSpanId &&
       c != SpanColumn::kParent && c != SpanColumn::kStart && c != SpanColumn::kDuration &&
-      c != SpanColumn::kKind) {
+      c != SpanColumn::kKind && c != SpanColumn::kService && c != SpanColumn::kHttpStatus) {
     Status s = Load(SpanColumn::kDict);
     if (!s.ok()) return s;
   }
@@ -285,16 +364,42 @@ Status RowGroupReader::Load(SpanColumn c) {
   const std::string bad = "column " + std::to_string(static_cast<int>(c)) + " malformed";
   switch (c) {
     case SpanColumn::kDict: {
+      // The strings stay in the decompressed column; the dictionary is views into it.
+      dict_raw_ = std::move(raw);
+      in = dict_raw_;
       uint64_t count;
       if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
       dict_.resize(count);
       for (auto& str : dict_) {
-        std::string_view v;
-        if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
-        str.assign(v);
+        if (!util::GetLengthPrefixed(&in, &str)) return Corrupt(bad);
       }
       break;
     }
+    case SpanColumn::kService: {
+      uint64_t count;
+      if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
+      service_list_.resize(count);
+      for (auto& name : service_list_) {
+        std::string_view v;
+        if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
+        name.assign(v);
+      }
+      service_ids_.resize(n_);
+      for (auto& id : service_ids_) {
+        if (!GetVarint32(&in, &id) || id >= count) return Corrupt(bad);
+      }
+      break;
+    }
+    case SpanColumn::kHttpStatus:
+      http_status_.resize(n_);
+      for (auto& v : http_status_) {
+        uint64_t raw_value;
+        if (!GetVarint64(&in, &raw_value)) return Corrupt(bad);
+        v = raw_value == 0   ? kHttpStatusAbsent
+            : raw_value == 1 ? kHttpStatusNotInt
+                             : util::ZigZagDecode(raw_value - 2);
+      }
+      break;
     case SpanColumn::kTraceId: {
       trace_ids_.clear();
       while (!in.empty()) {
@@ -393,7 +498,7 @@ Status RowGroupReader::Load(SpanColumn c) {
         if (inserted) {
           Span holder;
           if (!(resource ? DecodeResource(dict_[id], &holder) : DecodeScope(dict_[id], &holder))) return Corrupt(bad);
-          if (resource) services_.push_back(holder.ServiceName());
+          if (resource) services_.emplace_back(holder.ServiceName());
           decoded.push_back(std::move(holder));
         }
         idx = it->second;
@@ -469,7 +574,7 @@ Status RowGroupReader::Materialize(const AttrRef& ref, AnyValue* out) const {
   switch (ref.type) {
     case AnyValue::Type::kEmpty: break;
     case AnyValue::Type::kString:
-    case AnyValue::Type::kBytes: out->string_value = dict_[ref.dict]; break;
+    case AnyValue::Type::kBytes: out->string_value.assign(dict_[ref.dict]); break;
     case AnyValue::Type::kBool: out->bool_value = ref.bool_value; break;
     case AnyValue::Type::kInt: out->int_value = ref.int_value; break;
     case AnyValue::Type::kDouble: out->double_value = ref.double_value; break;
@@ -509,7 +614,7 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
   auto materialize_list = [&](const std::vector<AttrRef>& refs, std::vector<KeyValue>* out) -> Status {
     out->resize(refs.size());
     for (size_t k = 0; k < refs.size(); ++k) {
-      (*out)[k].key = dict_[refs[k].key];
+      (*out)[k].key.assign(dict_[refs[k].key]);
       Status st = Materialize(refs[k], &(*out)[k].value);
       if (!st.ok()) return st;
     }
@@ -533,7 +638,7 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
       return Corrupt("event malformed");
     }
     e.time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(delta);
-    e.name = dict_[name];
+    e.name.assign(dict_[name]);
     st = materialize_list(refs, &e.attributes);
     if (!st.ok()) return st;
   }
@@ -551,7 +656,7 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
     }
     l.trace_id.assign(tid);
     l.span_id.assign(sid);
-    l.trace_state = dict_[state];
+    l.trace_state.assign(dict_[state]);
     st = materialize_list(refs, &l.attributes);
     if (!st.ok()) return st;
   }

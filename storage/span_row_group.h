@@ -6,6 +6,7 @@
 #define TIDEMARK_STORAGE_SPAN_ROW_GROUP_H_
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,8 +38,10 @@ enum class SpanColumn : uint8_t {
   kDropped = 13,   // dropped attributes, events, links counts
   kEvents = 14,    // count, then events (time delta, name, attributes, dropped)
   kLinks = 15,     // count, then links
+  kService = 16,   // service.name per span, for searches that need nothing else of the resource
+  kHttpStatus = 17,  // the span attribute http.status_code, for the most common search
 };
-inline constexpr int kSpanColumnCount = 16;
+inline constexpr int kSpanColumnCount = 18;
 
 struct RowGroupStats {
   std::string first_trace_id;
@@ -84,7 +87,17 @@ class RowGroupReader {
   std::string_view span_id(uint32_t i) const { return {span_ids_.data() + 8 * i, 8}; }
   // The span's resource and scope (decoded once per distinct dictionary entry).
   const Span& resource(uint32_t i) const { return resources_[resource_index_[i]]; }
-  const std::string& service_name(uint32_t i) const { return services_[resource_index_[i]]; }
+  // service.name of span i: from kService (no dictionary needed) or else from kResource.
+  std::string_view service_name(uint32_t i) const {
+    return dir_[static_cast<int>(SpanColumn::kService)].loaded ? service_list_[service_ids_[i]]
+                                                               : std::string_view(services_[resource_index_[i]]);
+  }
+  // http.status_code of span i from kHttpStatus: nullopt-like kAbsent, kNotInt when present but
+  // not an integer (the generic attribute path decides), else the value.
+  static constexpr int64_t kHttpStatusAbsent = INT64_MIN;
+  static constexpr int64_t kHttpStatusNotInt = INT64_MIN + 1;
+  int64_t http_status(uint32_t i) const { return http_status_[i]; }
+  bool loaded(SpanColumn c) const { return dir_[static_cast<int>(c)].loaded; }
   // Span attributes of span i: [attr_begin(i), attr_begin(i + 1)) in attrs().
   uint32_t attr_begin(uint32_t i) const { return attr_offsets_[i]; }
   const std::vector<AttrRef>& attrs() const { return attrs_; }
@@ -100,18 +113,19 @@ class RowGroupReader {
   Status Column(SpanColumn c, std::string* raw);
 
   std::string where_;
-  std::string_view body_;
   uint32_t n_ = 0;
   struct Dir {
     bool present = false;
     bool loaded = false;
     uint8_t compression = 0;
     uint64_t raw_len = 0;
+    uint32_t crc = 0;
     std::string_view stored;
   };
   std::array<Dir, kSpanColumnCount> dir_{};
 
-  std::vector<std::string> dict_;
+  std::string dict_raw_;                 // the decompressed dictionary column
+  std::vector<std::string_view> dict_;   // views into dict_raw_
   std::string trace_ids_;
   std::string span_ids_;
   std::vector<std::string> parents_;
@@ -121,6 +135,9 @@ class RowGroupReader {
   std::vector<uint32_t> resource_index_, scope_index_;
   std::vector<Span> resources_, scopes_;  // only resource (or scope) fields set
   std::vector<std::string> services_;
+  std::vector<std::string> service_list_;
+  std::vector<uint32_t> service_ids_;
+  std::vector<int64_t> http_status_;
   std::vector<AttrRef> attrs_;
   std::vector<uint32_t> attr_offsets_;
   std::vector<std::array<uint32_t, 3>> dropped_;

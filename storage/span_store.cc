@@ -6,6 +6,7 @@
 #include <chrono>
 #include <climits>
 #include <set>
+#include <tuple>
 
 #include "storage/kv_layout.h"
 #include "storage/label_codec.h"
@@ -335,11 +336,22 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
 }
 
-Result<SpanAppendReport> SpanStore::Append(std::vector<Span> spans) {
+Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   if (spans.size() > options_.limits.max_spans_per_append) {
     return Status::ResourceExhausted("batch of " + std::to_string(spans.size()) +
                                      " spans over max_spans_per_append=" +
                                      std::to_string(options_.limits.max_spans_per_append));
+  }
+  {
+    // Backpressure before anything is consumed, so the caller keeps its batch to retry.
+    std::lock_guard lock(mu_);
+    const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
+    if (buffer_.size() + spans.size() > hard_limit && !buffer_.empty()) {
+      flush_cv_.notify_all();
+      return Status::ResourceExhausted("span buffer holds " + std::to_string(buffer_.size()) +
+                                       " unflushed spans (limit " + std::to_string(hard_limit) +
+                                       "): writing segments is behind, retry later");
+    }
   }
   SpanAppendReport report;
   const uint64_t cutoff = RetentionCutoffNanos();
@@ -353,6 +365,7 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span> spans) {
   };
   std::vector<Span> accepted;
   accepted.reserve(spans.size());
+  // From here the batch is consumed.
   for (Span& s : spans) {
     if (s.trace_id.size() != 16 || AllZero(s.trace_id)) {
       reject(SpanRejectReason::kInvalidTraceId, s,
@@ -389,18 +402,12 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span> spans) {
   if (accepted.empty()) return report;
 
   std::string record;
+  record.reserve(accepted.size() * 512);
   util::PutVarint64(&record, accepted.size());
   for (const Span& s : accepted) EncodeSpan(s, &record);
   uint64_t lsn;
   {
     std::unique_lock lock(mu_);
-    const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
-    if (buffer_.size() + accepted.size() > hard_limit && !buffer_.empty()) {
-      flush_cv_.notify_all();
-      return Status::ResourceExhausted("span buffer holds " + std::to_string(buffer_.size()) +
-                                       " unflushed spans (limit " + std::to_string(hard_limit) +
-                                       "): writing segments is behind, retry later");
-    }
     TM_ASSIGN_OR_RETURN(lsn, wal_->Append(WalRecordType::kSpans, record));
     if (buffer_.empty()) oldest_buffered_ = std::chrono::steady_clock::now();
     for (Span& s : accepted) buffer_.push_back(std::move(s));
@@ -462,10 +469,22 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
   for (const Span& s : spans) by_partition[PartitionOfNanos(s.start_time_unix_nano)].push_back(&s);
   rocksdb::WriteBatch batch;
   for (auto& [partition, list] : by_partition) {
-    std::sort(list.begin(), list.end(), [](const Span* a, const Span* b) {
-      if (a->trace_id != b->trace_id) return a->trace_id < b->trace_id;
-      return a->start_time_unix_nano < b->start_time_unix_nano;
+    // Sort by (trace id, start) on fixed-size keys: trace ids are 16 bytes, compared as two
+    // big-endian integers, which is the same order as comparing the bytes.
+    struct SortKey {
+      uint64_t hi, lo, start;
+      const Span* span;
+    };
+    std::vector<SortKey> keys;
+    keys.reserve(list.size());
+    for (const Span* s : list) {
+      keys.push_back({util::DecodeBigEndian64(s->trace_id.data()), util::DecodeBigEndian64(s->trace_id.data() + 8),
+                      s->start_time_unix_nano, s});
+    }
+    std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
+      return std::tie(a.hi, a.lo, a.start) < std::tie(b.hi, b.lo, b.start);
     });
+    for (size_t i = 0; i < keys.size(); ++i) list[i] = keys[i].span;
     const uint64_t segment = next_segment_id_.fetch_add(1);
     SegmentHeader header;
     header.spans = list.size();
@@ -491,10 +510,10 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
         summary.max_end = std::max(summary.max_end, s.end_time_unix_nano);
         if (s.parent_span_id.empty() && !summary.has_root) {
           summary.has_root = true;
-          summary.root_service = s.ServiceName();
+          summary.root_service.assign(s.ServiceName());
           summary.root_name = s.name;
         }
-        header.services.insert(s.ServiceName());
+        if (header.services.find(s.ServiceName()) == header.services.end()) header.services.emplace(s.ServiceName());
         header.names.insert(s.name);
       }
       batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment), EncodeSummary(summary));
@@ -633,7 +652,7 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
   // Newest data first: the buffer, then segments from the newest partition down.
   ForEachBuffered([&](const Span& s) {
     if (s.start_time_unix_nano < start || s.start_time_unix_nano > end || !MatchesSpan(conditions, s)) return;
-    add_match(s.trace_id, {s.span_id, s.name, s.ServiceName(), s.start_time_unix_nano,
+    add_match(s.trace_id, {s.span_id, s.name, std::string(s.ServiceName()), s.start_time_unix_nano,
                            s.end_time_unix_nano - s.start_time_unix_nano});
   });
 
@@ -652,10 +671,12 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
       if (v > 0) min_duration = static_cast<uint64_t>(v);
     }
   }
-  std::vector<SpanColumn> columns = {SpanColumn::kStart};
-  for (const CompiledCondition& c : conditions) {
-    for (SpanColumn col : c.Columns()) columns.push_back(col);
-  }
+  // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
+  std::vector<const CompiledCondition*> by_cost;
+  for (const CompiledCondition& c : conditions) by_cost.push_back(&c);
+  std::stable_sort(by_cost.begin(), by_cost.end(),
+                   [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
+  std::vector<uint32_t> candidates, kept;
 
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
@@ -683,37 +704,53 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
       for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0 && found.size() < limit;) {
         const RowGroupStats& st = h.row_groups[r];
         if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) continue;
-        std::string value;
         const std::string where = "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
+        rocksdb::PinnableSlice value;
         rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value);
-        Status s = rs.ok() ? rg.Open(value, where) : FromRocks(rs, where);
-        for (SpanColumn col : columns) {
-          if (s.ok()) s = rg.Load(col);
+        Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where) : FromRocks(rs, where);
+        if (s.ok()) s = rg.Load(SpanColumn::kStart);
+        candidates.clear();
+        for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
+          if (rg.start(i) >= start && rg.start(i) <= end) candidates.push_back(i);
+        }
+        for (const CompiledCondition* c : by_cost) {
+          if (candidates.empty() || !s.ok()) break;
+          kept.clear();
+          for (uint32_t i : candidates) {
+            if (MatchesRow(*c, rg, i, &s)) kept.push_back(i);
+          }
+          candidates.swap(kept);
+        }
+        for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration, SpanColumn::kName,
+                               SpanColumn::kService}) {
+          if (candidates.empty() || !s.ok()) break;
+          s = rg.Load(col);
         }
         if (!s.ok()) {
           response.warnings.push_back(s.ToString());
           continue;
         }
-        bool loaded_result_columns = false;
-        for (uint32_t i = 0; i < rg.size(); ++i) {
-          if (rg.start(i) < start || rg.start(i) > end || !MatchesRow(conditions, rg, i)) continue;
-          if (!loaded_result_columns) {
-            for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration, SpanColumn::kName,
-                                   SpanColumn::kResource}) {
-              if (s.ok()) s = rg.Load(col);
-            }
-            if (!s.ok()) break;
-            loaded_result_columns = true;
-          }
-          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)), rg.service_name(i),
+        for (uint32_t i : candidates) {
+          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)), std::string(rg.service_name(i)),
                                      rg.start(i), rg.duration(i)});
         }
-        if (!s.ok()) response.warnings.push_back(s.ToString());
       }
     }
   }
 
-  // Trace-level facts: root span, start and duration, from the index and the buffer.
+  // Trace-level facts: root span, start and duration, from the index and the buffer (one pass).
+  std::map<std::string, TraceSummary, std::less<>> buffered;
+  ForEachBuffered([&](const Span& s) {
+    if (found.find(s.trace_id) == found.end()) return;
+    TraceSummary& t = buffered[s.trace_id];
+    t.min_start = std::min(t.min_start, s.start_time_unix_nano);
+    t.max_end = std::max(t.max_end, s.end_time_unix_nano);
+    if (s.parent_span_id.empty() && !t.has_root) {
+      t.has_root = true;
+      t.root_service.assign(s.ServiceName());
+      t.root_name = s.name;
+    }
+  });
   std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
   const std::vector<int32_t> all_partitions = PartitionsFor(0, UINT64_MAX);
   for (const std::string& id : order) {
@@ -734,16 +771,16 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
         }
       }
     }
-    ForEachBuffered([&](const Span& s) {
-      if (s.trace_id != id) return;
-      total.min_start = std::min(total.min_start, s.start_time_unix_nano);
-      total.max_end = std::max(total.max_end, s.end_time_unix_nano);
-      if (s.parent_span_id.empty() && !total.has_root) {
+    if (auto b = buffered.find(id); b != buffered.end()) {
+      const TraceSummary& s = b->second;
+      total.min_start = std::min(total.min_start, s.min_start);
+      total.max_end = std::max(total.max_end, s.max_end);
+      if (s.has_root && !total.has_root) {
         total.has_root = true;
-        total.root_service = s.ServiceName();
-        total.root_name = s.name;
+        total.root_service = s.root_service;
+        total.root_name = s.root_name;
       }
-    });
+    }
     result.root_service_name = total.root_service;
     result.root_span_name = total.root_name;
     result.start_time_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;

@@ -43,7 +43,8 @@ class SpanStore {
                                                  RecoveryReport* recovery);
   ~SpanStore();
 
-  Result<SpanAppendReport> Append(std::vector<Span> spans);
+  // Consumes `spans` unless it returns backpressure (ResourceExhausted) or a batch-size error.
+  Result<SpanAppendReport> Append(std::vector<Span>& spans);
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
   Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
   Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit);

@@ -184,7 +184,13 @@ class Engine {
   // by one and reported; limits cut attributes, events and links as documented in Limits. An
   // error Status means nothing was stored (engine closing, log failure, batch over
   // max_spans_per_append, ResourceExhausted when the unflushed span buffer is full).
-  virtual Result<SpanAppendReport> AppendSpans(std::vector<Span> spans) = 0;
+  // When it returns ResourceExhausted because the span buffer is full (backpressure), `spans` is
+  // left as it was, so the caller can retry it later.
+  virtual Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) = 0;
+  // The same for a batch the caller keeps (copied).
+  Result<SpanAppendReport> AppendSpans(const std::vector<Span>& spans) {
+    return AppendSpans(std::vector<Span>(spans));
+  }
   // All spans of a trace (16-byte id) that start in [start, end], ordered by start time; NotFound
   // if there are none. Spans that arrived in different batches and segments are all returned.
   virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano = 0,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tidemark {
@@ -97,8 +98,8 @@ struct Span {
   std::string scope_schema_url;
 
   bool operator==(const Span&) const = default;
-  // `service.name` of the resource, or "" if absent.
-  std::string ServiceName() const;
+  // `service.name` of the resource, or "" if absent; a view into this span.
+  std::string_view ServiceName() const;
 };
 
 // Why a span was not stored. Numbered for metrics; the order may change.

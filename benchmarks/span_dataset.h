@@ -1,0 +1,52 @@
+// A realistic span generator shared by the trace benchmarks and later load generators:
+// microservice traces (HTTP server and client spans with http.* attributes, database spans) and
+// LLM application traces as in the user's documents (a rag.pipeline root with embedding, vector
+// search, rerank and gen_ai.client.chat children carrying gen_ai.* attributes and token counts;
+// agents calling tools), with 1-5 % errors recorded as exception events. Deterministic per seed.
+#ifndef TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
+#define TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tidemark/trace.h"
+
+namespace tidemark::bench {
+
+struct SpanDatasetOptions {
+  uint64_t start_unix_nano = 0;      // traces start uniformly in [start, start + window)
+  uint64_t window_nano = 3'600'000'000'000ULL;
+  double error_ratio = 0.03;         // share of traces with a failed span
+  uint64_t seed = 7;
+};
+
+class SpanDataset {
+ public:
+  explicit SpanDataset(const SpanDatasetOptions& options);
+  // Appends the spans of one new trace to `out`.
+  void NextTrace(std::vector<Span>* out);
+
+ private:
+  struct Service {
+    std::string name;
+    std::vector<std::vector<KeyValue>> instances;  // resource attributes per instance
+    std::string scope;
+  };
+  Span NewSpan(const Service& service, const std::string& trace_id, const std::string& parent, std::string name,
+               SpanKind kind, uint64_t start, uint64_t duration);
+  std::string RandomId(size_t bytes);
+  void MicroserviceTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
+  void LlmTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
+  void AgentTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
+  void MarkError(Span* s, const std::string& type, const std::string& message);
+
+  SpanDatasetOptions options_;
+  std::mt19937_64 rng_;
+  std::vector<Service> services_;
+};
+
+}  // namespace tidemark::bench
+
+#endif  // TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
