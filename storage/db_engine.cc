@@ -12,6 +12,7 @@
 
 #include "storage/block_codec.h"
 #include "storage/kv_layout.h"
+#include "storage/rocks_status.h"
 #include "storage/label_codec.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
@@ -40,12 +41,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& options, const std::
 namespace storage {
 namespace {
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
-  return Status::IOError(what + ": " + s.ToString());
-}
 
 Status ValidateOptions(const Options& o) {
   auto bad = [](const std::string& field, const std::string& why) {

@@ -9,6 +9,7 @@
 #include "storage/block_codec.h"
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
+#include "storage/rocks_status.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
 
@@ -17,11 +18,6 @@ namespace {
 
 constexpr size_t kCheckpointBatchBytes = 8u << 20;
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  return Status::IOError(what + ": " + s.ToString());
-}
 
 // Decodes head chunks into samples, appending to `out`.
 Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks, std::vector<Sample>* out) {

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "storage/kv_layout.h"
+#include "storage/rocks_status.h"
 #include "storage/label_codec.h"
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
@@ -30,11 +31,6 @@ constexpr size_t kHeaderCacheEntries = 4096;
 // Appends wait for room once this many buffers' worth of spans are unflushed.
 constexpr size_t kBufferHardLimitFactor = 4;
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  return Status::IOError(what + ": " + s.ToString());
-}
 
 std::string SegmentKey(int32_t partition, uint64_t segment) {
   std::string k = EncodeOrderedInt32(partition);
@@ -53,6 +49,16 @@ std::string TraceIndexKey(int32_t partition, std::string_view trace_id, uint64_t
   k += trace_id;
   util::PutBigEndian64(&k, segment);
   return k;
+}
+
+// Keeps the first `limit` items, adding the rest to the span's dropped count and the report's.
+template <typename T>
+void DropOverLimit(std::vector<T>* items, uint32_t limit, uint32_t* dropped_count, uint64_t* reported) {
+  if (items->size() <= limit) return;
+  const size_t extra = items->size() - limit;
+  items->resize(limit);
+  *dropped_count += static_cast<uint32_t>(extra);
+  *reported += extra;
 }
 
 bool IsNumberType(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
@@ -301,12 +307,7 @@ std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) cons
 void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   const Limits& l = options_.limits;
   auto limit_attrs = [&](std::vector<KeyValue>* attrs, uint32_t* dropped) {
-    if (attrs->size() > l.max_span_attributes) {
-      const size_t extra = attrs->size() - l.max_span_attributes;
-      attrs->resize(l.max_span_attributes);
-      *dropped += static_cast<uint32_t>(extra);
-      report->dropped_attributes += extra;
-    }
+    DropOverLimit(attrs, l.max_span_attributes, dropped, &report->dropped_attributes);
     for (KeyValue& kv : *attrs) {
       if ((kv.value.type == AnyValue::Type::kString || kv.value.type == AnyValue::Type::kBytes) &&
           kv.value.string_value.size() > l.max_span_attribute_value_bytes) {
@@ -320,19 +321,9 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
     }
   };
   limit_attrs(&s->attributes, &s->dropped_attributes_count);
-  if (s->events.size() > l.max_span_events) {
-    const size_t extra = s->events.size() - l.max_span_events;
-    s->events.resize(l.max_span_events);
-    s->dropped_events_count += static_cast<uint32_t>(extra);
-    report->dropped_events += extra;
-  }
+  DropOverLimit(&s->events, l.max_span_events, &s->dropped_events_count, &report->dropped_events);
   for (SpanEvent& e : s->events) limit_attrs(&e.attributes, &e.dropped_attributes_count);
-  if (s->links.size() > l.max_span_links) {
-    const size_t extra = s->links.size() - l.max_span_links;
-    s->links.resize(l.max_span_links);
-    s->dropped_links_count += static_cast<uint32_t>(extra);
-    report->dropped_links += extra;
-  }
+  DropOverLimit(&s->links, l.max_span_links, &s->dropped_links_count, &report->dropped_links);
   for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
 }
 
