@@ -25,6 +25,10 @@ struct GenerateOptions {
 // Fills a data directory with the realistic benchmark dataset, ending now.
 int RunGenerate(const GenerateOptions& options);
 
+struct ServerConfig;
+// Runs the server until SIGTERM or SIGINT; exit code 2 for a bad configuration.
+int RunServe(const ServerConfig& config);
+
 }  // namespace tidemark::server
 
 #endif  // TIDEMARK_SERVER_COMMANDS_H_

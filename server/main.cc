@@ -1,8 +1,12 @@
 // The `tidemark` binary. The server (`tidemark serve`) arrives with the ingestion issue; until
 // then it inspects data directories and fills them with the benchmark dataset.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "server/commands.h"
+#include "server/config.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"tidemark: an embedded time-series and trace storage engine"};
@@ -24,6 +28,23 @@ int main(int argc, char** argv) {
   generate->add_option("--zstd-level", gen.zstd_level, "zstd level of segment blocks")->check(CLI::Range(1, 19));
   generate->add_option("--text-out", gen.text_out, "also write the samples as Prometheus text with timestamps");
 
+  tidemark::server::ServerConfig serve_config;
+  std::string config_file, retention, span_retention, sync;
+  uint64_t max_active_series = 0;
+  auto* serve = app.add_subcommand("serve", "Run the server: OTLP gRPC and HTTP, remote_write, HTTP API");
+  serve->add_option("--config", config_file, "YAML configuration file (docs/tidemark.example.yaml)");
+  serve->add_option("--data-dir", serve_config.data_dir, "data directory (default ./data)");
+  serve->add_option("--http-addr", serve_config.http_addr, "HTTP API HOST:PORT (default :9090)");
+  serve->add_option("--otlp-grpc-addr", serve_config.otlp_grpc_addr, "OTLP/gRPC HOST:PORT (default :4317)");
+  serve->add_option("--otlp-http-addr", serve_config.otlp_http_addr, "OTLP/HTTP HOST:PORT (default :4318)");
+  serve->add_option("--retention", retention, "sample retention, e.g. 15d");
+  serve->add_option("--span-retention", span_retention, "span retention, e.g. 7d");
+  serve->add_option("--sync", sync, "every_commit, group_commit or none");
+  serve->add_option("--max-active-series", max_active_series, "limit of active series");
+  serve->add_option("--tls-cert-file", serve_config.tls_cert_file, "TLS certificate (PEM)");
+  serve->add_option("--tls-key-file", serve_config.tls_key_file, "TLS private key (PEM)");
+  serve->add_option("--log-level", serve_config.log_level, "debug, info, warn or error");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,5 +52,44 @@ int main(int argc, char** argv) {
   }
   if (*inspect) return tidemark::server::RunInspect(inspect_dir, top);
   if (*generate) return tidemark::server::RunGenerate(gen);
+  if (*serve) {
+    // The file first, then flags given on the command line override it.
+    tidemark::server::ServerConfig from_file;
+    if (!config_file.empty()) {
+      tidemark::Status s = tidemark::server::LoadConfigFile(config_file, &from_file);
+      if (!s.ok()) {
+        std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
+        return 2;
+      }
+    }
+    auto given = [&](const char* flag) { return serve->count(flag) > 0; };
+    if (given("--data-dir")) from_file.data_dir = serve_config.data_dir;
+    if (given("--http-addr")) from_file.http_addr = serve_config.http_addr;
+    if (given("--otlp-grpc-addr")) from_file.otlp_grpc_addr = serve_config.otlp_grpc_addr;
+    if (given("--otlp-http-addr")) from_file.otlp_http_addr = serve_config.otlp_http_addr;
+    if (given("--tls-cert-file")) from_file.tls_cert_file = serve_config.tls_cert_file;
+    if (given("--tls-key-file")) from_file.tls_key_file = serve_config.tls_key_file;
+    if (given("--log-level")) from_file.log_level = serve_config.log_level;
+    if (given("--max-active-series")) from_file.engine.limits.max_active_series = max_active_series;
+    // Flag values go through the same parser as the file, so errors name the key the same way.
+    std::string yaml;
+    if (!retention.empty()) yaml += "  retention: \"" + retention + "\"\n";
+    if (!span_retention.empty()) yaml += "  span_retention: \"" + span_retention + "\"\n";
+    if (!sync.empty()) yaml += "  sync: \"" + sync + "\"\n";
+    if (!yaml.empty()) {
+      const std::string tmp = "/tmp/tidemark-flags-" + std::to_string(::getpid()) + ".yaml";
+      if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+        std::fputs(("storage:\n" + yaml).c_str(), f);
+        std::fclose(f);
+      }
+      tidemark::Status s = tidemark::server::LoadConfigFile(tmp, &from_file);
+      std::remove(tmp.c_str());
+      if (!s.ok()) {
+        std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
+        return 2;
+      }
+    }
+    return tidemark::server::RunServe(from_file);
+  }
   return 2;
 }

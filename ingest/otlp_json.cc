@@ -1,0 +1,103 @@
+#include "ingest/otlp_json.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "ingest/otlp_common.h"
+
+namespace tidemark::ingest {
+namespace {
+
+bool IsIdField(std::string_view name) {
+  return name == "traceId" || name == "spanId" || name == "parentSpanId" || name == "trace_id" ||
+         name == "span_id" || name == "parent_span_id";
+}
+
+std::string Base64(std::string_view bytes) {
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 63]);
+  }
+  if (i + 1 == bytes.size()) {
+    const uint32_t v = uint8_t(bytes[i]) << 16;
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == bytes.size()) {
+    const uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+// Rewrites hex ids as base64 and integers past 2^53 as strings (protobuf's JSON parser reads
+// numbers through double), in place.
+Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc, const char* field) {
+  if (v->IsObject()) {
+    for (auto& m : v->GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (IsIdField(name) && m.value.IsString()) {
+        std::string bytes;
+        if (!FromHex(std::string_view(m.value.GetString(), m.value.GetStringLength()), &bytes)) {
+          return Status::InvalidArgument("field \"" + std::string(name) + "\" is not hex: \"" +
+                                         std::string(m.value.GetString(), m.value.GetStringLength()) + "\"");
+        }
+        const std::string b64 = Base64(bytes);
+        m.value.SetString(b64.data(), static_cast<rapidjson::SizeType>(b64.size()), alloc);
+        continue;
+      }
+      Status s = Normalise(&m.value, alloc, m.name.GetString());
+      if (!s.ok()) return s;
+    }
+  } else if (v->IsArray()) {
+    for (auto& e : v->GetArray()) {
+      Status s = Normalise(&e, alloc, field);
+      if (!s.ok()) return s;
+    }
+  } else if (v->IsUint64() || v->IsInt64()) {
+    const bool big = v->IsUint64() ? v->GetUint64() > (uint64_t{1} << 53)
+                                   : (v->GetInt64() > (int64_t{1} << 53) || v->GetInt64() < -(int64_t{1} << 53));
+    if (big) {
+      const std::string text = v->IsUint64() ? std::to_string(v->GetUint64()) : std::to_string(v->GetInt64());
+      v->SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ParseOtlpJson(std::string_view body, google::protobuf::Message* message) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+  if (doc.HasParseError()) {
+    return Status::InvalidArgument(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
+                                   ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (!doc.IsObject()) return Status::InvalidArgument("OTLP/JSON body must be an object");
+  Status s = Normalise(&doc, doc.GetAllocator(), "");
+  if (!s.ok()) return s;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(std::string(buffer.GetString(), buffer.GetSize()), message,
+                                                             options);
+  if (!status.ok()) return Status::InvalidArgument("invalid OTLP/JSON: " + std::string(status.message()));
+  return Status::OK();
+}
+
+Result<std::string> ToOtlpJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!status.ok()) return Status::Internal("encode JSON: " + std::string(status.message()));
+  return out;
+}
+
+}  // namespace tidemark::ingest

@@ -1,0 +1,63 @@
+// OTLP metrics to Prometheus series, following the OpenTelemetry-to-Prometheus compatibility
+// specification (docs/otlp-translation.md lists every rule and what is not supported yet).
+#ifndef TIDEMARK_INGEST_OTLP_METRICS_H_
+#define TIDEMARK_INGEST_OTLP_METRICS_H_
+
+#include <absl/container/flat_hash_map.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "tidemark/engine.h"
+
+namespace tidemark::ingest {
+
+enum class MetricNaming {
+  // Prometheus-compatible names: invalid characters to `_`, unit suffixes, `_total` for monotonic
+  // counters, `_ratio` for gauges of unit 1; attribute names sanitised the same way.
+  kPrometheus,
+  // Names and attribute names kept as OTel sends them (Prometheus 3 accepts UTF-8 names such as
+  // {"gen_ai.client.token.usage"}); histogram and summary series still get their suffixes.
+  kUtf8,
+};
+
+struct MetricsTranslationOptions {
+  MetricNaming naming = MetricNaming::kPrometheus;
+  // A target_info series carrying the resource attributes that are not job or instance.
+  bool target_info = true;
+};
+
+struct MetricsTranslationReport {
+  uint64_t data_points = 0;
+  // Data points the translation refused (e.g. exponential histograms), with the first reason.
+  uint64_t rejected_data_points = 0;
+  std::string first_rejection;
+  CommitReport commit;  // what the engine did with the resulting samples
+};
+
+// The metric's Prometheus name (without the _bucket/_sum/_count/quantile suffixes).
+std::string PrometheusMetricName(const opentelemetry::proto::metrics::v1::Metric& metric, MetricNaming naming);
+std::string PrometheusLabelName(std::string_view name, MetricNaming naming);
+
+// Thread-safe. Keeps running totals so that delta sums and histograms become cumulative series.
+class MetricsTranslator {
+ public:
+  explicit MetricsTranslator(MetricsTranslationOptions options) : options_(options) {}
+
+  // Translates the request and commits the samples through `appender` (one commit).
+  Result<MetricsTranslationReport> Translate(
+      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request, Appender* appender);
+
+ private:
+  double Accumulate(const Labels& labels, double delta);
+
+  const MetricsTranslationOptions options_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, double> delta_totals_;  // guarded by mu_
+};
+
+}  // namespace tidemark::ingest
+
+#endif  // TIDEMARK_INGEST_OTLP_METRICS_H_

@@ -1,0 +1,179 @@
+#include "server/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+
+namespace tidemark::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl {
+  Settings settings;
+  HttpHandler handler;
+  asio::io_context io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread accept_thread;
+  std::mutex mu;
+  std::condition_variable done_cv;
+  std::set<tcp::socket*> idle;  // guarded by mu: connections waiting for a request
+  std::set<tcp::socket*> open;  // guarded by mu: every connection
+  size_t connections = 0;       // guarded by mu
+  std::atomic<bool> stopping{false};
+
+  void AcceptLoop();
+  void Serve(tcp::socket socket);
+};
+
+namespace {
+
+HttpResponse Simple(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings, HttpHandler handler) {
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  server->impl_ = std::make_unique<Impl>();
+  Impl& impl = *server->impl_;
+  impl.settings = settings;
+  impl.handler = std::move(handler);
+  try {
+    const auto address = asio::ip::make_address(settings.host == "localhost" ? "127.0.0.1" : settings.host);
+    impl.acceptor = std::make_unique<tcp::acceptor>(impl.io);
+    const tcp::endpoint endpoint(address, settings.port);
+    impl.acceptor->open(endpoint.protocol());
+    impl.acceptor->set_option(asio::socket_base::reuse_address(true));
+    impl.acceptor->bind(endpoint);
+    impl.acceptor->listen(asio::socket_base::max_listen_connections);
+    server->port_ = impl.acceptor->local_endpoint().port();
+  } catch (const std::exception& e) {
+    return Status::Unavailable("listen on " + settings.host + ":" + std::to_string(settings.port) + ": " + e.what());
+  }
+  impl.accept_thread = std::thread([&impl] { impl.AcceptLoop(); });
+  return server;
+}
+
+HttpServer::~HttpServer() { Stop(0); }
+
+void HttpServer::Impl::AcceptLoop() {
+  while (!stopping) {
+    boost::system::error_code ec;
+    tcp::socket socket(io);
+    acceptor->accept(socket, ec);
+    if (ec) {
+      if (stopping) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // e.g. out of file descriptors
+      continue;
+    }
+    {
+      std::lock_guard lock(mu);
+      if (connections >= settings.max_connections) {
+        socket.close(ec);
+        continue;
+      }
+      ++connections;
+    }
+    std::thread([this, s = std::move(socket)]() mutable { Serve(std::move(s)); }).detach();
+  }
+}
+
+void HttpServer::Impl::Serve(tcp::socket socket) {
+  {
+    std::lock_guard lock(mu);
+    open.insert(&socket);
+  }
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  while (!stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(settings.max_body_bytes);
+    parser.header_limit(64 * 1024);
+    {
+      std::lock_guard lock(mu);
+      idle.insert(&socket);
+    }
+    http::read_header(socket, buffer, parser, ec);
+    {
+      std::lock_guard lock(mu);
+      idle.erase(&socket);
+    }
+    if (ec) break;
+    HttpResponse response;
+    bool close = false;
+    http::read(socket, buffer, parser, ec);
+    if (ec == http::error::body_limit) {
+      response = Simple(413, "request body over the limit of " + std::to_string(settings.max_body_bytes) + " bytes\n");
+      close = true;
+    } else if (ec) {
+      break;
+    } else {
+      const auto& req = parser.get();
+      HttpRequest r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      const size_t q = r.target.find('?');
+      r.path = r.target.substr(0, q);
+      r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
+      for (const auto& f : req) {
+        std::string name(f.name_string());
+        for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = std::string(f.value());
+      }
+      r.body = req.body();
+      close = !req.keep_alive();
+      try {
+        response = handler(r);
+      } catch (const std::exception& e) {
+        response = Simple(500, std::string("internal error: ") + e.what() + "\n");
+      }
+    }
+    http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
+    res.set(http::field::server, "tidemark");
+    res.set(http::field::content_type, response.content_type);
+    for (const auto& [k, v] : response.headers) res.set(k, v);
+    res.body() = std::move(response.body);
+    res.keep_alive(!close && !stopping);
+    res.prepare_payload();
+    http::write(socket, res, ec);
+    if (ec || close) break;
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  std::lock_guard lock(mu);
+  open.erase(&socket);
+  --connections;
+  done_cv.notify_all();
+}
+
+void HttpServer::Stop(int grace_ms) {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  Impl& impl = *impl_;
+  boost::system::error_code ec;
+  // Unblock accept(): shut the listening socket down, then join.
+  ::shutdown(impl.acceptor->native_handle(), SHUT_RDWR);
+  impl.acceptor->close(ec);
+  if (impl.accept_thread.joinable()) impl.accept_thread.join();
+  std::unique_lock lock(impl.mu);
+  // Idle keep-alive connections are closed now; busy ones finish their request first.
+  for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
+  impl.done_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] {
+    for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
+    return impl.connections == 0;
+  });
+  // Past the grace period every connection is cut; their threads end at once and must be gone
+  // before the server is destroyed.
+  for (tcp::socket* s : impl.open) s->shutdown(tcp::socket::shutdown_both, ec);
+  impl.done_cv.wait(lock, [&] { return impl.connections == 0; });
+}
+
+}  // namespace tidemark::server

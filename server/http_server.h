@@ -1,0 +1,67 @@
+// A small HTTP/1.1 server on Boost.Beast: one thread per connection (bounded), keep-alive,
+// a body limit answered with 413. Handlers are plain functions from request to response.
+#ifndef TIDEMARK_SERVER_HTTP_SERVER_H_
+#define TIDEMARK_SERVER_HTTP_SERVER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tidemark/status.h"
+
+namespace tidemark::server {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query
+  std::string path;
+  std::string query;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  struct Settings {
+    std::string host;
+    uint16_t port = 0;             // 0: any free port (see port())
+    uint64_t max_body_bytes = 16ULL << 20;
+    size_t max_connections = 512;
+  };
+  static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
+  ~HttpServer();
+
+  uint16_t port() const { return port_; }
+  // Stops accepting, lets requests in progress finish (up to `grace_ms`), closes idle connections.
+  void Stop(int grace_ms = 10'000);
+
+ private:
+  struct Impl;
+  HttpServer() = default;
+  std::unique_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_HTTP_SERVER_H_

@@ -1,0 +1,331 @@
+#include "server/receivers.h"
+
+#include <zlib.h>
+
+#include <chrono>
+
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_traces.h"
+#include "ingest/remote_write.h"
+#include "server/log.h"
+
+namespace tidemark::server {
+
+namespace tpb = opentelemetry::proto::collector::trace::v1;
+namespace mpb = opentelemetry::proto::collector::metrics::v1;
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+grpc::Status GrpcStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return grpc::Status::OK;
+    case StatusCode::kInvalidArgument: return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, s.message());
+    case StatusCode::kNotFound: return grpc::Status(grpc::StatusCode::NOT_FOUND, s.message());
+    case StatusCode::kResourceExhausted:
+      // OTLP: RESOURCE_EXHAUSTED is retryable only with RetryInfo; backpressure is UNAVAILABLE.
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
+    case StatusCode::kUnavailable: return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
+    default: return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
+  }
+}
+
+namespace {
+
+// Inflates a gzip body, refusing to produce more than `limit` bytes.
+Status Gunzip(std::string_view in, size_t limit, std::string* out) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Status::Internal("zlib init");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  out->clear();
+  char buf[64 * 1024];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&zs);
+      return Status::InvalidArgument("gzip body is corrupt");
+    }
+    out->append(buf, sizeof buf - zs.avail_out);
+    if (out->size() > limit) {
+      inflateEnd(&zs);
+      return Status::ResourceExhausted("decompressed body over the limit of " + std::to_string(limit) + " bytes");
+    }
+  } while (rc != Z_STREAM_END && (zs.avail_in > 0 || zs.avail_out == 0));
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return Status::InvalidArgument("gzip body is truncated");
+  return Status::OK();
+}
+
+// google.rpc.Status {int32 code = 1; string message = 2;}, encoded by hand (its .proto is not
+// part of OTLP).
+std::string RpcStatusProto(int code, const std::string& message) {
+  std::string out;
+  out.push_back(0x08);
+  for (uint32_t v = static_cast<uint32_t>(code); ; ) {
+    if (v < 0x80) {
+      out.push_back(static_cast<char>(v));
+      break;
+    }
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(0x12);
+  for (uint64_t v = message.size(); ; ) {
+    if (v < 0x80) {
+      out.push_back(static_cast<char>(v));
+      break;
+    }
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  return out + message;
+}
+
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+enum class Body { kProtobuf, kJson };
+
+HttpResponse ErrorResponse(int http_status, const Status& s, Body body) {
+  HttpResponse r;
+  r.status = http_status;
+  const int grpc_code = static_cast<int>(GrpcStatusFor(s).error_code());
+  if (body == Body::kJson) {
+    r.content_type = "application/json";
+    r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":\"" + JsonEscape(s.message()) + "\"}";
+  } else {
+    r.content_type = "application/x-protobuf";
+    r.body = RpcStatusProto(grpc_code, s.message());
+  }
+  if (http_status == 429 || http_status == 503) r.headers.push_back({"Retry-After", "1"});
+  return r;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config)
+    : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {}
+
+Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request, tpb::ExportTraceServiceResponse* response,
+                               const std::string& protocol) {
+  std::vector<Span> spans = ingest::SpansFromOtlp(request);
+  if (spans.empty()) return Status::OK();
+  auto report = engine_->AppendSpans(std::move(spans));
+  if (!report.ok()) {
+    if (report.status().code() == StatusCode::kResourceExhausted) {
+      return Status::Unavailable(report.status().message());  // backpressure: retry later
+    }
+    return report.status();
+  }
+  metrics_->AddSpans(protocol, report->accepted, *report);
+  if (report->rejected > 0) {
+    auto* partial = response->mutable_partial_success();
+    partial->set_rejected_spans(static_cast<int64_t>(report->rejected));
+    std::string message = std::to_string(report->rejected) + " spans rejected";
+    if (!report->first_rejections.empty()) message += ", first: " + report->first_rejections.front();
+    partial->set_error_message(message);
+  }
+  return Status::OK();
+}
+
+Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request, mpb::ExportMetricsServiceResponse* response,
+                                const std::string& protocol) {
+  auto appender = engine_->NewAppender();
+  auto report = translator_.Translate(request, appender.get());
+  if (!report.ok()) return report.status();
+  metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
+  if (report->rejected_data_points > 0) metrics_->AddRejectedDataPoints(protocol, report->rejected_data_points);
+  const uint64_t rejected = report->rejected_data_points + report->commit.rejected;
+  if (rejected > 0) {
+    auto* partial = response->mutable_partial_success();
+    partial->set_rejected_data_points(static_cast<int64_t>(rejected));
+    std::string message;
+    if (!report->first_rejection.empty()) message = report->first_rejection;
+    if (!report->commit.first_rejections.empty()) {
+      if (!message.empty()) message += "; ";
+      message += std::to_string(report->commit.rejected) + " samples rejected, first: " +
+                 report->commit.first_rejections.front();
+    }
+    partial->set_error_message(message);
+  }
+  return Status::OK();
+}
+
+HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string content_type = Lower(req.Header("content-type"));
+  const Body body_kind = content_type.rfind("application/json", 0) == 0 ? Body::kJson : Body::kProtobuf;
+  std::string handler = "otlp_http";
+  HttpResponse response = [&]() -> HttpResponse {
+    const bool traces = req.path == "/v1/traces", metrics = req.path == "/v1/metrics", logs = req.path == "/v1/logs";
+    if (!traces && !metrics && !logs) return ErrorResponse(404, Status::NotFound("no such path " + req.path), body_kind);
+    handler += traces ? "_traces" : metrics ? "_metrics" : "_logs";
+    if (req.method != "POST") {
+      HttpResponse r = ErrorResponse(405, Status::InvalidArgument("use POST"), body_kind);
+      r.headers.push_back({"Allow", "POST"});
+      return r;
+    }
+    if (content_type.rfind("application/x-protobuf", 0) != 0 && body_kind != Body::kJson) {
+      return ErrorResponse(415, Status::InvalidArgument("unsupported Content-Type \"" + req.Header("content-type") +
+                                                        "\": use application/x-protobuf or application/json"),
+                           Body::kJson);
+    }
+    if (logs) return ErrorResponse(501, Status::Unavailable("tidemark does not store logs yet"), body_kind);
+    std::string inflated;
+    std::string_view body = req.body;
+    const std::string encoding = Lower(req.Header("content-encoding"));
+    if (encoding == "gzip") {
+      Status s = Gunzip(req.body, config_.max_request_bytes, &inflated);
+      if (!s.ok()) return ErrorResponse(s.code() == StatusCode::kResourceExhausted ? 413 : 400, s, body_kind);
+      body = inflated;
+    } else if (!encoding.empty() && encoding != "identity") {
+      return ErrorResponse(415, Status::InvalidArgument("unsupported Content-Encoding \"" + encoding + "\""), body_kind);
+    }
+    auto respond = [&](const google::protobuf::Message& message) {
+      HttpResponse r;
+      if (body_kind == Body::kJson) {
+        auto json = ingest::ToOtlpJson(message);
+        r.content_type = "application/json";
+        r.body = json.ok() ? *json : "{}";
+      } else {
+        r.content_type = "application/x-protobuf";
+        r.body = message.SerializeAsString();
+      }
+      return r;
+    };
+    auto parse = [&](google::protobuf::Message* m) -> Status {
+      if (body_kind == Body::kJson) return ingest::ParseOtlpJson(body, m);
+      if (!m->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+        return Status::InvalidArgument("body is not a valid protobuf " + m->GetTypeName());
+      }
+      return Status::OK();
+    };
+    if (traces) {
+      tpb::ExportTraceServiceRequest request;
+      tpb::ExportTraceServiceResponse out;
+      Status s = parse(&request);
+      if (s.ok()) s = ExportTraces(request, &out, "otlp_http");
+      return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
+    }
+    mpb::ExportMetricsServiceRequest request;
+    mpb::ExportMetricsServiceResponse out;
+    Status s = parse(&request);
+    if (s.ok()) s = ExportMetrics(request, &out, "otlp_http");
+    return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
+  }();
+  if (response.status >= 400) {
+    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
+                                {"error", response.body.substr(0, 300)}});
+  }
+  metrics_->ObserveRequest(handler, response.status,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return response;
+}
+
+HttpResponse Receivers::HandleApi(const HttpRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string handler = "api";
+  HttpResponse response = [&]() -> HttpResponse {
+    HttpResponse r;
+    if (req.path == "/-/healthy") {
+      r.body = "tidemark is Healthy.\n";
+      return r;
+    }
+    if (req.path == "/-/ready") {
+      if (!ready_) {
+        r.status = 503;
+        r.body = "Service Unavailable\n";
+        return r;
+      }
+      r.body = "tidemark is Ready.\n";
+      return r;
+    }
+    if (req.path == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = metrics_->RenderText(*engine_);
+      return r;
+    }
+    if (req.path == "/api/v1/admin/flush") {
+      handler = "admin_flush";
+      if (req.method != "POST" && req.method != "PUT") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
+      Status s = engine_->Flush();
+      if (!s.ok()) return {HttpStatusFor(s), "text/plain", s.ToString() + "\n", {}};
+      r.status = 204;
+      return r;
+    }
+    if (req.path == "/api/v1/write") {
+      handler = "remote_write";
+      if (req.method != "POST") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
+      prometheus::WriteRequest request;
+      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &request);
+      if (!s.ok()) return {s.code() == StatusCode::kResourceExhausted ? 413 : 400, "text/plain", s.message() + "\n", {}};
+      auto report = ingest::AppendRemoteWrite(request, *engine_);
+      if (!report.ok()) {
+        const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
+                         : report.status().code() == StatusCode::kResourceExhausted ? 400
+                                                                                      : HttpStatusFor(report.status());
+        return {code, "text/plain", report.status().message() + "\n", {}};
+      }
+      metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
+      r.status = 204;
+      return r;
+    }
+    r.status = 404;
+    r.body = "not found: " + req.path + "\n";
+    return r;
+  }();
+  if (response.status >= 400) {
+    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
+                                {"error", response.body.substr(0, 300)}});
+  }
+  metrics_->ObserveRequest(handler, response.status,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return response;
+}
+
+grpc::Status TraceGrpcService::Export(grpc::ServerContext*, const tpb::ExportTraceServiceRequest* req,
+                                      tpb::ExportTraceServiceResponse* resp) {
+  Status s = r_->ExportTraces(*req, resp, "otlp_grpc");
+  if (!s.ok()) LogError("grpc trace export failed", {{"error", s.ToString()}});
+  return GrpcStatusFor(s);
+}
+
+grpc::Status MetricsGrpcService::Export(grpc::ServerContext*, const mpb::ExportMetricsServiceRequest* req,
+                                        mpb::ExportMetricsServiceResponse* resp) {
+  Status s = r_->ExportMetrics(*req, resp, "otlp_grpc");
+  if (!s.ok()) LogError("grpc metrics export failed", {{"error", s.ToString()}});
+  return GrpcStatusFor(s);
+}
+
+}  // namespace tidemark::server

@@ -1,0 +1,119 @@
+#include "server/self_metrics.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace tidemark::server {
+namespace {
+
+std::string Num(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+}  // namespace
+
+void SelfMetrics::ObserveRequest(const std::string& handler, int status, double seconds) {
+  std::lock_guard lock(mu_);
+  Histogram& h = latency_[{handler, std::to_string(status / 100) + "xx"}];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void SelfMetrics::AddSamples(const std::string& protocol, uint64_t accepted, const CommitReport& report) {
+  std::lock_guard lock(mu_);
+  samples_[protocol] += accepted;
+  for (int r = 0; r < kRejectReasonCount; ++r) {
+    if (report.rejected_by_reason[r]) {
+      rejected_[{"sample", std::string(RejectReasonName(static_cast<RejectReason>(r)))}] += report.rejected_by_reason[r];
+    }
+  }
+}
+
+void SelfMetrics::AddSpans(const std::string& protocol, uint64_t accepted, const SpanAppendReport& report) {
+  static const char* kReasons[] = {"invalid_trace_id", "invalid_span_id", "end_before_start", "too_old"};
+  std::lock_guard lock(mu_);
+  spans_[protocol] += accepted;
+  for (int r = 0; r < kSpanRejectReasonCount; ++r) {
+    if (report.rejected_by_reason[r]) rejected_[{"span", kReasons[r]}] += report.rejected_by_reason[r];
+  }
+}
+
+void SelfMetrics::AddRejectedDataPoints(const std::string& protocol, uint64_t n) {
+  std::lock_guard lock(mu_);
+  rejected_[{"otlp_data_point", "untranslatable"}] += n;
+}
+
+std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
+  std::vector<std::pair<Labels, double>> out;
+  auto add = [&](std::string name, std::vector<Label> labels, double v) {
+    labels.push_back({"__name__", std::move(name)});
+    out.emplace_back(Labels(std::move(labels)), v);
+  };
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [protocol, n] : samples_) add("tidemark_samples_ingested_total", {{"protocol", protocol}}, double(n));
+    for (const auto& [protocol, n] : spans_) add("tidemark_spans_ingested_total", {{"protocol", protocol}}, double(n));
+    for (const auto& [key, n] : rejected_) {
+      add("tidemark_rejected_total", {{"kind", key.first}, {"reason", key.second}}, double(n));
+    }
+    for (const auto& [key, h] : latency_) {
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        add("tidemark_http_request_duration_seconds_bucket",
+            {{"handler", key.first}, {"code", key.second}, {"le", Num(kBuckets[i])}}, double(h.buckets[i]));
+      }
+      add("tidemark_http_request_duration_seconds_bucket", {{"handler", key.first}, {"code", key.second}, {"le", "+Inf"}},
+          double(h.count));
+      add("tidemark_http_request_duration_seconds_sum", {{"handler", key.first}, {"code", key.second}}, h.sum);
+      add("tidemark_http_request_duration_seconds_count", {{"handler", key.first}, {"code", key.second}}, double(h.count));
+    }
+  }
+  const EngineStats st = engine.Stats();
+  add("tidemark_head_series", {}, double(st.head_series));
+  add("tidemark_head_samples", {}, double(st.head_samples));
+  add("tidemark_head_memory_bytes", {}, double(st.head_memory_bytes));
+  add("tidemark_wal_bytes", {}, double(st.wal_bytes));
+  add("tidemark_disk_bytes", {{"data", "samples"}}, double(st.segment_bytes));
+  add("tidemark_disk_bytes", {{"data", "spans"}}, double(st.span_bytes));
+  add("tidemark_spans_buffered", {}, double(st.spans_buffered));
+  add("tidemark_checkpoints_total", {}, double(st.checkpoints));
+  add("tidemark_partitions_dropped_total", {}, double(st.partitions_dropped));
+  return out;
+}
+
+std::string SelfMetrics::RenderText(Engine& engine) {
+  std::string out;
+  std::string last_family;
+  for (const auto& [labels, value] : Collect(engine)) {
+    std::string name(labels.Get("__name__"));
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (family.size() > strlen(suffix) && family.ends_with(suffix) && family.find("duration") != std::string::npos) {
+        family.resize(family.size() - strlen(suffix));
+      }
+    }
+    if (family != last_family) {
+      const bool counter = family.ends_with("_total");
+      const bool histogram = family.find("duration_seconds") != std::string::npos;
+      out += "# TYPE " + family + (histogram ? " histogram\n" : counter ? " counter\n" : " gauge\n");
+      last_family = family;
+    }
+    out += name;
+    bool first = true;
+    for (const Label& l : labels) {
+      if (l.name == "__name__") continue;
+      out += first ? "{" : ",";
+      first = false;
+      out += l.name + "=\"" + l.value + "\"";
+    }
+    if (!first) out += "}";
+    out += " " + Num(value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace tidemark::server
