@@ -9,7 +9,7 @@ ifneq ($(CI),)
   CMAKE_FLAGS += -DTIDEMARK_WERROR=ON
 endif
 
-.PHONY: deps build run test test-sanitize bench format clean
+.PHONY: deps build run demo test test-sanitize bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -18,13 +18,17 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-# Until the server lands, `make run` fills a data directory with the realistic dataset (once) and
-# prints what `tidemark inspect` finds in it.
+# `make run` starts the server on ./data: OTLP/gRPC :4317, OTLP/HTTP :4318, HTTP API and
+# remote_write :9090. Stop it with Ctrl-C (SIGINT): it flushes and exits.
 run: build
-	@if [ ! -d $(DATA_DIR)/demo ]; then \
-	  $(BUILD_DIR)/server/tidemark generate $(DATA_DIR)/demo --series 10000 --hours 6; \
+	$(BUILD_DIR)/server/tidemark serve --data-dir $(DATA_DIR)
+
+# The realistic dataset in a separate directory, and what `tidemark inspect` finds in it.
+demo: build
+	@if [ ! -d $(DATA_DIR)-demo ]; then \
+	  $(BUILD_DIR)/server/tidemark generate $(DATA_DIR)-demo --series 10000 --hours 6; \
 	fi
-	$(BUILD_DIR)/server/tidemark inspect $(DATA_DIR)/demo
+	$(BUILD_DIR)/server/tidemark inspect $(DATA_DIR)-demo
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 600

@@ -11,6 +11,19 @@
 namespace tidemark::ingest {
 namespace {
 
+// OTLP fields that are lists: anything else in their place is a wrongly typed body, which
+// protobuf's lenient parser would otherwise accept.
+bool IsRepeatedField(std::string_view name) {
+  static const std::string_view kRepeated[] = {
+      "resourceSpans", "scopeSpans", "spans", "attributes", "events", "links", "resourceMetrics",
+      "scopeMetrics", "metrics", "dataPoints", "bucketCounts", "explicitBounds", "exemplars",
+      "quantileValues", "resourceLogs", "scopeLogs", "logRecords", "filteredAttributes"};
+  for (std::string_view r : kRepeated) {
+    if (name == r) return true;
+  }
+  return false;
+}
+
 bool IsIdField(std::string_view name) {
   return name == "traceId" || name == "spanId" || name == "parentSpanId" || name == "trace_id" ||
          name == "span_id" || name == "parent_span_id";
@@ -49,6 +62,9 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
         const std::string b64 = Base64(bytes);
         m.value.SetString(b64.data(), static_cast<rapidjson::SizeType>(b64.size()), alloc);
         continue;
+      }
+      if (IsRepeatedField(name) && !m.value.IsArray() && !m.value.IsNull()) {
+        return Status::InvalidArgument("field \"" + std::string(name) + "\" must be a list");
       }
       Status s = Normalise(&m.value, alloc, m.name.GetString());
       if (!s.ok()) return s;

@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
+
 #include <chrono>
 
 namespace tidemark::server {
@@ -107,13 +109,29 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
       std::lock_guard lock(mu);
       idle.erase(&socket);
     }
-    if (ec) break;
+    // A declared Content-Length over the limit fails here already, with body_limit.
+    if (ec && ec != http::error::body_limit) break;
     HttpResponse response;
     bool close = false;
-    http::read(socket, buffer, parser, ec);
+    const auto declared = parser.content_length();
+    if (!ec) http::read(socket, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       response = Simple(413, "request body over the limit of " + std::to_string(settings.max_body_bytes) + " bytes\n");
       close = true;
+      // Read and discard what the client is still sending (bounded in bytes and time), so that it
+      // gets to read the 413 instead of a reset connection.
+      uint64_t left = declared ? *declared : 0;
+      left = std::min<uint64_t>(left, 256ULL << 20);
+      left -= std::min<uint64_t>(left, buffer.size());  // already read along with the header
+      char sink[64 * 1024];
+      while (left > 0) {
+        pollfd pfd{socket.native_handle(), POLLIN, 0};
+        if (::poll(&pfd, 1, 2000) <= 0) break;  // the client stopped sending
+        boost::system::error_code rec;
+        const size_t n = socket.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
+        if (rec || n == 0) break;
+        left -= n;
+      }
     } else if (ec) {
       break;
     } else {

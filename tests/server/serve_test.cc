@@ -1,0 +1,294 @@
+// `tidemark serve` end to end: OTLP over HTTP (JSON, protobuf, gzip) and gRPC, remote_write, error
+// statuses, readiness, self metrics, graceful shutdown; what was accepted is read back through
+// the embedding API after the server stopped.
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+#include <snappy.h>
+#include <zlib.h>
+
+#include <climits>
+
+#include "ingest/otlp_common.h"
+#include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "prometheus/remote.pb.h"
+#include "tests/server/server_process.h"
+#include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+
+namespace tidemark {
+namespace {
+
+using testing::HttpCall;
+using testing::ServerProcess;
+using testing::TempDir;
+namespace tpb = opentelemetry::proto::collector::trace::v1;
+namespace mpb = opentelemetry::proto::collector::metrics::v1;
+
+const char kConfig[] = R"(storage:
+  retention: 0
+  span_retention: 0
+max_request_bytes: 200000
+self_scrape_interval: 1h
+)";
+
+std::string PeerFile(const std::string& name) { return testing::ReadFileOrDie(std::string(PEER_DIR) + "/otlp/" + name); }
+
+std::string Gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::unique_ptr<Engine> OpenStopped(const std::string& dir) {
+  Options o = testing::TestOptions();
+  o.span_retention_ms = 0;
+  auto e = Engine::Open(o, dir);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return e.ok() ? std::move(e).value() : nullptr;
+}
+
+tpb::ExportTraceServiceRequest TraceRequest(int first, int n, uint64_t start_ns) {
+  tpb::ExportTraceServiceRequest req;
+  auto* rs = req.add_resource_spans();
+  auto* attr = rs->mutable_resource()->add_attributes();
+  attr->set_key("service.name");
+  attr->mutable_value()->set_string_value("proto-service");
+  auto* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name("test-scope");
+  for (int i = first; i < first + n; ++i) {
+    auto* s = ss->add_spans();
+    s->set_trace_id(std::string(15, '\x11') + static_cast<char>(i));
+    s->set_span_id(std::string(7, '\x22') + static_cast<char>(i + 1));
+    s->set_name("span-" + std::to_string(i));
+    s->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+    s->set_start_time_unix_nano(start_ns + i);
+    s->set_end_time_unix_nano(start_ns + i + 1000);
+    auto* a = s->add_attributes();
+    a->set_key("http.status_code");
+    a->mutable_value()->set_int_value(200 + i);
+  }
+  return req;
+}
+
+TEST(Serve, SharedOtlpJsonExamplesAreAcceptedAndStored) {
+  TempDir dir;
+  {
+    ServerProcess server(dir.path(), kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    const std::map<std::string, std::string> json = {{"Content-Type", "application/json"}};
+    auto r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", PeerFile("trace.json"), json);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers["Content-Type"], "application/json");
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/metrics", PeerFile("metrics.json"), json);
+    EXPECT_EQ(r.status, 200) << r.body;
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/logs", PeerFile("logs.json"), json);
+    EXPECT_EQ(r.status, 501) << "logs are not stored yet: " << r.body;
+    EXPECT_EQ(server.Stop(), 0) << server.Log();
+  }
+  auto engine = OpenStopped(dir.path());
+  std::string trace_id;
+  ASSERT_TRUE(ingest::FromHex("5B8EFFF798038103D269B633813FC60C", &trace_id));
+  auto trace = engine->GetTrace(trace_id);
+  ASSERT_TRUE(trace.ok()) << trace.status().ToString();
+  ASSERT_EQ(trace->size(), 1u);
+  const Span& s = (*trace)[0];
+  EXPECT_EQ(s.name, "I'm a server span");
+  EXPECT_EQ(s.kind, SpanKind::kServer);
+  EXPECT_EQ(s.start_time_unix_nano, 1544712660000000000ULL);  // a JSON number past 2^53, exact
+  EXPECT_EQ(s.end_time_unix_nano, 1544712661000000000ULL);
+  EXPECT_EQ(s.ServiceName(), "my.service");
+  EXPECT_EQ(s.scope_name, "my.library");
+  EXPECT_EQ(s.scope_version, "1.0.0");
+  ASSERT_EQ(s.attributes.size(), 1u);
+  EXPECT_EQ(s.attributes[0].key, "my.span.attr");
+  EXPECT_EQ(s.attributes[0].value.string_value, "some value");
+
+  // metrics.json: a delta counter, a gauge of unit 1 and a delta histogram.
+  auto names = engine->LabelValues("__name__", {}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(names.ok());
+  for (const char* want : {"my_counter_total", "my_gauge_ratio", "my_histogram_bucket", "my_histogram_count",
+                           "my_histogram_sum"}) {
+    EXPECT_NE(std::find(names->begin(), names->end(), want), names->end()) << want;
+  }
+  auto jobs = engine->LabelValues("job", {LabelMatcher::Equal("__name__", "my_counter_total")}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs, std::vector<std::string>{"my.service"});
+}
+
+TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
+  TempDir dir;
+  const uint64_t start = 1'700'000'000'000'000'000ULL;
+  {
+    ServerProcess server(dir.path(), kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    const std::map<std::string, std::string> proto = {{"Content-Type", "application/x-protobuf"}};
+    // 3 spans, one with a 15-byte trace id: 200 with partial_success naming it.
+    auto req = TraceRequest(1, 3, start);
+    req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(1)->set_trace_id("short");
+    auto r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", req.SerializeAsString(), proto);
+    ASSERT_EQ(r.status, 200) << r.body;
+    tpb::ExportTraceServiceResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(r.body));
+    EXPECT_EQ(resp.partial_success().rejected_spans(), 1);
+    EXPECT_NE(resp.partial_success().error_message().find("trace id"), std::string::npos);
+    // gzip-compressed protobuf.
+    auto headers = proto;
+    headers["Content-Encoding"] = "gzip";
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", Gzip(TraceRequest(10, 2, start).SerializeAsString()), headers);
+    EXPECT_EQ(r.status, 200) << r.body;
+    // Errors: each with its status, and nothing already accepted lost.
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "\xff\xff\xff garbage", proto).status, 400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", req.SerializeAsString().substr(0, 20), proto).status, 400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"resourceSpans\": [",
+                       {{"Content-Type", "application/json"}}).status, 400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"resourceSpans\": {}}",
+                       {{"Content-Type", "application/json"}}).status, 400);  // wrongly typed
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "x", {{"Content-Type", "text/plain"}}).status, 415);
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", std::string(300000, 'x'), proto);
+    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "not gzip", headers).status, 400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "GET", "/v1/traces").status, 405);
+    // Self metrics and flush.
+    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
+    auto metrics = HttpCall(server.http_port, "GET", "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("tidemark_spans_ingested_total{protocol=\"otlp_http\"} 4"), std::string::npos)
+        << metrics.body;
+    EXPECT_NE(metrics.body.find("tidemark_rejected_total{kind=\"span\",reason=\"invalid_trace_id\"} 1"), std::string::npos);
+    EXPECT_EQ(HttpCall(server.http_port, "GET", "/-/healthy").status, 200);
+    EXPECT_EQ(server.Stop(), 0) << server.Log();
+  }
+  auto engine = OpenStopped(dir.path());
+  for (int i : {1, 3, 10, 11}) {
+    auto t = engine->GetTrace(std::string(15, '\x11') + static_cast<char>(i));
+    ASSERT_TRUE(t.ok()) << i;
+    EXPECT_EQ((*t)[0].name, "span-" + std::to_string(i));
+    EXPECT_EQ((*t)[0].attributes[0].value.int_value, 200 + i);
+  }
+}
+
+TEST(Serve, GrpcExportsAndLimits) {
+  TempDir dir;
+  {
+    ServerProcess server(dir.path(), kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.grpc_port), grpc::InsecureChannelCredentials());
+    auto traces = tpb::TraceService::NewStub(channel);
+    {
+      grpc::ClientContext ctx;
+      ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+      tpb::ExportTraceServiceResponse resp;
+      auto st = traces->Export(&ctx, TraceRequest(20, 5, 1'700'000'000'000'000'000ULL), &resp);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      EXPECT_FALSE(resp.has_partial_success());
+    }
+    {
+      grpc::ClientContext ctx;
+      tpb::ExportTraceServiceResponse resp;
+      auto big = TraceRequest(40, 1, 1'700'000'000'000'000'000ULL);
+      big.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name(std::string(300000, 'n'));
+      auto st = traces->Export(&ctx, big, &resp);
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+    }
+    {
+      auto metrics = mpb::MetricsService::NewStub(channel);
+      mpb::ExportMetricsServiceRequest req;
+      auto* m = req.add_resource_metrics()->add_scope_metrics()->add_metrics();
+      m->set_name("gen_ai.client.token.usage");
+      m->set_unit("{token}");
+      auto* p = m->mutable_sum()->add_data_points();
+      m->mutable_sum()->set_is_monotonic(true);
+      m->mutable_sum()->set_aggregation_temporality(opentelemetry::proto::metrics::v1::AGGREGATION_TEMPORALITY_CUMULATIVE);
+      p->set_time_unix_nano(1'700'000'000'000'000'000ULL);
+      p->set_as_int(42);
+      auto* e = m->mutable_sum();
+      (void)e;
+      grpc::ClientContext ctx;
+      mpb::ExportMetricsServiceResponse resp;
+      auto st = metrics->Export(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+    }
+    {
+      auto logs = opentelemetry::proto::collector::logs::v1::LogsService::NewStub(channel);
+      grpc::ClientContext ctx;
+      opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse resp;
+      auto st = logs->Export(&ctx, {}, &resp);
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    }
+    EXPECT_EQ(server.Stop(), 0) << server.Log();
+  }
+  auto engine = OpenStopped(dir.path());
+  EXPECT_TRUE(engine->GetTrace(std::string(15, '\x11') + static_cast<char>(24)).ok());
+  auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "gen_ai_client_token_usage_total")});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.begin()->second[0].value, 42);
+  EXPECT_EQ(all.begin()->second[0].timestamp_ms, 1'700'000'000'000);
+}
+
+TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
+  TempDir dir;
+  {
+    ServerProcess server(dir.path(), kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    prometheus::WriteRequest req;
+    for (int s = 0; s < 3; ++s) {
+      auto* ts = req.add_timeseries();
+      auto* l = ts->add_labels();
+      l->set_name("__name__");
+      l->set_value("http_requests_total");
+      l = ts->add_labels();
+      l->set_name("code");
+      l->set_value(std::to_string(200 + s));
+      for (int i = 0; i < 10; ++i) {
+        auto* smp = ts->add_samples();
+        smp->set_timestamp(1'700'000'000'000 + i * 15'000);
+        smp->set_value(i * (s + 1));
+      }
+    }
+    std::string compressed;
+    snappy::Compress(req.SerializeAsString().data(), req.ByteSizeLong(), &compressed);
+    const std::map<std::string, std::string> headers = {{"Content-Type", "application/x-protobuf"},
+                                                        {"Content-Encoding", "snappy"},
+                                                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
+    // Out-of-order samples are counted, not failed.
+    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
+    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", "not snappy", headers).status, 400);
+    prometheus::WriteRequest nameless;
+    auto* l = nameless.add_timeseries()->add_labels();
+    l->set_name("job");
+    l->set_value("x");
+    std::string bad;
+    snappy::Compress(nameless.SerializeAsString().data(), nameless.ByteSizeLong(), &bad);
+    auto r = HttpCall(server.http_port, "POST", "/api/v1/write", bad, headers);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("metric name"), std::string::npos) << r.body;
+    EXPECT_EQ(server.Stop(), 0) << server.Log();
+  }
+  auto engine = OpenStopped(dir.path());
+  auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "http_requests_total")});
+  ASSERT_EQ(all.size(), 3u);
+  for (const auto& [name, samples] : all) EXPECT_EQ(samples.size(), 10u) << name;
+  EXPECT_EQ(all["http_requests_total{code=\"201\"}"][9].value, 18);
+}
+
+TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
+  TempDir dir;
+  ServerProcess server(dir.path(), "storage:\n  retention: soon\n");
+  EXPECT_FALSE(server.ready);
+  EXPECT_EQ(server.Stop(), 2);
+  EXPECT_NE(server.Log().find("storage.retention"), std::string::npos) << server.Log();
+}
+
+}  // namespace
+}  // namespace tidemark

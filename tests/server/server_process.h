@@ -1,0 +1,145 @@
+// Starts `tidemark serve` on free loopback ports for a test and stops it by PID; a small HTTP
+// client for talking to it.
+#ifndef TIDEMARK_TESTS_SERVER_SERVER_PROCESS_H_
+#define TIDEMARK_TESTS_SERVER_SERVER_PROCESS_H_
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fcntl.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tidemark::testing {
+
+inline uint16_t FreePort() {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+                           const std::map<std::string, std::string>& headers = {}) {
+  namespace asio = boost::asio;
+  namespace http = boost::beast::http;
+  HttpResult out;
+  try {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(socket, req);
+    boost::beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    http::read(socket, buffer, parser);
+    out.status = parser.get().result_int();
+    out.body = parser.get().body();
+    for (const auto& f : parser.get()) out.headers[std::string(f.name_string())] = std::string(f.value());
+  } catch (const std::exception& e) {
+    out.status = -1;
+    out.body = e.what();
+  }
+  return out;
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& data_dir, const std::string& config_yaml) : data_dir_(data_dir) {
+    http_port = FreePort();
+    otlp_http_port = FreePort();
+    grpc_port = FreePort();
+    config_path_ = data_dir + ".yaml";
+    std::ofstream(config_path_) << config_yaml;
+    log_path_ = data_dir + ".log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, STDERR_FILENO);
+      const std::string h = "127.0.0.1:" + std::to_string(http_port), o = "127.0.0.1:" + std::to_string(otlp_http_port),
+                        g = "127.0.0.1:" + std::to_string(grpc_port);
+      ::execl(TIDEMARK_BINARY, TIDEMARK_BINARY, "serve", "--config", config_path_.c_str(), "--data-dir", data_dir.c_str(),
+              "--http-addr", h.c_str(), "--otlp-http-addr", o.c_str(), "--otlp-grpc-addr", g.c_str(), nullptr);
+      _exit(127);
+    }
+    // Ready within 20 s, or the test fails.
+    for (int i = 0; i < 200; ++i) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited early (bad configuration)
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        pid_ = 0;
+        break;
+      }
+      if (HttpCall(http_port, "GET", "/-/ready").status == 200) {
+        ready = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  // SIGTERM and wait (bounded); returns the exit code, or -1.
+  int Stop() {
+    if (pid_ <= 0) return exit_code_;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 300; ++i) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+    return -1;
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) Stop();
+    std::remove(config_path_.c_str());
+  }
+  std::string Log() const {
+    std::ifstream in(log_path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  uint16_t http_port = 0, otlp_http_port = 0, grpc_port = 0;
+  bool ready = false;
+
+ private:
+  std::string data_dir_, config_path_, log_path_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+inline std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace tidemark::testing
+
+#endif  // TIDEMARK_TESTS_SERVER_SERVER_PROCESS_H_
