@@ -292,3 +292,16 @@ TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
 
 }  // namespace
 }  // namespace tidemark
+
+namespace tidemark {
+namespace {
+
+TEST(Serve, DocumentedExampleConfigStarts) {
+  testing::TempDir dir;
+  testing::ServerProcess server(dir.path(), testing::ReadFileOrDie(std::string(DOCS_DIR) + "/tidemark.example.yaml"));
+  EXPECT_TRUE(server.ready) << server.Log();
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
+}
+
+}  // namespace
+}  // namespace tidemark

@@ -1,0 +1,207 @@
+#include "ingest/otlp_metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+
+#include "tests/storage/test_util.h"
+
+namespace tidemark::ingest {
+namespace {
+
+namespace mpb = opentelemetry::proto::metrics::v1;
+using tidemark::testing::ReadAll;
+using tidemark::testing::TempDir;
+
+mpb::Metric Counter(const std::string& name, const std::string& unit) {
+  mpb::Metric m;
+  m.set_name(name);
+  m.set_unit(unit);
+  m.mutable_sum()->set_is_monotonic(true);
+  m.mutable_sum()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  return m;
+}
+
+mpb::Metric Gauge(const std::string& name, const std::string& unit) {
+  mpb::Metric m;
+  m.set_name(name);
+  m.set_unit(unit);
+  m.mutable_gauge();
+  return m;
+}
+
+TEST(PrometheusNames, FollowTheCompatibilitySpecification) {
+  EXPECT_EQ(PrometheusMetricName(Counter("http.server.requests", ""), MetricNaming::kPrometheus), "http_server_requests_total");
+  EXPECT_EQ(PrometheusMetricName(Counter("chain_requests_total", ""), MetricNaming::kPrometheus), "chain_requests_total");
+  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kPrometheus),
+            "gen_ai_client_token_usage_total");
+  EXPECT_EQ(PrometheusMetricName(Gauge("process.memory.usage", "By"), MetricNaming::kPrometheus),
+            "process_memory_usage_bytes");
+  EXPECT_EQ(PrometheusMetricName(Gauge("system.cpu.utilization", "1"), MetricNaming::kPrometheus),
+            "system_cpu_utilization_ratio");
+  EXPECT_EQ(PrometheusMetricName(Counter("network.io", "By/s"), MetricNaming::kPrometheus),
+            "network_io_bytes_per_second_total");
+  EXPECT_EQ(PrometheusMetricName(Gauge("latency__with--odd chars", "ms"), MetricNaming::kPrometheus),
+            "latency_with_odd_chars_milliseconds");
+  EXPECT_EQ(PrometheusMetricName(Gauge("duration_seconds", "s"), MetricNaming::kPrometheus), "duration_seconds");
+  EXPECT_EQ(PrometheusMetricName(Gauge("2xx.count", ""), MetricNaming::kPrometheus), "_2xx_count");
+  mpb::Metric histogram;
+  histogram.set_name("http.server.request.duration");
+  histogram.set_unit("s");
+  histogram.mutable_histogram();
+  EXPECT_EQ(PrometheusMetricName(histogram, MetricNaming::kPrometheus), "http_server_request_duration_seconds");
+  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kUtf8),
+            "gen_ai.client.token.usage");
+}
+
+TEST(PrometheusNames, LabelNamesAreSanitised) {
+  EXPECT_EQ(PrometheusLabelName("http.method", MetricNaming::kPrometheus), "http_method");
+  EXPECT_EQ(PrometheusLabelName("2xx", MetricNaming::kPrometheus), "key_2xx");
+  EXPECT_EQ(PrometheusLabelName("_private", MetricNaming::kPrometheus), "key_private");
+  EXPECT_EQ(PrometheusLabelName("__reserved", MetricNaming::kPrometheus), "__reserved");
+  EXPECT_EQ(PrometheusLabelName("service.name", MetricNaming::kUtf8), "service.name");
+}
+
+class TranslateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto e = Engine::Open(tidemark::testing::TestOptions(), dir_.path());
+    ASSERT_TRUE(e.ok());
+    engine_ = std::move(e).value();
+  }
+
+  mpb::ResourceMetrics* Resource(opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req) {
+    auto* rm = req->add_resource_metrics();
+    for (auto [k, v] : {std::pair{"service.name", "checkout"}, std::pair{"service.namespace", "shop"},
+                        std::pair{"service.instance.id", "pod-1"}, std::pair{"host.name", "node-7"}}) {
+      auto* a = rm->mutable_resource()->add_attributes();
+      a->set_key(k);
+      a->mutable_value()->set_string_value(v);
+    }
+    return rm;
+  }
+
+  MetricsTranslationReport Run(const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& req) {
+    auto app = engine_->NewAppender();
+    auto r = translator_.Translate(req, app.get());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : MetricsTranslationReport{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+  MetricsTranslator translator_{MetricsTranslationOptions{}};
+};
+
+constexpr uint64_t kT0 = 1'700'000'000'000'000'000ULL;
+
+TEST_F(TranslateTest, JobInstanceTargetInfoAndAttributes) {
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  auto* m = Resource(&req)->add_scope_metrics()->add_metrics();
+  *m = Counter("http.server.requests", "");
+  auto* p = m->mutable_sum()->add_data_points();
+  p->set_time_unix_nano(kT0);
+  p->set_as_int(7);
+  auto* a = p->add_attributes();
+  a->set_key("http.status_code");
+  a->mutable_value()->set_int_value(503);
+  Run(req);
+  auto all = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "http_server_requests_total")});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.begin()->first,
+            "http_server_requests_total{http_status_code=\"503\", instance=\"pod-1\", job=\"shop/checkout\"}");
+  EXPECT_EQ(all.begin()->second[0].timestamp_ms, 1'700'000'000'000);
+  auto info = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "target_info")});
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info.begin()->first, "target_info{host_name=\"node-7\", instance=\"pod-1\", job=\"shop/checkout\"}");
+}
+
+TEST_F(TranslateTest, DeltaSumsBecomeCumulative) {
+  for (int i = 0; i < 3; ++i) {
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+    auto* m = Resource(&req)->add_scope_metrics()->add_metrics();
+    *m = Counter("tokens", "");
+    m->mutable_sum()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_DELTA);
+    auto* p = m->mutable_sum()->add_data_points();
+    p->set_time_unix_nano(kT0 + i * 1'000'000'000ULL);
+    p->set_as_double(10);
+    Run(req);
+  }
+  auto all = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "tokens_total")});
+  ASSERT_EQ(all.size(), 1u);
+  const auto& s = all.begin()->second;
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[2].value, 30);
+}
+
+TEST_F(TranslateTest, HistogramsSummariesAndUnsupportedKinds) {
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  auto* sm = Resource(&req)->add_scope_metrics();
+  auto* h = sm->add_metrics();
+  h->set_name("chain_latency");
+  h->set_unit("ms");
+  h->mutable_histogram()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  auto* hp = h->mutable_histogram()->add_data_points();
+  hp->set_time_unix_nano(kT0);
+  for (double b : {100.0, 500.0}) hp->add_explicit_bounds(b);
+  for (uint64_t c : {3, 4, 1}) hp->add_bucket_counts(c);
+  hp->set_count(8);
+  hp->set_sum(1234.5);
+  auto* s = sm->add_metrics();
+  s->set_name("rpc.latency");
+  auto* sp = s->mutable_summary()->add_data_points();
+  sp->set_time_unix_nano(kT0);
+  sp->set_count(10);
+  sp->set_sum(5);
+  auto* q = sp->add_quantile_values();
+  q->set_quantile(0.99);
+  q->set_value(0.8);
+  auto* e = sm->add_metrics();
+  e->set_name("native");
+  e->mutable_exponential_histogram()->add_data_points()->set_time_unix_nano(kT0);
+  auto* g = sm->add_metrics();
+  *g = Gauge("queue.depth", "");
+  auto* gp = g->mutable_gauge()->add_data_points();
+  gp->set_time_unix_nano(kT0);
+  gp->set_flags(1);  // no recorded value: a stale marker
+
+  auto report = Run(req);
+  EXPECT_EQ(report.rejected_data_points, 1u);
+  EXPECT_NE(report.first_rejection.find("exponential histogram native"), std::string::npos) << report.first_rejection;
+
+  auto buckets = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "chain_latency_milliseconds_bucket")});
+  ASSERT_EQ(buckets.size(), 3u);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"100\"}"][0].value, 3);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"500\"}"][0].value, 7);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"+Inf\"}"][0].value, 8);
+  auto sum = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "chain_latency_milliseconds_sum")});
+  EXPECT_EQ(sum.begin()->second[0].value, 1234.5);
+  auto quantile = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "rpc_latency"), LabelMatcher::Equal("quantile", "0.99")});
+  ASSERT_EQ(quantile.size(), 1u);
+  EXPECT_EQ(quantile.begin()->second[0].value, 0.8);
+  auto stale = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "queue_depth")});
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_TRUE(IsStaleMarker(stale.begin()->second[0].value));
+}
+
+TEST_F(TranslateTest, Utf8NamingKeepsOtelNames) {
+  MetricsTranslator utf8(MetricsTranslationOptions{MetricNaming::kUtf8, false});
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  auto* m = Resource(&req)->add_scope_metrics()->add_metrics();
+  *m = Counter("gen_ai.client.token.usage", "{token}");
+  auto* p = m->mutable_sum()->add_data_points();
+  p->set_time_unix_nano(kT0);
+  p->set_as_int(5);
+  auto* a = p->add_attributes();
+  a->set_key("gen_ai.system");
+  a->mutable_value()->set_string_value("openai");
+  auto app = engine_->NewAppender();
+  ASSERT_TRUE(utf8.Translate(req, app.get()).ok());
+  auto all = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "gen_ai.client.token.usage"),
+                                LabelMatcher::Equal("gen_ai.system", "openai")});
+  EXPECT_EQ(all.size(), 1u);
+  EXPECT_TRUE(ReadAll(*engine_, {LabelMatcher::Equal("__name__", "target_info")}).empty());
+}
+
+}  // namespace
+}  // namespace tidemark::ingest
