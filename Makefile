@@ -31,9 +31,11 @@ demo: build
 	$(BUILD_DIR)/server/tidemark inspect $(DATA_DIR)-demo
 
 test: build
+	@bash scripts/install-test-clients.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 600
 
 test-sanitize: deps
+	@bash scripts/install-test-clients.sh
 	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DTIDEMARK_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j$(JOBS)
 	cd $(SANITIZE_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 1200

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the real clients the integration tests drive: the OpenTelemetry JS SDK exporters (npm,
+# versions pinned in tests/clients/package.json) into tests/clients/node_modules, and Prometheus
+# (Debian) for the remote_write test. Idempotent; fast when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-test-clients: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+stamp=tests/clients/node_modules/.installed
+if [ ! -f "$stamp" ] || [ tests/clients/package.json -nt "$stamp" ]; then
+  (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi
