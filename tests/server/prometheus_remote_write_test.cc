@@ -1,0 +1,117 @@
+// A real Prometheus (Debian's) scrapes a page this test serves and remote-writes to a real
+// `tidemark serve`; every sample Prometheus holds must be stored in tidemark, exactly.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <climits>
+#include <fstream>
+
+#include "server/http_server.h"
+#include "tests/server/server_process.h"
+#include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+
+namespace tidemark {
+namespace {
+
+pid_t StartPrometheus(const std::string& config, const std::string& data, uint16_t port, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDERR_FILENO);
+    ::dup2(fd, STDOUT_FILENO);
+    const std::string c = "--config.file=" + config, d = "--storage.tsdb.path=" + data,
+                      w = "--web.listen-address=127.0.0.1:" + std::to_string(port);
+    ::execlp("prometheus", "prometheus", c.c_str(), d.c_str(), w.c_str(), nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+bool StopProcess(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 900; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return false;
+}
+
+TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
+  testing::TempDir dir;
+  // The page Prometheus scrapes: a counter that grows and a gauge with decimals.
+  std::atomic<int> scrapes{0};
+  auto page = server::HttpServer::Start({"127.0.0.1", 0, 1 << 20, 16}, [&](const server::HttpRequest&) {
+    const int n = ++scrapes;
+    server::HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = "# TYPE test_requests_total counter\ntest_requests_total{code=\"200\"} " + std::to_string(n * 7) +
+             "\ntest_requests_total{code=\"500\"} " + std::to_string(n) + "\n# TYPE test_temperature gauge\n" +
+             "test_temperature " + std::to_string(20 + n % 5) + ".25\n";
+    return r;
+  });
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+
+  testing::ServerProcess tidemark_server(dir.path(), "storage:\n  retention: 0\nself_scrape_interval: 0\n");
+  ASSERT_TRUE(tidemark_server.ready) << tidemark_server.Log();
+
+  const uint16_t prom_port = testing::FreePort();
+  const std::string config = dir.path() + "-prometheus.yml", log = dir.path() + "-prometheus.log";
+  std::ofstream(config) << "global:\n  scrape_interval: 1s\n"
+                        << "scrape_configs:\n  - job_name: page\n    static_configs:\n      - targets: ['127.0.0.1:"
+                        << (*page)->port() << "']\n"
+                        << "remote_write:\n  - url: http://127.0.0.1:" << tidemark_server.http_port << "/api/v1/write\n"
+                        << "    queue_config:\n      batch_send_deadline: 1s\n      max_samples_per_send: 100\n";
+  const pid_t prom = StartPrometheus(config, dir.path() + "-prometheus-data", prom_port, log);
+  // At least six scrapes, at most 60 s.
+  for (int i = 0; i < 600 && scrapes < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GE(scrapes.load(), 6) << testing::ReadFileOrDie(log);
+
+  // What Prometheus holds now, raw samples of every series of the page.
+  auto r = testing::HttpCall(prom_port, "GET", "/api/v1/query?query=%7Bjob%3D%22page%22%7D%5B1h%5D");
+  ASSERT_EQ(r.status, 200) << r.body;
+  // Prometheus sends what is queued before it exits.
+  EXPECT_TRUE(StopProcess(prom));
+  (*page)->Stop();
+  ASSERT_EQ(tidemark_server.Stop(), 0) << tidemark_server.Log();
+
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  ASSERT_TRUE(doc.IsObject() && doc["status"] == "success") << r.body;
+  auto engine = Engine::Open(testing::TestOptions(), dir.path());
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  size_t compared = 0;
+  for (const auto& series : doc["data"]["result"].GetArray()) {
+    std::vector<LabelMatcher> matchers;
+    std::vector<Label> labels;
+    for (const auto& m : series["metric"].GetObject()) {
+      matchers.push_back(LabelMatcher::Equal(m.name.GetString(), m.value.GetString()));
+      labels.push_back({m.name.GetString(), m.value.GetString()});
+    }
+    auto stored = testing::ReadAll(**engine, matchers);
+    const std::string name = Labels(labels).ToString();
+    ASSERT_EQ(stored.size(), 1u) << name;
+    const auto& samples = stored.begin()->second;
+    for (const auto& v : series["values"].GetArray()) {
+      const int64_t ts = static_cast<int64_t>(std::llround(v[0].GetDouble() * 1000));
+      const double value = std::stod(v[1].GetString());
+      auto it = std::find_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.timestamp_ms == ts; });
+      ASSERT_NE(it, samples.end()) << name << " @" << ts << " missing in tidemark";
+      EXPECT_EQ(it->value, value) << name << " @" << ts;
+      ++compared;
+    }
+  }
+  // up, scrape_* series and the page's three: all compared.
+  EXPECT_GE(compared, 6u * 8);
+  std::remove(config.c_str());
+  std::remove(log.c_str());
+  std::filesystem::remove_all(dir.path() + "-prometheus-data");
+}
+
+}  // namespace
+}  // namespace tidemark
