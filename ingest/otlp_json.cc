@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 #include "ingest/otlp_common.h"
 
 namespace tidemark::ingest {
@@ -49,7 +51,14 @@ std::string Base64(std::string_view bytes) {
 
 // Rewrites hex ids as base64 and integers past 2^53 as strings (protobuf's JSON parser reads
 // numbers through double), in place.
-Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc, const char* field) {
+// OTLP nests a few levels (attribute values may nest arrays and kvlists); anything deeper is refused
+// rather than recursed into.
+constexpr int kMaxJsonDepth = 64;
+
+Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc, const char* field, int depth = 0) {
+  if (depth > kMaxJsonDepth) {
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   if (v->IsObject()) {
     for (auto& m : v->GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
@@ -66,12 +75,12 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
       if (IsRepeatedField(name) && !m.value.IsArray() && !m.value.IsNull()) {
         return Status::InvalidArgument("field \"" + std::string(name) + "\" must be a list");
       }
-      Status s = Normalise(&m.value, alloc, m.name.GetString());
+      Status s = Normalise(&m.value, alloc, m.name.GetString(), depth + 1);
       if (!s.ok()) return s;
     }
   } else if (v->IsArray()) {
     for (auto& e : v->GetArray()) {
-      Status s = Normalise(&e, alloc, field);
+      Status s = Normalise(&e, alloc, field, depth + 1);
       if (!s.ok()) return s;
     }
   } else if (v->IsUint64() || v->IsInt64()) {
@@ -87,9 +96,40 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
 
 }  // namespace
 
+// The deepest nesting of brackets outside strings: checked before parsing, because building and
+// freeing a DOM are both recursive in its depth.
+static int NestingDepth(std::string_view body) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
 Status ParseOtlpJson(std::string_view body, google::protobuf::Message* message) {
+  if (NestingDepth(body) > kMaxJsonDepth) {
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+  // Iterative parsing: a deeply nested body cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     return Status::InvalidArgument(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
                                    ": " + rapidjson::GetParseError_En(doc.GetParseError()));

@@ -134,6 +134,16 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+void Receivers::Finish(const std::string& handler, const HttpRequest& req, const HttpResponse& response,
+                       std::chrono::steady_clock::time_point started) {
+  if (response.status >= 400) {
+    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
+                                {"error", response.body.substr(0, 300)}});
+  }
+  metrics_->ObserveRequest(handler, response.status,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config)
     : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {}
 
@@ -244,12 +254,7 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
     if (s.ok()) s = ExportMetrics(request, &out, "otlp_http");
     return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
   }();
-  if (response.status >= 400) {
-    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
-                                {"error", response.body.substr(0, 300)}});
-  }
-  metrics_->ObserveRequest(handler, response.status,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  Finish(handler, req, response, started);
   return response;
 }
 
@@ -305,12 +310,7 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
     r.body = "not found: " + req.path + "\n";
     return r;
   }();
-  if (response.status >= 400) {
-    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
-                                {"error", response.body.substr(0, 300)}});
-  }
-  metrics_->ObserveRequest(handler, response.status,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  Finish(handler, req, response, started);
   return response;
 }
 

@@ -5,6 +5,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+
 #include "ingest/otlp_metrics.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
@@ -38,6 +40,10 @@ class Receivers {
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
+  // Logs a failed request (errors only) and records its latency.
+  void Finish(const std::string& handler, const HttpRequest& req, const HttpResponse& response,
+              std::chrono::steady_clock::time_point started);
+
   Engine* engine_;
   SelfMetrics* metrics_;
   const ServerConfig& config_;

@@ -61,6 +61,13 @@ void DropOverLimit(std::vector<T>* items, uint32_t limit, uint32_t* dropped_coun
   *reported += extra;
 }
 
+int Depth(const AnyValue& v) {
+  int d = 0;
+  for (const AnyValue& e : v.array_value) d = std::max(d, Depth(e));
+  for (const KeyValue& kv : v.kvlist_value) d = std::max(d, Depth(kv.value));
+  return v.array_value.empty() && v.kvlist_value.empty() ? 0 : d + 1;
+}
+
 bool IsNumberType(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
 
 bool AllZero(std::string_view s) {
@@ -81,6 +88,17 @@ struct TraceSummary {
   bool has_root = false;
   std::string root_service;
   std::string root_name;
+
+  void Add(const Span& s) {
+    ++spans;
+    min_start = std::min(min_start, s.start_time_unix_nano);
+    max_end = std::max(max_end, s.end_time_unix_nano);
+    if (s.parent_span_id.empty() && !has_root) {
+      has_root = true;
+      root_service.assign(s.ServiceName());
+      root_name = s.name;
+    }
+  }
 };
 
 std::string EncodeSummary(const TraceSummary& s) {
@@ -307,6 +325,11 @@ std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) cons
 void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   const Limits& l = options_.limits;
   auto limit_attrs = [&](std::vector<KeyValue>* attrs, uint32_t* dropped) {
+    // Values nested deeper than the stored format allows are dropped like attributes over the limit.
+    const size_t before = attrs->size();
+    std::erase_if(*attrs, [](const KeyValue& kv) { return Depth(kv.value) > kMaxAnyValueDepth; });
+    *dropped += static_cast<uint32_t>(before - attrs->size());
+    report->dropped_attributes += before - attrs->size();
     DropOverLimit(attrs, l.max_span_attributes, dropped, &report->dropped_attributes);
     for (KeyValue& kv : *attrs) {
       if ((kv.value.type == AnyValue::Type::kString || kv.value.type == AnyValue::Type::kBytes) &&
@@ -496,14 +519,7 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       size_t j = i;
       for (; j < list.size() && list[j]->trace_id == list[i]->trace_id; ++j) {
         const Span& s = *list[j];
-        ++summary.spans;
-        summary.min_start = std::min(summary.min_start, s.start_time_unix_nano);
-        summary.max_end = std::max(summary.max_end, s.end_time_unix_nano);
-        if (s.parent_span_id.empty() && !summary.has_root) {
-          summary.has_root = true;
-          summary.root_service.assign(s.ServiceName());
-          summary.root_name = s.name;
-        }
+        summary.Add(s);
         if (header.services.find(s.ServiceName()) == header.services.end()) header.services.emplace(s.ServiceName());
         header.names.insert(s.name);
       }
@@ -732,15 +748,7 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
   // Trace-level facts: root span, start and duration, from the index and the buffer (one pass).
   std::map<std::string, TraceSummary, std::less<>> buffered;
   ForEachBuffered([&](const Span& s) {
-    if (found.find(s.trace_id) == found.end()) return;
-    TraceSummary& t = buffered[s.trace_id];
-    t.min_start = std::min(t.min_start, s.start_time_unix_nano);
-    t.max_end = std::max(t.max_end, s.end_time_unix_nano);
-    if (s.parent_span_id.empty() && !t.has_root) {
-      t.has_root = true;
-      t.root_service.assign(s.ServiceName());
-      t.root_name = s.name;
-    }
+    if (found.find(s.trace_id) != found.end()) buffered[s.trace_id].Add(s);
   });
   std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
   const std::vector<int32_t> all_partitions = PartitionsFor(0, UINT64_MAX);

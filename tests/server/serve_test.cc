@@ -153,6 +153,8 @@ TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
                        {{"Content-Type", "application/json"}}).status, 400);
     EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"resourceSpans\": {}}",
                        {{"Content-Type", "application/json"}}).status, 400);  // wrongly typed
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"a\":" + std::string(100000, '[') + "}",
+                       {{"Content-Type", "application/json"}}).status, 400);  // nested too deep: refused, no crash
     EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "x", {{"Content-Type", "text/plain"}}).status, 415);
     r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", std::string(300000, 'x'), proto);
     EXPECT_EQ(r.status, 413) << r.body;

@@ -198,6 +198,25 @@ TEST(Spans, LimitsTruncateAndCountLikeSdks) {
   EXPECT_EQ(g.dropped_links_count, 6u);
 }
 
+TEST(Spans, TooDeeplyNestedValuesAreDroppedNotStoredUnreadable) {
+  TempDir dir;
+  auto engine = Open(dir.path());
+  Span s = FullSpan(1, 1, kNow - kSecond);
+  AnyValue deep = AnyValue::Int(1);
+  for (int i = 0; i < 40; ++i) deep = AnyValue::Array({deep});
+  s.attributes = {{"deep", deep}, {"flat", AnyValue::Int(2)}};
+  s.dropped_attributes_count = 0;
+  auto r = engine->AppendSpans({s});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->dropped_attributes, 1u);
+  ASSERT_TRUE(engine->Flush().ok());
+  auto got = engine->GetTrace(Id(1, 16));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ((*got)[0].attributes.size(), 1u);
+  EXPECT_EQ((*got)[0].attributes[0].key, "flat");
+  EXPECT_EQ((*got)[0].dropped_attributes_count, 1u);
+}
+
 class SpanSearchTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
