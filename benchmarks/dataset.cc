@@ -6,13 +6,19 @@
 namespace tidemark::bench {
 namespace {
 
-const char* const kModes[] = {"idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"};
+const char* const kModes[] = {"idle", "user",    "system", "iowait",
+                              "irq",  "softirq", "steal",  "nice"};
 const char* const kRegions[] = {"eu-west-1", "us-east-1", "ap-south-1"};
 const char* const kHandlers[] = {"/api/v1/query", "/api/v1/write", "/metrics"};
 const double kBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, INFINITY};
-const char* const kGauges[] = {"node_load1", "node_load5", "node_load15", "node_memory_MemAvailable_ratio",
-                               "node_hwmon_temp_celsius", "node_cpu_scaling_frequency_ghz",
-                               "process_open_fds_avg", "node_entropy_available_kbits"};
+const char* const kGauges[] = {"node_load1",
+                               "node_load5",
+                               "node_load15",
+                               "node_memory_MemAvailable_ratio",
+                               "node_hwmon_temp_celsius",
+                               "node_cpu_scaling_frequency_ghz",
+                               "process_open_fds_avg",
+                               "node_entropy_available_kbits"};
 
 std::string FormatLe(double le) {
   if (std::isinf(le)) return "+Inf";
@@ -23,14 +29,16 @@ std::string FormatLe(double le) {
 
 }  // namespace
 
-MetricsDataset::MetricsDataset(const DatasetOptions& options) : options_(options), rng_(options.seed) {
+MetricsDataset::MetricsDataset(const DatasetOptions& options)
+    : options_(options), rng_(options.seed) {
   const uint64_t want = std::max<uint64_t>(options.series, 1);
   for (uint64_t t = 0; labels_.size() < want; ++t) AddTarget(t);
 }
 
 void MetricsDataset::AddTarget(uint64_t index) {
   const uint32_t target = targets_++;
-  const std::string instance = "10.0." + std::to_string(index / 250) + "." + std::to_string(index % 250) + ":9100";
+  const std::string instance =
+      "10.0." + std::to_string(index / 250) + "." + std::to_string(index % 250) + ":9100";
   const std::string region = kRegions[index % 3];
   auto base = [&](const std::string& name) {
     return std::vector<Label>{{"__name__", name},
@@ -88,7 +96,8 @@ void MetricsDataset::AddTarget(uint64_t index) {
       histogram_of_.back() = h;
       histogram_series_[h].push_back(static_cast<uint32_t>(labels_.size() - 1));
     }
-    for (auto [suffix, kind] : {std::pair{"_sum", SeriesKind::kHistogramSum}, std::pair{"_count", SeriesKind::kHistogramCount}}) {
+    for (auto [suffix, kind] : {std::pair{"_sum", SeriesKind::kHistogramSum},
+                                std::pair{"_count", SeriesKind::kHistogramCount}}) {
       auto l = base(std::string("http_request_duration_seconds") + suffix);
       l.push_back({"handler", handler});
       add(std::move(l), kind, 0);
@@ -110,7 +119,8 @@ void MetricsDataset::NextScrape(std::vector<Sample>* out) {
   std::exponential_distribution<double> latency(8.0);
 
   // Histograms: draw this scrape's observations once per histogram.
-  std::vector<std::vector<int64_t>> bucket_incr(histogram_series_.size(), std::vector<int64_t>(std::size(kBuckets)));
+  std::vector<std::vector<int64_t>> bucket_incr(histogram_series_.size(),
+                                                std::vector<int64_t>(std::size(kBuckets)));
   std::vector<int64_t> sum_incr_millis(histogram_series_.size());
   for (size_t h = 0; h < histogram_series_.size(); ++h) {
     const int n = observations(rng_);
@@ -131,7 +141,8 @@ void MetricsDataset::NextScrape(std::vector<Sample>* out) {
         s.value = static_cast<double>(state_[i]);
         break;
       case SeriesKind::kGauge:
-        state_[i] = std::max<int64_t>(0, state_[i] + static_cast<int64_t>(std::llround(gauge_step(rng_))));
+        state_[i] =
+            std::max<int64_t>(0, state_[i] + static_cast<int64_t>(std::llround(gauge_step(rng_))));
         s.value = static_cast<double>(state_[i]) / 100.0;
         break;
       case SeriesKind::kBucket: {

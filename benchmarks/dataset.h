@@ -16,10 +16,10 @@
 namespace tidemark::bench {
 
 struct DatasetOptions {
-  uint64_t series = 10'000;       // rounded to whole targets of about 100 series
-  int64_t start_ms = 0;           // timestamp of the first scrape
-  int64_t interval_ms = 15'000;   // scrape interval
-  int jitter_ms = 5;              // each scrape of a target lands within +-jitter_ms
+  uint64_t series = 10'000;      // rounded to whole targets of about 100 series
+  int64_t start_ms = 0;          // timestamp of the first scrape
+  int64_t interval_ms = 15'000;  // scrape interval
+  int jitter_ms = 5;             // each scrape of a target lands within +-jitter_ms
   uint64_t seed = 42;
 };
 
@@ -31,7 +31,9 @@ class MetricsDataset {
 
   const std::vector<Labels>& series() const { return labels_; }
   size_t size() const { return labels_.size(); }
-  int64_t ScrapeTime(uint64_t scrape) const { return options_.start_ms + int64_t(scrape) * options_.interval_ms; }
+  int64_t ScrapeTime(uint64_t scrape) const {
+    return options_.start_ms + int64_t(scrape) * options_.interval_ms;
+  }
 
   // Advances every series by one scrape and writes its sample into out[i] (resized to size()).
   // Scrapes must be requested in order 0, 1, 2, ...
@@ -45,11 +47,12 @@ class MetricsDataset {
   std::mt19937_64 rng_;
   std::vector<Labels> labels_;
   std::vector<SeriesKind> kinds_;
-  std::vector<uint32_t> target_of_;   // series index -> target index
+  std::vector<uint32_t> target_of_;     // series index -> target index
   std::vector<uint32_t> histogram_of_;  // series index -> histogram index (buckets, sum, count)
-  std::vector<double> bucket_bound_;  // for kBucket series: its `le`
-  std::vector<int64_t> state_;        // counters and gauges: integer (cents for gauges)
-  std::vector<std::vector<uint32_t>> histogram_series_;  // histogram index -> its series, buckets first
+  std::vector<double> bucket_bound_;    // for kBucket series: its `le`
+  std::vector<int64_t> state_;          // counters and gauges: integer (cents for gauges)
+  std::vector<std::vector<uint32_t>>
+      histogram_series_;  // histogram index -> its series, buckets first
   uint64_t scrape_ = 0;
   uint32_t targets_ = 0;
 };

@@ -3,11 +3,11 @@
 // reports items/s, request latency percentiles and (given the server's PID) server CPU per item.
 //   tidemark_ingest_load --protocol remote_write --target 127.0.0.1:9090 --server-pid 1234
 // Protocols: remote_write, otlp_grpc_metrics, otlp_grpc_traces, otlp_http_traces.
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
 #include <snappy.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -46,7 +46,8 @@ double CpuSeconds(int pid) {
   return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
 
-void SetAttr(opentelemetry::proto::common::v1::KeyValue* kv, const std::string& k, const std::string& v) {
+void SetAttr(opentelemetry::proto::common::v1::KeyValue* kv, const std::string& k,
+             const std::string& v) {
   kv->set_key(k);
   kv->mutable_value()->set_string_value(v);
 }
@@ -63,10 +64,18 @@ void FromSpan(const tidemark::Span& s, opentelemetry::proto::trace::v1::Span* p)
     auto* a = p->add_attributes();
     a->set_key(kv.key);
     switch (kv.value.type) {
-      case tidemark::AnyValue::Type::kInt: a->mutable_value()->set_int_value(kv.value.int_value); break;
-      case tidemark::AnyValue::Type::kDouble: a->mutable_value()->set_double_value(kv.value.double_value); break;
-      case tidemark::AnyValue::Type::kBool: a->mutable_value()->set_bool_value(kv.value.bool_value); break;
-      default: a->mutable_value()->set_string_value(kv.value.ToString()); break;
+      case tidemark::AnyValue::Type::kInt:
+        a->mutable_value()->set_int_value(kv.value.int_value);
+        break;
+      case tidemark::AnyValue::Type::kDouble:
+        a->mutable_value()->set_double_value(kv.value.double_value);
+        break;
+      case tidemark::AnyValue::Type::kBool:
+        a->mutable_value()->set_bool_value(kv.value.bool_value);
+        break;
+      default:
+        a->mutable_value()->set_string_value(kv.value.ToString());
+        break;
     }
   }
   for (const auto& e : s.events) {
@@ -75,7 +84,8 @@ void FromSpan(const tidemark::Span& s, opentelemetry::proto::trace::v1::Span* p)
     ev->set_name(e.name);
     for (const auto& kv : e.attributes) SetAttr(ev->add_attributes(), kv.key, kv.value.ToString());
   }
-  p->mutable_status()->set_code(static_cast<opentelemetry::proto::trace::v1::Status::StatusCode>(s.status_code));
+  p->mutable_status()->set_code(
+      static_cast<opentelemetry::proto::trace::v1::Status::StatusCode>(s.status_code));
   p->mutable_status()->set_message(s.status_message);
 }
 
@@ -85,8 +95,11 @@ int main(int argc, char** argv) {
   CLI::App app{"tidemark ingestion load generator"};
   std::string protocol = "remote_write", target = "127.0.0.1:9090";
   int connections = 4, server_pid = 0;
-  uint64_t series = 10'000, scrapes = 360, series_per_request = 1'000, spans = 400'000, spans_per_request = 1'000;
-  app.add_option("--protocol", protocol)->check(CLI::IsMember({"remote_write", "otlp_grpc_metrics", "otlp_grpc_traces", "otlp_http_traces"}));
+  uint64_t series = 10'000, scrapes = 360, series_per_request = 1'000, spans = 400'000,
+           spans_per_request = 1'000;
+  app.add_option("--protocol", protocol)
+      ->check(CLI::IsMember(
+          {"remote_write", "otlp_grpc_metrics", "otlp_grpc_traces", "otlp_http_traces"}));
   app.add_option("--target", target, "HOST:PORT");
   app.add_option("--connections", connections)->check(CLI::Range(1, 256));
   app.add_option("--series", series);
@@ -101,7 +114,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> bodies;
   uint64_t items = 0;
   const uint64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
   if (protocol == "remote_write" || protocol == "otlp_grpc_metrics") {
     tidemark::bench::DatasetOptions dopts;
     dopts.series = series;
@@ -157,7 +171,8 @@ int main(int argc, char** argv) {
       while (batch.size() < spans_per_request) dataset.NextTrace(&batch);
       tpb::ExportTraceServiceRequest req;
       auto* rs = req.add_resource_spans();
-      for (const auto& kv : batch[0].resource_attributes) SetAttr(rs->mutable_resource()->add_attributes(), kv.key, kv.value.ToString());
+      for (const auto& kv : batch[0].resource_attributes)
+        SetAttr(rs->mutable_resource()->add_attributes(), kv.key, kv.value.ToString());
       auto* ss = rs->add_scope_spans();
       for (const auto& s : batch) FromSpan(s, ss->add_spans());
       items += batch.size();
@@ -215,8 +230,8 @@ int main(int argc, char** argv) {
           grpc::ClientContext ctx;
           ok = traces->Export(&ctx, trace_requests[i], &resp).ok();
         } else {
-          http::request<http::string_body> req{http::verb::post,
-                                               protocol == "remote_write" ? "/api/v1/write" : "/v1/traces", 11};
+          http::request<http::string_body> req{
+              http::verb::post, protocol == "remote_write" ? "/api/v1/write" : "/v1/traces", 11};
           req.set(http::field::host, host);
           req.set(http::field::content_type, "application/x-protobuf");
           if (protocol == "remote_write") req.set(http::field::content_encoding, "snappy");
@@ -229,20 +244,25 @@ int main(int argc, char** argv) {
           ok = !ec && res.result_int() < 300;
         }
         if (!ok) ++failures;
-        latencies[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
       }
     });
   }
   for (auto& w : workers) w.join();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = server_pid ? CpuSeconds(server_pid) - cpu_before : 0;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  std::printf("protocol=%s requests=%zu items=%llu connections=%d failures=%llu seconds=%.3f items_per_s=%.0f "
-              "p50_ms=%.2f p99_ms=%.2f server_cpu_s=%.3f server_cpu_us_per_item=%.3f\n",
-              protocol.c_str(), bodies.size(), (unsigned long long)items, connections,
-              (unsigned long long)failures.load(), seconds, double(items) / seconds, all[all.size() / 2],
-              all[all.size() * 99 / 100], cpu, server_pid ? cpu * 1e6 / double(items) : 0.0);
+  std::printf(
+      "protocol=%s requests=%zu items=%llu connections=%d failures=%llu seconds=%.3f "
+      "items_per_s=%.0f "
+      "p50_ms=%.2f p99_ms=%.2f server_cpu_s=%.3f server_cpu_us_per_item=%.3f\n",
+      protocol.c_str(), bodies.size(), (unsigned long long)items, connections,
+      (unsigned long long)failures.load(), seconds, double(items) / seconds, all[all.size() / 2],
+      all[all.size() * 99 / 100], cpu, server_pid ? cpu * 1e6 / double(items) : 0.0);
   return failures == 0 ? 0 : 1;
 }

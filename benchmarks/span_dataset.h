@@ -16,9 +16,9 @@
 namespace tidemark::bench {
 
 struct SpanDatasetOptions {
-  uint64_t start_unix_nano = 0;      // traces start uniformly in [start, start + window)
+  uint64_t start_unix_nano = 0;  // traces start uniformly in [start, start + window)
   uint64_t window_nano = 3'600'000'000'000ULL;
-  double error_ratio = 0.03;         // share of traces with a failed span
+  double error_ratio = 0.03;  // share of traces with a failed span
   uint64_t seed = 7;
 };
 
@@ -34,10 +34,11 @@ class SpanDataset {
     std::vector<std::vector<KeyValue>> instances;  // resource attributes per instance
     std::string scope;
   };
-  Span NewSpan(const Service& service, const std::string& trace_id, const std::string& parent, std::string name,
-               SpanKind kind, uint64_t start, uint64_t duration);
+  Span NewSpan(const Service& service, const std::string& trace_id, const std::string& parent,
+               std::string name, SpanKind kind, uint64_t start, uint64_t duration);
   std::string RandomId(size_t bytes);
-  void MicroserviceTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
+  void MicroserviceTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start,
+                         bool error);
   void LlmTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
   void AgentTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
   void MarkError(Span* s, const std::string& type, const std::string& message);

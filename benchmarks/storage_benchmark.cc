@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <climits>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -21,7 +21,8 @@ namespace {
 constexpr int64_t kStart = 1'700'000'000'000;
 
 std::string TempDir(const std::string& name) {
-  std::string dir = std::filesystem::temp_directory_path() / ("tidemark-bench-" + name + "-" + std::to_string(::getpid()));
+  std::string dir = std::filesystem::temp_directory_path() /
+                    ("tidemark-bench-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir;
 }
@@ -58,7 +59,8 @@ void BM_Append(benchmark::State& state) {
     // Create the series first: the goal is about appending to 100,000 active series.
     auto app = (*engine)->NewAppender();
     dataset.NextScrape(&samples);
-    for (size_t i = 0; i < samples.size(); ++i) refs[i] = app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+    for (size_t i = 0; i < samples.size(); ++i)
+      refs[i] = app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
     if (!app->Commit().ok()) {
       state.SkipWithError("setup commit failed");
       return;
@@ -76,8 +78,9 @@ void BM_Append(benchmark::State& state) {
         auto app = (*engine)->NewAppender();
         const size_t begin = samples.size() * w / threads, end = samples.size() * (w + 1) / threads;
         for (size_t i = begin; i < end; ++i) {
-          refs[i] = refs[i] ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
-                            : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+          refs[i] = refs[i]
+                        ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                        : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
         }
         auto r = app->Commit();
         if (r.ok()) accepted += r->accepted;
@@ -86,7 +89,8 @@ void BM_Append(benchmark::State& state) {
     for (auto& t : workers) t.join();
     appended += accepted;
   }
-  state.counters["samples_per_s"] = benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
+  state.counters["samples_per_s"] =
+      benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
   const EngineStats st = (*engine)->Stats();
   state.counters["head_bytes_per_series"] = double(st.head_memory_bytes) / double(st.head_series);
   engine->reset();
@@ -97,7 +101,10 @@ BENCHMARK(BM_Append)
     ->Args({100'000, 1, 0})
     ->Args({100'000, 2, 0})
     ->Args({100'000, 1, 1})
-    ->Args({100'000, 2, 1})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
+    ->Args({100'000, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(60);
 
 // Bytes the allocator has handed out and not had back (heap and mmap'ed blocks).
 uint64_t HeapBytesInUse() {
@@ -142,8 +149,9 @@ void BM_HeadMemory(benchmark::State& state) {
     for (int k = 0; k < scrapes; ++k) {
       dataset.NextScrape(&samples);
       for (size_t i = 0; i < samples.size(); ++i) {
-        refs[i] = refs[i] ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
-                          : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+        refs[i] = refs[i]
+                      ? app->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                      : app->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
       }
       if (!app->Commit().ok()) {
         state.SkipWithError("commit failed");
@@ -155,13 +163,20 @@ void BM_HeadMemory(benchmark::State& state) {
     const uint64_t heap_after = HeapBytesInUse();
     const EngineStats st = (*engine)->Stats();
     state.counters["rss_bytes_per_series"] = double(after - before) / double(dataset.size());
-    state.counters["heap_bytes_per_series"] = double(heap_after - heap_before) / double(dataset.size());
-    state.counters["estimated_head_bytes_per_series"] = double(st.head_memory_bytes) / double(st.head_series);
+    state.counters["heap_bytes_per_series"] =
+        double(heap_after - heap_before) / double(dataset.size());
+    state.counters["estimated_head_bytes_per_series"] =
+        double(st.head_memory_bytes) / double(st.head_series);
     engine->reset();
     std::filesystem::remove_all(dir);
   }
 }
-BENCHMARK(BM_HeadMemory)->ArgName("scrapes")->Arg(120)->Arg(240)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_HeadMemory)
+    ->ArgName("scrapes")
+    ->Arg(120)
+    ->Arg(240)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 // A directory holding `series` series x `hours` hours of the dataset, stored in segments.
 struct StoredData {
@@ -240,7 +255,8 @@ void BM_Read10kSeriesOneHour(benchmark::State& state) {
   }
   uint64_t series = 0;
   for (auto _ : state) {
-    auto set = data->engine->Select({LabelMatcher::Equal("job", "node")}, kStart + 3'600'000, kStart + 7'200'000);
+    auto set = data->engine->Select({LabelMatcher::Equal("job", "node")}, kStart + 3'600'000,
+                                    kStart + 7'200'000);
     uint64_t n = 0;
     while ((*set)->Next()) {
       auto* it = (*set)->Samples();

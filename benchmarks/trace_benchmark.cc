@@ -27,7 +27,8 @@ uint64_t NowNanos() {
 }
 
 std::string TempDir(const std::string& name) {
-  std::string dir = std::filesystem::temp_directory_path() / ("tidemark-trace-bench-" + name + "-" + std::to_string(::getpid()));
+  std::string dir = std::filesystem::temp_directory_path() /
+                    ("tidemark-trace-bench-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir;
 }
@@ -99,9 +100,18 @@ void BM_AppendSpans(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     state.ResumeTiming();
   }
-  state.counters["spans_per_s"] = benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
+  state.counters["spans_per_s"] =
+      benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_AppendSpans)->ArgName("threads")->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_AppendSpans)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
+    ->Arg(8)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 struct Stored {
   std::string dir;
@@ -136,7 +146,8 @@ Stored* GetStored() {
     while (batch.size() < 5000) {
       const size_t before = batch.size();
       dataset.NextTrace(&batch);
-      if (rng() % 1000 == 0) stored->trace_ids.push_back(batch[before].trace_id);  // a sample to look up
+      if (rng() % 1000 == 0)
+        stored->trace_ids.push_back(batch[before].trace_id);  // a sample to look up
     }
     const size_t n = batch.size();
     if (AppendWithRetry(*stored->engine, std::move(batch)) != n) return nullptr;
@@ -160,7 +171,8 @@ void BM_GetTrace(benchmark::State& state) {
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     auto trace = s->engine->GetTrace(s->trace_ids[i++ % s->trace_ids.size()]);
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     if (!trace.ok()) {
       state.SkipWithError(trace.status().ToString().c_str());
       return;
@@ -187,13 +199,15 @@ void BM_SearchTraces(benchmark::State& state) {
   TraceSearchRequest req;
   req.start_unix_nano = s->start;
   req.end_unix_nano = s->start + 3600 * kSecond;
-  req.conditions = {{ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, AnyValue::String("checkout")},
-                    {ConditionScope::kSpan, "http.status_code", ConditionOp::kGe, AnyValue::Int(500)},
-                    {ConditionScope::kIntrinsic, "duration", ConditionOp::kGt, AnyValue::Int(1'000'000'000)}};
+  req.conditions = {
+      {ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, AnyValue::String("checkout")},
+      {ConditionScope::kSpan, "http.status_code", ConditionOp::kGe, AnyValue::Int(500)},
+      {ConditionScope::kIntrinsic, "duration", ConditionOp::kGt, AnyValue::Int(1'000'000'000)}};
   if (state.range(0) == 1) {
     // A common dashboard search: errors of one service, the 20 most recent.
-    req.conditions = {{ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, AnyValue::String("rag-api")},
-                      {ConditionScope::kIntrinsic, "status", ConditionOp::kEq, AnyValue::String("error")}};
+    req.conditions = {
+        {ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, AnyValue::String("rag-api")},
+        {ConditionScope::kIntrinsic, "status", ConditionOp::kEq, AnyValue::String("error")}};
   }
   size_t found = 0;
   for (auto _ : state) {

@@ -21,10 +21,12 @@ int main(int argc, char** argv) {
   const int64_t t0 = 1'700'000'000'000;
   auto appender = (*engine)->NewAppender();
   for (int i = 0; i < 10; ++i) {
-    appender->Add(tidemark::Labels{{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "200"}},
-                  t0 + i * 15'000, 100.0 + i * 3);
-    appender->Add(tidemark::Labels{{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "500"}},
-                  t0 + i * 15'000, i);
+    appender->Add(
+        tidemark::Labels{{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "200"}},
+        t0 + i * 15'000, 100.0 + i * 3);
+    appender->Add(
+        tidemark::Labels{{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "500"}},
+        t0 + i * 15'000, i);
   }
   auto report = appender->Commit();
   if (!report.ok()) {

@@ -6,19 +6,26 @@ namespace pb = opentelemetry::proto::common::v1;
 
 AnyValue FromOtlp(const pb::AnyValue& v) {
   switch (v.value_case()) {
-    case pb::AnyValue::kStringValue: return AnyValue::String(v.string_value());
-    case pb::AnyValue::kBoolValue: return AnyValue::Bool(v.bool_value());
-    case pb::AnyValue::kIntValue: return AnyValue::Int(v.int_value());
-    case pb::AnyValue::kDoubleValue: return AnyValue::Double(v.double_value());
-    case pb::AnyValue::kBytesValue: return AnyValue::Bytes(v.bytes_value());
+    case pb::AnyValue::kStringValue:
+      return AnyValue::String(v.string_value());
+    case pb::AnyValue::kBoolValue:
+      return AnyValue::Bool(v.bool_value());
+    case pb::AnyValue::kIntValue:
+      return AnyValue::Int(v.int_value());
+    case pb::AnyValue::kDoubleValue:
+      return AnyValue::Double(v.double_value());
+    case pb::AnyValue::kBytesValue:
+      return AnyValue::Bytes(v.bytes_value());
     case pb::AnyValue::kArrayValue: {
       std::vector<AnyValue> items;
       items.reserve(v.array_value().values_size());
       for (const auto& e : v.array_value().values()) items.push_back(FromOtlp(e));
       return AnyValue::Array(std::move(items));
     }
-    case pb::AnyValue::kKvlistValue: return AnyValue::KvList(FromOtlp(v.kvlist_value().values()));
-    case pb::AnyValue::VALUE_NOT_SET: break;
+    case pb::AnyValue::kKvlistValue:
+      return AnyValue::KvList(FromOtlp(v.kvlist_value().values()));
+    case pb::AnyValue::VALUE_NOT_SET:
+      break;
   }
   return AnyValue();
 }

@@ -17,9 +17,12 @@ namespace {
 // protobuf's lenient parser would otherwise accept.
 bool IsRepeatedField(std::string_view name) {
   static const std::string_view kRepeated[] = {
-      "resourceSpans", "scopeSpans", "spans", "attributes", "events", "links", "resourceMetrics",
-      "scopeMetrics", "metrics", "dataPoints", "bucketCounts", "explicitBounds", "exemplars",
-      "quantileValues", "resourceLogs", "scopeLogs", "logRecords", "filteredAttributes"};
+      "resourceSpans",   "scopeSpans",     "spans",
+      "attributes",      "events",         "links",
+      "resourceMetrics", "scopeMetrics",   "metrics",
+      "dataPoints",      "bucketCounts",   "explicitBounds",
+      "exemplars",       "quantileValues", "resourceLogs",
+      "scopeLogs",       "logRecords",     "filteredAttributes"};
   for (std::string_view r : kRepeated) {
     if (name == r) return true;
   }
@@ -32,11 +35,13 @@ bool IsIdField(std::string_view name) {
 }
 
 std::string Base64(std::string_view bytes) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    const uint32_t v =
+        (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
     for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 63]);
   }
   if (i + 1 == bytes.size()) {
@@ -51,13 +56,15 @@ std::string Base64(std::string_view bytes) {
 
 // Rewrites hex ids as base64 and integers past 2^53 as strings (protobuf's JSON parser reads
 // numbers through double), in place.
-// OTLP nests a few levels (attribute values may nest arrays and kvlists); anything deeper is refused
-// rather than recursed into.
+// OTLP nests a few levels (attribute values may nest arrays and kvlists); anything deeper is
+// refused rather than recursed into.
 constexpr int kMaxJsonDepth = 64;
 
-Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc, const char* field, int depth = 0) {
+Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc, const char* field,
+                 int depth = 0) {
   if (depth > kMaxJsonDepth) {
-    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                   " levels");
   }
   if (v->IsObject()) {
     for (auto& m : v->GetObject()) {
@@ -65,8 +72,9 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
       if (IsIdField(name) && m.value.IsString()) {
         std::string bytes;
         if (!FromHex(std::string_view(m.value.GetString(), m.value.GetStringLength()), &bytes)) {
-          return Status::InvalidArgument("field \"" + std::string(name) + "\" is not hex: \"" +
-                                         std::string(m.value.GetString(), m.value.GetStringLength()) + "\"");
+          return Status::InvalidArgument(
+              "field \"" + std::string(name) + "\" is not hex: \"" +
+              std::string(m.value.GetString(), m.value.GetStringLength()) + "\"");
         }
         const std::string b64 = Base64(bytes);
         m.value.SetString(b64.data(), static_cast<rapidjson::SizeType>(b64.size()), alloc);
@@ -84,10 +92,12 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
       if (!s.ok()) return s;
     }
   } else if (v->IsUint64() || v->IsInt64()) {
-    const bool big = v->IsUint64() ? v->GetUint64() > (uint64_t{1} << 53)
-                                   : (v->GetInt64() > (int64_t{1} << 53) || v->GetInt64() < -(int64_t{1} << 53));
+    const bool big =
+        v->IsUint64() ? v->GetUint64() > (uint64_t{1} << 53)
+                      : (v->GetInt64() > (int64_t{1} << 53) || v->GetInt64() < -(int64_t{1} << 53));
     if (big) {
-      const std::string text = v->IsUint64() ? std::to_string(v->GetUint64()) : std::to_string(v->GetInt64());
+      const std::string text =
+          v->IsUint64() ? std::to_string(v->GetUint64()) : std::to_string(v->GetInt64());
       v->SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);
     }
   }
@@ -125,14 +135,17 @@ static int NestingDepth(std::string_view body) {
 
 Status ParseOtlpJson(std::string_view body, google::protobuf::Message* message) {
   if (NestingDepth(body) > kMaxJsonDepth) {
-    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                   " levels");
   }
   rapidjson::Document doc;
   // Iterative parsing: a deeply nested body cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag>(body.data(),
+                                                                                 body.size());
   if (doc.HasParseError()) {
-    return Status::InvalidArgument(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
-                                   ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+    return Status::InvalidArgument(std::string("invalid JSON at offset ") +
+                                   std::to_string(doc.GetErrorOffset()) + ": " +
+                                   rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return Status::InvalidArgument("OTLP/JSON body must be an object");
   Status s = Normalise(&doc, doc.GetAllocator(), "");
@@ -142,9 +155,10 @@ Status ParseOtlpJson(std::string_view body, google::protobuf::Message* message) 
   doc.Accept(writer);
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  auto status = google::protobuf::util::JsonStringToMessage(std::string(buffer.GetString(), buffer.GetSize()), message,
-                                                             options);
-  if (!status.ok()) return Status::InvalidArgument("invalid OTLP/JSON: " + std::string(status.message()));
+  auto status = google::protobuf::util::JsonStringToMessage(
+      std::string(buffer.GetString(), buffer.GetSize()), message, options);
+  if (!status.ok())
+    return Status::InvalidArgument("invalid OTLP/JSON: " + std::string(status.message()));
   return Status::OK();
 }
 

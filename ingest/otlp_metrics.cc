@@ -17,23 +17,26 @@ constexpr uint32_t kNoRecordedValue = 1;  // DataPointFlags.NO_RECORDED_VALUE_MA
 
 const std::map<std::string_view, std::string_view>& UnitWords() {
   static const std::map<std::string_view, std::string_view> kUnits = {
-      {"d", "days"},        {"h", "hours"},         {"min", "minutes"},     {"s", "seconds"},
+      {"d", "days"},          {"h", "hours"},         {"min", "minutes"},    {"s", "seconds"},
       {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"}, {"By", "bytes"},
-      {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"},  {"GiBy", "gibibytes"},  {"TiBy", "tibibytes"},
-      {"KBy", "kilobytes"},  {"MBy", "megabytes"},   {"GBy", "gigabytes"},   {"TBy", "terabytes"},
-      {"m", "meters"},      {"V", "volts"},         {"A", "amperes"},       {"J", "joules"},
-      {"W", "watts"},       {"g", "grams"},         {"Cel", "celsius"},     {"Hz", "hertz"},
+      {"KiBy", "kibibytes"},  {"MiBy", "mebibytes"},  {"GiBy", "gibibytes"}, {"TiBy", "tibibytes"},
+      {"KBy", "kilobytes"},   {"MBy", "megabytes"},   {"GBy", "gigabytes"},  {"TBy", "terabytes"},
+      {"m", "meters"},        {"V", "volts"},         {"A", "amperes"},      {"J", "joules"},
+      {"W", "watts"},         {"g", "grams"},         {"Cel", "celsius"},    {"Hz", "hertz"},
       {"%", "percent"}};
   return kUnits;
 }
 
 const std::map<std::string_view, std::string_view>& PerUnitWords() {
   static const std::map<std::string_view, std::string_view> kPer = {
-      {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"}, {"w", "week"}, {"mo", "month"}, {"y", "year"}};
+      {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"},
+      {"w", "week"},   {"mo", "month"}, {"y", "year"}};
   return kPer;
 }
 
-bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 // Splits on every character that is not a letter or digit (so "http.server.duration" and
 // "http__server__duration" give the same tokens); colons are kept inside tokens.
@@ -87,7 +90,8 @@ std::string FormatFloat(double v) {
 
 double PointValue(const mpb::NumberDataPoint& p) {
   if (p.flags() & kNoRecordedValue) return StaleMarker();
-  return p.value_case() == mpb::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int()) : p.as_double();
+  return p.value_case() == mpb::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int())
+                                                        : p.as_double();
 }
 
 int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000); }
@@ -104,8 +108,9 @@ std::string PrometheusLabelName(std::string_view name, MetricNaming naming) {
 }
 
 std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming) {
-  const bool counter = metric.data_case() == mpb::Metric::kSum && metric.sum().is_monotonic() &&
-                       metric.sum().aggregation_temporality() != mpb::AGGREGATION_TEMPORALITY_UNSPECIFIED;
+  const bool counter =
+      metric.data_case() == mpb::Metric::kSum && metric.sum().is_monotonic() &&
+      metric.sum().aggregation_temporality() != mpb::AGGREGATION_TEMPORALITY_UNSPECIFIED;
   const bool gauge = metric.data_case() == mpb::Metric::kGauge ||
                      (metric.data_case() == mpb::Metric::kSum && !metric.sum().is_monotonic());
   if (naming == MetricNaming::kUtf8) return metric.name();
@@ -115,16 +120,21 @@ std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming)
   const size_t slash = unit.find('/');
   const std::string main_unit = unit.substr(0, slash);
   const std::string per_unit = slash == std::string::npos ? "" : unit.substr(slash + 1);
-  auto has = [&](std::string_view t) { return std::find(tokens.begin(), tokens.end(), t) != tokens.end(); };
+  auto has = [&](std::string_view t) {
+    return std::find(tokens.begin(), tokens.end(), t) != tokens.end();
+  };
   if (!main_unit.empty() && main_unit != "1") {
     auto it = UnitWords().find(main_unit);
-    const std::string word = it != UnitWords().end() ? std::string(it->second) : Join(Tokens(main_unit));
+    const std::string word =
+        it != UnitWords().end() ? std::string(it->second) : Join(Tokens(main_unit));
     if (!word.empty() && !has(word)) tokens.push_back(word);
   }
   if (!per_unit.empty()) {
     auto it = PerUnitWords().find(per_unit);
-    const std::string word = it != PerUnitWords().end() ? std::string(it->second) : Join(Tokens(per_unit));
-    if (!word.empty() && !(tokens.size() >= 2 && tokens[tokens.size() - 2] == "per" && tokens.back() == word)) {
+    const std::string word =
+        it != PerUnitWords().end() ? std::string(it->second) : Join(Tokens(per_unit));
+    if (!word.empty() &&
+        !(tokens.size() >= 2 && tokens[tokens.size() - 2] == "per" && tokens.back() == word)) {
       tokens.push_back("per");
       tokens.push_back(word);
     }
@@ -149,7 +159,8 @@ double MetricsTranslator::Accumulate(const Labels& labels, double delta) {
 }
 
 Result<MetricsTranslationReport> MetricsTranslator::Translate(
-    const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request, Appender* appender) {
+    const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
+    Appender* appender) {
   MetricsTranslationReport report;
   const MetricNaming naming = options_.naming;
   auto reject = [&](uint64_t n, const std::string& why) {
@@ -175,31 +186,35 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
     }
     std::vector<Label> resource_labels;
     if (!service_name.empty()) {
-      resource_labels.push_back({"job", service_namespace.empty() ? service_name : service_namespace + "/" + service_name});
+      resource_labels.push_back({"job", service_namespace.empty()
+                                            ? service_name
+                                            : service_namespace + "/" + service_name});
     }
     if (!instance.empty()) resource_labels.push_back({"instance", instance});
     int64_t latest_ms = INT64_MIN;
 
     // A series' labels: the data point's attributes (sanitised; colliding names join their
     // values with ';'), job, instance, extra labels, then __name__.
-    auto series = [&](const std::string& name, const google::protobuf::RepeatedPtrField<
-                                                   opentelemetry::proto::common::v1::KeyValue>& attrs,
-                      std::initializer_list<Label> extra) {
-      std::map<std::string, std::string> merged;
-      for (const auto& kv : attrs) {
-        const std::string key = PrometheusLabelName(kv.key(), naming);
-        const std::string value = FromOtlp(kv.value()).ToString();
-        auto [it, inserted] = merged.emplace(key, value);
-        if (!inserted) it->second += ";" + value;
-      }
-      for (const Label& l : resource_labels) merged[l.name] = l.value;
-      for (const Label& l : extra) merged[l.name] = l.value;
-      merged["__name__"] = name;
-      std::vector<Label> labels;
-      labels.reserve(merged.size());
-      for (auto& [k, v] : merged) labels.push_back({k, std::move(v)});
-      return Labels(std::move(labels));
-    };
+    auto series =
+        [&](const std::string& name,
+            const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>&
+                attrs,
+            std::initializer_list<Label> extra) {
+          std::map<std::string, std::string> merged;
+          for (const auto& kv : attrs) {
+            const std::string key = PrometheusLabelName(kv.key(), naming);
+            const std::string value = FromOtlp(kv.value()).ToString();
+            auto [it, inserted] = merged.emplace(key, value);
+            if (!inserted) it->second += ";" + value;
+          }
+          for (const Label& l : resource_labels) merged[l.name] = l.value;
+          for (const Label& l : extra) merged[l.name] = l.value;
+          merged["__name__"] = name;
+          std::vector<Label> labels;
+          labels.reserve(merged.size());
+          for (auto& [k, v] : merged) labels.push_back({k, std::move(v)});
+          return Labels(std::move(labels));
+        };
     auto add = [&](const Labels& labels, uint64_t time_nanos, double v) {
       const int64_t ms = Millis(time_nanos);
       latest_ms = std::max(latest_ms, ms);
@@ -217,7 +232,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
             }
             break;
           case mpb::Metric::kSum: {
-            const bool delta = m.sum().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
+            const bool delta =
+                m.sum().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
             for (const auto& p : m.sum().data_points()) {
               ++report.data_points;
               const Labels labels = series(name, p.attributes(), {});
@@ -228,12 +244,15 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
             break;
           }
           case mpb::Metric::kHistogram: {
-            const bool delta = m.histogram().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
+            const bool delta =
+                m.histogram().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
             for (const auto& p : m.histogram().data_points()) {
               ++report.data_points;
-              if (p.bucket_counts_size() != 0 && p.bucket_counts_size() != p.explicit_bounds_size() + 1) {
-                reject(1, "histogram " + m.name() + " has " + std::to_string(p.bucket_counts_size()) +
-                              " bucket counts for " + std::to_string(p.explicit_bounds_size()) + " bounds");
+              if (p.bucket_counts_size() != 0 &&
+                  p.bucket_counts_size() != p.explicit_bounds_size() + 1) {
+                reject(1, "histogram " + m.name() + " has " +
+                              std::to_string(p.bucket_counts_size()) + " bucket counts for " +
+                              std::to_string(p.explicit_bounds_size()) + " bounds");
                 continue;
               }
               const bool stale = p.flags() & kNoRecordedValue;
@@ -244,7 +263,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
               uint64_t cumulative = 0;
               for (int b = 0; b < p.bucket_counts_size(); ++b) {
                 cumulative += p.bucket_counts(b);
-                const std::string le = b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
+                const std::string le =
+                    b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
                 const Labels labels = series(name + "_bucket", p.attributes(), {{"le", le}});
                 add(labels, p.time_unix_nano(), value(labels, static_cast<double>(cumulative)));
               }
@@ -266,10 +286,11 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
               ++report.data_points;
               const bool stale = p.flags() & kNoRecordedValue;
               for (const auto& q : p.quantile_values()) {
-                add(series(name, p.attributes(), {{"quantile", FormatFloat(q.quantile())}}), p.time_unix_nano(),
-                    stale ? StaleMarker() : q.value());
+                add(series(name, p.attributes(), {{"quantile", FormatFloat(q.quantile())}}),
+                    p.time_unix_nano(), stale ? StaleMarker() : q.value());
               }
-              add(series(name + "_sum", p.attributes(), {}), p.time_unix_nano(), stale ? StaleMarker() : p.sum());
+              add(series(name + "_sum", p.attributes(), {}), p.time_unix_nano(),
+                  stale ? StaleMarker() : p.sum());
               add(series(name + "_count", p.attributes(), {}), p.time_unix_nano(),
                   stale ? StaleMarker() : static_cast<double>(p.count()));
             }
@@ -278,7 +299,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
             report.data_points += m.exponential_histogram().data_points_size();
             reject(m.exponential_histogram().data_points_size(),
                    "exponential histogram " + m.name() +
-                       " not stored: native histograms are not supported yet; configure the SDK's explicit-bucket "
+                       " not stored: native histograms are not supported yet; configure the SDK's "
+                       "explicit-bucket "
                        "histogram aggregation");
             break;
           case mpb::Metric::DATA_NOT_SET:

@@ -38,7 +38,8 @@ struct MetricsTranslationReport {
 };
 
 // The metric's Prometheus name (without the _bucket/_sum/_count/quantile suffixes).
-std::string PrometheusMetricName(const opentelemetry::proto::metrics::v1::Metric& metric, MetricNaming naming);
+std::string PrometheusMetricName(const opentelemetry::proto::metrics::v1::Metric& metric,
+                                 MetricNaming naming);
 std::string PrometheusLabelName(std::string_view name, MetricNaming naming);
 
 // Thread-safe. Keeps running totals so that delta sums and histograms become cumulative series.
@@ -48,7 +49,8 @@ class MetricsTranslator {
 
   // Translates the request and commits the samples through `appender` (one commit).
   Result<MetricsTranslationReport> Translate(
-      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request, Appender* appender);
+      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
+      Appender* appender);
 
  private:
   double Accumulate(const Labels& labels, double delta);

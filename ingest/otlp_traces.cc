@@ -4,7 +4,8 @@
 
 namespace tidemark::ingest {
 
-std::vector<Span> SpansFromOtlp(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request) {
+std::vector<Span> SpansFromOtlp(
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request) {
   std::vector<Span> out;
   for (const auto& rs : request.resource_spans()) {
     Span base;  // resource and scope fields, shared by the spans below
@@ -25,13 +26,15 @@ std::vector<Span> SpansFromOtlp(const opentelemetry::proto::collector::trace::v1
         s.trace_state = p.trace_state();
         s.flags = p.flags();
         s.name = p.name();
-        s.kind = p.kind() >= 0 && p.kind() <= 5 ? static_cast<SpanKind>(p.kind()) : SpanKind::kUnspecified;
+        s.kind = p.kind() >= 0 && p.kind() <= 5 ? static_cast<SpanKind>(p.kind())
+                                                : SpanKind::kUnspecified;
         s.start_time_unix_nano = p.start_time_unix_nano();
         s.end_time_unix_nano = p.end_time_unix_nano();
         s.attributes = FromOtlp(p.attributes());
         s.dropped_attributes_count = p.dropped_attributes_count();
         for (const auto& e : p.events()) {
-          s.events.push_back({e.time_unix_nano(), e.name(), FromOtlp(e.attributes()), e.dropped_attributes_count()});
+          s.events.push_back({e.time_unix_nano(), e.name(), FromOtlp(e.attributes()),
+                              e.dropped_attributes_count()});
         }
         s.dropped_events_count = p.dropped_events_count();
         for (const auto& l : p.links()) {
@@ -40,7 +43,8 @@ std::vector<Span> SpansFromOtlp(const opentelemetry::proto::collector::trace::v1
         }
         s.dropped_links_count = p.dropped_links_count();
         const int code = p.status().code();
-        s.status_code = code >= 0 && code <= 2 ? static_cast<SpanStatusCode>(code) : SpanStatusCode::kUnset;
+        s.status_code =
+            code >= 0 && code <= 2 ? static_cast<SpanStatusCode>(code) : SpanStatusCode::kUnset;
         s.status_message = p.status().message();
         out.push_back(std::move(s));
       }

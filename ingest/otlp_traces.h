@@ -9,7 +9,8 @@
 
 namespace tidemark::ingest {
 
-std::vector<Span> SpansFromOtlp(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request);
+std::vector<Span> SpansFromOtlp(
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request);
 
 }  // namespace tidemark::ingest
 

@@ -11,7 +11,8 @@ namespace tidemark::ingest {
 
 // Decompresses and parses a request body. InvalidArgument names the problem; ResourceExhausted
 // when the decoded size would pass `max_decoded_bytes`.
-Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, prometheus::WriteRequest* request);
+Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
+                         prometheus::WriteRequest* request);
 
 struct RemoteWriteReport {
   uint64_t samples = 0;
@@ -23,7 +24,8 @@ struct RemoteWriteReport {
 // stored, so that an invalid request is refused whole with InvalidArgument (HTTP 400, which
 // senders do not retry), then appends all samples in one commit. Samples the engine refuses one
 // by one (out of order, duplicates) are in the report and do not fail the request.
-Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request, Engine& engine);
+Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request,
+                                            Engine& engine);
 
 }  // namespace tidemark::ingest
 

@@ -25,14 +25,22 @@ bool ParseDurationMs(const std::string& s, int64_t* ms) {
     while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
     const std::string unit = s.substr(j, k - j);
     int64_t mult;
-    if (unit == "ms" || unit.empty()) mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else if (unit == "d") mult = 86'400'000;
-    else if (unit == "w") mult = 7 * 86'400'000LL;
-    else if (unit == "y") mult = 365 * 86'400'000LL;
-    else return false;
+    if (unit == "ms" || unit.empty())
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else if (unit == "d")
+      mult = 86'400'000;
+    else if (unit == "w")
+      mult = 7 * 86'400'000LL;
+    else if (unit == "y")
+      mult = 365 * 86'400'000LL;
+    else
+      return false;
     total += n * mult;
     i = k;
   }
@@ -54,11 +62,13 @@ Status Duration(const YAML::Node& node, const std::string& key, int64_t* ms) {
   std::string s;
   Status st = Scalar(node, key, &s);
   if (!st.ok()) return st;
-  if (!ParseDurationMs(s, ms)) return Bad(key, "\"" + s + "\" is not a duration such as 15d, 6h or 500ms");
+  if (!ParseDurationMs(s, ms))
+    return Bad(key, "\"" + s + "\" is not a duration such as 15d, 6h or 500ms");
   return Status::OK();
 }
 
-Status CheckKeys(const YAML::Node& node, const std::string& prefix, const std::set<std::string>& known) {
+Status CheckKeys(const YAML::Node& node, const std::string& prefix,
+                 const std::set<std::string>& known) {
   if (!node.IsMap()) return Bad(prefix.empty() ? "(top level)" : prefix, "must be a mapping");
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
@@ -71,12 +81,15 @@ Status CheckKeys(const YAML::Node& node, const std::string& prefix, const std::s
 
 Status ParseListenAddress(const std::string& addr, std::string* host, uint16_t* port) {
   const size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("address \"" + addr + "\" lacks :PORT");
+  if (colon == std::string::npos)
+    return Status::InvalidArgument("address \"" + addr + "\" lacks :PORT");
   *host = addr.substr(0, colon);
   if (host->empty()) *host = "0.0.0.0";
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
   const std::string p = addr.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535) {
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(p) > 65535) {
     return Status::InvalidArgument("address \"" + addr + "\" has an invalid port");
   }
   *port = static_cast<uint16_t>(std::stoi(p));
@@ -91,22 +104,28 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     return Status::InvalidArgument("config file " + path + ": " + e.what());
   }
   if (root.IsNull()) return Status::OK();
-  Status s = CheckKeys(root, "", {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "log_level",
-                                  "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp"});
+  Status s =
+      CheckKeys(root, "",
+                {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "log_level",
+                 "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp"});
   if (!s.ok()) return s;
-#define TM_TRY(expr)           \
-  do {                         \
-    Status tm_s = (expr);      \
+#define TM_TRY(expr)             \
+  do {                           \
+    Status tm_s = (expr);        \
     if (!tm_s.ok()) return tm_s; \
   } while (0)
   if (root["data_dir"]) TM_TRY(Scalar(root["data_dir"], "data_dir", &c->data_dir));
   if (root["http_addr"]) TM_TRY(Scalar(root["http_addr"], "http_addr", &c->http_addr));
-  if (root["otlp_grpc_addr"]) TM_TRY(Scalar(root["otlp_grpc_addr"], "otlp_grpc_addr", &c->otlp_grpc_addr));
-  if (root["otlp_http_addr"]) TM_TRY(Scalar(root["otlp_http_addr"], "otlp_http_addr", &c->otlp_http_addr));
+  if (root["otlp_grpc_addr"])
+    TM_TRY(Scalar(root["otlp_grpc_addr"], "otlp_grpc_addr", &c->otlp_grpc_addr));
+  if (root["otlp_http_addr"])
+    TM_TRY(Scalar(root["otlp_http_addr"], "otlp_http_addr", &c->otlp_http_addr));
   if (root["log_level"]) TM_TRY(Scalar(root["log_level"], "log_level", &c->log_level));
-  if (root["max_request_bytes"]) TM_TRY(Scalar(root["max_request_bytes"], "max_request_bytes", &c->max_request_bytes));
+  if (root["max_request_bytes"])
+    TM_TRY(Scalar(root["max_request_bytes"], "max_request_bytes", &c->max_request_bytes));
   if (root["self_scrape_interval"]) {
-    TM_TRY(Duration(root["self_scrape_interval"], "self_scrape_interval", &c->self_scrape_interval_ms));
+    TM_TRY(Duration(root["self_scrape_interval"], "self_scrape_interval",
+                    &c->self_scrape_interval_ms));
   }
   if (const auto tls = root["tls"]) {
     TM_TRY(CheckKeys(tls, "tls.", {"cert_file", "key_file"}));
@@ -114,16 +133,23 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     if (tls["key_file"]) TM_TRY(Scalar(tls["key_file"], "tls.key_file", &c->tls_key_file));
   }
   if (const auto st = root["storage"]) {
-    TM_TRY(CheckKeys(st, "storage.", {"retention", "retention_bytes", "span_retention", "sync", "group_commit_interval",
-                                      "partition_duration", "checkpoint_interval"}));
-    if (st["retention"]) TM_TRY(Duration(st["retention"], "storage.retention", &c->engine.retention_ms));
-    if (st["retention_bytes"]) TM_TRY(Scalar(st["retention_bytes"], "storage.retention_bytes", &c->engine.retention_bytes));
-    if (st["span_retention"]) TM_TRY(Duration(st["span_retention"], "storage.span_retention", &c->engine.span_retention_ms));
+    TM_TRY(CheckKeys(st, "storage.",
+                     {"retention", "retention_bytes", "span_retention", "sync",
+                      "group_commit_interval", "partition_duration", "checkpoint_interval"}));
+    if (st["retention"])
+      TM_TRY(Duration(st["retention"], "storage.retention", &c->engine.retention_ms));
+    if (st["retention_bytes"])
+      TM_TRY(Scalar(st["retention_bytes"], "storage.retention_bytes", &c->engine.retention_bytes));
+    if (st["span_retention"])
+      TM_TRY(
+          Duration(st["span_retention"], "storage.span_retention", &c->engine.span_retention_ms));
     if (st["partition_duration"]) {
-      TM_TRY(Duration(st["partition_duration"], "storage.partition_duration", &c->engine.partition_duration_ms));
+      TM_TRY(Duration(st["partition_duration"], "storage.partition_duration",
+                      &c->engine.partition_duration_ms));
     }
     if (st["checkpoint_interval"]) {
-      TM_TRY(Duration(st["checkpoint_interval"], "storage.checkpoint_interval", &c->engine.checkpoint_interval_ms));
+      TM_TRY(Duration(st["checkpoint_interval"], "storage.checkpoint_interval",
+                      &c->engine.checkpoint_interval_ms));
     }
     if (st["group_commit_interval"]) {
       int64_t ms;
@@ -133,39 +159,65 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
     if (st["sync"]) {
       std::string v;
       TM_TRY(Scalar(st["sync"], "storage.sync", &v));
-      if (v == "every_commit") c->engine.sync_policy = SyncPolicy::kEveryCommit;
-      else if (v == "group_commit") c->engine.sync_policy = SyncPolicy::kGroupCommit;
-      else if (v == "none") c->engine.sync_policy = SyncPolicy::kNone;
-      else return Bad("storage.sync", "\"" + v + "\" is not every_commit, group_commit or none");
+      if (v == "every_commit")
+        c->engine.sync_policy = SyncPolicy::kEveryCommit;
+      else if (v == "group_commit")
+        c->engine.sync_policy = SyncPolicy::kGroupCommit;
+      else if (v == "none")
+        c->engine.sync_policy = SyncPolicy::kNone;
+      else
+        return Bad("storage.sync", "\"" + v + "\" is not every_commit, group_commit or none");
     }
   }
   if (const auto l = root["limits"]) {
-    TM_TRY(CheckKeys(l, "limits.", {"max_active_series", "max_labels_per_series", "max_label_name_bytes",
-                                    "max_label_value_bytes", "max_samples_per_commit", "max_span_attributes",
-                                    "max_span_attribute_value_bytes", "max_span_events", "max_span_links",
-                                    "max_spans_per_trace"}));
+    TM_TRY(CheckKeys(l, "limits.",
+                     {"max_active_series", "max_labels_per_series", "max_label_name_bytes",
+                      "max_label_value_bytes", "max_samples_per_commit", "max_span_attributes",
+                      "max_span_attribute_value_bytes", "max_span_events", "max_span_links",
+                      "max_spans_per_trace"}));
     Limits& lim = c->engine.limits;
-    if (l["max_active_series"]) TM_TRY(Scalar(l["max_active_series"], "limits.max_active_series", &lim.max_active_series));
-    if (l["max_labels_per_series"]) TM_TRY(Scalar(l["max_labels_per_series"], "limits.max_labels_per_series", &lim.max_labels_per_series));
-    if (l["max_label_name_bytes"]) TM_TRY(Scalar(l["max_label_name_bytes"], "limits.max_label_name_bytes", &lim.max_label_name_bytes));
-    if (l["max_label_value_bytes"]) TM_TRY(Scalar(l["max_label_value_bytes"], "limits.max_label_value_bytes", &lim.max_label_value_bytes));
-    if (l["max_samples_per_commit"]) TM_TRY(Scalar(l["max_samples_per_commit"], "limits.max_samples_per_commit", &lim.max_samples_per_commit));
-    if (l["max_span_attributes"]) TM_TRY(Scalar(l["max_span_attributes"], "limits.max_span_attributes", &lim.max_span_attributes));
-    if (l["max_span_attribute_value_bytes"]) TM_TRY(Scalar(l["max_span_attribute_value_bytes"], "limits.max_span_attribute_value_bytes", &lim.max_span_attribute_value_bytes));
-    if (l["max_span_events"]) TM_TRY(Scalar(l["max_span_events"], "limits.max_span_events", &lim.max_span_events));
-    if (l["max_span_links"]) TM_TRY(Scalar(l["max_span_links"], "limits.max_span_links", &lim.max_span_links));
-    if (l["max_spans_per_trace"]) TM_TRY(Scalar(l["max_spans_per_trace"], "limits.max_spans_per_trace", &lim.max_spans_per_trace));
+    if (l["max_active_series"])
+      TM_TRY(Scalar(l["max_active_series"], "limits.max_active_series", &lim.max_active_series));
+    if (l["max_labels_per_series"])
+      TM_TRY(Scalar(l["max_labels_per_series"], "limits.max_labels_per_series",
+                    &lim.max_labels_per_series));
+    if (l["max_label_name_bytes"])
+      TM_TRY(Scalar(l["max_label_name_bytes"], "limits.max_label_name_bytes",
+                    &lim.max_label_name_bytes));
+    if (l["max_label_value_bytes"])
+      TM_TRY(Scalar(l["max_label_value_bytes"], "limits.max_label_value_bytes",
+                    &lim.max_label_value_bytes));
+    if (l["max_samples_per_commit"])
+      TM_TRY(Scalar(l["max_samples_per_commit"], "limits.max_samples_per_commit",
+                    &lim.max_samples_per_commit));
+    if (l["max_span_attributes"])
+      TM_TRY(
+          Scalar(l["max_span_attributes"], "limits.max_span_attributes", &lim.max_span_attributes));
+    if (l["max_span_attribute_value_bytes"])
+      TM_TRY(Scalar(l["max_span_attribute_value_bytes"], "limits.max_span_attribute_value_bytes",
+                    &lim.max_span_attribute_value_bytes));
+    if (l["max_span_events"])
+      TM_TRY(Scalar(l["max_span_events"], "limits.max_span_events", &lim.max_span_events));
+    if (l["max_span_links"])
+      TM_TRY(Scalar(l["max_span_links"], "limits.max_span_links", &lim.max_span_links));
+    if (l["max_spans_per_trace"])
+      TM_TRY(
+          Scalar(l["max_spans_per_trace"], "limits.max_spans_per_trace", &lim.max_spans_per_trace));
   }
   if (const auto o = root["otlp"]) {
     TM_TRY(CheckKeys(o, "otlp.", {"metric_naming", "target_info"}));
     if (o["metric_naming"]) {
       std::string v;
       TM_TRY(Scalar(o["metric_naming"], "otlp.metric_naming", &v));
-      if (v == "prometheus") c->translation.naming = ingest::MetricNaming::kPrometheus;
-      else if (v == "utf8") c->translation.naming = ingest::MetricNaming::kUtf8;
-      else return Bad("otlp.metric_naming", "\"" + v + "\" is not prometheus or utf8");
+      if (v == "prometheus")
+        c->translation.naming = ingest::MetricNaming::kPrometheus;
+      else if (v == "utf8")
+        c->translation.naming = ingest::MetricNaming::kUtf8;
+      else
+        return Bad("otlp.metric_naming", "\"" + v + "\" is not prometheus or utf8");
     }
-    if (o["target_info"]) TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
+    if (o["target_info"])
+      TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
   }
 #undef TM_TRY
   return Status::OK();

@@ -14,16 +14,16 @@ namespace tidemark::server {
 
 struct ServerConfig {
   std::string data_dir = "./data";
-  std::string http_addr = ":9090";        // Prometheus API, remote_write, /metrics, /-/ready
+  std::string http_addr = ":9090";  // Prometheus API, remote_write, /metrics, /-/ready
   std::string otlp_grpc_addr = ":4317";
   std::string otlp_http_addr = ":4318";
-  std::string tls_cert_file;              // both set: every listener serves TLS
+  std::string tls_cert_file;  // both set: every listener serves TLS
   std::string tls_key_file;
-  std::string log_level = "info";         // debug, info, warn, error
+  std::string log_level = "info";            // debug, info, warn, error
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;
-  Options engine;                          // retention, limits, sync policy, ...
+  Options engine;  // retention, limits, sync policy, ...
 };
 
 // Reads a YAML file into `config` (keys not given keep their defaults). InvalidArgument names the

@@ -1,6 +1,6 @@
 #include <charconv>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <memory>
 
@@ -36,7 +36,8 @@ void WriteTextLine(std::FILE* f, const Labels& labels, const Sample& s) {
 
 int RunGenerate(const GenerateOptions& o) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   const uint64_t scrapes = static_cast<uint64_t>(o.hours * 3600 / 15);
   bench::DatasetOptions dopts;
   dopts.series = o.series;
@@ -68,8 +69,9 @@ int RunGenerate(const GenerateOptions& o) {
   for (uint64_t k = 0; k < scrapes; ++k) {
     dataset.NextScrape(&samples);
     for (size_t i = 0; i < samples.size(); ++i) {
-      refs[i] = refs[i] != 0 ? appender->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
-                             : appender->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
+      refs[i] = refs[i] != 0
+                    ? appender->Add(refs[i], samples[i].timestamp_ms, samples[i].value)
+                    : appender->Add(dataset.series()[i], samples[i].timestamp_ms, samples[i].value);
       if (text) WriteTextLine(text.get(), dataset.series()[i], samples[i]);
     }
     auto report = appender->Commit();

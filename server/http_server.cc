@@ -1,11 +1,10 @@
 #include "server/http_server.h"
 
+#include <poll.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <poll.h>
-
 #include <chrono>
 
 namespace tidemark::server {
@@ -43,14 +42,16 @@ HttpResponse Simple(int status, std::string body) {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings, HttpHandler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
+                                                      HttpHandler handler) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->impl_ = std::make_unique<Impl>();
   Impl& impl = *server->impl_;
   impl.settings = settings;
   impl.handler = std::move(handler);
   try {
-    const auto address = asio::ip::make_address(settings.host == "localhost" ? "127.0.0.1" : settings.host);
+    const auto address =
+        asio::ip::make_address(settings.host == "localhost" ? "127.0.0.1" : settings.host);
     impl.acceptor = std::make_unique<tcp::acceptor>(impl.io);
     const tcp::endpoint endpoint(address, settings.port);
     impl.acceptor->open(endpoint.protocol());
@@ -59,7 +60,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings, 
     impl.acceptor->listen(asio::socket_base::max_listen_connections);
     server->port_ = impl.acceptor->local_endpoint().port();
   } catch (const std::exception& e) {
-    return Status::Unavailable("listen on " + settings.host + ":" + std::to_string(settings.port) + ": " + e.what());
+    return Status::Unavailable("listen on " + settings.host + ":" + std::to_string(settings.port) +
+                               ": " + e.what());
   }
   impl.accept_thread = std::thread([&impl] { impl.AcceptLoop(); });
   return server;
@@ -116,7 +118,8 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     const auto declared = parser.content_length();
     if (!ec) http::read(socket, buffer, parser, ec);
     if (ec == http::error::body_limit) {
-      response = Simple(413, "request body over the limit of " + std::to_string(settings.max_body_bytes) + " bytes\n");
+      response = Simple(413, "request body over the limit of " +
+                                 std::to_string(settings.max_body_bytes) + " bytes\n");
       close = true;
       // Read and discard what the client is still sending (bounded in bytes and time), so that it
       // gets to read the 413 instead of a reset connection.
@@ -128,7 +131,8 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
         pollfd pfd{socket.native_handle(), POLLIN, 0};
         if (::poll(&pfd, 1, 2000) <= 0) break;  // the client stopped sending
         boost::system::error_code rec;
-        const size_t n = socket.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
+        const size_t n =
+            socket.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
         if (rec || n == 0) break;
         left -= n;
       }

@@ -44,7 +44,7 @@ class HttpServer {
  public:
   struct Settings {
     std::string host;
-    uint16_t port = 0;             // 0: any free port (see port())
+    uint16_t port = 0;  // 0: any free port (see port())
     uint64_t max_body_bytes = 16ULL << 20;
     size_t max_connections = 512;
   };

@@ -52,11 +52,12 @@ int RunInspect(const std::string& dir, int top) {
   }
   const EngineStats stats = engine.Stats();
   uint64_t samples = 0, blocks = 0, stored = 0;
-  std::printf("Partitions:\n  %-22s %-22s %10s %10s %12s %12s %10s\n", "start", "end", "series", "blocks",
-              "samples", "block bytes", "B/sample");
+  std::printf("Partitions:\n  %-22s %-22s %10s %10s %12s %12s %10s\n", "start", "end", "series",
+              "blocks", "samples", "block bytes", "B/sample");
   for (const PartitionInfo& p : *partitions) {
-    std::printf("  %-22s %-22s %10llu %10llu %12llu %12llu %10.3f\n", FormatTime(p.start_ms).c_str(),
-                FormatTime(p.end_ms).c_str(), (unsigned long long)p.series, (unsigned long long)p.blocks,
+    std::printf("  %-22s %-22s %10llu %10llu %12llu %12llu %10.3f\n",
+                FormatTime(p.start_ms).c_str(), FormatTime(p.end_ms).c_str(),
+                (unsigned long long)p.series, (unsigned long long)p.blocks,
                 (unsigned long long)p.samples, (unsigned long long)p.stored_bytes,
                 p.samples ? double(p.stored_bytes) / double(p.samples) : 0.0);
     samples += p.samples;
@@ -64,13 +65,14 @@ int RunInspect(const std::string& dir, int top) {
     stored += p.stored_bytes;
   }
   const uint64_t dir_bytes = DirectoryBytes(dir);
-  std::printf("\nSeries: %llu (head samples not yet in segments: %llu)\n", (unsigned long long)stats.head_series,
-              (unsigned long long)stats.head_samples);
-  std::printf("Stored samples: %llu in %llu blocks over %zu partitions\n", (unsigned long long)samples,
-              (unsigned long long)blocks, partitions->size());
+  std::printf("\nSeries: %llu (head samples not yet in segments: %llu)\n",
+              (unsigned long long)stats.head_series, (unsigned long long)stats.head_samples);
+  std::printf("Stored samples: %llu in %llu blocks over %zu partitions\n",
+              (unsigned long long)samples, (unsigned long long)blocks, partitions->size());
   std::printf("Encoded block bytes: %llu (%.3f bytes/sample before RocksDB compression)\n",
               (unsigned long long)stored, samples ? double(stored) / double(samples) : 0.0);
-  std::printf("Segment files (zstd): %llu bytes (%.3f bytes/sample)\n", (unsigned long long)stats.segment_bytes,
+  std::printf("Segment files (zstd): %llu bytes (%.3f bytes/sample)\n",
+              (unsigned long long)stats.segment_bytes,
               samples ? double(stats.segment_bytes) / double(samples) : 0.0);
   std::printf("Whole directory: %llu bytes (%.3f bytes/sample, with index, logs and metadata)\n",
               (unsigned long long)dir_bytes, samples ? double(dir_bytes) / double(samples) : 0.0);
@@ -89,7 +91,8 @@ int RunInspect(const std::string& dir, int top) {
     std::sort(by_count.rbegin(), by_count.rend());
     std::printf("\nHighest cardinality metric names:\n");
     for (size_t i = 0; i < by_count.size() && i < size_t(top); ++i) {
-      std::printf("  %8llu %s\n", (unsigned long long)by_count[i].first, by_count[i].second.c_str());
+      std::printf("  %8llu %s\n", (unsigned long long)by_count[i].first,
+                  by_count[i].second.c_str());
     }
   }
   auto label_names = engine.LabelNames({}, INT64_MIN, INT64_MAX);
@@ -102,7 +105,8 @@ int RunInspect(const std::string& dir, int top) {
     std::sort(by_values.rbegin(), by_values.rend());
     std::printf("\nHighest cardinality labels:\n");
     for (size_t i = 0; i < by_values.size() && i < size_t(top); ++i) {
-      std::printf("  %8llu %s\n", (unsigned long long)by_values[i].first, by_values[i].second.c_str());
+      std::printf("  %8llu %s\n", (unsigned long long)by_values[i].first,
+                  by_values[i].second.c_str());
     }
   }
   return 0;

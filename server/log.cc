@@ -15,9 +15,15 @@ void AppendJsonString(std::string* out, const std::string& s) {
   out->push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -34,8 +40,10 @@ void AppendJsonString(std::string* out, const std::string& s) {
 }  // namespace
 
 bool SetLogLevel(const std::string& name) {
-  static const std::pair<const char*, LogLevel> kLevels[] = {
-      {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
+  static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
+                                                             {"info", LogLevel::kInfo},
+                                                             {"warn", LogLevel::kWarn},
+                                                             {"error", LogLevel::kError}};
   for (const auto& [n, l] : kLevels) {
     if (name == n) {
       g_level = static_cast<int>(l);
@@ -45,17 +53,19 @@ bool SetLogLevel(const std::string& name) {
   return false;
 }
 
-void Log(LogLevel level, const std::string& msg, const std::vector<std::pair<std::string, std::string>>& fields) {
+void Log(LogLevel level, const std::string& msg,
+         const std::vector<std::pair<std::string, std::string>>& fields) {
   if (static_cast<int>(level) < g_level) return;
   static const char* kNames[] = {"debug", "info", "warn", "error"};
   const auto now = std::chrono::system_clock::now();
   const time_t secs = std::chrono::system_clock::to_time_t(now);
-  const int millis = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  const int millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
   struct tm tm;
   gmtime_r(&secs, &tm);
   char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   std::string line = "{\"ts\":\"";
   line += ts;
   line += "\",\"level\":\"";

@@ -11,11 +11,14 @@ namespace tidemark::server {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 bool SetLogLevel(const std::string& name);
-void Log(LogLevel level, const std::string& msg, const std::vector<std::pair<std::string, std::string>>& fields = {});
-inline void LogInfo(const std::string& msg, const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+void Log(LogLevel level, const std::string& msg,
+         const std::vector<std::pair<std::string, std::string>>& fields = {});
+inline void LogInfo(const std::string& msg,
+                    const std::vector<std::pair<std::string, std::string>>& fields = {}) {
   Log(LogLevel::kInfo, msg, fields);
 }
-inline void LogError(const std::string& msg, const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+inline void LogError(const std::string& msg,
+                     const std::vector<std::pair<std::string, std::string>>& fields = {}) {
   Log(LogLevel::kError, msg, fields);
 }
 

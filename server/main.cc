@@ -1,8 +1,8 @@
 // The `tidemark` binary. The server (`tidemark serve`) arrives with the ingestion issue; until
 // then it inspects data directories and fills them with the benchmark dataset.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "server/commands.h"
@@ -14,29 +14,41 @@ int main(int argc, char** argv) {
 
   std::string inspect_dir;
   int top = 10;
-  auto* inspect = app.add_subcommand("inspect", "Print series, partitions and bytes per sample of a data directory");
+  auto* inspect = app.add_subcommand(
+      "inspect", "Print series, partitions and bytes per sample of a data directory");
   inspect->add_option("dir", inspect_dir, "data directory")->required();
-  inspect->add_option("--top", top, "how many metric names and label names to list")->check(CLI::Range(1, 1000));
+  inspect->add_option("--top", top, "how many metric names and label names to list")
+      ->check(CLI::Range(1, 1000));
 
   tidemark::server::GenerateOptions gen;
-  auto* generate = app.add_subcommand("generate", "Fill a data directory with the realistic benchmark dataset");
+  auto* generate =
+      app.add_subcommand("generate", "Fill a data directory with the realistic benchmark dataset");
   generate->add_option("dir", gen.dir, "data directory")->required();
-  generate->add_option("--series", gen.series, "number of series (about 100 per target)")->check(CLI::Range(1, 10'000'000));
-  generate->add_option("--hours", gen.hours, "hours of 15 s scrapes, ending now")->check(CLI::Range(0.01, 24.0 * 365));
-  generate->add_option("--jitter-ms", gen.jitter_ms, "scrape timestamp jitter, +- milliseconds")->check(CLI::Range(0, 1000));
+  generate->add_option("--series", gen.series, "number of series (about 100 per target)")
+      ->check(CLI::Range(1, 10'000'000));
+  generate->add_option("--hours", gen.hours, "hours of 15 s scrapes, ending now")
+      ->check(CLI::Range(0.01, 24.0 * 365));
+  generate->add_option("--jitter-ms", gen.jitter_ms, "scrape timestamp jitter, +- milliseconds")
+      ->check(CLI::Range(0, 1000));
   generate->add_option("--seed", gen.seed, "random seed");
-  generate->add_option("--zstd-level", gen.zstd_level, "zstd level of segment blocks")->check(CLI::Range(1, 19));
-  generate->add_option("--text-out", gen.text_out, "also write the samples as Prometheus text with timestamps");
+  generate->add_option("--zstd-level", gen.zstd_level, "zstd level of segment blocks")
+      ->check(CLI::Range(1, 19));
+  generate->add_option("--text-out", gen.text_out,
+                       "also write the samples as Prometheus text with timestamps");
 
   tidemark::server::ServerConfig serve_config;
   std::string config_file, retention, span_retention, sync;
   uint64_t max_active_series = 0;
-  auto* serve = app.add_subcommand("serve", "Run the server: OTLP gRPC and HTTP, remote_write, HTTP API");
-  serve->add_option("--config", config_file, "YAML configuration file (docs/tidemark.example.yaml)");
+  auto* serve =
+      app.add_subcommand("serve", "Run the server: OTLP gRPC and HTTP, remote_write, HTTP API");
+  serve->add_option("--config", config_file,
+                    "YAML configuration file (docs/tidemark.example.yaml)");
   serve->add_option("--data-dir", serve_config.data_dir, "data directory (default ./data)");
   serve->add_option("--http-addr", serve_config.http_addr, "HTTP API HOST:PORT (default :9090)");
-  serve->add_option("--otlp-grpc-addr", serve_config.otlp_grpc_addr, "OTLP/gRPC HOST:PORT (default :4317)");
-  serve->add_option("--otlp-http-addr", serve_config.otlp_http_addr, "OTLP/HTTP HOST:PORT (default :4318)");
+  serve->add_option("--otlp-grpc-addr", serve_config.otlp_grpc_addr,
+                    "OTLP/gRPC HOST:PORT (default :4317)");
+  serve->add_option("--otlp-http-addr", serve_config.otlp_http_addr,
+                    "OTLP/HTTP HOST:PORT (default :4318)");
   serve->add_option("--retention", retention, "sample retention, e.g. 15d");
   serve->add_option("--span-retention", span_retention, "span retention, e.g. 7d");
   serve->add_option("--sync", sync, "every_commit, group_commit or none");

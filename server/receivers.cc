@@ -1,5 +1,6 @@
 #include "server/receivers.h"
 
+#include <google/protobuf/arena.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -16,25 +17,36 @@ namespace mpb = opentelemetry::proto::collector::metrics::v1;
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
 grpc::Status GrpcStatusFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return grpc::Status::OK;
-    case StatusCode::kInvalidArgument: return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, s.message());
-    case StatusCode::kNotFound: return grpc::Status(grpc::StatusCode::NOT_FOUND, s.message());
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, s.message());
+    case StatusCode::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, s.message());
     case StatusCode::kResourceExhausted:
       // OTLP: RESOURCE_EXHAUSTED is retryable only with RetryInfo; backpressure is UNAVAILABLE.
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
-    case StatusCode::kUnavailable: return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
-    default: return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
+    case StatusCode::kUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, s.message());
+    default:
+      return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
   }
 }
 
@@ -60,7 +72,8 @@ Status Gunzip(std::string_view in, size_t limit, std::string* out) {
     out->append(buf, sizeof buf - zs.avail_out);
     if (out->size() > limit) {
       inflateEnd(&zs);
-      return Status::ResourceExhausted("decompressed body over the limit of " + std::to_string(limit) + " bytes");
+      return Status::ResourceExhausted("decompressed body over the limit of " +
+                                       std::to_string(limit) + " bytes");
     }
   } while (rc != Z_STREAM_END && (zs.avail_in > 0 || zs.avail_out == 0));
   inflateEnd(&zs);
@@ -73,7 +86,7 @@ Status Gunzip(std::string_view in, size_t limit, std::string* out) {
 std::string RpcStatusProto(int code, const std::string& message) {
   std::string out;
   out.push_back(0x08);
-  for (uint32_t v = static_cast<uint32_t>(code); ; ) {
+  for (uint32_t v = static_cast<uint32_t>(code);;) {
     if (v < 0x80) {
       out.push_back(static_cast<char>(v));
       break;
@@ -82,7 +95,7 @@ std::string RpcStatusProto(int code, const std::string& message) {
     v >>= 7;
   }
   out.push_back(0x12);
-  for (uint64_t v = message.size(); ; ) {
+  for (uint64_t v = message.size();;) {
     if (v < 0x80) {
       out.push_back(static_cast<char>(v));
       break;
@@ -118,7 +131,8 @@ HttpResponse ErrorResponse(int http_status, const Status& s, Body body) {
   const int grpc_code = static_cast<int>(GrpcStatusFor(s).error_code());
   if (body == Body::kJson) {
     r.content_type = "application/json";
-    r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":\"" + JsonEscape(s.message()) + "\"}";
+    r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":\"" +
+             JsonEscape(s.message()) + "\"}";
   } else {
     r.content_type = "application/x-protobuf";
     r.body = RpcStatusProto(grpc_code, s.message());
@@ -134,20 +148,24 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-void Receivers::Finish(const std::string& handler, const HttpRequest& req, const HttpResponse& response,
+void Receivers::Finish(const std::string& handler, const HttpRequest& req,
+                       const HttpResponse& response,
                        std::chrono::steady_clock::time_point started) {
   if (response.status >= 400) {
-    LogError("request failed", {{"path", req.path}, {"status", std::to_string(response.status)},
+    LogError("request failed", {{"path", req.path},
+                                {"status", std::to_string(response.status)},
                                 {"error", response.body.substr(0, 300)}});
   }
-  metrics_->ObserveRequest(handler, response.status,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics_->ObserveRequest(
+      handler, response.status,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config)
     : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {}
 
-Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request, tpb::ExportTraceServiceResponse* response,
+Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request,
+                               tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
   std::vector<Span> spans = ingest::SpansFromOtlp(request);
   if (spans.empty()) return Status::OK();
@@ -163,19 +181,22 @@ Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request, tp
     auto* partial = response->mutable_partial_success();
     partial->set_rejected_spans(static_cast<int64_t>(report->rejected));
     std::string message = std::to_string(report->rejected) + " spans rejected";
-    if (!report->first_rejections.empty()) message += ", first: " + report->first_rejections.front();
+    if (!report->first_rejections.empty())
+      message += ", first: " + report->first_rejections.front();
     partial->set_error_message(message);
   }
   return Status::OK();
 }
 
-Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request, mpb::ExportMetricsServiceResponse* response,
+Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
+                                mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
   auto appender = engine_->NewAppender();
   auto report = translator_.Translate(request, appender.get());
   if (!report.ok()) return report.status();
   metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
-  if (report->rejected_data_points > 0) metrics_->AddRejectedDataPoints(protocol, report->rejected_data_points);
+  if (report->rejected_data_points > 0)
+    metrics_->AddRejectedDataPoints(protocol, report->rejected_data_points);
   const uint64_t rejected = report->rejected_data_points + report->commit.rejected;
   if (rejected > 0) {
     auto* partial = response->mutable_partial_success();
@@ -184,8 +205,8 @@ Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
     if (!report->first_rejection.empty()) message = report->first_rejection;
     if (!report->commit.first_rejections.empty()) {
       if (!message.empty()) message += "; ";
-      message += std::to_string(report->commit.rejected) + " samples rejected, first: " +
-                 report->commit.first_rejections.front();
+      message += std::to_string(report->commit.rejected) +
+                 " samples rejected, first: " + report->commit.first_rejections.front();
     }
     partial->set_error_message(message);
   }
@@ -195,11 +216,14 @@ Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
 HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   const std::string content_type = Lower(req.Header("content-type"));
-  const Body body_kind = content_type.rfind("application/json", 0) == 0 ? Body::kJson : Body::kProtobuf;
+  const Body body_kind =
+      content_type.rfind("application/json", 0) == 0 ? Body::kJson : Body::kProtobuf;
   std::string handler = "otlp_http";
   HttpResponse response = [&]() -> HttpResponse {
-    const bool traces = req.path == "/v1/traces", metrics = req.path == "/v1/metrics", logs = req.path == "/v1/logs";
-    if (!traces && !metrics && !logs) return ErrorResponse(404, Status::NotFound("no such path " + req.path), body_kind);
+    const bool traces = req.path == "/v1/traces", metrics = req.path == "/v1/metrics",
+               logs = req.path == "/v1/logs";
+    if (!traces && !metrics && !logs)
+      return ErrorResponse(404, Status::NotFound("no such path " + req.path), body_kind);
     handler += traces ? "_traces" : metrics ? "_metrics" : "_logs";
     if (req.method != "POST") {
       HttpResponse r = ErrorResponse(405, Status::InvalidArgument("use POST"), body_kind);
@@ -207,20 +231,26 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
       return r;
     }
     if (content_type.rfind("application/x-protobuf", 0) != 0 && body_kind != Body::kJson) {
-      return ErrorResponse(415, Status::InvalidArgument("unsupported Content-Type \"" + req.Header("content-type") +
-                                                        "\": use application/x-protobuf or application/json"),
-                           Body::kJson);
+      return ErrorResponse(
+          415,
+          Status::InvalidArgument("unsupported Content-Type \"" + req.Header("content-type") +
+                                  "\": use application/x-protobuf or application/json"),
+          Body::kJson);
     }
-    if (logs) return ErrorResponse(501, Status::Unavailable("tidemark does not store logs yet"), body_kind);
+    if (logs)
+      return ErrorResponse(501, Status::Unavailable("tidemark does not store logs yet"), body_kind);
     std::string inflated;
     std::string_view body = req.body;
     const std::string encoding = Lower(req.Header("content-encoding"));
     if (encoding == "gzip") {
       Status s = Gunzip(req.body, config_.max_request_bytes, &inflated);
-      if (!s.ok()) return ErrorResponse(s.code() == StatusCode::kResourceExhausted ? 413 : 400, s, body_kind);
+      if (!s.ok())
+        return ErrorResponse(s.code() == StatusCode::kResourceExhausted ? 413 : 400, s, body_kind);
       body = inflated;
     } else if (!encoding.empty() && encoding != "identity") {
-      return ErrorResponse(415, Status::InvalidArgument("unsupported Content-Encoding \"" + encoding + "\""), body_kind);
+      return ErrorResponse(
+          415, Status::InvalidArgument("unsupported Content-Encoding \"" + encoding + "\""),
+          body_kind);
     }
     auto respond = [&](const google::protobuf::Message& message) {
       HttpResponse r;
@@ -241,17 +271,20 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
       }
       return Status::OK();
     };
+    google::protobuf::Arena arena;  // the request's many small allocations, freed together
     if (traces) {
-      tpb::ExportTraceServiceRequest request;
+      auto* request =
+          google::protobuf::Arena::CreateMessage<tpb::ExportTraceServiceRequest>(&arena);
       tpb::ExportTraceServiceResponse out;
-      Status s = parse(&request);
-      if (s.ok()) s = ExportTraces(request, &out, "otlp_http");
+      Status s = parse(request);
+      if (s.ok()) s = ExportTraces(*request, &out, "otlp_http");
       return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
     }
-    mpb::ExportMetricsServiceRequest request;
+    auto* request =
+        google::protobuf::Arena::CreateMessage<mpb::ExportMetricsServiceRequest>(&arena);
     mpb::ExportMetricsServiceResponse out;
-    Status s = parse(&request);
-    if (s.ok()) s = ExportMetrics(request, &out, "otlp_http");
+    Status s = parse(request);
+    if (s.ok()) s = ExportMetrics(*request, &out, "otlp_http");
     return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
   }();
   Finish(handler, req, response, started);
@@ -283,7 +316,8 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
     }
     if (req.path == "/api/v1/admin/flush") {
       handler = "admin_flush";
-      if (req.method != "POST" && req.method != "PUT") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
+      if (req.method != "POST" && req.method != "PUT")
+        return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
       Status s = engine_->Flush();
       if (!s.ok()) return {HttpStatusFor(s), "text/plain", s.ToString() + "\n", {}};
       r.status = 204;
@@ -292,14 +326,21 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
     if (req.path == "/api/v1/write") {
       handler = "remote_write";
       if (req.method != "POST") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
-      prometheus::WriteRequest request;
-      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &request);
-      if (!s.ok()) return {s.code() == StatusCode::kResourceExhausted ? 413 : 400, "text/plain", s.message() + "\n", {}};
-      auto report = ingest::AppendRemoteWrite(request, *engine_);
+      // An arena: a request is thousands of small strings, freed together.
+      google::protobuf::Arena arena;
+      auto* request = google::protobuf::Arena::CreateMessage<prometheus::WriteRequest>(&arena);
+      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, request);
+      if (!s.ok())
+        return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
+                "text/plain",
+                s.message() + "\n",
+                {}};
+      auto report = ingest::AppendRemoteWrite(*request, *engine_);
       if (!report.ok()) {
         const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
-                         : report.status().code() == StatusCode::kResourceExhausted ? 400
-                                                                                      : HttpStatusFor(report.status());
+                         : report.status().code() == StatusCode::kResourceExhausted
+                             ? 400
+                             : HttpStatusFor(report.status());
         return {code, "text/plain", report.status().message() + "\n", {}};
       }
       metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
@@ -314,14 +355,16 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   return response;
 }
 
-grpc::Status TraceGrpcService::Export(grpc::ServerContext*, const tpb::ExportTraceServiceRequest* req,
+grpc::Status TraceGrpcService::Export(grpc::ServerContext*,
+                                      const tpb::ExportTraceServiceRequest* req,
                                       tpb::ExportTraceServiceResponse* resp) {
   Status s = r_->ExportTraces(*req, resp, "otlp_grpc");
   if (!s.ok()) LogError("grpc trace export failed", {{"error", s.ToString()}});
   return GrpcStatusFor(s);
 }
 
-grpc::Status MetricsGrpcService::Export(grpc::ServerContext*, const mpb::ExportMetricsServiceRequest* req,
+grpc::Status MetricsGrpcService::Export(grpc::ServerContext*,
+                                        const mpb::ExportMetricsServiceRequest* req,
                                         mpb::ExportMetricsServiceResponse* resp) {
   Status s = r_->ExportMetrics(*req, resp, "otlp_grpc");
   if (!s.ok()) LogError("grpc metrics export failed", {{"error", s.ToString()}});

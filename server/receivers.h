@@ -30,12 +30,14 @@ class Receivers {
   // Port 9090: POST /api/v1/write, /api/v1/admin/flush; GET /-/ready, /-/healthy, /metrics.
   HttpResponse HandleApi(const HttpRequest& request);
 
-  Status ExportTraces(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
-                      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
-                      const std::string& protocol);
-  Status ExportMetrics(const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
-                       opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* response,
-                       const std::string& protocol);
+  Status ExportTraces(
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
+      const std::string& protocol);
+  Status ExportMetrics(
+      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* response,
+      const std::string& protocol);
 
   void SetReady(bool ready) { ready_ = ready; }
 
@@ -52,31 +54,39 @@ class Receivers {
 };
 
 // gRPC services over the same Receivers.
-class TraceGrpcService final : public opentelemetry::proto::collector::trace::v1::TraceService::Service {
+class TraceGrpcService final
+    : public opentelemetry::proto::collector::trace::v1::TraceService::Service {
  public:
   explicit TraceGrpcService(Receivers* r) : r_(r) {}
-  grpc::Status Export(grpc::ServerContext*, const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* req,
-                      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* resp) override;
+  grpc::Status Export(
+      grpc::ServerContext*,
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* req,
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* resp) override;
 
  private:
   Receivers* r_;
 };
 
-class MetricsGrpcService final : public opentelemetry::proto::collector::metrics::v1::MetricsService::Service {
+class MetricsGrpcService final
+    : public opentelemetry::proto::collector::metrics::v1::MetricsService::Service {
  public:
   explicit MetricsGrpcService(Receivers* r) : r_(r) {}
-  grpc::Status Export(grpc::ServerContext*,
-                      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req,
-                      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* resp) override;
+  grpc::Status Export(
+      grpc::ServerContext*,
+      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req,
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* resp) override;
 
  private:
   Receivers* r_;
 };
 
-class LogsGrpcService final : public opentelemetry::proto::collector::logs::v1::LogsService::Service {
+class LogsGrpcService final
+    : public opentelemetry::proto::collector::logs::v1::LogsService::Service {
  public:
-  grpc::Status Export(grpc::ServerContext*, const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest*,
-                      opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse*) override {
+  grpc::Status Export(
+      grpc::ServerContext*,
+      const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest*,
+      opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse*) override {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tidemark does not store logs yet");
   }
 };

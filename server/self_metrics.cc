@@ -24,22 +24,27 @@ void SelfMetrics::ObserveRequest(const std::string& handler, int status, double 
   h.sum += seconds;
 }
 
-void SelfMetrics::AddSamples(const std::string& protocol, uint64_t accepted, const CommitReport& report) {
+void SelfMetrics::AddSamples(const std::string& protocol, uint64_t accepted,
+                             const CommitReport& report) {
   std::lock_guard lock(mu_);
   samples_[protocol] += accepted;
   for (int r = 0; r < kRejectReasonCount; ++r) {
     if (report.rejected_by_reason[r]) {
-      rejected_[{"sample", std::string(RejectReasonName(static_cast<RejectReason>(r)))}] += report.rejected_by_reason[r];
+      rejected_[{"sample", std::string(RejectReasonName(static_cast<RejectReason>(r)))}] +=
+          report.rejected_by_reason[r];
     }
   }
 }
 
-void SelfMetrics::AddSpans(const std::string& protocol, uint64_t accepted, const SpanAppendReport& report) {
-  static const char* kReasons[] = {"invalid_trace_id", "invalid_span_id", "end_before_start", "too_old"};
+void SelfMetrics::AddSpans(const std::string& protocol, uint64_t accepted,
+                           const SpanAppendReport& report) {
+  static const char* kReasons[] = {"invalid_trace_id", "invalid_span_id", "end_before_start",
+                                   "too_old"};
   std::lock_guard lock(mu_);
   spans_[protocol] += accepted;
   for (int r = 0; r < kSpanRejectReasonCount; ++r) {
-    if (report.rejected_by_reason[r]) rejected_[{"span", kReasons[r]}] += report.rejected_by_reason[r];
+    if (report.rejected_by_reason[r])
+      rejected_[{"span", kReasons[r]}] += report.rejected_by_reason[r];
   }
 }
 
@@ -56,20 +61,25 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   };
   {
     std::lock_guard lock(mu_);
-    for (const auto& [protocol, n] : samples_) add("tidemark_samples_ingested_total", {{"protocol", protocol}}, double(n));
-    for (const auto& [protocol, n] : spans_) add("tidemark_spans_ingested_total", {{"protocol", protocol}}, double(n));
+    for (const auto& [protocol, n] : samples_)
+      add("tidemark_samples_ingested_total", {{"protocol", protocol}}, double(n));
+    for (const auto& [protocol, n] : spans_)
+      add("tidemark_spans_ingested_total", {{"protocol", protocol}}, double(n));
     for (const auto& [key, n] : rejected_) {
       add("tidemark_rejected_total", {{"kind", key.first}, {"reason", key.second}}, double(n));
     }
     for (const auto& [key, h] : latency_) {
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         add("tidemark_http_request_duration_seconds_bucket",
-            {{"handler", key.first}, {"code", key.second}, {"le", Num(kBuckets[i])}}, double(h.buckets[i]));
+            {{"handler", key.first}, {"code", key.second}, {"le", Num(kBuckets[i])}},
+            double(h.buckets[i]));
       }
-      add("tidemark_http_request_duration_seconds_bucket", {{"handler", key.first}, {"code", key.second}, {"le", "+Inf"}},
-          double(h.count));
-      add("tidemark_http_request_duration_seconds_sum", {{"handler", key.first}, {"code", key.second}}, h.sum);
-      add("tidemark_http_request_duration_seconds_count", {{"handler", key.first}, {"code", key.second}}, double(h.count));
+      add("tidemark_http_request_duration_seconds_bucket",
+          {{"handler", key.first}, {"code", key.second}, {"le", "+Inf"}}, double(h.count));
+      add("tidemark_http_request_duration_seconds_sum",
+          {{"handler", key.first}, {"code", key.second}}, h.sum);
+      add("tidemark_http_request_duration_seconds_count",
+          {{"handler", key.first}, {"code", key.second}}, double(h.count));
     }
   }
   const EngineStats st = engine.Stats();
@@ -92,14 +102,18 @@ std::string SelfMetrics::RenderText(Engine& engine) {
     std::string name(labels.Get("__name__"));
     std::string family = name;
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      if (family.size() > strlen(suffix) && family.ends_with(suffix) && family.find("duration") != std::string::npos) {
+      if (family.size() > strlen(suffix) && family.ends_with(suffix) &&
+          family.find("duration") != std::string::npos) {
         family.resize(family.size() - strlen(suffix));
       }
     }
     if (family != last_family) {
       const bool counter = family.ends_with("_total");
       const bool histogram = family.find("duration_seconds") != std::string::npos;
-      out += "# TYPE " + family + (histogram ? " histogram\n" : counter ? " counter\n" : " gauge\n");
+      out += "# TYPE " + family +
+             (histogram ? " histogram\n"
+              : counter ? " counter\n"
+                        : " gauge\n");
       last_family = family;
     }
     out += name;

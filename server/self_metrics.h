@@ -35,10 +35,10 @@ class SelfMetrics {
     double sum = 0;
   };
   std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;   // (handler, code class)
-  std::map<std::string, uint64_t> samples_;                            // protocol
-  std::map<std::string, uint64_t> spans_;                              // protocol
-  std::map<std::pair<std::string, std::string>, uint64_t> rejected_;   // (kind, reason)
+  std::map<std::pair<std::string, std::string>, Histogram> latency_;  // (handler, code class)
+  std::map<std::string, uint64_t> samples_;                           // protocol
+  std::map<std::string, uint64_t> spans_;                             // protocol
+  std::map<std::pair<std::string, std::string>, uint64_t> rejected_;  // (kind, reason)
 };
 
 }  // namespace tidemark::server

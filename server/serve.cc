@@ -40,15 +40,17 @@ int RunServe(const ServerConfig& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   if (!SetLogLevel(config.log_level)) {
-    std::fprintf(stderr, "tidemark: config key \"log_level\": \"%s\" is not debug, info, warn or error\n",
+    std::fprintf(stderr,
+                 "tidemark: config key \"log_level\": \"%s\" is not debug, info, warn or error\n",
                  config.log_level.c_str());
     return 2;
   }
   std::string http_host, otlp_http_host, grpc_host;
   uint16_t http_port, otlp_http_port, grpc_port;
-  for (auto [addr, host, port, key] : {std::tuple{&config.http_addr, &http_host, &http_port, "http_addr"},
-                                       std::tuple{&config.otlp_http_addr, &otlp_http_host, &otlp_http_port, "otlp_http_addr"},
-                                       std::tuple{&config.otlp_grpc_addr, &grpc_host, &grpc_port, "otlp_grpc_addr"}}) {
+  for (auto [addr, host, port, key] :
+       {std::tuple{&config.http_addr, &http_host, &http_port, "http_addr"},
+        std::tuple{&config.otlp_http_addr, &otlp_http_host, &otlp_http_port, "otlp_http_addr"},
+        std::tuple{&config.otlp_grpc_addr, &grpc_host, &grpc_port, "otlp_grpc_addr"}}) {
     Status s = ParseListenAddress(*addr, host, port);
     if (!s.ok()) {
       std::fprintf(stderr, "tidemark: config key \"%s\": %s\n", key, s.message().c_str());
@@ -57,13 +59,16 @@ int RunServe(const ServerConfig& config) {
   }
   const bool tls = !config.tls_cert_file.empty() || !config.tls_key_file.empty();
   if (tls && (config.tls_cert_file.empty() || config.tls_key_file.empty())) {
-    std::fprintf(stderr, "tidemark: config keys \"tls.cert_file\" and \"tls.key_file\" must be set together\n");
+    std::fprintf(
+        stderr,
+        "tidemark: config keys \"tls.cert_file\" and \"tls.key_file\" must be set together\n");
     return 2;
   }
 
   auto opened = Engine::Open(config.engine, config.data_dir);
   if (!opened.ok()) {
-    std::fprintf(stderr, "tidemark: open %s: %s\n", config.data_dir.c_str(), opened.status().ToString().c_str());
+    std::fprintf(stderr, "tidemark: open %s: %s\n", config.data_dir.c_str(),
+                 opened.status().ToString().c_str());
     return opened.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
   }
   std::unique_ptr<Engine> engine = std::move(opened).value();
@@ -81,7 +86,8 @@ int RunServe(const ServerConfig& config) {
   if (tls) {
     Status s;
     grpc::SslServerCredentialsOptions ssl;
-    ssl.pem_key_cert_pairs.push_back({ReadFile(config.tls_key_file, &s), ReadFile(config.tls_cert_file, &s)});
+    ssl.pem_key_cert_pairs.push_back(
+        {ReadFile(config.tls_key_file, &s), ReadFile(config.tls_cert_file, &s)});
     if (!s.ok()) {
       std::fprintf(stderr, "tidemark: tls: %s\n", s.message().c_str());
       return 2;
@@ -89,8 +95,10 @@ int RunServe(const ServerConfig& config) {
     credentials = grpc::SslServerCredentials(ssl);
   }
   int bound_grpc_port = 0;
-  builder.AddListeningPort(grpc_host + ":" + std::to_string(grpc_port), credentials, &bound_grpc_port);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<uint64_t>(config.max_request_bytes, INT32_MAX)));
+  builder.AddListeningPort(grpc_host + ":" + std::to_string(grpc_port), credentials,
+                           &bound_grpc_port);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<uint64_t>(config.max_request_bytes, INT32_MAX)));
   builder.RegisterService(&trace_service);
   builder.RegisterService(&metrics_service);
   builder.RegisterService(&logs_service);
@@ -100,13 +108,17 @@ int RunServe(const ServerConfig& config) {
     return 1;
   }
   if (tls) {
-    LogError("TLS is configured: it applies to OTLP/gRPC; the HTTP listeners serve plain HTTP in this version");
+    LogError(
+        "TLS is configured: it applies to OTLP/gRPC; the HTTP listeners serve plain HTTP in this "
+        "version");
   }
 
   HttpServer::Settings api_settings{http_host, http_port, config.max_request_bytes, 512};
-  auto api = HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
+  auto api =
+      HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
   HttpServer::Settings otlp_settings{otlp_http_host, otlp_http_port, config.max_request_bytes, 512};
-  auto otlp = HttpServer::Start(otlp_settings, [&](const HttpRequest& r) { return receivers.HandleOtlpHttp(r); });
+  auto otlp = HttpServer::Start(otlp_settings,
+                                [&](const HttpRequest& r) { return receivers.HandleOtlpHttp(r); });
   if (!api.ok() || !otlp.ok()) {
     LogError("cannot listen", {{"error", (!api.ok() ? api.status() : otlp.status()).ToString()}});
     grpc_server->Shutdown();
@@ -125,9 +137,11 @@ int RunServe(const ServerConfig& config) {
   std::thread self_scrape([&] {
     if (config.self_scrape_interval_ms <= 0) return;
     std::unique_lock lock(scrape_mu);
-    while (!scrape_cv.wait_for(lock, std::chrono::milliseconds(config.self_scrape_interval_ms), [&] { return stopping; })) {
+    while (!scrape_cv.wait_for(lock, std::chrono::milliseconds(config.self_scrape_interval_ms),
+                               [&] { return stopping; })) {
       const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
       auto appender = engine->NewAppender();
       for (auto& [labels, value] : metrics.Collect(*engine)) {
         std::vector<Label> with_job = labels.items();

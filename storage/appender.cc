@@ -34,8 +34,9 @@ class HeadAppender final : public Appender {
   SeriesRef Add(SeriesRef ref, int64_t timestamp_ms, double value) override {
     auto series = engine_->SeriesById(ref);
     if (!series) {
-      engine_->RecordRejection(&report_, RejectReason::kUnknownSeriesRef,
-                               "series ref " + std::to_string(ref) + " is not known (deleted or expired)");
+      engine_->RecordRejection(
+          &report_, RejectReason::kUnknownSeriesRef,
+          "series ref " + std::to_string(ref) + " is not known (deleted or expired)");
       return 0;
     }
     batch_.push_back({std::move(series), timestamp_ms, value});
@@ -82,13 +83,14 @@ std::shared_ptr<MemSeries> DbEngine::GetOrCreateSeries(const Labels& labels, Rej
   Status valid = ValidateLabels(labels, options_.limits);
   if (!valid.ok()) {
     *reason = valid.code() == StatusCode::kResourceExhausted ? RejectReason::kLimitExceeded
-                                                               : RejectReason::kInvalidLabels;
+                                                             : RejectReason::kInvalidLabels;
     *why = valid.message();
     return nullptr;
   }
   bool created = false;
-  auto s = index_.GetOrCreate(labels, hash, options_.limits.max_active_series,
-                              [this] { return next_series_id_.fetch_add(1); }, &created);
+  auto s = index_.GetOrCreate(
+      labels, hash, options_.limits.max_active_series,
+      [this] { return next_series_id_.fetch_add(1); }, &created);
   if (!s) {
     *reason = RejectReason::kLimitExceeded;
     *why = "max_active_series=" + std::to_string(options_.limits.max_active_series) + " reached";
@@ -193,7 +195,8 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
     int64_t prev_t = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       // Series are scattered in memory; fetch a few ahead to overlap the cache misses.
-      if (i + kPrefetchDistance < batch.size()) __builtin_prefetch(batch[i + kPrefetchDistance].series.get());
+      if (i + kPrefetchDistance < batch.size())
+        __builtin_prefetch(batch[i + kPrefetchDistance].series.get());
       PendingSample& p = batch[i];
       MemSeries* s = p.series.get();
       RejectReason reason;

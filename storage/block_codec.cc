@@ -62,7 +62,8 @@ bool EncodeDecimalValues(const std::vector<Sample>& samples, std::string* out) {
                                            static_cast<uint64_t>(mantissas[i - 1]));
     deltas.push_back(util::ZigZagEncode(d));
     const int64_t dd =
-        i == 1 ? d : static_cast<int64_t>(static_cast<uint64_t>(d) - static_cast<uint64_t>(prev_delta));
+        i == 1 ? d
+               : static_cast<int64_t>(static_cast<uint64_t>(d) - static_cast<uint64_t>(prev_delta));
     dods.push_back(util::ZigZagEncode(dd));
     prev_delta = d;
   }
@@ -100,7 +101,8 @@ Status BlockCorruption(const BlockHeader& h, const std::string& what) {
 
 Status DecodeHeaderAndColumns(std::string_view block, BlockHeader* h, std::string_view* ts_col,
                               std::string_view* value_col) {
-  if (block.size() < 4 + 2) return Status::Corruption("block of " + std::to_string(block.size()) + " bytes is too short");
+  if (block.size() < 4 + 2)
+    return Status::Corruption("block of " + std::to_string(block.size()) + " bytes is too short");
   const uint32_t stored_crc = util::DecodeFixed32(block.data() + block.size() - 4);
   std::string_view body = block.substr(0, block.size() - 4);
   const uint32_t actual_crc = util::Crc32c(body);
@@ -129,7 +131,8 @@ Status DecodeHeaderAndColumns(std::string_view block, BlockHeader* h, std::strin
     return BlockCorruption(*h, "format version " + std::to_string(version) + ", want " +
                                    std::to_string(kBlockFormatVersion));
   }
-  if (count == 0 || count > (1u << 24)) return BlockCorruption(*h, "sample count " + std::to_string(count));
+  if (count == 0 || count > (1u << 24))
+    return BlockCorruption(*h, "sample count " + std::to_string(count));
   h->count = static_cast<uint32_t>(count);
   h->timestamp_encoding = static_cast<TimestampEncoding>(encodings & 0x0f);
   h->value_encoding = static_cast<ValueEncoding>(encodings >> 4);
@@ -177,7 +180,8 @@ std::string EncodeBlock(uint64_t series_id, const std::vector<Sample>& samples) 
                                   (static_cast<uint8_t>(value_encoding) << 4)));
   util::PutVarint64(&out, series_id);
   util::PutVarintSigned64(&out, samples.front().timestamp_ms);
-  util::PutVarint64(&out, static_cast<uint64_t>(samples.back().timestamp_ms - samples.front().timestamp_ms));
+  util::PutVarint64(
+      &out, static_cast<uint64_t>(samples.back().timestamp_ms - samples.front().timestamp_ms));
   util::PutVarint64(&out, n);
   util::PutVarint64(&out, ts_col.size());
   out += ts_col;
@@ -208,10 +212,12 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   samples[0].timestamp_ms = h.min_time;
   if (n >= 2) {
     uint64_t first_delta;
-    if (!util::GetVarint64(&ts_col, &first_delta)) return BlockCorruption(h, "timestamp column truncated");
+    if (!util::GetVarint64(&ts_col, &first_delta))
+      return BlockCorruption(h, "timestamp column truncated");
     // Scratch space reused across calls on this thread: a read decodes thousands of blocks.
     thread_local std::vector<uint64_t> dods;
-    if (!DecodeIntColumn(&ts_col, n - 2, &dods)) return BlockCorruption(h, "timestamp column malformed");
+    if (!DecodeIntColumn(&ts_col, n - 2, &dods))
+      return BlockCorruption(h, "timestamp column malformed");
     int64_t delta = static_cast<int64_t>(first_delta);
     samples[1].timestamp_ms = h.min_time + delta;
     for (size_t i = 2; i < n; ++i) {
@@ -242,12 +248,13 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   const uint8_t mode = static_cast<uint8_t>(value_col[1]);
   value_col.remove_prefix(2);
   if (exponent > kMaxDecimalExponent || mode > kMantissaDeltaOfDelta) {
-    return BlockCorruption(h, "decimal exponent " + std::to_string(exponent) + " or mode " + std::to_string(mode));
+    return BlockCorruption(
+        h, "decimal exponent " + std::to_string(exponent) + " or mode " + std::to_string(mode));
   }
   int64_t mantissa;
   uint64_t num_exceptions;
-  if (!util::GetVarintSigned64(&value_col, &mantissa) || !util::GetVarint64(&value_col, &num_exceptions) ||
-      num_exceptions > n) {
+  if (!util::GetVarintSigned64(&value_col, &mantissa) ||
+      !util::GetVarint64(&value_col, &num_exceptions) || num_exceptions > n) {
     return BlockCorruption(h, "decimal column header malformed");
   }
   std::vector<Exception> exceptions(num_exceptions);
@@ -262,7 +269,8 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
     e.index = static_cast<uint32_t>(index);
   }
   thread_local std::vector<uint64_t> diffs;
-  if (!DecodeIntColumn(&value_col, n - 1, &diffs)) return BlockCorruption(h, "decimal column malformed");
+  if (!DecodeIntColumn(&value_col, n - 1, &diffs))
+    return BlockCorruption(h, "decimal column malformed");
   // Mantissas first, then scale: integers (exponent 0) need no division.
   uint64_t m = static_cast<uint64_t>(mantissa);
   uint64_t delta = 0;
@@ -274,10 +282,12 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   }
   samples[0].value = DecimalValue(mantissa, exponent);
   if (exponent == 0) {
-    for (size_t i = 1; i < n; ++i) samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1]));
+    for (size_t i = 1; i < n; ++i)
+      samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1]));
   } else {
     const double scale = kPow10[exponent];
-    for (size_t i = 1; i < n; ++i) samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1])) / scale;
+    for (size_t i = 1; i < n; ++i)
+      samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1])) / scale;
   }
   for (const Exception& e : exceptions) samples[e.index].value = util::BitsToDouble(e.bits);
   return Status::OK();

@@ -12,8 +12,8 @@
 
 #include "storage/block_codec.h"
 #include "storage/kv_layout.h"
-#include "storage/rocks_status.h"
 #include "storage/label_codec.h"
+#include "storage/rocks_status.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
 
@@ -24,12 +24,18 @@ double StaleMarker() { return util::BitsToDouble(kStaleMarkerBits); }
 
 std::string_view RejectReasonName(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kOutOfOrder: return "out_of_order";
-    case RejectReason::kDuplicateTimestamp: return "duplicate_timestamp";
-    case RejectReason::kTooOld: return "too_old";
-    case RejectReason::kInvalidLabels: return "invalid_labels";
-    case RejectReason::kLimitExceeded: return "limit_exceeded";
-    case RejectReason::kUnknownSeriesRef: return "unknown_series_ref";
+    case RejectReason::kOutOfOrder:
+      return "out_of_order";
+    case RejectReason::kDuplicateTimestamp:
+      return "duplicate_timestamp";
+    case RejectReason::kTooOld:
+      return "too_old";
+    case RejectReason::kInvalidLabels:
+      return "invalid_labels";
+    case RejectReason::kLimitExceeded:
+      return "limit_exceeded";
+    case RejectReason::kUnknownSeriesRef:
+      return "unknown_series_ref";
   }
   return "unknown";
 }
@@ -41,7 +47,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const Options& options, const std::
 namespace storage {
 namespace {
 
-
 Status ValidateOptions(const Options& o) {
   auto bad = [](const std::string& field, const std::string& why) {
     return Status::InvalidArgument("option " + field + ": " + why);
@@ -52,13 +57,15 @@ Status ValidateOptions(const Options& o) {
   }
   if (o.retention_ms < 0) return bad("retention_ms", "must not be negative");
   if (o.samples_per_chunk < 16 || o.samples_per_chunk > 4096) {
-    return bad("samples_per_chunk", "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));
+    return bad("samples_per_chunk",
+               "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));
   }
   if (o.group_commit_interval_ms < 1 || o.group_commit_interval_ms > 1000) {
     return bad("group_commit_interval_ms", "must be between 1 and 1000");
   }
   if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
-  if (o.checkpoint_wal_bytes < (1u << 20)) return bad("checkpoint_wal_bytes", "must be at least 1 MiB");
+  if (o.checkpoint_wal_bytes < (1u << 20))
+    return bad("checkpoint_wal_bytes", "must be at least 1 MiB");
   if (o.limits.max_labels_per_series < 1 || o.limits.max_labels_per_series > 1024) {
     return bad("limits.max_labels_per_series", "must be between 1 and 1024");
   }
@@ -68,13 +75,16 @@ Status ValidateOptions(const Options& o) {
 }  // namespace
 
 DbEngine::DbEngine(const Options& options, std::string path)
-    : options_(options), path_(std::move(path)), partition_duration_ms_(options.partition_duration_ms) {}
+    : options_(options),
+      path_(std::move(path)),
+      partition_duration_ms_(options.partition_duration_ms) {}
 
 Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const std::string& path) {
   TM_RETURN_IF_ERROR(ValidateOptions(options));
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (!options.create_if_missing) return Status::NotFound("data directory " + path + " does not exist");
+    if (!options.create_if_missing)
+      return Status::NotFound("data directory " + path + " does not exist");
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
       return Status::IOError("mkdir " + path + ": " + std::strerror(errno));
     }
@@ -84,10 +94,11 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   TM_RETURN_IF_ERROR(engine->LoadMeta());
   TM_RETURN_IF_ERROR(engine->LoadSeries());
   TM_RETURN_IF_ERROR(engine->ReplayWal());
-  SpanStoreHandles span_handles{engine->db_, engine->meta_cf_, engine->span_segments_cf_, engine->span_data_cf_,
-                                engine->trace_index_cf_};
-  TM_ASSIGN_OR_RETURN(engine->spans_, SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
-                                                      &engine->recovery_));
+  SpanStoreHandles span_handles{engine->db_, engine->meta_cf_, engine->span_segments_cf_,
+                                engine->span_data_cf_, engine->trace_index_cf_};
+  TM_ASSIGN_OR_RETURN(engine->spans_,
+                      SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
+                                      &engine->recovery_));
   engine->last_checkpoint_ms_ = engine->Now();
   if (options.maintenance_interval_ms > 0) {
     engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
@@ -174,22 +185,27 @@ Status DbEngine::LoadMeta() {
   }
   if (!s.ok()) return FromRocks(s, "read metadata");
   if (value.size() != 4 || util::DecodeFixed32(value.data()) != kFormatVersion) {
-    return Status::Corruption("data directory " + path_ + " has format version " +
-                              (value.size() == 4 ? std::to_string(util::DecodeFixed32(value.data())) : "?") +
-                              ", this build reads " + std::to_string(kFormatVersion));
+    return Status::Corruption(
+        "data directory " + path_ + " has format version " +
+        (value.size() == 4 ? std::to_string(util::DecodeFixed32(value.data())) : "?") +
+        ", this build reads " + std::to_string(kFormatVersion));
   }
   s = db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaPartitionDuration, &value);
   if (!s.ok() || value.size() != 8) return Status::Corruption("metadata lacks partition duration");
   // The stored width wins: blocks were cut at its boundaries.
   partition_duration_ms_ = static_cast<int64_t>(util::DecodeFixed64(value.data()));
-  if (partition_duration_ms_ <= 0) return Status::Corruption("stored partition duration is not positive");
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaNextSeriesId, &value).ok() && value.size() == 8) {
+  if (partition_duration_ms_ <= 0)
+    return Status::Corruption("stored partition duration is not positive");
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaNextSeriesId, &value).ok() &&
+      value.size() == 8) {
     next_series_id_ = util::DecodeFixed64(value.data());
   }
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaDroppedBelow, &value).ok() && value.size() == 4) {
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaDroppedBelow, &value).ok() &&
+      value.size() == 4) {
     dropped_below_ = DecodeOrderedInt32(value.data());
   }
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaCompactedBelow, &value).ok() && value.size() == 4) {
+  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaCompactedBelow, &value).ok() &&
+      value.size() == 4) {
     compacted_below_ = DecodeOrderedInt32(value.data());
   }
   return Status::OK();
@@ -227,9 +243,12 @@ Status DbEngine::ReplayWal() {
     auto result = ReplayWalFile(file, [&](WalRecordType type, std::string_view payload) -> Status {
       ++recovery_.wal_records_replayed;
       switch (type) {
-        case WalRecordType::kCommit: return ReplayCommitRecord(payload);
-        case WalRecordType::kDelete: return ReplayDeleteRecord(payload);
-        case WalRecordType::kSpans: break;  // spans have their own log
+        case WalRecordType::kCommit:
+          return ReplayCommitRecord(payload);
+        case WalRecordType::kDelete:
+          return ReplayDeleteRecord(payload);
+        case WalRecordType::kSpans:
+          break;  // spans have their own log
       }
       recovery_.messages.push_back(file + ": skipped record of unknown type " +
                                    std::to_string(static_cast<int>(type)));
@@ -240,19 +259,22 @@ Status DbEngine::ReplayWal() {
     if (result->bytes_dropped > 0) {
       recovery_.wal_bytes_dropped += result->bytes_dropped;
       const bool last = i + 1 == files.size();
-      recovery_.messages.push_back(file + ": dropped " + std::to_string(result->bytes_dropped) + " bytes (" +
-                                   result->tail_problem + ")" +
-                                   (last ? ", a write torn by a crash" : ", in a log that is not the last: damaged"));
+      recovery_.messages.push_back(
+          file + ": dropped " + std::to_string(result->bytes_dropped) + " bytes (" +
+          result->tail_problem + ")" +
+          (last ? ", a write torn by a crash" : ", in a log that is not the last: damaged"));
     }
   }
   const uint64_t next_file = files.empty() ? 1 : files.back() + 1;
-  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy, options_.group_commit_interval_ms));
+  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy,
+                                            options_.group_commit_interval_ms));
   return Status::OK();
 }
 
 Status DbEngine::ReplayCommitRecord(std::string_view in) {
   uint64_t n_series;
-  if (!util::GetVarint64(&in, &n_series)) return Status::Corruption("log commit record: series count");
+  if (!util::GetVarint64(&in, &n_series))
+    return Status::Corruption("log commit record: series count");
   for (uint64_t i = 0; i < n_series; ++i) {
     uint64_t id;
     Labels labels;
@@ -264,14 +286,16 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
     if (id >= next_series_id_) next_series_id_ = id + 1;
   }
   uint64_t n_samples;
-  if (!util::GetVarint64(&in, &n_samples)) return Status::Corruption("log commit record: sample count");
+  if (!util::GetVarint64(&in, &n_samples))
+    return Status::Corruption("log commit record: sample count");
   int64_t t = 0;
   const int64_t min_valid = RetentionCutoff();
   std::shared_ptr<MemSeries> series;
   for (uint64_t i = 0; i < n_samples; ++i) {
     uint64_t id, bits;
     int64_t dt;
-    if (!util::GetVarint64(&in, &id) || !util::GetVarintSigned64(&in, &dt) || !util::GetFixed64(&in, &bits)) {
+    if (!util::GetVarint64(&in, &id) || !util::GetVarintSigned64(&in, &dt) ||
+        !util::GetFixed64(&in, &bits)) {
       return Status::Corruption("log commit record: sample " + std::to_string(i));
     }
     t += dt;
@@ -291,7 +315,8 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
 Status DbEngine::ReplayDeleteRecord(std::string_view in) {
   uint64_t n;
   int64_t mint, maxt;
-  if (!util::GetVarintSigned64(&in, &mint) || !util::GetVarintSigned64(&in, &maxt) || !util::GetVarint64(&in, &n)) {
+  if (!util::GetVarintSigned64(&in, &mint) || !util::GetVarintSigned64(&in, &maxt) ||
+      !util::GetVarint64(&in, &n)) {
     return Status::Corruption("log delete record header");
   }
   std::vector<uint64_t> ids(n);
@@ -303,9 +328,7 @@ Status DbEngine::ReplayDeleteRecord(std::string_view in) {
 
 DbEngine::~DbEngine() {
   closing_ = true;
-  {
-    std::lock_guard lock(loop_mu_);
-  }
+  { std::lock_guard lock(loop_mu_); }
   loop_cv_.notify_all();
   if (maintenance_thread_.joinable()) maintenance_thread_.join();
   spans_.reset();
@@ -354,7 +377,8 @@ EngineStats DbEngine::Stats() {
   st.partitions_dropped = partitions_dropped_;
   st.partitions_compacted = partitions_compacted_;
   uint64_t sst = 0;
-  if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst)) st.segment_bytes = sst;
+  if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst))
+    st.segment_bytes = sst;
   spans_->FillStats(&st);
   return st;
 }
@@ -364,7 +388,8 @@ Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span>&& spans) {
   return spans_->Append(spans);
 }
 
-Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start, uint64_t end) {
+Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start,
+                                             uint64_t end) {
   return spans_->GetTrace(trace_id, start, end);
 }
 
@@ -372,12 +397,14 @@ Result<TraceSearchResponse> DbEngine::SearchTraces(const TraceSearchRequest& req
   return spans_->Search(request);
 }
 
-Result<std::vector<std::string>> DbEngine::SpanTagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit) {
+Result<std::vector<std::string>> DbEngine::SpanTagKeys(TagScope scope, uint64_t start, uint64_t end,
+                                                       uint32_t limit) {
   return spans_->TagKeys(scope, start, end, limit);
 }
 
-Result<std::vector<std::string>> DbEngine::SpanTagValues(TagScope scope, std::string_view key, uint64_t start,
-                                                         uint64_t end, uint32_t limit) {
+Result<std::vector<std::string>> DbEngine::SpanTagValues(TagScope scope, std::string_view key,
+                                                         uint64_t start, uint64_t end,
+                                                         uint32_t limit) {
   if (key.empty()) return Status::InvalidArgument("empty tag name");
   return spans_->TagValues(scope, key, start, end, limit);
 }
@@ -393,7 +420,8 @@ Result<std::vector<PartitionInfo>> DbEngine::Partitions() {
     if (!ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts)) {
       return Status::Corruption("chunk key " + it->key().ToString(true) + " is malformed");
     }
-    if (out.empty() || out.back().start_ms != PartitionStart(parts.partition, partition_duration_ms_)) {
+    if (out.empty() ||
+        out.back().start_ms != PartitionStart(parts.partition, partition_duration_ms_)) {
       PartitionInfo p;
       p.start_ms = PartitionStart(parts.partition, partition_duration_ms_);
       p.end_ms = p.start_ms + partition_duration_ms_;

@@ -31,11 +31,12 @@ class DbEngine final : public Engine {
   ~DbEngine() override;
 
   std::unique_ptr<Appender> NewAppender() override;
-  Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
-                                            int64_t maxt_ms) override;
-  Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
-                                              int64_t maxt_ms) override;
-  Result<std::vector<std::string>> LabelValues(std::string_view name, const std::vector<LabelMatcher>& matchers,
+  Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
+                                            int64_t mint_ms, int64_t maxt_ms) override;
+  Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
+                                              int64_t mint_ms, int64_t maxt_ms) override;
+  Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                               const std::vector<LabelMatcher>& matchers,
                                                int64_t mint_ms, int64_t maxt_ms) override;
   Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                 int64_t maxt_ms) override;
@@ -44,10 +45,11 @@ class DbEngine final : public Engine {
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
                                      uint64_t end_unix_nano) override;
   Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;
-  Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano, uint64_t end_unix_nano,
-                                               uint32_t limit) override;
-  Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key, uint64_t start_unix_nano,
-                                                 uint64_t end_unix_nano, uint32_t limit) override;
+  Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,
+                                               uint64_t end_unix_nano, uint32_t limit) override;
+  Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,
+                                                 uint64_t start_unix_nano, uint64_t end_unix_nano,
+                                                 uint32_t limit) override;
   Status Flush() override;
   Status Compact(int64_t before_ms) override;
   Status RunMaintenance() override;
@@ -64,7 +66,8 @@ class DbEngine final : public Engine {
   // Validates, applies to the head and logs a batch; waits for durability.
   Status CommitBatch(std::vector<PendingSample>& batch, CommitReport* report);
   // Looks up or creates the series for `labels`; on failure returns null and sets `reason`.
-  std::shared_ptr<MemSeries> GetOrCreateSeries(const Labels& labels, RejectReason* reason, std::string* why);
+  std::shared_ptr<MemSeries> GetOrCreateSeries(const Labels& labels, RejectReason* reason,
+                                               std::string* why);
   std::shared_ptr<MemSeries> SeriesById(uint64_t id) { return index_.FindById(id); }
   void RecordRejection(CommitReport* report, RejectReason reason, const std::string& why);
 
@@ -79,7 +82,8 @@ class DbEngine final : public Engine {
     std::vector<Sample> samples;
     Status status;
   };
-  void ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt, rocksdb::Iterator* it);
+  void ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
+                       rocksdb::Iterator* it);
   rocksdb::Iterator* NewChunkIterator();
   // Earliest timestamp a read may return: retention applied at once, before the data is dropped.
   int64_t VisibleMinTime() const;

@@ -12,8 +12,8 @@
 namespace tidemark::storage {
 
 inline constexpr int kMaxDecimalExponent = 15;
-inline constexpr double kPow10[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                                           1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+inline constexpr double kPow10[kMaxDecimalExponent + 1] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 // Keeps llround and mantissa differences inside int64.
 inline constexpr double kMaxMantissa = 4.0e18;
 

@@ -107,7 +107,8 @@ void HeadChunk::AppendValue(Writer* w, double v) {
   int64_t m;
   if (IsDecimalCandidate(v) && ToMantissa(v, exponent_, &m)) {
     // Wrapping difference; the reader wraps the same way.
-    WriteDelta(w, static_cast<int64_t>(static_cast<uint64_t>(m) - static_cast<uint64_t>(mantissa_)));
+    WriteDelta(w,
+               static_cast<int64_t>(static_cast<uint64_t>(m) - static_cast<uint64_t>(mantissa_)));
     mantissa_ = m;
     return;
   }
@@ -220,7 +221,8 @@ bool HeadChunkIterator::Next() {
     t_ += delta_;
   }
   if (!ReadValue() || reader_.overflow()) {
-    status_ = Status::Corruption("head chunk ends early or is malformed at sample " + std::to_string(read_));
+    status_ = Status::Corruption("head chunk ends early or is malformed at sample " +
+                                 std::to_string(read_));
     remaining_ = 0;
     return false;
   }

@@ -38,8 +38,8 @@ std::string EncodeSeriesRecord(const SeriesRecord& r) {
 
 bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r) {
   return DecodeLabels(&value, &r->labels) && util::GetVarintSigned64(&value, &r->min_time) &&
-         util::GetVarintSigned64(&value, &r->max_time) && util::GetFixed64(&value, &r->last_value_bits) &&
-         value.empty();
+         util::GetVarintSigned64(&value, &r->max_time) &&
+         util::GetFixed64(&value, &r->last_value_bits) && value.empty();
 }
 
 std::string PartitionKeyPrefix(int32_t partition) { return EncodeOrderedInt32(partition); }

@@ -21,7 +21,8 @@ std::string_view Labels::Get(std::string_view name) const {
 }
 
 bool Labels::Has(std::string_view name) const {
-  return std::any_of(labels_.begin(), labels_.end(), [&](const Label& l) { return l.name == name; });
+  return std::any_of(labels_.begin(), labels_.end(),
+                     [&](const Label& l) { return l.name == name; });
 }
 
 namespace {
@@ -41,10 +42,17 @@ void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      default: out->push_back(c);
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      default:
+        out->push_back(c);
     }
   }
   out->push_back('"');

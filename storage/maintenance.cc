@@ -18,9 +18,9 @@ namespace {
 
 constexpr size_t kCheckpointBatchBytes = 8u << 20;
 
-
 // Decodes head chunks into samples, appending to `out`.
-Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks, std::vector<Sample>* out) {
+Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks,
+                    std::vector<Sample>* out) {
   for (const auto& c : chunks) {
     HeadChunkIterator it(c->bytes(), c->num_samples());
     while (it.Next()) out->push_back({it.t(), it.v()});
@@ -73,7 +73,9 @@ Status DbEngine::Checkpoint() {
     while (begin < samples.size()) {
       const int32_t p = PartitionOf(samples[begin].timestamp_ms, partition_duration_ms_);
       size_t end = begin + 1;
-      while (end < samples.size() && PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p) ++end;
+      while (end < samples.size() &&
+             PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p)
+        ++end;
       if (p >= dropped) {
         group.assign(samples.begin() + begin, samples.begin() + end);
         batch.Put(chunks_cf_, ChunkKey(p, job.series->id, group.front().timestamp_ms),
@@ -115,8 +117,9 @@ Status DbEngine::DropPartitionsBelow(int32_t partition) {
   // that happens before the space is reclaimed.
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  TM_RETURN_IF_ERROR(FromRocks(db_->Put(sync, meta_cf_, kMetaDroppedBelow, EncodeOrderedInt32(partition)),
-                               "record dropped partitions"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->Put(sync, meta_cf_, kMetaDroppedBelow, EncodeOrderedInt32(partition)),
+                "record dropped partitions"));
   const int32_t previous = dropped_below_.exchange(partition);
 
   const std::string begin = PartitionKeyPrefix(previous);
@@ -134,11 +137,14 @@ Status DbEngine::DropPartitionsBelow(int32_t partition) {
     }
   }
   const rocksdb::Slice b(begin), e(end);
-  TM_RETURN_IF_ERROR(FromRocks(rocksdb::DeleteFilesInRange(db_, chunks_cf_, &b, &e), "drop partition files"));
-  TM_RETURN_IF_ERROR(FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), chunks_cf_, b, e), "drop partitions"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DeleteFilesInRange(db_, chunks_cf_, &b, &e), "drop partition files"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), chunks_cf_, b, e), "drop partitions"));
   rocksdb::CompactRangeOptions cro;
   cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-  TM_RETURN_IF_ERROR(FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact dropped range"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact dropped range"));
   partitions_dropped_ += dropped;
   return Status::OK();
 }
@@ -196,11 +202,14 @@ Status DbEngine::EnforceRetention() {
   return Status::OK();
 }
 
-Result<uint64_t> DbEngine::DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt) {
+Result<uint64_t> DbEngine::DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint,
+                                        int64_t maxt) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
-  if (std::all_of(compiled->begin(), compiled->end(), [](const CompiledMatcher& m) { return m.MatchesEmpty(); })) {
-    return Status::InvalidArgument("delete needs at least one matcher that does not match the empty string");
+  if (std::all_of(compiled->begin(), compiled->end(),
+                  [](const CompiledMatcher& m) { return m.MatchesEmpty(); })) {
+    return Status::InvalidArgument(
+        "delete needs at least one matcher that does not match the empty string");
   }
   if (mint > maxt) return Status::InvalidArgument("delete range start is after its end");
   std::lock_guard maintenance(maintenance_mu_);
@@ -245,9 +254,9 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
       for (const Sample& smp : samples) {
         if (smp.timestamp_ms >= mint && smp.timestamp_ms <= maxt) continue;
         HeadChunk& head = s->head;
-        if (head.num_samples() > 0 &&
-            (head.num_samples() >= options_.samples_per_chunk ||
-             PartitionOf(smp.timestamp_ms, partition_duration_ms_) != PartitionOf(head.min_time(), partition_duration_ms_))) {
+        if (head.num_samples() > 0 && (head.num_samples() >= options_.samples_per_chunk ||
+                                       PartitionOf(smp.timestamp_ms, partition_duration_ms_) !=
+                                           PartitionOf(head.min_time(), partition_duration_ms_))) {
           s->closed.push_back(std::make_shared<const HeadChunk>(std::move(head)));
           head = HeadChunk();
         }
@@ -256,7 +265,8 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
       if (whole_series) s->removed = true;
     }
     if (series_max != INT64_MIN) {
-      TM_RETURN_IF_ERROR(DeleteStoredRange(id, std::max(mint, series_min), std::min(maxt, series_max), &batch));
+      TM_RETURN_IF_ERROR(
+          DeleteStoredRange(id, std::max(mint, series_min), std::min(maxt, series_max), &batch));
     }
     if (whole_series) {
       index_.Remove(id);
@@ -268,7 +278,8 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
   return FromRocks(db_->Write(sync, &batch), "delete series data");
 }
 
-Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rocksdb::WriteBatch* batch) {
+Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt,
+                                   rocksdb::WriteBatch* batch) {
   if (mint > maxt) return Status::OK();
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
@@ -280,7 +291,8 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rock
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       BlockHeader h;
       samples.clear();
-      Status s = DecodeBlock(std::string_view(it->value().data(), it->value().size()), &h, &samples);
+      Status s =
+          DecodeBlock(std::string_view(it->value().data(), it->value().size()), &h, &samples);
       if (!s.ok()) return s;
       if (h.max_time < mint || h.min_time > maxt) continue;
       batch->Delete(chunks_cf_, it->key());
@@ -288,7 +300,8 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rock
       for (const Sample& smp : samples) {
         if (smp.timestamp_ms < mint || smp.timestamp_ms > maxt) kept.push_back(smp);
       }
-      if (!kept.empty()) batch->Put(chunks_cf_, ChunkKey(p, id, kept.front().timestamp_ms), EncodeBlock(id, kept));
+      if (!kept.empty())
+        batch->Put(chunks_cf_, ChunkKey(p, id, kept.front().timestamp_ms), EncodeBlock(id, kept));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "read chunks for delete");
   }
@@ -297,7 +310,8 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rock
 
 Status DbEngine::CompactPartition(int32_t partition) {
   const std::string begin = PartitionKeyPrefix(partition);
-  const std::string end = partition == INT32_MAX ? std::string(5, '\xff') : PartitionKeyPrefix(partition + 1);
+  const std::string end =
+      partition == INT32_MAX ? std::string(5, '\xff') : PartitionKeyPrefix(partition + 1);
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   const rocksdb::Slice upper(end);
@@ -319,10 +333,13 @@ Status DbEngine::CompactPartition(int32_t partition) {
       BlockHeader h;
       if (!DecodeBlock(value, &h, &merged).ok()) return Status::OK();
     }
-    std::stable_sort(merged.begin(), merged.end(),
-                     [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+    std::stable_sort(merged.begin(), merged.end(), [](const Sample& a, const Sample& b) {
+      return a.timestamp_ms < b.timestamp_ms;
+    });
     merged.erase(std::unique(merged.begin(), merged.end(),
-                             [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+                             [](const Sample& a, const Sample& b) {
+                               return a.timestamp_ms == b.timestamp_ms;
+                             }),
                  merged.end());
     for (const auto& [key, value] : group) batch.Delete(chunks_cf_, key);
     batch.Put(chunks_cf_, ChunkKey(partition, group_series, merged.front().timestamp_ms),
@@ -355,7 +372,8 @@ Status DbEngine::CompactPartition(int32_t partition) {
   const rocksdb::Slice b(begin), e(end);
   rocksdb::CompactRangeOptions cro;
   cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-  TM_RETURN_IF_ERROR(FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact partition files"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->CompactRange(cro, chunks_cf_, &b, &e), "compact partition files"));
   ++partitions_compacted_;
   return Status::OK();
 }
@@ -367,7 +385,8 @@ Status DbEngine::CompactPartitionsBelow(int32_t partition) {
   std::vector<int32_t> partitions;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
-    for (it->Seek(PartitionKeyPrefix(std::max(compacted_below_, dropped_below_.load()))); it->Valid();) {
+    for (it->Seek(PartitionKeyPrefix(std::max(compacted_below_, dropped_below_.load())));
+         it->Valid();) {
       const int32_t p = DecodeOrderedInt32(it->key().data());
       if (p >= partition) break;
       partitions.push_back(p);
@@ -382,7 +401,8 @@ Status DbEngine::CompactPartitionsBelow(int32_t partition) {
 Status DbEngine::Compact(int64_t before_ms) {
   std::lock_guard lock(maintenance_mu_);
   // Partitions that end at or before `before_ms`.
-  const int32_t below = before_ms == INT64_MAX ? INT32_MAX : PartitionOf(before_ms, partition_duration_ms_);
+  const int32_t below =
+      before_ms == INT64_MAX ? INT32_MAX : PartitionOf(before_ms, partition_duration_ms_);
   const int32_t saved = compacted_below_;
   compacted_below_ = INT32_MIN;  // an explicit call looks at every partition again
   Status s = CompactPartitionsBelow(below);
@@ -414,7 +434,8 @@ Status DbEngine::RunMaintenance() {
   std::lock_guard lock(maintenance_mu_);
   TM_RETURN_IF_ERROR(EnforceRetention());
   const bool wal_full = wal_->live_bytes() >= options_.checkpoint_wal_bytes;
-  const bool timer = options_.checkpoint_interval_ms > 0 && Now() - last_checkpoint_ms_ >= options_.checkpoint_interval_ms;
+  const bool timer = options_.checkpoint_interval_ms > 0 &&
+                     Now() - last_checkpoint_ms_ >= options_.checkpoint_interval_ms;
   if (wal_full || timer) TM_RETURN_IF_ERROR(Checkpoint());
   // Compact partitions that ended at least a partition width ago: by then their head data has
   // been checkpointed (late samples still may add a block, which a later call merges in).
@@ -423,8 +444,9 @@ Status DbEngine::RunMaintenance() {
     TM_RETURN_IF_ERROR(CompactPartitionsBelow(below));
     compacted_below_ = below;
     rocksdb::WriteOptions wo;
-    TM_RETURN_IF_ERROR(FromRocks(db_->Put(wo, meta_cf_, kMetaCompactedBelow, EncodeOrderedInt32(below)),
-                                 "record compacted partitions"));
+    TM_RETURN_IF_ERROR(
+        FromRocks(db_->Put(wo, meta_cf_, kMetaCompactedBelow, EncodeOrderedInt32(below)),
+                  "record compacted partitions"));
   }
   return Status::OK();
 }
@@ -432,7 +454,8 @@ Status DbEngine::RunMaintenance() {
 void DbEngine::MaintenanceLoop() {
   std::unique_lock lock(loop_mu_);
   while (!closing_) {
-    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.maintenance_interval_ms), [&] { return closing_.load(); });
+    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.maintenance_interval_ms),
+                      [&] { return closing_.load(); });
     if (closing_) break;
     lock.unlock();
     // A failed pass is retried on the next tick; its error stays visible through the next call

@@ -27,10 +27,14 @@ Result<CompiledMatcher> CompiledMatcher::Compile(const LabelMatcher& m) {
 
 bool CompiledMatcher::Matches(std::string_view value) const {
   switch (matcher_.type) {
-    case MatchType::kEqual: return value == matcher_.value;
-    case MatchType::kNotEqual: return value != matcher_.value;
-    case MatchType::kRegexMatch: return RE2::FullMatch(value, *re_);
-    case MatchType::kRegexNoMatch: return !RE2::FullMatch(value, *re_);
+    case MatchType::kEqual:
+      return value == matcher_.value;
+    case MatchType::kNotEqual:
+      return value != matcher_.value;
+    case MatchType::kRegexMatch:
+      return RE2::FullMatch(value, *re_);
+    case MatchType::kRegexNoMatch:
+      return !RE2::FullMatch(value, *re_);
   }
   return false;
 }

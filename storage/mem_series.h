@@ -54,11 +54,11 @@ struct MemSeries {
   MemSeries* hash_next = nullptr;  // guarded by the index lock: same-hash chain
 
   mutable SeriesMutex mu;
-  HeadChunk head;                                          // guarded by mu
-  std::vector<std::shared_ptr<const HeadChunk>> closed;    // guarded by mu: oldest first
-  int64_t min_time = INT64_MAX;                           // guarded by mu: stored or in head
-  int64_t max_time = INT64_MIN;                           // guarded by mu
-  uint64_t last_value_bits = 0;                           // guarded by mu: value at max_time
+  HeadChunk head;                                        // guarded by mu
+  std::vector<std::shared_ptr<const HeadChunk>> closed;  // guarded by mu: oldest first
+  int64_t min_time = INT64_MAX;                          // guarded by mu: stored or in head
+  int64_t max_time = INT64_MIN;                          // guarded by mu
+  uint64_t last_value_bits = 0;                          // guarded by mu: value at max_time
   // Deleted or expired: appends must look the series up again.
   std::atomic<bool> removed{false};
 

@@ -28,7 +28,8 @@ class VectorSampleIterator final : public SampleIterator {
   }
   bool Seek(int64_t t) override {
     if (pos_ < 0) pos_ = 0;
-    if (pos_ < static_cast<ptrdiff_t>(samples_->size()) && (*samples_)[pos_].timestamp_ms >= t) return true;
+    if (pos_ < static_cast<ptrdiff_t>(samples_->size()) && (*samples_)[pos_].timestamp_ms >= t)
+      return true;
     auto it = std::lower_bound(samples_->begin() + pos_, samples_->end(), t,
                                [](const Sample& s, int64_t v) { return s.timestamp_ms < v; });
     pos_ = it - samples_->begin();
@@ -60,7 +61,8 @@ class DbSeriesSet final : public SeriesSet {
   using SeriesRead = DbEngine::SeriesRead;
 
  public:
-  DbSeriesSet(DbEngine* engine, std::vector<std::shared_ptr<MemSeries>> series, int64_t mint, int64_t maxt)
+  DbSeriesSet(DbEngine* engine, std::vector<std::shared_ptr<MemSeries>> series, int64_t mint,
+              int64_t maxt)
       : engine_(engine), series_(std::move(series)), mint_(mint), maxt_(maxt) {
     // Bound the samples a batch holds at about 2 million, assuming 15 s samples.
     const double range = static_cast<double>(maxt_) - static_cast<double>(mint_);
@@ -124,7 +126,8 @@ class DbSeriesSet final : public SeriesSet {
   Status status_;
 };
 
-void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt, std::vector<Sample>* out, Status* st) {
+void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
+                        std::vector<Sample>* out, Status* st) {
   if (chunk.num_samples() == 0 || chunk.max_time() < mint || chunk.min_time() > maxt) return;
   HeadChunkIterator it(chunk.bytes(), chunk.num_samples());
   while (it.Next()) {
@@ -157,7 +160,8 @@ Status DbEngine::ReadSeries(const MemSeries& s, int64_t mint, int64_t maxt, rock
   return read.status;
 }
 
-void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt, rocksdb::Iterator* it) {
+void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
+                               rocksdb::Iterator* it) {
   mint = std::max(mint, VisibleMinTime());
   if (mint > maxt) return;
 
@@ -180,7 +184,8 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       series_min = s.min_time;
       series_max = s.max_time;
       plan.chunks = s.closed;
-      if (s.head.num_samples() > 0 && s.head.max_time() >= mint && s.head.min_time() <= maxt) plan.open = s.head;
+      if (s.head.num_samples() > 0 && s.head.max_time() >= mint && s.head.min_time() <= maxt)
+        plan.open = s.head;
       // The head's oldest sample: stored blocks hold everything before it.
       int64_t head_min = s.head.num_samples() > 0 ? s.head.min_time() : INT64_MAX;
       if (!s.closed.empty()) head_min = std::min(head_min, s.closed.front()->min_time());
@@ -191,7 +196,8 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       plan.stored_max = plan.stored_min - 1;
       continue;
     }
-    first_partition = std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
+    first_partition =
+        std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
     last_partition = std::max(last_partition, PartitionOf(plan.stored_max, partition_duration_ms_));
   }
 
@@ -201,8 +207,10 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   for (Plan& plan : plans) {
     if (plan.stored_min <= plan.stored_max) by_id.push_back(&plan);
   }
-  std::sort(by_id.begin(), by_id.end(), [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
-  for (int32_t p = std::max(first_partition, dropped_below_.load()); p <= last_partition && !by_id.empty(); ++p) {
+  std::sort(by_id.begin(), by_id.end(),
+            [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
+  for (int32_t p = std::max(first_partition, dropped_below_.load());
+       p <= last_partition && !by_id.empty(); ++p) {
     for (Plan* plan : by_id) {
       SeriesRead& r = *plan->read;
       if (!r.status.ok() || p < PartitionOf(plan->stored_min, partition_duration_ms_) ||
@@ -224,27 +232,31 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
         if (bs.ok() && (header.series_id != id || header.min_time != parts.min_time)) {
           bs = Status::Corruption("block under key of series " + std::to_string(id) + " @" +
                                   std::to_string(parts.min_time) + " describes series " +
-                                  std::to_string(header.series_id) + " @" + std::to_string(header.min_time));
+                                  std::to_string(header.series_id) + " @" +
+                                  std::to_string(header.min_time));
         }
         if (!bs.ok()) {
           r.status = Status::Corruption("series " + r.series->ToLabels().ToString() + " in [" +
-                                        std::to_string(parts.min_time) + ", ...] partition " + std::to_string(p) +
-                                        ": " + bs.message());
+                                        std::to_string(parts.min_time) + ", ...] partition " +
+                                        std::to_string(p) + ": " + bs.message());
           r.samples.clear();  // nothing of a damaged series is returned
           break;
         }
         auto lo = r.samples.begin() + static_cast<ptrdiff_t>(base), hi = r.samples.end();
         if (header.max_time > maxt) {
-          hi = std::upper_bound(lo, hi, maxt, [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
+          hi = std::upper_bound(lo, hi, maxt,
+                                [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
           r.samples.erase(hi, r.samples.end());
         }
         if (header.min_time < mint) {
           lo = r.samples.begin() + static_cast<ptrdiff_t>(base);
-          r.samples.erase(lo, std::lower_bound(lo, r.samples.end(), mint,
-                                               [](const Sample& a, int64_t t) { return a.timestamp_ms < t; }));
+          r.samples.erase(
+              lo, std::lower_bound(lo, r.samples.end(), mint,
+                                   [](const Sample& a, int64_t t) { return a.timestamp_ms < t; }));
         }
       }
-      if (r.status.ok() && !it->status().ok()) r.status = Status::IOError("read chunks: " + it->status().ToString());
+      if (r.status.ok() && !it->status().ok())
+        r.status = Status::IOError("read chunks: " + it->status().ToString());
     }
   }
 
@@ -257,26 +269,33 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
     // store, so merge duplicates away when order is broken.
     std::vector<Sample>& out = r.samples;
     bool sorted = true;
-    for (size_t i = 1; i < out.size() && sorted; ++i) sorted = out[i - 1].timestamp_ms < out[i].timestamp_ms;
+    for (size_t i = 1; i < out.size() && sorted; ++i)
+      sorted = out[i - 1].timestamp_ms < out[i].timestamp_ms;
     if (!sorted) {
-      std::stable_sort(out.begin(), out.end(),
-                       [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; });
+      std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
+        return a.timestamp_ms < b.timestamp_ms;
+      });
       out.erase(std::unique(out.begin(), out.end(),
-                            [](const Sample& a, const Sample& b) { return a.timestamp_ms == b.timestamp_ms; }),
+                            [](const Sample& a, const Sample& b) {
+                              return a.timestamp_ms == b.timestamp_ms;
+                            }),
                 out.end());
     }
   }
 }
 
-Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers, int64_t mint,
-                                                    int64_t maxt) {
+Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers,
+                                                    int64_t mint, int64_t maxt) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
-  if (std::all_of(compiled->begin(), compiled->end(), [](const CompiledMatcher& m) { return m.MatchesEmpty(); })) {
-    return Status::InvalidArgument("a selector needs at least one matcher that does not match the empty string");
+  if (std::all_of(compiled->begin(), compiled->end(),
+                  [](const CompiledMatcher& m) { return m.MatchesEmpty(); })) {
+    return Status::InvalidArgument(
+        "a selector needs at least one matcher that does not match the empty string");
   }
   auto series = index_.Select(*compiled);
-  std::sort(series.begin(), series.end(), [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
+  std::sort(series.begin(), series.end(),
+            [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
   return std::unique_ptr<SeriesSet>(new DbSeriesSet(this, std::move(series), mint, maxt));
 }
 
@@ -289,8 +308,8 @@ bool Overlaps(const MemSeries& s, int64_t mint, int64_t maxt) {
 
 }  // namespace
 
-Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMatcher>& matchers, int64_t mint,
-                                                      int64_t maxt) {
+Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMatcher>& matchers,
+                                                      int64_t mint, int64_t maxt) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
   mint = std::max(mint, VisibleMinTime());
@@ -303,7 +322,8 @@ Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMat
   return std::vector<std::string>(names.begin(), names.end());
 }
 
-Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name, const std::vector<LabelMatcher>& matchers,
+Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name,
+                                                       const std::vector<LabelMatcher>& matchers,
                                                        int64_t mint, int64_t maxt) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();

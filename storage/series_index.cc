@@ -60,7 +60,8 @@ std::shared_ptr<MemSeries> SeriesIndex::FindById(uint64_t id) const {
   return s ? *s : nullptr;
 }
 
-std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash, const Labels& labels) {
+std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash,
+                                                     const Labels& labels) {
   std::vector<const InternedLabel*> interned;
   interned.reserve(labels.size());
   for (const Label& l : labels) interned.push_back(Intern(l));

@@ -28,17 +28,26 @@ uint64_t HashLabels(const Labels& labels);
 // Hashing and equality of interned pairs, with lookups by (name, value) views.
 struct LabelPairHash {
   using is_transparent = void;
-  size_t operator()(const InternedLabel& l) const { return (*this)(std::pair<std::string_view, std::string_view>(l.name, l.value)); }
+  size_t operator()(const InternedLabel& l) const {
+    return (*this)(std::pair<std::string_view, std::string_view>(l.name, l.value));
+  }
   size_t operator()(std::pair<std::string_view, std::string_view> p) const {
     return absl::HashOf(p.first, p.second);
   }
 };
 struct LabelPairEq {
   using is_transparent = void;
-  static std::pair<std::string_view, std::string_view> View(const InternedLabel& l) { return {l.name, l.value}; }
-  static std::pair<std::string_view, std::string_view> View(std::pair<std::string_view, std::string_view> p) { return p; }
+  static std::pair<std::string_view, std::string_view> View(const InternedLabel& l) {
+    return {l.name, l.value};
+  }
+  static std::pair<std::string_view, std::string_view> View(
+      std::pair<std::string_view, std::string_view> p) {
+    return p;
+  }
   template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const { return View(a) == View(b); }
+  bool operator()(const A& a, const B& b) const {
+    return View(a) == View(b);
+  }
 };
 
 class SeriesIndex {
@@ -58,7 +67,8 @@ class SeriesIndex {
   void Remove(uint64_t id);
 
   // Series matching all matchers, ordered by id. An empty matcher list selects every series.
-  std::vector<std::shared_ptr<MemSeries>> Select(const std::vector<CompiledMatcher>& matchers) const;
+  std::vector<std::shared_ptr<MemSeries>> Select(
+      const std::vector<CompiledMatcher>& matchers) const;
   std::vector<std::shared_ptr<MemSeries>> All() const;
 
   size_t size() const;
@@ -74,10 +84,11 @@ class SeriesIndex {
 
   mutable std::shared_mutex mu_;
   absl::node_hash_set<InternedLabel, LabelPairHash, LabelPairEq> symbols_;  // guarded by mu_
-  SeriesTable by_id_;                                  // guarded by mu_
-  absl::flat_hash_map<uint64_t, MemSeries*> by_hash_;               // guarded by mu_
+  SeriesTable by_id_;                                                       // guarded by mu_
+  absl::flat_hash_map<uint64_t, MemSeries*> by_hash_;                       // guarded by mu_
   // name -> value -> ids ascending; guarded by mu_.
-  absl::flat_hash_map<std::string_view, absl::flat_hash_map<std::string_view, std::vector<uint64_t>>>
+  absl::flat_hash_map<std::string_view,
+                      absl::flat_hash_map<std::string_view, std::vector<uint64_t>>>
       postings_;
   size_t symbol_bytes_ = 0;  // guarded by mu_
 };

@@ -52,26 +52,37 @@ AnyValue AnyValue::KvList(std::vector<KeyValue> v) {
 bool AnyValue::operator==(const AnyValue& o) const {
   if (type != o.type) return false;
   switch (type) {
-    case Type::kEmpty: return true;
+    case Type::kEmpty:
+      return true;
     case Type::kString:
-    case Type::kBytes: return string_value == o.string_value;
-    case Type::kBool: return bool_value == o.bool_value;
-    case Type::kInt: return int_value == o.int_value;
+    case Type::kBytes:
+      return string_value == o.string_value;
+    case Type::kBool:
+      return bool_value == o.bool_value;
+    case Type::kInt:
+      return int_value == o.int_value;
     // Bit equality: a NaN attribute read back equals the one written.
-    case Type::kDouble: return util::DoubleBits(double_value) == util::DoubleBits(o.double_value);
-    case Type::kArray: return array_value == o.array_value;
-    case Type::kKvList: return kvlist_value == o.kvlist_value;
+    case Type::kDouble:
+      return util::DoubleBits(double_value) == util::DoubleBits(o.double_value);
+    case Type::kArray:
+      return array_value == o.array_value;
+    case Type::kKvList:
+      return kvlist_value == o.kvlist_value;
   }
   return false;
 }
 
 std::string AnyValue::ToString() const {
   switch (type) {
-    case Type::kEmpty: return "";
+    case Type::kEmpty:
+      return "";
     case Type::kString:
-    case Type::kBytes: return string_value;
-    case Type::kBool: return bool_value ? "true" : "false";
-    case Type::kInt: return std::to_string(int_value);
+    case Type::kBytes:
+      return string_value;
+    case Type::kBool:
+      return bool_value ? "true" : "false";
+    case Type::kInt:
+      return std::to_string(int_value);
     case Type::kDouble: {
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, double_value);
@@ -103,7 +114,8 @@ std::string AnyValue::ToString() const {
 
 std::string_view Span::ServiceName() const {
   for (const KeyValue& kv : resource_attributes) {
-    if (kv.key == "service.name" && kv.value.type == AnyValue::Type::kString) return kv.value.string_value;
+    if (kv.key == "service.name" && kv.value.type == AnyValue::Type::kString)
+      return kv.value.string_value;
   }
   return "";
 }
@@ -119,17 +131,28 @@ using util::PutVarint64;
 void EncodeAnyValue(const AnyValue& v, std::string* out) {
   out->push_back(static_cast<char>(v.type));
   switch (v.type) {
-    case AnyValue::Type::kEmpty: break;
+    case AnyValue::Type::kEmpty:
+      break;
     case AnyValue::Type::kString:
-    case AnyValue::Type::kBytes: PutLengthPrefixed(out, v.string_value); break;
-    case AnyValue::Type::kBool: out->push_back(v.bool_value ? 1 : 0); break;
-    case AnyValue::Type::kInt: util::PutVarintSigned64(out, v.int_value); break;
-    case AnyValue::Type::kDouble: util::PutFixed64(out, util::DoubleBits(v.double_value)); break;
+    case AnyValue::Type::kBytes:
+      PutLengthPrefixed(out, v.string_value);
+      break;
+    case AnyValue::Type::kBool:
+      out->push_back(v.bool_value ? 1 : 0);
+      break;
+    case AnyValue::Type::kInt:
+      util::PutVarintSigned64(out, v.int_value);
+      break;
+    case AnyValue::Type::kDouble:
+      util::PutFixed64(out, util::DoubleBits(v.double_value));
+      break;
     case AnyValue::Type::kArray:
       PutVarint64(out, v.array_value.size());
       for (const AnyValue& e : v.array_value) EncodeAnyValue(e, out);
       break;
-    case AnyValue::Type::kKvList: EncodeKeyValues(v.kvlist_value, out); break;
+    case AnyValue::Type::kKvList:
+      EncodeKeyValues(v.kvlist_value, out);
+      break;
   }
 }
 
@@ -141,7 +164,8 @@ bool DecodeAnyValue(std::string_view* in, AnyValue* v, int depth) {
   *v = AnyValue();
   v->type = static_cast<AnyValue::Type>(type);
   switch (v->type) {
-    case AnyValue::Type::kEmpty: return true;
+    case AnyValue::Type::kEmpty:
+      return true;
     case AnyValue::Type::kString:
     case AnyValue::Type::kBytes: {
       std::string_view s;
@@ -154,7 +178,8 @@ bool DecodeAnyValue(std::string_view* in, AnyValue* v, int depth) {
       v->bool_value = (*in)[0] != 0;
       in->remove_prefix(1);
       return true;
-    case AnyValue::Type::kInt: return util::GetVarintSigned64(in, &v->int_value);
+    case AnyValue::Type::kInt:
+      return util::GetVarintSigned64(in, &v->int_value);
     case AnyValue::Type::kDouble: {
       uint64_t bits;
       if (!util::GetFixed64(in, &bits)) return false;
@@ -170,7 +195,8 @@ bool DecodeAnyValue(std::string_view* in, AnyValue* v, int depth) {
       }
       return true;
     }
-    case AnyValue::Type::kKvList: return DecodeKeyValues(in, &v->kvlist_value, depth + 1);
+    case AnyValue::Type::kKvList:
+      return DecodeKeyValues(in, &v->kvlist_value, depth + 1);
   }
   return false;
 }
@@ -213,7 +239,8 @@ void EncodeResource(const Span& s, std::string* out) {
 }
 
 bool DecodeResource(std::string_view in, Span* s) {
-  return DecodeKeyValues(&in, &s->resource_attributes) && GetVarint32(&in, &s->resource_dropped_attributes_count) &&
+  return DecodeKeyValues(&in, &s->resource_attributes) &&
+         GetVarint32(&in, &s->resource_dropped_attributes_count) &&
          GetString(&in, &s->resource_schema_url) && in.empty();
 }
 
@@ -227,7 +254,8 @@ void EncodeScope(const Span& s, std::string* out) {
 
 bool DecodeScope(std::string_view in, Span* s) {
   return GetString(&in, &s->scope_name) && GetString(&in, &s->scope_version) &&
-         DecodeKeyValues(&in, &s->scope_attributes) && GetVarint32(&in, &s->scope_dropped_attributes_count) &&
+         DecodeKeyValues(&in, &s->scope_attributes) &&
+         GetVarint32(&in, &s->scope_dropped_attributes_count) &&
          GetString(&in, &s->scope_schema_url) && in.empty();
 }
 
@@ -275,8 +303,9 @@ void EncodeSpan(const Span& s, std::string* out) {
 bool DecodeSpan(std::string_view* in, Span* s) {
   *s = Span();
   uint64_t start, duration, n;
-  if (!GetString(in, &s->trace_id) || !GetString(in, &s->span_id) || !GetString(in, &s->parent_span_id) ||
-      !GetString(in, &s->trace_state) || !GetVarint32(in, &s->flags) || !GetString(in, &s->name) || in->empty()) {
+  if (!GetString(in, &s->trace_id) || !GetString(in, &s->span_id) ||
+      !GetString(in, &s->parent_span_id) || !GetString(in, &s->trace_state) ||
+      !GetVarint32(in, &s->flags) || !GetString(in, &s->name) || in->empty()) {
     return false;
   }
   const uint8_t kind = static_cast<uint8_t>((*in)[0]);
@@ -292,17 +321,18 @@ bool DecodeSpan(std::string_view* in, Span* s) {
   }
   s->events.resize(n);
   for (SpanEvent& e : s->events) {
-    if (!GetVarint64(in, &e.time_unix_nano) || !GetString(in, &e.name) || !DecodeKeyValues(in, &e.attributes) ||
-        !GetVarint32(in, &e.dropped_attributes_count)) {
+    if (!GetVarint64(in, &e.time_unix_nano) || !GetString(in, &e.name) ||
+        !DecodeKeyValues(in, &e.attributes) || !GetVarint32(in, &e.dropped_attributes_count)) {
       return false;
     }
   }
-  if (!GetVarint32(in, &s->dropped_events_count) || !GetVarint64(in, &n) || n > in->size()) return false;
+  if (!GetVarint32(in, &s->dropped_events_count) || !GetVarint64(in, &n) || n > in->size())
+    return false;
   s->links.resize(n);
   for (SpanLink& l : s->links) {
-    if (!GetString(in, &l.trace_id) || !GetString(in, &l.span_id) || !GetString(in, &l.trace_state) ||
-        !DecodeKeyValues(in, &l.attributes) || !GetVarint32(in, &l.dropped_attributes_count) ||
-        !GetVarint32(in, &l.flags)) {
+    if (!GetString(in, &l.trace_id) || !GetString(in, &l.span_id) ||
+        !GetString(in, &l.trace_state) || !DecodeKeyValues(in, &l.attributes) ||
+        !GetVarint32(in, &l.dropped_attributes_count) || !GetVarint32(in, &l.flags)) {
       return false;
     }
   }
@@ -312,8 +342,8 @@ bool DecodeSpan(std::string_view* in, Span* s) {
   if (status > static_cast<uint8_t>(SpanStatusCode::kError)) return false;
   s->status_code = static_cast<SpanStatusCode>(status);
   std::string_view resource, scope;
-  return GetString(in, &s->status_message) && GetLengthPrefixed(in, &resource) && GetLengthPrefixed(in, &scope) &&
-         DecodeResource(resource, s) && DecodeScope(scope, s);
+  return GetString(in, &s->status_message) && GetLengthPrefixed(in, &resource) &&
+         GetLengthPrefixed(in, &scope) && DecodeResource(resource, s) && DecodeScope(scope, s);
 }
 
 }  // namespace storage

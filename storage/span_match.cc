@@ -8,21 +8,30 @@ namespace tidemark::storage {
 
 std::string_view KindName(SpanKind kind) {
   switch (kind) {
-    case SpanKind::kUnspecified: return "unspecified";
-    case SpanKind::kInternal: return "internal";
-    case SpanKind::kServer: return "server";
-    case SpanKind::kClient: return "client";
-    case SpanKind::kProducer: return "producer";
-    case SpanKind::kConsumer: return "consumer";
+    case SpanKind::kUnspecified:
+      return "unspecified";
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
   }
   return "unspecified";
 }
 
 std::string_view StatusName(SpanStatusCode code) {
   switch (code) {
-    case SpanStatusCode::kUnset: return "unset";
-    case SpanStatusCode::kOk: return "ok";
-    case SpanStatusCode::kError: return "error";
+    case SpanStatusCode::kUnset:
+      return "unset";
+    case SpanStatusCode::kOk:
+      return "ok";
+    case SpanStatusCode::kError:
+      return "error";
   }
   return "unset";
 }
@@ -36,15 +45,20 @@ Result<CompiledCondition> CompiledCondition::Compile(const SpanCondition& c) {
   out.c_ = c;
   if (c.scope == ConditionScope::kIntrinsic) {
     static const std::pair<std::string_view, Intrinsic> kNames[] = {
-        {"name", Intrinsic::kName},           {"kind", Intrinsic::kKind},
-        {"status", Intrinsic::kStatus},       {"status_message", Intrinsic::kStatusMessage},
+        {"name", Intrinsic::kName},
+        {"kind", Intrinsic::kKind},
+        {"status", Intrinsic::kStatus},
+        {"status_message", Intrinsic::kStatusMessage},
         {"statusMessage", Intrinsic::kStatusMessage},
-        {"duration", Intrinsic::kDuration},   {"service.name", Intrinsic::kServiceName},
-        {"rootServiceName", Intrinsic::kServiceName}, {"trace_state", Intrinsic::kTraceState}};
+        {"duration", Intrinsic::kDuration},
+        {"service.name", Intrinsic::kServiceName},
+        {"rootServiceName", Intrinsic::kServiceName},
+        {"trace_state", Intrinsic::kTraceState}};
     for (const auto& [name, which] : kNames) {
       if (c.key == name) out.intrinsic_ = which;
     }
-    if (out.intrinsic_ == Intrinsic::kNone) return Status::InvalidArgument("unknown intrinsic \"" + c.key + "\"");
+    if (out.intrinsic_ == Intrinsic::kNone)
+      return Status::InvalidArgument("unknown intrinsic \"" + c.key + "\"");
   } else if (c.key.empty()) {
     return Status::InvalidArgument("empty attribute name in condition");
   }
@@ -57,13 +71,15 @@ Result<CompiledCondition> CompiledCondition::Compile(const SpanCondition& c) {
     opts.set_dot_nl(true);
     out.re_ = std::make_unique<re2::RE2>("^(?:" + c.value.string_value + ")$", opts);
     if (!out.re_->ok()) {
-      return Status::InvalidArgument("invalid regular expression \"" + c.value.string_value + "\": " + out.re_->error());
+      return Status::InvalidArgument("invalid regular expression \"" + c.value.string_value +
+                                     "\": " + out.re_->error());
     }
   }
   return out;
 }
 
-Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanCondition>& conditions) {
+Result<std::vector<CompiledCondition>> CompileConditions(
+    const std::vector<SpanCondition>& conditions) {
   std::vector<CompiledCondition> out;
   for (const SpanCondition& c : conditions) {
     auto cc = CompiledCondition::Compile(c);
@@ -76,10 +92,14 @@ Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanC
 int CompiledCondition::Cost() const {
   switch (intrinsic_) {
     case Intrinsic::kDuration:
-    case Intrinsic::kKind: return 0;
-    case Intrinsic::kServiceName: return 1;
-    case Intrinsic::kNone: return c_.key == "http.status_code" && c_.scope == ConditionScope::kSpan ? 1 : 3;
-    default: return 2;
+    case Intrinsic::kKind:
+      return 0;
+    case Intrinsic::kServiceName:
+      return 1;
+    case Intrinsic::kNone:
+      return c_.key == "http.status_code" && c_.scope == ConditionScope::kSpan ? 1 : 3;
+    default:
+      return 2;
   }
 }
 
@@ -88,44 +108,59 @@ namespace {
 template <typename T>
 bool Compare(ConditionOp op, T a, T b) {
   switch (op) {
-    case ConditionOp::kEq: return a == b;
-    case ConditionOp::kNe: return a != b;
-    case ConditionOp::kLt: return a < b;
-    case ConditionOp::kLe: return a <= b;
-    case ConditionOp::kGt: return a > b;
-    case ConditionOp::kGe: return a >= b;
-    default: return false;
+    case ConditionOp::kEq:
+      return a == b;
+    case ConditionOp::kNe:
+      return a != b;
+    case ConditionOp::kLt:
+      return a < b;
+    case ConditionOp::kLe:
+      return a <= b;
+    case ConditionOp::kGt:
+      return a > b;
+    case ConditionOp::kGe:
+      return a >= b;
+    default:
+      return false;
   }
 }
 
-bool IsNumber(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
+bool IsNumber(AnyValue::Type t) {
+  return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble;
+}
 
 }  // namespace
 
 bool CompiledCondition::Test(const ValueView& v) const {
   switch (c_.op) {
-    case ConditionOp::kExists: return true;
-    case ConditionOp::kNotExists: return false;
+    case ConditionOp::kExists:
+      return true;
+    case ConditionOp::kNotExists:
+      return false;
     case ConditionOp::kRegex:
     case ConditionOp::kNotRegex: {
       if (v.type != AnyValue::Type::kString) return false;
       const bool m = RE2::FullMatch(v.str, *re_);
       return c_.op == ConditionOp::kRegex ? m : !m;
     }
-    default: break;
+    default:
+      break;
   }
   const AnyValue& want = c_.value;
   if (IsNumber(v.type) && IsNumber(want.type)) {
-    if (v.type == AnyValue::Type::kInt && want.type == AnyValue::Type::kInt) return Compare(c_.op, v.i, want.int_value);
+    if (v.type == AnyValue::Type::kInt && want.type == AnyValue::Type::kInt)
+      return Compare(c_.op, v.i, want.int_value);
     const double a = v.type == AnyValue::Type::kInt ? static_cast<double>(v.i) : v.d;
-    const double b = want.type == AnyValue::Type::kInt ? static_cast<double>(want.int_value) : want.double_value;
+    const double b =
+        want.type == AnyValue::Type::kInt ? static_cast<double>(want.int_value) : want.double_value;
     return Compare(c_.op, a, b);
   }
   if (v.type == AnyValue::Type::kString && want.type == AnyValue::Type::kString) {
     return Compare(c_.op, v.str, std::string_view(want.string_value));
   }
   if (v.type == AnyValue::Type::kBool && want.type == AnyValue::Type::kBool) {
-    return (c_.op == ConditionOp::kEq || c_.op == ConditionOp::kNe) && Compare(c_.op, v.b, want.bool_value);
+    return (c_.op == ConditionOp::kEq || c_.op == ConditionOp::kNe) &&
+           Compare(c_.op, v.b, want.bool_value);
   }
   return false;
 }
@@ -181,10 +216,18 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
   for (const CompiledCondition& c : conditions) {
     bool ok;
     switch (c.intrinsic()) {
-      case Intrinsic::kName: ok = c.Test(StringView(s.name)); break;
-      case Intrinsic::kKind: ok = TestEnum(c, KindName(s.kind), static_cast<int64_t>(s.kind)); break;
-      case Intrinsic::kStatus: ok = TestEnum(c, StatusName(s.status_code), static_cast<int64_t>(s.status_code)); break;
-      case Intrinsic::kStatusMessage: ok = c.Test(StringView(s.status_message)); break;
+      case Intrinsic::kName:
+        ok = c.Test(StringView(s.name));
+        break;
+      case Intrinsic::kKind:
+        ok = TestEnum(c, KindName(s.kind), static_cast<int64_t>(s.kind));
+        break;
+      case Intrinsic::kStatus:
+        ok = TestEnum(c, StatusName(s.status_code), static_cast<int64_t>(s.status_code));
+        break;
+      case Intrinsic::kStatusMessage:
+        ok = c.Test(StringView(s.status_message));
+        break;
       case Intrinsic::kDuration:
         ok = c.Test(IntView(static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)));
         break;
@@ -193,11 +236,15 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
         ok = c.Test(StringView(service));
         break;
       }
-      case Intrinsic::kTraceState: ok = c.Test(StringView(s.trace_state)); break;
+      case Intrinsic::kTraceState:
+        ok = c.Test(StringView(s.trace_state));
+        break;
       case Intrinsic::kNone: {
         const AnyValue* found = nullptr;
-        if (c.condition().scope != ConditionScope::kResource) found = FindIn(s.attributes, c.condition().key);
-        if (!found && c.condition().scope != ConditionScope::kSpan) found = FindIn(s.resource_attributes, c.condition().key);
+        if (c.condition().scope != ConditionScope::kResource)
+          found = FindIn(s.attributes, c.condition().key);
+        if (!found && c.condition().scope != ConditionScope::kSpan)
+          found = FindIn(s.resource_attributes, c.condition().key);
         if (found) {
           const ValueView v = ViewOf(*found);
           ok = Result_(c, &v);
@@ -218,15 +265,24 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
     return status->ok();
   };
   switch (c.intrinsic()) {
-    case Intrinsic::kName: return need(SpanColumn::kName) && c.Test(StringView(rg.name(i)));
-    case Intrinsic::kKind: return need(SpanColumn::kKind) && TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i)));
+    case Intrinsic::kName:
+      return need(SpanColumn::kName) && c.Test(StringView(rg.name(i)));
+    case Intrinsic::kKind:
+      return need(SpanColumn::kKind) &&
+             TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i)));
     case Intrinsic::kStatus:
-      return need(SpanColumn::kStatus) && TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
-    case Intrinsic::kStatusMessage: return need(SpanColumn::kStatus) && c.Test(StringView(rg.status_message(i)));
-    case Intrinsic::kDuration: return need(SpanColumn::kDuration) && c.Test(IntView(static_cast<int64_t>(rg.duration(i))));
-    case Intrinsic::kServiceName: return need(SpanColumn::kService) && c.Test(StringView(rg.service_name(i)));
-    case Intrinsic::kTraceState: return need(SpanColumn::kFlagsState) && c.Test(StringView(rg.trace_state(i)));
-    case Intrinsic::kNone: break;
+      return need(SpanColumn::kStatus) &&
+             TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
+    case Intrinsic::kStatusMessage:
+      return need(SpanColumn::kStatus) && c.Test(StringView(rg.status_message(i)));
+    case Intrinsic::kDuration:
+      return need(SpanColumn::kDuration) && c.Test(IntView(static_cast<int64_t>(rg.duration(i))));
+    case Intrinsic::kServiceName:
+      return need(SpanColumn::kService) && c.Test(StringView(rg.service_name(i)));
+    case Intrinsic::kTraceState:
+      return need(SpanColumn::kFlagsState) && c.Test(StringView(rg.trace_state(i)));
+    case Intrinsic::kNone:
+      break;
   }
   const std::string& key = c.condition().key;
   const ConditionScope scope = c.condition().scope;
@@ -249,7 +305,8 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
       if (rg.dict(a.key) != key) continue;
       ValueView v;
       v.type = a.type;
-      if (a.type == AnyValue::Type::kString || a.type == AnyValue::Type::kBytes) v.str = rg.dict(a.dict);
+      if (a.type == AnyValue::Type::kString || a.type == AnyValue::Type::kBytes)
+        v.str = rg.dict(a.dict);
       v.i = a.int_value;
       v.d = a.double_value;
       v.b = a.bool_value;

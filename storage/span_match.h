@@ -29,7 +29,16 @@ struct ValueView {
   const AnyValue* complex = nullptr;  // arrays and kvlists of buffered spans
 };
 
-enum class Intrinsic { kNone, kName, kKind, kStatus, kStatusMessage, kDuration, kServiceName, kTraceState };
+enum class Intrinsic {
+  kNone,
+  kName,
+  kKind,
+  kStatus,
+  kStatusMessage,
+  kDuration,
+  kServiceName,
+  kTraceState
+};
 
 class CompiledCondition {
  public:
@@ -52,7 +61,8 @@ class CompiledCondition {
   std::unique_ptr<re2::RE2> re_;
 };
 
-Result<std::vector<CompiledCondition>> CompileConditions(const std::vector<SpanCondition>& conditions);
+Result<std::vector<CompiledCondition>> CompileConditions(
+    const std::vector<SpanCondition>& conditions);
 
 bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& span);
 // One condition on span i of a row group, loading the columns it needs on first use. A load

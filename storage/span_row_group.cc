@@ -51,12 +51,21 @@ void EncodeAttrs(const std::vector<KeyValue>& attrs, DictBuilder* dict, std::str
     PutVarint64(out, dict->Add(kv.key));
     out->push_back(static_cast<char>(kv.value.type));
     switch (kv.value.type) {
-      case AnyValue::Type::kEmpty: break;
+      case AnyValue::Type::kEmpty:
+        break;
       case AnyValue::Type::kString:
-      case AnyValue::Type::kBytes: PutVarint64(out, dict->Add(kv.value.string_value)); break;
-      case AnyValue::Type::kBool: out->push_back(kv.value.bool_value ? 1 : 0); break;
-      case AnyValue::Type::kInt: util::PutVarintSigned64(out, kv.value.int_value); break;
-      case AnyValue::Type::kDouble: util::PutFixed64(out, util::DoubleBits(kv.value.double_value)); break;
+      case AnyValue::Type::kBytes:
+        PutVarint64(out, dict->Add(kv.value.string_value));
+        break;
+      case AnyValue::Type::kBool:
+        out->push_back(kv.value.bool_value ? 1 : 0);
+        break;
+      case AnyValue::Type::kInt:
+        util::PutVarintSigned64(out, kv.value.int_value);
+        break;
+      case AnyValue::Type::kDouble:
+        util::PutFixed64(out, util::DoubleBits(kv.value.double_value));
+        break;
       case AnyValue::Type::kArray:
       case AnyValue::Type::kKvList:
         complex.clear();
@@ -78,7 +87,8 @@ bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>
     if (type > static_cast<uint8_t>(AnyValue::Type::kKvList)) return false;
     a.type = static_cast<AnyValue::Type>(type);
     switch (a.type) {
-      case AnyValue::Type::kEmpty: break;
+      case AnyValue::Type::kEmpty:
+        break;
       case AnyValue::Type::kString:
       case AnyValue::Type::kBytes:
       case AnyValue::Type::kArray:
@@ -131,7 +141,8 @@ class RecentEntries {
   static bool Same(const Span& a, const Span& b) {
     if (kResource) {
       return a.resource_dropped_attributes_count == b.resource_dropped_attributes_count &&
-             a.resource_schema_url == b.resource_schema_url && a.resource_attributes == b.resource_attributes;
+             a.resource_schema_url == b.resource_schema_url &&
+             a.resource_attributes == b.resource_attributes;
     }
     return a.scope_name == b.scope_name && a.scope_version == b.scope_version &&
            a.scope_dropped_attributes_count == b.scope_dropped_attributes_count &&
@@ -146,7 +157,8 @@ class RecentEntries {
   std::string scratch_;
 };
 
-std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level, RowGroupStats* stats) {
+std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level,
+                           RowGroupStats* stats) {
   DictBuilder dict;
   RecentEntries<true> resources;
   RecentEntries<false> scopes;
@@ -197,14 +209,16 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
       const std::string_view service = s.ServiceName();
       auto it = service_ids.find(absl::string_view(service.data(), service.size()));
       if (it == service_ids.end()) {
-        it = service_ids.emplace(std::string(service), static_cast<uint32_t>(service_list.size())).first;
+        it = service_ids.emplace(std::string(service), static_cast<uint32_t>(service_list.size()))
+                 .first;
         service_list.emplace_back(service);
       }
       PutVarint64(&service_column, it->second);
       uint64_t status = 0;  // absent
       for (const KeyValue& kv : s.attributes) {
         if (kv.key != "http.status_code") continue;
-        status = kv.value.type == AnyValue::Type::kInt ? util::ZigZagEncode(kv.value.int_value) + 2 : 1;
+        status =
+            kv.value.type == AnyValue::Type::kInt ? util::ZigZagEncode(kv.value.int_value) + 2 : 1;
         break;
       }
       PutVarint64(&col(SpanColumn::kHttpStatus), status);
@@ -238,7 +252,8 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
   }
   dict.Encode(&col(SpanColumn::kDict));
   PutVarint64(&col(SpanColumn::kService), service_list.size());
-  for (const std::string& name : service_list) util::PutLengthPrefixed(&col(SpanColumn::kService), name);
+  for (const std::string& name : service_list)
+    util::PutLengthPrefixed(&col(SpanColumn::kService), name);
   col(SpanColumn::kService) += service_column;
   stats->first_trace_id = spans.front()->trace_id;
   stats->last_trace_id = spans.back()->trace_id;
@@ -255,9 +270,10 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     if (raw.size() > 64) {
       stored[c].resize(ZSTD_compressBound(raw.size()));
       // One compression context per thread: creating one per column costs more than compressing.
-      thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-      const size_t n = ZSTD_compressCCtx(cctx.get(), stored[c].data(), stored[c].size(), raw.data(), raw.size(),
-                                         zstd_level);
+      thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                           ZSTD_freeCCtx);
+      const size_t n = ZSTD_compressCCtx(cctx.get(), stored[c].data(), stored[c].size(), raw.data(),
+                                         raw.size(), zstd_level);
       if (!ZSTD_isError(n) && n < raw.size()) {
         stored[c].resize(n);
         compression[c] = kCompressionZstd;
@@ -290,7 +306,8 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
   }
   in.remove_prefix(1);
   uint64_t n, ncols;
-  if (!GetVarint64(&in, &n) || n == 0 || n > kRowGroupMaxSpans || !GetVarint64(&in, &ncols) || ncols > 64) {
+  if (!GetVarint64(&in, &n) || n == 0 || n > kRowGroupMaxSpans || !GetVarint64(&in, &ncols) ||
+      ncols > 64) {
     return Corrupt("row group header");
   }
   n_ = static_cast<uint32_t>(n);
@@ -305,18 +322,21 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
     e.id = static_cast<uint8_t>(in[0]);
     e.compression = static_cast<uint8_t>(in[1]);
     in.remove_prefix(2);
-    if (!GetVarint64(&in, &e.raw) || !GetVarint64(&in, &e.stored) || !util::GetFixed32(&in, &e.crc) ||
-        e.compression > kCompressionZstd || e.raw > (256u << 20)) {
+    if (!GetVarint64(&in, &e.raw) || !GetVarint64(&in, &e.stored) ||
+        !util::GetFixed32(&in, &e.crc) || e.compression > kCompressionZstd ||
+        e.raw > (256u << 20)) {
       return Corrupt("column directory entry");
     }
   }
   uint32_t header_crc;
   const size_t header_len = static_cast<size_t>(in.data() - value.data());
   if (!util::GetFixed32(&in, &header_crc)) return Corrupt("row group header truncated");
-  if (util::Crc32c(value.substr(0, header_len)) != header_crc) return Corrupt("row group header checksum mismatch");
+  if (util::Crc32c(value.substr(0, header_len)) != header_crc)
+    return Corrupt("row group header checksum mismatch");
   dir_ = {};
   for (const Entry& e : entries) {
-    if (e.stored > in.size()) return Corrupt("column " + std::to_string(e.id) + " runs past the row group");
+    if (e.stored > in.size())
+      return Corrupt("column " + std::to_string(e.id) + " runs past the row group");
     if (e.id < kSpanColumnCount) {
       dir_[e.id] = {true, false, e.compression, e.raw, e.crc, in.substr(0, e.stored)};
     }
@@ -338,8 +358,10 @@ Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
     return Status::OK();
   }
   raw->resize(d.raw_len);
-  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  const size_t n = ZSTD_decompressDCtx(dctx.get(), raw->data(), raw->size(), d.stored.data(), d.stored.size());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                       ZSTD_freeDCtx);
+  const size_t n =
+      ZSTD_decompressDCtx(dctx.get(), raw->data(), raw->size(), d.stored.data(), d.stored.size());
   if (ZSTD_isError(n) || n != d.raw_len) {
     return Corrupt("column " + std::to_string(static_cast<int>(c)) + " does not decompress");
   }
@@ -407,7 +429,8 @@ Status RowGroupReader::Load(SpanColumn c) {
         const std::string_view id = in.substr(0, 16);
         in.remove_prefix(16);
         uint64_t run;
-        if (!GetVarint64(&in, &run) || run == 0 || trace_ids_.size() / 16 + run > n_) return Corrupt(bad);
+        if (!GetVarint64(&in, &run) || run == 0 || trace_ids_.size() / 16 + run > n_)
+          return Corrupt(bad);
         for (uint64_t k = 0; k < run; ++k) trace_ids_ += id;
       }
       if (trace_ids_.size() != 16u * n_) return Corrupt(bad);
@@ -470,7 +493,8 @@ Status RowGroupReader::Load(SpanColumn c) {
         if (in.empty()) return Corrupt(bad);
         status_codes_[i] = static_cast<uint8_t>(in[0]);
         in.remove_prefix(1);
-        if (status_codes_[i] > static_cast<uint8_t>(SpanStatusCode::kError) || !dict_id(&status_messages_[i])) {
+        if (status_codes_[i] > static_cast<uint8_t>(SpanStatusCode::kError) ||
+            !dict_id(&status_messages_[i])) {
           return Corrupt(bad);
         }
       }
@@ -497,7 +521,8 @@ Status RowGroupReader::Load(SpanColumn c) {
         auto [it, inserted] = seen.try_emplace(id, static_cast<uint32_t>(decoded.size()));
         if (inserted) {
           Span holder;
-          if (!(resource ? DecodeResource(dict_[id], &holder) : DecodeScope(dict_[id], &holder))) return Corrupt(bad);
+          if (!(resource ? DecodeResource(dict_[id], &holder) : DecodeScope(dict_[id], &holder)))
+            return Corrupt(bad);
           if (resource) services_.emplace_back(holder.ServiceName());
           decoded.push_back(std::move(holder));
         }
@@ -517,7 +542,8 @@ Status RowGroupReader::Load(SpanColumn c) {
     case SpanColumn::kDropped:
       dropped_.resize(n_);
       for (auto& d : dropped_) {
-        if (!GetVarint32(&in, &d[0]) || !GetVarint32(&in, &d[1]) || !GetVarint32(&in, &d[2])) return Corrupt(bad);
+        if (!GetVarint32(&in, &d[0]) || !GetVarint32(&in, &d[1]) || !GetVarint32(&in, &d[2]))
+          return Corrupt(bad);
       }
       break;
     case SpanColumn::kEvents:
@@ -539,13 +565,14 @@ Status RowGroupReader::Load(SpanColumn c) {
           uint32_t id;
           std::string_view sv1, sv2;
           if (c == SpanColumn::kEvents) {
-            if (!util::GetVarintSigned64(&in, &sv) || !dict_id(&id) || !DecodeAttrRefs(&in, dict_size, &scratch) ||
-                !GetVarint64(&in, &u)) {
+            if (!util::GetVarintSigned64(&in, &sv) || !dict_id(&id) ||
+                !DecodeAttrRefs(&in, dict_size, &scratch) || !GetVarint64(&in, &u)) {
               return Corrupt(bad);
             }
           } else {
-            if (!util::GetLengthPrefixed(&in, &sv1) || !util::GetLengthPrefixed(&in, &sv2) || !dict_id(&id) ||
-                !DecodeAttrRefs(&in, dict_size, &scratch) || !GetVarint64(&in, &u) || !GetVarint64(&in, &u)) {
+            if (!util::GetLengthPrefixed(&in, &sv1) || !util::GetLengthPrefixed(&in, &sv2) ||
+                !dict_id(&id) || !DecodeAttrRefs(&in, dict_size, &scratch) ||
+                !GetVarint64(&in, &u) || !GetVarint64(&in, &u)) {
               return Corrupt(bad);
             }
           }
@@ -572,16 +599,26 @@ Status RowGroupReader::Materialize(const AttrRef& ref, AnyValue* out) const {
   *out = AnyValue();
   out->type = ref.type;
   switch (ref.type) {
-    case AnyValue::Type::kEmpty: break;
+    case AnyValue::Type::kEmpty:
+      break;
     case AnyValue::Type::kString:
-    case AnyValue::Type::kBytes: out->string_value.assign(dict_[ref.dict]); break;
-    case AnyValue::Type::kBool: out->bool_value = ref.bool_value; break;
-    case AnyValue::Type::kInt: out->int_value = ref.int_value; break;
-    case AnyValue::Type::kDouble: out->double_value = ref.double_value; break;
+    case AnyValue::Type::kBytes:
+      out->string_value.assign(dict_[ref.dict]);
+      break;
+    case AnyValue::Type::kBool:
+      out->bool_value = ref.bool_value;
+      break;
+    case AnyValue::Type::kInt:
+      out->int_value = ref.int_value;
+      break;
+    case AnyValue::Type::kDouble:
+      out->double_value = ref.double_value;
+      break;
     case AnyValue::Type::kArray:
     case AnyValue::Type::kKvList: {
       std::string_view in = dict_[ref.dict];
-      if (!DecodeAnyValue(&in, out) || !in.empty()) return Corrupt("complex attribute value malformed");
+      if (!DecodeAnyValue(&in, out) || !in.empty())
+        return Corrupt("complex attribute value malformed");
       break;
     }
   }
@@ -611,7 +648,8 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
   s.dropped_attributes_count = dropped_[i][0];
   s.dropped_events_count = dropped_[i][1];
   s.dropped_links_count = dropped_[i][2];
-  auto materialize_list = [&](const std::vector<AttrRef>& refs, std::vector<KeyValue>* out) -> Status {
+  auto materialize_list = [&](const std::vector<AttrRef>& refs,
+                              std::vector<KeyValue>* out) -> Status {
     out->resize(refs.size());
     for (size_t k = 0; k < refs.size(); ++k) {
       (*out)[k].key.assign(dict_[refs[k].key]);
@@ -620,7 +658,8 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
     }
     return Status::OK();
   };
-  std::vector<AttrRef> refs(attrs_.begin() + attr_offsets_[i], attrs_.begin() + attr_offsets_[i + 1]);
+  std::vector<AttrRef> refs(attrs_.begin() + attr_offsets_[i],
+                            attrs_.begin() + attr_offsets_[i + 1]);
   Status st = materialize_list(refs, &s.attributes);
   if (!st.ok()) return st;
 
@@ -649,8 +688,8 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
     std::string_view tid, sid;
     uint32_t state;
     refs.clear();
-    if (!util::GetLengthPrefixed(&in, &tid) || !util::GetLengthPrefixed(&in, &sid) || !GetVarint32(&in, &state) ||
-        state >= dict_size || !DecodeAttrRefs(&in, dict_size, &refs) ||
+    if (!util::GetLengthPrefixed(&in, &tid) || !util::GetLengthPrefixed(&in, &sid) ||
+        !GetVarint32(&in, &state) || state >= dict_size || !DecodeAttrRefs(&in, dict_size, &refs) ||
         !GetVarint32(&in, &l.dropped_attributes_count) || !GetVarint32(&in, &l.flags)) {
       return Corrupt("link malformed");
     }

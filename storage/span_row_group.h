@@ -22,23 +22,23 @@ inline constexpr uint8_t kRowGroupFormatVersion = 1;
 
 // Column ids: persisted, never renumber.
 enum class SpanColumn : uint8_t {
-  kDict = 0,       // the row group's strings
-  kTraceId = 1,    // runs of (16-byte id, count)
-  kSpanId = 2,     // 8 bytes each
-  kParent = 3,     // flag byte, then 8 bytes when present
-  kStart = 4,      // first uvarint, then zigzag deltas (ns)
-  kDuration = 5,   // uvarint ns
-  kName = 6,       // dict id
-  kKind = 7,       // byte
-  kStatus = 8,     // code byte, message dict id
-  kFlagsState = 9, // flags uvarint, trace state dict id
-  kResource = 10,  // dict id of the encoded resource
-  kScope = 11,     // dict id of the encoded scope
-  kAttrs = 12,     // count, then (key dict id, type, value) per attribute
-  kDropped = 13,   // dropped attributes, events, links counts
-  kEvents = 14,    // count, then events (time delta, name, attributes, dropped)
-  kLinks = 15,     // count, then links
-  kService = 16,   // service.name per span, for searches that need nothing else of the resource
+  kDict = 0,         // the row group's strings
+  kTraceId = 1,      // runs of (16-byte id, count)
+  kSpanId = 2,       // 8 bytes each
+  kParent = 3,       // flag byte, then 8 bytes when present
+  kStart = 4,        // first uvarint, then zigzag deltas (ns)
+  kDuration = 5,     // uvarint ns
+  kName = 6,         // dict id
+  kKind = 7,         // byte
+  kStatus = 8,       // code byte, message dict id
+  kFlagsState = 9,   // flags uvarint, trace state dict id
+  kResource = 10,    // dict id of the encoded resource
+  kScope = 11,       // dict id of the encoded scope
+  kAttrs = 12,       // count, then (key dict id, type, value) per attribute
+  kDropped = 13,     // dropped attributes, events, links counts
+  kEvents = 14,      // count, then events (time delta, name, attributes, dropped)
+  kLinks = 15,       // count, then links
+  kService = 16,     // service.name per span, for searches that need nothing else of the resource
   kHttpStatus = 17,  // the span attribute http.status_code, for the most common search
 };
 inline constexpr int kSpanColumnCount = 18;
@@ -53,7 +53,8 @@ struct RowGroupStats {
 };
 
 // Encodes `spans`, which must be sorted by trace id, and fills `stats`.
-std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level, RowGroupStats* stats);
+std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level,
+                           RowGroupStats* stats);
 
 // An attribute as stored: strings and complex values stay dictionary ids until asked for.
 struct AttrRef {
@@ -89,8 +90,9 @@ class RowGroupReader {
   const Span& resource(uint32_t i) const { return resources_[resource_index_[i]]; }
   // service.name of span i: from kService (no dictionary needed) or else from kResource.
   std::string_view service_name(uint32_t i) const {
-    return dir_[static_cast<int>(SpanColumn::kService)].loaded ? service_list_[service_ids_[i]]
-                                                               : std::string_view(services_[resource_index_[i]]);
+    return dir_[static_cast<int>(SpanColumn::kService)].loaded
+               ? service_list_[service_ids_[i]]
+               : std::string_view(services_[resource_index_[i]]);
   }
   // http.status_code of span i from kHttpStatus: nullopt-like kAbsent, kNotInt when present but
   // not an integer (the generic attribute path decides), else the value.
@@ -124,8 +126,8 @@ class RowGroupReader {
   };
   std::array<Dir, kSpanColumnCount> dir_{};
 
-  std::string dict_raw_;                 // the decompressed dictionary column
-  std::vector<std::string_view> dict_;   // views into dict_raw_
+  std::string dict_raw_;                // the decompressed dictionary column
+  std::vector<std::string_view> dict_;  // views into dict_raw_
   std::string trace_ids_;
   std::string span_ids_;
   std::vector<std::string> parents_;

@@ -9,8 +9,8 @@
 #include <tuple>
 
 #include "storage/kv_layout.h"
-#include "storage/rocks_status.h"
 #include "storage/label_codec.h"
+#include "storage/rocks_status.h"
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
 #include "storage/span_row_group.h"
@@ -30,7 +30,6 @@ constexpr size_t kMaxReportedRejections = 8;
 constexpr size_t kHeaderCacheEntries = 4096;
 // Appends wait for room once this many buffers' worth of spans are unflushed.
 constexpr size_t kBufferHardLimitFactor = 4;
-
 
 std::string SegmentKey(int32_t partition, uint64_t segment) {
   std::string k = EncodeOrderedInt32(partition);
@@ -53,7 +52,8 @@ std::string TraceIndexKey(int32_t partition, std::string_view trace_id, uint64_t
 
 // Keeps the first `limit` items, adding the rest to the span's dropped count and the report's.
 template <typename T>
-void DropOverLimit(std::vector<T>* items, uint32_t limit, uint32_t* dropped_count, uint64_t* reported) {
+void DropOverLimit(std::vector<T>* items, uint32_t limit, uint32_t* dropped_count,
+                   uint64_t* reported) {
   if (items->size() <= limit) return;
   const size_t extra = items->size() - limit;
   items->resize(limit);
@@ -68,7 +68,9 @@ int Depth(const AnyValue& v) {
   return v.array_value.empty() && v.kvlist_value.empty() ? 0 : d + 1;
 }
 
-bool IsNumberType(AnyValue::Type t) { return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble; }
+bool IsNumberType(AnyValue::Type t) {
+  return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble;
+}
 
 bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
@@ -175,7 +177,8 @@ bool DecodeHeader(std::string_view in, SegmentHeader* h) {
   if (util::Crc32c(in) != crc || static_cast<uint8_t>(in[0]) != kSegmentFormatVersion) return false;
   in.remove_prefix(1);
   uint64_t span, n;
-  if (!util::GetVarint64(&in, &h->spans) || !util::GetVarint64(&in, &h->min_start) || !util::GetVarint64(&in, &span)) {
+  if (!util::GetVarint64(&in, &h->spans) || !util::GetVarint64(&in, &h->min_start) ||
+      !util::GetVarint64(&in, &span)) {
     return false;
   }
   h->max_start = h->min_start + span;
@@ -195,8 +198,8 @@ bool DecodeHeader(std::string_view in, SegmentHeader* h) {
     rg.first_trace_id.assign(in.substr(0, 16));
     rg.last_trace_id.assign(in.substr(16, 16));
     in.remove_prefix(32);
-    if (!util::GetVarint64(&in, &spans) || !util::GetVarint64(&in, &a) || !util::GetVarint64(&in, &b) ||
-        !util::GetVarint64(&in, &rg.max_duration)) {
+    if (!util::GetVarint64(&in, &spans) || !util::GetVarint64(&in, &a) ||
+        !util::GetVarint64(&in, &b) || !util::GetVarint64(&in, &rg.max_duration)) {
       return false;
     }
     rg.spans = static_cast<uint32_t>(spans);
@@ -210,10 +213,14 @@ bool DecodeHeader(std::string_view in, SegmentHeader* h) {
 
 SpanStore::SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
                      int64_t partition_duration_ms)
-    : options_(options), path_(std::move(path)), h_(handles), partition_duration_ms_(partition_duration_ms) {}
+    : options_(options),
+      path_(std::move(path)),
+      h_(handles),
+      partition_duration_ms_(partition_duration_ms) {}
 
 Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const std::string& path,
-                                                   const SpanStoreHandles& handles, int64_t partition_duration_ms,
+                                                   const SpanStoreHandles& handles,
+                                                   int64_t partition_duration_ms,
                                                    RecoveryReport* recovery) {
   std::unique_ptr<SpanStore> store(new SpanStore(options, path, handles, partition_duration_ms));
   TM_RETURN_IF_ERROR(store->LoadMeta());
@@ -233,10 +240,12 @@ SpanStore::~SpanStore() {
 
 Status SpanStore::LoadMeta() {
   std::string v;
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanNextSegment, &v).ok() && v.size() == 8) {
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanNextSegment, &v).ok() &&
+      v.size() == 8) {
     next_segment_id_ = util::DecodeFixed64(v.data());
   }
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanDroppedBelow, &v).ok() && v.size() == 4) {
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanDroppedBelow, &v).ok() &&
+      v.size() == 4) {
     dropped_below_ = DecodeOrderedInt32(v.data());
   }
   // The partitions that hold segments: the first and last header keys.
@@ -252,7 +261,8 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
   const std::string dir = path_ + "/span_wal";
   uint64_t flushed = 0;
   std::string v;
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanWalFlushed, &v).ok() && v.size() == 8) {
+  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanWalFlushed, &v).ok() &&
+      v.size() == 8) {
     flushed = util::DecodeFixed64(v.data());
   }
   TM_ASSIGN_OR_RETURN(std::vector<uint64_t> files, ListWalFiles(dir));
@@ -265,7 +275,8 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
       if (!util::GetVarint64(&payload, &n)) return Status::Corruption(file + ": span record count");
       for (uint64_t k = 0; k < n; ++k) {
         Span s;
-        if (!DecodeSpan(&payload, &s)) return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
+        if (!DecodeSpan(&payload, &s))
+          return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
         buffer_.push_back(std::move(s));
       }
       ++recovery->wal_records_replayed;
@@ -275,8 +286,8 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
     ++recovery->wal_files_replayed;
     if (result->bytes_dropped > 0) {
       recovery->wal_bytes_dropped += result->bytes_dropped;
-      recovery->messages.push_back(file + ": dropped " + std::to_string(result->bytes_dropped) + " bytes (" +
-                                   result->tail_problem + ")");
+      recovery->messages.push_back(file + ": dropped " + std::to_string(result->bytes_dropped) +
+                                   " bytes (" + result->tail_problem + ")");
     }
   }
   if (!buffer_.empty()) {
@@ -284,7 +295,8 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
     oldest_buffered_ = std::chrono::steady_clock::now();
   }
   const uint64_t next_file = files.empty() ? flushed + 1 : std::max(files.back(), flushed) + 1;
-  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy, options_.group_commit_interval_ms));
+  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy,
+                                            options_.group_commit_interval_ms));
   return Status::OK();
 }
 
@@ -316,7 +328,8 @@ int32_t SpanStore::PartitionOfNanos(uint64_t ns) const {
 
 std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) const {
   std::vector<int32_t> out;
-  const int32_t lo = std::max({PartitionOfNanos(start), min_partition_.load(), dropped_below_.load()});
+  const int32_t lo =
+      std::max({PartitionOfNanos(start), min_partition_.load(), dropped_below_.load()});
   const int32_t hi = std::min(PartitionOfNanos(end), max_partition_.load());
   for (int64_t p = lo; p <= hi; ++p) out.push_back(static_cast<int32_t>(p));
   return out;
@@ -325,7 +338,8 @@ std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) cons
 void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   const Limits& l = options_.limits;
   auto limit_attrs = [&](std::vector<KeyValue>* attrs, uint32_t* dropped) {
-    // Values nested deeper than the stored format allows are dropped like attributes over the limit.
+    // Values nested deeper than the stored format allows are dropped like attributes over the
+    // limit.
     const size_t before = attrs->size();
     std::erase_if(*attrs, [](const KeyValue& kv) { return Depth(kv.value) > kMaxAnyValueDepth; });
     *dropped += static_cast<uint32_t>(before - attrs->size());
@@ -352,9 +366,9 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
 
 Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   if (spans.size() > options_.limits.max_spans_per_append) {
-    return Status::ResourceExhausted("batch of " + std::to_string(spans.size()) +
-                                     " spans over max_spans_per_append=" +
-                                     std::to_string(options_.limits.max_spans_per_append));
+    return Status::ResourceExhausted(
+        "batch of " + std::to_string(spans.size()) +
+        " spans over max_spans_per_append=" + std::to_string(options_.limits.max_spans_per_append));
   }
   {
     // Backpressure before anything is consumed, so the caller keeps its batch to retry.
@@ -397,7 +411,8 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
         s.parent_span_id.clear();
       } else {
         reject(SpanRejectReason::kInvalidSpanId, s,
-               "parent span id of " + std::to_string(s.parent_span_id.size()) + " bytes (want 8 or none)");
+               "parent span id of " + std::to_string(s.parent_span_id.size()) +
+                   " bytes (want 8 or none)");
         continue;
       }
     }
@@ -435,13 +450,15 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
 void SpanStore::FlusherLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const auto max_age = std::chrono::milliseconds(std::max<int64_t>(1, options_.span_segment_max_age_ms));
+    const auto max_age =
+        std::chrono::milliseconds(std::max<int64_t>(1, options_.span_segment_max_age_ms));
     flush_cv_.wait_for(lock, buffer_.empty() ? max_age : max_age / 4, [&] {
       return stopping_ || buffer_.size() >= options_.span_segment_max_spans;
     });
     if (stopping_) break;
-    const bool due = !buffer_.empty() && (buffer_.size() >= options_.span_segment_max_spans ||
-                                          std::chrono::steady_clock::now() - oldest_buffered_ >= max_age);
+    const bool due =
+        !buffer_.empty() && (buffer_.size() >= options_.span_segment_max_spans ||
+                             std::chrono::steady_clock::now() - oldest_buffered_ >= max_age);
     if (!due) continue;
     lock.unlock();
     // A failed flush leaves the spans in the log; the next attempt retries them.
@@ -492,8 +509,8 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
     std::vector<SortKey> keys;
     keys.reserve(list.size());
     for (const Span* s : list) {
-      keys.push_back({util::DecodeBigEndian64(s->trace_id.data()), util::DecodeBigEndian64(s->trace_id.data() + 8),
-                      s->start_time_unix_nano, s});
+      keys.push_back({util::DecodeBigEndian64(s->trace_id.data()),
+                      util::DecodeBigEndian64(s->trace_id.data() + 8), s->start_time_unix_nano, s});
     }
     std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
       return std::tie(a.hi, a.lo, a.start) < std::tie(b.hi, b.lo, b.start);
@@ -508,7 +525,9 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       std::vector<const Span*> group(list.begin() + begin, list.begin() + end);
       RowGroupStats stats;
       const std::string value = EncodeRowGroup(group, options_.zstd_level, &stats);
-      batch.Put(h_.data_cf, RowGroupKey(partition, segment, static_cast<uint32_t>(header.row_groups.size())), value);
+      batch.Put(h_.data_cf,
+                RowGroupKey(partition, segment, static_cast<uint32_t>(header.row_groups.size())),
+                value);
       header.min_start = std::min(header.min_start, stats.min_start);
       header.max_start = std::max(header.max_start, stats.max_start);
       header.row_groups.push_back(std::move(stats));
@@ -520,10 +539,12 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       for (; j < list.size() && list[j]->trace_id == list[i]->trace_id; ++j) {
         const Span& s = *list[j];
         summary.Add(s);
-        if (header.services.find(s.ServiceName()) == header.services.end()) header.services.emplace(s.ServiceName());
+        if (header.services.find(s.ServiceName()) == header.services.end())
+          header.services.emplace(s.ServiceName());
         header.names.insert(s.name);
       }
-      batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment), EncodeSummary(summary));
+      batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment),
+                EncodeSummary(summary));
       i = j;
     }
     batch.Put(h_.segment_cf, SegmentKey(partition, segment), EncodeHeader(header));
@@ -556,19 +577,21 @@ void SpanStore::ForEachBuffered(Fn fn) {
   for (const Span& s : buffer_) fn(s);
 }
 
-Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t partition, uint64_t segment) {
+Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t partition,
+                                                                   uint64_t segment) {
   {
     std::lock_guard lock(header_cache_mu_);
     auto it = header_cache_.find({partition, segment});
     if (it != header_cache_.end()) return it->second;
   }
   std::string value;
-  rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.segment_cf, SegmentKey(partition, segment), &value);
+  rocksdb::Status rs =
+      h_.db->Get(rocksdb::ReadOptions(), h_.segment_cf, SegmentKey(partition, segment), &value);
   if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " header");
   auto header = std::make_shared<SegmentHeader>();
   if (!DecodeHeader(value, header.get())) {
-    return Status::Corruption("span segment " + std::to_string(segment) + " (partition " + std::to_string(partition) +
-                              "): header damaged");
+    return Status::Corruption("span segment " + std::to_string(segment) + " (partition " +
+                              std::to_string(partition) + "): header damaged");
   }
   std::lock_guard lock(header_cache_mu_);
   if (header_cache_.size() >= kHeaderCacheEntries) header_cache_.clear();
@@ -576,14 +599,17 @@ Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t parti
   return std::shared_ptr<const SegmentHeader>(header);
 }
 
-Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_t start, uint64_t end) {
+Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_t start,
+                                              uint64_t end) {
   if (trace_id.size() != 16) {
-    return Status::InvalidArgument("trace id of " + std::to_string(trace_id.size()) + " bytes, want 16");
+    return Status::InvalidArgument("trace id of " + std::to_string(trace_id.size()) +
+                                   " bytes, want 16");
   }
   start = std::max(start, RetentionCutoffNanos());
   std::vector<Span> out;
   ForEachBuffered([&](const Span& s) {
-    if (s.trace_id == trace_id && s.start_time_unix_nano >= start && s.start_time_unix_nano <= end) out.push_back(s);
+    if (s.trace_id == trace_id && s.start_time_unix_nano >= start && s.start_time_unix_nano <= end)
+      out.push_back(s);
   });
   // The index holds a key per (partition, trace, segment).
   rocksdb::ReadOptions ro;
@@ -602,11 +628,17 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
       TM_ASSIGN_OR_RETURN(auto header, LoadHeader(p, segment));
       for (uint32_t r = 0; r < header->row_groups.size(); ++r) {
         const RowGroupStats& st = header->row_groups[r];
-        if (trace_id < std::string_view(st.first_trace_id) || trace_id > std::string_view(st.last_trace_id)) continue;
+        if (trace_id < std::string_view(st.first_trace_id) ||
+            trace_id > std::string_view(st.last_trace_id))
+          continue;
         std::string value;
-        rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(p, segment, r), &value);
-        if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " row group " + std::to_string(r));
-        const std::string where = "span segment " + std::to_string(segment) + " row group " + std::to_string(r);
+        rocksdb::Status rs =
+            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(p, segment, r), &value);
+        if (!rs.ok())
+          return FromRocks(
+              rs, "span segment " + std::to_string(segment) + " row group " + std::to_string(r));
+        const std::string where =
+            "span segment " + std::to_string(segment) + " row group " + std::to_string(r);
         TM_RETURN_IF_ERROR(rg.Open(value, where));
         TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kTraceId));
         bool loaded = false;
@@ -626,17 +658,22 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
   }
   if (out.empty()) return Status::NotFound("trace not found");
   std::stable_sort(out.begin(), out.end(), [](const Span& a, const Span& b) {
-    if (a.start_time_unix_nano != b.start_time_unix_nano) return a.start_time_unix_nano < b.start_time_unix_nano;
+    if (a.start_time_unix_nano != b.start_time_unix_nano)
+      return a.start_time_unix_nano < b.start_time_unix_nano;
     return a.span_id < b.span_id;
   });
   // A span sent twice (a retried export) is returned once.
-  out.erase(std::unique(out.begin(), out.end(), [](const Span& a, const Span& b) { return a == b; }), out.end());
-  if (out.size() > options_.limits.max_spans_per_trace) out.resize(options_.limits.max_spans_per_trace);
+  out.erase(
+      std::unique(out.begin(), out.end(), [](const Span& a, const Span& b) { return a == b; }),
+      out.end());
+  if (out.size() > options_.limits.max_spans_per_trace)
+    out.resize(options_.limits.max_spans_per_trace);
   return out;
 }
 
 Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request) {
-  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions, CompileConditions(request.conditions));
+  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
+                      CompileConditions(request.conditions));
   const uint64_t start = std::max(request.start_unix_nano, RetentionCutoffNanos());
   const uint64_t end = request.end_unix_nano;
   const uint32_t limit = std::max<uint32_t>(1, request.limit);
@@ -653,12 +690,15 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
       order.emplace_back(trace_id);
     }
     ++it->second.matched_span_count;
-    if (it->second.spans.size() < request.spans_per_trace) it->second.spans.push_back(std::move(span));
+    if (it->second.spans.size() < request.spans_per_trace)
+      it->second.spans.push_back(std::move(span));
   };
 
   // Newest data first: the buffer, then segments from the newest partition down.
   ForEachBuffered([&](const Span& s) {
-    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end || !MatchesSpan(conditions, s)) return;
+    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end ||
+        !MatchesSpan(conditions, s))
+      return;
     add_match(s.trace_id, {s.span_id, s.name, std::string(s.ServiceName()), s.start_time_unix_nano,
                            s.end_time_unix_nano - s.start_time_unix_nano});
   });
@@ -672,17 +712,20 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
         (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
       equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
     }
-    if (c.intrinsic() == Intrinsic::kDuration && (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) &&
-        IsNumberType(sc.value.type)) {
-      const double v = sc.value.type == AnyValue::Type::kInt ? static_cast<double>(sc.value.int_value) : sc.value.double_value;
+    if (c.intrinsic() == Intrinsic::kDuration &&
+        (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) && IsNumberType(sc.value.type)) {
+      const double v = sc.value.type == AnyValue::Type::kInt
+                           ? static_cast<double>(sc.value.int_value)
+                           : sc.value.double_value;
       if (v > 0) min_duration = static_cast<uint64_t>(v);
     }
   }
   // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
   std::vector<const CompiledCondition*> by_cost;
   for (const CompiledCondition& c : conditions) by_cost.push_back(&c);
-  std::stable_sort(by_cost.begin(), by_cost.end(),
-                   [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
+  std::stable_sort(
+      by_cost.begin(), by_cost.end(),
+      [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
   std::vector<uint32_t> candidates, kept;
 
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
@@ -708,13 +751,17 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
         if (set.find(value) == set.end()) skip = true;
       }
       if (skip) continue;
-      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0 && found.size() < limit;) {
+      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size());
+           r-- > 0 && found.size() < limit;) {
         const RowGroupStats& st = h.row_groups[r];
         if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) continue;
-        const std::string where = "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
+        const std::string where =
+            "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
         rocksdb::PinnableSlice value;
-        rocksdb::Status rs = h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value);
-        Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where) : FromRocks(rs, where);
+        rocksdb::Status rs =
+            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value);
+        Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
+                           : FromRocks(rs, where);
         if (s.ok()) s = rg.Load(SpanColumn::kStart);
         candidates.clear();
         for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
@@ -728,8 +775,8 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
           }
           candidates.swap(kept);
         }
-        for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration, SpanColumn::kName,
-                               SpanColumn::kService}) {
+        for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration,
+                               SpanColumn::kName, SpanColumn::kService}) {
           if (candidates.empty() || !s.ok()) break;
           s = rg.Load(col);
         }
@@ -738,8 +785,8 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
           continue;
         }
         for (uint32_t i : candidates) {
-          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)), std::string(rg.service_name(i)),
-                                     rg.start(i), rg.duration(i)});
+          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)),
+                                     std::string(rg.service_name(i)), rg.start(i), rg.duration(i)});
         }
       }
     }
@@ -760,7 +807,8 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
       prefix += id;
       for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
         TraceSummary s;
-        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) continue;
+        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s))
+          continue;
         total.min_start = std::min(total.min_start, s.min_start);
         total.max_end = std::max(total.max_end, s.max_end);
         if (s.has_root && !total.has_root) {
@@ -783,7 +831,9 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
     result.root_service_name = total.root_service;
     result.root_span_name = total.root_name;
     result.start_time_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;
-    result.duration_nano = total.max_end > result.start_time_unix_nano ? total.max_end - result.start_time_unix_nano : 0;
+    result.duration_nano = total.max_end > result.start_time_unix_nano
+                               ? total.max_end - result.start_time_unix_nano
+                               : 0;
     response.traces.push_back(std::move(result));
   }
   return response;
@@ -797,12 +847,14 @@ void CollectKeys(const std::vector<KeyValue>& kvs, std::set<std::string>* out) {
 
 }  // namespace
 
-Result<std::vector<std::string>> SpanStore::TagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit) {
+Result<std::vector<std::string>> SpanStore::TagKeys(TagScope scope, uint64_t start, uint64_t end,
+                                                    uint32_t limit) {
   return TagValues(scope, std::string_view(), start, end, limit);
 }
 
-Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::string_view key, uint64_t start,
-                                                      uint64_t end, uint32_t limit) {
+Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::string_view key,
+                                                      uint64_t start, uint64_t end,
+                                                      uint32_t limit) {
   // With an empty key this collects keys; otherwise the values of `key`.
   const bool keys = key.empty();
   start = std::max(start, RetentionCutoffNanos());
@@ -828,18 +880,22 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
   std::vector<int32_t> partitions = PartitionsFor(start, end);
   // Bounded work: tag discovery samples at most this many row groups, newest first.
   int budget = 2000;
-  for (auto p = partitions.rbegin(); p != partitions.rend() && out.size() < limit && budget > 0; ++p) {
+  for (auto p = partitions.rbegin(); p != partitions.rend() && out.size() < limit && budget > 0;
+       ++p) {
     const std::string prefix = EncodeOrderedInt32(*p);
     std::vector<uint64_t> segments;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
     }
-    for (auto seg = segments.rbegin(); seg != segments.rend() && out.size() < limit && budget > 0; ++seg) {
+    for (auto seg = segments.rbegin(); seg != segments.rend() && out.size() < limit && budget > 0;
+         ++seg) {
       auto header = LoadHeader(*p, *seg);
       if (!header.ok() || (*header)->max_start < start || (*header)->min_start > end) continue;
-      for (uint32_t r = 0; r < (*header)->row_groups.size() && out.size() < limit && budget-- > 0; ++r) {
+      for (uint32_t r = 0; r < (*header)->row_groups.size() && out.size() < limit && budget-- > 0;
+           ++r) {
         std::string value;
-        if (!h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value).ok()) continue;
+        if (!h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value).ok())
+          continue;
         if (!rg.Open(value, "").ok()) continue;
         if (span_scope && rg.Load(SpanColumn::kAttrs).ok() && rg.Load(SpanColumn::kStart).ok()) {
           for (uint32_t i = 0; i < rg.size(); ++i) {
@@ -875,14 +931,17 @@ Status SpanStore::EnforceRetention() {
   if (below <= dropped_below_.load()) return Status::OK();
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  TM_RETURN_IF_ERROR(FromRocks(h_.db->Put(sync, h_.meta_cf, kMetaSpanDroppedBelow, EncodeOrderedInt32(below)),
-                               "record dropped span partitions"));
+  TM_RETURN_IF_ERROR(
+      FromRocks(h_.db->Put(sync, h_.meta_cf, kMetaSpanDroppedBelow, EncodeOrderedInt32(below)),
+                "record dropped span partitions"));
   const int32_t previous = dropped_below_.exchange(below);
   const std::string b = EncodeOrderedInt32(previous), e = EncodeOrderedInt32(below);
   const rocksdb::Slice bs(b), es(e);
   for (rocksdb::ColumnFamilyHandle* cf : {h_.segment_cf, h_.data_cf, h_.index_cf}) {
-    TM_RETURN_IF_ERROR(FromRocks(rocksdb::DeleteFilesInRange(h_.db, cf, &bs, &es), "drop span partition files"));
-    TM_RETURN_IF_ERROR(FromRocks(h_.db->DeleteRange(rocksdb::WriteOptions(), cf, bs, es), "drop span partitions"));
+    TM_RETURN_IF_ERROR(
+        FromRocks(rocksdb::DeleteFilesInRange(h_.db, cf, &bs, &es), "drop span partition files"));
+    TM_RETURN_IF_ERROR(
+        FromRocks(h_.db->DeleteRange(rocksdb::WriteOptions(), cf, bs, es), "drop span partitions"));
   }
   {
     std::lock_guard lock(header_cache_mu_);

@@ -39,7 +39,8 @@ class SpanStore {
  public:
   // Replays the span log into the buffer (reporting into `recovery`) and starts the flusher.
   static Result<std::unique_ptr<SpanStore>> Open(const Options& options, const std::string& path,
-                                                 const SpanStoreHandles& handles, int64_t partition_duration_ms,
+                                                 const SpanStoreHandles& handles,
+                                                 int64_t partition_duration_ms,
                                                  RecoveryReport* recovery);
   ~SpanStore();
 
@@ -47,9 +48,10 @@ class SpanStore {
   Result<SpanAppendReport> Append(std::vector<Span>& spans);
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
   Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
-  Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end, uint32_t limit);
-  Result<std::vector<std::string>> TagValues(TagScope scope, std::string_view key, uint64_t start, uint64_t end,
-                                             uint32_t limit);
+  Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end,
+                                           uint32_t limit);
+  Result<std::vector<std::string>> TagValues(TagScope scope, std::string_view key, uint64_t start,
+                                             uint64_t end, uint32_t limit);
 
   // Writes the buffer as segments now.
   Status Flush();
@@ -57,7 +59,8 @@ class SpanStore {
   void FillStats(EngineStats* stats) const;
 
  private:
-  SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles, int64_t partition_duration_ms);
+  SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
+            int64_t partition_duration_ms);
   Status LoadMeta();
   Status Replay(RecoveryReport* recovery);
   void FlusherLoop();
@@ -83,11 +86,11 @@ class SpanStore {
   // buffers taken up to its rotation.
   mutable std::mutex mu_;
   std::condition_variable flush_cv_;
-  std::vector<Span> buffer_;                              // guarded by mu_
-  std::shared_ptr<const std::vector<Span>> flushing_;     // guarded by mu_: being written
-  std::chrono::steady_clock::time_point oldest_buffered_; // guarded by mu_
-  bool stopping_ = false;                                 // guarded by mu_
-  std::mutex flush_mu_;                                   // one flush at a time
+  std::vector<Span> buffer_;                               // guarded by mu_
+  std::shared_ptr<const std::vector<Span>> flushing_;      // guarded by mu_: being written
+  std::chrono::steady_clock::time_point oldest_buffered_;  // guarded by mu_
+  bool stopping_ = false;                                  // guarded by mu_
+  std::mutex flush_mu_;                                    // one flush at a time
   std::thread flusher_;
 
   std::atomic<uint64_t> next_segment_id_{1};

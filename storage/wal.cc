@@ -68,7 +68,9 @@ Result<std::vector<uint64_t>> ListWalFiles(const std::string& dir) {
 }
 
 WalWriter::WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms)
-    : dir_(std::move(dir)), policy_(policy), group_interval_ms_(std::max<uint32_t>(1, group_interval_ms)) {}
+    : dir_(std::move(dir)),
+      policy_(policy),
+      group_interval_ms_(std::max<uint32_t>(1, group_interval_ms)) {}
 
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir, uint64_t file_number,
                                                    SyncPolicy policy, uint32_t group_interval_ms) {
@@ -169,7 +171,8 @@ void WalWriter::SyncLoop() {
     if (stopping_) return;
     if (policy_ == SyncPolicy::kGroupCommit) {
       // Let more commits join this sync, up to the configured interval.
-      work_cv_.wait_for(lock, std::chrono::milliseconds(group_interval_ms_), [&] { return stopping_; });
+      work_cv_.wait_for(lock, std::chrono::milliseconds(group_interval_ms_),
+                        [&] { return stopping_; });
       if (stopping_) return;
     }
     // Write and sync outside the lock so that committers can keep appending meanwhile.
@@ -196,7 +199,8 @@ Result<uint64_t> WalWriter::Rotate() {
   std::unique_lock lock(mu_);
   // The sync thread may be writing a batch outside the lock; wait until it is done so the old
   // file is complete before it is closed.
-  durable_cv_.wait(lock, [&] { return !error_.ok() || durable_lsn_ + pending_.size() == appended_lsn_; });
+  durable_cv_.wait(lock,
+                   [&] { return !error_.ok() || durable_lsn_ + pending_.size() == appended_lsn_; });
   Status s = WriteOutLocked(/*sync=*/policy_ != SyncPolicy::kNone);
   if (!s.ok()) return s;
   const uint64_t closed = file_number_;
@@ -271,8 +275,9 @@ Result<WalReplayResult> ReplayWalFile(
     const uint32_t crc = util::DecodeFixed32(data.data() + pos);
     const uint32_t len = util::DecodeFixed32(data.data() + pos + 4);
     if (len > left - kWalRecordHeaderBytes) {
-      result.tail_problem = "record at offset " + std::to_string(pos) + " claims " + std::to_string(len) +
-                            " bytes, " + std::to_string(left - kWalRecordHeaderBytes) + " remain";
+      result.tail_problem = "record at offset " + std::to_string(pos) + " claims " +
+                            std::to_string(len) + " bytes, " +
+                            std::to_string(left - kWalRecordHeaderBytes) + " remain";
       break;
     }
     const char* type_and_payload = data.data() + pos + 8;

@@ -65,16 +65,16 @@ class WalWriter {
   mutable std::mutex mu_;
   std::condition_variable work_cv_;     // wakes the sync thread
   std::condition_variable durable_cv_;  // wakes committers
-  int fd_ = -1;                          // guarded by mu_
-  uint64_t file_number_ = 0;             // guarded by mu_
-  std::string pending_;                  // guarded by mu_: appended, not yet written
-  uint64_t appended_lsn_ = 0;            // guarded by mu_
-  uint64_t durable_lsn_ = 0;             // guarded by mu_
-  uint64_t closed_files_bytes_ = 0;      // guarded by mu_
-  uint64_t current_file_bytes_ = 0;      // guarded by mu_
+  int fd_ = -1;                         // guarded by mu_
+  uint64_t file_number_ = 0;            // guarded by mu_
+  std::string pending_;                 // guarded by mu_: appended, not yet written
+  uint64_t appended_lsn_ = 0;           // guarded by mu_
+  uint64_t durable_lsn_ = 0;            // guarded by mu_
+  uint64_t closed_files_bytes_ = 0;     // guarded by mu_
+  uint64_t current_file_bytes_ = 0;     // guarded by mu_
   std::vector<std::pair<uint64_t, uint64_t>> closed_files_;  // guarded by mu_: (number, bytes)
-  Status error_;                         // guarded by mu_: sticky write error
-  bool stopping_ = false;                // guarded by mu_
+  Status error_;                                             // guarded by mu_: sticky write error
+  bool stopping_ = false;                                    // guarded by mu_
   std::thread sync_thread_;
 };
 

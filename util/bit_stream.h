@@ -23,7 +23,8 @@ class BasicBitWriter {
       free_bits_ = 8;
     }
     --free_bits_;
-    if (bit) out_->back() = static_cast<char>(static_cast<uint8_t>(out_->back()) | (1u << free_bits_));
+    if (bit)
+      out_->back() = static_cast<char>(static_cast<uint8_t>(out_->back()) | (1u << free_bits_));
   }
 
   // Writes the low `n` bits of `value` (n in 0..64).

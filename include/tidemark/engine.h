@@ -41,12 +41,12 @@ double StaleMarker();
 
 // Why a single sample was not stored. Numbered for metrics; the order may change.
 enum class RejectReason {
-  kOutOfOrder = 0,       // older than the newest sample of its series
-  kDuplicateTimestamp,   // same timestamp as the newest sample, different value
-  kTooOld,               // outside the retention window
-  kInvalidLabels,        // empty label set, bad UTF-8, duplicate or too long names/values
-  kLimitExceeded,        // a Limits value (active series, labels per series) was reached
-  kUnknownSeriesRef,     // Add(ref, ...) with a ref this engine did not hand out
+  kOutOfOrder = 0,      // older than the newest sample of its series
+  kDuplicateTimestamp,  // same timestamp as the newest sample, different value
+  kTooOld,              // outside the retention window
+  kInvalidLabels,       // empty label set, bad UTF-8, duplicate or too long names/values
+  kLimitExceeded,       // a Limits value (active series, labels per series) was reached
+  kUnknownSeriesRef,    // Add(ref, ...) with a ref this engine did not hand out
 };
 inline constexpr int kRejectReasonCount = 6;
 std::string_view RejectReasonName(RejectReason reason);
@@ -135,7 +135,8 @@ struct EngineStats {
   uint64_t spans_rejected[kSpanRejectReasonCount] = {};
   uint64_t spans_buffered = 0;
   uint64_t span_segments_written = 0;
-  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index  // RocksDB's live SST bytes for sample data
+  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index  //
+                            // RocksDB's live SST bytes for sample data
 };
 
 struct PartitionInfo {
@@ -193,7 +194,8 @@ class Engine {
   }
   // All spans of a trace (16-byte id) that start in [start, end], ordered by start time; NotFound
   // if there are none. Spans that arrived in different batches and segments are all returned.
-  virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano = 0,
+  virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id,
+                                             uint64_t start_unix_nano = 0,
                                              uint64_t end_unix_nano = UINT64_MAX) = 0;
   // Traces with a span satisfying every condition.
   virtual Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) = 0;
@@ -202,7 +204,8 @@ class Engine {
                                                        uint64_t end_unix_nano, uint32_t limit) = 0;
   // Values (as strings) of attribute `key`, sorted, at most `limit`.
   virtual Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,
-                                                         uint64_t start_unix_nano, uint64_t end_unix_nano,
+                                                         uint64_t start_unix_nano,
+                                                         uint64_t end_unix_nano,
                                                          uint32_t limit) = 0;
 
   // Writes everything in the head into segments (and buffered spans into span segments) and

@@ -17,7 +17,16 @@ struct KeyValue;
 // An OTLP AnyValue: a typed attribute value. Arrays and key-value lists nest.
 struct AnyValue {
   // Never renumber: persisted in span segments and the log.
-  enum class Type : uint8_t { kEmpty = 0, kString = 1, kBool = 2, kInt = 3, kDouble = 4, kBytes = 5, kArray = 6, kKvList = 7 };
+  enum class Type : uint8_t {
+    kEmpty = 0,
+    kString = 1,
+    kBool = 2,
+    kInt = 3,
+    kDouble = 4,
+    kBytes = 5,
+    kArray = 6,
+    kKvList = 7
+  };
 
   Type type = Type::kEmpty;
   std::string string_value;  // kString and kBytes
@@ -47,7 +56,14 @@ struct KeyValue {
 };
 
 // Never renumber: persisted. Values are OTLP's.
-enum class SpanKind : uint8_t { kUnspecified = 0, kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
+enum class SpanKind : uint8_t {
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
+};
 enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 struct SpanEvent {
@@ -142,10 +158,10 @@ struct SpanCondition {
 
 struct TraceSearchRequest {
   std::vector<SpanCondition> conditions;  // all must hold on one span
-  uint64_t start_unix_nano = 0;            // spans starting in [start, end]
+  uint64_t start_unix_nano = 0;           // spans starting in [start, end]
   uint64_t end_unix_nano = UINT64_MAX;
-  uint32_t limit = 20;                     // traces
-  uint32_t spans_per_trace = 3;            // matched spans returned per trace
+  uint32_t limit = 20;           // traces
+  uint32_t spans_per_trace = 3;  // matched spans returned per trace
 };
 
 struct MatchedSpan {
@@ -163,7 +179,7 @@ struct TraceSearchResult {
   uint64_t start_time_unix_nano = 0;  // of the earliest span
   uint64_t duration_nano = 0;         // latest end - earliest start
   uint32_t matched_span_count = 0;
-  std::vector<MatchedSpan> spans;     // up to spans_per_trace
+  std::vector<MatchedSpan> spans;  // up to spans_per_trace
 };
 
 struct TraceSearchResponse {

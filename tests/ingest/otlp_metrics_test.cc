@@ -31,9 +31,12 @@ mpb::Metric Gauge(const std::string& name, const std::string& unit) {
 }
 
 TEST(PrometheusNames, FollowTheCompatibilitySpecification) {
-  EXPECT_EQ(PrometheusMetricName(Counter("http.server.requests", ""), MetricNaming::kPrometheus), "http_server_requests_total");
-  EXPECT_EQ(PrometheusMetricName(Counter("chain_requests_total", ""), MetricNaming::kPrometheus), "chain_requests_total");
-  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kPrometheus),
+  EXPECT_EQ(PrometheusMetricName(Counter("http.server.requests", ""), MetricNaming::kPrometheus),
+            "http_server_requests_total");
+  EXPECT_EQ(PrometheusMetricName(Counter("chain_requests_total", ""), MetricNaming::kPrometheus),
+            "chain_requests_total");
+  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"),
+                                 MetricNaming::kPrometheus),
             "gen_ai_client_token_usage_total");
   EXPECT_EQ(PrometheusMetricName(Gauge("process.memory.usage", "By"), MetricNaming::kPrometheus),
             "process_memory_usage_bytes");
@@ -41,17 +44,21 @@ TEST(PrometheusNames, FollowTheCompatibilitySpecification) {
             "system_cpu_utilization_ratio");
   EXPECT_EQ(PrometheusMetricName(Counter("network.io", "By/s"), MetricNaming::kPrometheus),
             "network_io_bytes_per_second_total");
-  EXPECT_EQ(PrometheusMetricName(Gauge("latency__with--odd chars", "ms"), MetricNaming::kPrometheus),
-            "latency_with_odd_chars_milliseconds");
-  EXPECT_EQ(PrometheusMetricName(Gauge("duration_seconds", "s"), MetricNaming::kPrometheus), "duration_seconds");
+  EXPECT_EQ(
+      PrometheusMetricName(Gauge("latency__with--odd chars", "ms"), MetricNaming::kPrometheus),
+      "latency_with_odd_chars_milliseconds");
+  EXPECT_EQ(PrometheusMetricName(Gauge("duration_seconds", "s"), MetricNaming::kPrometheus),
+            "duration_seconds");
   EXPECT_EQ(PrometheusMetricName(Gauge("2xx.count", ""), MetricNaming::kPrometheus), "_2xx_count");
   mpb::Metric histogram;
   histogram.set_name("http.server.request.duration");
   histogram.set_unit("s");
   histogram.mutable_histogram();
-  EXPECT_EQ(PrometheusMetricName(histogram, MetricNaming::kPrometheus), "http_server_request_duration_seconds");
-  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kUtf8),
-            "gen_ai.client.token.usage");
+  EXPECT_EQ(PrometheusMetricName(histogram, MetricNaming::kPrometheus),
+            "http_server_request_duration_seconds");
+  EXPECT_EQ(
+      PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kUtf8),
+      "gen_ai.client.token.usage");
 }
 
 TEST(PrometheusNames, LabelNamesAreSanitised) {
@@ -70,10 +77,12 @@ class TranslateTest : public ::testing::Test {
     engine_ = std::move(e).value();
   }
 
-  mpb::ResourceMetrics* Resource(opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req) {
+  mpb::ResourceMetrics* Resource(
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req) {
     auto* rm = req->add_resource_metrics();
-    for (auto [k, v] : {std::pair{"service.name", "checkout"}, std::pair{"service.namespace", "shop"},
-                        std::pair{"service.instance.id", "pod-1"}, std::pair{"host.name", "node-7"}}) {
+    for (auto [k, v] :
+         {std::pair{"service.name", "checkout"}, std::pair{"service.namespace", "shop"},
+          std::pair{"service.instance.id", "pod-1"}, std::pair{"host.name", "node-7"}}) {
       auto* a = rm->mutable_resource()->add_attributes();
       a->set_key(k);
       a->mutable_value()->set_string_value(v);
@@ -81,7 +90,8 @@ class TranslateTest : public ::testing::Test {
     return rm;
   }
 
-  MetricsTranslationReport Run(const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& req) {
+  MetricsTranslationReport Run(
+      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& req) {
     auto app = engine_->NewAppender();
     auto r = translator_.Translate(req, app.get());
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -109,11 +119,13 @@ TEST_F(TranslateTest, JobInstanceTargetInfoAndAttributes) {
   auto all = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "http_server_requests_total")});
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all.begin()->first,
-            "http_server_requests_total{http_status_code=\"503\", instance=\"pod-1\", job=\"shop/checkout\"}");
+            "http_server_requests_total{http_status_code=\"503\", instance=\"pod-1\", "
+            "job=\"shop/checkout\"}");
   EXPECT_EQ(all.begin()->second[0].timestamp_ms, 1'700'000'000'000);
   auto info = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "target_info")});
   ASSERT_EQ(info.size(), 1u);
-  EXPECT_EQ(info.begin()->first, "target_info{host_name=\"node-7\", instance=\"pod-1\", job=\"shop/checkout\"}");
+  EXPECT_EQ(info.begin()->first,
+            "target_info{host_name=\"node-7\", instance=\"pod-1\", job=\"shop/checkout\"}");
 }
 
 TEST_F(TranslateTest, DeltaSumsBecomeCumulative) {
@@ -167,16 +179,28 @@ TEST_F(TranslateTest, HistogramsSummariesAndUnsupportedKinds) {
 
   auto report = Run(req);
   EXPECT_EQ(report.rejected_data_points, 1u);
-  EXPECT_NE(report.first_rejection.find("exponential histogram native"), std::string::npos) << report.first_rejection;
+  EXPECT_NE(report.first_rejection.find("exponential histogram native"), std::string::npos)
+      << report.first_rejection;
 
-  auto buckets = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "chain_latency_milliseconds_bucket")});
+  auto buckets =
+      ReadAll(*engine_, {LabelMatcher::Equal("__name__", "chain_latency_milliseconds_bucket")});
   ASSERT_EQ(buckets.size(), 3u);
-  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"100\"}"][0].value, 3);
-  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"500\"}"][0].value, 7);
-  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"+Inf\"}"][0].value, 8);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", "
+                    "le=\"100\"}"][0]
+                .value,
+            3);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", "
+                    "le=\"500\"}"][0]
+                .value,
+            7);
+  EXPECT_EQ(buckets["chain_latency_milliseconds_bucket{instance=\"pod-1\", job=\"shop/checkout\", "
+                    "le=\"+Inf\"}"][0]
+                .value,
+            8);
   auto sum = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "chain_latency_milliseconds_sum")});
   EXPECT_EQ(sum.begin()->second[0].value, 1234.5);
-  auto quantile = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "rpc_latency"), LabelMatcher::Equal("quantile", "0.99")});
+  auto quantile = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "rpc_latency"),
+                                     LabelMatcher::Equal("quantile", "0.99")});
   ASSERT_EQ(quantile.size(), 1u);
   EXPECT_EQ(quantile.begin()->second[0].value, 0.8);
   auto stale = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "queue_depth")});

@@ -29,7 +29,8 @@ int RunNode(const std::vector<std::string>& args) {
   }
   for (int i = 0; i < 900; ++i) {
     int status;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ::kill(pid, SIGKILL);
@@ -63,17 +64,20 @@ void ExpectSameValue(const rapidjson::Value& sent, const AnyValue& stored, const
   } else if (sent.IsArray()) {
     ASSERT_EQ(stored.type, AnyValue::Type::kArray) << key;
     ASSERT_EQ(stored.array_value.size(), sent.Size()) << key;
-    for (rapidjson::SizeType i = 0; i < sent.Size(); ++i) ExpectSameValue(sent[i], stored.array_value[i], key);
+    for (rapidjson::SizeType i = 0; i < sent.Size(); ++i)
+      ExpectSameValue(sent[i], stored.array_value[i], key);
   } else {
     ADD_FAILURE() << "unexpected JSON type for " << key;
   }
 }
 
-void ExpectSameAttributes(const rapidjson::Value& sent, const std::vector<KeyValue>& stored, const std::string& where) {
+void ExpectSameAttributes(const rapidjson::Value& sent, const std::vector<KeyValue>& stored,
+                          const std::string& where) {
   ASSERT_EQ(stored.size(), sent.MemberCount()) << where;
   for (const auto& m : sent.GetObject()) {
     const std::string key = m.name.GetString();
-    auto it = std::find_if(stored.begin(), stored.end(), [&](const KeyValue& kv) { return kv.key == key; });
+    auto it = std::find_if(stored.begin(), stored.end(),
+                           [&](const KeyValue& kv) { return kv.key == key; });
     ASSERT_NE(it, stored.end()) << where << ": " << key;
     ExpectSameValue(m.value, it->value, where + ": " + key);
   }
@@ -86,10 +90,11 @@ TEST_P(OtelJsTest, ExportedSpansAndMetricsAreStoredExactly) {
   testing::TempDir dir;
   const std::string sent_path = dir.path() + "-sent.json";
   {
-    testing::ServerProcess server(dir.path(), "storage:\n  span_retention: 0\n  retention: 0\nself_scrape_interval: 0\n");
+    testing::ServerProcess server(
+        dir.path(), "storage:\n  span_retention: 0\n  retention: 0\nself_scrape_interval: 0\n");
     ASSERT_TRUE(server.ready) << server.Log();
-    ASSERT_EQ(RunNode({"otel_export.js", protocol, std::to_string(server.grpc_port), std::to_string(server.otlp_http_port),
-                       sent_path}),
+    ASSERT_EQ(RunNode({"otel_export.js", protocol, std::to_string(server.grpc_port),
+                       std::to_string(server.otlp_http_port), sent_path}),
               0)
         << "the export script failed (are the clients installed? scripts/install-test-clients.sh)\n"
         << server.Log();
@@ -113,14 +118,17 @@ TEST_P(OtelJsTest, ExportedSpansAndMetricsAreStoredExactly) {
     auto trace = engine.GetTrace(Bytes(js["traceId"]));
     ASSERT_TRUE(trace.ok()) << name << ": " << trace.status().ToString();
     const std::string span_id = Bytes(js["spanId"]);
-    auto it = std::find_if(trace->begin(), trace->end(), [&](const Span& s) { return s.span_id == span_id; });
+    auto it = std::find_if(trace->begin(), trace->end(),
+                           [&](const Span& s) { return s.span_id == span_id; });
     ASSERT_NE(it, trace->end()) << name;
     const Span& s = *it;
     EXPECT_EQ(s.name, name);
-    EXPECT_EQ(static_cast<int>(s.kind), js["kind"].GetInt() + 1) << name;  // JS kinds start at INTERNAL = 0
+    EXPECT_EQ(static_cast<int>(s.kind), js["kind"].GetInt() + 1)
+        << name;  // JS kinds start at INTERNAL = 0
     EXPECT_EQ(s.start_time_unix_nano, Nanos(js["start"])) << name;
     EXPECT_EQ(s.end_time_unix_nano, Nanos(js["end"])) << name;
-    EXPECT_EQ(s.parent_span_id, std::string(js["parentSpanId"].GetString()).empty() ? "" : Bytes(js["parentSpanId"]));
+    EXPECT_EQ(s.parent_span_id,
+              std::string(js["parentSpanId"].GetString()).empty() ? "" : Bytes(js["parentSpanId"]));
     EXPECT_EQ(static_cast<int>(s.status_code), js["status"].GetInt()) << name;
     EXPECT_EQ(s.status_message, js["statusMessage"].GetString()) << name;
     EXPECT_EQ(s.scope_name, js["scope"].GetString());
@@ -153,18 +161,24 @@ TEST_P(OtelJsTest, ExportedSpansAndMetricsAreStoredExactly) {
     return all.empty() || all.begin()->second.empty() ? -1 : all.begin()->second.back().value;
   };
   const auto& m = sent["metrics"];
-  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_requests_total"), LabelMatcher::Equal("model", "gpt-4o")}),
+  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_requests_total"),
+                   LabelMatcher::Equal("model", "gpt-4o")}),
             m["counter"].GetDouble());
   const auto& h = m["histogram"];
   const char* les[] = {"100", "1000", "+Inf"};
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_bucket"), LabelMatcher::Equal("le", les[i])}),
+    EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_bucket"),
+                     LabelMatcher::Equal("le", les[i])}),
               h["buckets"][i].GetDouble())
         << les[i];
   }
-  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_count")}), h["count"].GetDouble());
-  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_sum")}), h["sum"].GetDouble());
-  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "target_info"), LabelMatcher::Equal("deployment_environment", "test")}), 1);
+  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_count")}),
+            h["count"].GetDouble());
+  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "llm_latency_milliseconds_sum")}),
+            h["sum"].GetDouble());
+  EXPECT_EQ(value({LabelMatcher::Equal("__name__", "target_info"),
+                   LabelMatcher::Equal("deployment_environment", "test")}),
+            1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Exporters, OtelJsTest, ::testing::Values("grpc", "proto", "http"));

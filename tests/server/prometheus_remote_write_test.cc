@@ -17,7 +17,8 @@
 namespace tidemark {
 namespace {
 
-pid_t StartPrometheus(const std::string& config, const std::string& data, uint16_t port, const std::string& log) {
+pid_t StartPrometheus(const std::string& config, const std::string& data, uint16_t port,
+                      const std::string& log) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -46,34 +47,41 @@ TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
   testing::TempDir dir;
   // The page Prometheus scrapes: a counter that grows and a gauge with decimals.
   std::atomic<int> scrapes{0};
-  auto page = server::HttpServer::Start({"127.0.0.1", 0, 1 << 20, 16}, [&](const server::HttpRequest&) {
-    const int n = ++scrapes;
-    server::HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = "# TYPE test_requests_total counter\ntest_requests_total{code=\"200\"} " + std::to_string(n * 7) +
-             "\ntest_requests_total{code=\"500\"} " + std::to_string(n) + "\n# TYPE test_temperature gauge\n" +
-             "test_temperature " + std::to_string(20 + n % 5) + ".25\n";
-    return r;
-  });
+  auto page =
+      server::HttpServer::Start({"127.0.0.1", 0, 1 << 20, 16}, [&](const server::HttpRequest&) {
+        const int n = ++scrapes;
+        server::HttpResponse r;
+        r.content_type = "text/plain; version=0.0.4";
+        r.body = "# TYPE test_requests_total counter\ntest_requests_total{code=\"200\"} " +
+                 std::to_string(n * 7) + "\ntest_requests_total{code=\"500\"} " +
+                 std::to_string(n) + "\n# TYPE test_temperature gauge\n" + "test_temperature " +
+                 std::to_string(20 + n % 5) + ".25\n";
+        return r;
+      });
   ASSERT_TRUE(page.ok()) << page.status().ToString();
 
-  testing::ServerProcess tidemark_server(dir.path(), "storage:\n  retention: 0\nself_scrape_interval: 0\n");
+  testing::ServerProcess tidemark_server(dir.path(),
+                                         "storage:\n  retention: 0\nself_scrape_interval: 0\n");
   ASSERT_TRUE(tidemark_server.ready) << tidemark_server.Log();
 
   const uint16_t prom_port = testing::FreePort();
   const std::string config = dir.path() + "-prometheus.yml", log = dir.path() + "-prometheus.log";
-  std::ofstream(config) << "global:\n  scrape_interval: 1s\n"
-                        << "scrape_configs:\n  - job_name: page\n    static_configs:\n      - targets: ['127.0.0.1:"
-                        << (*page)->port() << "']\n"
-                        << "remote_write:\n  - url: http://127.0.0.1:" << tidemark_server.http_port << "/api/v1/write\n"
-                        << "    queue_config:\n      batch_send_deadline: 1s\n      max_samples_per_send: 100\n";
+  std::ofstream(config)
+      << "global:\n  scrape_interval: 1s\n"
+      << "scrape_configs:\n  - job_name: page\n    static_configs:\n      - targets: ['127.0.0.1:"
+      << (*page)->port() << "']\n"
+      << "remote_write:\n  - url: http://127.0.0.1:" << tidemark_server.http_port
+      << "/api/v1/write\n"
+      << "    queue_config:\n      batch_send_deadline: 1s\n      max_samples_per_send: 100\n";
   const pid_t prom = StartPrometheus(config, dir.path() + "-prometheus-data", prom_port, log);
   // At least six scrapes, at most 60 s.
-  for (int i = 0; i < 600 && scrapes < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 600 && scrapes < 6; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_GE(scrapes.load(), 6) << testing::ReadFileOrDie(log);
 
   // What Prometheus holds now, raw samples of every series of the page.
-  auto r = testing::HttpCall(prom_port, "GET", "/api/v1/query?query=%7Bjob%3D%22page%22%7D%5B1h%5D");
+  auto r =
+      testing::HttpCall(prom_port, "GET", "/api/v1/query?query=%7Bjob%3D%22page%22%7D%5B1h%5D");
   ASSERT_EQ(r.status, 200) << r.body;
   // Prometheus sends what is queued before it exits.
   EXPECT_TRUE(StopProcess(prom));
@@ -100,7 +108,8 @@ TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
     for (const auto& v : series["values"].GetArray()) {
       const int64_t ts = static_cast<int64_t>(std::llround(v[0].GetDouble() * 1000));
       const double value = std::stod(v[1].GetString());
-      auto it = std::find_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.timestamp_ms == ts; });
+      auto it = std::find_if(samples.begin(), samples.end(),
+                             [&](const Sample& s) { return s.timestamp_ms == ts; });
       ASSERT_NE(it, samples.end()) << name << " @" << ts << " missing in tidemark";
       EXPECT_EQ(it->value, value) << name << " @" << ts;
       ++compared;

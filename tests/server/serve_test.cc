@@ -1,8 +1,8 @@
 // `tidemark serve` end to end: OTLP over HTTP (JSON, protobuf, gzip) and gRPC, remote_write, error
 // statuses, readiness, self metrics, graceful shutdown; what was accepted is read back through
 // the embedding API after the server stopped.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <snappy.h>
 #include <zlib.h>
 
@@ -33,7 +33,9 @@ max_request_bytes: 200000
 self_scrape_interval: 1h
 )";
 
-std::string PeerFile(const std::string& name) { return testing::ReadFileOrDie(std::string(PEER_DIR) + "/otlp/" + name); }
+std::string PeerFile(const std::string& name) {
+  return testing::ReadFileOrDie(std::string(PEER_DIR) + "/otlp/" + name);
+}
 
 std::string Gzip(const std::string& in) {
   z_stream zs{};
@@ -116,11 +118,12 @@ TEST(Serve, SharedOtlpJsonExamplesAreAcceptedAndStored) {
   // metrics.json: a delta counter, a gauge of unit 1 and a delta histogram.
   auto names = engine->LabelValues("__name__", {}, INT64_MIN, INT64_MAX);
   ASSERT_TRUE(names.ok());
-  for (const char* want : {"my_counter_total", "my_gauge_ratio", "my_histogram_bucket", "my_histogram_count",
-                           "my_histogram_sum"}) {
+  for (const char* want : {"my_counter_total", "my_gauge_ratio", "my_histogram_bucket",
+                           "my_histogram_count", "my_histogram_sum"}) {
     EXPECT_NE(std::find(names->begin(), names->end(), want), names->end()) << want;
   }
-  auto jobs = engine->LabelValues("job", {LabelMatcher::Equal("__name__", "my_counter_total")}, INT64_MIN, INT64_MAX);
+  auto jobs = engine->LabelValues("job", {LabelMatcher::Equal("__name__", "my_counter_total")},
+                                  INT64_MIN, INT64_MAX);
   ASSERT_TRUE(jobs.ok());
   EXPECT_EQ(*jobs, std::vector<std::string>{"my.service"});
 }
@@ -144,29 +147,49 @@ TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
     // gzip-compressed protobuf.
     auto headers = proto;
     headers["Content-Encoding"] = "gzip";
-    r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", Gzip(TraceRequest(10, 2, start).SerializeAsString()), headers);
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/traces",
+                 Gzip(TraceRequest(10, 2, start).SerializeAsString()), headers);
     EXPECT_EQ(r.status, 200) << r.body;
     // Errors: each with its status, and nothing already accepted lost.
-    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "\xff\xff\xff garbage", proto).status, 400);
-    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", req.SerializeAsString().substr(0, 20), proto).status, 400);
+    EXPECT_EQ(
+        HttpCall(server.otlp_http_port, "POST", "/v1/traces", "\xff\xff\xff garbage", proto).status,
+        400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces",
+                       req.SerializeAsString().substr(0, 20), proto)
+                  .status,
+              400);
     EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"resourceSpans\": [",
-                       {{"Content-Type", "application/json"}}).status, 400);
+                       {{"Content-Type", "application/json"}})
+                  .status,
+              400);
     EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"resourceSpans\": {}}",
-                       {{"Content-Type", "application/json"}}).status, 400);  // wrongly typed
-    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{\"a\":" + std::string(100000, '[') + "}",
-                       {{"Content-Type", "application/json"}}).status, 400);  // nested too deep: refused, no crash
-    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "x", {{"Content-Type", "text/plain"}}).status, 415);
+                       {{"Content-Type", "application/json"}})
+                  .status,
+              400);  // wrongly typed
+    EXPECT_EQ(
+        HttpCall(server.otlp_http_port, "POST", "/v1/traces",
+                 "{\"a\":" + std::string(100000, '[') + "}", {{"Content-Type", "application/json"}})
+            .status,
+        400);  // nested too deep: refused, no crash
+    EXPECT_EQ(
+        HttpCall(server.otlp_http_port, "POST", "/v1/traces", "x", {{"Content-Type", "text/plain"}})
+            .status,
+        415);
     r = HttpCall(server.otlp_http_port, "POST", "/v1/traces", std::string(300000, 'x'), proto);
     EXPECT_EQ(r.status, 413) << r.body;
-    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "not gzip", headers).status, 400);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "not gzip", headers).status,
+              400);
     EXPECT_EQ(HttpCall(server.otlp_http_port, "GET", "/v1/traces").status, 405);
     // Self metrics and flush.
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
     auto metrics = HttpCall(server.http_port, "GET", "/metrics");
     EXPECT_EQ(metrics.status, 200);
-    EXPECT_NE(metrics.body.find("tidemark_spans_ingested_total{protocol=\"otlp_http\"} 4"), std::string::npos)
+    EXPECT_NE(metrics.body.find("tidemark_spans_ingested_total{protocol=\"otlp_http\"} 4"),
+              std::string::npos)
         << metrics.body;
-    EXPECT_NE(metrics.body.find("tidemark_rejected_total{kind=\"span\",reason=\"invalid_trace_id\"} 1"), std::string::npos);
+    EXPECT_NE(
+        metrics.body.find("tidemark_rejected_total{kind=\"span\",reason=\"invalid_trace_id\"} 1"),
+        std::string::npos);
     EXPECT_EQ(HttpCall(server.http_port, "GET", "/-/healthy").status, 200);
     EXPECT_EQ(server.Stop(), 0) << server.Log();
   }
@@ -184,7 +207,8 @@ TEST(Serve, GrpcExportsAndLimits) {
   {
     ServerProcess server(dir.path(), kConfig);
     ASSERT_TRUE(server.ready) << server.Log();
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.grpc_port), grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.grpc_port),
+                                       grpc::InsecureChannelCredentials());
     auto traces = tpb::TraceService::NewStub(channel);
     {
       grpc::ClientContext ctx;
@@ -198,7 +222,8 @@ TEST(Serve, GrpcExportsAndLimits) {
       grpc::ClientContext ctx;
       tpb::ExportTraceServiceResponse resp;
       auto big = TraceRequest(40, 1, 1'700'000'000'000'000'000ULL);
-      big.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name(std::string(300000, 'n'));
+      big.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name(
+          std::string(300000, 'n'));
       auto st = traces->Export(&ctx, big, &resp);
       EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
     }
@@ -210,7 +235,8 @@ TEST(Serve, GrpcExportsAndLimits) {
       m->set_unit("{token}");
       auto* p = m->mutable_sum()->add_data_points();
       m->mutable_sum()->set_is_monotonic(true);
-      m->mutable_sum()->set_aggregation_temporality(opentelemetry::proto::metrics::v1::AGGREGATION_TEMPORALITY_CUMULATIVE);
+      m->mutable_sum()->set_aggregation_temporality(
+          opentelemetry::proto::metrics::v1::AGGREGATION_TEMPORALITY_CUMULATIVE);
       p->set_time_unix_nano(1'700'000'000'000'000'000ULL);
       p->set_as_int(42);
       auto* e = m->mutable_sum();
@@ -231,7 +257,8 @@ TEST(Serve, GrpcExportsAndLimits) {
   }
   auto engine = OpenStopped(dir.path());
   EXPECT_TRUE(engine->GetTrace(std::string(15, '\x11') + static_cast<char>(24)).ok());
-  auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "gen_ai_client_token_usage_total")});
+  auto all = testing::ReadAll(*engine,
+                              {LabelMatcher::Equal("__name__", "gen_ai_client_token_usage_total")});
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all.begin()->second[0].value, 42);
   EXPECT_EQ(all.begin()->second[0].timestamp_ms, 1'700'000'000'000);
@@ -259,13 +286,15 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
     }
     std::string compressed;
     snappy::Compress(req.SerializeAsString().data(), req.ByteSizeLong(), &compressed);
-    const std::map<std::string, std::string> headers = {{"Content-Type", "application/x-protobuf"},
-                                                        {"Content-Encoding", "snappy"},
-                                                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+    const std::map<std::string, std::string> headers = {
+        {"Content-Type", "application/x-protobuf"},
+        {"Content-Encoding", "snappy"},
+        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
     // Out-of-order samples are counted, not failed.
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
-    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", "not snappy", headers).status, 400);
+    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", "not snappy", headers).status,
+              400);
     prometheus::WriteRequest nameless;
     auto* l = nameless.add_timeseries()->add_labels();
     l->set_name("job");
@@ -300,7 +329,8 @@ namespace {
 
 TEST(Serve, DocumentedExampleConfigStarts) {
   testing::TempDir dir;
-  testing::ServerProcess server(dir.path(), testing::ReadFileOrDie(std::string(DOCS_DIR) + "/tidemark.example.yaml"));
+  testing::ServerProcess server(
+      dir.path(), testing::ReadFileOrDie(std::string(DOCS_DIR) + "/tidemark.example.yaml"));
   EXPECT_TRUE(server.ready) << server.Log();
   EXPECT_EQ(server.Stop(), 0) << server.Log();
 }

@@ -3,6 +3,7 @@
 #ifndef TIDEMARK_TESTS_SERVER_SERVER_PROCESS_H_
 #define TIDEMARK_TESTS_SERVER_SERVER_PROCESS_H_
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,8 +13,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fcntl.h>
-
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -36,7 +35,8 @@ struct HttpResult {
   std::map<std::string, std::string> headers;
 };
 
-inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target,
+                           const std::string& body = "",
                            const std::map<std::string, std::string>& headers = {}) {
   namespace asio = boost::asio;
   namespace http = boost::beast::http;
@@ -57,7 +57,8 @@ inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::
     http::read(socket, buffer, parser);
     out.status = parser.get().result_int();
     out.body = parser.get().body();
-    for (const auto& f : parser.get()) out.headers[std::string(f.name_string())] = std::string(f.value());
+    for (const auto& f : parser.get())
+      out.headers[std::string(f.name_string())] = std::string(f.value());
   } catch (const std::exception& e) {
     out.status = -1;
     out.body = e.what();
@@ -78,10 +79,12 @@ class ServerProcess {
     if (pid_ == 0) {
       const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, STDERR_FILENO);
-      const std::string h = "127.0.0.1:" + std::to_string(http_port), o = "127.0.0.1:" + std::to_string(otlp_http_port),
+      const std::string h = "127.0.0.1:" + std::to_string(http_port),
+                        o = "127.0.0.1:" + std::to_string(otlp_http_port),
                         g = "127.0.0.1:" + std::to_string(grpc_port);
-      ::execl(TIDEMARK_BINARY, TIDEMARK_BINARY, "serve", "--config", config_path_.c_str(), "--data-dir", data_dir.c_str(),
-              "--http-addr", h.c_str(), "--otlp-http-addr", o.c_str(), "--otlp-grpc-addr", g.c_str(), nullptr);
+      ::execl(TIDEMARK_BINARY, TIDEMARK_BINARY, "serve", "--config", config_path_.c_str(),
+              "--data-dir", data_dir.c_str(), "--http-addr", h.c_str(), "--otlp-http-addr",
+              o.c_str(), "--otlp-grpc-addr", g.c_str(), nullptr);
       _exit(127);
     }
     // Ready within 20 s, or the test fails.

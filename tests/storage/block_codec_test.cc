@@ -60,7 +60,10 @@ TEST(BlockCodec, RoundTripsNonDecimalValuesWithXor) {
 }
 
 TEST(BlockCodec, RoundTripsNegativeAndLargeTimestamps) {
-  ExpectRoundTrip({{std::numeric_limits<int64_t>::min() / 2, 1}, {-1, 2}, {0, 3}, {std::numeric_limits<int64_t>::max() / 2, 4}});
+  ExpectRoundTrip({{std::numeric_limits<int64_t>::min() / 2, 1},
+                   {-1, 2},
+                   {0, 3},
+                   {std::numeric_limits<int64_t>::max() / 2, 4}});
 }
 
 TEST(BlockCodec, RoundTripsMillionSamples) {
@@ -75,7 +78,8 @@ TEST(BlockCodec, RoundTripsMillionSamples) {
     in.push_back({t, cents / 100.0});
   }
   const std::string block = EncodeBlock(1, in);
-  EXPECT_LT(block.size(), in.size() * 3) << "two-decimal gauges with jitter should take under 3 bytes a sample";
+  EXPECT_LT(block.size(), in.size() * 3)
+      << "two-decimal gauges with jitter should take under 3 bytes a sample";
   ExpectRoundTrip(in);
 }
 
@@ -97,7 +101,9 @@ TEST(BlockCodec, TruncatedBlockIsCorruption) {
   for (size_t n = 0; n < block.size(); ++n) {
     BlockHeader h;
     std::vector<Sample> out;
-    EXPECT_EQ(DecodeBlock(std::string_view(block).substr(0, n), &h, &out).code(), StatusCode::kCorruption) << n;
+    EXPECT_EQ(DecodeBlock(std::string_view(block).substr(0, n), &h, &out).code(),
+              StatusCode::kCorruption)
+        << n;
   }
 }
 

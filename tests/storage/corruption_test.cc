@@ -11,11 +11,11 @@
 namespace tidemark {
 namespace {
 
+using testing::Handle;
+using testing::OpenRaw;
 using testing::ReadAll;
 using testing::TempDir;
 using testing::TestOptions;
-using testing::Handle;
-using testing::OpenRaw;
 
 // Flips one byte in the value of every `chunks` entry whose key is for the given series id.
 int DamageBlocks(const std::string& dir, uint64_t series_id, size_t offset_from_end) {
@@ -61,7 +61,8 @@ TEST(Corruption, FlippedByteInStoredBlockIsReportedNotReturned) {
     ASSERT_GT(DamageBlocks(dir.path(), damaged_ref, offset), 0);
     auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
     Status status;
-    auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "m")}, INT64_MIN, INT64_MAX, &status);
+    auto all =
+        ReadAll(*engine, {LabelMatcher::Equal("__name__", "m")}, INT64_MIN, INT64_MAX, &status);
     EXPECT_EQ(status.code(), StatusCode::kCorruption) << "offset " << offset;
     EXPECT_NE(status.message().find("s=\"bad\""), std::string::npos) << status.message();
     EXPECT_NE(status.message().find("[0,"), std::string::npos) << status.message();

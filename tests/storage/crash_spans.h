@@ -25,7 +25,8 @@ inline std::vector<Span> SpansOf(int commit) {
     s.span_id = std::string(7, '\x05') + static_cast<char>(k + 1);
     if (k > 0) s.parent_span_id = std::string(7, '\x05') + '\x01';
     s.name = "op-" + std::to_string(k);
-    s.start_time_unix_nano = 1'700'000'000'000'000'000ULL + static_cast<uint64_t>(commit) * 1'000'000 + k;
+    s.start_time_unix_nano =
+        1'700'000'000'000'000'000ULL + static_cast<uint64_t>(commit) * 1'000'000 + k;
     s.end_time_unix_nano = s.start_time_unix_nano + 500;
     s.attributes = {{"commit", AnyValue::Int(commit)}};
     s.resource_attributes = {{"service.name", AnyValue::String("crash")}};

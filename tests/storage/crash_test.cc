@@ -5,10 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
-#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -25,7 +25,8 @@ double ValueOf(int series, int commit) { return series * 1000.0 + commit * 0.25;
 
 // Runs the writer from `first_commit`, kills it after it acknowledged `kill_after` commits (or
 // after a time limit), and returns the last acknowledged commit number (-1 if none).
-int RunAndKill(const std::string& dir, const char* policy, int first_commit, int kill_after, std::mt19937* rng) {
+int RunAndKill(const std::string& dir, const char* policy, int first_commit, int kill_after,
+               std::mt19937* rng) {
   int pipefd[2];
   EXPECT_EQ(::pipe(pipefd), 0);
   const pid_t pid = ::fork();
@@ -41,7 +42,8 @@ int RunAndKill(const std::string& dir, const char* policy, int first_commit, int
   int last_ack = -1, acks = 0;
   char line[64];
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (acks < kill_after && std::chrono::steady_clock::now() < deadline && std::fgets(line, sizeof line, in)) {
+  while (acks < kill_after && std::chrono::steady_clock::now() < deadline &&
+         std::fgets(line, sizeof line, in)) {
     int n;
     if (std::sscanf(line, "ack %d", &n) == 1) {
       last_ack = n;
@@ -66,7 +68,8 @@ int RunAndKill(const std::string& dir, const char* policy, int first_commit, int
 // Checks the data and returns the highest commit present for every series. `acked` lists the
 // commit ranges acknowledged so far (a commit can be stored but unacknowledged when the kill came
 // between its samples and its spans; the next run starts after it).
-int Verify(const std::string& dir, int first_commit, int last_ack, const std::vector<std::pair<int, int>>& acked) {
+int Verify(const std::string& dir, int first_commit, int last_ack,
+           const std::vector<std::pair<int, int>>& acked) {
   Options o = testing::TestOptions();
   o.span_retention_ms = 0;
   auto engine = Engine::Open(o, dir);
@@ -89,9 +92,11 @@ int Verify(const std::string& dir, int first_commit, int last_ack, const std::ve
   // of commits that were written, and nothing else.
   for (int c = first_commit; c <= last_ack + 20; ++c) {
     auto trace = (*engine)->GetTrace(crash::TraceIdOf(c));
-    const bool was_acked = std::any_of(acked.begin(), acked.end(), [c](auto r) { return c >= r.first && c <= r.second; });
+    const bool was_acked = std::any_of(acked.begin(), acked.end(),
+                                       [c](auto r) { return c >= r.first && c <= r.second; });
     if (was_acked) {
-      EXPECT_TRUE(trace.ok()) << "acknowledged trace of commit " << c << ": " << trace.status().ToString();
+      EXPECT_TRUE(trace.ok()) << "acknowledged trace of commit " << c << ": "
+                              << trace.status().ToString();
     }
     if (!trace.ok()) {
       EXPECT_EQ(trace.status().code(), StatusCode::kNotFound);
@@ -110,7 +115,8 @@ TEST_P(CrashTest, AcknowledgedCommitsSurviveSigkill) {
   int next = 0;
   std::vector<std::pair<int, int>> acked;
   for (int round = 0; round < 3; ++round) {
-    const int last_ack = RunAndKill(dir.path(), GetParam(), next, 60 + static_cast<int>(rng() % 60), &rng);
+    const int last_ack =
+        RunAndKill(dir.path(), GetParam(), next, 60 + static_cast<int>(rng() % 60), &rng);
     ASSERT_GE(last_ack, next) << "writer acknowledged nothing";
     acked.emplace_back(next, last_ack);
     const int present = Verify(dir.path(), 0, last_ack, acked);

@@ -6,9 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "tidemark/engine.h"
-
 #include "tests/storage/crash_spans.h"
+#include "tidemark/engine.h"
 
 namespace {
 constexpr int kSeries = 25;
@@ -19,7 +18,7 @@ int main(int argc, char** argv) {
   if (argc != 4) return 2;
   tidemark::Options o;
   const std::string policy = argv[2];
-  o.sync_policy = policy == "every" ? tidemark::SyncPolicy::kEveryCommit
+  o.sync_policy = policy == "every"   ? tidemark::SyncPolicy::kEveryCommit
                   : policy == "group" ? tidemark::SyncPolicy::kGroupCommit
                                       : tidemark::SyncPolicy::kNone;
   o.retention_ms = 0;
@@ -36,7 +35,8 @@ int main(int argc, char** argv) {
   auto app = (*engine)->NewAppender();
   for (int c = std::atoi(argv[3]); c < 1'000'000; ++c) {
     for (int s = 0; s < kSeries; ++s) {
-      app->Add(tidemark::Labels{{"__name__", "crash"}, {"s", std::to_string(s)}}, c * 1000LL, ValueOf(s, c));
+      app->Add(tidemark::Labels{{"__name__", "crash"}, {"s", std::to_string(s)}}, c * 1000LL,
+               ValueOf(s, c));
     }
     auto r = app->Commit();
     if (!r.ok() || r->accepted != kSeries) {

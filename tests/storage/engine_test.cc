@@ -1,10 +1,11 @@
+#include "tidemark/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <thread>
 
 #include "tests/storage/test_util.h"
-#include "tidemark/engine.h"
 
 namespace tidemark {
 namespace {
@@ -64,10 +65,10 @@ TEST(Engine, ReportsOutOfOrderAndDuplicatesButStoresTheRest) {
   auto app = engine->NewAppender();
   app->Add(kUp, 2000, 1);
   ASSERT_TRUE(app->Commit().ok());
-  app->Add(kUp, 1000, 5);   // out of order
-  app->Add(kUp, 2000, 9);   // duplicate timestamp, different value
-  app->Add(kUp, 2000, 1);   // identical: ignored, not an error
-  app->Add(kUp, 3000, 3);   // fine
+  app->Add(kUp, 1000, 5);  // out of order
+  app->Add(kUp, 2000, 9);  // duplicate timestamp, different value
+  app->Add(kUp, 2000, 1);  // identical: ignored, not an error
+  app->Add(kUp, 3000, 3);  // fine
   auto r = app->Commit();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->accepted, 2u);
@@ -161,7 +162,8 @@ TEST(Engine, DeleteSeriesRemovesRangeInHeadAndSegmentsDurably) {
     auto deleted = engine->DeleteSeries({LabelMatcher::Equal("job", "api")}, 50'000, 149'000);
     ASSERT_TRUE(deleted.ok());
     EXPECT_EQ(*deleted, 1u);
-    auto deleted_all = engine->DeleteSeries({LabelMatcher::Equal("job", "web")}, INT64_MIN, INT64_MAX);
+    auto deleted_all =
+        engine->DeleteSeries({LabelMatcher::Equal("job", "web")}, INT64_MIN, INT64_MAX);
     ASSERT_TRUE(deleted_all.ok());
     auto s = ReadAll(*engine, {LabelMatcher::Equal("__name__", "up")});
     ASSERT_EQ(s.size(), 1u);
@@ -200,7 +202,8 @@ TEST(Engine, SeriesAreReturnedInLabelOrder) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path());
   auto app = engine->NewAppender();
-  for (const char* job : {"zeta", "alpha", "mid"}) app->Add(Labels{{"__name__", "m"}, {"job", job}}, 1, 1);
+  for (const char* job : {"zeta", "alpha", "mid"})
+    app->Add(Labels{{"__name__", "m"}, {"job", job}}, 1, 1);
   ASSERT_TRUE(app->Commit().ok());
   auto set = engine->Select({LabelMatcher::Equal("__name__", "m")}, 0, 10);
   ASSERT_TRUE(set.ok());
@@ -241,7 +244,8 @@ TEST(Engine, ConcurrentAppendersAndReaders) {
       auto app = engine->NewAppender();
       for (int c = 0; c < kCommits; ++c) {
         for (int s = 0; s < kSeriesPerThread; ++s) {
-          app->Add(Labels{{"__name__", "load"}, {"w", std::to_string(w)}, {"s", std::to_string(s)}}, 1000LL * c, c);
+          app->Add(Labels{{"__name__", "load"}, {"w", std::to_string(w)}, {"s", std::to_string(s)}},
+                   1000LL * c, c);
         }
         auto r = app->Commit();
         ASSERT_TRUE(r.ok());
@@ -301,7 +305,8 @@ TEST(Engine, ConcurrentWritersOfOneSeriesKeepEveryAcceptedSample) {
   auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
   const auto& samples = all["up{job=\"api\"}"];
   EXPECT_EQ(samples.size(), accepted.load());
-  for (size_t i = 1; i < samples.size(); ++i) ASSERT_LT(samples[i - 1].timestamp_ms, samples[i].timestamp_ms);
+  for (size_t i = 1; i < samples.size(); ++i)
+    ASSERT_LT(samples[i - 1].timestamp_ms, samples[i].timestamp_ms);
   for (const Sample& s : samples) ASSERT_EQ(s.value, static_cast<double>(s.timestamp_ms));
 }
 

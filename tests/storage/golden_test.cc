@@ -34,7 +34,8 @@ void ExpectGolden(const std::string& name, std::string_view bytes) {
     return;
   }
   std::ifstream in(path);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with TIDEMARK_UPDATE_GOLDEN=1)";
+  ASSERT_TRUE(in.good()) << "missing golden file " << path
+                         << " (run with TIDEMARK_UPDATE_GOLDEN=1)";
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), hex) << name << " changed: update docs/format/ and the golden file together";
@@ -42,7 +43,8 @@ void ExpectGolden(const std::string& name, std::string_view bytes) {
 
 TEST(Golden, StoredBlocks) {
   std::vector<Sample> decimal;
-  for (int i = 0; i < 20; ++i) decimal.push_back({1'700'000'000'000 + i * 15'000 + (i % 3), 100 + i * 0.25});
+  for (int i = 0; i < 20; ++i)
+    decimal.push_back({1'700'000'000'000 + i * 15'000 + (i % 3), 100 + i * 0.25});
   decimal[7].value = StaleMarker();
   ExpectGolden("block_decimal", EncodeBlock(42, decimal));
   std::vector<Sample> xor_values;
@@ -72,7 +74,8 @@ TEST(Golden, SpanRowGroup) {
   s.start_time_unix_nano = 1'700'000'000'000'000'000ULL;
   s.end_time_unix_nano = s.start_time_unix_nano + 1234;
   s.attributes = {{"http.status_code", AnyValue::Int(503)}, {"ok", AnyValue::Bool(false)}};
-  s.events = {{s.start_time_unix_nano + 5, "exception", {{"exception.type", AnyValue::String("E")}}, 0}};
+  s.events = {
+      {s.start_time_unix_nano + 5, "exception", {{"exception.type", AnyValue::String("E")}}, 0}};
   s.status_code = SpanStatusCode::kError;
   s.resource_attributes = {{"service.name", AnyValue::String("svc")}};
   s.scope_name = "scope";

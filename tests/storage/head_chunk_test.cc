@@ -76,13 +76,13 @@ TEST(HeadChunk, RoundTripsDecimalSeriesWithExponentChangesAndRawValues) {
     t += 15'000 + (i % 7) - 3;
     counter += i % 13;
     double v = counter;
-    if (i == 50) v = 12.5;                                      // one decimal: exponent 0 -> 1
-    if (i == 60) v = 0.125;                                     // exponent 1 -> 3
-    if (i == 70) v = StaleMarker();                             // raw escape
-    if (i == 71) v = -0.0;                                      // raw escape
-    if (i == 72) v = std::numeric_limits<double>::infinity();   // raw escape
-    if (i == 80) v = 1.0 / 3.0;                                 // not decimal: raw escape
-    if (i == 90) v = -9e18;                                     // mantissa too large: raw escape
+    if (i == 50) v = 12.5;                                     // one decimal: exponent 0 -> 1
+    if (i == 60) v = 0.125;                                    // exponent 1 -> 3
+    if (i == 70) v = StaleMarker();                            // raw escape
+    if (i == 71) v = -0.0;                                     // raw escape
+    if (i == 72) v = std::numeric_limits<double>::infinity();  // raw escape
+    if (i == 80) v = 1.0 / 3.0;                                // not decimal: raw escape
+    if (i == 90) v = -9e18;                                    // mantissa too large: raw escape
     if (i == 91) v = 9.2e18;
     in.push_back({t, v});
   }
@@ -95,7 +95,8 @@ TEST(HeadChunk, DecimalValuesTakeFewBits) {
   std::mt19937_64 rng(9);
   for (int i = 0; i < 240; ++i) {
     cents += static_cast<int64_t>(rng() % 201) - 100;
-    c.Append(1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 11) - 5, cents / 100.0);
+    c.Append(1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 11) - 5,
+             cents / 100.0);
   }
   // Two-decimal gauges: about 7 bits of timestamp and 10 of value a sample, not the ~50 of XOR.
   EXPECT_LT(c.bytes().size(), 240u * 3);

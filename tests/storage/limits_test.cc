@@ -28,7 +28,8 @@ TEST(Limits, EachLimitRejectsWithItsName) {
 
   auto r = CommitOne(*engine, Labels{{"__name__", "a"}, {"b", "1"}, {"c", "1"}, {"d", "1"}});
   EXPECT_EQ(r.rejected_by_reason[static_cast<int>(RejectReason::kLimitExceeded)], 1u);
-  EXPECT_NE(r.first_rejections[0].find("max_labels_per_series=3"), std::string::npos) << r.first_rejections[0];
+  EXPECT_NE(r.first_rejections[0].find("max_labels_per_series=3"), std::string::npos)
+      << r.first_rejections[0];
 
   r = CommitOne(*engine, Labels{{"__name__", "a"}, {"very_long_name", "1"}});
   EXPECT_EQ(r.rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)], 1u);
@@ -57,11 +58,15 @@ TEST(Limits, EachLimitRejectsWithItsName) {
 TEST(Limits, InvalidLabelsAreRejected) {
   TempDir dir;
   auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
-  EXPECT_EQ(CommitOne(*engine, Labels{}).rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)], 1u);
+  EXPECT_EQ(CommitOne(*engine, Labels{})
+                .rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)],
+            1u);
   EXPECT_EQ(CommitOne(*engine, Labels{{"__name__", "a"}, {"x", "\xff\xfe"}})
-                .rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)], 1u);
+                .rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)],
+            1u);
   EXPECT_EQ(CommitOne(*engine, Labels{{"__name__", "a"}, {"x", "1"}, {"x", "2"}})
-                .rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)], 1u);
+                .rejected_by_reason[static_cast<int>(RejectReason::kInvalidLabels)],
+            1u);
   // Empty values mean "absent": the label is dropped, not rejected.
   EXPECT_EQ(CommitOne(*engine, Labels{{"__name__", "a"}, {"x", ""}}).accepted, 1u);
   EXPECT_EQ(engine->Stats().samples_rejected[static_cast<int>(RejectReason::kInvalidLabels)], 3u);

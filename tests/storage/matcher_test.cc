@@ -43,7 +43,8 @@ class MatcherTest : public ::testing::Test {
 
 TEST_F(MatcherTest, EqualAndNotEqual) {
   EXPECT_EQ(Codes({LabelMatcher::Equal("code", "500")}), (std::vector<std::string>{"500"}));
-  EXPECT_EQ(Codes({LabelMatcher::NotEqual("code", "500")}), (std::vector<std::string>{"200", "404", "503"}));
+  EXPECT_EQ(Codes({LabelMatcher::NotEqual("code", "500")}),
+            (std::vector<std::string>{"200", "404", "503"}));
 }
 
 TEST_F(MatcherTest, RegexIsFullyAnchored) {
@@ -56,11 +57,15 @@ TEST_F(MatcherTest, RegexIsFullyAnchored) {
 TEST_F(MatcherTest, EmptyValueMatchersMatchAbsentLabels) {
   // {env=""} selects series without env; {env!=""} those with it.
   EXPECT_EQ(Codes({LabelMatcher::Equal("env", "")}), (std::vector<std::string>{"503"}));
-  EXPECT_EQ(Codes({LabelMatcher::NotEqual("env", "")}), (std::vector<std::string>{"200", "404", "500"}));
-  EXPECT_EQ(Codes({LabelMatcher::Regex("env", "prod|")}), (std::vector<std::string>{"200", "500", "503"}));
-  EXPECT_EQ(Codes({LabelMatcher::Regex("env", ".+")}), (std::vector<std::string>{"200", "404", "500"}));
+  EXPECT_EQ(Codes({LabelMatcher::NotEqual("env", "")}),
+            (std::vector<std::string>{"200", "404", "500"}));
+  EXPECT_EQ(Codes({LabelMatcher::Regex("env", "prod|")}),
+            (std::vector<std::string>{"200", "500", "503"}));
+  EXPECT_EQ(Codes({LabelMatcher::Regex("env", ".+")}),
+            (std::vector<std::string>{"200", "404", "500"}));
   EXPECT_EQ(Codes({LabelMatcher::NotRegex("env", ".*")}), std::vector<std::string>{});
-  EXPECT_EQ(Codes({LabelMatcher::Regex("nonexistent", ".*")}), (std::vector<std::string>{"200", "404", "500", "503"}));
+  EXPECT_EQ(Codes({LabelMatcher::Regex("nonexistent", ".*")}),
+            (std::vector<std::string>{"200", "404", "500", "503"}));
 }
 
 TEST_F(MatcherTest, Utf8NamesWork) {

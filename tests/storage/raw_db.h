@@ -12,7 +12,7 @@ namespace tidemark::testing {
 
 // Opens the engine's RocksDB directly, every column family; handles follow the names' order.
 inline rocksdb::DB* OpenRaw(const std::string& dir, std::vector<std::string>* names,
-                     std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+                            std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
   rocksdb::DB* db = nullptr;
   EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir + "/db", names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -22,7 +22,8 @@ inline rocksdb::DB* OpenRaw(const std::string& dir, std::vector<std::string>* na
 }
 
 inline rocksdb::ColumnFamilyHandle* Handle(const std::vector<std::string>& names,
-                                    const std::vector<rocksdb::ColumnFamilyHandle*>& handles, const std::string& name) {
+                                           const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+                                           const std::string& name) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == name) return handles[i];
   }

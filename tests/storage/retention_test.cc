@@ -40,9 +40,12 @@ TEST(Retention, TooOldSamplesAreRejectedAndOldDataDisappearsAtOnce) {
   }
   auto r = app->Commit();
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kTooOld)], 24u + 24u);  // day 6 of a and b
+  EXPECT_EQ(r->rejected_by_reason[static_cast<int>(RejectReason::kTooOld)],
+            24u + 24u);  // day 6 of a and b
   ASSERT_TRUE(engine->Flush().ok());
-  EXPECT_EQ(ReadAll(*engine, {LabelMatcher::Equal("__name__", "a")}).begin()->second.front().timestamp_ms, 7 * kDay);
+  EXPECT_EQ(
+      ReadAll(*engine, {LabelMatcher::Equal("__name__", "a")}).begin()->second.front().timestamp_ms,
+      7 * kDay);
 
   // Time passes: day 8 and older fall out of queries before any maintenance runs.
   *clock.now = 11 * kDay + kHour;
@@ -75,7 +78,8 @@ TEST(Retention, DroppedPartitionsStayDroppedAfterRestart) {
   {
     auto engine = std::move(Engine::Open(o, dir.path())).value();
     auto app = engine->NewAppender();
-    for (int64_t t = 3 * kDay + kHour; t <= 5 * kDay; t += kHour) app->Add(Labels{{"__name__", "a"}}, t, 1);
+    for (int64_t t = 3 * kDay + kHour; t <= 5 * kDay; t += kHour)
+      app->Add(Labels{{"__name__", "a"}}, t, 1);
     ASSERT_TRUE(app->Commit().ok());
     ASSERT_TRUE(engine->Flush().ok());
     *clock.now = 6 * kDay;
@@ -100,7 +104,8 @@ TEST(Retention, SizeLimitDropsOldestPartitions) {
   auto app = engine->NewAppender();
   for (int s = 0; s < 20; ++s) {
     for (int64_t t = 20 * kDay; t < 30 * kDay; t += 15 * 60'000) {
-      app->Add(Labels{{"__name__", "m"}, {"s", std::to_string(s)}}, t, static_cast<double>(t % 977));
+      app->Add(Labels{{"__name__", "m"}, {"s", std::to_string(s)}}, t,
+               static_cast<double>(t % 977));
     }
   }
   ASSERT_TRUE(app->Commit().ok());

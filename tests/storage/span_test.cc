@@ -58,12 +58,14 @@ Span FullSpan(int trace, int span, uint64_t start) {
   s.events = {{start + 10, "exception", {{"exception.type", AnyValue::String("IOError")}}, 1},
               {start + 20, "retry", {}, 0}};
   s.dropped_events_count = 3;
-  s.links = {{Id(trace + 1000, 16), Id(9, 8), "l=1", {{"link.kind", AnyValue::String("follows")}}, 4, 1}};
+  s.links = {
+      {Id(trace + 1000, 16), Id(9, 8), "l=1", {{"link.kind", AnyValue::String("follows")}}, 4, 1}};
   s.dropped_links_count = 5;
   s.status_code = span % 2 ? SpanStatusCode::kOk : SpanStatusCode::kError;
   s.status_message = span % 2 ? "" : "upstream failed";
-  s.resource_attributes = {{"service.name", AnyValue::String(trace % 2 ? "checkout" : "cart")},
-                           {"service.instance.id", AnyValue::String("i-" + std::to_string(trace % 3))}};
+  s.resource_attributes = {
+      {"service.name", AnyValue::String(trace % 2 ? "checkout" : "cart")},
+      {"service.instance.id", AnyValue::String("i-" + std::to_string(trace % 3))}};
   s.resource_dropped_attributes_count = 1;
   s.resource_schema_url = "https://opentelemetry.io/schemas/1.21.0";
   s.scope_name = "io.opentelemetry.http";
@@ -82,17 +84,20 @@ std::unique_ptr<Engine> Open(const std::string& dir, Options o = SpanOptions()) 
 
 void ExpectSameSpans(std::vector<Span> got, std::vector<Span> want) {
   auto by_start = [](const Span& a, const Span& b) {
-    return std::tie(a.start_time_unix_nano, a.span_id) < std::tie(b.start_time_unix_nano, b.span_id);
+    return std::tie(a.start_time_unix_nano, a.span_id) <
+           std::tie(b.start_time_unix_nano, b.span_id);
   };
   std::sort(want.begin(), want.end(), by_start);
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == want[i]) << "span " << i << " differs";
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_TRUE(got[i] == want[i]) << "span " << i << " differs";
 }
 
 TEST(Spans, EveryFieldRoundTripsFromBufferSegmentsAndLog) {
   TempDir dir;
   std::vector<Span> written;
-  for (int i = 0; i < 6; ++i) written.push_back(FullSpan(1, i + 1, kNow - 100 * kSecond + i * kSecond));
+  for (int i = 0; i < 6; ++i)
+    written.push_back(FullSpan(1, i + 1, kNow - 100 * kSecond + i * kSecond));
   {
     auto engine = Open(dir.path());
     auto r = engine->AppendSpans(written);
@@ -128,7 +133,8 @@ TEST(Spans, TraceSplitOverBatchesAndSegmentsComesBackWhole) {
     for (int k = 0; k < 300; ++k) {
       // Trace 42 gets one span per batch; others fill row groups around it.
       const int trace = k == 0 ? 42 : 1000 + batch * 300 + k;
-      spans.push_back(FullSpan(trace, batch * 1000 + k + 1, kNow - (600 - batch * 60) * kSecond + k));
+      spans.push_back(
+          FullSpan(trace, batch * 1000 + k + 1, kNow - (600 - batch * 60) * kSecond + k));
       if (trace == 42) all.push_back(spans.back());
     }
     ASSERT_TRUE(engine->AppendSpans(spans).ok());
@@ -177,7 +183,10 @@ TEST(Spans, LimitsTruncateAndCountLikeSdks) {
   o.limits.max_span_links = 0;
   auto engine = Open(dir.path(), o);
   Span s = FullSpan(1, 1, kNow - kSecond);
-  s.attributes = {{"a", AnyValue::String("ab\xc3\xa9")}, {"b", AnyValue::Int(1)}, {"c", AnyValue::Int(2)}, {"d", AnyValue::Int(3)}};
+  s.attributes = {{"a", AnyValue::String("ab\xc3\xa9")},
+                  {"b", AnyValue::Int(1)},
+                  {"c", AnyValue::Int(2)},
+                  {"d", AnyValue::Int(3)}};
   s.dropped_attributes_count = 0;
   auto r = engine->AppendSpans({s});
   ASSERT_TRUE(r.ok());
@@ -226,7 +235,8 @@ class SpanSearchTest : public ::testing::TestWithParam<bool> {
       for (int k = 0; k < 3; ++k) {
         Span s = FullSpan(t, t * 10 + k, kNow - (100 - t) * kSecond + k * 1000);
         if (k == 0) s.parent_span_id.clear();  // the root
-        s.end_time_unix_nano = s.start_time_unix_nano + static_cast<uint64_t>(t) * 100'000'000;  // t * 100 ms
+        s.end_time_unix_nano =
+            s.start_time_unix_nano + static_cast<uint64_t>(t) * 100'000'000;  // t * 100 ms
         s.attributes.push_back({"user.id", AnyValue::String("u" + std::to_string(t % 5))});
         if (t % 4 == 0) s.attributes.push_back({"only.some", AnyValue::Int(t)});
         spans.push_back(s);
@@ -238,8 +248,8 @@ class SpanSearchTest : public ::testing::TestWithParam<bool> {
     }
   }
 
-  std::vector<int> Traces(std::vector<SpanCondition> conditions, uint32_t limit = 100, uint64_t start = 0,
-                          uint64_t end = UINT64_MAX) {
+  std::vector<int> Traces(std::vector<SpanCondition> conditions, uint32_t limit = 100,
+                          uint64_t start = 0, uint64_t end = UINT64_MAX) {
     TraceSearchRequest req;
     req.conditions = std::move(conditions);
     req.limit = limit;
@@ -273,46 +283,65 @@ TEST_P(SpanSearchTest, IntrinsicsAndOperators) {
   EXPECT_EQ(Traces({Cond(S::kIntrinsic, "service.name", O::kEq, AnyValue::String("cart")),
                     Cond(S::kIntrinsic, "duration", O::kGe, AnyValue::Int(1'800'000'000))}),
             (std::vector<int>{18, 20}));
-  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(300'000'000))}), (std::vector<int>{1, 2}));
-  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLe, AnyValue::Double(3e8))}), (std::vector<int>{1, 2, 3}));
-  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kGt, AnyValue::Int(1'900'000'000))}), (std::vector<int>{20}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(300'000'000))}),
+            (std::vector<int>{1, 2}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kLe, AnyValue::Double(3e8))}),
+            (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "duration", O::kGt, AnyValue::Int(1'900'000'000))}),
+            (std::vector<int>{20}));
   EXPECT_EQ(Traces({Cond(S::kIntrinsic, "name", O::kRegex, AnyValue::String("GET /api/[12]")),
                     Cond(S::kIntrinsic, "duration", O::kLe, AnyValue::Int(200'000'000))}),
             (std::vector<int>{1, 2}));
   EXPECT_EQ(Traces({Cond(S::kIntrinsic, "status", O::kEq, AnyValue::String("error")),
-                    Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(400'000'000))}).size(), 3u);
-  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "kind", O::kNe, AnyValue::String("server"))}), std::vector<int>{});
+                    Cond(S::kIntrinsic, "duration", O::kLt, AnyValue::Int(400'000'000))})
+                .size(),
+            3u);
+  EXPECT_EQ(Traces({Cond(S::kIntrinsic, "kind", O::kNe, AnyValue::String("server"))}),
+            std::vector<int>{});
   EXPECT_EQ(Traces({Cond(S::kIntrinsic, "kind", O::kEq, AnyValue::Int(2))}).size(), 20u);
 }
 
 TEST_P(SpanSearchTest, AttributesScopesAndMissingValues) {
   using S = ConditionScope;
   using O = ConditionOp;
-  EXPECT_EQ(Traces({Cond(S::kSpan, "user.id", O::kEq, AnyValue::String("u3"))}), (std::vector<int>{3, 8, 13, 18}));
-  EXPECT_EQ(Traces({Cond(S::kAny, "user.id", O::kNotRegex, AnyValue::String("u[0-3]"))}), (std::vector<int>{4, 9, 14, 19}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "user.id", O::kEq, AnyValue::String("u3"))}),
+            (std::vector<int>{3, 8, 13, 18}));
+  EXPECT_EQ(Traces({Cond(S::kAny, "user.id", O::kNotRegex, AnyValue::String("u[0-3]"))}),
+            (std::vector<int>{4, 9, 14, 19}));
   // service.instance.id lives on the resource: span scope misses it, resource and any find it.
-  EXPECT_EQ(Traces({Cond(S::kSpan, "service.instance.id", O::kEq, AnyValue::String("i-0"))}), std::vector<int>{});
+  EXPECT_EQ(Traces({Cond(S::kSpan, "service.instance.id", O::kEq, AnyValue::String("i-0"))}),
+            std::vector<int>{});
   EXPECT_EQ(Traces({Cond(S::kResource, "service.instance.id", O::kEq, AnyValue::String("i-0"))}),
             (std::vector<int>{3, 6, 9, 12, 15, 18}));
-  EXPECT_EQ(Traces({Cond(S::kAny, "service.instance.id", O::kEq, AnyValue::String("i-0"))}).size(), 6u);
+  EXPECT_EQ(Traces({Cond(S::kAny, "service.instance.id", O::kEq, AnyValue::String("i-0"))}).size(),
+            6u);
   // A missing attribute satisfies only "not exists"; != needs the attribute present.
-  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kExists)}), (std::vector<int>{4, 8, 12, 16, 20}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kExists)}),
+            (std::vector<int>{4, 8, 12, 16, 20}));
   EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kNotExists)}).size(), 15u);
-  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kNe, AnyValue::Int(4))}), (std::vector<int>{8, 12, 16, 20}));
-  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kGt, AnyValue::Double(12.5))}), (std::vector<int>{16, 20}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kNe, AnyValue::Int(4))}),
+            (std::vector<int>{8, 12, 16, 20}));
+  EXPECT_EQ(Traces({Cond(S::kSpan, "only.some", O::kGt, AnyValue::Double(12.5))}),
+            (std::vector<int>{16, 20}));
   // Types must agree: a string never equals an int.
-  EXPECT_EQ(Traces({Cond(S::kSpan, "http.status_code", O::kEq, AnyValue::String("503"))}), std::vector<int>{});
+  EXPECT_EQ(Traces({Cond(S::kSpan, "http.status_code", O::kEq, AnyValue::String("503"))}),
+            std::vector<int>{});
   EXPECT_EQ(Traces({Cond(S::kSpan, "http.status_code", O::kGe, AnyValue::Int(500)),
-                    Cond(S::kSpan, "error", O::kEq, AnyValue::Bool(true))}).size(), 20u);
+                    Cond(S::kSpan, "error", O::kEq, AnyValue::Bool(true))})
+                .size(),
+            20u);
 }
 
 TEST_P(SpanSearchTest, TimeRangeLimitAndTraceFacts) {
   // Trace t's spans start at now - (100 - t) s (+ up to 2 us).
-  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond, kNow - 85 * kSecond), (std::vector<int>{10, 11, 12, 13, 14, 15}));
-  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond + 2001, kNow - 85 * kSecond).front(), 11);  // edge excluded
+  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond, kNow - 85 * kSecond),
+            (std::vector<int>{10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(Traces({}, 100, kNow - 90 * kSecond + 2001, kNow - 85 * kSecond).front(),
+            11);  // edge excluded
   EXPECT_EQ(Traces({}, 3).size(), 3u);
   TraceSearchRequest req;
-  req.conditions = {Cond(ConditionScope::kIntrinsic, "name", ConditionOp::kEq, AnyValue::String("GET /api/3"))};
+  req.conditions = {
+      Cond(ConditionScope::kIntrinsic, "name", ConditionOp::kEq, AnyValue::String("GET /api/3"))};
   req.limit = 100;
   req.spans_per_trace = 1;
   auto r = engine_->SearchTraces(req);
@@ -349,7 +378,10 @@ TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
   TempDir dir;
   {
     auto engine = Open(dir.path());
-    ASSERT_TRUE(engine->AppendSpans({FullSpan(1, 1, kNow - 10 * kSecond), FullSpan(1, 2, kNow - 9 * kSecond)}).ok());
+    ASSERT_TRUE(
+        engine
+            ->AppendSpans({FullSpan(1, 1, kNow - 10 * kSecond), FullSpan(1, 2, kNow - 9 * kSecond)})
+            .ok());
     ASSERT_TRUE(engine->Flush().ok());  // segment 1
     ASSERT_TRUE(engine->AppendSpans({FullSpan(2, 3, kNow - 5 * kSecond)}).ok());
     ASSERT_TRUE(engine->Flush().ok());  // segment 2
@@ -371,7 +403,8 @@ TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
   auto engine = Open(dir.path());
   auto damaged = engine->GetTrace(Id(1, 16));
   ASSERT_EQ(damaged.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(damaged.status().message().find("span segment 1 row group 0"), std::string::npos) << damaged.status().ToString();
+  EXPECT_NE(damaged.status().message().find("span segment 1 row group 0"), std::string::npos)
+      << damaged.status().ToString();
   EXPECT_TRUE(engine->GetTrace(Id(2, 16)).ok());
   TraceSearchRequest req;
   auto r = engine->SearchTraces(req);
@@ -390,7 +423,10 @@ TEST(Spans, RetentionDropsOldPartitions) {
   o.partition_duration_ms = 3600 * 1000;
   o.now_ms = [now] { return now->load(); };
   auto engine = Open(dir.path(), o);
-  ASSERT_TRUE(engine->AppendSpans({FullSpan(1, 1, kNow - 20 * 3600 * kSecond), FullSpan(2, 2, kNow - kSecond)}).ok());
+  ASSERT_TRUE(engine
+                  ->AppendSpans(
+                      {FullSpan(1, 1, kNow - 20 * 3600 * kSecond), FullSpan(2, 2, kNow - kSecond)})
+                  .ok());
   ASSERT_TRUE(engine->Flush().ok());
   *now += 10 * 3600 * 1000;  // trace 1 is now 30 hours old
   EXPECT_EQ(engine->GetTrace(Id(1, 16)).status().code(), StatusCode::kNotFound);  // hidden at once

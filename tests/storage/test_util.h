@@ -29,7 +29,8 @@ class TempDir {
             ("tidemark-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
              (info ? std::string(info->name()) : "x"));
     for (char& c : path_) {
-      if (c == '/' && &c > path_.data() + std::filesystem::temp_directory_path().string().size()) c = '_';
+      if (c == '/' && &c > path_.data() + std::filesystem::temp_directory_path().string().size())
+        c = '_';
     }
     std::filesystem::remove_all(path_);
   }
@@ -56,8 +57,10 @@ inline Options TestOptions() {
 }
 
 // Every series matching `matchers` in [mint, maxt], keyed by its printed labels.
-inline std::map<std::string, std::vector<Sample>> ReadAll(Engine& engine, const std::vector<LabelMatcher>& matchers,
-                                                          int64_t mint = INT64_MIN, int64_t maxt = INT64_MAX,
+inline std::map<std::string, std::vector<Sample>> ReadAll(Engine& engine,
+                                                          const std::vector<LabelMatcher>& matchers,
+                                                          int64_t mint = INT64_MIN,
+                                                          int64_t maxt = INT64_MAX,
                                                           Status* status = nullptr) {
   std::map<std::string, std::vector<Sample>> out;
   auto set = engine.Select(matchers, mint, maxt);

@@ -28,20 +28,23 @@ void WriteRecords(const std::string& dir, SyncPolicy policy, int n) {
   auto w = WalWriter::Open(dir, 1, policy, 2);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   for (int i = 0; i < n; ++i) {
-    auto lsn = (*w)->Append(WalRecordType::kCommit, "record-" + std::to_string(i) + std::string(i * 10, 'x'));
+    auto lsn = (*w)->Append(WalRecordType::kCommit,
+                            "record-" + std::to_string(i) + std::string(i * 10, 'x'));
     ASSERT_TRUE(lsn.ok());
     ASSERT_TRUE((*w)->WaitDurable(*lsn).ok());
   }
 }
 
 TEST(Wal, ReplaysEveryRecordInOrderUnderEachPolicy) {
-  for (SyncPolicy policy : {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit, SyncPolicy::kNone}) {
+  for (SyncPolicy policy :
+       {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit, SyncPolicy::kNone}) {
     TempDir dir;
     WriteRecords(dir.path(), policy, 20);
     WalReplayResult result;
     auto records = ReplayAll(WalFilePath(dir.path(), 1), &result);
     ASSERT_EQ(records.size(), 20u);
-    for (int i = 0; i < 20; ++i) EXPECT_EQ(records[i], "record-" + std::to_string(i) + std::string(i * 10, 'x'));
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(records[i], "record-" + std::to_string(i) + std::string(i * 10, 'x'));
     EXPECT_EQ(result.bytes_dropped, 0u);
   }
 }

@@ -20,7 +20,8 @@ TEST(Crc32c, MatchesRfc3720Vectors) {
 TEST(Crc32c, ExtendEqualsWhole) {
   const std::string data = "hello, tidemark; a longer string that spans several words";
   for (size_t split = 0; split <= data.size(); ++split) {
-    const uint32_t part = Crc32cExtend(Crc32cExtend(0, data.data(), split), data.data() + split, data.size() - split);
+    const uint32_t part =
+        Crc32cExtend(Crc32cExtend(0, data.data(), split), data.data() + split, data.size() - split);
     EXPECT_EQ(part, Crc32c(data));
   }
 }
