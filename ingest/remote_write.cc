@@ -1,5 +1,6 @@
 #include "ingest/remote_write.h"
 
+#include <absl/hash/hash.h>
 #include <snappy.h>
 
 #include <algorithm>
@@ -26,43 +27,109 @@ Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
   return Status::OK();
 }
 
-Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request,
-                                            Engine& engine) {
-  std::vector<Labels> series;
-  series.reserve(request.timeseries_size());
+SeriesRefCache::Shard& SeriesRefCache::ShardOf(const std::string& key) {
+  return shards_[absl::Hash<std::string>{}(key) % kShards];
+}
+
+SeriesRef SeriesRefCache::Get(const std::string& key) {
+  Shard& s = ShardOf(key);
+  std::lock_guard lock(s.mu);
+  auto it = s.refs.find(key);
+  return it == s.refs.end() ? 0 : it->second;
+}
+
+void SeriesRefCache::Put(const std::string& key, SeriesRef ref) {
+  Shard& s = ShardOf(key);
+  std::lock_guard lock(s.mu);
+  if (s.refs.size() >= max_per_shard_) s.refs.clear();
+  s.refs[key] = ref;
+}
+
+void SeriesRefCache::Erase(const std::string& key) {
+  Shard& s = ShardOf(key);
+  std::lock_guard lock(s.mu);
+  s.refs.erase(key);
+}
+
+namespace {
+
+// Checks a series' labels without building a label set: names present and unique, a metric
+// name. Returns the problem, or "".
+std::string CheckSeries(const prometheus::TimeSeries& ts,
+                        std::vector<std::pair<std::string_view, std::string_view>>* scratch) {
+  scratch->clear();
+  bool has_name = false;
+  for (const auto& l : ts.labels()) {
+    if (l.name().empty()) return "empty label name";
+    if (l.name() == "__name__" && !l.value().empty()) has_name = true;
+    scratch->emplace_back(l.name(), l.value());
+  }
+  if (!std::is_sorted(scratch->begin(), scratch->end()))
+    std::sort(scratch->begin(), scratch->end());
+  for (size_t k = 1; k < scratch->size(); ++k) {
+    if ((*scratch)[k].first == (*scratch)[k - 1].first) {
+      return "duplicate label name \"" + std::string((*scratch)[k].first) + "\"";
+    }
+  }
+  if (!has_name) return "no metric name (__name__)";
+  return "";
+}
+
+Labels ToLabels(const prometheus::TimeSeries& ts) {
+  std::vector<Label> labels;
+  labels.reserve(ts.labels_size());
+  for (const auto& l : ts.labels()) labels.push_back({l.name(), l.value()});
+  return Labels(std::move(labels));
+}
+
+}  // namespace
+
+Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request, Engine& engine,
+                                            SeriesRefCache* cache) {
+  // Refuse the whole request before storing anything if a series is invalid.
+  std::vector<std::pair<std::string_view, std::string_view>> scratch;
   for (int i = 0; i < request.timeseries_size(); ++i) {
-    const auto& ts = request.timeseries(i);
-    std::vector<Label> labels;
-    labels.reserve(ts.labels_size());
-    bool has_name = false;
-    for (const auto& l : ts.labels()) {
-      if (l.name().empty())
-        return Status::InvalidArgument("series " + std::to_string(i) + ": empty label name");
-      if (l.name() == "__name__" && !l.value().empty()) has_name = true;
-      labels.push_back({l.name(), l.value()});
+    const std::string problem = CheckSeries(request.timeseries(i), &scratch);
+    if (!problem.empty()) {
+      return Status::InvalidArgument("series " + ToLabels(request.timeseries(i)).ToString() + ": " +
+                                     problem);
     }
-    Labels set(std::move(labels));
-    for (size_t k = 1; k < set.size(); ++k) {
-      if (set.items()[k].name == set.items()[k - 1].name) {
-        return Status::InvalidArgument("series " + set.ToString() + ": duplicate label name \"" +
-                                       set.items()[k].name + "\"");
-      }
-    }
-    if (!has_name)
-      return Status::InvalidArgument("series " + set.ToString() + " has no metric name (__name__)");
-    series.push_back(std::move(set));
   }
   RemoteWriteReport report;
   auto appender = engine.NewAppender();
-  for (int i = 0; i < request.timeseries_size(); ++i) {
-    const auto& ts = request.timeseries(i);
-    SeriesRef ref = 0;
-    for (const auto& s : ts.samples()) {
-      ref = ref != 0 ? appender->Add(ref, s.timestamp(), s.value())
-                     : appender->Add(series[i], s.timestamp(), s.value());
-      ++report.samples;
-    }
+  std::string key;
+  for (const auto& ts : request.timeseries()) {
     report.exemplars_ignored += ts.exemplars_size();
+    if (ts.samples_size() == 0) continue;
+    SeriesRef ref = 0;
+    if (cache != nullptr) {
+      key.clear();
+      for (const auto& l : ts.labels()) {
+        key += l.name();
+        key.push_back('\xff');
+        key += l.value();
+        key.push_back('\xff');
+      }
+      ref = cache->Get(key);
+    }
+    int first = 0;
+    if (ref != 0 && appender->TryAdd(ref, ts.samples(0).timestamp(), ts.samples(0).value()) != 0) {
+      first = 1;
+    } else {
+      if (ref != 0) cache->Erase(key);  // the series went away
+      ref = appender->Add(ToLabels(ts), ts.samples(0).timestamp(), ts.samples(0).value());
+      first = 1;
+      if (ref != 0 && cache != nullptr) cache->Put(key, ref);
+    }
+    report.samples += ts.samples_size();
+    for (int k = first; k < ts.samples_size(); ++k) {
+      const auto& s = ts.samples(k);
+      if (ref != 0) {
+        appender->Add(ref, s.timestamp(), s.value());
+      } else {
+        appender->Add(ToLabels(ts), s.timestamp(), s.value());  // rejected again, and counted
+      }
+    }
   }
   auto committed = appender->Commit();
   if (!committed.ok()) return committed.status();

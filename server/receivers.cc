@@ -335,7 +335,7 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
                 "text/plain",
                 s.message() + "\n",
                 {}};
-      auto report = ingest::AppendRemoteWrite(*request, *engine_);
+      auto report = ingest::AppendRemoteWrite(*request, *engine_, &series_cache_);
       if (!report.ok()) {
         const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
                          : report.status().code() == StatusCode::kResourceExhausted

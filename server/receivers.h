@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "ingest/otlp_metrics.h"
+#include "ingest/remote_write.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
@@ -50,6 +51,7 @@ class Receivers {
   SelfMetrics* metrics_;
   const ServerConfig& config_;
   ingest::MetricsTranslator translator_;
+  ingest::SeriesRefCache series_cache_;
   std::atomic<bool> ready_{false};
 };
 

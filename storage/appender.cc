@@ -43,6 +43,13 @@ class HeadAppender final : public Appender {
     return ref;
   }
 
+  SeriesRef TryAdd(SeriesRef ref, int64_t timestamp_ms, double value) override {
+    auto series = engine_->SeriesById(ref);
+    if (!series) return 0;
+    batch_.push_back({std::move(series), timestamp_ms, value});
+    return ref;
+  }
+
   Result<CommitReport> Commit() override {
     CommitReport report = std::move(report_);
     report_ = CommitReport();

@@ -72,6 +72,9 @@ class Appender {
   virtual SeriesRef Add(const Labels& labels, int64_t timestamp_ms, double value) = 0;
   // Adds a sample of a series by a ref returned earlier by this engine.
   virtual SeriesRef Add(SeriesRef ref, int64_t timestamp_ms, double value) = 0;
+  // The same, for callers that cache refs: an unknown ref (the series was deleted or expired)
+  // returns 0 without recording a rejection, so the caller can add the sample by labels instead.
+  virtual SeriesRef TryAdd(SeriesRef ref, int64_t timestamp_ms, double value) = 0;
 
   // Stores the batch. Per-sample rejections are in the report and do not fail the commit; an
   // error Status means nothing of the batch was stored (engine closed, log write failed, batch
