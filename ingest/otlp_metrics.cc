@@ -195,26 +195,50 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
 
     // A series' labels: the data point's attributes (sanitised; colliding names join their
     // values with ';'), job, instance, extra labels, then __name__.
-    auto series =
-        [&](const std::string& name,
-            const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>&
-                attrs,
-            std::initializer_list<Label> extra) {
-          std::map<std::string, std::string> merged;
-          for (const auto& kv : attrs) {
-            const std::string key = PrometheusLabelName(kv.key(), naming);
-            const std::string value = FromOtlp(kv.value()).ToString();
-            auto [it, inserted] = merged.emplace(key, value);
-            if (!inserted) it->second += ";" + value;
-          }
-          for (const Label& l : resource_labels) merged[l.name] = l.value;
-          for (const Label& l : extra) merged[l.name] = l.value;
-          merged["__name__"] = name;
-          std::vector<Label> labels;
-          labels.reserve(merged.size());
-          for (auto& [k, v] : merged) labels.push_back({k, std::move(v)});
-          return Labels(std::move(labels));
-        };
+    auto series = [&](const std::string& name,
+                      const google::protobuf::RepeatedPtrField<
+                          opentelemetry::proto::common::v1::KeyValue>& attrs,
+                      std::initializer_list<Label> extra) {
+      // A sorted vector rather than a map: a data point has a handful of labels.
+      std::vector<Label> labels;
+      labels.reserve(attrs.size() + resource_labels.size() + extra.size() + 1);
+      for (const auto& kv : attrs) {
+        Label l{PrometheusLabelName(kv.key(), naming), std::string()};
+        if (kv.value().value_case() == opentelemetry::proto::common::v1::AnyValue::kStringValue) {
+          l.value = kv.value().string_value();
+        } else {
+          l.value = FromOtlp(kv.value()).ToString();
+        }
+        labels.push_back(std::move(l));
+      }
+      std::stable_sort(labels.begin(), labels.end(),
+                       [](const Label& a, const Label& b) { return a.name < b.name; });
+      // Attributes whose names collide after sanitising join their values with ';'.
+      size_t out = 0;
+      for (size_t i = 0; i < labels.size(); ++i) {
+        if (out > 0 && labels[out - 1].name == labels[i].name) {
+          labels[out - 1].value += ";" + labels[i].value;
+        } else {
+          if (out != i) labels[out] = std::move(labels[i]);
+          ++out;
+        }
+      }
+      labels.resize(out);
+      // job, instance, extra labels and __name__ replace attributes of the same name.
+      auto set = [&](const std::string& label_name, const std::string& value) {
+        auto it = std::lower_bound(labels.begin(), labels.end(), label_name,
+                                   [](const Label& a, const std::string& n) { return a.name < n; });
+        if (it != labels.end() && it->name == label_name) {
+          it->value = value;
+        } else {
+          labels.insert(it, Label{label_name, value});
+        }
+      };
+      for (const Label& l : resource_labels) set(l.name, l.value);
+      for (const Label& l : extra) set(l.name, l.value);
+      set("__name__", name);
+      return Labels(std::move(labels));
+    };
     auto add = [&](const Labels& labels, uint64_t time_nanos, double v) {
       const int64_t ms = Millis(time_nanos);
       latest_ms = std::max(latest_ms, ms);
