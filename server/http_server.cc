@@ -5,7 +5,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <chrono>
+#include <optional>
 
 namespace tidemark::server {
 
@@ -115,7 +117,14 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     if (ec && ec != http::error::body_limit) break;
     HttpResponse response;
     bool close = false;
-    const auto declared = parser.content_length();
+    // The declared length, read from the field itself: after a body_limit failure the parser does
+    // not count its header as done.
+    std::optional<uint64_t> declared;
+    if (auto it = parser.get().find(http::field::content_length); it != parser.get().end()) {
+      const std::string_view v(it->value().data(), it->value().size());
+      uint64_t n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc()) declared = n;
+    }
     if (!ec) http::read(socket, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       response = Simple(413, "request body over the limit of " +
