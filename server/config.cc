@@ -96,6 +96,12 @@ Status ParseListenAddress(const std::string& addr, std::string* host, uint16_t* 
   return Status::OK();
 }
 
+namespace {
+
+Status Apply(const YAML::Node& root, ServerConfig* c);
+
+}  // namespace
+
 Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   YAML::Node root;
   try {
@@ -103,6 +109,19 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("config file " + path + ": " + e.what());
   }
+  return Apply(root, c);
+}
+
+Status ApplyStorageFlags(const std::map<std::string, std::string>& values, ServerConfig* c) {
+  if (values.empty()) return Status::OK();
+  YAML::Node root;
+  for (const auto& [key, value] : values) root["storage"][key] = value;
+  return Apply(root, c);
+}
+
+namespace {
+
+Status Apply(const YAML::Node& root, ServerConfig* c) {
   if (root.IsNull()) return Status::OK();
   Status s =
       CheckKeys(root, "",
@@ -222,5 +241,7 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
 #undef TM_TRY
   return Status::OK();
 }
+
+}  // namespace
 
 }  // namespace tidemark::server

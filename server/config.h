@@ -4,6 +4,7 @@
 #define TIDEMARK_SERVER_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "ingest/otlp_metrics.h"
@@ -29,6 +30,9 @@ struct ServerConfig {
 // Reads a YAML file into `config` (keys not given keep their defaults). InvalidArgument names the
 // key and the problem.
 Status LoadConfigFile(const std::string& path, ServerConfig* config);
+// Applies `storage.<key>: value` settings given as flags (retention, span_retention, sync),
+// through the same checks as the file, so errors name the key the same way.
+Status ApplyStorageFlags(const std::map<std::string, std::string>& values, ServerConfig* config);
 // Host and port of "HOST:PORT" or ":PORT" (any address).
 Status ParseListenAddress(const std::string& addr, std::string* host, uint16_t* port);
 

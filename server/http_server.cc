@@ -16,6 +16,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+constexpr int kIdleTimeoutMs = 60'000;
+
 struct HttpServer::Impl {
   Settings settings;
   HttpHandler handler;
@@ -107,6 +109,15 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     {
       std::lock_guard lock(mu);
       idle.insert(&socket);
+    }
+    // An idle keep-alive connection is closed after a minute instead of holding its thread.
+    if (buffer.size() == 0) {
+      pollfd pfd{socket.native_handle(), POLLIN, 0};
+      if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) {
+        std::lock_guard lock(mu);
+        idle.erase(&socket);
+        break;
+      }
     }
     http::read_header(socket, buffer, parser, ec);
     {

@@ -1,6 +1,5 @@
 // The `tidemark` binary. The server (`tidemark serve`) arrives with the ingestion issue; until
 // then it inspects data directories and fills them with the benchmark dataset.
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -83,23 +82,14 @@ int main(int argc, char** argv) {
     if (given("--tls-key-file")) from_file.tls_key_file = serve_config.tls_key_file;
     if (given("--log-level")) from_file.log_level = serve_config.log_level;
     if (given("--max-active-series")) from_file.engine.limits.max_active_series = max_active_series;
-    // Flag values go through the same parser as the file, so errors name the key the same way.
-    std::string yaml;
-    if (!retention.empty()) yaml += "  retention: \"" + retention + "\"\n";
-    if (!span_retention.empty()) yaml += "  span_retention: \"" + span_retention + "\"\n";
-    if (!sync.empty()) yaml += "  sync: \"" + sync + "\"\n";
-    if (!yaml.empty()) {
-      const std::string tmp = "/tmp/tidemark-flags-" + std::to_string(::getpid()) + ".yaml";
-      if (FILE* f = std::fopen(tmp.c_str(), "w")) {
-        std::fputs(("storage:\n" + yaml).c_str(), f);
-        std::fclose(f);
-      }
-      tidemark::Status s = tidemark::server::LoadConfigFile(tmp, &from_file);
-      std::remove(tmp.c_str());
-      if (!s.ok()) {
-        std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
-        return 2;
-      }
+    std::map<std::string, std::string> storage_flags;
+    if (!retention.empty()) storage_flags["retention"] = retention;
+    if (!span_retention.empty()) storage_flags["span_retention"] = span_retention;
+    if (!sync.empty()) storage_flags["sync"] = sync;
+    if (tidemark::Status s = tidemark::server::ApplyStorageFlags(storage_flags, &from_file);
+        !s.ok()) {
+      std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
+      return 2;
     }
     return tidemark::server::RunServe(from_file);
   }

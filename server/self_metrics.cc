@@ -6,6 +6,8 @@
 namespace tidemark::server {
 namespace {
 
+constexpr std::string_view kLatencyFamily = "tidemark_http_request_duration_seconds";
+
 std::string Num(double v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -70,16 +72,16 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
     }
     for (const auto& [key, h] : latency_) {
       for (size_t i = 0; i < kBuckets.size(); ++i) {
-        add("tidemark_http_request_duration_seconds_bucket",
+        add(std::string(kLatencyFamily) + "_bucket",
             {{"handler", key.first}, {"code", key.second}, {"le", Num(kBuckets[i])}},
             double(h.buckets[i]));
       }
-      add("tidemark_http_request_duration_seconds_bucket",
+      add(std::string(kLatencyFamily) + "_bucket",
           {{"handler", key.first}, {"code", key.second}, {"le", "+Inf"}}, double(h.count));
-      add("tidemark_http_request_duration_seconds_sum",
-          {{"handler", key.first}, {"code", key.second}}, h.sum);
-      add("tidemark_http_request_duration_seconds_count",
-          {{"handler", key.first}, {"code", key.second}}, double(h.count));
+      add(std::string(kLatencyFamily) + "_sum", {{"handler", key.first}, {"code", key.second}},
+          h.sum);
+      add(std::string(kLatencyFamily) + "_count", {{"handler", key.first}, {"code", key.second}},
+          double(h.count));
     }
   }
   const EngineStats st = engine.Stats();
@@ -100,20 +102,15 @@ std::string SelfMetrics::RenderText(Engine& engine) {
   std::string last_family;
   for (const auto& [labels, value] : Collect(engine)) {
     std::string name(labels.Get("__name__"));
+    // A histogram's series share its family name; the rest are their own family.
     std::string family = name;
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      if (family.size() > strlen(suffix) && family.ends_with(suffix) &&
-          family.find("duration") != std::string::npos) {
-        family.resize(family.size() - strlen(suffix));
-      }
-    }
+    const bool histogram = name.starts_with(kLatencyFamily);
+    if (histogram) family = kLatencyFamily;
     if (family != last_family) {
-      const bool counter = family.ends_with("_total");
-      const bool histogram = family.find("duration_seconds") != std::string::npos;
-      out += "# TYPE " + family +
-             (histogram ? " histogram\n"
-              : counter ? " counter\n"
-                        : " gauge\n");
+      const char* type = histogram                    ? " histogram\n"
+                         : family.ends_with("_total") ? " counter\n"
+                                                      : " gauge\n";
+      out += "# TYPE " + family + type;
       last_family = family;
     }
     out += name;

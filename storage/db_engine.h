@@ -71,12 +71,10 @@ class DbEngine final : public Engine {
   std::shared_ptr<MemSeries> SeriesById(uint64_t id) { return index_.FindById(id); }
   void RecordRejection(CommitReport* report, RejectReason reason, const std::string& why);
 
-  // Reads the samples of `series` in [mint, maxt] (stored blocks, then head) into `out`, sorted
-  // and without duplicate timestamps. `it` is a chunks-column-family iterator reused across calls.
-  Status ReadSeries(const MemSeries& series, int64_t mint, int64_t maxt, rocksdb::Iterator* it,
-                    std::vector<Sample>* out);
-  // The same for many series at once: stored blocks are read in key order, so a batch of series
-  // costs few seeks. Each read's samples and status are filled in.
+  // Reads the samples of many series in [mint, maxt] (stored blocks, then head), sorted and
+  // without duplicate timestamps. Stored blocks are read in key order, so a batch of series costs
+  // few seeks. Each read's samples and status are filled in; `it` is a chunks-column-family
+  // iterator reused across calls.
   struct SeriesRead {
     const MemSeries* series = nullptr;
     std::vector<Sample> samples;

@@ -148,18 +148,6 @@ rocksdb::Iterator* DbEngine::NewChunkIterator() {
   return db_->NewIterator(ro, chunks_cf_);
 }
 
-Status DbEngine::ReadSeries(const MemSeries& s, int64_t mint, int64_t maxt, rocksdb::Iterator* it,
-                            std::vector<Sample>* out) {
-  SeriesRead read;
-  read.series = &s;
-  read.samples.swap(*out);
-  read.samples.clear();
-  std::vector<SeriesRead*> batch = {&read};
-  ReadSeriesBatch(batch, mint, maxt, it);
-  out->swap(read.samples);
-  return read.status;
-}
-
 void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
                                rocksdb::Iterator* it) {
   mint = std::max(mint, VisibleMinTime());
