@@ -83,7 +83,31 @@ TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
   auto r =
       testing::HttpCall(prom_port, "GET", "/api/v1/query?query=%7Bjob%3D%22page%22%7D%5B1h%5D");
   ASSERT_EQ(r.status, 200) << r.body;
-  // Prometheus sends what is queued before it exits.
+  // Wait until Prometheus reports it has sent everything up to the newest sample we read (it
+  // reads its WAL in the background, so the last scrape may not be queued yet), at most 60 s.
+  double newest = 0;
+  {
+    rapidjson::Document held;
+    held.Parse(r.body.c_str());
+    if (held.IsObject() && held["data"].IsObject()) {
+      for (const auto& series : held["data"]["result"].GetArray()) {
+        for (const auto& v : series["values"].GetArray())
+          newest = std::max(newest, v[0].GetDouble());
+      }
+    }
+  }
+  double sent = 0;
+  for (int i = 0; i < 600 && sent < newest; ++i) {
+    const std::string page_text = testing::HttpCall(prom_port, "GET", "/metrics").body;
+    const std::string metric = "prometheus_remote_storage_queue_highest_sent_timestamp_seconds{";
+    const size_t at = page_text.find(metric);
+    if (at != std::string::npos) {
+      const size_t value = page_text.find("} ", at);
+      if (value != std::string::npos) sent = std::strtod(page_text.c_str() + value + 2, nullptr);
+    }
+    if (sent < newest) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(sent, newest) << "Prometheus did not send its newest samples within 60 s";
   EXPECT_TRUE(StopProcess(prom));
   (*page)->Stop();
   ASSERT_EQ(tidemark_server.Stop(), 0) << tidemark_server.Log();
