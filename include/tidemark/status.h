@@ -24,6 +24,8 @@ enum class StatusCode {
   kResourceExhausted,  // a configured limit was reached
   kUnavailable,        // the engine is closing or applying backpressure; retry later
   kInternal,           // a bug: an invariant did not hold
+  kDeadlineExceeded,   // an operation ran past its time limit (a query timeout)
+  kCancelled,          // the caller gave up (a query whose client went away)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -45,6 +47,10 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status DeadlineExceeded(std::string msg) {
+    return {StatusCode::kDeadlineExceeded, std::move(msg)};
+  }
+  static Status Cancelled(std::string msg) { return {StatusCode::kCancelled, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

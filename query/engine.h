@@ -1,0 +1,76 @@
+// The PromQL evaluator: runs a parsed expression against a tidemark::Engine's samples.
+//
+//   promql::QueryEngine engine(promql::EngineOptions{});
+//   auto expr = promql::ParseExpr("rate(http_requests_total[5m])");
+//   auto result = engine.Instant(storage, **expr, now_ms, promql::QueryContext::WithTimeout(2min));
+//
+// Semantics are Prometheus 3's: left-open windows (t - range, t], the lookback delta for instant
+// selectors, stale markers ending a series, rate/increase extrapolation, __name__ dropping.
+// Errors: InvalidArgument for an expression that fails at evaluation (Prometheus' "execution"
+// errors: duplicate series, many-to-many matching, bad parameters); ResourceExhausted for a query
+// over max_samples or max_points; DeadlineExceeded past the timeout; Cancelled when the context's
+// cancel flag was raised.
+//
+// Thread safety: a QueryEngine is immutable; any number of queries may run on it at once.
+#ifndef TIDEMARK_QUERY_ENGINE_H_
+#define TIDEMARK_QUERY_ENGINE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "query/ast.h"
+#include "query/value.h"
+#include "tidemark/engine.h"
+#include "tidemark/status.h"
+
+namespace tidemark::promql {
+
+struct EngineOptions {
+  // How far back an instant selector looks for a sample (Prometheus' --query.lookback-delta).
+  int64_t lookback_delta_ms = 5 * 60 * 1000;
+  // Most samples one query may hold in memory at once (Prometheus' --query.max-samples).
+  int64_t max_samples = 50'000'000;
+  // Most points (series x steps) a range query may return.
+  int64_t max_result_points = 10'000'000;
+  // Default evaluation step of subqueries without one, in ms (Prometheus' evaluation_interval).
+  int64_t default_subquery_step_ms = 60 * 1000;
+};
+
+// Per-query controls.
+struct QueryContext {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Raised by another thread (e.g. when the HTTP client disconnects) to stop the query.
+  const std::atomic<bool>* cancelled = nullptr;
+  // 0: EngineOptions::lookback_delta_ms.
+  int64_t lookback_delta_ms = 0;
+
+  static QueryContext WithTimeout(std::chrono::milliseconds timeout) {
+    QueryContext ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + timeout;
+    return ctx;
+  }
+};
+
+class QueryEngine {
+ public:
+  explicit QueryEngine(EngineOptions options) : options_(options) {}
+
+  // Evaluates `expr` at one instant. A range-vector expression gives a matrix.
+  Result<QueryResult> Instant(Engine& storage, const Expr& expr, int64_t time_ms,
+                              const QueryContext& ctx) const;
+  // Evaluates `expr` at start, start+step, ... <= end; the result is a matrix (or, for a scalar
+  // or string expression, a matrix of one series with no labels). `expr` must not be a range
+  // vector (InvalidArgument, as Prometheus).
+  Result<QueryResult> Range(Engine& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
+                            int64_t step_ms, const QueryContext& ctx) const;
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  EngineOptions options_;
+};
+
+}  // namespace tidemark::promql
+
+#endif  // TIDEMARK_QUERY_ENGINE_H_
