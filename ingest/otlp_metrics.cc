@@ -96,6 +96,43 @@ double PointValue(const mpb::NumberDataPoint& p) {
 
 int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000); }
 
+double ExemplarValue(const mpb::Exemplar& e) {
+  return e.value_case() == mpb::Exemplar::kAsInt ? static_cast<double>(e.as_int()) : e.as_double();
+}
+
+// Prometheus' OTLP translation: trace_id and span_id in lower-case hex, then the attributes the
+// SDK filtered out of the data point.
+Exemplar ToExemplar(const mpb::Exemplar& e, MetricNaming naming) {
+  std::vector<Label> labels;
+  if (!e.trace_id().empty()) labels.push_back({"trace_id", ToHex(e.trace_id())});
+  if (!e.span_id().empty()) labels.push_back({"span_id", ToHex(e.span_id())});
+  for (const auto& kv : e.filtered_attributes()) {
+    labels.push_back({PrometheusLabelName(kv.key(), naming), FromOtlp(kv.value()).ToString()});
+  }
+  Exemplar out;
+  out.labels = Labels(std::move(labels));
+  out.value = ExemplarValue(e);
+  out.timestamp_ms = Millis(e.time_unix_nano());
+  return out;
+}
+
+std::string MetadataType(const mpb::Metric& m) {
+  switch (m.data_case()) {
+    case mpb::Metric::kGauge:
+      return "gauge";
+    case mpb::Metric::kSum:
+      return m.sum().is_monotonic() ? "counter" : "gauge";
+    case mpb::Metric::kHistogram:
+    case mpb::Metric::kExponentialHistogram:
+      return "histogram";
+    case mpb::Metric::kSummary:
+      return "summary";
+    case mpb::Metric::DATA_NOT_SET:
+      break;
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 std::string PrometheusLabelName(std::string_view name, MetricNaming naming) {
@@ -245,14 +282,24 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
       appender->Add(labels, ms, v);
     };
 
+    auto add_exemplars = [&](const Labels& labels,
+                             const google::protobuf::RepeatedPtrField<mpb::Exemplar>& exemplars) {
+      for (const auto& e : exemplars) report.exemplars.push_back({labels, ToExemplar(e, naming)});
+    };
+
     for (const auto& sm : rm.scope_metrics()) {
       for (const auto& m : sm.metrics()) {
         const std::string name = PrometheusMetricName(m, naming);
+        if (m.data_case() != mpb::Metric::DATA_NOT_SET)
+          report.metadata.emplace_back(name, MetricMetadata{MetadataType(m), m.description(),
+                                                            m.unit()});
         switch (m.data_case()) {
           case mpb::Metric::kGauge:
             for (const auto& p : m.gauge().data_points()) {
               ++report.data_points;
-              add(series(name, p.attributes(), {}), p.time_unix_nano(), PointValue(p));
+              const Labels labels = series(name, p.attributes(), {});
+              add(labels, p.time_unix_nano(), PointValue(p));
+              add_exemplars(labels, p.exemplars());
             }
             break;
           case mpb::Metric::kSum: {
@@ -264,6 +311,7 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
               double v = PointValue(p);
               if (delta && !IsStaleMarker(v)) v = Accumulate(labels, v);
               add(labels, p.time_unix_nano(), v);
+              add_exemplars(labels, p.exemplars());
             }
             break;
           }
@@ -285,16 +333,28 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
                 return delta ? Accumulate(labels, v) : v;
               };
               uint64_t cumulative = 0;
+              std::vector<Labels> buckets;
               for (int b = 0; b < p.bucket_counts_size(); ++b) {
                 cumulative += p.bucket_counts(b);
                 const std::string le =
                     b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
                 const Labels labels = series(name + "_bucket", p.attributes(), {{"le", le}});
                 add(labels, p.time_unix_nano(), value(labels, static_cast<double>(cumulative)));
+                buckets.push_back(labels);
               }
               if (p.bucket_counts_size() == 0) {
                 const Labels labels = series(name + "_bucket", p.attributes(), {{"le", "+Inf"}});
                 add(labels, p.time_unix_nano(), value(labels, static_cast<double>(p.count())));
+                buckets.push_back(labels);
+              }
+              // Each exemplar goes on the bucket its value falls in (upper bound inclusive).
+              for (const auto& e : p.exemplars()) {
+                const double v = ExemplarValue(e);
+                size_t b = 0;
+                while (b < static_cast<size_t>(p.explicit_bounds_size()) &&
+                       b + 1 < buckets.size() && v > p.explicit_bounds(static_cast<int>(b)))
+                  ++b;
+                report.exemplars.push_back({buckets[b], ToExemplar(e, naming)});
               }
               if (p.has_sum()) {
                 const Labels labels = series(name + "_sum", p.attributes(), {});

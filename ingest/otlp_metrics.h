@@ -35,6 +35,12 @@ struct MetricsTranslationReport {
   uint64_t rejected_data_points = 0;
   std::string first_rejection;
   CommitReport commit;  // what the engine did with the resulting samples
+  // Exemplars of the data points (labels trace_id, span_id and the filtered attributes), attached
+  // to the series they belong to (for histograms, the bucket their value falls in); the caller
+  // stores them after the commit, once their series exist.
+  std::vector<ExemplarWrite> exemplars;
+  // Type, description and unit of each metric, by Prometheus metric family name.
+  std::vector<std::pair<std::string, MetricMetadata>> metadata;
 };
 
 // The metric's Prometheus name (without the _bucket/_sum/_count/quantile suffixes).

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "util/status_macros.h"
+
 namespace tidemark::ingest {
 
 Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
@@ -75,6 +77,27 @@ std::string CheckSeries(const prometheus::TimeSeries& ts,
   return "";
 }
 
+std::string MetricTypeName(prometheus::MetricMetadata::MetricType type) {
+  switch (type) {
+    case prometheus::MetricMetadata::COUNTER:
+      return "counter";
+    case prometheus::MetricMetadata::GAUGE:
+      return "gauge";
+    case prometheus::MetricMetadata::HISTOGRAM:
+      return "histogram";
+    case prometheus::MetricMetadata::GAUGEHISTOGRAM:
+      return "gaugehistogram";
+    case prometheus::MetricMetadata::SUMMARY:
+      return "summary";
+    case prometheus::MetricMetadata::INFO:
+      return "info";
+    case prometheus::MetricMetadata::STATESET:
+      return "stateset";
+    default:
+      return "unknown";
+  }
+}
+
 Labels ToLabels(const prometheus::TimeSeries& ts) {
   std::vector<Label> labels;
   labels.reserve(ts.labels_size());
@@ -99,7 +122,6 @@ Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& requ
   auto appender = engine.NewAppender();
   std::string key;
   for (const auto& ts : request.timeseries()) {
-    report.exemplars_ignored += ts.exemplars_size();
     if (ts.samples_size() == 0) continue;
     SeriesRef ref = 0;
     if (cache != nullptr) {
@@ -134,6 +156,34 @@ Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& requ
   auto committed = appender->Commit();
   if (!committed.ok()) return committed.status();
   report.commit = std::move(committed).value();
+
+  std::vector<ExemplarWrite> exemplars;
+  for (const auto& ts : request.timeseries()) {
+    if (ts.exemplars_size() == 0) continue;
+    Labels series = ToLabels(ts);
+    for (const auto& e : ts.exemplars()) {
+      ExemplarWrite w;
+      w.series = series;
+      std::vector<Label> labels;
+      for (const auto& l : e.labels()) labels.push_back({l.name(), l.value()});
+      w.exemplar.labels = Labels(std::move(labels));
+      w.exemplar.value = e.value();
+      w.exemplar.timestamp_ms = e.timestamp();
+      exemplars.push_back(std::move(w));
+    }
+  }
+  if (!exemplars.empty()) {
+    TM_ASSIGN_OR_RETURN(report.exemplars, engine.AppendExemplars(exemplars));
+  }
+  for (const auto& m : request.metadata()) {
+    if (m.metric_family_name().empty()) continue;
+    MetricMetadata md;
+    md.type = MetricTypeName(m.type());
+    md.help = m.help();
+    md.unit = m.unit();
+    TM_RETURN_IF_ERROR(engine.SetMetricMetadata(m.metric_family_name(), md));
+    ++report.metadata;
+  }
   return report;
 }
 

@@ -43,15 +43,17 @@ class SeriesRefCache {
 
 struct RemoteWriteReport {
   uint64_t samples = 0;
-  uint64_t exemplars_ignored = 0;
+  uint64_t metadata = 0;  // metric families whose metadata was recorded
   CommitReport commit;
+  ExemplarAppendReport exemplars;
 };
 
 // Checks every series (labels present, no duplicate names, a metric name) before anything is
 // stored, so that an invalid request is refused whole with InvalidArgument (HTTP 400, which
 // senders do not retry), then appends all samples in one commit. Samples the engine refuses one
 // by one (out of order, duplicates) are in the report and do not fail the request.
-// With a cache, series seen before are added by ref.
+// With a cache, series seen before are added by ref. Exemplars are stored after the samples
+// (their series must exist), and metadata by metric family.
 Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request, Engine& engine,
                                             SeriesRefCache* cache = nullptr);
 

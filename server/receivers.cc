@@ -195,6 +195,14 @@ Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
   auto report = translator_.Translate(request, appender.get());
   if (!report.ok()) return report.status();
   metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
+  if (!report->exemplars.empty()) {
+    auto stored = engine_->AppendExemplars(report->exemplars);
+    if (!stored.ok()) return stored.status();
+  }
+  for (const auto& [family, metadata] : report->metadata) {
+    Status s = engine_->SetMetricMetadata(family, metadata);
+    if (!s.ok()) return s;
+  }
   if (report->rejected_data_points > 0)
     metrics_->AddRejectedDataPoints(protocol, report->rejected_data_points);
   const uint64_t rejected = report->rejected_data_points + report->commit.rejected;

@@ -155,6 +155,7 @@ Status DbEngine::OpenRocksDb() {
       {kSpanSegmentsColumnFamily, series_options},
       {kSpanDataColumnFamily, span_data_options},
       {kTraceIndexColumnFamily, trace_index_options},
+      {kExemplarsColumnFamily, series_options},
   };
   rocksdb::Status s = rocksdb::DB::Open(db_options, path_ + "/db", cfs, &handles_, &db_);
   if (!s.ok()) return FromRocks(s, "open RocksDB in " + path_ + "/db");
@@ -164,6 +165,7 @@ Status DbEngine::OpenRocksDb() {
   span_segments_cf_ = handles_[3];
   span_data_cf_ = handles_[4];
   trace_index_cf_ = handles_[5];
+  exemplars_cf_ = handles_[6];
   return Status::OK();
 }
 
@@ -376,6 +378,8 @@ EngineStats DbEngine::Stats() {
   st.checkpoints = checkpoints_;
   st.partitions_dropped = partitions_dropped_;
   st.partitions_compacted = partitions_compacted_;
+  st.exemplars_appended = exemplars_appended_;
+  st.exemplars_rejected = exemplars_rejected_;
   uint64_t sst = 0;
   if (db_->GetIntProperty(chunks_cf_, rocksdb::DB::Properties::kLiveSstFilesSize, &sst))
     st.segment_bytes = sst;

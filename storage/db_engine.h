@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -50,6 +51,13 @@ class DbEngine final : public Engine {
   Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,
                                                  uint64_t start_unix_nano, uint64_t end_unix_nano,
                                                  uint32_t limit) override;
+  Result<ExemplarAppendReport> AppendExemplars(const std::vector<ExemplarWrite>& batch) override;
+  Result<std::vector<SeriesExemplars>> SelectExemplars(const std::vector<LabelMatcher>& matchers,
+                                                       int64_t mint_ms, int64_t maxt_ms) override;
+  Status SetMetricMetadata(std::string_view metric, const MetricMetadata& metadata) override;
+  Result<std::vector<std::pair<std::string, MetricMetadata>>> GetMetricMetadata(
+      std::string_view metric, size_t limit) override;
+  Result<HeadCardinality> HeadStats(size_t limit) override;
   Status Flush() override;
   Status Compact(int64_t before_ms) override;
   Status RunMaintenance() override;
@@ -115,6 +123,9 @@ class DbEngine final : public Engine {
   Status DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int64_t maxt);
   Status DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rocksdb::WriteBatch* batch);
   void MaintenanceLoop();
+  // Exemplars and metadata (exemplars_metadata.cc).
+  Status DropExemplarsBelow(int32_t partition);
+  Status LoadMetadataLocked();
 
   const Options options_;
   const std::string path_;
@@ -128,6 +139,7 @@ class DbEngine final : public Engine {
   rocksdb::ColumnFamilyHandle* span_segments_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* span_data_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* trace_index_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* exemplars_cf_ = nullptr;
   std::unique_ptr<SpanStore> spans_;
 
   std::unique_ptr<WalWriter> wal_;
@@ -158,6 +170,12 @@ class DbEngine final : public Engine {
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> partitions_dropped_{0};
   std::atomic<uint64_t> partitions_compacted_{0};
+  std::atomic<uint64_t> exemplars_appended_{0};
+  std::atomic<uint64_t> exemplars_rejected_{0};
+
+  std::mutex metadata_mu_;
+  bool metadata_loaded_ = false;                                   // guarded by metadata_mu_
+  std::map<std::string, MetricMetadata, std::less<>> metadata_;  // guarded by metadata_mu_
 };
 
 }  // namespace tidemark::storage

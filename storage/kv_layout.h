@@ -15,6 +15,7 @@ inline constexpr char kChunksColumnFamily[] = "chunks";
 inline constexpr char kSpanSegmentsColumnFamily[] = "span_segments";
 inline constexpr char kSpanDataColumnFamily[] = "span_data";
 inline constexpr char kTraceIndexColumnFamily[] = "trace_index";
+inline constexpr char kExemplarsColumnFamily[] = "exemplars";
 
 inline constexpr uint32_t kFormatVersion = 1;
 // Keys of the default column family.
@@ -23,6 +24,8 @@ inline constexpr char kMetaPartitionDuration[] = "meta/partition_duration_ms";
 inline constexpr char kMetaNextSeriesId[] = "meta/next_series_id";
 inline constexpr char kMetaDroppedBelow[] = "meta/dropped_below_partition";
 inline constexpr char kMetaCompactedBelow[] = "meta/compacted_below_partition";
+// "metadata/<metric family name>" -> EncodeMetricMetadata.
+inline constexpr char kMetadataKeyPrefix[] = "metadata/";
 
 inline constexpr size_t kChunkKeyBytes = 20;
 inline constexpr size_t kChunkKeyPrefixBytes = 12;  // partition and series id

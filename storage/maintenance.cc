@@ -174,6 +174,7 @@ Status DbEngine::EnforceRetention() {
   const int64_t cutoff = RetentionCutoff();
   if (cutoff != INT64_MIN) {
     TM_RETURN_IF_ERROR(DropPartitionsBelow(PartitionOf(cutoff, partition_duration_ms_)));
+    TM_RETURN_IF_ERROR(DropExemplarsBelow(PartitionOf(cutoff, partition_duration_ms_)));
   }
   if (options_.retention_bytes > 0) {
     // Drop the oldest partition while the stored data is over the size limit, always keeping

@@ -133,13 +133,14 @@ struct EngineStats {
   uint64_t checkpoints = 0;
   uint64_t partitions_dropped = 0;
   uint64_t partitions_compacted = 0;
-  uint64_t segment_bytes = 0;
+  uint64_t segment_bytes = 0;  // RocksDB's live SST bytes for sample data
+  uint64_t exemplars_appended = 0;
+  uint64_t exemplars_rejected = 0;
   uint64_t spans_appended = 0;
   uint64_t spans_rejected[kSpanRejectReasonCount] = {};
   uint64_t spans_buffered = 0;
   uint64_t span_segments_written = 0;
-  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index  //
-                            // RocksDB's live SST bytes for sample data
+  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index
 };
 
 struct PartitionInfo {
@@ -149,6 +150,49 @@ struct PartitionInfo {
   uint64_t samples = 0;
   uint64_t series = 0;
   uint64_t stored_bytes = 0;  // encoded block bytes before RocksDB's compression
+};
+
+// An exemplar: one traced observation attached to a sample of a series (OpenMetrics, OTLP), e.g.
+// labels {trace_id="...", span_id="..."}.
+struct Exemplar {
+  Labels labels;
+  double value = 0;
+  int64_t timestamp_ms = 0;
+};
+struct ExemplarWrite {
+  Labels series;  // the series the exemplar belongs to; it must already exist
+  Exemplar exemplar;
+};
+struct SeriesExemplars {
+  Labels series;
+  std::vector<Exemplar> exemplars;  // by time
+};
+struct ExemplarAppendReport {
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  std::vector<std::string> first_rejections;  // the first few, each naming series and reason
+};
+
+// What a metric family is, as exposition formats and remote_write metadata describe it.
+struct MetricMetadata {
+  std::string type;  // counter, gauge, histogram, gaugehistogram, summary, info, stateset, unknown
+  std::string help;
+  std::string unit;
+  bool operator==(const MetricMetadata&) const = default;
+};
+
+// Cardinality of the head (the series with samples inside retention), as Prometheus' status/tsdb.
+struct HeadCardinality {
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;
+  uint64_t chunk_count = 0;
+  int64_t min_time_ms = 0;  // of the samples in the head; 0 when empty
+  int64_t max_time_ms = 0;
+  // Each list holds the `limit` largest entries, largest first.
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_metric_name;
+  std::vector<std::pair<std::string, uint64_t>> label_value_count_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> memory_in_bytes_by_label_name;
+  std::vector<std::pair<std::string, uint64_t>> series_count_by_label_value_pair;  // "name=value"
 };
 
 class Engine {
@@ -180,6 +224,24 @@ class Engine {
   // Returns the number of series touched.
   virtual Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                         int64_t maxt_ms) = 0;
+
+  // --- Exemplars and metadata ---
+
+  // Stores exemplars of existing series; durable like samples. Rejected one by one (unknown
+  // series, labels longer than 128 characters in total as OpenMetrics limits them, outside
+  // retention); an exemplar with the same series and timestamp as a stored one replaces it.
+  virtual Result<ExemplarAppendReport> AppendExemplars(const std::vector<ExemplarWrite>& batch) = 0;
+  // Exemplars in [mint_ms, maxt_ms] of the series matching `matchers`, series in label order.
+  virtual Result<std::vector<SeriesExemplars>> SelectExemplars(
+      const std::vector<LabelMatcher>& matchers, int64_t mint_ms, int64_t maxt_ms) = 0;
+  // Records the metadata of metric family `metric` (the latest wins), durable on return.
+  virtual Status SetMetricMetadata(std::string_view metric, const MetricMetadata& metadata) = 0;
+  // Metadata by metric family name, sorted by name; only `metric` if not empty; at most `limit`
+  // families (0: no limit).
+  virtual Result<std::vector<std::pair<std::string, MetricMetadata>>> GetMetricMetadata(
+      std::string_view metric, size_t limit) = 0;
+  // Cardinality statistics of the head, each top list cut to `limit` entries.
+  virtual Result<HeadCardinality> HeadStats(size_t limit) = 0;
 
   // --- Spans ---
 

@@ -208,6 +208,41 @@ TEST_F(TranslateTest, HistogramsSummariesAndUnsupportedKinds) {
   EXPECT_TRUE(IsStaleMarker(stale.begin()->second[0].value));
 }
 
+TEST_F(TranslateTest, ExemplarsGoToTheirBucketAndMetadataIsReported) {
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  auto* h = Resource(&req)->add_scope_metrics()->add_metrics();
+  h->set_name("chain_latency");
+  h->set_unit("ms");
+  h->set_description("Latency of a chain run.");
+  h->mutable_histogram()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  auto* hp = h->mutable_histogram()->add_data_points();
+  hp->set_time_unix_nano(kT0);
+  for (double b : {100.0, 500.0}) hp->add_explicit_bounds(b);
+  for (uint64_t c : {3, 4, 1}) hp->add_bucket_counts(c);
+  hp->set_count(8);
+  for (double v : {100.0, 250.0, 900.0}) {
+    auto* e = hp->add_exemplars();
+    e->set_as_double(v);
+    e->set_time_unix_nano(kT0);
+    e->set_trace_id(std::string("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16));
+    e->set_span_id(std::string("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
+  }
+  auto report = Run(req);
+  ASSERT_EQ(report.exemplars.size(), 3u);
+  EXPECT_EQ(report.exemplars[0].series.Get("le"), "100");  // upper bounds are inclusive
+  EXPECT_EQ(report.exemplars[1].series.Get("le"), "500");
+  EXPECT_EQ(report.exemplars[2].series.Get("le"), "+Inf");
+  EXPECT_EQ(report.exemplars[0].exemplar.labels.Get("trace_id"),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(report.exemplars[0].exemplar.labels.Get("span_id"), "00f067aa0ba902b7");
+  EXPECT_EQ(report.exemplars[0].exemplar.timestamp_ms, 1'700'000'000'000);
+  ASSERT_EQ(report.metadata.size(), 1u);
+  EXPECT_EQ(report.metadata[0].first, "chain_latency_milliseconds");
+  EXPECT_EQ(report.metadata[0].second.type, "histogram");
+  EXPECT_EQ(report.metadata[0].second.help, "Latency of a chain run.");
+  EXPECT_EQ(report.metadata[0].second.unit, "ms");
+}
+
 TEST_F(TranslateTest, Utf8NamingKeepsOtelNames) {
   MetricsTranslator utf8(MetricsTranslationOptions{MetricNaming::kUtf8, false});
   opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;

@@ -46,6 +46,37 @@ TEST(RemoteWrite, CachedRefsSurviveSeriesDeletion) {
   EXPECT_EQ(all.begin()->second[0].timestamp_ms, 20'000);
 }
 
+TEST(RemoteWrite, StoresExemplarsAndMetadata) {
+  tidemark::testing::TempDir dir;
+  auto engine = std::move(Engine::Open(tidemark::testing::TestOptions(), dir.path())).value();
+  prometheus::WriteRequest req = Request(1000);
+  auto* e = req.mutable_timeseries(0)->add_exemplars();
+  auto* l = e->add_labels();
+  l->set_name("trace_id");
+  l->set_value("4bf92f3577b34da6a3ce929d0e0e4736");
+  e->set_value(0.25);
+  e->set_timestamp(1500);
+  auto* m = req.add_metadata();
+  m->set_type(prometheus::MetricMetadata::GAUGE);
+  m->set_metric_family_name("up");
+  m->set_help("1 if the target is up.");
+  auto r = AppendRemoteWrite(req, *engine);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exemplars.accepted, 1u);
+  EXPECT_EQ(r->metadata, 1u);
+  auto ex = engine->SelectExemplars({LabelMatcher::Equal("__name__", "up")}, 0, 10'000);
+  ASSERT_TRUE(ex.ok());
+  ASSERT_EQ(ex->size(), 1u);
+  ASSERT_EQ((*ex)[0].exemplars.size(), 1u);
+  EXPECT_EQ((*ex)[0].exemplars[0].labels.Get("trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ((*ex)[0].exemplars[0].timestamp_ms, 1500);
+  auto md = engine->GetMetricMetadata("up", 0);
+  ASSERT_TRUE(md.ok());
+  ASSERT_EQ(md->size(), 1u);
+  EXPECT_EQ((*md)[0].second.type, "gauge");
+  EXPECT_EQ((*md)[0].second.help, "1 if the target is up.");
+}
+
 TEST(RemoteWrite, InvalidSeriesRefusesTheWholeRequest) {
   tidemark::testing::TempDir dir;
   auto engine = std::move(Engine::Open(tidemark::testing::TestOptions(), dir.path())).value();
