@@ -35,6 +35,11 @@ struct EngineOptions {
   int64_t max_result_points = 10'000'000;
   // Default evaluation step of subqueries without one, in ms (Prometheus' evaluation_interval).
   int64_t default_subquery_step_ms = 60 * 1000;
+  // Remove __name__ only when the evaluation ends (Prometheus' EnableDelayedNameRemoval, which
+  // its promqltest harness turns on): `label_replace(rate(x[5m]), "n", "$1", "__name__", "(.*)")`
+  // can still read the name, and duplicate label sets are only an error in the final result.
+  // false: drop it at once, as Prometheus' server does without the feature flag.
+  bool delayed_name_removal = true;
 };
 
 // Per-query controls.
@@ -68,6 +73,10 @@ class QueryEngine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  // step_ms == 0: an instant query at start_ms.
+  Result<QueryResult> Exec(Engine& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
+                           int64_t step_ms, const QueryContext& ctx) const;
+
   EngineOptions options_;
 };
 

@@ -23,6 +23,10 @@ struct VectorSample {
   Labels metric;
   int64_t t = 0;
   double f = 0;
+  // The metric name is to be removed once the evaluation ends (Prometheus' delayed __name__
+  // removal): set by operations that change a metric's meaning (arithmetic, most functions),
+  // cleared by label_replace/label_join writing __name__. Always false in query results.
+  bool drop_name = false;
 };
 using Vector = std::vector<VectorSample>;
 
@@ -30,6 +34,7 @@ using Vector = std::vector<VectorSample>;
 struct Series {
   Labels metric;
   std::vector<FPoint> floats;
+  bool drop_name = false;  // as VectorSample::drop_name
 };
 using Matrix = std::vector<Series>;
 

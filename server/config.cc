@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "query/parser.h"
+
 #include <set>
 
 namespace tidemark::server {
@@ -126,7 +128,8 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
   Status s =
       CheckKeys(root, "",
                 {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "log_level",
-                 "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp"});
+                 "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp",
+                 "query"});
   if (!s.ok()) return s;
 #define TM_TRY(expr)             \
   do {                           \
@@ -238,10 +241,113 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     if (o["target_info"])
       TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
   }
+  if (const auto q = root["query"]) {
+    TM_TRY(CheckKeys(q, "query.",
+                     {"lookback_delta", "timeout", "max_samples", "max_points_per_series",
+                      "max_result_points", "default_subquery_step", "experimental_functions"}));
+    QueryConfig& qc = c->query;
+    if (q["lookback_delta"])
+      TM_TRY(Duration(q["lookback_delta"], "query.lookback_delta", &qc.lookback_delta_ms));
+    if (q["timeout"]) TM_TRY(Duration(q["timeout"], "query.timeout", &qc.timeout_ms));
+    if (q["default_subquery_step"]) {
+      TM_TRY(Duration(q["default_subquery_step"], "query.default_subquery_step",
+                      &qc.default_subquery_step_ms));
+    }
+    if (q["max_samples"]) TM_TRY(Scalar(q["max_samples"], "query.max_samples", &qc.max_samples));
+    if (q["max_points_per_series"]) {
+      TM_TRY(Scalar(q["max_points_per_series"], "query.max_points_per_series",
+                    &qc.max_points_per_series));
+    }
+    if (q["max_result_points"])
+      TM_TRY(Scalar(q["max_result_points"], "query.max_result_points", &qc.max_result_points));
+    if (q["experimental_functions"]) {
+      TM_TRY(Scalar(q["experimental_functions"], "query.experimental_functions",
+                    &qc.experimental_functions));
+    }
+    for (auto [value, key] : {std::pair{qc.lookback_delta_ms, "query.lookback_delta"},
+                              std::pair{qc.timeout_ms, "query.timeout"},
+                              std::pair{qc.max_samples, "query.max_samples"},
+                              std::pair{qc.max_points_per_series, "query.max_points_per_series"},
+                              std::pair{qc.max_result_points, "query.max_result_points"},
+                              std::pair{qc.default_subquery_step_ms, "query.default_subquery_step"}}) {
+      if (value <= 0) return Bad(key, "must be positive");
+    }
+  }
 #undef TM_TRY
   return Status::OK();
 }
 
 }  // namespace
+
+}  // namespace tidemark::server
+
+namespace tidemark::server {
+
+std::string FormatRetention(int64_t ms) {
+  if (ms <= 0) return "0s";
+  return promql::FormatDuration(ms);
+}
+
+std::string RenderConfigYaml(const ServerConfig& c) {
+  auto sync_name = [](SyncPolicy p) {
+    switch (p) {
+      case SyncPolicy::kEveryCommit:
+        return "every_commit";
+      case SyncPolicy::kGroupCommit:
+        return "group_commit";
+      case SyncPolicy::kNone:
+        return "none";
+    }
+    return "group_commit";
+  };
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "data_dir" << YAML::Value << c.data_dir;
+  out << YAML::Key << "http_addr" << YAML::Value << c.http_addr;
+  out << YAML::Key << "otlp_grpc_addr" << YAML::Value << c.otlp_grpc_addr;
+  out << YAML::Key << "otlp_http_addr" << YAML::Value << c.otlp_http_addr;
+  out << YAML::Key << "log_level" << YAML::Value << c.log_level;
+  out << YAML::Key << "max_request_bytes" << YAML::Value << c.max_request_bytes;
+  out << YAML::Key << "self_scrape_interval" << YAML::Value
+      << promql::FormatDuration(c.self_scrape_interval_ms);
+  if (!c.tls_cert_file.empty()) {
+    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "cert_file" << YAML::Value << c.tls_cert_file;
+    out << YAML::Key << "key_file" << YAML::Value << c.tls_key_file;
+    out << YAML::EndMap;
+  }
+  out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "retention" << YAML::Value << FormatRetention(c.engine.retention_ms);
+  out << YAML::Key << "retention_bytes" << YAML::Value << c.engine.retention_bytes;
+  out << YAML::Key << "span_retention" << YAML::Value
+      << FormatRetention(c.engine.span_retention_ms);
+  out << YAML::Key << "sync" << YAML::Value << sync_name(c.engine.sync_policy);
+  out << YAML::EndMap;
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_active_series" << YAML::Value << c.engine.limits.max_active_series;
+  out << YAML::Key << "max_labels_per_series" << YAML::Value
+      << c.engine.limits.max_labels_per_series;
+  out << YAML::Key << "max_samples_per_commit" << YAML::Value
+      << c.engine.limits.max_samples_per_commit;
+  out << YAML::EndMap;
+  out << YAML::Key << "otlp" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "metric_naming" << YAML::Value
+      << (c.translation.naming == ingest::MetricNaming::kUtf8 ? "utf8" : "prometheus");
+  out << YAML::Key << "target_info" << YAML::Value << c.translation.target_info;
+  out << YAML::EndMap;
+  out << YAML::Key << "query" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "lookback_delta" << YAML::Value
+      << promql::FormatDuration(c.query.lookback_delta_ms);
+  out << YAML::Key << "timeout" << YAML::Value << promql::FormatDuration(c.query.timeout_ms);
+  out << YAML::Key << "max_samples" << YAML::Value << c.query.max_samples;
+  out << YAML::Key << "max_points_per_series" << YAML::Value << c.query.max_points_per_series;
+  out << YAML::Key << "max_result_points" << YAML::Value << c.query.max_result_points;
+  out << YAML::Key << "default_subquery_step" << YAML::Value
+      << promql::FormatDuration(c.query.default_subquery_step_ms);
+  out << YAML::Key << "experimental_functions" << YAML::Value << c.query.experimental_functions;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
 
 }  // namespace tidemark::server

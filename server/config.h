@@ -13,7 +13,19 @@
 
 namespace tidemark::server {
 
+// PromQL and the query API (Prometheus' --query.* flags).
+struct QueryConfig {
+  int64_t lookback_delta_ms = 5 * 60 * 1000;
+  int64_t timeout_ms = 2 * 60 * 1000;    // per query; a request's `timeout` can only shorten it
+  int64_t max_samples = 50'000'000;      // samples one query may hold at once
+  int64_t max_points_per_series = 11'000;  // (end - start) / step of a range query
+  int64_t max_result_points = 10'000'000;  // points of a range query's whole result
+  int64_t default_subquery_step_ms = 60'000;
+  bool experimental_functions = false;  // Prometheus' promql-experimental-functions
+};
+
 struct ServerConfig {
+  std::string config_file;  // the file it was read from, if any
   std::string data_dir = "./data";
   std::string http_addr = ":9090";  // Prometheus API, remote_write, /metrics, /-/ready
   std::string otlp_grpc_addr = ":4317";
@@ -24,6 +36,7 @@ struct ServerConfig {
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;
+  QueryConfig query;
   Options engine;  // retention, limits, sync policy, ...
 };
 
@@ -33,6 +46,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* config);
 // Applies `storage.<key>: value` settings given as flags (retention, span_retention, sync),
 // through the same checks as the file, so errors name the key the same way.
 Status ApplyStorageFlags(const std::map<std::string, std::string>& values, ServerConfig* config);
+// The effective configuration as YAML in the file's own keys (for /api/v1/status/config).
+std::string RenderConfigYaml(const ServerConfig& config);
+// A retention in milliseconds as Prometheus prints it ("15d", "0s" for none).
+std::string FormatRetention(int64_t ms);
 // Host and port of "HOST:PORT" or ":PORT" (any address).
 Status ParseListenAddress(const std::string& addr, std::string* host, uint16_t* port);
 

@@ -172,6 +172,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
         r.headers[name] = std::string(f.value());
       }
       r.body = req.body();
+      r.socket_fd = socket.native_handle();
       close = !req.keep_alive();
       try {
         response = handler(r);

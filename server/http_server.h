@@ -25,6 +25,9 @@ struct HttpRequest {
   std::string query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  // The connection's socket, for handlers that watch whether the client is still there (a
+  // long query is cancelled when it leaves); -1 when not served from a socket.
+  int socket_fd = -1;
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     // The file first, then flags given on the command line override it.
     tidemark::server::ServerConfig from_file;
     if (!config_file.empty()) {
+      from_file.config_file = config_file;
       tidemark::Status s = tidemark::server::LoadConfigFile(config_file, &from_file);
       if (!s.ok()) {
         std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());

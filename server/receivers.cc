@@ -162,7 +162,23 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
 }
 
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config)
-    : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {}
+    : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {
+  PrometheusApi::Settings api;
+  api.query = config.query;
+  api.config_yaml = RenderConfigYaml(config);
+  api.flags = {{"config.file", config.config_file},
+               {"storage.tsdb.path", config.data_dir},
+               {"storage.tsdb.retention.time", FormatRetention(config.engine.retention_ms)},
+               {"web.listen-address", config.http_addr},
+               {"otlp.grpc-address", config.otlp_grpc_addr},
+               {"otlp.http-address", config.otlp_http_addr},
+               {"query.lookback-delta", std::to_string(config.query.lookback_delta_ms / 1000) + "s"},
+               {"query.timeout", std::to_string(config.query.timeout_ms / 1000) + "s"},
+               {"query.max-samples", std::to_string(config.query.max_samples)},
+               {"log.level", config.log_level}};
+  api.storage_retention = FormatRetention(config.engine.retention_ms);
+  prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
+}
 
 Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request,
                                tpb::ExportTraceServiceResponse* response,
@@ -354,6 +370,10 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
       metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
       r.status = 204;
       return r;
+    }
+    if (auto answered = prom_api_->Handle(req)) {
+      handler = PrometheusApi::HandlerName(req.path);
+      return std::move(*answered);
     }
     r.status = 404;
     r.body = "not found: " + req.path + "\n";

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <memory>
 
 #include "ingest/otlp_metrics.h"
 #include "ingest/remote_write.h"
@@ -14,6 +15,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/prom_api.h"
 #include "server/self_metrics.h"
 #include "tidemark/engine.h"
 
@@ -28,7 +30,8 @@ class Receivers {
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);
-  // Port 9090: POST /api/v1/write, /api/v1/admin/flush; GET /-/ready, /-/healthy, /metrics.
+  // Port 9090: POST /api/v1/write, /api/v1/admin/flush; GET /-/ready, /-/healthy, /metrics;
+  // the Prometheus query API (/api/v1/query, ..., see PrometheusApi).
   HttpResponse HandleApi(const HttpRequest& request);
 
   Status ExportTraces(
@@ -52,6 +55,7 @@ class Receivers {
   const ServerConfig& config_;
   ingest::MetricsTranslator translator_;
   ingest::SeriesRefCache series_cache_;
+  std::unique_ptr<PrometheusApi> prom_api_;
   std::atomic<bool> ready_{false};
 };
 

@@ -34,6 +34,8 @@ class DbEngine final : public Engine {
   std::unique_ptr<Appender> NewAppender() override;
   Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
                                             int64_t mint_ms, int64_t maxt_ms) override;
+  Result<std::vector<Labels>> SeriesLabels(const std::vector<LabelMatcher>& matchers,
+                                           int64_t mint_ms, int64_t maxt_ms, size_t limit) override;
   Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
                                               int64_t mint_ms, int64_t maxt_ms) override;
   Result<std::vector<std::string>> LabelValues(std::string_view name,

@@ -296,6 +296,20 @@ bool Overlaps(const MemSeries& s, int64_t mint, int64_t maxt) {
 
 }  // namespace
 
+Result<std::vector<Labels>> DbEngine::SeriesLabels(const std::vector<LabelMatcher>& matchers,
+                                                   int64_t mint, int64_t maxt, size_t limit) {
+  auto compiled = CompileMatchers(matchers);
+  if (!compiled.ok()) return compiled.status();
+  mint = std::max(mint, VisibleMinTime());
+  std::vector<Labels> out;
+  for (const auto& s : index_.Select(*compiled)) {
+    if (Overlaps(*s, mint, maxt)) out.push_back(s->ToLabels());
+  }
+  std::sort(out.begin(), out.end());
+  if (limit != 0 && out.size() > limit) out.resize(limit);
+  return out;
+}
+
 Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMatcher>& matchers,
                                                       int64_t mint, int64_t maxt) {
   auto compiled = CompileMatchers(matchers);

@@ -212,6 +212,11 @@ class Engine {
   virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint_ms, int64_t maxt_ms) = 0;
 
+  // Label sets of the series matching `matchers` (all series if empty) with data in range, in
+  // label order, without reading samples; at most `limit` (0: no limit).
+  virtual Result<std::vector<Labels>> SeriesLabels(const std::vector<LabelMatcher>& matchers,
+                                                   int64_t mint_ms, int64_t maxt_ms,
+                                                   size_t limit) = 0;
   // Sorted label names of series matching `matchers` (all series if empty) with data in range.
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
                                                       int64_t mint_ms, int64_t maxt_ms) = 0;

@@ -1,0 +1,555 @@
+// Aggregations: sum avg min max count group stddev stdvar quantile (one output series per
+// group), topk bottomk limitk limit_ratio (a selection of the input series), count_values
+// (Prometheus' rangeEvalAgg, aggregation, aggregationK, aggregationCountValues).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "query/eval_internal.h"
+#include "query/functions.h"
+#include "query/quantile.h"
+#include "util/status_macros.h"
+
+namespace tidemark::promql::eval {
+
+namespace {
+
+// The largest float64 that converts to int64 without overflow, and the smallest.
+constexpr double kMaxInt64 = 9223372036854774784.0;
+constexpr double kMinInt64 = -9223372036854775808.0;
+
+// The aggregation parameter (k, q or r) at each step, and its extremes over all steps.
+struct FParams {
+  bool constant = false;
+  double constant_value = 0;
+  std::vector<FPoint> values;
+  size_t next = 0;
+  double min = 0;
+  double max = 0;
+  bool has_nan = false;
+
+  double Next() {
+    if (constant) return constant_value;
+    if (next < values.size()) return values[next++].f;
+    return 0;
+  }
+};
+
+// Neumaier's improved Kahan summation step (Prometheus' kahanSumInc).
+void KahanSumInc(double inc, double* sum, double* c) {
+  const double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+struct Group {
+  bool seen = false;
+  bool incremental_mean = false;
+  bool drop_name = false;
+  bool complete = false;  // limitk: k series taken
+  double value = 0;
+  double mean = 0;
+  double kahan_c = 0;
+  double count = 0;
+  std::vector<double> values;      // quantile
+  std::vector<VectorSample> heap;  // topk, bottomk, limitk, limit_ratio
+};
+
+bool Contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string GroupingKey(const Labels& metric, const std::vector<std::string>& grouping,
+                        bool without) {
+  std::string key;
+  if (!without && grouping.empty()) return key;
+  for (const Label& l : metric) {
+    const bool listed = Contains(grouping, l.name);
+    if (without ? (listed || l.name == kMetricNameLabel) : !listed) continue;
+    key.append(l.name);
+    key.push_back('\xff');
+    key.append(l.value);
+    key.push_back('\xff');
+  }
+  return key;
+}
+
+Labels GroupingLabels(const Labels& metric, const std::vector<std::string>& grouping,
+                      bool without) {
+  if (!without && grouping.empty()) return Labels();
+  std::vector<Label> kept;
+  for (const Label& l : metric) {
+    const bool listed = Contains(grouping, l.name);
+    if (without ? (listed || l.name == kMetricNameLabel) : !listed) continue;
+    kept.push_back(l);
+  }
+  return Labels(std::move(kept));
+}
+
+// The value of `series` at `ts`, advancing its cursor.
+bool ValueAt(const Series& series, size_t* cursor, int64_t ts, double* f) {
+  while (*cursor < series.floats.size() && series.floats[*cursor].t < ts) ++*cursor;
+  if (*cursor < series.floats.size() && series.floats[*cursor].t == ts) {
+    *f = series.floats[(*cursor)++].f;
+    return true;
+  }
+  return false;
+}
+
+// Prometheus' vectorByValueHeap order: NaN below everything. `reverse` gives
+// vectorByReverseValueHeap (NaN above everything).
+bool HeapLess(const VectorSample& a, const VectorSample& b, bool reverse) {
+  if (std::isnan(a.f)) return true;
+  return reverse ? a.f > b.f : a.f < b.f;
+}
+
+// container/heap's up and down, so that ties resolve as in Prometheus.
+void HeapUp(std::vector<VectorSample>& h, size_t j, bool reverse) {
+  while (j > 0) {
+    const size_t i = (j - 1) / 2;
+    if (i == j || !HeapLess(h[j], h[i], reverse)) break;
+    std::swap(h[i], h[j]);
+    j = i;
+  }
+}
+
+void HeapDown(std::vector<VectorSample>& h, size_t i0, bool reverse) {
+  const size_t n = h.size();
+  size_t i = i0;
+  while (true) {
+    const size_t j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    size_t j = j1;
+    if (const size_t j2 = j1 + 1; j2 < n && HeapLess(h[j2], h[j1], reverse)) j = j2;
+    if (!HeapLess(h[j], h[i], reverse)) break;
+    std::swap(h[i], h[j]);
+    i = j;
+  }
+}
+
+void HeapPush(std::vector<VectorSample>& h, VectorSample s, bool reverse) {
+  h.push_back(std::move(s));
+  HeapUp(h, h.size() - 1, reverse);
+}
+
+// limit_ratio's deterministic sampling: a series is in if its labels hash, as a fraction of the
+// hash space, falls within the ratio (from the top for a negative ratio).
+bool AddRatioSample(double ratio, const Labels& metric) {
+  const double offset = static_cast<double>(PromLabelsHash(metric)) /
+                        static_cast<double>(std::numeric_limits<uint64_t>::max());
+  return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
+}
+
+// Prometheus 3 accepts any non-empty UTF-8 label name.
+bool IsValidLabelName(std::string_view s) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t j = 1; j < n; ++j) {
+      if ((static_cast<unsigned char>(s[i + j]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// fmt's %v of a float64 (exponent form from 1e21 on).
+std::string GoFormatV(double v) {
+  if (std::isfinite(v) && v != 0 && std::fabs(v) >= 1e-4 && std::fabs(v) < 1e21) {
+    return GoFormatFloatF(v);
+  }
+  return GoFormatG(v);
+}
+
+}  // namespace
+
+Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
+  std::vector<std::string> grouping = e.grouping;
+  std::sort(grouping.begin(), grouping.end());
+  const Expr* input_expr[1] = {e.expr.get()};
+
+  if (e.op == AggregateOp::kCountValues) {
+    TM_ASSIGN_OR_RETURN(EvalValue label_value, Eval(*e.param));
+    const std::string value_label = label_value.str;
+    if (!IsValidLabelName(value_label)) {
+      return Status::InvalidArgument("invalid label name " + GoQuote(value_label));
+    }
+    if (!e.without) {
+      grouping.push_back(value_label);
+      std::sort(grouping.begin(), grouping.end());
+    }
+    const bool without = e.without;
+    return RangeEval(
+        nullptr, input_expr,
+        [&](std::span<const Vector> in, std::span<const std::vector<int>>, int64_t ts,
+            Vector* out) {
+          absl::flat_hash_map<std::string, size_t> index;
+          for (const VectorSample& s : in[0]) {
+            std::vector<Label> items;
+            for (const Label& l : s.metric) {
+              if (l.name != value_label) items.push_back(l);
+            }
+            items.push_back(Label{value_label, GoFormatFloatF(s.f)});
+            const Labels metric(std::move(items));
+            auto [it, inserted] =
+                index.emplace(GroupingKey(metric, grouping, without), out->size());
+            if (inserted) {
+              out->push_back(VectorSample{GroupingLabels(metric, grouping, without), ts, 1});
+            } else {
+              (*out)[it->second].f += 1;
+            }
+          }
+          return Status::OK();
+        });
+  }
+
+  const int64_t original_samples = q_->current_samples;
+  FParams fp;
+  if (e.param != nullptr && e.param->type() == ValueType::kScalar) {
+    const bool constant = UnwrapParens(*e.param).kind == ExprKind::kNumberLiteral;
+    TM_ASSIGN_OR_RETURN(EvalValue param, Eval(*e.param));
+    if (!param.matrix.empty() && !param.matrix[0].floats.empty()) {
+      fp.values = std::move(param.matrix[0].floats);
+      if (constant) {
+        fp.constant = true;
+        fp.constant_value = fp.values[0].f;
+        fp.min = fp.max = fp.constant_value;
+        fp.has_nan = std::isnan(fp.constant_value);
+      } else {
+        fp.min = std::numeric_limits<double>::max();
+        fp.max = -std::numeric_limits<double>::max();
+        for (const FPoint& p : fp.values) {
+          if (std::isnan(p.f)) {
+            fp.has_nan = true;
+            fp.min = fp.max = p.f;  // Go's math.Min/Max return NaN once one operand is NaN
+            break;
+          }
+          fp.min = std::min(fp.min, p.f);
+          fp.max = std::max(fp.max, p.f);
+        }
+      }
+    }
+  }
+  TM_ASSIGN_OR_RETURN(EvalValue input_value, Eval(*e.expr));
+  const Matrix& input = input_value.matrix;
+
+  const AggregateOp op = e.op;
+  const bool k_op = op == AggregateOp::kTopk || op == AggregateOp::kBottomk ||
+                    op == AggregateOp::kLimitk || op == AggregateOp::kLimitRatio;
+
+  // Map input series to groups; non-selecting aggregations get one output series per group.
+  absl::flat_hash_map<std::string, size_t> group_index;
+  std::vector<size_t> series_group(input.size());
+  Matrix result;
+  for (size_t si = 0; si < input.size(); ++si) {
+    auto [it, inserted] =
+        group_index.emplace(GroupingKey(input[si].metric, grouping, e.without), group_index.size());
+    if (inserted && !k_op) {
+      Series s;
+      s.metric = GroupingLabels(input[si].metric, grouping, e.without);
+      result.push_back(std::move(s));
+    }
+    series_group[si] = it->second;
+  }
+  std::vector<Group> groups(group_index.size());
+
+  auto ratio_warning = [](double got, double to) {
+    return "PromQL warning: ratio value should be between -1 and 1, got " + GoFormatG(got) +
+           ", capping to " + GoFormatG(to);
+  };
+  switch (op) {
+    case AggregateOp::kTopk:
+    case AggregateOp::kBottomk:
+    case AggregateOp::kLimitk:
+      if (fp.max < 1) {
+        q_->current_samples = original_samples;
+        return Matrix();
+      }
+      if (fp.has_nan) return Status::InvalidArgument("Parameter value is NaN");
+      if (fp.min <= kMinInt64) {
+        return Status::InvalidArgument("Scalar value " + GoFormatV(fp.min) + " underflows int64");
+      }
+      if (fp.max >= kMaxInt64) {
+        return Status::InvalidArgument("Scalar value " + GoFormatV(fp.max) + " overflows int64");
+      }
+      break;
+    case AggregateOp::kLimitRatio:
+      if (fp.max == 0 && fp.min == 0) {
+        q_->current_samples = original_samples;
+        return Matrix();
+      }
+      if (fp.has_nan) return Status::InvalidArgument("Ratio value is NaN");
+      if (fp.max > 1.0) AddWarning(&q_->annotations, ratio_warning(fp.max, 1.0));
+      if (fp.min < -1.0) AddWarning(&q_->annotations, ratio_warning(fp.min, -1.0));
+      break;
+    case AggregateOp::kQuantile: {
+      auto warn = [&](double q) {
+        AddWarning(&q_->annotations,
+                   "PromQL warning: quantile value should be between 0 and 1, got " + GoFormatG(q));
+      };
+      if (fp.has_nan) warn(std::numeric_limits<double>::quiet_NaN());
+      if (fp.max > 1) warn(fp.max);
+      if (fp.min < 0) warn(fp.min);
+      break;
+    }
+    default:
+      break;
+  }
+
+  std::vector<size_t> cursors(input.size(), 0);
+  // Selected series of a range query, by labels.
+  absl::flat_hash_map<std::string, size_t> selected_index;
+  Matrix selected;
+  const int64_t num_steps = NumSteps();
+  const int64_t temp_samples = q_->current_samples;
+  int64_t produced = 0;
+
+  for (int64_t ts = start_; ts <= end_; ts += interval_) {
+    const double param = fp.Next();
+    TM_RETURN_IF_ERROR(CheckContext());
+    q_->current_samples = temp_samples + produced;
+    for (Group& g : groups) {
+      g.seen = false;
+      g.complete = false;
+      g.values.clear();
+      g.heap.clear();
+    }
+
+    if (k_op) {
+      size_t groups_remaining = groups.size();
+      int64_t k = 0;
+      double ratio = 0;
+      bool none = false;
+      if (op == AggregateOp::kLimitRatio) {
+        if (param == 0) none = true;
+        ratio = std::clamp(param, -1.0, 1.0);
+      } else {
+        k = std::min<int64_t>(static_cast<int64_t>(param), static_cast<int64_t>(input.size()));
+        if (k < 1) none = true;
+      }
+      for (size_t si = 0; si < input.size() && !none; ++si) {
+        double f;
+        if (!ValueAt(input[si], &cursors[si], ts, &f)) continue;
+        VectorSample s{input[si].metric, ts, f, input[si].drop_name};
+        Group& g = groups[series_group[si]];
+        switch (op) {
+          case AggregateOp::kTopk:
+          case AggregateOp::kBottomk: {
+            const bool reverse = op == AggregateOp::kBottomk;
+            if (!g.seen) {
+              g.seen = true;
+              HeapPush(g.heap, std::move(s), reverse);
+            } else if (static_cast<int64_t>(g.heap.size()) < k) {
+              HeapPush(g.heap, std::move(s), reverse);
+            } else if ((reverse ? g.heap[0].f > s.f : g.heap[0].f < s.f) ||
+                       (std::isnan(g.heap[0].f) && !std::isnan(s.f))) {
+              g.heap[0] = std::move(s);
+              if (k > 1) HeapDown(g.heap, 0, reverse);
+            }
+            break;
+          }
+          case AggregateOp::kLimitk:
+            g.seen = true;
+            if (static_cast<int64_t>(g.heap.size()) < k) g.heap.push_back(std::move(s));
+            if (!g.complete && static_cast<int64_t>(g.heap.size()) == k) {
+              g.complete = true;
+              --groups_remaining;
+            }
+            break;
+          default:  // limit_ratio
+            g.seen = true;
+            if (AddRatioSample(ratio, s.metric)) g.heap.push_back(std::move(s));
+            break;
+        }
+        if (op == AggregateOp::kLimitk && groups_remaining == 0) break;
+      }
+      Vector step_out;
+      for (Group& g : groups) {
+        if (!g.seen) continue;
+        if (op == AggregateOp::kTopk) {
+          std::stable_sort(g.heap.begin(), g.heap.end(),
+                           [](const VectorSample& a, const VectorSample& b) {
+                             return !std::isnan(a.f) && (std::isnan(b.f) || a.f > b.f);
+                           });
+        } else if (op == AggregateOp::kBottomk) {
+          std::stable_sort(g.heap.begin(), g.heap.end(),
+                           [](const VectorSample& a, const VectorSample& b) {
+                             return !std::isnan(a.f) && (std::isnan(b.f) || a.f < b.f);
+                           });
+        }
+        for (VectorSample& s : g.heap) step_out.push_back(std::move(s));
+      }
+      TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(step_out.size())));
+      produced += static_cast<int64_t>(step_out.size());
+      if (start_ == end_) {
+        Matrix mat;
+        for (VectorSample& s : step_out) {
+          Series series;
+          series.metric = std::move(s.metric);
+          series.drop_name = s.drop_name;
+          series.floats.push_back(FPoint{ts, s.f});
+          mat.push_back(std::move(series));
+        }
+        q_->current_samples = original_samples + static_cast<int64_t>(mat.size());
+        return mat;
+      }
+      for (VectorSample& s : step_out) {
+        auto [it, inserted] = selected_index.emplace(LabelsKey(s.metric), selected.size());
+        if (inserted) {
+          Series series;
+          series.metric = std::move(s.metric);
+          series.drop_name = s.drop_name;
+          series.floats.reserve(static_cast<size_t>(std::min<int64_t>(num_steps, 5000)));
+          selected.push_back(std::move(series));
+        }
+        selected[it->second].floats.push_back(FPoint{ts, s.f});
+      }
+      continue;
+    }
+
+    for (size_t si = 0; si < input.size(); ++si) {
+      double f;
+      if (!ValueAt(input[si], &cursors[si], ts, &f)) continue;
+      Group& g = groups[series_group[si]];
+      if (!g.seen) {
+        g.seen = true;
+        g.value = f;
+        g.mean = f;
+        g.kahan_c = 0;
+        g.count = 1;
+        g.incremental_mean = false;
+        g.drop_name = input[si].drop_name;
+        switch (op) {
+          case AggregateOp::kStddev:
+          case AggregateOp::kStdvar:
+            g.value = std::isnan(f) || std::isinf(f) ? std::numeric_limits<double>::quiet_NaN() : 0;
+            break;
+          case AggregateOp::kQuantile:
+            g.values.push_back(f);
+            break;
+          case AggregateOp::kGroup:
+            g.value = 1;
+            break;
+          default:
+            break;
+        }
+        continue;
+      }
+      if (input[si].drop_name) g.drop_name = true;
+      switch (op) {
+        case AggregateOp::kSum:
+          KahanSumInc(f, &g.value, &g.kahan_c);
+          break;
+        case AggregateOp::kAvg: {
+          // Sum directly while the sum stays finite (more accurate), then switch to an
+          // incremental mean, which does not overflow.
+          g.count++;
+          if (!g.incremental_mean) {
+            double sum = g.value;
+            double c = g.kahan_c;
+            KahanSumInc(f, &sum, &c);
+            if (!std::isinf(sum)) {
+              g.value = sum;
+              g.kahan_c = c;
+              break;
+            }
+            g.incremental_mean = true;
+            g.mean = g.value / (g.count - 1);
+            g.kahan_c /= g.count - 1;
+          }
+          const double q = (g.count - 1) / g.count;
+          double mean = q * g.mean;
+          double c = q * g.kahan_c;
+          KahanSumInc(f / g.count, &mean, &c);
+          g.mean = mean;
+          g.kahan_c = c;
+          break;
+        }
+        case AggregateOp::kGroup:
+          break;
+        case AggregateOp::kMax:
+          if (g.value < f || std::isnan(g.value)) g.value = f;
+          break;
+        case AggregateOp::kMin:
+          if (g.value > f || std::isnan(g.value)) g.value = f;
+          break;
+        case AggregateOp::kCount:
+          g.count++;
+          break;
+        case AggregateOp::kStddev:
+        case AggregateOp::kStdvar: {
+          g.count++;
+          const double delta = f - g.mean;
+          g.mean += delta / g.count;
+          g.value += delta * (f - g.mean);
+          break;
+        }
+        case AggregateOp::kQuantile:
+          g.values.push_back(f);
+          break;
+        default:
+          return Status::Internal("unexpected aggregation");
+      }
+    }
+    int64_t step_points = 0;
+    for (size_t ri = 0; ri < groups.size(); ++ri) {
+      Group& g = groups[ri];
+      if (!g.seen) continue;
+      double v = g.value;
+      switch (op) {
+        case AggregateOp::kAvg:
+          v = g.incremental_mean ? g.mean + g.kahan_c : g.value / g.count + g.kahan_c / g.count;
+          break;
+        case AggregateOp::kCount:
+          v = g.count;
+          break;
+        case AggregateOp::kStdvar:
+          v = g.value / g.count;
+          break;
+        case AggregateOp::kStddev:
+          v = std::sqrt(g.value / g.count);
+          break;
+        case AggregateOp::kQuantile:
+          v = Quantile(param, std::move(g.values));
+          g.values.clear();
+          break;
+        case AggregateOp::kSum:
+          v = g.value + g.kahan_c;
+          break;
+        default:
+          break;
+      }
+      result[ri].floats.push_back(FPoint{ts, v});
+      result[ri].drop_name = g.drop_name;
+      ++step_points;
+    }
+    produced += step_points;
+    TM_RETURN_IF_ERROR(AddSamples(step_points));
+  }
+
+  Matrix out;
+  if (k_op) {
+    out = std::move(selected);
+  } else {
+    for (Series& s : result) {
+      if (!s.floats.empty()) out.push_back(std::move(s));
+    }
+  }
+  int64_t total = 0;
+  for (const Series& s : out) total += static_cast<int64_t>(s.floats.size());
+  q_->current_samples = original_samples + total;
+  UpdatePeak();
+  return out;
+}
+
+}  // namespace tidemark::promql::eval

@@ -1,0 +1,146 @@
+// Internals of the PromQL evaluator (query/engine.cc, eval_*.cc, aggregate.cc, binary_ops.cc).
+//
+// The evaluator follows Prometheus' promql/engine.go: every node is evaluated once over all the
+// steps of its evaluator (start, start+interval, ..., <= end) and yields a Matrix whose series
+// hold one point per step at which they have a value. Subqueries run a child evaluator over
+// their own steps; step-invariant subtrees (those pinned by `@`) run once at the first step and
+// are copied to the others. Errors travel as Status (Prometheus panics and recovers).
+//
+// Memory accounting mirrors Prometheus' currentSamples: every point held (selected samples in
+// range windows, step points of intermediate results) counts against EngineOptions::max_samples.
+#ifndef TIDEMARK_QUERY_EVAL_INTERNAL_H_
+#define TIDEMARK_QUERY_EVAL_INTERNAL_H_
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "query/ast.h"
+#include "query/engine.h"
+#include "query/value.h"
+#include "tidemark/engine.h"
+#include "tidemark/labels.h"
+#include "tidemark/status.h"
+
+namespace tidemark::promql::eval {
+
+// What evaluating a node gives: a string literal or a matrix (instant vectors and scalars are
+// matrices with one point per step, as in Prometheus).
+struct EvalValue {
+  bool is_string = false;
+  std::string str;
+  Matrix matrix;
+};
+
+// State shared by the evaluators of one query (the top one, subqueries, step-invariant parts).
+struct QueryState {
+  Engine* storage = nullptr;
+  const QueryContext* ctx = nullptr;
+  int64_t lookback_ms = 0;
+  int64_t max_samples = 0;
+  int64_t default_subquery_step_ms = 0;
+  // The query's own start and end: what `@ start()` and `@ end()` mean at any depth.
+  int64_t query_start = 0;
+  int64_t query_end = 0;
+  int64_t query_step = 0;  // 0 for an instant query
+  bool delayed_name_removal = true;
+  // Points held at this moment (Prometheus' currentSamples).
+  int64_t current_samples = 0;
+  QueryStats stats;
+  Annotations annotations;
+  // Nodes Prometheus would wrap in a StepInvariantExpr (see MarkStepInvariant in engine.cc).
+  absl::flat_hash_set<const Expr*> step_invariant;
+};
+
+class Evaluator {
+ public:
+  Evaluator(QueryState* q, int64_t start, int64_t end, int64_t interval)
+      : q_(q), start_(start), end_(end), interval_(interval) {}
+
+  Result<EvalValue> Eval(const Expr& expr);
+
+  // Per-step callback of RangeEval: `in[i]` is argument i's vector at `ts` (empty for string
+  // arguments); with matching, `sigs[i][j]` is the join-signature ordinal of in[i][j].
+  using StepFunc = std::function<Status(
+      std::span<const Vector> in, std::span<const std::vector<int>> sigs, int64_t ts, Vector* out)>;
+  // Evaluates `exprs` (null or string-typed entries are skipped) and calls `fn` once per step
+  // with their values, assembling the outputs into series (Prometheus' rangeEval).
+  Result<Matrix> RangeEval(const VectorMatching* matching, std::span<const Expr* const> exprs,
+                           const StepFunc& fn);
+
+ private:
+  Result<EvalValue> EvalNode(const Expr& expr);
+  Result<EvalValue> EvalStepInvariant(const Expr& expr);
+  Result<Matrix> EvalNumber(double value);
+  Result<Matrix> EvalUnary(const UnaryExpr& e);
+  Result<Matrix> EvalVectorSelector(const VectorSelector& vs);
+  Result<Matrix> EvalMatrixSelector(const MatrixSelector& ms);
+  Result<Matrix> EvalSubquery(const SubqueryExpr& sq);
+  Result<Matrix> EvalBinary(const BinaryExpr& e);
+  Result<Matrix> EvalAggregate(const AggregateExpr& e);
+  Result<Matrix> EvalCall(const Call& call);
+  Result<Matrix> EvalRangeFunction(const Call& call, size_t range_arg);
+  Result<Matrix> EvalTimestampOfSelector(const VectorSelector& vs);
+  Result<Matrix> EvalInstantFunction(const Call& call);
+
+  // Binary operators at one step (binary_ops.cc).
+  Status VectorBinop(BinaryOp op, const Vector& lhs, const Vector& rhs,
+                     const VectorMatching& matching, bool return_bool,
+                     const std::vector<int>& lhs_sigs, const std::vector<int>& rhs_sigs,
+                     Vector* out) const;
+  Status VectorScalarBinop(BinaryOp op, const Vector& lhs, double rhs, bool swap, bool return_bool,
+                           Vector* out) const;
+
+  // The `@` time of a selector or subquery (start()/end() resolved).
+  int64_t AtTime(AtModifier at, int64_t at_ms) const;
+  int64_t NumSteps() const { return (end_ - start_) / interval_ + 1; }
+  Status CheckContext() const;
+  Status AddSamples(int64_t n);  // current_samples += n, failing past max_samples
+  void UpdatePeak() const;
+
+  QueryState* q_;
+  int64_t start_;
+  int64_t end_;
+  int64_t interval_;
+};
+
+// --- Shared helpers ---------------------------------------------------------------------------
+
+// DeadlineExceeded / Cancelled as Prometheus words them, or OK.
+Status CheckQueryContext(const QueryContext& ctx);
+Status TooManySamplesError();
+Status DuplicateLabelsetError();
+
+// A byte key identifying a label set (for hash maps).
+std::string LabelsKey(const Labels& labels);
+// `labels` without __name__, __type__ and __unit__ (Prometheus' DropReserved(IsMetadataLabel)).
+Labels DropMetricName(const Labels& labels);
+// Prometheus' labels.String(): {__name__="up", job="x"}.
+std::string PromLabelsString(const Labels& labels);
+// Prometheus' labels.Hash(): xxHash64 of name\xff value\xff ... (limit_ratio depends on it).
+uint64_t PromLabelsHash(const Labels& labels);
+// xxHash64 with seed 0.
+uint64_t XxHash64(std::string_view data);
+// strconv.Quote of a string ("name" with Go escapes).
+std::string GoQuote(std::string_view s);
+// fmt's %g of a float64 ("1e+06", "0.5", "NaN", "+Inf").
+std::string GoFormatG(double v);
+// strconv.FormatFloat(v, 'f', -1, 64) ("+Inf", "NaN" as Go writes them).
+std::string GoFormatFloatF(double v);
+// Go's math.Pow/Mod special cases agree with C's pow/fmod; these wrap them for clarity.
+double ScalarBinop(BinaryOp op, double lhs, double rhs);
+
+// Series with equal label sets merged; overlapping timestamps are the duplicate-labelset error.
+Result<Matrix> MergeSeriesWithSameLabelset(Matrix mat);
+bool VectorHasDuplicateLabelsets(const Vector& vector);
+
+// The expression inside any number of parentheses.
+const Expr& UnwrapParens(const Expr& expr);
+
+}  // namespace tidemark::promql::eval
+
+#endif  // TIDEMARK_QUERY_EVAL_INTERNAL_H_

@@ -1,0 +1,163 @@
+// Selectors and subqueries: reading samples from storage at each step (Prometheus'
+// evalSeries/vectorSelectorSingle, matrixSelector) and running subqueries on their own steps.
+//
+// Each selector is read with one Select over exactly the span its evaluation needs: the steps
+// shifted by its offset (or pinned by `@`), widened by the lookback delta (instant selectors) or
+// the range (range selectors). Storage returns [mint, maxt] inclusive, so the left-open windows
+// (t - lookback, t] and (t - range, t] start one millisecond later.
+#include "query/eval_internal.h"
+#include "util/status_macros.h"
+
+namespace tidemark::promql::eval {
+
+namespace {
+
+// Walks one series' samples forward, remembering the newest sample at or before a reference
+// time; reference times must not decrease.
+class SampleCursor {
+ public:
+  SampleCursor(SampleIterator* it, QueryStats* stats) : it_(it), stats_(stats) { Advance(); }
+
+  void AdvanceTo(int64_t ref) {
+    while (has_next_ && next_.timestamp_ms <= ref) {
+      last_ = next_;
+      has_last_ = true;
+      Advance();
+    }
+  }
+  bool has_last() const { return has_last_; }
+  const Sample& last() const { return last_; }
+  const Status& status() const { return it_->status(); }
+
+ private:
+  void Advance() {
+    has_next_ = it_->Next();
+    if (has_next_) {
+      next_ = it_->At();
+      ++stats_->samples_loaded;
+    }
+  }
+
+  SampleIterator* it_;
+  QueryStats* stats_;
+  bool has_next_ = false;
+  bool has_last_ = false;
+  Sample next_;
+  Sample last_;
+};
+
+}  // namespace
+
+Result<Matrix> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
+  const bool pinned = vs.at != AtModifier::kNone;
+  const int64_t at = pinned ? AtTime(vs.at, vs.at_ms) : 0;
+  const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
+  const int64_t last_ref = (pinned ? at : end_) - vs.offset_ms;
+  const int64_t lookback = q_->lookback_ms;
+  TM_ASSIGN_OR_RETURN(auto set,
+                      q_->storage->Select(vs.matchers, first_ref - lookback + 1, last_ref));
+  Matrix mat;
+  while (set->Next()) {
+    TM_RETURN_IF_ERROR(CheckContext());
+    SampleCursor cursor(set->Samples(), &q_->stats);
+    Series series;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      const int64_t ref = (pinned ? at : ts) - vs.offset_ms;
+      cursor.AdvanceTo(ref);
+      if (!cursor.has_last()) continue;
+      const Sample& s = cursor.last();
+      if (s.timestamp_ms <= ref - lookback || IsStaleMarker(s.value)) continue;
+      series.floats.push_back(FPoint{ts, s.value});
+      TM_RETURN_IF_ERROR(AddSamples(1));
+    }
+    TM_RETURN_IF_ERROR(cursor.status());
+    if (!series.floats.empty()) {
+      series.metric = set->labels();
+      mat.push_back(std::move(series));
+    }
+  }
+  TM_RETURN_IF_ERROR(set->status());
+  return mat;
+}
+
+Result<Matrix> Evaluator::EvalTimestampOfSelector(const VectorSelector& vs) {
+  const bool pinned = vs.at != AtModifier::kNone;
+  const int64_t at = pinned ? AtTime(vs.at, vs.at_ms) : 0;
+  const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
+  const int64_t last_ref = (pinned ? at : end_) - vs.offset_ms;
+  const int64_t lookback = q_->lookback_ms;
+  TM_ASSIGN_OR_RETURN(auto set,
+                      q_->storage->Select(vs.matchers, first_ref - lookback + 1, last_ref));
+  Matrix mat;
+  while (set->Next()) {
+    TM_RETURN_IF_ERROR(CheckContext());
+    SampleCursor cursor(set->Samples(), &q_->stats);
+    Series series;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      const int64_t ref = (pinned ? at : ts) - vs.offset_ms;
+      cursor.AdvanceTo(ref);
+      if (!cursor.has_last()) continue;
+      const Sample& s = cursor.last();
+      if (s.timestamp_ms <= ref - lookback || IsStaleMarker(s.value)) continue;
+      // The sample's own time, not the step's: what timestamp() of a selector reports.
+      series.floats.push_back(FPoint{ts, static_cast<double>(s.timestamp_ms) / 1000});
+      TM_RETURN_IF_ERROR(AddSamples(1));
+    }
+    TM_RETURN_IF_ERROR(cursor.status());
+    if (!series.floats.empty()) {
+      series.metric = q_->delayed_name_removal ? set->labels() : DropMetricName(set->labels());
+      series.drop_name = true;
+      mat.push_back(std::move(series));
+    }
+  }
+  TM_RETURN_IF_ERROR(set->status());
+  if (!q_->delayed_name_removal) return MergeSeriesWithSameLabelset(std::move(mat));
+  return mat;
+}
+
+Result<Matrix> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
+  const VectorSelector& vs = ms.vector_selector();
+  const bool pinned = vs.at != AtModifier::kNone;
+  const int64_t maxt = (pinned ? AtTime(vs.at, vs.at_ms) : start_) - vs.offset_ms;
+  const int64_t mint = maxt - ms.range_ms;
+  TM_ASSIGN_OR_RETURN(auto set, q_->storage->Select(vs.matchers, mint + 1, maxt));
+  Matrix mat;
+  while (set->Next()) {
+    TM_RETURN_IF_ERROR(CheckContext());
+    SampleIterator* it = set->Samples();
+    Series series;
+    while (it->Next()) {
+      ++q_->stats.samples_loaded;
+      const Sample s = it->At();
+      if (s.timestamp_ms <= mint) continue;
+      if (s.timestamp_ms > maxt) break;
+      if (IsStaleMarker(s.value)) continue;
+      series.floats.push_back(FPoint{s.timestamp_ms, s.value});
+      TM_RETURN_IF_ERROR(AddSamples(1));
+    }
+    TM_RETURN_IF_ERROR(it->status());
+    if (!series.floats.empty()) {
+      series.metric = set->labels();
+      mat.push_back(std::move(series));
+    }
+  }
+  TM_RETURN_IF_ERROR(set->status());
+  return mat;
+}
+
+Result<Matrix> Evaluator::EvalSubquery(const SubqueryExpr& sq) {
+  const int64_t step = sq.step_ms > 0 ? sq.step_ms : q_->default_subquery_step_ms;
+  const bool pinned = sq.at != AtModifier::kNone;
+  const int64_t at = pinned ? AtTime(sq.at, sq.at_ms) : 0;
+  const int64_t end = (pinned ? at : end_) - sq.offset_ms;
+  const int64_t first = (pinned ? at : start_) - sq.offset_ms - sq.range_ms;
+  // The first step is the first multiple of `step` (since the epoch) after the range's left,
+  // open, edge: subquery results do not depend on when the outer query runs.
+  int64_t start = step * (first / step);
+  if (start <= first) start += step;
+  Evaluator sub(q_, start, end, step);
+  TM_ASSIGN_OR_RETURN(EvalValue value, sub.Eval(*sq.expr));
+  return std::move(value.matrix);
+}
+
+}  // namespace tidemark::promql::eval

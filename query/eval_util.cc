@@ -1,0 +1,341 @@
+// Small helpers of the PromQL evaluator: label keys and strings as Prometheus prints them, the
+// labels hash limit_ratio samples by, Go's float formatting, scalar arithmetic.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "query/eval_internal.h"
+
+namespace tidemark::promql::eval {
+
+Status TooManySamplesError() {
+  return Status::ResourceExhausted(
+      "query processing would load too many samples into memory in query execution");
+}
+
+Status DuplicateLabelsetError() {
+  return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
+}
+
+std::string LabelsKey(const Labels& labels) {
+  std::string key;
+  for (const Label& l : labels) {
+    key.append(l.name);
+    key.push_back('\xff');
+    key.append(l.value);
+    key.push_back('\xff');
+  }
+  return key;
+}
+
+Labels DropMetricName(const Labels& labels) {
+  std::vector<Label> kept;
+  kept.reserve(labels.size());
+  for (const Label& l : labels) {
+    if (l.name == "__name__" || l.name == "__type__" || l.name == "__unit__") continue;
+    kept.push_back(l);
+  }
+  return Labels(std::move(kept));
+}
+
+namespace {
+
+bool IsLegacyMetricName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+                    (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// strconv.Quote for the characters that occur in label values; other bytes pass through.
+void AppendGoQuoted(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ULL;
+constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4FULL;
+constexpr uint64_t kPrime3 = 0x165667B19E3779F9ULL;
+constexpr uint64_t kPrime4 = 0x85EBCA77C2B2AE63ULL;
+constexpr uint64_t kPrime5 = 0x27D4EB2F165667C5ULL;
+
+uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+uint64_t Read64(const unsigned char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+uint64_t Read32(const unsigned char* p) {
+  uint64_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+uint64_t XxRound(uint64_t acc, uint64_t input) {
+  acc += input * kPrime2;
+  acc = Rotl(acc, 31);
+  return acc * kPrime1;
+}
+uint64_t XxMerge(uint64_t acc, uint64_t val) {
+  acc ^= XxRound(0, val);
+  return acc * kPrime1 + kPrime4;
+}
+
+}  // namespace
+
+// xxHash64 with seed 0, written from the algorithm's specification.
+uint64_t XxHash64(std::string_view data) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  const auto* end = p + data.size();
+  uint64_t h;
+  if (data.size() >= 32) {
+    uint64_t v1 = kPrime1 + kPrime2, v2 = kPrime2, v3 = 0, v4 = 0 - kPrime1;
+    while (end - p >= 32) {
+      v1 = XxRound(v1, Read64(p));
+      v2 = XxRound(v2, Read64(p + 8));
+      v3 = XxRound(v3, Read64(p + 16));
+      v4 = XxRound(v4, Read64(p + 24));
+      p += 32;
+    }
+    h = Rotl(v1, 1) + Rotl(v2, 7) + Rotl(v3, 12) + Rotl(v4, 18);
+    h = XxMerge(h, v1);
+    h = XxMerge(h, v2);
+    h = XxMerge(h, v3);
+    h = XxMerge(h, v4);
+  } else {
+    h = kPrime5;
+  }
+  h += data.size();
+  while (end - p >= 8) {
+    h ^= XxRound(0, Read64(p));
+    h = Rotl(h, 27) * kPrime1 + kPrime4;
+    p += 8;
+  }
+  if (end - p >= 4) {
+    h ^= Read32(p) * kPrime1;
+    h = Rotl(h, 23) * kPrime2 + kPrime3;
+    p += 4;
+  }
+  while (p < end) {
+    h ^= (*p) * kPrime5;
+    h = Rotl(h, 11) * kPrime1;
+    ++p;
+  }
+  h ^= h >> 33;
+  h *= kPrime2;
+  h ^= h >> 29;
+  h *= kPrime3;
+  h ^= h >> 32;
+  return h;
+}
+
+std::string GoQuote(std::string_view s) {
+  std::string out;
+  AppendGoQuoted(&out, s);
+  return out;
+}
+
+uint64_t PromLabelsHash(const Labels& labels) { return XxHash64(LabelsKey(labels)); }
+
+std::string PromLabelsString(const Labels& labels) {
+  std::string out = "{";
+  bool first = true;
+  for (const Label& l : labels) {
+    if (!first) out.append(", ");
+    first = false;
+    if (IsLegacyMetricName(l.name)) {
+      out.append(l.name);
+    } else {
+      AppendGoQuoted(&out, l.name);
+    }
+    out.push_back('=');
+    AppendGoQuoted(&out, l.value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string GoFormatG(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  // sci is "[-]d[.ddd]e[+-]XX".
+  const size_t e_pos = sci.find('e');
+  std::string mantissa = sci.substr(0, e_pos);
+  const int exp = std::atoi(sci.c_str() + e_pos + 1);
+  bool negative = false;
+  if (!mantissa.empty() && mantissa[0] == '-') {
+    negative = true;
+    mantissa.erase(0, 1);
+  }
+  std::string digits;
+  for (char c : mantissa) {
+    if (c != '.') digits.push_back(c);
+  }
+  std::string out = negative ? "-" : "";
+  // fmt's %g with the shortest precision uses exponent form outside [-4, 6).
+  if (exp < -4 || exp >= 6) {
+    out.push_back(digits[0]);
+    if (digits.size() > 1) {
+      out.push_back('.');
+      out.append(digits.substr(1));
+    }
+    char ebuf[16];
+    std::snprintf(ebuf, sizeof(ebuf), "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    out.append(ebuf);
+    return out;
+  }
+  if (exp < 0) {
+    out.append("0.");
+    out.append(static_cast<size_t>(-exp - 1), '0');
+    out.append(digits);
+    return out;
+  }
+  const size_t int_digits = static_cast<size_t>(exp) + 1;
+  if (digits.size() <= int_digits) {
+    out.append(digits);
+    out.append(int_digits - digits.size(), '0');
+  } else {
+    out.append(digits.substr(0, int_digits));
+    out.push_back('.');
+    out.append(digits.substr(int_digits));
+  }
+  return out;
+}
+
+std::string GoFormatFloatF(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+double ScalarBinop(BinaryOp op, double lhs, double rhs) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      return lhs + rhs;
+    case BinaryOp::kSub:
+      return lhs - rhs;
+    case BinaryOp::kMul:
+      return lhs * rhs;
+    case BinaryOp::kDiv:
+      return lhs / rhs;
+    case BinaryOp::kPow:
+      return std::pow(lhs, rhs);
+    case BinaryOp::kMod:
+      return std::fmod(lhs, rhs);
+    case BinaryOp::kEql:
+      return lhs == rhs ? 1 : 0;
+    case BinaryOp::kNeq:
+      return lhs != rhs ? 1 : 0;
+    case BinaryOp::kGtr:
+      return lhs > rhs ? 1 : 0;
+    case BinaryOp::kLss:
+      return lhs < rhs ? 1 : 0;
+    case BinaryOp::kGte:
+      return lhs >= rhs ? 1 : 0;
+    case BinaryOp::kLte:
+      return lhs <= rhs ? 1 : 0;
+    case BinaryOp::kAtan2:
+      return std::atan2(lhs, rhs);
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr:
+    case BinaryOp::kUnless:
+      break;
+  }
+  return std::nan("");
+}
+
+Result<Matrix> MergeSeriesWithSameLabelset(Matrix mat) {
+  if (mat.size() <= 1) return mat;
+  absl::flat_hash_map<std::string, size_t> index;
+  index.reserve(mat.size());
+  bool duplicates = false;
+  for (size_t i = 0; i < mat.size(); ++i) {
+    if (!index.emplace(LabelsKey(mat[i].metric), i).second) {
+      duplicates = true;
+      break;
+    }
+  }
+  if (!duplicates) return mat;
+  index.clear();
+  Matrix merged;
+  merged.reserve(mat.size());
+  std::vector<bool> needs_sort;
+  for (Series& s : mat) {
+    auto [it, inserted] = index.emplace(LabelsKey(s.metric), merged.size());
+    if (inserted) {
+      merged.push_back(std::move(s));
+      needs_sort.push_back(false);
+      continue;
+    }
+    Series& base = merged[it->second];
+    base.floats.insert(base.floats.end(), s.floats.begin(), s.floats.end());
+    needs_sort[it->second] = true;
+  }
+  for (size_t i = 0; i < merged.size(); ++i) {
+    if (!needs_sort[i]) continue;
+    auto& fl = merged[i].floats;
+    std::stable_sort(fl.begin(), fl.end(),
+                     [](const FPoint& a, const FPoint& b) { return a.t < b.t; });
+    for (size_t j = 1; j < fl.size(); ++j) {
+      if (fl[j].t == fl[j - 1].t) return DuplicateLabelsetError();
+    }
+  }
+  return merged;
+}
+
+bool VectorHasDuplicateLabelsets(const Vector& vector) {
+  if (vector.size() <= 1) return false;
+  absl::flat_hash_set<std::string> seen;
+  seen.reserve(vector.size());
+  for (const VectorSample& s : vector) {
+    if (!seen.insert(LabelsKey(s.metric)).second) return true;
+  }
+  return false;
+}
+
+const Expr& UnwrapParens(const Expr& expr) {
+  const Expr* e = &expr;
+  while (e->kind == ExprKind::kParen) e = static_cast<const ParenExpr*>(e)->expr.get();
+  return *e;
+}
+
+}  // namespace tidemark::promql::eval

@@ -1,0 +1,127 @@
+// histogram_quantile, histogram_quantiles and histogram_fraction over classic histograms:
+// series that share all labels but `le` are one histogram, each series a cumulative bucket
+// whose upper bound is its `le` value. Output labels are the group's labels without `le`,
+// marked for `__name__` removal (VectorSample::drop_name).
+#include <cmath>
+#include <iterator>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "query/functions_internal.h"
+#include "query/quantile.h"
+
+namespace tidemark::promql::internal {
+namespace {
+
+constexpr std::string_view kBucketLabel = "le";
+
+struct BucketGroup {
+  Labels metric;  // the group's labels: the series' labels without `le`, `__name__` kept
+  std::vector<ClassicBucket> buckets;
+};
+
+// Groups the samples of `in` into classic histograms, in order of first appearance. A series
+// whose `le` is missing or not a float is skipped with a warning.
+std::vector<BucketGroup> GroupBuckets(const Vector& in, const FunctionOutput& output) {
+  std::vector<BucketGroup> groups;
+  std::map<Labels, size_t> index;
+  for (const VectorSample& s : in) {
+    const std::string_view le = s.metric.Get(kBucketLabel);
+    double upper_bound = 0;
+    if (!ParseGoFloat(le, &upper_bound)) {
+      std::string message =
+          "bucket label \"le\" is missing or has a malformed value of " + GoQuote(le);
+      const std::string_view name = s.metric.Get(kMetricNameLabel);
+      if (!name.empty()) message += " for metric name " + GoQuote(name);
+      AddWarning(output.annotations, std::move(message));
+      continue;
+    }
+    Labels key = WithoutLabel(s.metric, kBucketLabel);
+    auto [it, inserted] = index.try_emplace(std::move(key), groups.size());
+    if (inserted) groups.push_back(BucketGroup{it->first, {}});
+    groups[it->second].buckets.push_back(ClassicBucket{upper_bound, s.f});
+  }
+  return groups;
+}
+
+void WarnIfInvalidQuantile(double q, const FunctionOutput& output) {
+  if (std::isnan(q) || q < 0 || q > 1) AddWarning(output.annotations, InvalidQuantileMessage(q));
+}
+
+// The info Prometheus raises when bucket counts decreased with increasing `le`, naming the
+// metric when the buckets still carry one (as Prometheus 3 does with delayed name removal).
+void InfoIfForcedMonotonicity(const BucketQuantileResult& result, const BucketGroup& group,
+                              const FunctionOutput& output) {
+  if (!result.forced_monotonicity) return;
+  std::string message =
+      "input to histogram_quantile needed to be fixed for monotonicity (see "
+      "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
+  const std::string_view name = group.metric.Get(kMetricNameLabel);
+  if (!name.empty()) message += " for metric name " + GoQuote(name);
+  AddInfo(output.annotations, std::move(message));
+}
+
+// histogram_quantile(φ, buckets).
+Status HistogramQuantile(const FunctionArgs& args, const FunctionOutput& output) {
+  const double q = ScalarArg(args, 0);
+  WarnIfInvalidQuantile(q, output);
+  for (BucketGroup& group : GroupBuckets(VectorArg(args, 1), output)) {
+    const BucketQuantileResult result = BucketQuantile(q, std::move(group.buckets));
+    InfoIfForcedMonotonicity(result, group, output);
+    output.out->push_back(VectorSample{group.metric, args.t, result.value, /*drop_name=*/true});
+  }
+  return Status::OK();
+}
+
+// histogram_quantiles(buckets, label, φ1, φ2, ...): one output series per group and φ, told
+// apart by `label` set to the φ.
+Status HistogramQuantiles(const FunctionArgs& args, const FunctionOutput& output) {
+  const std::string_view quantile_label = StringArg(args, 1);
+  std::vector<double> qs;
+  const size_t arg_count = ArgCount(args);
+  for (size_t i = 2; i < arg_count; ++i) {
+    qs.push_back(ScalarArg(args, i));
+    WarnIfInvalidQuantile(qs.back(), output);
+  }
+  const std::vector<BucketGroup> groups = GroupBuckets(VectorArg(args, 0), output);
+  const size_t first_out = output.out->size();
+  for (double q : qs) {
+    const std::string q_text = FormatOpenMetricsFloat(q);
+    for (const BucketGroup& group : groups) {
+      const BucketQuantileResult result = BucketQuantile(q, group.buckets);
+      InfoIfForcedMonotonicity(result, group, output);
+      output.out->push_back(VectorSample{WithLabel(group.metric, quantile_label, q_text), args.t,
+                                         result.value, /*drop_name=*/true});
+    }
+  }
+  Vector produced(output.out->begin() + static_cast<std::ptrdiff_t>(first_out), output.out->end());
+  if (HasDuplicateLabelsets(produced)) return DuplicateLabelsetError();
+  return Status::OK();
+}
+
+// histogram_fraction(lower, upper, buckets).
+Status HistogramFraction(const FunctionArgs& args, const FunctionOutput& output) {
+  const double lower = ScalarArg(args, 0);
+  const double upper = ScalarArg(args, 1);
+  for (BucketGroup& group : GroupBuckets(VectorArg(args, 2), output)) {
+    const double fraction = BucketFraction(lower, upper, std::move(group.buckets));
+    output.out->push_back(VectorSample{group.metric, args.t, fraction, /*drop_name=*/true});
+  }
+  return Status::OK();
+}
+
+constexpr FunctionEntry kHistogramFunctions[] = {
+    {"histogram_quantile", HistogramQuantile},
+    {"histogram_quantiles", HistogramQuantiles},
+    {"histogram_fraction", HistogramFraction},
+};
+
+}  // namespace
+
+FunctionImpl LookupHistogramFunctionImpl(std::string_view name) {
+  return FindFunction(kHistogramFunctions, std::size(kHistogramFunctions), name);
+}
+
+}  // namespace tidemark::promql::internal

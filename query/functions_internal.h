@@ -1,0 +1,101 @@
+// Helpers shared by the PromQL function implementations (query/functions*.cc). Internal to
+// query/: the evaluator uses query/functions.h only.
+//
+// The implementations are split by argument kind:
+//   functions_range.cc      rate, *_over_time, deriv, ... (one call per series and step)
+//   functions_math.cc       abs, clamp, round, trig, date functions, time, vector, scalar, ...
+//   functions_labels.cc     label_replace, label_join, sort, sort_desc, sort_by_label[_desc]
+//   functions_histogram.cc  histogram_quantile/quantiles/fraction over classic `le` buckets
+// Each exposes a Lookup*FunctionImpl that functions.cc's LookupFunctionImpl consults.
+#ifndef TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_
+#define TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/functions.h"
+#include "query/value.h"
+#include "tidemark/labels.h"
+#include "tidemark/status.h"
+
+namespace tidemark::promql::internal {
+
+// One (name, implementation) row of a function table.
+struct FunctionEntry {
+  std::string_view name;
+  FunctionImpl impl;
+};
+
+FunctionImpl LookupRangeFunctionImpl(std::string_view name);
+FunctionImpl LookupMathFunctionImpl(std::string_view name);
+FunctionImpl LookupLabelFunctionImpl(std::string_view name);
+FunctionImpl LookupHistogramFunctionImpl(std::string_view name);
+
+// Finds `name` in a table of `count` rows; null if absent.
+FunctionImpl FindFunction(const FunctionEntry* table, size_t count, std::string_view name);
+
+// --- Arguments -------------------------------------------------------------------------------
+
+// The number of arguments the call was written with. Uses the Call node when the evaluator
+// passes one, otherwise the longest of the per-position argument slots (hand-built args).
+size_t ArgCount(const FunctionArgs& args);
+// The scalar at position i, or NaN when absent.
+double ScalarArg(const FunctionArgs& args, size_t i);
+// The instant vector at position i, or an empty vector when absent.
+const Vector& VectorArg(const FunctionArgs& args, size_t i);
+// The string at position i, or empty when absent.
+std::string_view StringArg(const FunctionArgs& args, size_t i);
+// The window of a range-vector function (empty when absent).
+const std::vector<FPoint>& RangeArg(const FunctionArgs& args);
+// The metric name (`__name__`) of the range function's input series ("" when none).
+std::string_view RangeMetricName(const FunctionArgs& args);
+
+// --- Labels ----------------------------------------------------------------------------------
+
+// `labels` with `name` set to `value`; an empty value removes the label (Prometheus' builder).
+Labels WithLabel(const Labels& labels, std::string_view name, std::string_view value);
+// `labels` without `name`.
+Labels WithoutLabel(const Labels& labels, std::string_view name);
+
+// True if two samples of `vector` carry the same label set.
+bool HasDuplicateLabelsets(const Vector& vector);
+// The error Prometheus raises for such a vector.
+Status DuplicateLabelsetError();
+
+// --- Formatting as Go does, for annotation and error texts ----------------------------------
+
+// strconv.Quote / fmt's %q of a string: "name" with Go escapes.
+std::string GoQuote(std::string_view s);
+// fmt's %g of a float64: the shortest representation that round-trips, in exponent form
+// ("1e+06", "1.5e-05") when the decimal exponent is below -4 or at least 6; "NaN", "+Inf", "-Inf".
+std::string FormatGoG(double v);
+// fmt's %f of a float64: six decimals, "NaN", "+Inf", "-Inf".
+std::string FormatGoF(double v);
+// labels.FormatOpenMetricsFloat: like %g but integral values get ".0" ("1.0", "0.25", "NaN").
+std::string FormatOpenMetricsFloat(double v);
+// strconv.ParseFloat(s, 64): decimal and hexadecimal floats, optional sign, "Inf"/"Infinity"/
+// "NaN" in any case, underscores between digits. False on any syntax error or overflow.
+bool ParseGoFloat(std::string_view s, double* out);
+
+// facette/natsort's Compare, which sort_by_label uses: digit runs compare as integers, other
+// runs bytewise. Not a strict weak ordering ("a1" and "a01" each sort before the other).
+bool NaturalLess(std::string_view a, std::string_view b);
+
+// --- Numerics --------------------------------------------------------------------------------
+
+// One step of Kahan-Neumaier summation (Prometheus' kahansum.Inc): adds `inc` to `*sum`,
+// accumulating the lost low-order bits in `*c`. The compensation is reset when the sum
+// overflows to an infinity.
+void KahanInc(double inc, double* sum, double* c);
+// Go's math.Min / math.Max: NaN wins, then the infinities, and -0 < +0.
+double GoMin(double x, double y);
+double GoMax(double x, double y);
+
+// "quantile value should be between 0 and 1, got <q>" (without the "PromQL warning: " prefix).
+std::string InvalidQuantileMessage(double q);
+
+}  // namespace tidemark::promql::internal
+
+#endif  // TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_

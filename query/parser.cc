@@ -1,0 +1,1549 @@
+// A recursive-descent PromQL parser that follows Prometheus' yacc grammar (generated_parser.y)
+// and its checks (parse.go: the grammar actions and checkAST), including their error messages.
+//
+// Errors are collected in order, as Prometheus does: a syntax error stops the parse, while errors
+// found by grammar actions (unknown function, offset set twice, ...) are recorded and parsing goes
+// on. The first error is reported. Type checks run only when there was no other error.
+#include "query/parser.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "query/lexer.h"
+#include "re2/re2.h"
+
+namespace tidemark::promql {
+namespace {
+
+constexpr int kPowPrec = 6;
+
+// Binary operator precedence (generated_parser.y: %left LOR; LAND LUNLESS; comparisons; ADD SUB;
+// MUL DIV MOD ATAN2; %right POW); 0 for tokens that are not binary operators.
+int Precedence(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kOr:
+      return 1;
+    case TokenKind::kAnd:
+    case TokenKind::kUnless:
+      return 2;
+    case TokenKind::kEqlc:
+    case TokenKind::kNeq:
+    case TokenKind::kLss:
+    case TokenKind::kLte:
+    case TokenKind::kGtr:
+    case TokenKind::kGte:
+      return 3;
+    case TokenKind::kAdd:
+    case TokenKind::kSub:
+      return 4;
+    case TokenKind::kMul:
+    case TokenKind::kDiv:
+    case TokenKind::kMod:
+    case TokenKind::kAtan2:
+      return 5;
+    case TokenKind::kPow:
+      return kPowPrec;
+    default:
+      return 0;
+  }
+}
+
+BinaryOp ToBinaryOp(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kAdd:
+      return BinaryOp::kAdd;
+    case TokenKind::kSub:
+      return BinaryOp::kSub;
+    case TokenKind::kMul:
+      return BinaryOp::kMul;
+    case TokenKind::kDiv:
+      return BinaryOp::kDiv;
+    case TokenKind::kMod:
+      return BinaryOp::kMod;
+    case TokenKind::kPow:
+      return BinaryOp::kPow;
+    case TokenKind::kAtan2:
+      return BinaryOp::kAtan2;
+    case TokenKind::kEqlc:
+      return BinaryOp::kEql;
+    case TokenKind::kNeq:
+      return BinaryOp::kNeq;
+    case TokenKind::kLss:
+      return BinaryOp::kLss;
+    case TokenKind::kLte:
+      return BinaryOp::kLte;
+    case TokenKind::kGtr:
+      return BinaryOp::kGtr;
+    case TokenKind::kGte:
+      return BinaryOp::kGte;
+    case TokenKind::kAnd:
+      return BinaryOp::kAnd;
+    case TokenKind::kOr:
+      return BinaryOp::kOr;
+    default:
+      return BinaryOp::kUnless;
+  }
+}
+
+bool LookupAggregateOp(std::string_view lower, AggregateOp* op) {
+  static constexpr std::pair<std::string_view, AggregateOp> kOps[] = {
+      {"sum", AggregateOp::kSum},           {"avg", AggregateOp::kAvg},
+      {"min", AggregateOp::kMin},           {"max", AggregateOp::kMax},
+      {"count", AggregateOp::kCount},       {"group", AggregateOp::kGroup},
+      {"stddev", AggregateOp::kStddev},     {"stdvar", AggregateOp::kStdvar},
+      {"topk", AggregateOp::kTopk},         {"bottomk", AggregateOp::kBottomk},
+      {"quantile", AggregateOp::kQuantile}, {"count_values", AggregateOp::kCountValues},
+      {"limitk", AggregateOp::kLimitk},     {"limit_ratio", AggregateOp::kLimitRatio},
+  };
+  for (const auto& [name, value] : kOps) {
+    if (name == lower) {
+      *op = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsLegacyLabelName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Go's %f: six decimals, with Go's spelling of the special values.
+std::string GoFormatF(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[512];
+  std::snprintf(buf, sizeof(buf), "%f", v);
+  return buf;
+}
+
+// Removes Go-style digit separators if they are placed as Go allows (between digits, or after
+// a base prefix); false if they are misplaced.
+bool StripUnderscores(std::string_view in, std::string* out) {
+  out->clear();
+  if (in.find('_') == std::string_view::npos) {
+    out->assign(in);
+    return true;
+  }
+  auto is_digit_like = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '_') {
+      out->push_back(in[i]);
+      continue;
+    }
+    bool prev_ok = i > 0 && (is_digit_like(in[i - 1]) || in[i - 1] == 'x' || in[i - 1] == 'X');
+    bool next_ok = i + 1 < in.size() && is_digit_like(in[i + 1]);
+    if (!prev_ok || !next_ok) return false;
+  }
+  return true;
+}
+
+// Go's strconv.ParseInt(s, 0, 64): decimal, 0x hex, 0o/leading-0 octal, 0b binary.
+bool ParseGoInt(std::string_view s, int64_t* value) {
+  std::string digits;
+  if (!StripUnderscores(s, &digits) || digits.empty()) return false;
+  int base = 10;
+  size_t start = 0;
+  if (digits.size() > 1 && digits[0] == '0') {
+    char p = static_cast<char>(digits[1] | 0x20);
+    if (p == 'x') {
+      base = 16, start = 2;
+    } else if (p == 'o') {
+      base = 8, start = 2;
+    } else if (p == 'b') {
+      base = 2, start = 2;
+    } else {
+      base = 8, start = 1;
+    }
+  }
+  if (start >= digits.size()) return false;
+  const char* first = digits.data() + start;
+  const char* last = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(first, last, *value, base);
+  return ec == std::errc() && ptr == last;
+}
+
+// Go's strconv.ParseFloat(s, 64) for the forms the lexer produces. On failure `error` is Go's
+// message ("strconv.ParseFloat: parsing \"...\": invalid syntax").
+bool ParseGoFloat(std::string_view s, double* value, std::string* error) {
+  const std::string prefix = "strconv.ParseFloat: parsing " + GoQuote(s) + ": ";
+  std::string lower = Lower(s);
+  if (lower == "inf" || lower == "+inf" || lower == "infinity") {
+    *value = std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (lower == "nan") {
+    *value = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  std::string digits;
+  if (!StripUnderscores(s, &digits) || digits.empty() || lower.rfind("0x", 0) == 0) {
+    *error = prefix + "invalid syntax";
+    return false;
+  }
+  const char* first = digits.data();
+  const char* last = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(first, last, *value, std::chars_format::general);
+  if (ptr != last || ec == std::errc::invalid_argument) {
+    *error = prefix + "invalid syntax";
+    return false;
+  }
+  if (ec == std::errc::result_out_of_range) {
+    // Underflow rounds to zero in Go; only overflow is an error.
+    double approx = std::strtod(digits.c_str(), nullptr);
+    if (std::isinf(approx) || std::fabs(approx) >= 1) {
+      *error = prefix + "value out of range";
+      return false;
+    }
+    *value = approx;
+  }
+  return true;
+}
+
+// Go's regexp/syntax error text ("error parsing regexp: missing closing ): `(`") for an RE2
+// compile failure.
+std::string RegexpError(const RE2& re) {
+  std::string code;
+  switch (re.error_code()) {
+    case RE2::ErrorMissingParen:
+      code = "missing closing )";
+      break;
+    case RE2::ErrorUnexpectedParen:
+      code = "unexpected )";
+      break;
+    case RE2::ErrorMissingBracket:
+      code = "missing closing ]";
+      break;
+    case RE2::ErrorBadEscape:
+      code = "invalid escape sequence";
+      break;
+    case RE2::ErrorRepeatArgument:
+      code = "missing argument to repetition operator";
+      break;
+    case RE2::ErrorRepeatSize:
+      code = "invalid repeat count";
+      break;
+    case RE2::ErrorRepeatOp:
+      code = "invalid nested repetition operator";
+      break;
+    case RE2::ErrorBadCharRange:
+      code = "invalid character class range";
+      break;
+    case RE2::ErrorBadCharClass:
+      code = "invalid character class";
+      break;
+    case RE2::ErrorBadPerlOp:
+      code = "invalid or unsupported Perl syntax";
+      break;
+    case RE2::ErrorBadUTF8:
+      code = "invalid UTF-8";
+      break;
+    case RE2::ErrorBadNamedCapture:
+      code = "invalid named capture";
+      break;
+    default:
+      code = re.error();
+      break;
+  }
+  return "error parsing regexp: " + code + ": `" + re.error_arg() + "`";
+}
+
+// VectorMatching as the grammar builds it, before the checks decide whether it stays.
+struct PendingMatching {
+  VectorMatching matching;
+  bool return_bool = false;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view input, const ParseOptions& options)
+      : input_(input), options_(options), lexer_(input) {
+    Advance();
+  }
+
+  Result<ExprPtr> ParseWhole() {
+    if (cur_.kind == TokenKind::kEof && errors_.empty()) {
+      AddError(0, "no expression found in input");
+      return Failure();
+    }
+    ExprPtr expr;
+    if (ParseExpression(0, &expr) && cur_.kind != TokenKind::kEof) Unexpected("", "");
+    if (!errors_.empty()) return Failure();
+    CheckAst(*expr);
+    if (!errors_.empty()) return Failure();
+    return expr;
+  }
+
+  Result<std::vector<LabelMatcher>> ParseSelectorOnly() {
+    ExprPtr expr;
+    if (cur_.kind == TokenKind::kLeftBrace || cur_.kind == TokenKind::kIdentifier ||
+        cur_.kind == TokenKind::kMetricIdentifier || IsMetricKeyword(cur_.kind)) {
+      if (ParseVectorSelector(&expr) && cur_.kind != TokenKind::kEof) Unexpected("", "");
+    } else {
+      Unexpected("", "");
+    }
+    if (!errors_.empty()) return Failure();
+    return std::move(static_cast<VectorSelector&>(*expr).matchers);
+  }
+
+ private:
+  // ---- Tokens and errors ----
+
+  void Advance() {
+    if (has_next_) {
+      cur_ = std::move(next_);
+      has_next_ = false;
+    } else {
+      cur_ = Lex();
+    }
+  }
+
+  const Token& PeekNext() {
+    if (!has_next_) {
+      next_ = Lex();
+      has_next_ = true;
+    }
+    return next_;
+  }
+
+  // The next non-comment token. A lexer error is recorded and reads as the end of input, as in
+  // Prometheus' parser.Lex.
+  Token Lex() {
+    Token t = lexer_.Next();
+    while (t.kind == TokenKind::kComment) t = lexer_.Next();
+    if (t.kind == TokenKind::kError) {
+      AddError(t.pos, t.error);
+      Token eof;
+      eof.kind = TokenKind::kEof;
+      eof.pos = static_cast<int>(input_.size());
+      lexer_error_ = true;
+      return eof;
+    }
+    return t;
+  }
+
+  // Position just after the last consumed closing token (Prometheus' lastClosing).
+  int LastClosing() const { return last_closing_; }
+
+  void Consume() {
+    if (cur_.kind == TokenKind::kRightBrace || cur_.kind == TokenKind::kRightParen ||
+        cur_.kind == TokenKind::kRightBracket || cur_.kind == TokenKind::kNumber ||
+        cur_.kind == TokenKind::kDuration) {
+      last_closing_ = cur_.end();
+    }
+    Advance();
+  }
+
+  void AddError(int pos, std::string message) { errors_.push_back({pos, std::move(message)}); }
+
+  // parser.unexpected in parse.go. Returns false so callers can `return Unexpected(...)`.
+  bool Unexpected(std::string_view context, std::string_view expected) {
+    if (lexer_error_ && cur_.kind == TokenKind::kEof) return false;  // reported by the lexer
+    std::string msg = "unexpected " + DescribeToken(cur_);
+    if (!context.empty()) msg += " in " + std::string(context);
+    if (!expected.empty()) msg += ", expected " + std::string(expected);
+    AddError(cur_.pos, std::move(msg));
+    return false;
+  }
+
+  Status Failure() const {
+    const auto& [pos, message] = errors_.front();
+    int line = 1;
+    int last_newline = -1;
+    for (int i = 0; i < pos && i < static_cast<int>(input_.size()); ++i) {
+      if (input_[i] == '\n') {
+        ++line;
+        last_newline = i;
+      }
+    }
+    return Status::InvalidArgument(std::to_string(line) + ":" + std::to_string(pos - last_newline) +
+                                   ": parse error: " + message);
+  }
+
+  static bool IsMetricKeyword(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::kAggregator:
+      case TokenKind::kBy:
+      case TokenKind::kWithout:
+      case TokenKind::kOffset:
+      case TokenKind::kAnd:
+      case TokenKind::kOr:
+      case TokenKind::kUnless:
+      case TokenKind::kStart:
+      case TokenKind::kEnd:
+      case TokenKind::kStep:
+      case TokenKind::kRange:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ---- Expressions ----
+
+  // Precedence climbing over the binary operators; operands are unary expressions.
+  bool ParseExpression(int min_prec, ExprPtr* out) {
+    ExprPtr lhs;
+    if (!ParseUnary(&lhs)) return false;
+    while (true) {
+      const int prec = Precedence(cur_.kind);
+      if (prec == 0 || prec < min_prec) break;
+      const Token op = cur_;
+      Consume();
+      PendingMatching modifiers;
+      if (!ParseBinaryModifiers(&modifiers)) return false;
+      ExprPtr rhs;
+      // `^` is right-associative; all others are left-associative.
+      if (!ParseExpression(prec == kPowPrec ? prec : prec + 1, &rhs)) return false;
+      auto binary = std::make_unique<BinaryExpr>();
+      binary->op = ToBinaryOp(op.kind);
+      binary->pos = {lhs->pos.start, rhs->pos.end};
+      binary->return_bool = modifiers.return_bool;
+      binary->matching = std::make_unique<VectorMatching>(std::move(modifiers.matching));
+      binary->lhs = std::move(lhs);
+      binary->rhs = std::move(rhs);
+      op_pos_[binary.get()] = op.pos;
+      lhs = std::move(binary);
+    }
+    *out = std::move(lhs);
+    return true;
+  }
+
+  bool ParseBinaryModifiers(PendingMatching* m) {
+    if (cur_.kind == TokenKind::kBool) {
+      m->return_bool = true;
+      Consume();
+    }
+    if (cur_.kind != TokenKind::kOn && cur_.kind != TokenKind::kIgnoring) return true;
+    m->matching.on = cur_.kind == TokenKind::kOn;
+    Consume();
+    if (!ParseGroupingLabels(&m->matching.labels)) return false;
+    if (cur_.kind != TokenKind::kGroupLeft && cur_.kind != TokenKind::kGroupRight) return true;
+    m->matching.card = cur_.kind == TokenKind::kGroupLeft ? MatchCardinality::kManyToOne
+                                                          : MatchCardinality::kOneToMany;
+    Consume();
+    if (cur_.kind == TokenKind::kLeftParen) return ParseGroupingLabels(&m->matching.include);
+    return true;
+  }
+
+  // `( label, ... )` after by/without/on/ignoring/group_x.
+  bool ParseGroupingLabels(std::vector<std::string>* labels) {
+    if (cur_.kind != TokenKind::kLeftParen) return Unexpected("grouping opts", "\"(\"");
+    Consume();
+    labels->clear();
+    if (cur_.kind == TokenKind::kRightParen) {
+      Consume();
+      return true;
+    }
+    while (true) {
+      if (cur_.kind == TokenKind::kString) {
+        std::string unquoted;
+        if (!Unquote(cur_, &unquoted)) return false;
+        labels->push_back(std::move(unquoted));
+      } else if (IsWordToken(cur_.kind) && IsLegacyLabelName(cur_.text)) {
+        labels->emplace_back(cur_.text);
+      } else {
+        return Unexpected("grouping opts", "label");
+      }
+      Consume();
+      if (cur_.kind == TokenKind::kComma) {
+        Consume();
+        if (cur_.kind == TokenKind::kRightParen) break;
+        continue;
+      }
+      if (cur_.kind == TokenKind::kRightParen) break;
+      return Unexpected("grouping opts", "\",\" or \")\"");
+    }
+    Consume();
+    return true;
+  }
+
+  // unary_expr: `-`/`+` binds like `*` (so `-1^2` is `-(1^2)` and `-1*2` is `(-1)*2`).
+  bool ParseUnary(ExprPtr* out) {
+    if (cur_.kind != TokenKind::kAdd && cur_.kind != TokenKind::kSub) {
+      ExprPtr primary;
+      if (!ParsePrimary(&primary)) return false;
+      return ParsePostfix(std::move(primary), out);
+    }
+    const Token op = cur_;
+    Consume();
+    ExprPtr operand;
+    if (!ParseExpression(kPowPrec, &operand)) return false;
+    if (operand->kind == ExprKind::kNumberLiteral) {
+      auto& number = static_cast<NumberLiteral&>(*operand);
+      if (op.kind == TokenKind::kSub) number.value = -number.value;
+      number.pos.start = op.pos;
+      *out = std::move(operand);
+      return true;
+    }
+    auto unary = std::make_unique<UnaryExpr>();
+    unary->negate = op.kind == TokenKind::kSub;
+    unary->pos = {op.pos, operand->pos.end};
+    unary->expr = std::move(operand);
+    *out = std::move(unary);
+    return true;
+  }
+
+  // offset, @ and [range] / [range:step] after an operand.
+  bool ParsePostfix(ExprPtr expr, ExprPtr* out) {
+    while (true) {
+      if (cur_.kind == TokenKind::kOffset) {
+        if (!ParseOffset(expr.get())) return false;
+      } else if (cur_.kind == TokenKind::kAt) {
+        if (!ParseAt(expr.get())) return false;
+      } else if (cur_.kind == TokenKind::kLeftBracket) {
+        if (!ParseRangeOrSubquery(&expr)) return false;
+      } else {
+        break;
+      }
+    }
+    *out = std::move(expr);
+    return true;
+  }
+
+  // number_duration_literal: a number of seconds or a duration; the value in seconds.
+  // With `as_duration`, a plain number must fit a time.Duration in seconds (offset, range, step).
+  bool ParseNumberOrDuration(double* seconds, int64_t* exact_ms, bool as_duration = false) {
+    *exact_ms = -1;
+    if (cur_.kind == TokenKind::kNumber) {
+      *seconds = ParseNumber(cur_);
+      constexpr double kMaxSeconds = 9223372036.854775807;
+      if (as_duration &&
+          (std::isnan(*seconds) || *seconds > kMaxSeconds || *seconds < -kMaxSeconds)) {
+        AddError(cur_.pos, "duration out of range");
+        *seconds = 0;
+      }
+    } else {
+      Result<int64_t> ms = ParseDurationMs(cur_.text);
+      if (!ms.ok()) {
+        AddError(cur_.pos, ms.status().message());
+        *seconds = 0;
+      } else {
+        *exact_ms = *ms;
+        *seconds = static_cast<double>(*ms) / 1000.0;
+      }
+    }
+    Consume();
+    return true;
+  }
+
+  // time.Duration(seconds * 1000) * time.Millisecond, as the grammar converts.
+  static int64_t SecondsToMs(double seconds, int64_t exact_ms) {
+    if (exact_ms >= 0) return exact_ms;
+    double ms = seconds * 1000;
+    if (std::isnan(ms)) return 0;
+    if (ms >= 9.2e18) return std::numeric_limits<int64_t>::max();
+    if (ms <= -9.2e18) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(ms);
+  }
+
+  bool IsNumberOrDuration() const {
+    return cur_.kind == TokenKind::kNumber || cur_.kind == TokenKind::kDuration;
+  }
+
+  bool ParseOffset(Expr* expr) {
+    Consume();
+    bool negative = false;
+    if (cur_.kind == TokenKind::kSub) {
+      negative = true;
+      Consume();
+    }
+    if (!IsNumberOrDuration()) return Unexpected("offset", "number or duration");
+    double seconds = 0;
+    int64_t exact_ms = -1;
+    ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
+    int64_t ms = SecondsToMs(seconds, exact_ms);
+    if (negative) ms = -ms;
+    int64_t* target = nullptr;
+    switch (expr->kind) {
+      case ExprKind::kVectorSelector:
+        target = &static_cast<VectorSelector*>(expr)->offset_ms;
+        break;
+      case ExprKind::kMatrixSelector:
+        target =
+            &static_cast<VectorSelector&>(*static_cast<MatrixSelector*>(expr)->selector).offset_ms;
+        break;
+      case ExprKind::kSubquery:
+        target = &static_cast<SubqueryExpr*>(expr)->offset_ms;
+        break;
+      default:
+        AddError(expr->pos.start,
+                 "offset modifier must be preceded by an instant vector selector or range vector "
+                 "selector or a subquery");
+        return true;
+    }
+    if (*target != 0) {
+      AddError(expr->pos.start, "offset may not be set multiple times");
+    } else {
+      *target = ms;
+    }
+    expr->pos.end = LastClosing();
+    return true;
+  }
+
+  bool ParseAt(Expr* expr) {
+    Consume();
+    AtModifier at = AtModifier::kTimestamp;
+    int64_t at_ms = 0;
+    if (cur_.kind == TokenKind::kStart || cur_.kind == TokenKind::kEnd) {
+      at = cur_.kind == TokenKind::kStart ? AtModifier::kStart : AtModifier::kEnd;
+      Consume();
+      if (cur_.kind != TokenKind::kLeftParen) return Unexpected("@", "timestamp");
+      Consume();
+      if (cur_.kind != TokenKind::kRightParen) return Unexpected("@", "timestamp");
+      Consume();
+    } else {
+      bool negative = false;
+      if (cur_.kind == TokenKind::kAdd || cur_.kind == TokenKind::kSub) {
+        negative = cur_.kind == TokenKind::kSub;
+        Consume();
+      }
+      if (!IsNumberOrDuration()) return Unexpected("@", "timestamp");
+      double seconds = 0;
+      int64_t exact_ms = -1;
+      ParseNumberOrDuration(&seconds, &exact_ms);
+      if (negative) seconds = -seconds;
+      if (std::isinf(seconds) || std::isnan(seconds) || seconds >= 9.223372036854775807e18 ||
+          seconds <= -9.223372036854775808e18) {
+        AddError(expr->pos.start, "timestamp out of bounds for @ modifier: " + GoFormatF(seconds));
+      }
+      double ms = std::round(seconds * 1000);
+      if (std::isnan(ms)) ms = 0;
+      at_ms = ms >= 9.2e18    ? std::numeric_limits<int64_t>::max()
+              : ms <= -9.2e18 ? std::numeric_limits<int64_t>::min()
+                              : static_cast<int64_t>(ms);
+    }
+    AtModifier* at_target = nullptr;
+    int64_t* ms_target = nullptr;
+    switch (expr->kind) {
+      case ExprKind::kVectorSelector: {
+        auto* vs = static_cast<VectorSelector*>(expr);
+        at_target = &vs->at, ms_target = &vs->at_ms;
+        break;
+      }
+      case ExprKind::kMatrixSelector: {
+        auto& vs = static_cast<VectorSelector&>(*static_cast<MatrixSelector*>(expr)->selector);
+        at_target = &vs.at, ms_target = &vs.at_ms;
+        break;
+      }
+      case ExprKind::kSubquery: {
+        auto* sq = static_cast<SubqueryExpr*>(expr);
+        at_target = &sq->at, ms_target = &sq->at_ms;
+        break;
+      }
+      default:
+        AddError(expr->pos.start,
+                 "@ modifier must be preceded by an instant vector selector or range vector "
+                 "selector or a subquery");
+        return true;
+    }
+    if (*at_target != AtModifier::kNone) {
+      AddError(expr->pos.start, "@ <timestamp> may not be set multiple times");
+      return true;
+    }
+    *at_target = at;
+    *ms_target = at_ms;
+    expr->pos.end = LastClosing();
+    return true;
+  }
+
+  bool ParseRangeOrSubquery(ExprPtr* expr) {
+    const int bracket_pos = cur_.pos;
+    Consume();
+    if (!IsNumberOrDuration()) return Unexpected("subquery selector", "number or duration");
+    double seconds = 0;
+    int64_t exact_ms = -1;
+    ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
+    const int64_t range_ms = SecondsToMs(seconds, exact_ms);
+    if (cur_.kind == TokenKind::kRightBracket) {
+      Consume();
+      std::string error;
+      if ((*expr)->kind != ExprKind::kVectorSelector) {
+        error = "ranges only allowed for vector selectors";
+      } else if (static_cast<VectorSelector&>(**expr).offset_ms != 0) {
+        error = "no offset modifiers allowed before range";
+      } else if (static_cast<VectorSelector&>(**expr).at != AtModifier::kNone) {
+        error = "no @ modifiers allowed before range";
+      } else if (range_ms <= 0) {
+        error = "duration must be greater than 0";
+      }
+      if (!error.empty()) {
+        AddError(bracket_pos, error);
+        return true;
+      }
+      auto matrix = std::make_unique<MatrixSelector>();
+      matrix->pos = {(*expr)->pos.start, LastClosing()};
+      matrix->range_ms = range_ms;
+      matrix->selector = std::move(*expr);
+      *expr = std::move(matrix);
+      return true;
+    }
+    if (cur_.kind != TokenKind::kColon) return Unexpected("subquery or range", "\":\" or \"]\"");
+    Consume();
+    int64_t step_ms = 0;
+    if (IsNumberOrDuration()) {
+      const int step_pos = cur_.pos;
+      ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
+      step_ms = SecondsToMs(seconds, exact_ms);
+      if (step_ms <= 0) AddError(step_pos, "duration must be greater than 0");
+      if (cur_.kind != TokenKind::kRightBracket) return Unexpected("subquery selector", "\"]\"");
+    } else if (cur_.kind != TokenKind::kRightBracket) {
+      return Unexpected("subquery selector", "number or duration or \"]\"");
+    }
+    Consume();
+    if (range_ms <= 0) AddError(bracket_pos, "duration must be greater than 0");
+    auto subquery = std::make_unique<SubqueryExpr>();
+    subquery->pos = {(*expr)->pos.start, LastClosing()};
+    subquery->range_ms = range_ms;
+    subquery->step_ms = step_ms;
+    subquery->expr = std::move(*expr);
+    *expr = std::move(subquery);
+    return true;
+  }
+
+  bool ParsePrimary(ExprPtr* out) {
+    switch (cur_.kind) {
+      case TokenKind::kNumber:
+      case TokenKind::kDuration: {
+        auto number = std::make_unique<NumberLiteral>();
+        number->pos = {cur_.pos, cur_.end()};
+        double seconds = 0;
+        int64_t exact_ms = -1;
+        ParseNumberOrDuration(&seconds, &exact_ms);
+        number->value = seconds;
+        *out = std::move(number);
+        return true;
+      }
+      case TokenKind::kString: {
+        auto literal = std::make_unique<StringLiteral>();
+        literal->pos = {cur_.pos, cur_.end()};
+        if (!Unquote(cur_, &literal->value)) return false;
+        Consume();
+        *out = std::move(literal);
+        return true;
+      }
+      case TokenKind::kLeftParen: {
+        const int start = cur_.pos;
+        Consume();
+        auto paren = std::make_unique<ParenExpr>();
+        if (!ParseExpression(0, &paren->expr)) return false;
+        if (cur_.kind != TokenKind::kRightParen) return Unexpected("", "");
+        Consume();
+        paren->pos = {start, LastClosing()};
+        *out = std::move(paren);
+        return true;
+      }
+      case TokenKind::kLeftBrace:
+      case TokenKind::kMetricIdentifier:
+        return ParseVectorSelector(out);
+      case TokenKind::kIdentifier:
+      case TokenKind::kStart:
+      case TokenKind::kEnd:
+      case TokenKind::kStep:
+      case TokenKind::kRange:
+        if (PeekNext().kind == TokenKind::kLeftParen) return ParseCall(out);
+        return ParseVectorSelector(out);
+      case TokenKind::kAggregator: {
+        // As in Prometheus' grammar, an aggregator keyword is a metric name when what follows it
+        // can only follow a selector (`sum{job="x"}`, `count + 1`, `max)`).
+        const TokenKind next = PeekNext().kind;
+        const bool ends_selector = next == TokenKind::kLeftBrace || next == TokenKind::kEof ||
+                                   next == TokenKind::kRightParen || next == TokenKind::kComma ||
+                                   next == TokenKind::kOffset || next == TokenKind::kAt ||
+                                   next == TokenKind::kLeftBracket || Precedence(next) != 0;
+        if (ends_selector) return ParseVectorSelector(out);
+        return ParseAggregate(out);
+      }
+      default:
+        if (IsMetricKeyword(cur_.kind)) return ParseVectorSelector(out);
+        return Unexpected("", "");
+    }
+  }
+
+  // `(` args `)` of a call or aggregation (function_call_body).
+  bool ParseCallBody(std::vector<ExprPtr>* args) {
+    Consume();  // (
+    if (cur_.kind == TokenKind::kRightParen) {
+      Consume();
+      return true;
+    }
+    while (true) {
+      ExprPtr arg;
+      if (!ParseExpression(0, &arg)) return false;
+      args->push_back(std::move(arg));
+      if (cur_.kind == TokenKind::kComma) {
+        const int comma_pos = cur_.pos;
+        Consume();
+        if (cur_.kind == TokenKind::kRightParen) {
+          AddError(comma_pos, "trailing commas not allowed in function call args");
+          break;
+        }
+        continue;
+      }
+      if (cur_.kind == TokenKind::kRightParen) break;
+      return Unexpected("", "");
+    }
+    Consume();
+    return true;
+  }
+
+  bool ParseCall(ExprPtr* out) {
+    const Token name = cur_;
+    Consume();
+    auto call = std::make_unique<Call>();
+    call->func = LookupFunction(name.text);
+    if (call->func == nullptr) {
+      AddError(name.pos, "unknown function with name " + GoQuote(name.text));
+    } else if (call->func->experimental && !options_.enable_experimental_functions) {
+      AddError(name.pos, "function " + GoQuote(name.text) + " is not enabled");
+    }
+    if (!ParseCallBody(&call->args)) return false;
+    call->pos = {name.pos, LastClosing()};
+    *out = std::move(call);
+    return true;
+  }
+
+  bool ParseAggregate(ExprPtr* out) {
+    const Token op_token = cur_;
+    Consume();
+    auto agg = std::make_unique<AggregateExpr>();
+    if (!LookupAggregateOp(Lower(op_token.text), &agg->op)) return Unexpected("", "");
+    bool modifier_before = false;
+    if (cur_.kind == TokenKind::kBy || cur_.kind == TokenKind::kWithout) {
+      modifier_before = true;
+      agg->without = cur_.kind == TokenKind::kWithout;
+      agg->grouping_written = true;
+      Consume();
+      if (!ParseGroupingLabels(&agg->grouping)) return false;
+    }
+    if (cur_.kind != TokenKind::kLeftParen) return Unexpected("aggregation", "");
+    std::vector<ExprPtr> args;
+    if (!ParseCallBody(&args)) return false;
+    if (!modifier_before && (cur_.kind == TokenKind::kBy || cur_.kind == TokenKind::kWithout)) {
+      agg->without = cur_.kind == TokenKind::kWithout;
+      agg->grouping_written = true;
+      Consume();
+      if (!ParseGroupingLabels(&agg->grouping)) return false;
+    }
+    agg->pos = {op_token.pos, LastClosing()};
+    const std::string op_name(AggregateOpName(agg->op));
+    if (args.empty()) {
+      AddError(op_token.pos, "no arguments for aggregate expression provided");
+      return FailedAggregate(std::move(agg), out);
+    }
+    size_t desired = 1;
+    if (AggregateTakesParam(agg->op)) {
+      if ((agg->op == AggregateOp::kLimitk || agg->op == AggregateOp::kLimitRatio) &&
+          !options_.enable_experimental_functions) {
+        AddError(op_token.pos, op_name +
+                                   "() is experimental and must be enabled with "
+                                   "--enable-feature=promql-experimental-functions");
+        return FailedAggregate(std::move(agg), out);
+      }
+      desired = 2;
+      agg->param = std::move(args[0]);
+    }
+    if (args.size() != desired) {
+      AddError(op_token.pos,
+               "wrong number of arguments for aggregate expression provided, expected " +
+                   std::to_string(desired) + ", got " + std::to_string(args.size()));
+      return FailedAggregate(std::move(agg), out);
+    }
+    agg->expr = std::move(args[desired - 1]);
+    *out = std::move(agg);
+    return true;
+  }
+
+  // An aggregation with an error already recorded: keep parsing with a placeholder operand so that
+  // later syntax errors are still found, as Prometheus' grammar does.
+  bool FailedAggregate(std::unique_ptr<AggregateExpr> agg, ExprPtr* out) {
+    if (!agg->expr) agg->expr = std::make_unique<NumberLiteral>();
+    *out = std::move(agg);
+    return true;
+  }
+
+  // vector_selector: metric_identifier [label_matchers] | label_matchers.
+  bool ParseVectorSelector(ExprPtr* out) {
+    auto vs = std::make_unique<VectorSelector>();
+    vs->pos.start = cur_.pos;
+    bool name_outside = false;
+    if (cur_.kind != TokenKind::kLeftBrace) {
+      if (!IsWordToken(cur_.kind)) return Unexpected("", "");
+      vs->name = std::string(cur_.text);
+      name_outside = true;
+      vs->pos.end = cur_.end();
+      Consume();
+    }
+    if (cur_.kind == TokenKind::kLeftBrace) {
+      if (!ParseLabelMatchers(vs.get())) return false;
+      vs->pos.end = LastClosing();
+    }
+    if (name_outside) {
+      vs->matchers.insert(vs->matchers.begin(), LabelMatcher::Equal("__name__", vs->name));
+      name_outside_.insert(vs.get());
+    } else {
+      // A quoted metric name inside the braces ({"http.requests"}) names the selector when it is
+      // the only __name__ matcher.
+      int name_matchers = 0;
+      size_t index = 0;
+      for (size_t i = 0; i < vs->matchers.size(); ++i) {
+        if (vs->matchers[i].name == "__name__") {
+          ++name_matchers;
+          index = i;
+        }
+      }
+      if (name_matchers == 1 && quoted_name_index_ == static_cast<int>(index) &&
+          !vs->matchers[index].value.empty()) {
+        LabelMatcher name_matcher = vs->matchers[index];
+        vs->matchers.erase(vs->matchers.begin() + static_cast<std::ptrdiff_t>(index));
+        vs->matchers.insert(vs->matchers.begin(), name_matcher);
+        vs->name = name_matcher.value;
+      }
+    }
+    *out = std::move(vs);
+    return true;
+  }
+
+  bool ParseLabelMatchers(VectorSelector* vs) {
+    Consume();  // {
+    quoted_name_index_ = -1;
+    if (cur_.kind == TokenKind::kRightBrace) {
+      Consume();
+      return true;
+    }
+    while (true) {
+      if (cur_.kind != TokenKind::kIdentifier && cur_.kind != TokenKind::kString) {
+        return Unexpected("label matching", "identifier or \"}\"");
+      }
+      const Token label = cur_;
+      std::string name;
+      if (label.kind == TokenKind::kString) {
+        if (!Unquote(label, &name)) return false;
+      } else {
+        name = std::string(label.text);
+      }
+      Consume();
+      if (label.kind == TokenKind::kString &&
+          (cur_.kind == TokenKind::kComma || cur_.kind == TokenKind::kRightBrace)) {
+        quoted_name_index_ = static_cast<int>(vs->matchers.size());
+        vs->matchers.push_back(LabelMatcher::Equal("__name__", std::move(name)));
+      } else {
+        MatchType type;
+        switch (cur_.kind) {
+          case TokenKind::kAssign:
+            type = MatchType::kEqual;
+            break;
+          case TokenKind::kNeq:
+            type = MatchType::kNotEqual;
+            break;
+          case TokenKind::kEqlRegex:
+            type = MatchType::kRegexMatch;
+            break;
+          case TokenKind::kNeqRegex:
+            type = MatchType::kRegexNoMatch;
+            break;
+          default:
+            if (label.kind == TokenKind::kString) return Unexpected("label matching", "string");
+            return Unexpected("label matching", "label matching operator");
+        }
+        Consume();
+        if (cur_.kind != TokenKind::kString) return Unexpected("label matching", "string");
+        std::string value;
+        if (!Unquote(cur_, &value)) return false;
+        if (type == MatchType::kRegexMatch || type == MatchType::kRegexNoMatch) {
+          RE2::Options re_options;
+          re_options.set_log_errors(false);
+          RE2 re("^(?s:" + value + ")$", re_options);
+          if (!re.ok()) AddError(label.pos, RegexpError(re));
+        }
+        Consume();
+        vs->matchers.push_back({type, std::move(name), std::move(value)});
+      }
+      if (cur_.kind == TokenKind::kComma) {
+        Consume();
+        if (cur_.kind == TokenKind::kRightBrace) break;
+        continue;
+      }
+      if (cur_.kind == TokenKind::kRightBrace) break;
+      return Unexpected("label matching", "\",\" or \"}\"");
+    }
+    Consume();
+    return true;
+  }
+
+  // ---- Literals ----
+
+  double ParseNumber(const Token& token) {
+    int64_t integer = 0;
+    if (ParseGoInt(token.text, &integer)) return static_cast<double>(integer);
+    double value = 0;
+    std::string error;
+    if (!ParseGoFloat(token.text, &value, &error)) {
+      AddError(token.pos, "error parsing number: " + error);
+      return 0;
+    }
+    return value;
+  }
+
+  // strutil.Unquote: Go's quoting rules; \x and octal escapes give raw bytes.
+  bool Unquote(const Token& token, std::string* out) {
+    std::string_view s = token.text;
+    out->clear();
+    if (s.size() < 2) return UnquoteError(token);
+    const char quote = s.front();
+    s = s.substr(1, s.size() - 2);
+    if (quote == '`') {
+      out->assign(s);
+      return true;
+    }
+    for (size_t i = 0; i < s.size();) {
+      char c = s[i];
+      if (c != '\\') {
+        out->push_back(c);
+        ++i;
+        continue;
+      }
+      if (i + 1 >= s.size()) return UnquoteError(token);
+      char e = s[i + 1];
+      i += 2;
+      switch (e) {
+        case 'a':
+          out->push_back('\a');
+          continue;
+        case 'b':
+          out->push_back('\b');
+          continue;
+        case 'f':
+          out->push_back('\f');
+          continue;
+        case 'n':
+          out->push_back('\n');
+          continue;
+        case 'r':
+          out->push_back('\r');
+          continue;
+        case 't':
+          out->push_back('\t');
+          continue;
+        case 'v':
+          out->push_back('\v');
+          continue;
+        case '\\':
+          out->push_back('\\');
+          continue;
+        case '\'':
+        case '"':
+          if (e != quote) return UnquoteError(token);
+          out->push_back(e);
+          continue;
+        default:
+          break;
+      }
+      int digits = 0;
+      int base = 16;
+      if (e >= '0' && e <= '7') {
+        digits = 3, base = 8;
+        --i;  // the first digit is part of the value
+      } else if (e == 'x') {
+        digits = 2;
+      } else if (e == 'u') {
+        digits = 4;
+      } else if (e == 'U') {
+        digits = 8;
+      } else {
+        return UnquoteError(token);
+      }
+      if (i + digits > s.size()) return UnquoteError(token);
+      uint32_t value = 0;
+      auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + i + digits, value, base);
+      if (ec != std::errc() || ptr != s.data() + i + digits) return UnquoteError(token);
+      i += digits;
+      if (e == 'x' || base == 8) {
+        if (value > 255) return UnquoteError(token);
+        out->push_back(static_cast<char>(value));
+        continue;
+      }
+      if (value > 0x10FFFF || (value >= 0xD800 && value < 0xE000)) return UnquoteError(token);
+      AppendUtf8(out, value);
+    }
+    return true;
+  }
+
+  static void AppendUtf8(std::string* out, uint32_t r) {
+    if (r < 0x80) {
+      out->push_back(static_cast<char>(r));
+    } else if (r < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (r >> 6)));
+      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+    } else if (r < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (r >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (r >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+    }
+  }
+
+  bool UnquoteError(const Token& token) {
+    AddError(token.pos, "error unquoting string " + GoQuote(token.text) + ": invalid syntax");
+    return false;
+  }
+
+  // ---- Semantic checks (checkAST in parse.go) ----
+
+  void ExpectType(const Expr& expr, ValueType want, std::string_view context) {
+    ValueType got = CheckAst(expr);
+    if (got != want) {
+      AddError(expr.pos.start, "expected type " + std::string(ValueTypeName(want)) + " in " +
+                                   std::string(context) + ", got " +
+                                   std::string(ValueTypeName(got)));
+    }
+  }
+
+  ValueType CheckAst(const Expr& node) {
+    const ValueType type = node.type();
+    switch (node.kind) {
+      case ExprKind::kAggregate:
+        CheckAggregate(static_cast<const AggregateExpr&>(node));
+        break;
+      case ExprKind::kBinary:
+        CheckBinary(const_cast<BinaryExpr&>(static_cast<const BinaryExpr&>(node)));
+        break;
+      case ExprKind::kCall:
+        CheckCall(static_cast<const Call&>(node));
+        break;
+      case ExprKind::kParen:
+        CheckAst(*static_cast<const ParenExpr&>(node).expr);
+        break;
+      case ExprKind::kUnary: {
+        ValueType t = CheckAst(*static_cast<const UnaryExpr&>(node).expr);
+        if (t != ValueType::kScalar && t != ValueType::kVector) {
+          AddError(node.pos.start,
+                   "unary expression only allowed on expressions of type scalar or instant "
+                   "vector, got " +
+                       GoQuote(ValueTypeName(t)));
+        }
+        break;
+      }
+      case ExprKind::kSubquery: {
+        ValueType t = CheckAst(*static_cast<const SubqueryExpr&>(node).expr);
+        if (t != ValueType::kVector) {
+          AddError(node.pos.start, "subquery is only allowed on instant vector, got " +
+                                       std::string(ValueTypeApiName(t)) + " instead");
+        }
+        break;
+      }
+      case ExprKind::kMatrixSelector:
+        CheckAst(*static_cast<const MatrixSelector&>(node).selector);
+        break;
+      case ExprKind::kVectorSelector:
+        CheckVectorSelector(static_cast<const VectorSelector&>(node));
+        break;
+      case ExprKind::kNumberLiteral:
+      case ExprKind::kStringLiteral:
+        break;
+    }
+    return type;
+  }
+
+  void CheckAggregate(const AggregateExpr& agg) {
+    ExpectType(*agg.expr, ValueType::kVector, "aggregation expression");
+    switch (agg.op) {
+      case AggregateOp::kTopk:
+      case AggregateOp::kBottomk:
+      case AggregateOp::kQuantile:
+      case AggregateOp::kLimitk:
+      case AggregateOp::kLimitRatio:
+        ExpectType(*agg.param, ValueType::kScalar, "aggregation parameter");
+        break;
+      case AggregateOp::kCountValues:
+        ExpectType(*agg.param, ValueType::kString, "aggregation parameter");
+        break;
+      default:
+        break;
+    }
+  }
+
+  void CheckBinary(BinaryExpr& b) {
+    const ValueType lt = CheckAst(*b.lhs);
+    const ValueType rt = CheckAst(*b.rhs);
+    const int op_pos = op_pos_.count(&b) ? op_pos_[&b] : b.pos.start;
+    const std::string op_name = GoQuote(BinaryOpName(b.op));
+    if (b.return_bool && !IsComparisonOp(b.op)) {
+      AddError(op_pos, "bool modifier can only be used on comparison operators");
+    }
+    if (IsComparisonOp(b.op) && !b.return_bool && lt == ValueType::kScalar &&
+        rt == ValueType::kScalar) {
+      AddError(op_pos, "comparisons between scalars must use BOOL modifier");
+    }
+    VectorMatching* m = b.matching.get();
+    if (m != nullptr) {
+      if (IsSetOp(b.op) && m->card == MatchCardinality::kOneToOne) {
+        m->card = MatchCardinality::kManyToMany;
+      }
+      for (const std::string& l1 : m->labels) {
+        for (const std::string& l2 : m->include) {
+          if (l1 == l2 && m->on) {
+            AddError(op_pos,
+                     "label " + GoQuote(l1) + " must not occur in ON and GROUP clause at once");
+          }
+        }
+      }
+    }
+    if (lt != ValueType::kScalar && lt != ValueType::kVector) {
+      AddError(b.lhs->pos.start,
+               "binary expression must contain only scalar and instant vector types");
+    }
+    if (rt != ValueType::kScalar && rt != ValueType::kVector) {
+      AddError(b.rhs->pos.start,
+               "binary expression must contain only scalar and instant vector types");
+    }
+    if ((lt != ValueType::kVector || rt != ValueType::kVector) && m != nullptr) {
+      if (!m->labels.empty()) {
+        AddError(b.pos.start, "vector matching only allowed between instant vectors");
+      }
+      b.matching.reset();
+    } else if (IsSetOp(b.op) && m != nullptr) {
+      if (m->card == MatchCardinality::kOneToMany || m->card == MatchCardinality::kManyToOne) {
+        AddError(b.pos.start, "no grouping allowed for " + op_name + " operation");
+      }
+      if (m->card != MatchCardinality::kManyToMany) {
+        AddError(b.pos.start, "set operations must always be many-to-many");
+      }
+    }
+    if ((lt == ValueType::kScalar || rt == ValueType::kScalar) && IsSetOp(b.op)) {
+      AddError(b.pos.start, "set operator " + op_name + " not allowed in binary scalar expression");
+    }
+  }
+
+  void CheckCall(const Call& call) {
+    const FunctionInfo& f = *call.func;
+    const int nargs = static_cast<int>(f.arg_types.size());
+    const int given = static_cast<int>(call.args.size());
+    const std::string quoted = GoQuote(f.name);
+    if (f.variadic == 0) {
+      if (nargs != given) {
+        AddError(call.pos.start, "expected " + std::to_string(nargs) + " argument(s) in call to " +
+                                     quoted + ", got " + std::to_string(given));
+      }
+    } else {
+      const int at_least = nargs - 1;
+      if (at_least > given) {
+        AddError(call.pos.start, "expected at least " + std::to_string(at_least) +
+                                     " argument(s) in call to " + quoted + ", got " +
+                                     std::to_string(given));
+      } else if (f.variadic > 0 && at_least + f.variadic < given) {
+        AddError(call.pos.start, "expected at most " + std::to_string(at_least + f.variadic) +
+                                     " argument(s) in call to " + quoted + ", got " +
+                                     std::to_string(given));
+      }
+    }
+    if (f.name == "info" && given > 1) {
+      const Expr& selector = *call.args[1];
+      if (selector.type() != ValueType::kVector) {
+        AddError(call.pos.start, "expected type instant vector in call to function " + quoted +
+                                     ", got " + std::string(ValueTypeName(selector.type())));
+      }
+      if (selector.kind == ExprKind::kVectorSelector &&
+          name_outside_.count(static_cast<const VectorSelector*>(&selector))) {
+        AddError(selector.pos.start, "expected label selectors only, got vector selector instead");
+      } else if (selector.kind == ExprKind::kVectorSelector) {
+        bypass_empty_check_.insert(static_cast<const VectorSelector*>(&selector));
+      } else {
+        AddError(selector.pos.start, "expected label selectors only");
+      }
+    }
+    for (int i = 0; i < given; ++i) {
+      int type_index = i;
+      if (i >= nargs) {
+        if (f.variadic == 0) break;
+        type_index = nargs - 1;
+      }
+      ValueType t = CheckAst(*call.args[i]);
+      if (t != f.arg_types[type_index]) {
+        AddError(call.args[i]->pos.start,
+                 "expected type " + std::string(ValueTypeName(f.arg_types[type_index])) +
+                     " in call to function " + quoted + ", got " + std::string(ValueTypeName(t)));
+      }
+    }
+  }
+
+  void CheckVectorSelector(const VectorSelector& vs) {
+    if (name_outside_.count(&vs)) {
+      for (size_t i = 1; i < vs.matchers.size(); ++i) {
+        if (vs.matchers[i].name == "__name__") {
+          AddError(vs.pos.start, "metric name must not be set twice: " + GoQuote(vs.name) + " or " +
+                                     GoQuote(vs.matchers[i].value));
+        }
+      }
+      return;
+    }
+    if (bypass_empty_check_.count(&vs)) return;
+    for (const LabelMatcher& m : vs.matchers) {
+      if (!MatchesEmpty(m)) return;
+    }
+    AddError(vs.pos.start, "vector selector must contain at least one non-empty matcher");
+  }
+
+  static bool MatchesEmpty(const LabelMatcher& m) {
+    switch (m.type) {
+      case MatchType::kEqual:
+        return m.value.empty();
+      case MatchType::kNotEqual:
+        return !m.value.empty();
+      case MatchType::kRegexMatch:
+      case MatchType::kRegexNoMatch: {
+        RE2::Options options;
+        options.set_log_errors(false);
+        RE2 re("^(?s:" + m.value + ")$", options);
+        bool matches = re.ok() && RE2::FullMatch("", re);
+        return m.type == MatchType::kRegexMatch ? matches : !matches;
+      }
+    }
+    return false;
+  }
+
+  struct ParseError {
+    int pos;
+    std::string message;
+  };
+
+  std::string_view input_;
+  ParseOptions options_;
+  Lexer lexer_;
+  Token cur_;
+  Token next_;
+  bool has_next_ = false;
+  bool lexer_error_ = false;
+  int last_closing_ = 0;
+  int quoted_name_index_ = -1;
+  std::vector<ParseError> errors_;
+  // Side information the AST does not carry but the checks need.
+  std::unordered_map<const BinaryExpr*, int> op_pos_;
+  std::unordered_set<const VectorSelector*> name_outside_;
+  std::unordered_set<const VectorSelector*> bypass_empty_check_;
+};
+
+struct DurationUnit {
+  std::string_view name;
+  int order;   // units must appear in decreasing size
+  int64_t ns;  // length in nanoseconds (model.ParseDuration's overflow check works in ns)
+};
+
+constexpr DurationUnit kDurationUnits[] = {
+    {"y", 1, 365LL * 24 * 3600 * 1000000000LL},
+    {"w", 2, 7LL * 24 * 3600 * 1000000000LL},
+    {"d", 3, 24LL * 3600 * 1000000000LL},
+    {"h", 4, 3600LL * 1000000000LL},
+    {"m", 5, 60LL * 1000000000LL},
+    {"s", 6, 1000000000LL},
+    {"ms", 7, 1000000LL},
+};
+
+}  // namespace
+
+Result<ExprPtr> ParseExpr(std::string_view input, const ParseOptions& options) {
+  Parser parser(input, options);
+  return parser.ParseWhole();
+}
+
+Result<std::vector<LabelMatcher>> ParseSeriesSelector(std::string_view input) {
+  Parser parser(input, ParseOptions{});
+  return parser.ParseSelectorOnly();
+}
+
+// model.ParseDuration: [0-9]+ followed by a unit, repeated with decreasing units; "0" alone.
+Result<int64_t> ParseDurationMs(std::string_view input) {
+  if (input == "0") return int64_t{0};
+  if (input.empty()) return Status::InvalidArgument("empty duration string");
+  const std::string invalid = "not a valid duration string: " + GoQuote(input);
+  std::string_view s = input;
+  uint64_t total_ns = 0;
+  int last_order = 0;
+  while (!s.empty()) {
+    size_t i = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == 0) return Status::InvalidArgument(invalid);
+    uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + i, value);
+    if (ec != std::errc() || ptr != s.data() + i) return Status::InvalidArgument(invalid);
+    s.remove_prefix(i);
+    size_t j = 0;
+    while (j < s.size() && !(s[j] >= '0' && s[j] <= '9')) ++j;
+    if (j == 0) return Status::InvalidArgument(invalid);
+    std::string_view unit_name = s.substr(0, j);
+    s.remove_prefix(j);
+    const DurationUnit* unit = nullptr;
+    for (const DurationUnit& u : kDurationUnits) {
+      if (u.name == unit_name) unit = &u;
+    }
+    if (unit == nullptr) {
+      return Status::InvalidArgument("unknown unit " + GoQuote(unit_name) + " in duration " +
+                                     GoQuote(input));
+    }
+    if (unit->order <= last_order) return Status::InvalidArgument(invalid);
+    last_order = unit->order;
+    const uint64_t limit = (uint64_t{1} << 63) / static_cast<uint64_t>(unit->ns);
+    if (value > limit) return Status::InvalidArgument("duration out of range");
+    total_ns += value * static_cast<uint64_t>(unit->ns);
+    if (total_ns > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Status::InvalidArgument("duration out of range");
+    }
+  }
+  return static_cast<int64_t>(total_ns / 1000000);
+}
+
+// model.Duration.String: years and weeks only when exact, then d h m s ms; "0s" for zero.
+std::string FormatDuration(int64_t ms) {
+  if (ms == 0) return "0s";
+  std::string out;
+  uint64_t rest;
+  if (ms < 0) {
+    out = "-";
+    rest = static_cast<uint64_t>(-(ms + 1)) + 1;
+  } else {
+    rest = static_cast<uint64_t>(ms);
+  }
+  auto unit = [&](const char* name, uint64_t mult, bool exact) {
+    if (exact && rest % mult != 0) return;
+    uint64_t v = rest / mult;
+    if (v > 0) {
+      out += std::to_string(v) + name;
+      rest -= v * mult;
+    }
+  };
+  constexpr uint64_t kDay = 24ULL * 3600 * 1000;
+  unit("y", 365 * kDay, true);
+  unit("w", 7 * kDay, true);
+  unit("d", kDay, false);
+  unit("h", 3600 * 1000, false);
+  unit("m", 60 * 1000, false);
+  unit("s", 1000, false);
+  unit("ms", 1, false);
+  return out;
+}
+
+ExprPtr CloneExpr(const Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::kNumberLiteral: {
+      auto out = std::make_unique<NumberLiteral>();
+      out->value = static_cast<const NumberLiteral&>(expr).value;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kStringLiteral: {
+      auto out = std::make_unique<StringLiteral>();
+      out->value = static_cast<const StringLiteral&>(expr).value;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kVectorSelector: {
+      const auto& in = static_cast<const VectorSelector&>(expr);
+      auto out = std::make_unique<VectorSelector>();
+      out->name = in.name;
+      out->matchers = in.matchers;
+      out->offset_ms = in.offset_ms;
+      out->at = in.at;
+      out->at_ms = in.at_ms;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kMatrixSelector: {
+      const auto& in = static_cast<const MatrixSelector&>(expr);
+      auto out = std::make_unique<MatrixSelector>();
+      out->selector = CloneExpr(*in.selector);
+      out->range_ms = in.range_ms;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kSubquery: {
+      const auto& in = static_cast<const SubqueryExpr&>(expr);
+      auto out = std::make_unique<SubqueryExpr>();
+      out->expr = CloneExpr(*in.expr);
+      out->range_ms = in.range_ms;
+      out->step_ms = in.step_ms;
+      out->offset_ms = in.offset_ms;
+      out->at = in.at;
+      out->at_ms = in.at_ms;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kParen: {
+      auto out = std::make_unique<ParenExpr>();
+      out->expr = CloneExpr(*static_cast<const ParenExpr&>(expr).expr);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kUnary: {
+      const auto& in = static_cast<const UnaryExpr&>(expr);
+      auto out = std::make_unique<UnaryExpr>();
+      out->negate = in.negate;
+      out->expr = CloneExpr(*in.expr);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kBinary: {
+      const auto& in = static_cast<const BinaryExpr&>(expr);
+      auto out = std::make_unique<BinaryExpr>();
+      out->op = in.op;
+      out->lhs = CloneExpr(*in.lhs);
+      out->rhs = CloneExpr(*in.rhs);
+      out->return_bool = in.return_bool;
+      if (in.matching) out->matching = std::make_unique<VectorMatching>(*in.matching);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kAggregate: {
+      const auto& in = static_cast<const AggregateExpr&>(expr);
+      auto out = std::make_unique<AggregateExpr>();
+      out->op = in.op;
+      out->expr = CloneExpr(*in.expr);
+      if (in.param) out->param = CloneExpr(*in.param);
+      out->grouping = in.grouping;
+      out->without = in.without;
+      out->grouping_written = in.grouping_written;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kCall: {
+      const auto& in = static_cast<const Call&>(expr);
+      auto out = std::make_unique<Call>();
+      out->func = in.func;
+      for (const ExprPtr& arg : in.args) out->args.push_back(CloneExpr(*arg));
+      out->pos = expr.pos;
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace tidemark::promql

@@ -1,0 +1,210 @@
+#include "server/prom_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace tidemark::server {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n;
+  uint32_t min;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  uint32_t cp = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8SequenceLength(s, i);
+      if (n == 0) {
+        *out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out->append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          *out += buf;
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+std::string FormatSampleValue(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  // Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that round-trip, no exponent.
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+void AppendJsonSampleValue(std::string* out, double v) {
+  out->push_back('"');
+  *out += FormatSampleValue(v);
+  out->push_back('"');
+}
+
+void AppendJsonTimestamp(std::string* out, int64_t ms) {
+  // As Prometheus' marshalTimestamp: integer seconds, then up to three fraction digits without
+  // trailing zeros; negative times keep the sign on the whole.
+  if (ms < 0) {
+    out->push_back('-');
+    // INT64_MIN cannot be negated; no API timestamp gets near it.
+    ms = ms == INT64_MIN ? INT64_MAX : -ms;
+  }
+  *out += std::to_string(ms / 1000);
+  int64_t frac = ms % 1000;
+  if (frac != 0) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%03d", static_cast<int>(frac));
+    std::string_view digits(buf, 3);
+    while (!digits.empty() && digits.back() == '0') digits.remove_suffix(1);
+    out->push_back('.');
+    out->append(digits);
+  }
+}
+
+void AppendJsonLabels(std::string* out, const Labels& labels) {
+  out->push_back('{');
+  bool first = true;
+  for (const Label& l : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(out, l.name);
+    out->push_back(':');
+    AppendJsonString(out, l.value);
+  }
+  out->push_back('}');
+}
+
+void AppendJsonQueryData(std::string* out, const promql::QueryResult& result) {
+  *out += "{\"resultType\":";
+  AppendJsonString(out, promql::ValueTypeApiName(result.type));
+  *out += ",\"result\":";
+  switch (result.type) {
+    case promql::ValueType::kScalar:
+      out->push_back('[');
+      AppendJsonTimestamp(out, result.scalar_t);
+      out->push_back(',');
+      AppendJsonSampleValue(out, result.scalar);
+      out->push_back(']');
+      break;
+    case promql::ValueType::kString:
+      out->push_back('[');
+      AppendJsonTimestamp(out, result.scalar_t);
+      out->push_back(',');
+      AppendJsonString(out, result.string_value);
+      out->push_back(']');
+      break;
+    case promql::ValueType::kVector: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& s : result.vector) {
+        if (!first) out->push_back(',');
+        first = false;
+        *out += "{\"metric\":";
+        AppendJsonLabels(out, s.metric);
+        *out += ",\"value\":[";
+        AppendJsonTimestamp(out, s.t);
+        out->push_back(',');
+        AppendJsonSampleValue(out, s.f);
+        *out += "]}";
+      }
+      out->push_back(']');
+      break;
+    }
+    case promql::ValueType::kMatrix: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& s : result.matrix) {
+        if (!first) out->push_back(',');
+        first = false;
+        *out += "{\"metric\":";
+        AppendJsonLabels(out, s.metric);
+        *out += ",\"values\":[";
+        bool first_point = true;
+        for (const auto& p : s.floats) {
+          if (!first_point) out->push_back(',');
+          first_point = false;
+          out->push_back('[');
+          AppendJsonTimestamp(out, p.t);
+          out->push_back(',');
+          AppendJsonSampleValue(out, p.f);
+          out->push_back(']');
+        }
+        *out += "]}";
+      }
+      out->push_back(']');
+      break;
+    }
+    case promql::ValueType::kNone:
+      *out += "null";
+      break;
+  }
+  out->push_back('}');
+}
+
+}  // namespace tidemark::server

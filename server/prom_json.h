@@ -1,0 +1,32 @@
+// JSON encoding as Prometheus' HTTP API writes it: sample values as strings ("NaN", "+Inf"),
+// timestamps as float seconds with at most millisecond digits, label sets as objects.
+#ifndef TIDEMARK_SERVER_PROM_JSON_H_
+#define TIDEMARK_SERVER_PROM_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "query/value.h"
+#include "tidemark/labels.h"
+
+namespace tidemark::server {
+
+bool IsValidUtf8(std::string_view s);
+// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD).
+void AppendJsonString(std::string* out, std::string_view s);
+// Appends a sample value as Prometheus does: shortest round-trip decimal without exponent, or
+// "NaN", "+Inf", "-Inf" (as a JSON string).
+void AppendJsonSampleValue(std::string* out, double v);
+// The value alone, unquoted ("1.5", "NaN", "+Inf").
+std::string FormatSampleValue(double v);
+// Appends milliseconds as float seconds: 1435781451781 -> 1435781451.781, 1000 -> 1.
+void AppendJsonTimestamp(std::string* out, int64_t ms);
+// {"__name__":"up","job":"api"}
+void AppendJsonLabels(std::string* out, const Labels& labels);
+// The `data` of a query result: {"resultType":"vector","result":[...]}.
+void AppendJsonQueryData(std::string* out, const promql::QueryResult& result);
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_PROM_JSON_H_

@@ -1,0 +1,275 @@
+// The Prometheus HTTP API of the real server: responses, value encoding and error types.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <snappy.h>
+
+#include <string>
+
+#include "prometheus/remote.pb.h"
+#include "tests/server/server_process.h"
+#include "tests/storage/test_util.h"
+
+namespace tidemark {
+namespace {
+
+using testing::HttpCall;
+using testing::HttpResult;
+using testing::ServerProcess;
+using testing::TempDir;
+
+constexpr char kConfig[] = "self_scrape_interval: 0s\nstorage:\n  retention: 0s\n";
+// Samples every 15 s from here; queries evaluate between samples (Prometheus 2.42 and 3 differ
+// on window edges, and the differential test relies on the same choice).
+constexpr int64_t kT0 = 1'700'000'000'000;
+
+void AddLabel(prometheus::TimeSeries* ts, const std::string& n, const std::string& v) {
+  auto* l = ts->add_labels();
+  l->set_name(n);
+  l->set_value(v);
+}
+
+// http_requests_total{code="200"|"500", job="api"}: counters rising 10 and 1 per 15 s for 10 min;
+// one exemplar and metadata.
+std::string TestWriteRequest() {
+  prometheus::WriteRequest req;
+  for (const auto& [code, rate] : {std::pair{"200", 10.0}, std::pair{"500", 1.0}}) {
+    auto* ts = req.add_timeseries();
+    AddLabel(ts, "__name__", "http_requests_total");
+    AddLabel(ts, "code", code);
+    AddLabel(ts, "job", "api");
+    for (int i = 0; i <= 40; ++i) {
+      auto* s = ts->add_samples();
+      s->set_timestamp(kT0 + i * 15'000);
+      s->set_value(i * rate);
+    }
+    auto* e = ts->add_exemplars();
+    auto* l = e->add_labels();
+    l->set_name("trace_id");
+    l->set_value(std::string("abc") + code);
+    e->set_value(1);
+    e->set_timestamp(kT0 + 30'000);
+  }
+  auto* m = req.add_metadata();
+  m->set_type(prometheus::MetricMetadata::COUNTER);
+  m->set_metric_family_name("http_requests_total");
+  m->set_help("Requests served.");
+  std::string compressed;
+  snappy::Compress(req.SerializeAsString().data(), req.ByteSizeLong(), &compressed);
+  return compressed;
+}
+
+HttpResult Write(const ServerProcess& server) {
+  return HttpCall(server.http_port, "POST", "/api/v1/write", TestWriteRequest(),
+                  {{"Content-Type", "application/x-protobuf"},
+                   {"Content-Encoding", "snappy"},
+                   {"X-Prometheus-Remote-Write-Version", "0.1.0"}});
+}
+
+rapidjson::Document ParseJson(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
+
+std::string Get(const ServerProcess& server, const std::string& target, int want_status = 200) {
+  HttpResult r = HttpCall(server.http_port, "GET", target);
+  EXPECT_EQ(r.status, want_status) << target << ": " << r.body;
+  return r.body;
+}
+
+class PromApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    server_ = new ServerProcess(dir_->path(), kConfig);
+    ASSERT_TRUE(server_->ready) << server_->Log();
+    ASSERT_EQ(Write(*server_).status, 204);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+  }
+  static TempDir* dir_;
+  static ServerProcess* server_;
+};
+TempDir* PromApiTest::dir_ = nullptr;
+ServerProcess* PromApiTest::server_ = nullptr;
+
+TEST_F(PromApiTest, InstantQueryVectorAndScalarEncoding) {
+  // 5 minutes after the start plus 7.5 s: between samples.
+  auto d = ParseJson(Get(*server_, "/api/v1/query?query=sum%20by%20(code)%20(http_requests_total)"
+                                   "&time=1700000307.5"));
+  ASSERT_STREQ(d["status"].GetString(), "success");
+  ASSERT_STREQ(d["data"]["resultType"].GetString(), "vector");
+  const auto& result = d["data"]["result"];
+  ASSERT_EQ(result.Size(), 2u);
+  std::map<std::string, std::string> by_code;
+  for (const auto& s : result.GetArray()) {
+    EXPECT_FALSE(s["metric"].HasMember("__name__"));
+    EXPECT_DOUBLE_EQ(s["value"][0].GetDouble(), 1700000307.5);
+    by_code[s["metric"]["code"].GetString()] = s["value"][1].GetString();
+  }
+  EXPECT_EQ(by_code["200"], "200");  // 20 samples of 10 per 15 s
+  EXPECT_EQ(by_code["500"], "20");
+
+  auto scalar = ParseJson(Get(*server_, "/api/v1/query?query=1%2F0&time=1700000000"));
+  ASSERT_STREQ(scalar["data"]["resultType"].GetString(), "scalar");
+  EXPECT_EQ(scalar["data"]["result"][0].GetInt64(), 1700000000);
+  EXPECT_STREQ(scalar["data"]["result"][1].GetString(), "+Inf");
+  auto nan = ParseJson(Get(*server_, "/api/v1/query?query=0%2F0&time=1700000000.001"));
+  EXPECT_STREQ(nan["data"]["result"][1].GetString(), "NaN");
+  EXPECT_DOUBLE_EQ(nan["data"]["result"][0].GetDouble(), 1700000000.001);
+  auto str = ParseJson(Get(*server_, "/api/v1/query?query=%22hello%22&time=2023-11-14T22:13:20Z"));
+  EXPECT_STREQ(str["data"]["resultType"].GetString(), "string");
+  EXPECT_STREQ(str["data"]["result"][1].GetString(), "hello");
+  EXPECT_EQ(str["data"]["result"][0].GetInt64(), 1700000000);
+}
+
+TEST_F(PromApiTest, RangeQueryByPostForm) {
+  HttpResult r = HttpCall(
+      server_->http_port, "POST", "/api/v1/query_range",
+      "query=rate(http_requests_total%7Bcode%3D~%225..%22%7D%5B1m%5D)&start=1700000067.5&end="
+      "1700000367.5&step=60s",
+      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = ParseJson(r.body);
+  ASSERT_STREQ(d["data"]["resultType"].GetString(), "matrix");
+  ASSERT_EQ(d["data"]["result"].Size(), 1u);
+  const auto& series = d["data"]["result"][0];
+  EXPECT_STREQ(series["metric"]["code"].GetString(), "500");
+  ASSERT_EQ(series["values"].Size(), 6u);
+  for (const auto& p : series["values"].GetArray()) {
+    EXPECT_NEAR(std::stod(p[1].GetString()), 1.0 / 15, 1e-9);  // 1 per 15 s
+  }
+  EXPECT_DOUBLE_EQ(series["values"][1][0].GetDouble(), 1700000127.5);
+}
+
+TEST_F(PromApiTest, ErrorTypesAndStatuses) {
+  auto expect_error = [&](const std::string& target, int status, const char* type,
+                          const std::string& fragment) {
+    HttpResult r = HttpCall(server_->http_port, "GET", target);
+    EXPECT_EQ(r.status, status) << target << ": " << r.body;
+    auto d = ParseJson(r.body);
+    ASSERT_TRUE(d.IsObject()) << r.body;
+    EXPECT_STREQ(d["status"].GetString(), "error");
+    EXPECT_STREQ(d["errorType"].GetString(), type) << r.body;
+    EXPECT_NE(std::string(d["error"].GetString()).find(fragment), std::string::npos) << r.body;
+  };
+  expect_error("/api/v1/query?query=sum(", 400, "bad_data", "invalid parameter \"query\": 1:");
+  expect_error("/api/v1/query?query=up&time=yesterday", 400, "bad_data",
+               "invalid parameter \"time\": cannot parse \"yesterday\" to a valid timestamp");
+  expect_error("/api/v1/query_range?query=up&start=10&end=5&step=1", 400, "bad_data",
+               "end timestamp must not be before start time");
+  expect_error("/api/v1/query_range?query=up&start=0&end=5&step=0", 400, "bad_data",
+               "zero or negative query resolution step widths are not accepted");
+  expect_error("/api/v1/query_range?query=up&start=0&end=100000&step=1", 400, "bad_data",
+               "exceeded maximum resolution of 11000 points per timeseries");
+  expect_error("/api/v1/query_range?query=up%5B5m%5D&start=0&end=5&step=1", 400, "bad_data",
+               "invalid expression type \"range vector\" for range query");
+  // Two series on each side with the same labels after on(job): Prometheus' execution error.
+  expect_error(
+      "/api/v1/query?query=http_requests_total%20%2B%20on(job)%20http_requests_total"
+      "&time=1700000300",
+      422, "execution", "many-to-many matching not allowed");
+  expect_error("/api/v1/series", 400, "bad_data", "no match[] parameter provided");
+  expect_error("/api/v1/series?match[]=%7B", 400, "bad_data", "parse error");
+}
+
+TEST_F(PromApiTest, SeriesLabelsAndValues) {
+  auto series = ParseJson(
+      Get(*server_, "/api/v1/series?match[]=http_requests_total%7Bcode%3D%22500%22%7D"));
+  ASSERT_EQ(series["data"].Size(), 1u);
+  EXPECT_STREQ(series["data"][0]["job"].GetString(), "api");
+  auto limited = ParseJson(Get(*server_, "/api/v1/series?match[]=http_requests_total&limit=1"));
+  EXPECT_EQ(limited["data"].Size(), 1u);
+  ASSERT_TRUE(limited.HasMember("warnings"));
+
+  auto labels = ParseJson(Get(*server_, "/api/v1/labels"));
+  std::vector<std::string> names;
+  for (const auto& v : labels["data"].GetArray()) names.push_back(v.GetString());
+  EXPECT_EQ(names, (std::vector<std::string>{"__name__", "code", "job"}));
+
+  auto values = ParseJson(Get(*server_, "/api/v1/label/code/values"));
+  ASSERT_EQ(values["data"].Size(), 2u);
+  EXPECT_STREQ(values["data"][1].GetString(), "500");
+  // Prometheus 3's escaping of label names in the path: "U__" + name, '_' doubled.
+  auto escaped = ParseJson(Get(*server_, "/api/v1/label/U______name____/values"));
+  ASSERT_EQ(escaped["data"].Size(), 1u);
+  EXPECT_STREQ(escaped["data"][0].GetString(), "http_requests_total");
+}
+
+TEST_F(PromApiTest, MetadataAndExemplars) {
+  auto md = ParseJson(Get(*server_, "/api/v1/metadata"));
+  ASSERT_TRUE(md["data"].HasMember("http_requests_total"));
+  EXPECT_STREQ(md["data"]["http_requests_total"][0]["type"].GetString(), "counter");
+  EXPECT_STREQ(md["data"]["http_requests_total"][0]["help"].GetString(), "Requests served.");
+
+  auto ex = ParseJson(Get(*server_,
+                          "/api/v1/query_exemplars?query=rate(http_requests_total%7Bcode%3D%22500%"
+                          "22%7D%5B5m%5D)&start=1699999999&end=1700001000"));
+  ASSERT_EQ(ex["data"].Size(), 1u);
+  EXPECT_STREQ(ex["data"][0]["seriesLabels"]["code"].GetString(), "500");
+  ASSERT_EQ(ex["data"][0]["exemplars"].Size(), 1u);
+  EXPECT_STREQ(ex["data"][0]["exemplars"][0]["labels"]["trace_id"].GetString(), "abc500");
+  EXPECT_STREQ(ex["data"][0]["exemplars"][0]["value"].GetString(), "1");
+  EXPECT_EQ(ex["data"][0]["exemplars"][0]["timestamp"].GetInt64(), 1700000030);
+}
+
+TEST_F(PromApiTest, FormatAndParseQuery) {
+  auto f = ParseJson(
+      Get(*server_, "/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)%20%3E%201"));
+  EXPECT_STREQ(f["data"].GetString(), "sum by (job) (rate(x[5m])) > 1");
+  auto p = ParseJson(Get(*server_, "/api/v1/parse_query?query=sum%20by(job)(x)"));
+  EXPECT_STREQ(p["data"]["type"].GetString(), "aggregation");
+  EXPECT_STREQ(p["data"]["op"].GetString(), "sum");
+  EXPECT_STREQ(p["data"]["expr"]["type"].GetString(), "vectorSelector");
+  EXPECT_STREQ(p["data"]["expr"]["matchers"][0]["value"].GetString(), "x");
+}
+
+TEST_F(PromApiTest, StatusEndpoints) {
+  auto build = ParseJson(Get(*server_, "/api/v1/status/buildinfo"));
+  EXPECT_TRUE(build["data"].HasMember("version"));
+  auto runtime = ParseJson(Get(*server_, "/api/v1/status/runtimeinfo"));
+  EXPECT_STREQ(runtime["data"]["storageRetention"].GetString(), "0s");
+  auto flags = ParseJson(Get(*server_, "/api/v1/status/flags"));
+  EXPECT_TRUE(flags["data"].HasMember("storage.tsdb.path"));
+  auto config = ParseJson(Get(*server_, "/api/v1/status/config"));
+  EXPECT_NE(std::string(config["data"]["yaml"].GetString()).find("lookback_delta: 5m"),
+            std::string::npos);
+  auto tsdb = ParseJson(Get(*server_, "/api/v1/status/tsdb?limit=1"));
+  EXPECT_EQ(tsdb["data"]["headStats"]["numSeries"].GetUint64(), 2u);
+  ASSERT_EQ(tsdb["data"]["seriesCountByMetricName"].Size(), 1u);
+  EXPECT_STREQ(tsdb["data"]["seriesCountByMetricName"][0]["name"].GetString(),
+               "http_requests_total");
+}
+
+TEST(PromApi, DeleteSeriesAndQueryLimits) {
+  TempDir dir;
+  ServerProcess server(dir.path(), std::string(kConfig) + "query:\n  max_samples: 30\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  ASSERT_EQ(Write(server).status, 204);
+  // 2 series x 41 samples over the 10-minute window: more than 30 at once.
+  HttpResult over = HttpCall(server.http_port, "GET",
+                             "/api/v1/query?query=max_over_time(http_requests_total%5B15m%5D)"
+                             "&time=1700000700");
+  EXPECT_EQ(over.status, 422) << over.body;
+  EXPECT_NE(over.body.find("\"errorType\":\"execution\""), std::string::npos) << over.body;
+  EXPECT_NE(over.body.find("too many samples"), std::string::npos) << over.body;
+
+  EXPECT_EQ(HttpCall(server.http_port, "GET",
+                     "/api/v1/admin/tsdb/delete_series?match[]=http_requests_total")
+                .status,
+            405);
+  EXPECT_EQ(HttpCall(server.http_port, "POST",
+                     "/api/v1/admin/tsdb/delete_series?match[]=http_requests_total%7Bcode%3D%22200%"
+                     "22%7D")
+                .status,
+            204);
+  auto left = ParseJson(Get(server, "/api/v1/series?match[]=http_requests_total"));
+  ASSERT_EQ(left["data"].Size(), 1u);
+  EXPECT_STREQ(left["data"][0]["code"].GetString(), "500");
+}
+
+}  // namespace
+}  // namespace tidemark

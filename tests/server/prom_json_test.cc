@@ -1,0 +1,85 @@
+// Value, timestamp and parameter encodings of the Prometheus API, without a server.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "server/prom_api.h"
+#include "server/prom_json.h"
+
+namespace tidemark::server {
+namespace {
+
+TEST(PromJson, SampleValuesAsPrometheusWritesThem) {
+  EXPECT_EQ(FormatSampleValue(1), "1");
+  EXPECT_EQ(FormatSampleValue(0.1), "0.1");
+  EXPECT_EQ(FormatSampleValue(-2.5), "-2.5");
+  EXPECT_EQ(FormatSampleValue(1e21), "1000000000000000000000");
+  EXPECT_EQ(FormatSampleValue(1.5e-7), "0.00000015");
+  EXPECT_EQ(FormatSampleValue(std::nan("")), "NaN");
+  EXPECT_EQ(FormatSampleValue(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(FormatSampleValue(-std::numeric_limits<double>::infinity()), "-Inf");
+}
+
+TEST(PromJson, TimestampsAsFloatSeconds) {
+  auto ts = [](int64_t ms) {
+    std::string s;
+    AppendJsonTimestamp(&s, ms);
+    return s;
+  };
+  EXPECT_EQ(ts(1435781451781), "1435781451.781");
+  EXPECT_EQ(ts(1000), "1");
+  EXPECT_EQ(ts(1500), "1.5");
+  EXPECT_EQ(ts(1050), "1.05");
+  EXPECT_EQ(ts(0), "0");
+  EXPECT_EQ(ts(-1500), "-1.5");
+}
+
+TEST(PromJson, StringsAreEscapedAndInvalidUtf8Replaced) {
+  std::string s;
+  AppendJsonString(&s, "a\"b\\c\n\x01\xff" "é");
+  EXPECT_EQ(s, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD" "é\"");
+  EXPECT_TRUE(IsValidUtf8("gen_ai.client.token.usage é"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));
+}
+
+TEST(PromApiParams, TimesInSecondsOrRfc3339) {
+  EXPECT_EQ(*ParseApiTime("1435781451.781"), 1435781451781);
+  EXPECT_EQ(*ParseApiTime("1435781451"), 1435781451000);
+  EXPECT_EQ(*ParseApiTime("2015-07-01T20:10:51.781Z"), 1435781451781);
+  EXPECT_EQ(*ParseApiTime("2015-07-01T22:10:51.781+02:00"), 1435781451781);
+  EXPECT_EQ(*ParseApiTime("-1.5"), -1500);
+  auto bad = ParseApiTime("2015-07-01");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "cannot parse \"2015-07-01\" to a valid timestamp");
+  EXPECT_FALSE(ParseApiTime("").ok());
+  EXPECT_FALSE(ParseApiTime("NaN").ok());
+}
+
+TEST(PromApiParams, DurationsInSecondsOrPrometheusUnits) {
+  EXPECT_EQ(*ParseApiDuration("15"), 15000);
+  EXPECT_EQ(*ParseApiDuration("0.5"), 500);
+  EXPECT_EQ(*ParseApiDuration("1m30s"), 90000);
+  EXPECT_EQ(*ParseApiDuration("2h"), 7'200'000);
+  auto bad = ParseApiDuration("fast");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "cannot parse \"fast\" to a valid duration");
+}
+
+TEST(PromApiParams, FormValuesFromQueryAndBody) {
+  HttpRequest r;
+  r.method = "POST";
+  r.query = "match[]=up&time=5";
+  r.body = "query=sum%28x%29+%2B+1&match[]=%7Bjob%3D%22a%22%7D";
+  r.headers["content-type"] = "application/x-www-form-urlencoded";
+  auto form = FormValues::Parse(r);
+  ASSERT_TRUE(form.ok());
+  EXPECT_EQ(form->Get("query"), "sum(x) + 1");
+  EXPECT_EQ(form->All("match[]"), (std::vector<std::string>{"{job=\"a\"}", "up"}));
+  EXPECT_EQ(form->Get("time"), "5");
+  r.query = "query=%zz";
+  EXPECT_FALSE(FormValues::Parse(r).ok());
+}
+
+}  // namespace
+}  // namespace tidemark::server
