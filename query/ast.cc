@@ -65,22 +65,38 @@ ValueType Expr::type() const {
 
 std::string_view BinaryOpName(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kPow: return "^";
-    case BinaryOp::kAtan2: return "atan2";
-    case BinaryOp::kEql: return "==";
-    case BinaryOp::kNeq: return "!=";
-    case BinaryOp::kGtr: return ">";
-    case BinaryOp::kLss: return "<";
-    case BinaryOp::kGte: return ">=";
-    case BinaryOp::kLte: return "<=";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kUnless: return "unless";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kPow:
+      return "^";
+    case BinaryOp::kAtan2:
+      return "atan2";
+    case BinaryOp::kEql:
+      return "==";
+    case BinaryOp::kNeq:
+      return "!=";
+    case BinaryOp::kGtr:
+      return ">";
+    case BinaryOp::kLss:
+      return "<";
+    case BinaryOp::kGte:
+      return ">=";
+    case BinaryOp::kLte:
+      return "<=";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kUnless:
+      return "unless";
   }
   return "?";
 }
@@ -96,20 +112,34 @@ bool IsSetOp(BinaryOp op) {
 
 std::string_view AggregateOpName(AggregateOp op) {
   switch (op) {
-    case AggregateOp::kSum: return "sum";
-    case AggregateOp::kAvg: return "avg";
-    case AggregateOp::kMin: return "min";
-    case AggregateOp::kMax: return "max";
-    case AggregateOp::kCount: return "count";
-    case AggregateOp::kGroup: return "group";
-    case AggregateOp::kStddev: return "stddev";
-    case AggregateOp::kStdvar: return "stdvar";
-    case AggregateOp::kTopk: return "topk";
-    case AggregateOp::kBottomk: return "bottomk";
-    case AggregateOp::kQuantile: return "quantile";
-    case AggregateOp::kCountValues: return "count_values";
-    case AggregateOp::kLimitk: return "limitk";
-    case AggregateOp::kLimitRatio: return "limit_ratio";
+    case AggregateOp::kSum:
+      return "sum";
+    case AggregateOp::kAvg:
+      return "avg";
+    case AggregateOp::kMin:
+      return "min";
+    case AggregateOp::kMax:
+      return "max";
+    case AggregateOp::kCount:
+      return "count";
+    case AggregateOp::kGroup:
+      return "group";
+    case AggregateOp::kStddev:
+      return "stddev";
+    case AggregateOp::kStdvar:
+      return "stdvar";
+    case AggregateOp::kTopk:
+      return "topk";
+    case AggregateOp::kBottomk:
+      return "bottomk";
+    case AggregateOp::kQuantile:
+      return "quantile";
+    case AggregateOp::kCountValues:
+      return "count_values";
+    case AggregateOp::kLimitk:
+      return "limitk";
+    case AggregateOp::kLimitRatio:
+      return "limit_ratio";
   }
   return "?";
 }

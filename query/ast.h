@@ -146,9 +146,9 @@ enum class MatchCardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
 // expression between two instant vectors (set operators are many-to-many).
 struct VectorMatching {
   MatchCardinality card = MatchCardinality::kOneToOne;
-  bool on = false;                    // true: `on(...)` was written; false: `ignoring(...)` or none
-  std::vector<std::string> labels;    // the on/ignoring label list
-  std::vector<std::string> include;   // the group_left/group_right label list
+  bool on = false;                   // true: `on(...)` was written; false: `ignoring(...)` or none
+  std::vector<std::string> labels;   // the on/ignoring label list
+  std::vector<std::string> include;  // the group_left/group_right label list
 };
 
 struct BinaryExpr final : Expr {
@@ -185,7 +185,7 @@ struct AggregateExpr final : Expr {
   AggregateExpr() : Expr(ExprKind::kAggregate) {}
   AggregateOp op = AggregateOp::kSum;
   ExprPtr expr;
-  ExprPtr param;                  // the first argument of topk/quantile/...; null otherwise
+  ExprPtr param;  // the first argument of topk/quantile/...; null otherwise
   std::vector<std::string> grouping;
   bool without = false;           // true: `without (...)`; false: `by (...)` or none
   bool grouping_written = false;  // `by ()` was written (kept for printing)

@@ -138,6 +138,8 @@ Result<QueryResult> QueryEngine::Exec(Engine& storage, const Expr& expr, int64_t
   q.delayed_name_removal = options_.delayed_name_removal;
   if (MarkStepInvariant(expr, &q.step_invariant).should_wrap) q.step_invariant.insert(&expr);
 
+  // A query whose context is already done fails before it starts, as Prometheus' exec.
+  TM_RETURN_IF_ERROR(eval::CheckQueryContext(ctx, "query execution"));
   const bool instant = step_ms == 0;
   Evaluator ev(&q, start_ms, end_ms, instant ? 1 : step_ms);
   TM_ASSIGN_OR_RETURN(EvalValue value, ev.Eval(expr));
@@ -181,7 +183,7 @@ Result<QueryResult> QueryEngine::Exec(Engine& storage, const Expr& expr, int64_t
       result.matrix = std::move(mat);
     }
   }
-  TM_RETURN_IF_ERROR(eval::CheckQueryContext(ctx));
+  TM_RETURN_IF_ERROR(eval::CheckQueryContext(ctx, "expression evaluation"));
   result.annotations = std::move(q.annotations);
   result.stats = q.stats;
   return result;
@@ -202,15 +204,17 @@ int64_t Evaluator::AtTime(AtModifier at, int64_t at_ms) const {
   }
 }
 
-Status Evaluator::CheckContext() const { return CheckQueryContext(*q_->ctx); }
+Status Evaluator::CheckContext() const {
+  return CheckQueryContext(*q_->ctx, "expression evaluation");
+}
 
-Status CheckQueryContext(const QueryContext& ctx) {
+Status CheckQueryContext(const QueryContext& ctx, std::string_view stage) {
   if (ctx.cancelled != nullptr && ctx.cancelled->load(std::memory_order_relaxed)) {
-    return Status::Cancelled("query was canceled in expression evaluation");
+    return Status::Cancelled("query was canceled in " + std::string(stage));
   }
   if (ctx.deadline != std::chrono::steady_clock::time_point::max() &&
       std::chrono::steady_clock::now() >= ctx.deadline) {
-    return Status::DeadlineExceeded("query timed out in expression evaluation");
+    return Status::DeadlineExceeded("query timed out in " + std::string(stage));
   }
   return Status::OK();
 }

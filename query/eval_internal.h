@@ -111,7 +111,7 @@ class Evaluator {
 // --- Shared helpers ---------------------------------------------------------------------------
 
 // DeadlineExceeded / Cancelled as Prometheus words them, or OK.
-Status CheckQueryContext(const QueryContext& ctx);
+Status CheckQueryContext(const QueryContext& ctx, std::string_view stage);
 Status TooManySamplesError();
 Status DuplicateLabelsetError();
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -146,13 +147,67 @@ Status DuplicateLabelsetError() {
 
 // --- Formatting ------------------------------------------------------------------------------
 
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* rune) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *rune = c;
+    return 1;
+  }
+  size_t len = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  // Overlong encodings, surrogates and values beyond Unicode are not valid UTF-8.
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *rune = cp;
+  return len;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  uint32_t rune = 0;
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = DecodeUtf8(s, i, &rune);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string GoQuote(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  auto append_hex = [](std::string* out, uint32_t v, int digits) {
+    for (int d = digits - 1; d >= 0; --d) out->push_back(kHex[(v >> (4 * d)) & 0xf]);
+  };
   std::string out;
   out.reserve(s.size() + 2);
   out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
+  for (size_t i = 0; i < s.size();) {
+    uint32_t r = 0;
+    const size_t len = DecodeUtf8(s, i, &r);
+    if (len == 0) {  // a byte that is not valid UTF-8
+      out += "\\x";
+      append_hex(&out, static_cast<unsigned char>(s[i]), 2);
+      ++i;
+      continue;
+    }
+    switch (r) {
       case '"':
         out += "\\\"";
         break;
@@ -181,14 +236,18 @@ std::string GoQuote(std::string_view s) {
         out += "\\v";
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
+        if (r < 0x20 || r == 0x7f) {
           out += "\\x";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
+          append_hex(&out, r, 2);
+        } else if ((r >= 0x80 && r <= 0x9f) || r == 0xad) {
+          // C1 controls and the soft hyphen are not printable for Go.
+          out += "\\u";
+          append_hex(&out, r, 4);
         } else {
-          out.push_back(static_cast<char>(c));  // UTF-8 passes through, as Go keeps printables
+          out.append(s.substr(i, len));
         }
     }
+    i += len;
   }
   out.push_back('"');
   return out;

@@ -41,9 +41,9 @@ struct FunctionArgs {
   // For range-vector functions: the current series and its window.
   const Labels* range_metric = nullptr;
   const std::vector<FPoint>* range = nullptr;
-  int64_t range_ms = 0;          // the selector's (or subquery's) range
-  int64_t window_start = 0;      // exclusive: t - offset - range
-  int64_t window_end = 0;        // inclusive: t - offset
+  int64_t range_ms = 0;      // the selector's (or subquery's) range
+  int64_t window_start = 0;  // exclusive: t - offset - range
+  int64_t window_end = 0;    // inclusive: t - offset
   // The range argument's expression is a MatrixSelector (true) or a subquery (false); rate and
   // friends use it to find the selector's metric name for annotations.
   bool range_is_selector = true;

@@ -11,6 +11,7 @@
 #define TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,8 +67,11 @@ Status DuplicateLabelsetError();
 
 // --- Formatting as Go does, for annotation and error texts ----------------------------------
 
-// strconv.Quote / fmt's %q of a string: "name" with Go escapes.
+// strconv.Quote / fmt's %q of a string: "name" with Go escapes (invalid UTF-8 bytes as \xNN).
 std::string GoQuote(std::string_view s);
+// Decodes the UTF-8 sequence at s[i] into *rune; returns its length, or 0 if it is invalid.
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* rune);
+bool IsValidUtf8(std::string_view s);
 // fmt's %g of a float64: the shortest representation that round-trips, in exponent form
 // ("1e+06", "1.5e-05") when the decimal exponent is below -4 or at least 6; "NaN", "+Inf", "-Inf".
 std::string FormatGoG(double v);

@@ -18,41 +18,7 @@ namespace tidemark::promql::internal {
 namespace {
 
 // Prometheus 3 accepts any non-empty UTF-8 string as a label name.
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  size_t i = 0;
-  while (i < name.size()) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > name.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(name[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong encodings, surrogates and values beyond Unicode are invalid UTF-8.
-    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
-}
+bool IsValidLabelName(std::string_view name) { return !name.empty() && IsValidUtf8(name); }
 
 // The compiled `^(?s:regex)$` of the last label_replace call on this thread: the evaluator
 // calls once per step with the same pattern, and compiling per step would dominate.

@@ -1,7 +1,8 @@
 // PromQL text to AST and back.
 //
 //   auto expr = tidemark::promql::ParseExpr("sum by (job) (rate(http_requests_total[5m]))");
-//   if (!expr.ok()) { ... expr.status().message() is "1:5: parse error: ..." as Prometheus says ... }
+//   if (!expr.ok()) { ... expr.status().message() is "1:5: parse error: ..." as Prometheus says ...
+//   }
 //
 // Thread safety: free functions; the function table is immutable.
 #ifndef TIDEMARK_QUERY_PARSER_H_

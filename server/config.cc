@@ -2,9 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "query/parser.h"
-
 #include <set>
+
+#include "query/parser.h"
 
 namespace tidemark::server {
 namespace {
@@ -125,11 +125,10 @@ namespace {
 
 Status Apply(const YAML::Node& root, ServerConfig* c) {
   if (root.IsNull()) return Status::OK();
-  Status s =
-      CheckKeys(root, "",
-                {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "log_level",
-                 "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp",
-                 "query"});
+  Status s = CheckKeys(
+      root, "",
+      {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "log_level",
+       "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp", "query"});
   if (!s.ok()) return s;
 #define TM_TRY(expr)             \
   do {                           \
@@ -264,12 +263,12 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       TM_TRY(Scalar(q["experimental_functions"], "query.experimental_functions",
                     &qc.experimental_functions));
     }
-    for (auto [value, key] : {std::pair{qc.lookback_delta_ms, "query.lookback_delta"},
-                              std::pair{qc.timeout_ms, "query.timeout"},
-                              std::pair{qc.max_samples, "query.max_samples"},
-                              std::pair{qc.max_points_per_series, "query.max_points_per_series"},
-                              std::pair{qc.max_result_points, "query.max_result_points"},
-                              std::pair{qc.default_subquery_step_ms, "query.default_subquery_step"}}) {
+    for (auto [value, key] :
+         {std::pair{qc.lookback_delta_ms, "query.lookback_delta"},
+          std::pair{qc.timeout_ms, "query.timeout"}, std::pair{qc.max_samples, "query.max_samples"},
+          std::pair{qc.max_points_per_series, "query.max_points_per_series"},
+          std::pair{qc.max_result_points, "query.max_result_points"},
+          std::pair{qc.default_subquery_step_ms, "query.default_subquery_step"}}) {
       if (value <= 0) return Bad(key, "must be positive");
     }
   }

@@ -16,8 +16,8 @@ namespace tidemark::server {
 // PromQL and the query API (Prometheus' --query.* flags).
 struct QueryConfig {
   int64_t lookback_delta_ms = 5 * 60 * 1000;
-  int64_t timeout_ms = 2 * 60 * 1000;    // per query; a request's `timeout` can only shorten it
-  int64_t max_samples = 50'000'000;      // samples one query may hold at once
+  int64_t timeout_ms = 2 * 60 * 1000;      // per query; a request's `timeout` can only shorten it
+  int64_t max_samples = 50'000'000;        // samples one query may hold at once
   int64_t max_points_per_series = 11'000;  // (end - start) / step of a range query
   int64_t max_result_points = 10'000'000;  // points of a range query's whole result
   int64_t default_subquery_step_ms = 60'000;

@@ -1,6 +1,7 @@
 #include "server/prom_api.h"
 
 #include <poll.h>
+#include <re2/re2.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -31,7 +32,15 @@ constexpr char kMaxTimeFormatted[] = "292277025-08-18T07:12:54.999999999Z";
 constexpr char kTidemarkVersion[] = "0.1.0";
 
 // Prometheus' API error types and the HTTP status each is answered with.
-enum class ErrorType { kBadData, kExecution, kCanceled, kTimeout, kInternal, kNotFound, kUnavailable };
+enum class ErrorType {
+  kBadData,
+  kExecution,
+  kCanceled,
+  kTimeout,
+  kInternal,
+  kNotFound,
+  kUnavailable
+};
 
 std::string_view ErrorTypeName(ErrorType t) {
   switch (t) {
@@ -517,8 +526,7 @@ void AppendAstJson(std::string* out, const Expr& e) {
     }
     case ExprKind::kNumberLiteral:
       *out += "{\"type\":\"numberLiteral\",\"val\":";
-      AppendJsonString(out,
-                       FormatSampleValue(static_cast<const promql::NumberLiteral&>(e).value));
+      AppendJsonString(out, FormatSampleValue(static_cast<const promql::NumberLiteral&>(e).value));
       out->push_back('}');
       break;
     case ExprKind::kParen:
@@ -600,12 +608,30 @@ Result<std::string> UnescapeLabelName(std::string_view name) {
   return out;
 }
 
+bool MatchesEmpty(const LabelMatcher& m) {
+  switch (m.type) {
+    case MatchType::kEqual:
+      return m.value.empty();
+    case MatchType::kNotEqual:
+      return !m.value.empty();
+    case MatchType::kRegexMatch:
+    case MatchType::kRegexNoMatch: {
+      const bool matches = RE2::FullMatch("", RE2(m.value, RE2::Quiet));
+      return m.type == MatchType::kRegexMatch ? matches : !matches;
+    }
+  }
+  return false;
+}
+
 // Parses every `match[]` of the request; bad_data names the selector that did not parse.
 Result<std::vector<std::vector<LabelMatcher>>> MatchParams(const FormValues& form) {
   std::vector<std::vector<LabelMatcher>> sets;
   for (const std::string& m : form.All("match[]")) {
     auto matchers = promql::ParseSeriesSelector(m);
     if (!matchers.ok()) return matchers.status();
+    // As Prometheus: a selector that matches every series is refused.
+    if (std::all_of(matchers->begin(), matchers->end(), MatchesEmpty))
+      return Status::InvalidArgument("match[] must contain at least one non-empty matcher");
     sets.push_back(std::move(matchers).value());
   }
   return sets;
@@ -715,11 +741,20 @@ std::string PrometheusApi::HandlerName(const std::string& path) {
   if (!path.starts_with(kPrefix)) return "";
   std::string_view rest = std::string_view(path).substr(kPrefix.size());
   if (rest.starts_with("label/") && rest.ends_with("/values")) return "label_values";
-  static const std::set<std::string, std::less<>> kKnown = {
-      "query",           "query_range",       "series",          "labels",
-      "metadata",        "query_exemplars",   "format_query",    "parse_query",
-      "status/buildinfo", "status/runtimeinfo", "status/flags",  "status/config",
-      "status/tsdb",     "admin/tsdb/delete_series"};
+  static const std::set<std::string, std::less<>> kKnown = {"query",
+                                                            "query_range",
+                                                            "series",
+                                                            "labels",
+                                                            "metadata",
+                                                            "query_exemplars",
+                                                            "format_query",
+                                                            "parse_query",
+                                                            "status/buildinfo",
+                                                            "status/runtimeinfo",
+                                                            "status/flags",
+                                                            "status/config",
+                                                            "status/tsdb",
+                                                            "admin/tsdb/delete_series"};
   auto it = kKnown.find(rest);
   if (it == kKnown.end()) return "";
   std::string name(*it);
@@ -863,9 +898,9 @@ HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormVal
   if (!expr.ok()) return BadParam("query", expr.status().message());
   const promql::ValueType type = (*expr)->type();
   if (type != promql::ValueType::kScalar && type != promql::ValueType::kVector) {
-    return ApiError(ErrorType::kBadData, "invalid expression type \"" +
-                                             std::string(promql::ValueTypeName(type)) +
-                                             "\" for range query, must be Scalar or instant Vector");
+    return ApiError(ErrorType::kBadData,
+                    "invalid expression type \"" + std::string(promql::ValueTypeName(type)) +
+                        "\" for range query, must be Scalar or instant Vector");
   }
   ClientWatcher watcher(request.socket_fd);
   ctx.cancelled = watcher.flag();

@@ -45,9 +45,9 @@ class PrometheusApi {
  public:
   struct Settings {
     QueryConfig query;
-    std::string config_yaml;                         // for status/config
-    std::map<std::string, std::string> flags;        // for status/flags
-    std::string storage_retention = "15d";           // for status/runtimeinfo
+    std::string config_yaml;                   // for status/config
+    std::map<std::string, std::string> flags;  // for status/flags
+    std::string storage_retention = "15d";     // for status/runtimeinfo
   };
 
   PrometheusApi(Engine* engine, Settings settings);

@@ -166,16 +166,17 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   PrometheusApi::Settings api;
   api.query = config.query;
   api.config_yaml = RenderConfigYaml(config);
-  api.flags = {{"config.file", config.config_file},
-               {"storage.tsdb.path", config.data_dir},
-               {"storage.tsdb.retention.time", FormatRetention(config.engine.retention_ms)},
-               {"web.listen-address", config.http_addr},
-               {"otlp.grpc-address", config.otlp_grpc_addr},
-               {"otlp.http-address", config.otlp_http_addr},
-               {"query.lookback-delta", std::to_string(config.query.lookback_delta_ms / 1000) + "s"},
-               {"query.timeout", std::to_string(config.query.timeout_ms / 1000) + "s"},
-               {"query.max-samples", std::to_string(config.query.max_samples)},
-               {"log.level", config.log_level}};
+  api.flags = {
+      {"config.file", config.config_file},
+      {"storage.tsdb.path", config.data_dir},
+      {"storage.tsdb.retention.time", FormatRetention(config.engine.retention_ms)},
+      {"web.listen-address", config.http_addr},
+      {"otlp.grpc-address", config.otlp_grpc_addr},
+      {"otlp.http-address", config.otlp_http_addr},
+      {"query.lookback-delta", std::to_string(config.query.lookback_delta_ms / 1000) + "s"},
+      {"query.timeout", std::to_string(config.query.timeout_ms / 1000) + "s"},
+      {"query.max-samples", std::to_string(config.query.max_samples)},
+      {"log.level", config.log_level}};
   api.storage_retention = FormatRetention(config.engine.retention_ms);
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
 }

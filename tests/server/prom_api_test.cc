@@ -98,8 +98,9 @@ ServerProcess* PromApiTest::server_ = nullptr;
 
 TEST_F(PromApiTest, InstantQueryVectorAndScalarEncoding) {
   // 5 minutes after the start plus 7.5 s: between samples.
-  auto d = ParseJson(Get(*server_, "/api/v1/query?query=sum%20by%20(code)%20(http_requests_total)"
-                                   "&time=1700000307.5"));
+  auto d = ParseJson(Get(*server_,
+                         "/api/v1/query?query=sum%20by%20(code)%20(http_requests_total)"
+                         "&time=1700000307.5"));
   ASSERT_STREQ(d["status"].GetString(), "success");
   ASSERT_STREQ(d["data"]["resultType"].GetString(), "vector");
   const auto& result = d["data"]["result"];
@@ -174,11 +175,13 @@ TEST_F(PromApiTest, ErrorTypesAndStatuses) {
       422, "execution", "many-to-many matching not allowed");
   expect_error("/api/v1/series", 400, "bad_data", "no match[] parameter provided");
   expect_error("/api/v1/series?match[]=%7B", 400, "bad_data", "parse error");
+  expect_error("/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D", 400, "bad_data",
+               "match[] must contain at least one non-empty matcher");
 }
 
 TEST_F(PromApiTest, SeriesLabelsAndValues) {
-  auto series = ParseJson(
-      Get(*server_, "/api/v1/series?match[]=http_requests_total%7Bcode%3D%22500%22%7D"));
+  auto series =
+      ParseJson(Get(*server_, "/api/v1/series?match[]=http_requests_total%7Bcode%3D%22500%22%7D"));
   ASSERT_EQ(series["data"].Size(), 1u);
   EXPECT_STREQ(series["data"][0]["job"].GetString(), "api");
   auto limited = ParseJson(Get(*server_, "/api/v1/series?match[]=http_requests_total&limit=1"));
@@ -217,8 +220,8 @@ TEST_F(PromApiTest, MetadataAndExemplars) {
 }
 
 TEST_F(PromApiTest, FormatAndParseQuery) {
-  auto f = ParseJson(
-      Get(*server_, "/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)%20%3E%201"));
+  auto f =
+      ParseJson(Get(*server_, "/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)%20%3E%201"));
   EXPECT_STREQ(f["data"].GetString(), "sum by (job) (rate(x[5m])) > 1");
   auto p = ParseJson(Get(*server_, "/api/v1/parse_query?query=sum%20by(job)(x)"));
   EXPECT_STREQ(p["data"]["type"].GetString(), "aggregation");

@@ -1,11 +1,12 @@
 // Value, timestamp and parameter encodings of the Prometheus API, without a server.
+#include "server/prom_json.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "server/prom_api.h"
-#include "server/prom_json.h"
 
 namespace tidemark::server {
 namespace {
@@ -37,8 +38,12 @@ TEST(PromJson, TimestampsAsFloatSeconds) {
 
 TEST(PromJson, StringsAreEscapedAndInvalidUtf8Replaced) {
   std::string s;
-  AppendJsonString(&s, "a\"b\\c\n\x01\xff" "é");
-  EXPECT_EQ(s, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD" "é\"");
+  AppendJsonString(&s,
+                   "a\"b\\c\n\x01\xff"
+                   "é");
+  EXPECT_EQ(s,
+            "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD"
+            "é\"");
   EXPECT_TRUE(IsValidUtf8("gen_ai.client.token.usage é"));
   EXPECT_FALSE(IsValidUtf8("\xc3"));
 }

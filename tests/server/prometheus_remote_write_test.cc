@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "server/http_server.h"
+#include "tests/server/prometheus_process.h"
 #include "tests/server/server_process.h"
 #include "tests/storage/test_util.h"
 #include "tidemark/engine.h"
@@ -17,31 +18,8 @@
 namespace tidemark {
 namespace {
 
-pid_t StartPrometheus(const std::string& config, const std::string& data, uint16_t port,
-                      const std::string& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDERR_FILENO);
-    ::dup2(fd, STDOUT_FILENO);
-    const std::string c = "--config.file=" + config, d = "--storage.tsdb.path=" + data,
-                      w = "--web.listen-address=127.0.0.1:" + std::to_string(port);
-    ::execlp("prometheus", "prometheus", c.c_str(), d.c_str(), w.c_str(), nullptr);
-    _exit(127);
-  }
-  return pid;
-}
-
-bool StopProcess(pid_t pid) {
-  ::kill(pid, SIGTERM);
-  for (int i = 0; i < 900; ++i) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return false;
-}
+using testing::StartPrometheus;
+using testing::StopProcess;
 
 TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
   testing::TempDir dir;

@@ -79,7 +79,8 @@ TEST(Metadata, LatestWinsAndSurvivesRestart) {
   {
     auto engine = OpenOrDie(dir.path());
     ASSERT_TRUE(engine->SetMetricMetadata("req", {"histogram", "old help", "seconds"}).ok());
-    ASSERT_TRUE(engine->SetMetricMetadata("req", {"histogram", "Request latency.", "seconds"}).ok());
+    ASSERT_TRUE(
+        engine->SetMetricMetadata("req", {"histogram", "Request latency.", "seconds"}).ok());
     ASSERT_TRUE(engine->SetMetricMetadata("up", {"gauge", "Target up.", ""}).ok());
     EXPECT_EQ(engine->SetMetricMetadata("", {}).code(), StatusCode::kInvalidArgument);
   }
