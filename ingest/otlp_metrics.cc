@@ -291,8 +291,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
       for (const auto& m : sm.metrics()) {
         const std::string name = PrometheusMetricName(m, naming);
         if (m.data_case() != mpb::Metric::DATA_NOT_SET)
-          report.metadata.emplace_back(name, MetricMetadata{MetadataType(m), m.description(),
-                                                            m.unit()});
+          report.metadata.emplace_back(name,
+                                       MetricMetadata{MetadataType(m), m.description(), m.unit()});
         switch (m.data_case()) {
           case mpb::Metric::kGauge:
             for (const auto& p : m.gauge().data_points()) {
