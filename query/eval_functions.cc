@@ -54,10 +54,6 @@ bool KeepsMetricName(std::string_view name) {
          name == "last_over_time" || name == "first_over_time" || name == "info";
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // The points of one input series of a range function, read in time order: from storage for a
 // range selector, from memory for a subquery.
 class PointSource {
@@ -186,6 +182,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
   for (size_t i = 0; i < nargs; ++i) fa.strings[i] = string_args[i];
   fa.range_ms = range;
   fa.range_is_selector = is_selector;
+  fa.copy_range_labels = false;  // only out[0].f is used; `series` holds the labels
   FunctionOutput fo;
   Vector out;
   fo.out = &out;
@@ -258,17 +255,6 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     TM_RETURN_IF_ERROR(source->status());
     if (!series.floats.empty()) {
       TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(series.floats.size())));
-      if (name == "rate" || name == "increase") {
-        const std::string_view metric_name = labels.Get(kMetricNameLabel);
-        if (!metric_name.empty() && !EndsWith(metric_name, "_total") &&
-            !EndsWith(metric_name, "_sum") && !EndsWith(metric_name, "_count") &&
-            !EndsWith(metric_name, "_bucket")) {
-          AddInfo(&q_->annotations,
-                  "PromQL info: metric might not be a counter, name does not end in "
-                  "_total/_sum/_count/_bucket: " +
-                      GoQuote(metric_name));
-        }
-      }
       mat.push_back(std::move(series));
     }
   }

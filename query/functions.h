@@ -47,6 +47,9 @@ struct FunctionArgs {
   // The range argument's expression is a MatrixSelector (true) or a subquery (false); rate and
   // friends use it to find the selector's metric name for annotations.
   bool range_is_selector = true;
+  // false: the caller keeps the series' labels itself, so range functions leave their output's
+  // labels empty instead of copying `range_metric` at every step (the evaluator's hot loop).
+  bool copy_range_labels = true;
 };
 
 struct FunctionOutput {

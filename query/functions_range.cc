@@ -21,7 +21,7 @@ using Points = std::vector<FPoint>;
 void Emit(const FunctionArgs& args, const FunctionOutput& output, double value,
           bool keep_name = false) {
   VectorSample sample;
-  if (args.range_metric != nullptr) sample.metric = *args.range_metric;
+  if (args.range_metric != nullptr && args.copy_range_labels) sample.metric = *args.range_metric;
   sample.t = args.t;
   sample.f = value;
   sample.drop_name = !keep_name;

@@ -3,11 +3,13 @@
 #include <poll.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <chrono>
 #include <optional>
+#include <type_traits>
 
 namespace tidemark::server {
 
@@ -30,9 +32,13 @@ struct HttpServer::Impl {
   std::set<tcp::socket*> open;  // guarded by mu: every connection
   size_t connections = 0;       // guarded by mu
   std::atomic<bool> stopping{false};
+  std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
 
   void AcceptLoop();
   void Serve(tcp::socket socket);
+  // The request loop over a plain socket or a TLS stream on it.
+  template <typename Stream>
+  void ServeStream(Stream& stream, tcp::socket& socket);
 };
 
 namespace {
@@ -53,6 +59,23 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
   Impl& impl = *server->impl_;
   impl.settings = settings;
   impl.handler = std::move(handler);
+  if (!settings.tls_cert_file.empty() || !settings.tls_key_file.empty()) {
+    impl.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    boost::system::error_code ec;
+    impl.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                              asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                              asio::ssl::context::no_tlsv1_1,
+                          ec);
+    impl.tls->use_certificate_chain_file(settings.tls_cert_file, ec);
+    if (ec) {
+      return Status::InvalidArgument("TLS certificate " + settings.tls_cert_file + ": " +
+                                     ec.message());
+    }
+    impl.tls->use_private_key_file(settings.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return Status::InvalidArgument("TLS key " + settings.tls_key_file + ": " + ec.message());
+    }
+  }
   try {
     const auto address =
         asio::ip::make_address(settings.host == "localhost" ? "127.0.0.1" : settings.host);
@@ -100,6 +123,31 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     std::lock_guard lock(mu);
     open.insert(&socket);
   }
+  boost::system::error_code ec;
+  // A client that stops sending (in a TLS handshake, a header or a body) gives up its thread
+  // after the idle timeout instead of holding it forever.
+  timeval timeout{kIdleTimeoutMs / 1000, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (tls) {
+    asio::ssl::stream<tcp::socket&> stream(socket, *tls);
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    if (!ec) {
+      ServeStream(stream, socket);
+      stream.shutdown(ec);
+    }
+  } else {
+    ServeStream(socket, socket);
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  std::lock_guard lock(mu);
+  open.erase(&socket);
+  --connections;
+  done_cv.notify_all();
+}
+
+template <typename Stream>
+void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   while (!stopping) {
@@ -111,7 +159,9 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
       idle.insert(&socket);
     }
     // An idle keep-alive connection is closed after a minute instead of holding its thread.
-    if (buffer.size() == 0) {
+    // Over TLS the socket's readiness says nothing (the stream may already hold the next request's
+    // bytes, read during the handshake): the receive timeout set in Serve ends idle reads there.
+    if (buffer.size() == 0 && std::is_same_v<Stream, tcp::socket>) {
       pollfd pfd{socket.native_handle(), POLLIN, 0};
       if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) {
         std::lock_guard lock(mu);
@@ -119,7 +169,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
         break;
       }
     }
-    http::read_header(socket, buffer, parser, ec);
+    http::read_header(stream, buffer, parser, ec);
     {
       std::lock_guard lock(mu);
       idle.erase(&socket);
@@ -136,7 +186,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
       uint64_t n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc()) declared = n;
     }
-    if (!ec) http::read(socket, buffer, parser, ec);
+    if (!ec) http::read(stream, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       response = Simple(413, "request body over the limit of " +
                                  std::to_string(settings.max_body_bytes) + " bytes\n");
@@ -152,7 +202,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
         if (::poll(&pfd, 1, 2000) <= 0) break;  // the client stopped sending
         boost::system::error_code rec;
         const size_t n =
-            socket.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
+            stream.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
         if (rec || n == 0) break;
         left -= n;
       }
@@ -187,15 +237,9 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     res.body() = std::move(response.body);
     res.keep_alive(!close && !stopping);
     res.prepare_payload();
-    http::write(socket, res, ec);
+    http::write(stream, res, ec);
     if (ec || close) break;
   }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  socket.close(ec);
-  std::lock_guard lock(mu);
-  open.erase(&socket);
-  --connections;
-  done_cv.notify_all();
 }
 
 void HttpServer::Stop(int grace_ms) {

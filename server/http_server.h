@@ -50,6 +50,9 @@ class HttpServer {
     uint16_t port = 0;  // 0: any free port (see port())
     uint64_t max_body_bytes = 16ULL << 20;
     size_t max_connections = 512;
+    // Both set: HTTPS (TLS 1.2 or later) with this PEM certificate chain and private key.
+    std::string tls_cert_file;
+    std::string tls_key_file;
   };
   static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
   ~HttpServer();

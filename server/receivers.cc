@@ -366,7 +366,10 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
                          : report.status().code() == StatusCode::kResourceExhausted
                              ? 400
                              : HttpStatusFor(report.status());
-        return {code, "text/plain", report.status().message() + "\n", {}};
+        HttpResponse failed{code, "text/plain", report.status().message() + "\n", {}};
+        // Senders retry 5xx and 429 with backoff; say when.
+        if (code == 429 || code >= 500) failed.headers.push_back({"Retry-After", "1"});
+        return failed;
       }
       metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
       r.status = 204;

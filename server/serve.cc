@@ -107,16 +107,14 @@ int RunServe(const ServerConfig& config) {
     LogError("cannot listen", {{"addr", config.otlp_grpc_addr}});
     return 1;
   }
-  if (tls) {
-    LogError(
-        "TLS is configured: it applies to OTLP/gRPC; the HTTP listeners serve plain HTTP in this "
-        "version");
-  }
-
-  HttpServer::Settings api_settings{http_host, http_port, config.max_request_bytes, 512};
+  HttpServer::Settings api_settings{
+      http_host,          http_port, config.max_request_bytes, 512, config.tls_cert_file,
+      config.tls_key_file};
   auto api =
       HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
-  HttpServer::Settings otlp_settings{otlp_http_host, otlp_http_port, config.max_request_bytes, 512};
+  HttpServer::Settings otlp_settings{otlp_http_host,           otlp_http_port,
+                                     config.max_request_bytes, 512,
+                                     config.tls_cert_file,     config.tls_key_file};
   auto otlp = HttpServer::Start(otlp_settings,
                                 [&](const HttpRequest& r) { return receivers.HandleOtlpHttp(r); });
   if (!api.ok() || !otlp.ok()) {

@@ -25,8 +25,8 @@ TEST(PrometheusRemoteWrite, EverySampleScrapedByPrometheusIsStored) {
   testing::TempDir dir;
   // The page Prometheus scrapes: a counter that grows and a gauge with decimals.
   std::atomic<int> scrapes{0};
-  auto page =
-      server::HttpServer::Start({"127.0.0.1", 0, 1 << 20, 16}, [&](const server::HttpRequest&) {
+  auto page = server::HttpServer::Start(
+      {"127.0.0.1", 0, 1 << 20, 16, "", ""}, [&](const server::HttpRequest&) {
         const int n = ++scrapes;
         server::HttpResponse r;
         r.content_type = "text/plain; version=0.0.4";

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -68,7 +69,13 @@ inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::
 
 class ServerProcess {
  public:
-  ServerProcess(const std::string& data_dir, const std::string& config_yaml) : data_dir_(data_dir) {
+  // `ready_probe` tells whether the server answers on its HTTP port (plain HTTP by default).
+  ServerProcess(const std::string& data_dir, const std::string& config_yaml,
+                std::function<bool(uint16_t)> ready_probe = {})
+      : data_dir_(data_dir) {
+    if (!ready_probe) {
+      ready_probe = [](uint16_t port) { return HttpCall(port, "GET", "/-/ready").status == 200; };
+    }
     http_port = FreePort();
     otlp_http_port = FreePort();
     grpc_port = FreePort();
@@ -95,7 +102,7 @@ class ServerProcess {
         pid_ = 0;
         break;
       }
-      if (HttpCall(http_port, "GET", "/-/ready").status == 200) {
+      if (ready_probe(http_port)) {
         ready = true;
         break;
       }
