@@ -1,16 +1,297 @@
 #include "ingest/remote_write.h"
 
 #include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
 #include <snappy.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/status_macros.h"
 
 namespace tidemark::ingest {
+namespace {
 
-Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
-                         prometheus::WriteRequest* request) {
+// Protobuf wire types.
+constexpr int kVarint = 0;
+constexpr int kFixed64 = 1;
+constexpr int kLengthDelimited = 2;
+constexpr int kFixed32 = 5;
+
+// Reads protobuf wire-format fields from a byte range.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+
+  bool done() const { return p_ >= end_; }
+  const char* position() const { return p_; }
+
+  bool Varint(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
+      const auto byte = static_cast<uint8_t>(*p_++);
+      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  // The next field's number and wire type.
+  bool Tag(uint32_t* field, int* wire_type) {
+    uint64_t tag;
+    if (!Varint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) return false;
+    *field = static_cast<uint32_t>(tag >> 3);
+    *wire_type = static_cast<int>(tag & 7);
+    return true;
+  }
+  bool Bytes(std::string_view* out) {
+    uint64_t n;
+    if (!Varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
+    *out = std::string_view(p_, n);
+    p_ += n;
+    return true;
+  }
+  bool Double(double* v) {
+    if (end_ - p_ < 8) return false;
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i)
+      bits |= static_cast<uint64_t>(static_cast<uint8_t>(p_[i])) << (8 * i);
+    std::memcpy(v, &bits, 8);
+    p_ += 8;
+    return true;
+  }
+  bool Skip(int wire_type) {
+    std::string_view ignored;
+    uint64_t v;
+    switch (wire_type) {
+      case kVarint:
+        return Varint(&v);
+      case kFixed64:
+        if (end_ - p_ < 8) return false;
+        p_ += 8;
+        return true;
+      case kLengthDelimited:
+        return Bytes(&ignored);
+      case kFixed32:
+        if (end_ - p_ < 4) return false;
+        p_ += 4;
+        return true;
+      default:
+        return false;  // groups are not used by these messages
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+Status Malformed(const std::string& what) {
+  return Status::InvalidArgument("body is not a protobuf WriteRequest: " + what);
+}
+
+// prometheus.Label {name = 1; value = 2}
+bool ParseLabel(std::string_view data, LabelView* label) {
+  WireReader r(data);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return false;
+    if (field == 1 && type == kLengthDelimited) {
+      if (!r.Bytes(&label->name)) return false;
+    } else if (field == 2 && type == kLengthDelimited) {
+      if (!r.Bytes(&label->value)) return false;
+    } else if (!r.Skip(type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// prometheus.Sample {double value = 1; int64 timestamp = 2}
+bool ParseSample(std::string_view data, Sample* sample) {
+  WireReader r(data);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return false;
+    uint64_t v;
+    if (field == 1 && type == kFixed64) {
+      if (!r.Double(&sample->value)) return false;
+    } else if (field == 2 && type == kVarint) {
+      if (!r.Varint(&v)) return false;
+      sample->timestamp_ms = static_cast<int64_t>(v);
+    } else if (!r.Skip(type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// prometheus.Exemplar {repeated Label labels = 1; double value = 2; int64 timestamp = 3}
+bool ParseExemplar(std::string_view data, RemoteWriteRequest* req) {
+  RemoteWriteExemplar e;
+  e.labels_begin = static_cast<uint32_t>(req->exemplar_labels.size());
+  WireReader r(data);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return false;
+    std::string_view bytes;
+    uint64_t v;
+    if (field == 1 && type == kLengthDelimited) {
+      LabelView label;
+      if (!r.Bytes(&bytes) || !ParseLabel(bytes, &label)) return false;
+      req->exemplar_labels.push_back(label);
+    } else if (field == 2 && type == kFixed64) {
+      if (!r.Double(&e.value)) return false;
+    } else if (field == 3 && type == kVarint) {
+      if (!r.Varint(&v)) return false;
+      e.timestamp_ms = static_cast<int64_t>(v);
+    } else if (!r.Skip(type)) {
+      return false;
+    }
+  }
+  e.labels_end = static_cast<uint32_t>(req->exemplar_labels.size());
+  req->exemplars.push_back(e);
+  return true;
+}
+
+// prometheus.TimeSeries {repeated Label labels = 1; repeated Sample samples = 2;
+//                        repeated Exemplar exemplars = 3; ...histograms = 4 (skipped)}
+bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
+  RemoteWriteSeries s;
+  s.labels_begin = static_cast<uint32_t>(req->labels.size());
+  s.samples_begin = static_cast<uint32_t>(req->samples.size());
+  s.exemplars_begin = static_cast<uint32_t>(req->exemplars.size());
+  const char* labels_start = nullptr;
+  const char* labels_end = nullptr;
+  WireReader r(data);
+  while (!r.done()) {
+    const char* field_start = r.position();
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return false;
+    std::string_view bytes;
+    if (field == 1 && type == kLengthDelimited) {
+      LabelView label;
+      if (!r.Bytes(&bytes) || !ParseLabel(bytes, &label)) return false;
+      req->labels.push_back(label);
+      if (labels_start == nullptr) labels_start = field_start;
+      labels_end = r.position();
+    } else if (field == 2 && type == kLengthDelimited) {
+      Sample sample;
+      if (!r.Bytes(&bytes) || !ParseSample(bytes, &sample)) return false;
+      req->samples.push_back(sample);
+    } else if (field == 3 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes) || !ParseExemplar(bytes, req)) return false;
+    } else if (!r.Skip(type)) {
+      return false;
+    }
+  }
+  if (labels_start != nullptr)
+    s.label_bytes = std::string_view(labels_start, static_cast<size_t>(labels_end - labels_start));
+  s.labels_end = static_cast<uint32_t>(req->labels.size());
+  s.samples_end = static_cast<uint32_t>(req->samples.size());
+  s.exemplars_end = static_cast<uint32_t>(req->exemplars.size());
+  req->series.push_back(s);
+  return true;
+}
+
+// prometheus.MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}
+bool ParseMetadata(std::string_view data, RemoteWriteRequest* req) {
+  RemoteWriteMetadata m;
+  WireReader r(data);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return false;
+    uint64_t v;
+    if (field == 1 && type == kVarint) {
+      if (!r.Varint(&v)) return false;
+      m.type = static_cast<int>(v);
+    } else if (field == 2 && type == kLengthDelimited) {
+      if (!r.Bytes(&m.metric_family_name)) return false;
+    } else if (field == 4 && type == kLengthDelimited) {
+      if (!r.Bytes(&m.help)) return false;
+    } else if (field == 5 && type == kLengthDelimited) {
+      if (!r.Bytes(&m.unit)) return false;
+    } else if (!r.Skip(type)) {
+      return false;
+    }
+  }
+  req->metadata.push_back(m);
+  return true;
+}
+
+std::string_view MetricTypeName(int type) {
+  static constexpr std::string_view kNames[] = {"unknown",        "counter", "gauge", "histogram",
+                                                "gaugehistogram", "summary", "info",  "stateset"};
+  return type >= 0 && type < 8 ? kNames[type] : "unknown";
+}
+
+Labels ToLabels(const std::vector<LabelView>& views, uint32_t begin, uint32_t end) {
+  std::vector<Label> labels;
+  labels.reserve(end - begin);
+  for (uint32_t i = begin; i < end; ++i)
+    labels.push_back({std::string(views[i].name), std::string(views[i].value)});
+  return Labels(std::move(labels));
+}
+
+// Checks a series' labels without building a label set: names present and unique, a metric
+// name. Returns the problem, or "".
+std::string CheckSeries(const RemoteWriteRequest& req, const RemoteWriteSeries& s,
+                        std::vector<std::string_view>* scratch) {
+  scratch->clear();
+  bool has_name = false;
+  for (uint32_t i = s.labels_begin; i < s.labels_end; ++i) {
+    const LabelView& l = req.labels[i];
+    if (l.name.empty()) return "empty label name";
+    if (l.name == kMetricNameLabel && !l.value.empty()) has_name = true;
+    scratch->push_back(l.name);
+  }
+  if (!std::is_sorted(scratch->begin(), scratch->end()))
+    std::sort(scratch->begin(), scratch->end());
+  for (size_t k = 1; k < scratch->size(); ++k) {
+    if ((*scratch)[k] == (*scratch)[k - 1])
+      return "duplicate label name \"" + std::string((*scratch)[k]) + "\"";
+  }
+  if (!has_name) return "no metric name (__name__)";
+  return "";
+}
+
+}  // namespace
+
+Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* request) {
+  request->series.clear();
+  request->labels.clear();
+  request->samples.clear();
+  request->exemplars.clear();
+  request->exemplar_labels.clear();
+  request->metadata.clear();
+  WireReader r(protobuf);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.Tag(&field, &type)) return Malformed("bad field tag");
+    std::string_view bytes;
+    if (field == 1 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes)) return Malformed("truncated time series");
+      if (!ParseSeries(bytes, request))
+        return Malformed("time series " + std::to_string(request->series.size()) + " is malformed");
+    } else if (field == 3 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes) || !ParseMetadata(bytes, request)) return Malformed("bad metadata");
+    } else if (!r.Skip(type)) {
+      return Malformed("bad field " + std::to_string(field));
+    }
+  }
+  return Status::OK();
+}
+
+Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::string* decoded,
+                         RemoteWriteRequest* request) {
   size_t decoded_len = 0;
   if (!snappy::GetUncompressedLength(body.data(), body.size(), &decoded_len)) {
     return Status::InvalidArgument("body is not snappy block-compressed");
@@ -20,168 +301,104 @@ Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
                                      " bytes over the limit of " +
                                      std::to_string(max_decoded_bytes));
   }
-  std::string decoded;
-  if (!snappy::Uncompress(body.data(), body.size(), &decoded)) {
+  if (!snappy::Uncompress(body.data(), body.size(), decoded)) {
     return Status::InvalidArgument("snappy data is corrupt");
   }
-  if (!request->ParseFromString(decoded))
-    return Status::InvalidArgument("body is not a protobuf WriteRequest");
-  return Status::OK();
+  return ParseRemoteWriteRequest(*decoded, request);
 }
 
-SeriesRefCache::Shard& SeriesRefCache::ShardOf(const std::string& key) {
-  return shards_[absl::Hash<std::string>{}(key) % kShards];
+SeriesRefCache::Shard& SeriesRefCache::ShardOf(std::string_view key) {
+  return shards_[absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size())) %
+                 kShards];
 }
 
-SeriesRef SeriesRefCache::Get(const std::string& key) {
+SeriesRef SeriesRefCache::Get(std::string_view key) {
   Shard& s = ShardOf(key);
   std::lock_guard lock(s.mu);
-  auto it = s.refs.find(key);
+  auto it = s.refs.find(absl::string_view(key.data(), key.size()));
   return it == s.refs.end() ? 0 : it->second;
 }
 
-void SeriesRefCache::Put(const std::string& key, SeriesRef ref) {
+void SeriesRefCache::Put(std::string_view key, SeriesRef ref) {
   Shard& s = ShardOf(key);
   std::lock_guard lock(s.mu);
   if (s.refs.size() >= max_per_shard_) s.refs.clear();
-  s.refs[key] = ref;
+  s.refs.insert_or_assign(std::string(key), ref);
 }
 
-void SeriesRefCache::Erase(const std::string& key) {
+void SeriesRefCache::Erase(std::string_view key) {
   Shard& s = ShardOf(key);
   std::lock_guard lock(s.mu);
-  s.refs.erase(key);
+  auto it = s.refs.find(absl::string_view(key.data(), key.size()));
+  if (it != s.refs.end()) s.refs.erase(it);
 }
 
-namespace {
-
-// Checks a series' labels without building a label set: names present and unique, a metric
-// name. Returns the problem, or "".
-std::string CheckSeries(const prometheus::TimeSeries& ts,
-                        std::vector<std::pair<std::string_view, std::string_view>>* scratch) {
-  scratch->clear();
-  bool has_name = false;
-  for (const auto& l : ts.labels()) {
-    if (l.name().empty()) return "empty label name";
-    if (l.name() == "__name__" && !l.value().empty()) has_name = true;
-    scratch->emplace_back(l.name(), l.value());
-  }
-  if (!std::is_sorted(scratch->begin(), scratch->end()))
-    std::sort(scratch->begin(), scratch->end());
-  for (size_t k = 1; k < scratch->size(); ++k) {
-    if ((*scratch)[k].first == (*scratch)[k - 1].first) {
-      return "duplicate label name \"" + std::string((*scratch)[k].first) + "\"";
-    }
-  }
-  if (!has_name) return "no metric name (__name__)";
-  return "";
-}
-
-std::string MetricTypeName(prometheus::MetricMetadata::MetricType type) {
-  switch (type) {
-    case prometheus::MetricMetadata::COUNTER:
-      return "counter";
-    case prometheus::MetricMetadata::GAUGE:
-      return "gauge";
-    case prometheus::MetricMetadata::HISTOGRAM:
-      return "histogram";
-    case prometheus::MetricMetadata::GAUGEHISTOGRAM:
-      return "gaugehistogram";
-    case prometheus::MetricMetadata::SUMMARY:
-      return "summary";
-    case prometheus::MetricMetadata::INFO:
-      return "info";
-    case prometheus::MetricMetadata::STATESET:
-      return "stateset";
-    default:
-      return "unknown";
-  }
-}
-
-Labels ToLabels(const prometheus::TimeSeries& ts) {
-  std::vector<Label> labels;
-  labels.reserve(ts.labels_size());
-  for (const auto& l : ts.labels()) labels.push_back({l.name(), l.value()});
-  return Labels(std::move(labels));
-}
-
-}  // namespace
-
-Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request, Engine& engine,
+Result<RemoteWriteReport> AppendRemoteWrite(const RemoteWriteRequest& request, Engine& engine,
                                             SeriesRefCache* cache) {
-  // Refuse the whole request before storing anything if a series is invalid.
-  std::vector<std::pair<std::string_view, std::string_view>> scratch;
-  for (int i = 0; i < request.timeseries_size(); ++i) {
-    const std::string problem = CheckSeries(request.timeseries(i), &scratch);
+  // Refuse the whole request before storing anything if a series is invalid. A series found in
+  // the cache was checked when it was first stored.
+  std::vector<SeriesRef> refs(request.series.size(), 0);
+  std::vector<std::string_view> scratch;
+  for (size_t i = 0; i < request.series.size(); ++i) {
+    const RemoteWriteSeries& s = request.series[i];
+    if (cache != nullptr && !s.label_bytes.empty()) refs[i] = cache->Get(s.label_bytes);
+    if (refs[i] != 0) continue;
+    const std::string problem = CheckSeries(request, s, &scratch);
     if (!problem.empty()) {
-      return Status::InvalidArgument("series " + ToLabels(request.timeseries(i)).ToString() + ": " +
-                                     problem);
+      return Status::InvalidArgument(
+          "series " + ToLabels(request.labels, s.labels_begin, s.labels_end).ToString() + ": " +
+          problem);
     }
   }
   RemoteWriteReport report;
   auto appender = engine.NewAppender();
-  std::string key;
-  for (const auto& ts : request.timeseries()) {
-    if (ts.samples_size() == 0) continue;
-    SeriesRef ref = 0;
-    if (cache != nullptr) {
-      key.clear();
-      for (const auto& l : ts.labels()) {
-        key += l.name();
-        key.push_back('\xff');
-        key += l.value();
-        key.push_back('\xff');
-      }
-      ref = cache->Get(key);
+  for (size_t i = 0; i < request.series.size(); ++i) {
+    const RemoteWriteSeries& s = request.series[i];
+    if (s.samples_begin == s.samples_end) continue;
+    const Sample& first = request.samples[s.samples_begin];
+    SeriesRef ref = refs[i];
+    if (ref != 0 && appender->TryAdd(ref, first.timestamp_ms, first.value) == 0) {
+      cache->Erase(s.label_bytes);  // the series went away (deleted or expired)
+      ref = 0;
     }
-    int first = 0;
-    if (ref != 0 && appender->TryAdd(ref, ts.samples(0).timestamp(), ts.samples(0).value()) != 0) {
-      first = 1;
-    } else {
-      if (ref != 0) cache->Erase(key);  // the series went away
-      ref = appender->Add(ToLabels(ts), ts.samples(0).timestamp(), ts.samples(0).value());
-      first = 1;
-      if (ref != 0 && cache != nullptr) cache->Put(key, ref);
+    if (ref == 0) {
+      ref = appender->Add(ToLabels(request.labels, s.labels_begin, s.labels_end),
+                          first.timestamp_ms, first.value);
+      if (ref != 0 && cache != nullptr && !s.label_bytes.empty()) cache->Put(s.label_bytes, ref);
     }
-    report.samples += ts.samples_size();
-    for (int k = first; k < ts.samples_size(); ++k) {
-      const auto& s = ts.samples(k);
+    report.samples += s.samples_end - s.samples_begin;
+    for (uint32_t k = s.samples_begin + 1; k < s.samples_end; ++k) {
+      const Sample& sample = request.samples[k];
       if (ref != 0) {
-        appender->Add(ref, s.timestamp(), s.value());
+        appender->Add(ref, sample.timestamp_ms, sample.value);
       } else {
-        appender->Add(ToLabels(ts), s.timestamp(), s.value());  // rejected again, and counted
+        // Rejected again, and counted.
+        appender->Add(ToLabels(request.labels, s.labels_begin, s.labels_end), sample.timestamp_ms,
+                      sample.value);
       }
     }
   }
-  auto committed = appender->Commit();
-  if (!committed.ok()) return committed.status();
-  report.commit = std::move(committed).value();
+  TM_ASSIGN_OR_RETURN(report.commit, appender->Commit());
 
   std::vector<ExemplarWrite> exemplars;
-  for (const auto& ts : request.timeseries()) {
-    if (ts.exemplars_size() == 0) continue;
-    Labels series = ToLabels(ts);
-    for (const auto& e : ts.exemplars()) {
-      ExemplarWrite w;
-      w.series = series;
-      std::vector<Label> labels;
-      for (const auto& l : e.labels()) labels.push_back({l.name(), l.value()});
-      w.exemplar.labels = Labels(std::move(labels));
-      w.exemplar.value = e.value();
-      w.exemplar.timestamp_ms = e.timestamp();
-      exemplars.push_back(std::move(w));
+  for (const RemoteWriteSeries& s : request.series) {
+    if (s.exemplars_begin == s.exemplars_end) continue;
+    const Labels series = ToLabels(request.labels, s.labels_begin, s.labels_end);
+    for (uint32_t k = s.exemplars_begin; k < s.exemplars_end; ++k) {
+      const RemoteWriteExemplar& e = request.exemplars[k];
+      exemplars.push_back(
+          {series, Exemplar{ToLabels(request.exemplar_labels, e.labels_begin, e.labels_end),
+                            e.value, e.timestamp_ms}});
     }
   }
   if (!exemplars.empty()) {
     TM_ASSIGN_OR_RETURN(report.exemplars, engine.AppendExemplars(exemplars));
   }
-  for (const auto& m : request.metadata()) {
-    if (m.metric_family_name().empty()) continue;
-    MetricMetadata md;
-    md.type = MetricTypeName(m.type());
-    md.help = m.help();
-    md.unit = m.unit();
-    TM_RETURN_IF_ERROR(engine.SetMetricMetadata(m.metric_family_name(), md));
+  for (const RemoteWriteMetadata& m : request.metadata) {
+    if (m.metric_family_name.empty()) continue;
+    MetricMetadata md{std::string(MetricTypeName(m.type)), std::string(m.help),
+                      std::string(m.unit)};
+    TM_RETURN_IF_ERROR(engine.SetMetricMetadata(m.metric_family_name, md));
     ++report.metadata;
   }
   return report;

@@ -1,34 +1,83 @@
-// Prometheus remote_write 1.0: snappy block-compressed protobuf WriteRequest bodies.
+// Prometheus remote_write 1.0: snappy block-compressed protobuf `WriteRequest` bodies
+// (ingest/proto/prometheus/remote.proto documents the message).
+//
+// The receiver's hot path: a request is thousands of series, each a handful of label strings and
+// usually one sample. It is decoded here straight from the wire format into views of the
+// decompressed bytes (no message objects, no string copies), and a series seen before is found
+// by the raw bytes of its labels in a cache of series refs, so that it costs one hash lookup.
 #ifndef TIDEMARK_INGEST_REMOTE_WRITE_H_
 #define TIDEMARK_INGEST_REMOTE_WRITE_H_
 
 #include <absl/container/flat_hash_map.h>
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "prometheus/remote.pb.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::ingest {
 
-// Decompresses and parses a request body. InvalidArgument names the problem; ResourceExhausted
-// when the decoded size would pass `max_decoded_bytes`.
-Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes,
-                         prometheus::WriteRequest* request);
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
 
-// Series refs by the bytes of their label pairs, shared by requests, so that a series seen
-// before costs a hash lookup instead of building and looking up its label set. Thread-safe;
-// bounded: a shard past its share of `max_entries` is cleared.
+struct RemoteWriteSeries {
+  // The encoded label fields of the series as they appear on the wire (from the first label to
+  // the last): equal bytes mean equal label lists, so they key the ref cache.
+  std::string_view label_bytes;
+  uint32_t labels_begin = 0, labels_end = 0;        // into RemoteWriteRequest::labels
+  uint32_t samples_begin = 0, samples_end = 0;      // into RemoteWriteRequest::samples
+  uint32_t exemplars_begin = 0, exemplars_end = 0;  // into RemoteWriteRequest::exemplars
+};
+
+struct RemoteWriteExemplar {
+  uint32_t labels_begin = 0, labels_end = 0;  // into RemoteWriteRequest::exemplar_labels
+  double value = 0;
+  int64_t timestamp_ms = 0;
+};
+
+struct RemoteWriteMetadata {
+  int type = 0;  // prometheus.MetricMetadata.MetricType
+  std::string_view metric_family_name;
+  std::string_view help;
+  std::string_view unit;
+};
+
+// A decoded WriteRequest. Views point into the buffer it was parsed from, which must outlive it.
+// Reusable: Parse clears it and keeps the vectors' capacity.
+struct RemoteWriteRequest {
+  std::vector<RemoteWriteSeries> series;
+  std::vector<LabelView> labels;
+  std::vector<Sample> samples;
+  std::vector<RemoteWriteExemplar> exemplars;
+  std::vector<LabelView> exemplar_labels;
+  std::vector<RemoteWriteMetadata> metadata;
+};
+
+// Parses the protobuf bytes of a WriteRequest. Unknown fields are skipped (native histograms,
+// created timestamps); InvalidArgument names what is malformed.
+Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* request);
+
+// Decompresses `body` into `*decoded` and parses it into `request` (which then points into
+// `*decoded`). InvalidArgument names the problem; ResourceExhausted when the decoded size would
+// pass `max_decoded_bytes`.
+Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::string* decoded,
+                         RemoteWriteRequest* request);
+
+// Series refs by the wire bytes of their labels, shared by requests. Thread-safe; bounded: a
+// shard past its share of `max_entries` is cleared.
 class SeriesRefCache {
  public:
   explicit SeriesRefCache(size_t max_entries = 4'000'000)
       : max_per_shard_(max_entries / kShards + 1) {}
-  SeriesRef Get(const std::string& key);
-  void Put(const std::string& key, SeriesRef ref);
-  void Erase(const std::string& key);
+  SeriesRef Get(std::string_view key);
+  void Put(std::string_view key, SeriesRef ref);
+  void Erase(std::string_view key);
 
  private:
   static constexpr size_t kShards = 16;
@@ -36,7 +85,7 @@ class SeriesRefCache {
     std::mutex mu;
     absl::flat_hash_map<std::string, SeriesRef> refs;  // guarded by mu
   };
-  Shard& ShardOf(const std::string& key);
+  Shard& ShardOf(std::string_view key);
   const size_t max_per_shard_;
   std::array<Shard, kShards> shards_;
 };
@@ -48,13 +97,13 @@ struct RemoteWriteReport {
   ExemplarAppendReport exemplars;
 };
 
-// Checks every series (labels present, no duplicate names, a metric name) before anything is
-// stored, so that an invalid request is refused whole with InvalidArgument (HTTP 400, which
-// senders do not retry), then appends all samples in one commit. Samples the engine refuses one
-// by one (out of order, duplicates) are in the report and do not fail the request.
-// With a cache, series seen before are added by ref. Exemplars are stored after the samples
-// (their series must exist), and metadata by metric family.
-Result<RemoteWriteReport> AppendRemoteWrite(const prometheus::WriteRequest& request, Engine& engine,
+// Checks every series not already in the cache (labels present, no empty or duplicate names, a
+// metric name) before anything is stored, so that an invalid request is refused whole with
+// InvalidArgument (HTTP 400, which senders do not retry), then appends all samples in one commit.
+// Samples the engine refuses one by one (out of order, duplicates) are in the report and do not
+// fail the request. Exemplars are stored after the samples (their series must exist), and
+// metadata by metric family.
+Result<RemoteWriteReport> AppendRemoteWrite(const RemoteWriteRequest& request, Engine& engine,
                                             SeriesRefCache* cache = nullptr);
 
 }  // namespace tidemark::ingest

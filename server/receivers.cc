@@ -351,16 +351,17 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
     if (req.path == "/api/v1/write") {
       handler = "remote_write";
       if (req.method != "POST") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
-      // An arena: a request is thousands of small strings, freed together.
-      google::protobuf::Arena arena;
-      auto* request = google::protobuf::Arena::CreateMessage<prometheus::WriteRequest>(&arena);
-      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, request);
+      // Decoded into views of the decompressed bytes; both buffers are kept per thread so that
+      // a connection's requests reuse their memory.
+      thread_local std::string decoded;
+      thread_local ingest::RemoteWriteRequest request;
+      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request);
       if (!s.ok())
         return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
                 "text/plain",
                 s.message() + "\n",
                 {}};
-      auto report = ingest::AppendRemoteWrite(*request, *engine_, &series_cache_);
+      auto report = ingest::AppendRemoteWrite(request, *engine_, &series_cache_);
       if (!report.ok()) {
         const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
                          : report.status().code() == StatusCode::kResourceExhausted

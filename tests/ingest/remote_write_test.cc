@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <random>
 
+#include "prometheus/remote.pb.h"
 #include "tests/storage/test_util.h"
 
 namespace tidemark::ingest {
@@ -25,18 +27,136 @@ prometheus::WriteRequest Request(int64_t t0) {
   return req;
 }
 
+// The request as the receiver sees it: encoded, then decoded into views of `buffer`.
+RemoteWriteRequest Decoded(const prometheus::WriteRequest& req, std::string* buffer) {
+  *buffer = req.SerializeAsString();
+  RemoteWriteRequest out;
+  Status s = ParseRemoteWriteRequest(*buffer, &out);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+Result<RemoteWriteReport> Append(const prometheus::WriteRequest& req, Engine& engine,
+                                 SeriesRefCache* cache = nullptr) {
+  std::string buffer;
+  return AppendRemoteWrite(Decoded(req, &buffer), engine, cache);
+}
+
+// Random requests, encoded by protobuf: the wire decoder must read back exactly what protobuf
+// wrote (labels, samples with special values, exemplars, metadata, unknown fields skipped).
+TEST(RemoteWriteDecoder, AgreesWithProtobufOnRandomRequests) {
+  std::mt19937_64 rng(7);
+  auto str = [&](size_t max) {
+    // Valid UTF-8 (protobuf checks string fields): letters, and some two-byte characters.
+    std::string s;
+    for (size_t n = rng() % (max + 1); n > 0; --n) {
+      if (rng() % 8 == 0) {
+        s += "é";
+      } else {
+        s.push_back(static_cast<char>('a' + rng() % 26));
+      }
+    }
+    return s;
+  };
+  for (int round = 0; round < 200; ++round) {
+    prometheus::WriteRequest req;
+    const int n = static_cast<int>(rng() % 5);
+    for (int i = 0; i < n; ++i) {
+      auto* ts = req.add_timeseries();
+      for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+        auto* l = ts->add_labels();
+        l->set_name(str(12));
+        l->set_value(str(300));
+      }
+      for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+        auto* smp = ts->add_samples();
+        const double specials[] = {0, -1.5, 1e308, std::nan(""), -INFINITY, StaleMarker()};
+        smp->set_value(specials[rng() % 6]);
+        smp->set_timestamp(static_cast<int64_t>(rng()));
+      }
+      if (rng() % 3 == 0) {
+        auto* e = ts->add_exemplars();
+        auto* l = e->add_labels();
+        l->set_name("trace_id");
+        l->set_value(str(32));
+        e->set_value(0.5);
+        e->set_timestamp(-5);
+      }
+    }
+    if (rng() % 2 == 0) {
+      auto* m = req.add_metadata();
+      m->set_type(prometheus::MetricMetadata::SUMMARY);
+      m->set_metric_family_name(str(20));
+      m->set_help(str(50));
+    }
+    std::string buffer;
+    RemoteWriteRequest got = Decoded(req, &buffer);
+    ASSERT_EQ(got.series.size(), static_cast<size_t>(req.timeseries_size()));
+    for (int i = 0; i < req.timeseries_size(); ++i) {
+      const auto& want = req.timeseries(i);
+      const auto& s = got.series[i];
+      ASSERT_EQ(s.labels_end - s.labels_begin, static_cast<uint32_t>(want.labels_size()));
+      for (int k = 0; k < want.labels_size(); ++k) {
+        EXPECT_EQ(got.labels[s.labels_begin + k].name, want.labels(k).name());
+        EXPECT_EQ(got.labels[s.labels_begin + k].value, want.labels(k).value());
+      }
+      ASSERT_EQ(s.samples_end - s.samples_begin, static_cast<uint32_t>(want.samples_size()));
+      for (int k = 0; k < want.samples_size(); ++k) {
+        EXPECT_EQ(got.samples[s.samples_begin + k].timestamp_ms, want.samples(k).timestamp());
+        EXPECT_EQ(testing::Bits(got.samples[s.samples_begin + k].value),
+                  testing::Bits(want.samples(k).value()));
+      }
+      ASSERT_EQ(s.exemplars_end - s.exemplars_begin, static_cast<uint32_t>(want.exemplars_size()));
+      if (want.exemplars_size() == 1) {
+        const auto& e = got.exemplars[s.exemplars_begin];
+        EXPECT_EQ(e.timestamp_ms, -5);
+        EXPECT_EQ(got.exemplar_labels[e.labels_begin].value, want.exemplars(0).labels(0).value());
+      }
+    }
+    ASSERT_EQ(got.metadata.size(), static_cast<size_t>(req.metadata_size()));
+    if (req.metadata_size() == 1) {
+      EXPECT_EQ(got.metadata[0].metric_family_name, req.metadata(0).metric_family_name());
+      EXPECT_EQ(got.metadata[0].help, req.metadata(0).help());
+      EXPECT_EQ(got.metadata[0].type, prometheus::MetricMetadata::SUMMARY);
+    }
+  }
+}
+
+TEST(RemoteWriteDecoder, MalformedBytesAreRefusedAndTruncationNeverCrashes) {
+  prometheus::WriteRequest req = Request(1000);
+  const std::string bytes = req.SerializeAsString();
+  RemoteWriteRequest out;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    // A cut inside a field is an error; a cut between fields is a shorter valid request.
+    Status s = ParseRemoteWriteRequest(std::string_view(bytes).substr(0, n), &out);
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(s.message().find("not a protobuf WriteRequest"), std::string::npos);
+    }
+  }
+  EXPECT_FALSE(ParseRemoteWriteRequest("\x0a\xff\xff\xff\xff\x0f", &out).ok());  // length past end
+  EXPECT_FALSE(ParseRemoteWriteRequest("\x0b", &out).ok());                      // group wire type
+  // The same labels give the same cache key across requests.
+  RemoteWriteRequest a, b;
+  const std::string other = Request(5000).SerializeAsString();
+  ASSERT_TRUE(ParseRemoteWriteRequest(bytes, &a).ok());
+  ASSERT_TRUE(ParseRemoteWriteRequest(other, &b).ok());
+  EXPECT_EQ(a.series[0].label_bytes, b.series[0].label_bytes);
+  EXPECT_FALSE(a.series[0].label_bytes.empty());
+}
+
 TEST(RemoteWrite, CachedRefsSurviveSeriesDeletion) {
   tidemark::testing::TempDir dir;
   auto engine = std::move(Engine::Open(tidemark::testing::TestOptions(), dir.path())).value();
   SeriesRefCache cache;
-  auto r = AppendRemoteWrite(Request(1000), *engine, &cache);
+  auto r = Append(Request(1000), *engine, &cache);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->commit.accepted, 3u);
-  r = AppendRemoteWrite(Request(10'000), *engine, &cache);  // by cached ref
+  r = Append(Request(10'000), *engine, &cache);  // by cached ref
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->commit.accepted, 3u);
   ASSERT_TRUE(engine->DeleteSeries({LabelMatcher::Equal("job", "api")}, INT64_MIN, INT64_MAX).ok());
-  r = AppendRemoteWrite(Request(20'000), *engine, &cache);  // the cached ref is stale now
+  r = Append(Request(20'000), *engine, &cache);  // the cached ref is stale now
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->commit.accepted, 3u);
   EXPECT_EQ(r->commit.rejected, 0u);
@@ -60,7 +180,7 @@ TEST(RemoteWrite, StoresExemplarsAndMetadata) {
   m->set_type(prometheus::MetricMetadata::GAUGE);
   m->set_metric_family_name("up");
   m->set_help("1 if the target is up.");
-  auto r = AppendRemoteWrite(req, *engine);
+  auto r = Append(req, *engine);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->exemplars.accepted, 1u);
   EXPECT_EQ(r->metadata, 1u);
@@ -87,7 +207,7 @@ TEST(RemoteWrite, InvalidSeriesRefusesTheWholeRequest) {
     l->set_name(n);
     l->set_value(v);
   }
-  auto r = AppendRemoteWrite(req, *engine);
+  auto r = Append(req, *engine);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("duplicate label name \"a\""), std::string::npos)
