@@ -85,6 +85,9 @@ class Evaluator {
   Result<Matrix> EvalCall(const Call& call);
   Result<Matrix> EvalRangeFunction(const Call& call, size_t range_arg);
   Result<Matrix> EvalTimestampOfSelector(const VectorSelector& vs);
+  // The instant samples of a selector at every step: their values, or (sample_times) their own
+  // timestamps in seconds.
+  Result<Matrix> SelectInstantSamples(const VectorSelector& vs, bool sample_times);
   Result<Matrix> EvalInstantFunction(const Call& call);
 
   // Binary operators at one step (binary_ops.cc).

@@ -49,6 +49,21 @@ class SampleCursor {
 }  // namespace
 
 Result<Matrix> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
+  return SelectInstantSamples(vs, /*sample_times=*/false);
+}
+
+Result<Matrix> Evaluator::EvalTimestampOfSelector(const VectorSelector& vs) {
+  TM_ASSIGN_OR_RETURN(Matrix mat, SelectInstantSamples(vs, /*sample_times=*/true));
+  // timestamp() is a function: its output loses the metric name.
+  for (Series& series : mat) {
+    if (!q_->delayed_name_removal) series.metric = DropMetricName(series.metric);
+    series.drop_name = true;
+  }
+  if (!q_->delayed_name_removal) return MergeSeriesWithSameLabelset(std::move(mat));
+  return mat;
+}
+
+Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sample_times) {
   const bool pinned = vs.at != AtModifier::kNone;
   const int64_t at = pinned ? AtTime(vs.at, vs.at_ms) : 0;
   const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
@@ -67,7 +82,9 @@ Result<Matrix> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
       if (!cursor.has_last()) continue;
       const Sample& s = cursor.last();
       if (s.timestamp_ms <= ref - lookback || IsStaleMarker(s.value)) continue;
-      series.floats.push_back(FPoint{ts, s.value});
+      // timestamp() of a selector reports the sample's own time, not the step's.
+      series.floats.push_back(
+          FPoint{ts, sample_times ? static_cast<double>(s.timestamp_ms) / 1000 : s.value});
       TM_RETURN_IF_ERROR(AddSamples(1));
     }
     TM_RETURN_IF_ERROR(cursor.status());
@@ -77,41 +94,6 @@ Result<Matrix> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
     }
   }
   TM_RETURN_IF_ERROR(set->status());
-  return mat;
-}
-
-Result<Matrix> Evaluator::EvalTimestampOfSelector(const VectorSelector& vs) {
-  const bool pinned = vs.at != AtModifier::kNone;
-  const int64_t at = pinned ? AtTime(vs.at, vs.at_ms) : 0;
-  const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
-  const int64_t last_ref = (pinned ? at : end_) - vs.offset_ms;
-  const int64_t lookback = q_->lookback_ms;
-  TM_ASSIGN_OR_RETURN(auto set,
-                      q_->storage->Select(vs.matchers, first_ref - lookback + 1, last_ref));
-  Matrix mat;
-  while (set->Next()) {
-    TM_RETURN_IF_ERROR(CheckContext());
-    SampleCursor cursor(set->Samples(), &q_->stats);
-    Series series;
-    for (int64_t ts = start_; ts <= end_; ts += interval_) {
-      const int64_t ref = (pinned ? at : ts) - vs.offset_ms;
-      cursor.AdvanceTo(ref);
-      if (!cursor.has_last()) continue;
-      const Sample& s = cursor.last();
-      if (s.timestamp_ms <= ref - lookback || IsStaleMarker(s.value)) continue;
-      // The sample's own time, not the step's: what timestamp() of a selector reports.
-      series.floats.push_back(FPoint{ts, static_cast<double>(s.timestamp_ms) / 1000});
-      TM_RETURN_IF_ERROR(AddSamples(1));
-    }
-    TM_RETURN_IF_ERROR(cursor.status());
-    if (!series.floats.empty()) {
-      series.metric = q_->delayed_name_removal ? set->labels() : DropMetricName(set->labels());
-      series.drop_name = true;
-      mat.push_back(std::move(series));
-    }
-  }
-  TM_RETURN_IF_ERROR(set->status());
-  if (!q_->delayed_name_removal) return MergeSeriesWithSameLabelset(std::move(mat));
   return mat;
 }
 

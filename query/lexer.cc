@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "util/utf8.h"
+
 namespace tidemark::promql {
 namespace {
 
@@ -120,24 +122,6 @@ char32_t DecodeRune(std::string_view s, size_t i, int* width) {
   return r;
 }
 
-void AppendUtf8(std::string* out, char32_t r) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 // Approximates Go's unicode.IsPrint for the characters queries contain.
 bool IsPrintable(char32_t r) {
   if (r < 0x20 || r == 0x7F) return false;
@@ -159,7 +143,7 @@ void AppendQuotedRune(std::string* out, char32_t r, char quote) {
     return;
   }
   if (IsPrintable(r)) {
-    AppendUtf8(out, r);
+    util::AppendUtf8(out, r);
     return;
   }
   switch (r) {
@@ -203,7 +187,7 @@ std::string GoUnicodeRune(char32_t r) {
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (IsPrintable(r)) {
     out += " '";
-    AppendUtf8(&out, r);
+    util::AppendUtf8(&out, r);
     out += "'";
   }
   return out;

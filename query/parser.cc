@@ -20,6 +20,7 @@
 
 #include "query/lexer.h"
 #include "re2/re2.h"
+#include "util/utf8.h"
 
 namespace tidemark::promql {
 namespace {
@@ -1090,27 +1091,9 @@ class Parser {
         continue;
       }
       if (value > 0x10FFFF || (value >= 0xD800 && value < 0xE000)) return UnquoteError(token);
-      AppendUtf8(out, value);
+      util::AppendUtf8(out, static_cast<char32_t>(value));
     }
     return true;
-  }
-
-  static void AppendUtf8(std::string* out, uint32_t r) {
-    if (r < 0x80) {
-      out->push_back(static_cast<char>(r));
-    } else if (r < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    } else if (r < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    }
   }
 
   bool UnquoteError(const Token& token) {

@@ -17,6 +17,7 @@
 
 #include "query/parser.h"
 #include "server/prom_json.h"
+#include "util/utf8.h"
 
 namespace tidemark::server {
 namespace {
@@ -588,21 +589,7 @@ Result<std::string> UnescapeLabelName(std::string_view name) {
     }
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       return Status::InvalidArgument("invalid escaped label name \"" + std::string(name) + "\"");
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    util::AppendUtf8(&out, static_cast<char32_t>(cp));
     i = end;
   }
   return out;
@@ -834,37 +821,91 @@ void LimitResult(promql::QueryResult* result, size_t limit, std::vector<std::str
 
 }  // namespace
 
-HttpResponse PrometheusApi::Query(const HttpRequest& request, const FormValues& form) {
+// What query and query_range share: `limit`, `timeout`, `lookback_delta` and the expression.
+// Returns the error response, or nullopt with `*out` filled.
+std::optional<HttpResponse> PrometheusApi::ParseQueryParams(const FormValues& form,
+                                                            QueryParams* out) const {
   auto limit = LimitParam(form);
   if (!limit.ok()) return ApiError(ErrorType::kBadData, limit.status().message());
-  auto t = TimeParam(form, "time", NowMs());
-  if (!t.ok()) return BadParam("time", t.status().message());
+  out->limit = *limit;
   auto timeout = QueryTimeout(form, settings_.query.timeout_ms);
   if (!timeout.ok()) return BadParam("timeout", timeout.status().message());
-  promql::QueryContext ctx = promql::QueryContext::WithTimeout(*timeout);
+  out->ctx = promql::QueryContext::WithTimeout(*timeout);
   if (form.Has("lookback_delta") && !form.Get("lookback_delta").empty()) {
     auto d = ParseApiDuration(form.Get("lookback_delta"));
     if (!d.ok()) return BadParam("lookback_delta", d.status().message());
     if (*d < 0) return BadParam("lookback_delta", "lookback delta must not be negative");
-    ctx.lookback_delta_ms = *d;
+    out->ctx.lookback_delta_ms = *d;
   }
   auto expr = promql::ParseExpr(
       form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
   if (!expr.ok()) return BadParam("query", expr.status().message());
-  ClientWatcher watcher(request.socket_fd);
-  ctx.cancelled = watcher.flag();
-  auto result = query_engine_.Instant(*engine_, **expr, *t, ctx);
+  out->expr = std::move(expr).value();
+  return std::nullopt;
+}
+
+namespace {
+
+// The success response of an evaluated query, cut to `limit` series.
+HttpResponse QueryResponse(Result<promql::QueryResult> result, size_t limit) {
   if (!result.ok()) return ApiError(QueryErrorType(result.status()), result.status().message());
   std::vector<std::string> warnings = result->annotations.warnings;
-  LimitResult(&*result, *limit, &warnings);
+  LimitResult(&*result, limit, &warnings);
   std::string data;
   AppendJsonQueryData(&data, *result);
   return Success(data, warnings, result->annotations.infos);
 }
 
-HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormValues& form) {
+// start, end (default: all time), limit and the match[] selectors of series, labels and label
+// values. Returns the error response, or nullopt with `*out` filled.
+struct Selection {
+  int64_t start = 0;
+  int64_t end = 0;
+  size_t limit = 0;
+  std::vector<std::vector<LabelMatcher>> sets;
+};
+std::optional<HttpResponse> ParseSelection(const FormValues& form, Selection* out) {
+  auto start = TimeParam(form, "start", kMinTimeMs);
+  if (!start.ok()) return BadParam("start", start.status().message());
+  auto end = TimeParam(form, "end", kMaxTimeMs);
+  if (!end.ok()) return BadParam("end", end.status().message());
   auto limit = LimitParam(form);
   if (!limit.ok()) return ApiError(ErrorType::kBadData, limit.status().message());
+  auto sets = MatchParams(form);
+  if (!sets.ok()) return ApiError(ErrorType::kBadData, sets.status().message());
+  out->start = *start;
+  out->end = *end;
+  out->limit = *limit;
+  out->sets = std::move(sets).value();
+  return std::nullopt;
+}
+
+// A sorted list of names or values, cut to `limit` with Prometheus' warning.
+HttpResponse StringListResponse(const std::set<std::string>& items, size_t limit) {
+  std::vector<std::string> out(items.begin(), items.end());
+  std::vector<std::string> warnings;
+  if (limit != 0 && out.size() > limit) {
+    out.resize(limit);
+    warnings.push_back("results truncated due to limit");
+  }
+  std::string data;
+  AppendStringArray(&data, out);
+  return Success(data, warnings);
+}
+
+}  // namespace
+
+HttpResponse PrometheusApi::Query(const HttpRequest& request, const FormValues& form) {
+  auto t = TimeParam(form, "time", NowMs());
+  if (!t.ok()) return BadParam("time", t.status().message());
+  QueryParams params;
+  if (auto error = ParseQueryParams(form, &params)) return *error;
+  ClientWatcher watcher(request.socket_fd);
+  params.ctx.cancelled = watcher.flag();
+  return QueryResponse(query_engine_.Instant(*engine_, *params.expr, *t, params.ctx), params.limit);
+}
+
+HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormValues& form) {
   auto start = ParseApiTime(form.Get("start"));
   if (!start.ok()) return BadParam("start", start.status().message());
   auto end = ParseApiTime(form.Get("end"));
@@ -884,50 +925,30 @@ HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormVal
                         std::to_string(settings_.query.max_points_per_series) +
                         " points per timeseries. Try decreasing the query resolution (?step=XX)");
   }
-  auto timeout = QueryTimeout(form, settings_.query.timeout_ms);
-  if (!timeout.ok()) return BadParam("timeout", timeout.status().message());
-  promql::QueryContext ctx = promql::QueryContext::WithTimeout(*timeout);
-  if (form.Has("lookback_delta") && !form.Get("lookback_delta").empty()) {
-    auto d = ParseApiDuration(form.Get("lookback_delta"));
-    if (!d.ok()) return BadParam("lookback_delta", d.status().message());
-    if (*d < 0) return BadParam("lookback_delta", "lookback delta must not be negative");
-    ctx.lookback_delta_ms = *d;
-  }
-  auto expr = promql::ParseExpr(
-      form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
-  if (!expr.ok()) return BadParam("query", expr.status().message());
-  const promql::ValueType type = (*expr)->type();
+  QueryParams params;
+  if (auto error = ParseQueryParams(form, &params)) return *error;
+  const promql::ValueType type = params.expr->type();
   if (type != promql::ValueType::kScalar && type != promql::ValueType::kVector) {
     return ApiError(ErrorType::kBadData,
                     "invalid expression type \"" + std::string(promql::ValueTypeName(type)) +
                         "\" for range query, must be Scalar or instant Vector");
   }
   ClientWatcher watcher(request.socket_fd);
-  ctx.cancelled = watcher.flag();
-  auto result = query_engine_.Range(*engine_, **expr, *start, *end, *step, ctx);
-  if (!result.ok()) return ApiError(QueryErrorType(result.status()), result.status().message());
-  std::vector<std::string> warnings = result->annotations.warnings;
-  LimitResult(&*result, *limit, &warnings);
-  std::string data;
-  AppendJsonQueryData(&data, *result);
-  return Success(data, warnings, result->annotations.infos);
+  params.ctx.cancelled = watcher.flag();
+  return QueryResponse(query_engine_.Range(*engine_, *params.expr, *start, *end, *step, params.ctx),
+                       params.limit);
 }
 
 HttpResponse PrometheusApi::Series(const FormValues& form) {
   if (form.All("match[]").empty())
     return ApiError(ErrorType::kBadData, "no match[] parameter provided");
-  auto start = TimeParam(form, "start", kMinTimeMs);
-  if (!start.ok()) return BadParam("start", start.status().message());
-  auto end = TimeParam(form, "end", kMaxTimeMs);
-  if (!end.ok()) return BadParam("end", end.status().message());
-  auto limit = LimitParam(form);
-  if (!limit.ok()) return ApiError(ErrorType::kBadData, limit.status().message());
-  auto sets = MatchParams(form);
-  if (!sets.ok()) return ApiError(ErrorType::kBadData, sets.status().message());
+  Selection sel;
+  if (auto error = ParseSelection(form, &sel)) return *error;
   std::set<tidemark::Labels> all;
-  for (const auto& matchers : *sets) {
+  for (const auto& matchers : sel.sets) {
     // One more than the limit tells whether the result was cut.
-    auto series = engine_->SeriesLabels(matchers, *start, *end, *limit == 0 ? 0 : *limit + 1);
+    auto series =
+        engine_->SeriesLabels(matchers, sel.start, sel.end, sel.limit == 0 ? 0 : sel.limit + 1);
     if (!series.ok()) return StorageError(series.status());
     all.insert(series->begin(), series->end());
   }
@@ -935,7 +956,7 @@ HttpResponse PrometheusApi::Series(const FormValues& form) {
   std::string data = "[";
   size_t n = 0;
   for (const auto& labels : all) {
-    if (*limit != 0 && n == *limit) {
+    if (sel.limit != 0 && n == sel.limit) {
       warnings.push_back("results truncated due to limit");
       break;
     }
@@ -947,64 +968,36 @@ HttpResponse PrometheusApi::Series(const FormValues& form) {
 }
 
 HttpResponse PrometheusApi::Labels(const FormValues& form) {
-  auto start = TimeParam(form, "start", kMinTimeMs);
-  if (!start.ok()) return BadParam("start", start.status().message());
-  auto end = TimeParam(form, "end", kMaxTimeMs);
-  if (!end.ok()) return BadParam("end", end.status().message());
-  auto limit = LimitParam(form);
-  if (!limit.ok()) return ApiError(ErrorType::kBadData, limit.status().message());
-  auto sets = MatchParams(form);
-  if (!sets.ok()) return ApiError(ErrorType::kBadData, sets.status().message());
-  if (sets->empty()) sets->push_back({});
+  Selection sel;
+  if (auto error = ParseSelection(form, &sel)) return *error;
+  if (sel.sets.empty()) sel.sets.push_back({});
   std::set<std::string> names;
-  for (const auto& matchers : *sets) {
-    auto got = engine_->LabelNames(matchers, *start, *end);
+  for (const auto& matchers : sel.sets) {
+    auto got = engine_->LabelNames(matchers, sel.start, sel.end);
     if (!got.ok()) return StorageError(got.status());
     names.insert(got->begin(), got->end());
   }
-  std::vector<std::string> out(names.begin(), names.end());
-  std::vector<std::string> warnings;
-  if (*limit != 0 && out.size() > *limit) {
-    out.resize(*limit);
-    warnings.push_back("results truncated due to limit");
-  }
-  std::string data;
-  AppendStringArray(&data, out);
-  return Success(data, warnings);
+  return StringListResponse(names, sel.limit);
 }
 
 HttpResponse PrometheusApi::LabelValues(const std::string& raw_name, const FormValues& form) {
   auto name = UnescapeLabelName(raw_name);
   if (!name.ok()) return ApiError(ErrorType::kBadData, name.status().message());
-  if (name->empty() || !IsValidUtf8(*name)) {
+  if (name->empty() || !util::IsValidUtf8(*name)) {
     std::string quoted;
     AppendJsonString(&quoted, *name);
     return ApiError(ErrorType::kBadData, "invalid label name: " + quoted);
   }
-  auto start = TimeParam(form, "start", kMinTimeMs);
-  if (!start.ok()) return BadParam("start", start.status().message());
-  auto end = TimeParam(form, "end", kMaxTimeMs);
-  if (!end.ok()) return BadParam("end", end.status().message());
-  auto limit = LimitParam(form);
-  if (!limit.ok()) return ApiError(ErrorType::kBadData, limit.status().message());
-  auto sets = MatchParams(form);
-  if (!sets.ok()) return ApiError(ErrorType::kBadData, sets.status().message());
-  if (sets->empty()) sets->push_back({});
+  Selection sel;
+  if (auto error = ParseSelection(form, &sel)) return *error;
+  if (sel.sets.empty()) sel.sets.push_back({});
   std::set<std::string> values;
-  for (const auto& matchers : *sets) {
-    auto got = engine_->LabelValues(*name, matchers, *start, *end);
+  for (const auto& matchers : sel.sets) {
+    auto got = engine_->LabelValues(*name, matchers, sel.start, sel.end);
     if (!got.ok()) return StorageError(got.status());
     values.insert(got->begin(), got->end());
   }
-  std::vector<std::string> out(values.begin(), values.end());
-  std::vector<std::string> warnings;
-  if (*limit != 0 && out.size() > *limit) {
-    out.resize(*limit);
-    warnings.push_back("results truncated due to limit");
-  }
-  std::string data;
-  AppendStringArray(&data, out);
-  return Success(data, warnings);
+  return StringListResponse(values, sel.limit);
 }
 
 HttpResponse PrometheusApi::Metadata(const FormValues& form) {
@@ -1197,14 +1190,10 @@ HttpResponse PrometheusApi::TsdbStatus(const FormValues& form) {
 HttpResponse PrometheusApi::DeleteSeries(const HttpRequest&, const FormValues& form) {
   if (form.All("match[]").empty())
     return ApiError(ErrorType::kBadData, "no match[] parameter provided");
-  auto start = TimeParam(form, "start", kMinTimeMs);
-  if (!start.ok()) return BadParam("start", start.status().message());
-  auto end = TimeParam(form, "end", kMaxTimeMs);
-  if (!end.ok()) return BadParam("end", end.status().message());
-  auto sets = MatchParams(form);
-  if (!sets.ok()) return ApiError(ErrorType::kBadData, sets.status().message());
-  for (const auto& matchers : *sets) {
-    auto deleted = engine_->DeleteSeries(matchers, *start, *end);
+  Selection sel;
+  if (auto error = ParseSelection(form, &sel)) return *error;
+  for (const auto& matchers : sel.sets) {
+    auto deleted = engine_->DeleteSeries(matchers, sel.start, sel.end);
     if (!deleted.ok()) return StorageError(deleted.status());
   }
   HttpResponse r;

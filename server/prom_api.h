@@ -58,6 +58,13 @@ class PrometheusApi {
   static std::string HandlerName(const std::string& path);
 
  private:
+  struct QueryParams {
+    promql::QueryContext ctx;
+    promql::ExprPtr expr;
+    size_t limit = 0;
+  };
+  std::optional<HttpResponse> ParseQueryParams(const FormValues& form, QueryParams* out) const;
+
   HttpResponse Dispatch(const HttpRequest& request, const std::string& endpoint);
   HttpResponse Query(const HttpRequest& request, const FormValues& form);
   HttpResponse QueryRange(const HttpRequest& request, const FormValues& form);

@@ -12,7 +12,6 @@
 
 namespace tidemark::server {
 
-bool IsValidUtf8(std::string_view s);
 // Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD).
 void AppendJsonString(std::string* out, std::string_view s);
 // Appends a sample value as Prometheus does: shortest round-trip decimal without exponent, or

@@ -9,6 +9,7 @@
 #include "ingest/otlp_traces.h"
 #include "ingest/remote_write.h"
 #include "server/log.h"
+#include "server/prom_json.h"
 
 namespace tidemark::server {
 
@@ -106,23 +107,6 @@ std::string RpcStatusProto(int code, const std::string& message) {
   return out + message;
 }
 
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 enum class Body { kProtobuf, kJson };
 
 HttpResponse ErrorResponse(int http_status, const Status& s, Body body) {
@@ -131,8 +115,9 @@ HttpResponse ErrorResponse(int http_status, const Status& s, Body body) {
   const int grpc_code = static_cast<int>(GrpcStatusFor(s).error_code());
   if (body == Body::kJson) {
     r.content_type = "application/json";
-    r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":\"" +
-             JsonEscape(s.message()) + "\"}";
+    r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":";
+    AppendJsonString(&r.body, s.message());
+    r.body += "}";
   } else {
     r.content_type = "application/x-protobuf";
     r.body = RpcStatusProto(grpc_code, s.message());

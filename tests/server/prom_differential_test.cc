@@ -466,17 +466,7 @@ TEST_F(Differential, MetadataEndpointsAgreeWithPrometheus) {
 }
 
 // promtool (Debian package prometheus) as a client of tidemark's API.
-std::string RunPromtool(const std::string& args) {
-  const std::string cmd = "promtool " + args + " 2>&1";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+std::string RunPromtool(const std::string& args) { return testing::RunCommand("promtool " + args); }
 
 TEST_F(Differential, PromtoolQueriesTidemark) {
   const std::string url = "http://127.0.0.1:" + std::to_string(tidemark_->http_port);

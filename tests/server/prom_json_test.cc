@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "server/prom_api.h"
+#include "util/utf8.h"
 
 namespace tidemark::server {
 namespace {
@@ -44,8 +45,8 @@ TEST(PromJson, StringsAreEscapedAndInvalidUtf8Replaced) {
   EXPECT_EQ(s,
             "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD"
             "é\"");
-  EXPECT_TRUE(IsValidUtf8("gen_ai.client.token.usage é"));
-  EXPECT_FALSE(IsValidUtf8("\xc3"));
+  EXPECT_TRUE(util::IsValidUtf8("gen_ai.client.token.usage é"));
+  EXPECT_FALSE(util::IsValidUtf8("\xc3"));
 }
 
 TEST(PromApiParams, TimesInSecondsOrRfc3339) {

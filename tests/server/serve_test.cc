@@ -315,30 +315,18 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
   EXPECT_EQ(all["http_requests_total{code=\"201\"}"][9].value, 18);
 }
 
-// Output of a shell command (stdout and stderr).
-std::string Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
-
 TEST(Serve, TlsOnTheHttpListeners) {
   TempDir dir;
   const std::string cert = dir.path() + "-cert.pem", key = dir.path() + "-key.pem";
-  Shell(
+  testing::RunCommand(
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
       "subjectAltName=IP:127.0.0.1 -keyout " +
       key + " -out " + cert);
   ASSERT_TRUE(std::filesystem::exists(cert)) << "openssl could not make a certificate";
   const std::string curl = "curl -s --max-time 10 --cacert " + cert + " ";
   auto probe = [&](uint16_t port) {
-    return Shell(curl + "https://127.0.0.1:" + std::to_string(port) + "/-/ready").find("Ready") !=
-           std::string::npos;
+    return testing::RunCommand(curl + "https://127.0.0.1:" + std::to_string(port) + "/-/ready")
+               .find("Ready") != std::string::npos;
   };
   ServerProcess server(
       dir.path(),
@@ -346,15 +334,15 @@ TEST(Serve, TlsOnTheHttpListeners) {
   ASSERT_TRUE(server.ready) << server.Log();
   // OTLP/HTTP over TLS, verified against the certificate.
   const std::string trace = std::string(PEER_DIR) + "/otlp/trace.json";
-  EXPECT_EQ(
-      Shell(curl +
-            "-o /dev/null -S -w '%{http_code}' -X POST -H 'Content-Type: "
-            "application/json' --data-binary @" +
-            trace + " https://127.0.0.1:" + std::to_string(server.otlp_http_port) + "/v1/traces"),
-      "200");
+  EXPECT_EQ(testing::RunCommand(curl +
+                                "-o /dev/null -S -w '%{http_code}' -X POST -H 'Content-Type: "
+                                "application/json' --data-binary @" +
+                                trace + " https://127.0.0.1:" +
+                                std::to_string(server.otlp_http_port) + "/v1/traces"),
+            "200");
   // The query API over TLS; plain HTTP on the same port gets no answer.
-  EXPECT_NE(Shell(curl + "'https://127.0.0.1:" + std::to_string(server.http_port) +
-                  "/api/v1/query?query=1%2B1'")
+  EXPECT_NE(testing::RunCommand(curl + "'https://127.0.0.1:" + std::to_string(server.http_port) +
+                                "/api/v1/query?query=1%2B1'")
                 .find("\"success\""),
             std::string::npos);
   EXPECT_NE(HttpCall(server.http_port, "GET", "/-/ready").status, 200);

@@ -10,6 +10,7 @@
 
 #include "tidemark/engine.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace tidemark::promqltest {
 namespace {
@@ -118,21 +119,7 @@ std::optional<double> ParseGoFloat(std::string_view s) {
 // Appends the UTF-8 encoding of `code_point`.
 bool AppendUtf8(uint32_t code_point, std::string* out) {
   if (code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return false;
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
+  util::AppendUtf8(out, static_cast<char32_t>(code_point));
   return true;
 }
 
