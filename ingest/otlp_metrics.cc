@@ -96,6 +96,18 @@ double PointValue(const mpb::NumberDataPoint& p) {
 
 int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000); }
 
+using Attributes = google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>;
+
+// An attribute value as part of a ref-cache key: its kind, then its text.
+void AppendValueKey(const opentelemetry::proto::common::v1::AnyValue& v, std::string* key) {
+  key->push_back(static_cast<char>('0' + static_cast<int>(v.value_case())));
+  if (v.value_case() == opentelemetry::proto::common::v1::AnyValue::kStringValue) {
+    *key += v.string_value();
+  } else {
+    *key += FromOtlp(v).ToString();
+  }
+}
+
 double ExemplarValue(const mpb::Exemplar& e) {
   return e.value_case() == mpb::Exemplar::kAsInt ? static_cast<double>(e.as_int()) : e.as_double();
 }
@@ -287,6 +299,41 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
       for (const auto& e : exemplars) report.exemplars.push_back({labels, ToExemplar(e, naming)});
     };
 
+    // The fast path for a series seen before: its ref, found by a key of what determines its
+    // labels (resource job and instance, the name, the raw attributes in order, extra labels),
+    // without building and looking up the label set. Not for delta temporality (the running
+    // total is kept by label set) or points with exemplars (they need the label set anyway).
+    std::string resource_key;
+    for (const Label& l : resource_labels) {
+      resource_key += l.value;
+      resource_key.push_back('\xff');
+    }
+    std::string key;
+    auto add_cached = [&](const std::string& name, const Attributes& attrs,
+                          std::initializer_list<Label> extra, uint64_t time_nanos, double v) {
+      key.assign(resource_key);
+      key += name;
+      for (const auto& kv : attrs) {
+        key.push_back('\xfe');
+        key += kv.key();
+        key.push_back('\xfd');
+        AppendValueKey(kv.value(), &key);
+      }
+      for (const Label& l : extra) {
+        key.push_back('\xfc');
+        key += l.name;
+        key.push_back('\xfd');
+        key += l.value;
+      }
+      const int64_t ms = Millis(time_nanos);
+      latest_ms = std::max(latest_ms, ms);
+      SeriesRef ref = refs_.Get(key);
+      if (ref != 0 && appender->TryAdd(ref, ms, v) != 0) return;
+      if (ref != 0) refs_.Erase(key);  // the series went away
+      ref = appender->Add(series(name, attrs, extra), ms, v);
+      if (ref != 0) refs_.Put(key, ref);
+    };
+
     for (const auto& sm : rm.scope_metrics()) {
       for (const auto& m : sm.metrics()) {
         const std::string name = PrometheusMetricName(m, naming);
@@ -297,6 +344,10 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
           case mpb::Metric::kGauge:
             for (const auto& p : m.gauge().data_points()) {
               ++report.data_points;
+              if (p.exemplars_size() == 0) {
+                add_cached(name, p.attributes(), {}, p.time_unix_nano(), PointValue(p));
+                continue;
+              }
               const Labels labels = series(name, p.attributes(), {});
               add(labels, p.time_unix_nano(), PointValue(p));
               add_exemplars(labels, p.exemplars());
@@ -307,6 +358,10 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
                 m.sum().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
             for (const auto& p : m.sum().data_points()) {
               ++report.data_points;
+              if (!delta && p.exemplars_size() == 0) {
+                add_cached(name, p.attributes(), {}, p.time_unix_nano(), PointValue(p));
+                continue;
+              }
               const Labels labels = series(name, p.attributes(), {});
               double v = PointValue(p);
               if (delta && !IsStaleMarker(v)) v = Accumulate(labels, v);
@@ -328,6 +383,26 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
                 continue;
               }
               const bool stale = p.flags() & kNoRecordedValue;
+              if (!delta && p.exemplars_size() == 0) {
+                const uint64_t t = p.time_unix_nano();
+                uint64_t total = 0;
+                for (int b = 0; b < p.bucket_counts_size(); ++b) {
+                  total += p.bucket_counts(b);
+                  const std::string le =
+                      b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
+                  add_cached(name + "_bucket", p.attributes(), {{"le", le}}, t,
+                             stale ? StaleMarker() : static_cast<double>(total));
+                }
+                if (p.bucket_counts_size() == 0) {
+                  add_cached(name + "_bucket", p.attributes(), {{"le", "+Inf"}}, t,
+                             stale ? StaleMarker() : static_cast<double>(p.count()));
+                }
+                if (p.has_sum())
+                  add_cached(name + "_sum", p.attributes(), {}, t, stale ? StaleMarker() : p.sum());
+                add_cached(name + "_count", p.attributes(), {}, t,
+                           stale ? StaleMarker() : static_cast<double>(p.count()));
+                continue;
+              }
               auto value = [&](const Labels& labels, double v) {
                 if (stale) return StaleMarker();
                 return delta ? Accumulate(labels, v) : v;
@@ -370,13 +445,13 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
               ++report.data_points;
               const bool stale = p.flags() & kNoRecordedValue;
               for (const auto& q : p.quantile_values()) {
-                add(series(name, p.attributes(), {{"quantile", FormatFloat(q.quantile())}}),
-                    p.time_unix_nano(), stale ? StaleMarker() : q.value());
+                add_cached(name, p.attributes(), {{"quantile", FormatFloat(q.quantile())}},
+                           p.time_unix_nano(), stale ? StaleMarker() : q.value());
               }
-              add(series(name + "_sum", p.attributes(), {}), p.time_unix_nano(),
-                  stale ? StaleMarker() : p.sum());
-              add(series(name + "_count", p.attributes(), {}), p.time_unix_nano(),
-                  stale ? StaleMarker() : static_cast<double>(p.count()));
+              add_cached(name + "_sum", p.attributes(), {}, p.time_unix_nano(),
+                         stale ? StaleMarker() : p.sum());
+              add_cached(name + "_count", p.attributes(), {}, p.time_unix_nano(),
+                         stale ? StaleMarker() : static_cast<double>(p.count()));
             }
             break;
           case mpb::Metric::kExponentialHistogram:

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/remote_write.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "tidemark/engine.h"
 
@@ -62,6 +63,8 @@ class MetricsTranslator {
   double Accumulate(const Labels& labels, double delta);
 
   const MetricsTranslationOptions options_;
+  // Series refs by resource, name and raw attributes: repeated series skip building labels.
+  SeriesRefCache refs_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, double> delta_totals_;  // guarded by mu_
 };

@@ -224,7 +224,8 @@ TEST_F(TranslateTest, ExemplarsGoToTheirBucketAndMetadataIsReported) {
     auto* e = hp->add_exemplars();
     e->set_as_double(v);
     e->set_time_unix_nano(kT0);
-    e->set_trace_id(std::string("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16));
+    e->set_trace_id(
+        std::string("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16));
     e->set_span_id(std::string("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
   }
   auto report = Run(req);
@@ -241,6 +242,52 @@ TEST_F(TranslateTest, ExemplarsGoToTheirBucketAndMetadataIsReported) {
   EXPECT_EQ(report.metadata[0].second.type, "histogram");
   EXPECT_EQ(report.metadata[0].second.help, "Latency of a chain run.");
   EXPECT_EQ(report.metadata[0].second.unit, "ms");
+}
+
+TEST_F(TranslateTest, RepeatedSeriesGoThroughTheRefCacheAndSurviveDeletion) {
+  auto request = [&](uint64_t t) {
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+    auto* sm = Resource(&req)->add_scope_metrics();
+    auto* g = sm->add_metrics();
+    *g = Gauge("queue.depth", "");
+    for (const char* q : {"a", "b"}) {
+      auto* p = g->mutable_gauge()->add_data_points();
+      p->set_time_unix_nano(t);
+      p->set_as_int(3);
+      auto* a = p->add_attributes();
+      a->set_key("queue");
+      a->mutable_value()->set_string_value(q);
+    }
+    auto* h = sm->add_metrics();
+    h->set_name("latency");
+    h->mutable_histogram()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+    auto* hp = h->mutable_histogram()->add_data_points();
+    hp->set_time_unix_nano(t);
+    hp->add_explicit_bounds(1);
+    hp->add_bucket_counts(2);
+    hp->add_bucket_counts(1);
+    hp->set_count(3);
+    hp->set_sum(2.5);
+    return req;
+  };
+  for (int i = 0; i < 3; ++i) Run(request(kT0 + i * 1'000'000'000ULL));
+  auto gauges = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "queue_depth")});
+  ASSERT_EQ(gauges.size(), 2u);
+  for (const auto& [name, samples] : gauges) EXPECT_EQ(samples.size(), 3u) << name;
+  auto buckets = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "latency_bucket")});
+  ASSERT_EQ(buckets.size(), 2u);
+  EXPECT_EQ(buckets["latency_bucket{instance=\"pod-1\", job=\"shop/checkout\", le=\"+Inf\"}"]
+                .back()
+                .value,
+            3);
+  // A cached ref whose series was deleted falls back to the label set.
+  ASSERT_TRUE(
+      engine_->DeleteSeries({LabelMatcher::Equal("queue", "a")}, INT64_MIN, INT64_MAX).ok());
+  auto report = Run(request(kT0 + 10'000'000'000ULL));
+  EXPECT_EQ(report.commit.rejected, 0u);
+  auto again = ReadAll(*engine_, {LabelMatcher::Equal("queue", "a")});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again.begin()->second.size(), 1u);
 }
 
 TEST_F(TranslateTest, Utf8NamingKeepsOtelNames) {
