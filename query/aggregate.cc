@@ -49,6 +49,12 @@ void KahanSumInc(double inc, double* sum, double* c) {
   *sum = t;
 }
 
+// An input series (by index) and its value at the current step.
+struct Picked {
+  size_t series = 0;
+  double f = 0;
+};
+
 struct Group {
   bool seen = false;
   bool incremental_mean = false;
@@ -58,8 +64,10 @@ struct Group {
   double mean = 0;
   double kahan_c = 0;
   double count = 0;
-  std::vector<double> values;      // quantile
-  std::vector<VectorSample> heap;  // topk, bottomk, limitk, limit_ratio
+  std::vector<double> values;  // quantile
+  // topk, bottomk, limitk, limit_ratio: the input series picked at this step, by index, so that
+  // only the winners' labels are ever copied.
+  std::vector<Picked> heap;
 };
 
 bool Contains(const std::vector<std::string>& names, std::string_view name) {
@@ -105,13 +113,13 @@ bool ValueAt(const Series& series, size_t* cursor, int64_t ts, double* f) {
 
 // Prometheus' vectorByValueHeap order: NaN below everything. `reverse` gives
 // vectorByReverseValueHeap (NaN above everything).
-bool HeapLess(const VectorSample& a, const VectorSample& b, bool reverse) {
+bool HeapLess(const Picked& a, const Picked& b, bool reverse) {
   if (std::isnan(a.f)) return true;
   return reverse ? a.f > b.f : a.f < b.f;
 }
 
 // container/heap's up and down, so that ties resolve as in Prometheus.
-void HeapUp(std::vector<VectorSample>& h, size_t j, bool reverse) {
+void HeapUp(std::vector<Picked>& h, size_t j, bool reverse) {
   while (j > 0) {
     const size_t i = (j - 1) / 2;
     if (i == j || !HeapLess(h[j], h[i], reverse)) break;
@@ -120,7 +128,7 @@ void HeapUp(std::vector<VectorSample>& h, size_t j, bool reverse) {
   }
 }
 
-void HeapDown(std::vector<VectorSample>& h, size_t i0, bool reverse) {
+void HeapDown(std::vector<Picked>& h, size_t i0, bool reverse) {
   const size_t n = h.size();
   size_t i = i0;
   while (true) {
@@ -134,8 +142,8 @@ void HeapDown(std::vector<VectorSample>& h, size_t i0, bool reverse) {
   }
 }
 
-void HeapPush(std::vector<VectorSample>& h, VectorSample s, bool reverse) {
-  h.push_back(std::move(s));
+void HeapPush(std::vector<Picked>& h, Picked s, bool reverse) {
+  h.push_back(s);
   HeapUp(h, h.size() - 1, reverse);
 }
 
@@ -308,7 +316,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
 
   std::vector<size_t> cursors(input.size(), 0);
   // Selected series of a range query, by labels.
-  absl::flat_hash_map<std::string, size_t> selected_index;
+  absl::flat_hash_map<size_t, size_t> selected_index;
   Matrix selected;
   const int64_t num_steps = NumSteps();
   const int64_t temp_samples = q_->current_samples;
@@ -340,7 +348,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
       for (size_t si = 0; si < input.size() && !none; ++si) {
         double f;
         if (!ValueAt(input[si], &cursors[si], ts, &f)) continue;
-        VectorSample s{input[si].metric, ts, f, input[si].drop_name};
+        const Picked s{si, f};
         Group& g = groups[series_group[si]];
         switch (op) {
           case AggregateOp::kTopk:
@@ -348,19 +356,19 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
             const bool reverse = op == AggregateOp::kBottomk;
             if (!g.seen) {
               g.seen = true;
-              HeapPush(g.heap, std::move(s), reverse);
+              HeapPush(g.heap, s, reverse);
             } else if (static_cast<int64_t>(g.heap.size()) < k) {
-              HeapPush(g.heap, std::move(s), reverse);
+              HeapPush(g.heap, s, reverse);
             } else if ((reverse ? g.heap[0].f > s.f : g.heap[0].f < s.f) ||
                        (std::isnan(g.heap[0].f) && !std::isnan(s.f))) {
-              g.heap[0] = std::move(s);
+              g.heap[0] = s;
               if (k > 1) HeapDown(g.heap, 0, reverse);
             }
             break;
           }
           case AggregateOp::kLimitk:
             g.seen = true;
-            if (static_cast<int64_t>(g.heap.size()) < k) g.heap.push_back(std::move(s));
+            if (static_cast<int64_t>(g.heap.size()) < k) g.heap.push_back(s);
             if (!g.complete && static_cast<int64_t>(g.heap.size()) == k) {
               g.complete = true;
               --groups_remaining;
@@ -368,51 +376,50 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
             break;
           default:  // limit_ratio
             g.seen = true;
-            if (AddRatioSample(ratio, s.metric)) g.heap.push_back(std::move(s));
+            if (AddRatioSample(ratio, input[si].metric)) g.heap.push_back(s);
             break;
         }
         if (op == AggregateOp::kLimitk && groups_remaining == 0) break;
       }
-      Vector step_out;
+      std::vector<Picked> step_out;
       for (Group& g : groups) {
         if (!g.seen) continue;
         if (op == AggregateOp::kTopk) {
-          std::stable_sort(g.heap.begin(), g.heap.end(),
-                           [](const VectorSample& a, const VectorSample& b) {
-                             return !std::isnan(a.f) && (std::isnan(b.f) || a.f > b.f);
-                           });
+          std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
+            return !std::isnan(a.f) && (std::isnan(b.f) || a.f > b.f);
+          });
         } else if (op == AggregateOp::kBottomk) {
-          std::stable_sort(g.heap.begin(), g.heap.end(),
-                           [](const VectorSample& a, const VectorSample& b) {
-                             return !std::isnan(a.f) && (std::isnan(b.f) || a.f < b.f);
-                           });
+          std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
+            return !std::isnan(a.f) && (std::isnan(b.f) || a.f < b.f);
+          });
         }
-        for (VectorSample& s : g.heap) step_out.push_back(std::move(s));
+        for (const Picked& p : g.heap) step_out.push_back(p);
       }
       TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(step_out.size())));
       produced += static_cast<int64_t>(step_out.size());
       if (start_ == end_) {
         Matrix mat;
-        for (VectorSample& s : step_out) {
+        for (const Picked& p : step_out) {
           Series series;
-          series.metric = std::move(s.metric);
-          series.drop_name = s.drop_name;
-          series.floats.push_back(FPoint{ts, s.f});
+          series.metric = input[p.series].metric;
+          series.drop_name = input[p.series].drop_name;
+          series.floats.push_back(FPoint{ts, p.f});
           mat.push_back(std::move(series));
         }
         q_->current_samples = original_samples + static_cast<int64_t>(mat.size());
         return mat;
       }
-      for (VectorSample& s : step_out) {
-        auto [it, inserted] = selected_index.emplace(LabelsKey(s.metric), selected.size());
+      for (const Picked& p : step_out) {
+        // Input series have distinct label sets, so the index identifies the output series.
+        auto [it, inserted] = selected_index.emplace(p.series, selected.size());
         if (inserted) {
           Series series;
-          series.metric = std::move(s.metric);
-          series.drop_name = s.drop_name;
+          series.metric = input[p.series].metric;
+          series.drop_name = input[p.series].drop_name;
           series.floats.reserve(static_cast<size_t>(std::min<int64_t>(num_steps, 5000)));
           selected.push_back(std::move(series));
         }
-        selected[it->second].floats.push_back(FPoint{ts, s.f});
+        selected[it->second].floats.push_back(FPoint{ts, p.f});
       }
       continue;
     }
