@@ -357,6 +357,15 @@ TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
   EXPECT_FALSE(server.ready);
   EXPECT_EQ(server.Stop(), 2);
   EXPECT_NE(server.Log().find("storage.retention"), std::string::npos) << server.Log();
+  for (const std::string& config :
+       {std::string("query:\n  max_samples: 0\n"), std::string("query:\n  timeout: never\n"),
+        std::string("query:\n  lookback: 5m\n")}) {
+    TempDir other;
+    ServerProcess bad(other.path(), config);
+    EXPECT_FALSE(bad.ready);
+    EXPECT_EQ(bad.Stop(), 2);
+    EXPECT_NE(bad.Log().find("query."), std::string::npos) << config << bad.Log();
+  }
 }
 
 }  // namespace
