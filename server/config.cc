@@ -241,9 +241,10 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
   }
   if (const auto q = root["query"]) {
-    TM_TRY(CheckKeys(q, "query.",
-                     {"lookback_delta", "timeout", "max_samples", "max_points_per_series",
-                      "max_result_points", "default_subquery_step", "experimental_functions"}));
+    TM_TRY(CheckKeys(
+        q, "query.",
+        {"lookback_delta", "timeout", "max_samples", "max_points_per_series", "max_result_points",
+         "default_subquery_step", "max_concurrency", "experimental_functions"}));
     QueryConfig& qc = c->query;
     if (q["lookback_delta"])
       TM_TRY(Duration(q["lookback_delta"], "query.lookback_delta", &qc.lookback_delta_ms));
@@ -259,6 +260,8 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     }
     if (q["max_result_points"])
       TM_TRY(Scalar(q["max_result_points"], "query.max_result_points", &qc.max_result_points));
+    if (q["max_concurrency"])
+      TM_TRY(Scalar(q["max_concurrency"], "query.max_concurrency", &qc.max_concurrency));
     if (q["experimental_functions"]) {
       TM_TRY(Scalar(q["experimental_functions"], "query.experimental_functions",
                     &qc.experimental_functions));
@@ -268,7 +271,8 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
           std::pair{qc.timeout_ms, "query.timeout"}, std::pair{qc.max_samples, "query.max_samples"},
           std::pair{qc.max_points_per_series, "query.max_points_per_series"},
           std::pair{qc.max_result_points, "query.max_result_points"},
-          std::pair{qc.default_subquery_step_ms, "query.default_subquery_step"}}) {
+          std::pair{qc.default_subquery_step_ms, "query.default_subquery_step"},
+          std::pair{qc.max_concurrency, "query.max_concurrency"}}) {
       if (value <= 0) return Bad(key, "must be positive");
     }
   }
@@ -343,6 +347,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_result_points" << YAML::Value << c.query.max_result_points;
   out << YAML::Key << "default_subquery_step" << YAML::Value
       << promql::FormatDuration(c.query.default_subquery_step_ms);
+  out << YAML::Key << "max_concurrency" << YAML::Value << c.query.max_concurrency;
   out << YAML::Key << "experimental_functions" << YAML::Value << c.query.experimental_functions;
   out << YAML::EndMap;
   out << YAML::EndMap;

@@ -21,6 +21,9 @@ struct QueryConfig {
   int64_t max_points_per_series = 11'000;  // (end - start) / step of a range query
   int64_t max_result_points = 10'000'000;  // points of a range query's whole result
   int64_t default_subquery_step_ms = 60'000;
+  // Queries evaluated at once (Prometheus' --query.max-concurrency); more wait for a slot within
+  // their timeout. With max_samples this bounds the memory queries can take together.
+  int64_t max_concurrency = 20;
   bool experimental_functions = false;  // Prometheus' promql-experimental-functions
 };
 

@@ -721,7 +721,32 @@ PrometheusApi::PrometheusApi(Engine* engine, Settings settings)
         o.delayed_name_removal = false;
         return o;
       }()),
+      slots_(settings_.query.max_concurrency),
       start_time_(std::chrono::system_clock::now()) {}
+
+bool PrometheusApi::QuerySlots::Acquire(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_until(lock, deadline, [&] { return free_ > 0; })) return false;
+  --free_;
+  return true;
+}
+
+void PrometheusApi::QuerySlots::Release() {
+  {
+    std::lock_guard lock(mu_);
+    ++free_;
+  }
+  cv_.notify_one();
+}
+
+template <typename Evaluate>
+HttpResponse PrometheusApi::InSlot(const QueryParams& params, Evaluate evaluate) {
+  if (!slots_.Acquire(params.ctx.deadline))
+    return ApiError(ErrorType::kTimeout, "query timed out in query queue");
+  HttpResponse response = evaluate();
+  slots_.Release();
+  return response;
+}
 
 std::string PrometheusApi::HandlerName(const std::string& path) {
   static constexpr std::string_view kPrefix = "/api/v1/";
@@ -900,9 +925,12 @@ HttpResponse PrometheusApi::Query(const HttpRequest& request, const FormValues& 
   if (!t.ok()) return BadParam("time", t.status().message());
   QueryParams params;
   if (auto error = ParseQueryParams(form, &params)) return *error;
-  ClientWatcher watcher(request.socket_fd);
-  params.ctx.cancelled = watcher.flag();
-  return QueryResponse(query_engine_.Instant(*engine_, *params.expr, *t, params.ctx), params.limit);
+  return InSlot(params, [&] {
+    ClientWatcher watcher(request.socket_fd);
+    params.ctx.cancelled = watcher.flag();
+    return QueryResponse(query_engine_.Instant(*engine_, *params.expr, *t, params.ctx),
+                         params.limit);
+  });
 }
 
 HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormValues& form) {
@@ -933,10 +961,12 @@ HttpResponse PrometheusApi::QueryRange(const HttpRequest& request, const FormVal
                     "invalid expression type \"" + std::string(promql::ValueTypeName(type)) +
                         "\" for range query, must be Scalar or instant Vector");
   }
-  ClientWatcher watcher(request.socket_fd);
-  params.ctx.cancelled = watcher.flag();
-  return QueryResponse(query_engine_.Range(*engine_, *params.expr, *start, *end, *step, params.ctx),
-                       params.limit);
+  return InSlot(params, [&] {
+    ClientWatcher watcher(request.socket_fd);
+    params.ctx.cancelled = watcher.flag();
+    return QueryResponse(
+        query_engine_.Range(*engine_, *params.expr, *start, *end, *step, params.ctx), params.limit);
+  });
 }
 
 HttpResponse PrometheusApi::Series(const FormValues& form) {

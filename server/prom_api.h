@@ -8,7 +8,9 @@
 #define TIDEMARK_SERVER_PROM_API_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -82,9 +84,27 @@ class PrometheusApi {
   HttpResponse TsdbStatus(const FormValues& form);
   HttpResponse DeleteSeries(const HttpRequest& request, const FormValues& form);
 
+  // Admits at most QueryConfig::max_concurrency evaluations at once; the others wait, each until
+  // its own deadline.
+  class QuerySlots {
+   public:
+    explicit QuerySlots(int64_t slots) : free_(slots) {}
+    bool Acquire(std::chrono::steady_clock::time_point deadline);
+    void Release();
+
+   private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    int64_t free_;  // guarded by mu_
+  };
+  // Runs `evaluate` in a slot; Prometheus' timeout error if none frees up before the deadline.
+  template <typename Evaluate>
+  HttpResponse InSlot(const QueryParams& params, Evaluate evaluate);
+
   Engine* engine_;
   const Settings settings_;
   promql::QueryEngine query_engine_;
+  QuerySlots slots_;
   const std::chrono::system_clock::time_point start_time_;
 };
 

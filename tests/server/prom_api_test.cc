@@ -324,5 +324,26 @@ TEST(PromApi, QueryTimesOutAndIsCancelledWhenTheClientGoesAway) {
   EXPECT_NE(server.Log().find("canceled"), std::string::npos);
 }
 
+TEST(PromApi, QueriesPastMaxConcurrencyWaitForASlotWithinTheirTimeout) {
+  TempDir dir;
+  ServerProcess server(dir.path(), std::string(kConfig) + "query:\n  max_concurrency: 1\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  // Seconds of work (see the cancellation test) holds the only slot...
+  std::thread slow([&] {
+    HttpCall(server.http_port, "GET",
+             "/api/v1/query?query=count_over_time(vector(1)%5B150d%3A1s%5D)&time=1700000000"
+             "&timeout=20s");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // ...so a second query waits in the queue and times out there.
+  HttpResult queued =
+      HttpCall(server.http_port, "GET", "/api/v1/query?query=1%2B1&time=1700000000&timeout=100ms");
+  EXPECT_EQ(queued.status, 503) << queued.body;
+  EXPECT_NE(queued.body.find("query timed out in query queue"), std::string::npos) << queued.body;
+  slow.join();
+  // With the slot free again, queries run.
+  EXPECT_EQ(HttpCall(server.http_port, "GET", "/api/v1/query?query=1%2B1").status, 200);
+}
+
 }  // namespace
 }  // namespace tidemark
