@@ -99,6 +99,7 @@ class PointSource {
 
 Result<Matrix> Evaluator::EvalCall(const Call& call) {
   const std::string_view name = call.func->name;
+  if (name == "info" && !call.args.empty()) return EvalInfo(call);
   if (name == "timestamp" && !call.args.empty()) {
     const Expr& arg = UnwrapParens(*call.args[0]);
     if (arg.kind == ExprKind::kVectorSelector) {

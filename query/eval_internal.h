@@ -89,6 +89,8 @@ class Evaluator {
   // timestamps in seconds.
   Result<Matrix> SelectInstantSamples(const VectorSelector& vs, bool sample_times);
   Result<Matrix> EvalInstantFunction(const Call& call);
+  // info(): joins info series' data labels onto its input (eval_info.cc).
+  Result<Matrix> EvalInfo(const Call& call);
 
   // Binary operators at one step (binary_ops.cc).
   Status VectorBinop(BinaryOp op, const Vector& lhs, const Vector& rhs,
