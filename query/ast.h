@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,35 @@ struct StringLiteral final : Expr {
   std::string value;  // unescaped
 };
 
+// Arithmetic on durations (Prometheus 3's promql-duration-expr feature) in a range, a subquery
+// range or step, or an offset: `[5m+1m]`, `[step()]`, `offset (1h - 5m)`, `[min_of(step(), 1h)]`.
+// Kept in the tree so that printing reproduces what was written; the parser folds expressions
+// without step()/range() into the plain millisecond fields, the engine folds the others once it
+// knows the query's step and range. Immutable, so clones share it.
+struct DurationExpr {
+  enum class Op {
+    kLiteral,  // `seconds`
+    kStep,     // step(): the query's resolution step
+    kRange,    // range(): the query's end minus start
+    kNegate,   // -rhs
+    kAdd,
+    kSub,
+    kMul,
+    kDiv,
+    kMod,
+    kPow,
+    kMinOf,  // min_of(lhs, rhs)
+    kMaxOf,  // max_of(lhs, rhs)
+  };
+  Op op = Op::kLiteral;
+  double seconds = 0;            // kLiteral
+  bool literal_is_unit = false;  // kLiteral written with units ("5m"); printed that way
+  bool wrapped = false;          // written in parentheses; printed that way
+  std::shared_ptr<const DurationExpr> lhs;
+  std::shared_ptr<const DurationExpr> rhs;  // the operand of kNegate
+};
+using DurationExprPtr = std::shared_ptr<const DurationExpr>;
+
 // Which `@` modifier a selector or subquery carries.
 enum class AtModifier { kNone, kTimestamp, kStart, kEnd };
 
@@ -81,6 +111,9 @@ struct VectorSelector final : Expr {
   int64_t offset_ms = 0;  // `offset 5m` is 300000, `offset -5m` is -300000
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;  // when at == kTimestamp
+  // The offset as a duration expression, when written as one; offset_ms holds its value (0 until
+  // the engine resolves a step()/range()-dependent one).
+  DurationExprPtr offset_expr;
 };
 
 // `selector[5m]`. `selector` is always a VectorSelector; offset and @ live on it.
@@ -88,6 +121,7 @@ struct MatrixSelector final : Expr {
   MatrixSelector() : Expr(ExprKind::kMatrixSelector) {}
   ExprPtr selector;
   int64_t range_ms = 0;
+  DurationExprPtr range_expr;  // as for VectorSelector::offset_expr
 
   const VectorSelector& vector_selector() const {
     return static_cast<const VectorSelector&>(*selector);
@@ -103,6 +137,10 @@ struct SubqueryExpr final : Expr {
   int64_t offset_ms = 0;
   AtModifier at = AtModifier::kNone;
   int64_t at_ms = 0;
+  // Duration expressions for range, step and offset, as for VectorSelector::offset_expr.
+  DurationExprPtr range_expr;
+  DurationExprPtr step_expr;
+  DurationExprPtr offset_expr;
 };
 
 struct ParenExpr final : Expr {
@@ -149,6 +187,12 @@ struct VectorMatching {
   bool on = false;                   // true: `on(...)` was written; false: `ignoring(...)` or none
   std::vector<std::string> labels;   // the on/ignoring label list
   std::vector<std::string> include;  // the group_left/group_right label list
+  // `fill(v)`, `fill_left(v)`, `fill_right(v)` (Prometheus 3, experimental): the value a missing
+  // left or right sample takes, so that unmatched series still produce a result. `fill(v)` sets
+  // both and `fill_both` records that it was written so (for printing).
+  std::optional<double> fill_lhs;
+  std::optional<double> fill_rhs;
+  bool fill_both = false;
 };
 
 struct BinaryExpr final : Expr {

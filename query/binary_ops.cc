@@ -102,8 +102,13 @@ Status Evaluator::VectorBinop(BinaryOp op, const Vector& lhs_in, const Vector& r
   if (matching.card == MatchCardinality::kManyToMany) {
     return Status::Internal("many-to-many only allowed for set operators");
   }
-  if (lhs_in.empty() || rhs_in.empty()) return Status::OK();
-  // The code below matches many (left) to one (right); one-to-many swaps the sides.
+  const bool fills = matching.fill_lhs.has_value() || matching.fill_rhs.has_value();
+  if ((lhs_in.empty() && rhs_in.empty()) || ((lhs_in.empty() || rhs_in.empty()) && !fills)) {
+    return Status::OK();
+  }
+  // The code below matches many (left) to one (right); one-to-many swaps the sides. Like
+  // Prometheus, the fill values are not swapped with them: after the swap, fill_rhs stands in for
+  // a missing "one" side sample and fill_lhs for a missing "many" side one.
   const bool swapped = matching.card == MatchCardinality::kOneToMany;
   const Vector& lhs = swapped ? rhs_in : lhs_in;
   const Vector& rhs = swapped ? lhs_in : rhs_in;
@@ -126,18 +131,13 @@ Status Evaluator::VectorBinop(BinaryOp op, const Vector& lhs_in, const Vector& r
   }
 
   absl::flat_hash_map<int, absl::flat_hash_set<std::string>> matched;
-  for (size_t i = 0; i < lhs.size(); ++i) {
-    const int sig = lhs_sigs[i];
-    auto found = right_by_sig.find(sig);
-    if (found == right_by_sig.end()) continue;
-    const VectorSample& ls = lhs[i];
-    const VectorSample& rs = rhs[found->second];
-    double fl = ls.f;
-    double fr = rs.f;
+  // One (left, right) pair of the match group `sig`, in swapped sidedness.
+  auto binop = [&](const Labels& l_metric, double fl, const Labels& r_metric, double fr, int64_t t,
+                   int sig) -> Status {
     if (swapped) std::swap(fl, fr);
     ElemResult r = ElemBinop(op, fl, fr);
     if (return_bool) r.value = r.keep ? 1 : 0;
-    Labels metric = ResultMetric(ls.metric, rs.metric, op, matching);
+    Labels metric = ResultMetric(l_metric, r_metric, op, matching);
     if (!q_->delayed_name_removal && return_bool) metric = DropMetricName(metric);
     auto [group, first] = matched.try_emplace(sig);
     if (matching.card == MatchCardinality::kOneToOne) {
@@ -150,8 +150,34 @@ Status Evaluator::VectorBinop(BinaryOp op, const Vector& lhs_in, const Vector& r
       return Status::InvalidArgument(
           "multiple matches for labels: grouping labels must ensure unique matches");
     }
-    if (!r.keep && !return_bool) continue;
-    out->push_back(VectorSample{std::move(metric), ls.t, r.value, return_bool});
+    if (!r.keep && !return_bool) return Status::OK();
+    out->push_back(VectorSample{std::move(metric), t, r.value, return_bool});
+    return Status::OK();
+  };
+
+  for (size_t i = 0; i < lhs.size(); ++i) {
+    const int sig = lhs_sigs[i];
+    const VectorSample& ls = lhs[i];
+    auto found = right_by_sig.find(sig);
+    if (found != right_by_sig.end()) {
+      const VectorSample& rs = rhs[found->second];
+      TM_RETURN_IF_ERROR(binop(ls.metric, ls.f, rs.metric, rs.f, ls.t, sig));
+    } else if (matching.fill_rhs.has_value()) {
+      // The missing right sample carries only the match group's labels.
+      TM_RETURN_IF_ERROR(binop(ls.metric, ls.f,
+                               MatchLabels(ls.metric, matching.on, matching.labels),
+                               *matching.fill_rhs, ls.t, sig));
+    }
+  }
+  if (matching.fill_lhs.has_value()) {
+    // Right samples no left sample matched get a left sample of the fill value.
+    for (size_t j = 0; j < rhs.size(); ++j) {
+      const int sig = rhs_sigs[j];
+      if (matched.contains(sig)) continue;
+      const VectorSample& rs = rhs[j];
+      TM_RETURN_IF_ERROR(binop(MatchLabels(rs.metric, matching.on, matching.labels),
+                               *matching.fill_lhs, rs.metric, rs.f, rs.t, sig));
+    }
   }
   return Status::OK();
 }

@@ -7,7 +7,9 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "query/duration_expr.h"
 #include "query/eval_internal.h"
+#include "query/parser.h"
 #include "util/status_macros.h"
 
 namespace tidemark::promql {
@@ -122,9 +124,17 @@ Result<QueryResult> QueryEngine::Range(Engine& storage, const Expr& expr, int64_
   return Exec(storage, expr, start_ms, end_ms, step_ms, ctx);
 }
 
-Result<QueryResult> QueryEngine::Exec(Engine& storage, const Expr& expr, int64_t start_ms,
+Result<QueryResult> QueryEngine::Exec(Engine& storage, const Expr& parsed, int64_t start_ms,
                                       int64_t end_ms, int64_t step_ms,
                                       const QueryContext& ctx) const {
+  // Ranges, steps and offsets written with step() or range() get their values from this query;
+  // the parsed tree is shared, so they are filled in on a copy.
+  ExprPtr resolved;
+  if (HasQueryDependentDurations(parsed)) {
+    resolved = CloneExpr(parsed);
+    TM_RETURN_IF_ERROR(ResolveQueryDurations(resolved.get(), step_ms, end_ms - start_ms));
+  }
+  const Expr& expr = resolved != nullptr ? *resolved : parsed;
   QueryState q;
   q.storage = &storage;
   q.ctx = &ctx;

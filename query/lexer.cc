@@ -525,8 +525,8 @@ Token Lexer::LexInsideBraces() {
   return Error(start, "unexpected character inside braces: " + GoQuoteRune(r));
 }
 
-// Inside `[...]`: durations, numbers, `:` and (for Prometheus' duration expressions, which the
-// parser rejects) arithmetic tokens and step()/range()/min()/max().
+// Inside `[...]`: durations, numbers, `:` and, for Prometheus' duration expressions, arithmetic
+// tokens and step()/range()/min_of()/max_of().
 Token Lexer::LexInsideBrackets() {
   SkipSpaces();
   const int start = pos_;
@@ -580,6 +580,8 @@ Token Lexer::LexInsideBrackets() {
     if (word == "step") kind = TokenKind::kStep;
     if (word == "range") kind = TokenKind::kRange;
     if (word == "min" || word == "max") kind = TokenKind::kAggregator;
+    // min_of()/max_of() of durations; the parser tells them apart by their text.
+    if (word == "min_of" || word == "max_of") kind = TokenKind::kIdentifier;
     if (kind != TokenKind::kEof) {
       pos_ = end;
       return Make(kind, start);

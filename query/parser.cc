@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "query/duration_expr.h"
 #include "query/lexer.h"
 #include "re2/re2.h"
 #include "util/utf8.h"
@@ -441,15 +442,69 @@ class Parser {
       m->return_bool = true;
       Consume();
     }
-    if (cur_.kind != TokenKind::kOn && cur_.kind != TokenKind::kIgnoring) return true;
-    m->matching.on = cur_.kind == TokenKind::kOn;
-    Consume();
-    if (!ParseGroupingLabels(&m->matching.labels)) return false;
-    if (cur_.kind != TokenKind::kGroupLeft && cur_.kind != TokenKind::kGroupRight) return true;
-    m->matching.card = cur_.kind == TokenKind::kGroupLeft ? MatchCardinality::kManyToOne
-                                                          : MatchCardinality::kOneToMany;
-    Consume();
-    if (cur_.kind == TokenKind::kLeftParen) return ParseGroupingLabels(&m->matching.include);
+    if (cur_.kind == TokenKind::kOn || cur_.kind == TokenKind::kIgnoring) {
+      m->matching.on = cur_.kind == TokenKind::kOn;
+      Consume();
+      if (!ParseGroupingLabels(&m->matching.labels)) return false;
+      if (cur_.kind == TokenKind::kGroupLeft || cur_.kind == TokenKind::kGroupRight) {
+        m->matching.card = cur_.kind == TokenKind::kGroupLeft ? MatchCardinality::kManyToOne
+                                                              : MatchCardinality::kOneToMany;
+        Consume();
+        if (cur_.kind == TokenKind::kLeftParen && !ParseGroupingLabels(&m->matching.include)) {
+          return false;
+        }
+      }
+    }
+    return ParseFillModifiers(&m->matching);
+  }
+
+  // The fill modifier `word` names, if `cur_` starts one: fill, fill_left or fill_right followed
+  // by `(` (otherwise the word is a metric name, as in `other + fill`).
+  enum class FillKind { kNone, kBoth, kLeft, kRight };
+  FillKind PeekFillModifier() {
+    if (cur_.kind != TokenKind::kIdentifier || PeekNext().kind != TokenKind::kLeftParen) {
+      return FillKind::kNone;
+    }
+    const std::string word = Lower(cur_.text);
+    if (word == "fill") return FillKind::kBoth;
+    if (word == "fill_left") return FillKind::kLeft;
+    if (word == "fill_right") return FillKind::kRight;
+    return FillKind::kNone;
+  }
+
+  // `fill(v)`, or `fill_left(v)` and/or `fill_right(v)`; v is a signed number literal.
+  bool ParseFillModifiers(VectorMatching* matching) {
+    for (FillKind kind = PeekFillModifier(); kind != FillKind::kNone; kind = PeekFillModifier()) {
+      const Token word = cur_;
+      if (!options_.enable_experimental_functions) {
+        AddError(word.pos, "fill modifiers are experimental and not enabled");
+        return false;
+      }
+      const bool repeated = kind == FillKind::kBoth
+                                ? matching->fill_lhs.has_value() || matching->fill_rhs.has_value()
+                            : kind == FillKind::kLeft ? matching->fill_lhs.has_value()
+                                                      : matching->fill_rhs.has_value();
+      if (repeated) {
+        AddError(word.pos, "duplicate fill modifier " + GoQuote(word.text));
+        return false;
+      }
+      Consume();
+      Consume();  // (
+      bool negative = false;
+      if (cur_.kind == TokenKind::kAdd || cur_.kind == TokenKind::kSub) {
+        negative = cur_.kind == TokenKind::kSub;
+        Consume();
+      }
+      if (cur_.kind != TokenKind::kNumber) return Unexpected("fill modifier", "number");
+      double value = ParseNumber(cur_);
+      Consume();
+      if (negative) value = -value;
+      if (cur_.kind != TokenKind::kRightParen) return Unexpected("fill modifier", "\")\"");
+      Consume();
+      if (kind != FillKind::kRight) matching->fill_lhs = value;
+      if (kind != FillKind::kLeft) matching->fill_rhs = value;
+      matching->fill_both = kind == FillKind::kBoth;
+    }
     return true;
   }
 
@@ -570,42 +625,236 @@ class Parser {
 
   bool ParseOffset(Expr* expr) {
     Consume();
-    bool negative = false;
-    if (cur_.kind == TokenKind::kSub) {
-      negative = true;
-      Consume();
-    }
-    if (!IsNumberOrDuration()) return Unexpected("offset", "number or duration");
-    double seconds = 0;
-    int64_t exact_ms = -1;
-    ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
-    int64_t ms = SecondsToMs(seconds, exact_ms);
-    if (negative) ms = -ms;
+    const int duration_pos = cur_.pos;
+    std::shared_ptr<DurationExpr> duration;
+    if (!ParseOffsetDuration(&duration)) return false;
+    int64_t ms = 0;
+    DurationExprPtr kept;
+    FoldParsedDuration(duration, duration_pos, &ms, &kept);
     int64_t* target = nullptr;
+    DurationExprPtr* target_expr = nullptr;
     switch (expr->kind) {
-      case ExprKind::kVectorSelector:
-        target = &static_cast<VectorSelector*>(expr)->offset_ms;
+      case ExprKind::kVectorSelector: {
+        auto* vs = static_cast<VectorSelector*>(expr);
+        target = &vs->offset_ms, target_expr = &vs->offset_expr;
         break;
-      case ExprKind::kMatrixSelector:
-        target =
-            &static_cast<VectorSelector&>(*static_cast<MatrixSelector*>(expr)->selector).offset_ms;
+      }
+      case ExprKind::kMatrixSelector: {
+        auto& vs = static_cast<VectorSelector&>(*static_cast<MatrixSelector*>(expr)->selector);
+        target = &vs.offset_ms, target_expr = &vs.offset_expr;
         break;
-      case ExprKind::kSubquery:
-        target = &static_cast<SubqueryExpr*>(expr)->offset_ms;
+      }
+      case ExprKind::kSubquery: {
+        auto* sq = static_cast<SubqueryExpr*>(expr);
+        target = &sq->offset_ms, target_expr = &sq->offset_expr;
         break;
+      }
       default:
         AddError(expr->pos.start,
                  "offset modifier must be preceded by an instant vector selector or range vector "
                  "selector or a subquery");
         return true;
     }
-    if (*target != 0) {
+    if (*target != 0 || *target_expr != nullptr) {
       AddError(expr->pos.start, "offset may not be set multiple times");
     } else {
       *target = ms;
+      *target_expr = std::move(kept);
     }
     expr->pos.end = LastClosing();
     return true;
+  }
+
+  // ---- Duration expressions ----
+
+  // Where a duration is parsed, for "unexpected ..." messages about its first token.
+  struct DurationContext {
+    std::string_view context;
+    std::string_view expected;
+  };
+
+  static int DurationPrecedence(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::kAdd:
+      case TokenKind::kSub:
+      case TokenKind::kMul:
+      case TokenKind::kDiv:
+      case TokenKind::kMod:
+      case TokenKind::kPow:
+        return Precedence(kind);
+      default:
+        return 0;
+    }
+  }
+
+  static bool IsPlainLiteral(const DurationExpr& d) { return d.op == DurationExpr::Op::kLiteral; }
+
+  // Applies a unary sign to a parsed duration: literals absorb it, as in Prometheus' grammar.
+  static std::shared_ptr<DurationExpr> ApplySign(bool negative,
+                                                 std::shared_ptr<DurationExpr> operand) {
+    if (!negative) return operand;
+    if (IsPlainLiteral(*operand)) {
+      operand->seconds = -operand->seconds;
+      return operand;
+    }
+    auto negate = std::make_shared<DurationExpr>();
+    negate->op = DurationExpr::Op::kNegate;
+    negate->rhs = std::move(operand);
+    return negate;
+  }
+
+  // offset_duration_expr: a signed literal, step(), range(), min_of/max_of(...) or a parenthesized
+  // duration expression. Binary operators after it apply to the selector (`foo offset 1m + 1`).
+  bool ParseOffsetDuration(std::shared_ptr<DurationExpr>* out) {
+    bool negative = false;
+    if (cur_.kind == TokenKind::kAdd || cur_.kind == TokenKind::kSub) {
+      negative = cur_.kind == TokenKind::kSub;
+      Consume();
+    }
+    const DurationContext ctx{"offset", "number or duration"};
+    std::shared_ptr<DurationExpr> operand;
+    if (!ParseDurationAtom(ctx, &operand)) return false;
+    *out = ApplySign(negative, std::move(operand));
+    return true;
+  }
+
+  // duration_expr: precedence climbing over + - * / % ^, with unary signs binding like `*`.
+  bool ParseDurationExpr(int min_prec, const DurationContext& ctx,
+                         std::shared_ptr<DurationExpr>* out) {
+    std::shared_ptr<DurationExpr> lhs;
+    if (cur_.kind == TokenKind::kAdd || cur_.kind == TokenKind::kSub) {
+      const bool negative = cur_.kind == TokenKind::kSub;
+      Consume();
+      std::shared_ptr<DurationExpr> operand;
+      if (!ParseDurationExpr(kPowPrec, ctx, &operand)) return false;
+      lhs = ApplySign(negative, std::move(operand));
+    } else if (!ParseDurationAtom(ctx, &lhs)) {
+      return false;
+    }
+    while (true) {
+      const int prec = DurationPrecedence(cur_.kind);
+      if (prec == 0 || prec < min_prec) break;
+      const Token op = cur_;
+      Consume();
+      std::shared_ptr<DurationExpr> rhs;
+      // `^` is right-associative; the others are left-associative.
+      if (!ParseDurationExpr(prec == kPowPrec ? prec : prec + 1, ctx, &rhs)) return false;
+      auto binary = std::make_shared<DurationExpr>();
+      switch (op.kind) {
+        case TokenKind::kAdd:
+          binary->op = DurationExpr::Op::kAdd;
+          break;
+        case TokenKind::kSub:
+          binary->op = DurationExpr::Op::kSub;
+          break;
+        case TokenKind::kMul:
+          binary->op = DurationExpr::Op::kMul;
+          break;
+        case TokenKind::kDiv:
+          binary->op = DurationExpr::Op::kDiv;
+          break;
+        case TokenKind::kMod:
+          binary->op = DurationExpr::Op::kMod;
+          break;
+        default:
+          binary->op = DurationExpr::Op::kPow;
+          break;
+      }
+      // A literal zero divisor is caught while parsing, as Prometheus does.
+      if (IsPlainLiteral(*rhs) && rhs->seconds == 0) {
+        if (op.kind == TokenKind::kDiv) AddError(op.pos, "division by zero");
+        if (op.kind == TokenKind::kMod) AddError(op.pos, "modulo by zero");
+      }
+      binary->lhs = std::move(lhs);
+      binary->rhs = std::move(rhs);
+      lhs = std::move(binary);
+    }
+    *out = std::move(lhs);
+    return true;
+  }
+
+  bool ExpectToken(TokenKind kind, std::string_view expected) {
+    if (cur_.kind != kind) return Unexpected("duration expression", expected);
+    Consume();
+    return true;
+  }
+
+  // A literal, step(), range(), min_of(a, b), max_of(a, b) or `( duration_expr )`.
+  bool ParseDurationAtom(const DurationContext& ctx, std::shared_ptr<DurationExpr>* out) {
+    auto node = std::make_shared<DurationExpr>();
+    if (IsNumberOrDuration()) {
+      node->op = DurationExpr::Op::kLiteral;
+      node->literal_is_unit = cur_.kind == TokenKind::kDuration;
+      int64_t exact_ms = -1;
+      ParseNumberOrDuration(&node->seconds, &exact_ms, /*as_duration=*/true);
+      *out = std::move(node);
+      return true;
+    }
+    if (cur_.kind == TokenKind::kStep || cur_.kind == TokenKind::kRange) {
+      node->op = cur_.kind == TokenKind::kStep ? DurationExpr::Op::kStep : DurationExpr::Op::kRange;
+      Consume();
+      if (!ExpectToken(TokenKind::kLeftParen, "\"(\"")) return false;
+      if (!ExpectToken(TokenKind::kRightParen, "\")\"")) return false;
+      *out = std::move(node);
+      return true;
+    }
+    if (cur_.kind == TokenKind::kIdentifier &&
+        (Lower(cur_.text) == "min_of" || Lower(cur_.text) == "max_of")) {
+      node->op = Lower(cur_.text) == "min_of" ? DurationExpr::Op::kMinOf : DurationExpr::Op::kMaxOf;
+      Consume();
+      if (!ExpectToken(TokenKind::kLeftParen, "\"(\"")) return false;
+      std::shared_ptr<DurationExpr> lhs;
+      std::shared_ptr<DurationExpr> rhs;
+      if (!ParseDurationExpr(0, ctx, &lhs)) return false;
+      if (!ExpectToken(TokenKind::kComma, "\",\"")) return false;
+      if (!ParseDurationExpr(0, ctx, &rhs)) return false;
+      if (!ExpectToken(TokenKind::kRightParen, "\")\"")) return false;
+      node->lhs = std::move(lhs);
+      node->rhs = std::move(rhs);
+      *out = std::move(node);
+      return true;
+    }
+    if (cur_.kind == TokenKind::kLeftParen) {
+      Consume();
+      std::shared_ptr<DurationExpr> inner;
+      if (!ParseDurationExpr(0, ctx, &inner)) return false;
+      if (!ExpectToken(TokenKind::kRightParen, "\")\"")) return false;
+      // A parenthesized literal is just the literal (it prints without the parentheses).
+      if (!IsPlainLiteral(*inner)) inner->wrapped = true;
+      *out = std::move(inner);
+      return true;
+    }
+    return Unexpected(ctx.context, ctx.expected);
+  }
+
+  // Splits a parsed duration into its millisecond value and the expression to keep for printing
+  // (null for a plain literal). Expressions need the feature flag; those without step()/range()
+  // are computed now, the others by the engine (the value stays 0 until then).
+  void FoldParsedDuration(const std::shared_ptr<DurationExpr>& duration, int pos, int64_t* ms,
+                          DurationExprPtr* kept) {
+    *kept = nullptr;
+    if (IsPlainLiteral(*duration)) {
+      *ms = duration->literal_is_unit ? std::llround(duration->seconds * 1000)
+                                      : SecondsToMs(duration->seconds, -1);
+      return;
+    }
+    if (!options_.enable_duration_expressions) {
+      AddError(pos, "experimental duration expression is not enabled");
+    }
+    *kept = duration;
+    *ms = 0;
+    if (DurationExprUsesQuery(*duration)) return;
+    Result<int64_t> value = EvaluateDurationMs(*duration, /*allow_negative=*/true, 0, 0);
+    if (!value.ok()) {
+      AddError(pos, value.status().message());
+      return;
+    }
+    *ms = *value;
+  }
+
+  // True when the duration's value is known only at query time (so not checked while parsing).
+  static bool QueryDependent(const DurationExprPtr& expr) {
+    return expr != nullptr && DurationExprUsesQuery(*expr);
   }
 
   bool ParseAt(Expr* expr) {
@@ -677,21 +926,24 @@ class Parser {
   bool ParseRangeOrSubquery(ExprPtr* expr) {
     const int bracket_pos = cur_.pos;
     Consume();
-    if (!IsNumberOrDuration()) return Unexpected("subquery selector", "number or duration");
-    double seconds = 0;
-    int64_t exact_ms = -1;
-    ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
-    const int64_t range_ms = SecondsToMs(seconds, exact_ms);
+    const int range_pos = cur_.pos;
+    std::shared_ptr<DurationExpr> range;
+    if (!ParseDurationExpr(0, {"subquery selector", "number or duration"}, &range)) return false;
+    int64_t range_ms = 0;
+    DurationExprPtr range_expr;
+    FoldParsedDuration(range, range_pos, &range_ms, &range_expr);
+    const bool range_checkable = !QueryDependent(range_expr);
     if (cur_.kind == TokenKind::kRightBracket) {
       Consume();
       std::string error;
       if ((*expr)->kind != ExprKind::kVectorSelector) {
         error = "ranges only allowed for vector selectors";
-      } else if (static_cast<VectorSelector&>(**expr).offset_ms != 0) {
+      } else if (static_cast<VectorSelector&>(**expr).offset_ms != 0 ||
+                 static_cast<VectorSelector&>(**expr).offset_expr != nullptr) {
         error = "no offset modifiers allowed before range";
       } else if (static_cast<VectorSelector&>(**expr).at != AtModifier::kNone) {
         error = "no @ modifiers allowed before range";
-      } else if (range_ms <= 0) {
+      } else if (range_checkable && range_ms <= 0) {
         error = "duration must be greater than 0";
       }
       if (!error.empty()) {
@@ -701,6 +953,7 @@ class Parser {
       auto matrix = std::make_unique<MatrixSelector>();
       matrix->pos = {(*expr)->pos.start, LastClosing()};
       matrix->range_ms = range_ms;
+      matrix->range_expr = std::move(range_expr);
       matrix->selector = std::move(*expr);
       *expr = std::move(matrix);
       return true;
@@ -708,21 +961,27 @@ class Parser {
     if (cur_.kind != TokenKind::kColon) return Unexpected("subquery or range", "\":\" or \"]\"");
     Consume();
     int64_t step_ms = 0;
-    if (IsNumberOrDuration()) {
+    DurationExprPtr step_expr;
+    if (cur_.kind != TokenKind::kRightBracket) {
       const int step_pos = cur_.pos;
-      ParseNumberOrDuration(&seconds, &exact_ms, /*as_duration=*/true);
-      step_ms = SecondsToMs(seconds, exact_ms);
-      if (step_ms <= 0) AddError(step_pos, "duration must be greater than 0");
+      std::shared_ptr<DurationExpr> step;
+      if (!ParseDurationExpr(0, {"subquery selector", "number or duration or \"]\""}, &step)) {
+        return false;
+      }
+      FoldParsedDuration(step, step_pos, &step_ms, &step_expr);
+      if (!QueryDependent(step_expr) && step_ms <= 0) {
+        AddError(step_pos, "duration must be greater than 0");
+      }
       if (cur_.kind != TokenKind::kRightBracket) return Unexpected("subquery selector", "\"]\"");
-    } else if (cur_.kind != TokenKind::kRightBracket) {
-      return Unexpected("subquery selector", "number or duration or \"]\"");
     }
     Consume();
-    if (range_ms <= 0) AddError(bracket_pos, "duration must be greater than 0");
+    if (range_checkable && range_ms <= 0) AddError(bracket_pos, "duration must be greater than 0");
     auto subquery = std::make_unique<SubqueryExpr>();
     subquery->pos = {(*expr)->pos.start, LastClosing()};
     subquery->range_ms = range_ms;
     subquery->step_ms = step_ms;
+    subquery->range_expr = std::move(range_expr);
+    subquery->step_expr = std::move(step_expr);
     subquery->expr = std::move(*expr);
     *expr = std::move(subquery);
     return true;
@@ -1210,6 +1469,12 @@ class Parser {
       AddError(b.rhs->pos.start,
                "binary expression must contain only scalar and instant vector types");
     }
+    const bool filled = m != nullptr && (m->fill_lhs.has_value() || m->fill_rhs.has_value());
+    if ((lt != ValueType::kVector || rt != ValueType::kVector) && filled) {
+      AddError(b.pos.start, "filling is only allowed between instant vectors");
+    } else if (IsSetOp(b.op) && filled) {
+      AddError(b.pos.start, "filling is not allowed for set operation " + op_name);
+    }
     if ((lt != ValueType::kVector || rt != ValueType::kVector) && m != nullptr) {
       if (!m->labels.empty()) {
         AddError(b.pos.start, "vector matching only allowed between instant vectors");
@@ -1457,6 +1722,7 @@ ExprPtr CloneExpr(const Expr& expr) {
       out->offset_ms = in.offset_ms;
       out->at = in.at;
       out->at_ms = in.at_ms;
+      out->offset_expr = in.offset_expr;
       out->pos = expr.pos;
       return out;
     }
@@ -1465,6 +1731,7 @@ ExprPtr CloneExpr(const Expr& expr) {
       auto out = std::make_unique<MatrixSelector>();
       out->selector = CloneExpr(*in.selector);
       out->range_ms = in.range_ms;
+      out->range_expr = in.range_expr;
       out->pos = expr.pos;
       return out;
     }
@@ -1477,6 +1744,9 @@ ExprPtr CloneExpr(const Expr& expr) {
       out->offset_ms = in.offset_ms;
       out->at = in.at;
       out->at_ms = in.at_ms;
+      out->range_expr = in.range_expr;
+      out->step_expr = in.step_expr;
+      out->offset_expr = in.offset_expr;
       out->pos = expr.pos;
       return out;
     }

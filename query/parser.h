@@ -23,6 +23,10 @@ struct ParseOptions {
   // and the limitk/limit_ratio aggregations are accepted only when this is set, as with
   // Prometheus' --enable-feature=promql-experimental-functions.
   bool enable_experimental_functions = false;
+  // Arithmetic on durations in ranges, subquery steps and offsets (`foo[5m+1m]`, `offset -step()`,
+  // `[min_of(step(), 1h)]`), as with Prometheus' --enable-feature=promql-duration-expr. Plain
+  // and signed literals are always accepted.
+  bool enable_duration_expressions = false;
 };
 
 // Parses a whole expression. Errors are InvalidArgument with Prometheus' message form:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "query/duration_expr.h"
 #include "query/lexer.h"
 #include "query/parser.h"
 
@@ -46,6 +47,27 @@ std::string FormatNumber(double v) {
   auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
   if (ec != std::errc()) return "NaN";
   return std::string(buf, ptr);
+}
+
+// Go's %v of a float64: strconv's 'g' with the shortest digits, which switches to an exponent
+// below 1e-4 and from 1e6 on: "0", "2.5", "1e+06", "NaN", "+Inf".
+std::string GoFormatV(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  if (ec != std::errc()) return "NaN";
+  const std::string sci(buf, ptr);  // "-1.2345e+06": shortest digits, then the exponent
+  const size_t e = sci.find('e');
+  const int exp = std::stoi(sci.substr(e + 1));
+  if (exp < -4 || exp >= 6) {
+    std::string exponent = sci.substr(e + 2);
+    if (exponent.size() < 2) exponent.insert(0, "0");
+    return sci.substr(0, e + 2) + exponent;
+  }
+  auto [fptr, fec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  if (fec != std::errc()) return "NaN";
+  return std::string(buf, fptr);
 }
 
 void WriteLabels(std::string* out, const std::vector<std::string>& labels) {
@@ -92,9 +114,15 @@ std::string AtString(AtModifier at, int64_t at_ms) {
   return "";
 }
 
-std::string OffsetString(int64_t offset_ms) {
+std::string OffsetString(int64_t offset_ms, const DurationExprPtr& offset_expr) {
+  if (offset_expr != nullptr) return " offset " + FormatDurationExpr(*offset_expr);
   if (offset_ms == 0) return "";
   return " offset " + FormatDuration(offset_ms);
+}
+
+// A range or step: the duration expression as written, else the value.
+std::string DurationString(int64_t ms, const DurationExprPtr& expr) {
+  return expr != nullptr ? FormatDurationExpr(*expr) : FormatDuration(ms);
 }
 
 // The selector without its @ and offset (shared by instant and range selectors).
@@ -153,14 +181,20 @@ std::string MatchingString(const BinaryExpr& b) {
     WriteLabels(&out, vm->include);
     out += ")";
   }
+  if (vm->fill_both && vm->fill_lhs.has_value()) {
+    out += " fill (" + GoFormatV(*vm->fill_lhs) + ")";
+  } else {
+    if (vm->fill_lhs.has_value()) out += " fill_left (" + GoFormatV(*vm->fill_lhs) + ")";
+    if (vm->fill_rhs.has_value()) out += " fill_right (" + GoFormatV(*vm->fill_rhs) + ")";
+  }
   return out;
 }
 
 std::string SubquerySuffix(const SubqueryExpr& sq) {
-  std::string out = "[" + FormatDuration(sq.range_ms) + ":";
-  if (sq.step_ms != 0) out += FormatDuration(sq.step_ms);
+  std::string out = "[" + DurationString(sq.range_ms, sq.range_expr) + ":";
+  if (sq.step_expr != nullptr || sq.step_ms != 0) out += DurationString(sq.step_ms, sq.step_expr);
   out += "]";
-  return out + AtString(sq.at, sq.at_ms) + OffsetString(sq.offset_ms);
+  return out + AtString(sq.at, sq.at_ms) + OffsetString(sq.offset_ms, sq.offset_expr);
 }
 
 std::string Indent(int level) { return std::string(static_cast<size_t>(level) * 2, ' '); }
@@ -239,13 +273,14 @@ std::string FormatExpr(const Expr& expr) {
       return GoQuote(static_cast<const StringLiteral&>(expr).value);
     case ExprKind::kVectorSelector: {
       const auto& vs = static_cast<const VectorSelector&>(expr);
-      return SelectorBody(vs) + AtString(vs.at, vs.at_ms) + OffsetString(vs.offset_ms);
+      return SelectorBody(vs) + AtString(vs.at, vs.at_ms) +
+             OffsetString(vs.offset_ms, vs.offset_expr);
     }
     case ExprKind::kMatrixSelector: {
       const auto& ms = static_cast<const MatrixSelector&>(expr);
       const VectorSelector& vs = ms.vector_selector();
-      return SelectorBody(vs) + "[" + FormatDuration(ms.range_ms) + "]" +
-             AtString(vs.at, vs.at_ms) + OffsetString(vs.offset_ms);
+      return SelectorBody(vs) + "[" + DurationString(ms.range_ms, ms.range_expr) + "]" +
+             AtString(vs.at, vs.at_ms) + OffsetString(vs.offset_ms, vs.offset_expr);
     }
     case ExprKind::kSubquery: {
       const auto& sq = static_cast<const SubqueryExpr&>(expr);
@@ -282,5 +317,45 @@ std::string FormatExpr(const Expr& expr) {
 }
 
 std::string PrettyExpr(const Expr& expr) { return Pretty(expr, 0); }
+
+std::string FormatDurationExpr(const DurationExpr& expr) {
+  using Op = DurationExpr::Op;
+  std::string out;
+  switch (expr.op) {
+    case Op::kLiteral:
+      if (!expr.literal_is_unit) {
+        out = FormatNumber(expr.seconds);
+      } else {
+        // FormatDuration already writes a negative duration as "-5m".
+        out = FormatDuration(std::llround(expr.seconds * 1000));
+      }
+      break;
+    case Op::kStep:
+      out = "step()";
+      break;
+    case Op::kRange:
+      out = "range()";
+      break;
+    case Op::kNegate:
+      out = "-" + FormatDurationExpr(*expr.rhs);
+      break;
+    case Op::kMinOf:
+    case Op::kMaxOf:
+      out = std::string(expr.op == Op::kMinOf ? "min_of(" : "max_of(") +
+            FormatDurationExpr(*expr.lhs) + ", " + FormatDurationExpr(*expr.rhs) + ")";
+      break;
+    default: {
+      const char* op = expr.op == Op::kAdd   ? "+"
+                       : expr.op == Op::kSub ? "-"
+                       : expr.op == Op::kMul ? "*"
+                       : expr.op == Op::kDiv ? "/"
+                       : expr.op == Op::kMod ? "%"
+                                             : "^";
+      out = FormatDurationExpr(*expr.lhs) + " " + op + " " + FormatDurationExpr(*expr.rhs);
+      break;
+    }
+  }
+  return expr.wrapped ? "(" + out + ")" : out;
+}
 
 }  // namespace tidemark::promql

@@ -329,7 +329,8 @@ class FileRunner {
     storage_for_eval_ = storage;
 
     Failure failure;
-    auto parsed = promql::ParseExpr(cmd.expr, {.enable_experimental_functions = true});
+    auto parsed = promql::ParseExpr(
+        cmd.expr, {.enable_experimental_functions = true, .enable_duration_expressions = true});
     if (!parsed.ok()) {
       if (MentionsNativeHistogramMetric(cmd.expr)) {
         return skip("skipped (native histogram): names a native-histogram metric");
@@ -434,7 +435,8 @@ class FileRunner {
     if (unsafe) return Failure();
     std::string text = promql::FormatExpr(*with_at);
     // Like Prometheus, evaluate the printed form: it also checks that printing round-trips.
-    auto reparsed = promql::ParseExpr(text, {.enable_experimental_functions = true});
+    auto reparsed = promql::ParseExpr(
+        text, {.enable_experimental_functions = true, .enable_duration_expressions = true});
     if (!reparsed.ok()) {
       return "printer round trip: FormatExpr gave `" + text +
              "`, which does not parse: " + reparsed.status().message();
