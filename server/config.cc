@@ -241,10 +241,10 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
   }
   if (const auto q = root["query"]) {
-    TM_TRY(CheckKeys(
-        q, "query.",
-        {"lookback_delta", "timeout", "max_samples", "max_points_per_series", "max_result_points",
-         "default_subquery_step", "max_concurrency", "experimental_functions"}));
+    TM_TRY(CheckKeys(q, "query.",
+                     {"lookback_delta", "timeout", "max_samples", "max_points_per_series",
+                      "max_result_points", "default_subquery_step", "max_concurrency",
+                      "experimental_functions", "duration_expressions"}));
     QueryConfig& qc = c->query;
     if (q["lookback_delta"])
       TM_TRY(Duration(q["lookback_delta"], "query.lookback_delta", &qc.lookback_delta_ms));
@@ -260,6 +260,10 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     }
     if (q["max_result_points"])
       TM_TRY(Scalar(q["max_result_points"], "query.max_result_points", &qc.max_result_points));
+    if (q["duration_expressions"]) {
+      TM_TRY(Scalar(q["duration_expressions"], "query.duration_expressions",
+                    &qc.duration_expressions));
+    }
     if (q["max_concurrency"])
       TM_TRY(Scalar(q["max_concurrency"], "query.max_concurrency", &qc.max_concurrency));
     if (q["experimental_functions"]) {
@@ -349,6 +353,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
       << promql::FormatDuration(c.query.default_subquery_step_ms);
   out << YAML::Key << "max_concurrency" << YAML::Value << c.query.max_concurrency;
   out << YAML::Key << "experimental_functions" << YAML::Value << c.query.experimental_functions;
+  out << YAML::Key << "duration_expressions" << YAML::Value << c.query.duration_expressions;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

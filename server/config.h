@@ -25,6 +25,7 @@ struct QueryConfig {
   // their timeout. With max_samples this bounds the memory queries can take together.
   int64_t max_concurrency = 20;
   bool experimental_functions = false;  // Prometheus' promql-experimental-functions
+  bool duration_expressions = false;    // Prometheus' promql-duration-expr: foo[5m+1m]
 };
 
 struct ServerConfig {

@@ -748,6 +748,11 @@ HttpResponse PrometheusApi::InSlot(const QueryParams& params, Evaluate evaluate)
   return response;
 }
 
+promql::ParseOptions PrometheusApi::ParseOptions() const {
+  return {.enable_experimental_functions = settings_.query.experimental_functions,
+          .enable_duration_expressions = settings_.query.duration_expressions};
+}
+
 std::string PrometheusApi::HandlerName(const std::string& path) {
   static constexpr std::string_view kPrefix = "/api/v1/";
   if (!path.starts_with(kPrefix)) return "";
@@ -862,8 +867,7 @@ std::optional<HttpResponse> PrometheusApi::ParseQueryParams(const FormValues& fo
     if (*d < 0) return BadParam("lookback_delta", "lookback delta must not be negative");
     out->ctx.lookback_delta_ms = *d;
   }
-  auto expr = promql::ParseExpr(
-      form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
+  auto expr = promql::ParseExpr(form.Get("query"), ParseOptions());
   if (!expr.ok()) return BadParam("query", expr.status().message());
   out->expr = std::move(expr).value();
   return std::nullopt;
@@ -1076,8 +1080,7 @@ HttpResponse PrometheusApi::QueryExemplars(const FormValues& form) {
   auto end = TimeParam(form, "end", kMaxTimeMs);
   if (!end.ok()) return BadParam("end", end.status().message());
   if (*end < *start) return BadParam("end", "end timestamp must not be before start timestamp");
-  auto expr = promql::ParseExpr(
-      form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
+  auto expr = promql::ParseExpr(form.Get("query"), ParseOptions());
   if (!expr.ok()) return BadParam("query", expr.status().message());
   std::vector<const promql::VectorSelector*> selectors;
   WalkSelectors(**expr, &selectors);
@@ -1115,8 +1118,7 @@ HttpResponse PrometheusApi::QueryExemplars(const FormValues& form) {
 }
 
 HttpResponse PrometheusApi::FormatQuery(const FormValues& form) {
-  auto expr = promql::ParseExpr(
-      form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
+  auto expr = promql::ParseExpr(form.Get("query"), ParseOptions());
   if (!expr.ok()) return BadParam("query", expr.status().message());
   std::string data;
   AppendJsonString(&data, promql::PrettyExpr(**expr));
@@ -1124,8 +1126,7 @@ HttpResponse PrometheusApi::FormatQuery(const FormValues& form) {
 }
 
 HttpResponse PrometheusApi::ParseQuery(const FormValues& form) {
-  auto expr = promql::ParseExpr(
-      form.Get("query"), {.enable_experimental_functions = settings_.query.experimental_functions});
+  auto expr = promql::ParseExpr(form.Get("query"), ParseOptions());
   if (!expr.ok()) return BadParam("query", expr.status().message());
   std::string data;
   AppendAstJson(&data, **expr);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "query/engine.h"
+#include "query/parser.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "tidemark/engine.h"
@@ -66,6 +67,8 @@ class PrometheusApi {
     size_t limit = 0;
   };
   std::optional<HttpResponse> ParseQueryParams(const FormValues& form, QueryParams* out) const;
+  // The PromQL dialect the configuration enables.
+  promql::ParseOptions ParseOptions() const;
 
   HttpResponse Dispatch(const HttpRequest& request, const std::string& endpoint);
   HttpResponse Query(const HttpRequest& request, const FormValues& form);

@@ -247,6 +247,23 @@ TEST_F(PromApiTest, StatusEndpoints) {
                "http_requests_total");
 }
 
+TEST(PromApi, ExperimentalPromqlIsOffUnlessConfigured) {
+  TempDir off_dir, on_dir;
+  ServerProcess off(off_dir.path(), kConfig);
+  ServerProcess on(on_dir.path(), std::string(kConfig) +
+                                      "query:\n  experimental_functions: true\n"
+                                      "  duration_expressions: true\n");
+  ASSERT_TRUE(off.ready && on.ready) << off.Log() << on.Log();
+  for (const std::string q :
+       {"sort_by_label(vector(1)%2C%20%22a%22)", "count_over_time(vector(1)%5B5m%2B1m%3A1m%5D)"}) {
+    const std::string target = "/api/v1/query?query=" + q + "&time=1700000000";
+    HttpResult refused = HttpCall(off.http_port, "GET", target);
+    EXPECT_EQ(refused.status, 400) << q << ": " << refused.body;
+    HttpResult answered = HttpCall(on.http_port, "GET", target);
+    EXPECT_EQ(answered.status, 200) << q << ": " << answered.body;
+  }
+}
+
 TEST(PromApi, DeleteSeriesAndQueryLimits) {
   TempDir dir;
   ServerProcess server(dir.path(), std::string(kConfig) + "query:\n  max_samples: 30\n");
