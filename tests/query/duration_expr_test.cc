@@ -10,6 +10,7 @@
 
 #include "query/engine.h"
 #include "query/parser.h"
+#include "tests/query/storage_fixture.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::promql {
@@ -136,29 +137,16 @@ TEST(DurationExprEval, EvaluateDurationMs) {
   EXPECT_EQ(*EvaluateDurationMs(d, /*allow_negative=*/true, 5000, 0), 0);
 }
 
-class DurationExprEngine : public ::testing::Test {
+class DurationExprEngine : public testing::StorageFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tidemark_duration_expr_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Options options;
-    options.retention_ms = 0;  // keep 1970 timestamps
-    options.sync_policy = SyncPolicy::kNone;
-    options.maintenance_interval_ms = 0;
-    auto engine = Engine::Open(options, dir_.string());
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    storage_ = std::move(*engine);
+    StorageFixture::SetUp();
+    if (HasFatalFailure()) return;
     // metric: 0, 1, 2, ... at 0s, 1s, 2s, ... 100s.
     auto app = storage_->NewAppender();
     for (int i = 0; i <= 100; ++i) app->Add({{"__name__", "metric"}}, i * 1000, i);
     auto report = app->Commit();
     ASSERT_TRUE(report.ok()) << report.status().ToString();
-  }
-  void TearDown() override {
-    storage_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   Result<QueryResult> Range(const std::string& query, int64_t start, int64_t end, int64_t step) {
@@ -171,9 +159,6 @@ class DurationExprEngine : public ::testing::Test {
     if (!expr.ok()) return expr.status();
     return QueryEngine(EngineOptions()).Instant(*storage_, **expr, t, QueryContext());
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> storage_;
 };
 
 TEST_F(DurationExprEngine, StepAndRangeTakeTheQuerysValues) {

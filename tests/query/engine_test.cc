@@ -15,6 +15,7 @@
 
 #include "query/eval_internal.h"
 #include "query/parser.h"
+#include "tests/query/storage_fixture.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::promql {
@@ -22,25 +23,8 @@ namespace {
 
 constexpr int64_t kMin = 60 * 1000;
 
-class EvalFixture : public ::testing::Test {
+class EvalFixture : public testing::StorageFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tidemark_eval_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Options options;
-    options.retention_ms = 0;  // keep 1970 timestamps
-    options.sync_policy = SyncPolicy::kNone;
-    options.maintenance_interval_ms = 0;
-    auto engine = Engine::Open(options, dir_.string());
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    storage_ = std::move(*engine);
-  }
-  void TearDown() override {
-    storage_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   // Adds `count` samples start, start+step, ... with values first, first+inc, ...
   void Load(const Labels& labels, int64_t start, int64_t step, int count, double first,
@@ -106,8 +90,6 @@ class EvalFixture : public ::testing::Test {
     return r.ok() ? Status::OK() : r.status();
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> storage_;
   EngineOptions options_;
 };
 

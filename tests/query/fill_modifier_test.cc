@@ -12,6 +12,7 @@
 
 #include "query/engine.h"
 #include "query/parser.h"
+#include "tests/query/storage_fixture.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::promql {
@@ -84,20 +85,11 @@ TEST(FillModifierPrint, RoundTrips) {
   }
 }
 
-class FillModifierEval : public ::testing::Test {
+class FillModifierEval : public testing::StorageFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tidemark_fill_modifier_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Options options;
-    options.retention_ms = 0;  // keep 1970 timestamps
-    options.sync_policy = SyncPolicy::kNone;
-    options.maintenance_interval_ms = 0;
-    auto engine = Engine::Open(options, dir_.string());
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    storage_ = std::move(*engine);
+    StorageFixture::SetUp();
+    if (HasFatalFailure()) return;
     auto app = storage_->NewAppender();
     app->Add({{"__name__", "left"}, {"k", "a"}}, 0, 10);
     app->Add({{"__name__", "left"}, {"k", "b"}}, 0, 20);
@@ -109,10 +101,6 @@ class FillModifierEval : public ::testing::Test {
     app->Add({{"__name__", "many"}, {"i", "y"}, {"c", "0"}}, 0, 20);
     auto report = app->Commit();
     ASSERT_TRUE(report.ok()) << report.status().ToString();
-  }
-  void TearDown() override {
-    storage_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   std::vector<std::string> Vec(const std::string& query) {
@@ -131,9 +119,6 @@ class FillModifierEval : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> storage_;
 };
 
 TEST_F(FillModifierEval, OneToOne) {

@@ -12,6 +12,7 @@
 
 #include "query/engine.h"
 #include "query/parser.h"
+#include "tests/query/storage_fixture.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::promql {
@@ -21,25 +22,8 @@ constexpr int64_t kMin = 60 * 1000;
 
 using V = std::vector<std::string>;
 
-class InfoFunction : public ::testing::Test {
+class InfoFunction : public testing::StorageFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tidemark_info_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    Options options;
-    options.retention_ms = 0;  // keep 1970 timestamps
-    options.sync_policy = SyncPolicy::kNone;
-    options.maintenance_interval_ms = 0;
-    auto engine = Engine::Open(options, dir_.string());
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    storage_ = std::move(*engine);
-  }
-  void TearDown() override {
-    storage_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   // Adds one sample per minute from 0, with the given values.
   void Load(const Labels& labels, const std::vector<double>& values) {
@@ -99,9 +83,6 @@ class InfoFunction : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Engine> storage_;
 };
 
 TEST_F(InfoFunction, AddsTargetInfoDataLabelsByInstanceAndJob) {
