@@ -29,40 +29,8 @@ constexpr std::string_view kInfoLikeName = ".+_info";
 // Hard coded, as in Prometheus, so no knowledge of individual info metrics is needed.
 constexpr std::string_view kIdentifyingLabels[] = {"instance", "job"};
 
-// A label matcher evaluated against label values in memory (absent labels match as "").
-class ValueMatcher {
- public:
-  static Result<ValueMatcher> Create(const LabelMatcher& m) {
-    ValueMatcher vm;
-    vm.matcher_ = m;
-    if (m.type == MatchType::kRegexMatch || m.type == MatchType::kRegexNoMatch) {
-      vm.regex_ = std::make_shared<RE2>("^(?s:" + m.value + ")$", RE2::Quiet);
-      if (!vm.regex_->ok()) {
-        return Status::InvalidArgument("invalid regular expression in matcher: " + m.value);
-      }
-    }
-    return vm;
-  }
-
-  bool Matches(std::string_view value) const {
-    switch (matcher_.type) {
-      case MatchType::kEqual:
-        return value == matcher_.value;
-      case MatchType::kNotEqual:
-        return value != matcher_.value;
-      case MatchType::kRegexMatch:
-        return RE2::FullMatch(value, *regex_);
-      case MatchType::kRegexNoMatch:
-        return !RE2::FullMatch(value, *regex_);
-    }
-    return false;
-  }
-  const LabelMatcher& matcher() const { return matcher_; }
-
- private:
-  LabelMatcher matcher_;
-  std::shared_ptr<RE2> regex_;  // shared: matchers are copied into several lists
-};
+// Matchers tested against label values in memory (absent labels match as "").
+using ValueMatcher = CompiledMatcher;
 
 // The join key of a series with info metric `info_name`: that name plus the series' identifying
 // label values (an absent label and an empty value are the same thing in PromQL).
@@ -137,14 +105,17 @@ Result<Matrix> Evaluator::EvalInfo(const Call& call) {
     }
     selector_matchers = static_cast<const VectorSelector&>(arg).matchers;
     for (const LabelMatcher& m : selector_matchers) {
-      TM_ASSIGN_OR_RETURN(ValueMatcher vm, ValueMatcher::Create(m));
-      if (m.name == kMetricNameLabel) info_name_matchers.push_back(vm);
+      TM_ASSIGN_OR_RETURN(ValueMatcher vm, ValueMatcher::Compile(m));
+      if (m.name == kMetricNameLabel) {
+        TM_ASSIGN_OR_RETURN(ValueMatcher name_vm, ValueMatcher::Compile(m));
+        info_name_matchers.push_back(std::move(name_vm));
+      }
       data_matchers[m.name].push_back(std::move(vm));
     }
   } else {
     TM_ASSIGN_OR_RETURN(ValueMatcher vm,
-                        ValueMatcher::Create(LabelMatcher::Equal(std::string(kMetricNameLabel),
-                                                                 std::string(kTargetInfo))));
+                        ValueMatcher::Compile(LabelMatcher::Equal(std::string(kMetricNameLabel),
+                                                                  std::string(kTargetInfo))));
     info_name_matchers.push_back(std::move(vm));
   }
   const bool has_name_matcher = data_matchers.erase(std::string(kMetricNameLabel)) > 0;
@@ -160,7 +131,7 @@ Result<Matrix> Evaluator::EvalInfo(const Call& call) {
   const LabelMatcher info_like_name =
       LabelMatcher::Regex(std::string(kMetricNameLabel), std::string(kInfoLikeName));
   if (only_negative_name_matchers) {
-    TM_ASSIGN_OR_RETURN(ValueMatcher vm, ValueMatcher::Create(info_like_name));
+    TM_ASSIGN_OR_RETURN(ValueMatcher vm, ValueMatcher::Compile(info_like_name));
     info_name_matchers.insert(info_name_matchers.begin(), std::move(vm));
   }
 

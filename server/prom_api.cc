@@ -1,7 +1,6 @@
 #include "server/prom_api.h"
 
 #include <poll.h>
-#include <re2/re2.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -596,18 +595,10 @@ Result<std::string> UnescapeLabelName(std::string_view name) {
 }
 
 bool MatchesEmpty(const LabelMatcher& m) {
-  switch (m.type) {
-    case MatchType::kEqual:
-      return m.value.empty();
-    case MatchType::kNotEqual:
-      return !m.value.empty();
-    case MatchType::kRegexMatch:
-    case MatchType::kRegexNoMatch: {
-      const bool matches = RE2::FullMatch("", RE2(m.value, RE2::Quiet));
-      return m.type == MatchType::kRegexMatch ? matches : !matches;
-    }
-  }
-  return false;
+  // The parser has compiled every regular expression already; one that fails here matches
+  // nothing, the empty string included.
+  auto compiled = CompiledMatcher::Compile(m);
+  return compiled.ok() && compiled->MatchesEmpty();
 }
 
 // Parses every `match[]` of the request; bad_data names the selector that did not parse.

@@ -2,8 +2,14 @@
 
 #include <re2/re2.h>
 
-namespace tidemark::storage {
+namespace tidemark {
 
+struct CompiledMatcher::Regex {
+  explicit Regex(const std::string& pattern, const RE2::Options& options) : re(pattern, options) {}
+  RE2 re;
+};
+
+CompiledMatcher::CompiledMatcher() = default;
 CompiledMatcher::CompiledMatcher(CompiledMatcher&&) noexcept = default;
 CompiledMatcher& CompiledMatcher::operator=(CompiledMatcher&&) noexcept = default;
 CompiledMatcher::~CompiledMatcher() = default;
@@ -15,10 +21,10 @@ Result<CompiledMatcher> CompiledMatcher::Compile(const LabelMatcher& m) {
     RE2::Options opts;
     opts.set_log_errors(false);
     opts.set_dot_nl(true);  // Prometheus compiles with (?s)
-    c.re_ = std::make_unique<re2::RE2>("^(?:" + m.value + ")$", opts);
-    if (!c.re_->ok()) {
+    c.regex_ = std::make_unique<Regex>("^(?:" + m.value + ")$", opts);
+    if (!c.regex_->re.ok()) {
       return Status::InvalidArgument("invalid regular expression \"" + m.value + "\" for label \"" +
-                                     m.name + "\": " + c.re_->error());
+                                     m.name + "\": " + c.regex_->re.error());
     }
   }
   c.matches_empty_ = c.Matches("");
@@ -32,9 +38,9 @@ bool CompiledMatcher::Matches(std::string_view value) const {
     case MatchType::kNotEqual:
       return value != matcher_.value;
     case MatchType::kRegexMatch:
-      return RE2::FullMatch(value, *re_);
+      return RE2::FullMatch(value, regex_->re);
     case MatchType::kRegexNoMatch:
-      return !RE2::FullMatch(value, *re_);
+      return !RE2::FullMatch(value, regex_->re);
   }
   return false;
 }
@@ -50,4 +56,4 @@ Result<std::vector<CompiledMatcher>> CompileMatchers(const std::vector<LabelMatc
   return out;
 }
 
-}  // namespace tidemark::storage
+}  // namespace tidemark

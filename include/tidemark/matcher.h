@@ -6,7 +6,12 @@
 #ifndef TIDEMARK_MATCHER_H_
 #define TIDEMARK_MATCHER_H_
 
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidemark/status.h"
 
 namespace tidemark {
 
@@ -35,6 +40,31 @@ struct LabelMatcher {
     return {MatchType::kRegexNoMatch, std::move(name), std::move(value)};
   }
 };
+
+// A matcher ready to test label values, its regular expression compiled once (RE2, fully
+// anchored, `.` also matching newlines, as Prometheus compiles them). Move-only.
+class CompiledMatcher {
+ public:
+  // InvalidArgument names the label and the regular expression that does not compile.
+  static Result<CompiledMatcher> Compile(const LabelMatcher& m);
+  CompiledMatcher(CompiledMatcher&&) noexcept;
+  CompiledMatcher& operator=(CompiledMatcher&&) noexcept;
+  ~CompiledMatcher();
+
+  const LabelMatcher& matcher() const { return matcher_; }
+  // Whether a label value matches; an absent label is matched as the empty string.
+  bool Matches(std::string_view value) const;
+  bool MatchesEmpty() const { return matches_empty_; }
+
+ private:
+  struct Regex;
+  CompiledMatcher();
+  LabelMatcher matcher_;
+  std::unique_ptr<Regex> regex_;
+  bool matches_empty_ = false;
+};
+
+Result<std::vector<CompiledMatcher>> CompileMatchers(const std::vector<LabelMatcher>& matchers);
 
 }  // namespace tidemark
 
