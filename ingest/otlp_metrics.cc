@@ -305,6 +305,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
     // total is kept by label set) or points with exemplars (they need the label set anyway).
     std::string resource_key;
     for (const Label& l : resource_labels) {
+      resource_key += l.name;  // job and instance are each optional: name them
+      resource_key.push_back('\xfd');
       resource_key += l.value;
       resource_key.push_back('\xff');
     }

@@ -183,7 +183,6 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
   for (size_t i = 0; i < nargs; ++i) fa.strings[i] = string_args[i];
   fa.range_ms = range;
   fa.range_is_selector = is_selector;
-  fa.copy_range_labels = false;  // only out[0].f is used; `series` holds the labels
   FunctionOutput fo;
   Vector out;
   fo.out = &out;

@@ -9,7 +9,9 @@
 //   `vectors[i]`, each scalar argument's value in `scalars[i]` and each string literal argument
 //   in `strings[i]` (index i is the argument position; unused slots are empty/NaN).
 // The function appends its output samples to `out` (timestamps are set by the evaluator) and may
-// add annotations. It returns InvalidArgument for a Prometheus execution error (e.g.
+// add annotations. A range function appends at most one sample with no labels: the evaluator
+// owns the series' labels and whether the function keeps the metric name, so nothing is copied
+// per step. It returns InvalidArgument for a Prometheus execution error (e.g.
 // "invalid regular expression in label_replace(): ...").
 //
 // Thread safety: implementations are stateless.
@@ -47,9 +49,6 @@ struct FunctionArgs {
   // The range argument's expression is a MatrixSelector (true) or a subquery (false); rate and
   // friends use it to find the selector's metric name for annotations.
   bool range_is_selector = true;
-  // false: the caller keeps the series' labels itself, so range functions leave their output's
-  // labels empty instead of copying `range_metric` at every step (the evaluator's hot loop).
-  bool copy_range_labels = true;
 };
 
 struct FunctionOutput {

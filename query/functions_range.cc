@@ -18,13 +18,12 @@ namespace {
 
 using Points = std::vector<FPoint>;
 
-void Emit(const FunctionArgs& args, const FunctionOutput& output, double value,
-          bool keep_name = false) {
+// A range function's result at this step: the value only. The caller owns the series' labels
+// and whether it keeps its name (see functions.h).
+void Emit(const FunctionArgs& args, const FunctionOutput& output, double value) {
   VectorSample sample;
-  if (args.range_metric != nullptr && args.copy_range_labels) sample.metric = *args.range_metric;
   sample.t = args.t;
   sample.f = value;
-  sample.drop_name = !keep_name;
   output.out->push_back(std::move(sample));
 }
 
@@ -275,14 +274,14 @@ Status PresentOverTime(const FunctionArgs& args, const FunctionOutput& output) {
 Status LastOverTime(const FunctionArgs& args, const FunctionOutput& output) {
   const Points& points = RangeArg(args);
   if (points.empty()) return Status::OK();
-  Emit(args, output, points.back().f, /*keep_name=*/true);
+  Emit(args, output, points.back().f);
   return Status::OK();
 }
 
 Status FirstOverTime(const FunctionArgs& args, const FunctionOutput& output) {
   const Points& points = RangeArg(args);
   if (points.empty()) return Status::OK();
-  Emit(args, output, points.front().f, /*keep_name=*/true);
+  Emit(args, output, points.front().f);
   return Status::OK();
 }
 

@@ -665,7 +665,8 @@ Result<int64_t> ParseApiTime(const std::string& text) {
         text.find_first_of("xXpP") == std::string::npos) {
       double whole;
       const double frac = std::modf(seconds, &whole);
-      if (std::fabs(whole) < 9.2e15) {
+      // Within Prometheus' own time bounds, so that differences of two times never overflow.
+      if (std::fabs(whole) <= static_cast<double>(kMaxTimeMs / 1000)) {
         return static_cast<int64_t>(whole) * 1000 + static_cast<int64_t>(std::round(frac * 1000));
       }
     }
@@ -748,7 +749,11 @@ std::string PrometheusApi::HandlerName(const std::string& path) {
   static constexpr std::string_view kPrefix = "/api/v1/";
   if (!path.starts_with(kPrefix)) return "";
   std::string_view rest = std::string_view(path).substr(kPrefix.size());
-  if (rest.starts_with("label/") && rest.ends_with("/values")) return "label_values";
+  static constexpr std::string_view kLabel = "label/", kValues = "/values";
+  if (rest.size() > kLabel.size() + kValues.size() && rest.starts_with(kLabel) &&
+      rest.ends_with(kValues)) {
+    return "label_values";
+  }
   static const std::set<std::string, std::less<>> kKnown = {"query",
                                                             "query_range",
                                                             "series",
@@ -1040,12 +1045,13 @@ HttpResponse PrometheusApi::Metadata(const FormValues& form) {
   if (!int_param("limit", &limit)) return ApiError(ErrorType::kBadData, "limit must be a number");
   if (!int_param("limit_per_metric", &per_metric))
     return ApiError(ErrorType::kBadData, "limit_per_metric must be a number");
+  if (limit == 0) return Success("{}");
+  // Negative: no limit, which the engine spells 0.
   auto md = engine_->GetMetricMetadata(form.Get("metric"), limit < 0 ? 0 : size_t(limit));
   if (!md.ok()) return StorageError(md.status());
   std::string data = "{";
   bool first = true;
   for (const auto& [name, m] : *md) {
-    if (limit >= 0 && limit == 0) break;
     if (!first) data.push_back(',');
     first = false;
     AppendJsonString(&data, name);

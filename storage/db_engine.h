@@ -176,7 +176,7 @@ class DbEngine final : public Engine {
   std::atomic<uint64_t> exemplars_rejected_{0};
 
   std::mutex metadata_mu_;
-  bool metadata_loaded_ = false;                                   // guarded by metadata_mu_
+  bool metadata_loaded_ = false;                                 // guarded by metadata_mu_
   std::map<std::string, MetricMetadata, std::less<>> metadata_;  // guarded by metadata_mu_
 };
 

@@ -290,6 +290,30 @@ TEST_F(TranslateTest, RepeatedSeriesGoThroughTheRefCacheAndSurviveDeletion) {
   EXPECT_EQ(again.begin()->second.size(), 1u);
 }
 
+TEST_F(TranslateTest, RefCacheTellsJobFromInstance) {
+  // Resource {service.name=x} gives job="x"; {service.instance.id=x} gives instance="x": the same
+  // gauge under each is two series, also on the cached path.
+  for (int round = 0; round < 2; ++round) {
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+    for (const char* key : {"service.name", "service.instance.id"}) {
+      auto* rm = req.add_resource_metrics();
+      auto* a = rm->mutable_resource()->add_attributes();
+      a->set_key(key);
+      a->mutable_value()->set_string_value("x");
+      auto* m = rm->add_scope_metrics()->add_metrics();
+      *m = Gauge("load", "");
+      auto* p = m->mutable_gauge()->add_data_points();
+      p->set_time_unix_nano(kT0 + round * 1'000'000'000ULL);
+      p->set_as_double(round);
+    }
+    Run(req);
+  }
+  auto all = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "load")});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all["load{job=\"x\"}"].size(), 2u);
+  EXPECT_EQ(all["load{instance=\"x\"}"].size(), 2u);
+}
+
 TEST_F(TranslateTest, Utf8NamingKeepsOtelNames) {
   MetricsTranslator utf8(MetricsTranslationOptions{MetricNaming::kUtf8, false});
   opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;

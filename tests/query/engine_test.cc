@@ -25,7 +25,6 @@ constexpr int64_t kMin = 60 * 1000;
 
 class EvalFixture : public testing::StorageFixture {
  protected:
-
   // Adds `count` samples start, start+step, ... with values first, first+inc, ...
   void Load(const Labels& labels, int64_t start, int64_t step, int count, double first,
             double inc) {

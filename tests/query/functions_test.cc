@@ -175,13 +175,12 @@ TEST(FuncRate, NeedsTwoSamples) {
   EXPECT_TRUE(r.out.empty());
 }
 
-TEST(FuncRate, KeepsLabelsAndMarksNameForRemoval) {
+TEST(FuncRate, EmitsOneValueAtTheStepWithoutLabels) {
   const auto all = Series(0, kMinute, {0, 60});
   const Labels metric = Metric("x_total", {{"job", "a"}});
   const CallResult r = CallRange("rate", metric, all, kMinute, 2 * kMinute);
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0].metric, metric);
-  EXPECT_TRUE(r.out[0].drop_name);
+  EXPECT_TRUE(r.out[0].metric.empty());  // the evaluator keeps the series' labels
   EXPECT_EQ(r.out[0].t, kMinute);
 }
 
@@ -278,21 +277,11 @@ TEST(FuncOverTime, TsOfMinPrefersLatestEqualValue) {
       Single(CallRange("ts_of_min_over_time", Metric("x"), all, 4 * kMinute, 10 * kMinute)), 240);
 }
 
-TEST(FuncOverTime, NameKeptOnlyByFirstAndLast) {
+TEST(FuncOverTime, FirstAndLastOverTime) {
   const Labels metric = Metric("x", {{"a", "b"}});
   const auto all = Series(kMinute, kMinute, {1, 2});
-  for (std::string_view name : {"first_over_time", "last_over_time"}) {
-    const CallResult r = CallRange(name, metric, all, 2 * kMinute, 5 * kMinute);
-    ASSERT_EQ(r.out.size(), 1u);
-    EXPECT_EQ(r.out[0].metric, metric) << name;
-    EXPECT_FALSE(r.out[0].drop_name) << name;
-  }
-  for (std::string_view name : {"max_over_time", "ts_of_last_over_time", "avg_over_time"}) {
-    const CallResult r = CallRange(name, metric, all, 2 * kMinute, 5 * kMinute);
-    ASSERT_EQ(r.out.size(), 1u);
-    EXPECT_EQ(r.out[0].metric, metric) << name;
-    EXPECT_TRUE(r.out[0].drop_name) << name;
-  }
+  EXPECT_EQ(Single(CallRange("first_over_time", metric, all, 2 * kMinute, 5 * kMinute)), 1);
+  EXPECT_EQ(Single(CallRange("last_over_time", metric, all, 2 * kMinute, 5 * kMinute)), 2);
 }
 
 TEST(FuncOverTime, EmptyWindowYieldsNothing) {

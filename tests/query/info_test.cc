@@ -24,7 +24,6 @@ using V = std::vector<std::string>;
 
 class InfoFunction : public testing::StorageFixture {
  protected:
-
   // Adds one sample per minute from 0, with the given values.
   void Load(const Labels& labels, const std::vector<double>& values) {
     auto app = storage_->NewAppender();

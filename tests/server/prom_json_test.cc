@@ -60,6 +60,8 @@ TEST(PromApiParams, TimesInSecondsOrRfc3339) {
   EXPECT_EQ(bad.status().message(), "cannot parse \"2015-07-01\" to a valid timestamp");
   EXPECT_FALSE(ParseApiTime("").ok());
   EXPECT_FALSE(ParseApiTime("NaN").ok());
+  EXPECT_FALSE(ParseApiTime("9e15").ok());  // past Prometheus' maximum time
+  EXPECT_EQ(*ParseApiTime("-292273086-05-16T16:47:06Z"), -9223309901257974);  // clients' "no start"
 }
 
 TEST(PromApiParams, DurationsInSecondsOrPrometheusUnits) {
