@@ -351,10 +351,16 @@ TEST(PromApi, QueriesPastMaxConcurrencyWaitForASlotWithinTheirTimeout) {
              "/api/v1/query?query=count_over_time(vector(1)%5B150d%3A1s%5D)&time=1700000000"
              "&timeout=20s");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  // ...so a second query waits in the queue and times out there.
-  HttpResult queued =
-      HttpCall(server.http_port, "GET", "/api/v1/query?query=1%2B1&time=1700000000&timeout=100ms");
+  // ...so a second query waits in the queue and times out there. Until the slow query holds the
+  // slot (its thread may not have been scheduled yet), the second one simply runs: try again,
+  // at most 100 times.
+  HttpResult queued;
+  for (int i = 0; i < 100; ++i) {
+    queued = HttpCall(server.http_port, "GET",
+                      "/api/v1/query?query=1%2B1&time=1700000000&timeout=100ms");
+    if (queued.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_EQ(queued.status, 503) << queued.body;
   EXPECT_NE(queued.body.find("query timed out in query queue"), std::string::npos) << queued.body;
   slow.join();
