@@ -7,86 +7,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ingest/wire_reader.h"
 #include "util/status_macros.h"
 
 namespace tidemark::ingest {
 namespace {
-
-// Protobuf wire types.
-constexpr int kVarint = 0;
-constexpr int kFixed64 = 1;
-constexpr int kLengthDelimited = 2;
-constexpr int kFixed32 = 5;
-
-// Reads protobuf wire-format fields from a byte range.
-class WireReader {
- public:
-  explicit WireReader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
-
-  bool done() const { return p_ >= end_; }
-  const char* position() const { return p_; }
-
-  bool Varint(uint64_t* v) {
-    uint64_t result = 0;
-    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
-      const auto byte = static_cast<uint8_t>(*p_++);
-      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) {
-        *v = result;
-        return true;
-      }
-    }
-    return false;
-  }
-  // The next field's number and wire type.
-  bool Tag(uint32_t* field, int* wire_type) {
-    uint64_t tag;
-    if (!Varint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) return false;
-    *field = static_cast<uint32_t>(tag >> 3);
-    *wire_type = static_cast<int>(tag & 7);
-    return true;
-  }
-  bool Bytes(std::string_view* out) {
-    uint64_t n;
-    if (!Varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
-    *out = std::string_view(p_, n);
-    p_ += n;
-    return true;
-  }
-  bool Double(double* v) {
-    if (end_ - p_ < 8) return false;
-    uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i)
-      bits |= static_cast<uint64_t>(static_cast<uint8_t>(p_[i])) << (8 * i);
-    std::memcpy(v, &bits, 8);
-    p_ += 8;
-    return true;
-  }
-  bool Skip(int wire_type) {
-    std::string_view ignored;
-    uint64_t v;
-    switch (wire_type) {
-      case kVarint:
-        return Varint(&v);
-      case kFixed64:
-        if (end_ - p_ < 8) return false;
-        p_ += 8;
-        return true;
-      case kLengthDelimited:
-        return Bytes(&ignored);
-      case kFixed32:
-        if (end_ - p_ < 4) return false;
-        p_ += 4;
-        return true;
-      default:
-        return false;  // groups are not used by these messages
-    }
-  }
-
- private:
-  const char* p_;
-  const char* end_;
-};
 
 Status Malformed(const std::string& what) {
   return Status::InvalidArgument("body is not a protobuf WriteRequest: " + what);

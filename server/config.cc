@@ -226,7 +226,8 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
           Scalar(l["max_spans_per_trace"], "limits.max_spans_per_trace", &lim.max_spans_per_trace));
   }
   if (const auto o = root["otlp"]) {
-    TM_TRY(CheckKeys(o, "otlp.", {"metric_naming", "target_info"}));
+    TM_TRY(
+        CheckKeys(o, "otlp.", {"metric_naming", "target_info", "grpc_workers", "grpc_max_queued"}));
     if (o["metric_naming"]) {
       std::string v;
       TM_TRY(Scalar(o["metric_naming"], "otlp.metric_naming", &v));
@@ -239,6 +240,15 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     }
     if (o["target_info"])
       TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
+    if (o["grpc_workers"]) {
+      TM_TRY(Scalar(o["grpc_workers"], "otlp.grpc_workers", &c->otlp_grpc_workers));
+      if (c->otlp_grpc_workers < 1 || c->otlp_grpc_workers > 1024)
+        return Bad("otlp.grpc_workers", "must be between 1 and 1024");
+    }
+    if (o["grpc_max_queued"]) {
+      TM_TRY(Scalar(o["grpc_max_queued"], "otlp.grpc_max_queued", &c->otlp_grpc_max_queued));
+      if (c->otlp_grpc_max_queued < 0) return Bad("otlp.grpc_max_queued", "must not be negative");
+    }
   }
   if (const auto q = root["query"]) {
     TM_TRY(CheckKeys(q, "query.",
@@ -341,6 +351,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "metric_naming" << YAML::Value
       << (c.translation.naming == ingest::MetricNaming::kUtf8 ? "utf8" : "prometheus");
   out << YAML::Key << "target_info" << YAML::Value << c.translation.target_info;
+  out << YAML::Key << "grpc_workers" << YAML::Value << c.otlp_grpc_workers;
+  out << YAML::Key << "grpc_max_queued" << YAML::Value << c.otlp_grpc_max_queued;
   out << YAML::EndMap;
   out << YAML::Key << "query" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "lookback_delta" << YAML::Value

@@ -40,6 +40,10 @@ struct ServerConfig {
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;
+  // OTLP/gRPC exports run on this many threads (each waits for its group commit, so more
+  // threads, more commits in flight); past `grpc_max_queued` waiting requests, UNAVAILABLE.
+  int64_t otlp_grpc_workers = 16;
+  int64_t otlp_grpc_max_queued = 256;
   QueryConfig query;
   Options engine;  // retention, limits, sync policy, ...
 };

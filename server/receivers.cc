@@ -10,6 +10,7 @@
 #include "ingest/remote_write.h"
 #include "server/log.h"
 #include "server/prom_json.h"
+#include "util/status_macros.h"
 
 namespace tidemark::server {
 
@@ -166,10 +167,34 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
 }
 
+Status Receivers::ExportTraces(std::string_view request_bytes,
+                               tpb::ExportTraceServiceResponse* response,
+                               const std::string& protocol) {
+  std::vector<Span> spans;
+  TM_RETURN_IF_ERROR(ingest::DecodeOtlpTraces(request_bytes, &spans));
+  return ExportSpans(std::move(spans), response, protocol);
+}
+
 Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request,
                                tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
-  std::vector<Span> spans = ingest::SpansFromOtlp(request);
+  TM_ASSIGN_OR_RETURN(std::vector<Span> spans, ingest::SpansFromOtlp(request));
+  return ExportSpans(std::move(spans), response, protocol);
+}
+
+Status Receivers::ExportMetrics(std::string_view request_bytes,
+                                mpb::ExportMetricsServiceResponse* response,
+                                const std::string& protocol) {
+  google::protobuf::Arena arena;  // the request's many small allocations, freed together
+  auto* request = google::protobuf::Arena::CreateMessage<mpb::ExportMetricsServiceRequest>(&arena);
+  if (!request->ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) {
+    return Status::InvalidArgument("body is not a valid protobuf " + request->GetTypeName());
+  }
+  return ExportMetrics(*request, response, protocol);
+}
+
+Status Receivers::ExportSpans(std::vector<Span> spans, tpb::ExportTraceServiceResponse* response,
+                              const std::string& protocol) {
   if (spans.empty()) return Status::OK();
   auto report = engine_->AppendSpans(std::move(spans));
   if (!report.ok()) {
@@ -274,26 +299,32 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
       }
       return r;
     };
-    auto parse = [&](google::protobuf::Message* m) -> Status {
-      if (body_kind == Body::kJson) return ingest::ParseOtlpJson(body, m);
-      if (!m->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return Status::InvalidArgument("body is not a valid protobuf " + m->GetTypeName());
+    if (body_kind == Body::kProtobuf) {
+      Status s;
+      if (traces) {
+        tpb::ExportTraceServiceResponse out;
+        s = ExportTraces(body, &out, "otlp_http");
+        if (s.ok()) return respond(out);
+      } else {
+        mpb::ExportMetricsServiceResponse out;
+        s = ExportMetrics(body, &out, "otlp_http");
+        if (s.ok()) return respond(out);
       }
-      return Status::OK();
-    };
+      return ErrorResponse(HttpStatusFor(s), s, body_kind);
+    }
     google::protobuf::Arena arena;  // the request's many small allocations, freed together
     if (traces) {
       auto* request =
           google::protobuf::Arena::CreateMessage<tpb::ExportTraceServiceRequest>(&arena);
       tpb::ExportTraceServiceResponse out;
-      Status s = parse(request);
+      Status s = ingest::ParseOtlpJson(body, request);
       if (s.ok()) s = ExportTraces(*request, &out, "otlp_http");
       return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
     }
     auto* request =
         google::protobuf::Arena::CreateMessage<mpb::ExportMetricsServiceRequest>(&arena);
     mpb::ExportMetricsServiceResponse out;
-    Status s = parse(request);
+    Status s = ingest::ParseOtlpJson(body, request);
     if (s.ok()) s = ExportMetrics(*request, &out, "otlp_http");
     return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
   }();
@@ -371,22 +402,6 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   }();
   Finish(handler, req, response, started);
   return response;
-}
-
-grpc::Status TraceGrpcService::Export(grpc::ServerContext*,
-                                      const tpb::ExportTraceServiceRequest* req,
-                                      tpb::ExportTraceServiceResponse* resp) {
-  Status s = r_->ExportTraces(*req, resp, "otlp_grpc");
-  if (!s.ok()) LogError("grpc trace export failed", {{"error", s.ToString()}});
-  return GrpcStatusFor(s);
-}
-
-grpc::Status MetricsGrpcService::Export(grpc::ServerContext*,
-                                        const mpb::ExportMetricsServiceRequest* req,
-                                        mpb::ExportMetricsServiceResponse* resp) {
-  Status s = r_->ExportMetrics(*req, resp, "otlp_grpc");
-  if (!s.ok()) LogError("grpc metrics export failed", {{"error", s.ToString()}});
-  return GrpcStatusFor(s);
 }
 
 }  // namespace tidemark::server

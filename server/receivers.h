@@ -10,9 +10,8 @@
 
 #include "ingest/otlp_metrics.h"
 #include "ingest/remote_write.h"
-#include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
-#include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/prom_api.h"
@@ -34,9 +33,21 @@ class Receivers {
   // the Prometheus query API (/api/v1/query, ..., see PrometheusApi).
   HttpResponse HandleApi(const HttpRequest& request);
 
+  // An ExportTraceServiceRequest's wire bytes (OTLP/gRPC, OTLP/HTTP protobuf), decoded straight
+  // into spans.
+  Status ExportTraces(
+      std::string_view request_bytes,
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
+      const std::string& protocol);
+  // The same for a parsed request (OTLP/JSON).
   Status ExportTraces(
       const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
       opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
+      const std::string& protocol);
+  // An ExportMetricsServiceRequest's wire bytes, parsed into a per-request arena.
+  Status ExportMetrics(
+      std::string_view request_bytes,
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* response,
       const std::string& protocol);
   Status ExportMetrics(
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
@@ -46,6 +57,11 @@ class Receivers {
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
+  Status ExportSpans(
+      std::vector<Span> spans,
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
+      const std::string& protocol);
+
   // Logs a failed request (errors only) and records its latency.
   void Finish(const std::string& handler, const HttpRequest& req, const HttpResponse& response,
               std::chrono::steady_clock::time_point started);
@@ -57,44 +73,6 @@ class Receivers {
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
   std::atomic<bool> ready_{false};
-};
-
-// gRPC services over the same Receivers.
-class TraceGrpcService final
-    : public opentelemetry::proto::collector::trace::v1::TraceService::Service {
- public:
-  explicit TraceGrpcService(Receivers* r) : r_(r) {}
-  grpc::Status Export(
-      grpc::ServerContext*,
-      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* req,
-      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* resp) override;
-
- private:
-  Receivers* r_;
-};
-
-class MetricsGrpcService final
-    : public opentelemetry::proto::collector::metrics::v1::MetricsService::Service {
- public:
-  explicit MetricsGrpcService(Receivers* r) : r_(r) {}
-  grpc::Status Export(
-      grpc::ServerContext*,
-      const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req,
-      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* resp) override;
-
- private:
-  Receivers* r_;
-};
-
-class LogsGrpcService final
-    : public opentelemetry::proto::collector::logs::v1::LogsService::Service {
- public:
-  grpc::Status Export(
-      grpc::ServerContext*,
-      const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest*,
-      opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse*) override {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tidemark does not store logs yet");
-  }
 };
 
 }  // namespace tidemark::server

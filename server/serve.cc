@@ -10,6 +10,7 @@
 
 #include "server/commands.h"
 #include "server/config.h"
+#include "server/grpc_services.h"
 #include "server/http_server.h"
 #include "server/log.h"
 #include "server/receivers.h"
@@ -78,8 +79,11 @@ int RunServe(const ServerConfig& config) {
   Receivers receivers(engine.get(), &metrics, config);
 
   // gRPC first: it can report the port it bound.
-  TraceGrpcService trace_service(&receivers);
-  MetricsGrpcService metrics_service(&receivers);
+  // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
+  WorkerPool grpc_workers(static_cast<int>(config.otlp_grpc_workers),
+                          static_cast<size_t>(config.otlp_grpc_max_queued));
+  TraceGrpcService trace_service(&receivers, &grpc_workers);
+  MetricsGrpcService metrics_service(&receivers, &grpc_workers);
   LogsGrpcService logs_service;
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();

@@ -470,27 +470,37 @@ void SpanStore::FlusherLoop() {
 Status SpanStore::Flush() {
   std::lock_guard flush_lock(flush_mu_);
   uint64_t closed_file;
-  std::shared_ptr<const std::vector<Span>> taken;
+  std::shared_ptr<std::vector<Span>> taken;
   {
     std::lock_guard lock(mu_);
     if (buffer_.empty()) return Status::OK();
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
-    taken = std::make_shared<const std::vector<Span>>(std::move(buffer_));
+    taken = std::make_shared<std::vector<Span>>(std::move(buffer_));
+    buffer_ = std::move(spare_buffer_);
     buffer_.clear();
     flushing_ = taken;
   }
   Status s = WriteSegments(*taken, closed_file);
+  bool sole_owner;
   {
     std::lock_guard lock(mu_);
     if (!s.ok()) {
       // Put the spans back in front: they are still in the closed log files.
-      std::vector<Span> restored(taken->begin(), taken->end());
+      std::vector<Span> restored(std::make_move_iterator(taken->begin()),
+                                 std::make_move_iterator(taken->end()));
       for (Span& span : buffer_) restored.push_back(std::move(span));
       buffer_ = std::move(restored);
     }
     flushing_.reset();
+    // Readers copy flushing_ under mu_, so once it is reset no new owner can appear.
+    sole_owner = taken.use_count() == 1;
   }
   if (!s.ok()) return s;
+  if (sole_owner) {
+    taken->clear();  // frees the spans' strings outside the lock; keeps the capacity
+    std::lock_guard lock(mu_);
+    if (spare_buffer_.capacity() < taken->capacity()) spare_buffer_ = std::move(*taken);
+  }
   return wal_->RemoveFilesUpTo(closed_file);
 }
 

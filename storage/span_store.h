@@ -86,8 +86,11 @@ class SpanStore {
   // buffers taken up to its rotation.
   mutable std::mutex mu_;
   std::condition_variable flush_cv_;
-  std::vector<Span> buffer_;                               // guarded by mu_
-  std::shared_ptr<const std::vector<Span>> flushing_;      // guarded by mu_: being written
+  std::vector<Span> buffer_;                           // guarded by mu_
+  std::shared_ptr<const std::vector<Span>> flushing_;  // guarded by mu_: being written
+  // The vector of the last flushed buffer, emptied, capacity kept: the next buffer reuses it
+  // instead of growing fresh (page-faulting) memory by doubling. Guarded by mu_.
+  std::vector<Span> spare_buffer_;
   std::chrono::steady_clock::time_point oldest_buffered_;  // guarded by mu_
   bool stopping_ = false;                                  // guarded by mu_
   std::mutex flush_mu_;                                    // one flush at a time

@@ -164,6 +164,9 @@ Status WalWriter::WriteOutLocked(bool sync) {
   return Status::OK();
 }
 
+// A buffer this large is freed rather than kept for the next batch.
+constexpr size_t kMaxRetainedBatchBytes = 64 << 20;
+
 void WalWriter::SyncLoop() {
   std::unique_lock lock(mu_);
   while (true) {
@@ -176,7 +179,10 @@ void WalWriter::SyncLoop() {
       if (stopping_) return;
     }
     // Write and sync outside the lock so that committers can keep appending meanwhile.
-    std::string batch;
+    // The swap hands the previous batch's emptied buffer to the committers: both keep their
+    // capacity, so appends do not grow (and page-fault) fresh memory at every sync.
+    std::string& batch = sync_batch_;
+    batch.clear();
     batch.swap(pending_);
     const uint64_t batch_lsn = appended_lsn_;
     const int fd = fd_;
@@ -184,6 +190,7 @@ void WalWriter::SyncLoop() {
     lock.unlock();
     Status s = WriteAll(fd, batch.data(), batch.size(), path);
     if (s.ok() && ::fdatasync(fd) != 0) s = ErrnoStatus("fdatasync " + path, errno);
+    if (batch.capacity() > kMaxRetainedBatchBytes) std::string().swap(batch);  // after a burst
     lock.lock();
     if (!s.ok()) {
       error_ = s;

@@ -68,6 +68,7 @@ class WalWriter {
   int fd_ = -1;                         // guarded by mu_
   uint64_t file_number_ = 0;            // guarded by mu_
   std::string pending_;                 // guarded by mu_: appended, not yet written
+  std::string sync_batch_;              // the sync thread's: the batch it writes, then reuses
   uint64_t appended_lsn_ = 0;           // guarded by mu_
   uint64_t durable_lsn_ = 0;            // guarded by mu_
   uint64_t closed_files_bytes_ = 0;     // guarded by mu_

@@ -1,0 +1,132 @@
+#include "server/grpc_services.h"
+
+#include <string>
+
+#include "server/log.h"
+
+namespace tidemark::server {
+
+namespace tpb = opentelemetry::proto::collector::trace::v1;
+namespace mpb = opentelemetry::proto::collector::metrics::v1;
+
+WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+bool WorkerPool::TrySubmit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= max_queued_) return false;
+    queue_.push_back(std::move(task));
+  }
+  ready_.notify_one();
+  return true;
+}
+
+void WorkerPool::Run() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has run
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+}
+
+namespace {
+
+// The request's bytes in one piece: gRPC hands them over as slices. One slice is viewed in place
+// (`slices` keeps it referenced); several are joined into `buffer`, the worker thread's own,
+// which keeps its capacity between requests. Empty when gRPC cannot read the buffer.
+std::string_view Contiguous(const grpc::ByteBuffer& request, std::vector<grpc::Slice>* slices,
+                            std::string* buffer) {
+  if (!request.Dump(slices).ok()) return {};
+  if (slices->size() == 1)
+    return {reinterpret_cast<const char*>((*slices)[0].begin()), (*slices)[0].size()};
+  buffer->clear();
+  for (const grpc::Slice& s : *slices)
+    buffer->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return *buffer;
+}
+
+void SetResponse(const google::protobuf::Message& message, grpc::ByteBuffer* response) {
+  const std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(bytes);
+  *response = grpc::ByteBuffer(&slice, 1);
+}
+
+// Runs `export_fn` on the request's bytes on a worker and finishes the call: the shared body of
+// both services' Export.
+template <typename Response, typename ExportFn>
+grpc::ServerUnaryReactor* RunExport(grpc::CallbackServerContext* context,
+                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                    WorkerPool* pool, const char* what, ExportFn export_fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The request and response buffers stay valid until Finish.
+  const bool queued = pool->TrySubmit([reactor, request, response, what, export_fn] {
+    thread_local std::string buffer;
+    std::vector<grpc::Slice> slices;
+    const std::string_view bytes = Contiguous(*request, &slices, &buffer);
+    Response out;
+    const Status s = export_fn(bytes, &out);
+    if (!s.ok()) {
+      LogError(std::string("grpc ") + what + " export failed", {{"error", s.ToString()}});
+      reactor->Finish(GrpcStatusFor(s));
+      return;
+    }
+    SetResponse(out, response);
+    reactor->Finish(grpc::Status::OK);
+  });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "too many export requests queued; retry later"));
+  }
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TraceGrpcService::Export(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  Receivers* r = r_;
+  return RunExport<tpb::ExportTraceServiceResponse>(
+      context, request, response, pool_, "trace",
+      [r](std::string_view bytes, tpb::ExportTraceServiceResponse* out) {
+        return r->ExportTraces(bytes, out, "otlp_grpc");
+      });
+}
+
+grpc::ServerUnaryReactor* MetricsGrpcService::Export(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  Receivers* r = r_;
+  return RunExport<mpb::ExportMetricsServiceResponse>(
+      context, request, response, pool_, "metrics",
+      [r](std::string_view bytes, mpb::ExportMetricsServiceResponse* out) {
+        return r->ExportMetrics(bytes, out, "otlp_grpc");
+      });
+}
+
+grpc::ServerUnaryReactor* LogsGrpcService::Export(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer*, grpc::ByteBuffer*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(
+      grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tidemark does not store logs yet"));
+  return reactor;
+}
+
+}  // namespace tidemark::server

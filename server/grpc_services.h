@@ -1,0 +1,90 @@
+// The OTLP gRPC services (port 4317) on gRPC's callback API.
+//
+// Why not the synchronous API: it parses every request into heap-allocated protobuf objects (a
+// malloc per attribute, most of an export's CPU) and holds one of gRPC's threads per call. Here
+// the request arrives as raw bytes, is parsed into a per-request arena, and the export (which
+// blocks until its group commit is durable) runs on our own bounded pool of workers, so gRPC's
+// reactor threads never block. A full queue answers UNAVAILABLE, which OTLP exporters retry.
+#ifndef TIDEMARK_SERVER_GRPC_SERVICES_H_
+#define TIDEMARK_SERVER_GRPC_SERVICES_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "server/receivers.h"
+
+namespace tidemark::server {
+
+// A fixed set of threads running queued tasks in order. Destruction runs what is queued, then
+// joins.
+class WorkerPool {
+ public:
+  WorkerPool(int threads, size_t max_queued);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // False, without running `task`, when `max_queued` tasks are already waiting.
+  bool TrySubmit(std::function<void()> task);
+
+ private:
+  void Run();
+
+  const size_t max_queued_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+class TraceGrpcService final
+    : public opentelemetry::proto::collector::trace::v1::TraceService::WithRawCallbackMethod_Export<
+          opentelemetry::proto::collector::trace::v1::TraceService::Service> {
+ public:
+  TraceGrpcService(Receivers* receivers, WorkerPool* pool) : r_(receivers), pool_(pool) {}
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+
+ private:
+  Receivers* r_;
+  WorkerPool* pool_;
+};
+
+class MetricsGrpcService final
+    : public opentelemetry::proto::collector::metrics::v1::MetricsService::
+          WithRawCallbackMethod_Export<
+              opentelemetry::proto::collector::metrics::v1::MetricsService::Service> {
+ public:
+  MetricsGrpcService(Receivers* receivers, WorkerPool* pool) : r_(receivers), pool_(pool) {}
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+
+ private:
+  Receivers* r_;
+  WorkerPool* pool_;
+};
+
+// Logs are not stored yet: UNIMPLEMENTED with a message, as the OTLP specification allows.
+class LogsGrpcService final
+    : public opentelemetry::proto::collector::logs::v1::LogsService::WithRawCallbackMethod_Export<
+          opentelemetry::proto::collector::logs::v1::LogsService::Service> {
+ public:
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context, const grpc::ByteBuffer*,
+                                   grpc::ByteBuffer*) override;
+};
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_GRPC_SERVICES_H_
