@@ -247,7 +247,7 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     }
     if (o["grpc_max_queued"]) {
       TM_TRY(Scalar(o["grpc_max_queued"], "otlp.grpc_max_queued", &c->otlp_grpc_max_queued));
-      if (c->otlp_grpc_max_queued < 0) return Bad("otlp.grpc_max_queued", "must not be negative");
+      if (c->otlp_grpc_max_queued < 1) return Bad("otlp.grpc_max_queued", "must be at least 1");
     }
   }
   if (const auto q = root["query"]) {

@@ -1,6 +1,7 @@
 // `tidemark serve` end to end: OTLP over HTTP (JSON, protobuf, gzip) and gRPC, remote_write, error
 // statuses, readiness, self metrics, graceful shutdown; what was accepted is read back through
 // the embedding API after the server stopped.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
@@ -9,6 +10,7 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 
 #include "ingest/otlp_common.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
@@ -249,6 +251,25 @@ TEST(Serve, GrpcExportsAndLimits) {
       EXPECT_TRUE(st.ok()) << st.error_message();
     }
     {
+      // Bytes that are no request: INVALID_ARGUMENT naming the message, for both services.
+      grpc::GenericStub generic(channel);
+      for (const std::string method :
+           {"/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"}) {
+        const std::string garbage = "\x0a\xff\xff\xff\x0f truncated";
+        grpc::Slice slice(garbage);
+        const grpc::ByteBuffer request(&slice, 1);
+        grpc::ByteBuffer response;
+        grpc::ClientContext ctx;
+        std::promise<grpc::Status> done;
+        generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                          [&done](grpc::Status st) { done.set_value(std::move(st)); });
+        const grpc::Status st = done.get_future().get();
+        EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+        EXPECT_NE(st.error_message().find("Export"), std::string::npos) << st.error_message();
+      }
+    }
+    {
       auto logs = opentelemetry::proto::collector::logs::v1::LogsService::NewStub(channel);
       grpc::ClientContext ctx;
       opentelemetry::proto::collector::logs::v1::ExportLogsServiceResponse resp;
@@ -359,12 +380,16 @@ TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
   EXPECT_NE(server.Log().find("storage.retention"), std::string::npos) << server.Log();
   for (const std::string& config :
        {std::string("query:\n  max_samples: 0\n"), std::string("query:\n  timeout: never\n"),
-        std::string("query:\n  lookback: 5m\n")}) {
+        std::string("query:\n  lookback: 5m\n"), std::string("otlp:\n  grpc_workers: 0\n"),
+        std::string("otlp:\n  grpc_max_queued: 0\n")}) {
     TempDir other;
     ServerProcess bad(other.path(), config);
     EXPECT_FALSE(bad.ready);
     EXPECT_EQ(bad.Stop(), 2);
-    EXPECT_NE(bad.Log().find("query."), std::string::npos) << config << bad.Log();
+    const std::string key =
+        config.substr(0, config.find(':')) + "." +
+        config.substr(config.find("  ") + 2, config.rfind(':') - config.find("  ") - 2);
+    EXPECT_NE(bad.Log().find(key), std::string::npos) << key << bad.Log();
   }
 }
 
