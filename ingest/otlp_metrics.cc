@@ -1,11 +1,18 @@
 #include "ingest/otlp_metrics.h"
 
+#include <absl/container/flat_hash_set.h>
+#include <absl/container/node_hash_map.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <span>
 
 #include "ingest/otlp_common.h"
+#include "ingest/otlp_wire.h"
+#include "util/status_macros.h"
 
 namespace tidemark::ingest {
 
@@ -88,84 +95,611 @@ std::string FormatFloat(double v) {
   return std::string(buf, end);
 }
 
-double PointValue(const mpb::NumberDataPoint& p) {
-  if (p.flags() & kNoRecordedValue) return StaleMarker();
-  return p.value_case() == mpb::NumberDataPoint::kAsInt ? static_cast<double>(p.as_int())
-                                                        : p.as_double();
-}
-
 int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000); }
 
-using Attributes = google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>;
+// ---- The request read from the wire format into views ----------------------------------------
 
-// An attribute value as part of a ref-cache key: its kind, then its text.
-void AppendValueKey(const opentelemetry::proto::common::v1::AnyValue& v, std::string* key) {
-  key->push_back(static_cast<char>('0' + static_cast<int>(v.value_case())));
-  if (v.value_case() == opentelemetry::proto::common::v1::AnyValue::kStringValue) {
-    *key += v.string_value();
-  } else {
-    *key += FromOtlp(v).ToString();
+enum class MetricKind : uint8_t {
+  kNone,
+  kGauge,
+  kSum,
+  kHistogram,
+  kExponentialHistogram,
+  kSummary
+};
+
+// A data point of any kind; the fields its kind lacks stay zero. Ranges index the request's
+// shared arrays.
+struct PointView {
+  uint32_t attributes_begin = 0, attributes_end = 0;  // KeyValue bytes
+  uint32_t exemplars_begin = 0, exemplars_end = 0;    // Exemplar bytes
+  uint64_t time_unix_nano = 0;
+  uint32_t flags = 0;
+  // Number points: as_double or as_int, whichever came last.
+  bool is_int = false;
+  int64_t as_int = 0;
+  double as_double = 0;
+  // Histogram and summary points.
+  uint64_t count = 0;
+  bool has_sum = false;
+  double sum = 0;
+  uint32_t buckets_begin = 0, buckets_end = 0;      // bucket_counts
+  uint32_t bounds_begin = 0, bounds_end = 0;        // explicit_bounds
+  uint32_t quantiles_begin = 0, quantiles_end = 0;  // (quantile, value)
+
+  double NumberValue() const {
+    if (flags & kNoRecordedValue) return StaleMarker();
+    return is_int ? static_cast<double>(as_int) : as_double;
   }
-}
+};
 
-double ExemplarValue(const mpb::Exemplar& e) {
-  return e.value_case() == mpb::Exemplar::kAsInt ? static_cast<double>(e.as_int()) : e.as_double();
+struct MetricView {
+  std::string_view name, description, unit;
+  MetricKind kind = MetricKind::kNone;
+  int temporality = 0;  // AggregationTemporality
+  bool monotonic = false;
+  uint32_t points_begin = 0, points_end = 0;
+};
+
+struct ResourceView {
+  uint32_t attributes_begin = 0, attributes_end = 0;
+  uint32_t metrics_begin = 0, metrics_end = 0;
+};
+
+struct MetricsRequestView {
+  std::vector<ResourceView> resources;
+  std::vector<MetricView> metrics;
+  std::vector<PointView> points;
+  std::vector<std::string_view> attributes;
+  std::vector<std::string_view> exemplars;
+  std::vector<uint64_t> bucket_counts;
+  std::vector<double> bounds;
+  std::vector<std::pair<double, double>> quantiles;
+
+  void Clear() {
+    resources.clear();
+    metrics.clear();
+    points.clear();
+    attributes.clear();
+    exemplars.clear();
+    bucket_counts.clear();
+    bounds.clear();
+    quantiles.clear();
+  }
+};
+
+constexpr int kAggregationTemporalityDelta = 1;
+constexpr int kAggregationTemporalityUnspecified = 0;
+
+uint32_t Index(size_t n) { return static_cast<uint32_t>(n); }
+
+// Reads an ExportMetricsServiceRequest, checking all of it (as protobuf's parser would) before
+// the translator stores anything.
+class MetricsDecoder : public OtlpWireDecoder {
+ public:
+  explicit MetricsDecoder(MetricsRequestView* out)
+      : OtlpWireDecoder("ExportMetricsServiceRequest"), out_(out) {}
+
+  Status Request(std::string_view body) {
+    WireReader r(body);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      std::string_view bytes;
+      const bool ok = NextTag(r, "request", &field, &type) &&
+                      (field == 1 && type == kLengthDelimited  // resource_metrics
+                           ? Nested(r, "resource_metrics", &bytes) && ResourceMetrics(bytes)
+                           : Skip(r, type));
+      if (!ok) return error();
+    }
+    return Status::OK();
+  }
+
+ private:
+  bool ResourceMetrics(std::string_view data) {
+    // The resource may follow the scopes on the wire: read it first so that its attributes
+    // are one range.
+    std::vector<std::string_view> resources, scopes;
+    std::string_view bytes;
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "resource_metrics", &field, &type)) return false;
+      bool ok;
+      if (field == 1 && type == kLengthDelimited) {
+        ok = Nested(r, "resource", &bytes);
+        resources.push_back(bytes);  // several occurrences merge: attributes concatenate
+      } else if (field == 2 && type == kLengthDelimited) {
+        ok = Nested(r, "scope_metrics", &bytes);
+        scopes.push_back(bytes);
+      } else if (field == 3 && type == kLengthDelimited) {
+        ok = StringView(r, "schema_url", &bytes);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    ResourceView resource;
+    resource.attributes_begin = Index(out_->attributes.size());
+    for (std::string_view res : resources) {
+      if (!ResourceAttributes(res, &out_->attributes)) return false;
+    }
+    resource.attributes_end = Index(out_->attributes.size());
+    resource.metrics_begin = Index(out_->metrics.size());
+    for (std::string_view scope : scopes) {
+      if (!ScopeMetrics(scope)) return false;
+    }
+    resource.metrics_end = Index(out_->metrics.size());
+    out_->resources.push_back(resource);
+    return true;
+  }
+
+  bool ScopeMetrics(std::string_view data) {
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "scope_metrics", &field, &type)) return false;
+      std::string_view bytes;
+      bool ok;
+      if (field == 1 && type == kLengthDelimited) {
+        ok = Nested(r, "scope", &bytes) && CheckScope(bytes);
+      } else if (field == 2 && type == kLengthDelimited) {
+        ok = Nested(r, "metric", &bytes) && Metric(bytes);
+      } else if (field == 3 && type == kLengthDelimited) {
+        ok = StringView(r, "schema_url", &bytes);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool Metric(std::string_view data) {
+    MetricView m;
+    // The data oneof: a different kind replaces what came before (protobuf clears the oneof),
+    // the same kind again merges into it.
+    const size_t points = out_->points.size(), attributes = out_->attributes.size(),
+                 exemplars = out_->exemplars.size(), buckets = out_->bucket_counts.size(),
+                 bounds = out_->bounds.size(), quantiles = out_->quantiles.size();
+    m.points_begin = Index(points);
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "metric", &field, &type)) return false;
+      std::string_view bytes, key;
+      bool ok;
+      const MetricKind kind = field == 5    ? MetricKind::kGauge
+                              : field == 7  ? MetricKind::kSum
+                              : field == 9  ? MetricKind::kHistogram
+                              : field == 10 ? MetricKind::kExponentialHistogram
+                              : field == 11 ? MetricKind::kSummary
+                                            : MetricKind::kNone;
+      if (field == 1 && type == kLengthDelimited) {
+        ok = StringView(r, "metric name", &m.name);
+      } else if (field == 2 && type == kLengthDelimited) {
+        ok = StringView(r, "metric description", &m.description);
+      } else if (field == 3 && type == kLengthDelimited) {
+        ok = StringView(r, "metric unit", &m.unit);
+      } else if (kind != MetricKind::kNone && type == kLengthDelimited) {
+        if (kind != m.kind) {
+          out_->points.resize(points);
+          out_->attributes.resize(attributes);
+          out_->exemplars.resize(exemplars);
+          out_->bucket_counts.resize(buckets);
+          out_->bounds.resize(bounds);
+          out_->quantiles.resize(quantiles);
+          m.kind = kind;
+          m.temporality = 0;
+          m.monotonic = false;
+        }
+        ok = Nested(r, "metric data", &bytes) && MetricData(bytes, &m);
+      } else if (field == 12 && type == kLengthDelimited) {
+        ok = Nested(r, "metric metadata", &bytes) && KeyValueView(bytes, &key);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    m.points_end = Index(out_->points.size());
+    out_->metrics.push_back(m);
+    return true;
+  }
+
+  // Gauge, Sum, Histogram, ExponentialHistogram or Summary: data_points 1, and for the ones
+  // that have them, aggregation_temporality 2 and is_monotonic 3.
+  bool MetricData(std::string_view data, MetricView* m) {
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "metric data", &field, &type)) return false;
+      std::string_view bytes;
+      uint64_t v = 0;
+      bool ok;
+      const bool has_temporality = m->kind == MetricKind::kSum ||
+                                   m->kind == MetricKind::kHistogram ||
+                                   m->kind == MetricKind::kExponentialHistogram;
+      if (field == 1 && type == kLengthDelimited) {
+        ok = Nested(r, "data point", &bytes);
+        if (ok) {
+          switch (m->kind) {
+            case MetricKind::kGauge:
+            case MetricKind::kSum:
+              ok = NumberPoint(bytes);
+              break;
+            case MetricKind::kHistogram:
+              ok = HistogramPoint(bytes);
+              break;
+            case MetricKind::kExponentialHistogram:
+              ok = ExponentialHistogramPoint(bytes);
+              break;
+            case MetricKind::kSummary:
+              ok = SummaryPoint(bytes);
+              break;
+            case MetricKind::kNone:
+              ok = false;
+          }
+        }
+      } else if (field == 2 && type == kVarint && has_temporality) {
+        ok = r.Varint(&v) || Failed("truncated aggregation_temporality");
+        m->temporality = static_cast<int32_t>(v);
+      } else if (field == 3 && type == kVarint && m->kind == MetricKind::kSum) {
+        ok = r.Varint(&v) || Failed("truncated is_monotonic");
+        m->monotonic = v != 0;
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool Attribute(WireReader& r) {
+    std::string_view bytes, key;
+    if (!Nested(r, "attribute", &bytes) || !KeyValueView(bytes, &key)) return false;
+    out_->attributes.push_back(bytes);
+    return true;
+  }
+  bool ExemplarField(WireReader& r) {
+    std::string_view bytes;
+    if (!Nested(r, "exemplar", &bytes) || !CheckExemplar(bytes)) return false;
+    out_->exemplars.push_back(bytes);
+    return true;
+  }
+  // A packed or unpacked repeated fixed64/double field.
+  bool Repeated64(WireReader& r, int type, const char* name, std::vector<uint64_t>* out) {
+    uint64_t v;
+    if (type == kFixed64) {
+      if (!Fixed64(r, name, &v)) return false;
+      out->push_back(v);
+      return true;
+    }
+    std::string_view packed;
+    if (!Nested(r, name, &packed)) return false;
+    if (packed.size() % 8 != 0) return Failed(std::string("malformed packed ") + name);
+    WireReader p(packed);
+    while (!p.done()) {
+      p.Fixed64(&v);
+      out->push_back(v);
+    }
+    return true;
+  }
+
+  bool NumberPoint(std::string_view data) {
+    PointView p;
+    p.attributes_begin = Index(out_->attributes.size());
+    p.exemplars_begin = Index(out_->exemplars.size());
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "data point", &field, &type)) return false;
+      uint64_t v = 0;
+      bool ok;
+      if (field == 7 && type == kLengthDelimited) {
+        ok = Attribute(r);
+      } else if ((field == 2 || field == 3) && type == kFixed64) {
+        ok = Fixed64(r, "data point time", &v);
+        if (field == 3) p.time_unix_nano = v;
+      } else if (field == 4 && type == kFixed64) {
+        ok = Double(r, "as_double", &p.as_double);
+        p.is_int = false;
+      } else if (field == 6 && type == kFixed64) {
+        ok = Fixed64(r, "as_int", &v);
+        p.as_int = static_cast<int64_t>(v);
+        p.is_int = true;
+      } else if (field == 5 && type == kLengthDelimited) {
+        ok = ExemplarField(r);
+      } else if (field == 8 && type == kVarint) {
+        ok = Uint32(r, "flags", &p.flags);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    p.attributes_end = Index(out_->attributes.size());
+    p.exemplars_end = Index(out_->exemplars.size());
+    out_->points.push_back(p);
+    return true;
+  }
+
+  bool HistogramPoint(std::string_view data) {
+    PointView p;
+    p.attributes_begin = Index(out_->attributes.size());
+    p.exemplars_begin = Index(out_->exemplars.size());
+    p.buckets_begin = Index(out_->bucket_counts.size());
+    std::vector<uint64_t>& bounds_bits = bounds_scratch_;
+    bounds_bits.clear();
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "histogram data point", &field, &type)) return false;
+      uint64_t v = 0;
+      double d;
+      bool ok;
+      if (field == 9 && type == kLengthDelimited) {
+        ok = Attribute(r);
+      } else if ((field == 2 || field == 3 || field == 4) && type == kFixed64) {
+        ok = Fixed64(r, "histogram field", &v);
+        if (field == 3) p.time_unix_nano = v;
+        if (field == 4) p.count = v;
+      } else if (field == 5 && type == kFixed64) {
+        ok = Double(r, "sum", &p.sum);
+        p.has_sum = true;
+      } else if ((field == 11 || field == 12) && type == kFixed64) {
+        ok = Double(r, "min/max", &d);
+      } else if (field == 6 && (type == kFixed64 || type == kLengthDelimited)) {
+        ok = Repeated64(r, type, "bucket_counts", &out_->bucket_counts);
+      } else if (field == 7 && (type == kFixed64 || type == kLengthDelimited)) {
+        ok = Repeated64(r, type, "explicit_bounds", &bounds_bits);
+      } else if (field == 8 && type == kLengthDelimited) {
+        ok = ExemplarField(r);
+      } else if (field == 10 && type == kVarint) {
+        ok = Uint32(r, "flags", &p.flags);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    p.buckets_end = Index(out_->bucket_counts.size());
+    p.bounds_begin = Index(out_->bounds.size());
+    for (uint64_t bits : bounds_bits) {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      out_->bounds.push_back(d);
+    }
+    p.bounds_end = Index(out_->bounds.size());
+    p.attributes_end = Index(out_->attributes.size());
+    p.exemplars_end = Index(out_->exemplars.size());
+    out_->points.push_back(p);
+    return true;
+  }
+
+  // Checked and counted (the translator refuses them), not kept.
+  bool ExponentialHistogramPoint(std::string_view data) {
+    PointView p;
+    p.attributes_begin = Index(out_->attributes.size());
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "exponential histogram data point", &field, &type)) return false;
+      uint64_t v = 0;
+      std::string_view bytes;
+      bool ok;
+      if (field == 1 && type == kLengthDelimited) {
+        ok = Attribute(r);
+      } else if (((field >= 2 && field <= 5) || field == 7 || (field >= 12 && field <= 14)) &&
+                 type == kFixed64) {
+        ok = Fixed64(r, "exponential histogram field", &v);
+      } else if ((field == 6 || field == 10) && type == kVarint) {
+        ok = r.Varint(&v) || Failed("truncated exponential histogram field");
+      } else if ((field == 8 || field == 9) && type == kLengthDelimited) {
+        ok = Nested(r, "buckets", &bytes) && CheckBuckets(bytes);
+      } else if (field == 11 && type == kLengthDelimited) {
+        ok = Nested(r, "exemplar", &bytes) && CheckExemplar(bytes);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    p.attributes_end = Index(out_->attributes.size());
+    out_->points.push_back(p);
+    return true;
+  }
+
+  // ExponentialHistogramDataPoint.Buckets {sint32 offset = 1; repeated uint64 bucket_counts = 2}
+  bool CheckBuckets(std::string_view data) {
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "buckets", &field, &type)) return false;
+      uint64_t v = 0;
+      std::string_view packed;
+      bool ok;
+      if ((field == 1 || field == 2) && type == kVarint) {
+        ok = r.Varint(&v) || Failed("truncated buckets field");
+      } else if (field == 2 && type == kLengthDelimited) {
+        ok = Nested(r, "bucket_counts", &packed);
+        WireReader p(packed);
+        while (ok && !p.done()) ok = p.Varint(&v) || Failed("malformed packed bucket_counts");
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool SummaryPoint(std::string_view data) {
+    PointView p;
+    p.attributes_begin = Index(out_->attributes.size());
+    p.quantiles_begin = Index(out_->quantiles.size());
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "summary data point", &field, &type)) return false;
+      uint64_t v = 0;
+      std::string_view bytes;
+      bool ok;
+      if (field == 7 && type == kLengthDelimited) {
+        ok = Attribute(r);
+      } else if ((field == 2 || field == 3 || field == 4) && type == kFixed64) {
+        ok = Fixed64(r, "summary field", &v);
+        if (field == 3) p.time_unix_nano = v;
+        if (field == 4) p.count = v;
+      } else if (field == 5 && type == kFixed64) {
+        ok = Double(r, "sum", &p.sum);
+        p.has_sum = true;
+      } else if (field == 6 && type == kLengthDelimited) {
+        ok = Nested(r, "quantile value", &bytes) && Quantile(bytes);
+      } else if (field == 8 && type == kVarint) {
+        ok = Uint32(r, "flags", &p.flags);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    p.attributes_end = Index(out_->attributes.size());
+    p.quantiles_end = Index(out_->quantiles.size());
+    out_->points.push_back(p);
+    return true;
+  }
+
+  // SummaryDataPoint.ValueAtQuantile {double quantile = 1; double value = 2}
+  bool Quantile(std::string_view data) {
+    std::pair<double, double> q{0, 0};
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "quantile value", &field, &type)) return false;
+      bool ok;
+      if (field == 1 && type == kFixed64) {
+        ok = Double(r, "quantile", &q.first);
+      } else if (field == 2 && type == kFixed64) {
+        ok = Double(r, "quantile value", &q.second);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    out_->quantiles.push_back(q);
+    return true;
+  }
+
+  // Exemplar {filtered_attributes 7; time_unix_nano 2; as_double 3 | as_int 6; span_id 4;
+  // trace_id 5}
+  bool CheckExemplar(std::string_view data) {
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field;
+      int type;
+      if (!NextTag(r, "exemplar", &field, &type)) return false;
+      uint64_t v = 0;
+      std::string_view bytes, key;
+      bool ok;
+      if (field == 7 && type == kLengthDelimited) {
+        ok = Nested(r, "exemplar attribute", &bytes) && KeyValueView(bytes, &key);
+      } else if ((field == 2 || field == 3 || field == 6) && type == kFixed64) {
+        ok = Fixed64(r, "exemplar field", &v);
+      } else if ((field == 4 || field == 5) && type == kLengthDelimited) {
+        ok = Nested(r, "exemplar id", &bytes);
+      } else {
+        ok = Skip(r, type);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  MetricsRequestView* out_;
+  std::vector<uint64_t> bounds_scratch_;
+};
+
+// An exemplar's fields (already checked by the decoder).
+struct ExemplarFields {
+  std::string_view trace_id, span_id;
+  std::vector<std::string_view> attributes;
+  uint64_t time_unix_nano = 0;
+  double value = 0;
+};
+
+ExemplarFields ReadExemplar(std::string_view data) {
+  ExemplarFields e;
+  WireReader r(data);
+  uint32_t field;
+  int type;
+  while (!r.done() && r.Tag(&field, &type)) {
+    uint64_t v = 0;
+    std::string_view bytes;
+    if (field == 7 && type == kLengthDelimited && r.Bytes(&bytes)) {
+      e.attributes.push_back(bytes);
+    } else if (field == 2 && type == kFixed64 && r.Fixed64(&v)) {
+      e.time_unix_nano = v;
+    } else if (field == 3 && type == kFixed64 && r.Double(&e.value)) {
+    } else if (field == 6 && type == kFixed64 && r.Fixed64(&v)) {
+      e.value = static_cast<double>(static_cast<int64_t>(v));
+    } else if (field == 4 && type == kLengthDelimited && r.Bytes(&bytes)) {
+      e.span_id = bytes;
+    } else if (field == 5 && type == kLengthDelimited && r.Bytes(&bytes)) {
+      e.trace_id = bytes;
+    } else if (!r.Skip(type)) {
+      break;
+    }
+  }
+  return e;
 }
 
 // Prometheus' OTLP translation: trace_id and span_id in lower-case hex, then the attributes the
 // SDK filtered out of the data point.
-Exemplar ToExemplar(const mpb::Exemplar& e, MetricNaming naming) {
+Exemplar ToExemplar(const ExemplarFields& e, MetricNaming naming) {
   std::vector<Label> labels;
-  if (!e.trace_id().empty()) labels.push_back({"trace_id", ToHex(e.trace_id())});
-  if (!e.span_id().empty()) labels.push_back({"span_id", ToHex(e.span_id())});
-  for (const auto& kv : e.filtered_attributes()) {
-    labels.push_back({PrometheusLabelName(kv.key(), naming), FromOtlp(kv.value()).ToString()});
+  if (!e.trace_id.empty()) labels.push_back({"trace_id", ToHex(e.trace_id)});
+  if (!e.span_id.empty()) labels.push_back({"span_id", ToHex(e.span_id)});
+  for (std::string_view kv : e.attributes) {
+    std::string_view key;
+    OtlpWireDecoder checker("Exemplar");
+    if (!checker.KeyValueView(kv, &key)) continue;
+    labels.push_back({PrometheusLabelName(key, naming), OtlpWireDecoder::ValueText(kv)});
   }
   Exemplar out;
   out.labels = Labels(std::move(labels));
-  out.value = ExemplarValue(e);
-  out.timestamp_ms = Millis(e.time_unix_nano());
+  out.value = e.value;
+  out.timestamp_ms = Millis(e.time_unix_nano);
   return out;
 }
 
-std::string MetadataType(const mpb::Metric& m) {
-  switch (m.data_case()) {
-    case mpb::Metric::kGauge:
+std::string MetadataType(const MetricView& m) {
+  switch (m.kind) {
+    case MetricKind::kGauge:
       return "gauge";
-    case mpb::Metric::kSum:
-      return m.sum().is_monotonic() ? "counter" : "gauge";
-    case mpb::Metric::kHistogram:
-    case mpb::Metric::kExponentialHistogram:
+    case MetricKind::kSum:
+      return m.monotonic ? "counter" : "gauge";
+    case MetricKind::kHistogram:
+    case MetricKind::kExponentialHistogram:
       return "histogram";
-    case mpb::Metric::kSummary:
+    case MetricKind::kSummary:
       return "summary";
-    case mpb::Metric::DATA_NOT_SET:
+    case MetricKind::kNone:
       break;
   }
   return "unknown";
 }
 
-}  // namespace
-
-std::string PrometheusLabelName(std::string_view name, MetricNaming naming) {
-  if (naming == MetricNaming::kUtf8) return std::string(name);
-  std::string out;
-  for (char c : name) out.push_back(IsAlnum(c) || c == '_' ? c : '_');
-  if (!out.empty() && out[0] >= '0' && out[0] <= '9') return "key_" + out;
-  if (out.size() >= 2 && out[0] == '_' && out[1] != '_') return "key" + out;
-  return out;
-}
-
-std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming) {
-  const bool counter =
-      metric.data_case() == mpb::Metric::kSum && metric.sum().is_monotonic() &&
-      metric.sum().aggregation_temporality() != mpb::AGGREGATION_TEMPORALITY_UNSPECIFIED;
-  const bool gauge = metric.data_case() == mpb::Metric::kGauge ||
-                     (metric.data_case() == mpb::Metric::kSum && !metric.sum().is_monotonic());
-  if (naming == MetricNaming::kUtf8) return metric.name();
-
-  std::vector<std::string> tokens = Tokens(metric.name());
-  const std::string unit = StripBraces(metric.unit());
+// The Prometheus name of a metric (without the _bucket/_sum/_count/quantile suffixes).
+std::string MetricName(std::string_view otel_name, std::string_view otel_unit, bool counter,
+                       bool gauge, MetricNaming naming) {
+  if (naming == MetricNaming::kUtf8) return std::string(otel_name);
+  std::vector<std::string> tokens = Tokens(otel_name);
+  const std::string unit = StripBraces(otel_unit);
   const size_t slash = unit.find('/');
   const std::string main_unit = unit.substr(0, slash);
   const std::string per_unit = slash == std::string::npos ? "" : unit.substr(slash + 1);
@@ -199,6 +733,33 @@ std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming)
   return name;
 }
 
+std::string MetricName(const MetricView& m, MetricNaming naming) {
+  const bool counter = m.kind == MetricKind::kSum && m.monotonic &&
+                       m.temporality != kAggregationTemporalityUnspecified;
+  const bool gauge = m.kind == MetricKind::kGauge || (m.kind == MetricKind::kSum && !m.monotonic);
+  return MetricName(m.name, m.unit, counter, gauge, naming);
+}
+
+}  // namespace
+
+std::string PrometheusLabelName(std::string_view name, MetricNaming naming) {
+  if (naming == MetricNaming::kUtf8) return std::string(name);
+  std::string out;
+  for (char c : name) out.push_back(IsAlnum(c) || c == '_' ? c : '_');
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9') return "key_" + out;
+  if (out.size() >= 2 && out[0] == '_' && out[1] != '_') return "key" + out;
+  return out;
+}
+
+std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming) {
+  const bool counter =
+      metric.data_case() == mpb::Metric::kSum && metric.sum().is_monotonic() &&
+      metric.sum().aggregation_temporality() != mpb::AGGREGATION_TEMPORALITY_UNSPECIFIED;
+  const bool gauge = metric.data_case() == mpb::Metric::kGauge ||
+                     (metric.data_case() == mpb::Metric::kSum && !metric.sum().is_monotonic());
+  return MetricName(metric.name(), metric.unit(), counter, gauge, naming);
+}
+
 double MetricsTranslator::Accumulate(const Labels& labels, double delta) {
   const std::string key = labels.ToString();
   std::lock_guard lock(mu_);
@@ -210,27 +771,52 @@ double MetricsTranslator::Accumulate(const Labels& labels, double delta) {
 Result<MetricsTranslationReport> MetricsTranslator::Translate(
     const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
     Appender* appender) {
+  // One translation for every path: the message's own encoding.
+  return Translate(request.SerializeAsString(), appender);
+}
+
+Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view request_bytes,
+                                                              Appender* appender) {
+  // The thread's views and scratch space keep their capacity from one export to the next.
+  thread_local MetricsRequestView request;
+  request.Clear();
+  {
+    MetricsDecoder decoder(&request);
+    TM_RETURN_IF_ERROR(decoder.Request(request_bytes));
+  }
+  thread_local absl::node_hash_map<std::string, std::string> name_cache;
+  if (name_cache.size() > 100'000) name_cache.clear();  // bounded; entries stay valid below
+
   MetricsTranslationReport report;
   const MetricNaming naming = options_.naming;
   auto reject = [&](uint64_t n, const std::string& why) {
     report.rejected_data_points += n;
     if (report.first_rejection.empty()) report.first_rejection = why;
   };
+  auto attribute_key = [](std::string_view kv) {
+    std::string_view key;
+    OtlpWireDecoder reader("KeyValue");
+    return reader.KeyValueView(kv, &key) ? key : std::string_view();  // checked: cannot fail
+  };
+  std::string name_key;
+  absl::flat_hash_set<const std::string*> families;  // metadata once per family and request
 
-  for (const auto& rm : request.resource_metrics()) {
+  for (const ResourceView& rv : request.resources) {
     // job and instance from the resource; everything else goes on target_info.
     std::string service_name, service_namespace, instance;
     std::vector<Label> other;
-    for (const auto& kv : rm.resource().attributes()) {
-      const std::string value = FromOtlp(kv.value()).ToString();
-      if (kv.key() == "service.name") {
-        service_name = value;
-      } else if (kv.key() == "service.namespace") {
-        service_namespace = value;
-      } else if (kv.key() == "service.instance.id") {
-        instance = value;
+    for (uint32_t a = rv.attributes_begin; a < rv.attributes_end; ++a) {
+      const std::string_view kv = request.attributes[a];
+      const std::string_view key = attribute_key(kv);
+      std::string value = OtlpWireDecoder::ValueText(kv);
+      if (key == "service.name") {
+        service_name = std::move(value);
+      } else if (key == "service.namespace") {
+        service_namespace = std::move(value);
+      } else if (key == "service.instance.id") {
+        instance = std::move(value);
       } else if (!value.empty()) {
-        other.push_back({PrometheusLabelName(kv.key(), naming), value});
+        other.push_back({PrometheusLabelName(key, naming), std::move(value)});
       }
     }
     std::vector<Label> resource_labels;
@@ -244,21 +830,16 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
 
     // A series' labels: the data point's attributes (sanitised; colliding names join their
     // values with ';'), job, instance, extra labels, then __name__.
-    auto series = [&](const std::string& name,
-                      const google::protobuf::RepeatedPtrField<
-                          opentelemetry::proto::common::v1::KeyValue>& attrs,
+    auto series = [&](const std::string& name, const PointView& p,
                       std::initializer_list<Label> extra) {
       // A sorted vector rather than a map: a data point has a handful of labels.
       std::vector<Label> labels;
-      labels.reserve(attrs.size() + resource_labels.size() + extra.size() + 1);
-      for (const auto& kv : attrs) {
-        Label l{PrometheusLabelName(kv.key(), naming), std::string()};
-        if (kv.value().value_case() == opentelemetry::proto::common::v1::AnyValue::kStringValue) {
-          l.value = kv.value().string_value();
-        } else {
-          l.value = FromOtlp(kv.value()).ToString();
-        }
-        labels.push_back(std::move(l));
+      labels.reserve(p.attributes_end - p.attributes_begin + resource_labels.size() + extra.size() +
+                     1);
+      for (uint32_t a = p.attributes_begin; a < p.attributes_end; ++a) {
+        const std::string_view kv = request.attributes[a];
+        labels.push_back(
+            {PrometheusLabelName(attribute_key(kv), naming), OtlpWireDecoder::ValueText(kv)});
       }
       std::stable_sort(labels.begin(), labels.end(),
                        [](const Label& a, const Label& b) { return a.name < b.name; });
@@ -293,16 +874,16 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
       latest_ms = std::max(latest_ms, ms);
       appender->Add(labels, ms, v);
     };
-
-    auto add_exemplars = [&](const Labels& labels,
-                             const google::protobuf::RepeatedPtrField<mpb::Exemplar>& exemplars) {
-      for (const auto& e : exemplars) report.exemplars.push_back({labels, ToExemplar(e, naming)});
+    auto add_exemplars = [&](const Labels& labels, const PointView& p) {
+      for (uint32_t e = p.exemplars_begin; e < p.exemplars_end; ++e)
+        report.exemplars.push_back(
+            {labels, ToExemplar(ReadExemplar(request.exemplars[e]), naming)});
     };
 
     // The fast path for a series seen before: its ref, found by a key of what determines its
-    // labels (resource job and instance, the name, the raw attributes in order, extra labels),
-    // without building and looking up the label set. Not for delta temporality (the running
-    // total is kept by label set) or points with exemplars (they need the label set anyway).
+    // labels (resource job and instance, the name, the attributes' wire bytes in order, extra
+    // labels), without building and looking up the label set. Not for delta temporality (the
+    // running total is kept by label set) or points with exemplars (they need the label set).
     std::string resource_key;
     for (const Label& l : resource_labels) {
       resource_key += l.name;  // job and instance are each optional: name them
@@ -311,15 +892,16 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
       resource_key.push_back('\xff');
     }
     std::string key;
-    auto add_cached = [&](const std::string& name, const Attributes& attrs,
-                          std::initializer_list<Label> extra, uint64_t time_nanos, double v) {
+    auto add_cached = [&](const std::string& name, const PointView& p,
+                          std::initializer_list<Label> extra, double v) {
       key.assign(resource_key);
       key += name;
-      for (const auto& kv : attrs) {
+      for (uint32_t a = p.attributes_begin; a < p.attributes_end; ++a) {
+        const std::string_view kv = request.attributes[a];
+        const auto n = static_cast<uint32_t>(kv.size());
         key.push_back('\xfe');
-        key += kv.key();
-        key.push_back('\xfd');
-        AppendValueKey(kv.value(), &key);
+        key.append(reinterpret_cast<const char*>(&n), sizeof n);  // lengths keep keys apart
+        key.append(kv);
       }
       for (const Label& l : extra) {
         key.push_back('\xfc');
@@ -327,147 +909,155 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(
         key.push_back('\xfd');
         key += l.value;
       }
-      const int64_t ms = Millis(time_nanos);
+      const int64_t ms = Millis(p.time_unix_nano);
       latest_ms = std::max(latest_ms, ms);
       SeriesRef ref = refs_.Get(key);
       if (ref != 0 && appender->TryAdd(ref, ms, v) != 0) return;
       if (ref != 0) refs_.Erase(key);  // the series went away
-      ref = appender->Add(series(name, attrs, extra), ms, v);
+      ref = appender->Add(series(name, p, extra), ms, v);
       if (ref != 0) refs_.Put(key, ref);
     };
 
-    for (const auto& sm : rm.scope_metrics()) {
-      for (const auto& m : sm.metrics()) {
-        const std::string name = PrometheusMetricName(m, naming);
-        if (m.data_case() != mpb::Metric::DATA_NOT_SET)
-          report.metadata.emplace_back(name,
-                                       MetricMetadata{MetadataType(m), m.description(), m.unit()});
-        switch (m.data_case()) {
-          case mpb::Metric::kGauge:
-            for (const auto& p : m.gauge().data_points()) {
-              ++report.data_points;
-              if (p.exemplars_size() == 0) {
-                add_cached(name, p.attributes(), {}, p.time_unix_nano(), PointValue(p));
-                continue;
-              }
-              const Labels labels = series(name, p.attributes(), {});
-              add(labels, p.time_unix_nano(), PointValue(p));
-              add_exemplars(labels, p.exemplars());
+    for (uint32_t mi = rv.metrics_begin; mi < rv.metrics_end; ++mi) {
+      const MetricView& m = request.metrics[mi];
+      const std::string* cached_name;
+      {
+        name_key.clear();
+        name_key.push_back(static_cast<char>('0' + static_cast<int>(naming)));
+        name_key.push_back(static_cast<char>('0' + static_cast<int>(m.kind)));
+        name_key.push_back(m.monotonic ? 'm' : '-');
+        name_key.push_back(m.temporality == kAggregationTemporalityUnspecified ? 'u' : 't');
+        name_key.append(m.unit);
+        name_key.push_back('\xff');
+        name_key.append(m.name);
+        auto it = name_cache.find(name_key);
+        if (it == name_cache.end()) it = name_cache.emplace(name_key, MetricName(m, naming)).first;
+        cached_name = &it->second;
+      }
+      const std::string& name = *cached_name;
+      if (m.kind != MetricKind::kNone && families.insert(cached_name).second) {
+        report.metadata.emplace_back(
+            name, MetricMetadata{MetadataType(m), std::string(m.description), std::string(m.unit)});
+      }
+      const std::span<const PointView> points(request.points.data() + m.points_begin,
+                                              m.points_end - m.points_begin);
+      switch (m.kind) {
+        case MetricKind::kGauge:
+          for (const PointView& p : points) {
+            ++report.data_points;
+            if (p.exemplars_begin == p.exemplars_end) {
+              add_cached(name, p, {}, p.NumberValue());
+              continue;
             }
-            break;
-          case mpb::Metric::kSum: {
-            const bool delta =
-                m.sum().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
-            for (const auto& p : m.sum().data_points()) {
-              ++report.data_points;
-              if (!delta && p.exemplars_size() == 0) {
-                add_cached(name, p.attributes(), {}, p.time_unix_nano(), PointValue(p));
-                continue;
-              }
-              const Labels labels = series(name, p.attributes(), {});
-              double v = PointValue(p);
-              if (delta && !IsStaleMarker(v)) v = Accumulate(labels, v);
-              add(labels, p.time_unix_nano(), v);
-              add_exemplars(labels, p.exemplars());
-            }
-            break;
+            const Labels labels = series(name, p, {});
+            add(labels, p.time_unix_nano, p.NumberValue());
+            add_exemplars(labels, p);
           }
-          case mpb::Metric::kHistogram: {
-            const bool delta =
-                m.histogram().aggregation_temporality() == mpb::AGGREGATION_TEMPORALITY_DELTA;
-            for (const auto& p : m.histogram().data_points()) {
-              ++report.data_points;
-              if (p.bucket_counts_size() != 0 &&
-                  p.bucket_counts_size() != p.explicit_bounds_size() + 1) {
-                reject(1, "histogram " + m.name() + " has " +
-                              std::to_string(p.bucket_counts_size()) + " bucket counts for " +
-                              std::to_string(p.explicit_bounds_size()) + " bounds");
-                continue;
-              }
-              const bool stale = p.flags() & kNoRecordedValue;
-              if (!delta && p.exemplars_size() == 0) {
-                const uint64_t t = p.time_unix_nano();
-                uint64_t total = 0;
-                for (int b = 0; b < p.bucket_counts_size(); ++b) {
-                  total += p.bucket_counts(b);
-                  const std::string le =
-                      b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
-                  add_cached(name + "_bucket", p.attributes(), {{"le", le}}, t,
-                             stale ? StaleMarker() : static_cast<double>(total));
-                }
-                if (p.bucket_counts_size() == 0) {
-                  add_cached(name + "_bucket", p.attributes(), {{"le", "+Inf"}}, t,
-                             stale ? StaleMarker() : static_cast<double>(p.count()));
-                }
-                if (p.has_sum())
-                  add_cached(name + "_sum", p.attributes(), {}, t, stale ? StaleMarker() : p.sum());
-                add_cached(name + "_count", p.attributes(), {}, t,
-                           stale ? StaleMarker() : static_cast<double>(p.count()));
-                continue;
-              }
-              auto value = [&](const Labels& labels, double v) {
-                if (stale) return StaleMarker();
-                return delta ? Accumulate(labels, v) : v;
-              };
-              uint64_t cumulative = 0;
-              std::vector<Labels> buckets;
-              for (int b = 0; b < p.bucket_counts_size(); ++b) {
-                cumulative += p.bucket_counts(b);
-                const std::string le =
-                    b < p.explicit_bounds_size() ? FormatFloat(p.explicit_bounds(b)) : "+Inf";
-                const Labels labels = series(name + "_bucket", p.attributes(), {{"le", le}});
-                add(labels, p.time_unix_nano(), value(labels, static_cast<double>(cumulative)));
-                buckets.push_back(labels);
-              }
-              if (p.bucket_counts_size() == 0) {
-                const Labels labels = series(name + "_bucket", p.attributes(), {{"le", "+Inf"}});
-                add(labels, p.time_unix_nano(), value(labels, static_cast<double>(p.count())));
-                buckets.push_back(labels);
-              }
-              // Each exemplar goes on the bucket its value falls in (upper bound inclusive).
-              for (const auto& e : p.exemplars()) {
-                const double v = ExemplarValue(e);
-                size_t b = 0;
-                while (b < static_cast<size_t>(p.explicit_bounds_size()) &&
-                       b + 1 < buckets.size() && v > p.explicit_bounds(static_cast<int>(b)))
-                  ++b;
-                report.exemplars.push_back({buckets[b], ToExemplar(e, naming)});
-              }
-              if (p.has_sum()) {
-                const Labels labels = series(name + "_sum", p.attributes(), {});
-                add(labels, p.time_unix_nano(), value(labels, p.sum()));
-              }
-              const Labels count = series(name + "_count", p.attributes(), {});
-              add(count, p.time_unix_nano(), value(count, static_cast<double>(p.count())));
+          break;
+        case MetricKind::kSum: {
+          const bool delta = m.temporality == kAggregationTemporalityDelta;
+          for (const PointView& p : points) {
+            ++report.data_points;
+            if (!delta && p.exemplars_begin == p.exemplars_end) {
+              add_cached(name, p, {}, p.NumberValue());
+              continue;
             }
-            break;
+            const Labels labels = series(name, p, {});
+            double v = p.NumberValue();
+            if (delta && !IsStaleMarker(v)) v = Accumulate(labels, v);
+            add(labels, p.time_unix_nano, v);
+            add_exemplars(labels, p);
           }
-          case mpb::Metric::kSummary:
-            for (const auto& p : m.summary().data_points()) {
-              ++report.data_points;
-              const bool stale = p.flags() & kNoRecordedValue;
-              for (const auto& q : p.quantile_values()) {
-                add_cached(name, p.attributes(), {{"quantile", FormatFloat(q.quantile())}},
-                           p.time_unix_nano(), stale ? StaleMarker() : q.value());
-              }
-              add_cached(name + "_sum", p.attributes(), {}, p.time_unix_nano(),
-                         stale ? StaleMarker() : p.sum());
-              add_cached(name + "_count", p.attributes(), {}, p.time_unix_nano(),
-                         stale ? StaleMarker() : static_cast<double>(p.count()));
-            }
-            break;
-          case mpb::Metric::kExponentialHistogram:
-            report.data_points += m.exponential_histogram().data_points_size();
-            reject(m.exponential_histogram().data_points_size(),
-                   "exponential histogram " + m.name() +
-                       " not stored: native histograms are not supported yet; configure the SDK's "
-                       "explicit-bucket "
-                       "histogram aggregation");
-            break;
-          case mpb::Metric::DATA_NOT_SET:
-            reject(1, "metric " + m.name() + " has no data");
-            break;
+          break;
         }
+        case MetricKind::kHistogram: {
+          const bool delta = m.temporality == kAggregationTemporalityDelta;
+          for (const PointView& p : points) {
+            ++report.data_points;
+            const uint32_t nbuckets = p.buckets_end - p.buckets_begin;
+            const uint32_t nbounds = p.bounds_end - p.bounds_begin;
+            if (nbuckets != 0 && nbuckets != nbounds + 1) {
+              reject(1, "histogram " + std::string(m.name) + " has " + std::to_string(nbuckets) +
+                            " bucket counts for " + std::to_string(nbounds) + " bounds");
+              continue;
+            }
+            const bool stale = p.flags & kNoRecordedValue;
+            auto bound = [&](uint32_t b) { return request.bounds[p.bounds_begin + b]; };
+            auto le_of = [&](uint32_t b) { return b < nbounds ? FormatFloat(bound(b)) : "+Inf"; };
+            const bool no_exemplars = p.exemplars_begin == p.exemplars_end;
+            if (!delta && no_exemplars) {
+              uint64_t total = 0;
+              for (uint32_t b = 0; b < nbuckets; ++b) {
+                total += request.bucket_counts[p.buckets_begin + b];
+                add_cached(name + "_bucket", p, {{"le", le_of(b)}},
+                           stale ? StaleMarker() : static_cast<double>(total));
+              }
+              if (nbuckets == 0) {
+                add_cached(name + "_bucket", p, {{"le", "+Inf"}},
+                           stale ? StaleMarker() : static_cast<double>(p.count));
+              }
+              if (p.has_sum) add_cached(name + "_sum", p, {}, stale ? StaleMarker() : p.sum);
+              add_cached(name + "_count", p, {},
+                         stale ? StaleMarker() : static_cast<double>(p.count));
+              continue;
+            }
+            auto value = [&](const Labels& labels, double v) {
+              if (stale) return StaleMarker();
+              return delta ? Accumulate(labels, v) : v;
+            };
+            uint64_t cumulative = 0;
+            std::vector<Labels> buckets;
+            for (uint32_t b = 0; b < nbuckets; ++b) {
+              cumulative += request.bucket_counts[p.buckets_begin + b];
+              const Labels labels = series(name + "_bucket", p, {{"le", le_of(b)}});
+              add(labels, p.time_unix_nano, value(labels, static_cast<double>(cumulative)));
+              buckets.push_back(labels);
+            }
+            if (nbuckets == 0) {
+              const Labels labels = series(name + "_bucket", p, {{"le", "+Inf"}});
+              add(labels, p.time_unix_nano, value(labels, static_cast<double>(p.count)));
+              buckets.push_back(labels);
+            }
+            // Each exemplar goes on the bucket its value falls in (upper bound inclusive).
+            for (uint32_t e = p.exemplars_begin; e < p.exemplars_end; ++e) {
+              const ExemplarFields fields = ReadExemplar(request.exemplars[e]);
+              size_t b = 0;
+              while (b < nbounds && b + 1 < buckets.size() &&
+                     fields.value > bound(static_cast<uint32_t>(b)))
+                ++b;
+              report.exemplars.push_back({buckets[b], ToExemplar(fields, naming)});
+            }
+            if (p.has_sum) {
+              const Labels labels = series(name + "_sum", p, {});
+              add(labels, p.time_unix_nano, value(labels, p.sum));
+            }
+            const Labels count = series(name + "_count", p, {});
+            add(count, p.time_unix_nano, value(count, static_cast<double>(p.count)));
+          }
+          break;
+        }
+        case MetricKind::kSummary:
+          for (const PointView& p : points) {
+            ++report.data_points;
+            const bool stale = p.flags & kNoRecordedValue;
+            for (uint32_t q = p.quantiles_begin; q < p.quantiles_end; ++q) {
+              add_cached(name, p, {{"quantile", FormatFloat(request.quantiles[q].first)}},
+                         stale ? StaleMarker() : request.quantiles[q].second);
+            }
+            add_cached(name + "_sum", p, {}, stale ? StaleMarker() : p.sum);
+            add_cached(name + "_count", p, {},
+                       stale ? StaleMarker() : static_cast<double>(p.count));
+          }
+          break;
+        case MetricKind::kExponentialHistogram:
+          report.data_points += points.size();
+          reject(points.size(), "exponential histogram " + std::string(m.name) +
+                                    " not stored: native histograms are not supported yet; "
+                                    "configure the SDK's explicit-bucket histogram aggregation");
+          break;
+        case MetricKind::kNone:
+          reject(1, "metric " + std::string(m.name) + " has no data");
+          break;
       }
     }
     if (options_.target_info && !other.empty() && latest_ms != INT64_MIN) {

@@ -7,6 +7,7 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingest/remote_write.h"
@@ -54,7 +55,12 @@ class MetricsTranslator {
  public:
   explicit MetricsTranslator(MetricsTranslationOptions options) : options_(options) {}
 
-  // Translates the request and commits the samples through `appender` (one commit).
+  // Translates an ExportMetricsServiceRequest given in the protobuf wire format and commits the
+  // samples through `appender` (one commit). The body is read into views, not messages, and
+  // checked whole before anything is stored: InvalidArgument, naming the problem, for what
+  // protobuf's parser would refuse.
+  Result<MetricsTranslationReport> Translate(std::string_view request_bytes, Appender* appender);
+  // The same for a parsed request (OTLP/JSON arrives this way).
   Result<MetricsTranslationReport> Translate(
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
       Appender* appender);

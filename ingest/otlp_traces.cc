@@ -2,73 +2,32 @@
 
 #include <string>
 
-#include "ingest/wire_reader.h"
-#include "util/utf8.h"
+#include "ingest/otlp_wire.h"
 
 namespace tidemark::ingest {
 namespace {
 
-// protobuf's default recursion limit: AnyValue arrays and key-value lists nest.
-constexpr int kMaxDepth = 100;
-
 // Decodes one message type at a time; the first problem ends decoding and is kept in `error_`.
-class TraceDecoder {
+class TraceDecoder : public OtlpWireDecoder {
  public:
+  TraceDecoder() : OtlpWireDecoder("ExportTraceServiceRequest") {}
+
   Status Request(std::string_view body, std::vector<Span>* spans) {
     WireReader r(body);
     while (!r.done()) {
       uint32_t field;
       int type;
-      if (!r.Tag(&field, &type)) return Fail("truncated field");
       std::string_view bytes;
-      if (field == 1 && type == kLengthDelimited) {  // resource_spans
-        if (!r.Bytes(&bytes)) return Fail("truncated resource_spans");
-        if (!ResourceSpans(bytes, spans)) return error_;
-      } else if (!r.Skip(type)) {
-        return Fail("malformed unknown field");
-      }
+      const bool ok = NextTag(r, "request", &field, &type) &&
+                      (field == 1 && type == kLengthDelimited  // resource_spans
+                           ? Nested(r, "resource_spans", &bytes) && ResourceSpans(bytes, spans)
+                           : Skip(r, type));
+      if (!ok) return error();
     }
     return Status::OK();
   }
 
  private:
-  Status Fail(const std::string& what) {
-    error_ = Status::InvalidArgument("body is not a protobuf ExportTraceServiceRequest: " + what);
-    return error_;
-  }
-  bool Failed(const std::string& what) {
-    error_ = Fail(what);
-    return false;
-  }
-
-  // A string field: protobuf refuses proto3 strings that are not UTF-8, and so do we.
-  bool String(WireReader& r, const char* name, std::string* out) {
-    std::string_view v;
-    if (!r.Bytes(&v)) return Failed(std::string("truncated ") + name);
-    if (!util::IsValidUtf8(v)) return Failed(std::string(name) + " is not valid UTF-8");
-    out->assign(v.data(), v.size());
-    return true;
-  }
-  bool BytesField(WireReader& r, const char* name, std::string* out) {
-    std::string_view v;
-    if (!r.Bytes(&v)) return Failed(std::string("truncated ") + name);
-    out->assign(v.data(), v.size());
-    return true;
-  }
-  bool Uint32(WireReader& r, const char* name, uint32_t* out) {
-    uint64_t v;
-    if (!r.Varint(&v)) return Failed(std::string("truncated ") + name);
-    *out = static_cast<uint32_t>(v);
-    return true;
-  }
-  bool Fixed64(WireReader& r, const char* name, uint64_t* out) {
-    return r.Fixed64(out) || Failed(std::string("truncated ") + name);
-  }
-  bool Nested(WireReader& r, const char* name, std::string_view* out) {
-    return r.Bytes(out) || Failed(std::string("truncated ") + name);
-  }
-  bool Skip(WireReader& r, int type) { return r.Skip(type) || Failed("malformed unknown field"); }
-
   bool ResourceSpans(std::string_view data, std::vector<Span>* spans) {
     // Resource and schema URL may follow the scopes on the wire: collect the scope bodies and
     // build spans once the whole message is read.
@@ -318,118 +277,6 @@ class TraceDecoder {
     }
     return true;
   }
-
-  // common.v1.KeyValue {string key = 1; AnyValue value = 2}, appended to `out`.
-  bool KeyValueMessage(std::string_view data, int depth, std::vector<KeyValue>* out) {
-    KeyValue kv;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in attribute");
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = String(r, "attribute key", &kv.key);
-      } else if (field == 2 && type == kLengthDelimited) {
-        // A repeated occurrence of a message field merges into the first, as protobuf does;
-        // for a oneof of scalars that means the last value wins.
-        ok = Nested(r, "attribute value", &bytes) && AnyValueMessage(bytes, depth + 1, &kv.value);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    out->push_back(std::move(kv));
-    return true;
-  }
-
-  // common.v1.AnyValue: a oneof of string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7.
-  bool AnyValueMessage(std::string_view data, int depth, AnyValue* value) {
-    if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in attribute value");
-      std::string_view bytes;
-      uint64_t v = 0;
-      bool ok = true;
-      if (field == 1 && type == kLengthDelimited) {
-        *value = AnyValue();
-        value->type = AnyValue::Type::kString;
-        ok = String(r, "string value", &value->string_value);
-      } else if (field == 2 && type == kVarint) {
-        ok = r.Varint(&v) || Failed("truncated bool value");
-        *value = AnyValue::Bool(v != 0);
-      } else if (field == 3 && type == kVarint) {
-        ok = r.Varint(&v) || Failed("truncated int value");
-        *value = AnyValue::Int(static_cast<int64_t>(v));
-      } else if (field == 4 && type == kFixed64) {
-        double d = 0;
-        ok = r.Double(&d) || Failed("truncated double value");
-        *value = AnyValue::Double(d);
-      } else if (field == 5 && type == kLengthDelimited) {
-        // ArrayValue {repeated AnyValue values = 1}; a second occurrence merges (appends).
-        if (value->type != AnyValue::Type::kArray) *value = AnyValue::Array({});
-        ok = Nested(r, "array value", &bytes) && ArrayValue(bytes, depth + 1, value);
-      } else if (field == 6 && type == kLengthDelimited) {
-        // KeyValueList {repeated KeyValue values = 1}
-        if (value->type != AnyValue::Type::kKvList) *value = AnyValue::KvList({});
-        ok = Nested(r, "kvlist value", &bytes) && KeyValueList(bytes, depth + 1, value);
-      } else if (field == 7 && type == kLengthDelimited) {
-        *value = AnyValue();
-        value->type = AnyValue::Type::kBytes;
-        ok = BytesField(r, "bytes value", &value->string_value);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    return true;
-  }
-
-  bool ArrayValue(std::string_view data, int depth, AnyValue* array) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in array value");
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        array->array_value.emplace_back();
-        ok = Nested(r, "array element", &bytes) &&
-             AnyValueMessage(bytes, depth + 1, &array->array_value.back());
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    return true;
-  }
-
-  bool KeyValueList(std::string_view data, int depth, AnyValue* list) {
-    if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in kvlist value");
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = Nested(r, "kvlist element", &bytes) &&
-             KeyValueMessage(bytes, depth + 1, &list->kvlist_value);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    return true;
-  }
-
-  Status error_;
 };
 
 }  // namespace

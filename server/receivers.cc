@@ -185,12 +185,8 @@ Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request,
 Status Receivers::ExportMetrics(std::string_view request_bytes,
                                 mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
-  google::protobuf::Arena arena;  // the request's many small allocations, freed together
-  auto* request = google::protobuf::Arena::CreateMessage<mpb::ExportMetricsServiceRequest>(&arena);
-  if (!request->ParseFromArray(request_bytes.data(), static_cast<int>(request_bytes.size()))) {
-    return Status::InvalidArgument("body is not a valid protobuf " + request->GetTypeName());
-  }
-  return ExportMetrics(*request, response, protocol);
+  auto appender = engine_->NewAppender();
+  return FinishMetrics(translator_.Translate(request_bytes, appender.get()), response, protocol);
 }
 
 Status Receivers::ExportSpans(std::vector<Span> spans, tpb::ExportTraceServiceResponse* response,
@@ -219,7 +215,12 @@ Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
                                 mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
   auto appender = engine_->NewAppender();
-  auto report = translator_.Translate(request, appender.get());
+  return FinishMetrics(translator_.Translate(request, appender.get()), response, protocol);
+}
+
+Status Receivers::FinishMetrics(Result<ingest::MetricsTranslationReport> report,
+                                mpb::ExportMetricsServiceResponse* response,
+                                const std::string& protocol) {
   if (!report.ok()) return report.status();
   metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
   if (!report->exemplars.empty()) {

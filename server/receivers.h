@@ -44,7 +44,7 @@ class Receivers {
       const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
       opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
       const std::string& protocol);
-  // An ExportMetricsServiceRequest's wire bytes, parsed into a per-request arena.
+  // An ExportMetricsServiceRequest's wire bytes, translated from views of the bytes.
   Status ExportMetrics(
       std::string_view request_bytes,
       opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* response,
@@ -57,6 +57,11 @@ class Receivers {
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
+  // Stores what the translation produced besides samples and fills the response.
+  Status FinishMetrics(
+      Result<ingest::MetricsTranslationReport> report,
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse* response,
+      const std::string& protocol);
   Status ExportSpans(
       std::vector<Span> spans,
       opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
