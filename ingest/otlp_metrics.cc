@@ -183,8 +183,8 @@ class MetricsDecoder : public OtlpWireDecoder {
   Status Request(std::string_view body) {
     WireReader r(body);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       std::string_view bytes;
       const bool ok = NextTag(r, "request", &field, &type) &&
                       (field == 1 && type == kLengthDelimited  // resource_metrics
@@ -203,8 +203,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     std::string_view bytes;
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "resource_metrics", &field, &type)) return false;
       bool ok;
       if (field == 1 && type == kLengthDelimited) {
@@ -238,8 +238,8 @@ class MetricsDecoder : public OtlpWireDecoder {
   bool ScopeMetrics(std::string_view data) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "scope_metrics", &field, &type)) return false;
       std::string_view bytes;
       bool ok;
@@ -267,8 +267,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     m.points_begin = Index(points);
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "metric", &field, &type)) return false;
       std::string_view bytes, key;
       bool ok;
@@ -314,8 +314,8 @@ class MetricsDecoder : public OtlpWireDecoder {
   bool MetricData(std::string_view data, MetricView* m) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "metric data", &field, &type)) return false;
       std::string_view bytes;
       uint64_t v = 0;
@@ -395,8 +395,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     p.exemplars_begin = Index(out_->exemplars.size());
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "data point", &field, &type)) return false;
       uint64_t v = 0;
       bool ok;
@@ -436,8 +436,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     bounds_bits.clear();
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "histogram data point", &field, &type)) return false;
       uint64_t v = 0;
       double d;
@@ -486,8 +486,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     p.attributes_begin = Index(out_->attributes.size());
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "exponential histogram data point", &field, &type)) return false;
       uint64_t v = 0;
       std::string_view bytes;
@@ -517,8 +517,8 @@ class MetricsDecoder : public OtlpWireDecoder {
   bool CheckBuckets(std::string_view data) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "buckets", &field, &type)) return false;
       uint64_t v = 0;
       std::string_view packed;
@@ -543,8 +543,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     p.quantiles_begin = Index(out_->quantiles.size());
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "summary data point", &field, &type)) return false;
       uint64_t v = 0;
       std::string_view bytes;
@@ -578,8 +578,8 @@ class MetricsDecoder : public OtlpWireDecoder {
     std::pair<double, double> q{0, 0};
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "quantile value", &field, &type)) return false;
       bool ok;
       if (field == 1 && type == kFixed64) {
@@ -600,8 +600,8 @@ class MetricsDecoder : public OtlpWireDecoder {
   bool CheckExemplar(std::string_view data) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!NextTag(r, "exemplar", &field, &type)) return false;
       uint64_t v = 0;
       std::string_view bytes, key;
@@ -635,8 +635,8 @@ struct ExemplarFields {
 ExemplarFields ReadExemplar(std::string_view data) {
   ExemplarFields e;
   WireReader r(data);
-  uint32_t field;
-  int type;
+  uint32_t field = 0;
+  int type = 0;
   while (!r.done() && r.Tag(&field, &type)) {
     uint64_t v = 0;
     std::string_view bytes;
@@ -763,9 +763,26 @@ std::string PrometheusMetricName(const mpb::Metric& metric, MetricNaming naming)
 double MetricsTranslator::Accumulate(const Labels& labels, double delta) {
   const std::string key = labels.ToString();
   std::lock_guard lock(mu_);
-  double& total = delta_totals_[key];
-  if (!std::isnan(delta)) total += delta;
-  return total;
+  auto it = delta_totals_.find(key);
+  if (it == delta_totals_.end()) {
+    if (delta_totals_.size() >= std::max<size_t>(2, options_.max_delta_series)) {
+      // Forget the half updated least recently, all at once so that the cost is amortised over
+      // as many new series. A forgotten series that comes back starts a new total, which
+      // PromQL's rate() and increase() read as a counter reset.
+      std::vector<uint64_t> updates;
+      updates.reserve(delta_totals_.size());
+      for (const auto& [k, total] : delta_totals_) updates.push_back(total.last_update);
+      auto middle = updates.begin() + static_cast<ptrdiff_t>(updates.size() / 2);
+      std::nth_element(updates.begin(), middle, updates.end());
+      const uint64_t cutoff = *middle;
+      absl::erase_if(delta_totals_, [&](const auto& e) { return e.second.last_update <= cutoff; });
+      delta_series_forgotten_ += updates.size() - delta_totals_.size();
+    }
+    it = delta_totals_.emplace(key, DeltaTotal{}).first;
+  }
+  if (!std::isnan(delta)) it->second.total += delta;
+  it->second.last_update = ++delta_updates_;
+  return it->second.total;
 }
 
 Result<MetricsTranslationReport> MetricsTranslator::Translate(

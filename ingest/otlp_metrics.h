@@ -29,6 +29,10 @@ struct MetricsTranslationOptions {
   MetricNaming naming = MetricNaming::kPrometheus;
   // A target_info series carrying the resource attributes that are not job or instance.
   bool target_info = true;
+  // Delta sums and histograms become cumulative through a running total per series, kept in
+  // memory. Past this many series, the half updated least recently are forgotten (a forgotten
+  // series that returns starts a new total, read by PromQL as a counter reset).
+  size_t max_delta_series = 1'000'000;
 };
 
 struct MetricsTranslationReport {
@@ -65,14 +69,26 @@ class MetricsTranslator {
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request,
       Appender* appender);
 
+  // Delta series whose running totals were forgotten to stay within max_delta_series.
+  uint64_t delta_series_forgotten() {
+    std::lock_guard lock(mu_);
+    return delta_series_forgotten_;
+  }
+
  private:
   double Accumulate(const Labels& labels, double delta);
 
   const MetricsTranslationOptions options_;
   // Series refs by resource, name and raw attributes: repeated series skip building labels.
   SeriesRefCache refs_;
+  struct DeltaTotal {
+    double total = 0;
+    uint64_t last_update = 0;  // delta_updates_ when it last changed
+  };
   std::mutex mu_;
-  absl::flat_hash_map<std::string, double> delta_totals_;  // guarded by mu_
+  absl::flat_hash_map<std::string, DeltaTotal> delta_totals_;  // guarded by mu_
+  uint64_t delta_updates_ = 0;                                 // guarded by mu_
+  uint64_t delta_series_forgotten_ = 0;                        // guarded by mu_
 };
 
 }  // namespace tidemark::ingest

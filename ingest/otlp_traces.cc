@@ -15,8 +15,8 @@ class TraceDecoder : public OtlpWireDecoder {
   Status Request(std::string_view body, std::vector<Span>* spans) {
     WireReader r(body);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       std::string_view bytes;
       const bool ok = NextTag(r, "request", &field, &type) &&
                       (field == 1 && type == kLengthDelimited  // resource_spans
@@ -35,8 +35,8 @@ class TraceDecoder : public OtlpWireDecoder {
     std::vector<std::string_view> scopes;
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in resource_spans");
       std::string_view bytes;
       if (field == 1 && type == kLengthDelimited) {
@@ -59,8 +59,8 @@ class TraceDecoder : public OtlpWireDecoder {
   bool Resource(std::string_view data, Span* base) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in resource");
       std::string_view bytes;
       if (field == 1 && type == kLengthDelimited) {
@@ -84,8 +84,8 @@ class TraceDecoder : public OtlpWireDecoder {
     std::vector<std::string_view> span_bodies;
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in scope_spans");
       std::string_view bytes;
       if (field == 1 && type == kLengthDelimited) {
@@ -110,8 +110,8 @@ class TraceDecoder : public OtlpWireDecoder {
   bool Scope(std::string_view data, Span* base) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in scope");
       std::string_view bytes;
       if (field == 1 && type == kLengthDelimited) {
@@ -134,8 +134,8 @@ class TraceDecoder : public OtlpWireDecoder {
   bool SpanMessage(std::string_view data, Span* s) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in span");
       std::string_view bytes;
       uint64_t v;
@@ -201,8 +201,8 @@ class TraceDecoder : public OtlpWireDecoder {
     SpanEvent e;
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in event");
       std::string_view bytes;
       bool ok;
@@ -227,8 +227,8 @@ class TraceDecoder : public OtlpWireDecoder {
     SpanLink l;
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in link");
       std::string_view bytes;
       bool ok;
@@ -256,8 +256,8 @@ class TraceDecoder : public OtlpWireDecoder {
   bool StatusMessage(std::string_view data, Span* s) {
     WireReader r(data);
     while (!r.done()) {
-      uint32_t field;
-      int type;
+      uint32_t field = 0;
+      int type = 0;
       if (!r.Tag(&field, &type)) return Failed("truncated field in status");
       uint64_t v = 0;
       bool ok;

@@ -18,17 +18,6 @@ bool OtlpWireDecoder::Failed(const std::string& what) {
   return false;
 }
 
-bool OtlpWireDecoder::NextTag(WireReader& r, const char* where, uint32_t* field, int* type) {
-  return r.Tag(field, type) || Failed(std::string("truncated field in ") + where);
-}
-
-bool OtlpWireDecoder::StringView(WireReader& r, const char* name, std::string_view* out) {
-  if (!r.Bytes(out)) return Failed(std::string("truncated ") + name);
-  // protobuf refuses proto3 strings that are not UTF-8, and so do we.
-  if (!util::IsValidUtf8(*out)) return Failed(std::string(name) + " is not valid UTF-8");
-  return true;
-}
-
 bool OtlpWireDecoder::String(WireReader& r, const char* name, std::string* out) {
   std::string_view v;
   if (!StringView(r, name, &v)) return false;
@@ -43,36 +32,13 @@ bool OtlpWireDecoder::BytesField(WireReader& r, const char* name, std::string* o
   return true;
 }
 
-bool OtlpWireDecoder::Uint32(WireReader& r, const char* name, uint32_t* out) {
-  uint64_t v;
-  if (!r.Varint(&v)) return Failed(std::string("truncated ") + name);
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
-bool OtlpWireDecoder::Fixed64(WireReader& r, const char* name, uint64_t* out) {
-  return r.Fixed64(out) || Failed(std::string("truncated ") + name);
-}
-
-bool OtlpWireDecoder::Double(WireReader& r, const char* name, double* out) {
-  return r.Double(out) || Failed(std::string("truncated ") + name);
-}
-
-bool OtlpWireDecoder::Nested(WireReader& r, const char* name, std::string_view* out) {
-  return r.Bytes(out) || Failed(std::string("truncated ") + name);
-}
-
-bool OtlpWireDecoder::Skip(WireReader& r, int type) {
-  return r.Skip(type) || Failed("malformed unknown field");
-}
-
 bool OtlpWireDecoder::KeyValueMessage(std::string_view data, int depth,
                                       std::vector<KeyValue>* out) {
   KeyValue kv;
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "attribute", &field, &type)) return false;
     std::string_view bytes;
     bool ok;
@@ -95,8 +61,8 @@ bool OtlpWireDecoder::AnyValueMessage(std::string_view data, int depth, AnyValue
   if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "attribute value", &field, &type)) return false;
     std::string_view bytes;
     uint64_t v = 0;
@@ -121,8 +87,8 @@ bool OtlpWireDecoder::AnyValueMessage(std::string_view data, int depth, AnyValue
       ok = Nested(r, "array value", &bytes);
       WireReader a(bytes);
       while (ok && !a.done()) {
-        uint32_t f;
-        int t;
+        uint32_t f = 0;
+        int t = 0;
         std::string_view element;
         if (!NextTag(a, "array value", &f, &t)) return false;
         if (f == 1 && t == kLengthDelimited) {
@@ -139,8 +105,8 @@ bool OtlpWireDecoder::AnyValueMessage(std::string_view data, int depth, AnyValue
       ok = Nested(r, "kvlist value", &bytes);
       WireReader l(bytes);
       while (ok && !l.done()) {
-        uint32_t f;
-        int t;
+        uint32_t f = 0;
+        int t = 0;
         std::string_view element;
         if (!NextTag(l, "kvlist value", &f, &t)) return false;
         if (f == 1 && t == kLengthDelimited) {
@@ -167,8 +133,8 @@ bool OtlpWireDecoder::CheckAnyValue(std::string_view data, int depth) {
   if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "attribute value", &field, &type)) return false;
     std::string_view bytes;
     uint64_t v;
@@ -184,8 +150,8 @@ bool OtlpWireDecoder::CheckAnyValue(std::string_view data, int depth) {
       ok = Nested(r, field == 5 ? "array value" : "kvlist value", &bytes);
       WireReader list(bytes);
       while (ok && !list.done()) {
-        uint32_t f;
-        int t;
+        uint32_t f = 0;
+        int t = 0;
         std::string_view element, key, value;
         if (!NextTag(list, field == 5 ? "array value" : "kvlist value", &f, &t)) return false;
         if (f == 1 && t == kLengthDelimited) {
@@ -195,8 +161,8 @@ bool OtlpWireDecoder::CheckAnyValue(std::string_view data, int depth) {
             // A KeyValue: its key, then its value one level deeper.
             WireReader kv(element);
             while (ok && !kv.done()) {
-              uint32_t kf;
-              int kt;
+              uint32_t kf = 0;
+              int kt = 0;
               if (!NextTag(kv, "attribute", &kf, &kt)) return false;
               if (kf == 1 && kt == kLengthDelimited) {
                 ok = StringView(kv, "attribute key", &key);
@@ -225,8 +191,8 @@ bool OtlpWireDecoder::KeyValueView(std::string_view data, std::string_view* key)
   *key = {};
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "attribute", &field, &type)) return false;
     std::string_view bytes;
     bool ok;
@@ -248,8 +214,8 @@ std::string OtlpWireDecoder::ValueText(std::string_view key_value) {
   std::string_view value, text;
   int values = 0;
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return std::string();  // checked before: cannot happen
     if (field == 2 && type == kLengthDelimited) {
       if (!r.Bytes(&value)) return std::string();
@@ -261,8 +227,8 @@ std::string OtlpWireDecoder::ValueText(std::string_view key_value) {
   if (values == 0) return std::string();  // no value: an empty AnyValue prints as ""
   if (values == 1) {
     WireReader v(value);
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (v.Tag(&field, &type) && field == 1 && type == kLengthDelimited && v.Bytes(&text) &&
         v.done())
       return std::string(text);
@@ -277,8 +243,8 @@ std::string OtlpWireDecoder::ValueText(std::string_view key_value) {
 bool OtlpWireDecoder::CheckScope(std::string_view data) {
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "scope", &field, &type)) return false;
     std::string_view bytes, key;
     uint64_t v;
@@ -301,8 +267,8 @@ bool OtlpWireDecoder::ResourceAttributes(std::string_view data,
                                          std::vector<std::string_view>* attributes) {
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!NextTag(r, "resource", &field, &type)) return false;
     std::string_view bytes, key;
     uint64_t v;

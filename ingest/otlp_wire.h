@@ -13,6 +13,7 @@
 #include "ingest/wire_reader.h"
 #include "tidemark/status.h"
 #include "tidemark/trace.h"
+#include "util/utf8.h"
 
 namespace tidemark::ingest {
 
@@ -56,6 +57,41 @@ class OtlpWireDecoder {
   const char* request_name_;
   Status error_;
 };
+
+// The small readers are inline: the decoders call them for every field.
+inline bool OtlpWireDecoder::NextTag(WireReader& r, const char* where, uint32_t* field, int* type) {
+  return r.Tag(field, type) || Failed(std::string("truncated field in ") + where);
+}
+
+inline bool OtlpWireDecoder::StringView(WireReader& r, const char* name, std::string_view* out) {
+  if (!r.Bytes(out)) return Failed(std::string("truncated ") + name);
+  // protobuf refuses proto3 strings that are not UTF-8, and so do we.
+  if (!util::IsValidUtf8(*out)) return Failed(std::string(name) + " is not valid UTF-8");
+  return true;
+}
+
+inline bool OtlpWireDecoder::Uint32(WireReader& r, const char* name, uint32_t* out) {
+  uint64_t v;
+  if (!r.Varint(&v)) return Failed(std::string("truncated ") + name);
+  *out = static_cast<uint32_t>(v);
+  return true;
+}
+
+inline bool OtlpWireDecoder::Fixed64(WireReader& r, const char* name, uint64_t* out) {
+  return r.Fixed64(out) || Failed(std::string("truncated ") + name);
+}
+
+inline bool OtlpWireDecoder::Double(WireReader& r, const char* name, double* out) {
+  return r.Double(out) || Failed(std::string("truncated ") + name);
+}
+
+inline bool OtlpWireDecoder::Nested(WireReader& r, const char* name, std::string_view* out) {
+  return r.Bytes(out) || Failed(std::string("truncated ") + name);
+}
+
+inline bool OtlpWireDecoder::Skip(WireReader& r, int type) {
+  return r.Skip(type) || Failed("malformed unknown field");
+}
 
 }  // namespace tidemark::ingest
 

@@ -21,8 +21,8 @@ Status Malformed(const std::string& what) {
 bool ParseLabel(std::string_view data, LabelView* label) {
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return false;
     if (field == 1 && type == kLengthDelimited) {
       if (!r.Bytes(&label->name)) return false;
@@ -39,8 +39,8 @@ bool ParseLabel(std::string_view data, LabelView* label) {
 bool ParseSample(std::string_view data, Sample* sample) {
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return false;
     uint64_t v;
     if (field == 1 && type == kFixed64) {
@@ -61,8 +61,8 @@ bool ParseExemplar(std::string_view data, RemoteWriteRequest* req) {
   e.labels_begin = static_cast<uint32_t>(req->exemplar_labels.size());
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return false;
     std::string_view bytes;
     uint64_t v;
@@ -96,8 +96,8 @@ bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
   WireReader r(data);
   while (!r.done()) {
     const char* field_start = r.position();
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return false;
     std::string_view bytes;
     if (field == 1 && type == kLengthDelimited) {
@@ -130,8 +130,8 @@ bool ParseMetadata(std::string_view data, RemoteWriteRequest* req) {
   RemoteWriteMetadata m;
   WireReader r(data);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return false;
     uint64_t v;
     if (field == 1 && type == kVarint) {
@@ -198,8 +198,8 @@ Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* re
   request->metadata.clear();
   WireReader r(protobuf);
   while (!r.done()) {
-    uint32_t field;
-    int type;
+    uint32_t field = 0;
+    int type = 0;
     if (!r.Tag(&field, &type)) return Malformed("bad field tag");
     std::string_view bytes;
     if (field == 1 && type == kLengthDelimited) {
@@ -232,27 +232,33 @@ Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::s
   return ParseRemoteWriteRequest(*decoded, request);
 }
 
-SeriesRefCache::Shard& SeriesRefCache::ShardOf(std::string_view key) {
-  return shards_[absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size())) %
-                 kShards];
+size_t SeriesRefCache::Hash(std::string_view key) {
+  // The maps' own hash (absl's string hash), so a lookup hashes the key once.
+  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
+}
+
+SeriesRefCache::Shard& SeriesRefCache::ShardOf(size_t hash) {
+  // The top bits: the maps use the low ones to place entries.
+  return shards_[(hash >> 56) % kShards];
 }
 
 SeriesRef SeriesRefCache::Get(std::string_view key) {
-  Shard& s = ShardOf(key);
+  const size_t hash = Hash(key);
+  Shard& s = ShardOf(hash);
   std::lock_guard lock(s.mu);
-  auto it = s.refs.find(absl::string_view(key.data(), key.size()));
+  auto it = s.refs.find(absl::string_view(key.data(), key.size()), hash);
   return it == s.refs.end() ? 0 : it->second;
 }
 
 void SeriesRefCache::Put(std::string_view key, SeriesRef ref) {
-  Shard& s = ShardOf(key);
+  Shard& s = ShardOf(Hash(key));
   std::lock_guard lock(s.mu);
   if (s.refs.size() >= max_per_shard_) s.refs.clear();
   s.refs.insert_or_assign(std::string(key), ref);
 }
 
 void SeriesRefCache::Erase(std::string_view key) {
-  Shard& s = ShardOf(key);
+  Shard& s = ShardOf(Hash(key));
   std::lock_guard lock(s.mu);
   auto it = s.refs.find(absl::string_view(key.data(), key.size()));
   if (it != s.refs.end()) s.refs.erase(it);

@@ -85,7 +85,8 @@ class SeriesRefCache {
     std::mutex mu;
     absl::flat_hash_map<std::string, SeriesRef> refs;  // guarded by mu
   };
-  Shard& ShardOf(std::string_view key);
+  static size_t Hash(std::string_view key);
+  Shard& ShardOf(size_t hash);
   const size_t max_per_shard_;
   std::array<Shard, kShards> shards_;
 };

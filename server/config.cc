@@ -226,8 +226,9 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
           Scalar(l["max_spans_per_trace"], "limits.max_spans_per_trace", &lim.max_spans_per_trace));
   }
   if (const auto o = root["otlp"]) {
-    TM_TRY(
-        CheckKeys(o, "otlp.", {"metric_naming", "target_info", "grpc_workers", "grpc_max_queued"}));
+    TM_TRY(CheckKeys(
+        o, "otlp.",
+        {"metric_naming", "target_info", "delta_max_series", "grpc_workers", "grpc_max_queued"}));
     if (o["metric_naming"]) {
       std::string v;
       TM_TRY(Scalar(o["metric_naming"], "otlp.metric_naming", &v));
@@ -240,6 +241,12 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
     }
     if (o["target_info"])
       TM_TRY(Scalar(o["target_info"], "otlp.target_info", &c->translation.target_info));
+    if (o["delta_max_series"]) {
+      int64_t n = 0;
+      TM_TRY(Scalar(o["delta_max_series"], "otlp.delta_max_series", &n));
+      if (n < 2) return Bad("otlp.delta_max_series", "must be at least 2");
+      c->translation.max_delta_series = static_cast<size_t>(n);
+    }
     if (o["grpc_workers"]) {
       TM_TRY(Scalar(o["grpc_workers"], "otlp.grpc_workers", &c->otlp_grpc_workers));
       if (c->otlp_grpc_workers < 1 || c->otlp_grpc_workers > 1024)
@@ -351,6 +358,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "metric_naming" << YAML::Value
       << (c.translation.naming == ingest::MetricNaming::kUtf8 ? "utf8" : "prometheus");
   out << YAML::Key << "target_info" << YAML::Value << c.translation.target_info;
+  out << YAML::Key << "delta_max_series" << YAML::Value << c.translation.max_delta_series;
   out << YAML::Key << "grpc_workers" << YAML::Value << c.otlp_grpc_workers;
   out << YAML::Key << "grpc_max_queued" << YAML::Value << c.otlp_grpc_max_queued;
   out << YAML::EndMap;

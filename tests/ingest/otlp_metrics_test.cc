@@ -147,6 +147,35 @@ TEST_F(TranslateTest, DeltaSumsBecomeCumulative) {
   EXPECT_EQ(s[2].value, 30);
 }
 
+TEST_F(TranslateTest, DeltaTotalsStayWithinTheirLimitForgettingTheLeastRecentlyUpdated) {
+  MetricsTranslationOptions options;
+  options.max_delta_series = 4;
+  MetricsTranslator translator(options);
+  // Series 0 is updated in every round; series 1..7 once each, in order.
+  for (int round = 1; round <= 7; ++round) {
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+    auto* m = Resource(&req)->add_scope_metrics()->add_metrics();
+    *m = Counter("jobs", "");
+    m->mutable_sum()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_DELTA);
+    for (int series : {0, round}) {
+      auto* p = m->mutable_sum()->add_data_points();
+      p->set_time_unix_nano(kT0 + round * 1'000'000'000ULL);
+      p->set_as_double(1);
+      auto* a = p->add_attributes();
+      a->set_key("n");
+      a->mutable_value()->set_string_value(std::to_string(series));
+    }
+    auto app = engine_->NewAppender();
+    ASSERT_TRUE(translator.Translate(req, app.get()).ok());
+  }
+  EXPECT_GT(translator.delta_series_forgotten(), 0u);
+  // Series 0, updated most recently every time, kept its total: 1 per round.
+  auto all = ReadAll(
+      *engine_, {LabelMatcher::Equal("__name__", "jobs_total"), LabelMatcher::Equal("n", "0")});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.begin()->second.back().value, 7);
+}
+
 TEST_F(TranslateTest, HistogramsSummariesAndUnsupportedKinds) {
   opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
   auto* sm = Resource(&req)->add_scope_metrics();

@@ -381,7 +381,8 @@ TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
   for (const std::string& config :
        {std::string("query:\n  max_samples: 0\n"), std::string("query:\n  timeout: never\n"),
         std::string("query:\n  lookback: 5m\n"), std::string("otlp:\n  grpc_workers: 0\n"),
-        std::string("otlp:\n  grpc_max_queued: 0\n")}) {
+        std::string("otlp:\n  grpc_max_queued: 0\n"),
+        std::string("otlp:\n  delta_max_series: 1\n")}) {
     TempDir other;
     ServerProcess bad(other.path(), config);
     EXPECT_FALSE(bad.ready);
