@@ -1,6 +1,7 @@
 #include "storage/span_row_group.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
 #include <absl/strings/string_view.h>
 #include <zstd.h>
 
@@ -117,14 +118,17 @@ bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>
 
 }  // namespace
 
-// Dictionary ids of resources (or scopes), remembering the last few distinct ones: spans of a
-// batch share a handful, and comparing fields is cheaper than encoding and hashing them.
+// Dictionary ids of resources (or scopes). A batch holds a few dozen distinct ones, each shared
+// by many spans in no particular order (spans are sorted by trace id): spans are grouped by a
+// hash of the fields, and a full comparison confirms the match, so a span costs one hash and
+// one comparison instead of encoding and hashing its resource.
 template <bool kResource>
-class RecentEntries {
+class ResourceIds {
  public:
   uint32_t Id(const Span& s, DictBuilder* dict) {
-    for (const Entry& e : recent_) {
-      if (e.span != nullptr && Same(*e.span, s)) return e.id;
+    std::vector<Entry>& same_hash = by_hash_[Fingerprint(s)];
+    for (const Entry& e : same_hash) {
+      if (Same(*e.span, s)) return e.id;
     }
     scratch_.clear();
     if (kResource) {
@@ -133,11 +137,30 @@ class RecentEntries {
       EncodeScope(s, &scratch_);
     }
     const uint32_t id = dict->Add(scratch_);
-    recent_[next_++ % recent_.size()] = {&s, id};
+    same_hash.push_back({&s, id});
     return id;
   }
 
  private:
+  // Strings and scalars of the attributes; nested values by type and size only (Same decides).
+  static size_t Fingerprint(const Span& s) {
+    const std::vector<KeyValue>& attributes =
+        kResource ? s.resource_attributes : s.scope_attributes;
+    size_t h =
+        kResource
+            ? absl::HashOf(absl::string_view(s.resource_schema_url),
+                           s.resource_dropped_attributes_count)
+            : absl::HashOf(absl::string_view(s.scope_name), absl::string_view(s.scope_version),
+                           absl::string_view(s.scope_schema_url), s.scope_dropped_attributes_count);
+    for (const KeyValue& kv : attributes) {
+      const AnyValue& v = kv.value;
+      h = absl::HashOf(h, absl::string_view(kv.key), static_cast<int>(v.type),
+                       absl::string_view(v.string_value), v.int_value, v.bool_value,
+                       util::DoubleBits(v.double_value), v.array_value.size(),
+                       v.kvlist_value.size());
+    }
+    return h;
+  }
   static bool Same(const Span& a, const Span& b) {
     if (kResource) {
       return a.resource_dropped_attributes_count == b.resource_dropped_attributes_count &&
@@ -152,16 +175,15 @@ class RecentEntries {
     const Span* span = nullptr;
     uint32_t id = 0;
   };
-  std::array<Entry, 8> recent_{};
-  size_t next_ = 0;
+  absl::flat_hash_map<size_t, std::vector<Entry>> by_hash_;
   std::string scratch_;
 };
 
 std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level,
                            RowGroupStats* stats) {
   DictBuilder dict;
-  RecentEntries<true> resources;
-  RecentEntries<false> scopes;
+  ResourceIds<true> resources;
+  ResourceIds<false> scopes;
   // kService: the distinct services first, then an index per span.
   absl::flat_hash_map<std::string, uint32_t> service_ids;
   std::vector<std::string> service_list;

@@ -1,5 +1,6 @@
 #include "storage/span_store.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <rocksdb/convenience.h>
 
 #include <algorithm>
@@ -542,21 +543,24 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       header.max_start = std::max(header.max_start, stats.max_start);
       header.row_groups.push_back(std::move(stats));
     }
-    // Per trace: its summary in this segment, under the trace-id index.
+    // Per trace: its summary in this segment, under the trace-id index. Names and services are
+    // gathered in hash sets of views first: a segment has few distinct ones and many spans.
+    absl::flat_hash_set<std::string_view> services, names;
     for (size_t i = 0; i < list.size();) {
       TraceSummary summary;
       size_t j = i;
       for (; j < list.size() && list[j]->trace_id == list[i]->trace_id; ++j) {
         const Span& s = *list[j];
         summary.Add(s);
-        if (header.services.find(s.ServiceName()) == header.services.end())
-          header.services.emplace(s.ServiceName());
-        header.names.insert(s.name);
+        services.insert(s.ServiceName());
+        names.insert(s.name);
       }
       batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment),
                 EncodeSummary(summary));
       i = j;
     }
+    for (std::string_view service : services) header.services.emplace(service);
+    for (std::string_view name : names) header.names.emplace(name);
     batch.Put(h_.segment_cf, SegmentKey(partition, segment), EncodeHeader(header));
     int32_t lo = min_partition_.load();
     while (partition < lo && !min_partition_.compare_exchange_weak(lo, partition)) {
