@@ -2,7 +2,7 @@
 // phase, sends them over N concurrent connections to an OTLP or remote_write endpoint, and
 // reports items/s, request latency percentiles and (given the server's PID) server CPU per item.
 //   tidemark_ingest_load --protocol remote_write --target 127.0.0.1:9090 --server-pid 1234
-// Protocols: remote_write, otlp_grpc_metrics, otlp_grpc_traces, otlp_http_traces.
+// Protocols: remote_write, otlp_grpc_metrics, otlp_http_metrics, otlp_grpc_traces, otlp_http_traces.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <snappy.h>

@@ -237,10 +237,12 @@ size_t SeriesRefCache::Hash(std::string_view key) {
   return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
 }
 
-SeriesRefCache::Shard& SeriesRefCache::ShardOf(size_t hash) {
+size_t SeriesRefCache::ShardIndex(size_t hash) {
   // The top bits: the maps use the low ones to place entries.
-  return shards_[(hash >> 56) % kShards];
+  return (hash >> 56) % kShards;
 }
+
+SeriesRefCache::Shard& SeriesRefCache::ShardOf(size_t hash) { return shards_[ShardIndex(hash)]; }
 
 SeriesRef SeriesRefCache::Get(std::string_view key) {
   const size_t hash = Hash(key);
@@ -248,6 +250,33 @@ SeriesRef SeriesRefCache::Get(std::string_view key) {
   std::lock_guard lock(s.mu);
   auto it = s.refs.find(absl::string_view(key.data(), key.size()), hash);
   return it == s.refs.end() ? 0 : it->second;
+}
+
+void SeriesRefCache::GetMany(std::span<const std::string_view> keys, std::span<SeriesRef> refs) {
+  // Keys grouped by shard (a counting sort), so each shard is locked once per request.
+  std::vector<size_t> hashes(keys.size());
+  std::array<uint32_t, kShards + 1> starts{};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    hashes[i] = Hash(keys[i]);
+    ++starts[ShardIndex(hashes[i]) + 1];
+  }
+  for (size_t k = 0; k < kShards; ++k) starts[k + 1] += starts[k];
+  std::vector<uint32_t> order(keys.size());
+  std::array<uint32_t, kShards> next{};
+  for (size_t k = 0; k < kShards; ++k) next[k] = starts[k];
+  for (size_t i = 0; i < keys.size(); ++i)
+    order[next[ShardIndex(hashes[i])]++] = static_cast<uint32_t>(i);
+  for (size_t k = 0; k < kShards; ++k) {
+    if (starts[k] == starts[k + 1]) continue;
+    Shard& s = shards_[k];
+    std::lock_guard lock(s.mu);
+    for (uint32_t o = starts[k]; o < starts[k + 1]; ++o) {
+      const uint32_t i = order[o];
+      if (keys[i].empty()) continue;
+      auto it = s.refs.find(absl::string_view(keys[i].data(), keys[i].size()), hashes[i]);
+      refs[i] = it == s.refs.end() ? 0 : it->second;
+    }
+  }
 }
 
 void SeriesRefCache::Put(std::string_view key, SeriesRef ref) {
@@ -269,10 +298,14 @@ Result<RemoteWriteReport> AppendRemoteWrite(const RemoteWriteRequest& request, E
   // Refuse the whole request before storing anything if a series is invalid. A series found in
   // the cache was checked when it was first stored.
   std::vector<SeriesRef> refs(request.series.size(), 0);
+  if (cache != nullptr) {
+    std::vector<std::string_view> keys(request.series.size());
+    for (size_t i = 0; i < keys.size(); ++i) keys[i] = request.series[i].label_bytes;
+    cache->GetMany(keys, refs);
+  }
   std::vector<std::string_view> scratch;
   for (size_t i = 0; i < request.series.size(); ++i) {
     const RemoteWriteSeries& s = request.series[i];
-    if (cache != nullptr && !s.label_bytes.empty()) refs[i] = cache->Get(s.label_bytes);
     if (refs[i] != 0) continue;
     const std::string problem = CheckSeries(request, s, &scratch);
     if (!problem.empty()) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,8 @@ class SeriesRefCache {
   explicit SeriesRefCache(size_t max_entries = 4'000'000)
       : max_per_shard_(max_entries / kShards + 1) {}
   SeriesRef Get(std::string_view key);
+  // refs[i] = Get(keys[i]) for every i (0 for an empty key), taking each shard's lock once.
+  void GetMany(std::span<const std::string_view> keys, std::span<SeriesRef> refs);
   void Put(std::string_view key, SeriesRef ref);
   void Erase(std::string_view key);
 
@@ -86,6 +89,7 @@ class SeriesRefCache {
     absl::flat_hash_map<std::string, SeriesRef> refs;  // guarded by mu
   };
   static size_t Hash(std::string_view key);
+  static size_t ShardIndex(size_t hash);
   Shard& ShardOf(size_t hash);
   const size_t max_per_shard_;
   std::array<Shard, kShards> shards_;

@@ -8,7 +8,7 @@ BIN=${BIN:-build/server/tidemark}
 LOAD=${LOAD:-build/benchmarks/tidemark_ingest_load}
 CONNECTIONS=${CONNECTIONS:-4}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-for protocol in remote_write otlp_grpc_metrics otlp_grpc_traces otlp_http_traces; do
+for protocol in ${PROTOCOLS:-remote_write otlp_grpc_metrics otlp_http_metrics otlp_grpc_traces otlp_http_traces}; do
   dir=$(mktemp -d /tmp/tidemark-ingest-bench.XXXXXX)
   http=$(free_port); grpc=$(free_port); otlp=$(free_port)
   printf 'self_scrape_interval: 0\n' > "$dir.yaml"
