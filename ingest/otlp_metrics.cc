@@ -1,5 +1,6 @@
 #include "ingest/otlp_metrics.h"
 
+#include <absl/cleanup/cleanup.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/container/node_hash_map.h>
 
@@ -797,12 +798,17 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
   // The thread's views and scratch space keep their capacity from one export to the next.
   thread_local MetricsRequestView request;
   request.Clear();
+  // Connection threads are many: after an unusually large request, free its views.
+  absl::Cleanup release = [] {
+    if (request.attributes.capacity() > (1 << 16) || request.points.capacity() > (1 << 14))
+      request = MetricsRequestView();
+  };
   {
     MetricsDecoder decoder(&request);
     TM_RETURN_IF_ERROR(decoder.Request(request_bytes));
   }
   thread_local absl::node_hash_map<std::string, std::string> name_cache;
-  if (name_cache.size() > 100'000) name_cache.clear();  // bounded; entries stay valid below
+  if (name_cache.size() > 10'000) name_cache.clear();  // bounded; entries stay valid below
 
   MetricsTranslationReport report;
   const MetricNaming naming = options_.naming;

@@ -48,6 +48,9 @@ void WorkerPool::Run() {
 
 namespace {
 
+// A worker's request buffer above this is freed after the request.
+constexpr size_t kMaxRetainedBytes = 4 << 20;
+
 // The request's bytes in one piece: gRPC hands them over as slices. One slice is viewed in place
 // (`slices` keeps it referenced); several are joined into `buffer`, the worker thread's own,
 // which keeps its capacity between requests. Empty when gRPC cannot read the buffer.
@@ -82,6 +85,7 @@ grpc::ServerUnaryReactor* RunExport(grpc::CallbackServerContext* context,
     const std::string_view bytes = Contiguous(*request, &slices, &buffer);
     Response out;
     const Status s = export_fn(bytes, &out);
+    if (buffer.capacity() > kMaxRetainedBytes) std::string().swap(buffer);  // after a large one
     if (!s.ok()) {
       LogError(std::string("grpc ") + what + " export failed", {{"error", s.ToString()}});
       reactor->Finish(GrpcStatusFor(s));

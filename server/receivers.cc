@@ -1,5 +1,6 @@
 #include "server/receivers.h"
 
+#include <absl/cleanup/cleanup.h>
 #include <google/protobuf/arena.h>
 #include <zlib.h>
 
@@ -53,6 +54,9 @@ grpc::Status GrpcStatusFor(const Status& s) {
 }
 
 namespace {
+
+// Per-thread request buffers above this are freed after the request.
+constexpr size_t kMaxRetainedBytes = 1 << 20;
 
 // Inflates a gzip body, refusing to produce more than `limit` bytes.
 Status Gunzip(std::string_view in, size_t limit, std::string* out) {
@@ -372,6 +376,13 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
       // a connection's requests reuse their memory.
       thread_local std::string decoded;
       thread_local ingest::RemoteWriteRequest request;
+      // ...unless a request was unusually large: hundreds of connection threads must not each
+      // keep the largest request they ever saw.
+      absl::Cleanup release = [] {
+        if (decoded.capacity() > kMaxRetainedBytes) std::string().swap(decoded);
+        if (request.labels.capacity() > kMaxRetainedBytes / sizeof(ingest::LabelView))
+          request = ingest::RemoteWriteRequest();
+      };
       Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request);
       if (!s.ok())
         return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
