@@ -101,16 +101,6 @@ Labels GroupingLabels(const Labels& metric, const std::vector<std::string>& grou
   return Labels(std::move(kept));
 }
 
-// The value of `series` at `ts`, advancing its cursor.
-bool ValueAt(const Series& series, size_t* cursor, int64_t ts, double* f) {
-  while (*cursor < series.floats.size() && series.floats[*cursor].t < ts) ++*cursor;
-  if (*cursor < series.floats.size() && series.floats[*cursor].t == ts) {
-    *f = series.floats[(*cursor)++].f;
-    return true;
-  }
-  return false;
-}
-
 // Prometheus' vectorByValueHeap order: NaN below everything. `reverse` gives
 // vectorByReverseValueHeap (NaN above everything).
 bool HeapLess(const Picked& a, const Picked& b, bool reverse) {
@@ -148,10 +138,13 @@ void HeapPush(std::vector<Picked>& h, Picked s, bool reverse) {
 }
 
 // limit_ratio's deterministic sampling: a series is in if its labels hash, as a fraction of the
-// hash space, falls within the ratio (from the top for a negative ratio).
-bool AddRatioSample(double ratio, const Labels& metric) {
-  const double offset = static_cast<double>(PromLabelsHash(metric)) /
-                        static_cast<double>(std::numeric_limits<uint64_t>::max());
+// hash space (its offset), falls within the ratio (from the top for a negative ratio).
+double RatioOffset(const Labels& metric) {
+  return static_cast<double>(PromLabelsHash(metric)) /
+         static_cast<double>(std::numeric_limits<uint64_t>::max());
+}
+
+bool AddRatioSample(double ratio, double offset) {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
 }
 
@@ -269,7 +262,6 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
     }
     series_group[si] = it->second;
   }
-  std::vector<Group> groups(group_index.size());
 
   auto ratio_warning = [](double got, double to) {
     return "PromQL warning: ratio value should be between -1 and 1, got " + GoFormatG(got) +
@@ -314,234 +306,290 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
       break;
   }
 
+  // Steps are processed in blocks, and within a block series by series: each input series' points
+  // are then read in one sweep, where visiting every series at every step took a cache miss per
+  // series and step on large inputs. The state of each (group, step) cell still receives the
+  // input series in input order, so sums accumulate in the same order and results are identical
+  // to a step-by-step evaluation. Blocks bound the cells held at once.
+  constexpr size_t kMaxCells = 16384;
+  const size_t num_groups = group_index.size();
+  const auto num_steps = static_cast<size_t>(NumSteps());
+  const size_t block_steps =
+      std::clamp<size_t>(kMaxCells / std::max<size_t>(num_groups, 1), 1, num_steps);
+  std::vector<Group> cells(num_groups * block_steps);  // cell (group g, step s): g*block_steps+s
+  std::vector<double> params(num_steps);
+  for (double& p : params) p = fp.Next();
+  // limit_ratio's per-series hash offset does not change between steps.
+  std::vector<double> ratio_offsets;
+  if (op == AggregateOp::kLimitRatio) {
+    ratio_offsets.reserve(input.size());
+    for (const Series& s : input) ratio_offsets.push_back(RatioOffset(s.metric));
+  }
+  // Per step of a block for k_op: k or the ratio, and whether the step selects nothing.
+  std::vector<int64_t> step_k(block_steps);
+  std::vector<double> step_ratio(block_steps);
+  std::vector<char> step_none(block_steps);
+
   std::vector<size_t> cursors(input.size(), 0);
   // Selected series of a range query, by labels.
   absl::flat_hash_map<size_t, size_t> selected_index;
   Matrix selected;
-  const int64_t num_steps = NumSteps();
   const int64_t temp_samples = q_->current_samples;
   int64_t produced = 0;
+  std::vector<Picked> step_out;
 
-  for (int64_t ts = start_; ts <= end_; ts += interval_) {
-    const double param = fp.Next();
+  for (size_t b0 = 0; b0 < num_steps; b0 += block_steps) {
     TM_RETURN_IF_ERROR(CheckContext());
-    q_->current_samples = temp_samples + produced;
-    for (Group& g : groups) {
+    const size_t len = std::min(block_steps, num_steps - b0);
+    for (Group& g : cells) {
       g.seen = false;
       g.complete = false;
       g.values.clear();
       g.heap.clear();
     }
-
     if (k_op) {
-      size_t groups_remaining = groups.size();
-      int64_t k = 0;
-      double ratio = 0;
-      bool none = false;
-      if (op == AggregateOp::kLimitRatio) {
-        if (param == 0) none = true;
-        ratio = std::clamp(param, -1.0, 1.0);
-      } else {
-        k = std::min<int64_t>(static_cast<int64_t>(param), static_cast<int64_t>(input.size()));
-        if (k < 1) none = true;
-      }
-      for (size_t si = 0; si < input.size() && !none; ++si) {
-        double f;
-        if (!ValueAt(input[si], &cursors[si], ts, &f)) continue;
-        const Picked s{si, f};
-        Group& g = groups[series_group[si]];
-        switch (op) {
-          case AggregateOp::kTopk:
-          case AggregateOp::kBottomk: {
-            const bool reverse = op == AggregateOp::kBottomk;
-            if (!g.seen) {
-              g.seen = true;
-              HeapPush(g.heap, s, reverse);
-            } else if (static_cast<int64_t>(g.heap.size()) < k) {
-              HeapPush(g.heap, s, reverse);
-            } else if ((reverse ? g.heap[0].f > s.f : g.heap[0].f < s.f) ||
-                       (std::isnan(g.heap[0].f) && !std::isnan(s.f))) {
-              g.heap[0] = s;
-              if (k > 1) HeapDown(g.heap, 0, reverse);
-            }
-            break;
-          }
-          case AggregateOp::kLimitk:
-            g.seen = true;
-            if (static_cast<int64_t>(g.heap.size()) < k) g.heap.push_back(s);
-            if (!g.complete && static_cast<int64_t>(g.heap.size()) == k) {
-              g.complete = true;
-              --groups_remaining;
-            }
-            break;
-          default:  // limit_ratio
-            g.seen = true;
-            if (AddRatioSample(ratio, input[si].metric)) g.heap.push_back(s);
-            break;
+      for (size_t s = 0; s < len; ++s) {
+        const double param = params[b0 + s];
+        step_none[s] = false;
+        if (op == AggregateOp::kLimitRatio) {
+          if (param == 0) step_none[s] = true;
+          step_ratio[s] = std::clamp(param, -1.0, 1.0);
+        } else {
+          step_k[s] =
+              std::min<int64_t>(static_cast<int64_t>(param), static_cast<int64_t>(input.size()));
+          if (step_k[s] < 1) step_none[s] = true;
         }
-        if (op == AggregateOp::kLimitk && groups_remaining == 0) break;
       }
-      std::vector<Picked> step_out;
-      for (Group& g : groups) {
-        if (!g.seen) continue;
-        if (op == AggregateOp::kTopk) {
-          std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
-            return !std::isnan(a.f) && (std::isnan(b.f) || a.f > b.f);
-          });
-        } else if (op == AggregateOp::kBottomk) {
-          std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
-            return !std::isnan(a.f) && (std::isnan(b.f) || a.f < b.f);
-          });
-        }
-        for (const Picked& p : g.heap) step_out.push_back(p);
-      }
-      TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(step_out.size())));
-      produced += static_cast<int64_t>(step_out.size());
-      if (start_ == end_) {
-        Matrix mat;
-        for (const Picked& p : step_out) {
-          Series series;
-          series.metric = input[p.series].metric;
-          series.drop_name = input[p.series].drop_name;
-          series.floats.push_back(FPoint{ts, p.f});
-          mat.push_back(std::move(series));
-        }
-        q_->current_samples = original_samples + static_cast<int64_t>(mat.size());
-        return mat;
-      }
-      for (const Picked& p : step_out) {
-        // Input series have distinct label sets, so the index identifies the output series.
-        auto [it, inserted] = selected_index.emplace(p.series, selected.size());
-        if (inserted) {
-          Series series;
-          series.metric = input[p.series].metric;
-          series.drop_name = input[p.series].drop_name;
-          series.floats.reserve(static_cast<size_t>(std::min<int64_t>(num_steps, 5000)));
-          selected.push_back(std::move(series));
-        }
-        selected[it->second].floats.push_back(FPoint{ts, p.f});
-      }
-      continue;
     }
+    const int64_t block_first_ts = start_ + static_cast<int64_t>(b0) * interval_;
+    const int64_t block_last_ts = start_ + static_cast<int64_t>(b0 + len - 1) * interval_;
 
     for (size_t si = 0; si < input.size(); ++si) {
-      double f;
-      if (!ValueAt(input[si], &cursors[si], ts, &f)) continue;
-      Group& g = groups[series_group[si]];
-      if (!g.seen) {
-        g.seen = true;
-        g.value = f;
-        g.mean = f;
-        g.kahan_c = 0;
-        g.count = 1;
-        g.incremental_mean = false;
-        g.drop_name = input[si].drop_name;
+      // A block may span every step: look at the deadline now and then within it too.
+      if (si % 4096 == 4095) TM_RETURN_IF_ERROR(CheckContext());
+      const std::vector<FPoint>& points = input[si].floats;
+      size_t& c = cursors[si];
+      Group* row = &cells[series_group[si] * block_steps];
+      const bool drop_name = input[si].drop_name;
+      // A point is taken at the step equal to its time; of points sharing a time only the first
+      // (as a step-by-step cursor would). Steps are walked, not divided out: points are sorted.
+      size_t step = 0;
+      int64_t step_ts = block_first_ts;
+      for (; c < points.size() && points[c].t <= block_last_ts; ++c) {
+        const int64_t t = points[c].t;
+        if (t < step_ts) continue;
+        while (step_ts < t) {
+          step_ts += interval_;
+          ++step;
+        }
+        if (step_ts != t) continue;
+        step_ts += interval_;
+        const size_t taken = step++;
+        Group& g = row[taken];
+        const double f = points[c].f;
+        if (k_op) {
+          if (step_none[taken]) continue;
+          const Picked s{si, f};
+          const int64_t k = step_k[taken];
+          switch (op) {
+            case AggregateOp::kTopk:
+            case AggregateOp::kBottomk: {
+              const bool reverse = op == AggregateOp::kBottomk;
+              if (!g.seen) {
+                g.seen = true;
+                HeapPush(g.heap, s, reverse);
+              } else if (static_cast<int64_t>(g.heap.size()) < k) {
+                HeapPush(g.heap, s, reverse);
+              } else if ((reverse ? g.heap[0].f > s.f : g.heap[0].f < s.f) ||
+                         (std::isnan(g.heap[0].f) && !std::isnan(s.f))) {
+                g.heap[0] = s;
+                if (k > 1) HeapDown(g.heap, 0, reverse);
+              }
+              break;
+            }
+            case AggregateOp::kLimitk:
+              // Once a group has k series the rest of the step is skipped for it.
+              g.seen = true;
+              if (g.complete) break;
+              if (static_cast<int64_t>(g.heap.size()) < k) g.heap.push_back(s);
+              if (static_cast<int64_t>(g.heap.size()) == k) g.complete = true;
+              break;
+            default: {  // limit_ratio
+              g.seen = true;
+              if (AddRatioSample(step_ratio[taken], ratio_offsets[si])) g.heap.push_back(s);
+              break;
+            }
+          }
+          continue;
+        }
+        if (!g.seen) {
+          g.seen = true;
+          g.value = f;
+          g.mean = f;
+          g.kahan_c = 0;
+          g.count = 1;
+          g.incremental_mean = false;
+          g.drop_name = drop_name;
+          switch (op) {
+            case AggregateOp::kStddev:
+            case AggregateOp::kStdvar:
+              g.value =
+                  std::isnan(f) || std::isinf(f) ? std::numeric_limits<double>::quiet_NaN() : 0;
+              break;
+            case AggregateOp::kQuantile:
+              g.values.push_back(f);
+              break;
+            case AggregateOp::kGroup:
+              g.value = 1;
+              break;
+            default:
+              break;
+          }
+          continue;
+        }
+        if (drop_name) g.drop_name = true;
         switch (op) {
-          case AggregateOp::kStddev:
-          case AggregateOp::kStdvar:
-            g.value = std::isnan(f) || std::isinf(f) ? std::numeric_limits<double>::quiet_NaN() : 0;
+          case AggregateOp::kSum:
+            KahanSumInc(f, &g.value, &g.kahan_c);
             break;
+          case AggregateOp::kAvg: {
+            // Sum directly while the sum stays finite (more accurate), then switch to an
+            // incremental mean, which does not overflow.
+            g.count++;
+            if (!g.incremental_mean) {
+              double sum = g.value;
+              double kc = g.kahan_c;
+              KahanSumInc(f, &sum, &kc);
+              if (!std::isinf(sum)) {
+                g.value = sum;
+                g.kahan_c = kc;
+                break;
+              }
+              g.incremental_mean = true;
+              g.mean = g.value / (g.count - 1);
+              g.kahan_c /= g.count - 1;
+            }
+            const double q = (g.count - 1) / g.count;
+            double mean = q * g.mean;
+            double kc = q * g.kahan_c;
+            KahanSumInc(f / g.count, &mean, &kc);
+            g.mean = mean;
+            g.kahan_c = kc;
+            break;
+          }
+          case AggregateOp::kGroup:
+            break;
+          case AggregateOp::kMax:
+            if (g.value < f || std::isnan(g.value)) g.value = f;
+            break;
+          case AggregateOp::kMin:
+            if (g.value > f || std::isnan(g.value)) g.value = f;
+            break;
+          case AggregateOp::kCount:
+            g.count++;
+            break;
+          case AggregateOp::kStddev:
+          case AggregateOp::kStdvar: {
+            g.count++;
+            const double delta = f - g.mean;
+            g.mean += delta / g.count;
+            g.value += delta * (f - g.mean);
+            break;
+          }
           case AggregateOp::kQuantile:
             g.values.push_back(f);
             break;
-          case AggregateOp::kGroup:
-            g.value = 1;
+          default:
+            return Status::Internal("unexpected aggregation");
+        }
+      }
+    }
+
+    // The block's outputs, step by step as a step-by-step evaluation emits them.
+    for (size_t s = 0; s < len; ++s) {
+      const int64_t ts = block_first_ts + static_cast<int64_t>(s) * interval_;
+      q_->current_samples = temp_samples + produced;
+      if (k_op) {
+        step_out.clear();
+        for (size_t gi = 0; gi < num_groups; ++gi) {
+          Group& g = cells[gi * block_steps + s];
+          if (!g.seen) continue;
+          if (op == AggregateOp::kTopk) {
+            std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
+              return !std::isnan(a.f) && (std::isnan(b.f) || a.f > b.f);
+            });
+          } else if (op == AggregateOp::kBottomk) {
+            std::stable_sort(g.heap.begin(), g.heap.end(), [](const Picked& a, const Picked& b) {
+              return !std::isnan(a.f) && (std::isnan(b.f) || a.f < b.f);
+            });
+          }
+          for (const Picked& p : g.heap) step_out.push_back(p);
+        }
+        TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(step_out.size())));
+        produced += static_cast<int64_t>(step_out.size());
+        if (start_ == end_) {
+          Matrix mat;
+          for (const Picked& p : step_out) {
+            Series series;
+            series.metric = input[p.series].metric;
+            series.drop_name = input[p.series].drop_name;
+            series.floats.push_back(FPoint{ts, p.f});
+            mat.push_back(std::move(series));
+          }
+          q_->current_samples = original_samples + static_cast<int64_t>(mat.size());
+          return mat;
+        }
+        for (const Picked& p : step_out) {
+          // Input series have distinct label sets, so the index identifies the output series.
+          auto [it, inserted] = selected_index.emplace(p.series, selected.size());
+          if (inserted) {
+            Series series;
+            series.metric = input[p.series].metric;
+            series.drop_name = input[p.series].drop_name;
+            series.floats.reserve(std::min<size_t>(num_steps, 5000));
+            selected.push_back(std::move(series));
+          }
+          selected[it->second].floats.push_back(FPoint{ts, p.f});
+        }
+        continue;
+      }
+
+      const double param = params[b0 + s];
+      int64_t step_points = 0;
+      for (size_t ri = 0; ri < num_groups; ++ri) {
+        Group& g = cells[ri * block_steps + s];
+        if (!g.seen) continue;
+        double v = g.value;
+        switch (op) {
+          case AggregateOp::kAvg:
+            v = g.incremental_mean ? g.mean + g.kahan_c : g.value / g.count + g.kahan_c / g.count;
+            break;
+          case AggregateOp::kCount:
+            v = g.count;
+            break;
+          case AggregateOp::kStdvar:
+            v = g.value / g.count;
+            break;
+          case AggregateOp::kStddev:
+            v = std::sqrt(g.value / g.count);
+            break;
+          case AggregateOp::kQuantile:
+            v = Quantile(param, std::move(g.values));
+            g.values.clear();
+            break;
+          case AggregateOp::kSum:
+            v = g.value + g.kahan_c;
             break;
           default:
             break;
         }
-        continue;
+        result[ri].floats.push_back(FPoint{ts, v});
+        result[ri].drop_name = g.drop_name;
+        ++step_points;
       }
-      if (input[si].drop_name) g.drop_name = true;
-      switch (op) {
-        case AggregateOp::kSum:
-          KahanSumInc(f, &g.value, &g.kahan_c);
-          break;
-        case AggregateOp::kAvg: {
-          // Sum directly while the sum stays finite (more accurate), then switch to an
-          // incremental mean, which does not overflow.
-          g.count++;
-          if (!g.incremental_mean) {
-            double sum = g.value;
-            double c = g.kahan_c;
-            KahanSumInc(f, &sum, &c);
-            if (!std::isinf(sum)) {
-              g.value = sum;
-              g.kahan_c = c;
-              break;
-            }
-            g.incremental_mean = true;
-            g.mean = g.value / (g.count - 1);
-            g.kahan_c /= g.count - 1;
-          }
-          const double q = (g.count - 1) / g.count;
-          double mean = q * g.mean;
-          double c = q * g.kahan_c;
-          KahanSumInc(f / g.count, &mean, &c);
-          g.mean = mean;
-          g.kahan_c = c;
-          break;
-        }
-        case AggregateOp::kGroup:
-          break;
-        case AggregateOp::kMax:
-          if (g.value < f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kMin:
-          if (g.value > f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kCount:
-          g.count++;
-          break;
-        case AggregateOp::kStddev:
-        case AggregateOp::kStdvar: {
-          g.count++;
-          const double delta = f - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (f - g.mean);
-          break;
-        }
-        case AggregateOp::kQuantile:
-          g.values.push_back(f);
-          break;
-        default:
-          return Status::Internal("unexpected aggregation");
-      }
+      produced += step_points;
+      TM_RETURN_IF_ERROR(AddSamples(step_points));
     }
-    int64_t step_points = 0;
-    for (size_t ri = 0; ri < groups.size(); ++ri) {
-      Group& g = groups[ri];
-      if (!g.seen) continue;
-      double v = g.value;
-      switch (op) {
-        case AggregateOp::kAvg:
-          v = g.incremental_mean ? g.mean + g.kahan_c : g.value / g.count + g.kahan_c / g.count;
-          break;
-        case AggregateOp::kCount:
-          v = g.count;
-          break;
-        case AggregateOp::kStdvar:
-          v = g.value / g.count;
-          break;
-        case AggregateOp::kStddev:
-          v = std::sqrt(g.value / g.count);
-          break;
-        case AggregateOp::kQuantile:
-          v = Quantile(param, std::move(g.values));
-          g.values.clear();
-          break;
-        case AggregateOp::kSum:
-          v = g.value + g.kahan_c;
-          break;
-        default:
-          break;
-      }
-      result[ri].floats.push_back(FPoint{ts, v});
-      result[ri].drop_name = g.drop_name;
-      ++step_points;
-    }
-    produced += step_points;
-    TM_RETURN_IF_ERROR(AddSamples(step_points));
   }
 
   Matrix out;

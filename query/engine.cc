@@ -229,13 +229,6 @@ Status CheckQueryContext(const QueryContext& ctx, std::string_view stage) {
   return Status::OK();
 }
 
-Status Evaluator::AddSamples(int64_t n) {
-  q_->current_samples += n;
-  if (q_->current_samples > q_->stats.peak_samples) q_->stats.peak_samples = q_->current_samples;
-  if (q_->current_samples > q_->max_samples) return TooManySamplesError();
-  return Status::OK();
-}
-
 void Evaluator::UpdatePeak() const {
   if (q_->current_samples > q_->stats.peak_samples) q_->stats.peak_samples = q_->current_samples;
 }

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "query/eval_internal.h"
 #include "query/functions.h"
+#include "query/functions_internal.h"
 #include "re2/re2.h"
 #include "util/status_macros.h"
 
@@ -171,6 +172,15 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     TM_ASSIGN_OR_RETURN(set, q_->storage->Select(vs.matchers, first_end - range + 1, last_end));
   }
 
+  // rate, increase and delta are computed in place over the window (the dashboard hot path):
+  // no FunctionArgs, output vector or per-step annotation check, and the window's oldest points
+  // are skipped by index rather than erased.
+  bool rate_counter = false;
+  bool rate_is_rate = false;
+  const bool rate_kernel =
+      !absent_over_time && internal::LookupRateKernel(name, &rate_counter, &rate_is_rate);
+  internal::RateWindowCache rate_cache;
+
   // last_over_time and first_over_time act like an offset: they keep the metric name.
   const bool drop_name = !KeepsMetricName(name);
   FunctionArgs fa;
@@ -189,32 +199,41 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
   fo.annotations = &q_->annotations;
 
   Matrix mat;
+  // The window is window[window_lo, end); only the rate kernel path moves window_lo. It also
+  // counts the window's counter resets (points below their predecessor), so that the kernel
+  // scans for them only when there are some.
   std::vector<FPoint> window;
+  size_t window_lo = 0;
+  int64_t window_resets = 0;
   size_t subquery_index = 0;
   while (true) {
-    Labels labels;
+    // Valid until the next series is read.
+    const Labels* labels = nullptr;
     std::optional<PointSource> source;
     if (is_selector) {
       if (!set->Next()) break;
-      labels = set->labels();
+      labels = &set->labels();
       source.emplace(set->Samples(), &q_->stats);
     } else {
       if (subquery_index >= subquery.size()) break;
-      labels = subquery[subquery_index].metric;
+      labels = &subquery[subquery_index].metric;
       source.emplace(&subquery[subquery_index].floats);
       ++subquery_index;
     }
     TM_RETURN_IF_ERROR(CheckContext());
-    q_->current_samples -= static_cast<int64_t>(window.size());
+    q_->current_samples -= static_cast<int64_t>(window.size() - window_lo);
     window.clear();
+    window_lo = 0;
+    window_resets = 0;
     // A subquery's series may already be due to lose their name (last_over_time(abs(x)[5m:])):
     // that carries through even the functions that keep names.
     const bool series_drop_name =
         drop_name || (!is_selector && subquery[subquery_index - 1].drop_name);
     Series series;
-    series.metric = series_drop_name && !q_->delayed_name_removal ? DropMetricName(labels) : labels;
+    series.metric =
+        series_drop_name && !q_->delayed_name_removal ? DropMetricName(*labels) : *labels;
     series.drop_name = series_drop_name;
-    fa.range_metric = &labels;
+    fa.range_metric = labels;
     int64_t mint = 0;
     int64_t maxt = 0;
     size_t step = 0;
@@ -229,17 +248,50 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
         maxt = (pinned ? at : ts) - offset;
         mint = maxt - range;
         size_t drop = 0;
-        while (drop < window.size() && window[drop].t <= mint) ++drop;
-        window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(drop));
+        while (window_lo + drop < window.size() && window[window_lo + drop].t <= mint) ++drop;
+        if (rate_kernel) {
+          for (size_t k = 0; k < drop; ++k, ++window_lo) {
+            // The pair (window_lo, window_lo + 1) leaves the window.
+            const size_t next = window_lo + 1;
+            if (next < window.size() && window[next].f < window[window_lo].f) --window_resets;
+          }
+          // Reclaim the skipped prefix now and then, so a long series does not pile up.
+          if (window_lo >= 4096 && 2 * window_lo >= window.size()) {
+            window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(window_lo));
+            window_lo = 0;
+          }
+        } else {
+          window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(drop));
+        }
         q_->current_samples -= static_cast<int64_t>(drop);
+        // Accounted once the step's points are in: the count only grows meanwhile, so the
+        // limit and the peak come out as if each point were counted on arrival.
+        int64_t added = 0;
         FPoint p;
         while (source->NextUpTo(maxt, &p)) {
-          if (p.t <= mint || IsStaleMarker(p.f)) continue;
+          if (p.t <= mint || IsStaleSample(p.f)) continue;
+          if (rate_kernel && window.size() > window_lo && p.f < window.back().f) ++window_resets;
           window.push_back(p);
-          TM_RETURN_IF_ERROR(AddSamples(1));
+          ++added;
         }
+        if (added > 0) TM_RETURN_IF_ERROR(AddSamples(added));
       }
-      if (window.empty()) continue;
+      if (window.size() == window_lo) continue;
+      if (rate_kernel) {
+        double value;
+        if (internal::ExtrapolatedRateValue(std::span<const FPoint>(window).subspan(window_lo),
+                                            mint, maxt, range, rate_counter, rate_is_rate,
+                                            /*may_have_resets=*/window_resets != 0, &rate_cache,
+                                            &value)) {
+          // Room for every remaining step at once: a dense series would otherwise regrow its
+          // points about log2(steps) times.
+          if (series.floats.empty()) {
+            series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+          }
+          series.floats.push_back(FPoint{ts, value});
+        }
+        continue;
+      }
       out.clear();
       if (absent_over_time) {
         out.push_back(VectorSample{Labels(), ts, 1});
@@ -250,16 +302,24 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
         fa.window_end = maxt;
         TM_RETURN_IF_ERROR(impl(fa, fo));
       }
-      if (!out.empty()) series.floats.push_back(FPoint{ts, out[0].f});
+      if (!out.empty()) {
+        if (series.floats.empty()) {
+          series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+        }
+        series.floats.push_back(FPoint{ts, out[0].f});
+      }
     }
     TM_RETURN_IF_ERROR(source->status());
+    if (rate_kernel && rate_counter && !series.floats.empty()) {
+      internal::MaybeAddNonCounterInfo(labels->Get(kMetricNameLabel), &q_->annotations);
+    }
     if (!series.floats.empty()) {
       TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(series.floats.size())));
       mat.push_back(std::move(series));
     }
   }
   if (set != nullptr) TM_RETURN_IF_ERROR(set->status());
-  q_->current_samples -= static_cast<int64_t>(window.size());
+  q_->current_samples -= static_cast<int64_t>(window.size() - window_lo);
   // The subquery's points are no longer held.
   q_->current_samples -= subquery_samples;
 

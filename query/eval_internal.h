@@ -11,6 +11,7 @@
 #ifndef TIDEMARK_QUERY_EVAL_INTERNAL_H_
 #define TIDEMARK_QUERY_EVAL_INTERNAL_H_
 
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -115,6 +116,12 @@ class Evaluator {
 
 // --- Shared helpers ---------------------------------------------------------------------------
 
+// tidemark::IsStaleMarker, inline: the evaluator asks it of every sample it reads, and the
+// out-of-line call was a measurable share of long range queries.
+inline bool IsStaleSample(double value) {
+  return std::bit_cast<uint64_t>(value) == kStaleMarkerBits;
+}
+
 // DeadlineExceeded / Cancelled as Prometheus words them, or OK.
 Status CheckQueryContext(const QueryContext& ctx, std::string_view stage);
 Status TooManySamplesError();
@@ -145,6 +152,14 @@ bool VectorHasDuplicateLabelsets(const Vector& vector);
 
 // The expression inside any number of parentheses.
 const Expr& UnwrapParens(const Expr& expr);
+
+// Inline: called for every step of every series.
+inline Status Evaluator::AddSamples(int64_t n) {
+  q_->current_samples += n;
+  if (q_->current_samples > q_->stats.peak_samples) q_->stats.peak_samples = q_->current_samples;
+  if (q_->current_samples > q_->max_samples) return TooManySamplesError();
+  return Status::OK();
+}
 
 }  // namespace tidemark::promql::eval
 

@@ -81,7 +81,7 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
       cursor.AdvanceTo(ref);
       if (!cursor.has_last()) continue;
       const Sample& s = cursor.last();
-      if (s.timestamp_ms <= ref - lookback || IsStaleMarker(s.value)) continue;
+      if (s.timestamp_ms <= ref - lookback || IsStaleSample(s.value)) continue;
       // timestamp() of a selector reports the sample's own time, not the step's.
       series.floats.push_back(
           FPoint{ts, sample_times ? static_cast<double>(s.timestamp_ms) / 1000 : s.value});
@@ -113,7 +113,7 @@ Result<Matrix> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
       const Sample s = it->At();
       if (s.timestamp_ms <= mint) continue;
       if (s.timestamp_ms > maxt) break;
-      if (IsStaleMarker(s.value)) continue;
+      if (IsStaleSample(s.value)) continue;
       series.floats.push_back(FPoint{s.timestamp_ms, s.value});
       TM_RETURN_IF_ERROR(AddSamples(1));
     }

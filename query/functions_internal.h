@@ -1,17 +1,20 @@
 // Helpers shared by the PromQL function implementations (query/functions*.cc). Internal to
-// query/: the evaluator uses query/functions.h only.
+// query/: the evaluator uses query/functions.h, and from here only the window kernels.
 //
 // The implementations are split by argument kind:
 //   functions_range.cc      rate, *_over_time, deriv, ... (one call per series and step)
 //   functions_math.cc       abs, clamp, round, trig, date functions, time, vector, scalar, ...
 //   functions_labels.cc     label_replace, label_join, sort, sort_desc, sort_by_label[_desc]
 //   functions_histogram.cc  histogram_quantile/quantiles/fraction over classic `le` buckets
-// Each exposes a Lookup*FunctionImpl that functions.cc's LookupFunctionImpl consults.
+// Each exposes a Lookup*FunctionImpl that functions.cc's LookupFunctionImpl consults. The
+// evaluator also uses the window kernels below, its fast path for rate and friends.
 #ifndef TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_
 #define TIDEMARK_QUERY_FUNCTIONS_INTERNAL_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +55,63 @@ std::string_view StringArg(const FunctionArgs& args, size_t i);
 const std::vector<FPoint>& RangeArg(const FunctionArgs& args);
 // The metric name (`__name__`) of the range function's input series ("" when none).
 std::string_view RangeMetricName(const FunctionArgs& args);
+
+// --- Window kernels --------------------------------------------------------------------------
+//
+// rate, increase and delta as plain functions of a window's points. The evaluator's range-function
+// loop (query/eval_functions.cc) calls these directly for every series and step, skipping
+// FunctionArgs, the output vector and the per-step annotation check that dominate such cheap
+// functions; the FunctionImpl of each calls the same code, so both give identical values.
+
+// True (with `is_counter`, `is_rate` set) if `name` is rate, increase or delta.
+bool LookupRateKernel(std::string_view name, bool* is_counter, bool* is_rate);
+
+// Memo of the time-derived parts of ExtrapolatedRateValue (five divisions, most of its cost).
+// Regularly sampled series give a few window shapes that recur step after step. Values are
+// bit-identical with or without it. Not thread-safe: one per evaluation loop.
+struct RateWindowCache {
+  struct Shape {
+    // The key: the first point's distance from the window start, the last point's from its end,
+    // their distance, the point count and the range, in ms; whether it is a rate.
+    int64_t to_start_ms = 0;
+    int64_t to_end_ms = 0;
+    int64_t sampled_ms = 0;
+    size_t count = 0;  // 0: an empty slot
+    int64_t range_ms = 0;
+    bool is_rate = false;
+    // Derived, in seconds: the extrapolation at each end (before the counter's zero clamp), the
+    // sampled interval, the range, and the resulting factor.
+    double duration_to_start = 0;
+    double duration_to_end = 0;
+    double sampled_interval = 0;
+    double range_seconds = 0;
+    double factor = 0;
+
+    // duration_to_start / sampled_interval widened by 1e-9 (NaN if not a normal number): when
+    // first / result exceeds it, the counter's zero clamp cannot apply.
+    double zero_bound = 0;
+
+    bool Matches(int64_t start, int64_t end, int64_t sampled, size_t n, int64_t range,
+                 bool rate) const {
+      return count == n && to_start_ms == start && to_end_ms == end && sampled_ms == sampled &&
+             range_ms == range && is_rate == rate;
+    }
+  };
+  std::array<Shape, 4> shapes;
+  size_t next = 0;  // the slot to replace next
+};
+
+// The extrapolated change over `points` (the window (window_start, window_end], stale markers
+// removed), per second of `range_ms` (FunctionArgs::range_ms; 0 means the window's width) for a
+// rate. False, and no value, for fewer than two points. A caller that knows no point is below
+// its predecessor (no counter reset) passes may_have_resets false to skip looking for them.
+// `cache` may be null.
+bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start, int64_t window_end,
+                           int64_t range_ms, bool is_counter, bool is_rate, bool may_have_resets,
+                           RateWindowCache* cache, double* value);
+// The info rate() and increase() raise for a series whose metric name does not look like a
+// counter's (none for an empty name). Annotations are deduplicated, so once per series suffices.
+void MaybeAddNonCounterInfo(std::string_view metric_name, Annotations* annotations);
 
 // --- Labels ----------------------------------------------------------------------------------
 

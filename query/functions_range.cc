@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,60 +28,139 @@ void Emit(const FunctionArgs& args, const FunctionOutput& output, double value) 
   output.out->push_back(std::move(sample));
 }
 
-double RangeSeconds(const FunctionArgs& args) {
-  const int64_t ms = args.range_ms != 0 ? args.range_ms : args.window_end - args.window_start;
-  return static_cast<double>(ms) / 1000;
+}  // namespace
+
+void MaybeAddNonCounterInfo(std::string_view metric_name, Annotations* annotations) {
+  if (metric_name.empty()) return;
+  for (std::string_view suffix : {"_total", "_sum", "_count", "_bucket"}) {
+    if (metric_name.ends_with(suffix)) return;
+  }
+  AddInfo(annotations,
+          "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
+              GoQuote(metric_name));
 }
 
-// rate() and increase() of a series whose name does not look like a counter's.
-void MaybeAddNonCounterInfo(const FunctionArgs& args, const FunctionOutput& output) {
-  const std::string_view name = RangeMetricName(args);
-  if (name.empty()) return;
-  for (std::string_view suffix : {"_total", "_sum", "_count", "_bucket"}) {
-    if (name.ends_with(suffix)) return;
-  }
-  AddInfo(output.annotations,
-          "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
-              GoQuote(name));
+namespace {
+
+// The parts of an extrapolated rate that depend only on the window's shape: the first and last
+// points' distances from its edges, their count and the range. Computed exactly as Prometheus'
+// extrapolatedRate computes them, before the counter's clamp at zero (which depends on values).
+void ComputeRateShape(int64_t to_start_ms, int64_t to_end_ms, int64_t sampled_ms, size_t count,
+                      int64_t range_ms, bool is_rate, RateWindowCache::Shape* shape) {
+  shape->to_start_ms = to_start_ms;
+  shape->to_end_ms = to_end_ms;
+  shape->sampled_ms = sampled_ms;
+  shape->count = count;
+  shape->range_ms = range_ms;
+  shape->is_rate = is_rate;
+  double duration_to_start = static_cast<double>(to_start_ms) / 1000;
+  double duration_to_end = static_cast<double>(to_end_ms) / 1000;
+  const double sampled_interval = static_cast<double>(sampled_ms) / 1000;
+  const double average_spacing = sampled_interval / static_cast<double>(count - 1);
+  const double threshold = average_spacing * 1.1;
+  if (duration_to_start >= threshold) duration_to_start = average_spacing / 2;
+  if (duration_to_end >= threshold) duration_to_end = average_spacing / 2;
+  shape->duration_to_start = duration_to_start;
+  shape->duration_to_end = duration_to_end;
+  shape->sampled_interval = sampled_interval;
+  shape->range_seconds = static_cast<double>(range_ms) / 1000;
+  double factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
+  if (is_rate) factor /= shape->range_seconds;
+  shape->factor = factor;
+  // The zero clamp applies when sampled_interval * (first / result) < duration_to_start, that
+  // is when first / result is below about duration_to_start / sampled_interval. Widened by
+  // 1e-9, far above the few rounding errors of either side, the bound lets most windows rule
+  // the clamp out with one multiplication; near it, the exact test decides. Not for ratios
+  // outside the normal range, where relative error bounds do not hold (NaN: always exact).
+  const double ratio = duration_to_start / sampled_interval;
+  shape->zero_bound = std::isfinite(ratio) && ratio >= std::numeric_limits<double>::min()
+                          ? ratio * (1 + 1e-9)
+                          : std::numeric_limits<double>::quiet_NaN();
 }
+
+}  // namespace
 
 // rate, increase and delta: the change over the sampled interval, extrapolated towards the
 // window's boundaries. Extrapolation reaches a boundary only if the first/last sample is
 // within 110% of the average sample spacing of it; otherwise the series is assumed to start or
 // end inside the window and is extended by half an average spacing. A counter is never
 // extrapolated below zero.
-Status ExtrapolatedRate(const FunctionArgs& args, const FunctionOutput& output, bool is_counter,
-                        bool is_rate) {
-  const Points& points = RangeArg(args);
-  if (points.size() < 2) return Status::OK();
+bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start, int64_t window_end,
+                           int64_t range_ms, bool is_counter, bool is_rate, bool may_have_resets,
+                           RateWindowCache* cache, double* value) {
+  if (points.size() < 2) return false;
+  if (cache == nullptr) {
+    RateWindowCache one_off;
+    return ExtrapolatedRateValue(points, window_start, window_end, range_ms, is_counter, is_rate,
+                                 may_have_resets, &one_off, value);
+  }
   const FPoint& first = points.front();
   const FPoint& last = points.back();
   double result = last.f - first.f;
-  if (is_counter) {
+  if (is_counter && may_have_resets) {
     // A decrease is a counter reset: the counter restarted from zero, so the value before the
     // reset was gained as well.
     for (size_t i = 1; i < points.size(); ++i) {
       if (points[i].f < points[i - 1].f) result += points[i - 1].f;
     }
   }
-  double duration_to_start = static_cast<double>(first.t - args.window_start) / 1000;
-  double duration_to_end = static_cast<double>(args.window_end - last.t) / 1000;
-  const double sampled_interval = static_cast<double>(last.t - first.t) / 1000;
-  const double average_spacing = sampled_interval / static_cast<double>(points.size() - 1);
-  const double threshold = average_spacing * 1.1;
-  if (duration_to_start >= threshold) duration_to_start = average_spacing / 2;
-  if (is_counter) {
+
+  const int64_t to_start_ms = first.t - window_start;
+  const int64_t to_end_ms = window_end - last.t;
+  const int64_t sampled_ms = last.t - first.t;
+  const size_t count = points.size();
+  if (range_ms == 0) range_ms = window_end - window_start;
+  const RateWindowCache::Shape* shape = nullptr;
+  for (const RateWindowCache::Shape& c : cache->shapes) {
+    if (c.Matches(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate)) {
+      shape = &c;
+      break;
+    }
+  }
+  if (shape == nullptr) {
+    RateWindowCache::Shape& slot = cache->shapes[cache->next++ % cache->shapes.size()];
+    ComputeRateShape(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate, &slot);
+    shape = &slot;
+  }
+
+  double factor = shape->factor;
+  if (is_counter && result > 0 && first.f >= 0) {
     // Where a straight line through the samples reaches zero, if that is closer than the
     // extrapolation target: counters cannot go negative.
-    double duration_to_zero = duration_to_start;
-    if (result > 0 && first.f >= 0) duration_to_zero = sampled_interval * (first.f / result);
-    if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    const double bound = result * shape->zero_bound;
+    const bool clamp_ruled_out = bound >= std::numeric_limits<double>::min() && first.f > bound;
+    if (!clamp_ruled_out) {
+      const double duration_to_zero = shape->sampled_interval * (first.f / result);
+      if (duration_to_zero < shape->duration_to_start) {
+        factor = (shape->sampled_interval + duration_to_zero + shape->duration_to_end) /
+                 shape->sampled_interval;
+        if (is_rate) factor /= shape->range_seconds;
+      }
+    }
   }
-  if (duration_to_end >= threshold) duration_to_end = average_spacing / 2;
-  double factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
-  if (is_rate) factor /= RangeSeconds(args);
-  Emit(args, output, result * factor);
-  if (is_counter) MaybeAddNonCounterInfo(args, output);
+  *value = result * factor;
+  return true;
+}
+
+bool LookupRateKernel(std::string_view name, bool* is_counter, bool* is_rate) {
+  if (name != "rate" && name != "increase" && name != "delta") return false;
+  *is_counter = name != "delta";
+  *is_rate = name == "rate";
+  return true;
+}
+
+namespace {
+
+Status ExtrapolatedRate(const FunctionArgs& args, const FunctionOutput& output, bool is_counter,
+                        bool is_rate) {
+  double value;
+  if (!ExtrapolatedRateValue(RangeArg(args), args.window_start, args.window_end, args.range_ms,
+                             is_counter, is_rate, /*may_have_resets=*/true, /*cache=*/nullptr,
+                             &value)) {
+    return Status::OK();
+  }
+  Emit(args, output, value);
+  if (is_counter) MaybeAddNonCounterInfo(RangeMetricName(args), output.annotations);
   return Status::OK();
 }
 

@@ -214,15 +214,23 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
     uint64_t first_delta;
     if (!util::GetVarint64(&ts_col, &first_delta))
       return BlockCorruption(h, "timestamp column truncated");
-    // Scratch space reused across calls on this thread: a read decodes thousands of blocks.
-    thread_local std::vector<uint64_t> dods;
-    if (!DecodeIntColumn(&ts_col, n - 2, &dods))
-      return BlockCorruption(h, "timestamp column malformed");
     int64_t delta = static_cast<int64_t>(first_delta);
     samples[1].timestamp_ms = h.min_time + delta;
-    for (size_t i = 2; i < n; ++i) {
-      delta += util::ZigZagDecode(dods[i - 2]);
-      samples[i].timestamp_ms = samples[i - 1].timestamp_ms + delta;
+    PackedIntColumn packed;
+    if (packed.Open(&ts_col, n - 2)) {
+      for (size_t i = 2; i < n; ++i) {
+        delta += util::ZigZagDecode(packed.Next());
+        samples[i].timestamp_ms = samples[i - 1].timestamp_ms + delta;
+      }
+    } else {
+      // Scratch space reused across calls on this thread: a read decodes thousands of blocks.
+      thread_local std::vector<uint64_t> dods;
+      if (!DecodeIntColumn(&ts_col, n - 2, &dods))
+        return BlockCorruption(h, "timestamp column malformed");
+      for (size_t i = 2; i < n; ++i) {
+        delta += util::ZigZagDecode(dods[i - 2]);
+        samples[i].timestamp_ms = samples[i - 1].timestamp_ms + delta;
+      }
     }
   }
   if (samples[n - 1].timestamp_ms != h.max_time) {
@@ -268,26 +276,36 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
     if (index >= n) return BlockCorruption(h, "decimal exception index out of range");
     e.index = static_cast<uint32_t>(index);
   }
+  PackedIntColumn packed;
+  const bool in_place = packed.Open(&value_col, n - 1);
   thread_local std::vector<uint64_t> diffs;
-  if (!DecodeIntColumn(&value_col, n - 1, &diffs))
+  if (!in_place && !DecodeIntColumn(&value_col, n - 1, &diffs))
     return BlockCorruption(h, "decimal column malformed");
-  // Mantissas first, then scale: integers (exponent 0) need no division.
-  uint64_t m = static_cast<uint64_t>(mantissa);
-  uint64_t delta = 0;
-  for (size_t i = 1; i < n; ++i) {
-    const uint64_t d = static_cast<uint64_t>(util::ZigZagDecode(diffs[i - 1]));
-    delta = (mode == kMantissaDelta || i == 1) ? d : delta + d;  // wrapping, as encoded
-    m += delta;
-    diffs[i - 1] = m;  // reused to hold the mantissa
-  }
   samples[0].value = DecimalValue(mantissa, exponent);
-  if (exponent == 0) {
-    for (size_t i = 1; i < n; ++i)
-      samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1]));
+  // Mantissas, then scaled in the same pass: integers (exponent 0) need no division.
+  const auto decode = [&](auto next_diff, auto scaled) {
+    uint64_t m = static_cast<uint64_t>(mantissa);
+    uint64_t delta = 0;
+    for (size_t i = 1; i < n; ++i) {
+      const uint64_t d = static_cast<uint64_t>(util::ZigZagDecode(next_diff(i)));
+      delta = (mode == kMantissaDelta || i == 1) ? d : delta + d;  // wrapping, as encoded
+      m += delta;
+      samples[i].value = scaled(static_cast<double>(static_cast<int64_t>(m)));
+    }
+  };
+  const auto from_column = [&](size_t) { return packed.Next(); };
+  const auto from_scratch = [&](size_t i) { return diffs[i - 1]; };
+  const auto integer = [](double v) { return v; };
+  const double scale = kPow10[exponent];
+  const auto decimal = [scale](double v) { return v / scale; };
+  if (in_place && exponent == 0) {
+    decode(from_column, integer);
+  } else if (in_place) {
+    decode(from_column, decimal);
+  } else if (exponent == 0) {
+    decode(from_scratch, integer);
   } else {
-    const double scale = kPow10[exponent];
-    for (size_t i = 1; i < n; ++i)
-      samples[i].value = static_cast<double>(static_cast<int64_t>(diffs[i - 1])) / scale;
+    decode(from_scratch, decimal);
   }
   for (const Exception& e : exceptions) samples[e.index].value = util::BitsToDouble(e.bits);
   return Status::OK();

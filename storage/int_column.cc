@@ -95,4 +95,19 @@ bool DecodeIntColumn(std::string_view* input, size_t count, std::vector<uint64_t
   return true;
 }
 
+bool PackedIntColumn::Open(std::string_view* input, size_t count) {
+  if (input->size() < 2 || static_cast<uint8_t>((*input)[0]) != kBitPacked) return false;
+  const int width = static_cast<uint8_t>((*input)[1]);
+  if (width > 56) return false;
+  const size_t bytes = (count * static_cast<size_t>(width) + 7) / 8;
+  if (bytes > input->size() - 2) return false;
+  data_ = input->data() + 2;
+  bytes_ = bytes;
+  bit_ = 0;
+  width_ = width;
+  mask_ = width == 0 ? 0 : (uint64_t{1} << width) - 1;
+  input->remove_prefix(2 + bytes);
+  return true;
+}
+
 }  // namespace tidemark::storage
