@@ -174,6 +174,10 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
 Status Receivers::ExportTraces(std::string_view request_bytes,
                                tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
+  // Refused before decoding while the engine applies backpressure: retried requests would
+  // otherwise be decoded again and again, taking the CPU that writing segments needs.
+  if (!engine_->AcceptingSpans())
+    return Status::Unavailable("span buffer is full: writing segments is behind, retry later");
   std::vector<Span> spans;
   TM_RETURN_IF_ERROR(ingest::DecodeOtlpTraces(request_bytes, &spans));
   return ExportSpans(std::move(spans), response, protocol);

@@ -392,6 +392,8 @@ Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span>&& spans) {
   return spans_->Append(spans);
 }
 
+bool DbEngine::AcceptingSpans() { return !closing_ && spans_->Accepting(); }
+
 Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start,
                                              uint64_t end) {
   return spans_->GetTrace(trace_id, start, end);

@@ -45,6 +45,7 @@ class DbEngine final : public Engine {
                                 int64_t maxt_ms) override;
   using Engine::AppendSpans;
   Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) override;
+  bool AcceptingSpans() override;
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
                                      uint64_t end_unix_nano) override;
   Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;

@@ -365,6 +365,12 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
 }
 
+bool SpanStore::Accepting() const {
+  std::lock_guard lock(mu_);
+  return buffer_.empty() ||
+         buffer_.size() < kBufferHardLimitFactor * options_.span_segment_max_spans;
+}
+
 Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   if (spans.size() > options_.limits.max_spans_per_append) {
     return Status::ResourceExhausted(

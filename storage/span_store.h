@@ -46,6 +46,8 @@ class SpanStore {
 
   // Consumes `spans` unless it returns backpressure (ResourceExhausted) or a batch-size error.
   Result<SpanAppendReport> Append(std::vector<Span>& spans);
+  // False while Append refuses every batch for backpressure.
+  bool Accepting() const;
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
   Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
   Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end,

@@ -258,6 +258,10 @@ class Engine {
   // When it returns ResourceExhausted because the span buffer is full (backpressure), `spans` is
   // left as it was, so the caller can retry it later.
   virtual Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) = 0;
+  // False while AppendSpans refuses batches for backpressure (writing segments is behind the
+  // appends), so that a server can refuse a request before decoding it. Advisory: AppendSpans
+  // still decides.
+  virtual bool AcceptingSpans() = 0;
   // The same for a batch the caller keeps (copied).
   Result<SpanAppendReport> AppendSpans(const std::vector<Span>& spans) {
     return AppendSpans(std::vector<Span>(spans));
