@@ -21,7 +21,9 @@ for protocol in ${PROTOCOLS:-remote_write otlp_grpc_metrics otlp_http_metrics ot
     otlp_grpc_*) target=127.0.0.1:$grpc ;;
     otlp_http_*) target=127.0.0.1:$otlp ;;
   esac
-  "$LOAD" --protocol $protocol --target $target --connections "$CONNECTIONS" --server-pid $pid || true
+  # 2 million spans: long enough that segment writing, not the buffer, bounds the rate.
+  "$LOAD" --protocol $protocol --target $target --connections "$CONNECTIONS" --server-pid $pid \
+    --spans "${SPANS:-2000000}" || true
   kill -TERM $pid; wait $pid || true
   rm -rf "$dir" "$dir.yaml" "$dir.log"
 done

@@ -247,6 +247,10 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       if (n < 2) return Bad("otlp.delta_max_series", "must be at least 2");
       c->translation.max_delta_series = static_cast<size_t>(n);
     }
+    if (o["span_backpressure_wait"]) {
+      TM_TRY(Duration(o["span_backpressure_wait"], "otlp.span_backpressure_wait",
+                      &c->span_backpressure_wait_ms));
+    }
     if (o["grpc_workers"]) {
       TM_TRY(Scalar(o["grpc_workers"], "otlp.grpc_workers", &c->otlp_grpc_workers));
       if (c->otlp_grpc_workers < 1 || c->otlp_grpc_workers > 1024)
@@ -359,6 +363,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
       << (c.translation.naming == ingest::MetricNaming::kUtf8 ? "utf8" : "prometheus");
   out << YAML::Key << "target_info" << YAML::Value << c.translation.target_info;
   out << YAML::Key << "delta_max_series" << YAML::Value << c.translation.max_delta_series;
+  out << YAML::Key << "span_backpressure_wait" << YAML::Value
+      << promql::FormatDuration(c.span_backpressure_wait_ms);
   out << YAML::Key << "grpc_workers" << YAML::Value << c.otlp_grpc_workers;
   out << YAML::Key << "grpc_max_queued" << YAML::Value << c.otlp_grpc_max_queued;
   out << YAML::EndMap;

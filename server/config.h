@@ -44,6 +44,9 @@ struct ServerConfig {
   // threads, more commits in flight); past `grpc_max_queued` waiting requests, UNAVAILABLE.
   int64_t otlp_grpc_workers = 16;
   int64_t otlp_grpc_max_queued = 256;
+  // How long a span export waits for room while segments are behind before it is refused with
+  // 503 / UNAVAILABLE (which exporters retry).
+  int64_t span_backpressure_wait_ms = 2'000;
   QueryConfig query;
   Options engine;  // retention, limits, sync policy, ...
 };

@@ -174,9 +174,9 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
 Status Receivers::ExportTraces(std::string_view request_bytes,
                                tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
-  // Refused before decoding while the engine applies backpressure: retried requests would
-  // otherwise be decoded again and again, taking the CPU that writing segments needs.
-  if (!engine_->AcceptingSpans())
+  // While segments are behind, wait (bounded) for room before decoding: senders slow down
+  // without retrying, and a refusal costs no decoding.
+  if (!engine_->AwaitSpanCapacity(config_.span_backpressure_wait_ms))
     return Status::Unavailable("span buffer is full: writing segments is behind, retry later");
   std::vector<Span> spans;
   TM_RETURN_IF_ERROR(ingest::DecodeOtlpTraces(request_bytes, &spans));

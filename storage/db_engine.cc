@@ -392,7 +392,10 @@ Result<SpanAppendReport> DbEngine::AppendSpans(std::vector<Span>&& spans) {
   return spans_->Append(spans);
 }
 
-bool DbEngine::AcceptingSpans() { return !closing_ && spans_->Accepting(); }
+bool DbEngine::AwaitSpanCapacity(int64_t max_wait_ms) {
+  return !closing_ &&
+         spans_->AwaitCapacity(std::chrono::milliseconds(std::max<int64_t>(0, max_wait_ms)));
+}
 
 Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t start,
                                              uint64_t end) {

@@ -45,7 +45,7 @@ class DbEngine final : public Engine {
                                 int64_t maxt_ms) override;
   using Engine::AppendSpans;
   Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) override;
-  bool AcceptingSpans() override;
+  bool AwaitSpanCapacity(int64_t max_wait_ms) override;
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
                                      uint64_t end_unix_nano) override;
   Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;

@@ -236,6 +236,7 @@ SpanStore::~SpanStore() {
     stopping_ = true;
   }
   flush_cv_.notify_all();
+  space_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
 }
 
@@ -365,10 +366,13 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
 }
 
-bool SpanStore::Accepting() const {
-  std::lock_guard lock(mu_);
-  return buffer_.empty() ||
-         buffer_.size() < kBufferHardLimitFactor * options_.span_segment_max_spans;
+bool SpanStore::AwaitCapacity(std::chrono::milliseconds max_wait) {
+  const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
+  std::unique_lock lock(mu_);
+  auto accepting = [&] { return buffer_.empty() || buffer_.size() < hard_limit; };
+  if (accepting()) return true;
+  flush_cv_.notify_all();
+  return space_cv_.wait_for(lock, max_wait, [&] { return stopping_ || accepting(); }) && !stopping_;
 }
 
 Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
@@ -487,6 +491,7 @@ Status SpanStore::Flush() {
     buffer_.clear();
     flushing_ = taken;
   }
+  space_cv_.notify_all();
   Status s = WriteSegments(*taken, closed_file);
   bool sole_owner;
   {

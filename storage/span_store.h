@@ -46,8 +46,9 @@ class SpanStore {
 
   // Consumes `spans` unless it returns backpressure (ResourceExhausted) or a batch-size error.
   Result<SpanAppendReport> Append(std::vector<Span>& spans);
-  // False while Append refuses every batch for backpressure.
-  bool Accepting() const;
+  // Waits up to `max_wait` while Append refuses every batch for backpressure; false if it still
+  // would.
+  bool AwaitCapacity(std::chrono::milliseconds max_wait);
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
   Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
   Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end,
@@ -88,6 +89,7 @@ class SpanStore {
   // buffers taken up to its rotation.
   mutable std::mutex mu_;
   std::condition_variable flush_cv_;
+  std::condition_variable space_cv_;                   // notified when a flush takes the buffer
   std::vector<Span> buffer_;                           // guarded by mu_
   std::shared_ptr<const std::vector<Span>> flushing_;  // guarded by mu_: being written
   // The vector of the last flushed buffer, emptied, capacity kept: the next buffer reuses it

@@ -258,10 +258,11 @@ class Engine {
   // When it returns ResourceExhausted because the span buffer is full (backpressure), `spans` is
   // left as it was, so the caller can retry it later.
   virtual Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) = 0;
-  // False while AppendSpans refuses batches for backpressure (writing segments is behind the
-  // appends), so that a server can refuse a request before decoding it. Advisory: AppendSpans
-  // still decides.
-  virtual bool AcceptingSpans() = 0;
+  // Waits up to `max_wait_ms` while AppendSpans would refuse batches for backpressure (writing
+  // segments is behind the appends); false if it still would. A server calls it before decoding
+  // a request: waiting slows senders down without their retrying, and a refusal costs no
+  // decoding. Advisory: AppendSpans still decides.
+  virtual bool AwaitSpanCapacity(int64_t max_wait_ms) = 0;
   // The same for a batch the caller keeps (copied).
   Result<SpanAppendReport> AppendSpans(const std::vector<Span>& spans) {
     return AppendSpans(std::vector<Span>(spans));
