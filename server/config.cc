@@ -226,9 +226,9 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
           Scalar(l["max_spans_per_trace"], "limits.max_spans_per_trace", &lim.max_spans_per_trace));
   }
   if (const auto o = root["otlp"]) {
-    TM_TRY(CheckKeys(
-        o, "otlp.",
-        {"metric_naming", "target_info", "delta_max_series", "grpc_workers", "grpc_max_queued"}));
+    TM_TRY(CheckKeys(o, "otlp.",
+                     {"metric_naming", "target_info", "delta_max_series", "grpc_workers",
+                      "grpc_max_queued", "span_backpressure_wait"}));
     if (o["metric_naming"]) {
       std::string v;
       TM_TRY(Scalar(o["metric_naming"], "otlp.metric_naming", &v));
