@@ -182,45 +182,34 @@ class MetricsDecoder : public OtlpWireDecoder {
       : OtlpWireDecoder("ExportMetricsServiceRequest"), out_(out) {}
 
   Status Request(std::string_view body) {
-    WireReader r(body);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      std::string_view bytes;
-      const bool ok = NextTag(r, "request", &field, &type) &&
-                      (field == 1 && type == kLengthDelimited  // resource_metrics
-                           ? Nested(r, "resource_metrics", &bytes) && ResourceMetrics(bytes)
-                           : Skip(r, type));
-      if (!ok) return error();
-    }
-    return Status::OK();
+    const bool ok = Fields(body, "request", [&](WireReader& r, uint32_t field, int type) {
+      if (field != 1 || type != kLengthDelimited) return Skip(r, type);
+      return Message(r, "resource_metrics", [&](std::string_view b) { return ResourceMetrics(b); });
+    });
+    return ok ? Status::OK() : error();
   }
 
  private:
+  // Appends a nested message field's bytes to `list`.
+  bool Collect(WireReader& r, const char* name, std::vector<std::string_view>* list) {
+    return Message(r, name, [&](std::string_view b) {
+      list->push_back(b);
+      return true;
+    });
+  }
+
   bool ResourceMetrics(std::string_view data) {
     // The resource may follow the scopes on the wire: read it first so that its attributes
-    // are one range.
+    // are one range. Several resource fields merge: their attributes concatenate.
     std::vector<std::string_view> resources, scopes;
-    std::string_view bytes;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "resource_metrics", &field, &type)) return false;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = Nested(r, "resource", &bytes);
-        resources.push_back(bytes);  // several occurrences merge: attributes concatenate
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = Nested(r, "scope_metrics", &bytes);
-        scopes.push_back(bytes);
-      } else if (field == 3 && type == kLengthDelimited) {
-        ok = StringView(r, "schema_url", &bytes);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
+    std::string_view schema_url;
+    const bool ok = Fields(data, "resource_metrics", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kLengthDelimited) return Collect(r, "resource", &resources);
+      if (field == 2 && type == kLengthDelimited) return Collect(r, "scope_metrics", &scopes);
+      if (field == 3 && type == kLengthDelimited) return StringView(r, "schema_url", &schema_url);
+      return Skip(r, type);
+    });
+    if (!ok) return false;
     ResourceView resource;
     resource.attributes_begin = Index(out_->attributes.size());
     for (std::string_view res : resources) {
@@ -237,25 +226,15 @@ class MetricsDecoder : public OtlpWireDecoder {
   }
 
   bool ScopeMetrics(std::string_view data) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "scope_metrics", &field, &type)) return false;
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = Nested(r, "scope", &bytes) && CheckScope(bytes);
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = Nested(r, "metric", &bytes) && Metric(bytes);
-      } else if (field == 3 && type == kLengthDelimited) {
-        ok = StringView(r, "schema_url", &bytes);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    return true;
+    return Fields(data, "scope_metrics", [&](WireReader& r, uint32_t field, int type) {
+      std::string_view schema_url;
+      if (field == 1 && type == kLengthDelimited)
+        return Message(r, "scope", [&](std::string_view b) { return CheckScope(b); });
+      if (field == 2 && type == kLengthDelimited)
+        return Message(r, "metric", [&](std::string_view b) { return Metric(b); });
+      if (field == 3 && type == kLengthDelimited) return StringView(r, "schema_url", &schema_url);
+      return Skip(r, type);
+    });
   }
 
   bool Metric(std::string_view data) {
@@ -266,26 +245,19 @@ class MetricsDecoder : public OtlpWireDecoder {
                  exemplars = out_->exemplars.size(), buckets = out_->bucket_counts.size(),
                  bounds = out_->bounds.size(), quantiles = out_->quantiles.size();
     m.points_begin = Index(points);
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "metric", &field, &type)) return false;
-      std::string_view bytes, key;
-      bool ok;
+    const bool ok = Fields(data, "metric", [&](WireReader& r, uint32_t field, int type) {
+      std::string_view key;
       const MetricKind kind = field == 5    ? MetricKind::kGauge
                               : field == 7  ? MetricKind::kSum
                               : field == 9  ? MetricKind::kHistogram
                               : field == 10 ? MetricKind::kExponentialHistogram
                               : field == 11 ? MetricKind::kSummary
                                             : MetricKind::kNone;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = StringView(r, "metric name", &m.name);
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = StringView(r, "metric description", &m.description);
-      } else if (field == 3 && type == kLengthDelimited) {
-        ok = StringView(r, "metric unit", &m.unit);
-      } else if (kind != MetricKind::kNone && type == kLengthDelimited) {
+      if (field == 1 && type == kLengthDelimited) return StringView(r, "metric name", &m.name);
+      if (field == 2 && type == kLengthDelimited)
+        return StringView(r, "metric description", &m.description);
+      if (field == 3 && type == kLengthDelimited) return StringView(r, "metric unit", &m.unit);
+      if (kind != MetricKind::kNone && type == kLengthDelimited) {
         if (kind != m.kind) {
           out_->points.resize(points);
           out_->attributes.resize(attributes);
@@ -297,14 +269,15 @@ class MetricsDecoder : public OtlpWireDecoder {
           m.temporality = 0;
           m.monotonic = false;
         }
-        ok = Nested(r, "metric data", &bytes) && MetricData(bytes, &m);
-      } else if (field == 12 && type == kLengthDelimited) {
-        ok = Nested(r, "metric metadata", &bytes) && KeyValueView(bytes, &key);
-      } else {
-        ok = Skip(r, type);
+        return Message(r, "metric data", [&](std::string_view b) { return MetricData(b, &m); });
       }
-      if (!ok) return false;
-    }
+      if (field == 12 && type == kLengthDelimited) {
+        return Message(r, "metric metadata",
+                       [&](std::string_view b) { return KeyValueView(b, &key); });
+      }
+      return Skip(r, type);
+    });
+    if (!ok) return false;
     m.points_end = Index(out_->points.size());
     out_->metrics.push_back(m);
     return true;
@@ -313,67 +286,60 @@ class MetricsDecoder : public OtlpWireDecoder {
   // Gauge, Sum, Histogram, ExponentialHistogram or Summary: data_points 1, and for the ones
   // that have them, aggregation_temporality 2 and is_monotonic 3.
   bool MetricData(std::string_view data, MetricView* m) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "metric data", &field, &type)) return false;
-      std::string_view bytes;
+    const bool has_temporality = m->kind == MetricKind::kSum || m->kind == MetricKind::kHistogram ||
+                                 m->kind == MetricKind::kExponentialHistogram;
+    return Fields(data, "metric data", [&](WireReader& r, uint32_t field, int type) {
       uint64_t v = 0;
-      bool ok;
-      const bool has_temporality = m->kind == MetricKind::kSum ||
-                                   m->kind == MetricKind::kHistogram ||
-                                   m->kind == MetricKind::kExponentialHistogram;
       if (field == 1 && type == kLengthDelimited) {
-        ok = Nested(r, "data point", &bytes);
-        if (ok) {
+        return Message(r, "data point", [&](std::string_view b) {
           switch (m->kind) {
             case MetricKind::kGauge:
             case MetricKind::kSum:
-              ok = NumberPoint(bytes);
-              break;
+              return NumberPoint(b);
             case MetricKind::kHistogram:
-              ok = HistogramPoint(bytes);
-              break;
+              return HistogramPoint(b);
             case MetricKind::kExponentialHistogram:
-              ok = ExponentialHistogramPoint(bytes);
-              break;
+              return ExponentialHistogramPoint(b);
             case MetricKind::kSummary:
-              ok = SummaryPoint(bytes);
-              break;
+              return SummaryPoint(b);
             case MetricKind::kNone:
-              ok = false;
+              break;
           }
-        }
-      } else if (field == 2 && type == kVarint && has_temporality) {
-        ok = r.Varint(&v) || Failed("truncated aggregation_temporality");
-        m->temporality = static_cast<int32_t>(v);
-      } else if (field == 3 && type == kVarint && m->kind == MetricKind::kSum) {
-        ok = r.Varint(&v) || Failed("truncated is_monotonic");
-        m->monotonic = v != 0;
-      } else {
-        ok = Skip(r, type);
+          return Failed("data point without a metric kind");
+        });
       }
-      if (!ok) return false;
-    }
-    return true;
+      if (field == 2 && type == kVarint && has_temporality) {
+        if (!r.Varint(&v)) return Failed("truncated aggregation_temporality");
+        m->temporality = static_cast<int32_t>(v);
+        return true;
+      }
+      if (field == 3 && type == kVarint && m->kind == MetricKind::kSum) {
+        if (!r.Varint(&v)) return Failed("truncated is_monotonic");
+        m->monotonic = v != 0;
+        return true;
+      }
+      return Skip(r, type);
+    });
   }
 
   bool Attribute(WireReader& r) {
-    std::string_view bytes, key;
-    if (!Nested(r, "attribute", &bytes) || !KeyValueView(bytes, &key)) return false;
-    out_->attributes.push_back(bytes);
-    return true;
+    return Message(r, "attribute", [&](std::string_view b) {
+      std::string_view key;
+      if (!KeyValueView(b, &key)) return false;
+      out_->attributes.push_back(b);
+      return true;
+    });
   }
   bool ExemplarField(WireReader& r) {
-    std::string_view bytes;
-    if (!Nested(r, "exemplar", &bytes) || !CheckExemplar(bytes)) return false;
-    out_->exemplars.push_back(bytes);
-    return true;
+    return Message(r, "exemplar", [&](std::string_view b) {
+      if (!CheckExemplar(b)) return false;
+      out_->exemplars.push_back(b);
+      return true;
+    });
   }
   // A packed or unpacked repeated fixed64/double field.
   bool Repeated64(WireReader& r, int type, const char* name, std::vector<uint64_t>* out) {
-    uint64_t v;
+    uint64_t v = 0;
     if (type == kFixed64) {
       if (!Fixed64(r, name, &v)) return false;
       out->push_back(v);
@@ -389,39 +355,38 @@ class MetricsDecoder : public OtlpWireDecoder {
     }
     return true;
   }
+  // The fields every point kind shares: start (ignored) and time.
+  static bool IsTime(uint32_t field, int type) {
+    return (field == 2 || field == 3) && type == kFixed64;
+  }
 
   bool NumberPoint(std::string_view data) {
     PointView p;
     p.attributes_begin = Index(out_->attributes.size());
     p.exemplars_begin = Index(out_->exemplars.size());
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "data point", &field, &type)) return false;
+    const bool ok = Fields(data, "data point", [&](WireReader& r, uint32_t field, int type) {
       uint64_t v = 0;
-      bool ok;
-      if (field == 7 && type == kLengthDelimited) {
-        ok = Attribute(r);
-      } else if ((field == 2 || field == 3) && type == kFixed64) {
-        ok = Fixed64(r, "data point time", &v);
+      if (field == 7 && type == kLengthDelimited) return Attribute(r);
+      if (IsTime(field, type)) {
+        if (!Fixed64(r, "data point time", &v)) return false;
         if (field == 3) p.time_unix_nano = v;
-      } else if (field == 4 && type == kFixed64) {
-        ok = Double(r, "as_double", &p.as_double);
+        return true;
+      }
+      if (field == 4 && type == kFixed64) {
         p.is_int = false;
-      } else if (field == 6 && type == kFixed64) {
-        ok = Fixed64(r, "as_int", &v);
+        return Double(r, "as_double", &p.as_double);
+      }
+      if (field == 6 && type == kFixed64) {
+        if (!Fixed64(r, "as_int", &v)) return false;
         p.as_int = static_cast<int64_t>(v);
         p.is_int = true;
-      } else if (field == 5 && type == kLengthDelimited) {
-        ok = ExemplarField(r);
-      } else if (field == 8 && type == kVarint) {
-        ok = Uint32(r, "flags", &p.flags);
-      } else {
-        ok = Skip(r, type);
+        return true;
       }
-      if (!ok) return false;
-    }
+      if (field == 5 && type == kLengthDelimited) return ExemplarField(r);
+      if (field == 8 && type == kVarint) return Uint32(r, "flags", &p.flags);
+      return Skip(r, type);
+    });
+    if (!ok) return false;
     p.attributes_end = Index(out_->attributes.size());
     p.exemplars_end = Index(out_->exemplars.size());
     out_->points.push_back(p);
@@ -435,38 +400,31 @@ class MetricsDecoder : public OtlpWireDecoder {
     p.buckets_begin = Index(out_->bucket_counts.size());
     std::vector<uint64_t>& bounds_bits = bounds_scratch_;
     bounds_bits.clear();
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "histogram data point", &field, &type)) return false;
-      uint64_t v = 0;
-      double d;
-      bool ok;
-      if (field == 9 && type == kLengthDelimited) {
-        ok = Attribute(r);
-      } else if ((field == 2 || field == 3 || field == 4) && type == kFixed64) {
-        ok = Fixed64(r, "histogram field", &v);
-        if (field == 3) p.time_unix_nano = v;
-        if (field == 4) p.count = v;
-      } else if (field == 5 && type == kFixed64) {
-        ok = Double(r, "sum", &p.sum);
-        p.has_sum = true;
-      } else if ((field == 11 || field == 12) && type == kFixed64) {
-        ok = Double(r, "min/max", &d);
-      } else if (field == 6 && (type == kFixed64 || type == kLengthDelimited)) {
-        ok = Repeated64(r, type, "bucket_counts", &out_->bucket_counts);
-      } else if (field == 7 && (type == kFixed64 || type == kLengthDelimited)) {
-        ok = Repeated64(r, type, "explicit_bounds", &bounds_bits);
-      } else if (field == 8 && type == kLengthDelimited) {
-        ok = ExemplarField(r);
-      } else if (field == 10 && type == kVarint) {
-        ok = Uint32(r, "flags", &p.flags);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
+    const bool ok =
+        Fields(data, "histogram data point", [&](WireReader& r, uint32_t field, int type) {
+          uint64_t v = 0;
+          double d = 0;
+          if (field == 9 && type == kLengthDelimited) return Attribute(r);
+          if ((IsTime(field, type) || field == 4) && type == kFixed64) {
+            if (!Fixed64(r, "histogram field", &v)) return false;
+            if (field == 3) p.time_unix_nano = v;
+            if (field == 4) p.count = v;
+            return true;
+          }
+          if (field == 5 && type == kFixed64) {
+            p.has_sum = true;
+            return Double(r, "sum", &p.sum);
+          }
+          if ((field == 11 || field == 12) && type == kFixed64) return Double(r, "min/max", &d);
+          if (field == 6 && (type == kFixed64 || type == kLengthDelimited))
+            return Repeated64(r, type, "bucket_counts", &out_->bucket_counts);
+          if (field == 7 && (type == kFixed64 || type == kLengthDelimited))
+            return Repeated64(r, type, "explicit_bounds", &bounds_bits);
+          if (field == 8 && type == kLengthDelimited) return ExemplarField(r);
+          if (field == 10 && type == kVarint) return Uint32(r, "flags", &p.flags);
+          return Skip(r, type);
+        });
+    if (!ok) return false;
     p.buckets_end = Index(out_->bucket_counts.size());
     p.bounds_begin = Index(out_->bounds.size());
     for (uint64_t bits : bounds_bits) {
@@ -485,30 +443,22 @@ class MetricsDecoder : public OtlpWireDecoder {
   bool ExponentialHistogramPoint(std::string_view data) {
     PointView p;
     p.attributes_begin = Index(out_->attributes.size());
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "exponential histogram data point", &field, &type)) return false;
-      uint64_t v = 0;
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = Attribute(r);
-      } else if (((field >= 2 && field <= 5) || field == 7 || (field >= 12 && field <= 14)) &&
-                 type == kFixed64) {
-        ok = Fixed64(r, "exponential histogram field", &v);
-      } else if ((field == 6 || field == 10) && type == kVarint) {
-        ok = r.Varint(&v) || Failed("truncated exponential histogram field");
-      } else if ((field == 8 || field == 9) && type == kLengthDelimited) {
-        ok = Nested(r, "buckets", &bytes) && CheckBuckets(bytes);
-      } else if (field == 11 && type == kLengthDelimited) {
-        ok = Nested(r, "exemplar", &bytes) && CheckExemplar(bytes);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
+    const bool ok = Fields(
+        data, "exponential histogram data point", [&](WireReader& r, uint32_t field, int type) {
+          uint64_t v = 0;
+          if (field == 1 && type == kLengthDelimited) return Attribute(r);
+          if (((field >= 2 && field <= 5) || field == 7 || (field >= 12 && field <= 14)) &&
+              type == kFixed64)
+            return Fixed64(r, "exponential histogram field", &v);
+          if ((field == 6 || field == 10) && type == kVarint)
+            return r.Varint(&v) || Failed("truncated exponential histogram field");
+          if ((field == 8 || field == 9) && type == kLengthDelimited)
+            return Message(r, "buckets", [&](std::string_view b) { return CheckBuckets(b); });
+          if (field == 11 && type == kLengthDelimited)
+            return Message(r, "exemplar", [&](std::string_view b) { return CheckExemplar(b); });
+          return Skip(r, type);
+        });
+    if (!ok) return false;
     p.attributes_end = Index(out_->attributes.size());
     out_->points.push_back(p);
     return true;
@@ -516,58 +466,47 @@ class MetricsDecoder : public OtlpWireDecoder {
 
   // ExponentialHistogramDataPoint.Buckets {sint32 offset = 1; repeated uint64 bucket_counts = 2}
   bool CheckBuckets(std::string_view data) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "buckets", &field, &type)) return false;
+    return Fields(data, "buckets", [&](WireReader& r, uint32_t field, int type) {
       uint64_t v = 0;
-      std::string_view packed;
-      bool ok;
-      if ((field == 1 || field == 2) && type == kVarint) {
-        ok = r.Varint(&v) || Failed("truncated buckets field");
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = Nested(r, "bucket_counts", &packed);
-        WireReader p(packed);
-        while (ok && !p.done()) ok = p.Varint(&v) || Failed("malformed packed bucket_counts");
-      } else {
-        ok = Skip(r, type);
+      if ((field == 1 || field == 2) && type == kVarint)
+        return r.Varint(&v) || Failed("truncated buckets field");
+      if (field == 2 && type == kLengthDelimited) {
+        return Message(r, "bucket_counts", [&](std::string_view packed) {
+          WireReader p(packed);
+          while (!p.done()) {
+            if (!p.Varint(&v)) return Failed("malformed packed bucket_counts");
+          }
+          return true;
+        });
       }
-      if (!ok) return false;
-    }
-    return true;
+      return Skip(r, type);
+    });
   }
 
   bool SummaryPoint(std::string_view data) {
     PointView p;
     p.attributes_begin = Index(out_->attributes.size());
     p.quantiles_begin = Index(out_->quantiles.size());
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "summary data point", &field, &type)) return false;
-      uint64_t v = 0;
-      std::string_view bytes;
-      bool ok;
-      if (field == 7 && type == kLengthDelimited) {
-        ok = Attribute(r);
-      } else if ((field == 2 || field == 3 || field == 4) && type == kFixed64) {
-        ok = Fixed64(r, "summary field", &v);
-        if (field == 3) p.time_unix_nano = v;
-        if (field == 4) p.count = v;
-      } else if (field == 5 && type == kFixed64) {
-        ok = Double(r, "sum", &p.sum);
-        p.has_sum = true;
-      } else if (field == 6 && type == kLengthDelimited) {
-        ok = Nested(r, "quantile value", &bytes) && Quantile(bytes);
-      } else if (field == 8 && type == kVarint) {
-        ok = Uint32(r, "flags", &p.flags);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
+    const bool ok =
+        Fields(data, "summary data point", [&](WireReader& r, uint32_t field, int type) {
+          uint64_t v = 0;
+          if (field == 7 && type == kLengthDelimited) return Attribute(r);
+          if ((IsTime(field, type) || field == 4) && type == kFixed64) {
+            if (!Fixed64(r, "summary field", &v)) return false;
+            if (field == 3) p.time_unix_nano = v;
+            if (field == 4) p.count = v;
+            return true;
+          }
+          if (field == 5 && type == kFixed64) {
+            p.has_sum = true;
+            return Double(r, "sum", &p.sum);
+          }
+          if (field == 6 && type == kLengthDelimited)
+            return Message(r, "quantile value", [&](std::string_view b) { return Quantile(b); });
+          if (field == 8 && type == kVarint) return Uint32(r, "flags", &p.flags);
+          return Skip(r, type);
+        });
+    if (!ok) return false;
     p.attributes_end = Index(out_->attributes.size());
     p.quantiles_end = Index(out_->quantiles.size());
     out_->points.push_back(p);
@@ -577,48 +516,31 @@ class MetricsDecoder : public OtlpWireDecoder {
   // SummaryDataPoint.ValueAtQuantile {double quantile = 1; double value = 2}
   bool Quantile(std::string_view data) {
     std::pair<double, double> q{0, 0};
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "quantile value", &field, &type)) return false;
-      bool ok;
-      if (field == 1 && type == kFixed64) {
-        ok = Double(r, "quantile", &q.first);
-      } else if (field == 2 && type == kFixed64) {
-        ok = Double(r, "quantile value", &q.second);
-      } else {
-        ok = Skip(r, type);
-      }
-      if (!ok) return false;
-    }
-    out_->quantiles.push_back(q);
-    return true;
+    const bool ok = Fields(data, "quantile value", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kFixed64) return Double(r, "quantile", &q.first);
+      if (field == 2 && type == kFixed64) return Double(r, "quantile value", &q.second);
+      return Skip(r, type);
+    });
+    if (ok) out_->quantiles.push_back(q);
+    return ok;
   }
 
   // Exemplar {filtered_attributes 7; time_unix_nano 2; as_double 3 | as_int 6; span_id 4;
   // trace_id 5}
   bool CheckExemplar(std::string_view data) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, "exemplar", &field, &type)) return false;
+    return Fields(data, "exemplar", [&](WireReader& r, uint32_t field, int type) {
       uint64_t v = 0;
       std::string_view bytes, key;
-      bool ok;
       if (field == 7 && type == kLengthDelimited) {
-        ok = Nested(r, "exemplar attribute", &bytes) && KeyValueView(bytes, &key);
-      } else if ((field == 2 || field == 3 || field == 6) && type == kFixed64) {
-        ok = Fixed64(r, "exemplar field", &v);
-      } else if ((field == 4 || field == 5) && type == kLengthDelimited) {
-        ok = Nested(r, "exemplar id", &bytes);
-      } else {
-        ok = Skip(r, type);
+        return Message(r, "exemplar attribute",
+                       [&](std::string_view b) { return KeyValueView(b, &key); });
       }
-      if (!ok) return false;
-    }
-    return true;
+      if ((field == 2 || field == 3 || field == 6) && type == kFixed64)
+        return Fixed64(r, "exemplar field", &v);
+      if ((field == 4 || field == 5) && type == kLengthDelimited)
+        return Nested(r, "exemplar id", &bytes);
+      return Skip(r, type);
+    });
   }
 
   MetricsRequestView* out_;

@@ -33,23 +33,20 @@ class TraceDecoder : public OtlpWireDecoder {
     // build spans once the whole message is read.
     Span base;
     std::vector<std::string_view> scopes;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in resource_spans");
-      std::string_view bytes;
-      if (field == 1 && type == kLengthDelimited) {
-        if (!Nested(r, "resource", &bytes) || !Resource(bytes, &base)) return false;
-      } else if (field == 2 && type == kLengthDelimited) {
-        if (!Nested(r, "scope_spans", &bytes)) return false;
-        scopes.push_back(bytes);
-      } else if (field == 3 && type == kLengthDelimited) {
-        if (!String(r, "schema_url", &base.resource_schema_url)) return false;
-      } else if (!Skip(r, type)) {
-        return false;
+    const bool ok = Fields(data, "resource_spans", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kLengthDelimited)
+        return Message(r, "resource", [&](std::string_view b) { return Resource(b, &base); });
+      if (field == 2 && type == kLengthDelimited) {
+        return Message(r, "scope_spans", [&](std::string_view b) {
+          scopes.push_back(b);
+          return true;
+        });
       }
-    }
+      if (field == 3 && type == kLengthDelimited)
+        return String(r, "schema_url", &base.resource_schema_url);
+      return Skip(r, type);
+    });
+    if (!ok) return false;
     for (std::string_view scope : scopes) {
       if (!ScopeSpans(scope, base, spans)) return false;
     }
@@ -57,23 +54,16 @@ class TraceDecoder : public OtlpWireDecoder {
   }
 
   bool Resource(std::string_view data, Span* base) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in resource");
-      std::string_view bytes;
+    return Fields(data, "resource", [&](WireReader& r, uint32_t field, int type) {
       if (field == 1 && type == kLengthDelimited) {
-        if (!Nested(r, "resource attribute", &bytes)) return false;
-        if (!KeyValueMessage(bytes, 0, &base->resource_attributes)) return false;
-      } else if (field == 2 && type == kVarint) {
-        if (!Uint32(r, "dropped_attributes_count", &base->resource_dropped_attributes_count))
-          return false;
-      } else if (!Skip(r, type)) {
-        return false;
+        return Message(r, "resource attribute", [&](std::string_view b) {
+          return KeyValueMessage(b, 0, &base->resource_attributes);
+        });
       }
-    }
-    return true;
+      if (field == 2 && type == kVarint)
+        return Uint32(r, "dropped_attributes_count", &base->resource_dropped_attributes_count);
+      return Skip(r, type);
+    });
   }
 
   bool ScopeSpans(std::string_view data, const Span& resource, std::vector<Span>* spans) {
@@ -82,23 +72,20 @@ class TraceDecoder : public OtlpWireDecoder {
     base.resource_dropped_attributes_count = resource.resource_dropped_attributes_count;
     base.resource_schema_url = resource.resource_schema_url;
     std::vector<std::string_view> span_bodies;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in scope_spans");
-      std::string_view bytes;
-      if (field == 1 && type == kLengthDelimited) {
-        if (!Nested(r, "scope", &bytes) || !Scope(bytes, &base)) return false;
-      } else if (field == 2 && type == kLengthDelimited) {
-        if (!Nested(r, "span", &bytes)) return false;
-        span_bodies.push_back(bytes);
-      } else if (field == 3 && type == kLengthDelimited) {
-        if (!String(r, "schema_url", &base.scope_schema_url)) return false;
-      } else if (!Skip(r, type)) {
-        return false;
+    const bool ok = Fields(data, "scope_spans", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kLengthDelimited)
+        return Message(r, "scope", [&](std::string_view b) { return Scope(b, &base); });
+      if (field == 2 && type == kLengthDelimited) {
+        return Message(r, "span", [&](std::string_view b) {
+          span_bodies.push_back(b);
+          return true;
+        });
       }
-    }
+      if (field == 3 && type == kLengthDelimited)
+        return String(r, "schema_url", &base.scope_schema_url);
+      return Skip(r, type);
+    });
+    if (!ok) return false;
     spans->reserve(spans->size() + span_bodies.size());
     for (std::string_view body : span_bodies) {
       spans->push_back(base);
@@ -108,174 +95,125 @@ class TraceDecoder : public OtlpWireDecoder {
   }
 
   bool Scope(std::string_view data, Span* base) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in scope");
-      std::string_view bytes;
-      if (field == 1 && type == kLengthDelimited) {
-        if (!String(r, "scope name", &base->scope_name)) return false;
-      } else if (field == 2 && type == kLengthDelimited) {
-        if (!String(r, "scope version", &base->scope_version)) return false;
-      } else if (field == 3 && type == kLengthDelimited) {
-        if (!Nested(r, "scope attribute", &bytes)) return false;
-        if (!KeyValueMessage(bytes, 0, &base->scope_attributes)) return false;
-      } else if (field == 4 && type == kVarint) {
-        if (!Uint32(r, "dropped_attributes_count", &base->scope_dropped_attributes_count))
-          return false;
-      } else if (!Skip(r, type)) {
-        return false;
+    return Fields(data, "scope", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kLengthDelimited) return String(r, "scope name", &base->scope_name);
+      if (field == 2 && type == kLengthDelimited)
+        return String(r, "scope version", &base->scope_version);
+      if (field == 3 && type == kLengthDelimited) {
+        return Message(r, "scope attribute", [&](std::string_view b) {
+          return KeyValueMessage(b, 0, &base->scope_attributes);
+        });
       }
-    }
-    return true;
+      if (field == 4 && type == kVarint)
+        return Uint32(r, "dropped_attributes_count", &base->scope_dropped_attributes_count);
+      return Skip(r, type);
+    });
   }
 
   bool SpanMessage(std::string_view data, Span* s) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in span");
-      std::string_view bytes;
-      uint64_t v;
-      bool ok = true;
+    return Fields(data, "span", [&](WireReader& r, uint32_t field, int type) {
       if (type == kLengthDelimited) {
         switch (field) {
           case 1:
-            ok = BytesField(r, "trace_id", &s->trace_id);
-            break;
+            return BytesField(r, "trace_id", &s->trace_id);
           case 2:
-            ok = BytesField(r, "span_id", &s->span_id);
-            break;
+            return BytesField(r, "span_id", &s->span_id);
           case 3:
-            ok = String(r, "trace_state", &s->trace_state);
-            break;
+            return String(r, "trace_state", &s->trace_state);
           case 4:
-            ok = BytesField(r, "parent_span_id", &s->parent_span_id);
-            break;
+            return BytesField(r, "parent_span_id", &s->parent_span_id);
           case 5:
-            ok = String(r, "span name", &s->name);
-            break;
+            return String(r, "span name", &s->name);
           case 9:
-            ok = Nested(r, "span attribute", &bytes) && KeyValueMessage(bytes, 0, &s->attributes);
-            break;
+            return Message(r, "span attribute", [&](std::string_view b) {
+              return KeyValueMessage(b, 0, &s->attributes);
+            });
           case 11:
-            ok = Nested(r, "event", &bytes) && Event(bytes, s);
-            break;
+            return Message(r, "event", [&](std::string_view b) { return Event(b, s); });
           case 13:
-            ok = Nested(r, "link", &bytes) && Link(bytes, s);
-            break;
+            return Message(r, "link", [&](std::string_view b) { return Link(b, s); });
           case 15:
-            ok = Nested(r, "status", &bytes) && StatusMessage(bytes, s);
-            break;
+            return Message(r, "status", [&](std::string_view b) { return StatusMessage(b, s); });
           default:
-            ok = Skip(r, type);
+            return Skip(r, type);
         }
-      } else if (type == kVarint && field == 6) {
+      }
+      uint64_t v = 0;
+      if (type == kVarint && field == 6) {
         if (!r.Varint(&v)) return Failed("truncated kind");
         // An enum: protobuf keeps unknown values; tidemark stores them as unspecified.
         const auto kind = static_cast<int32_t>(v);
         s->kind = kind >= 0 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kUnspecified;
-      } else if (type == kFixed64 && field == 7) {
-        ok = Fixed64(r, "start_time_unix_nano", &s->start_time_unix_nano);
-      } else if (type == kFixed64 && field == 8) {
-        ok = Fixed64(r, "end_time_unix_nano", &s->end_time_unix_nano);
-      } else if (type == kVarint && field == 10) {
-        ok = Uint32(r, "dropped_attributes_count", &s->dropped_attributes_count);
-      } else if (type == kVarint && field == 12) {
-        ok = Uint32(r, "dropped_events_count", &s->dropped_events_count);
-      } else if (type == kVarint && field == 14) {
-        ok = Uint32(r, "dropped_links_count", &s->dropped_links_count);
-      } else if (type == kFixed32 && field == 16) {
-        ok = r.Fixed32(&s->flags) || Failed("truncated flags");
-      } else {
-        ok = Skip(r, type);
+        return true;
       }
-      if (!ok) return false;
-    }
-    return true;
+      if (type == kFixed64 && field == 7)
+        return Fixed64(r, "start_time_unix_nano", &s->start_time_unix_nano);
+      if (type == kFixed64 && field == 8)
+        return Fixed64(r, "end_time_unix_nano", &s->end_time_unix_nano);
+      if (type == kVarint && field == 10)
+        return Uint32(r, "dropped_attributes_count", &s->dropped_attributes_count);
+      if (type == kVarint && field == 12)
+        return Uint32(r, "dropped_events_count", &s->dropped_events_count);
+      if (type == kVarint && field == 14)
+        return Uint32(r, "dropped_links_count", &s->dropped_links_count);
+      if (type == kFixed32 && field == 16) return r.Fixed32(&s->flags) || Failed("truncated flags");
+      return Skip(r, type);
+    });
   }
 
   bool Event(std::string_view data, Span* s) {
     SpanEvent e;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in event");
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kFixed64) {
-        ok = Fixed64(r, "event time_unix_nano", &e.time_unix_nano);
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = String(r, "event name", &e.name);
-      } else if (field == 3 && type == kLengthDelimited) {
-        ok = Nested(r, "event attribute", &bytes) && KeyValueMessage(bytes, 0, &e.attributes);
-      } else if (field == 4 && type == kVarint) {
-        ok = Uint32(r, "dropped_attributes_count", &e.dropped_attributes_count);
-      } else {
-        ok = Skip(r, type);
+    const bool ok = Fields(data, "event", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kFixed64)
+        return Fixed64(r, "event time_unix_nano", &e.time_unix_nano);
+      if (field == 2 && type == kLengthDelimited) return String(r, "event name", &e.name);
+      if (field == 3 && type == kLengthDelimited) {
+        return Message(r, "event attribute",
+                       [&](std::string_view b) { return KeyValueMessage(b, 0, &e.attributes); });
       }
-      if (!ok) return false;
-    }
-    s->events.push_back(std::move(e));
-    return true;
+      if (field == 4 && type == kVarint)
+        return Uint32(r, "dropped_attributes_count", &e.dropped_attributes_count);
+      return Skip(r, type);
+    });
+    if (ok) s->events.push_back(std::move(e));
+    return ok;
   }
 
   bool Link(std::string_view data, Span* s) {
     SpanLink l;
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in link");
-      std::string_view bytes;
-      bool ok;
-      if (field == 1 && type == kLengthDelimited) {
-        ok = BytesField(r, "link trace_id", &l.trace_id);
-      } else if (field == 2 && type == kLengthDelimited) {
-        ok = BytesField(r, "link span_id", &l.span_id);
-      } else if (field == 3 && type == kLengthDelimited) {
-        ok = String(r, "link trace_state", &l.trace_state);
-      } else if (field == 4 && type == kLengthDelimited) {
-        ok = Nested(r, "link attribute", &bytes) && KeyValueMessage(bytes, 0, &l.attributes);
-      } else if (field == 5 && type == kVarint) {
-        ok = Uint32(r, "dropped_attributes_count", &l.dropped_attributes_count);
-      } else if (field == 6 && type == kFixed32) {
-        ok = r.Fixed32(&l.flags) || Failed("truncated link flags");
-      } else {
-        ok = Skip(r, type);
+    const bool ok = Fields(data, "link", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 1 && type == kLengthDelimited)
+        return BytesField(r, "link trace_id", &l.trace_id);
+      if (field == 2 && type == kLengthDelimited) return BytesField(r, "link span_id", &l.span_id);
+      if (field == 3 && type == kLengthDelimited)
+        return String(r, "link trace_state", &l.trace_state);
+      if (field == 4 && type == kLengthDelimited) {
+        return Message(r, "link attribute",
+                       [&](std::string_view b) { return KeyValueMessage(b, 0, &l.attributes); });
       }
-      if (!ok) return false;
-    }
-    s->links.push_back(std::move(l));
-    return true;
+      if (field == 5 && type == kVarint)
+        return Uint32(r, "dropped_attributes_count", &l.dropped_attributes_count);
+      if (field == 6 && type == kFixed32) return r.Fixed32(&l.flags) || Failed("truncated flags");
+      return Skip(r, type);
+    });
+    if (ok) s->links.push_back(std::move(l));
+    return ok;
   }
 
   bool StatusMessage(std::string_view data, Span* s) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!r.Tag(&field, &type)) return Failed("truncated field in status");
-      uint64_t v = 0;
-      bool ok;
-      if (field == 2 && type == kLengthDelimited) {
-        ok = String(r, "status message", &s->status_message);
-      } else if (field == 3 && type == kVarint) {
-        ok = r.Varint(&v) || Failed("truncated status code");
+    return Fields(data, "status", [&](WireReader& r, uint32_t field, int type) {
+      if (field == 2 && type == kLengthDelimited)
+        return String(r, "status message", &s->status_message);
+      if (field == 3 && type == kVarint) {
+        uint64_t v = 0;
+        if (!r.Varint(&v)) return Failed("truncated status code");
         const auto code = static_cast<int32_t>(v);
-        if (ok) {
-          s->status_code =
-              code >= 0 && code <= 2 ? static_cast<SpanStatusCode>(code) : SpanStatusCode::kUnset;
-        }
-      } else {
-        ok = Skip(r, type);
+        s->status_code =
+            code >= 0 && code <= 2 ? static_cast<SpanStatusCode>(code) : SpanStatusCode::kUnset;
+        return true;
       }
-      if (!ok) return false;
-    }
-    return true;
+      return Skip(r, type);
+    });
   }
 };
 

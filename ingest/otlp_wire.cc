@@ -35,177 +35,128 @@ bool OtlpWireDecoder::BytesField(WireReader& r, const char* name, std::string* o
 bool OtlpWireDecoder::KeyValueMessage(std::string_view data, int depth,
                                       std::vector<KeyValue>* out) {
   KeyValue kv;
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "attribute", &field, &type)) return false;
-    std::string_view bytes;
-    bool ok;
-    if (field == 1 && type == kLengthDelimited) {
-      ok = String(r, "attribute key", &kv.key);
-    } else if (field == 2 && type == kLengthDelimited) {
+  const bool ok = Fields(data, "attribute", [&](WireReader& r, uint32_t field, int type) {
+    if (field == 1 && type == kLengthDelimited) return String(r, "attribute key", &kv.key);
+    if (field == 2 && type == kLengthDelimited) {
       // A repeated occurrence of a message field merges into the first, as protobuf does.
-      ok = Nested(r, "attribute value", &bytes) && AnyValueMessage(bytes, depth + 1, &kv.value);
-    } else {
-      ok = Skip(r, type);
+      return Message(r, "attribute value",
+                     [&](std::string_view b) { return AnyValueMessage(b, depth + 1, &kv.value); });
     }
-    if (!ok) return false;
-  }
-  out->push_back(std::move(kv));
-  return true;
+    return Skip(r, type);
+  });
+  if (ok) out->push_back(std::move(kv));
+  return ok;
 }
 
 // common.v1.AnyValue: a oneof of string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7.
 bool OtlpWireDecoder::AnyValueMessage(std::string_view data, int depth, AnyValue* value) {
   if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "attribute value", &field, &type)) return false;
-    std::string_view bytes;
+  return Fields(data, "attribute value", [&](WireReader& r, uint32_t field, int type) {
     uint64_t v = 0;
     double d = 0;
-    bool ok = true;
     if (field == 1 && type == kLengthDelimited) {
       *value = AnyValue();
       value->type = AnyValue::Type::kString;
-      ok = String(r, "string value", &value->string_value);
-    } else if (field == 2 && type == kVarint) {
-      ok = r.Varint(&v) || Failed("truncated bool value");
+      return String(r, "string value", &value->string_value);
+    }
+    if (field == 2 && type == kVarint) {
+      if (!r.Varint(&v)) return Failed("truncated bool value");
       *value = AnyValue::Bool(v != 0);
-    } else if (field == 3 && type == kVarint) {
-      ok = r.Varint(&v) || Failed("truncated int value");
+      return true;
+    }
+    if (field == 3 && type == kVarint) {
+      if (!r.Varint(&v)) return Failed("truncated int value");
       *value = AnyValue::Int(static_cast<int64_t>(v));
-    } else if (field == 4 && type == kFixed64) {
-      ok = Double(r, "double value", &d);
+      return true;
+    }
+    if (field == 4 && type == kFixed64) {
+      if (!Double(r, "double value", &d)) return false;
       *value = AnyValue::Double(d);
-    } else if (field == 5 && type == kLengthDelimited) {
+      return true;
+    }
+    if (field == 5 && type == kLengthDelimited) {
       // ArrayValue {repeated AnyValue values = 1}; a second occurrence merges (appends).
       if (value->type != AnyValue::Type::kArray) *value = AnyValue::Array({});
-      ok = Nested(r, "array value", &bytes);
-      WireReader a(bytes);
-      while (ok && !a.done()) {
-        uint32_t f = 0;
-        int t = 0;
-        std::string_view element;
-        if (!NextTag(a, "array value", &f, &t)) return false;
-        if (f == 1 && t == kLengthDelimited) {
+      return Message(r, "array value", [&](std::string_view array) {
+        return Fields(array, "array value", [&](WireReader& a, uint32_t f, int t) {
+          if (f != 1 || t != kLengthDelimited) return Skip(a, t);
           value->array_value.emplace_back();
-          ok = Nested(a, "array element", &element) &&
-               AnyValueMessage(element, depth + 1, &value->array_value.back());
-        } else {
-          ok = Skip(a, t);
-        }
-      }
-    } else if (field == 6 && type == kLengthDelimited) {
+          return Message(a, "array element", [&](std::string_view b) {
+            return AnyValueMessage(b, depth + 1, &value->array_value.back());
+          });
+        });
+      });
+    }
+    if (field == 6 && type == kLengthDelimited) {
       // KeyValueList {repeated KeyValue values = 1}
       if (value->type != AnyValue::Type::kKvList) *value = AnyValue::KvList({});
-      ok = Nested(r, "kvlist value", &bytes);
-      WireReader l(bytes);
-      while (ok && !l.done()) {
-        uint32_t f = 0;
-        int t = 0;
-        std::string_view element;
-        if (!NextTag(l, "kvlist value", &f, &t)) return false;
-        if (f == 1 && t == kLengthDelimited) {
-          ok = Nested(l, "kvlist element", &element) &&
-               KeyValueMessage(element, depth + 1, &value->kvlist_value);
-        } else {
-          ok = Skip(l, t);
-        }
-      }
-    } else if (field == 7 && type == kLengthDelimited) {
+      return Message(r, "kvlist value", [&](std::string_view list) {
+        return Fields(list, "kvlist value", [&](WireReader& l, uint32_t f, int t) {
+          if (f != 1 || t != kLengthDelimited) return Skip(l, t);
+          return Message(l, "kvlist element", [&](std::string_view b) {
+            return KeyValueMessage(b, depth + 1, &value->kvlist_value);
+          });
+        });
+      });
+    }
+    if (field == 7 && type == kLengthDelimited) {
       *value = AnyValue();
       value->type = AnyValue::Type::kBytes;
-      ok = BytesField(r, "bytes value", &value->string_value);
-    } else {
-      ok = Skip(r, type);
+      return BytesField(r, "bytes value", &value->string_value);
     }
-    if (!ok) return false;
-  }
-  return true;
+    return Skip(r, type);
+  });
 }
 
 // The same checks as AnyValueMessage, building nothing.
 bool OtlpWireDecoder::CheckAnyValue(std::string_view data, int depth) {
   if (depth > kMaxDepth) return Failed("attribute values nested too deeply");
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "attribute value", &field, &type)) return false;
+  return Fields(data, "attribute value", [&](WireReader& r, uint32_t field, int type) {
     std::string_view bytes;
-    uint64_t v;
-    double d;
-    bool ok = true;
-    if (field == 1 && type == kLengthDelimited) {
-      ok = StringView(r, "string value", &bytes);
-    } else if ((field == 2 || field == 3) && type == kVarint) {
-      ok = r.Varint(&v) || Failed("truncated attribute value");
-    } else if (field == 4 && type == kFixed64) {
-      ok = Double(r, "double value", &d);
-    } else if ((field == 5 || field == 6) && type == kLengthDelimited) {
-      ok = Nested(r, field == 5 ? "array value" : "kvlist value", &bytes);
-      WireReader list(bytes);
-      while (ok && !list.done()) {
-        uint32_t f = 0;
-        int t = 0;
-        std::string_view element, key, value;
-        if (!NextTag(list, field == 5 ? "array value" : "kvlist value", &f, &t)) return false;
-        if (f == 1 && t == kLengthDelimited) {
-          ok = Nested(list, "list element", &element);
-          if (ok && field == 5) ok = CheckAnyValue(element, depth + 1);
-          if (ok && field == 6) {
-            // A KeyValue: its key, then its value one level deeper.
-            WireReader kv(element);
-            while (ok && !kv.done()) {
-              uint32_t kf = 0;
-              int kt = 0;
-              if (!NextTag(kv, "attribute", &kf, &kt)) return false;
-              if (kf == 1 && kt == kLengthDelimited) {
-                ok = StringView(kv, "attribute key", &key);
-              } else if (kf == 2 && kt == kLengthDelimited) {
-                ok = Nested(kv, "attribute value", &value) && CheckAnyValue(value, depth + 2);
-              } else {
-                ok = Skip(kv, kt);
-              }
-            }
-          }
-        } else {
-          ok = Skip(list, t);
-        }
-      }
-    } else if (field == 7 && type == kLengthDelimited) {
-      ok = Nested(r, "bytes value", &bytes);
-    } else {
-      ok = Skip(r, type);
+    uint64_t v = 0;
+    double d = 0;
+    if (field == 1 && type == kLengthDelimited) return StringView(r, "string value", &bytes);
+    if ((field == 2 || field == 3) && type == kVarint)
+      return r.Varint(&v) || Failed("truncated attribute value");
+    if (field == 4 && type == kFixed64) return Double(r, "double value", &d);
+    if (field == 5 && type == kLengthDelimited) {
+      return Message(r, "array value", [&](std::string_view array) {
+        return Fields(array, "array value", [&](WireReader& a, uint32_t f, int t) {
+          if (f != 1 || t != kLengthDelimited) return Skip(a, t);
+          return Message(a, "array element",
+                         [&](std::string_view b) { return CheckAnyValue(b, depth + 1); });
+        });
+      });
     }
-    if (!ok) return false;
-  }
-  return true;
+    if (field == 6 && type == kLengthDelimited) {
+      return Message(r, "kvlist value", [&](std::string_view list) {
+        return Fields(list, "kvlist value", [&](WireReader& l, uint32_t f, int t) {
+          if (f != 1 || t != kLengthDelimited) return Skip(l, t);
+          return Message(l, "kvlist element",
+                         [&](std::string_view b) { return CheckKeyValue(b, depth + 1, &bytes); });
+        });
+      });
+    }
+    if (field == 7 && type == kLengthDelimited) return Nested(r, "bytes value", &bytes);
+    return Skip(r, type);
+  });
+}
+
+bool OtlpWireDecoder::CheckKeyValue(std::string_view data, int depth, std::string_view* key) {
+  *key = {};
+  return Fields(data, "attribute", [&](WireReader& r, uint32_t field, int type) {
+    if (field == 1 && type == kLengthDelimited)
+      return StringView(r, "attribute key", key);  // the last occurrence wins
+    if (field == 2 && type == kLengthDelimited) {
+      return Message(r, "attribute value",
+                     [&](std::string_view b) { return CheckAnyValue(b, depth + 1); });
+    }
+    return Skip(r, type);
+  });
 }
 
 bool OtlpWireDecoder::KeyValueView(std::string_view data, std::string_view* key) {
-  *key = {};
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "attribute", &field, &type)) return false;
-    std::string_view bytes;
-    bool ok;
-    if (field == 1 && type == kLengthDelimited) {
-      ok = StringView(r, "attribute key", key);  // the last occurrence wins
-    } else if (field == 2 && type == kLengthDelimited) {
-      ok = Nested(r, "attribute value", &bytes) && CheckAnyValue(bytes, 1);
-    } else {
-      ok = Skip(r, type);
-    }
-    if (!ok) return false;
-  }
-  return true;
+  return CheckKeyValue(data, 0, key);
 }
 
 std::string OtlpWireDecoder::ValueText(std::string_view key_value) {
@@ -241,49 +192,37 @@ std::string OtlpWireDecoder::ValueText(std::string_view key_value) {
 }
 
 bool OtlpWireDecoder::CheckScope(std::string_view data) {
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "scope", &field, &type)) return false;
+  return Fields(data, "scope", [&](WireReader& r, uint32_t field, int type) {
     std::string_view bytes, key;
-    uint64_t v;
-    bool ok;
-    if ((field == 1 || field == 2) && type == kLengthDelimited) {
-      ok = StringView(r, field == 1 ? "scope name" : "scope version", &bytes);
-    } else if (field == 3 && type == kLengthDelimited) {
-      ok = Nested(r, "scope attribute", &bytes) && KeyValueView(bytes, &key);
-    } else if (field == 4 && type == kVarint) {
-      ok = r.Varint(&v) || Failed("truncated dropped_attributes_count");
-    } else {
-      ok = Skip(r, type);
+    uint64_t v = 0;
+    if ((field == 1 || field == 2) && type == kLengthDelimited)
+      return StringView(r, field == 1 ? "scope name" : "scope version", &bytes);
+    if (field == 3 && type == kLengthDelimited) {
+      return Message(r, "scope attribute",
+                     [&](std::string_view b) { return KeyValueView(b, &key); });
     }
-    if (!ok) return false;
-  }
-  return true;
+    if (field == 4 && type == kVarint)
+      return r.Varint(&v) || Failed("truncated dropped_attributes_count");
+    return Skip(r, type);
+  });
 }
 
 bool OtlpWireDecoder::ResourceAttributes(std::string_view data,
                                          std::vector<std::string_view>* attributes) {
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!NextTag(r, "resource", &field, &type)) return false;
-    std::string_view bytes, key;
-    uint64_t v;
-    bool ok;
+  return Fields(data, "resource", [&](WireReader& r, uint32_t field, int type) {
+    std::string_view key;
+    uint64_t v = 0;
     if (field == 1 && type == kLengthDelimited) {
-      ok = Nested(r, "resource attribute", &bytes) && KeyValueView(bytes, &key);
-      if (ok) attributes->push_back(bytes);
-    } else if (field == 2 && type == kVarint) {
-      ok = r.Varint(&v) || Failed("truncated dropped_attributes_count");
-    } else {
-      ok = Skip(r, type);
+      return Message(r, "resource attribute", [&](std::string_view b) {
+        if (!KeyValueView(b, &key)) return false;
+        attributes->push_back(b);
+        return true;
+      });
     }
-    if (!ok) return false;
-  }
-  return true;
+    if (field == 2 && type == kVarint)
+      return r.Varint(&v) || Failed("truncated dropped_attributes_count");
+    return Skip(r, type);
+  });
 }
 
 }  // namespace tidemark::ingest

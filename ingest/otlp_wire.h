@@ -40,6 +40,25 @@ class OtlpWireDecoder {
   static std::string ValueText(std::string_view key_value);
 
  protected:
+  // Reads a message's fields in order: `on_field(reader, field, wire_type)` reads (or skips) each
+  // and returns false once it has reported a problem. `where` names the message in errors.
+  template <typename OnField>
+  bool Fields(std::string_view data, const char* where, OnField on_field) {
+    WireReader r(data);
+    while (!r.done()) {
+      uint32_t field = 0;
+      int type = 0;
+      if (!NextTag(r, where, &field, &type) || !on_field(r, field, type)) return false;
+    }
+    return true;
+  }
+  // A nested message field: its bytes, then `decode(bytes)`.
+  template <typename Decode>
+  bool Message(WireReader& r, const char* name, Decode decode) {
+    std::string_view bytes;
+    return Nested(r, name, &bytes) && decode(bytes);
+  }
+
   bool Failed(const std::string& what);
   bool String(WireReader& r, const char* name, std::string* out);
   bool StringView(WireReader& r, const char* name, std::string_view* out);
@@ -53,6 +72,7 @@ class OtlpWireDecoder {
 
  private:
   bool CheckAnyValue(std::string_view data, int depth);
+  bool CheckKeyValue(std::string_view data, int depth, std::string_view* key);
 
   const char* request_name_;
   Status error_;
