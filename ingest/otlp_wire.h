@@ -44,13 +44,8 @@ class OtlpWireDecoder {
   // and returns false once it has reported a problem. `where` names the message in errors.
   template <typename OnField>
   bool Fields(std::string_view data, const char* where, OnField on_field) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t field = 0;
-      int type = 0;
-      if (!NextTag(r, where, &field, &type) || !on_field(r, field, type)) return false;
-    }
-    return true;
+    // A callback that fails has reported why; a bad tag has not.
+    return ForEachField(data, on_field) || Failed(std::string("malformed field in ") + where);
   }
   // A nested message field: its bytes, then `decode(bytes)`.
   template <typename Decode>

@@ -19,66 +19,49 @@ Status Malformed(const std::string& what) {
 
 // prometheus.Label {name = 1; value = 2}
 bool ParseLabel(std::string_view data, LabelView* label) {
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!r.Tag(&field, &type)) return false;
-    if (field == 1 && type == kLengthDelimited) {
-      if (!r.Bytes(&label->name)) return false;
-    } else if (field == 2 && type == kLengthDelimited) {
-      if (!r.Bytes(&label->value)) return false;
-    } else if (!r.Skip(type)) {
-      return false;
-    }
-  }
-  return true;
+  return ForEachField(data, [&](WireReader& r, uint32_t field, int type) {
+    if (field == 1 && type == kLengthDelimited) return r.Bytes(&label->name);
+    if (field == 2 && type == kLengthDelimited) return r.Bytes(&label->value);
+    return r.Skip(type);
+  });
 }
 
 // prometheus.Sample {double value = 1; int64 timestamp = 2}
 bool ParseSample(std::string_view data, Sample* sample) {
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!r.Tag(&field, &type)) return false;
-    uint64_t v;
-    if (field == 1 && type == kFixed64) {
-      if (!r.Double(&sample->value)) return false;
-    } else if (field == 2 && type == kVarint) {
+  return ForEachField(data, [&](WireReader& r, uint32_t field, int type) {
+    uint64_t v = 0;
+    if (field == 1 && type == kFixed64) return r.Double(&sample->value);
+    if (field == 2 && type == kVarint) {
       if (!r.Varint(&v)) return false;
       sample->timestamp_ms = static_cast<int64_t>(v);
-    } else if (!r.Skip(type)) {
-      return false;
+      return true;
     }
-  }
-  return true;
+    return r.Skip(type);
+  });
 }
 
 // prometheus.Exemplar {repeated Label labels = 1; double value = 2; int64 timestamp = 3}
 bool ParseExemplar(std::string_view data, RemoteWriteRequest* req) {
   RemoteWriteExemplar e;
   e.labels_begin = static_cast<uint32_t>(req->exemplar_labels.size());
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!r.Tag(&field, &type)) return false;
+  const bool ok = ForEachField(data, [&](WireReader& r, uint32_t field, int type) {
     std::string_view bytes;
-    uint64_t v;
+    uint64_t v = 0;
     if (field == 1 && type == kLengthDelimited) {
       LabelView label;
       if (!r.Bytes(&bytes) || !ParseLabel(bytes, &label)) return false;
       req->exemplar_labels.push_back(label);
-    } else if (field == 2 && type == kFixed64) {
-      if (!r.Double(&e.value)) return false;
-    } else if (field == 3 && type == kVarint) {
+      return true;
+    }
+    if (field == 2 && type == kFixed64) return r.Double(&e.value);
+    if (field == 3 && type == kVarint) {
       if (!r.Varint(&v)) return false;
       e.timestamp_ms = static_cast<int64_t>(v);
-    } else if (!r.Skip(type)) {
-      return false;
+      return true;
     }
-  }
+    return r.Skip(type);
+  });
+  if (!ok) return false;
   e.labels_end = static_cast<uint32_t>(req->exemplar_labels.size());
   req->exemplars.push_back(e);
   return true;
@@ -128,27 +111,20 @@ bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
 // prometheus.MetricMetadata {type = 1; metric_family_name = 2; help = 4; unit = 5}
 bool ParseMetadata(std::string_view data, RemoteWriteRequest* req) {
   RemoteWriteMetadata m;
-  WireReader r(data);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int type = 0;
-    if (!r.Tag(&field, &type)) return false;
-    uint64_t v;
+  const bool ok = ForEachField(data, [&](WireReader& r, uint32_t field, int type) {
+    uint64_t v = 0;
     if (field == 1 && type == kVarint) {
       if (!r.Varint(&v)) return false;
       m.type = static_cast<int>(v);
-    } else if (field == 2 && type == kLengthDelimited) {
-      if (!r.Bytes(&m.metric_family_name)) return false;
-    } else if (field == 4 && type == kLengthDelimited) {
-      if (!r.Bytes(&m.help)) return false;
-    } else if (field == 5 && type == kLengthDelimited) {
-      if (!r.Bytes(&m.unit)) return false;
-    } else if (!r.Skip(type)) {
-      return false;
+      return true;
     }
-  }
-  req->metadata.push_back(m);
-  return true;
+    if (field == 2 && type == kLengthDelimited) return r.Bytes(&m.metric_family_name);
+    if (field == 4 && type == kLengthDelimited) return r.Bytes(&m.help);
+    if (field == 5 && type == kLengthDelimited) return r.Bytes(&m.unit);
+    return r.Skip(type);
+  });
+  if (ok) req->metadata.push_back(m);
+  return ok;
 }
 
 std::string_view MetricTypeName(int type) {

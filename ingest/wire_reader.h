@@ -100,6 +100,20 @@ class WireReader {
   const char* end_;
 };
 
+// Calls `on_field(reader, field, wire_type)` for each field of the message `data`, in order; the
+// callback reads or skips the field's value. False at a malformed tag or when the callback
+// returns false.
+template <typename OnField>
+bool ForEachField(std::string_view data, OnField on_field) {
+  WireReader r(data);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int type = 0;
+    if (!r.Tag(&field, &type) || !on_field(r, field, type)) return false;
+  }
+  return true;
+}
+
 }  // namespace tidemark::ingest
 
 #endif  // TIDEMARK_INGEST_WIRE_READER_H_

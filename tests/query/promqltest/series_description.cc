@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "tests/query/promqltest/text.h"
 #include "tidemark/engine.h"
 #include "util/status_macros.h"
 #include "util/utf8.h"
@@ -23,22 +24,6 @@ bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsAlphaNumeric(char c) { return IsAlpha(c) || IsDigit(c); }
-
-// Go's strings.TrimSpace for ASCII input (the test files are ASCII outside string literals).
-std::string_view TrimSpace(std::string_view s) {
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-  };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Parses a whole string of decimal digits.
 std::optional<uint64_t> ParseUint(std::string_view s) {

@@ -6,28 +6,13 @@
 #include <cctype>
 #include <utility>
 
+#include "tests/query/promqltest/text.h"
 #include "util/status_macros.h"
 
 namespace tidemark::promqltest {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-// Go's strings.TrimSpace for ASCII input (the test files are ASCII outside string literals).
-std::string_view TrimSpace(std::string_view s) {
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-  };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Status LineError(size_t index, std::string_view message) {
   return Status::InvalidArgument("line " + std::to_string(index + 1) + ": " + std::string(message));
