@@ -6,9 +6,6 @@
 
 namespace tidemark::server {
 
-namespace tpb = opentelemetry::proto::collector::trace::v1;
-namespace mpb = opentelemetry::proto::collector::metrics::v1;
-
 WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
@@ -65,25 +62,19 @@ std::string_view Contiguous(const grpc::ByteBuffer& request, std::vector<grpc::S
   return *buffer;
 }
 
-void SetResponse(const google::protobuf::Message& message, grpc::ByteBuffer* response) {
-  const std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(bytes);
-  *response = grpc::ByteBuffer(&slice, 1);
-}
+}  // namespace
 
-// Runs `export_fn` on the request's bytes on a worker and finishes the call: the shared body of
-// both services' Export.
-template <typename Response, typename ExportFn>
-grpc::ServerUnaryReactor* RunExport(grpc::CallbackServerContext* context,
-                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-                                    WorkerPool* pool, const char* what, ExportFn export_fn) {
+grpc::ServerUnaryReactor* RunExport(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response, WorkerPool* pool, const char* what,
+    std::function<Status(std::string_view request, std::string* response)> export_fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The request and response buffers stay valid until Finish.
   const bool queued = pool->TrySubmit([reactor, request, response, what, export_fn] {
     thread_local std::string buffer;
     std::vector<grpc::Slice> slices;
     const std::string_view bytes = Contiguous(*request, &slices, &buffer);
-    Response out;
+    std::string out;
     const Status s = export_fn(bytes, &out);
     if (buffer.capacity() > kMaxRetainedBytes) std::string().swap(buffer);  // after a large one
     if (!s.ok()) {
@@ -91,7 +82,8 @@ grpc::ServerUnaryReactor* RunExport(grpc::CallbackServerContext* context,
       reactor->Finish(GrpcStatusFor(s));
       return;
     }
-    SetResponse(out, response);
+    grpc::Slice slice(out);
+    *response = grpc::ByteBuffer(&slice, 1);
     reactor->Finish(grpc::Status::OK);
   });
   if (!queued) {
@@ -99,30 +91,6 @@ grpc::ServerUnaryReactor* RunExport(grpc::CallbackServerContext* context,
                                  "too many export requests queued; retry later"));
   }
   return reactor;
-}
-
-}  // namespace
-
-grpc::ServerUnaryReactor* TraceGrpcService::Export(grpc::CallbackServerContext* context,
-                                                   const grpc::ByteBuffer* request,
-                                                   grpc::ByteBuffer* response) {
-  Receivers* r = r_;
-  return RunExport<tpb::ExportTraceServiceResponse>(
-      context, request, response, pool_, "trace",
-      [r](std::string_view bytes, tpb::ExportTraceServiceResponse* out) {
-        return r->ExportTraces(bytes, out, "otlp_grpc");
-      });
-}
-
-grpc::ServerUnaryReactor* MetricsGrpcService::Export(grpc::CallbackServerContext* context,
-                                                     const grpc::ByteBuffer* request,
-                                                     grpc::ByteBuffer* response) {
-  Receivers* r = r_;
-  return RunExport<mpb::ExportMetricsServiceResponse>(
-      context, request, response, pool_, "metrics",
-      [r](std::string_view bytes, mpb::ExportMetricsServiceResponse* out) {
-        return r->ExportMetrics(bytes, out, "otlp_grpc");
-      });
 }
 
 grpc::ServerUnaryReactor* LogsGrpcService::Export(grpc::CallbackServerContext* context,

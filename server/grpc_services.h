@@ -2,7 +2,7 @@
 //
 // Why not the synchronous API: it parses every request into heap-allocated protobuf objects (a
 // malloc per attribute, most of an export's CPU) and holds one of gRPC's threads per call. Here
-// the request arrives as raw bytes, is parsed into a per-request arena, and the export (which
+// the request arrives as raw bytes for the receivers' wire decoders, and the export (which
 // blocks until its group commit is durable) runs on our own bounded pool of workers, so gRPC's
 // reactor threads never block. A full queue answers UNAVAILABLE, which OTLP exporters retry.
 #ifndef TIDEMARK_SERVER_GRPC_SERVICES_H_
@@ -47,34 +47,48 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-class TraceGrpcService final
-    : public opentelemetry::proto::collector::trace::v1::TraceService::WithRawCallbackMethod_Export<
-          opentelemetry::proto::collector::trace::v1::TraceService::Service> {
+// Runs `export_fn(request bytes, &response bytes)` on a worker of `pool` and finishes the call
+// with its status (UNAVAILABLE when the pool's queue is full).
+grpc::ServerUnaryReactor* RunExport(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response, WorkerPool* pool, const char* what,
+    std::function<Status(std::string_view request, std::string* response)> export_fn);
+
+// TraceService or MetricsService: Export hands the request's bytes to `kExport` of Receivers.
+template <typename GrpcService, typename Response,
+          Status (Receivers::*kExport)(std::string_view, Response*, const std::string&)>
+class OtlpExportService final
+    : public GrpcService::template WithRawCallbackMethod_Export<typename GrpcService::Service> {
  public:
-  TraceGrpcService(Receivers* receivers, WorkerPool* pool) : r_(receivers), pool_(pool) {}
+  OtlpExportService(Receivers* receivers, WorkerPool* pool, const char* what)
+      : r_(receivers), pool_(pool), what_(what) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override;
+                                   grpc::ByteBuffer* response) override {
+    Receivers* r = r_;
+    return RunExport(context, request, response, pool_, what_,
+                     [r](std::string_view bytes, std::string* out) {
+                       Response message;
+                       const Status s = (r->*kExport)(bytes, &message, "otlp_grpc");
+                       if (s.ok()) *out = message.SerializeAsString();
+                       return s;
+                     });
+  }
 
  private:
   Receivers* r_;
   WorkerPool* pool_;
+  const char* what_;  // "trace" or "metrics", in logs
 };
 
-class MetricsGrpcService final
-    : public opentelemetry::proto::collector::metrics::v1::MetricsService::
-          WithRawCallbackMethod_Export<
-              opentelemetry::proto::collector::metrics::v1::MetricsService::Service> {
- public:
-  MetricsGrpcService(Receivers* receivers, WorkerPool* pool) : r_(receivers), pool_(pool) {}
-  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request,
-                                   grpc::ByteBuffer* response) override;
-
- private:
-  Receivers* r_;
-  WorkerPool* pool_;
-};
+using TraceGrpcService =
+    OtlpExportService<opentelemetry::proto::collector::trace::v1::TraceService,
+                      opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse,
+                      &Receivers::ExportTraces>;
+using MetricsGrpcService =
+    OtlpExportService<opentelemetry::proto::collector::metrics::v1::MetricsService,
+                      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse,
+                      &Receivers::ExportMetrics>;
 
 // Logs are not stored yet: UNIMPLEMENTED with a message, as the OTLP specification allows.
 class LogsGrpcService final

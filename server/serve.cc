@@ -82,8 +82,8 @@ int RunServe(const ServerConfig& config) {
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
   WorkerPool grpc_workers(static_cast<int>(config.otlp_grpc_workers),
                           static_cast<size_t>(config.otlp_grpc_max_queued));
-  TraceGrpcService trace_service(&receivers, &grpc_workers);
-  MetricsGrpcService metrics_service(&receivers, &grpc_workers);
+  TraceGrpcService trace_service(&receivers, &grpc_workers, "trace");
+  MetricsGrpcService metrics_service(&receivers, &grpc_workers, "metrics");
   LogsGrpcService logs_service;
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
