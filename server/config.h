@@ -37,6 +37,9 @@ struct ServerConfig {
   std::string tls_cert_file;  // both set: every listener serves TLS
   std::string tls_key_file;
   std::string log_level = "info";            // debug, info, warn, error
+  // Admin endpoints (/api/v1/admin/...) answer only when enabled, as Prometheus'
+  // --web.enable-admin-api: they delete data.
+  bool enable_admin_api = false;
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;

@@ -63,6 +63,11 @@ struct Options {
   // Samples older than now - retention are rejected on write, hidden from reads at once and
   // dropped from disk by whole partitions. Milliseconds; default 15 days; 0 keeps data forever.
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // Samples, exemplars and spans stamped more than this far after now are rejected (a clock far
+  // ahead, or nanoseconds sent as milliseconds, must not create partitions in the far future or
+  // block every later sample of its series). Milliseconds; range 1 minute..365 days; default
+  // 1 hour. Not persisted.
+  int64_t max_future_ms = 60LL * 60 * 1000;
   // When the stored sample data exceeds this many bytes, the oldest partitions are dropped until
   // it does not. 0 = no size limit (default).
   uint64_t retention_bytes = 0;
