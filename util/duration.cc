@@ -1,0 +1,138 @@
+#include "util/duration.h"
+
+#include <charconv>
+
+namespace tidemark::util {
+namespace {
+
+struct DurationUnit {
+  std::string_view name;
+  int order;   // units must appear in decreasing size
+  int64_t ms;  // length in milliseconds
+};
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr DurationUnit kDurationUnits[] = {
+    {"y", 1, 365 * kDayMs}, {"w", 2, 7 * kDayMs}, {"d", 3, kDayMs}, {"h", 4, 3600 * 1000},
+    {"m", 5, 60 * 1000},    {"s", 6, 1000},       {"ms", 7, 1},
+};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+DurationParse Fail(DurationError error, std::string_view unit = {}) {
+  DurationParse out;
+  out.error = error;
+  out.unit = unit;
+  return out;
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      out += kHex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+DurationParse ParseDurationParts(std::string_view input, int64_t max_ms) {
+  if (input == "0") return DurationParse{};
+  if (input.empty()) return Fail(DurationError::kEmpty);
+  std::string_view s = input;
+  // total stays at most max <= INT64_MAX: no step below overflows.
+  uint64_t total = 0;
+  const uint64_t max = static_cast<uint64_t>(max_ms < 0 ? 0 : max_ms);
+  int last_order = 0;
+  while (!s.empty()) {
+    size_t i = 0;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i == 0) return Fail(DurationError::kInvalid);
+    uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + i, value);
+    if (ec != std::errc() || ptr != s.data() + i) return Fail(DurationError::kNumberTooLarge);
+    s.remove_prefix(i);
+    size_t j = 0;
+    while (j < s.size() && !IsDigit(s[j])) ++j;
+    if (j == 0) return Fail(DurationError::kInvalid);
+    const std::string_view unit_name = s.substr(0, j);
+    s.remove_prefix(j);
+    const DurationUnit* unit = nullptr;
+    for (const DurationUnit& u : kDurationUnits) {
+      if (u.name == unit_name) unit = &u;
+    }
+    if (unit == nullptr) return Fail(DurationError::kUnknownUnit, unit_name);
+    if (unit->order <= last_order) return Fail(DurationError::kInvalid);
+    last_order = unit->order;
+    const uint64_t mult = static_cast<uint64_t>(unit->ms);
+    if (value > (max - total) / mult) return Fail(DurationError::kOutOfRange);
+    total += value * mult;
+  }
+  DurationParse out;
+  out.ms = static_cast<int64_t>(total);
+  return out;
+}
+
+Result<int64_t> ParseDuration(std::string_view input) {
+  const DurationParse p = ParseDurationParts(input);
+  switch (p.error) {
+    case DurationError::kNone:
+      return p.ms;
+    case DurationError::kEmpty:
+      return Status::InvalidArgument("empty duration");
+    case DurationError::kInvalid:
+      return Status::InvalidArgument(
+          Quote(input) +
+          " is not a duration such as 15d, 1h30m or 500ms (units y w d h m s ms, each at most "
+          "once, largest first)");
+    case DurationError::kUnknownUnit:
+      return Status::InvalidArgument("unknown unit " + Quote(p.unit) + " in duration " +
+                                     Quote(input) + " (units are y w d h m s ms)");
+    case DurationError::kNumberTooLarge:
+    case DurationError::kOutOfRange:
+      return Status::InvalidArgument("duration " + Quote(input) +
+                                     " is out of range (it overflows 64-bit milliseconds)");
+  }
+  return Status::Internal("unknown duration parse error");
+}
+
+std::string FormatDuration(int64_t ms) {
+  if (ms == 0) return "0s";
+  std::string out;
+  uint64_t rest;
+  if (ms < 0) {
+    out = "-";
+    rest = static_cast<uint64_t>(-(ms + 1)) + 1;
+  } else {
+    rest = static_cast<uint64_t>(ms);
+  }
+  auto unit = [&](const char* name, uint64_t mult, bool exact) {
+    if (exact && rest % mult != 0) return;
+    const uint64_t v = rest / mult;
+    if (v > 0) {
+      out += std::to_string(v) + name;
+      rest -= v * mult;
+    }
+  };
+  constexpr uint64_t kDay = 24ULL * 3600 * 1000;
+  unit("y", 365 * kDay, true);
+  unit("w", 7 * kDay, true);
+  unit("d", kDay, false);
+  unit("h", 3600 * 1000, false);
+  unit("m", 60 * 1000, false);
+  unit("s", 1000, false);
+  unit("ms", 1, false);
+  return out;
+}
+
+}  // namespace tidemark::util
