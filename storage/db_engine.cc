@@ -90,6 +90,7 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
     }
   }
   std::unique_ptr<DbEngine> engine(new DbEngine(options, path));
+  TM_ASSIGN_OR_RETURN(engine->dir_lock_, DirLock::Acquire(path));
   TM_RETURN_IF_ERROR(engine->OpenRocksDb());
   TM_RETURN_IF_ERROR(engine->LoadMeta());
   TM_RETURN_IF_ERROR(engine->LoadSeries());
@@ -337,6 +338,7 @@ DbEngine::~DbEngine() {
   wal_.reset();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   delete db_;
+  dir_lock_.reset();  // only once RocksDB has closed
 }
 
 int64_t DbEngine::Now() const {

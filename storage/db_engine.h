@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/dir_lock.h"
 #include "storage/series_index.h"
 #include "storage/span_store.h"
 #include "storage/wal.h"
@@ -133,6 +134,8 @@ class DbEngine final : public Engine {
   const Options options_;
   const std::string path_;
   int64_t partition_duration_ms_;
+  // Held from before RocksDB opens until after it closes.
+  std::unique_ptr<DirLock> dir_lock_;
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

@@ -329,6 +329,23 @@ TEST(Engine, OpenMissingDirectoryWithoutCreateIsNotFound) {
   EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
 }
 
+TEST(Engine, SecondOpenOfADirectoryInUseNamesTheHoldersPid) {
+  TempDir dir;
+  auto first = Engine::Open(TestOptions(), dir.path());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // flock locks belong to an open file description: a second open in this process is refused too.
+  auto second = Engine::Open(TestOptions(), dir.path());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(second.status().message(),
+            "data directory " + dir.path() + " in use by pid " + std::to_string(::getpid()))
+      << second.status().ToString();
+  // Closing releases it.
+  first->reset();
+  auto third = Engine::Open(TestOptions(), dir.path());
+  EXPECT_TRUE(third.ok()) << third.status().ToString();
+}
+
 TEST(Engine, CompactMergesPerCheckpointBlocks) {
   TempDir dir;
   Options o = TestOptions();
