@@ -21,6 +21,7 @@
 #include "query/duration_expr.h"
 #include "query/lexer.h"
 #include "re2/re2.h"
+#include "util/duration.h"
 #include "util/utf8.h"
 
 namespace tidemark::promql {
@@ -1601,22 +1602,6 @@ class Parser {
   std::unordered_set<const VectorSelector*> bypass_empty_check_;
 };
 
-struct DurationUnit {
-  std::string_view name;
-  int order;   // units must appear in decreasing size
-  int64_t ns;  // length in nanoseconds (model.ParseDuration's overflow check works in ns)
-};
-
-constexpr DurationUnit kDurationUnits[] = {
-    {"y", 1, 365LL * 24 * 3600 * 1000000000LL},
-    {"w", 2, 7LL * 24 * 3600 * 1000000000LL},
-    {"d", 3, 24LL * 3600 * 1000000000LL},
-    {"h", 4, 3600LL * 1000000000LL},
-    {"m", 5, 60LL * 1000000000LL},
-    {"s", 6, 1000000000LL},
-    {"ms", 7, 1000000LL},
-};
-
 }  // namespace
 
 Result<ExprPtr> ParseExpr(std::string_view input, const ParseOptions& options) {
@@ -1629,76 +1614,29 @@ Result<std::vector<LabelMatcher>> ParseSeriesSelector(std::string_view input) {
   return parser.ParseSelectorOnly();
 }
 
-// model.ParseDuration: [0-9]+ followed by a unit, repeated with decreasing units; "0" alone.
+// model.ParseDuration, through the shared parser; Prometheus' messages, and its limit: the
+// total must fit time.Duration (int64 nanoseconds).
 Result<int64_t> ParseDurationMs(std::string_view input) {
-  if (input == "0") return int64_t{0};
-  if (input.empty()) return Status::InvalidArgument("empty duration string");
-  const std::string invalid = "not a valid duration string: " + GoQuote(input);
-  std::string_view s = input;
-  uint64_t total_ns = 0;
-  int last_order = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == 0) return Status::InvalidArgument(invalid);
-    uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + i, value);
-    if (ec != std::errc() || ptr != s.data() + i) return Status::InvalidArgument(invalid);
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !(s[j] >= '0' && s[j] <= '9')) ++j;
-    if (j == 0) return Status::InvalidArgument(invalid);
-    std::string_view unit_name = s.substr(0, j);
-    s.remove_prefix(j);
-    const DurationUnit* unit = nullptr;
-    for (const DurationUnit& u : kDurationUnits) {
-      if (u.name == unit_name) unit = &u;
-    }
-    if (unit == nullptr) {
-      return Status::InvalidArgument("unknown unit " + GoQuote(unit_name) + " in duration " +
+  constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1000000;
+  const util::DurationParse p = util::ParseDurationParts(input, kMaxMs);
+  switch (p.error) {
+    case util::DurationError::kNone:
+      return p.ms;
+    case util::DurationError::kEmpty:
+      return Status::InvalidArgument("empty duration string");
+    case util::DurationError::kInvalid:
+    case util::DurationError::kNumberTooLarge:
+      return Status::InvalidArgument("not a valid duration string: " + GoQuote(input));
+    case util::DurationError::kUnknownUnit:
+      return Status::InvalidArgument("unknown unit " + GoQuote(p.unit) + " in duration " +
                                      GoQuote(input));
-    }
-    if (unit->order <= last_order) return Status::InvalidArgument(invalid);
-    last_order = unit->order;
-    const uint64_t limit = (uint64_t{1} << 63) / static_cast<uint64_t>(unit->ns);
-    if (value > limit) return Status::InvalidArgument("duration out of range");
-    total_ns += value * static_cast<uint64_t>(unit->ns);
-    if (total_ns > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    case util::DurationError::kOutOfRange:
       return Status::InvalidArgument("duration out of range");
-    }
   }
-  return static_cast<int64_t>(total_ns / 1000000);
+  return Status::Internal("unknown duration parse error");
 }
 
-// model.Duration.String: years and weeks only when exact, then d h m s ms; "0s" for zero.
-std::string FormatDuration(int64_t ms) {
-  if (ms == 0) return "0s";
-  std::string out;
-  uint64_t rest;
-  if (ms < 0) {
-    out = "-";
-    rest = static_cast<uint64_t>(-(ms + 1)) + 1;
-  } else {
-    rest = static_cast<uint64_t>(ms);
-  }
-  auto unit = [&](const char* name, uint64_t mult, bool exact) {
-    if (exact && rest % mult != 0) return;
-    uint64_t v = rest / mult;
-    if (v > 0) {
-      out += std::to_string(v) + name;
-      rest -= v * mult;
-    }
-  };
-  constexpr uint64_t kDay = 24ULL * 3600 * 1000;
-  unit("y", 365 * kDay, true);
-  unit("w", 7 * kDay, true);
-  unit("d", kDay, false);
-  unit("h", 3600 * 1000, false);
-  unit("m", 60 * 1000, false);
-  unit("s", 1000, false);
-  unit("ms", 1, false);
-  return out;
-}
+std::string FormatDuration(int64_t ms) { return util::FormatDuration(ms); }
 
 ExprPtr CloneExpr(const Expr& expr) {
   switch (expr.kind) {

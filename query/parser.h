@@ -36,9 +36,10 @@ Result<ExprPtr> ParseExpr(std::string_view input, const ParseOptions& options = 
 // Parses a series selector as used by `match[]` (`up`, `{job="x"}`); no offset, @ or range.
 Result<std::vector<LabelMatcher>> ParseSeriesSelector(std::string_view input);
 
-// Parses a duration as Prometheus writes it ("5m", "1h30m", "1.5" seconds is not a duration).
+// Parses a duration as Prometheus writes it ("5m", "1h30m", "1.5" seconds is not a duration):
+// util::ParseDurationParts with Prometheus' error messages and its limit (about 292 years).
 Result<int64_t> ParseDurationMs(std::string_view input);
-// Formats milliseconds as Prometheus does ("5m", "1h30m", "1d", "0s", "-5m").
+// Formats milliseconds as Prometheus does ("5m", "1h30m", "1d", "0s", "-5m"): util::FormatDuration.
 std::string FormatDuration(int64_t ms);
 
 // The expression on one line, as Prometheus' String() prints it (canonical spacing, quoting and
