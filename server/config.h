@@ -4,8 +4,9 @@
 #define TIDEMARK_SERVER_CONFIG_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ingest/otlp_metrics.h"
 #include "tidemark/options.h"
@@ -54,17 +55,21 @@ struct ServerConfig {
   Options engine;  // retention, limits, sync policy, ...
 };
 
-// Reads a YAML file into `config` (keys not given keep their defaults). InvalidArgument names the
-// key and the problem.
+// Reads a YAML file into `config` (keys not given keep their defaults). Every key is checked for
+// its type and documented range (docs/tidemark.example.yaml); unknown and repeated keys are
+// refused. InvalidArgument `config key "storage.retention": ...` names the key and the problem.
 Status LoadConfigFile(const std::string& path, ServerConfig* config);
-// Applies `storage.<key>: value` settings given as flags (retention, span_retention, sync),
-// through the same checks as the file, so errors name the key the same way.
-Status ApplyStorageFlags(const std::map<std::string, std::string>& values, ServerConfig* config);
+// Applies settings given as flags, each as (config key, value) with the key dotted as in the file
+// ("storage.retention", "limits.max_active_series", "http_addr"), through the same checks as the
+// file, so errors name the key the same way. Stops at the first bad one.
+Status ApplyFlags(const std::vector<std::pair<std::string, std::string>>& values,
+                  ServerConfig* config);
 // The effective configuration as YAML in the file's own keys (for /api/v1/status/config).
 std::string RenderConfigYaml(const ServerConfig& config);
 // A retention in milliseconds as Prometheus prints it ("15d", "0s" for none).
 std::string FormatRetention(int64_t ms);
-// Host and port of "HOST:PORT" or ":PORT" (any address).
+// Host and port of "HOST:PORT" or ":PORT" (any address). HOST is an IPv4 address, a bracketed
+// IPv6 address or localhost: the listeners bind addresses, not names.
 Status ParseListenAddress(const std::string& addr, std::string* host, uint16_t* port);
 
 }  // namespace tidemark::server

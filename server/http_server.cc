@@ -246,9 +246,13 @@ void HttpServer::Stop(int grace_ms) {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   Impl& impl = *impl_;
   boost::system::error_code ec;
-  // Unblock accept(): shut the listening socket down, then join.
-  ::shutdown(impl.acceptor->native_handle(), SHUT_RDWR);
-  impl.acceptor->close(ec);
+  // Unblock accept(): shut the listening socket down, then join. Start may have failed before
+  // the acceptor existed or was open (a bad address, a bad certificate); the destructor still
+  // comes here.
+  if (impl.acceptor != nullptr && impl.acceptor->is_open()) {
+    ::shutdown(impl.acceptor->native_handle(), SHUT_RDWR);
+    impl.acceptor->close(ec);
+  }
   if (impl.accept_thread.joinable()) impl.accept_thread.join();
   std::unique_lock lock(impl.mu);
   // Idle keep-alive connections are closed now; busy ones finish their request first.

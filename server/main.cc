@@ -1,8 +1,9 @@
-// The `tidemark` binary. The server (`tidemark serve`) arrives with the ingestion issue; until
-// then it inspects data directories and fills them with the benchmark dataset.
+// The `tidemark` binary: `serve` runs the server, `inspect` describes a data directory, `generate`
+// fills one with the benchmark dataset.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "server/commands.h"
 #include "server/config.h"
@@ -35,26 +36,35 @@ int main(int argc, char** argv) {
   generate->add_option("--text-out", gen.text_out,
                        "also write the samples as Prometheus text with timestamps");
 
-  tidemark::server::ServerConfig serve_config;
-  std::string config_file, retention, span_retention, sync;
-  uint64_t max_active_series = 0;
+  // Every serve flag is a config key's value, checked by the same code as the file (after it).
+  struct ServeFlag {
+    const char* flag;
+    const char* key;
+    const char* help;
+    std::string value;
+  };
+  ServeFlag serve_flags[] = {
+      {"--data-dir", "data_dir", "data directory (default ./data)", ""},
+      {"--http-addr", "http_addr", "HTTP API HOST:PORT (default :9090)", ""},
+      {"--otlp-grpc-addr", "otlp_grpc_addr", "OTLP/gRPC HOST:PORT (default :4317)", ""},
+      {"--otlp-http-addr", "otlp_http_addr", "OTLP/HTTP HOST:PORT (default :4318)", ""},
+      {"--retention", "storage.retention", "sample retention, e.g. 15d", ""},
+      {"--span-retention", "storage.span_retention", "span retention, e.g. 7d", ""},
+      {"--sync", "storage.sync", "every_commit, group_commit or none", ""},
+      {"--max-active-series", "limits.max_active_series", "limit of active series", ""},
+      {"--tls-cert-file", "tls.cert_file", "TLS certificate (PEM)", ""},
+      {"--tls-key-file", "tls.key_file", "TLS private key (PEM)", ""},
+      {"--log-level", "log_level", "debug, info, warn or error", ""},
+  };
+  std::string config_file;
+  bool enable_admin_api = false;
   auto* serve =
       app.add_subcommand("serve", "Run the server: OTLP gRPC and HTTP, remote_write, HTTP API");
   serve->add_option("--config", config_file,
                     "YAML configuration file (docs/tidemark.example.yaml)");
-  serve->add_option("--data-dir", serve_config.data_dir, "data directory (default ./data)");
-  serve->add_option("--http-addr", serve_config.http_addr, "HTTP API HOST:PORT (default :9090)");
-  serve->add_option("--otlp-grpc-addr", serve_config.otlp_grpc_addr,
-                    "OTLP/gRPC HOST:PORT (default :4317)");
-  serve->add_option("--otlp-http-addr", serve_config.otlp_http_addr,
-                    "OTLP/HTTP HOST:PORT (default :4318)");
-  serve->add_option("--retention", retention, "sample retention, e.g. 15d");
-  serve->add_option("--span-retention", span_retention, "span retention, e.g. 7d");
-  serve->add_option("--sync", sync, "every_commit, group_commit or none");
-  serve->add_option("--max-active-series", max_active_series, "limit of active series");
-  serve->add_option("--tls-cert-file", serve_config.tls_cert_file, "TLS certificate (PEM)");
-  serve->add_option("--tls-key-file", serve_config.tls_key_file, "TLS private key (PEM)");
-  serve->add_option("--log-level", serve_config.log_level, "debug, info, warn or error");
+  for (ServeFlag& f : serve_flags) serve->add_option(f.flag, f.value, f.help);
+  serve->add_flag("--web.enable-admin-api", enable_admin_api,
+                  "answer /api/v1/admin/... (they delete data)");
 
   try {
     app.parse(argc, argv);
@@ -65,34 +75,24 @@ int main(int argc, char** argv) {
   if (*generate) return tidemark::server::RunGenerate(gen);
   if (*serve) {
     // The file first, then flags given on the command line override it.
-    tidemark::server::ServerConfig from_file;
+    tidemark::server::ServerConfig config;
     if (!config_file.empty()) {
-      from_file.config_file = config_file;
-      tidemark::Status s = tidemark::server::LoadConfigFile(config_file, &from_file);
+      config.config_file = config_file;
+      tidemark::Status s = tidemark::server::LoadConfigFile(config_file, &config);
       if (!s.ok()) {
         std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
         return 2;
       }
     }
-    auto given = [&](const char* flag) { return serve->count(flag) > 0; };
-    if (given("--data-dir")) from_file.data_dir = serve_config.data_dir;
-    if (given("--http-addr")) from_file.http_addr = serve_config.http_addr;
-    if (given("--otlp-grpc-addr")) from_file.otlp_grpc_addr = serve_config.otlp_grpc_addr;
-    if (given("--otlp-http-addr")) from_file.otlp_http_addr = serve_config.otlp_http_addr;
-    if (given("--tls-cert-file")) from_file.tls_cert_file = serve_config.tls_cert_file;
-    if (given("--tls-key-file")) from_file.tls_key_file = serve_config.tls_key_file;
-    if (given("--log-level")) from_file.log_level = serve_config.log_level;
-    if (given("--max-active-series")) from_file.engine.limits.max_active_series = max_active_series;
-    std::map<std::string, std::string> storage_flags;
-    if (!retention.empty()) storage_flags["retention"] = retention;
-    if (!span_retention.empty()) storage_flags["span_retention"] = span_retention;
-    if (!sync.empty()) storage_flags["sync"] = sync;
-    if (tidemark::Status s = tidemark::server::ApplyStorageFlags(storage_flags, &from_file);
-        !s.ok()) {
-      std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
-      return 2;
+    for (const ServeFlag& f : serve_flags) {
+      if (serve->count(f.flag) == 0) continue;
+      if (tidemark::Status s = tidemark::server::ApplyFlags({{f.key, f.value}}, &config); !s.ok()) {
+        std::fprintf(stderr, "tidemark: flag %s: %s\n", f.flag, s.message().c_str());
+        return 2;
+      }
     }
-    return tidemark::server::RunServe(from_file);
+    if (enable_admin_api) config.enable_admin_api = true;
+    return tidemark::server::RunServe(config);
   }
   return 2;
 }

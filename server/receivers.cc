@@ -161,6 +161,7 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
       {"storage.tsdb.path", config.data_dir},
       {"storage.tsdb.retention.time", FormatRetention(config.engine.retention_ms)},
       {"web.listen-address", config.http_addr},
+      {"web.enable-admin-api", config.enable_admin_api ? "true" : "false"},
       {"otlp.grpc-address", config.otlp_grpc_addr},
       {"otlp.http-address", config.otlp_http_addr},
       {"query.lookback-delta", std::to_string(config.query.lookback_delta_ms / 1000) + "s"},

@@ -70,9 +70,11 @@ inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::
 
 class ServerProcess {
  public:
-  // `ready_probe` tells whether the server answers on its HTTP port (plain HTTP by default).
+  // `ready_probe` tells whether the server answers on its HTTP port (plain HTTP by default);
+  // `extra_args` follow the standard flags.
   ServerProcess(const std::string& data_dir, const std::string& config_yaml,
-                std::function<bool(uint16_t)> ready_probe = {})
+                std::function<bool(uint16_t)> ready_probe = {},
+                const std::vector<std::string>& extra_args = {})
       : data_dir_(data_dir) {
     if (!ready_probe) {
       ready_probe = [](uint16_t port) { return HttpCall(port, "GET", "/-/ready").status == 200; };
@@ -90,9 +92,15 @@ class ServerProcess {
       const std::string h = "127.0.0.1:" + std::to_string(http_port),
                         o = "127.0.0.1:" + std::to_string(otlp_http_port),
                         g = "127.0.0.1:" + std::to_string(grpc_port);
-      ::execl(TIDEMARK_BINARY, TIDEMARK_BINARY, "serve", "--config", config_path_.c_str(),
-              "--data-dir", data_dir.c_str(), "--http-addr", h.c_str(), "--otlp-http-addr",
-              o.c_str(), "--otlp-grpc-addr", g.c_str(), nullptr);
+      std::vector<std::string> args = {
+          TIDEMARK_BINARY,    "serve",  "--config",         config_path_,
+          "--data-dir",       data_dir, "--http-addr",      h,
+          "--otlp-http-addr", o,        "--otlp-grpc-addr", g};
+      args.insert(args.end(), extra_args.begin(), extra_args.end());
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(TIDEMARK_BINARY, argv.data());
       _exit(127);
     }
     // Ready within 20 s, or the test fails.

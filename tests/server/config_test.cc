@@ -1,0 +1,274 @@
+// The configuration file and flags (server/config.cc): every bad value is InvalidArgument naming
+// its key, never an exception, an abort or a silent wrap.
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "server/http_server.h"
+
+namespace tidemark::server {
+namespace {
+
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& yaml) {
+    static int counter = 0;
+    path_ = (std::filesystem::temp_directory_path() /
+             ("tidemark-config-test-" + std::to_string(::getpid()) + "-" +
+              std::to_string(counter++) + ".yaml"))
+                .string();
+    std::ofstream(path_) << yaml;
+  }
+  ~ConfigFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Status Load(const std::string& yaml, ServerConfig* c) {
+  ConfigFile f(yaml);
+  return LoadConfigFile(f.path(), c);
+}
+
+// The error loading `yaml`; the test fails when it loads.
+std::string LoadError(const std::string& yaml) {
+  ServerConfig c;
+  Status s = Load(yaml, &c);
+  EXPECT_FALSE(s.ok()) << yaml;
+  if (s.ok()) return "";
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  return s.message();
+}
+
+void ExpectRefusedNaming(const std::string& yaml, const std::string& key) {
+  const std::string error = LoadError(yaml);
+  EXPECT_EQ(error.rfind("config key \"" + key + "\": ", 0), 0u) << yaml << " -> " << error;
+}
+
+TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
+  ServerConfig c;
+  ASSERT_TRUE(LoadConfigFile(std::string(DOCS_DIR) + "/tidemark.example.yaml", &c).ok());
+  const ServerConfig defaults;
+  EXPECT_EQ(c.engine.retention_ms, defaults.engine.retention_ms);
+  EXPECT_EQ(c.engine.max_future_ms, defaults.engine.max_future_ms);
+  EXPECT_EQ(c.enable_admin_api, defaults.enable_admin_api);
+  EXPECT_EQ(c.engine.group_commit_interval_ms, defaults.engine.group_commit_interval_ms);
+  EXPECT_EQ(c.max_request_bytes, defaults.max_request_bytes);
+  EXPECT_EQ(c.query.timeout_ms, defaults.query.timeout_ms);
+}
+
+TEST(Config, ReadsEveryKindOfValue) {
+  ServerConfig c;
+  ASSERT_TRUE(Load(R"(storage:
+  retention: 30d
+  max_future: 2h
+  group_commit_interval: 1s
+web:
+  enable_admin_api: true
+limits:
+  max_active_series: 0
+query:
+  timeout: 1m30s
+)",
+                   &c)
+                  .ok());
+  EXPECT_EQ(c.engine.retention_ms, 30LL * 86'400'000);
+  EXPECT_EQ(c.engine.max_future_ms, 2 * 3'600'000);
+  EXPECT_EQ(c.engine.group_commit_interval_ms, 1000u);
+  EXPECT_TRUE(c.enable_admin_api);
+  EXPECT_EQ(c.engine.limits.max_active_series, 0u);
+  EXPECT_EQ(c.query.timeout_ms, 90'000);
+  // Empty file, empty section: the defaults.
+  EXPECT_TRUE(Load("", &c).ok());
+  EXPECT_TRUE(Load("storage:\n", &c).ok());
+}
+
+TEST(Config, OutOfRangeDurationsAreRefusedNotThrownOrWrapped) {
+  // std::stoll threw std::out_of_range (abort); 213503982335d wrapped to about 9 hours.
+  ExpectRefusedNaming("storage:\n  retention: 99999999999999999999d\n", "storage.retention");
+  ExpectRefusedNaming("storage:\n  retention: 213503982335d\n", "storage.retention");
+  EXPECT_NE(LoadError("storage:\n  retention: 213503982335d\n").find("out of range"),
+            std::string::npos);
+  // static_cast<uint32_t> made this 1 ms.
+  ExpectRefusedNaming("storage:\n  group_commit_interval: 4294967297ms\n",
+                      "storage.group_commit_interval");
+  ExpectRefusedNaming("storage:\n  retention: 15x\n", "storage.retention");
+  ExpectRefusedNaming("storage:\n  retention: 5m1h\n", "storage.retention");
+  ExpectRefusedNaming("storage:\n  retention: -1d\n", "storage.retention");
+}
+
+TEST(Config, EveryNumericKeyIsCheckedAgainstItsRange) {
+  for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"max_request_bytes: 0\n", "max_request_bytes"},
+           {"max_request_bytes: 4294967296\n", "max_request_bytes"},
+           {"self_scrape_interval: 1ms\n", "self_scrape_interval"},
+           {"storage:\n  retention: 1s\n", "storage.retention"},
+           {"storage:\n  span_retention: 101y\n", "storage.span_retention"},
+           {"storage:\n  retention_bytes: -1\n", "storage.retention_bytes"},
+           {"storage:\n  retention_bytes: 1000\n", "storage.retention_bytes"},
+           {"storage:\n  group_commit_interval: 0\n", "storage.group_commit_interval"},
+           {"storage:\n  group_commit_interval: 1001ms\n", "storage.group_commit_interval"},
+           {"storage:\n  partition_duration: 59s\n", "storage.partition_duration"},
+           {"storage:\n  partition_duration: 8d\n", "storage.partition_duration"},
+           {"storage:\n  checkpoint_interval: 8d\n", "storage.checkpoint_interval"},
+           {"storage:\n  max_future: 0\n", "storage.max_future"},
+           {"storage:\n  max_future: 59s\n", "storage.max_future"},
+           {"storage:\n  max_future: 366d\n", "storage.max_future"},
+           {"limits:\n  max_active_series: -1\n", "limits.max_active_series"},
+           {"limits:\n  max_active_series: 18446744073709551615\n", "limits.max_active_series"},
+           {"limits:\n  max_labels_per_series: 0\n", "limits.max_labels_per_series"},
+           {"limits:\n  max_labels_per_series: 1025\n", "limits.max_labels_per_series"},
+           {"limits:\n  max_label_name_bytes: 0\n", "limits.max_label_name_bytes"},
+           {"limits:\n  max_label_value_bytes: 4294967297\n", "limits.max_label_value_bytes"},
+           {"limits:\n  max_samples_per_commit: 0\n", "limits.max_samples_per_commit"},
+           {"limits:\n  max_span_attributes: -1\n", "limits.max_span_attributes"},
+           {"limits:\n  max_span_attribute_value_bytes: 0\n",
+            "limits.max_span_attribute_value_bytes"},
+           {"limits:\n  max_span_events: 65537\n", "limits.max_span_events"},
+           {"limits:\n  max_span_links: 65537\n", "limits.max_span_links"},
+           {"limits:\n  max_spans_per_trace: 0\n", "limits.max_spans_per_trace"},
+           {"otlp:\n  delta_max_series: 1\n", "otlp.delta_max_series"},
+           {"otlp:\n  span_backpressure_wait: 6m\n", "otlp.span_backpressure_wait"},
+           {"otlp:\n  grpc_workers: 0\n", "otlp.grpc_workers"},
+           {"otlp:\n  grpc_max_queued: 0\n", "otlp.grpc_max_queued"},
+           {"query:\n  lookback_delta: 0\n", "query.lookback_delta"},
+           {"query:\n  timeout: 0s\n", "query.timeout"},
+           {"query:\n  timeout: 2d\n", "query.timeout"},
+           {"query:\n  max_samples: 0\n", "query.max_samples"},
+           {"query:\n  max_points_per_series: 0\n", "query.max_points_per_series"},
+           {"query:\n  max_result_points: 0\n", "query.max_result_points"},
+           {"query:\n  default_subquery_step: 0\n", "query.default_subquery_step"},
+           {"query:\n  max_concurrency: 0\n", "query.max_concurrency"},
+       }) {
+    ExpectRefusedNaming(yaml, key);
+    const std::string error = LoadError(yaml);
+    EXPECT_NE(error.find("must be"), std::string::npos) << error;
+  }
+  // The bounds themselves are accepted.
+  ServerConfig c;
+  for (const std::string yaml :
+       {"storage:\n  group_commit_interval: 1ms\n", "storage:\n  group_commit_interval: 1s\n",
+        "storage:\n  partition_duration: 1m\n", "storage:\n  partition_duration: 1w\n",
+        "storage:\n  max_future: 1m\n", "storage:\n  max_future: 365d\n",
+        "storage:\n  retention: 0\n", "self_scrape_interval: 0\n",
+        "limits:\n  max_labels_per_series: 1024\n", "max_request_bytes: 1024\n"}) {
+    Status s = Load(yaml, &c);
+    EXPECT_TRUE(s.ok()) << yaml << s.ToString();
+  }
+}
+
+TEST(Config, ValuesOfTheWrongShapeAreRefusedNamingTheKey) {
+  ExpectRefusedNaming("data_dir: [a, b]\n", "data_dir");
+  ExpectRefusedNaming("storage:\n  retention: [1d]\n", "storage.retention");
+  ExpectRefusedNaming("storage:\n  retention: {a: 1}\n", "storage.retention");
+  ExpectRefusedNaming("storage:\n  retention:\n", "storage.retention");
+  ExpectRefusedNaming("limits:\n  max_active_series: [1]\n", "limits.max_active_series");
+  ExpectRefusedNaming("limits:\n  max_active_series: 1.5\n", "limits.max_active_series");
+  ExpectRefusedNaming("limits:\n  max_active_series: lots\n", "limits.max_active_series");
+  ExpectRefusedNaming("web:\n  enable_admin_api: maybe\n", "web.enable_admin_api");
+  ExpectRefusedNaming("web:\n  enable_admin_api: [true]\n", "web.enable_admin_api");
+  ExpectRefusedNaming("storage: 15d\n", "storage");
+  ExpectRefusedNaming("storage: [retention]\n", "storage");
+  ExpectRefusedNaming("- a\n- b\n", "(top level)");
+  // A key that is itself a list or mapping (kv.first.as<std::string>() threw).
+  ExpectRefusedNaming("? [a, b]\n: 1\n", "(top level)");
+  ExpectRefusedNaming("storage:\n  ? {a: 1}\n  : 1\n", "storage");
+  ExpectRefusedNaming("storage:\n  retain: 1d\n", "storage.retain");
+}
+
+TEST(Config, RepeatedKeysAreRefusedNamingTheKeyAndLines) {
+  const std::string error = LoadError("storage:\n  retention: 1d\n  retention: 2d\n");
+  EXPECT_EQ(error, "config key \"storage.retention\": given twice (lines 2 and 3)");
+  ExpectRefusedNaming("data_dir: a\ndata_dir: b\n", "data_dir");
+  ExpectRefusedNaming("storage:\n  sync: none\nstorage:\n  sync: none\n", "storage");
+}
+
+TEST(Config, UnreadableFilesAreErrorsNotExceptions) {
+  ServerConfig c;
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  Status s = LoadConfigFile(dir, &c);  // std::ios_failure aborted the binary
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is a directory"), std::string::npos) << s.message();
+  s = LoadConfigFile(dir + "/tidemark-no-such-config.yaml", &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("No such file"), std::string::npos) << s.message();
+  s = Load("storage: [\n", &c);  // a YAML syntax error
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("config file"), std::string::npos) << s.message();
+}
+
+TEST(Config, FlagsGoThroughTheSameChecks) {
+  ServerConfig c;
+  Status s = ApplyFlags({{"storage.retention", "99999999999999999999d"}}, &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("config key \"storage.retention\": ", 0), 0u) << s.message();
+  s = ApplyFlags({{"limits.max_active_series", "-1"}}, &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("limits.max_active_series"), std::string::npos) << s.message();
+  s = ApplyFlags({{"http_addr", "999.1.1.1:9090"}}, &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("config key \"http_addr\": ", 0), 0u) << s.message();
+  ASSERT_TRUE(ApplyFlags({{"storage.retention", "90d"},
+                          {"limits.max_active_series", "100"},
+                          {"web.enable_admin_api", "true"},
+                          {"http_addr", "127.0.0.1:9091"}},
+                         &c)
+                  .ok());
+  EXPECT_EQ(c.engine.retention_ms, 90LL * 86'400'000);
+  EXPECT_EQ(c.engine.limits.max_active_series, 100u);
+  EXPECT_TRUE(c.enable_admin_api);
+  EXPECT_EQ(c.http_addr, "127.0.0.1:9091");
+}
+
+TEST(Config, ListenAddressesMustBeAddresses) {
+  std::string host;
+  uint16_t port = 0;
+  for (const char* good :
+       {":9090", "127.0.0.1:9090", "0.0.0.0:1", "localhost:9090", "[::1]:9090", "[::]:65535"}) {
+    EXPECT_TRUE(ParseListenAddress(good, &host, &port).ok()) << good;
+  }
+  EXPECT_TRUE(ParseListenAddress("[::1]:9090", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 9090);
+  for (const char* bad : {"999.1.1.1:9090", "example.com:9090", "::1:9090", "1.2.3:9090",
+                          "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1", "[zz]:1"}) {
+    EXPECT_FALSE(ParseListenAddress(bad, &host, &port).ok()) << bad;
+  }
+}
+
+TEST(Config, RenderedYamlShowsTheNewKeysAndLoadsBack) {
+  ServerConfig c;
+  c.enable_admin_api = true;
+  c.engine.max_future_ms = 2 * 3'600'000;
+  const std::string yaml = RenderConfigYaml(c);
+  EXPECT_NE(yaml.find("enable_admin_api: true"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("max_future: 2h"), std::string::npos) << yaml;
+  ServerConfig back;
+  ASSERT_TRUE(Load(yaml, &back).ok()) << yaml;
+  EXPECT_TRUE(back.enable_admin_api);
+  EXPECT_EQ(back.engine.max_future_ms, 2 * 3'600'000);
+}
+
+TEST(HttpServer, StartOnABadAddressFailsWithoutCrashing) {
+  // The destructor's Stop dereferenced a null acceptor (SIGSEGV).
+  HttpServer::Settings settings;
+  settings.host = "999.1.1.1";
+  auto server = HttpServer::Start(settings, [](const HttpRequest&) { return HttpResponse{}; });
+  EXPECT_FALSE(server.ok());
+  settings.host = "127.0.0.1";
+  settings.tls_cert_file = "/nonexistent/cert.pem";
+  settings.tls_key_file = "/nonexistent/key.pem";
+  server = HttpServer::Start(settings, [](const HttpRequest&) { return HttpResponse{}; });
+  EXPECT_FALSE(server.ok());
+}
+
+}  // namespace
+}  // namespace tidemark::server
