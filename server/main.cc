@@ -1,5 +1,5 @@
 // The `tidemark` binary: `serve` runs the server, `inspect` describes a data directory, `generate`
-// fills one with the benchmark dataset.
+// fills one with the benchmark dataset; `--version` prints the version and build.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -7,10 +7,23 @@
 
 #include "server/commands.h"
 #include "server/config.h"
+#include "tidemark/version.h"
+
+namespace {
+
+// `tidemark --version`: the version, then how this binary was built (set by server/CMakeLists.txt).
+std::string VersionText() {
+  return std::string("tidemark ") + TIDEMARK_VERSION_STRING + "\n  build: " + TIDEMARK_BUILD_TYPE +
+         ", " + TIDEMARK_BUILD_COMPILER + ", C++" + std::to_string(__cplusplus / 100 % 100) + ", " +
+         TIDEMARK_BUILD_ALLOCATOR;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tidemark: an embedded time-series and trace storage engine"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", VersionText(), "print the version and build, then exit");
 
   std::string inspect_dir;
   int top = 10;

@@ -9,6 +9,7 @@
 
 #include "tests/server/server_process.h"
 #include "tests/storage/test_util.h"
+#include "tidemark/version.h"
 
 namespace tidemark {
 namespace {
@@ -102,6 +103,17 @@ TEST(Cli, ConfigThatIsADirectoryOrBrokenExits2) {
     ExpectExit2Naming(Serve(dir, "--config " + path), {"config key \"" + key + "\""});
     std::remove(path.c_str());
   }
+}
+
+TEST(Cli, VersionNamesTheVersionAndBuild) {
+  // CMake's project version is read from the header.
+  EXPECT_STREQ(TIDEMARK_VERSION_STRING, TIDEMARK_VERSION_STRING_FOR_TEST);
+  const Outcome run = RunTidemark("--version");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind(std::string("tidemark ") + TIDEMARK_VERSION_STRING_FOR_TEST + "\n", 0),
+            0u)
+      << run.output;
+  EXPECT_NE(run.output.find("build: "), std::string::npos) << run.output;
 }
 
 TEST(Cli, AdminApiFlagIsTakenAndShownInTheConfig) {
