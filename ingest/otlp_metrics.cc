@@ -14,6 +14,7 @@
 #include "ingest/otlp_common.h"
 #include "ingest/otlp_wire.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace tidemark::ingest {
 
@@ -736,7 +737,8 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
   const MetricNaming naming = options_.naming;
   auto reject = [&](uint64_t n, const std::string& why) {
     report.rejected_data_points += n;
-    if (report.first_rejection.empty()) report.first_rejection = why;
+    if (report.first_rejection.empty())
+      report.first_rejection = util::Abbreviate(why, util::kMaxRejectionMessageBytes);
   };
   auto attribute_key = [](std::string_view kv) {
     std::string_view key;

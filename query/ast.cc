@@ -1,5 +1,7 @@
 #include "query/ast.h"
 
+#include <algorithm>
+
 namespace tidemark::promql {
 
 std::string_view ValueTypeName(ValueType type) {
@@ -148,6 +150,72 @@ bool AggregateTakesParam(AggregateOp op) {
   return op == AggregateOp::kTopk || op == AggregateOp::kBottomk || op == AggregateOp::kQuantile ||
          op == AggregateOp::kCountValues || op == AggregateOp::kLimitk ||
          op == AggregateOp::kLimitRatio;
+}
+
+namespace {
+
+// The owning child pointers of `expr`, so that both the readers and DestroyExpr share one list.
+std::vector<ExprPtr*> ChildSlots(Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::kMatrixSelector:
+      return {&static_cast<MatrixSelector&>(expr).selector};
+    case ExprKind::kSubquery:
+      return {&static_cast<SubqueryExpr&>(expr).expr};
+    case ExprKind::kParen:
+      return {&static_cast<ParenExpr&>(expr).expr};
+    case ExprKind::kUnary:
+      return {&static_cast<UnaryExpr&>(expr).expr};
+    case ExprKind::kBinary: {
+      auto& b = static_cast<BinaryExpr&>(expr);
+      return {&b.lhs, &b.rhs};
+    }
+    case ExprKind::kAggregate: {
+      auto& a = static_cast<AggregateExpr&>(expr);
+      return {&a.param, &a.expr};
+    }
+    case ExprKind::kCall: {
+      std::vector<ExprPtr*> slots;
+      for (ExprPtr& arg : static_cast<Call&>(expr).args) slots.push_back(&arg);
+      return slots;
+    }
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::vector<const Expr*> ChildrenOf(const Expr& expr) {
+  std::vector<const Expr*> children;
+  // ChildSlots only reads the pointers here; the const_cast does not let anything change.
+  for (ExprPtr* slot : ChildSlots(const_cast<Expr&>(expr))) {
+    if (*slot) children.push_back(slot->get());
+  }
+  return children;
+}
+
+size_t ExprHeight(const Expr& expr) {
+  size_t height = 0;
+  std::vector<std::pair<const Expr*, size_t>> stack = {{&expr, 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    height = std::max(height, depth);
+    for (const Expr* child : ChildrenOf(*node)) stack.push_back({child, depth + 1});
+  }
+  return height;
+}
+
+void DestroyExpr(ExprPtr expr) {
+  std::vector<ExprPtr> pending;
+  pending.push_back(std::move(expr));
+  while (!pending.empty()) {
+    ExprPtr node = std::move(pending.back());
+    pending.pop_back();
+    if (!node) continue;
+    for (ExprPtr* slot : ChildSlots(*node)) pending.push_back(std::move(*slot));
+    // `node` now owns no children, so its destructor does not recurse.
+  }
 }
 
 }  // namespace tidemark::promql

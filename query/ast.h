@@ -254,6 +254,15 @@ struct Call final : Expr {
   std::vector<ExprPtr> args;
 };
 
+// The direct child expressions of `expr` (not its duration expressions), in source order.
+std::vector<const Expr*> ChildrenOf(const Expr& expr);
+// The height of the tree (a leaf is 1), computed without recursion so that any tree, however
+// deep, can be measured before something recursive walks it.
+size_t ExprHeight(const Expr& expr);
+// Frees a tree of any depth without recursion (dropping a deep ExprPtr would recurse once per
+// level in the destructors).
+void DestroyExpr(ExprPtr expr);
+
 }  // namespace tidemark::promql
 
 #endif  // TIDEMARK_QUERY_AST_H_

@@ -297,7 +297,12 @@ class Parser {
     }
     ExprPtr expr;
     if (ParseExpression(0, &expr) && cur_.kind != TokenKind::kEof) Unexpected("", "");
-    if (!errors_.empty()) return Failure();
+    if (errors_.empty() && ExprHeight(*expr) > static_cast<size_t>(MaxDepth()))
+      TooDeep(expr->pos.start);
+    if (!errors_.empty()) {
+      DestroyExpr(std::move(expr));
+      return Failure();
+    }
     CheckAst(*expr);
     if (!errors_.empty()) return Failure();
     return expr;
@@ -365,6 +370,25 @@ class Parser {
 
   void AddError(int pos, std::string message) { errors_.push_back({pos, std::move(message)}); }
 
+  int MaxDepth() const { return std::clamp(options_.max_depth, 1, kMaxExprDepth); }
+  // Returns false so callers can `return TooDeep(...)`.
+  bool TooDeep(int pos) {
+    AddError(pos, "expression nested too deeply (more than " + std::to_string(MaxDepth()) +
+                      " levels of parentheses, calls and operators)");
+    return false;
+  }
+  // Counts the recursive descents in progress; refuses one past MaxDepth so that no input can
+  // exhaust the stack.
+  class NestingGuard {
+   public:
+    explicit NestingGuard(Parser* parser) : parser_(parser) { ++parser_->nesting_; }
+    ~NestingGuard() { --parser_->nesting_; }
+    bool ok() const { return parser_->nesting_ <= static_cast<size_t>(parser_->MaxDepth()); }
+
+   private:
+    Parser* parser_;
+  };
+
   // parser.unexpected in parse.go. Returns false so callers can `return Unexpected(...)`.
   bool Unexpected(std::string_view context, std::string_view expected) {
     if (lexer_error_ && cur_.kind == TokenKind::kEof) return false;  // reported by the lexer
@@ -412,8 +436,17 @@ class Parser {
 
   // Precedence climbing over the binary operators; operands are unary expressions.
   bool ParseExpression(int min_prec, ExprPtr* out) {
+    NestingGuard nesting(this);
+    if (!nesting.ok()) return TooDeep(cur_.pos);
     ExprPtr lhs;
     if (!ParseUnary(&lhs)) return false;
+    // The height of the tree built so far, kept as operators are chained onto it, so that a long
+    // chain (`1+1+...`, which needs no recursion to parse) is refused as soon as it is too deep.
+    size_t height = ExprHeight(*lhs);
+    if (nesting_ + height > static_cast<size_t>(MaxDepth())) {
+      DestroyExpr(std::move(lhs));
+      return TooDeep(cur_.pos);
+    }
     while (true) {
       const int prec = Precedence(cur_.kind);
       if (prec == 0 || prec < min_prec) break;
@@ -423,7 +456,16 @@ class Parser {
       if (!ParseBinaryModifiers(&modifiers)) return false;
       ExprPtr rhs;
       // `^` is right-associative; all others are left-associative.
-      if (!ParseExpression(prec == kPowPrec ? prec : prec + 1, &rhs)) return false;
+      if (!ParseExpression(prec == kPowPrec ? prec : prec + 1, &rhs)) {
+        DestroyExpr(std::move(lhs));
+        return false;
+      }
+      height = std::max(height, ExprHeight(*rhs)) + 1;
+      if (nesting_ + height > static_cast<size_t>(MaxDepth())) {
+        DestroyExpr(std::move(lhs));
+        DestroyExpr(std::move(rhs));
+        return TooDeep(op.pos);
+      }
       auto binary = std::make_unique<BinaryExpr>();
       binary->op = ToBinaryOp(op.kind);
       binary->pos = {lhs->pos.start, rhs->pos.end};
@@ -569,7 +611,11 @@ class Parser {
 
   // offset, @ and [range] / [range:step] after an operand.
   bool ParsePostfix(ExprPtr expr, ExprPtr* out) {
-    while (true) {
+    for (size_t wraps = 0;; ++wraps) {
+      if (nesting_ + wraps > static_cast<size_t>(MaxDepth())) {
+        DestroyExpr(std::move(expr));
+        return TooDeep(cur_.pos);
+      }
       if (cur_.kind == TokenKind::kOffset) {
         if (!ParseOffset(expr.get())) return false;
       } else if (cur_.kind == TokenKind::kAt) {
@@ -722,6 +768,9 @@ class Parser {
   // duration_expr: precedence climbing over + - * / % ^, with unary signs binding like `*`.
   bool ParseDurationExpr(int min_prec, const DurationContext& ctx,
                          std::shared_ptr<DurationExpr>* out) {
+    NestingGuard nesting(this);
+    if (!nesting.ok()) return TooDeep(cur_.pos);
+    size_t chained = 0;
     std::shared_ptr<DurationExpr> lhs;
     if (cur_.kind == TokenKind::kAdd || cur_.kind == TokenKind::kSub) {
       const bool negative = cur_.kind == TokenKind::kSub;
@@ -735,6 +784,7 @@ class Parser {
     while (true) {
       const int prec = DurationPrecedence(cur_.kind);
       if (prec == 0 || prec < min_prec) break;
+      if (nesting_ + ++chained > static_cast<size_t>(MaxDepth())) return TooDeep(cur_.pos);
       const Token op = cur_;
       Consume();
       std::shared_ptr<DurationExpr> rhs;
@@ -1594,6 +1644,7 @@ class Parser {
   bool has_next_ = false;
   bool lexer_error_ = false;
   int last_closing_ = 0;
+  size_t nesting_ = 0;  // recursive descents in progress (NestingGuard)
   int quoted_name_index_ = -1;
   std::vector<ParseError> errors_;
   // Side information the AST does not carry but the checks need.

@@ -18,6 +18,11 @@
 
 namespace tidemark::promql {
 
+// Default and largest ParseOptions::max_depth. 256 levels is far beyond any query a person or a
+// dashboard writes, and small enough that evaluating it stays well inside a thread's stack.
+inline constexpr int kDefaultMaxExprDepth = 256;
+inline constexpr int kMaxExprDepth = 1024;
+
 struct ParseOptions {
   // Functions Prometheus 3 marks experimental (e.g. sort_by_label, double_exponential_smoothing)
   // and the limitk/limit_ratio aggregations are accepted only when this is set, as with
@@ -27,6 +32,10 @@ struct ParseOptions {
   // `[min_of(step(), 1h)]`), as with Prometheus' --enable-feature=promql-duration-expr. Plain
   // and signed literals are always accepted.
   bool enable_duration_expressions = false;
+  // How deeply expressions may nest (parentheses, calls, operator chains: the height of the
+  // tree). Deeper input is refused with a parse error rather than exhausting the stack of
+  // whatever walks the tree (parser, type checker, printer, evaluator). Range 1..kMaxExprDepth.
+  int max_depth = kDefaultMaxExprDepth;
 };
 
 // Parses a whole expression. Errors are InvalidArgument with Prometheus' message form:

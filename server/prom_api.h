@@ -1,9 +1,11 @@
 // The Prometheus HTTP API (/api/v1/...) over a tidemark::Engine and the PromQL engine: query,
 // query_range, series, labels, label values, metadata, query_exemplars, format_query,
-// parse_query, status/*, admin/tsdb/delete_series. Requests and responses as Prometheus 3 has
-// them (docs/prometheus-api.md lists the differences that remain).
+// parse_query, status/*, admin/tsdb/delete_series, and the empty answers of endpoints whose
+// features tidemark does not have yet (rules, alerts, targets). Requests and responses as
+// Prometheus 3 has them (docs/prometheus-api.md lists the differences that remain). Which path
+// reaches which endpoint is decided by the route table (routes.cc).
 //
-// Thread safety: Handle may be called from any number of threads at once.
+// Thread safety: every endpoint may be called from any number of threads at once.
 #ifndef TIDEMARK_SERVER_PROM_API_H_
 #define TIDEMARK_SERVER_PROM_API_H_
 
@@ -18,31 +20,12 @@
 
 #include "query/engine.h"
 #include "query/parser.h"
+#include "server/api_params.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::server {
-
-// The decoded parameters of a request: URL query string and, for POST, a form-encoded body.
-class FormValues {
- public:
-  // InvalidArgument if percent-encoding is malformed.
-  static Result<FormValues> Parse(const HttpRequest& request);
-  // The first value of `name` (body first, then URL, as Go's Request.FormValue), or "".
-  std::string Get(const std::string& name) const;
-  bool Has(const std::string& name) const;
-  // Every value of `name` (body, then URL), e.g. for `match[]`.
-  std::vector<std::string> All(const std::string& name) const;
-
- private:
-  std::vector<std::pair<std::string, std::string>> values_;
-};
-
-// Prometheus' parseTime: Unix seconds with fractions or RFC 3339; milliseconds.
-Result<int64_t> ParseApiTime(const std::string& text);
-// Prometheus' parseDuration: seconds with fractions or a duration ("5m"); milliseconds.
-Result<int64_t> ParseApiDuration(const std::string& text);
 
 class PrometheusApi {
  public:
@@ -55,10 +38,31 @@ class PrometheusApi {
 
   PrometheusApi(Engine* engine, Settings settings);
 
-  // The response for an /api/v1/ path this API serves; nullopt for other paths.
-  std::optional<HttpResponse> Handle(const HttpRequest& request);
-  // The name under which a path's requests are counted ("query", "series", ...); "" if unknown.
-  static std::string HandlerName(const std::string& path);
+  // The endpoints, each answering one request whose form values are already parsed.
+  HttpResponse Query(const HttpRequest& request, const FormValues& form);
+  HttpResponse QueryRange(const HttpRequest& request, const FormValues& form);
+  HttpResponse Series(const FormValues& form);
+  HttpResponse Labels(const FormValues& form);
+  // `raw_name` as written in the path (possibly U__-escaped).
+  HttpResponse LabelValues(const std::string& raw_name, const FormValues& form);
+  HttpResponse Metadata(const FormValues& form);
+  HttpResponse QueryExemplars(const FormValues& form);
+  HttpResponse FormatQuery(const FormValues& form);
+  HttpResponse ParseQuery(const FormValues& form);
+  HttpResponse BuildInfo();
+  HttpResponse RuntimeInfo();
+  HttpResponse Flags();
+  HttpResponse Config();
+  HttpResponse TsdbStatus(const FormValues& form);
+  HttpResponse DeleteSeries(const FormValues& form);
+  // Endpoints of features not built yet, answered in Prometheus' shapes with nothing in them
+  // so that clients (Grafana's alerting and targets pages) show "none" rather than an error.
+  HttpResponse Rules();
+  HttpResponse Alerts();
+  HttpResponse Targets();
+  HttpResponse TargetsMetadata();
+  HttpResponse Alertmanagers();
+  HttpResponse ScrapePools();
 
  private:
   struct QueryParams {
@@ -69,23 +73,6 @@ class PrometheusApi {
   std::optional<HttpResponse> ParseQueryParams(const FormValues& form, QueryParams* out) const;
   // The PromQL dialect the configuration enables.
   promql::ParseOptions ParseOptions() const;
-
-  HttpResponse Dispatch(const HttpRequest& request, const std::string& endpoint);
-  HttpResponse Query(const HttpRequest& request, const FormValues& form);
-  HttpResponse QueryRange(const HttpRequest& request, const FormValues& form);
-  HttpResponse Series(const FormValues& form);
-  HttpResponse Labels(const FormValues& form);
-  HttpResponse LabelValues(const std::string& name, const FormValues& form);
-  HttpResponse Metadata(const FormValues& form);
-  HttpResponse QueryExemplars(const FormValues& form);
-  HttpResponse FormatQuery(const FormValues& form);
-  HttpResponse ParseQuery(const FormValues& form);
-  HttpResponse BuildInfo();
-  HttpResponse RuntimeInfo();
-  HttpResponse Flags();
-  HttpResponse Config();
-  HttpResponse TsdbStatus(const FormValues& form);
-  HttpResponse DeleteSeries(const HttpRequest& request, const FormValues& form);
 
   // Admits at most QueryConfig::max_concurrency evaluations at once; the others wait, each until
   // its own deadline.

@@ -167,4 +167,13 @@ void AppendJsonQueryData(std::string* out, const promql::QueryResult& result) {
   out->push_back('}');
 }
 
+void AppendStringArray(std::string* out, const std::vector<std::string>& items) {
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendJsonString(out, items[i]);
+  }
+  out->push_back(']');
+}
+
 }  // namespace tidemark::server

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "query/ast.h"
 #include "query/value.h"
 #include "tidemark/labels.h"
 
@@ -16,6 +18,8 @@ namespace tidemark::server {
 void AppendJsonString(std::string* out, std::string_view s);
 // Appends a sample value as Prometheus does: shortest round-trip decimal without exponent, or
 // "NaN", "+Inf", "-Inf" (as a JSON string).
+// A JSON array of strings.
+void AppendStringArray(std::string* out, const std::vector<std::string>& items);
 void AppendJsonSampleValue(std::string* out, double v);
 // The value alone, unquoted ("1.5", "NaN", "+Inf").
 std::string FormatSampleValue(double v);
@@ -25,6 +29,8 @@ void AppendJsonTimestamp(std::string* out, int64_t ms);
 void AppendJsonLabels(std::string* out, const Labels& labels);
 // The `data` of a query result: {"resultType":"vector","result":[...]}.
 void AppendJsonQueryData(std::string* out, const promql::QueryResult& result);
+// The syntax tree as Prometheus' parse_query returns it (the shape its UI's tree view reads).
+void AppendAstJson(std::string* out, const promql::Expr& expr);
 
 }  // namespace tidemark::server
 

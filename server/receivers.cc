@@ -11,6 +11,7 @@
 #include "ingest/remote_write.h"
 #include "server/log.h"
 #include "server/prom_json.h"
+#include "server/routes.h"
 #include "util/status_macros.h"
 
 namespace tidemark::server {
@@ -58,33 +59,36 @@ namespace {
 // Per-thread request buffers above this are freed after the request.
 constexpr size_t kMaxRetainedBytes = 1 << 20;
 
-// Inflates a gzip body, refusing to produce more than `limit` bytes.
+// Inflates a gzip body, refusing to produce more than `limit` bytes. A body of several gzip
+// members (concatenated streams, RFC 1952 2.2) inflates to all of them, as Go's gzip reader and
+// so the OpenTelemetry Collector read it.
 Status Gunzip(std::string_view in, size_t limit, std::string* out) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Status::Internal("zlib init");
+  absl::Cleanup end = [&zs] { inflateEnd(&zs); };
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
   out->clear();
   char buf[64 * 1024];
-  int rc;
-  do {
+  while (true) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&zs);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && zs.avail_in == 0))
       return Status::InvalidArgument("gzip body is corrupt");
-    }
     out->append(buf, sizeof buf - zs.avail_out);
     if (out->size() > limit) {
-      inflateEnd(&zs);
       return Status::ResourceExhausted("decompressed body over the limit of " +
                                        std::to_string(limit) + " bytes");
     }
-  } while (rc != Z_STREAM_END && (zs.avail_in > 0 || zs.avail_out == 0));
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) return Status::InvalidArgument("gzip body is truncated");
-  return Status::OK();
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0) return Status::OK();
+      // Another member follows.
+      if (inflateReset(&zs) != Z_OK) return Status::Internal("zlib reset");
+      continue;
+    }
+    if (zs.avail_in == 0 && zs.avail_out != 0) return Status::InvalidArgument("gzip body is truncated");
+  }
 }
 
 // google.rpc.Status {int32 code = 1; string message = 2;}, encoded by hand (its .proto is not
@@ -114,10 +118,11 @@ std::string RpcStatusProto(int code, const std::string& message) {
 
 enum class Body { kProtobuf, kJson };
 
-HttpResponse ErrorResponse(int http_status, const Status& s, Body body) {
+// `grpc_code` < 0: the code GrpcStatusFor maps the status to.
+HttpResponse ErrorResponse(int http_status, const Status& s, Body body, int grpc_code = -1) {
   HttpResponse r;
   r.status = http_status;
-  const int grpc_code = static_cast<int>(GrpcStatusFor(s).error_code());
+  if (grpc_code < 0) grpc_code = static_cast<int>(GrpcStatusFor(s).error_code());
   if (body == Body::kJson) {
     r.content_type = "application/json";
     r.body = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":";
@@ -142,9 +147,15 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
                        const HttpResponse& response,
                        std::chrono::steady_clock::time_point started) {
   if (response.status >= 400) {
-    LogError("request failed", {{"path", req.path},
-                                {"status", std::to_string(response.status)},
-                                {"error", response.body.substr(0, 300)}});
+    // An error line means the server has a problem; a client's mistake is the client's to see
+    // in its response, and shows here only at info (debug for unknown paths and methods).
+    const LogLevel level = response.status >= 500                          ? LogLevel::kError
+                           : response.status == 404 || response.status == 405 ? LogLevel::kDebug
+                                                                              : LogLevel::kInfo;
+    Log(level, response.status >= 500 ? "request failed" : "request refused",
+        {{"path", req.path},
+         {"status", std::to_string(response.status)},
+         {"error", response.body.substr(0, 300)}});
   }
   metrics_->ObserveRequest(
       handler, response.status,
@@ -170,6 +181,8 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
       {"log.level", config.log_level}};
   api.storage_retention = FormatRetention(config.engine.retention_ms);
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
+  api_router_ = std::make_unique<Router>(ApiRoutes(this, prom_api_.get()),
+                                         Router::Options{.admin_enabled = config.enable_admin_api});
 }
 
 Status Receivers::ExportTraces(std::string_view request_bytes,
@@ -259,17 +272,34 @@ Status Receivers::FinishMetrics(Result<ingest::MetricsTranslationReport> report,
 }
 
 HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
+  if (req.path == "/v1/traces") return ServeOtlpHttp(req, OtlpSignal::kTraces);
+  if (req.path == "/v1/metrics") return ServeOtlpHttp(req, OtlpSignal::kMetrics);
+  if (req.path == "/v1/logs") return ServeOtlpHttp(req, OtlpSignal::kLogs);
+  const auto started = std::chrono::steady_clock::now();
+  // Readable whatever the client asked for: this is most often a person trying a URL.
+  HttpResponse response{404,
+                        "text/plain; charset=utf-8",
+                        "not found: " + req.path +
+                            "\nthe OTLP/HTTP port takes POST /v1/traces, /v1/metrics and /v1/logs\n",
+                        {}};
+  Finish("otlp_http_not_found", req, response, started);
+  return response;
+}
+
+HttpResponse Receivers::OtlpHttpMetrics(const HttpRequest& request) {
+  return ServeOtlpHttp(request, OtlpSignal::kMetrics);
+}
+
+HttpResponse Receivers::ServeOtlpHttp(const HttpRequest& req, OtlpSignal signal) {
   const auto started = std::chrono::steady_clock::now();
   const std::string content_type = Lower(req.Header("content-type"));
   const Body body_kind =
       content_type.rfind("application/json", 0) == 0 ? Body::kJson : Body::kProtobuf;
-  std::string handler = "otlp_http";
+  const bool traces = signal == OtlpSignal::kTraces, logs = signal == OtlpSignal::kLogs;
+  const std::string handler = std::string("otlp_http") + (traces ? "_traces"
+                                                          : logs ? "_logs"
+                                                                 : "_metrics");
   HttpResponse response = [&]() -> HttpResponse {
-    const bool traces = req.path == "/v1/traces", metrics = req.path == "/v1/metrics",
-               logs = req.path == "/v1/logs";
-    if (!traces && !metrics && !logs)
-      return ErrorResponse(404, Status::NotFound("no such path " + req.path), body_kind);
-    handler += traces ? "_traces" : metrics ? "_metrics" : "_logs";
     if (req.method != "POST") {
       HttpResponse r = ErrorResponse(405, Status::InvalidArgument("use POST"), body_kind);
       r.headers.push_back({"Allow", "POST"});
@@ -282,8 +312,10 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
                                   "\": use application/x-protobuf or application/json"),
           Body::kJson);
     }
-    if (logs)
-      return ErrorResponse(501, Status::Unavailable("tidemark does not store logs yet"), body_kind);
+    if (logs) {
+      return ErrorResponse(501, Status::Unavailable("tidemark does not store logs yet"), body_kind,
+                           static_cast<int>(grpc::StatusCode::UNIMPLEMENTED));
+    }
     std::string inflated;
     std::string_view body = req.body;
     const std::string encoding = Lower(req.Header("content-encoding"));
@@ -344,81 +376,91 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
 
 HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   const auto started = std::chrono::steady_clock::now();
-  std::string handler = "api";
-  HttpResponse response = [&]() -> HttpResponse {
-    HttpResponse r;
-    if (req.path == "/-/healthy") {
-      r.body = "tidemark is Healthy.\n";
-      return r;
-    }
-    if (req.path == "/-/ready") {
-      if (!ready_) {
-        r.status = 503;
-        r.body = "Service Unavailable\n";
-        return r;
-      }
-      r.body = "tidemark is Ready.\n";
-      return r;
-    }
-    if (req.path == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = metrics_->RenderText(*engine_);
-      return r;
-    }
-    if (req.path == "/api/v1/admin/flush") {
-      handler = "admin_flush";
-      if (req.method != "POST" && req.method != "PUT")
-        return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
-      Status s = engine_->Flush();
-      if (!s.ok()) return {HttpStatusFor(s), "text/plain", s.ToString() + "\n", {}};
-      r.status = 204;
-      return r;
-    }
-    if (req.path == "/api/v1/write") {
-      handler = "remote_write";
-      if (req.method != "POST") return {405, "text/plain", "use POST\n", {{"Allow", "POST"}}};
-      // Decoded into views of the decompressed bytes; both buffers are kept per thread so that
-      // a connection's requests reuse their memory.
-      thread_local std::string decoded;
-      thread_local ingest::RemoteWriteRequest request;
-      // ...unless a request was unusually large: hundreds of connection threads must not each
-      // keep the largest request they ever saw.
-      absl::Cleanup release = [] {
-        if (decoded.capacity() > kMaxRetainedBytes) std::string().swap(decoded);
-        if (request.labels.capacity() > kMaxRetainedBytes / sizeof(ingest::LabelView))
-          request = ingest::RemoteWriteRequest();
-      };
-      Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request);
-      if (!s.ok())
-        return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
-                "text/plain",
-                s.message() + "\n",
-                {}};
-      auto report = ingest::AppendRemoteWrite(request, *engine_, &series_cache_);
-      if (!report.ok()) {
-        const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
-                         : report.status().code() == StatusCode::kResourceExhausted
-                             ? 400
-                             : HttpStatusFor(report.status());
-        HttpResponse failed{code, "text/plain", report.status().message() + "\n", {}};
-        // Senders retry 5xx and 429 with backoff; say when.
-        if (code == 429 || code >= 500) failed.headers.push_back({"Retry-After", "1"});
-        return failed;
-      }
-      metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
-      r.status = 204;
-      return r;
-    }
-    if (auto answered = prom_api_->Handle(req)) {
-      handler = PrometheusApi::HandlerName(req.path);
-      return std::move(*answered);
-    }
-    r.status = 404;
-    r.body = "not found: " + req.path + "\n";
-    return r;
-  }();
+  std::string handler;
+  HttpResponse response = api_router_->Serve(req, &handler);
   Finish(handler, req, response, started);
   return response;
+}
+
+HttpResponse Receivers::Healthy() const { return {200, "text/plain; charset=utf-8", "tidemark is Healthy.\n", {}}; }
+
+HttpResponse Receivers::Ready() const {
+  if (!ready_) return {503, "text/plain; charset=utf-8", "Service Unavailable\n", {}};
+  return {200, "text/plain; charset=utf-8", "tidemark is Ready.\n", {}};
+}
+
+HttpResponse Receivers::Metrics() const {
+  return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderText(*engine_), {}};
+}
+
+HttpResponse Receivers::Flush() {
+  Status s = engine_->Flush();
+  if (!s.ok()) return {HttpStatusFor(s), "text/plain; charset=utf-8", s.ToString() + "\n", {}};
+  return {204, "text/plain; charset=utf-8", "", {}};
+}
+
+HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
+  // Remote-write senders send protobuf; anything else is a client that is not one (or a web
+  // page posting a form through a browser).
+  const std::string content_type = Lower(req.Header("content-type"));
+  if (!content_type.empty() && !content_type.starts_with("application/x-protobuf")) {
+    return {415, "text/plain; charset=utf-8",
+            "unsupported Content-Type \"" + req.Header("content-type") +
+                "\": remote_write takes application/x-protobuf (snappy-compressed)\n",
+            {}};
+  }
+  // Decoded into views of the decompressed bytes; both buffers are kept per thread so that
+  // a connection's requests reuse their memory.
+  thread_local std::string decoded;
+  thread_local ingest::RemoteWriteRequest request;
+  // ...unless a request was unusually large: hundreds of connection threads must not each
+  // keep the largest request they ever saw.
+  absl::Cleanup release = [] {
+    if (decoded.capacity() > kMaxRetainedBytes) std::string().swap(decoded);
+    if (request.labels.capacity() > kMaxRetainedBytes / sizeof(ingest::LabelView))
+      request = ingest::RemoteWriteRequest();
+  };
+  Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request);
+  if (!s.ok())
+    return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
+            "text/plain",
+            s.message() + "\n",
+            {}};
+  auto report = ingest::AppendRemoteWrite(request, *engine_, &series_cache_);
+  if (!report.ok()) {
+    const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
+                     : report.status().code() == StatusCode::kResourceExhausted
+                         ? 400
+                         : HttpStatusFor(report.status());
+    HttpResponse failed{code, "text/plain", report.status().message() + "\n", {}};
+    // Senders retry 5xx and 429 with backoff; say when.
+    if (code == 429 || code >= 500) failed.headers.push_back({"Retry-After", "1"});
+    return failed;
+  }
+  metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
+  if (report->commit.rejected > 0) {
+    // As Prometheus: the valid samples are stored, and the sender learns with a 400 (which it
+    // does not retry) which samples were not and why.
+    std::string message = std::to_string(report->commit.rejected) + " of " +
+                          std::to_string(report->commit.rejected + report->commit.accepted) +
+                          " samples rejected";
+    for (size_t i = 0; i < report->commit.first_rejections.size(); ++i)
+      message += (i == 0 ? ": " : "; ") + report->commit.first_rejections[i];
+    LogRejectionsSampled(message);
+    return {400, "text/plain; charset=utf-8", message + "\n", {}};
+  }
+  return {204, "text/plain; charset=utf-8", "", {}};
+}
+
+void Receivers::LogRejectionsSampled(const std::string& message) {
+  constexpr int64_t kLogEveryMs = 10'000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_rejection_log_ms_.load();
+  if (now - last < kLogEveryMs || !last_rejection_log_ms_.compare_exchange_strong(last, now))
+    return;
+  LogInfo("remote_write samples rejected (logged at most every 10s)", {{"detail", message}});
 }
 
 }  // namespace tidemark::server

@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/prom_api.h"
+#include "server/router.h"
 #include "server/self_metrics.h"
 #include "tidemark/engine.h"
 
@@ -29,9 +30,18 @@ class Receivers {
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);
-  // Port 9090: POST /api/v1/write, /api/v1/admin/flush; GET /-/ready, /-/healthy, /metrics;
-  // the Prometheus query API (/api/v1/query, ..., see PrometheusApi).
+  // Port 9090: every route of ApiRoutes (routes.cc).
   HttpResponse HandleApi(const HttpRequest& request);
+
+  // Endpoints of the API port (routes.cc maps paths to them).
+  HttpResponse Healthy() const;
+  HttpResponse Ready() const;
+  HttpResponse Metrics() const;
+  HttpResponse Flush();
+  // POST /api/v1/write: Prometheus remote_write 1.0.
+  HttpResponse RemoteWrite(const HttpRequest& request);
+  // POST /api/v1/otlp/v1/metrics (Prometheus 3's OTLP path): as /v1/metrics on the OTLP port.
+  HttpResponse OtlpHttpMetrics(const HttpRequest& request);
 
   // An ExportTraceServiceRequest's wire bytes (OTLP/gRPC, OTLP/HTTP protobuf), decoded straight
   // into spans.
@@ -67,7 +77,12 @@ class Receivers {
       opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response,
       const std::string& protocol);
 
-  // Logs a failed request (errors only) and records its latency.
+  enum class OtlpSignal { kTraces, kMetrics, kLogs };
+  HttpResponse ServeOtlpHttp(const HttpRequest& request, OtlpSignal signal);
+  // Logs rejected remote_write samples at most once every 10 seconds.
+  void LogRejectionsSampled(const std::string& message);
+
+  // Logs a failed request (5xx as errors, 4xx at info or debug) and records its latency.
   void Finish(const std::string& handler, const HttpRequest& req, const HttpResponse& response,
               std::chrono::steady_clock::time_point started);
 
@@ -77,6 +92,8 @@ class Receivers {
   ingest::MetricsTranslator translator_;
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
+  std::unique_ptr<Router> api_router_;  // after prom_api_: its routes call into it
+  std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};
 };
 

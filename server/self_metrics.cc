@@ -40,13 +40,12 @@ void SelfMetrics::AddSamples(const std::string& protocol, uint64_t accepted,
 
 void SelfMetrics::AddSpans(const std::string& protocol, uint64_t accepted,
                            const SpanAppendReport& report) {
-  static const char* kReasons[] = {"invalid_trace_id", "invalid_span_id", "end_before_start",
-                                   "too_old"};
   std::lock_guard lock(mu_);
   spans_[protocol] += accepted;
   for (int r = 0; r < kSpanRejectReasonCount; ++r) {
     if (report.rejected_by_reason[r])
-      rejected_[{"span", kReasons[r]}] += report.rejected_by_reason[r];
+      rejected_[{"span", std::string(SpanRejectReasonName(static_cast<SpanRejectReason>(r)))}] +=
+          report.rejected_by_reason[r];
   }
 }
 

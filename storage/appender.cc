@@ -7,6 +7,7 @@
 #include "storage/kv_layout.h"
 #include "storage/label_codec.h"
 #include "util/coding.h"
+#include "util/utf8.h"
 
 namespace tidemark::storage {
 namespace {
@@ -79,7 +80,8 @@ void DbEngine::RecordRejection(CommitReport* report, RejectReason reason, const 
   ++report->rejected_by_reason[static_cast<int>(reason)];
   ++samples_rejected_[static_cast<int>(reason)];
   if (report->first_rejections.size() < kMaxReportedRejections) {
-    report->first_rejections.push_back(std::string(RejectReasonName(reason)) + ": " + why);
+    report->first_rejections.push_back(util::Abbreviate(
+        std::string(RejectReasonName(reason)) + ": " + why, util::kMaxRejectionMessageBytes));
   }
 }
 
@@ -106,9 +108,13 @@ std::shared_ptr<MemSeries> DbEngine::GetOrCreateSeries(const Labels& labels, Rej
 }
 
 AppendOutcome DbEngine::AcceptSample(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
-                                     RejectReason* reason) {
+                                     int64_t max_valid_time, RejectReason* reason) {
   if (t < min_valid_time) {
     *reason = RejectReason::kTooOld;
+    return AppendOutcome::kRejected;
+  }
+  if (t > max_valid_time || t < MinStorableTime(partition_duration_ms_)) {
+    *reason = RejectReason::kOutOfBounds;
     return AppendOutcome::kRejected;
   }
   if (s->removed.load(std::memory_order_relaxed)) {
@@ -199,6 +205,7 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   {
     std::lock_guard lock(commit_mu_);
     const int64_t min_valid = RetentionCutoff();
+    const int64_t max_valid = MaxValidTime();
     int64_t prev_t = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       // Series are scattered in memory; fetch a few ahead to overlap the cache misses.
@@ -207,9 +214,16 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       PendingSample& p = batch[i];
       MemSeries* s = p.series.get();
       RejectReason reason;
-      const AppendOutcome outcome = AcceptSample(s, p.t, p.v, min_valid, &reason);
+      const AppendOutcome outcome = AcceptSample(s, p.t, p.v, min_valid, max_valid, &reason);
       if (outcome == AppendOutcome::kRejected) {
-        RecordRejection(report, reason, s->ToLabels().ToString() + " @" + std::to_string(p.t));
+        std::string why = s->ToLabels().ToString() + " @" + std::to_string(p.t);
+        if (reason == RejectReason::kOutOfBounds) {
+          why += p.t > max_valid ? " is more than max_future=" +
+                                       std::to_string(options_.max_future_ms) +
+                                       "ms after now; timestamps are Unix milliseconds"
+                                 : " is before the earliest storable time";
+        }
+        RecordRejection(report, reason, why);
         continue;
       }
       ++report->accepted;

@@ -36,6 +36,24 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "limit_exceeded";
     case RejectReason::kUnknownSeriesRef:
       return "unknown_series_ref";
+    case RejectReason::kOutOfBounds:
+      return "out_of_bounds";
+  }
+  return "unknown";
+}
+
+std::string_view SpanRejectReasonName(SpanRejectReason reason) {
+  switch (reason) {
+    case SpanRejectReason::kInvalidTraceId:
+      return "invalid_trace_id";
+    case SpanRejectReason::kInvalidSpanId:
+      return "invalid_span_id";
+    case SpanRejectReason::kEndBeforeStart:
+      return "end_before_start";
+    case SpanRejectReason::kTooOld:
+      return "too_old";
+    case SpanRejectReason::kOutOfBounds:
+      return "out_of_bounds";
   }
   return "unknown";
 }
@@ -56,6 +74,10 @@ Status ValidateOptions(const Options& o) {
                                             std::to_string(o.partition_duration_ms));
   }
   if (o.retention_ms < 0) return bad("retention_ms", "must not be negative");
+  if (o.max_future_ms < 60'000 || o.max_future_ms > 365LL * 24 * 3600 * 1000) {
+    return bad("max_future_ms",
+               "must be between 1 minute and 365 days, got " + std::to_string(o.max_future_ms));
+  }
   if (o.samples_per_chunk < 16 || o.samples_per_chunk > 4096) {
     return bad("samples_per_chunk",
                "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));
@@ -307,7 +329,10 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
     RejectReason reason;
     // Samples already in stored blocks (t <= stored max time) are skipped here as duplicates.
     const double v = util::BitsToDouble(bits);
-    if (AcceptSample(series.get(), t, v, min_valid, &reason) == AppendOutcome::kAccepted) {
+    // Replay keeps what was acknowledged whatever the clock says now; only what no partition can
+    // hold (written before timestamps were bounded) is left out.
+    if (AcceptSample(series.get(), t, v, min_valid, MaxStorableTime(partition_duration_ms_),
+                     &reason) == AppendOutcome::kAccepted) {
       AppendToChunks(series.get(), t, v);
       ++recovery_.samples_replayed;
     }
@@ -351,6 +376,12 @@ int64_t DbEngine::Now() const {
 int64_t DbEngine::RetentionCutoff() const {
   if (options_.retention_ms <= 0) return INT64_MIN;
   return Now() - options_.retention_ms;
+}
+
+int64_t DbEngine::MaxValidTime() const {
+  const int64_t now = Now();
+  const int64_t limit = MaxStorableTime(partition_duration_ms_);
+  return now > limit - options_.max_future_ms ? limit : now + options_.max_future_ms;
 }
 
 int64_t DbEngine::VisibleMinTime() const {

@@ -110,12 +110,16 @@ class DbEngine final : public Engine {
 
   // Validates a sample against the newest accepted one and accepts it. Caller holds commit_mu_
   // (or is the single replaying thread).
+  // Samples outside [min_valid_time, max_valid_time] are rejected (too old, or out of bounds).
   AppendOutcome AcceptSample(MemSeries* s, int64_t t, double v, int64_t min_valid_time,
-                             RejectReason* reason);
+                             int64_t max_valid_time, RejectReason* reason);
   // Appends an accepted sample to the series' chunks, under the series lock.
   void AppendToChunks(MemSeries* s, int64_t t, double v);
   int64_t Now() const;
   int64_t RetentionCutoff() const;  // INT64_MIN when retention is off
+  // The newest timestamp a write may carry now: now + Options::max_future_ms, and never past
+  // what a partition number can hold.
+  int64_t MaxValidTime() const;
 
   // Maintenance (maintenance.cc).
   Status Checkpoint();

@@ -11,10 +11,12 @@
 
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
+#include "storage/partition_scan.h"
 #include "storage/label_codec.h"
 #include "storage/matcher_eval.h"
 #include "storage/rocks_status.h"
 #include "util/coding.h"
+#include "util/utf8.h"
 #include "util/status_macros.h"
 
 namespace tidemark::storage {
@@ -90,10 +92,13 @@ Result<ExemplarAppendReport> DbEngine::AppendExemplars(const std::vector<Exempla
   auto reject = [&](const ExemplarWrite& w, std::string why) {
     ++report.rejected;
     if (report.first_rejections.size() < kMaxReportedRejections)
-      report.first_rejections.push_back("exemplar of " + w.series.ToString() + " at " +
-                                        std::to_string(w.exemplar.timestamp_ms) + ": " + why);
+      report.first_rejections.push_back(
+          util::Abbreviate("exemplar of " + w.series.ToString() + " at " +
+                               std::to_string(w.exemplar.timestamp_ms) + ": " + why,
+                           util::kMaxRejectionMessageBytes));
   };
-  const int64_t min_valid = VisibleMinTime();
+  const int64_t min_valid = std::max(VisibleMinTime(), MinStorableTime(partition_duration_ms_));
+  const int64_t max_valid = MaxValidTime();
   rocksdb::WriteBatch wb;
   for (const ExemplarWrite& w : batch) {
     size_t runes = 0;
@@ -101,6 +106,11 @@ Result<ExemplarAppendReport> DbEngine::AppendExemplars(const std::vector<Exempla
     if (runes > kMaxExemplarLabelRunes) {
       reject(w, "exemplar labels have " + std::to_string(runes) + " characters, more than " +
                     std::to_string(kMaxExemplarLabelRunes));
+      continue;
+    }
+    if (w.exemplar.timestamp_ms > max_valid) {
+      reject(w, "more than max_future=" + std::to_string(options_.max_future_ms) +
+                    "ms after now; timestamps are Unix milliseconds");
       continue;
     }
     if (w.exemplar.timestamp_ms < min_valid) {
@@ -139,12 +149,12 @@ Result<std::vector<SeriesExemplars>> DbEngine::SelectExemplars(
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, exemplars_cf_));
-  const int32_t first = PartitionOf(mint, partition_duration_ms_);
-  const int32_t last = PartitionOf(maxt, partition_duration_ms_);
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions,
+                      PartitionsWithKeys(db_, exemplars_cf_, PartitionOf(mint, partition_duration_ms_),
+                                         PartitionOf(maxt, partition_duration_ms_)));
   for (const auto& s : series) {
     SeriesExemplars se;
-    for (int64_t p = first; p <= last; ++p) {
-      const auto partition = static_cast<int32_t>(p);
+    for (const int32_t partition : partitions) {
       const std::string end = ExemplarKey(partition, s->id, maxt);
       for (it->Seek(ExemplarKey(partition, s->id, mint));
            it->Valid() && it->key().compare(end) <= 0; it->Next()) {

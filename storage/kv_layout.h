@@ -2,6 +2,8 @@
 #ifndef TIDEMARK_STORAGE_KV_LAYOUT_H_
 #define TIDEMARK_STORAGE_KV_LAYOUT_H_
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,12 +32,18 @@ inline constexpr char kMetadataKeyPrefix[] = "metadata/";
 inline constexpr size_t kChunkKeyBytes = 20;
 inline constexpr size_t kChunkKeyPrefixBytes = 12;  // partition and series id
 
-// Partition number of a timestamp: floor(t / duration), also for negative t.
+// Partition number of a timestamp: floor(t / duration), also for negative t, saturated to the
+// int32 range (a query's "all time" bounds map to the first and last partition numbers; what is
+// stored always fits, see MaxStorableTime).
 inline int32_t PartitionOf(int64_t t, int64_t duration) {
   int64_t p = t / duration;
   if (t % duration != 0 && t < 0) --p;
-  return static_cast<int32_t>(p);
+  return static_cast<int32_t>(std::clamp<int64_t>(p, INT32_MIN, INT32_MAX));
 }
+// The range of sample timestamps whose partition numbers fit without saturating (with a
+// partition of at least a minute, more than 4,000 years either side of 1970).
+inline int64_t MinStorableTime(int64_t duration) { return (int64_t{INT32_MIN} + 1) * duration; }
+inline int64_t MaxStorableTime(int64_t duration) { return int64_t{INT32_MAX} * duration - 1; }
 inline int64_t PartitionStart(int32_t p, int64_t duration) { return int64_t{p} * duration; }
 
 std::string SeriesKey(uint64_t id);

@@ -9,6 +9,7 @@
 #include "storage/block_codec.h"
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
+#include "storage/partition_scan.h"
 #include "storage/rocks_status.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
@@ -286,8 +287,12 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt,
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_cf_));
   std::vector<Sample> samples, kept;
-  for (int32_t p = std::max(PartitionOf(mint, partition_duration_ms_), dropped_below_.load());
-       p <= PartitionOf(maxt, partition_duration_ms_); ++p) {
+  TM_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> partitions,
+      PartitionsWithKeys(db_, chunks_cf_,
+                         std::max(PartitionOf(mint, partition_duration_ms_), dropped_below_.load()),
+                         PartitionOf(maxt, partition_duration_ms_)));
+  for (const int32_t p : partitions) {
     const std::string prefix = ChunkKeyPrefix(p, id);
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       BlockHeader h;

@@ -8,6 +8,7 @@
 #include "storage/block_codec.h"
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
+#include "storage/partition_scan.h"
 
 namespace tidemark::storage {
 namespace {
@@ -225,8 +226,16 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   }
   std::sort(by_id.begin(), by_id.end(),
             [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
-  for (int32_t p = std::max(first_partition, dropped_below_.load());
-       p <= last_partition && !by_id.empty(); ++p) {
+  Result<std::vector<int32_t>> partitions = std::vector<int32_t>();
+  if (!by_id.empty()) {
+    partitions = PartitionsWithKeys(db_, chunks_cf_, std::max(first_partition, dropped_below_.load()),
+                                    last_partition);
+  }
+  if (!partitions.ok()) {
+    for (Plan* plan : by_id) plan->read->status = partitions.status();
+    partitions = std::vector<int32_t>();
+  }
+  for (const int32_t p : *partitions) {
     for (Plan* plan : by_id) {
       SeriesRead& r = *plan->read;
       if (!r.status.ok() || p < PartitionOf(plan->stored_min, partition_duration_ms_) ||

@@ -10,12 +10,14 @@
 #include <tuple>
 
 #include "storage/kv_layout.h"
+#include "storage/partition_scan.h"
 #include "storage/label_codec.h"
 #include "storage/rocks_status.h"
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
 #include "storage/span_row_group.h"
 #include "util/coding.h"
+#include "util/utf8.h"
 #include "util/crc32c.h"
 #include "util/status_macros.h"
 
@@ -328,13 +330,12 @@ int32_t SpanStore::PartitionOfNanos(uint64_t ns) const {
   return PartitionOf(static_cast<int64_t>(ns / 1'000'000), partition_duration_ms_);
 }
 
-std::vector<int32_t> SpanStore::PartitionsFor(uint64_t start, uint64_t end) const {
-  std::vector<int32_t> out;
+Result<std::vector<int32_t>> SpanStore::PartitionsFor(uint64_t start, uint64_t end) const {
   const int32_t lo =
       std::max({PartitionOfNanos(start), min_partition_.load(), dropped_below_.load()});
   const int32_t hi = std::min(PartitionOfNanos(end), max_partition_.load());
-  for (int64_t p = lo; p <= hi; ++p) out.push_back(static_cast<int32_t>(p));
-  return out;
+  // Only the partitions that hold segments: a time range can span billions of partition numbers.
+  return PartitionsWithKeys(h_.db, h_.segment_cf, lo, hi);
 }
 
 void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
@@ -394,12 +395,15 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   }
   SpanAppendReport report;
   const uint64_t cutoff = RetentionCutoffNanos();
+  const uint64_t latest_start =
+      NowNanos() + static_cast<uint64_t>(options_.max_future_ms) * 1'000'000;
   auto reject = [&](SpanRejectReason reason, const Span& s, const std::string& why) {
     ++report.rejected;
     ++report.rejected_by_reason[static_cast<int>(reason)];
     ++rejected_[static_cast<int>(reason)];
     if (report.first_rejections.size() < kMaxReportedRejections) {
-      report.first_rejections.push_back("span \"" + s.name + "\": " + why);
+      report.first_rejections.push_back(
+          util::Abbreviate("span \"" + s.name + "\": " + why, util::kMaxRejectionMessageBytes));
     }
   };
   std::vector<Span> accepted;
@@ -433,6 +437,13 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
     }
     if (s.start_time_unix_nano < cutoff) {
       reject(SpanRejectReason::kTooOld, s, "starts before the span retention window");
+      continue;
+    }
+    if (s.start_time_unix_nano > latest_start) {
+      reject(SpanRejectReason::kOutOfBounds, s,
+             "starts at " + std::to_string(s.start_time_unix_nano) + ", more than max_future=" +
+                 std::to_string(options_.max_future_ms) +
+                 "ms after now; timestamps are Unix nanoseconds");
       continue;
     }
     LimitSpan(&s, &report);
@@ -640,7 +651,8 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(ro, h_.index_cf));
   RowGroupReader rg;
-  for (int32_t p : PartitionsFor(start, end)) {
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
+  for (int32_t p : partitions) {
     std::string prefix = EncodeOrderedInt32(p);
     prefix += trace_id;
     std::vector<uint64_t> segments;
@@ -755,7 +767,7 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
 
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
-  std::vector<int32_t> partitions = PartitionsFor(start, end);
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
   for (auto p = partitions.rbegin(); p != partitions.rend() && found.size() < limit; ++p) {
     const std::string prefix = EncodeOrderedInt32(*p);
     std::vector<uint64_t> segments;
@@ -823,7 +835,7 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
     if (found.find(s.trace_id) != found.end()) buffered[s.trace_id].Add(s);
   });
   std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
-  const std::vector<int32_t> all_partitions = PartitionsFor(0, UINT64_MAX);
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> all_partitions, PartitionsFor(0, UINT64_MAX));
   for (const std::string& id : order) {
     TraceSearchResult& result = found[id];
     TraceSummary total;
@@ -902,7 +914,7 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
   });
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
-  std::vector<int32_t> partitions = PartitionsFor(start, end);
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
   // Bounded work: tag discovery samples at most this many row groups, newest first.
   int budget = 2000;
   for (auto p = partitions.rbegin(); p != partitions.rend() && out.size() < limit && budget > 0;

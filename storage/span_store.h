@@ -72,7 +72,8 @@ class SpanStore {
   uint64_t RetentionCutoffNanos() const;  // 0 when retention is off
   int32_t PartitionOfNanos(uint64_t ns) const;
   // Partitions that may hold spans starting in [start, end], newest last.
-  std::vector<int32_t> PartitionsFor(uint64_t start, uint64_t end) const;
+  // The partitions in [start, end] that hold segments.
+  Result<std::vector<int32_t>> PartitionsFor(uint64_t start, uint64_t end) const;
   Result<std::shared_ptr<const SegmentHeader>> LoadHeader(int32_t partition, uint64_t segment_id);
   // Buffered and being-flushed spans, under mu_, passed to fn(const Span&).
   template <typename Fn>

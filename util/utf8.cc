@@ -71,4 +71,12 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+std::string Abbreviate(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  size_t cut = max_bytes;
+  // Back up to the start of a UTF-8 sequence (a continuation byte is 10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
+}
+
 }  // namespace tidemark::util

@@ -14,6 +14,12 @@ void AppendUtf8(std::string* out, char32_t r);
 // past 0x10FFFF are invalid), or 0 if there is none.
 size_t Utf8SequenceLength(std::string_view s, size_t i);
 bool IsValidUtf8(std::string_view s);
+// `s` cut to at most `max_bytes` (at a character boundary when `s` is valid UTF-8) with
+// "...(N bytes)" appended when it was cut: for messages that quote what a client sent, so that a
+// 1 MB label value does not make a 1 MB error message.
+std::string Abbreviate(std::string_view s, size_t max_bytes);
+// The longest message one rejection may carry (labels quoted in it are abbreviated to fit).
+inline constexpr size_t kMaxRejectionMessageBytes = 512;
 
 }  // namespace tidemark::util
 

@@ -47,8 +47,9 @@ enum class RejectReason {
   kInvalidLabels,       // empty label set, bad UTF-8, duplicate or too long names/values
   kLimitExceeded,       // a Limits value (active series, labels per series) was reached
   kUnknownSeriesRef,    // Add(ref, ...) with a ref this engine did not hand out
+  kOutOfBounds,         // more than Options::max_future_ms after now, or before year -4000
 };
-inline constexpr int kRejectReasonCount = 6;
+inline constexpr int kRejectReasonCount = 7;
 std::string_view RejectReasonName(RejectReason reason);
 
 // What happened to the samples of one commit.

@@ -119,8 +119,15 @@ struct Span {
 };
 
 // Why a span was not stored. Numbered for metrics; the order may change.
-enum class SpanRejectReason { kInvalidTraceId = 0, kInvalidSpanId, kEndBeforeStart, kTooOld };
-inline constexpr int kSpanRejectReasonCount = 4;
+enum class SpanRejectReason {
+  kInvalidTraceId = 0,
+  kInvalidSpanId,
+  kEndBeforeStart,
+  kTooOld,
+  kOutOfBounds,  // starts more than Options::max_future_ms after now
+};
+inline constexpr int kSpanRejectReasonCount = 5;
+std::string_view SpanRejectReasonName(SpanRejectReason reason);
 
 struct SpanAppendReport {
   uint64_t accepted = 0;

@@ -368,6 +368,23 @@ TEST_F(EvalRangeQueries, MatrixSortedByLabels) {
   ASSERT_FALSE(r.ok());
 }
 
+TEST_F(EvalLimits, EvaluatesExpressionsAsDeepAsTheParserAllows) {
+  Load({{"__name__", "x"}, {"job", "a"}}, 0, 10'000, 30, 2, 0);
+  const int n = kDefaultMaxExprDepth - 4;
+  std::string sum = "x";
+  for (int i = 0; i < n; ++i) sum += "+1";
+  EXPECT_EQ(Vec(sum, 2 * kMin), std::vector<std::string>{"{job=\"a\"} => " + std::to_string(n + 2)});
+  std::string nested = "x";
+  for (int i = 0; i < n / 2; ++i) nested = "abs(" + nested + ")";
+  EXPECT_EQ(Vec(nested, 2 * kMin), std::vector<std::string>{"{job=\"a\"} => 2"});
+  std::string either = "x";
+  for (int i = 0; i < n; ++i) either += " or x";
+  EXPECT_EQ(Vec(either, 2 * kMin), std::vector<std::string>{"x{job=\"a\"} => 2"});
+  std::string subqueries = "x";
+  for (int i = 0; i < n / 4; ++i) subqueries = "last_over_time((" + subqueries + ")[1m:10s])";
+  EXPECT_EQ(Vec(subqueries, 2 * kMin), std::vector<std::string>{"x{job=\"a\"} => 2"});
+}
+
 TEST_F(EvalLimits, MaxSamplesDeadlineAndCancel) {
   for (int i = 0; i < 10; ++i) {
     Load({{"__name__", "x"}, {"i", std::to_string(i)}}, 0, 10'000, 30, 1, 1);

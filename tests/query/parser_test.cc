@@ -666,5 +666,83 @@ TEST(ParserPeerFiles, EveryEvalExpressionParses) {
   EXPECT_GT(parsed, 500);
 }
 
+// ---- Depth limits: no input may exhaust the stack of whatever walks the tree ----
+
+std::string Repeat(const std::string& unit, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += unit;
+  return out;
+}
+
+TEST(ParserDepth, RefusesInputNestedPastTheLimitWithAParseError) {
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"5,000 chained additions", Repeat("1+", 5000) + "1"},
+      {"5,000 nested calls", Repeat("abs(", 5000) + "x" + Repeat(")", 5000)},
+      {"20,000 unary minus signs", Repeat("-", 20000) + "1"},
+      {"20,000 nested parentheses", Repeat("(", 20000) + "1" + Repeat(")", 20000)},
+      {"20,000 unclosed parentheses", Repeat("(", 20000)},
+      {"5,000 chained power operators", Repeat("2^", 5000) + "2"},
+      {"5,000 chained subqueries", "x" + Repeat("[1m:]", 5000)},
+      {"5,000 chained `or`", Repeat("x or ", 5000) + "x"},
+      {"nested aggregations", Repeat("sum(", 3000) + "x" + Repeat(")", 3000)},
+  };
+  for (const auto& [what, input] : inputs) {
+    auto expr = ParseExpr(input);
+    ASSERT_FALSE(expr.ok()) << what;
+    EXPECT_EQ(expr.status().code(), StatusCode::kInvalidArgument) << what;
+    EXPECT_NE(expr.status().message().find("nested too deeply"), std::string::npos)
+        << what << ": " << expr.status().message();
+  }
+}
+
+TEST(ParserDepth, DurationExpressionsAreBoundedToo) {
+  ParseOptions options;
+  options.enable_duration_expressions = true;
+  for (const std::string& input : {"x[" + Repeat("1m+", 5000) + "1m]",
+                                   "x[" + Repeat("(", 5000) + "1m" + Repeat(")", 5000) + "]",
+                                   "x offset (" + Repeat("-(", 5000) + "1m" + Repeat(")", 5001)}) {
+    auto expr = ParseExpr(input, options);
+    ASSERT_FALSE(expr.ok());
+    EXPECT_NE(expr.status().message().find("nested too deeply"), std::string::npos)
+        << expr.status().message();
+  }
+}
+
+TEST(ParserDepth, AcceptsExpressionsUpToTheLimitAndTheyRoundTrip) {
+  // A chain of n additions is a tree of height n + 1.
+  const int n = kDefaultMaxExprDepth - 2;
+  for (const std::string& input :
+       {Repeat("1+", n) + "1", Repeat("abs(", n / 2) + "x" + Repeat(")", n / 2),
+        Repeat("(", n / 2) + "1" + Repeat(")", n / 2), Repeat("x or ", n) + "x"}) {
+    auto expr = ParseExpr(input);
+    ASSERT_TRUE(expr.ok()) << expr.status().message();
+    EXPECT_LE(ExprHeight(**expr), static_cast<size_t>(kDefaultMaxExprDepth));
+    auto again = ParseExpr(FormatExpr(**expr));
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_EQ(FormatExpr(**again), FormatExpr(**expr));
+    EXPECT_FALSE(PrettyExpr(**expr).empty());
+  }
+}
+
+TEST(ParserDepth, TheLimitIsAnOption) {
+  ParseOptions options;
+  options.max_depth = 4;
+  EXPECT_TRUE(ParseExpr("1+1+1", options).ok());
+  EXPECT_FALSE(ParseExpr("1+1+1+1+1", options).ok());
+  EXPECT_FALSE(ParseExpr("abs(abs(abs(abs(x))))", options).ok());
+}
+
+TEST(ParserDepth, DestroysAnyTreeWithoutRecursion) {
+  // Built by hand, deeper than any parse could produce: freeing it must not recurse.
+  ExprPtr root = std::make_unique<NumberLiteral>();
+  for (int i = 0; i < 1'000'000; ++i) {
+    auto paren = std::make_unique<ParenExpr>();
+    paren->expr = std::move(root);
+    root = std::move(paren);
+  }
+  EXPECT_EQ(ExprHeight(*root), 1'000'001u);
+  DestroyExpr(std::move(root));
+}
+
 }  // namespace
 }  // namespace tidemark::promql

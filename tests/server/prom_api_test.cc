@@ -266,7 +266,8 @@ TEST(PromApi, ExperimentalPromqlIsOffUnlessConfigured) {
 
 TEST(PromApi, DeleteSeriesAndQueryLimits) {
   TempDir dir;
-  ServerProcess server(dir.path(), std::string(kConfig) + "query:\n  max_samples: 30\n");
+  ServerProcess server(dir.path(), std::string(kConfig) +
+                                       "query:\n  max_samples: 30\nweb:\n  enable_admin_api: true\n");
   ASSERT_TRUE(server.ready) << server.Log();
   ASSERT_EQ(Write(server).status, 204);
   // 2 series x 41 samples over the 10-minute window: more than 30 at once.
@@ -289,6 +290,118 @@ TEST(PromApi, DeleteSeriesAndQueryLimits) {
   auto left = ParseJson(Get(server, "/api/v1/series?match[]=http_requests_total"));
   ASSERT_EQ(left["data"].Size(), 1u);
   EXPECT_STREQ(left["data"][0]["code"].GetString(), "500");
+}
+
+TEST(PromApi, AdminEndpointsAreOffUnlessEnabled) {
+  TempDir dir;
+  ServerProcess server(dir.path(), kConfig);
+  ASSERT_TRUE(server.ready) << server.Log();
+  ASSERT_EQ(Write(server).status, 204);
+  for (const char* target : {"/api/v1/admin/tsdb/delete_series?match[]=%7B__name__%3D~%22.%2B%22%7D",
+                             "/api/v1/admin/flush"}) {
+    HttpResult r = HttpCall(server.http_port, "POST", target);
+    EXPECT_EQ(r.status, 403) << target << ": " << r.body;
+    EXPECT_NE(r.body.find("--web.enable-admin-api"), std::string::npos) << r.body;
+  }
+  auto left = ParseJson(Get(server, "/api/v1/series?match[]=http_requests_total"));
+  EXPECT_EQ(left["data"].Size(), 2u);
+}
+
+TEST(PromApi, StateChangingEndpointsRefuseCrossOriginBrowserRequests) {
+  TempDir dir;
+  ServerProcess server(dir.path(), std::string(kConfig) + "web:\n  enable_admin_api: true\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  ASSERT_EQ(Write(server).status, 204);
+  const std::string wipe = "/api/v1/admin/tsdb/delete_series?match[]=%7B__name__%3D~%22.%2B%22%7D";
+  const std::string form_body = "match[]=%7B__name__%3D~%22.%2B%22%7D";
+  // What a web page elsewhere can make a browser send: a form post, or a script's simple request.
+  const std::vector<std::map<std::string, std::string>> attacks = {
+      {{"Origin", "http://evil.example"},
+       {"Content-Type", "application/x-www-form-urlencoded"},
+       {"Sec-Fetch-Site", "cross-site"}},
+      {{"Origin", "http://evil.example"}, {"Content-Type", "application/x-www-form-urlencoded"}},
+      {{"Sec-Fetch-Site", "cross-site"}},
+      {{"Origin", "null"}},
+      {{"Content-Type", "text/plain"}},
+      {{"Content-Type", "multipart/form-data; boundary=x"}},
+  };
+  for (const auto& headers : attacks) {
+    HttpResult r = HttpCall(server.http_port, "POST", "/api/v1/admin/tsdb/delete_series", form_body,
+                            headers);
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(HttpCall(server.http_port, "POST", wipe, "", headers).status, 403);
+  }
+  // remote_write from a page: refused too.
+  HttpResult rw = HttpCall(server.http_port, "POST", "/api/v1/write", TestWriteRequest(),
+                           {{"Origin", "http://evil.example"},
+                            {"Content-Type", "application/x-protobuf"},
+                            {"Content-Encoding", "snappy"}});
+  EXPECT_EQ(rw.status, 403) << rw.body;
+  auto left = ParseJson(Get(server, "/api/v1/series?match[]=http_requests_total"));
+  EXPECT_EQ(left["data"].Size(), 2u) << "nothing was deleted";
+
+  // The same server's own pages (same origin) and non-browser clients may.
+  const std::string self = "http://127.0.0.1:" + std::to_string(server.http_port);
+  EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush", "",
+                     {{"Origin", self}, {"Host", "127.0.0.1:" + std::to_string(server.http_port)},
+                      {"Sec-Fetch-Site", "same-origin"}})
+                .status,
+            204);
+  EXPECT_EQ(HttpCall(server.http_port, "POST",
+                     "/api/v1/admin/tsdb/delete_series?match[]=http_requests_total%7Bcode%3D%22200%"
+                     "22%7D")
+                .status,
+            204);
+  left = ParseJson(Get(server, "/api/v1/series?match[]=http_requests_total"));
+  EXPECT_EQ(left["data"].Size(), 1u);
+}
+
+TEST(PromApi, DeeplyNestedQueriesAreRefusedAndTheServerStaysUp) {
+  TempDir dir;
+  ServerProcess server(dir.path(), kConfig);
+  ASSERT_TRUE(server.ready) << server.Log();
+  auto repeat = [](const std::string& unit, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += unit;
+    return out;
+  };
+  // URL-encoded: %2B is '+', %28 '(' and %29 ')'.
+  const std::vector<std::string> queries = {
+      repeat("1%2B", 5000) + "1", repeat("abs%28", 5000) + "x" + repeat("%29", 5000),
+      repeat("-", 20000) + "1", repeat("%28", 20000) + "1" + repeat("%29", 20000)};
+  for (const std::string& endpoint : {"query", "format_query", "parse_query"}) {
+    for (const std::string& q : queries) {
+      HttpResult r = HttpCall(server.http_port, "POST", "/api/v1/" + endpoint, "query=" + q,
+                              {{"Content-Type", "application/x-www-form-urlencoded"}});
+      EXPECT_EQ(r.status, 400) << endpoint << ": " << r.body.substr(0, 200);
+      EXPECT_NE(r.body.find("nested too deeply"), std::string::npos) << r.body.substr(0, 300);
+    }
+  }
+  EXPECT_EQ(HttpCall(server.http_port, "GET", "/-/ready").status, 200);
+}
+
+TEST(PromApi, EndpointsOfFeaturesNotBuiltYetAnswerEmptyPrometheusShapes) {
+  TempDir dir;
+  ServerProcess server(dir.path(), kConfig);
+  ASSERT_TRUE(server.ready) << server.Log();
+  auto rules = ParseJson(Get(server, "/api/v1/rules"));
+  EXPECT_EQ(rules["data"]["groups"].Size(), 0u);
+  auto alerts = ParseJson(Get(server, "/api/v1/alerts"));
+  EXPECT_EQ(alerts["data"]["alerts"].Size(), 0u);
+  auto targets = ParseJson(Get(server, "/api/v1/targets"));
+  EXPECT_EQ(targets["data"]["activeTargets"].Size(), 0u);
+  EXPECT_EQ(targets["data"]["droppedTargets"].Size(), 0u);
+  EXPECT_EQ(ParseJson(Get(server, "/api/v1/targets/metadata"))["data"].Size(), 0u);
+  auto ams = ParseJson(Get(server, "/api/v1/alertmanagers"));
+  EXPECT_EQ(ams["data"]["activeAlertmanagers"].Size(), 0u);
+  EXPECT_EQ(ParseJson(Get(server, "/api/v1/scrape_pools"))["data"]["scrapePools"].Size(), 0u);
+  // Unknown API paths answer in the API's JSON shape.
+  HttpResult unknown = HttpCall(server.http_port, "GET", "/api/v1/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(ParseJson(unknown.body)["errorType"].GetString(), std::string("not_found"));
+  HttpResult wrong_method = HttpCall(server.http_port, "DELETE", "/api/v1/query");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["Allow"], "GET, POST");
 }
 
 TEST(PromApi, QueryTimesOutAndIsCancelledWhenTheClientGoesAway) {

@@ -35,6 +35,8 @@ const char kConfig[] = R"(storage:
   span_retention: 0
 max_request_bytes: 200000
 self_scrape_interval: 1h
+web:
+  enable_admin_api: true
 )";
 
 std::string PeerFile(const std::string& name) {
@@ -154,6 +156,12 @@ TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
     r = HttpCall(server.otlp_http_port, "POST", "/v1/traces",
                  Gzip(TraceRequest(10, 2, start).SerializeAsString()), headers);
     EXPECT_EQ(r.status, 200) << r.body;
+    // A body of two gzip members (concatenated streams): both are read.
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/traces",
+                 Gzip(TraceRequest(20, 1, start).SerializeAsString()) +
+                     Gzip(TraceRequest(21, 1, start).SerializeAsString()),
+                 headers);
+    EXPECT_EQ(r.status, 200) << r.body;
     // Errors: each with its status, and nothing already accepted lost.
     EXPECT_EQ(
         HttpCall(server.otlp_http_port, "POST", "/v1/traces", "\xff\xff\xff garbage", proto).status,
@@ -184,11 +192,20 @@ TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
     EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "not gzip", headers).status,
               400);
     EXPECT_EQ(HttpCall(server.otlp_http_port, "GET", "/v1/traces").status, 405);
+    // A wrong path: a readable answer, whatever the request's type.
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/trace", "x", proto);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("POST /v1/traces"), std::string::npos) << r.body;
+    // Logs: not stored yet, UNIMPLEMENTED (12) rather than a retryable UNAVAILABLE.
+    r = HttpCall(server.otlp_http_port, "POST", "/v1/logs", "{}",
+                 {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 501);
+    EXPECT_NE(r.body.find("\"code\":12"), std::string::npos) << r.body;
     // Self metrics and flush.
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
     auto metrics = HttpCall(server.http_port, "GET", "/metrics");
     EXPECT_EQ(metrics.status, 200);
-    EXPECT_NE(metrics.body.find("tidemark_spans_ingested_total{protocol=\"otlp_http\"} 4"),
+    EXPECT_NE(metrics.body.find("tidemark_spans_ingested_total{protocol=\"otlp_http\"} 6"),
               std::string::npos)
         << metrics.body;
     EXPECT_NE(
@@ -198,7 +215,7 @@ TEST(Serve, ProtobufGzipPartialSuccessAndErrorStatuses) {
     EXPECT_EQ(server.Stop(), 0) << server.Log();
   }
   auto engine = OpenStopped(dir.path());
-  for (int i : {1, 3, 10, 11}) {
+  for (int i : {1, 3, 10, 11, 20, 21}) {
     auto t = engine->GetTrace(std::string(15, '\x11') + static_cast<char>(i));
     ASSERT_TRUE(t.ok()) << i;
     EXPECT_EQ((*t)[0].name, "span-" + std::to_string(i));
@@ -314,8 +331,66 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
         {"Content-Encoding", "snappy"},
         {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
-    // Out-of-order samples are counted, not failed.
-    EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers).status, 204);
+    // The same request again: as in Prometheus, only a sample at the newest timestamp with the
+    // same value is an ignorable duplicate; the older ones are out of order.
+    auto again = HttpCall(server.http_port, "POST", "/api/v1/write", compressed, headers);
+    EXPECT_EQ(again.status, 400);
+    EXPECT_NE(again.body.find("27 of 30 samples rejected: out_of_order"), std::string::npos)
+        << again.body;
+    // Out-of-order and conflicting samples: 400 naming them, as Prometheus answers; the valid
+    // samples of the same request are stored.
+    {
+      prometheus::WriteRequest mixed;
+      auto* ts = mixed.add_timeseries();
+      for (auto [n, v] : {std::pair{"__name__", "http_requests_total"}, std::pair{"code", "200"}}) {
+        auto* l = ts->add_labels();
+        l->set_name(n);
+        l->set_value(v);
+      }
+      auto* old = ts->add_samples();  // older than the newest stored sample
+      old->set_timestamp(1'700'000'000'000 + 3 * 15'000);
+      old->set_value(1);
+      auto* conflict = ts->add_samples();  // same time as the newest, another value
+      conflict->set_timestamp(1'700'000'000'000 + 9 * 15'000);
+      conflict->set_value(-1);
+      auto* fresh = mixed.add_timeseries();
+      for (auto [n, v] : {std::pair{"__name__", "http_requests_total"}, std::pair{"code", "299"}}) {
+        auto* l = fresh->add_labels();
+        l->set_name(n);
+        l->set_value(v);
+      }
+      auto* ok = fresh->add_samples();
+      ok->set_timestamp(1'700'000'000'000);
+      ok->set_value(7);
+      std::string body;
+      snappy::Compress(mixed.SerializeAsString().data(), mixed.ByteSizeLong(), &body);
+      auto r = HttpCall(server.http_port, "POST", "/api/v1/write", body, headers);
+      EXPECT_EQ(r.status, 400) << r.body;
+      EXPECT_NE(r.body.find("2 of 3 samples rejected"), std::string::npos) << r.body;
+      EXPECT_NE(r.body.find("out_of_order"), std::string::npos) << r.body;
+      EXPECT_NE(r.body.find("duplicate"), std::string::npos) << r.body;
+      EXPECT_NE(r.body.find("code=\"200\""), std::string::npos) << r.body;
+    }
+    // A nanosecond timestamp sent as milliseconds: refused naming the bound, and the series
+    // still takes normal samples afterwards.
+    {
+      prometheus::WriteRequest future;
+      auto* ts = future.add_timeseries();
+      for (auto [n, v] : {std::pair{"__name__", "http_requests_total"}, std::pair{"code", "299"}}) {
+        auto* l = ts->add_labels();
+        l->set_name(n);
+        l->set_value(v);
+      }
+      auto* far = ts->add_samples();
+      far->set_timestamp(1'700'000'000'000'000'000);
+      far->set_value(1);
+      std::string body;
+      snappy::Compress(future.SerializeAsString().data(), future.ByteSizeLong(), &body);
+      auto r = HttpCall(server.http_port, "POST", "/api/v1/write", body, headers);
+      EXPECT_EQ(r.status, 400) << r.body;
+      EXPECT_NE(r.body.find("out_of_bounds"), std::string::npos) << r.body;
+      EXPECT_NE(r.body.find("max_future"), std::string::npos) << r.body;
+    }
     EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", "not snappy", headers).status,
               400);
     prometheus::WriteRequest nameless;
@@ -331,7 +406,9 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
   }
   auto engine = OpenStopped(dir.path());
   auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "http_requests_total")});
-  ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all["http_requests_total{code=\"299\"}"].size(), 1u);
+  all.erase("http_requests_total{code=\"299\"}");
   for (const auto& [name, samples] : all) EXPECT_EQ(samples.size(), 10u) << name;
   EXPECT_EQ(all["http_requests_total{code=\"201\"}"][9].value, 18);
 }

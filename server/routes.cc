@@ -1,0 +1,101 @@
+#include "server/routes.h"
+
+#include "server/api_params.h"
+#include "server/api_response.h"
+#include "server/prom_api.h"
+#include "server/receivers.h"
+
+namespace tidemark::server {
+namespace {
+
+const std::vector<std::string> kGet = {"GET"};  // status and operational endpoints
+const std::vector<std::string> kGetPost = {"GET", "POST"};
+const std::vector<std::string> kPost = {"POST"};
+const std::vector<std::string> kPostPut = {"POST", "PUT"};
+
+// A Prometheus API endpoint: parses the form values first (bad_data when they are malformed).
+template <typename Endpoint>
+RouteHandler WithForm(Endpoint endpoint) {
+  return [endpoint](const HttpRequest& request, const RouteParams& params) {
+    auto form = FormValues::Parse(request);
+    if (!form.ok()) return ApiError(ErrorType::kBadData, form.status().message());
+    return endpoint(request, *form, params);
+  };
+}
+
+}  // namespace
+
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api) {
+  using P = const RouteParams&;
+  using F = const FormValues&;
+  using R = const HttpRequest&;
+  std::vector<Route> routes = {
+      // Operational endpoints.
+      {"/-/healthy", kGet, RouteAccess::kRead, ErrorStyle::kText, "healthy",
+       [=](R, P) { return receivers->Healthy(); }},
+      {"/-/ready", kGet, RouteAccess::kRead, ErrorStyle::kText, "ready",
+       [=](R, P) { return receivers->Ready(); }},
+      {"/metrics", kGet, RouteAccess::kRead, ErrorStyle::kText, "metrics",
+       [=](R, P) { return receivers->Metrics(); }},
+
+      // Writes.
+      {"/api/v1/write", kPost, RouteAccess::kWrite, ErrorStyle::kText, "remote_write",
+       [=](R r, P) { return receivers->RemoteWrite(r); }},
+      // Prometheus 3's OTLP receiver path, for senders configured for Prometheus.
+      {"/api/v1/otlp/v1/metrics", kPost, RouteAccess::kWrite, ErrorStyle::kText,
+       "otlp_http_metrics", [=](R r, P) { return receivers->OtlpHttpMetrics(r); }},
+
+      // The Prometheus query API.
+      {"/api/v1/query", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "query",
+       WithForm([=](R r, F f, P) { return api->Query(r, f); })},
+      {"/api/v1/query_range", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "query_range", WithForm([=](R r, F f, P) { return api->QueryRange(r, f); })},
+      {"/api/v1/series", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "series",
+       WithForm([=](R, F f, P) { return api->Series(f); })},
+      {"/api/v1/labels", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "labels",
+       WithForm([=](R, F f, P) { return api->Labels(f); })},
+      {"/api/v1/label/{name}/values", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "label_values", WithForm([=](R, F f, P p) { return api->LabelValues(p.Get("name"), f); })},
+      {"/api/v1/metadata", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "metadata",
+       WithForm([=](R, F f, P) { return api->Metadata(f); })},
+      {"/api/v1/query_exemplars", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "query_exemplars", WithForm([=](R, F f, P) { return api->QueryExemplars(f); })},
+      {"/api/v1/format_query", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "format_query", WithForm([=](R, F f, P) { return api->FormatQuery(f); })},
+      {"/api/v1/parse_query", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "parse_query", WithForm([=](R, F f, P) { return api->ParseQuery(f); })},
+      {"/api/v1/status/buildinfo", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_buildinfo", [=](R, P) { return api->BuildInfo(); }},
+      {"/api/v1/status/runtimeinfo", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_runtimeinfo", [=](R, P) { return api->RuntimeInfo(); }},
+      {"/api/v1/status/flags", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_flags", [=](R, P) { return api->Flags(); }},
+      {"/api/v1/status/config", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_config", [=](R, P) { return api->Config(); }},
+      {"/api/v1/status/tsdb", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_tsdb", WithForm([=](R, F f, P) { return api->TsdbStatus(f); })},
+      // Features not built yet: Prometheus' shapes, empty.
+      {"/api/v1/rules", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
+       [=](R, P) { return api->Rules(); }},
+      {"/api/v1/alerts", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "alerts",
+       [=](R, P) { return api->Alerts(); }},
+      {"/api/v1/targets", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "targets",
+       [=](R, P) { return api->Targets(); }},
+      {"/api/v1/targets/metadata", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "targets_metadata", [=](R, P) { return api->TargetsMetadata(); }},
+      {"/api/v1/alertmanagers", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "alertmanagers", [=](R, P) { return api->Alertmanagers(); }},
+      {"/api/v1/scrape_pools", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "scrape_pools", [=](R, P) { return api->ScrapePools(); }},
+
+      // Admin: off unless enabled.
+      {"/api/v1/admin/tsdb/delete_series", kPostPut, RouteAccess::kAdmin,
+       ErrorStyle::kPrometheusJson, "admin_tsdb_delete_series",
+       WithForm([=](R, F f, P) { return api->DeleteSeries(f); })},
+      {"/api/v1/admin/flush", kPostPut, RouteAccess::kAdmin, ErrorStyle::kText, "admin_flush",
+       [=](R, P) { return receivers->Flush(); }},
+  };
+  return routes;
+}
+
+}  // namespace tidemark::server

@@ -1,0 +1,22 @@
+// The one table of the HTTP API port's routes (9090): operational endpoints, remote_write,
+// Prometheus' OTLP path, and the Prometheus query API. New APIs (Jaeger, Tempo, rules, targets,
+// the UI) join this table.
+#ifndef TIDEMARK_SERVER_ROUTES_H_
+#define TIDEMARK_SERVER_ROUTES_H_
+
+#include <vector>
+
+#include "server/router.h"
+
+namespace tidemark::server {
+
+class Receivers;
+class PrometheusApi;
+
+// Every route of the API port. The handlers call into `receivers` and `prometheus`, which must
+// outlive the routes.
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus);
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_ROUTES_H_
