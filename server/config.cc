@@ -110,7 +110,7 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
   }
   if (st["group_commit_interval"]) {
     int64_t ms = 0;
-    TM_RETURN_IF_ERROR(ReadDuration(st["group_commit_interval"], "storage.group_commit_interval", 1,
+    TM_RETURN_IF_ERROR(ReadDuration(st["group_commit_interval"], "storage.group_commit_interval", 0,
                                     kSecond, nullptr, &ms));
     o->group_commit_interval_ms = static_cast<uint32_t>(ms);
   }

@@ -386,6 +386,9 @@ HttpResponse Receivers::Healthy() const { return {200, "text/plain; charset=utf-
 
 HttpResponse Receivers::Ready() const {
   if (!ready_) return {503, "text/plain; charset=utf-8", "Service Unavailable\n", {}};
+  if (Status bg = engine_->BackgroundError(); !bg.ok()) {
+    return {503, "text/plain; charset=utf-8", "Service Unavailable: " + bg.message() + "\n", {}};
+  }
   return {200, "text/plain; charset=utf-8", "tidemark is Ready.\n", {}};
 }
 

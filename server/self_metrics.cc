@@ -93,6 +93,9 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   add("tidemark_spans_buffered", {}, double(st.spans_buffered));
   add("tidemark_checkpoints_total", {}, double(st.checkpoints));
   add("tidemark_partitions_dropped_total", {}, double(st.partitions_dropped));
+  // 1 while background work (checkpoints, retention, span segments) is failing; the log and
+  // /-/ready say why.
+  add("tidemark_background_error", {}, st.background_error ? 1 : 0);
   return out;
 }
 

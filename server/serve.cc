@@ -66,7 +66,12 @@ int RunServe(const ServerConfig& config) {
     return 2;
   }
 
-  auto opened = Engine::Open(config.engine, config.data_dir);
+  Options engine_options = config.engine;
+  engine_options.on_background_error = [](const Status& s) {
+    LogError("background work failed; writes that depend on it are refused until it succeeds",
+             {{"error", s.ToString()}});
+  };
+  auto opened = Engine::Open(engine_options, config.data_dir);
   if (!opened.ok()) {
     std::fprintf(stderr, "tidemark: open %s: %s\n", config.data_dir.c_str(),
                  opened.status().ToString().c_str());

@@ -7,6 +7,7 @@
 #include "storage/kv_layout.h"
 #include "storage/label_codec.h"
 #include "util/coding.h"
+#include "util/status_macros.h"
 #include "util/utf8.h"
 
 namespace tidemark::storage {
@@ -191,6 +192,8 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   }
   if (closing_) return Status::Unavailable("engine is closing");
   if (batch.empty()) return Status::OK();
+  TM_RETURN_IF_ERROR(BackgroundErrorForWrites());
+  if (log_needs_recovery_.load() || wal_->failed()) TM_RETURN_IF_ERROR(RecoverLog());
 
   std::string series_section;
   std::string sample_section;
@@ -198,9 +201,12 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   uint64_t n_series = 0, n_logged_samples = 0;
   std::vector<MemSeries*> newly_logged;
   uint64_t lsn = 0;
-  // Samples accepted under the commit lock, appended to chunks after it.
+  // Samples accepted under the commit lock, appended to chunks once they are durable.
   std::vector<PendingSample*> accepted;
   accepted.reserve(batch.size());
+  bool saw_duplicate = false;
+  // Held until the samples are in chunks: a checkpoint must not rotate the log between this
+  // batch's record and its samples reaching the head.
   std::shared_lock apply_lock(apply_mu_);
   {
     std::lock_guard lock(commit_mu_);
@@ -227,7 +233,10 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
         continue;
       }
       ++report->accepted;
-      if (outcome == AppendOutcome::kIgnoredDuplicate) continue;
+      if (outcome == AppendOutcome::kIgnoredDuplicate) {
+        saw_duplicate = true;
+        continue;
+      }
       accepted.push_back(&p);
       if (!s->logged) {
         // The definition goes into the same record as the first samples that need it.
@@ -252,12 +261,23 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       record += sample_section;
       auto appended = wal_->Append(WalRecordType::kCommit, record);
       if (!appended.ok()) {
-        // The log is broken (the error is sticky): no later commit succeeds, so the accepted
-        // bounds moved above need no undoing for correctness of what is stored.
-        for (MemSeries* s : newly_logged) s->logged = false;
-        return appended.status();
+        // Nothing of the batch is in the log; the next commit rolls back what acceptance moved.
+        log_needs_recovery_ = true;
+        return LogWriteFailed(appended.status());
       }
       lsn = *appended;
+    }
+    // A sample ignored as a duplicate of an accepted one is stored only once that one is:
+    // wait for every record appended so far.
+    if (saw_duplicate) lsn = std::max(lsn, wal_->last_lsn());
+  }
+  if (lsn != 0) {
+    Status durable = wal_->WaitDurable(lsn);
+    if (!durable.ok()) {
+      // Not in the log, so nothing of the batch becomes visible ("an error means nothing was
+      // stored"). The log refuses appends until the next commit recovers it (RecoverLog).
+      log_needs_recovery_ = true;
+      return LogWriteFailed(durable);
     }
   }
   for (size_t i = 0; i < accepted.size(); ++i) {
@@ -270,8 +290,34 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   }
   apply_lock.unlock();
   samples_appended_ += n_logged_samples;
-  if (lsn == 0) return Status::OK();
-  return wal_->WaitDurable(lsn);
+  return Status::OK();
+}
+
+Status DbEngine::LogWriteFailed(const Status& cause) {
+  if (cause.code() == StatusCode::kUnavailable) return cause;  // closing
+  // Retryable for the sender: a full disk or a failing write is usually a passing condition, and
+  // the log recovers by itself once writes succeed again.
+  return Status::Unavailable("write-ahead log write failed, nothing of the request was stored; "
+                             "retry later: " +
+                             cause.message());
+}
+
+Status DbEngine::RecoverLog() {
+  std::unique_lock apply_lock(apply_mu_);  // no commit in flight
+  std::lock_guard lock(commit_mu_);
+  if (!log_needs_recovery_.load() && !wal_->failed()) return Status::OK();  // done by another
+  Status s = wal_->Recover();
+  if (!s.ok()) return LogWriteFailed(s);
+  // The head holds exactly the acknowledged samples. Acceptance moved ahead for samples whose
+  // records failed, and series definitions may have been in those records: reset both.
+  for (const auto& series : index_.All()) {
+    std::lock_guard series_lock(series->mu);
+    series->accepted_max_time = series->max_time;
+    series->accepted_last_bits = series->last_value_bits;
+    series->logged = false;
+  }
+  log_needs_recovery_ = false;
+  return Status::OK();
 }
 
 }  // namespace tidemark::storage

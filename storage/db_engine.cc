@@ -82,8 +82,8 @@ Status ValidateOptions(const Options& o) {
     return bad("samples_per_chunk",
                "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));
   }
-  if (o.group_commit_interval_ms < 1 || o.group_commit_interval_ms > 1000) {
-    return bad("group_commit_interval_ms", "must be between 1 and 1000");
+  if (o.group_commit_interval_ms > 1000) {
+    return bad("group_commit_interval_ms", "must be between 0 and 1000");
   }
   if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
   if (o.checkpoint_wal_bytes < (1u << 20))
@@ -94,12 +94,20 @@ Status ValidateOptions(const Options& o) {
   return Status::OK();
 }
 
+class DiscardingLogger final : public rocksdb::Logger {
+ public:
+  DiscardingLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::FATAL_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
 }  // namespace
 
 DbEngine::DbEngine(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
-      partition_duration_ms_(options.partition_duration_ms) {}
+      partition_duration_ms_(options.partition_duration_ms),
+      bg_errors_(options.on_background_error) {}
 
 Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const std::string& path) {
   TM_RETURN_IF_ERROR(ValidateOptions(options));
@@ -121,7 +129,7 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
                                 engine->span_data_cf_, engine->trace_index_cf_};
   TM_ASSIGN_OR_RETURN(engine->spans_,
                       SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
-                                      &engine->recovery_));
+                                      &engine->bg_errors_, &engine->recovery_));
   engine->last_checkpoint_ms_ = engine->Now();
   if (options.maintenance_interval_ms > 0) {
     engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
@@ -134,8 +142,10 @@ Status DbEngine::OpenRocksDb() {
   db_options.create_if_missing = options_.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 3;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // No LOG file of RocksDB's own: every error it has reaches us as a Status, and a LOG write
+  // failing on a full disk leaves its file writer in a state that aborts the process on the next
+  // append (an assertion Debian's build keeps).
+  db_options.info_log = std::make_shared<DiscardingLogger>();
 
   rocksdb::ColumnFamilyOptions chunk_options;
   rocksdb::BlockBasedTableOptions table;
@@ -393,6 +403,7 @@ int64_t DbEngine::VisibleMinTime() const {
 
 EngineStats DbEngine::Stats() {
   EngineStats st;
+  st.background_error = !bg_errors_.Any().ok();
   for (const auto& s : index_.All()) {
     std::lock_guard lock(s->mu);
     ++st.head_series;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/background_error.h"
 #include "storage/dir_lock.h"
 #include "storage/series_index.h"
 #include "storage/span_store.h"
@@ -65,6 +66,7 @@ class DbEngine final : public Engine {
   Status Flush() override;
   Status Compact(int64_t before_ms) override;
   Status RunMaintenance() override;
+  Status BackgroundError() override { return bg_errors_.Any(); }
   EngineStats Stats() override;
   Result<std::vector<PartitionInfo>> Partitions() override;
   const RecoveryReport& recovery() const override { return recovery_; }
@@ -115,6 +117,15 @@ class DbEngine final : public Engine {
                              int64_t max_valid_time, RejectReason* reason);
   // Appends an accepted sample to the series' chunks, under the series lock.
   void AppendToChunks(MemSeries* s, int64_t t, double v);
+  // After a log write failed: recovers the log and rolls back what acceptance moved for
+  // samples that were not stored. Takes the apply and commit locks.
+  Status RecoverLog();
+  // The status a commit returns when its log record could not be written.
+  static Status LogWriteFailed(const Status& cause);
+  // One maintenance pass; RunMaintenance records its outcome as a background error.
+  Status RunMaintenancePass();
+  // Unavailable naming the failed background job that writes of samples depend on, or OK.
+  Status BackgroundErrorForWrites() const;
   int64_t Now() const;
   int64_t RetentionCutoff() const;  // INT64_MIN when retention is off
   // The newest timestamp a write may carry now: now + Options::max_future_ms, and never past
@@ -150,6 +161,7 @@ class DbEngine final : public Engine {
   rocksdb::ColumnFamilyHandle* span_data_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* trace_index_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* exemplars_cf_ = nullptr;
+  storage::BackgroundError bg_errors_;  // before spans_, which reports into it
   std::unique_ptr<SpanStore> spans_;
 
   std::unique_ptr<WalWriter> wal_;
@@ -165,6 +177,8 @@ class DbEngine final : public Engine {
   // Held shared by a commit from validation until its samples are in chunks, and exclusively by
   // whoever needs the head to equal the log (checkpoints) or no commit in flight (series removal).
   std::shared_mutex apply_mu_;
+  // A commit failed after acceptance moved: the next commit runs RecoverLog first.
+  std::atomic<bool> log_needs_recovery_{false};
   // One checkpoint, retention pass or delete at a time.
   std::mutex maintenance_mu_;
   int64_t last_checkpoint_ms_ = 0;  // guarded by maintenance_mu_

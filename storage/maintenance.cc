@@ -436,6 +436,21 @@ Status DbEngine::Flush() {
 }
 
 Status DbEngine::RunMaintenance() {
+  Status s = RunMaintenancePass();
+  bg_errors_.Record(kMaintenanceJob, s);
+  return s;
+}
+
+Status DbEngine::BackgroundErrorForWrites() const {
+  Status s = bg_errors_.Of(kMaintenanceJob);
+  if (s.ok()) return s;
+  return Status::Unavailable("writes are refused until background work succeeds again: " +
+                             s.message());
+}
+
+Status DbEngine::RunMaintenancePass() {
+  // A log that failed a write is recovered here too, so that it does not wait for a commit.
+  if (log_needs_recovery_.load() || wal_->failed()) TM_RETURN_IF_ERROR(RecoverLog());
   TM_RETURN_IF_ERROR(spans_->EnforceRetention());
   std::lock_guard lock(maintenance_mu_);
   TM_RETURN_IF_ERROR(EnforceRetention());
@@ -464,9 +479,9 @@ void DbEngine::MaintenanceLoop() {
                       [&] { return closing_.load(); });
     if (closing_) break;
     lock.unlock();
-    // A failed pass is retried on the next tick; its error stays visible through the next call
-    // to RunMaintenance or Flush, which do the same work.
-    RunMaintenance().IgnoreError();
+    // A failed pass is kept as the background error (refusing writes, shown in stats and
+    // readiness) and retried on the next tick.
+    RunMaintenance().IgnoreError();  // recorded in bg_errors_ by RunMaintenance
     lock.lock();
   }
 }

@@ -215,17 +215,20 @@ bool DecodeHeader(std::string_view in, SegmentHeader* h) {
 }  // namespace
 
 SpanStore::SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
-                     int64_t partition_duration_ms)
+                     int64_t partition_duration_ms, BackgroundError* bg_errors)
     : options_(options),
       path_(std::move(path)),
       h_(handles),
-      partition_duration_ms_(partition_duration_ms) {}
+      partition_duration_ms_(partition_duration_ms),
+      bg_errors_(bg_errors) {}
 
 Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const std::string& path,
                                                    const SpanStoreHandles& handles,
                                                    int64_t partition_duration_ms,
+                                                   BackgroundError* bg_errors,
                                                    RecoveryReport* recovery) {
-  std::unique_ptr<SpanStore> store(new SpanStore(options, path, handles, partition_duration_ms));
+  std::unique_ptr<SpanStore> store(
+      new SpanStore(options, path, handles, partition_duration_ms, bg_errors));
   TM_RETURN_IF_ERROR(store->LoadMeta());
   TM_RETURN_IF_ERROR(store->Replay(recovery));
   store->flusher_ = std::thread([s = store.get()] { s->FlusherLoop(); });
@@ -377,6 +380,10 @@ bool SpanStore::AwaitCapacity(std::chrono::milliseconds max_wait) {
 }
 
 Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
+  if (Status bg = bg_errors_->Of(kSpanSegmentJob); !bg.ok()) {
+    return Status::Unavailable("span writes are refused until segment writing succeeds again: " +
+                               bg.message());
+  }
   if (spans.size() > options_.limits.max_spans_per_append) {
     return Status::ResourceExhausted(
         "batch of " + std::to_string(spans.size()) +
@@ -456,17 +463,38 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   record.reserve(accepted.size() * 512);
   util::PutVarint64(&record, accepted.size());
   for (const Span& s : accepted) EncodeSpan(s, &record);
+  if (wal_->failed()) {
+    // A write failed earlier: cut the log back to its last durable record and go on (a full
+    // disk may have room again); span records do not depend on each other.
+    Status recovered = wal_->Recover();
+    if (!recovered.ok()) return SpanLogWriteFailed(recovered);
+  }
+  std::shared_lock append_lock(append_mu_);
   uint64_t lsn;
   {
     std::unique_lock lock(mu_);
-    TM_ASSIGN_OR_RETURN(lsn, wal_->Append(WalRecordType::kSpans, record));
+    auto appended = wal_->Append(WalRecordType::kSpans, record);
+    if (!appended.ok()) return SpanLogWriteFailed(appended.status());
+    lsn = *appended;
+  }
+  // Visible to readers only once durable: an error means nothing of the batch was stored.
+  Status durable = wal_->WaitDurable(lsn);
+  if (!durable.ok()) return SpanLogWriteFailed(durable);
+  {
+    std::unique_lock lock(mu_);
     if (buffer_.empty()) oldest_buffered_ = std::chrono::steady_clock::now();
     for (Span& s : accepted) buffer_.push_back(std::move(s));
     if (buffer_.size() >= options_.span_segment_max_spans) flush_cv_.notify_all();
   }
   appended_ += report.accepted;
-  TM_RETURN_IF_ERROR(wal_->WaitDurable(lsn));
   return report;
+}
+
+Status SpanStore::SpanLogWriteFailed(const Status& cause) {
+  if (cause.code() == StatusCode::kUnavailable) return cause;  // closing
+  return Status::Unavailable("span log write failed, nothing of the request was stored; retry "
+                             "later: " +
+                             cause.message());
 }
 
 void SpanStore::FlusherLoop() {
@@ -483,8 +511,9 @@ void SpanStore::FlusherLoop() {
                              std::chrono::steady_clock::now() - oldest_buffered_ >= max_age);
     if (!due) continue;
     lock.unlock();
-    // A failed flush leaves the spans in the log; the next attempt retries them.
-    Flush().IgnoreError();
+    // A failed flush leaves the spans in the log; the next attempt retries them. Until one
+    // succeeds the failure is the span job's background error.
+    bg_errors_->Record(kSpanSegmentJob, Flush());
     lock.lock();
   }
 }
@@ -494,6 +523,7 @@ Status SpanStore::Flush() {
   uint64_t closed_file;
   std::shared_ptr<std::vector<Span>> taken;
   {
+    std::unique_lock append_lock(append_mu_);  // no append between its record and the buffer
     std::lock_guard lock(mu_);
     if (buffer_.empty()) return Status::OK();
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());

@@ -15,10 +15,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "storage/background_error.h"
 #include "storage/wal.h"
 #include "tidemark/engine.h"
 #include "tidemark/trace.h"
@@ -38,9 +40,11 @@ struct SegmentHeader;
 class SpanStore {
  public:
   // Replays the span log into the buffer (reporting into `recovery`) and starts the flusher.
+  // Failures of segment writing are recorded in `bg_errors` (which must outlive the store).
   static Result<std::unique_ptr<SpanStore>> Open(const Options& options, const std::string& path,
                                                  const SpanStoreHandles& handles,
                                                  int64_t partition_duration_ms,
+                                                 BackgroundError* bg_errors,
                                                  RecoveryReport* recovery);
   ~SpanStore();
 
@@ -63,7 +67,7 @@ class SpanStore {
 
  private:
   SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
-            int64_t partition_duration_ms);
+            int64_t partition_duration_ms, BackgroundError* bg_errors);
   Status LoadMeta();
   Status Replay(RecoveryReport* recovery);
   void FlusherLoop();
@@ -79,12 +83,20 @@ class SpanStore {
   template <typename Fn>
   void ForEachBuffered(Fn fn);
   void LimitSpan(Span* span, SpanAppendReport* report) const;
+  // The status an append returns when its log record could not be written.
+  static Status SpanLogWriteFailed(const Status& cause);
 
   const Options options_;
   const std::string path_;
   const SpanStoreHandles h_;
   const int64_t partition_duration_ms_;
+  BackgroundError* const bg_errors_;
   std::unique_ptr<WalWriter> wal_;
+  // Held shared by an append from its log record until its spans are in the buffer, and
+  // exclusively by a flush while it rotates the log and takes the buffer: spans reach the buffer
+  // (and so readers) only once they are durable, and a rotated log file holds exactly the spans
+  // of the buffers taken up to its rotation.
+  std::shared_mutex append_mu_;
 
   // Guards the buffer and the log's rotation, so a log file holds exactly the spans of the
   // buffers taken up to its rotation.

@@ -36,10 +36,15 @@ Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
 Status SyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return ErrnoStatus("open " + dir, errno);
-  ::fsync(fd);
+  const int rc = ::fsync(fd);
+  const int err = errno;
   ::close(fd);
+  if (rc != 0) return ErrnoStatus("fsync " + dir, err);
   return Status::OK();
 }
+
+// Failed ranges older than this many are forgotten: their committers have long been told.
+constexpr size_t kMaxRememberedFailures = 4096;
 
 }  // namespace
 
@@ -68,9 +73,7 @@ Result<std::vector<uint64_t>> ListWalFiles(const std::string& dir) {
 }
 
 WalWriter::WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms)
-    : dir_(std::move(dir)),
-      policy_(policy),
-      group_interval_ms_(std::max<uint32_t>(1, group_interval_ms)) {}
+    : dir_(std::move(dir)), policy_(policy), group_interval_ms_(group_interval_ms) {}
 
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir, uint64_t file_number,
                                                    SyncPolicy policy, uint32_t group_interval_ms) {
@@ -119,7 +122,7 @@ Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload)
   header[8] = static_cast<char>(type);
 
   std::unique_lock lock(mu_);
-  if (!error_.ok()) return error_;
+  if (!error_.ok()) return error_;  // until Recover
   if (stopping_) return Status::Unavailable("log is closing");
   pending_.append(header, sizeof header);
   pending_.append(payload.data(), payload.size());
@@ -136,30 +139,70 @@ Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload)
 
 Status WalWriter::WaitDurable(uint64_t lsn) {
   std::unique_lock lock(mu_);
-  durable_cv_.wait(lock, [&] { return durable_lsn_ >= lsn || !error_.ok(); });
-  if (durable_lsn_ >= lsn) return Status::OK();
-  if (!error_.ok()) return error_;
+  durable_cv_.wait(lock, [&] { return done_lsn_ >= lsn || stopping_; });
+  // Failures first: a record that failed stays failed after later records are durable.
+  for (auto it = failures_.rbegin(); it != failures_.rend(); ++it) {
+    if (lsn > it->after_lsn && lsn <= it->through_lsn) return it->status;
+  }
+  if (done_lsn_ >= lsn) return Status::OK();
   return Status::Unavailable("log closed before the record was durable");
+}
+
+void WalWriter::FailPendingLocked(const Status& s) {
+  // Everything appended so far fails with the batch, also records appended while it was being
+  // written: a later record may rely on a series definition in a failed one.
+  error_ = s;
+  failures_.push_back({done_lsn_, appended_lsn_, s});
+  if (failures_.size() > kMaxRememberedFailures) failures_.erase(failures_.begin());
+  pending_.clear();
+  done_lsn_ = appended_lsn_;
+  durable_cv_.notify_all();
+}
+
+bool WalWriter::failed() const {
+  std::lock_guard lock(mu_);
+  return !error_.ok();
+}
+
+Status WalWriter::Recover() {
+  std::lock_guard lock(mu_);
+  if (error_.ok()) return Status::OK();
+  const std::string path = WalFilePath(dir_, file_number_);
+  if (fd_ < 0) {
+    // A rotation failed to open the next file: open it now.
+    Status s = OpenFile(file_number_ + 1);
+    if (!s.ok()) return s;
+  } else {
+    // Cut what a failed write may have left after the last durable byte, so that the next
+    // record starts where the log is whole.
+    if (::ftruncate(fd_, static_cast<off_t>(current_file_bytes_)) != 0)
+      return ErrnoStatus("truncate " + path + " after a failed write", errno);
+    if (::lseek(fd_, static_cast<off_t>(current_file_bytes_), SEEK_SET) < 0)
+      return ErrnoStatus("seek " + path, errno);
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync " + path, errno);
+  }
+  error_ = Status::OK();
+  return Status::OK();
 }
 
 Status WalWriter::WriteOutLocked(bool sync) {
   if (!error_.ok()) return error_;
-  if (!pending_.empty()) {
-    Status s = WriteAll(fd_, pending_.data(), pending_.size(), WalFilePath(dir_, file_number_));
+  const size_t bytes = pending_.size();
+  if (bytes > 0) {
+    Status s = WriteAll(fd_, pending_.data(), bytes, WalFilePath(dir_, file_number_));
     if (!s.ok()) {
-      error_ = s;
-      durable_cv_.notify_all();
+      FailPendingLocked(s);
       return s;
     }
-    current_file_bytes_ += pending_.size();
-    pending_.clear();
   }
   if (sync && ::fdatasync(fd_) != 0) {
-    error_ = ErrnoStatus("fdatasync " + WalFilePath(dir_, file_number_), errno);
-    durable_cv_.notify_all();
+    FailPendingLocked(ErrnoStatus("fdatasync " + WalFilePath(dir_, file_number_), errno));
     return error_;
   }
+  current_file_bytes_ += bytes;
+  pending_.clear();
   durable_lsn_ = appended_lsn_;
+  done_lsn_ = appended_lsn_;
   durable_cv_.notify_all();
   return Status::OK();
 }
@@ -170,14 +213,16 @@ constexpr size_t kMaxRetainedBatchBytes = 64 << 20;
 void WalWriter::SyncLoop() {
   std::unique_lock lock(mu_);
   while (true) {
-    work_cv_.wait(lock, [&] { return stopping_ || appended_lsn_ > durable_lsn_; });
+    work_cv_.wait(lock, [&] { return stopping_ || appended_lsn_ > done_lsn_; });
     if (stopping_) return;
-    if (policy_ == SyncPolicy::kGroupCommit) {
-      // Let more commits join this sync, up to the configured interval.
+    if (policy_ == SyncPolicy::kGroupCommit && group_interval_ms_ > 0) {
+      // Bounded delay: let more commits join this sync, up to the configured interval.
       work_cv_.wait_for(lock, std::chrono::milliseconds(group_interval_ms_),
                         [&] { return stopping_; });
       if (stopping_) return;
     }
+    // Otherwise the first waiting commit's sync starts at once; commits that arrive while it
+    // runs gather in pending_ and share the next one (leader-based group commit).
     // Write and sync outside the lock so that committers can keep appending meanwhile.
     // The swap hands the previous batch's emptied buffer to the committers: both keep their
     // capacity, so appends do not grow (and page-fault) fresh memory at every sync.
@@ -193,10 +238,11 @@ void WalWriter::SyncLoop() {
     if (batch.capacity() > kMaxRetainedBatchBytes) std::string().swap(batch);  // after a burst
     lock.lock();
     if (!s.ok()) {
-      error_ = s;
+      FailPendingLocked(s);
     } else {
       current_file_bytes_ += batch.size();
       durable_lsn_ = std::max(durable_lsn_, batch_lsn);
+      done_lsn_ = std::max(done_lsn_, batch_lsn);
     }
     durable_cv_.notify_all();
   }
@@ -207,7 +253,7 @@ Result<uint64_t> WalWriter::Rotate() {
   // The sync thread may be writing a batch outside the lock; wait until it is done so the old
   // file is complete before it is closed.
   durable_cv_.wait(lock,
-                   [&] { return !error_.ok() || durable_lsn_ + pending_.size() == appended_lsn_; });
+                   [&] { return !error_.ok() || done_lsn_ + pending_.size() == appended_lsn_; });
   Status s = WriteOutLocked(/*sync=*/policy_ != SyncPolicy::kNone);
   if (!s.ok()) return s;
   const uint64_t closed = file_number_;
@@ -217,7 +263,7 @@ Result<uint64_t> WalWriter::Rotate() {
   fd_ = -1;
   s = OpenFile(closed + 1);
   if (!s.ok()) {
-    error_ = s;
+    error_ = s;  // Recover opens the file
     return s;
   }
   return closed;
@@ -239,6 +285,11 @@ Status WalWriter::RemoveFilesUpTo(uint64_t file_number) {
     return true;
   });
   return Status::OK();
+}
+
+uint64_t WalWriter::last_lsn() const {
+  std::lock_guard lock(mu_);
+  return appended_lsn_;
 }
 
 uint64_t WalWriter::current_file_number() const {

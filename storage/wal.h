@@ -38,16 +38,28 @@ class WalWriter {
                                                  SyncPolicy policy, uint32_t group_interval_ms);
   ~WalWriter();
 
-  // Queues a record and returns its log sequence number (end offset in the log stream).
+  // Queues a record and returns its log sequence number (end offset in the log stream). Refused
+  // with the write error while the log is failed (see Recover).
   Result<uint64_t> Append(WalRecordType type, std::string_view payload);
-  // Returns once the record ending at `lsn` is durable under the sync policy.
+  // Returns once the record ending at `lsn` is durable under the sync policy, or the error that
+  // kept it from being written: then it is not in the log, nor is any record appended before the
+  // failure was seen.
   Status WaitDurable(uint64_t lsn);
+  // Whether a write or sync failed and the log refuses appends until Recover.
+  bool failed() const;
+  // After a failure: cuts the current file back to its last durable byte (or opens the next file
+  // when a rotation failed) so that appends can go on, e.g. once a full disk has room again.
+  // The caller must make sure nothing it holds relies on a failed record (the engine re-logs
+  // series definitions). An error means the log stays failed.
+  Status Recover();
   // Syncs and closes the current file and starts the next one. Returns the closed file's number.
   Result<uint64_t> Rotate();
   // Deletes every log file numbered <= `file_number` except the current one.
   Status RemoveFilesUpTo(uint64_t file_number);
 
   uint64_t current_file_number() const;
+  // The sequence number of the last record appended.
+  uint64_t last_lsn() const;
   // Bytes in log files still on disk.
   uint64_t live_bytes() const;
 
@@ -56,6 +68,8 @@ class WalWriter {
   Status OpenFile(uint64_t file_number);
   // Writes pending bytes to the file, and syncs if asked. Caller holds mu_.
   Status WriteOutLocked(bool sync);
+  // Fails every record appended so far with `s`. Caller holds mu_.
+  void FailPendingLocked(const Status& s);
   void SyncLoop();
 
   const std::string dir_;
@@ -71,10 +85,18 @@ class WalWriter {
   std::string sync_batch_;              // the sync thread's: the batch it writes, then reuses
   uint64_t appended_lsn_ = 0;           // guarded by mu_
   uint64_t durable_lsn_ = 0;            // guarded by mu_
+  uint64_t done_lsn_ = 0;               // guarded by mu_: durable or failed up to here
+  // Records in (after_lsn, through_lsn] failed with `status`.
+  struct Failure {
+    uint64_t after_lsn;
+    uint64_t through_lsn;
+    Status status;
+  };
+  std::vector<Failure> failures_;  // guarded by mu_: the most recent, oldest first
   uint64_t closed_files_bytes_ = 0;     // guarded by mu_
   uint64_t current_file_bytes_ = 0;     // guarded by mu_
   std::vector<std::pair<uint64_t, uint64_t>> closed_files_;  // guarded by mu_: (number, bytes)
-  Status error_;                                             // guarded by mu_: sticky write error
+  Status error_;  // guarded by mu_: the write error, until Recover
   bool stopping_ = false;                                    // guarded by mu_
   std::thread sync_thread_;
 };

@@ -142,6 +142,7 @@ struct EngineStats {
   uint64_t spans_buffered = 0;
   uint64_t span_segments_written = 0;
   uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index
+  bool background_error = false;  // see Engine::BackgroundError
 };
 
 struct PartitionInfo {
@@ -294,6 +295,12 @@ class Engine {
   virtual Status Compact(int64_t before_ms) = 0;
   // Enforces retention, checkpoints and compacts if due, now, in the calling thread.
   virtual Status RunMaintenance() = 0;
+
+  // Why background work (checkpoints and retention, or span segment writing) last failed, or OK.
+  // While a job has an error the writes that depend on it are refused with Unavailable naming
+  // it; it clears when the job, retried on each maintenance pass, succeeds again (a Corruption
+  // stays until the engine is reopened).
+  virtual Status BackgroundError() = 0;
 
   virtual EngineStats Stats() = 0;
   virtual Result<std::vector<PartitionInfo>> Partitions() = 0;

@@ -7,16 +7,24 @@
 #include <cstdint>
 #include <functional>
 
+#include "tidemark/status.h"
+
 namespace tidemark {
 
+// When Commit (and AppendSpans) return, and what an acknowledged write survives. Every mode
+// survives kill -9 of the process: a commit is acknowledged only after its log record has been
+// handed to the kernel whole. They differ in what survives power loss or a kernel crash.
 enum class SyncPolicy {
-  // fdatasync the write-ahead log before every Commit returns. Survives power loss.
+  // fdatasync the write-ahead log for every commit before it returns. Survives power loss.
   kEveryCommit,
-  // Commits wait for a shared fdatasync issued at most `group_commit_interval_ms` after the
-  // first of them was written. Survives power loss; many commits share one sync.
+  // Commits share fdatasyncs: the first waiting commit's sync starts at once and commits that
+  // arrive while it runs share the next one (leader-based group commit, as LevelDB, RocksDB and
+  // PostgreSQL do), so an idle disk adds no delay and a busy one is synced less often. With
+  // `group_commit_interval_ms` > 0 a sync instead waits up to that long for more commits (for
+  // disks where an fdatasync is slow). Survives power loss.
   kGroupCommit,
   // Commit returns once the log record is handed to the operating system (write(2), no sync).
-  // Survives a crash of the process, not of the machine.
+  // Survives kill -9 of the process, not power loss: the last seconds of writes may be lost.
   kNone,
 };
 
@@ -56,9 +64,9 @@ struct Options {
 
   // Durability of Commit; see SyncPolicy. Default kGroupCommit.
   SyncPolicy sync_policy = SyncPolicy::kGroupCommit;
-  // With kGroupCommit: longest time a commit waits for its sync, in milliseconds. Range 1..1000.
-  // Default 5.
-  uint32_t group_commit_interval_ms = 5;
+  // With kGroupCommit: how long a sync waits for more commits to join it, in milliseconds.
+  // 0 (default): none, the sync starts at once. Range 0..1000.
+  uint32_t group_commit_interval_ms = 0;
 
   // Samples older than now - retention are rejected on write, hidden from reads at once and
   // dropped from disk by whole partitions. Milliseconds; default 15 days; 0 keeps data forever.
@@ -104,6 +112,10 @@ struct Options {
 
   // Wall clock in Unix milliseconds, used for retention. Default: the system clock. Tests set it.
   std::function<int64_t()> now_ms;
+  // Called from a background thread each time background work (checkpoints and retention, span
+  // segment writing) fails, with the error (also kept: Engine::BackgroundError). Optional; it
+  // must not call back into the engine. A server logs it.
+  std::function<void(const Status&)> on_background_error;
 };
 
 }  // namespace tidemark

@@ -114,7 +114,6 @@ TEST(Config, EveryNumericKeyIsCheckedAgainstItsRange) {
            {"storage:\n  span_retention: 101y\n", "storage.span_retention"},
            {"storage:\n  retention_bytes: -1\n", "storage.retention_bytes"},
            {"storage:\n  retention_bytes: 1000\n", "storage.retention_bytes"},
-           {"storage:\n  group_commit_interval: 0\n", "storage.group_commit_interval"},
            {"storage:\n  group_commit_interval: 1001ms\n", "storage.group_commit_interval"},
            {"storage:\n  partition_duration: 59s\n", "storage.partition_duration"},
            {"storage:\n  partition_duration: 8d\n", "storage.partition_duration"},
