@@ -231,18 +231,12 @@ Status DbEngine::LoadMeta() {
   partition_duration_ms_ = static_cast<int64_t>(util::DecodeFixed64(value.data()));
   if (partition_duration_ms_ <= 0)
     return Status::Corruption("stored partition duration is not positive");
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaNextSeriesId, &value).ok() &&
-      value.size() == 8) {
-    next_series_id_ = util::DecodeFixed64(value.data());
-  }
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaDroppedBelow, &value).ok() &&
-      value.size() == 4) {
-    dropped_below_ = DecodeOrderedInt32(value.data());
-  }
-  if (db_->Get(rocksdb::ReadOptions(), meta_cf_, kMetaCompactedBelow, &value).ok() &&
-      value.size() == 4) {
-    compacted_below_ = DecodeOrderedInt32(value.data());
-  }
+  TM_ASSIGN_OR_RETURN(auto next_id, ReadFixedMeta(db_, meta_cf_, kMetaNextSeriesId, 8));
+  if (next_id) next_series_id_ = util::DecodeFixed64(next_id->data());
+  TM_ASSIGN_OR_RETURN(auto dropped, ReadFixedMeta(db_, meta_cf_, kMetaDroppedBelow, 4));
+  if (dropped) dropped_below_ = DecodeOrderedInt32(dropped->data());
+  TM_ASSIGN_OR_RETURN(auto compacted, ReadFixedMeta(db_, meta_cf_, kMetaCompactedBelow, 4));
+  if (compacted) compacted_below_ = DecodeOrderedInt32(compacted->data());
   return Status::OK();
 }
 
@@ -335,7 +329,13 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
     }
     t += dt;
     if (!series || series->id != id) series = index_.FindById(id);
-    if (!series) continue;  // deleted by a later record already replayed? never: order is kept
+    if (!series) {
+      // A series that expired is gone with its definition; all its samples are out of retention.
+      if (t < min_valid) continue;
+      return Status::Corruption("log commit record: sample " + std::to_string(i) + " of series id " +
+                                std::to_string(id) + " at " + std::to_string(t) +
+                                ", which no earlier record or series entry defines");
+    }
     RejectReason reason;
     // Samples already in stored blocks (t <= stored max time) are skipped here as duplicates.
     const double v = util::BitsToDouble(bits);

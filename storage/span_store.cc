@@ -246,15 +246,10 @@ SpanStore::~SpanStore() {
 }
 
 Status SpanStore::LoadMeta() {
-  std::string v;
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanNextSegment, &v).ok() &&
-      v.size() == 8) {
-    next_segment_id_ = util::DecodeFixed64(v.data());
-  }
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanDroppedBelow, &v).ok() &&
-      v.size() == 4) {
-    dropped_below_ = DecodeOrderedInt32(v.data());
-  }
+  TM_ASSIGN_OR_RETURN(auto next_segment, ReadFixedMeta(h_.db, h_.meta_cf, kMetaSpanNextSegment, 8));
+  if (next_segment) next_segment_id_ = util::DecodeFixed64(next_segment->data());
+  TM_ASSIGN_OR_RETURN(auto dropped, ReadFixedMeta(h_.db, h_.meta_cf, kMetaSpanDroppedBelow, 4));
+  if (dropped) dropped_below_ = DecodeOrderedInt32(dropped->data());
   // The partitions that hold segments: the first and last header keys.
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   it->SeekToFirst();
@@ -267,11 +262,8 @@ Status SpanStore::LoadMeta() {
 Status SpanStore::Replay(RecoveryReport* recovery) {
   const std::string dir = path_ + "/span_wal";
   uint64_t flushed = 0;
-  std::string v;
-  if (h_.db->Get(rocksdb::ReadOptions(), h_.meta_cf, kMetaSpanWalFlushed, &v).ok() &&
-      v.size() == 8) {
-    flushed = util::DecodeFixed64(v.data());
-  }
+  TM_ASSIGN_OR_RETURN(auto flushed_meta, ReadFixedMeta(h_.db, h_.meta_cf, kMetaSpanWalFlushed, 8));
+  if (flushed_meta) flushed = util::DecodeFixed64(flushed_meta->data());
   TM_ASSIGN_OR_RETURN(std::vector<uint64_t> files, ListWalFiles(dir));
   for (size_t i = 0; i < files.size(); ++i) {
     if (files[i] <= flushed) continue;  // its spans are in segments; deleted by the next flush
@@ -874,8 +866,12 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
       prefix += id;
       for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
         TraceSummary s;
-        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s))
+        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) {
+          response.warnings.push_back("trace index summary of partition " + std::to_string(p) +
+                                      " does not decode; the trace's start, duration and root "
+                                      "may be incomplete");
           continue;
+        }
         total.min_start = std::min(total.min_start, s.min_start);
         total.max_end = std::max(total.max_end, s.max_end);
         if (s.has_root && !total.has_root) {
@@ -883,6 +879,9 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
           total.root_service = s.root_service;
           total.root_name = s.root_name;
         }
+      }
+      if (!index->status().ok()) {
+        response.warnings.push_back(FromRocks(index->status(), "read trace index").ToString());
       }
     }
     if (auto b = buffered.find(id); b != buffered.end()) {
@@ -957,14 +956,20 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
     for (auto seg = segments.rbegin(); seg != segments.rend() && out.size() < limit && budget > 0;
          ++seg) {
       auto header = LoadHeader(*p, *seg);
-      if (!header.ok() || (*header)->max_start < start || (*header)->min_start > end) continue;
+      // Damaged data is an error, never skipped in silence (the caller has no warnings to carry).
+      TM_RETURN_IF_ERROR(header.status());
+      if ((*header)->max_start < start || (*header)->min_start > end) continue;
       for (uint32_t r = 0; r < (*header)->row_groups.size() && out.size() < limit && budget-- > 0;
            ++r) {
+        const std::string where =
+            "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
         std::string value;
-        if (!h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value).ok())
-          continue;
-        if (!rg.Open(value, "").ok()) continue;
-        if (span_scope && rg.Load(SpanColumn::kAttrs).ok() && rg.Load(SpanColumn::kStart).ok()) {
+        TM_RETURN_IF_ERROR(FromRocks(
+            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value), where));
+        TM_RETURN_IF_ERROR(rg.Open(value, where));
+        if (span_scope) {
+          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kAttrs));
+          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kStart));
           for (uint32_t i = 0; i < rg.size(); ++i) {
             if (rg.start(i) < start || rg.start(i) > end) continue;
             for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
@@ -973,12 +978,14 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
                 out.emplace(rg.dict(a.key));
               } else if (rg.dict(a.key) == key) {
                 AnyValue v;
-                if (rg.Materialize(a, &v).ok()) out.insert(v.ToString());
+                TM_RETURN_IF_ERROR(rg.Materialize(a, &v));
+                out.insert(v.ToString());
               }
             }
           }
         }
-        if (resource_scope && rg.Load(SpanColumn::kResource).ok()) {
+        if (resource_scope) {
+          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kResource));
           for (uint32_t i = 0; i < rg.size(); ++i) collect(rg.resource(i).resource_attributes);
         }
       }

@@ -102,5 +102,58 @@ TEST(Corruption, DamagedSeriesRecordFailsOpenWithCorruption) {
   EXPECT_NE(engine.status().message().find("series record"), std::string::npos);
 }
 
+TEST(Corruption, DamagedMetadataFailsOpenInsteadOfReadingAsAbsent) {
+  // A wrong-sized next segment id read as "absent" would restart segment ids at 1 and overwrite
+  // stored segments; every metadata value is checked.
+  for (const std::string key : {"meta/span_next_segment_id", "meta/next_series_id",
+                                "meta/dropped_below_partition", "meta/span_wal_flushed"}) {
+    TempDir dir;
+    { auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value(); }
+    {
+      std::vector<std::string> names;
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      rocksdb::DB* db = OpenRaw(dir.path(), &names, &handles);
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[0], key, "xyz").ok());
+      testing::CloseRaw(db, handles);
+    }
+    auto engine = Engine::Open(TestOptions(), dir.path());
+    ASSERT_FALSE(engine.ok()) << key;
+    EXPECT_EQ(engine.status().code(), StatusCode::kCorruption) << key;
+    EXPECT_NE(engine.status().message().find(key), std::string::npos)
+        << engine.status().ToString();
+  }
+}
+
+TEST(Corruption, ReplayOfASampleOfAnUndefinedSeriesIsCorruption) {
+  TempDir dir;
+  {
+    auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
+    auto app = engine->NewAppender();
+    app->Add(Labels{{"__name__", "m"}}, 1'700'000'000'000, 1);
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(engine->Flush().ok());  // the definition is now in the series column family
+    app->Add(Labels{{"__name__", "m"}}, 1'700'000'001'000, 2);
+    ASSERT_TRUE(app->Commit().ok());  // a log record that relies on it
+  }
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = OpenRaw(dir.path(), &names, &handles);
+    rocksdb::ColumnFamilyHandle* series = Handle(names, handles, "series");
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), series));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    const std::string key = it->key().ToString();
+    it.reset();
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), series, key).ok());
+    testing::CloseRaw(db, handles);
+  }
+  auto engine = Engine::Open(TestOptions(), dir.path());
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(engine.status().message().find("defines"), std::string::npos)
+      << engine.status().ToString();
+}
+
 }  // namespace
 }  // namespace tidemark
