@@ -99,12 +99,12 @@ bool LabelsLess(const Series& a, const Series& b) { return a.metric < b.metric; 
 
 }  // namespace
 
-Result<QueryResult> QueryEngine::Instant(Engine& storage, const Expr& expr, int64_t time_ms,
+Result<QueryResult> QueryEngine::Instant(SampleQuerier& storage, const Expr& expr, int64_t time_ms,
                                          const QueryContext& ctx) const {
   return Exec(storage, expr, time_ms, time_ms, 0, ctx);
 }
 
-Result<QueryResult> QueryEngine::Range(Engine& storage, const Expr& expr, int64_t start_ms,
+Result<QueryResult> QueryEngine::Range(SampleQuerier& storage, const Expr& expr, int64_t start_ms,
                                        int64_t end_ms, int64_t step_ms,
                                        const QueryContext& ctx) const {
   const ValueType type = expr.type();
@@ -124,7 +124,7 @@ Result<QueryResult> QueryEngine::Range(Engine& storage, const Expr& expr, int64_
   return Exec(storage, expr, start_ms, end_ms, step_ms, ctx);
 }
 
-Result<QueryResult> QueryEngine::Exec(Engine& storage, const Expr& parsed, int64_t start_ms,
+Result<QueryResult> QueryEngine::Exec(SampleQuerier& storage, const Expr& parsed, int64_t start_ms,
                                       int64_t end_ms, int64_t step_ms,
                                       const QueryContext& ctx) const {
   // Ranges, steps and offsets written with step() or range() get their values from this query;
@@ -216,6 +216,22 @@ int64_t Evaluator::AtTime(AtModifier at, int64_t at_ms) const {
 
 Status Evaluator::CheckContext() const {
   return CheckQueryContext(*q_->ctx, "expression evaluation");
+}
+
+Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
+    const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt, int64_t range_ms,
+    std::string_view func) const {
+  TM_RETURN_IF_ERROR(CheckContext());
+  ReadOptions options;
+  options.deadline = q_->ctx->deadline;
+  options.cancelled = q_->ctx->cancelled;
+  SelectHints hints;
+  hints.start_ms = start_;
+  hints.end_ms = end_;
+  hints.step_ms = start_ == end_ ? 0 : interval_;
+  hints.range_ms = range_ms;
+  hints.func = func;
+  return q_->storage->Select(options, matchers, mint, maxt, hints);
 }
 
 Status CheckQueryContext(const QueryContext& ctx, std::string_view stage) {

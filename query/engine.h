@@ -21,7 +21,7 @@
 
 #include "query/ast.h"
 #include "query/value.h"
-#include "tidemark/engine.h"
+#include "tidemark/querier.h"
 #include "tidemark/status.h"
 
 namespace tidemark::promql {
@@ -62,19 +62,19 @@ class QueryEngine {
   explicit QueryEngine(EngineOptions options) : options_(options) {}
 
   // Evaluates `expr` at one instant. A range-vector expression gives a matrix.
-  Result<QueryResult> Instant(Engine& storage, const Expr& expr, int64_t time_ms,
+  Result<QueryResult> Instant(SampleQuerier& storage, const Expr& expr, int64_t time_ms,
                               const QueryContext& ctx) const;
   // Evaluates `expr` at start, start+step, ... <= end; the result is a matrix (or, for a scalar
   // or string expression, a matrix of one series with no labels). `expr` must not be a range
   // vector (InvalidArgument, as Prometheus).
-  Result<QueryResult> Range(Engine& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
+  Result<QueryResult> Range(SampleQuerier& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
                             int64_t step_ms, const QueryContext& ctx) const;
 
   const EngineOptions& options() const { return options_; }
 
  private:
   // step_ms == 0: an instant query at start_ms.
-  Result<QueryResult> Exec(Engine& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
+  Result<QueryResult> Exec(SampleQuerier& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
                            int64_t step_ms, const QueryContext& ctx) const;
 
   EngineOptions options_;

@@ -169,7 +169,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     const int64_t first_end = (pinned ? at : start_) - offset;
     const int64_t last_end = (pinned ? at : end_) - offset;
     const auto& vs = static_cast<const MatrixSelector&>(arg).vector_selector();
-    TM_ASSIGN_OR_RETURN(set, q_->storage->Select(vs.matchers, first_end - range + 1, last_end));
+    TM_ASSIGN_OR_RETURN(
+        set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range, call.func->name));
   }
 
   // rate, increase and delta are computed in place over the window (the dashboard hot path):

@@ -191,7 +191,7 @@ Result<Matrix> Evaluator::EvalInfo(const Call& call) {
     }
     const int64_t lookback = q_->lookback_ms;
     TM_ASSIGN_OR_RETURN(auto set,
-                        q_->storage->Select(matchers, first_ref - lookback + 1, last_ref));
+                        SelectSeries(matchers, first_ref - lookback + 1, last_ref, 0, "info"));
     while (set->Next()) {
       TM_RETURN_IF_ERROR(CheckContext());
       SampleIterator* it = set->Samples();

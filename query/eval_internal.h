@@ -23,7 +23,7 @@
 #include "query/ast.h"
 #include "query/engine.h"
 #include "query/value.h"
-#include "tidemark/engine.h"
+#include "tidemark/querier.h"
 #include "tidemark/labels.h"
 #include "tidemark/status.h"
 
@@ -39,7 +39,7 @@ struct EvalValue {
 
 // State shared by the evaluators of one query (the top one, subqueries, step-invariant parts).
 struct QueryState {
-  Engine* storage = nullptr;
+  SampleQuerier* storage = nullptr;
   const QueryContext* ctx = nullptr;
   int64_t lookback_ms = 0;
   int64_t max_samples = 0;
@@ -105,6 +105,11 @@ class Evaluator {
   int64_t AtTime(AtModifier at, int64_t at_ms) const;
   int64_t NumSteps() const { return (end_ - start_) / interval_ + 1; }
   Status CheckContext() const;
+  // Selects from storage with the query's deadline and cancellation, and hints that describe
+  // this evaluation (`range_ms` of a range selector, the function applied to it).
+  Result<std::unique_ptr<SeriesSet>> SelectSeries(const std::vector<LabelMatcher>& matchers,
+                                                  int64_t mint, int64_t maxt, int64_t range_ms = 0,
+                                                  std::string_view func = "") const;
   Status AddSamples(int64_t n);  // current_samples += n, failing past max_samples
   void UpdatePeak() const;
 

@@ -69,8 +69,7 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
   const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
   const int64_t last_ref = (pinned ? at : end_) - vs.offset_ms;
   const int64_t lookback = q_->lookback_ms;
-  TM_ASSIGN_OR_RETURN(auto set,
-                      q_->storage->Select(vs.matchers, first_ref - lookback + 1, last_ref));
+  TM_ASSIGN_OR_RETURN(auto set, SelectSeries(vs.matchers, first_ref - lookback + 1, last_ref));
   Matrix mat;
   while (set->Next()) {
     TM_RETURN_IF_ERROR(CheckContext());
@@ -102,7 +101,7 @@ Result<Matrix> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
   const bool pinned = vs.at != AtModifier::kNone;
   const int64_t maxt = (pinned ? AtTime(vs.at, vs.at_ms) : start_) - vs.offset_ms;
   const int64_t mint = maxt - ms.range_ms;
-  TM_ASSIGN_OR_RETURN(auto set, q_->storage->Select(vs.matchers, mint + 1, maxt));
+  TM_ASSIGN_OR_RETURN(auto set, SelectSeries(vs.matchers, mint + 1, maxt, ms.range_ms));
   Matrix mat;
   while (set->Next()) {
     TM_RETURN_IF_ERROR(CheckContext());

@@ -45,6 +45,20 @@ class DbEngine final : public Engine {
                                                int64_t mint_ms, int64_t maxt_ms) override;
   Result<uint64_t> DeleteSeries(const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
                                 int64_t maxt_ms) override;
+  // SampleQuerier: the same reads with per-call options.
+  Result<std::unique_ptr<SeriesSet>> Select(const ReadOptions& options,
+                                            const std::vector<LabelMatcher>& matchers,
+                                            int64_t mint_ms, int64_t maxt_ms,
+                                            const SelectHints& hints) override;
+  Result<std::vector<Labels>> Series(const ReadOptions& options,
+                                     const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
+                                     int64_t maxt_ms) override;
+  Result<std::vector<std::string>> LabelNames(const ReadOptions& options,
+                                              const std::vector<LabelMatcher>& matchers,
+                                              int64_t mint_ms, int64_t maxt_ms) override;
+  Result<std::vector<std::string>> LabelValues(const ReadOptions& options, std::string_view name,
+                                               const std::vector<LabelMatcher>& matchers,
+                                               int64_t mint_ms, int64_t maxt_ms) override;
   using Engine::AppendSpans;
   Result<SpanAppendReport> AppendSpans(std::vector<Span>&& spans) override;
   bool AwaitSpanCapacity(int64_t max_wait_ms) override;

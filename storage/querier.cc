@@ -9,6 +9,7 @@
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
 #include "storage/partition_scan.h"
+#include "util/status_macros.h"
 
 namespace tidemark::storage {
 namespace {
@@ -376,6 +377,38 @@ Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name,
     }
   }
   return std::vector<std::string>(values.begin(), values.end());
+}
+
+// --- SampleQuerier: the reads above with per-call options ---
+
+Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
+                                                    const std::vector<LabelMatcher>& matchers,
+                                                    int64_t mint_ms, int64_t maxt_ms,
+                                                    const SelectHints&) {
+  TM_RETURN_IF_ERROR(options.Check());
+  return Select(matchers, mint_ms, maxt_ms);
+}
+
+Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,
+                                             const std::vector<LabelMatcher>& matchers,
+                                             int64_t mint_ms, int64_t maxt_ms) {
+  TM_RETURN_IF_ERROR(options.Check());
+  return SeriesLabels(matchers, mint_ms, maxt_ms, options.limit);
+}
+
+Result<std::vector<std::string>> DbEngine::LabelNames(const ReadOptions& options,
+                                                      const std::vector<LabelMatcher>& matchers,
+                                                      int64_t mint_ms, int64_t maxt_ms) {
+  TM_RETURN_IF_ERROR(options.Check());
+  return LabelNames(matchers, mint_ms, maxt_ms);
+}
+
+Result<std::vector<std::string>> DbEngine::LabelValues(const ReadOptions& options,
+                                                       std::string_view name,
+                                                       const std::vector<LabelMatcher>& matchers,
+                                                       int64_t mint_ms, int64_t maxt_ms) {
+  TM_RETURN_IF_ERROR(options.Check());
+  return LabelValues(name, matchers, mint_ms, maxt_ms);
 }
 
 }  // namespace tidemark::storage

@@ -21,23 +21,15 @@
 #include "tidemark/labels.h"
 #include "tidemark/matcher.h"
 #include "tidemark/options.h"
+#include "tidemark/querier.h"
 #include "tidemark/status.h"
 #include "tidemark/trace.h"
 
 namespace tidemark {
 
-// Identifies a series inside one Engine for the lifetime of the process; 0 means "none".
-using SeriesRef = uint64_t;
 
-struct Sample {
-  int64_t timestamp_ms = 0;
-  double value = 0;
-};
 
-// The bit pattern Prometheus uses to mark the end of a series; stored bit-exactly.
-inline constexpr uint64_t kStaleMarkerBits = 0x7ff0000000000002ULL;
-bool IsStaleMarker(double value);
-double StaleMarker();
+
 
 // Why a single sample was not stored. Numbered for metrics; the order may change.
 enum class RejectReason {
@@ -83,33 +75,6 @@ class Appender {
   virtual Result<CommitReport> Commit() = 0;
   // Discards the batch.
   virtual void Rollback() = 0;
-};
-
-// Pull iterator over the samples of one series, in increasing time order.
-class SampleIterator {
- public:
-  virtual ~SampleIterator() = default;
-  // Advances to the next sample; false once exhausted or on error (see status()).
-  virtual bool Next() = 0;
-  // Advances to the first sample with timestamp >= t (never moves backwards); false if none.
-  virtual bool Seek(int64_t t) = 0;
-  // The current sample; valid after Next or Seek returned true.
-  virtual Sample At() const = 0;
-  // OK, or why iteration stopped early (Corruption names the series and time range).
-  virtual const Status& status() const = 0;
-};
-
-// Pull iterator over the series that matched a Select, in label order.
-class SeriesSet {
- public:
-  virtual ~SeriesSet() = default;
-  virtual bool Next() = 0;
-  virtual const Labels& labels() const = 0;
-  virtual SeriesRef ref() const = 0;
-  // The samples of the current series inside the selected range. The iterator is owned by the
-  // SeriesSet and reused: it is valid until the next call to Next().
-  virtual SampleIterator* Samples() = 0;
-  virtual const Status& status() const = 0;
 };
 
 // What Open had to do to make the directory consistent after a crash.
@@ -197,7 +162,10 @@ struct HeadCardinality {
   std::vector<std::pair<std::string, uint64_t>> series_count_by_label_value_pair;  // "name=value"
 };
 
-class Engine {
+// The storage engine. Its reads are the SampleQuerier interface (querier.h), which the PromQL
+// engine runs on; Select/SeriesLabels/LabelNames/LabelValues below are the same reads without
+// per-call options.
+class Engine : public SampleQuerier {
  public:
   static Result<std::unique_ptr<Engine>> Open(const Options& options, const std::string& path);
 
@@ -213,6 +181,9 @@ class Engine {
   // and their samples in that range. At least one matcher must not match the empty string.
   virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint_ms, int64_t maxt_ms) = 0;
+  using SampleQuerier::Select;
+  using SampleQuerier::LabelNames;
+  using SampleQuerier::LabelValues;
 
   // Label sets of the series matching `matchers` (all series if empty) with data in range, in
   // label order, without reading samples; at most `limit` (0: no limit).
