@@ -413,6 +413,72 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
   EXPECT_EQ(all["http_requests_total{code=\"201\"}"][9].value, 18);
 }
 
+// A full disk, for real: a 20 MiB tmpfs (needs root and mount; skipped where unavailable).
+TEST(Serve, FullDiskAnswers503AndWritesRecoverWhenSpaceReturns) {
+  TempDir mount_point;
+  std::filesystem::create_directories(mount_point.path());
+  const std::string mount = "mount -t tmpfs -o size=20m tmpfs " + mount_point.path() + " 2>/dev/null";
+  if (std::system(mount.c_str()) != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  struct Unmount {
+    std::string path;
+    ~Unmount() {
+      const std::string cmd = "umount -l " + path + " 2>/dev/null";
+      if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "umount %s failed\n", path.c_str());
+    }
+  } unmount{mount_point.path()};
+  const std::string data = mount_point.path() + "/data";
+  const std::string filler = mount_point.path() + "/filler";
+  ServerProcess server(data, kConfig);
+  ASSERT_TRUE(server.ready) << server.Log();
+  const std::map<std::string, std::string> headers = {{"Content-Type", "application/x-protobuf"},
+                                                      {"Content-Encoding", "snappy"}};
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto request = [&](const std::string& code, int n) {
+    prometheus::WriteRequest req;
+    auto* ts = req.add_timeseries();
+    for (auto [k, v] : {std::pair{"__name__", "disk_test"}, std::pair{"code", code.c_str()}}) {
+      auto* l = ts->add_labels();
+      l->set_name(k);
+      l->set_value(v);
+    }
+    for (int i = 0; i < n; ++i) {
+      auto* smp = ts->add_samples();
+      smp->set_timestamp(now - 600'000 + i);
+      smp->set_value(i);
+    }
+    std::string body;
+    snappy::Compress(req.SerializeAsString().data(), req.ByteSizeLong(), &body);
+    return body;
+  };
+  ASSERT_EQ(HttpCall(server.http_port, "POST", "/api/v1/write", request("ok", 10), headers).status,
+            204);
+  // Fill the disk.
+  {
+    std::FILE* f = std::fopen(filler.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::string chunk(1 << 20, 'x');
+    for (int i = 0; i < 64 && std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size(); ++i) {
+    }
+    std::fclose(f);
+  }
+  auto full = HttpCall(server.http_port, "POST", "/api/v1/write", request("lost", 5'000), headers);
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.headers["Retry-After"], "1");
+  EXPECT_NE(full.body.find("retry"), std::string::npos) << full.body;
+  // Nothing of the refused request is visible.
+  auto q = HttpCall(server.http_port, "GET", "/api/v1/series?match[]=disk_test");
+  EXPECT_EQ(q.body.find("lost"), std::string::npos) << q.body;
+  // Space returns: writes go on without a restart.
+  std::filesystem::remove(filler);
+  auto again = HttpCall(server.http_port, "POST", "/api/v1/write", request("lost", 5'000), headers);
+  EXPECT_EQ(again.status, 204) << again.body;
+  q = HttpCall(server.http_port, "GET", "/api/v1/series?match[]=disk_test");
+  EXPECT_NE(q.body.find("lost"), std::string::npos) << q.body;
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
+}
+
 TEST(Serve, TlsOnTheHttpListeners) {
   TempDir dir;
   const std::string cert = dir.path() + "-cert.pem", key = dir.path() + "-key.pem";
