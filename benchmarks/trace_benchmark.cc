@@ -14,6 +14,7 @@
 
 #include "benchmarks/span_dataset.h"
 #include "tidemark/engine.h"
+#include "tidemark/trace_search.h"
 
 namespace tidemark::bench {
 namespace {
@@ -211,7 +212,7 @@ void BM_SearchTraces(benchmark::State& state) {
   }
   size_t found = 0;
   for (auto _ : state) {
-    auto r = s->engine->SearchTraces(req);
+    auto r = tidemark::SearchTraces(*s->engine, req);
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       return;

@@ -446,8 +446,14 @@ Result<std::vector<Span>> DbEngine::GetTrace(std::string_view trace_id, uint64_t
   return spans_->GetTrace(trace_id, start, end);
 }
 
-Result<TraceSearchResponse> DbEngine::SearchTraces(const TraceSearchRequest& request) {
-  return spans_->Search(request);
+Result<SpanScanStats> DbEngine::ScanSpans(const ReadOptions& options, const SpanScan& scan,
+                                          const std::function<bool(const ScannedSpan&)>& visit) {
+  return spans_->Scan(options, scan, visit);
+}
+
+Result<TraceFacts> DbEngine::GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
+                                           std::vector<std::string>* warnings) {
+  return spans_->Facts(options, trace_id, warnings);
 }
 
 Result<std::vector<std::string>> DbEngine::SpanTagKeys(TagScope scope, uint64_t start, uint64_t end,

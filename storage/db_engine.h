@@ -64,7 +64,10 @@ class DbEngine final : public Engine {
   bool AwaitSpanCapacity(int64_t max_wait_ms) override;
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start_unix_nano,
                                      uint64_t end_unix_nano) override;
-  Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) override;
+  Result<SpanScanStats> ScanSpans(const ReadOptions& options, const SpanScan& scan,
+                                  const std::function<bool(const ScannedSpan&)>& visit) override;
+  Result<TraceFacts> GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
+                                   std::vector<std::string>* warnings) override;
   Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,
                                                uint64_t end_unix_nano, uint32_t limit) override;
   Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,

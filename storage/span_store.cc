@@ -730,36 +730,35 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
   return out;
 }
 
-Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request) {
+Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
+                                       const std::function<bool(const ScannedSpan&)>& visit) {
   TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
-                      CompileConditions(request.conditions));
-  const uint64_t start = std::max(request.start_unix_nano, RetentionCutoffNanos());
-  const uint64_t end = request.end_unix_nano;
-  const uint32_t limit = std::max<uint32_t>(1, request.limit);
-  TraceSearchResponse response;
-  if (start > end) return response;
-  std::vector<std::string> order;  // trace ids in the order found
-  std::map<std::string, TraceSearchResult, std::less<>> found;
-  auto add_match = [&](std::string_view trace_id, MatchedSpan span) {
-    auto it = found.find(trace_id);
-    if (it == found.end()) {
-      if (found.size() >= limit) return;
-      it = found.emplace(std::string(trace_id), TraceSearchResult{}).first;
-      it->second.trace_id.assign(trace_id);
-      order.emplace_back(trace_id);
+                      CompileConditions(scan.conditions));
+  const uint64_t start = std::max(scan.start_unix_nano, RetentionCutoffNanos());
+  const uint64_t end = scan.end_unix_nano;
+  SpanScanStats stats;
+  if (start > end) return stats;
+  TM_RETURN_IF_ERROR(options.Check());
+  bool stop = false;
+  // Counts an inspected span; false once the scan must stop at its limit.
+  auto inspect = [&] {
+    ++stats.spans_inspected;
+    if (scan.max_spans_inspected != 0 && stats.spans_inspected > scan.max_spans_inspected) {
+      stats.stopped_at_limit = true;
+      stop = true;
     }
-    ++it->second.matched_span_count;
-    if (it->second.spans.size() < request.spans_per_trace)
-      it->second.spans.push_back(std::move(span));
+    return !stop;
   };
 
   // Newest data first: the buffer, then segments from the newest partition down.
   ForEachBuffered([&](const Span& s) {
-    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end ||
+    if (stop || s.start_time_unix_nano < start || s.start_time_unix_nano > end || !inspect() ||
         !MatchesSpan(conditions, s))
       return;
-    add_match(s.trace_id, {s.span_id, s.name, std::string(s.ServiceName()), s.start_time_unix_nano,
-                           s.end_time_unix_nano - s.start_time_unix_nano});
+    const std::string_view service = s.ServiceName();
+    if (!visit({s.trace_id, s.span_id, s.name, service, s.start_time_unix_nano,
+                s.end_time_unix_nano - s.start_time_unix_nano}))
+      stop = true;
   });
 
   // Equality conditions on service and span name let whole segments be skipped.
@@ -790,30 +789,37 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
   TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
-  for (auto p = partitions.rbegin(); p != partitions.rend() && found.size() < limit; ++p) {
+  for (auto p = partitions.rbegin(); p != partitions.rend() && !stop; ++p) {
+    TM_RETURN_IF_ERROR(options.Check());
     const std::string prefix = EncodeOrderedInt32(*p);
     std::vector<uint64_t> segments;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
     }
-    for (auto seg = segments.rbegin(); seg != segments.rend() && found.size() < limit; ++seg) {
+    TM_RETURN_IF_ERROR(FromRocks(it->status(), "list span segments"));
+    for (auto seg = segments.rbegin(); seg != segments.rend() && !stop; ++seg) {
       auto header = LoadHeader(*p, *seg);
       if (!header.ok()) {
-        response.warnings.push_back(header.status().ToString());
+        stats.warnings.push_back(header.status().ToString());
         continue;
       }
       const SegmentHeader& h = **header;
-      if (h.max_start < start || h.min_start > end) continue;
-      bool skip = false;
+      bool skip = h.max_start < start || h.min_start > end;
       for (const auto& [which, value] : equal_sets) {
         const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
         if (set.find(value) == set.end()) skip = true;
       }
-      if (skip) continue;
-      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size());
-           r-- > 0 && found.size() < limit;) {
+      if (skip) {
+        ++stats.segments_skipped;
+        continue;
+      }
+      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0 && !stop;) {
         const RowGroupStats& st = h.row_groups[r];
-        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) continue;
+        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) {
+          ++stats.row_groups_skipped;
+          continue;
+        }
+        ++stats.row_groups_read;
         const std::string where =
             "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
         rocksdb::PinnableSlice value;
@@ -824,7 +830,10 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
         if (s.ok()) s = rg.Load(SpanColumn::kStart);
         candidates.clear();
         for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
-          if (rg.start(i) >= start && rg.start(i) <= end) candidates.push_back(i);
+          if (rg.start(i) >= start && rg.start(i) <= end) {
+            if (!inspect()) break;
+            candidates.push_back(i);
+          }
         }
         for (const CompiledCondition* c : by_cost) {
           if (candidates.empty() || !s.ok()) break;
@@ -840,69 +849,73 @@ Result<TraceSearchResponse> SpanStore::Search(const TraceSearchRequest& request)
           s = rg.Load(col);
         }
         if (!s.ok()) {
-          response.warnings.push_back(s.ToString());
+          stats.warnings.push_back(s.ToString());
           continue;
         }
         for (uint32_t i : candidates) {
-          add_match(rg.trace_id(i), {std::string(rg.span_id(i)), std::string(rg.name(i)),
-                                     std::string(rg.service_name(i)), rg.start(i), rg.duration(i)});
+          if (!visit({rg.trace_id(i), rg.span_id(i), rg.name(i), rg.service_name(i), rg.start(i),
+                      rg.duration(i)})) {
+            stop = true;
+            break;
+          }
         }
       }
     }
   }
+  return stats;
+}
 
-  // Trace-level facts: root span, start and duration, from the index and the buffer (one pass).
-  std::map<std::string, TraceSummary, std::less<>> buffered;
-  ForEachBuffered([&](const Span& s) {
-    if (found.find(s.trace_id) != found.end()) buffered[s.trace_id].Add(s);
-  });
+Result<TraceFacts> SpanStore::Facts(const ReadOptions& options, std::string_view trace_id,
+                                    std::vector<std::string>* warnings) {
+  TM_RETURN_IF_ERROR(options.Check());
+  TraceSummary total;
+  bool found = false;
+  auto merge = [&](const TraceSummary& s) {
+    found = true;
+    total.min_start = std::min(total.min_start, s.min_start);
+    total.max_end = std::max(total.max_end, s.max_end);
+    if (s.has_root && !total.has_root) {
+      total.has_root = true;
+      total.root_service = s.root_service;
+      total.root_name = s.root_name;
+    }
+  };
+  // The index holds a summary per (partition, trace, segment).
   std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> all_partitions, PartitionsFor(0, UINT64_MAX));
-  for (const std::string& id : order) {
-    TraceSearchResult& result = found[id];
-    TraceSummary total;
-    for (int32_t p : all_partitions) {
-      std::string prefix = EncodeOrderedInt32(p);
-      prefix += id;
-      for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
-        TraceSummary s;
-        if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) {
-          response.warnings.push_back("trace index summary of partition " + std::to_string(p) +
-                                      " does not decode; the trace's start, duration and root "
-                                      "may be incomplete");
-          continue;
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(0, UINT64_MAX));
+  for (int32_t p : partitions) {
+    std::string prefix = EncodeOrderedInt32(p);
+    prefix += trace_id;
+    for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
+      TraceSummary s;
+      if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) {
+        if (warnings != nullptr) {
+          warnings->push_back("trace index summary of partition " + std::to_string(p) +
+                              " does not decode; the trace's start, duration and root may be "
+                              "incomplete");
         }
-        total.min_start = std::min(total.min_start, s.min_start);
-        total.max_end = std::max(total.max_end, s.max_end);
-        if (s.has_root && !total.has_root) {
-          total.has_root = true;
-          total.root_service = s.root_service;
-          total.root_name = s.root_name;
-        }
+        continue;
       }
-      if (!index->status().ok()) {
-        response.warnings.push_back(FromRocks(index->status(), "read trace index").ToString());
-      }
+      merge(s);
     }
-    if (auto b = buffered.find(id); b != buffered.end()) {
-      const TraceSummary& s = b->second;
-      total.min_start = std::min(total.min_start, s.min_start);
-      total.max_end = std::max(total.max_end, s.max_end);
-      if (s.has_root && !total.has_root) {
-        total.has_root = true;
-        total.root_service = s.root_service;
-        total.root_name = s.root_name;
-      }
-    }
-    result.root_service_name = total.root_service;
-    result.root_span_name = total.root_name;
-    result.start_time_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;
-    result.duration_nano = total.max_end > result.start_time_unix_nano
-                               ? total.max_end - result.start_time_unix_nano
-                               : 0;
-    response.traces.push_back(std::move(result));
+    if (!index->status().ok() && warnings != nullptr)
+      warnings->push_back(FromRocks(index->status(), "read trace index").ToString());
   }
-  return response;
+  TraceSummary buffered;
+  bool in_buffer = false;
+  ForEachBuffered([&](const Span& s) {
+    if (s.trace_id != trace_id) return;
+    buffered.Add(s);
+    in_buffer = true;
+  });
+  if (in_buffer) merge(buffered);
+  TraceFacts facts;
+  facts.found = found;
+  facts.root_service_name = total.root_service;
+  facts.root_span_name = total.root_name;
+  facts.start_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;
+  facts.end_unix_nano = total.max_end;
+  return facts;
 }
 
 namespace {

@@ -54,7 +54,11 @@ class SpanStore {
   // would.
   bool AwaitCapacity(std::chrono::milliseconds max_wait);
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
-  Result<TraceSearchResponse> Search(const TraceSearchRequest& request);
+  // SpanReader::ScanSpans and GetTraceFacts.
+  Result<SpanScanStats> Scan(const ReadOptions& options, const SpanScan& scan,
+                             const std::function<bool(const ScannedSpan&)>& visit);
+  Result<TraceFacts> Facts(const ReadOptions& options, std::string_view trace_id,
+                           std::vector<std::string>* warnings);
   Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end,
                                            uint32_t limit);
   Result<std::vector<std::string>> TagValues(TagScope scope, std::string_view key, uint64_t start,

@@ -22,6 +22,7 @@
 #include "tidemark/matcher.h"
 #include "tidemark/options.h"
 #include "tidemark/querier.h"
+#include "tidemark/span_reader.h"
 #include "tidemark/status.h"
 #include "tidemark/trace.h"
 
@@ -163,9 +164,9 @@ struct HeadCardinality {
 };
 
 // The storage engine. Its reads are the SampleQuerier interface (querier.h), which the PromQL
-// engine runs on; Select/SeriesLabels/LabelNames/LabelValues below are the same reads without
-// per-call options.
-class Engine : public SampleQuerier {
+// engine runs on, and the SpanReader interface (span_reader.h), which trace search runs on;
+// Select/SeriesLabels/LabelNames/LabelValues below are the sample reads without per-call options.
+class Engine : public SampleQuerier, public SpanReader {
  public:
   static Result<std::unique_ptr<Engine>> Open(const Options& options, const std::string& path);
 
@@ -240,13 +241,8 @@ class Engine : public SampleQuerier {
   Result<SpanAppendReport> AppendSpans(const std::vector<Span>& spans) {
     return AppendSpans(std::vector<Span>(spans));
   }
-  // All spans of a trace (16-byte id) that start in [start, end], ordered by start time; NotFound
-  // if there are none. Spans that arrived in different batches and segments are all returned.
-  virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id,
-                                             uint64_t start_unix_nano = 0,
-                                             uint64_t end_unix_nano = UINT64_MAX) = 0;
-  // Traces with a span satisfying every condition.
-  virtual Result<TraceSearchResponse> SearchTraces(const TraceSearchRequest& request) = 0;
+  // Span reads (GetTrace, ScanSpans, GetTraceFacts) are the SpanReader interface; trace search
+  // on it is tidemark::SearchTraces (trace_search.h).
   // Attribute keys seen on spans starting in [start, end], sorted, at most `limit`.
   virtual Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,
                                                        uint64_t end_unix_nano, uint32_t limit) = 0;

@@ -6,6 +6,7 @@
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 #include "tidemark/engine.h"
+#include "tidemark/trace_search.h"
 
 namespace tidemark {
 namespace {
@@ -255,7 +256,7 @@ class SpanSearchTest : public ::testing::TestWithParam<bool> {
     req.limit = limit;
     req.start_unix_nano = start;
     req.end_unix_nano = end;
-    auto r = engine_->SearchTraces(req);
+    auto r = SearchTraces(*engine_, req);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<int> out;
     if (!r.ok()) return out;
@@ -344,7 +345,7 @@ TEST_P(SpanSearchTest, TimeRangeLimitAndTraceFacts) {
       Cond(ConditionScope::kIntrinsic, "name", ConditionOp::kEq, AnyValue::String("GET /api/3"))};
   req.limit = 100;
   req.spans_per_trace = 1;
-  auto r = engine_->SearchTraces(req);
+  auto r = SearchTraces(*engine_, req);
   ASSERT_TRUE(r.ok());
   ASSERT_FALSE(r->traces.empty());
   for (const auto& t : r->traces) {
@@ -407,7 +408,7 @@ TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
       << damaged.status().ToString();
   EXPECT_TRUE(engine->GetTrace(Id(2, 16)).ok());
   TraceSearchRequest req;
-  auto r = engine->SearchTraces(req);
+  auto r = SearchTraces(*engine, req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->traces.size(), 1u);
   EXPECT_EQ(r->traces[0].trace_id, Id(2, 16));

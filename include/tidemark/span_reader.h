@@ -1,0 +1,84 @@
+// SpanReader: the read side of span storage, the seam trace search (Jaeger, Tempo, TraceQL)
+// stands on. The storage scans its segments and buffer with the conditions pushed down, skipping
+// segments and row groups by their statistics, and hands out the columns of the spans that
+// match; what a search means (grouping into traces, limits, ordering, TraceQL) is the query
+// layer's (query/trace_search.cc, tidemark/trace_search.h).
+//
+// Thread safety: an implementation may be called from any number of threads at once.
+#ifndef TIDEMARK_SPAN_READER_H_
+#define TIDEMARK_SPAN_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidemark/querier.h"
+#include "tidemark/status.h"
+#include "tidemark/trace.h"
+
+namespace tidemark {
+
+// What to scan: spans that start in [start, end] and satisfy every condition. The conditions'
+// meaning is SpanCondition's (trace.h): typed comparisons on intrinsics and attributes, a missing
+// attribute satisfies only kNotExists. Equality on the service and span name and lower bounds on
+// the duration let the storage skip whole segments and row groups.
+struct SpanScan {
+  uint64_t start_unix_nano = 0;
+  uint64_t end_unix_nano = UINT64_MAX;
+  std::vector<SpanCondition> conditions;
+  // Stop after inspecting this many spans (0: no limit); the stats say when it stopped there.
+  uint64_t max_spans_inspected = 0;
+};
+
+// A span a scan matched, as columns of the storage (valid during the visit only).
+struct ScannedSpan {
+  std::string_view trace_id;  // 16 bytes
+  std::string_view span_id;   // 8 bytes
+  std::string_view name;
+  std::string_view service_name;
+  uint64_t start_unix_nano = 0;
+  uint64_t duration_nano = 0;
+};
+
+struct SpanScanStats {
+  uint64_t spans_inspected = 0;
+  uint64_t row_groups_read = 0;
+  uint64_t row_groups_skipped = 0;  // by their statistics
+  uint64_t segments_skipped = 0;    // by their statistics
+  bool stopped_at_limit = false;    // SpanScan::max_spans_inspected was reached
+  // Damaged data that was skipped (each names where); the rest was scanned.
+  std::vector<std::string> warnings;
+};
+
+// What the storage knows of a whole trace without reading its spans.
+struct TraceFacts {
+  bool found = false;
+  std::string root_service_name;  // "" when the root span has not arrived
+  std::string root_span_name;
+  uint64_t start_unix_nano = 0;  // of the earliest span
+  uint64_t end_unix_nano = 0;    // latest end
+};
+
+class SpanReader {
+ public:
+  virtual ~SpanReader() = default;
+
+  // Calls `visit` for each matching span, newest data first (spans not yet in segments, then
+  // segments from the newest partition down); `visit` returns false to stop.
+  virtual Result<SpanScanStats> ScanSpans(const ReadOptions& options, const SpanScan& scan,
+                                          const std::function<bool(const ScannedSpan&)>& visit) = 0;
+  // The facts of a trace (16-byte id). Damaged index entries are skipped and named in
+  // `warnings` (may be null).
+  virtual Result<TraceFacts> GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
+                                           std::vector<std::string>* warnings) = 0;
+  // All spans of a trace that start in [start, end], ordered by start time; NotFound if none.
+  virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id,
+                                             uint64_t start_unix_nano = 0,
+                                             uint64_t end_unix_nano = UINT64_MAX) = 0;
+};
+
+}  // namespace tidemark
+
+#endif  // TIDEMARK_SPAN_READER_H_
