@@ -12,7 +12,7 @@
 namespace tidemark::storage {
 namespace {
 
-// Decimal mantissa modes: never renumber.
+// Decimal mantissa modes. Persisted: never renumber.
 constexpr uint8_t kMantissaDelta = 0;
 constexpr uint8_t kMantissaDeltaOfDelta = 1;
 

@@ -16,9 +16,10 @@
 
 namespace tidemark::storage {
 
+// Persisted: never renumber.
 inline constexpr uint8_t kBlockFormatVersion = 1;
 
-// Persisted encoding ids: never renumber.
+// Persisted encoding ids (the block's encodings byte): never renumber.
 enum class TimestampEncoding : uint8_t { kDeltaOfDelta = 1 };
 enum class ValueEncoding : uint8_t { kDecimal = 1, kXor = 2 };
 
