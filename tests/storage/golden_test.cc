@@ -98,6 +98,54 @@ TEST(Golden, ChunkKeyAndOrderedIntegers) {
   EXPECT_EQ(EncodeOrderedInt32(236'111), std::string("\x80\x03\x9a\x4f", 4));
 }
 
+// The fixed parameters in the default column family: what a new directory records, and that a
+// directory with the golden values opens with the stored partition width, whatever the options say.
+TEST(Golden, DirectoryMetadata) {
+  TempDir created;
+  Options options = TestOptions();
+  options.partition_duration_ms = 3'600'000;
+  { auto engine = std::move(Engine::Open(options, created.path())).value(); }
+  std::string version, duration;
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = testing::OpenRaw(created.path(), &names, &handles);
+    ASSERT_NE(db, nullptr);
+    auto* meta = testing::Handle(names, handles, "default");
+    EXPECT_TRUE(db->Get({}, meta, kMetaFormatVersion, &version).ok());
+    EXPECT_TRUE(db->Get({}, meta, kMetaPartitionDuration, &duration).ok());
+    testing::CloseRaw(db, handles);
+  }
+  const std::string golden_version = GoldenBytes("meta_format_version", version);
+  const std::string golden_duration = GoldenBytes("meta_partition_duration", duration);
+  EXPECT_EQ(golden_version, std::string("\x01\0\0\0", 4));  // uint32 LE
+  ASSERT_EQ(golden_duration.size(), 8u);
+  EXPECT_EQ(util::DecodeFixed64(golden_duration.data()), 3'600'000u);  // uint64 LE
+
+  TempDir dir;
+  { auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value(); }
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
+    ASSERT_NE(db, nullptr);
+    auto* meta = testing::Handle(names, handles, "default");
+    EXPECT_TRUE(db->Put({}, meta, kMetaFormatVersion, golden_version).ok());
+    EXPECT_TRUE(db->Put({}, meta, kMetaPartitionDuration, golden_duration).ok());
+    testing::CloseRaw(db, handles);
+  }
+  auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();  // 2-hour default
+  auto app = engine->NewAppender();
+  app->Add(Labels{{"__name__", "up"}}, kT0, 1);
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(engine->Flush().ok());
+  auto partitions = engine->Partitions();
+  ASSERT_TRUE(partitions.ok());
+  ASSERT_EQ(partitions->size(), 1u);
+  EXPECT_EQ((*partitions)[0].end_ms - (*partitions)[0].start_ms, 3'600'000);
+  EXPECT_EQ((*partitions)[0].start_ms, 1'699'999'200'000);  // kT0 rounded down to the hour
+}
+
 // --- stored blocks ---
 
 TEST(Golden, StoredBlockDecimal) {
