@@ -26,7 +26,7 @@ using testing::ReadAll;
 using testing::TempDir;
 using testing::TestOptions;
 
-constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+constexpr int64_t kT0 = 1'700'000'000'000;            // 2023-11-14T22:13:20Z
 constexpr uint64_t kBits104_75 = 0x405a300000000000;  // 104.75
 
 void ExpectLabels(const Labels& got, const std::vector<std::pair<std::string, std::string>>& want) {
@@ -314,8 +314,8 @@ std::string EngineLog() {
     EXPECT_TRUE(app->Commit().ok());
     app->Add(up, kT0 + 30'000, 2);
     EXPECT_TRUE(app->Commit().ok());
-    auto deleted = engine->DeleteSeries({LabelMatcher::Equal("__name__", "temp")}, kT0 + 11'000,
-                                        kT0 + 13'000);
+    auto deleted =
+        engine->DeleteSeries({LabelMatcher::Equal("__name__", "temp")}, kT0 + 11'000, kT0 + 13'000);
     EXPECT_TRUE(deleted.ok() && *deleted == 1);
   }
   return testing::ReadFile(WalFilePath(dir.path() + "/wal", 1));
@@ -336,9 +336,9 @@ TEST(Golden, CommitAndDeleteRecords) {
   ExpectLabels(first.series[1].labels, {{"__name__", "temp"}, {"room", "a"}});
   ASSERT_EQ(first.samples.size(), 4u);
   ExpectSample(first.samples[0], 1, 1'700'000'000'000, 0x3ff0000000000000);  // 1.0
-  ExpectSample(first.samples[1], 2, 10'000, 0x4035800000000000);              // 21.5
-  ExpectSample(first.samples[2], 1, 5'000, 0x7ff0000000000002);               // stale marker
-  ExpectSample(first.samples[3], 2, -3'000, 0x4036400000000000);              // 22.25
+  ExpectSample(first.samples[1], 2, 10'000, 0x4035800000000000);             // 21.5
+  ExpectSample(first.samples[2], 1, 5'000, 0x7ff0000000000002);              // stale marker
+  ExpectSample(first.samples[3], 2, -3'000, 0x4036400000000000);             // 22.25
 
   ASSERT_EQ(records[1].type, WalRecordType::kCommit);
   CommitRecord second;
@@ -389,7 +389,8 @@ TEST(Golden, EngineReplaysGoldenLog) {
 
 TEST(Golden, ExemplarRecord) {
   Exemplar e;
-  e.labels = Labels{{"span_id", "00f067aa0ba902b7"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}};
+  e.labels =
+      Labels{{"span_id", "00f067aa0ba902b7"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}};
   e.value = 0.125;
   e.timestamp_ms = kT0 + 15'001;
   const std::string key = GoldenBytes("exemplar_key", ExemplarKey(236'111, 42, e.timestamp_ms));
@@ -401,8 +402,8 @@ TEST(Golden, ExemplarRecord) {
   const std::string value = GoldenBytes("exemplar_value", EncodeExemplarValue(e));
   Exemplar got;
   ASSERT_TRUE(DecodeExemplarValue(value, &got));
-  ExpectLabels(got.labels, {{"span_id", "00f067aa0ba902b7"},
-                            {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}});
+  ExpectLabels(got.labels,
+               {{"span_id", "00f067aa0ba902b7"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}});
   EXPECT_EQ(Bits(got.value), 0x3fc0000000000000u);  // 0.125
 }
 
