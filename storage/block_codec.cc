@@ -12,7 +12,7 @@
 namespace tidemark::storage {
 namespace {
 
-// Decimal mantissa modes: never renumber.
+// Decimal mantissa modes. Persisted: never renumber.
 constexpr uint8_t kMantissaDelta = 0;
 constexpr uint8_t kMantissaDeltaOfDelta = 1;
 
@@ -131,7 +131,7 @@ Status DecodeHeaderAndColumns(std::string_view block, BlockHeader* h, std::strin
     return BlockCorruption(*h, "format version " + std::to_string(version) + ", want " +
                                    std::to_string(kBlockFormatVersion));
   }
-  if (count == 0 || count > (1u << 24))
+  if (count == 0 || count > kMaxBlockSamples)
     return BlockCorruption(*h, "sample count " + std::to_string(count));
   h->count = static_cast<uint32_t>(count);
   h->timestamp_encoding = static_cast<TimestampEncoding>(encodings & 0x0f);
@@ -149,6 +149,13 @@ Status DecodeHeaderAndColumns(std::string_view block, BlockHeader* h, std::strin
 }
 
 }  // namespace
+
+std::vector<std::pair<size_t, size_t>> BlockRanges(size_t count, size_t max_samples) {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (size_t begin = 0; begin < count; begin += max_samples)
+    out.push_back({begin, std::min(count, begin + max_samples)});
+  return out;
+}
 
 std::string EncodeBlock(uint64_t series_id, const std::vector<Sample>& samples) {
   const size_t n = samples.size();

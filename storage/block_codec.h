@@ -16,9 +16,10 @@
 
 namespace tidemark::storage {
 
+// Persisted: never renumber.
 inline constexpr uint8_t kBlockFormatVersion = 1;
 
-// Persisted encoding ids: never renumber.
+// Persisted encoding ids (the block's encodings byte): never renumber.
 enum class TimestampEncoding : uint8_t { kDeltaOfDelta = 1 };
 enum class ValueEncoding : uint8_t { kDecimal = 1, kXor = 2 };
 
@@ -31,8 +32,16 @@ struct BlockHeader {
   ValueEncoding value_encoding = ValueEncoding::kXor;
 };
 
-// Encodes `samples` (strictly increasing timestamps, at least one) of series `series_id`.
+// The most samples one block holds; DecodeBlock refuses more (docs/format/chunk-encoding.md).
+inline constexpr uint32_t kMaxBlockSamples = 1u << 24;
+
+// Encodes `samples` (strictly increasing timestamps, at least one, at most kMaxBlockSamples) of
+// series `series_id`.
 std::string EncodeBlock(uint64_t series_id, const std::vector<Sample>& samples);
+// The [begin, end) ranges that cut `count` samples into blocks of at most `max_samples`, so that
+// writers never make a block readers refuse.
+std::vector<std::pair<size_t, size_t>> BlockRanges(size_t count,
+                                                   size_t max_samples = kMaxBlockSamples);
 
 // Checks the checksum and decodes the header only.
 Result<BlockHeader> DecodeBlockHeader(std::string_view block);

@@ -32,48 +32,6 @@ size_t Utf8Runes(std::string_view s) {
   return n;
 }
 
-std::string ExemplarKey(int32_t partition, uint64_t series_id, int64_t t) {
-  std::string key = EncodeOrderedInt32(partition);
-  util::PutBigEndian64(&key, series_id);
-  util::PutOrderedInt64(&key, t);
-  return key;
-}
-
-std::string EncodeExemplarValue(const Exemplar& e) {
-  std::string out;
-  EncodeLabels(e.labels, &out);
-  uint64_t bits;
-  std::memcpy(&bits, &e.value, 8);
-  util::PutFixed64(&out, bits);
-  return out;
-}
-
-bool DecodeExemplarValue(std::string_view in, Exemplar* e) {
-  uint64_t bits;
-  if (!DecodeLabels(&in, &e->labels) || !util::GetFixed64(&in, &bits) || !in.empty()) return false;
-  std::memcpy(&e->value, &bits, 8);
-  return true;
-}
-
-std::string EncodeMetricMetadata(const MetricMetadata& m) {
-  std::string out;
-  for (const std::string* s : {&m.type, &m.help, &m.unit}) {
-    util::PutVarint64(&out, s->size());
-    out += *s;
-  }
-  return out;
-}
-
-bool DecodeMetricMetadata(std::string_view in, MetricMetadata* m) {
-  for (std::string* s : {&m->type, &m->help, &m->unit}) {
-    uint64_t n;
-    if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
-    s->assign(in.substr(0, n));
-    in.remove_prefix(n);
-  }
-  return in.empty();
-}
-
 template <typename Map>
 std::vector<std::pair<std::string, uint64_t>> TopEntries(const Map& counts, size_t limit) {
   std::vector<std::pair<std::string, uint64_t>> out(counts.begin(), counts.end());

@@ -9,7 +9,7 @@
 namespace tidemark::storage {
 namespace {
 
-// Persisted column kinds: never renumber.
+// Integer column kinds. Persisted: never renumber.
 constexpr uint8_t kBitPacked = 0;
 constexpr uint8_t kVarint = 1;
 

@@ -1,5 +1,7 @@
 #include "storage/kv_layout.h"
 
+#include <cstring>
+
 #include "storage/label_codec.h"
 #include "util/coding.h"
 
@@ -62,6 +64,45 @@ bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts) {
   parts->series_id = util::DecodeBigEndian64(key.data() + 4);
   parts->min_time = util::DecodeOrderedInt64(key.data() + 12);
   return true;
+}
+
+std::string ExemplarKey(int32_t partition, uint64_t series_id, int64_t timestamp_ms) {
+  return ChunkKey(partition, series_id, timestamp_ms);
+}
+
+std::string EncodeExemplarValue(const Exemplar& e) {
+  std::string out;
+  EncodeLabels(e.labels, &out);
+  uint64_t bits;
+  std::memcpy(&bits, &e.value, 8);
+  util::PutFixed64(&out, bits);
+  return out;
+}
+
+bool DecodeExemplarValue(std::string_view in, Exemplar* e) {
+  uint64_t bits;
+  if (!DecodeLabels(&in, &e->labels) || !util::GetFixed64(&in, &bits) || !in.empty()) return false;
+  std::memcpy(&e->value, &bits, 8);
+  return true;
+}
+
+std::string EncodeMetricMetadata(const MetricMetadata& m) {
+  std::string out;
+  for (const std::string* s : {&m.type, &m.help, &m.unit}) {
+    util::PutVarint64(&out, s->size());
+    out += *s;
+  }
+  return out;
+}
+
+bool DecodeMetricMetadata(std::string_view in, MetricMetadata* m) {
+  for (std::string* s : {&m->type, &m->help, &m->unit}) {
+    uint64_t n;
+    if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
+    s->assign(in.substr(0, n));
+    in.remove_prefix(n);
+  }
+  return in.empty();
 }
 
 }  // namespace tidemark::storage

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "tidemark/engine.h"
 #include "tidemark/labels.h"
 
 namespace tidemark::storage {
@@ -19,6 +20,7 @@ inline constexpr char kSpanDataColumnFamily[] = "span_data";
 inline constexpr char kTraceIndexColumnFamily[] = "trace_index";
 inline constexpr char kExemplarsColumnFamily[] = "exemplars";
 
+// The directory format (meta/format_version). Persisted: never renumber.
 inline constexpr uint32_t kFormatVersion = 1;
 // Keys of the default column family.
 inline constexpr char kMetaFormatVersion[] = "meta/format_version";
@@ -71,6 +73,22 @@ struct ChunkKeyParts {
 };
 bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts);
 
+// `exemplars`: partition <int32, sign-flipped BE> | series id <uint64 BE> | timestamp <int64,
+// sign-flipped BE>, the layout of ChunkKey (ParseChunkKey reads it, min_time being the timestamp).
+std::string ExemplarKey(int32_t partition, uint64_t series_id, int64_t timestamp_ms);
+// labels (EncodeLabels) | value <float64 bits, fixed64>. The timestamp is in the key and is not
+// read here.
+std::string EncodeExemplarValue(const Exemplar& e);
+// False unless `in` is exactly one value.
+bool DecodeExemplarValue(std::string_view in, Exemplar* e);
+
+// Metric metadata under kMetadataKeyPrefix + family: type, help and unit, each a uvarint length
+// and the bytes.
+std::string EncodeMetricMetadata(const MetricMetadata& m);
+// False unless `in` is exactly one record.
+bool DecodeMetricMetadata(std::string_view in, MetricMetadata* m);
+
+// 4 bytes, big-endian with the sign bit flipped, so that byte order is numeric order.
 std::string EncodeOrderedInt32(int32_t v);
 int32_t DecodeOrderedInt32(const char* p);
 

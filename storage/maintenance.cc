@@ -78,9 +78,11 @@ Status DbEngine::Checkpoint() {
              PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p)
         ++end;
       if (p >= dropped) {
-        group.assign(samples.begin() + begin, samples.begin() + end);
-        batch.Put(chunks_cf_, ChunkKey(p, job.series->id, group.front().timestamp_ms),
-                  EncodeBlock(job.series->id, group));
+        for (const auto& [from, to] : BlockRanges(end - begin)) {
+          group.assign(samples.begin() + begin + from, samples.begin() + begin + to);
+          batch.Put(chunks_cf_, ChunkKey(p, job.series->id, group.front().timestamp_ms),
+                    EncodeBlock(job.series->id, group));
+        }
       }
       begin = end;
     }
@@ -348,8 +350,12 @@ Status DbEngine::CompactPartition(int32_t partition) {
                              }),
                  merged.end());
     for (const auto& [key, value] : group) batch.Delete(chunks_cf_, key);
-    batch.Put(chunks_cf_, ChunkKey(partition, group_series, merged.front().timestamp_ms),
-              EncodeBlock(group_series, merged));
+    // One block, unless the partition holds more samples than a block may.
+    for (const auto& [from, to] : BlockRanges(merged.size())) {
+      block.assign(merged.begin() + from, merged.begin() + to);
+      batch.Put(chunks_cf_, ChunkKey(partition, group_series, block.front().timestamp_ms),
+                EncodeBlock(group_series, block));
+    }
     rewrote = true;
     if (batch.GetDataSize() >= kCheckpointBatchBytes) {
       TM_RETURN_IF_ERROR(FromRocks(db_->Write(no_sync, &batch), "compaction write"));

@@ -20,6 +20,7 @@ using util::GetVarint32;
 using util::GetVarint64;
 using util::PutVarint64;
 
+// Column compressions. Persisted: never renumber.
 constexpr uint8_t kCompressionNone = 0;
 constexpr uint8_t kCompressionZstd = 1;
 

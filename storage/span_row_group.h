@@ -18,9 +18,10 @@
 namespace tidemark::storage {
 
 inline constexpr uint32_t kRowGroupMaxSpans = 1024;
+// Persisted: never renumber.
 inline constexpr uint8_t kRowGroupFormatVersion = 1;
 
-// Column ids: persisted, never renumber.
+// Column ids. Persisted: never renumber.
 enum class SpanColumn : uint8_t {
   kDict = 0,         // the row group's strings
   kTraceId = 1,      // runs of (16-byte id, count)

@@ -16,6 +16,7 @@
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
 #include "storage/span_row_group.h"
+#include "storage/span_segment_format.h"
 #include "util/coding.h"
 #include "util/utf8.h"
 #include "util/crc32c.h"
@@ -28,30 +29,10 @@ namespace {
 constexpr char kMetaSpanNextSegment[] = "meta/span_next_segment_id";
 constexpr char kMetaSpanWalFlushed[] = "meta/span_wal_flushed";
 constexpr char kMetaSpanDroppedBelow[] = "meta/span_dropped_below_partition";
-constexpr uint8_t kSegmentFormatVersion = 1;
 constexpr size_t kMaxReportedRejections = 8;
 constexpr size_t kHeaderCacheEntries = 4096;
 // Appends wait for room once this many buffers' worth of spans are unflushed.
 constexpr size_t kBufferHardLimitFactor = 4;
-
-std::string SegmentKey(int32_t partition, uint64_t segment) {
-  std::string k = EncodeOrderedInt32(partition);
-  util::PutBigEndian64(&k, segment);
-  return k;
-}
-
-std::string RowGroupKey(int32_t partition, uint64_t segment, uint32_t rg) {
-  std::string k = SegmentKey(partition, segment);
-  util::PutBigEndian32(&k, rg);
-  return k;
-}
-
-std::string TraceIndexKey(int32_t partition, std::string_view trace_id, uint64_t segment) {
-  std::string k = EncodeOrderedInt32(partition);
-  k += trace_id;
-  util::PutBigEndian64(&k, segment);
-  return k;
-}
 
 // Keeps the first `limit` items, adding the rest to the span's dropped count and the report's.
 template <typename T>
@@ -84,132 +65,6 @@ void TruncateUtf8(std::string* s, size_t max) {
   size_t n = max;
   while (n > 0 && (static_cast<uint8_t>((*s)[n]) & 0xc0) == 0x80) --n;
   s->resize(n);
-}
-
-struct TraceSummary {
-  uint64_t spans = 0;
-  uint64_t min_start = UINT64_MAX;
-  uint64_t max_end = 0;
-  bool has_root = false;
-  std::string root_service;
-  std::string root_name;
-
-  void Add(const Span& s) {
-    ++spans;
-    min_start = std::min(min_start, s.start_time_unix_nano);
-    max_end = std::max(max_end, s.end_time_unix_nano);
-    if (s.parent_span_id.empty() && !has_root) {
-      has_root = true;
-      root_service.assign(s.ServiceName());
-      root_name = s.name;
-    }
-  }
-};
-
-std::string EncodeSummary(const TraceSummary& s) {
-  std::string out;
-  util::PutVarint64(&out, s.spans);
-  util::PutVarint64(&out, s.min_start);
-  util::PutVarint64(&out, s.max_end);
-  out.push_back(s.has_root ? 1 : 0);
-  if (s.has_root) {
-    util::PutLengthPrefixed(&out, s.root_service);
-    util::PutLengthPrefixed(&out, s.root_name);
-  }
-  return out;
-}
-
-bool DecodeSummary(std::string_view in, TraceSummary* s) {
-  if (!util::GetVarint64(&in, &s->spans) || !util::GetVarint64(&in, &s->min_start) ||
-      !util::GetVarint64(&in, &s->max_end) || in.empty()) {
-    return false;
-  }
-  s->has_root = in[0] != 0;
-  in.remove_prefix(1);
-  if (s->has_root) {
-    std::string_view a, b;
-    if (!util::GetLengthPrefixed(&in, &a) || !util::GetLengthPrefixed(&in, &b)) return false;
-    s->root_service.assign(a);
-    s->root_name.assign(b);
-  }
-  return in.empty();
-}
-
-}  // namespace
-
-// The small, always-read part of a segment: time range, the services and span names it holds
-// (to skip it for equality conditions), and each row group's trace-id range and statistics.
-struct SegmentHeader {
-  uint64_t spans = 0;
-  uint64_t min_start = 0;
-  uint64_t max_start = 0;
-  std::set<std::string, std::less<>> services;
-  std::set<std::string, std::less<>> names;
-  std::vector<RowGroupStats> row_groups;
-};
-
-namespace {
-
-std::string EncodeHeader(const SegmentHeader& h) {
-  std::string out;
-  out.push_back(static_cast<char>(kSegmentFormatVersion));
-  util::PutVarint64(&out, h.spans);
-  util::PutVarint64(&out, h.min_start);
-  util::PutVarint64(&out, h.max_start - h.min_start);
-  for (const auto* set : {&h.services, &h.names}) {
-    util::PutVarint64(&out, set->size());
-    for (const std::string& s : *set) util::PutLengthPrefixed(&out, s);
-  }
-  util::PutVarint64(&out, h.row_groups.size());
-  for (const RowGroupStats& rg : h.row_groups) {
-    out += rg.first_trace_id;
-    out += rg.last_trace_id;
-    util::PutVarint64(&out, rg.spans);
-    util::PutVarint64(&out, rg.min_start - h.min_start);
-    util::PutVarint64(&out, rg.max_start - h.min_start);
-    util::PutVarint64(&out, rg.max_duration);
-  }
-  util::PutFixed32(&out, util::Crc32c(out));
-  return out;
-}
-
-bool DecodeHeader(std::string_view in, SegmentHeader* h) {
-  if (in.size() < 5) return false;
-  const uint32_t crc = util::DecodeFixed32(in.data() + in.size() - 4);
-  in.remove_suffix(4);
-  if (util::Crc32c(in) != crc || static_cast<uint8_t>(in[0]) != kSegmentFormatVersion) return false;
-  in.remove_prefix(1);
-  uint64_t span, n;
-  if (!util::GetVarint64(&in, &h->spans) || !util::GetVarint64(&in, &h->min_start) ||
-      !util::GetVarint64(&in, &span)) {
-    return false;
-  }
-  h->max_start = h->min_start + span;
-  for (auto* set : {&h->services, &h->names}) {
-    if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
-    for (uint64_t i = 0; i < n; ++i) {
-      std::string_view s;
-      if (!util::GetLengthPrefixed(&in, &s)) return false;
-      set->emplace(s);
-    }
-  }
-  if (!util::GetVarint64(&in, &n) || n > in.size()) return false;
-  h->row_groups.resize(n);
-  for (RowGroupStats& rg : h->row_groups) {
-    uint64_t spans, a, b;
-    if (in.size() < 32) return false;
-    rg.first_trace_id.assign(in.substr(0, 16));
-    rg.last_trace_id.assign(in.substr(16, 16));
-    in.remove_prefix(32);
-    if (!util::GetVarint64(&in, &spans) || !util::GetVarint64(&in, &a) ||
-        !util::GetVarint64(&in, &b) || !util::GetVarint64(&in, &rg.max_duration)) {
-      return false;
-    }
-    rg.spans = static_cast<uint32_t>(spans);
-    rg.min_start = h->min_start + a;
-    rg.max_start = h->min_start + b;
-  }
-  return in.empty();
 }
 
 }  // namespace
@@ -605,7 +460,7 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
     }
     for (std::string_view service : services) header.services.emplace(service);
     for (std::string_view name : names) header.names.emplace(name);
-    batch.Put(h_.segment_cf, SegmentKey(partition, segment), EncodeHeader(header));
+    batch.Put(h_.segment_cf, SegmentKey(partition, segment), EncodeSegmentHeader(header));
     int32_t lo = min_partition_.load();
     while (partition < lo && !min_partition_.compare_exchange_weak(lo, partition)) {
     }
@@ -647,7 +502,7 @@ Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t parti
       h_.db->Get(rocksdb::ReadOptions(), h_.segment_cf, SegmentKey(partition, segment), &value);
   if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " header");
   auto header = std::make_shared<SegmentHeader>();
-  if (!DecodeHeader(value, header.get())) {
+  if (!DecodeSegmentHeader(value, header.get())) {
     return Status::Corruption("span segment " + std::to_string(segment) + " (partition " +
                               std::to_string(partition) + "): header damaged");
   }

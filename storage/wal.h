@@ -22,7 +22,7 @@
 
 namespace tidemark::storage {
 
-// Persisted record types: never renumber.
+// Log record types. Persisted: never renumber.
 enum class WalRecordType : uint8_t {
   kCommit = 1,  // new series definitions and the samples of one Appender::Commit
   kDelete = 2,  // a DeleteSeries: series ids and a time range

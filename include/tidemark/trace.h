@@ -16,7 +16,7 @@ struct KeyValue;
 
 // An OTLP AnyValue: a typed attribute value. Arrays and key-value lists nest.
 struct AnyValue {
-  // Never renumber: persisted in span segments and the log.
+  // Persisted (span log records, row groups): never renumber.
   enum class Type : uint8_t {
     kEmpty = 0,
     kString = 1,
@@ -55,7 +55,7 @@ struct KeyValue {
   bool operator==(const KeyValue& other) const = default;
 };
 
-// Never renumber: persisted. Values are OTLP's.
+// Persisted (span log records, row groups): never renumber. Values are OTLP's.
 enum class SpanKind : uint8_t {
   kUnspecified = 0,
   kInternal = 1,
@@ -64,6 +64,7 @@ enum class SpanKind : uint8_t {
   kProducer = 4,
   kConsumer = 5
 };
+// Persisted (span log records, row groups): never renumber. Values are OTLP's.
 enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 struct SpanEvent {

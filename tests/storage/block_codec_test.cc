@@ -31,6 +31,15 @@ void ExpectRoundTrip(const std::vector<Sample>& in, ValueEncoding* used = nullpt
   if (used) *used = h.value_encoding;
 }
 
+TEST(BlockCodec, WritersCutSamplesIntoBlocksReadersAccept) {
+  using Ranges = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(BlockRanges(0, 3), Ranges{});
+  EXPECT_EQ(BlockRanges(3, 3), (Ranges{{0, 3}}));
+  EXPECT_EQ(BlockRanges(7, 3), (Ranges{{0, 3}, {3, 6}, {6, 7}}));
+  EXPECT_EQ(BlockRanges(5), (Ranges{{0, 5}}));
+  EXPECT_EQ(BlockRanges(size_t{kMaxBlockSamples} + 1).size(), 2u);
+}
+
 TEST(BlockCodec, RoundTripsOneSample) {
   ExpectRoundTrip({{42, 1.0}});
   ExpectRoundTrip({{-42, std::numeric_limits<double>::quiet_NaN()}});
