@@ -51,7 +51,7 @@ bench: build
 	$(BUILD_DIR)/benchmarks/tidemark_storage_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 format:
-	find include util storage server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find include util storage query ingest datagen server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
