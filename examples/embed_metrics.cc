@@ -3,12 +3,14 @@
 #include <cstdio>
 
 #include "tidemark/engine.h"
+#include "tidemark/version.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
     return 2;
   }
+  std::printf("tidemark %s\n", TIDEMARK_VERSION_STRING);
   tidemark::Options options;
   options.sync_policy = tidemark::SyncPolicy::kEveryCommit;
   options.retention_ms = 0;  // keep everything: the samples below are from November 2023
