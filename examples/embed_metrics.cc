@@ -1,8 +1,9 @@
-// Embedding tidemark: open an engine, write a few samples, read them back.
+// Embedding tidemark: open an engine, write a few samples, read them back, run a PromQL query.
 //   embed_metrics /tmp/tidemark-example
 #include <cstdio>
 
 #include "tidemark/engine.h"
+#include "tidemark/promql.h"
 #include "tidemark/version.h"
 
 int main(int argc, char** argv) {
@@ -51,5 +52,13 @@ int main(int argc, char** argv) {
     while (it->Next()) std::printf("  %lld %g\n", (long long)it->At().timestamp_ms, it->At().value);
     if (!it->status().ok()) std::fprintf(stderr, "read: %s\n", it->status().ToString().c_str());
   }
-  return (*set)->status().ok() ? 0 : 1;
+  if (!(*set)->status().ok()) return 1;
+
+  auto sum = tidemark::EvaluateInstant(**engine, "sum(http_requests_total)", t0 + 135'000);
+  if (!sum.ok() || sum->series.size() != 1) {
+    std::fprintf(stderr, "promql: %s\n", sum.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("sum(http_requests_total) = %g\n", sum->series[0].points[0].value);
+  return 0;
 }

@@ -21,6 +21,7 @@ step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix
 
 # The package: public headers, libraries and CMake files; nothing of the internal folders.
 foreach(file include/tidemark/engine.h include/tidemark/version.h
+        include/tidemark/promql.h ${LIBDIR}/libtidemark_query.a
         ${LIBDIR}/libtidemark_storage.a ${LIBDIR}/libtidemark_util.a
         ${LIBDIR}/cmake/tidemark/tidemarkConfig.cmake
         ${LIBDIR}/cmake/tidemark/tidemarkConfigVersion.cmake

@@ -6,7 +6,8 @@ execute_process(COMMAND ${EXE} ${DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERR
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "embed_metrics failed (${rc}): ${out} ${err}")
 endif()
-set(wants "accepted 20 samples, rejected 0" "http_requests_total{code=\"500\", job=\"api\"}" "  1700000135000 9")
+set(wants "accepted 20 samples, rejected 0" "http_requests_total{code=\"500\", job=\"api\"}" "  1700000135000 9"
+    "sum(http_requests_total) = 136")
 if(VERSION)
   list(APPEND wants "tidemark ${VERSION}\n")
 endif()
