@@ -9,22 +9,29 @@ ifneq ($(CI),)
   CMAKE_FLAGS += -DTIDEMARK_WERROR=ON
 endif
 
-.PHONY: deps build run demo test test-sanitize bench format clean
+.PHONY: deps configure build build-server run demo test test-sanitize bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+# Everything: libraries, the server, tests, benchmarks, examples.
+build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Only the `tidemark` binary and what it links: what `make run` and `make demo` need.
+build-server: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target tidemark
 
 # `make run` starts the server on ./data: OTLP/gRPC :4317, OTLP/HTTP :4318, HTTP API and
 # remote_write :9090. Stop it with Ctrl-C (SIGINT): it flushes and exits.
-run: build
+run: build-server
 	$(BUILD_DIR)/server/tidemark serve --data-dir $(DATA_DIR)
 
 # The realistic dataset in a separate directory, and what `tidemark inspect` finds in it.
-demo: build
+demo: build-server
 	@if [ ! -d $(DATA_DIR)-demo ]; then \
 	  $(BUILD_DIR)/server/tidemark generate $(DATA_DIR)-demo --series 10000 --hours 6; \
 	fi
@@ -44,7 +51,7 @@ bench: build
 	$(BUILD_DIR)/benchmarks/tidemark_storage_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 format:
-	find include util storage server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find include util storage query ingest datagen server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

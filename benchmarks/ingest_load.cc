@@ -21,8 +21,8 @@
 #include <future>
 #include <thread>
 
-#include "benchmarks/dataset.h"
-#include "benchmarks/span_dataset.h"
+#include "datagen/dataset.h"
+#include "datagen/span_dataset.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "prometheus/remote.pb.h"
@@ -122,10 +122,10 @@ int main(int argc, char** argv) {
   const bool metrics_protocol = protocol == "remote_write" || protocol == "otlp_grpc_metrics" ||
                                 protocol == "otlp_http_metrics";
   if (metrics_protocol) {
-    tidemark::bench::DatasetOptions dopts;
+    tidemark::datagen::DatasetOptions dopts;
     dopts.series = series;
     dopts.start_ms = static_cast<int64_t>(now_ms) - static_cast<int64_t>(scrapes) * 15'000;
-    tidemark::bench::MetricsDataset dataset(dopts);
+    tidemark::datagen::MetricsDataset dataset(dopts);
     std::vector<tidemark::Sample> samples;
     for (uint64_t k = 0; k < scrapes; ++k) {
       dataset.NextScrape(&samples);
@@ -168,9 +168,9 @@ int main(int argc, char** argv) {
       }
     }
   } else {
-    tidemark::bench::SpanDatasetOptions dopts;
+    tidemark::datagen::SpanDatasetOptions dopts;
     dopts.start_unix_nano = (now_ms - 3'600'000) * 1'000'000;
-    tidemark::bench::SpanDataset dataset(dopts);
+    tidemark::datagen::SpanDataset dataset(dopts);
     while (items < spans) {
       std::vector<tidemark::Span> batch;
       while (batch.size() < spans_per_request) dataset.NextTrace(&batch);

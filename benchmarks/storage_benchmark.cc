@@ -1,4 +1,4 @@
-// Storage engine benchmarks on the shared realistic dataset (benchmarks/dataset.h).
+// Storage engine benchmarks on the shared realistic dataset (datagen/dataset.h).
 //   build/benchmarks/tidemark_storage_bench --benchmark_repetitions=3
 // Figures and the machine they were measured on: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
@@ -12,11 +12,14 @@
 #include <map>
 #include <thread>
 
-#include "benchmarks/dataset.h"
+#include "datagen/dataset.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::bench {
 namespace {
+
+using datagen::DatasetOptions;
+using datagen::MetricsDataset;
 
 constexpr int64_t kStart = 1'700'000'000'000;
 

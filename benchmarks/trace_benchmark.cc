@@ -1,4 +1,4 @@
-// Trace store benchmarks on the shared span generator (benchmarks/span_dataset.h).
+// Trace store benchmarks on the shared span generator (datagen/span_dataset.h).
 //   build/benchmarks/tidemark_trace_bench                       # 1,000,000 stored spans
 //   TIDEMARK_BENCH_SPANS=10000000 build/benchmarks/tidemark_trace_bench --benchmark_filter=Search
 // Figures and the machine they were measured on: docs/benchmarks.md.
@@ -12,12 +12,15 @@
 #include <filesystem>
 #include <thread>
 
-#include "benchmarks/span_dataset.h"
+#include "datagen/span_dataset.h"
 #include "tidemark/engine.h"
 #include "tidemark/trace_search.h"
 
 namespace tidemark::bench {
 namespace {
+
+using datagen::SpanDataset;
+using datagen::SpanDatasetOptions;
 
 constexpr uint64_t kSecond = 1'000'000'000ULL;
 

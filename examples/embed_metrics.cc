@@ -1,14 +1,17 @@
-// Embedding tidemark: open an engine, write a few samples, read them back.
+// Embedding tidemark: open an engine, write a few samples, read them back, run a PromQL query.
 //   embed_metrics /tmp/tidemark-example
 #include <cstdio>
 
 #include "tidemark/engine.h"
+#include "tidemark/promql.h"
+#include "tidemark/version.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
     return 2;
   }
+  std::printf("tidemark %s\n", TIDEMARK_VERSION_STRING);
   tidemark::Options options;
   options.sync_policy = tidemark::SyncPolicy::kEveryCommit;
   options.retention_ms = 0;  // keep everything: the samples below are from November 2023
@@ -49,5 +52,13 @@ int main(int argc, char** argv) {
     while (it->Next()) std::printf("  %lld %g\n", (long long)it->At().timestamp_ms, it->At().value);
     if (!it->status().ok()) std::fprintf(stderr, "read: %s\n", it->status().ToString().c_str());
   }
-  return (*set)->status().ok() ? 0 : 1;
+  if (!(*set)->status().ok()) return 1;
+
+  auto sum = tidemark::EvaluateInstant(**engine, "sum(http_requests_total)", t0 + 135'000);
+  if (!sum.ok() || sum->series.size() != 1) {
+    std::fprintf(stderr, "promql: %s\n", sum.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("sum(http_requests_total) = %g\n", sum->series[0].points[0].value);
+  return 0;
 }

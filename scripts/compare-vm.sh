@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stores the same realistic dataset (benchmarks/dataset.h) in tidemark and in VictoriaMetrics
+# Stores the same realistic dataset (datagen/dataset.h) in tidemark and in VictoriaMetrics
 # (Debian package victoria-metrics, started here on loopback) and prints the bytes per sample
 # each uses on disk, data and index. Used for docs/benchmarks.md.
 #   scripts/compare-vm.sh            # 10,000 series x 360 scrapes, +-5 ms jitter

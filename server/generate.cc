@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "benchmarks/dataset.h"
+#include "datagen/dataset.h"
 #include "server/commands.h"
 #include "tidemark/engine.h"
 
@@ -39,12 +39,12 @@ int RunGenerate(const GenerateOptions& o) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   const uint64_t scrapes = static_cast<uint64_t>(o.hours * 3600 / 15);
-  bench::DatasetOptions dopts;
+  datagen::DatasetOptions dopts;
   dopts.series = o.series;
   dopts.jitter_ms = o.jitter_ms;
   dopts.seed = o.seed;
   dopts.start_ms = now - static_cast<int64_t>(scrapes) * dopts.interval_ms;
-  bench::MetricsDataset dataset(dopts);
+  datagen::MetricsDataset dataset(dopts);
 
   Options options;
   options.maintenance_interval_ms = 0;

@@ -1,10 +1,17 @@
 # Runs examples/embed_metrics on a fresh directory and checks what it printed.
+#   cmake -DEXE=... -DDIR=... [-DVERSION=0.1.0] -P run_example.cmake   (or include() with them set)
 file(REMOVE_RECURSE ${DIR})
-execute_process(COMMAND ${EXE} ${DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+execute_process(COMMAND ${EXE} ${DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                TIMEOUT 120)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "embed_metrics failed (${rc}): ${out} ${err}")
 endif()
-foreach(want "accepted 20 samples, rejected 0" "http_requests_total{code=\"500\", job=\"api\"}" "  1700000135000 9")
+set(wants "accepted 20 samples, rejected 0" "http_requests_total{code=\"500\", job=\"api\"}" "  1700000135000 9"
+    "sum(http_requests_total) = 136")
+if(VERSION)
+  list(APPEND wants "tidemark ${VERSION}\n")
+endif()
+foreach(want IN LISTS wants)
   string(FIND "${out}" "${want}" pos)
   if(pos EQUAL -1)
     message(FATAL_ERROR "embed_metrics output lacks '${want}':\n${out}")

@@ -369,7 +369,7 @@ TEST(PromApi, DeeplyNestedQueriesAreRefusedAndTheServerStaysUp) {
   const std::vector<std::string> queries = {
       repeat("1%2B", 5000) + "1", repeat("abs%28", 5000) + "x" + repeat("%29", 5000),
       repeat("-", 20000) + "1", repeat("%28", 20000) + "1" + repeat("%29", 20000)};
-  for (const std::string& endpoint : {"query", "format_query", "parse_query"}) {
+  for (const std::string endpoint : {"query", "format_query", "parse_query"}) {
     for (const std::string& q : queries) {
       HttpResult r = HttpCall(server.http_port, "POST", "/api/v1/" + endpoint, "query=" + q,
                               {{"Content-Type", "application/x-www-form-urlencoded"}});

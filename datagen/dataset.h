@@ -3,8 +3,8 @@
 // milliseconds of jitter, each series carrying 8-10 labels. Counters grow by whole numbers,
 // gauges walk randomly with two decimals, classic histograms have `le` buckets, `_sum` and
 // `_count`. Deterministic for a given seed.
-#ifndef TIDEMARK_BENCHMARKS_DATASET_H_
-#define TIDEMARK_BENCHMARKS_DATASET_H_
+#ifndef TIDEMARK_DATAGEN_DATASET_H_
+#define TIDEMARK_DATAGEN_DATASET_H_
 
 #include <cstdint>
 #include <random>
@@ -13,7 +13,7 @@
 #include "tidemark/engine.h"
 #include "tidemark/labels.h"
 
-namespace tidemark::bench {
+namespace tidemark::datagen {
 
 struct DatasetOptions {
   uint64_t series = 10'000;      // rounded to whole targets of about 100 series
@@ -57,6 +57,6 @@ class MetricsDataset {
   uint32_t targets_ = 0;
 };
 
-}  // namespace tidemark::bench
+}  // namespace tidemark::datagen
 
-#endif  // TIDEMARK_BENCHMARKS_DATASET_H_
+#endif  // TIDEMARK_DATAGEN_DATASET_H_

@@ -1,6 +1,6 @@
-#include "benchmarks/span_dataset.h"
+#include "datagen/span_dataset.h"
 
-namespace tidemark::bench {
+namespace tidemark::datagen {
 
 namespace {
 
@@ -243,4 +243,4 @@ void SpanDataset::NextTrace(std::vector<Span>* out) {
   }
 }
 
-}  // namespace tidemark::bench
+}  // namespace tidemark::datagen

@@ -1,9 +1,9 @@
-#include "benchmarks/dataset.h"
+#include "datagen/dataset.h"
 
 #include <cmath>
 #include <string>
 
-namespace tidemark::bench {
+namespace tidemark::datagen {
 namespace {
 
 const char* const kModes[] = {"idle", "user",    "system", "iowait",
@@ -166,4 +166,4 @@ void MetricsDataset::NextScrape(std::vector<Sample>* out) {
   ++scrape_;
 }
 
-}  // namespace tidemark::bench
+}  // namespace tidemark::datagen

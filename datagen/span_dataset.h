@@ -3,8 +3,8 @@
 // LLM application traces as in the user's documents (a rag.pipeline root with embedding, vector
 // search, rerank and gen_ai.client.chat children carrying gen_ai.* attributes and token counts;
 // agents calling tools), with 1-5 % errors recorded as exception events. Deterministic per seed.
-#ifndef TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
-#define TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
+#ifndef TIDEMARK_DATAGEN_SPAN_DATASET_H_
+#define TIDEMARK_DATAGEN_SPAN_DATASET_H_
 
 #include <cstdint>
 #include <random>
@@ -13,7 +13,7 @@
 
 #include "tidemark/trace.h"
 
-namespace tidemark::bench {
+namespace tidemark::datagen {
 
 struct SpanDatasetOptions {
   uint64_t start_unix_nano = 0;  // traces start uniformly in [start, start + window)
@@ -48,6 +48,6 @@ class SpanDataset {
   std::vector<Service> services_;
 };
 
-}  // namespace tidemark::bench
+}  // namespace tidemark::datagen
 
-#endif  // TIDEMARK_BENCHMARKS_SPAN_DATASET_H_
+#endif  // TIDEMARK_DATAGEN_SPAN_DATASET_H_
