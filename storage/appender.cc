@@ -263,7 +263,7 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       if (!appended.ok()) {
         // Nothing of the batch is in the log; the next commit rolls back what acceptance moved.
         log_needs_recovery_ = true;
-        return LogWriteFailed(appended.status());
+        return storage::LogWriteFailed("write-ahead log", appended.status());
       }
       lsn = *appended;
     }
@@ -277,7 +277,7 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       // Not in the log, so nothing of the batch becomes visible ("an error means nothing was
       // stored"). The log refuses appends until the next commit recovers it (RecoverLog).
       log_needs_recovery_ = true;
-      return LogWriteFailed(durable);
+      return storage::LogWriteFailed("write-ahead log", durable);
     }
   }
   for (size_t i = 0; i < accepted.size(); ++i) {
@@ -293,21 +293,13 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   return Status::OK();
 }
 
-Status DbEngine::LogWriteFailed(const Status& cause) {
-  if (cause.code() == StatusCode::kUnavailable) return cause;  // closing
-  // Retryable for the sender: a full disk or a failing write is usually a passing condition, and
-  // the log recovers by itself once writes succeed again.
-  return Status::Unavailable("write-ahead log write failed, nothing of the request was stored; "
-                             "retry later: " +
-                             cause.message());
-}
 
 Status DbEngine::RecoverLog() {
   std::unique_lock apply_lock(apply_mu_);  // no commit in flight
   std::lock_guard lock(commit_mu_);
   if (!log_needs_recovery_.load() && !wal_->failed()) return Status::OK();  // done by another
   Status s = wal_->Recover();
-  if (!s.ok()) return LogWriteFailed(s);
+  if (!s.ok()) return storage::LogWriteFailed("write-ahead log", s);
   // The head holds exactly the acknowledged samples. Acceptance moved ahead for samples whose
   // records failed, and series definitions may have been in those records: reset both.
   for (const auto& series : index_.All()) {

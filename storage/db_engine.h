@@ -137,8 +137,6 @@ class DbEngine final : public Engine {
   // After a log write failed: recovers the log and rolls back what acceptance moved for
   // samples that were not stored. Takes the apply and commit locks.
   Status RecoverLog();
-  // The status a commit returns when its log record could not be written.
-  static Status LogWriteFailed(const Status& cause);
   // One maintenance pass; RunMaintenance records its outcome as a background error.
   Status RunMaintenancePass();
   // Unavailable naming the failed background job that writes of samples depend on, or OK.

@@ -314,19 +314,19 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
     // A write failed earlier: cut the log back to its last durable record and go on (a full
     // disk may have room again); span records do not depend on each other.
     Status recovered = wal_->Recover();
-    if (!recovered.ok()) return SpanLogWriteFailed(recovered);
+    if (!recovered.ok()) return LogWriteFailed("span log", recovered);
   }
   std::shared_lock append_lock(append_mu_);
   uint64_t lsn;
   {
     std::unique_lock lock(mu_);
     auto appended = wal_->Append(WalRecordType::kSpans, record);
-    if (!appended.ok()) return SpanLogWriteFailed(appended.status());
+    if (!appended.ok()) return LogWriteFailed("span log", appended.status());
     lsn = *appended;
   }
   // Visible to readers only once durable: an error means nothing of the batch was stored.
   Status durable = wal_->WaitDurable(lsn);
-  if (!durable.ok()) return SpanLogWriteFailed(durable);
+  if (!durable.ok()) return LogWriteFailed("span log", durable);
   {
     std::unique_lock lock(mu_);
     if (buffer_.empty()) oldest_buffered_ = std::chrono::steady_clock::now();
@@ -337,12 +337,6 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   return report;
 }
 
-Status SpanStore::SpanLogWriteFailed(const Status& cause) {
-  if (cause.code() == StatusCode::kUnavailable) return cause;  // closing
-  return Status::Unavailable("span log write failed, nothing of the request was stored; retry "
-                             "later: " +
-                             cause.message());
-}
 
 void SpanStore::FlusherLoop() {
   std::unique_lock lock(mu_);

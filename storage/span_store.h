@@ -87,8 +87,6 @@ class SpanStore {
   template <typename Fn>
   void ForEachBuffered(Fn fn);
   void LimitSpan(Span* span, SpanAppendReport* report) const;
-  // The status an append returns when its log record could not be written.
-  static Status SpanLogWriteFailed(const Status& cause);
 
   const Options options_;
   const std::string path_;

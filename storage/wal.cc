@@ -48,6 +48,13 @@ constexpr size_t kMaxRememberedFailures = 4096;
 
 }  // namespace
 
+Status LogWriteFailed(std::string_view log, const Status& cause) {
+  if (cause.code() == StatusCode::kUnavailable) return cause;
+  return Status::Unavailable(std::string(log) +
+                             " write failed, nothing of the request was stored; retry later: " +
+                             cause.message());
+}
+
 std::string WalFilePath(const std::string& dir, uint64_t file_number) {
   char name[32];
   std::snprintf(name, sizeof name, "%016llu.log", static_cast<unsigned long long>(file_number));

@@ -101,6 +101,11 @@ class WalWriter {
   std::thread sync_thread_;
 };
 
+// The status a write returns when its log record could not be written: Unavailable, retryable
+// for the sender (a full disk or a failing write usually passes, and the log recovers by itself
+// once writes succeed again), naming `log` and the cause. A closing log's Unavailable passes as is.
+Status LogWriteFailed(std::string_view log, const Status& cause);
+
 // What replaying one log file found.
 struct WalReplayResult {
   uint64_t records = 0;
