@@ -73,6 +73,8 @@ class PrometheusApi {
   std::optional<HttpResponse> ParseQueryParams(const FormValues& form, QueryParams* out) const;
   // The PromQL dialect the configuration enables.
   promql::ParseOptions ParseOptions() const;
+  // Options of a series, label or exemplar read: the configured query timeout as its deadline.
+  ReadOptions MetadataReadOptions() const;
 
   // Admits at most QueryConfig::max_concurrency evaluations at once; the others wait, each until
   // its own deadline.

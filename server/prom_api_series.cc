@@ -68,6 +68,15 @@ HttpResponse StringListResponse(const std::set<std::string>& items, size_t limit
 
 }  // namespace
 
+ReadOptions PrometheusApi::MetadataReadOptions() const {
+  // Metadata reads are bounded by the query timeout too (Prometheus bounds them by its request
+  // context).
+  ReadOptions options;
+  options.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.query.timeout_ms);
+  return options;
+}
+
 HttpResponse PrometheusApi::Series(const FormValues& form) {
   if (form.All("match[]").empty())
     return ApiError(ErrorType::kBadData, "no match[] parameter provided");
@@ -76,8 +85,9 @@ HttpResponse PrometheusApi::Series(const FormValues& form) {
   std::set<tidemark::Labels> all;
   for (const auto& matchers : sel.sets) {
     // One more than the limit tells whether the result was cut.
-    auto series =
-        engine_->SeriesLabels(matchers, sel.start, sel.end, sel.limit == 0 ? 0 : sel.limit + 1);
+    ReadOptions options = MetadataReadOptions();
+    options.limit = sel.limit == 0 ? 0 : sel.limit + 1;
+    auto series = engine_->Series(options, matchers, sel.start, sel.end);
     if (!series.ok()) return StorageError(series.status());
     all.insert(series->begin(), series->end());
   }
@@ -102,7 +112,7 @@ HttpResponse PrometheusApi::Labels(const FormValues& form) {
   if (sel.sets.empty()) sel.sets.push_back({});
   std::set<std::string> names;
   for (const auto& matchers : sel.sets) {
-    auto got = engine_->LabelNames(matchers, sel.start, sel.end);
+    auto got = engine_->LabelNames(MetadataReadOptions(), matchers, sel.start, sel.end);
     if (!got.ok()) return StorageError(got.status());
     names.insert(got->begin(), got->end());
   }
@@ -122,7 +132,7 @@ HttpResponse PrometheusApi::LabelValues(const std::string& raw_name, const FormV
   if (sel.sets.empty()) sel.sets.push_back({});
   std::set<std::string> values;
   for (const auto& matchers : sel.sets) {
-    auto got = engine_->LabelValues(*name, matchers, sel.start, sel.end);
+    auto got = engine_->LabelValues(MetadataReadOptions(), *name, matchers, sel.start, sel.end);
     if (!got.ok()) return StorageError(got.status());
     values.insert(got->begin(), got->end());
   }
@@ -178,10 +188,12 @@ HttpResponse PrometheusApi::QueryExemplars(const FormValues& form) {
   if (*end < *start) return BadParam("end", "end timestamp must not be before start timestamp");
   auto expr = promql::ParseExpr(form.Get("query"), ParseOptions());
   if (!expr.ok()) return BadParam("query", expr.status().message());
+  const ReadOptions exemplar_options = MetadataReadOptions();
   std::vector<const promql::VectorSelector*> selectors;
   WalkSelectors(**expr, &selectors);
   std::map<tidemark::Labels, std::vector<Exemplar>> by_series;
   for (const auto* vs : selectors) {
+    if (Status s = exemplar_options.Check(); !s.ok()) return StorageError(s);
     auto got = engine_->SelectExemplars(vs->matchers, *start, *end);
     if (!got.ok()) return StorageError(got.status());
     for (auto& se : *got) {
