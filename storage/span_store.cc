@@ -16,6 +16,7 @@
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
 #include "storage/span_row_group.h"
+#include "storage/span_segment.h"
 #include "util/coding.h"
 #include "util/utf8.h"
 #include "util/crc32c.h"
@@ -28,7 +29,6 @@ namespace {
 constexpr char kMetaSpanNextSegment[] = "meta/span_next_segment_id";
 constexpr char kMetaSpanWalFlushed[] = "meta/span_wal_flushed";
 constexpr char kMetaSpanDroppedBelow[] = "meta/span_dropped_below_partition";
-constexpr uint8_t kSegmentFormatVersion = 1;
 constexpr size_t kMaxReportedRejections = 8;
 constexpr size_t kHeaderCacheEntries = 4096;
 // Appends wait for room once this many buffers' worth of spans are unflushed.
@@ -86,25 +86,7 @@ void TruncateUtf8(std::string* s, size_t max) {
   s->resize(n);
 }
 
-struct TraceSummary {
-  uint64_t spans = 0;
-  uint64_t min_start = UINT64_MAX;
-  uint64_t max_end = 0;
-  bool has_root = false;
-  std::string root_service;
-  std::string root_name;
-
-  void Add(const Span& s) {
-    ++spans;
-    min_start = std::min(min_start, s.start_time_unix_nano);
-    max_end = std::max(max_end, s.end_time_unix_nano);
-    if (s.parent_span_id.empty() && !has_root) {
-      has_root = true;
-      root_service.assign(s.ServiceName());
-      root_name = s.name;
-    }
-  }
-};
+}  // namespace
 
 std::string EncodeSummary(const TraceSummary& s) {
   std::string out;
@@ -134,21 +116,6 @@ bool DecodeSummary(std::string_view in, TraceSummary* s) {
   }
   return in.empty();
 }
-
-}  // namespace
-
-// The small, always-read part of a segment: time range, the services and span names it holds
-// (to skip it for equality conditions), and each row group's trace-id range and statistics.
-struct SegmentHeader {
-  uint64_t spans = 0;
-  uint64_t min_start = 0;
-  uint64_t max_start = 0;
-  std::set<std::string, std::less<>> services;
-  std::set<std::string, std::less<>> names;
-  std::vector<RowGroupStats> row_groups;
-};
-
-namespace {
 
 std::string EncodeHeader(const SegmentHeader& h) {
   std::string out;
@@ -211,8 +178,6 @@ bool DecodeHeader(std::string_view in, SegmentHeader* h) {
   }
   return in.empty();
 }
-
-}  // namespace
 
 SpanStore::SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
                      int64_t partition_duration_ms, BackgroundError* bg_errors)
