@@ -39,9 +39,12 @@ test: build fuzz-build
 
 # The libFuzzer targets (tests/fuzz/, docs/fuzzing.md): clang with ASan and UBSan in their own
 # build directory, which builds only the libraries they link. Incremental after the first build.
+# The compiler is chosen only when the directory is first configured (naming it again would make
+# CMake discard the cache and rebuild everything).
 fuzz-build: deps
-	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-	  -DTIDEMARK_FUZZ=ON $(CMAKE_FLAGS)
+	@if [ -f $(FUZZ_DIR)/CMakeCache.txt ]; then cmake -S . -B $(FUZZ_DIR) $(CMAKE_FLAGS); else \
+	  cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+	    -DTIDEMARK_FUZZ=ON $(CMAKE_FLAGS); fi
 	cmake --build $(FUZZ_DIR) -j$(JOBS)
 
 # Each target for a few seconds on its seed corpus (part of `make test`).
