@@ -22,15 +22,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$build_dir/corpus/$t"
   log="$build_dir/logs/$t.log"
   echo "fuzz: $t for ${seconds}s (log $log)"
+  start=$(date +%s)
   "$build_dir/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build_dir/crashes/$t-" \
     "$build_dir/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
+  elapsed=$(($(date +%s) - start))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
   result=ok
   if [ $rc -ne 0 ]; then result="FAILED rc=$rc"; failed=1; fi
-  line="$(date -u +%FT%TZ) $t seconds=$seconds execs=${execs:-?} ${cov:-cov: ?} $result"
+  line="$(date -u +%FT%TZ) $t seconds=$elapsed execs=${execs:-?} ${cov:-cov: ?} $result"
   echo "$line" | tee -a "$build_dir/fuzz-runs.log"
 done
 exit $failed
