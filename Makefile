@@ -1,6 +1,8 @@
 # The two commands: `make run` and `make test`. Both install missing Debian packages first.
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
+FUZZ_DIR       ?= build-fuzz
+FUZZ_SECONDS   ?= 60
 JOBS           ?= 2
 DATA_DIR       ?= ./data
 CMAKE_FLAGS    ?=
@@ -9,7 +11,7 @@ ifneq ($(CI),)
   CMAKE_FLAGS += -DTIDEMARK_WERROR=ON
 endif
 
-.PHONY: deps configure build build-server run demo test test-sanitize bench format clean
+.PHONY: deps configure build build-server run demo test test-sanitize fuzz-build fuzz-smoke fuzz fuzz-seeds bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,9 +39,32 @@ demo: build-server
 	fi
 	$(BUILD_DIR)/server/tidemark inspect $(DATA_DIR)-demo
 
-test: build
+test: build fuzz-build
 	@bash scripts/install-test-clients.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 600
+	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz
+
+# The libFuzzer targets (tests/fuzz/, docs/fuzzing.md): clang with ASan and UBSan in their own
+# build directory, which builds only the libraries they link. Incremental after the first build.
+# The compiler is chosen only when the directory is first configured (naming it again would make
+# CMake discard the cache and rebuild everything).
+fuzz-build: deps
+	@if [ -f $(FUZZ_DIR)/CMakeCache.txt ]; then cmake -S . -B $(FUZZ_DIR) $(CMAKE_FLAGS); else \
+	  cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+	    -DTIDEMARK_FUZZ=ON $(CMAKE_FLAGS); fi
+	cmake --build $(FUZZ_DIR) -j$(JOBS)
+
+# Each target for a few seconds on its seed corpus (part of `make test`).
+fuzz-smoke: fuzz-build
+	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz
+
+# Each target for FUZZ_SECONDS (`make fuzz FUZZ_SECONDS=1800`); crashes in $(FUZZ_DIR)/crashes/.
+fuzz: fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Rewrites the checked-in seed corpora from the encoders and ../shared/peer/otlp.
+fuzz-seeds: fuzz-build
+	$(FUZZ_DIR)/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus ../shared/peer/otlp
 
 test-sanitize: deps
 	@bash scripts/install-test-clients.sh
@@ -54,4 +79,4 @@ format:
 	find include util storage query ingest datagen server benchmarks tests examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -212,6 +212,18 @@ std::string PrettyList(const std::vector<const Expr*>& exprs, int level) {
   return out;
 }
 
+// The left operand of a binary operator. A number printed with a sign ("+Inf", the only literal
+// the parser can leave signed on the left of `^`) is parenthesised there: `+Inf ^ 2` would parse
+// back as +(Inf ^ 2), since unary operators bind more loosely than `^`, and print as `++Inf ^ 2`.
+// Prometheus' String() prints it bare and so does not round-trip.
+std::string LeftOperand(const BinaryExpr& b, std::string printed) {
+  if (b.op == BinaryOp::kPow && b.lhs->kind == ExprKind::kNumberLiteral &&
+      (printed.starts_with('+') || printed.starts_with('-'))) {
+    return "(" + printed + ")";
+  }
+  return printed;
+}
+
 std::string Pretty(const Expr& expr, int level) {
   switch (expr.kind) {
     case ExprKind::kAggregate: {
@@ -224,7 +236,10 @@ std::string Pretty(const Expr& expr, int level) {
     case ExprKind::kBinary: {
       const auto& b = static_cast<const BinaryExpr&>(expr);
       if (!NeedsSplit(expr)) return Indent(level) + FormatExpr(expr);
-      return Pretty(*b.lhs, level + 1) + "\n" + Indent(level) + std::string(BinaryOpName(b.op)) +
+      std::string lhs = Pretty(*b.lhs, level + 1);
+      if (b.op == BinaryOp::kPow && b.lhs->kind == ExprKind::kNumberLiteral)
+        lhs = Indent(level + 1) + LeftOperand(b, FormatExpr(*b.lhs));
+      return lhs + "\n" + Indent(level) + std::string(BinaryOpName(b.op)) +
              (b.return_bool ? " bool" : "") + MatchingString(b) + "\n" + Pretty(*b.rhs, level + 1);
     }
     case ExprKind::kCall: {
@@ -294,7 +309,7 @@ std::string FormatExpr(const Expr& expr) {
     }
     case ExprKind::kBinary: {
       const auto& b = static_cast<const BinaryExpr&>(expr);
-      return FormatExpr(*b.lhs) + " " + std::string(BinaryOpName(b.op)) +
+      return LeftOperand(b, FormatExpr(*b.lhs)) + " " + std::string(BinaryOpName(b.op)) +
              (b.return_bool ? " bool" : "") + MatchingString(b) + " " + FormatExpr(*b.rhs);
     }
     case ExprKind::kAggregate: {

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev rapidjson-dev libboost-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libssl-dev openssl libjemalloc-dev
+  clang libfuzzer-14-dev
 )
 
 missing=()

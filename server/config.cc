@@ -316,7 +316,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
 }
 
 Status ApplyFlags(const std::vector<std::pair<std::string, std::string>>& values, ServerConfig* c) {
-  for (const auto& [key, value] : values) {
+  // Not a structured binding: clang 14 cannot capture one in a lambda.
+  for (const auto& entry : values) {
+    const std::string& key = entry.first;
+    const std::string& value = entry.second;
     Status s = [&]() -> Status {
       try {
         YAML::Node root;

@@ -215,19 +215,33 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
   out->resize(base + n);
   Sample* samples = out->data() + base;
 
-  // Timestamps.
+  // Timestamps. The deltas are summed in unsigned arithmetic so that damaged ones cannot overflow,
+  // and each must be positive without passing INT64_MAX: decoded timestamps strictly increase, as
+  // EncodeBlock requires of what it writes.
   samples[0].timestamp_ms = h.min_time;
   if (n >= 2) {
     uint64_t first_delta;
     if (!util::GetVarint64(&ts_col, &first_delta))
       return BlockCorruption(h, "timestamp column truncated");
-    int64_t delta = static_cast<int64_t>(first_delta);
-    samples[1].timestamp_ms = h.min_time + delta;
+    uint64_t delta = first_delta;
+    const auto step = [&](size_t i) {
+      const int64_t d = static_cast<int64_t>(delta);
+      const int64_t prev = samples[i - 1].timestamp_ms;
+      if (d <= 0 || prev > INT64_MAX - d) return false;
+      samples[i].timestamp_ms = prev + d;
+      return true;
+    };
+    const auto not_increasing = [&](size_t i) {
+      return BlockCorruption(h, "timestamp delta " + std::to_string(static_cast<int64_t>(delta)) +
+                                    " at sample " + std::to_string(i) +
+                                    " does not make timestamps increase");
+    };
+    if (!step(1)) return not_increasing(1);
     PackedIntColumn packed;
     if (packed.Open(&ts_col, n - 2)) {
       for (size_t i = 2; i < n; ++i) {
-        delta += util::ZigZagDecode(packed.Next());
-        samples[i].timestamp_ms = samples[i - 1].timestamp_ms + delta;
+        delta += static_cast<uint64_t>(util::ZigZagDecode(packed.Next()));
+        if (!step(i)) return not_increasing(i);
       }
     } else {
       // Scratch space reused across calls on this thread: a read decodes thousands of blocks.
@@ -235,8 +249,8 @@ Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<Samp
       if (!DecodeIntColumn(&ts_col, n - 2, &dods))
         return BlockCorruption(h, "timestamp column malformed");
       for (size_t i = 2; i < n; ++i) {
-        delta += util::ZigZagDecode(dods[i - 2]);
-        samples[i].timestamp_ms = samples[i - 1].timestamp_ms + delta;
+        delta += static_cast<uint64_t>(util::ZigZagDecode(dods[i - 2]));
+        if (!step(i)) return not_increasing(i);
       }
     }
   }

@@ -327,7 +327,10 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
         !util::GetFixed64(&in, &bits)) {
       return Status::Corruption("log commit record: sample " + std::to_string(i));
     }
-    t += dt;
+    if (__builtin_add_overflow(t, dt, &t)) {
+      return Status::Corruption("log commit record: sample " + std::to_string(i) +
+                                " timestamp delta " + std::to_string(dt) + " overflows");
+    }
     if (!series || series->id != id) series = index_.FindById(id);
     if (!series) {
       // A series that expired is gone with its definition; all its samples are out of retention.
@@ -356,6 +359,11 @@ Status DbEngine::ReplayDeleteRecord(std::string_view in) {
   if (!util::GetVarintSigned64(&in, &mint) || !util::GetVarintSigned64(&in, &maxt) ||
       !util::GetVarint64(&in, &n)) {
     return Status::Corruption("log delete record header");
+  }
+  // Each id takes at least one byte: a count the record cannot hold is damage, not an allocation.
+  if (n > in.size()) {
+    return Status::Corruption("log delete record: " + std::to_string(n) + " ids in " +
+                              std::to_string(in.size()) + " bytes");
   }
   std::vector<uint64_t> ids(n);
   for (auto& id : ids) {

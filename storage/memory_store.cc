@@ -154,7 +154,10 @@ MemoryStore::MatchLocked(const std::vector<LabelMatcher>& matchers, int64_t mint
                          int64_t maxt_ms) const {
   TM_ASSIGN_OR_RETURN(std::vector<CompiledMatcher> compiled, CompileMatchers(matchers));
   std::vector<std::pair<const Labels*, const StoredSeries*>> out;
-  for (const auto& [labels, series] : series_) {
+  for (const auto& entry : series_) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const Labels& labels = entry.first;
+    const StoredSeries& series = entry.second;
     const bool matches = std::all_of(compiled.begin(), compiled.end(), [&](const auto& m) {
       return m.Matches(labels.Get(m.matcher().name));
     });

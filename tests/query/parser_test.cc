@@ -207,6 +207,24 @@ TEST(ParserFormat, RoundTripIsStable) {
   }
 }
 
+// Found by tests/fuzz/promql_fuzzer.cc: `Inf ^ 2` printed as `+Inf ^ 2`, which parses back as
+// +(Inf ^ 2) and prints as `++Inf ^ 2`, one more sign per round trip.
+TEST(ParserFormat, SignedNumberLeftOfPowerKeepsItsMeaning) {
+  for (const char* input : {"Inf ^ 2", "inf ^ 2 * 3", "5 ^ inf ^ 2", "1 - Inf ^ 2"}) {
+    const std::string once = ParseAndFormat(input);
+    ASSERT_EQ(once.rfind("ERROR", 0), std::string::npos) << input << ": " << once;
+    EXPECT_NE(once.find("(+Inf) ^ 2"), std::string::npos) << input << ": " << once;
+    EXPECT_EQ(ParseAndFormat(once), once) << input;
+    auto expr = ParseExpr(input);
+    ASSERT_TRUE(expr.ok());
+    auto pretty = ParseExpr(PrettyExpr(**expr));
+    ASSERT_TRUE(pretty.ok()) << PrettyExpr(**expr);
+    EXPECT_EQ(FormatExpr(**pretty), once) << input;
+  }
+  EXPECT_EQ(ParseAndFormat("2 ^ +Inf"), "2 ^ +Inf");  // on the right, the sign folds as before
+  EXPECT_EQ(ParseAndFormat("-1 ^ 2"), "-1 ^ 2");
+}
+
 // ---- Invalid expressions and Prometheus' messages ----
 
 struct ErrorCase {

@@ -4,8 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
+#include "storage/label_codec.h"
 #include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+#include "util/coding.h"
 
 namespace tidemark::storage {
 namespace {
@@ -92,6 +96,50 @@ TEST(Wal, RotateAndRemoveKeepOnlyNewFiles) {
   auto files = ListWalFiles(dir.path());
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(*files, std::vector<uint64_t>{2});
+}
+
+// Opens a fresh data directory whose sample log holds one record of `type` with `payload`.
+Status OpenWithLogRecord(WalRecordType type, const std::string& payload) {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/wal";
+  std::filesystem::create_directories(log_dir);
+  {
+    auto w = WalWriter::Open(log_dir, 1, SyncPolicy::kNone, 1);
+    EXPECT_TRUE(w.ok());
+    EXPECT_TRUE((*w)->Append(type, payload).ok());
+  }
+  return Engine::Open(tidemark::testing::TestOptions(), dir.path()).status();
+}
+
+// Found with tests/fuzz/wal_fuzzer.cc: a delete record claiming 2^40 series ids made replay
+// allocate 8 TiB (an abort) before reading any of them.
+TEST(WalReplay, DeleteRecordCountPastItsBytesIsCorruption) {
+  std::string payload;
+  util::PutVarintSigned64(&payload, 0);
+  util::PutVarintSigned64(&payload, 10);
+  util::PutVarint64(&payload, uint64_t{1} << 40);
+  util::PutVarint64(&payload, 1);
+  Status s = OpenWithLogRecord(WalRecordType::kDelete, payload);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("ids in"), std::string::npos) << s.ToString();
+}
+
+// Found with tests/fuzz/wal_fuzzer.cc: timestamp deltas summing past INT64_MAX overflowed a
+// signed integer (undefined behaviour) during replay.
+TEST(WalReplay, CommitRecordTimestampOverflowIsCorruption) {
+  std::string payload;
+  util::PutVarint64(&payload, 1);  // one series definition
+  util::PutVarint64(&payload, 1);
+  EncodeLabels(Labels{{"__name__", "up"}}, &payload);
+  util::PutVarint64(&payload, 2);  // two samples
+  for (int64_t dt : {std::numeric_limits<int64_t>::max(), int64_t{10}}) {
+    util::PutVarint64(&payload, 1);
+    util::PutVarintSigned64(&payload, dt);
+    util::PutFixed64(&payload, 0);
+  }
+  Status s = OpenWithLogRecord(WalRecordType::kCommit, payload);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("overflows"), std::string::npos) << s.ToString();
 }
 
 }  // namespace
