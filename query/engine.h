@@ -67,15 +67,15 @@ class QueryEngine {
   // Evaluates `expr` at start, start+step, ... <= end; the result is a matrix (or, for a scalar
   // or string expression, a matrix of one series with no labels). `expr` must not be a range
   // vector (InvalidArgument, as Prometheus).
-  Result<QueryResult> Range(SampleQuerier& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
-                            int64_t step_ms, const QueryContext& ctx) const;
+  Result<QueryResult> Range(SampleQuerier& storage, const Expr& expr, int64_t start_ms,
+                            int64_t end_ms, int64_t step_ms, const QueryContext& ctx) const;
 
   const EngineOptions& options() const { return options_; }
 
  private:
   // step_ms == 0: an instant query at start_ms.
-  Result<QueryResult> Exec(SampleQuerier& storage, const Expr& expr, int64_t start_ms, int64_t end_ms,
-                           int64_t step_ms, const QueryContext& ctx) const;
+  Result<QueryResult> Exec(SampleQuerier& storage, const Expr& expr, int64_t start_ms,
+                           int64_t end_ms, int64_t step_ms, const QueryContext& ctx) const;
 
   EngineOptions options_;
 };

@@ -23,8 +23,8 @@
 #include "query/ast.h"
 #include "query/engine.h"
 #include "query/value.h"
-#include "tidemark/querier.h"
 #include "tidemark/labels.h"
+#include "tidemark/querier.h"
 #include "tidemark/status.h"
 
 namespace tidemark::promql::eval {

@@ -81,9 +81,8 @@ Result<PromQLResult> EvaluateInstant(SampleQuerier& storage, std::string_view qu
   return Convert(std::move(r).value());
 }
 
-Result<PromQLResult> EvaluateRange(SampleQuerier& storage, std::string_view query,
-                                   int64_t start_ms, int64_t end_ms, int64_t step_ms,
-                                   const PromQLOptions& options) {
+Result<PromQLResult> EvaluateRange(SampleQuerier& storage, std::string_view query, int64_t start_ms,
+                                   int64_t end_ms, int64_t step_ms, const PromQLOptions& options) {
   if (step_ms <= 0) return Status::InvalidArgument("step must be positive");
   auto expr = promql::ParseExpr(query, ParseOptionsOf(options));
   if (!expr.ok()) return expr.status();

@@ -4,7 +4,6 @@
 
 namespace tidemark::server {
 
-
 std::string_view ErrorTypeName(ErrorType t) {
   switch (t) {
     case ErrorType::kBadData:
@@ -89,7 +88,6 @@ HttpResponse StorageError(const Status& s) {
   if (s.code() == StatusCode::kInvalidArgument) return ApiError(ErrorType::kBadData, s.message());
   return ApiError(QueryErrorType(s), s.message());
 }
-
 
 HttpResponse Success(const std::string& data, const std::vector<std::string>& warnings,
                      const std::vector<std::string>& infos) {

@@ -37,7 +37,7 @@ struct ServerConfig {
   std::string otlp_http_addr = ":4318";
   std::string tls_cert_file;  // both set: every listener serves TLS
   std::string tls_key_file;
-  std::string log_level = "info";            // debug, info, warn, error
+  std::string log_level = "info";  // debug, info, warn, error
   // Admin endpoints (/api/v1/admin/...) answer only when enabled, as Prometheus'
   // --web.enable-admin-api: they delete data.
   bool enable_admin_api = false;

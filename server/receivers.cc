@@ -87,7 +87,8 @@ Status Gunzip(std::string_view in, size_t limit, std::string* out) {
       if (inflateReset(&zs) != Z_OK) return Status::Internal("zlib reset");
       continue;
     }
-    if (zs.avail_in == 0 && zs.avail_out != 0) return Status::InvalidArgument("gzip body is truncated");
+    if (zs.avail_in == 0 && zs.avail_out != 0)
+      return Status::InvalidArgument("gzip body is truncated");
   }
 }
 
@@ -149,7 +150,7 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
   if (response.status >= 400) {
     // An error line means the server has a problem; a client's mistake is the client's to see
     // in its response, and shows here only at info (debug for unknown paths and methods).
-    const LogLevel level = response.status >= 500                          ? LogLevel::kError
+    const LogLevel level = response.status >= 500                             ? LogLevel::kError
                            : response.status == 404 || response.status == 405 ? LogLevel::kDebug
                                                                               : LogLevel::kInfo;
     Log(level, response.status >= 500 ? "request failed" : "request refused",
@@ -277,11 +278,12 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
   if (req.path == "/v1/logs") return ServeOtlpHttp(req, OtlpSignal::kLogs);
   const auto started = std::chrono::steady_clock::now();
   // Readable whatever the client asked for: this is most often a person trying a URL.
-  HttpResponse response{404,
-                        "text/plain; charset=utf-8",
-                        "not found: " + req.path +
-                            "\nthe OTLP/HTTP port takes POST /v1/traces, /v1/metrics and /v1/logs\n",
-                        {}};
+  HttpResponse response{
+      404,
+      "text/plain; charset=utf-8",
+      "not found: " + req.path +
+          "\nthe OTLP/HTTP port takes POST /v1/traces, /v1/metrics and /v1/logs\n",
+      {}};
   Finish("otlp_http_not_found", req, response, started);
   return response;
 }
@@ -382,7 +384,9 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   return response;
 }
 
-HttpResponse Receivers::Healthy() const { return {200, "text/plain; charset=utf-8", "tidemark is Healthy.\n", {}}; }
+HttpResponse Receivers::Healthy() const {
+  return {200, "text/plain; charset=utf-8", "tidemark is Healthy.\n", {}};
+}
 
 HttpResponse Receivers::Ready() const {
   if (!ready_) return {503, "text/plain; charset=utf-8", "Service Unavailable\n", {}};
@@ -407,7 +411,8 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
   // page posting a form through a browser).
   const std::string content_type = Lower(req.Header("content-type"));
   if (!content_type.empty() && !content_type.starts_with("application/x-protobuf")) {
-    return {415, "text/plain; charset=utf-8",
+    return {415,
+            "text/plain; charset=utf-8",
             "unsupported Content-Type \"" + req.Header("content-type") +
                 "\": remote_write takes application/x-protobuf (snappy-compressed)\n",
             {}};

@@ -92,7 +92,7 @@ class Receivers {
   ingest::MetricsTranslator translator_;
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
-  std::unique_ptr<Router> api_router_;  // after prom_api_: its routes call into it
+  std::unique_ptr<Router> api_router_;             // after prom_api_: its routes call into it
   std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};
 };

@@ -96,8 +96,8 @@ std::string CrossOriginRefusal(const HttpRequest& request) {
   if (!origin.empty()) {
     const std::string host = request.Header("host");
     if (origin == "null" || OriginHost(origin) != host) {
-      return "cross-origin request refused: Origin \"" + origin +
-             "\" is not this server (Host \"" + host + "\")";
+      return "cross-origin request refused: Origin \"" + origin + "\" is not this server (Host \"" +
+             host + "\")";
     }
   }
   if (IsSimpleFormContentType(request.Header("content-type"))) {
@@ -135,9 +135,9 @@ HttpResponse Router::Serve(const HttpRequest& request, std::string* handler) con
     const bool allowed = std::find(route.methods.begin(), route.methods.end(), request.method) !=
                          route.methods.end();
     if (!allowed) {
-      HttpResponse r = RouteError(route.errors, 405, "bad_data",
-                                  "method " + request.method + " not allowed; use " +
-                                      Join(route.methods));
+      HttpResponse r =
+          RouteError(route.errors, 405, "bad_data",
+                     "method " + request.method + " not allowed; use " + Join(route.methods));
       r.headers.push_back({"Allow", Join(route.methods)});
       return r;
     }
@@ -154,8 +154,8 @@ HttpResponse Router::Serve(const HttpRequest& request, std::string* handler) con
     return route.serve(request, params);
   }
   *handler = "not_found";
-  const ErrorStyle style = request.path.starts_with("/api/") ? ErrorStyle::kPrometheusJson
-                                                              : ErrorStyle::kText;
+  const ErrorStyle style =
+      request.path.starts_with("/api/") ? ErrorStyle::kPrometheusJson : ErrorStyle::kText;
   return RouteError(style, 404, "not_found", "not found: " + request.path);
 }
 

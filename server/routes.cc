@@ -72,8 +72,8 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api) {
        "status_flags", [=](R, P) { return api->Flags(); }},
       {"/api/v1/status/config", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
        "status_config", [=](R, P) { return api->Config(); }},
-      {"/api/v1/status/tsdb", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
-       "status_tsdb", WithForm([=](R, F f, P) { return api->TsdbStatus(f); })},
+      {"/api/v1/status/tsdb", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "status_tsdb",
+       WithForm([=](R, F f, P) { return api->TsdbStatus(f); })},
       // Features not built yet: Prometheus' shapes, empty.
       {"/api/v1/rules", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
        [=](R, P) { return api->Rules(); }},

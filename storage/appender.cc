@@ -224,10 +224,10 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       if (outcome == AppendOutcome::kRejected) {
         std::string why = s->ToLabels().ToString() + " @" + std::to_string(p.t);
         if (reason == RejectReason::kOutOfBounds) {
-          why += p.t > max_valid ? " is more than max_future=" +
-                                       std::to_string(options_.max_future_ms) +
-                                       "ms after now; timestamps are Unix milliseconds"
-                                 : " is before the earliest storable time";
+          why += p.t > max_valid
+                     ? " is more than max_future=" + std::to_string(options_.max_future_ms) +
+                           "ms after now; timestamps are Unix milliseconds"
+                     : " is before the earliest storable time";
         }
         RecordRejection(report, reason, why);
         continue;
@@ -292,7 +292,6 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
   samples_appended_ += n_logged_samples;
   return Status::OK();
 }
-
 
 Status DbEngine::RecoverLog() {
   std::unique_lock apply_lock(apply_mu_);  // no commit in flight

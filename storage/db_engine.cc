@@ -335,8 +335,8 @@ Status DbEngine::ReplayCommitRecord(std::string_view in) {
     if (!series) {
       // A series that expired is gone with its definition; all its samples are out of retention.
       if (t < min_valid) continue;
-      return Status::Corruption("log commit record: sample " + std::to_string(i) + " of series id " +
-                                std::to_string(id) + " at " + std::to_string(t) +
+      return Status::Corruption("log commit record: sample " + std::to_string(i) +
+                                " of series id " + std::to_string(id) + " at " + std::to_string(t) +
                                 ", which no earlier record or series entry defines");
     }
     RejectReason reason;

@@ -11,13 +11,13 @@
 
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
-#include "storage/partition_scan.h"
 #include "storage/label_codec.h"
 #include "storage/matcher_eval.h"
+#include "storage/partition_scan.h"
 #include "storage/rocks_status.h"
 #include "util/coding.h"
-#include "util/utf8.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace tidemark::storage {
 namespace {
@@ -107,9 +107,10 @@ Result<std::vector<SeriesExemplars>> DbEngine::SelectExemplars(
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, exemplars_cf_));
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions,
-                      PartitionsWithKeys(db_, exemplars_cf_, PartitionOf(mint, partition_duration_ms_),
-                                         PartitionOf(maxt, partition_duration_ms_)));
+  TM_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> partitions,
+      PartitionsWithKeys(db_, exemplars_cf_, PartitionOf(mint, partition_duration_ms_),
+                         PartitionOf(maxt, partition_duration_ms_)));
   for (const auto& s : series) {
     SeriesExemplars se;
     for (const int32_t partition : partitions) {

@@ -93,16 +93,16 @@ class MemoryStore::MemoryAppender final : public Appender {
       store_->RefOfLocked(p.labels);
       StoredSeries& s = store_->series_.find(p.labels)->second;
       if (!s.samples.empty() && p.t <= s.samples.back().timestamp_ms) {
-        const bool same = p.t == s.samples.back().timestamp_ms &&
-                          std::bit_cast<uint64_t>(p.v) ==
-                              std::bit_cast<uint64_t>(s.samples.back().value);
+        const bool same =
+            p.t == s.samples.back().timestamp_ms &&
+            std::bit_cast<uint64_t>(p.v) == std::bit_cast<uint64_t>(s.samples.back().value);
         if (same) {
           ++report.accepted;
           continue;
         }
         Reject(&report,
                p.t == s.samples.back().timestamp_ms ? RejectReason::kDuplicateTimestamp
-                                                     : RejectReason::kOutOfOrder,
+                                                    : RejectReason::kOutOfOrder,
                p.labels.ToString() + " @" + std::to_string(p.t));
         continue;
       }
@@ -162,9 +162,8 @@ MemoryStore::MatchLocked(const std::vector<LabelMatcher>& matchers, int64_t mint
       return m.Matches(labels.Get(m.matcher().name));
     });
     if (!matches) continue;
-    auto first = std::lower_bound(
-        series.samples.begin(), series.samples.end(), mint_ms,
-        [](const Sample& s, int64_t t) { return s.timestamp_ms < t; });
+    auto first = std::lower_bound(series.samples.begin(), series.samples.end(), mint_ms,
+                                  [](const Sample& s, int64_t t) { return s.timestamp_ms < t; });
     if (first == series.samples.end() || first->timestamp_ms > maxt_ms) continue;
     out.push_back({&labels, &series});
   }

@@ -56,8 +56,8 @@ class MemoryStore final : public SampleQuerier {
   SeriesRef RefOfLocked(const Labels& labels);
 
   mutable std::shared_mutex mu_;
-  std::map<Labels, StoredSeries> series_;              // guarded by mu_
-  std::vector<const Labels*> by_ref_ = {nullptr};      // guarded by mu_: ref -> labels
+  std::map<Labels, StoredSeries> series_;          // guarded by mu_
+  std::vector<const Labels*> by_ref_ = {nullptr};  // guarded by mu_: ref -> labels
 };
 
 }  // namespace tidemark::storage

@@ -229,8 +229,8 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
             [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
   Result<std::vector<int32_t>> partitions = std::vector<int32_t>();
   if (!by_id.empty()) {
-    partitions = PartitionsWithKeys(db_, chunks_cf_, std::max(first_partition, dropped_below_.load()),
-                                    last_partition);
+    partitions = PartitionsWithKeys(
+        db_, chunks_cf_, std::max(first_partition, dropped_below_.load()), last_partition);
   }
   if (!partitions.ok()) {
     for (Plan* plan : by_id) plan->read->status = partitions.status();

@@ -10,17 +10,17 @@
 #include <tuple>
 
 #include "storage/kv_layout.h"
-#include "storage/partition_scan.h"
 #include "storage/label_codec.h"
+#include "storage/partition_scan.h"
 #include "storage/rocks_status.h"
 #include "storage/span_codec.h"
 #include "storage/span_match.h"
 #include "storage/span_row_group.h"
 #include "storage/span_segment_format.h"
 #include "util/coding.h"
-#include "util/utf8.h"
 #include "util/crc32c.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace tidemark::storage {
 
@@ -295,8 +295,8 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
     }
     if (s.start_time_unix_nano > latest_start) {
       reject(SpanRejectReason::kOutOfBounds, s,
-             "starts at " + std::to_string(s.start_time_unix_nano) + ", more than max_future=" +
-                 std::to_string(options_.max_future_ms) +
+             "starts at " + std::to_string(s.start_time_unix_nano) +
+                 ", more than max_future=" + std::to_string(options_.max_future_ms) +
                  "ms after now; timestamps are Unix nanoseconds");
       continue;
     }
@@ -336,7 +336,6 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   appended_ += report.accepted;
   return report;
 }
-
 
 void SpanStore::FlusherLoop() {
   std::unique_lock lock(mu_);
@@ -580,7 +579,7 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
 }
 
 Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
-                                       const std::function<bool(const ScannedSpan&)>& visit) {
+                                      const std::function<bool(const ScannedSpan&)>& visit) {
   TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
                       CompileConditions(scan.conditions));
   const uint64_t start = std::max(scan.start_unix_nano, RetentionCutoffNanos());
@@ -827,7 +826,8 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
             "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
         std::string value;
         TM_RETURN_IF_ERROR(FromRocks(
-            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value), where));
+            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value),
+            where));
         TM_RETURN_IF_ERROR(rg.Open(value, where));
         if (span_scope) {
           TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kAttrs));

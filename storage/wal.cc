@@ -50,9 +50,9 @@ constexpr size_t kMaxRememberedFailures = 4096;
 
 Status LogWriteFailed(std::string_view log, const Status& cause) {
   if (cause.code() == StatusCode::kUnavailable) return cause;
-  return Status::Unavailable(std::string(log) +
-                             " write failed, nothing of the request was stored; retry later: " +
-                             cause.message());
+  return Status::Unavailable(
+      std::string(log) +
+      " write failed, nothing of the request was stored; retry later: " + cause.message());
 }
 
 std::string WalFilePath(const std::string& dir, uint64_t file_number) {

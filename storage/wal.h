@@ -92,12 +92,12 @@ class WalWriter {
     uint64_t through_lsn;
     Status status;
   };
-  std::vector<Failure> failures_;  // guarded by mu_: the most recent, oldest first
-  uint64_t closed_files_bytes_ = 0;     // guarded by mu_
-  uint64_t current_file_bytes_ = 0;     // guarded by mu_
+  std::vector<Failure> failures_;    // guarded by mu_: the most recent, oldest first
+  uint64_t closed_files_bytes_ = 0;  // guarded by mu_
+  uint64_t current_file_bytes_ = 0;  // guarded by mu_
   std::vector<std::pair<uint64_t, uint64_t>> closed_files_;  // guarded by mu_: (number, bytes)
-  Status error_;  // guarded by mu_: the write error, until Recover
-  bool stopping_ = false;                                    // guarded by mu_
+  Status error_;           // guarded by mu_: the write error, until Recover
+  bool stopping_ = false;  // guarded by mu_
   std::thread sync_thread_;
 };
 

@@ -28,10 +28,6 @@
 
 namespace tidemark {
 
-
-
-
-
 // Why a single sample was not stored. Numbered for metrics; the order may change.
 enum class RejectReason {
   kOutOfOrder = 0,      // older than the newest sample of its series
@@ -107,7 +103,7 @@ struct EngineStats {
   uint64_t spans_rejected[kSpanRejectReasonCount] = {};
   uint64_t spans_buffered = 0;
   uint64_t span_segments_written = 0;
-  uint64_t span_bytes = 0;  // RocksDB's live SST bytes for span segments and the trace index
+  uint64_t span_bytes = 0;        // RocksDB's live SST bytes for span segments and the trace index
   bool background_error = false;  // see Engine::BackgroundError
 };
 
@@ -182,9 +178,9 @@ class Engine : public SampleQuerier, public SpanReader {
   // and their samples in that range. At least one matcher must not match the empty string.
   virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint_ms, int64_t maxt_ms) = 0;
-  using SampleQuerier::Select;
   using SampleQuerier::LabelNames;
   using SampleQuerier::LabelValues;
+  using SampleQuerier::Select;
 
   // Label sets of the series matching `matchers` (all series if empty) with data in range, in
   // label order, without reading samples; at most `limit` (0: no limit).

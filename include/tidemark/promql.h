@@ -3,7 +3,8 @@
 // query engine's internals (syntax tree, evaluator) is visible.
 //
 //   tidemark::PromQLOptions options;
-//   auto result = tidemark::EvaluateInstant(*engine, "sum by (job) (rate(http_requests_total[5m]))",
+//   auto result = tidemark::EvaluateInstant(*engine, "sum by (job)
+//   (rate(http_requests_total[5m]))",
 //                                           now_ms, options);
 //   if (result.ok()) for (const auto& s : result->series) ... s.labels, s.points[0].value ...
 //
@@ -56,9 +57,9 @@ struct PromQLSeries {
 
 struct PromQLResult {
   PromQLValueType type = PromQLValueType::kVector;
-  std::vector<PromQLSeries> series;  // kVector and kMatrix
-  PromQLPoint scalar;                // kScalar
-  std::string string_value;          // kString
+  std::vector<PromQLSeries> series;   // kVector and kMatrix
+  PromQLPoint scalar;                 // kScalar
+  std::string string_value;           // kString
   std::vector<std::string> warnings;  // as Prometheus' annotations
   std::vector<std::string> infos;
 };
@@ -71,8 +72,8 @@ Result<std::string> FormatPromQL(std::string_view query, const PromQLOptions& op
 Result<PromQLResult> EvaluateInstant(SampleQuerier& storage, std::string_view query,
                                      int64_t time_ms, const PromQLOptions& options = {});
 // Evaluates `query` at start, start+step, ... <= end; the result is a matrix.
-Result<PromQLResult> EvaluateRange(SampleQuerier& storage, std::string_view query,
-                                   int64_t start_ms, int64_t end_ms, int64_t step_ms,
+Result<PromQLResult> EvaluateRange(SampleQuerier& storage, std::string_view query, int64_t start_ms,
+                                   int64_t end_ms, int64_t step_ms,
                                    const PromQLOptions& options = {});
 
 }  // namespace tidemark

@@ -88,11 +88,11 @@ struct ReadOptions {
 // What the caller will do with the selected samples (Prometheus' SelectHints). A store may use
 // them to read less; it must return correct data whatever they say.
 struct SelectHints {
-  int64_t start_ms = 0;      // the evaluation's first timestamp
-  int64_t end_ms = 0;        // ... and its last
-  int64_t step_ms = 0;       // 0 for an instant evaluation
-  int64_t range_ms = 0;      // the range of a range selector; 0 for an instant vector
-  std::string_view func;     // the function applied to the selection ("rate"), or ""
+  int64_t start_ms = 0;   // the evaluation's first timestamp
+  int64_t end_ms = 0;     // ... and its last
+  int64_t step_ms = 0;    // 0 for an instant evaluation
+  int64_t range_ms = 0;   // the range of a range selector; 0 for an instant vector
+  std::string_view func;  // the function applied to the selection ("rate"), or ""
 };
 
 class SampleQuerier {

@@ -56,8 +56,8 @@ Span ExampleSpan(int i) {
                   {"ratio", AnyValue::Double(0.5)},
                   {"list", AnyValue::Array({AnyValue::String("a"), AnyValue::Int(1)})},
                   {"map", AnyValue::KvList({{"k", AnyValue::Bytes("\x01\x02")}})}};
-  s.events = {{s.start_time_unix_nano + 5, "exception", {{"exception.type", AnyValue::String("E")}},
-               0}};
+  s.events = {
+      {s.start_time_unix_nano + 5, "exception", {{"exception.type", AnyValue::String("E")}}, 0}};
   s.links = {{std::string(16, '\x0c'), std::string(8, '\x0d'), "", {}, 0, 0}};
   s.status_code = SpanStatusCode::kError;
   s.status_message = "boom";

@@ -373,7 +373,8 @@ TEST_F(EvalLimits, EvaluatesExpressionsAsDeepAsTheParserAllows) {
   const int n = kDefaultMaxExprDepth - 4;
   std::string sum = "x";
   for (int i = 0; i < n; ++i) sum += "+1";
-  EXPECT_EQ(Vec(sum, 2 * kMin), std::vector<std::string>{"{job=\"a\"} => " + std::to_string(n + 2)});
+  EXPECT_EQ(Vec(sum, 2 * kMin),
+            std::vector<std::string>{"{job=\"a\"} => " + std::to_string(n + 2)});
   std::string nested = "x";
   for (int i = 0; i < n / 2; ++i) nested = "abs(" + nested + ")";
   EXPECT_EQ(Vec(nested, 2 * kMin), std::vector<std::string>{"{job=\"a\"} => 2"});

@@ -1,10 +1,9 @@
 // The embedding facade (include/tidemark/promql.h): plain results, errors with positions,
 // options honoured, on any SampleQuerier.
-#include "tidemark/promql.h"
-
 #include <gtest/gtest.h>
 
 #include "storage/memory_store.h"
+#include "tidemark/promql.h"
 
 namespace tidemark {
 namespace {
@@ -50,8 +49,7 @@ TEST_F(PromQLFacade, RangeQueriesGiveMatrices) {
   ASSERT_EQ(r->series[0].points.size(), 3u);
   EXPECT_EQ(r->series[0].points[2].timestamp_ms, kT0 + 60'000);
   EXPECT_EQ(r->series[0].points[2].value, 4);
-  EXPECT_EQ(EvaluateRange(store_, "up", kT0, kT0, 0).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EvaluateRange(store_, "up", kT0, kT0, 0).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(PromQLFacade, ErrorsAndOptions) {

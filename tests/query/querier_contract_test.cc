@@ -96,8 +96,8 @@ TEST_F(QuerierContract, BothImplementationsAnswerTheSame) {
                               "topk(2, http_requests_total)", "http_requests_total offset 1m"}) {
       auto expr = promql::ParseExpr(query);
       ASSERT_TRUE(expr.ok());
-      auto r = promql::QueryEngine(promql::EngineOptions()).Range(
-          *q, **expr, kT0 + 120'000, kT0 + 500'000, 30'000, promql::QueryContext());
+      auto r = promql::QueryEngine(promql::EngineOptions())
+                   .Range(*q, **expr, kT0 + 120'000, kT0 + 500'000, 30'000, promql::QueryContext());
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       a += Render(*r);
     }

@@ -266,8 +266,9 @@ TEST(PromApi, ExperimentalPromqlIsOffUnlessConfigured) {
 
 TEST(PromApi, DeleteSeriesAndQueryLimits) {
   TempDir dir;
-  ServerProcess server(dir.path(), std::string(kConfig) +
-                                       "query:\n  max_samples: 30\nweb:\n  enable_admin_api: true\n");
+  ServerProcess server(
+      dir.path(),
+      std::string(kConfig) + "query:\n  max_samples: 30\nweb:\n  enable_admin_api: true\n");
   ASSERT_TRUE(server.ready) << server.Log();
   ASSERT_EQ(Write(server).status, 204);
   // 2 series x 41 samples over the 10-minute window: more than 30 at once.
@@ -297,8 +298,9 @@ TEST(PromApi, AdminEndpointsAreOffUnlessEnabled) {
   ServerProcess server(dir.path(), kConfig);
   ASSERT_TRUE(server.ready) << server.Log();
   ASSERT_EQ(Write(server).status, 204);
-  for (const char* target : {"/api/v1/admin/tsdb/delete_series?match[]=%7B__name__%3D~%22.%2B%22%7D",
-                             "/api/v1/admin/flush"}) {
+  for (const char* target :
+       {"/api/v1/admin/tsdb/delete_series?match[]=%7B__name__%3D~%22.%2B%22%7D",
+        "/api/v1/admin/flush"}) {
     HttpResult r = HttpCall(server.http_port, "POST", target);
     EXPECT_EQ(r.status, 403) << target << ": " << r.body;
     EXPECT_NE(r.body.find("--web.enable-admin-api"), std::string::npos) << r.body;
@@ -326,8 +328,8 @@ TEST(PromApi, StateChangingEndpointsRefuseCrossOriginBrowserRequests) {
       {{"Content-Type", "multipart/form-data; boundary=x"}},
   };
   for (const auto& headers : attacks) {
-    HttpResult r = HttpCall(server.http_port, "POST", "/api/v1/admin/tsdb/delete_series", form_body,
-                            headers);
+    HttpResult r =
+        HttpCall(server.http_port, "POST", "/api/v1/admin/tsdb/delete_series", form_body, headers);
     EXPECT_EQ(r.status, 403) << r.body;
     EXPECT_EQ(HttpCall(server.http_port, "POST", wipe, "", headers).status, 403);
   }
@@ -343,7 +345,8 @@ TEST(PromApi, StateChangingEndpointsRefuseCrossOriginBrowserRequests) {
   // The same server's own pages (same origin) and non-browser clients may.
   const std::string self = "http://127.0.0.1:" + std::to_string(server.http_port);
   EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush", "",
-                     {{"Origin", self}, {"Host", "127.0.0.1:" + std::to_string(server.http_port)},
+                     {{"Origin", self},
+                      {"Host", "127.0.0.1:" + std::to_string(server.http_port)},
                       {"Sec-Fetch-Site", "same-origin"}})
                 .status,
             204);

@@ -417,7 +417,8 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
 TEST(Serve, FullDiskAnswers503AndWritesRecoverWhenSpaceReturns) {
   TempDir mount_point;
   std::filesystem::create_directories(mount_point.path());
-  const std::string mount = "mount -t tmpfs -o size=20m tmpfs " + mount_point.path() + " 2>/dev/null";
+  const std::string mount =
+      "mount -t tmpfs -o size=20m tmpfs " + mount_point.path() + " 2>/dev/null";
   if (std::system(mount.c_str()) != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
   struct Unmount {
     std::string path;

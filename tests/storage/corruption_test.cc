@@ -119,8 +119,7 @@ TEST(Corruption, DamagedMetadataFailsOpenInsteadOfReadingAsAbsent) {
     auto engine = Engine::Open(TestOptions(), dir.path());
     ASSERT_FALSE(engine.ok()) << key;
     EXPECT_EQ(engine.status().code(), StatusCode::kCorruption) << key;
-    EXPECT_NE(engine.status().message().find(key), std::string::npos)
-        << engine.status().ToString();
+    EXPECT_NE(engine.status().message().find(key), std::string::npos) << engine.status().ToString();
   }
 }
 

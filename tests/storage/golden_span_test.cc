@@ -7,7 +7,6 @@
 #include <set>
 
 #include "storage/kv_layout.h"
-#include "tidemark/trace_search.h"
 #include "storage/span_codec.h"
 #include "storage/span_row_group.h"
 #include "storage/span_segment_format.h"
@@ -15,6 +14,7 @@
 #include "tests/storage/golden_util.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
+#include "tidemark/trace_search.h"
 #include "util/coding.h"
 
 namespace tidemark::storage {

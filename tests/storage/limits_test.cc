@@ -165,7 +165,8 @@ TEST(TimestampBounds, ReadsOverAllTimeCostWhatExistsNotTheRangeWidth) {
   auto app = engine->NewAppender();
   for (int i = 0; i < 3; ++i) app->Add(series, kNowMs - (3 - i) * 4 * 3'600'000LL, i);
   ASSERT_TRUE(app->Commit().ok());
-  ASSERT_TRUE(engine->AppendExemplars({{series, {Labels{{"trace_id", "t"}}, 1, kNowMs - 1000}}}).ok());
+  ASSERT_TRUE(
+      engine->AppendExemplars({{series, {Labels{{"trace_id", "t"}}, 1, kNowMs - 1000}}}).ok());
   ASSERT_TRUE(engine->Flush().ok());
   const std::vector<LabelMatcher> x = {LabelMatcher::Equal("__name__", "x")};
   auto exemplars = engine->SelectExemplars(x, INT64_MIN, INT64_MAX);

@@ -91,8 +91,7 @@ TEST_P(WriteFailure, FailedCommitsAreUnavailableInvisibleAndWritesRecover) {
         auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "x")});
         ASSERT_EQ(all.size(), 1u);
         EXPECT_EQ(all.begin()->second.size(), 1u);
-        EXPECT_EQ(engine->GetTrace(TestSpan(2, 0).trace_id).status().code(),
-                  StatusCode::kNotFound);
+        EXPECT_EQ(engine->GetTrace(TestSpan(2, 0).trace_id).status().code(), StatusCode::kNotFound);
       }
     }
     // Room again: the same writes succeed, none refused as a duplicate or out of order.
@@ -171,8 +170,8 @@ TEST(BackgroundError, IsKeptShownAndRefusesWritesUntilTheJobSucceeds) {
   app->Add(series, 1'700'000'001'000, 2);
   ASSERT_TRUE(app->Commit().ok());
   ASSERT_TRUE(engine->RunMaintenance().ok());
-  EXPECT_EQ(testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "x")}).begin()->second.size(),
-            2u);
+  EXPECT_EQ(
+      testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "x")}).begin()->second.size(), 2u);
 }
 
 }  // namespace
