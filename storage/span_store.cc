@@ -578,6 +578,33 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
   return out;
 }
 
+namespace {
+
+// ScannedSpan::ReadSpan for spans of the buffer (a copy) and of a row group (decoded in full on
+// the first call for the row group).
+class BufferedSpanSource final : public SpanMaterializer {
+ public:
+  const Span* span = nullptr;
+  Status Read(uint32_t, Span* out) const override {
+    *out = *span;
+    return Status::OK();
+  }
+};
+
+class RowGroupSpanSource final : public SpanMaterializer {
+ public:
+  explicit RowGroupSpanSource(RowGroupReader* rg) : rg_(rg) {}
+  Status Read(uint32_t row, Span* out) const override {
+    TM_RETURN_IF_ERROR(rg_->LoadAll());
+    return rg_->ReadSpan(row, out);
+  }
+
+ private:
+  RowGroupReader* rg_;
+};
+
+}  // namespace
+
 Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
                                       const std::function<bool(const ScannedSpan&)>& visit) {
   TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
@@ -599,13 +626,15 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
   };
 
   // Newest data first: the buffer, then segments from the newest partition down.
+  BufferedSpanSource buffered;
   ForEachBuffered([&](const Span& s) {
     if (stop || s.start_time_unix_nano < start || s.start_time_unix_nano > end || !inspect() ||
         !MatchesSpan(conditions, s))
       return;
     const std::string_view service = s.ServiceName();
+    buffered.span = &s;
     if (!visit({s.trace_id, s.span_id, s.name, service, s.start_time_unix_nano,
-                s.end_time_unix_nano - s.start_time_unix_nano}))
+                s.end_time_unix_nano - s.start_time_unix_nano, &buffered, 0}))
       stop = true;
   });
 
@@ -636,6 +665,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
 
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
+  const RowGroupSpanSource row_group_source(&rg);
   TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
   for (auto p = partitions.rbegin(); p != partitions.rend() && !stop; ++p) {
     TM_RETURN_IF_ERROR(options.Check());
@@ -702,7 +732,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
         }
         for (uint32_t i : candidates) {
           if (!visit({rg.trace_id(i), rg.span_id(i), rg.name(i), rg.service_name(i), rg.start(i),
-                      rg.duration(i)})) {
+                      rg.duration(i), &row_group_source, i})) {
             stop = true;
             break;
           }

@@ -32,6 +32,17 @@ struct SpanScan {
   uint64_t max_spans_inspected = 0;
 };
 
+// Reads every field of a span a scan matched; the storage decodes the rest of the span's row
+// group on first use, so a visitor that needs more than ScannedSpan's columns (attributes, events,
+// links, the resource) pays for it only on the spans it asks about.
+class SpanMaterializer {
+ public:
+  virtual Status Read(uint32_t row, Span* out) const = 0;
+
+ protected:
+  ~SpanMaterializer() = default;
+};
+
 // A span a scan matched, as columns of the storage (valid during the visit only).
 struct ScannedSpan {
   std::string_view trace_id;  // 16 bytes
@@ -40,6 +51,10 @@ struct ScannedSpan {
   std::string_view service_name;
   uint64_t start_unix_nano = 0;
   uint64_t duration_nano = 0;
+  const SpanMaterializer* source = nullptr;
+  uint32_t row = 0;  // of `source`
+  // Every field of the span, resource and scope included.
+  Status ReadSpan(Span* out) const { return source->Read(row, out); }
 };
 
 struct SpanScanStats {
@@ -66,7 +81,9 @@ class SpanReader {
   virtual ~SpanReader() = default;
 
   // Calls `visit` for each matching span, newest data first (spans not yet in segments, then
-  // segments from the newest partition down); `visit` returns false to stop.
+  // segments from the newest partition down); `visit` returns false to stop. `visit` must not
+  // call back into this reader: an implementation may hold a lock while it runs (collect trace
+  // ids and read the traces after the scan).
   virtual Result<SpanScanStats> ScanSpans(const ReadOptions& options, const SpanScan& scan,
                                           const std::function<bool(const ScannedSpan&)>& visit) = 0;
   // The facts of a trace (16-byte id). Damaged index entries are skipped and named in
