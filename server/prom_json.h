@@ -11,11 +11,11 @@
 #include "query/ast.h"
 #include "query/value.h"
 #include "tidemark/labels.h"
+#include "util/json_string.h"
 
 namespace tidemark::server {
 
-// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced by U+FFFD).
-void AppendJsonString(std::string* out, std::string_view s);
+using util::AppendJsonString;  // util/json_string.h
 // Appends a sample value as Prometheus does: shortest round-trip decimal without exponent, or
 // "NaN", "+Inf", "-Inf" (as a JSON string).
 // A JSON array of strings.

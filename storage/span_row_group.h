@@ -87,6 +87,7 @@ class RowGroupReader {
   std::string_view status_message(uint32_t i) const { return dict_[status_messages_[i]]; }
   std::string_view trace_state(uint32_t i) const { return dict_[trace_states_[i]]; }
   std::string_view span_id(uint32_t i) const { return {span_ids_.data() + 8 * i, 8}; }
+  std::string_view parent(uint32_t i) const { return parents_[i]; }  // "" for a root
   // The span's resource and scope (decoded once per distinct dictionary entry).
   const Span& resource(uint32_t i) const { return resources_[resource_index_[i]]; }
   // service.name of span i: from kService (no dictionary needed) or else from kResource.

@@ -633,9 +633,19 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
       return;
     const std::string_view service = s.ServiceName();
     buffered.span = &s;
-    if (!visit({s.trace_id, s.span_id, s.name, service, s.start_time_unix_nano,
-                s.end_time_unix_nano - s.start_time_unix_nano, &buffered, 0}))
-      stop = true;
+    ScannedSpan scanned;
+    scanned.trace_id = s.trace_id;
+    scanned.span_id = s.span_id;
+    scanned.name = s.name;
+    scanned.service_name = service;
+    scanned.start_unix_nano = s.start_time_unix_nano;
+    scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
+    if (scan.with_structure) {
+      scanned.kind = s.kind;
+      scanned.parent_span_id = s.parent_span_id;
+    }
+    scanned.source = &buffered;
+    if (!visit(scanned)) stop = true;
   });
 
   // Equality conditions on service and span name let whole segments be skipped.
@@ -726,13 +736,27 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
           if (candidates.empty() || !s.ok()) break;
           s = rg.Load(col);
         }
+        if (scan.with_structure && !candidates.empty() && s.ok()) s = rg.Load(SpanColumn::kKind);
+        if (scan.with_structure && !candidates.empty() && s.ok()) s = rg.Load(SpanColumn::kParent);
         if (!s.ok()) {
           stats.warnings.push_back(s.ToString());
           continue;
         }
         for (uint32_t i : candidates) {
-          if (!visit({rg.trace_id(i), rg.span_id(i), rg.name(i), rg.service_name(i), rg.start(i),
-                      rg.duration(i), &row_group_source, i})) {
+          ScannedSpan scanned;
+          scanned.trace_id = rg.trace_id(i);
+          scanned.span_id = rg.span_id(i);
+          scanned.name = rg.name(i);
+          scanned.service_name = rg.service_name(i);
+          scanned.start_unix_nano = rg.start(i);
+          scanned.duration_nano = rg.duration(i);
+          if (scan.with_structure) {
+            scanned.kind = rg.kind(i);
+            scanned.parent_span_id = rg.parent(i);
+          }
+          scanned.source = &row_group_source;
+          scanned.row = i;
+          if (!visit(scanned)) {
             stop = true;
             break;
           }

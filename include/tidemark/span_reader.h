@@ -30,6 +30,9 @@ struct SpanScan {
   std::vector<SpanCondition> conditions;
   // Stop after inspecting this many spans (0: no limit); the stats say when it stopped there.
   uint64_t max_spans_inspected = 0;
+  // Fill ScannedSpan::kind and parent_span_id (a service graph, operations by kind); off by
+  // default because it reads two more columns of every matching row group.
+  bool with_structure = false;
 };
 
 // Reads every field of a span a scan matched; the storage decodes the rest of the span's row
@@ -51,6 +54,9 @@ struct ScannedSpan {
   std::string_view service_name;
   uint64_t start_unix_nano = 0;
   uint64_t duration_nano = 0;
+  // With SpanScan::with_structure only (else kUnspecified and empty).
+  SpanKind kind = SpanKind::kUnspecified;
+  std::string_view parent_span_id;  // empty for a root span, else 8 bytes
   const SpanMaterializer* source = nullptr;
   uint32_t row = 0;  // of `source`
   // Every field of the span, resource and scope included.
