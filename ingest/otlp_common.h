@@ -14,8 +14,6 @@ AnyValue FromOtlp(const opentelemetry::proto::common::v1::AnyValue& v);
 std::vector<KeyValue> FromOtlp(
     const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>& kvs);
 
-// Standard base64 with padding, as protobuf's JSON mapping writes bytes.
-std::string Base64(std::string_view bytes);
 // Lower-case hex of bytes, as OTLP/JSON and Tempo print ids.
 std::string ToHex(std::string_view bytes);
 // Decodes hex (either case); false if the length is odd or a character is not hex.

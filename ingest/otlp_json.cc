@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "ingest/otlp_common.h"
+#include "util/base64.h"
 
 namespace tidemark::ingest {
 namespace {
@@ -56,7 +57,7 @@ Status Normalise(rapidjson::Value* v, rapidjson::Document::AllocatorType& alloc,
               "field \"" + std::string(name) + "\" is not hex: \"" +
               std::string(m.value.GetString(), m.value.GetStringLength()) + "\"");
         }
-        const std::string b64 = Base64(bytes);
+        const std::string b64 = util::Base64(bytes);
         m.value.SetString(b64.data(), static_cast<rapidjson::SizeType>(b64.size()), alloc);
         continue;
       }

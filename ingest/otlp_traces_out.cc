@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ingest/otlp_common.h"
+#include "util/base64.h"
 #include "util/json_string.h"
 
 namespace tidemark::ingest {
@@ -143,9 +144,9 @@ void AppendQuotedUint(uint64_t v, std::string* out) {
   out->push_back('"');
 }
 
-void AppendHex(std::string_view bytes, std::string* out) {
+void AppendId(std::string_view bytes, JsonIds ids, std::string* out) {
   out->push_back('"');
-  *out += ToHex(bytes);
+  *out += ids == JsonIds::kHex ? ToHex(bytes) : util::Base64(bytes);
   out->push_back('"');
 }
 
@@ -211,18 +212,18 @@ std::string_view StatusEnumName(SpanStatusCode code) {
   return "STATUS_CODE_UNSET";
 }
 
-void AppendSpanJson(const Span& s, std::string* out) {
+void AppendSpanJson(const Span& s, JsonIds ids, std::string* out) {
   *out += "{\"traceId\":";
-  AppendHex(s.trace_id, out);
+  AppendId(s.trace_id, ids, out);
   *out += ",\"spanId\":";
-  AppendHex(s.span_id, out);
+  AppendId(s.span_id, ids, out);
   if (!s.trace_state.empty()) {
     *out += ",\"traceState\":";
     util::AppendJsonString(out, s.trace_state);
   }
   if (!s.parent_span_id.empty()) {
     *out += ",\"parentSpanId\":";
-    AppendHex(s.parent_span_id, out);
+    AppendId(s.parent_span_id, ids, out);
   }
   if (s.flags != 0) {
     *out += ",\"flags\":";
@@ -275,9 +276,9 @@ void AppendSpanJson(const Span& s, std::string* out) {
       const SpanLink& l = s.links[i];
       if (i > 0) out->push_back(',');
       *out += "{\"traceId\":";
-      AppendHex(l.trace_id, out);
+      AppendId(l.trace_id, ids, out);
       *out += ",\"spanId\":";
-      AppendHex(l.span_id, out);
+      AppendId(l.span_id, ids, out);
       if (!l.trace_state.empty()) {
         *out += ",\"traceState\":";
         util::AppendJsonString(out, l.trace_state);
@@ -360,7 +361,7 @@ void AppendOtlpJsonValue(const AnyValue& v, std::string* out) {
       break;
     case AnyValue::Type::kBytes:
       *out += "{\"bytesValue\":\"";
-      *out += Base64(v.string_value);
+      *out += util::Base64(v.string_value);
       out->push_back('"');
       break;
     case AnyValue::Type::kArray:
@@ -380,7 +381,8 @@ void AppendOtlpJsonValue(const AnyValue& v, std::string* out) {
   out->push_back('}');
 }
 
-std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view list_key) {
+std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view list_key,
+                            JsonIds ids) {
   std::string out = "{";
   AppendKey(list_key, &out);
   out.push_back('[');
@@ -418,7 +420,7 @@ std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view lis
       out += "},\"spans\":[";
       for (size_t i = 0; i < scope_group.spans.size(); ++i) {
         if (i > 0) out.push_back(',');
-        AppendSpanJson(*scope_group.spans[i], &out);
+        AppendSpanJson(*scope_group.spans[i], ids, &out);
       }
       out.push_back(']');
       if (!sc.scope_schema_url.empty()) {

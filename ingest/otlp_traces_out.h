@@ -16,11 +16,16 @@ namespace tidemark::ingest {
 // A TracesData message; its wire bytes are also Tempo's `Trace` (field 1 holds the batches).
 opentelemetry::proto::trace::v1::TracesData SpansToOtlp(const std::vector<Span>& spans);
 
-// OTLP/JSON of the spans: {"<list_key>":[{"resource":...,"scopeSpans":[...]}]}, with ids in hex,
-// 64-bit integers as strings and enums by name, as Tempo and Jaeger write it. `list_key` is
-// "resourceSpans" (OTLP, Jaeger) or "batches" (Tempo's v1 trace by id).
+// How ids are spelled in JSON: OTLP/JSON's hex (the OTLP spec, Jaeger's v3 API), or base64 as
+// protobuf's generic JSON mapping writes bytes (Tempo's API, which Grafana decodes that way).
+enum class JsonIds { kHex, kBase64 };
+
+// OTLP/JSON of the spans: {"<list_key>":[{"resource":...,"scopeSpans":[...]}]}, 64-bit integers
+// as strings and enums by name. `list_key` is "resourceSpans" (OTLP, Jaeger, Tempo's v2) or
+// "batches" (Tempo's v1 trace by id).
 std::string SpansToOtlpJson(const std::vector<Span>& spans,
-                            std::string_view list_key = "resourceSpans");
+                            std::string_view list_key = "resourceSpans",
+                            JsonIds ids = JsonIds::kHex);
 
 // One attribute value as OTLP/JSON ({"stringValue":"x"}, {"intValue":"3"}, ...), appended.
 void AppendOtlpJsonValue(const AnyValue& value, std::string* out);

@@ -1,5 +1,8 @@
 #include "server/api_params.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -154,6 +157,46 @@ Result<size_t> LimitParam(const FormValues& form, const std::string& name) {
   }
   if (n < 0) return Status::InvalidArgument(name + " must be non-negative");
   return static_cast<size_t>(n);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseJsonStringMap(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError()) {
+    return Status::InvalidArgument(std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
+                                   " at offset " + std::to_string(doc.GetErrorOffset()));
+  }
+  if (!doc.IsObject()) return Status::InvalidArgument("not a JSON object");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    if (!it->value.IsString()) {
+      return Status::InvalidArgument("the value of \"" + std::string(it->name.GetString()) +
+                                     "\" is not a string");
+    }
+    out.emplace_back(std::string(it->name.GetString(), it->name.GetStringLength()),
+                     std::string(it->value.GetString(), it->value.GetStringLength()));
+  }
+  return out;
+}
+
+Result<std::string> DecodePathSegment(std::string_view segment) {
+  std::string out;
+  out.reserve(segment.size());
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out.push_back(segment[i]);
+      continue;
+    }
+    const int hi = i + 2 < segment.size() ? HexValue(segment[i + 1]) : -1;
+    const int lo = i + 2 < segment.size() ? HexValue(segment[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      return Status::InvalidArgument("malformed %-escape in path segment \"" +
+                                     std::string(segment) + "\"");
+    }
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
 }
 
 Result<std::string> UnescapeLabelName(std::string_view name) {

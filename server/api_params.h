@@ -50,6 +50,12 @@ Result<size_t> LimitParam(const FormValues& form, const std::string& name = "lim
 // Prometheus 3 accepts label names in URL paths escaped as "U__" + name with '_' written "__"
 // and other characters as "_<hex code point>_".
 Result<std::string> UnescapeLabelName(std::string_view name);
+// A JSON object whose values are all strings ({"k":"v",...}), in order: Jaeger's `tags` and
+// `query.attributes`. InvalidArgument naming the problem otherwise.
+Result<std::vector<std::pair<std::string, std::string>>> ParseJsonStringMap(std::string_view json);
+// A URL path segment with its %XX escapes decoded ('+' stays '+', as in paths); InvalidArgument
+// if an escape is malformed.
+Result<std::string> DecodePathSegment(std::string_view segment);
 // Parses every `match[]` of the request; InvalidArgument names the selector that did not parse.
 Result<std::vector<std::vector<LabelMatcher>>> MatchParams(const FormValues& form);
 

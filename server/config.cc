@@ -239,18 +239,56 @@ Status ApplyQuery(const YAML::Node& q, QueryConfig* qc) {
   return Status::OK();
 }
 
+Status ApplyTraceQuery(const YAML::Node& q, TraceQueryConfig* tc) {
+  TM_RETURN_IF_ERROR(CheckMapping(q, "trace_query.",
+                                  {"default_range", "max_range", "timeout", "max_spans_inspected",
+                                   "max_traces", "max_concurrency"}));
+  if (q["default_range"]) {
+    TM_RETURN_IF_ERROR(ReadDuration(q["default_range"], "trace_query.default_range", 1000,
+                                    3650 * kDay, nullptr, &tc->default_range_ms));
+  }
+  if (q["max_range"]) {
+    TM_RETURN_IF_ERROR(ReadDuration(q["max_range"], "trace_query.max_range", 1000, 3650 * kDay,
+                                    nullptr, &tc->max_range_ms));
+  }
+  if (q["timeout"]) {
+    TM_RETURN_IF_ERROR(
+        ReadDuration(q["timeout"], "trace_query.timeout", 1, kDay, nullptr, &tc->timeout_ms));
+  }
+  if (q["max_spans_inspected"]) {
+    int64_t v = 0;
+    TM_RETURN_IF_ERROR(ReadInt(q["max_spans_inspected"], "trace_query.max_spans_inspected", 1000,
+                               1'000'000'000'000, &v));
+    tc->max_spans_inspected = static_cast<uint64_t>(v);
+  }
+  if (q["max_traces"]) {
+    TM_RETURN_IF_ERROR(
+        ReadInt(q["max_traces"], "trace_query.max_traces", 1, 1'000'000, &tc->max_traces));
+  }
+  if (q["max_concurrency"]) {
+    TM_RETURN_IF_ERROR(ReadInt(q["max_concurrency"], "trace_query.max_concurrency", 1, 10'000,
+                               &tc->max_concurrency));
+  }
+  if (tc->default_range_ms > tc->max_range_ms) {
+    return Status::InvalidArgument("trace_query.default_range must not exceed trace_query.max_range");
+  }
+  return Status::OK();
+}
+
 // Every key of the file (or of flags turned into a tree); values not given keep `c`'s.
 Status Apply(const YAML::Node& root, ServerConfig* c) {
   TM_RETURN_IF_ERROR(CheckMapping(
       root, "",
       {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web", "log_level",
-       "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp", "query"}));
+       "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp", "query",
+       "trace_query"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));
   if (const auto l = root["limits"]) TM_RETURN_IF_ERROR(ApplyLimits(l, &c->engine.limits));
   if (const auto o = root["otlp"]) TM_RETURN_IF_ERROR(ApplyOtlp(o, c));
   if (const auto q = root["query"]) TM_RETURN_IF_ERROR(ApplyQuery(q, &c->query));
+  if (const auto t = root["trace_query"]) TM_RETURN_IF_ERROR(ApplyTraceQuery(t, &c->trace_query));
   return Status::OK();
 }
 
@@ -417,6 +455,16 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_concurrency" << YAML::Value << c.query.max_concurrency;
   out << YAML::Key << "experimental_functions" << YAML::Value << c.query.experimental_functions;
   out << YAML::Key << "duration_expressions" << YAML::Value << c.query.duration_expressions;
+  out << YAML::EndMap;
+  out << YAML::Key << "trace_query" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "default_range" << YAML::Value
+      << util::FormatDuration(c.trace_query.default_range_ms);
+  out << YAML::Key << "max_range" << YAML::Value
+      << util::FormatDuration(c.trace_query.max_range_ms);
+  out << YAML::Key << "timeout" << YAML::Value << util::FormatDuration(c.trace_query.timeout_ms);
+  out << YAML::Key << "max_spans_inspected" << YAML::Value << c.trace_query.max_spans_inspected;
+  out << YAML::Key << "max_traces" << YAML::Value << c.trace_query.max_traces;
+  out << YAML::Key << "max_concurrency" << YAML::Value << c.trace_query.max_concurrency;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

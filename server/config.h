@@ -29,6 +29,17 @@ struct QueryConfig {
   bool duration_expressions = false;    // Prometheus' promql-duration-expr: foo[5m+1m]
 };
 
+// Trace reads: the Jaeger and Tempo APIs and TraceQL (docs/trace-api.md).
+struct TraceQueryConfig {
+  // Searches without a time range look this far back from now (Jaeger's and Tempo's default).
+  int64_t default_range_ms = 2 * 24 * 3600 * 1000LL;
+  int64_t max_range_ms = 31 * 24 * 3600 * 1000LL;  // a longer range is refused with 400
+  int64_t timeout_ms = 60 * 1000;                  // per search, trace or tag request
+  uint64_t max_spans_inspected = 50'000'000;       // a search stops here and says so
+  int64_t max_traces = 5'000;                      // the most `limit` may ask for
+  int64_t max_concurrency = 8;                     // searches at once; others wait in the timeout
+};
+
 struct ServerConfig {
   std::string config_file;  // the file it was read from, if any
   std::string data_dir = "./data";
@@ -52,6 +63,7 @@ struct ServerConfig {
   // 503 / UNAVAILABLE (which exporters retry).
   int64_t span_backpressure_wait_ms = 2'000;
   QueryConfig query;
+  TraceQueryConfig trace_query;
   Options engine;  // retention, limits, sync policy, ...
 };
 

@@ -182,7 +182,8 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
       {"log.level", config.log_level}};
   api.storage_retention = FormatRetention(config.engine.retention_ms);
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
-  api_router_ = std::make_unique<Router>(ApiRoutes(this, prom_api_.get()),
+  trace_api_ = std::make_unique<TraceApi>(engine, config.trace_query);
+  api_router_ = std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get()),
                                          Router::Options{.admin_enabled = config.enable_admin_api});
 }
 

@@ -17,6 +17,7 @@
 #include "server/prom_api.h"
 #include "server/router.h"
 #include "server/self_metrics.h"
+#include "server/trace_api.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::server {
@@ -92,7 +93,8 @@ class Receivers {
   ingest::MetricsTranslator translator_;
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
-  std::unique_ptr<Router> api_router_;             // after prom_api_: its routes call into it
+  std::unique_ptr<TraceApi> trace_api_;
+  std::unique_ptr<Router> api_router_;  // after the APIs: its routes call into them
   std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};
 };

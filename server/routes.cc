@@ -4,6 +4,7 @@
 #include "server/api_response.h"
 #include "server/prom_api.h"
 #include "server/receivers.h"
+#include "server/trace_api.h"
 
 namespace tidemark::server {
 namespace {
@@ -25,7 +26,7 @@ RouteHandler WithForm(Endpoint endpoint) {
 
 }  // namespace
 
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api) {
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces) {
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -95,6 +96,8 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api) {
       {"/api/v1/admin/flush", kPostPut, RouteAccess::kAdmin, ErrorStyle::kText, "admin_flush",
        [=](R, P) { return receivers->Flush(); }},
   };
+  // The trace APIs: Jaeger under /jaeger, Tempo at the root (trace_api.cc).
+  for (Route& route : TraceRoutes(traces)) routes.push_back(std::move(route));
   return routes;
 }
 

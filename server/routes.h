@@ -12,10 +12,12 @@ namespace tidemark::server {
 
 class Receivers;
 class PrometheusApi;
+class TraceApi;
 
-// Every route of the API port. The handlers call into `receivers` and `prometheus`, which must
+// Every route of the API port. The handlers call into `receivers`, `prometheus` and `traces`,
+// which must
 // outlive the routes.
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus);
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces);
 
 }  // namespace tidemark::server
 

@@ -135,4 +135,75 @@ std::string FormatDuration(int64_t ms) {
   return out;
 }
 
+Result<int64_t> ParseGoDurationNanos(std::string_view input) {
+  auto invalid = [&](std::string_view why) {
+    return Status::InvalidArgument("time: invalid duration \"" + std::string(input.substr(0, 64)) +
+                                   "\": " + std::string(why));
+  };
+  std::string_view s = input;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return int64_t{0};
+  if (s.empty()) return invalid("empty");
+  constexpr uint64_t kMax = uint64_t{1} << 63;  // |INT64_MIN|
+  uint64_t total = 0;
+  while (!s.empty()) {
+    uint64_t whole = 0;
+    bool digits = false, overflow = false;
+    size_t i = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      digits = true;
+      if (whole > (kMax - 9) / 10) overflow = true;
+      whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
+    }
+    uint64_t frac = 0, scale = 1;
+    if (i < s.size() && s[i] == '.') {
+      for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+        digits = true;
+        if (scale > (kMax - 9) / 10) continue;  // digits past 19 cannot change the result
+        frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
+        scale *= 10;
+      }
+    }
+    if (!digits) return invalid("expected a number");
+    if (overflow) return invalid("out of range");
+    size_t u = i;
+    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') ++u;
+    const std::string_view unit_name = s.substr(i, u - i);
+    uint64_t unit;
+    if (unit_name == "ns") {
+      unit = 1;
+    } else if (unit_name == "us" || unit_name == "\u00b5s" || unit_name == "\u03bcs") {
+      unit = 1000;
+    } else if (unit_name == "ms") {
+      unit = 1000 * 1000;
+    } else if (unit_name == "s") {
+      unit = 1000 * 1000 * 1000;
+    } else if (unit_name == "m") {
+      unit = 60ULL * 1000 * 1000 * 1000;
+    } else if (unit_name == "h") {
+      unit = 3600ULL * 1000 * 1000 * 1000;
+    } else if (unit_name.empty()) {
+      return invalid("missing unit");
+    } else {
+      return invalid("unknown unit \"" + std::string(unit_name) + "\"");
+    }
+    if (whole > kMax / unit) return invalid("out of range");
+    uint64_t v = whole * unit;
+    if (frac > 0) {
+      // frac / scale of a unit, in ns: exact for every unit (at most 3.6e12 ns) and fraction.
+      v += static_cast<uint64_t>(static_cast<long double>(frac) * unit / scale);
+      if (v > kMax) return invalid("out of range");
+    }
+    total += v;
+    if (total > kMax) return invalid("out of range");
+    s.remove_prefix(u);
+  }
+  if (!negative && total == kMax) return invalid("out of range");
+  return negative ? static_cast<int64_t>(0 - total) : static_cast<int64_t>(total);
+}
+
 }  // namespace tidemark::util

@@ -40,6 +40,12 @@ DurationParse ParseDurationParts(std::string_view input,
 // what is wrong: the syntax, an unknown unit, or overflow.
 Result<int64_t> ParseDuration(std::string_view input);
 
+// Parses a Go duration (time.ParseDuration, as Jaeger's and Tempo's APIs take them) in
+// nanoseconds: an optional sign, then terms of a decimal number with an optional fraction and a
+// unit (ns, us, µs, ms, s, m, h): "1.5s", "4.5us", "1h30m", "-2ms", "0". InvalidArgument quotes
+// the input and says what is wrong; totals past INT64_MAX ns (about 292 years) are refused.
+Result<int64_t> ParseGoDurationNanos(std::string_view input);
+
 // `ms` as Prometheus prints a duration (model.Duration.String): "0s" for zero; years and weeks
 // only when they divide it exactly, then d h m s ms ("1y", "2w", "1d12h", "1m30s500ms"); a
 // negative duration gets a leading "-". ParseDuration(FormatDuration(ms)) == ms for ms >= 0.

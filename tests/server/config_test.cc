@@ -63,6 +63,16 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
   EXPECT_EQ(c.engine.group_commit_interval_ms, defaults.engine.group_commit_interval_ms);
   EXPECT_EQ(c.max_request_bytes, defaults.max_request_bytes);
   EXPECT_EQ(c.query.timeout_ms, defaults.query.timeout_ms);
+  EXPECT_EQ(c.trace_query.default_range_ms, defaults.trace_query.default_range_ms);
+  EXPECT_EQ(c.trace_query.max_range_ms, defaults.trace_query.max_range_ms);
+  EXPECT_EQ(c.trace_query.timeout_ms, defaults.trace_query.timeout_ms);
+  EXPECT_EQ(c.trace_query.max_spans_inspected, defaults.trace_query.max_spans_inspected);
+  EXPECT_EQ(c.trace_query.max_traces, defaults.trace_query.max_traces);
+  EXPECT_EQ(c.trace_query.max_concurrency, defaults.trace_query.max_concurrency);
+  // A default range longer than the maximum is refused, naming both.
+  const std::string error =
+      LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
+  EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
 }
 
 TEST(Config, ReadsEveryKindOfValue) {

@@ -15,28 +15,7 @@
 namespace tidemark {
 namespace {
 
-// Runs the export script; returns its exit code (-1 on timeout, bounded to 90 s).
-int RunNode(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::chdir(CLIENTS_DIR) != 0) _exit(126);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>("node"));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execvp("node", argv.data());
-    _exit(127);
-  }
-  for (int i = 0; i < 900; ++i) {
-    int status;
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return -1;
-}
+int RunNode(const std::vector<std::string>& args) { return testing::RunNode(CLIENTS_DIR, args); }
 
 std::string Bytes(const rapidjson::Value& hex) {
   std::string out;

@@ -154,6 +154,31 @@ class ServerProcess {
 };
 
 // Runs a shell command; its stdout and stderr.
+// Runs `node ARGS...` in `dir` (the npm clients of scripts/install-test-clients.sh); returns its
+// exit code, or -1 when it ran past 90 s (then it is killed).
+inline int RunNode(const std::string& dir, const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(dir.c_str()) != 0) _exit(126);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>("node"));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execvp("node", argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 900; ++i) {
+    int status;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
 inline std::string RunCommand(const std::string& cmd) {
   std::string out;
   FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");

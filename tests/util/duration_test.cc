@@ -103,5 +103,38 @@ TEST(Duration, FormatsAsPrometheusAndRoundTrips) {
   }
 }
 
+
+TEST(GoDuration, ParsesWhatGoParses) {
+  auto ns = [](std::string_view s) {
+    auto r = ParseGoDurationNanos(s);
+    EXPECT_TRUE(r.ok()) << s << ": " << r.status().ToString();
+    return r.ok() ? *r : -12345;
+  };
+  EXPECT_EQ(ns("0"), 0);
+  EXPECT_EQ(ns("-0"), 0);
+  EXPECT_EQ(ns("5ns"), 5);
+  EXPECT_EQ(ns("4.5us"), 4500);
+  EXPECT_EQ(ns("4.5\u00b5s"), 4500);
+  EXPECT_EQ(ns("1.5s"), 1'500'000'000);
+  EXPECT_EQ(ns(".5ms"), 500'000);
+  EXPECT_EQ(ns("1.ms"), 1'000'000);
+  EXPECT_EQ(ns("1h30m"), 5'400'000'000'000);
+  EXPECT_EQ(ns("1m1.000000001s"), 61'000'000'001);
+  EXPECT_EQ(ns("-2ms"), -2'000'000);
+  EXPECT_EQ(ns("+3s"), 3'000'000'000);
+  EXPECT_EQ(ns("2562047h47m16.854775807s"), INT64_MAX);
+}
+
+TEST(GoDuration, RefusesWhatGoRefuses) {
+  for (std::string_view bad : {"", "1", "s", "1x", "1.5", ".s", "-", "1d", "3000000h",
+                               "9223372036854775808ns", "1s2", "1 s"}) {
+    auto r = ParseGoDurationNanos(bad);
+    EXPECT_FALSE(r.ok()) << "\"" << bad << "\" parsed as " << (r.ok() ? *r : 0);
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("invalid duration"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tidemark::util
