@@ -353,3 +353,26 @@ TEST(TraceQLValue, GoDurationStrings) {
 
 }  // namespace
 }  // namespace tidemark::traceql
+
+namespace tidemark::traceql {
+namespace {
+
+// The deepest queries the parser accepts evaluate and print without exhausting the stack.
+TEST(TraceQLDepth, DeepestAcceptedQueriesEvaluate) {
+  const std::vector<Span> spans = SampleTrace();
+  std::string chain = "{ .a }";
+  for (int i = 0; i < kDefaultMaxDepth - 3; ++i) chain += " && { .a }";
+  std::string field = "{ " + std::string(kDefaultMaxDepth - 3, '!') + "true }";
+  std::string parens =
+      std::string(kDefaultMaxDepth - 3, '(') + "{ .a }" + std::string(kDefaultMaxDepth - 3, ')');
+  for (const std::string& q : {chain, field, parens}) {
+    auto compiled = CompiledQuery::Compile(q);
+    ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+    TraceEvaluator eval(**compiled, spans);
+    EXPECT_TRUE(eval.Evaluate().ok());
+    EXPECT_FALSE(FormatQuery((*compiled)->query()).empty());
+  }
+}
+
+}  // namespace
+}  // namespace tidemark::traceql

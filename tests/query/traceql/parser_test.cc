@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -628,6 +631,30 @@ TEST(TraceQLParser, OperatorPrecedenceFollowsTempo) {
   const Node& eq = *q->root->children[0]->children[0];
   EXPECT_EQ(eq.children[0]->op, FieldOp::kNeg);
   EXPECT_EQ(eq.children[0]->children[0]->op, FieldOp::kMul);
+}
+
+}  // namespace
+}  // namespace tidemark::traceql
+
+namespace tidemark::traceql {
+namespace {
+
+// The fuzz target's seeds (tests/fuzz/corpus/traceql/) hold its invariant in every build.
+TEST(TraceQLCorpus, SeedsPrintStably) {
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TRACEQL_CORPUS_DIR)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto query = ParseQuery(text);
+    if (!query.ok()) continue;
+    ++parsed;
+    const std::string printed = FormatQuery(*query);
+    auto again = ParseQuery(printed);
+    ASSERT_TRUE(again.ok()) << text << " printed as " << printed;
+    EXPECT_EQ(FormatQuery(*again), printed) << text;
+    EXPECT_EQ(ValidateQuery(*query).ok(), ValidateQuery(*again).ok()) << text;
+  }
+  EXPECT_GT(parsed, 30);
 }
 
 }  // namespace
