@@ -1,0 +1,41 @@
+// Scan planning: from a query, conditions the storage can evaluate while scanning
+// (SpanReader::ScanSpans) that every matching trace satisfies, to find candidate traces.
+//
+// The plan is a list of alternatives, each a conjunction of SpanCondition: a trace can match only
+// if one of its spans in the searched range satisfies one alternative. One empty alternative
+// means "every span". Only necessary conditions are produced: anything that does not map exactly
+// onto a SpanCondition is left out of its conjunction (correctness first).
+//
+//   - In a filter, comparisons of span, resource and unscoped attributes and of name, status,
+//     statusMessage, kind and duration with a literal map exactly, as do `!= nil` and `= nil`;
+//     `resource.service.name = "x"` also becomes the service intrinsic the storage skips
+//     segments by. `&&` concatenates conjunctions (up to 16 alternatives, else the more selective
+//     side), `||` lists both sides' alternatives; `!`, arithmetic, events, links and trace-level
+//     intrinsics give no condition.
+//   - Between spansets, `&&` and the structural operators need both sides non-empty: the plan
+//     takes the side whose alternatives have more conditions (on a tie, fewer alternatives, then
+//     the left). `||` lists both sides. A pipeline takes its most selective stage.
+//
+// Thread safety: free functions.
+#ifndef TIDEMARK_QUERY_TRACEQL_PLANNER_H_
+#define TIDEMARK_QUERY_TRACEQL_PLANNER_H_
+
+#include <vector>
+
+#include "query/traceql/ast.h"
+#include "tidemark/trace.h"
+
+namespace tidemark::traceql {
+
+using Conjunction = std::vector<SpanCondition>;
+
+// At least one alternative.
+std::vector<Conjunction> PlanScan(const Query& query);
+
+// The conditions every span matching the query's first spanset filter satisfies (those common to
+// all its alternatives); empty: any span.
+std::vector<SpanCondition> FirstFilterConditions(const Query& query);
+
+}  // namespace tidemark::traceql
+
+#endif  // TIDEMARK_QUERY_TRACEQL_PLANNER_H_

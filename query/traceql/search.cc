@@ -1,0 +1,219 @@
+// TraceQL search (tidemark/traceql.h) on the SpanReader interface.
+//
+// The storage scans spans with the planned conditions (planner.h) to find candidate traces;
+// each candidate's spans in the range are read whole (GetTrace) and evaluated (evaluator.h).
+// ScanSpans cannot resume, and a candidate may not match, so the scan runs in passes: each pass
+// collects up to a cap of traces not seen before (the first cap is a little over the limit,
+// then eight times more each pass) and evaluates them newest first; a pass that covers the
+// range without reaching its cap is the last. Rescanning costs the spans of the earlier passes
+// again, which the spans-inspected bound counts.
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "query/traceql/evaluator.h"
+#include "query/traceql/planner.h"
+#include "tidemark/traceql.h"
+#include "util/status_macros.h"
+
+namespace tidemark {
+namespace {
+
+using traceql::CompiledQuery;
+using traceql::EvaluatedSpanset;
+using traceql::TraceEvaluator;
+using traceql::TraceSummary;
+
+struct Candidate {
+  std::string trace_id;
+  uint64_t newest_start = 0;  // of its spans the scan matched
+};
+
+bool ReferencesTraceIntrinsics(const traceql::Node& root) {
+  std::vector<const traceql::Node*> pending = {&root};
+  while (!pending.empty()) {
+    const traceql::Node* node = pending.back();
+    pending.pop_back();
+    if (node->kind == traceql::NodeKind::kAttribute && traceql::IsTraceIntrinsic(node->intrinsic))
+      return true;
+    for (const traceql::NodePtr& child : node->children) pending.push_back(child.get());
+  }
+  return false;
+}
+
+TraceSummary SummaryOf(const TraceFacts& facts) {
+  TraceSummary summary;
+  summary.has_root = !facts.root_service_name.empty() || !facts.root_span_name.empty();
+  summary.root_span_name = facts.root_span_name;
+  summary.root_service_name = facts.root_service_name;
+  summary.duration_nano =
+      facts.end_unix_nano > facts.start_unix_nano ? facts.end_unix_nano - facts.start_unix_nano : 0;
+  return summary;
+}
+
+TraceQLTrace Describe(const std::vector<Span>& spans, const TraceEvaluator& eval,
+                      const std::vector<EvaluatedSpanset>& sets, const TraceFacts& facts,
+                      uint32_t spans_per_spanset) {
+  TraceQLTrace trace;
+  trace.trace_id = traceql::HexId(spans.front().trace_id);
+  if (facts.found) {
+    trace.root_service_name = facts.root_service_name;
+    trace.root_trace_name = facts.root_span_name;
+    trace.start_time_unix_nano = facts.start_unix_nano;
+    trace.duration_nano = facts.end_unix_nano > facts.start_unix_nano
+                              ? facts.end_unix_nano - facts.start_unix_nano
+                              : 0;
+  } else {
+    const traceql::PreparedTrace& prepared = eval.trace();
+    trace.root_service_name = std::string(prepared.root_service_name());
+    trace.root_trace_name = std::string(prepared.root_span_name());
+    uint64_t start = UINT64_MAX;
+    for (const Span& s : spans) start = std::min(start, s.start_time_unix_nano);
+    trace.start_time_unix_nano = start;
+    trace.duration_nano = prepared.duration_nano();
+  }
+  for (const EvaluatedSpanset& set : sets) {
+    TraceQLSpanset out;
+    out.matched = static_cast<uint32_t>(set.spans.size());
+    out.attributes = set.attributes;
+    // Earliest first: GetTrace returns spans by start time, and the indices are ascending.
+    for (size_t k = 0; k < set.spans.size() && k < spans_per_spanset; ++k) {
+      const uint32_t i = set.spans[k];
+      const Span& s = spans[i];
+      TraceQLSpan span;
+      span.span_id = std::string(eval.trace().span_id_hex(i));
+      span.name = s.name;
+      span.start_time_unix_nano = s.start_time_unix_nano;
+      span.duration_nano = s.end_time_unix_nano > s.start_time_unix_nano
+                               ? s.end_time_unix_nano - s.start_time_unix_nano
+                               : 0;
+      span.attributes = eval.SpanAttributes(i);
+      out.spans.push_back(std::move(span));
+    }
+    trace.spansets.push_back(std::move(out));
+  }
+  return trace;
+}
+
+}  // namespace
+
+Status CheckTraceQL(std::string_view query) {
+  auto parsed = traceql::ParseAndValidate(query);
+  return parsed.ok() ? Status::OK() : parsed.status();
+}
+
+Result<std::vector<SpanCondition>> TraceQLSpanConditions(std::string_view query) {
+  TM_ASSIGN_OR_RETURN(traceql::Query parsed, traceql::ParseAndValidate(query));
+  return traceql::FirstFilterConditions(parsed);
+}
+
+Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSearchRequest& request,
+                                            const ReadOptions& options) {
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<CompiledQuery> query, CompiledQuery::Compile(request.query));
+  if (request.start_unix_nano > request.end_unix_nano) {
+    return Status::InvalidArgument("search range starts after it ends");
+  }
+  TM_RETURN_IF_ERROR(options.Check());
+  const std::vector<traceql::Conjunction> plan = traceql::PlanScan(query->query());
+  const bool needs_facts = ReferencesTraceIntrinsics(*query->query().root);
+  const size_t limit = std::max<uint32_t>(1, request.limit);
+
+  TraceQLSearchResponse response;
+  std::unordered_set<std::string> seen;
+  size_t cap = 2 * limit + 8;
+  uint64_t spans_left = request.max_spans_inspected;  // when bounded
+  bool done = false;
+  while (!done) {
+    std::vector<Candidate> fresh;
+    std::unordered_map<std::string, size_t> fresh_index;
+    bool reached_cap = false;
+    bool bound_hit = false;
+    for (const traceql::Conjunction& conditions : plan) {
+      if (reached_cap || bound_hit) break;
+      SpanScan scan;
+      scan.start_unix_nano = request.start_unix_nano;
+      scan.end_unix_nano = request.end_unix_nano;
+      scan.conditions = conditions;
+      scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
+      TM_ASSIGN_OR_RETURN(SpanScanStats stats,
+                          reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
+                            const std::string_view id = span.trace_id;
+                            if (seen.count(std::string(id)) > 0) return true;
+                            auto it = fresh_index.find(std::string(id));
+                            if (it == fresh_index.end()) {
+                              if (fresh.size() >= cap) {
+                                reached_cap = true;
+                                return false;
+                              }
+                              it = fresh_index.emplace(std::string(id), fresh.size()).first;
+                              fresh.push_back({std::string(id), 0});
+                            }
+                            Candidate& c = fresh[it->second];
+                            c.newest_start = std::max(c.newest_start, span.start_unix_nano);
+                            return true;
+                          }));
+      response.inspected_spans += stats.spans_inspected;
+      response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
+                               stats.warnings.end());
+      if (request.max_spans_inspected != 0) {
+        spans_left -= std::min(spans_left, stats.spans_inspected);
+        if (stats.stopped_at_limit || spans_left == 0) bound_hit = true;
+      }
+    }
+    std::stable_sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
+      return a.newest_start > b.newest_start;
+    });
+
+    for (const Candidate& candidate : fresh) {
+      seen.insert(candidate.trace_id);
+      TM_RETURN_IF_ERROR(options.Check());
+      if (request.max_traces_inspected != 0 &&
+          response.inspected_traces >= request.max_traces_inspected) {
+        response.stopped_at_limit = true;
+        done = true;
+        break;
+      }
+      Result<std::vector<Span>> spans =
+          reader.GetTrace(candidate.trace_id, request.start_unix_nano, request.end_unix_nano);
+      if (!spans.ok()) {
+        if (spans.status().code() == StatusCode::kNotFound) continue;  // gone since the scan
+        return spans.status();
+      }
+      if (spans->empty()) continue;
+      ++response.inspected_traces;
+      TraceFacts facts;
+      TraceSummary summary;
+      if (needs_facts) {
+        TM_ASSIGN_OR_RETURN(facts,
+                            reader.GetTraceFacts(options, candidate.trace_id, &response.warnings));
+        summary = SummaryOf(facts);
+      }
+      TraceEvaluator eval(*query, *spans, needs_facts && facts.found ? &summary : nullptr);
+      TM_ASSIGN_OR_RETURN(std::vector<EvaluatedSpanset> sets, eval.Evaluate());
+      if (sets.empty()) continue;
+      if (!needs_facts) {
+        TM_ASSIGN_OR_RETURN(facts,
+                            reader.GetTraceFacts(options, candidate.trace_id, &response.warnings));
+      }
+      response.traces.push_back(Describe(*spans, eval, sets, facts, request.spans_per_spanset));
+      if (response.traces.size() >= limit) {
+        done = true;
+        break;
+      }
+    }
+    if (done) break;
+    if (bound_hit) {
+      response.stopped_at_limit = true;
+      break;
+    }
+    if (!reached_cap) break;  // the range is covered
+    cap *= 8;
+  }
+  std::stable_sort(response.traces.begin(), response.traces.end(),
+                   [](const TraceQLTrace& a, const TraceQLTrace& b) {
+                     return a.start_time_unix_nano > b.start_time_unix_nano;
+                   });
+  return response;
+}
+
+}  // namespace tidemark
