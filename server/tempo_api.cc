@@ -199,7 +199,7 @@ void AppendSpanset(std::string* out, const TraceQLSpanset& set) {
   for (size_t i = 0; i < set.spans.size(); ++i) {
     const TraceQLSpan& s = set.spans[i];
     if (i > 0) *out += ',';
-    *out += "{\"spanID\":\"" + ingest::ToHex(s.span_id) + "\",\"name\":";
+    *out += "{\"spanID\":\"" + s.span_id + "\",\"name\":";
     AppendJsonString(out, s.name);
     *out += ",\"startTimeUnixNano\":\"" + std::to_string(s.start_time_unix_nano) +
             "\",\"durationNanos\":\"" + std::to_string(s.duration_nano) + "\"";
@@ -310,7 +310,7 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
   for (size_t i = 0; i < result->traces.size(); ++i) {
     const TraceQLTrace& t = result->traces[i];
     if (i > 0) body += ',';
-    body += "{\"traceID\":\"" + ingest::ToHex(t.trace_id) + "\",\"rootServiceName\":";
+    body += "{\"traceID\":\"" + t.trace_id + "\",\"rootServiceName\":";
     AppendJsonString(&body, t.root_service_name.empty() ? "<root span not yet received>"
                                                         : t.root_service_name);
     body += ",\"rootTraceName\":";
