@@ -14,7 +14,9 @@
 
 #include "datagen/span_dataset.h"
 #include "tidemark/engine.h"
+#include "query/jaeger_search.h"
 #include "tidemark/trace_search.h"
+#include "tidemark/traceql.h"
 
 namespace tidemark::bench {
 namespace {
@@ -226,6 +228,97 @@ void BM_SearchTraces(benchmark::State& state) {
   state.counters["stored_spans"] = double(s->spans);
 }
 BENCHMARK(BM_SearchTraces)->ArgName("query")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// Latency percentiles of a set of timings (ms), into the benchmark's counters.
+void ReportPercentiles(benchmark::State& state, std::vector<double> millis) {
+  std::sort(millis.begin(), millis.end());
+  state.counters["p50_ms"] = millis[millis.size() / 2];
+  state.counters["p99_ms"] = millis[std::min(millis.size() - 1, millis.size() * 99 / 100)];
+}
+
+// TraceQL over the stored hour: 0 a search many traces match (every LLM call), 1 one only a few
+// match (a service's slow server errors), 2 the structural query of issue 10 (errors below an
+// LLM span), 3 a pipeline (traces with more than 8 spans of one service).
+const char* const kTraceQLQueries[] = {
+    R"({ span.gen_ai.request.model != nil })",
+    R"({ resource.service.name = "checkout" && span.http.status_code >= 500 && duration > 1s })",
+    R"({ span.gen_ai.system != nil } >> { status = error })",
+    R"({ resource.service.name = "rag-api" } | count() > 8)",
+};
+
+void BM_TraceQL(benchmark::State& state) {
+  Stored* s = GetStored();
+  if (!s) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  TraceQLSearchRequest req;
+  req.query = kTraceQLQueries[state.range(0)];
+  req.start_unix_nano = s->start;
+  req.end_unix_nano = s->start + 3600 * kSecond;
+  req.limit = 20;
+  std::vector<double> millis;
+  size_t found = 0;
+  uint64_t inspected = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = SearchTraceQL(*s->engine, req);
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    found = r->traces.size();
+    inspected = r->inspected_spans;
+  }
+  ReportPercentiles(state, millis);
+  state.counters["traces_found"] = double(found);
+  state.counters["spans_inspected"] = double(inspected);
+  state.counters["stored_spans"] = double(s->spans);
+}
+BENCHMARK(BM_TraceQL)
+    ->ArgName("query")
+    ->DenseRange(0, 3)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(20);
+
+// Jaeger's search: one service's error traces (a tag), and an operation with a duration bound.
+void BM_JaegerSearch(benchmark::State& state) {
+  Stored* s = GetStored();
+  if (!s) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  query::JaegerTraceQuery q;
+  q.start_unix_nano = s->start;
+  q.end_unix_nano = s->start + 3600 * kSecond;
+  q.limit = 20;
+  q.service = "rag-api";
+  if (state.range(0) == 0) {
+    q.tags = {{"error", "true"}};
+  } else {
+    q.operation = "rag.pipeline";
+    q.min_duration_nano = 2'000'000'000;
+  }
+  std::vector<double> millis;
+  size_t found = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = query::FindJaegerTraces(*s->engine, q, ReadOptions{});
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    found = r->traces.size();
+  }
+  ReportPercentiles(state, millis);
+  state.counters["traces_found"] = double(found);
+  state.counters["stored_spans"] = double(s->spans);
+}
+BENCHMARK(BM_JaegerSearch)->ArgName("query")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(20);
 
 }  // namespace
 }  // namespace tidemark::bench
