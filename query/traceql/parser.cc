@@ -14,6 +14,7 @@
 
 #include <utility>
 
+#include "query/traceql/grammar.h"
 #include "query/traceql/lexer.h"
 #include "util/status_macros.h"
 
@@ -43,283 +44,6 @@ struct Item {
   uint32_t cats = 0;
   int pos = 0;
 };
-
-constexpr std::string_view kMetricsFunctions[] = {
-    "rate",          "count_over_time",    "min_over_time",       "max_over_time", "avg_over_time",
-    "sum_over_time", "quantile_over_time", "histogram_over_time", "compare",       "topk",
-    "bottomk",
-};
-
-bool IsMetricsFunction(std::string_view word) {
-  for (std::string_view f : kMetricsFunctions) {
-    if (word == f) return true;
-  }
-  return false;
-}
-
-struct NamedIntrinsic {
-  std::string_view name;
-  Intrinsic intrinsic;
-};
-constexpr NamedIntrinsic kBareIntrinsics[] = {
-    {"duration", Intrinsic::kDuration},
-    {"childCount", Intrinsic::kChildCount},
-    {"name", Intrinsic::kName},
-    {"status", Intrinsic::kStatus},
-    {"statusMessage", Intrinsic::kStatusMessage},
-    {"kind", Intrinsic::kKind},
-    {"parent", Intrinsic::kParent},
-    {"rootName", Intrinsic::kTraceRootName},
-    {"rootServiceName", Intrinsic::kTraceRootService},
-    {"traceDuration", Intrinsic::kTraceDuration},
-    {"nestedSetLeft", Intrinsic::kNestedSetLeft},
-    {"nestedSetRight", Intrinsic::kNestedSetRight},
-    {"nestedSetParent", Intrinsic::kNestedSetParent},
-};
-
-struct ScopedIntrinsic {
-  std::string_view scope;
-  std::string_view name;
-  Intrinsic intrinsic;
-};
-constexpr ScopedIntrinsic kScopedIntrinsics[] = {
-    {"trace", "duration", Intrinsic::kTraceDuration},
-    {"trace", "rootName", Intrinsic::kTraceRootName},
-    {"trace", "rootService", Intrinsic::kTraceRootService},
-    {"trace", "id", Intrinsic::kTraceId},
-    {"span", "duration", Intrinsic::kDuration},
-    {"span", "name", Intrinsic::kName},
-    {"span", "kind", Intrinsic::kKind},
-    {"span", "status", Intrinsic::kStatus},
-    {"span", "statusMessage", Intrinsic::kStatusMessage},
-    {"span", "id", Intrinsic::kSpanId},
-    {"span", "parentID", Intrinsic::kParentId},
-    {"event", "name", Intrinsic::kEventName},
-    {"event", "timeSinceStart", Intrinsic::kEventTimeSinceStart},
-    {"link", "traceID", Intrinsic::kLinkTraceId},
-    {"link", "spanID", Intrinsic::kLinkSpanId},
-    {"instrumentation", "name", Intrinsic::kInstrumentationName},
-    {"instrumentation", "version", Intrinsic::kInstrumentationVersion},
-};
-
-// Static words: booleans, statuses and kinds.
-bool StaticWord(std::string_view word, ValueType* type, int64_t* value) {
-  struct Word {
-    std::string_view text;
-    ValueType type;
-    int64_t value;
-  };
-  static constexpr Word kWords[] = {
-      {"true", ValueType::kBool, 1},     {"false", ValueType::kBool, 0},
-      {"ok", ValueType::kStatus, 1},     {"error", ValueType::kStatus, 2},
-      {"unset", ValueType::kStatus, 0},  {"unspecified", ValueType::kKind, 0},
-      {"internal", ValueType::kKind, 1}, {"server", ValueType::kKind, 2},
-      {"client", ValueType::kKind, 3},   {"producer", ValueType::kKind, 4},
-      {"consumer", ValueType::kKind, 5},
-  };
-  for (const Word& w : kWords) {
-    if (w.text == word) {
-      *type = w.type;
-      *value = w.value;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool AggregateWord(std::string_view word, AggregateOp* op) {
-  static constexpr std::pair<std::string_view, AggregateOp> kWords[] = {
-      {"count", AggregateOp::kCount}, {"avg", AggregateOp::kAvg}, {"min", AggregateOp::kMin},
-      {"max", AggregateOp::kMax},     {"sum", AggregateOp::kSum},
-  };
-  for (const auto& [text, value] : kWords) {
-    if (text == word) {
-      *op = value;
-      return true;
-    }
-  }
-  return false;
-}
-
-// Field expression operator levels (expr.y's %left lines inside `{ }`).
-constexpr int kLevelLogical = 1;
-constexpr int kLevelComparison = 2;
-constexpr int kLevelAdditive = 3;
-constexpr int kLevelMultiplicative = 4;
-constexpr int kLevelPower = 5;
-
-bool FieldBinaryOp(TokenKind kind, FieldOp* op, int* level) {
-  switch (kind) {
-    case TokenKind::kAnd:
-      *op = FieldOp::kAnd;
-      *level = kLevelLogical;
-      return true;
-    case TokenKind::kOr:
-      *op = FieldOp::kOr;
-      *level = kLevelLogical;
-      return true;
-    case TokenKind::kEq:
-      *op = FieldOp::kEq;
-      break;
-    case TokenKind::kNe:
-      *op = FieldOp::kNe;
-      break;
-    case TokenKind::kLt:
-      *op = FieldOp::kLt;
-      break;
-    case TokenKind::kLe:
-      *op = FieldOp::kLe;
-      break;
-    case TokenKind::kGt:
-      *op = FieldOp::kGt;
-      break;
-    case TokenKind::kGe:
-      *op = FieldOp::kGe;
-      break;
-    case TokenKind::kRegex:
-      *op = FieldOp::kRegex;
-      break;
-    case TokenKind::kNotRegex:
-      *op = FieldOp::kNotRegex;
-      break;
-    case TokenKind::kAdd:
-      *op = FieldOp::kAdd;
-      *level = kLevelAdditive;
-      return true;
-    case TokenKind::kSub:
-      *op = FieldOp::kSub;
-      *level = kLevelAdditive;
-      return true;
-    case TokenKind::kMul:
-      *op = FieldOp::kMul;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kDiv:
-      *op = FieldOp::kDiv;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kMod:
-      *op = FieldOp::kMod;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kPow:
-      *op = FieldOp::kPow;
-      *level = kLevelPower;
-      return true;
-    default:
-      return false;
-  }
-  *level = kLevelComparison;
-  return true;
-}
-
-bool StructuralOp(TokenKind kind, SpansetOp* op) {
-  switch (kind) {
-    case TokenKind::kGt:
-      *op = SpansetOp::kChild;
-      return true;
-    case TokenKind::kLt:
-      *op = SpansetOp::kParent;
-      return true;
-    case TokenKind::kDescendant:
-      *op = SpansetOp::kDescendant;
-      return true;
-    case TokenKind::kAncestor:
-      *op = SpansetOp::kAncestor;
-      return true;
-    case TokenKind::kTilde:
-      *op = SpansetOp::kSibling;
-      return true;
-    case TokenKind::kNotChild:
-      *op = SpansetOp::kNotChild;
-      return true;
-    case TokenKind::kNotParent:
-      *op = SpansetOp::kNotParent;
-      return true;
-    case TokenKind::kNotDescendant:
-      *op = SpansetOp::kNotDescendant;
-      return true;
-    case TokenKind::kNotAncestor:
-      *op = SpansetOp::kNotAncestor;
-      return true;
-    case TokenKind::kNotRegex:
-      *op = SpansetOp::kNotSibling;
-      return true;
-    case TokenKind::kUnionChild:
-      *op = SpansetOp::kUnionChild;
-      return true;
-    case TokenKind::kUnionParent:
-      *op = SpansetOp::kUnionParent;
-      return true;
-    case TokenKind::kUnionDescendant:
-      *op = SpansetOp::kUnionDescendant;
-      return true;
-    case TokenKind::kUnionAncestor:
-      *op = SpansetOp::kUnionAncestor;
-      return true;
-    case TokenKind::kUnionSibling:
-      *op = SpansetOp::kUnionSibling;
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool ScalarComparisonOp(TokenKind kind, FieldOp* op) {
-  switch (kind) {
-    case TokenKind::kEq:
-      *op = FieldOp::kEq;
-      return true;
-    case TokenKind::kNe:
-      *op = FieldOp::kNe;
-      return true;
-    case TokenKind::kLt:
-      *op = FieldOp::kLt;
-      return true;
-    case TokenKind::kLe:
-      *op = FieldOp::kLe;
-      return true;
-    case TokenKind::kGt:
-      *op = FieldOp::kGt;
-      return true;
-    case TokenKind::kGe:
-      *op = FieldOp::kGe;
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool ScalarArithmeticOp(TokenKind kind, FieldOp* op, int* level) {
-  switch (kind) {
-    case TokenKind::kAdd:
-      *op = FieldOp::kAdd;
-      *level = kLevelAdditive;
-      return true;
-    case TokenKind::kSub:
-      *op = FieldOp::kSub;
-      *level = kLevelAdditive;
-      return true;
-    case TokenKind::kMul:
-      *op = FieldOp::kMul;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kDiv:
-      *op = FieldOp::kDiv;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kMod:
-      *op = FieldOp::kMod;
-      *level = kLevelMultiplicative;
-      return true;
-    case TokenKind::kPow:
-      *op = FieldOp::kPow;
-      *level = kLevelPower;
-      return true;
-    default:
-      return false;
-  }
-}
 
 class Parser {
  public:
@@ -773,10 +497,8 @@ class Parser {
   Result<NodePtr> ParseSelectable() {
     const Token& t = Peek();
     if (t.kind == TokenKind::kAttribute || t.kind == TokenKind::kScopeColon) return ParsePrimary();
-    if (t.kind == TokenKind::kIdentifier) {
-      for (const NamedIntrinsic& i : kBareIntrinsics) {
-        if (t.text == i.name) return ParsePrimary();
-      }
+    if (t.kind == TokenKind::kIdentifier && BareIntrinsic(t.text) != Intrinsic::kNone) {
+      return ParsePrimary();
     }
     return Unexpected("an attribute or intrinsic");
   }
@@ -887,20 +609,13 @@ class Parser {
         const std::string scope = t.text;
         const int pos = Take().pos;
         if (Is(TokenKind::kIdentifier)) {
-          for (const ScopedIntrinsic& i : kScopedIntrinsics) {
-            if (i.scope == scope && i.name == Peek().text) {
-              Take();
-              return MakeIntrinsic(i.intrinsic, pos);
-            }
+          const Intrinsic intrinsic = ScopedIntrinsic(scope, Peek().text);
+          if (intrinsic != Intrinsic::kNone) {
+            Take();
+            return MakeIntrinsic(intrinsic, pos);
           }
         }
-        std::string names;
-        for (const ScopedIntrinsic& i : kScopedIntrinsics) {
-          if (i.scope != scope) continue;
-          if (!names.empty()) names += ", ";
-          names += std::string(i.name);
-        }
-        return Unexpected("an intrinsic of " + scope + ": (" + names + ")");
+        return Unexpected("an intrinsic of " + scope + ": (" + ScopedIntrinsicNames(scope) + ")");
       }
       case TokenKind::kIdentifier: {
         ValueType type;
@@ -912,11 +627,9 @@ class Parser {
           Take();
           return node;
         }
-        for (const NamedIntrinsic& i : kBareIntrinsics) {
-          if (t.text == i.name) {
-            Take();
-            return MakeIntrinsic(i.intrinsic, t.pos);
-          }
+        if (const Intrinsic intrinsic = BareIntrinsic(t.text); intrinsic != Intrinsic::kNone) {
+          Take();
+          return MakeIntrinsic(intrinsic, t.pos);
         }
         if (t.text == "nil") return Unexpected("a value: nil is only compared with = and !=");
         return ErrorAt(t.pos, "unexpected \"" + t.text +

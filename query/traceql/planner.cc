@@ -89,6 +89,17 @@ std::optional<Target> TargetOf(const Node& node) {
 // The condition's value for a literal compared with `target`, if the storage compares it as
 // the evaluator does.
 std::optional<AnyValue> ConditionValue(const Target& target, const Node& literal) {
+  // A negative number is written as unary minus on a literal: `.a = -1`.
+  if (literal.kind == NodeKind::kUnary && literal.op == FieldOp::kNeg &&
+      literal.children[0]->kind == NodeKind::kStatic) {
+    std::optional<AnyValue> v = ConditionValue(target, *literal.children[0]);
+    if (!v) return std::nullopt;
+    if (v->type == AnyValue::Type::kInt) {
+      return AnyValue::Int(static_cast<int64_t>(0 - static_cast<uint64_t>(v->int_value)));
+    }
+    if (v->type == AnyValue::Type::kDouble) return AnyValue::Double(-v->double_value);
+    return std::nullopt;
+  }
   if (literal.kind != NodeKind::kStatic) return std::nullopt;
   const ValueType t = literal.static_type;
   switch (target.intrinsic) {

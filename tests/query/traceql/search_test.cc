@@ -319,6 +319,7 @@ TEST(TraceQLPlanner, PushesDownWhatMapsExactly) {
   EXPECT_EQ(Plan(R"({ status = error && kind != server && name =~ "GET.*" })"),
             "[intrinsic:status = error, intrinsic:kind != server, intrinsic:name =~ GET.*]");
   EXPECT_EQ(Plan("{ 500 <= span.code }"), "[span:code >= 500]");
+  EXPECT_EQ(Plan("{ span.delta > -5 && -2.5 < span.f }"), "[span:delta > -5, span:f > -2.5]");
   EXPECT_EQ(Plan("{ span.x != nil && resource.y = nil }"), "[span:x exists, resource:y !exists]");
   EXPECT_EQ(Plan("{ .flag }"), "[any:flag = true]");
   EXPECT_EQ(Plan("{ .a + 1 = 2 && event.x = 1 && rootName = \"r\" }"), "[]");
