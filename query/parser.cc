@@ -6,12 +6,8 @@
 // on. The first error is reported. Type checks run only when there was no other error.
 #include "query/parser.h"
 
-#include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -22,7 +18,8 @@
 #include "query/lexer.h"
 #include "re2/re2.h"
 #include "util/duration.h"
-#include "util/utf8.h"
+#include "util/go_text.h"
+#include "util/prom_names.h"
 
 namespace tidemark::promql {
 namespace {
@@ -122,111 +119,6 @@ std::string Lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-bool IsLegacyLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Go's %f: six decimals, with Go's spelling of the special values.
-std::string GoFormatF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  std::snprintf(buf, sizeof(buf), "%f", v);
-  return buf;
-}
-
-// Removes Go-style digit separators if they are placed as Go allows (between digits, or after
-// a base prefix); false if they are misplaced.
-bool StripUnderscores(std::string_view in, std::string* out) {
-  out->clear();
-  if (in.find('_') == std::string_view::npos) {
-    out->assign(in);
-    return true;
-  }
-  auto is_digit_like = [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  };
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '_') {
-      out->push_back(in[i]);
-      continue;
-    }
-    bool prev_ok = i > 0 && (is_digit_like(in[i - 1]) || in[i - 1] == 'x' || in[i - 1] == 'X');
-    bool next_ok = i + 1 < in.size() && is_digit_like(in[i + 1]);
-    if (!prev_ok || !next_ok) return false;
-  }
-  return true;
-}
-
-// Go's strconv.ParseInt(s, 0, 64): decimal, 0x hex, 0o/leading-0 octal, 0b binary.
-bool ParseGoInt(std::string_view s, int64_t* value) {
-  std::string digits;
-  if (!StripUnderscores(s, &digits) || digits.empty()) return false;
-  int base = 10;
-  size_t start = 0;
-  if (digits.size() > 1 && digits[0] == '0') {
-    char p = static_cast<char>(digits[1] | 0x20);
-    if (p == 'x') {
-      base = 16, start = 2;
-    } else if (p == 'o') {
-      base = 8, start = 2;
-    } else if (p == 'b') {
-      base = 2, start = 2;
-    } else {
-      base = 8, start = 1;
-    }
-  }
-  if (start >= digits.size()) return false;
-  const char* first = digits.data() + start;
-  const char* last = digits.data() + digits.size();
-  auto [ptr, ec] = std::from_chars(first, last, *value, base);
-  return ec == std::errc() && ptr == last;
-}
-
-// Go's strconv.ParseFloat(s, 64) for the forms the lexer produces. On failure `error` is Go's
-// message ("strconv.ParseFloat: parsing \"...\": invalid syntax").
-bool ParseGoFloat(std::string_view s, double* value, std::string* error) {
-  const std::string prefix = "strconv.ParseFloat: parsing " + GoQuote(s) + ": ";
-  std::string lower = Lower(s);
-  if (lower == "inf" || lower == "+inf" || lower == "infinity") {
-    *value = std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (lower == "nan") {
-    *value = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  std::string digits;
-  if (!StripUnderscores(s, &digits) || digits.empty() || lower.rfind("0x", 0) == 0) {
-    *error = prefix + "invalid syntax";
-    return false;
-  }
-  const char* first = digits.data();
-  const char* last = digits.data() + digits.size();
-  auto [ptr, ec] = std::from_chars(first, last, *value, std::chars_format::general);
-  if (ptr != last || ec == std::errc::invalid_argument) {
-    *error = prefix + "invalid syntax";
-    return false;
-  }
-  if (ec == std::errc::result_out_of_range) {
-    // Underflow rounds to zero in Go; only overflow is an error.
-    double approx = std::strtod(digits.c_str(), nullptr);
-    if (std::isinf(approx) || std::fabs(approx) >= 1) {
-      *error = prefix + "value out of range";
-      return false;
-    }
-    *value = approx;
-  }
-  return true;
 }
 
 // Go's regexp/syntax error text ("error parsing regexp: missing closing ): `(`") for an RE2
@@ -528,7 +420,7 @@ class Parser {
                             : kind == FillKind::kLeft ? matching->fill_lhs.has_value()
                                                       : matching->fill_rhs.has_value();
       if (repeated) {
-        AddError(word.pos, "duplicate fill modifier " + GoQuote(word.text));
+        AddError(word.pos, "duplicate fill modifier " + util::GoQuote(word.text));
         return false;
       }
       Consume();
@@ -565,7 +457,7 @@ class Parser {
         std::string unquoted;
         if (!Unquote(cur_, &unquoted)) return false;
         labels->push_back(std::move(unquoted));
-      } else if (IsWordToken(cur_.kind) && IsLegacyLabelName(cur_.text)) {
+      } else if (IsWordToken(cur_.kind) && util::IsLegacyLabelName(cur_.text)) {
         labels->emplace_back(cur_.text);
       } else {
         return Unexpected("grouping opts", "label");
@@ -932,7 +824,8 @@ class Parser {
       if (negative) seconds = -seconds;
       if (std::isinf(seconds) || std::isnan(seconds) || seconds >= 9.223372036854775807e18 ||
           seconds <= -9.223372036854775808e18) {
-        AddError(expr->pos.start, "timestamp out of bounds for @ modifier: " + GoFormatF(seconds));
+        AddError(expr->pos.start,
+                 "timestamp out of bounds for @ modifier: " + util::GoSprintfF(seconds));
       }
       double ms = std::round(seconds * 1000);
       if (std::isnan(ms)) ms = 0;
@@ -1130,9 +1023,9 @@ class Parser {
     auto call = std::make_unique<Call>();
     call->func = LookupFunction(name.text);
     if (call->func == nullptr) {
-      AddError(name.pos, "unknown function with name " + GoQuote(name.text));
+      AddError(name.pos, "unknown function with name " + util::GoQuote(name.text));
     } else if (call->func->experimental && !options_.enable_experimental_functions) {
-      AddError(name.pos, "function " + GoQuote(name.text) + " is not enabled");
+      AddError(name.pos, "function " + util::GoQuote(name.text) + " is not enabled");
     }
     if (!ParseCallBody(&call->args)) return false;
     call->pos = {name.pos, LastClosing()};
@@ -1310,105 +1203,29 @@ class Parser {
 
   // ---- Literals ----
 
+  // parser.number in parse.go: an integer as strconv.ParseInt(s, 0, 64) reads it, else a float.
   double ParseNumber(const Token& token) {
-    int64_t integer = 0;
-    if (ParseGoInt(token.text, &integer)) return static_cast<double>(integer);
-    double value = 0;
-    std::string error;
-    if (!ParseGoFloat(token.text, &value, &error)) {
-      AddError(token.pos, "error parsing number: " + error);
+    if (Result<int64_t> integer = util::GoParseInt(token.text); integer.ok()) {
+      return static_cast<double>(*integer);
+    }
+    Result<double> value = util::GoParseFloat(token.text);
+    if (!value.ok()) {
+      AddError(token.pos, "error parsing number: " + value.status().message());
       return 0;
     }
-    return value;
+    return *value;
   }
 
-  // strutil.Unquote: Go's quoting rules; \x and octal escapes give raw bytes.
+  // strutil.Unquote, with Prometheus' message on failure.
   bool Unquote(const Token& token, std::string* out) {
-    std::string_view s = token.text;
-    out->clear();
-    if (s.size() < 2) return UnquoteError(token);
-    const char quote = s.front();
-    s = s.substr(1, s.size() - 2);
-    if (quote == '`') {
-      out->assign(s);
-      return true;
+    Result<std::string> unquoted = util::GoUnquote(token.text);
+    if (!unquoted.ok()) {
+      AddError(token.pos, "error unquoting string " + util::GoQuote(token.text) + ": " +
+                              unquoted.status().message());
+      return false;
     }
-    for (size_t i = 0; i < s.size();) {
-      char c = s[i];
-      if (c != '\\') {
-        out->push_back(c);
-        ++i;
-        continue;
-      }
-      if (i + 1 >= s.size()) return UnquoteError(token);
-      char e = s[i + 1];
-      i += 2;
-      switch (e) {
-        case 'a':
-          out->push_back('\a');
-          continue;
-        case 'b':
-          out->push_back('\b');
-          continue;
-        case 'f':
-          out->push_back('\f');
-          continue;
-        case 'n':
-          out->push_back('\n');
-          continue;
-        case 'r':
-          out->push_back('\r');
-          continue;
-        case 't':
-          out->push_back('\t');
-          continue;
-        case 'v':
-          out->push_back('\v');
-          continue;
-        case '\\':
-          out->push_back('\\');
-          continue;
-        case '\'':
-        case '"':
-          if (e != quote) return UnquoteError(token);
-          out->push_back(e);
-          continue;
-        default:
-          break;
-      }
-      int digits = 0;
-      int base = 16;
-      if (e >= '0' && e <= '7') {
-        digits = 3, base = 8;
-        --i;  // the first digit is part of the value
-      } else if (e == 'x') {
-        digits = 2;
-      } else if (e == 'u') {
-        digits = 4;
-      } else if (e == 'U') {
-        digits = 8;
-      } else {
-        return UnquoteError(token);
-      }
-      if (i + digits > s.size()) return UnquoteError(token);
-      uint32_t value = 0;
-      auto [ptr, ec] = std::from_chars(s.data() + i, s.data() + i + digits, value, base);
-      if (ec != std::errc() || ptr != s.data() + i + digits) return UnquoteError(token);
-      i += digits;
-      if (e == 'x' || base == 8) {
-        if (value > 255) return UnquoteError(token);
-        out->push_back(static_cast<char>(value));
-        continue;
-      }
-      if (value > 0x10FFFF || (value >= 0xD800 && value < 0xE000)) return UnquoteError(token);
-      util::AppendUtf8(out, static_cast<char32_t>(value));
-    }
+    *out = std::move(unquoted).value();
     return true;
-  }
-
-  bool UnquoteError(const Token& token) {
-    AddError(token.pos, "error unquoting string " + GoQuote(token.text) + ": invalid syntax");
-    return false;
   }
 
   // ---- Semantic checks (checkAST in parse.go) ----
@@ -1443,7 +1260,7 @@ class Parser {
           AddError(node.pos.start,
                    "unary expression only allowed on expressions of type scalar or instant "
                    "vector, got " +
-                       GoQuote(ValueTypeName(t)));
+                       util::GoQuote(ValueTypeName(t)));
         }
         break;
       }
@@ -1490,7 +1307,7 @@ class Parser {
     const ValueType lt = CheckAst(*b.lhs);
     const ValueType rt = CheckAst(*b.rhs);
     const int op_pos = op_pos_.count(&b) ? op_pos_[&b] : b.pos.start;
-    const std::string op_name = GoQuote(BinaryOpName(b.op));
+    const std::string op_name = util::GoQuote(BinaryOpName(b.op));
     if (b.return_bool && !IsComparisonOp(b.op)) {
       AddError(op_pos, "bool modifier can only be used on comparison operators");
     }
@@ -1506,8 +1323,8 @@ class Parser {
       for (const std::string& l1 : m->labels) {
         for (const std::string& l2 : m->include) {
           if (l1 == l2 && m->on) {
-            AddError(op_pos,
-                     "label " + GoQuote(l1) + " must not occur in ON and GROUP clause at once");
+            AddError(op_pos, "label " + util::GoQuote(l1) +
+                                 " must not occur in ON and GROUP clause at once");
           }
         }
       }
@@ -1548,7 +1365,7 @@ class Parser {
     const FunctionInfo& f = *call.func;
     const int nargs = static_cast<int>(f.arg_types.size());
     const int given = static_cast<int>(call.args.size());
-    const std::string quoted = GoQuote(f.name);
+    const std::string quoted = util::GoQuote(f.name);
     if (f.variadic == 0) {
       if (nargs != given) {
         AddError(call.pos.start, "expected " + std::to_string(nargs) + " argument(s) in call to " +
@@ -1600,8 +1417,8 @@ class Parser {
     if (name_outside_.count(&vs)) {
       for (size_t i = 1; i < vs.matchers.size(); ++i) {
         if (vs.matchers[i].name == "__name__") {
-          AddError(vs.pos.start, "metric name must not be set twice: " + GoQuote(vs.name) + " or " +
-                                     GoQuote(vs.matchers[i].value));
+          AddError(vs.pos.start, "metric name must not be set twice: " + util::GoQuote(vs.name) +
+                                     " or " + util::GoQuote(vs.matchers[i].value));
         }
       }
       return;
@@ -1677,10 +1494,10 @@ Result<int64_t> ParseDurationMs(std::string_view input) {
       return Status::InvalidArgument("empty duration string");
     case util::DurationError::kInvalid:
     case util::DurationError::kNumberTooLarge:
-      return Status::InvalidArgument("not a valid duration string: " + GoQuote(input));
+      return Status::InvalidArgument("not a valid duration string: " + util::GoQuote(input));
     case util::DurationError::kUnknownUnit:
-      return Status::InvalidArgument("unknown unit " + GoQuote(p.unit) + " in duration " +
-                                     GoQuote(input));
+      return Status::InvalidArgument("unknown unit " + util::GoQuote(p.unit) + " in duration " +
+                                     util::GoQuote(input));
     case util::DurationError::kOutOfRange:
       return Status::InvalidArgument("duration out of range");
   }
