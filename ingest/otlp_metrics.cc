@@ -5,7 +5,6 @@
 #include <absl/container/node_hash_map.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -13,6 +12,7 @@
 
 #include "ingest/otlp_common.h"
 #include "ingest/otlp_wire.h"
+#include "util/go_text.h"
 #include "util/status_macros.h"
 #include "util/utf8.h"
 
@@ -87,14 +87,6 @@ std::string Join(const std::vector<std::string>& tokens) {
     out += t;
   }
   return out;
-}
-
-std::string FormatFloat(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (std::isnan(v)) return "NaN";
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
 }
 
 int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000); }
@@ -930,7 +922,9 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
             }
             const bool stale = p.flags & kNoRecordedValue;
             auto bound = [&](uint32_t b) { return request.bounds[p.bounds_begin + b]; };
-            auto le_of = [&](uint32_t b) { return b < nbounds ? FormatFloat(bound(b)) : "+Inf"; };
+            auto le_of = [&](uint32_t b) {
+              return b < nbounds ? util::GoFormatFloatF(bound(b)) : "+Inf";
+            };
             const bool no_exemplars = p.exemplars_begin == p.exemplars_end;
             if (!delta && no_exemplars) {
               uint64_t total = 0;
@@ -988,7 +982,7 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
             ++report.data_points;
             const bool stale = p.flags & kNoRecordedValue;
             for (uint32_t q = p.quantiles_begin; q < p.quantiles_end; ++q) {
-              add_cached(name, p, {{"quantile", FormatFloat(request.quantiles[q].first)}},
+              add_cached(name, p, {{"quantile", util::GoFormatFloatF(request.quantiles[q].first)}},
                          stale ? StaleMarker() : request.quantiles[q].second);
             }
             add_cached(name + "_sum", p, {}, stale ? StaleMarker() : p.sum);

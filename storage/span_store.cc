@@ -60,13 +60,6 @@ bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
 
-// Cuts a string to at most `max` bytes without splitting a UTF-8 sequence.
-void TruncateUtf8(std::string* s, size_t max) {
-  size_t n = max;
-  while (n > 0 && (static_cast<uint8_t>((*s)[n]) & 0xc0) == 0x80) --n;
-  s->resize(n);
-}
-
 }  // namespace
 
 SpanStore::SpanStore(const Options& options, std::string path, const SpanStoreHandles& handles,
@@ -202,7 +195,7 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
       if ((kv.value.type == AnyValue::Type::kString || kv.value.type == AnyValue::Type::kBytes) &&
           kv.value.string_value.size() > l.max_span_attribute_value_bytes) {
         if (kv.value.type == AnyValue::Type::kString) {
-          TruncateUtf8(&kv.value.string_value, l.max_span_attribute_value_bytes);
+          util::TruncateUtf8(&kv.value.string_value, l.max_span_attribute_value_bytes);
         } else {
           kv.value.string_value.resize(l.max_span_attribute_value_bytes);
         }
