@@ -1,11 +1,9 @@
 #include "util/go_text.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 
 #include "util/utf8.h"
@@ -160,6 +158,38 @@ bool IsGoFloatSyntax(std::string_view s, bool* hex) {
   return i == s.size() && (!underscores || UnderscoresOk(s));
 }
 
+// For a float that from_chars found out of a float64's range (mantissa digits, '.', then an
+// 'e' or 'p' exponent): whether it is too large rather than too small, from the exponent of its
+// first significant digit (decimal, or binary for hexadecimal). The limits, about 10^308 and
+// 10^-324, are far from where the sign of that exponent changes.
+bool Overflows(std::string_view digits, bool hex) {
+  const size_t e = digits.find_first_of(hex ? "pP" : "eE");
+  int64_t exponent = 0;
+  if (e != std::string_view::npos) {
+    std::string_view text = digits.substr(e + 1);
+    const bool negative = !text.empty() && text[0] == '-';
+    if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+    for (char c : text) exponent = std::min<int64_t>(exponent * 10 + (c - '0'), 1'000'000);
+    if (negative) exponent = -exponent;
+  }
+  int64_t integer_digits = 0;  // from the first significant digit to the point
+  int64_t fraction_zeros = 0;  // zeros after the point before the first significant digit
+  bool significant = false;
+  bool after_point = false;
+  for (char c : digits.substr(0, e)) {
+    if (c == '.') {
+      after_point = true;
+    } else if (!significant && c == '0') {
+      if (after_point) ++fraction_zeros;
+    } else {
+      significant = true;
+      if (!after_point) ++integer_digits;
+    }
+  }
+  const int64_t digit_bits = hex ? 4 : 1;
+  return (integer_digits > 0 ? integer_digits : -fraction_zeros) * digit_bits + exponent > 0;
+}
+
 // ---- Quoting -----------------------------------------------------------------------------------
 
 void AppendHex(std::string* out, uint32_t value, int digits) {
@@ -286,7 +316,7 @@ Result<double> GoParseFloat(std::string_view s) {
   }
   bool hex = false;
   if (!IsGoFloatSyntax(s, &hex)) return NumberError("ParseFloat", s, "invalid syntax");
-  // The digits without sign, base prefix and separators, as from_chars and strtod read them.
+  // The digits without sign, base prefix and separators, as from_chars reads them.
   std::string cleaned;
   cleaned.reserve(body.size());
   for (char c : hex ? body.substr(2) : body) {
@@ -298,11 +328,9 @@ Result<double> GoParseFloat(std::string_view s) {
   const auto res =
       std::from_chars(begin, end, value, hex ? std::chars_format::hex : std::chars_format::general);
   if (res.ec == std::errc::result_out_of_range) {
-    // Beyond the range of a float64 one way or the other: strtod tells which. An overflow is
-    // Go's ErrRange; an underflow is zero (or a subnormal) without an error.
-    const std::string c_text = hex ? "0x" + cleaned : cleaned;
-    value = std::strtod(c_text.c_str(), nullptr);
-    if (std::isinf(value)) return NumberError("ParseFloat", s, "value out of range");
+    // Go's ErrRange is for an overflow; an underflow reads as zero without an error.
+    if (Overflows(cleaned, hex)) return NumberError("ParseFloat", s, "value out of range");
+    value = 0;
   } else if (res.ec != std::errc() || res.ptr != end) {
     return NumberError("ParseFloat", s, "invalid syntax");
   }

@@ -133,6 +133,11 @@ TEST(GoParseFloat, ReadsWhatStrconvReads) {
 TEST(GoParseFloat, ReadsAnUnderflowAsZeroWithoutError) {
   EXPECT_EQ(Float("1e-400"), 0);
   EXPECT_EQ(Float("0e99999"), 0);
+  EXPECT_EQ(Float("123.4e-330"), 0);
+  EXPECT_EQ(Float("0.00001e-320"), 0);
+  EXPECT_EQ(Float("1e-99999999999999999999"), 0);
+  EXPECT_EQ(Float("0x1p-1080"), 0);
+  EXPECT_TRUE(std::signbit(Float("-1e-400")));
 }
 
 TEST(GoParseFloat, RefusesAnOverflowAsOutOfRange) {
@@ -140,6 +145,10 @@ TEST(GoParseFloat, RefusesAnOverflowAsOutOfRange) {
   EXPECT_EQ(FloatError("-1e309"), "strconv.ParseFloat: parsing \"-1e309\": value out of range");
   EXPECT_EQ(FloatError("0x1p99999"),
             "strconv.ParseFloat: parsing \"0x1p99999\": value out of range");
+  EXPECT_EQ(FloatError("0.0001e313"),
+            "strconv.ParseFloat: parsing \"0.0001e313\": value out of range");
+  EXPECT_EQ(FloatError("1e99999999999999999999"),
+            "strconv.ParseFloat: parsing \"1e99999999999999999999\": value out of range");
 }
 
 TEST(GoParseFloat, RefusesWhatStrconvRefusesAsInvalidSyntax) {
