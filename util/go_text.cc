@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "util/utf8.h"
@@ -292,10 +291,11 @@ std::string GoFormatFloatG(double v) {
 std::string GoSprintfF(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // C's %f is exact and rounds half to even, as Go's does; 1e308 takes 316 characters.
+  // Exact and rounded half to even, as Go's %f, and in the C locale whatever the process's
+  // (printf's would follow LC_NUMERIC). 1e308 takes 316 characters.
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%f", v);
-  return buf;
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 6);
+  return std::string(buf, res.ptr);
 }
 
 Result<double> GoParseFloat(std::string_view s) {
