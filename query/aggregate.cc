@@ -9,6 +9,8 @@
 #include "query/eval_internal.h"
 #include "query/functions.h"
 #include "query/quantile.h"
+#include "util/go_text.h"
+#include "util/prom_names.h"
 #include "util/status_macros.h"
 
 namespace tidemark::promql::eval {
@@ -148,30 +150,6 @@ bool AddRatioSample(double ratio, double offset) {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
 }
 
-// Prometheus 3 accepts any non-empty UTF-8 label name.
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t j = 1; j < n; ++j) {
-      if ((static_cast<unsigned char>(s[i + j]) & 0xc0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-// fmt's %v of a float64 (exponent form from 1e21 on).
-std::string GoFormatV(double v) {
-  if (std::isfinite(v) && v != 0 && std::fabs(v) >= 1e-4 && std::fabs(v) < 1e21) {
-    return GoFormatFloatF(v);
-  }
-  return GoFormatG(v);
-}
-
 }  // namespace
 
 Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
@@ -182,8 +160,8 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
   if (e.op == AggregateOp::kCountValues) {
     TM_ASSIGN_OR_RETURN(EvalValue label_value, Eval(*e.param));
     const std::string value_label = label_value.str;
-    if (!IsValidLabelName(value_label)) {
-      return Status::InvalidArgument("invalid label name " + GoQuote(value_label));
+    if (!util::IsValidLabelName(value_label)) {
+      return Status::InvalidArgument("invalid label name " + util::GoQuote(value_label));
     }
     if (!e.without) {
       grouping.push_back(value_label);
@@ -200,7 +178,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
             for (const Label& l : s.metric) {
               if (l.name != value_label) items.push_back(l);
             }
-            items.push_back(Label{value_label, GoFormatFloatF(s.f)});
+            items.push_back(Label{value_label, util::GoFormatFloatF(s.f)});
             const Labels metric(std::move(items));
             auto [it, inserted] =
                 index.emplace(GroupingKey(metric, grouping, without), out->size());
@@ -264,8 +242,8 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
   }
 
   auto ratio_warning = [](double got, double to) {
-    return "PromQL warning: ratio value should be between -1 and 1, got " + GoFormatG(got) +
-           ", capping to " + GoFormatG(to);
+    return "PromQL warning: ratio value should be between -1 and 1, got " +
+           util::GoFormatFloatG(got) + ", capping to " + util::GoFormatFloatG(to);
   };
   switch (op) {
     case AggregateOp::kTopk:
@@ -277,10 +255,12 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
       }
       if (fp.has_nan) return Status::InvalidArgument("Parameter value is NaN");
       if (fp.min <= kMinInt64) {
-        return Status::InvalidArgument("Scalar value " + GoFormatV(fp.min) + " underflows int64");
+        return Status::InvalidArgument("Scalar value " + util::GoFormatFloatG(fp.min) +
+                                       " underflows int64");
       }
       if (fp.max >= kMaxInt64) {
-        return Status::InvalidArgument("Scalar value " + GoFormatV(fp.max) + " overflows int64");
+        return Status::InvalidArgument("Scalar value " + util::GoFormatFloatG(fp.max) +
+                                       " overflows int64");
       }
       break;
     case AggregateOp::kLimitRatio:
@@ -295,7 +275,8 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
     case AggregateOp::kQuantile: {
       auto warn = [&](double q) {
         AddWarning(&q_->annotations,
-                   "PromQL warning: quantile value should be between 0 and 1, got " + GoFormatG(q));
+                   "PromQL warning: quantile value should be between 0 and 1, got " +
+                       util::GoFormatFloatG(q));
       };
       if (fp.has_nan) warn(std::numeric_limits<double>::quiet_NaN());
       if (fp.max > 1) warn(fp.max);

@@ -218,4 +218,103 @@ void DestroyExpr(ExprPtr expr) {
   }
 }
 
+ExprPtr CloneExpr(const Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::kNumberLiteral: {
+      auto out = std::make_unique<NumberLiteral>();
+      out->value = static_cast<const NumberLiteral&>(expr).value;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kStringLiteral: {
+      auto out = std::make_unique<StringLiteral>();
+      out->value = static_cast<const StringLiteral&>(expr).value;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kVectorSelector: {
+      const auto& in = static_cast<const VectorSelector&>(expr);
+      auto out = std::make_unique<VectorSelector>();
+      out->name = in.name;
+      out->matchers = in.matchers;
+      out->offset_ms = in.offset_ms;
+      out->at = in.at;
+      out->at_ms = in.at_ms;
+      out->offset_expr = in.offset_expr;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kMatrixSelector: {
+      const auto& in = static_cast<const MatrixSelector&>(expr);
+      auto out = std::make_unique<MatrixSelector>();
+      out->selector = CloneExpr(*in.selector);
+      out->range_ms = in.range_ms;
+      out->range_expr = in.range_expr;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kSubquery: {
+      const auto& in = static_cast<const SubqueryExpr&>(expr);
+      auto out = std::make_unique<SubqueryExpr>();
+      out->expr = CloneExpr(*in.expr);
+      out->range_ms = in.range_ms;
+      out->step_ms = in.step_ms;
+      out->offset_ms = in.offset_ms;
+      out->at = in.at;
+      out->at_ms = in.at_ms;
+      out->range_expr = in.range_expr;
+      out->step_expr = in.step_expr;
+      out->offset_expr = in.offset_expr;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kParen: {
+      auto out = std::make_unique<ParenExpr>();
+      out->expr = CloneExpr(*static_cast<const ParenExpr&>(expr).expr);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kUnary: {
+      const auto& in = static_cast<const UnaryExpr&>(expr);
+      auto out = std::make_unique<UnaryExpr>();
+      out->negate = in.negate;
+      out->expr = CloneExpr(*in.expr);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kBinary: {
+      const auto& in = static_cast<const BinaryExpr&>(expr);
+      auto out = std::make_unique<BinaryExpr>();
+      out->op = in.op;
+      out->lhs = CloneExpr(*in.lhs);
+      out->rhs = CloneExpr(*in.rhs);
+      out->return_bool = in.return_bool;
+      if (in.matching) out->matching = std::make_unique<VectorMatching>(*in.matching);
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kAggregate: {
+      const auto& in = static_cast<const AggregateExpr&>(expr);
+      auto out = std::make_unique<AggregateExpr>();
+      out->op = in.op;
+      out->expr = CloneExpr(*in.expr);
+      if (in.param) out->param = CloneExpr(*in.param);
+      out->grouping = in.grouping;
+      out->without = in.without;
+      out->grouping_written = in.grouping_written;
+      out->pos = expr.pos;
+      return out;
+    }
+    case ExprKind::kCall: {
+      const auto& in = static_cast<const Call&>(expr);
+      auto out = std::make_unique<Call>();
+      out->func = in.func;
+      for (const ExprPtr& arg : in.args) out->args.push_back(CloneExpr(*arg));
+      out->pos = expr.pos;
+      return out;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace tidemark::promql

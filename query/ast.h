@@ -262,6 +262,8 @@ size_t ExprHeight(const Expr& expr);
 // Frees a tree of any depth without recursion (dropping a deep ExprPtr would recurse once per
 // level in the destructors).
 void DestroyExpr(ExprPtr expr);
+// A deep copy of `expr` (duration expressions, which are immutable, are shared).
+ExprPtr CloneExpr(const Expr& expr);
 
 }  // namespace tidemark::promql
 

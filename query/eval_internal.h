@@ -142,12 +142,6 @@ std::string PromLabelsString(const Labels& labels);
 uint64_t PromLabelsHash(const Labels& labels);
 // xxHash64 with seed 0.
 uint64_t XxHash64(std::string_view data);
-// strconv.Quote of a string ("name" with Go escapes).
-std::string GoQuote(std::string_view s);
-// fmt's %g of a float64 ("1e+06", "0.5", "NaN", "+Inf").
-std::string GoFormatG(double v);
-// strconv.FormatFloat(v, 'f', -1, 64) ("+Inf", "NaN" as Go writes them).
-std::string GoFormatFloatF(double v);
 // Go's math.Pow/Mod special cases agree with C's pow/fmod; these wrap them for clarity.
 double ScalarBinop(BinaryOp op, double lhs, double rhs);
 

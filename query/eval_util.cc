@@ -1,13 +1,13 @@
 // Small helpers of the PromQL evaluator: label keys and strings as Prometheus prints them, the
-// labels hash limit_ratio samples by, Go's float formatting, scalar arithmetic.
+// labels hash limit_ratio samples by, scalar arithmetic.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "query/eval_internal.h"
+#include "util/go_text.h"
+#include "util/prom_names.h"
 
 namespace tidemark::promql::eval {
 
@@ -42,50 +42,6 @@ Labels DropMetricName(const Labels& labels) {
 }
 
 namespace {
-
-bool IsLegacyMetricName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-                    (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// strconv.Quote for the characters that occur in label values; other bytes pass through.
-void AppendGoQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ULL;
 constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4FULL;
@@ -162,12 +118,6 @@ uint64_t XxHash64(std::string_view data) {
   return h;
 }
 
-std::string GoQuote(std::string_view s) {
-  std::string out;
-  AppendGoQuoted(&out, s);
-  return out;
-}
-
 uint64_t PromLabelsHash(const Labels& labels) { return XxHash64(LabelsKey(labels)); }
 
 std::string PromLabelsString(const Labels& labels) {
@@ -176,75 +126,16 @@ std::string PromLabelsString(const Labels& labels) {
   for (const Label& l : labels) {
     if (!first) out.append(", ");
     first = false;
-    if (IsLegacyMetricName(l.name)) {
+    if (util::IsLegacyLabelName(l.name)) {
       out.append(l.name);
     } else {
-      AppendGoQuoted(&out, l.name);
+      util::AppendGoQuote(&out, l.name);
     }
     out.push_back('=');
-    AppendGoQuoted(&out, l.value);
+    util::AppendGoQuote(&out, l.value);
   }
   out.push_back('}');
   return out;
-}
-
-std::string GoFormatG(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  // sci is "[-]d[.ddd]e[+-]XX".
-  const size_t e_pos = sci.find('e');
-  std::string mantissa = sci.substr(0, e_pos);
-  const int exp = std::atoi(sci.c_str() + e_pos + 1);
-  bool negative = false;
-  if (!mantissa.empty() && mantissa[0] == '-') {
-    negative = true;
-    mantissa.erase(0, 1);
-  }
-  std::string digits;
-  for (char c : mantissa) {
-    if (c != '.') digits.push_back(c);
-  }
-  std::string out = negative ? "-" : "";
-  // fmt's %g with the shortest precision uses exponent form outside [-4, 6).
-  if (exp < -4 || exp >= 6) {
-    out.push_back(digits[0]);
-    if (digits.size() > 1) {
-      out.push_back('.');
-      out.append(digits.substr(1));
-    }
-    char ebuf[16];
-    std::snprintf(ebuf, sizeof(ebuf), "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-    out.append(ebuf);
-    return out;
-  }
-  if (exp < 0) {
-    out.append("0.");
-    out.append(static_cast<size_t>(-exp - 1), '0');
-    out.append(digits);
-    return out;
-  }
-  const size_t int_digits = static_cast<size_t>(exp) + 1;
-  if (digits.size() <= int_digits) {
-    out.append(digits);
-    out.append(int_digits - digits.size(), '0');
-  } else {
-    out.append(digits.substr(0, int_digits));
-    out.push_back('.');
-    out.append(digits.substr(int_digits));
-  }
-  return out;
-}
-
-std::string GoFormatFloatF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  return std::string(buf, res.ptr);
 }
 
 double ScalarBinop(BinaryOp op, double lhs, double rhs) {

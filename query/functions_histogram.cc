@@ -11,6 +11,7 @@
 
 #include "query/functions_internal.h"
 #include "query/quantile.h"
+#include "util/go_text.h"
 
 namespace tidemark::promql::internal {
 namespace {
@@ -29,19 +30,19 @@ std::vector<BucketGroup> GroupBuckets(const Vector& in, const FunctionOutput& ou
   std::map<Labels, size_t> index;
   for (const VectorSample& s : in) {
     const std::string_view le = s.metric.Get(kBucketLabel);
-    double upper_bound = 0;
-    if (!ParseGoFloat(le, &upper_bound)) {
+    const Result<double> upper_bound = util::GoParseFloat(le);
+    if (!upper_bound.ok()) {
       std::string message =
-          "bucket label \"le\" is missing or has a malformed value of " + GoQuote(le);
+          "bucket label \"le\" is missing or has a malformed value of " + util::GoQuote(le);
       const std::string_view name = s.metric.Get(kMetricNameLabel);
-      if (!name.empty()) message += " for metric name " + GoQuote(name);
+      if (!name.empty()) message += " for metric name " + util::GoQuote(name);
       AddWarning(output.annotations, std::move(message));
       continue;
     }
     Labels key = WithoutLabel(s.metric, kBucketLabel);
     auto [it, inserted] = index.try_emplace(std::move(key), groups.size());
     if (inserted) groups.push_back(BucketGroup{it->first, {}});
-    groups[it->second].buckets.push_back(ClassicBucket{upper_bound, s.f});
+    groups[it->second].buckets.push_back(ClassicBucket{*upper_bound, s.f});
   }
   return groups;
 }
@@ -59,7 +60,7 @@ void InfoIfForcedMonotonicity(const BucketQuantileResult& result, const BucketGr
       "input to histogram_quantile needed to be fixed for monotonicity (see "
       "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
   const std::string_view name = group.metric.Get(kMetricNameLabel);
-  if (!name.empty()) message += " for metric name " + GoQuote(name);
+  if (!name.empty()) message += " for metric name " + util::GoQuote(name);
   AddInfo(output.annotations, std::move(message));
 }
 

@@ -125,23 +125,10 @@ bool HasDuplicateLabelsets(const Vector& vector);
 // The error Prometheus raises for such a vector.
 Status DuplicateLabelsetError();
 
-// --- Formatting as Go does, for annotation and error texts ----------------------------------
+// --- Formatting ------------------------------------------------------------------------------
 
-// strconv.Quote / fmt's %q of a string: "name" with Go escapes (invalid UTF-8 bytes as \xNN).
-std::string GoQuote(std::string_view s);
-// Decodes the UTF-8 sequence at s[i] into *rune; returns its length, or 0 if it is invalid.
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* rune);
-bool IsValidUtf8(std::string_view s);
-// fmt's %g of a float64: the shortest representation that round-trips, in exponent form
-// ("1e+06", "1.5e-05") when the decimal exponent is below -4 or at least 6; "NaN", "+Inf", "-Inf".
-std::string FormatGoG(double v);
-// fmt's %f of a float64: six decimals, "NaN", "+Inf", "-Inf".
-std::string FormatGoF(double v);
 // labels.FormatOpenMetricsFloat: like %g but integral values get ".0" ("1.0", "0.25", "NaN").
 std::string FormatOpenMetricsFloat(double v);
-// strconv.ParseFloat(s, 64): decimal and hexadecimal floats, optional sign, "Inf"/"Infinity"/
-// "NaN" in any case, underscores between digits. False on any syntax error or overflow.
-bool ParseGoFloat(std::string_view s, double* out);
 
 // facette/natsort's Compare, which sort_by_label uses: digit runs compare as integers, other
 // runs bytewise. Not a strict weak ordering ("a1" and "a01" each sort before the other).

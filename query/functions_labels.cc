@@ -13,12 +13,10 @@
 
 #include "query/functions_internal.h"
 #include "re2/re2.h"
+#include "util/prom_names.h"
 
 namespace tidemark::promql::internal {
 namespace {
-
-// Prometheus 3 accepts any non-empty UTF-8 string as a label name.
-bool IsValidLabelName(std::string_view name) { return !name.empty() && IsValidUtf8(name); }
 
 // The compiled `^(?s:regex)$` of the last label_replace call on this thread: the evaluator
 // calls once per step with the same pattern, and compiling per step would dominate.
@@ -100,7 +98,7 @@ Status LabelReplace(const FunctionArgs& args, const FunctionOutput& output) {
     return Status::InvalidArgument("invalid regular expression in label_replace(): " +
                                    std::string(regex));
   }
-  if (!IsValidLabelName(dst)) {
+  if (!util::IsValidLabelName(dst)) {
     return Status::InvalidArgument("invalid destination label name in label_replace(): " +
                                    std::string(dst));
   }
@@ -134,13 +132,13 @@ Status LabelJoin(const FunctionArgs& args, const FunctionOutput& output) {
   const size_t arg_count = ArgCount(args);
   for (size_t i = 3; i < arg_count; ++i) {
     const std::string_view src = StringArg(args, i);
-    if (!IsValidLabelName(src)) {
+    if (!util::IsValidLabelName(src)) {
       return Status::InvalidArgument("invalid source label name in label_join(): " +
                                      std::string(src));
     }
     sources.push_back(src);
   }
-  if (!IsValidLabelName(dst)) {
+  if (!util::IsValidLabelName(dst)) {
     return Status::InvalidArgument("invalid destination label name in label_join(): " +
                                    std::string(dst));
   }

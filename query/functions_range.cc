@@ -13,6 +13,7 @@
 
 #include "query/functions_internal.h"
 #include "query/quantile.h"
+#include "util/go_text.h"
 
 namespace tidemark::promql::internal {
 namespace {
@@ -37,7 +38,7 @@ void MaybeAddNonCounterInfo(std::string_view metric_name, Annotations* annotatio
   }
   AddInfo(annotations,
           "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
-              GoQuote(metric_name));
+              util::GoQuote(metric_name));
 }
 
 namespace {
@@ -491,11 +492,11 @@ Status DoubleExponentialSmoothing(const FunctionArgs& args, const FunctionOutput
   const double tf = ScalarArg(args, 2);
   if (sf <= 0 || sf >= 1) {
     return Status::InvalidArgument("invalid smoothing factor. Expected: 0 < sf < 1, got: " +
-                                   FormatGoF(sf));
+                                   util::GoSprintfF(sf));
   }
   if (tf <= 0 || tf >= 1) {
     return Status::InvalidArgument("invalid trend factor. Expected: 0 < tf < 1, got: " +
-                                   FormatGoF(tf));
+                                   util::GoSprintfF(tf));
   }
   if (points.size() < 2) return Status::OK();
   double s0 = 0;

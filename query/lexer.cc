@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <utility>
 
+#include "util/go_text.h"
 #include "util/utf8.h"
 
 namespace tidemark::promql {
 namespace {
-
-constexpr char32_t kRuneError = 0xFFFD;
 
 bool IsSpace(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(int c) { return c >= '0' && c <= '9'; }
@@ -78,119 +77,26 @@ bool LookupKeyword(std::string_view word, TokenKind* kind) {
   return false;
 }
 
-// Decodes one UTF-8 sequence at s[i]; invalid or truncated sequences decode as U+FFFD, width 1.
-char32_t DecodeRune(std::string_view s, size_t i, int* width) {
-  if (i >= s.size()) {
-    *width = 0;
-    return 0;
-  }
-  auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    *width = 1;
-    return b0;
-  }
-  int n = 0;
-  char32_t r = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    n = 2, r = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    n = 3, r = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    n = 4, r = b0 & 0x07, min = 0x10000;
-  } else {
-    *width = 1;
-    return kRuneError;
-  }
-  if (i + n > s.size()) {
-    *width = 1;
-    return kRuneError;
-  }
-  for (int k = 1; k < n; ++k) {
-    auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      *width = 1;
-      return kRuneError;
-    }
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) {
-    *width = 1;
-    return kRuneError;
-  }
-  *width = n;
-  return r;
-}
-
-// Approximates Go's unicode.IsPrint for the characters queries contain.
-bool IsPrintable(char32_t r) {
-  if (r < 0x20 || r == 0x7F) return false;
-  if (r >= 0x80 && r < 0xA0) return false;
-  if (r == 0xAD || (r >= 0x2028 && r <= 0x2029) || r == 0xFEFF) return false;
-  return true;
-}
-
-void AppendHex(std::string* out, const char* prefix, unsigned value, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%s%0*x", prefix, digits, value);
-  out->append(buf);
-}
-
-void AppendQuotedRune(std::string* out, char32_t r, char quote) {
-  if (r == static_cast<char32_t>(quote) || r == '\\') {
-    out->push_back('\\');
-    out->push_back(static_cast<char>(r));
-    return;
-  }
-  if (IsPrintable(r)) {
-    util::AppendUtf8(out, r);
-    return;
-  }
-  switch (r) {
-    case '\a':
-      out->append("\\a");
-      return;
-    case '\b':
-      out->append("\\b");
-      return;
-    case '\f':
-      out->append("\\f");
-      return;
-    case '\n':
-      out->append("\\n");
-      return;
-    case '\r':
-      out->append("\\r");
-      return;
-    case '\t':
-      out->append("\\t");
-      return;
-    case '\v':
-      out->append("\\v");
-      return;
-    default:
-      break;
-  }
-  if (r < 0x20 || r == 0x7F) {
-    AppendHex(out, "\\x", static_cast<unsigned>(r), 2);
-  } else if (r < 0x10000) {
-    AppendHex(out, "\\u", static_cast<unsigned>(r), 4);
-  } else {
-    AppendHex(out, "\\U", static_cast<unsigned>(r), 8);
-  }
-}
-
 // Go's %#U: "U+0071 'q'" for printable runes, "U+000A" otherwise.
 std::string GoUnicodeRune(char32_t r) {
-  std::string out;
-  AppendHex(&out, "U+", static_cast<unsigned>(r), 4);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (IsPrintable(r)) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(r));
+  std::string out = buf;
+  if (util::GoIsPrint(r)) {
     out += " '";
     util::AppendUtf8(&out, r);
     out += "'";
   }
   return out;
+}
+
+// One UTF-8 sequence at s[i] as Go's lexer reads it: U+FFFD and width 1 where it is invalid,
+// width 0 at the end.
+char32_t DecodeRune(std::string_view s, size_t i, int* width) {
+  size_t n = 0;
+  const char32_t r = util::DecodeUtf8Rune(s, i, &n);
+  *width = static_cast<int>(n);
+  return r;
 }
 
 int DigitValue(char32_t c) {
@@ -201,30 +107,6 @@ int DigitValue(char32_t c) {
 }
 
 }  // namespace
-
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  size_t i = 0;
-  while (i < s.size()) {
-    int width = 0;
-    char32_t r = DecodeRune(s, i, &width);
-    if (r == kRuneError && width == 1) {
-      AppendHex(&out, "\\x", static_cast<unsigned char>(s[i]), 2);
-    } else {
-      AppendQuotedRune(&out, r, '"');
-    }
-    i += width;
-  }
-  out += "\"";
-  return out;
-}
-
-std::string GoQuoteRune(char32_t r) {
-  std::string out = "'";
-  AppendQuotedRune(&out, r, '\'');
-  out += "'";
-  return out;
-}
 
 bool IsWordToken(TokenKind kind) {
   switch (kind) {
@@ -263,13 +145,13 @@ std::string QuoteTruncated(std::string_view s) {
     DecodeRune(s, i, &width);
     i += width;
   }
-  return GoQuote(s.substr(0, i));
+  return util::GoQuote(s.substr(0, i));
 }
 
 // Item.String() in lex.go for tokens that are not identifiers, keywords, operators, aggregators.
 std::string PlainItemString(std::string_view text) {
   if (text.size() > 10) return QuoteTruncated(text) + "...";
-  return GoQuote(text);
+  return util::GoQuote(text);
 }
 
 }  // namespace
@@ -282,9 +164,9 @@ std::string DescribeToken(const Token& token) {
     case TokenKind::kError:
       return token.error;
     case TokenKind::kIdentifier:
-      return "identifier " + GoQuote(text);
+      return "identifier " + util::GoQuote(text);
     case TokenKind::kMetricIdentifier:
-      return "metric identifier " + GoQuote(text);
+      return "metric identifier " + util::GoQuote(text);
     case TokenKind::kComment:
       return "comment " + PlainItemString(text);
     case TokenKind::kNumber:
@@ -418,7 +300,7 @@ Token Lexer::LexStatement() {
       char32_t next = PeekRune(&width);
       if (width == 0 || next != '=') {
         return Error(start, "unexpected character after '!': " +
-                                GoQuoteRune(width == 0 ? kRuneError : next));
+                                util::GoQuoteRune(width == 0 ? util::kRuneError : next));
       }
       ++pos_;
       return Make(TokenKind::kNeq, start);
@@ -467,7 +349,7 @@ Token Lexer::LexStatement() {
   if (IsAlpha(c) || c == ':') return LexWord(/*keywords=*/true);
   int width = 0;
   char32_t r = PeekRune(&width);
-  return Error(start, "unexpected character: " + GoQuoteRune(r));
+  return Error(start, "unexpected character: " + util::GoQuoteRune(r));
 }
 
 Token Lexer::LexInsideBraces() {
@@ -509,7 +391,7 @@ Token Lexer::LexInsideBraces() {
         return Make(TokenKind::kNeq, start);
       }
       return Error(start, "unexpected character after '!' inside braces: " +
-                              GoQuoteRune(width == 0 ? kRuneError : next));
+                              util::GoQuoteRune(width == 0 ? util::kRuneError : next));
     }
     case '{':
       return Error(start, "unexpected left brace '{'");
@@ -522,7 +404,7 @@ Token Lexer::LexInsideBraces() {
   }
   int width = 0;
   char32_t r = PeekRune(&width);
-  return Error(start, "unexpected character inside braces: " + GoQuoteRune(r));
+  return Error(start, "unexpected character inside braces: " + util::GoQuoteRune(r));
 }
 
 // Inside `[...]`: durations, numbers, `:` and, for Prometheus' duration expressions, arithmetic
@@ -589,7 +471,7 @@ Token Lexer::LexInsideBrackets() {
   }
   int width = 0;
   char32_t r = PeekRune(&width);
-  return Error(start, "unexpected character in duration expression: " + GoQuoteRune(r));
+  return Error(start, "unexpected character in duration expression: " + util::GoQuoteRune(r));
 }
 
 Token Lexer::LexString(char quote) {
@@ -602,7 +484,7 @@ Token Lexer::LexString(char quote) {
       return Error(start, quote == '`' ? "unterminated raw string" : "unterminated quoted string");
     }
     pos_ += width;
-    if (r == kRuneError) return Error(start, "invalid UTF-8 rune");
+    if (r == util::kRuneError) return Error(start, "invalid UTF-8 rune");
     if (r == static_cast<char32_t>(quote)) break;
     if (quote == '`') continue;
     if (r == '\n') return Error(start, "unterminated quoted string");
@@ -762,8 +644,8 @@ Token Lexer::LexNumberOrDuration() {
   const int start = pos_;
   if (ScanNumber()) return Make(TokenKind::kNumber, start);
   if (AcceptRemainingDuration()) return Make(TokenKind::kDuration, start);
-  return Error(start,
-               "bad number or duration syntax: " + GoQuote(input_.substr(start, pos_ - start)));
+  return Error(
+      start, "bad number or duration syntax: " + util::GoQuote(input_.substr(start, pos_ - start)));
 }
 
 Token Lexer::LexWord(bool keywords) {

@@ -90,11 +90,6 @@ bool IsWordToken(TokenKind kind);
 // `"("`, `identifier "foo"`, `number "1"`, `end of input`.
 std::string DescribeToken(const Token& token);
 
-// Go's %q of a string (strconv.Quote): double quotes, Go escapes, valid UTF-8 kept.
-std::string GoQuote(std::string_view s);
-// Go's %q of a single rune: 'x', '\n', '\x00'.
-std::string GoQuoteRune(char32_t r);
-
 class Lexer {
  public:
   explicit Lexer(std::string_view input) : input_(input) {}

@@ -59,8 +59,6 @@ std::string FormatExpr(const Expr& expr);
 std::string PrettyExpr(const Expr& expr);
 
 // Deep copy of a tree.
-ExprPtr CloneExpr(const Expr& expr);
-
 }  // namespace tidemark::promql
 
 #endif  // TIDEMARK_QUERY_PARSER_H_

@@ -2,7 +2,6 @@
 // PrettyExpr its Pretty(level) methods (prettier.go), so that /api/v1/format_query and error
 // messages read exactly as Prometheus writes them.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -11,75 +10,24 @@
 #include "query/duration_expr.h"
 #include "query/lexer.h"
 #include "query/parser.h"
+#include "util/go_text.h"
+#include "util/prom_names.h"
 
 namespace tidemark::promql {
 namespace {
 
 constexpr size_t kMaxCharactersPerLine = 100;
 
-bool IsLegacyName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsLegacyMetricName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// strconv.FormatFloat(v, 'f', -1, 64).
-std::string FormatNumber(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  if (ec != std::errc()) return "NaN";
-  return std::string(buf, ptr);
-}
-
-// Go's %v of a float64: strconv's 'g' with the shortest digits, which switches to an exponent
-// below 1e-4 and from 1e6 on: "0", "2.5", "1e+06", "NaN", "+Inf".
-std::string GoFormatV(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  if (ec != std::errc()) return "NaN";
-  const std::string sci(buf, ptr);  // "-1.2345e+06": shortest digits, then the exponent
-  const size_t e = sci.find('e');
-  const int exp = std::stoi(sci.substr(e + 1));
-  if (exp < -4 || exp >= 6) {
-    std::string exponent = sci.substr(e + 2);
-    if (exponent.size() < 2) exponent.insert(0, "0");
-    return sci.substr(0, e + 2) + exponent;
-  }
-  auto [fptr, fec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  if (fec != std::errc()) return "NaN";
-  return std::string(buf, fptr);
-}
-
 void WriteLabels(std::string* out, const std::vector<std::string>& labels) {
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) *out += ", ";
-    *out += IsLegacyName(labels[i]) ? labels[i] : GoQuote(labels[i]);
+    *out += util::IsLegacyLabelName(labels[i]) ? labels[i] : util::GoQuote(labels[i]);
   }
 }
 
 // labels.Matcher.String().
 std::string MatcherString(const LabelMatcher& m) {
-  std::string out = IsLegacyName(m.name) ? m.name : GoQuote(m.name);
+  std::string out = util::IsLegacyLabelName(m.name) ? m.name : util::GoQuote(m.name);
   switch (m.type) {
     case MatchType::kEqual:
       out += "=";
@@ -94,7 +42,7 @@ std::string MatcherString(const LabelMatcher& m) {
       out += "!~";
       break;
   }
-  return out + GoQuote(m.value);
+  return out + util::GoQuote(m.value);
 }
 
 std::string AtString(AtModifier at, int64_t at_ms) {
@@ -129,7 +77,7 @@ std::string DurationString(int64_t ms, const DurationExprPtr& expr) {
 std::string SelectorBody(const VectorSelector& vs) {
   // The name goes in front of the braces when it can be written there; a UTF-8 name stays a
   // __name__ matcher, as Prometheus prints selectors written as {"name"}.
-  const bool name_in_front = !vs.name.empty() && IsLegacyMetricName(vs.name);
+  const bool name_in_front = !vs.name.empty() && util::IsLegacyMetricName(vs.name);
   std::vector<std::string> matchers;
   for (const LabelMatcher& m : vs.matchers) {
     if (name_in_front && m.name == "__name__" && m.type == MatchType::kEqual &&
@@ -182,10 +130,11 @@ std::string MatchingString(const BinaryExpr& b) {
     out += ")";
   }
   if (vm->fill_both && vm->fill_lhs.has_value()) {
-    out += " fill (" + GoFormatV(*vm->fill_lhs) + ")";
+    out += " fill (" + util::GoFormatFloatG(*vm->fill_lhs) + ")";
   } else {
-    if (vm->fill_lhs.has_value()) out += " fill_left (" + GoFormatV(*vm->fill_lhs) + ")";
-    if (vm->fill_rhs.has_value()) out += " fill_right (" + GoFormatV(*vm->fill_rhs) + ")";
+    if (vm->fill_lhs.has_value()) out += " fill_left (" + util::GoFormatFloatG(*vm->fill_lhs) + ")";
+    if (vm->fill_rhs.has_value())
+      out += " fill_right (" + util::GoFormatFloatG(*vm->fill_rhs) + ")";
   }
   return out;
 }
@@ -283,9 +232,9 @@ std::string Pretty(const Expr& expr, int level) {
 std::string FormatExpr(const Expr& expr) {
   switch (expr.kind) {
     case ExprKind::kNumberLiteral:
-      return FormatNumber(static_cast<const NumberLiteral&>(expr).value);
+      return util::GoFormatFloatF(static_cast<const NumberLiteral&>(expr).value);
     case ExprKind::kStringLiteral:
-      return GoQuote(static_cast<const StringLiteral&>(expr).value);
+      return util::GoQuote(static_cast<const StringLiteral&>(expr).value);
     case ExprKind::kVectorSelector: {
       const auto& vs = static_cast<const VectorSelector&>(expr);
       return SelectorBody(vs) + AtString(vs.at, vs.at_ms) +
@@ -339,7 +288,7 @@ std::string FormatDurationExpr(const DurationExpr& expr) {
   switch (expr.op) {
     case Op::kLiteral:
       if (!expr.literal_is_unit) {
-        out = FormatNumber(expr.seconds);
+        out = util::GoFormatFloatF(expr.seconds);
       } else {
         // FormatDuration already writes a negative duration as "-5m".
         out = FormatDuration(std::llround(expr.seconds * 1000));

@@ -1,20 +1,14 @@
 #include "server/prom_json.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 
+#include "util/go_text.h"
 #include "util/utf8.h"
 
 namespace tidemark::server {
-std::string FormatSampleValue(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that round-trip, no exponent.
-  char buf[400];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
+
+std::string FormatSampleValue(double v) { return util::GoFormatFloatF(v); }
 
 void AppendJsonSampleValue(std::string* out, double v) {
   out->push_back('"');

@@ -21,7 +21,8 @@ using util::AppendJsonString;  // util/json_string.h
 // A JSON array of strings.
 void AppendStringArray(std::string* out, const std::vector<std::string>& items);
 void AppendJsonSampleValue(std::string* out, double v);
-// The value alone, unquoted ("1.5", "NaN", "+Inf").
+// The value alone, unquoted ("1.5", "NaN", "+Inf"): strconv.FormatFloat(v, 'f', -1, 64), as
+// Prometheus' API writes values (util::GoFormatFloatF).
 std::string FormatSampleValue(double v);
 // Appends milliseconds as float seconds: 1435781451781 -> 1435781451.781, 1000 -> 1.
 void AppendJsonTimestamp(std::string* out, int64_t ms);

@@ -26,12 +26,6 @@ namespace {
 constexpr size_t kMaxExemplarLabelRunes = 128;
 constexpr size_t kMaxReportedRejections = 5;
 
-size_t Utf8Runes(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 template <typename Map>
 std::vector<std::pair<std::string, uint64_t>> TopEntries(const Map& counts, size_t limit) {
   std::vector<std::pair<std::string, uint64_t>> out(counts.begin(), counts.end());
@@ -60,7 +54,8 @@ Result<ExemplarAppendReport> DbEngine::AppendExemplars(const std::vector<Exempla
   rocksdb::WriteBatch wb;
   for (const ExemplarWrite& w : batch) {
     size_t runes = 0;
-    for (const Label& l : w.exemplar.labels) runes += Utf8Runes(l.name) + Utf8Runes(l.value);
+    for (const Label& l : w.exemplar.labels)
+      runes += util::Utf8RuneCount(l.name) + util::Utf8RuneCount(l.value);
     if (runes > kMaxExemplarLabelRunes) {
       reject(w, "exemplar labels have " + std::to_string(runes) + " characters, more than " +
                     std::to_string(kMaxExemplarLabelRunes));

@@ -17,8 +17,6 @@ namespace tidemark::storage {
 // names the label and the limit.
 Status ValidateLabels(const Labels& labels, const Limits& limits);
 
-bool IsValidUtf8(std::string_view s);
-
 // count <uvarint>, then per label: name <length-prefixed>, value <length-prefixed>.
 void EncodeLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view* input, Labels* labels);

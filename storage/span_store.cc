@@ -1,3 +1,6 @@
+// The write side of the span store: appends (limits, the span log), the flusher that turns
+// buffered spans into segments, recovery at open, and retention. Reads are in
+// span_store_read.cc.
 #include "storage/span_store.h"
 
 #include <absl/container/flat_hash_set.h>
@@ -6,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <set>
 #include <tuple>
 
 #include "storage/kv_layout.h"
@@ -14,7 +16,6 @@
 #include "storage/partition_scan.h"
 #include "storage/rocks_status.h"
 #include "storage/span_codec.h"
-#include "storage/span_match.h"
 #include "storage/span_row_group.h"
 #include "storage/span_segment_format.h"
 #include "util/coding.h"
@@ -30,7 +31,6 @@ constexpr char kMetaSpanNextSegment[] = "meta/span_next_segment_id";
 constexpr char kMetaSpanWalFlushed[] = "meta/span_wal_flushed";
 constexpr char kMetaSpanDroppedBelow[] = "meta/span_dropped_below_partition";
 constexpr size_t kMaxReportedRejections = 8;
-constexpr size_t kHeaderCacheEntries = 4096;
 // Appends wait for room once this many buffers' worth of spans are unflushed.
 constexpr size_t kBufferHardLimitFactor = 4;
 
@@ -52,19 +52,8 @@ int Depth(const AnyValue& v) {
   return v.array_value.empty() && v.kvlist_value.empty() ? 0 : d + 1;
 }
 
-bool IsNumberType(AnyValue::Type t) {
-  return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble;
-}
-
 bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
-}
-
-// Cuts a string to at most `max` bytes without splitting a UTF-8 sequence.
-void TruncateUtf8(std::string* s, size_t max) {
-  size_t n = max;
-  while (n > 0 && (static_cast<uint8_t>((*s)[n]) & 0xc0) == 0x80) --n;
-  s->resize(n);
 }
 
 }  // namespace
@@ -202,7 +191,7 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
       if ((kv.value.type == AnyValue::Type::kString || kv.value.type == AnyValue::Type::kBytes) &&
           kv.value.string_value.size() > l.max_span_attribute_value_bytes) {
         if (kv.value.type == AnyValue::Type::kString) {
-          TruncateUtf8(&kv.value.string_value, l.max_span_attribute_value_bytes);
+          util::TruncateUtf8(&kv.value.string_value, l.max_span_attribute_value_bytes);
         } else {
           kv.value.string_value.resize(l.max_span_attribute_value_bytes);
         }
@@ -472,444 +461,6 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
   TM_RETURN_IF_ERROR(FromRocks(h_.db->Write(wo, &batch), "write span segments"));
   segments_written_ += by_partition.size();
   return Status::OK();
-}
-
-template <typename Fn>
-void SpanStore::ForEachBuffered(Fn fn) {
-  std::lock_guard lock(mu_);
-  if (flushing_) {
-    for (const Span& s : *flushing_) fn(s);
-  }
-  for (const Span& s : buffer_) fn(s);
-}
-
-Result<std::shared_ptr<const SegmentHeader>> SpanStore::LoadHeader(int32_t partition,
-                                                                   uint64_t segment) {
-  {
-    std::lock_guard lock(header_cache_mu_);
-    auto it = header_cache_.find({partition, segment});
-    if (it != header_cache_.end()) return it->second;
-  }
-  std::string value;
-  rocksdb::Status rs =
-      h_.db->Get(rocksdb::ReadOptions(), h_.segment_cf, SegmentKey(partition, segment), &value);
-  if (!rs.ok()) return FromRocks(rs, "span segment " + std::to_string(segment) + " header");
-  auto header = std::make_shared<SegmentHeader>();
-  if (!DecodeSegmentHeader(value, header.get())) {
-    return Status::Corruption("span segment " + std::to_string(segment) + " (partition " +
-                              std::to_string(partition) + "): header damaged");
-  }
-  std::lock_guard lock(header_cache_mu_);
-  if (header_cache_.size() >= kHeaderCacheEntries) header_cache_.clear();
-  header_cache_[{partition, segment}] = header;
-  return std::shared_ptr<const SegmentHeader>(header);
-}
-
-Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_t start,
-                                              uint64_t end) {
-  if (trace_id.size() != 16) {
-    return Status::InvalidArgument("trace id of " + std::to_string(trace_id.size()) +
-                                   " bytes, want 16");
-  }
-  start = std::max(start, RetentionCutoffNanos());
-  std::vector<Span> out;
-  ForEachBuffered([&](const Span& s) {
-    if (s.trace_id == trace_id && s.start_time_unix_nano >= start && s.start_time_unix_nano <= end)
-      out.push_back(s);
-  });
-  // The index holds a key per (partition, trace, segment).
-  rocksdb::ReadOptions ro;
-  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(ro, h_.index_cf));
-  RowGroupReader rg;
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
-  for (int32_t p : partitions) {
-    std::string prefix = EncodeOrderedInt32(p);
-    prefix += trace_id;
-    std::vector<uint64_t> segments;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      if (it->key().size() != prefix.size() + 8) continue;
-      segments.push_back(util::DecodeBigEndian64(it->key().data() + prefix.size()));
-    }
-    TM_RETURN_IF_ERROR(FromRocks(it->status(), "read trace index"));
-    for (uint64_t segment : segments) {
-      TM_ASSIGN_OR_RETURN(auto header, LoadHeader(p, segment));
-      for (uint32_t r = 0; r < header->row_groups.size(); ++r) {
-        const RowGroupStats& st = header->row_groups[r];
-        if (trace_id < std::string_view(st.first_trace_id) ||
-            trace_id > std::string_view(st.last_trace_id))
-          continue;
-        std::string value;
-        rocksdb::Status rs =
-            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(p, segment, r), &value);
-        if (!rs.ok())
-          return FromRocks(
-              rs, "span segment " + std::to_string(segment) + " row group " + std::to_string(r));
-        const std::string where =
-            "span segment " + std::to_string(segment) + " row group " + std::to_string(r);
-        TM_RETURN_IF_ERROR(rg.Open(value, where));
-        TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kTraceId));
-        bool loaded = false;
-        for (uint32_t i = 0; i < rg.size(); ++i) {
-          if (rg.trace_id(i) != trace_id) continue;
-          if (!loaded) {
-            TM_RETURN_IF_ERROR(rg.LoadAll());
-            loaded = true;
-          }
-          if (rg.start(i) < start || rg.start(i) > end) continue;
-          Span span;
-          TM_RETURN_IF_ERROR(rg.ReadSpan(i, &span));
-          out.push_back(std::move(span));
-        }
-      }
-    }
-  }
-  if (out.empty()) return Status::NotFound("trace not found");
-  std::stable_sort(out.begin(), out.end(), [](const Span& a, const Span& b) {
-    if (a.start_time_unix_nano != b.start_time_unix_nano)
-      return a.start_time_unix_nano < b.start_time_unix_nano;
-    return a.span_id < b.span_id;
-  });
-  // A span sent twice (a retried export) is returned once.
-  out.erase(
-      std::unique(out.begin(), out.end(), [](const Span& a, const Span& b) { return a == b; }),
-      out.end());
-  if (out.size() > options_.limits.max_spans_per_trace)
-    out.resize(options_.limits.max_spans_per_trace);
-  return out;
-}
-
-namespace {
-
-// ScannedSpan::ReadSpan for spans of the buffer (a copy) and of a row group (decoded in full on
-// the first call for the row group).
-class BufferedSpanSource final : public SpanMaterializer {
- public:
-  const Span* span = nullptr;
-  Status Read(uint32_t, Span* out) const override {
-    *out = *span;
-    return Status::OK();
-  }
-};
-
-class RowGroupSpanSource final : public SpanMaterializer {
- public:
-  explicit RowGroupSpanSource(RowGroupReader* rg) : rg_(rg) {}
-  Status Read(uint32_t row, Span* out) const override {
-    TM_RETURN_IF_ERROR(rg_->LoadAll());
-    return rg_->ReadSpan(row, out);
-  }
-
- private:
-  RowGroupReader* rg_;
-};
-
-}  // namespace
-
-Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
-                                      const std::function<bool(const ScannedSpan&)>& visit) {
-  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
-                      CompileConditions(scan.conditions));
-  const uint64_t start = std::max(scan.start_unix_nano, RetentionCutoffNanos());
-  const uint64_t end = scan.end_unix_nano;
-  SpanScanStats stats;
-  if (start > end) return stats;
-  TM_RETURN_IF_ERROR(options.Check());
-  bool stop = false;
-  // Counts an inspected span; false once the scan must stop at its limit.
-  auto inspect = [&] {
-    ++stats.spans_inspected;
-    if (scan.max_spans_inspected != 0 && stats.spans_inspected > scan.max_spans_inspected) {
-      stats.stopped_at_limit = true;
-      stop = true;
-    }
-    return !stop;
-  };
-
-  // Newest data first: the buffer, then segments from the newest partition down.
-  BufferedSpanSource buffered;
-  ForEachBuffered([&](const Span& s) {
-    if (stop || s.start_time_unix_nano < start || s.start_time_unix_nano > end || !inspect() ||
-        !MatchesSpan(conditions, s))
-      return;
-    const std::string_view service = s.ServiceName();
-    buffered.span = &s;
-    ScannedSpan scanned;
-    scanned.trace_id = s.trace_id;
-    scanned.span_id = s.span_id;
-    scanned.name = s.name;
-    scanned.service_name = service;
-    scanned.start_unix_nano = s.start_time_unix_nano;
-    scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
-    if (scan.with_structure) {
-      scanned.kind = s.kind;
-      scanned.parent_span_id = s.parent_span_id;
-    }
-    scanned.source = &buffered;
-    if (!visit(scanned)) stop = true;
-  });
-
-  // Equality conditions on service and span name let whole segments be skipped.
-  std::vector<std::pair<Intrinsic, std::string>> equal_sets;
-  uint64_t min_duration = 0;
-  for (const CompiledCondition& c : conditions) {
-    const SpanCondition& sc = c.condition();
-    if (sc.op == ConditionOp::kEq && sc.value.type == AnyValue::Type::kString &&
-        (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
-      equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
-    }
-    if (c.intrinsic() == Intrinsic::kDuration &&
-        (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) && IsNumberType(sc.value.type)) {
-      const double v = sc.value.type == AnyValue::Type::kInt
-                           ? static_cast<double>(sc.value.int_value)
-                           : sc.value.double_value;
-      if (v > 0) min_duration = static_cast<uint64_t>(v);
-    }
-  }
-  // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
-  std::vector<const CompiledCondition*> by_cost;
-  for (const CompiledCondition& c : conditions) by_cost.push_back(&c);
-  std::stable_sort(
-      by_cost.begin(), by_cost.end(),
-      [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
-  std::vector<uint32_t> candidates, kept;
-
-  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
-  RowGroupReader rg;
-  const RowGroupSpanSource row_group_source(&rg);
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
-  for (auto p = partitions.rbegin(); p != partitions.rend() && !stop; ++p) {
-    TM_RETURN_IF_ERROR(options.Check());
-    const std::string prefix = EncodeOrderedInt32(*p);
-    std::vector<uint64_t> segments;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
-    }
-    TM_RETURN_IF_ERROR(FromRocks(it->status(), "list span segments"));
-    for (auto seg = segments.rbegin(); seg != segments.rend() && !stop; ++seg) {
-      auto header = LoadHeader(*p, *seg);
-      if (!header.ok()) {
-        stats.warnings.push_back(header.status().ToString());
-        continue;
-      }
-      const SegmentHeader& h = **header;
-      bool skip = h.max_start < start || h.min_start > end;
-      for (const auto& [which, value] : equal_sets) {
-        const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
-        if (set.find(value) == set.end()) skip = true;
-      }
-      if (skip) {
-        ++stats.segments_skipped;
-        continue;
-      }
-      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0 && !stop;) {
-        const RowGroupStats& st = h.row_groups[r];
-        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) {
-          ++stats.row_groups_skipped;
-          continue;
-        }
-        ++stats.row_groups_read;
-        const std::string where =
-            "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
-        rocksdb::PinnableSlice value;
-        rocksdb::Status rs =
-            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value);
-        Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
-                           : FromRocks(rs, where);
-        if (s.ok()) s = rg.Load(SpanColumn::kStart);
-        candidates.clear();
-        for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
-          if (rg.start(i) >= start && rg.start(i) <= end) {
-            if (!inspect()) break;
-            candidates.push_back(i);
-          }
-        }
-        for (const CompiledCondition* c : by_cost) {
-          if (candidates.empty() || !s.ok()) break;
-          kept.clear();
-          for (uint32_t i : candidates) {
-            if (MatchesRow(*c, rg, i, &s)) kept.push_back(i);
-          }
-          candidates.swap(kept);
-        }
-        for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration,
-                               SpanColumn::kName, SpanColumn::kService}) {
-          if (candidates.empty() || !s.ok()) break;
-          s = rg.Load(col);
-        }
-        if (scan.with_structure && !candidates.empty() && s.ok()) s = rg.Load(SpanColumn::kKind);
-        if (scan.with_structure && !candidates.empty() && s.ok()) s = rg.Load(SpanColumn::kParent);
-        if (!s.ok()) {
-          stats.warnings.push_back(s.ToString());
-          continue;
-        }
-        for (uint32_t i : candidates) {
-          ScannedSpan scanned;
-          scanned.trace_id = rg.trace_id(i);
-          scanned.span_id = rg.span_id(i);
-          scanned.name = rg.name(i);
-          scanned.service_name = rg.service_name(i);
-          scanned.start_unix_nano = rg.start(i);
-          scanned.duration_nano = rg.duration(i);
-          if (scan.with_structure) {
-            scanned.kind = rg.kind(i);
-            scanned.parent_span_id = rg.parent(i);
-          }
-          scanned.source = &row_group_source;
-          scanned.row = i;
-          if (!visit(scanned)) {
-            stop = true;
-            break;
-          }
-        }
-      }
-    }
-  }
-  return stats;
-}
-
-Result<TraceFacts> SpanStore::Facts(const ReadOptions& options, std::string_view trace_id,
-                                    std::vector<std::string>* warnings) {
-  TM_RETURN_IF_ERROR(options.Check());
-  TraceSummary total;
-  bool found = false;
-  auto merge = [&](const TraceSummary& s) {
-    found = true;
-    total.min_start = std::min(total.min_start, s.min_start);
-    total.max_end = std::max(total.max_end, s.max_end);
-    if (s.has_root && !total.has_root) {
-      total.has_root = true;
-      total.root_service = s.root_service;
-      total.root_name = s.root_name;
-    }
-  };
-  // The index holds a summary per (partition, trace, segment).
-  std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(rocksdb::ReadOptions(), h_.index_cf));
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(0, UINT64_MAX));
-  for (int32_t p : partitions) {
-    std::string prefix = EncodeOrderedInt32(p);
-    prefix += trace_id;
-    for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
-      TraceSummary s;
-      if (!DecodeSummary(std::string_view(index->value().data(), index->value().size()), &s)) {
-        if (warnings != nullptr) {
-          warnings->push_back("trace index summary of partition " + std::to_string(p) +
-                              " does not decode; the trace's start, duration and root may be "
-                              "incomplete");
-        }
-        continue;
-      }
-      merge(s);
-    }
-    if (!index->status().ok() && warnings != nullptr)
-      warnings->push_back(FromRocks(index->status(), "read trace index").ToString());
-  }
-  TraceSummary buffered;
-  bool in_buffer = false;
-  ForEachBuffered([&](const Span& s) {
-    if (s.trace_id != trace_id) return;
-    buffered.Add(s);
-    in_buffer = true;
-  });
-  if (in_buffer) merge(buffered);
-  TraceFacts facts;
-  facts.found = found;
-  facts.root_service_name = total.root_service;
-  facts.root_span_name = total.root_name;
-  facts.start_unix_nano = total.min_start == UINT64_MAX ? 0 : total.min_start;
-  facts.end_unix_nano = total.max_end;
-  return facts;
-}
-
-namespace {
-
-void CollectKeys(const std::vector<KeyValue>& kvs, std::set<std::string>* out) {
-  for (const KeyValue& kv : kvs) out->insert(kv.key);
-}
-
-}  // namespace
-
-Result<std::vector<std::string>> SpanStore::TagKeys(TagScope scope, uint64_t start, uint64_t end,
-                                                    uint32_t limit) {
-  return TagValues(scope, std::string_view(), start, end, limit);
-}
-
-Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::string_view key,
-                                                      uint64_t start, uint64_t end,
-                                                      uint32_t limit) {
-  // With an empty key this collects keys; otherwise the values of `key`.
-  const bool keys = key.empty();
-  start = std::max(start, RetentionCutoffNanos());
-  std::set<std::string> out;
-  const bool span_scope = scope != TagScope::kResource;
-  const bool resource_scope = scope != TagScope::kSpan;
-  auto collect = [&](const std::vector<KeyValue>& kvs) {
-    if (keys) {
-      CollectKeys(kvs, &out);
-      return;
-    }
-    for (const KeyValue& kv : kvs) {
-      if (kv.key == key) out.insert(kv.value.ToString());
-    }
-  };
-  ForEachBuffered([&](const Span& s) {
-    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end) return;
-    if (span_scope) collect(s.attributes);
-    if (resource_scope) collect(s.resource_attributes);
-  });
-  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
-  RowGroupReader rg;
-  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
-  // Bounded work: tag discovery samples at most this many row groups, newest first.
-  int budget = 2000;
-  for (auto p = partitions.rbegin(); p != partitions.rend() && out.size() < limit && budget > 0;
-       ++p) {
-    const std::string prefix = EncodeOrderedInt32(*p);
-    std::vector<uint64_t> segments;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
-    }
-    for (auto seg = segments.rbegin(); seg != segments.rend() && out.size() < limit && budget > 0;
-         ++seg) {
-      auto header = LoadHeader(*p, *seg);
-      // Damaged data is an error, never skipped in silence (the caller has no warnings to carry).
-      TM_RETURN_IF_ERROR(header.status());
-      if ((*header)->max_start < start || (*header)->min_start > end) continue;
-      for (uint32_t r = 0; r < (*header)->row_groups.size() && out.size() < limit && budget-- > 0;
-           ++r) {
-        const std::string where =
-            "span segment " + std::to_string(*seg) + " row group " + std::to_string(r);
-        std::string value;
-        TM_RETURN_IF_ERROR(FromRocks(
-            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(*p, *seg, r), &value),
-            where));
-        TM_RETURN_IF_ERROR(rg.Open(value, where));
-        if (span_scope) {
-          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kAttrs));
-          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kStart));
-          for (uint32_t i = 0; i < rg.size(); ++i) {
-            if (rg.start(i) < start || rg.start(i) > end) continue;
-            for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {
-              const AttrRef& a = rg.attrs()[k];
-              if (keys) {
-                out.emplace(rg.dict(a.key));
-              } else if (rg.dict(a.key) == key) {
-                AnyValue v;
-                TM_RETURN_IF_ERROR(rg.Materialize(a, &v));
-                out.insert(v.ToString());
-              }
-            }
-          }
-        }
-        if (resource_scope) {
-          TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kResource));
-          for (uint32_t i = 0; i < rg.size(); ++i) collect(rg.resource(i).resource_attributes);
-        }
-      }
-    }
-  }
-  std::vector<std::string> result(out.begin(), out.end());
-  if (result.size() > limit) result.resize(limit);
-  return result;
 }
 
 Status SpanStore::EnforceRetention() {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "util/go_text.h"
+
 namespace tidemark::util {
 namespace {
 
@@ -24,24 +26,6 @@ DurationParse Fail(DurationError error, std::string_view unit = {}) {
   out.error = error;
   out.unit = unit;
   return out;
-}
-
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
-      out += kHex[static_cast<unsigned char>(c) & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -92,15 +76,15 @@ Result<int64_t> ParseDuration(std::string_view input) {
       return Status::InvalidArgument("empty duration");
     case DurationError::kInvalid:
       return Status::InvalidArgument(
-          Quote(input) +
+          GoQuote(input) +
           " is not a duration such as 15d, 1h30m or 500ms (units y w d h m s ms, each at most "
           "once, largest first)");
     case DurationError::kUnknownUnit:
-      return Status::InvalidArgument("unknown unit " + Quote(p.unit) + " in duration " +
-                                     Quote(input) + " (units are y w d h m s ms)");
+      return Status::InvalidArgument("unknown unit " + GoQuote(p.unit) + " in duration " +
+                                     GoQuote(input) + " (units are y w d h m s ms)");
     case DurationError::kNumberTooLarge:
     case DurationError::kOutOfRange:
-      return Status::InvalidArgument("duration " + Quote(input) +
+      return Status::InvalidArgument("duration " + GoQuote(input) +
                                      " is out of range (it overflows 64-bit milliseconds)");
   }
   return Status::Internal("unknown duration parse error");

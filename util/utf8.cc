@@ -71,12 +71,52 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// The largest cut of `s` at most `max_bytes` long that does not end inside a UTF-8 sequence
+// (a continuation byte is 10xxxxxx).
+size_t Utf8CutPoint(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s.size();
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
+}  // namespace
+
+char32_t DecodeUtf8Rune(std::string_view s, size_t i, size_t* width) {
+  if (i >= s.size()) {
+    *width = 0;
+    return kRuneError;
+  }
+  const auto lead = static_cast<unsigned char>(s[i]);
+  const size_t n = Utf8SequenceLength(s, i);
+  if (n == 0) {
+    *width = 1;
+    return kRuneError;
+  }
+  *width = n;
+  if (n == 1) return lead;
+  char32_t r = lead & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return r;
+}
+
+size_t Utf8RuneCount(std::string_view s) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    const size_t n = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : Utf8SequenceLength(s, i);
+    i += n == 0 ? 1 : n;
+  }
+  return count;
+}
+
+void TruncateUtf8(std::string* s, size_t max_bytes) { s->resize(Utf8CutPoint(*s, max_bytes)); }
+
 std::string Abbreviate(std::string_view s, size_t max_bytes) {
   if (s.size() <= max_bytes) return std::string(s);
-  size_t cut = max_bytes;
-  // Back up to the start of a UTF-8 sequence (a continuation byte is 10xxxxxx).
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
+  return std::string(s.substr(0, Utf8CutPoint(s, max_bytes))) + "...(" + std::to_string(s.size()) +
+         " bytes)";
 }
 
 }  // namespace tidemark::util

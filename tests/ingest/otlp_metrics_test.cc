@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <random>
+#include <set>
 
 #include "tests/storage/test_util.h"
 
@@ -236,6 +237,39 @@ TEST_F(TranslateTest, HistogramsSummariesAndUnsupportedKinds) {
   auto stale = ReadAll(*engine_, {LabelMatcher::Equal("__name__", "queue_depth")});
   ASSERT_EQ(stale.size(), 1u);
   EXPECT_TRUE(IsStaleMarker(stale.begin()->second[0].value));
+}
+
+TEST_F(TranslateTest, BoundsAndQuantilesAreWrittenAsPrometheusWritesThem) {
+  // strconv.FormatFloat(v, 'f', -1, 64), as Prometheus' OTLP translator: never an exponent.
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  auto* sm = Resource(&req)->add_scope_metrics();
+  auto* h = sm->add_metrics();
+  h->set_name("payload");
+  h->mutable_histogram()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  auto* hp = h->mutable_histogram()->add_data_points();
+  hp->set_time_unix_nano(kT0);
+  for (double b : {0.00001, 100000.0, 1e6}) hp->add_explicit_bounds(b);
+  for (uint64_t c : {1, 1, 1, 1}) hp->add_bucket_counts(c);
+  hp->set_count(4);
+  auto* s = sm->add_metrics();
+  s->set_name("rpc.latency");
+  auto* sp = s->mutable_summary()->add_data_points();
+  sp->set_time_unix_nano(kT0);
+  auto* q = sp->add_quantile_values();
+  q->set_quantile(0.00001);
+  q->set_value(1);
+  Run(req);
+  std::set<std::string> le;
+  for (const auto& [series, samples] :
+       ReadAll(*engine_, {LabelMatcher::Equal("__name__", "payload_bucket")})) {
+    le.insert(series.substr(series.find("le=")));
+  }
+  EXPECT_EQ(le, (std::set<std::string>{"le=\"+Inf\"}", "le=\"0.00001\"}", "le=\"100000\"}",
+                                       "le=\"1000000\"}"}));
+  EXPECT_EQ(ReadAll(*engine_, {LabelMatcher::Equal("__name__", "rpc_latency"),
+                               LabelMatcher::Equal("quantile", "0.00001")})
+                .size(),
+            1u);
 }
 
 TEST_F(TranslateTest, ExemplarsGoToTheirBucketAndMetadataIsReported) {

@@ -275,6 +275,8 @@ TEST_F(EvalAggregations, Operators) {
             "PromQL warning: quantile value should be between 0 and 1, got 2");
 
   EXPECT_EQ(Error("topk(scalar(nonexistent), m)", 0).message(), "Parameter value is NaN");
+  // fmt's %v of the float, as Prometheus writes it.
+  EXPECT_EQ(Error("topk(9.3e18, m)", 0).message(), "Scalar value 9.3e+18 overflows int64");
   EXPECT_EQ(Error("count_values(\"\", m)", 0).message(), "invalid label name \"\"");
 }
 
@@ -418,22 +420,16 @@ TEST_F(EvalLimits, MaxSamplesDeadlineAndCancel) {
   EXPECT_EQ(r.status().message(), "query was canceled in query execution");
 }
 
-TEST(EvalHelpers, GoFormattingAndLabelsHash) {
-  EXPECT_EQ(eval::GoFormatG(2), "2");
-  EXPECT_EQ(eval::GoFormatG(0.5), "0.5");
-  EXPECT_EQ(eval::GoFormatG(123456), "123456");
-  EXPECT_EQ(eval::GoFormatG(1e6), "1e+06");
-  EXPECT_EQ(eval::GoFormatG(1.5e-5), "1.5e-05");
-  EXPECT_EQ(eval::GoFormatG(-0.0001), "-0.0001");
-  EXPECT_EQ(eval::GoFormatG(std::nan("")), "NaN");
-  EXPECT_EQ(eval::GoFormatG(-INFINITY), "-Inf");
-  EXPECT_EQ(eval::GoFormatFloatF(1e21), "1000000000000000000000");
-  EXPECT_EQ(eval::GoFormatFloatF(0.1), "0.1");
-  EXPECT_EQ(eval::GoFormatFloatF(INFINITY), "+Inf");
+// Go's float formatting the evaluator uses is pinned in tests/util/go_text_test.cc.
+TEST(EvalHelpers, LabelsStringAndHash) {
   EXPECT_EQ(eval::XxHash64(""), 0xEF46DB3751D8E999ULL);
   EXPECT_EQ(eval::XxHash64("abc"), 0x44BC2CF5AD770999ULL);
   EXPECT_EQ(eval::PromLabelsString(Labels{{"__name__", "up"}, {"a", "x\"y"}}),
             "{__name__=\"up\", a=\"x\\\"y\"}");
+  // labels.String(): names that are not legacy label names (a colon is not) are quoted, and
+  // both are quoted as strconv.Quote does.
+  EXPECT_EQ(eval::PromLabelsString(Labels{{"a:b", "\a\xff"}, {"http.method", "GET"}}),
+            "{\"a:b\"=\"\\a\\xff\", \"http.method\"=\"GET\"}");
 }
 
 }  // namespace

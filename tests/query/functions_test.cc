@@ -812,50 +812,14 @@ TEST(FuncDate, NoArgumentUsesEvaluationTime) {
   EXPECT_EQ(Single(CallFunction("minute", args)), 4);
 }
 
-// --- Go-compatible formatting and parsing ----------------------------------------------------
+// --- Prometheus' float formatting (Go's own is pinned in tests/util/go_text_test.cc) ---------
 
-TEST(FuncFormat, GoFloatFormats) {
-  using internal::FormatGoG;
-  EXPECT_EQ(FormatGoG(2), "2");
-  EXPECT_EQ(FormatGoG(-0.1), "-0.1");
-  EXPECT_EQ(FormatGoG(1.01), "1.01");
-  EXPECT_EQ(FormatGoG(123456), "123456");
-  EXPECT_EQ(FormatGoG(1e6), "1e+06");
-  EXPECT_EQ(FormatGoG(1234567), "1.234567e+06");
-  EXPECT_EQ(FormatGoG(0.0001), "0.0001");
-  EXPECT_EQ(FormatGoG(0.00001), "1e-05");
-  EXPECT_EQ(FormatGoG(kNaN), "NaN");
-  EXPECT_EQ(FormatGoG(-kInf), "-Inf");
+TEST(FuncFormat, OpenMetricsFloatsEndInPointZeroWhenIntegral) {
   EXPECT_EQ(internal::FormatOpenMetricsFloat(1), "1.0");
   EXPECT_EQ(internal::FormatOpenMetricsFloat(2), "2.0");
   EXPECT_EQ(internal::FormatOpenMetricsFloat(0.25), "0.25");
-  EXPECT_EQ(internal::FormatGoF(0.5), "0.500000");
-  EXPECT_EQ(internal::GoQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-  EXPECT_EQ(internal::GoQuote("\x07\x01"), "\"\\a\\x01\"");
-  EXPECT_EQ(internal::GoQuote("ü\xff"), "\"ü\\xff\"");
-}
-
-TEST(FuncFormat, ParsesLeLikeStrconv) {
-  using internal::ParseGoFloat;
-  double v = 0;
-  EXPECT_TRUE(ParseGoFloat(".2", &v));
-  EXPECT_EQ(v, 0.2);
-  EXPECT_TRUE(ParseGoFloat("1e0", &v));
-  EXPECT_EQ(v, 1);
-  EXPECT_TRUE(ParseGoFloat("+Inf", &v));
-  EXPECT_EQ(v, kInf);
-  EXPECT_TRUE(ParseGoFloat("-infinity", &v));
-  EXPECT_EQ(v, -kInf);
-  EXPECT_TRUE(ParseGoFloat("NaN", &v));
-  EXPECT_TRUE(std::isnan(v));
-  EXPECT_TRUE(ParseGoFloat("1_000", &v));
-  EXPECT_EQ(v, 1000);
-  EXPECT_TRUE(ParseGoFloat("0x1p-2", &v));
-  EXPECT_EQ(v, 0.25);
-  for (std::string_view bad : {"", "Hello World", "1_", "_1", "+-1", " 1", "1 ", "1e400", "0x1",
-                               "+nan", "--1", "e5", "."}) {
-    EXPECT_FALSE(ParseGoFloat(bad, &v)) << bad;
-  }
+  EXPECT_EQ(internal::FormatOpenMetricsFloat(1e6), "1e+06");
+  EXPECT_EQ(internal::FormatOpenMetricsFloat(kNaN), "NaN");
 }
 
 }  // namespace

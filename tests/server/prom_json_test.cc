@@ -18,6 +18,9 @@ TEST(PromJson, SampleValuesAsPrometheusWritesThem) {
   EXPECT_EQ(FormatSampleValue(-2.5), "-2.5");
   EXPECT_EQ(FormatSampleValue(1e21), "1000000000000000000000");
   EXPECT_EQ(FormatSampleValue(1.5e-7), "0.00000015");
+  // Go pads the shortest digits with zeros; the exact binary value would be
+  // 99999999999999991611392.
+  EXPECT_EQ(FormatSampleValue(1e23), "100000000000000000000000");
   EXPECT_EQ(FormatSampleValue(std::nan("")), "NaN");
   EXPECT_EQ(FormatSampleValue(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(FormatSampleValue(-std::numeric_limits<double>::infinity()), "-Inf");

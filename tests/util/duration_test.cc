@@ -53,8 +53,9 @@ TEST(Duration, RefusesWhatPrometheusRefuses) {
   EXPECT_NE(Error("5x").find("unknown unit \"x\""), std::string::npos);
   EXPECT_NE(Error("5sec").find("unknown unit \"sec\""), std::string::npos);
   EXPECT_NE(Error("5M").find("unknown unit \"M\""), std::string::npos);
-  // The input is quoted with control characters escaped.
-  EXPECT_NE(Error("5\n").find("\"5\\x0a\""), std::string::npos) << Error("5\n");
+  // The input is quoted as Go's %q quotes it, control characters and invalid UTF-8 escaped.
+  EXPECT_NE(Error("5\n").find("\"5\\n\""), std::string::npos) << Error("5\n");
+  EXPECT_NE(Error("5\x01\xff").find("\"5\\x01\\xff\""), std::string::npos);
 }
 
 TEST(Duration, DetectsOverflowInsteadOfWrapping) {

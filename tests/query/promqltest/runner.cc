@@ -24,6 +24,7 @@
 #include "tidemark/engine.h"
 #include "tidemark/options.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace tidemark::promqltest {
 namespace {
@@ -59,25 +60,16 @@ bool IsAtModifierUnsafe(std::string_view function) {
 // byte. Messages are converted the same way before a regular expression is applied to them.
 std::string ReplaceInvalidUtf8(std::string_view s) {
   std::string out;
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    bool valid = len > 0 && i + len <= s.size() && !(len == 2 && c < 0xC2);
-    for (size_t k = 1; valid && k < len; ++k) {
-      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    }
-    if (valid) {
-      out.append(s.substr(i, len));
-      i += len;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t width = 0;
+    const char32_t r = util::DecodeUtf8Rune(s, i, &width);
+    if (r == util::kRuneError && width == 1) {
+      util::AppendUtf8(&out, util::kRuneError);
     } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
+      out.append(s.substr(i, width));
     }
+    i += width;
   }
   return out;
 }

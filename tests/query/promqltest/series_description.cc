@@ -10,8 +10,8 @@
 
 #include "tests/query/promqltest/text.h"
 #include "tidemark/engine.h"
+#include "util/go_text.h"
 #include "util/status_macros.h"
-#include "util/utf8.h"
 
 namespace tidemark::promqltest {
 namespace {
@@ -32,80 +32,6 @@ std::optional<uint64_t> ParseUint(std::string_view s) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
-}
-
-// Go's strconv.ParseInt(s, 0, 64).
-std::optional<double> ParseGoInt(std::string_view s) {
-  bool negative = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  int base = 10;
-  bool prefixed = false;
-  if (s.size() >= 2 && s[0] == '0') {
-    char p = static_cast<char>(std::tolower(static_cast<unsigned char>(s[1])));
-    if (p == 'x' || p == 'o' || p == 'b') {
-      base = p == 'x' ? 16 : (p == 'o' ? 8 : 2);
-      s.remove_prefix(2);
-      prefixed = true;
-    } else {
-      base = 8;
-      s.remove_prefix(1);
-      prefixed = true;
-    }
-  }
-  // Underscores may separate digits only when a base prefix was given.
-  std::string digits;
-  for (char c : s) {
-    if (c == '_' && prefixed) continue;
-    digits.push_back(c);
-  }
-  if (digits.empty()) return std::nullopt;
-  uint64_t magnitude = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-  if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
-  constexpr uint64_t kMaxPositive = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  if (magnitude > kMaxPositive + (negative ? 1 : 0)) return std::nullopt;
-  double value = static_cast<double>(magnitude);
-  return negative ? -value : value;
-}
-
-// Go's strconv.ParseFloat(s, 64), without underscore separators.
-std::optional<double> ParseGoFloat(std::string_view s) {
-  bool negative = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::nullopt;
-  std::string lower = ToLower(s);
-  if (lower == "inf" || lower == "infinity") {
-    return negative ? -std::numeric_limits<double>::infinity()
-                    : std::numeric_limits<double>::infinity();
-  }
-  if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
-  double value = 0;
-  if (lower.size() > 2 && lower[0] == '0' && lower[1] == 'x') {
-    // Go requires the binary exponent of a hexadecimal float.
-    if (lower.find('p') == std::string::npos) return std::nullopt;
-    auto [ptr, ec] = std::from_chars(lower.data() + 2, lower.data() + lower.size(), value,
-                                     std::chars_format::hex);
-    if (ec != std::errc() || ptr != lower.data() + lower.size()) return std::nullopt;
-  } else {
-    if (!IsDigit(lower[0]) && lower[0] != '.') return std::nullopt;
-    auto [ptr, ec] = std::from_chars(lower.data(), lower.data() + lower.size(), value,
-                                     std::chars_format::general);
-    if (ec != std::errc() || ptr != lower.data() + lower.size()) return std::nullopt;
-  }
-  return negative ? -value : value;
-}
-
-// Appends the UTF-8 encoding of `code_point`.
-bool AppendUtf8(uint32_t code_point, std::string* out) {
-  if (code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return false;
-  util::AppendUtf8(out, static_cast<char32_t>(code_point));
-  return true;
 }
 
 // The end (one past the closing quote) of the quoted string starting at `pos`, or npos.
@@ -172,8 +98,8 @@ Result<double> ScanValue(std::string_view tok, size_t* pos, bool allow_stale) {
     if (p < tok.size() && tok[p] != 'x' && (IsAlphaNumeric(tok[p]) || tok[p] == '.')) {
       return Status::InvalidArgument("bad number or duration syntax: \"" + std::string(tok) + "\"");
     }
-    auto parsed = ParseGoFloat(tok.substr(start, p - start));
-    if (!parsed) {
+    Result<double> parsed = util::GoParseFloat(tok.substr(start, p - start));
+    if (!parsed.ok()) {
       return Status::InvalidArgument("bad number \"" + std::string(tok.substr(start, p - start)) +
                                      "\"");
     }
@@ -278,107 +204,20 @@ Result<int64_t> ParseTestDuration(std::string_view text) {
 }
 
 Result<double> ParseTestNumber(std::string_view text) {
-  if (auto i = ParseGoInt(text)) return *i;
-  if (auto f = ParseGoFloat(text)) return *f;
+  if (Result<int64_t> i = util::GoParseInt(text); i.ok()) return static_cast<double>(*i);
+  if (Result<double> f = util::GoParseFloat(text); f.ok()) return *f;
   return Status::InvalidArgument("error parsing number: \"" + std::string(text) + "\"");
 }
 
+// Go's strconv.Unquote: as Prometheus' strutil.Unquote, except that raw strings lose their
+// carriage returns.
 Result<std::string> UnquoteString(std::string_view quoted) {
-  if (quoted.size() < 2 || quoted.front() != quoted.back()) {
+  Result<std::string> unquoted = util::GoUnquote(quoted);
+  if (!unquoted.ok()) {
     return Status::InvalidArgument("invalid quoted string: " + std::string(quoted));
   }
-  const char quote = quoted.front();
-  std::string_view body = quoted.substr(1, quoted.size() - 2);
-  if (quote == '`') {
-    if (body.find('`') != std::string_view::npos) {
-      return Status::InvalidArgument("invalid quoted string: " + std::string(quoted));
-    }
-    std::string out;
-    // Go drops carriage returns from raw strings.
-    for (char c : body) {
-      if (c != '\r') out.push_back(c);
-    }
-    return out;
-  }
-  if (quote != '"' && quote != '\'') {
-    return Status::InvalidArgument("invalid quoted string: " + std::string(quoted));
-  }
-  const Status bad_escape =
-      Status::InvalidArgument("invalid escape sequence in " + std::string(quoted));
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == quote || c == '\n') {
-      return Status::InvalidArgument("invalid quoted string: " + std::string(quoted));
-    }
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++i >= body.size()) return bad_escape;
-    char e = body[i];
-    switch (e) {
-      case 'a':
-        out.push_back('\a');
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'v':
-        out.push_back('\v');
-        break;
-      case '\\':
-        out.push_back('\\');
-        break;
-      case '\'':
-      case '"':
-        if (e != quote) return bad_escape;
-        out.push_back(e);
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        size_t n = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
-        if (i + n >= body.size()) return bad_escape;
-        uint32_t v = 0;
-        auto [ptr, ec] = std::from_chars(body.data() + i + 1, body.data() + i + 1 + n, v, 16);
-        if (ec != std::errc() || ptr != body.data() + i + 1 + n) return bad_escape;
-        i += n;
-        if (e == 'x') {
-          out.push_back(static_cast<char>(v));
-        } else if (!AppendUtf8(v, &out)) {
-          return bad_escape;
-        }
-        break;
-      }
-      default: {
-        if (e < '0' || e > '7' || i + 2 >= body.size()) return bad_escape;
-        uint32_t v = 0;
-        for (size_t k = 0; k < 3; ++k) {
-          char d = body[i + k];
-          if (d < '0' || d > '7') return bad_escape;
-          v = v * 8 + static_cast<uint32_t>(d - '0');
-        }
-        if (v > 255) return bad_escape;
-        out.push_back(static_cast<char>(v));
-        i += 2;
-        break;
-      }
-    }
-  }
-  return out;
+  if (quoted.front() == '`') std::erase(*unquoted, '\r');
+  return unquoted;
 }
 
 Result<SeriesDescription> ParseSeriesDescription(std::string_view line) {
