@@ -245,6 +245,30 @@ Alternatives SpansetConditions(const Node& node) {
   }
 }
 
+void AddRequirements(const Node& node, std::vector<Alternatives>* out) {
+  switch (node.kind) {
+    case NodeKind::kSpansetFilter:
+      out->push_back(FieldConditions(*node.children[0]));
+      return;
+    case NodeKind::kSpansetOperation:
+      if (node.spanset_op == SpansetOp::kUnion) {
+        out->push_back(SpansetConditions(node));
+      } else {
+        AddRequirements(*node.children[0], out);
+        AddRequirements(*node.children[1], out);
+      }
+      return;
+    case NodeKind::kPipeline:
+      for (const NodePtr& stage : node.children) AddRequirements(*stage, out);
+      return;
+    case NodeKind::kScalarFilter:
+      if (node.children[0]->kind == NodeKind::kPipeline) AddRequirements(*node.children[0], out);
+      return;
+    default:
+      return;
+  }
+}
+
 const Node* FirstFilter(const Node& node) {
   std::vector<const Node*> pending = {&node};
   while (!pending.empty()) {
@@ -269,6 +293,13 @@ std::vector<Conjunction> PlanScan(const Query& query) {
   Alternatives plan = SpansetConditions(*query.root);
   if (plan.empty() || HasEmpty(plan)) return AnySpan();
   return plan;
+}
+
+std::vector<std::vector<Conjunction>> PlanRequirements(const Query& query) {
+  std::vector<Alternatives> groups;
+  AddRequirements(*query.root, &groups);
+  std::erase_if(groups, [](const Alternatives& g) { return g.empty() || HasEmpty(g); });
+  return groups;
 }
 
 std::vector<SpanCondition> FirstFilterConditions(const Query& query) {

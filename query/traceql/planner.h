@@ -32,6 +32,13 @@ using Conjunction = std::vector<SpanCondition>;
 // At least one alternative.
 std::vector<Conjunction> PlanScan(const Query& query);
 
+// Every requirement of the query, for candidate traces found by intersection: a trace can match
+// only if, for each group, one of its spans in the range satisfies one alternative of the group.
+// Spanset `&&` and the structural operators (and their negations and union forms, which need both
+// sides non-empty too) contribute both sides' groups, a pipeline the groups of each of its stages;
+// groups that any span satisfies are left out, so the result may be empty.
+std::vector<std::vector<Conjunction>> PlanRequirements(const Query& query);
+
 // The conditions every span matching the query's first spanset filter satisfies (those common to
 // all its alternatives); empty: any span.
 std::vector<SpanCondition> FirstFilterConditions(const Query& query);

@@ -123,6 +123,58 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
   size_t cap = 2 * limit + 8;
   uint64_t spans_left = request.max_spans_inspected;  // when bounded
   bool done = false;
+
+  // With two or more requirements (`{A} >> {B}`, `{A} && {B}`, filters in a pipeline), each is
+  // scanned once into the set of traces that satisfy it, and only traces in every set are read
+  // and evaluated: reading a trace whole costs far more than scanning its spans, and a structural
+  // query's sides are often each common while traces with both are few.
+  const std::vector<std::vector<traceql::Conjunction>> requirements =
+      traceql::PlanRequirements(query->query());
+  std::vector<std::unordered_set<std::string>> required;
+  if (requirements.size() >= 2) {
+    for (const std::vector<traceql::Conjunction>& group : requirements) {
+      std::unordered_set<std::string>& traces = required.emplace_back();
+      for (const traceql::Conjunction& conditions : group) {
+        SpanScan scan;
+        scan.start_unix_nano = request.start_unix_nano;
+        scan.end_unix_nano = request.end_unix_nano;
+        scan.conditions = conditions;
+        scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
+        // Traces outside an earlier set cannot match: only the others are kept.
+        const std::unordered_set<std::string>* previous =
+            required.size() >= 2 ? &required[required.size() - 2] : nullptr;
+        TM_ASSIGN_OR_RETURN(SpanScanStats stats,
+                            reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
+                              std::string id(span.trace_id);
+                              if (previous == nullptr || previous->count(id) > 0) {
+                                traces.insert(std::move(id));
+                              }
+                              return true;
+                            }));
+        response.inspected_spans += stats.spans_inspected;
+        response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
+                                 stats.warnings.end());
+        if (request.max_spans_inspected != 0) {
+          spans_left -= std::min(spans_left, stats.spans_inspected);
+          if (stats.stopped_at_limit || spans_left == 0) {
+            // The sets are incomplete: a trace left out of one might match.
+            response.stopped_at_limit = true;
+            required.clear();
+            done = true;
+            break;
+          }
+        }
+      }
+      if (done) break;
+    }
+  }
+  if (!required.empty() && required.back().empty()) done = true;  // no trace has them all
+  // A trace every requirement allows (all of them when there is at most one requirement).
+  auto allowed = [&](const std::string& id) {
+    if (required.empty()) return true;
+    return required.back().count(id) > 0;  // the last set holds only traces in every set
+  };
+
   while (!done) {
     std::vector<Candidate> fresh;
     std::unordered_map<std::string, size_t> fresh_index;
@@ -139,6 +191,7 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
                           reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
                             const std::string_view id = span.trace_id;
                             if (seen.count(std::string(id)) > 0) return true;
+                            if (!allowed(std::string(id))) return true;
                             auto it = fresh_index.find(std::string(id));
                             if (it == fresh_index.end()) {
                               if (fresh.size() >= cap) {

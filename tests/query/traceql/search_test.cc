@@ -221,7 +221,7 @@ TEST_P(TraceQLSearch, BoundsStopTheSearchAndSaySo) {
   r = SearchTraceQL(*engine_, request);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->stopped_at_limit);
-  EXPECT_LT(r->inspected_spans, 2u * kTraces);
+  EXPECT_LE(r->inspected_spans, 5u);  // the bound, not one more
 
   request.max_spans_inspected = 0;
   r = SearchTraceQL(*engine_, request);
@@ -331,6 +331,44 @@ TEST(TraceQLPlanner, PushesDownWhatMapsExactly) {
   EXPECT_EQ(Plan(R"({ .a = 1 } || { })"), "[]");
   EXPECT_EQ(Plan(R"({ } | by(.k) | { .a = 1 } | count() > 2)"), "[any:a = 1]");
   EXPECT_EQ(Plan(R"(({ .a = 1 } | count()) > 2)"), "[any:a = 1]");
+}
+
+// The requirement groups of a query, each as the number of its alternatives.
+std::vector<size_t> Requirements(const std::string& text) {
+  auto q = traceql::ParseAndValidate(text);
+  EXPECT_TRUE(q.ok()) << q.status().ToString();
+  std::vector<size_t> out;
+  if (!q.ok()) return out;
+  for (const auto& group : traceql::PlanRequirements(*q)) out.push_back(group.size());
+  return out;
+}
+
+TEST(TraceQLPlanner, RequirementsOfEverySideForIntersection) {
+  // Both sides of structural operators (their negations too: both sides must be non-empty).
+  EXPECT_EQ(Requirements("{ span.a != nil } >> { status = error }"), (std::vector<size_t>{1, 1}));
+  EXPECT_EQ(Requirements("{ span.a = 1 } !> { span.b = 2 } && { name = \"x\" }"),
+            (std::vector<size_t>{1, 1, 1}));
+  // A union is one requirement with both sides as alternatives.
+  EXPECT_EQ(Requirements("{ span.a = 1 } || { span.b = 2 }"), (std::vector<size_t>{2}));
+  // What any span satisfies is no requirement.
+  EXPECT_EQ(Requirements("{ } >> { status = error }"), (std::vector<size_t>{1}));
+  EXPECT_EQ(Requirements("{ !(span.a = 1) } && { span.b = 2 }"), (std::vector<size_t>{1}));
+  // Every filter stage of a pipeline.
+  EXPECT_EQ(Requirements("{ span.a = 1 } | { span.b = 2 } | count() > 1"),
+            (std::vector<size_t>{1, 1}));
+}
+
+TEST_P(TraceQLSearch, IntersectsTheRequirementsOfBothSides) {
+  // Postgres queries are in every third trace, errors in every fifth: only the traces with both
+  // are read and evaluated, and the answer is theirs.
+  const TraceQLSearchResponse r = Search(R"({ span.db.system = "postgres" } && { status = error })");
+  EXPECT_EQ(Ks(r), (std::vector<int>{30, 15}));
+  EXPECT_EQ(r.inspected_traces, 2u);
+  // No trace has both: nothing is read.
+  const TraceQLSearchResponse none =
+      Search(R"({ span.db.system = "postgres" } && { name = "root 7" })");
+  EXPECT_TRUE(none.traces.empty());
+  EXPECT_EQ(none.inspected_traces, 0u);
 }
 
 }  // namespace
