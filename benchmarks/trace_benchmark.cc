@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "datagen/span_dataset.h"
-#include "tidemark/engine.h"
 #include "query/jaeger_search.h"
+#include "tidemark/engine.h"
 #include "tidemark/trace_search.h"
 #include "tidemark/traceql.h"
 
@@ -318,7 +318,12 @@ void BM_JaegerSearch(benchmark::State& state) {
   state.counters["traces_found"] = double(found);
   state.counters["stored_spans"] = double(s->spans);
 }
-BENCHMARK(BM_JaegerSearch)->ArgName("query")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(20);
+BENCHMARK(BM_JaegerSearch)
+    ->ArgName("query")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(20);
 
 }  // namespace
 }  // namespace tidemark::bench

@@ -77,7 +77,8 @@ bool DerivedTagMatches(const Span& span, std::string_view key, std::string_view 
     return span.kind != SpanKind::kUnspecified && JaegerKindName(span.kind) == value;
   }
   if (key == "otel.status_code") {
-    return span.status_code != SpanStatusCode::kUnset && JaegerStatusName(span.status_code) == value;
+    return span.status_code != SpanStatusCode::kUnset &&
+           JaegerStatusName(span.status_code) == value;
   }
   if (key == "otel.status_description") {
     return !span.status_message.empty() && span.status_message == value;
@@ -189,21 +190,21 @@ Result<JaegerTraces> FindJaegerTraces(SpanReader& reader, const JaegerTraceQuery
   std::set<std::string, std::less<>> found;
   Status read_status;
   Span full;
-  TM_ASSIGN_OR_RETURN(
-      SpanScanStats stats, reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
-        if (found.contains(span.trace_id)) return true;
-        if (!query.tags.empty()) {
-          // Tags may be anywhere on the span: read it whole.
-          read_status = span.ReadSpan(&full);
-          if (!read_status.ok()) return false;
-          for (const auto& [key, value] : query.tags) {
-            if (!JaegerTagMatches(full, key, value)) return true;
-          }
-        }
-        found.emplace(span.trace_id);
-        order.emplace_back(span.trace_id);
-        return found.size() < limit;
-      }));
+  TM_ASSIGN_OR_RETURN(SpanScanStats stats,
+                      reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
+                        if (found.contains(span.trace_id)) return true;
+                        if (!query.tags.empty()) {
+                          // Tags may be anywhere on the span: read it whole.
+                          read_status = span.ReadSpan(&full);
+                          if (!read_status.ok()) return false;
+                          for (const auto& [key, value] : query.tags) {
+                            if (!JaegerTagMatches(full, key, value)) return true;
+                          }
+                        }
+                        found.emplace(span.trace_id);
+                        order.emplace_back(span.trace_id);
+                        return found.size() < limit;
+                      }));
   TM_RETURN_IF_ERROR(read_status);
   JaegerTraces result;
   result.stopped_at_limit = stats.stopped_at_limit;

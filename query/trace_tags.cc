@@ -60,9 +60,9 @@ Result<TagNames> DiscoverTagNames(SpanReader& reader, const TagDiscovery& reques
     for (const KeyValue& kv : s.resource_attributes) added |= resource_keys.insert(kv.key).second;
     return added;
   };
-  TM_ASSIGN_OR_RETURN(bool complete,
-                      Discover(reader, request, options, true, take,
-                               [&] { return std::max(span_keys.size(), resource_keys.size()); }));
+  TM_ASSIGN_OR_RETURN(bool complete, Discover(reader, request, options, true, take, [&] {
+                        return std::max(span_keys.size(), resource_keys.size());
+                      }));
   TagNames out;
   out.span.assign(span_keys.begin(), span_keys.end());
   out.resource.assign(resource_keys.begin(), resource_keys.end());

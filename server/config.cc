@@ -270,18 +270,19 @@ Status ApplyTraceQuery(const YAML::Node& q, TraceQueryConfig* tc) {
                                &tc->max_concurrency));
   }
   if (tc->default_range_ms > tc->max_range_ms) {
-    return Status::InvalidArgument("trace_query.default_range must not exceed trace_query.max_range");
+    return Status::InvalidArgument(
+        "trace_query.default_range must not exceed trace_query.max_range");
   }
   return Status::OK();
 }
 
 // Every key of the file (or of flags turned into a tree); values not given keep `c`'s.
 Status Apply(const YAML::Node& root, ServerConfig* c) {
-  TM_RETURN_IF_ERROR(CheckMapping(
-      root, "",
-      {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web", "log_level",
-       "max_request_bytes", "self_scrape_interval", "storage", "limits", "otlp", "query",
-       "trace_query"}));
+  TM_RETURN_IF_ERROR(
+      CheckMapping(root, "",
+                   {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web",
+                    "log_level", "max_request_bytes", "self_scrape_interval", "storage", "limits",
+                    "otlp", "query", "trace_query"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));

@@ -330,8 +330,8 @@ Status ParseTags(const FormValues& form, std::vector<std::pair<std::string, std:
   for (const std::string& tag : form.All("tag")) {
     const size_t colon = tag.find(':');
     if (colon == std::string::npos) {
-      return Status::InvalidArgument(
-          "malformed 'tag' parameter, expecting key:value, received: " + tag);
+      return Status::InvalidArgument("malformed 'tag' parameter, expecting key:value, received: " +
+                                     tag);
     }
     out->emplace_back(tag.substr(0, colon), tag.substr(colon + 1));
   }
@@ -351,7 +351,8 @@ Status ParseTags(const FormValues& form, std::vector<std::pair<std::string, std:
 HttpResponse TraceApi::JaegerServices(const FormValues&) {
   auto services = engine_->SpanTagValues(TagScope::kResource, "service.name", 0, UINT64_MAX,
                                          static_cast<uint32_t>(config_.max_traces * 20));
-  if (!services.ok()) return JaegerError(HttpStatusOf(services.status()), services.status().message());
+  if (!services.ok())
+    return JaegerError(HttpStatusOf(services.status()), services.status().message());
   std::sort(services->begin(), services->end());
   return JaegerEnvelope(StringArray(*services), services->size());
 }
@@ -361,8 +362,8 @@ HttpResponse TraceApi::JaegerServiceOperations(const std::string& raw_service, c
   if (!service.ok()) return JaegerError(400, service.status().message());
   Slot slot(this, Deadline().deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
-  auto ops = query::JaegerOperations(*engine_, *service, 0, UINT64_MAX,
-                                     config_.max_spans_inspected, Deadline());
+  auto ops = query::JaegerOperations(*engine_, *service, 0, UINT64_MAX, config_.max_spans_inspected,
+                                     Deadline());
   if (!ops.ok()) return JaegerError(HttpStatusOf(ops.status()), ops.status().message());
   std::vector<std::string> names;
   for (const auto& op : *ops) {
@@ -377,8 +378,8 @@ HttpResponse TraceApi::JaegerOperations(const FormValues& form) {
   const std::string kind = form.Get("spanKind");
   Slot slot(this, Deadline().deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
-  auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX,
-                                     config_.max_spans_inspected, Deadline());
+  auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX, config_.max_spans_inspected,
+                                     Deadline());
   if (!ops.ok()) return JaegerError(HttpStatusOf(ops.status()), ops.status().message());
   std::string data = "[";
   size_t n = 0;
@@ -555,7 +556,8 @@ Result<uint64_t> ParseRfc3339(const std::string& name, const std::string& v) {
   if (i < v.size() && v[i] == 'Z') {
     ++i;
   } else if (i + 6 == v.size() && (v[i] == '+' || v[i] == '-') && v[i + 3] == ':') {
-    const int oh = std::atoi(v.substr(i + 1, 2).c_str()), om = std::atoi(v.substr(i + 4, 2).c_str());
+    const int oh = std::atoi(v.substr(i + 1, 2).c_str()),
+              om = std::atoi(v.substr(i + 4, 2).c_str());
     offset = (v[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     i += 6;
   }
@@ -600,8 +602,8 @@ HttpResponse TraceApi::JaegerV3Operations(const FormValues& form) {
   const ReadOptions options = Deadline();
   Slot slot(this, options.deadline);
   if (!slot.acquired()) return V3Error(503, "too many trace queries at once; retry later");
-  auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX,
-                                     config_.max_spans_inspected, options);
+  auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX, config_.max_spans_inspected,
+                                     options);
   if (!ops.ok()) return V3Error(HttpStatusOf(ops.status()), ops.status().message());
   std::string body = "{\"operations\":[";
   size_t n = 0;
@@ -661,8 +663,8 @@ HttpResponse TraceApi::JaegerV3Traces(const FormValues& form) {
   q.end_unix_nano = *end;
   for (const char* name : {"query.duration_min", "query.duration_max"}) {
     auto d = ParseGoDurationNanos(form, name);
-    if (!d.ok()) return V3Error(400, "malformed parameter " + std::string(name) + ": " +
-                                         d.status().message());
+    if (!d.ok())
+      return V3Error(400, "malformed parameter " + std::string(name) + ": " + d.status().message());
     (std::string_view(name) == "query.duration_min" ? q.min_duration_nano : q.max_duration_nano) =
         *d;
   }

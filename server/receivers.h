@@ -94,7 +94,7 @@ class Receivers {
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
   std::unique_ptr<TraceApi> trace_api_;
-  std::unique_ptr<Router> api_router_;  // after the APIs: its routes call into them
+  std::unique_ptr<Router> api_router_;             // after the APIs: its routes call into them
   std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};
 };

@@ -15,8 +15,7 @@ class PrometheusApi;
 class TraceApi;
 
 // Every route of the API port. The handlers call into `receivers`, `prometheus` and `traces`,
-// which must
-// outlive the routes.
+// which must outlive the routes.
 std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces);
 
 }  // namespace tidemark::server

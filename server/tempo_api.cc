@@ -63,8 +63,7 @@ Result<uint64_t> UnixSeconds(const FormValues& form, const std::string& name, ui
   uint64_t n = 0;
   for (char c : v) {
     if (c < '0' || c > '9' || n > UINT64_MAX / kSecond / 10) {
-      return Status::InvalidArgument("invalid " + name + ": \"" + v +
-                                     "\" is not Unix seconds");
+      return Status::InvalidArgument("invalid " + name + ": \"" + v + "\" is not Unix seconds");
     }
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
@@ -154,7 +153,8 @@ Result<std::string> TagSearchQuery(const FormValues& form) {
     const std::string v = form.Get(name);
     if (v.empty()) continue;
     auto ns = util::ParseGoDurationNanos(v);
-    if (!ns.ok()) return Status::InvalidArgument("invalid " + std::string(name) + ": " + ns.status().message());
+    if (!ns.ok())
+      return Status::InvalidArgument("invalid " + std::string(name) + ": " + ns.status().message());
     terms.push_back(std::string("traceDuration ") +
                     (std::string_view(name) == "minDuration" ? ">= " : "<= ") +
                     std::to_string(*ns) + "ns");
@@ -219,12 +219,31 @@ void AppendSpanset(std::string* out, const TraceQLSpanset& set) {
 
 // Tempo's v2 tag names: the intrinsics TraceQL knows.
 const std::vector<std::string>& IntrinsicNames() {
-  static const std::vector<std::string> names = {
-      "duration",        "event:name",    "event:timeSinceStart", "instrumentation:name",
-      "instrumentation:version", "kind", "link:spanID", "link:traceID", "name", "rootName",
-      "rootServiceName", "span:duration", "span:id", "span:kind", "span:name", "span:parentID",
-      "span:status", "span:statusMessage", "status", "statusMessage", "trace:duration", "trace:id",
-      "trace:rootName", "trace:rootService", "traceDuration"};
+  static const std::vector<std::string> names = {"duration",
+                                                 "event:name",
+                                                 "event:timeSinceStart",
+                                                 "instrumentation:name",
+                                                 "instrumentation:version",
+                                                 "kind",
+                                                 "link:spanID",
+                                                 "link:traceID",
+                                                 "name",
+                                                 "rootName",
+                                                 "rootServiceName",
+                                                 "span:duration",
+                                                 "span:id",
+                                                 "span:kind",
+                                                 "span:name",
+                                                 "span:parentID",
+                                                 "span:status",
+                                                 "span:statusMessage",
+                                                 "status",
+                                                 "statusMessage",
+                                                 "trace:duration",
+                                                 "trace:id",
+                                                 "trace:rootName",
+                                                 "trace:rootService",
+                                                 "traceDuration"};
   return names;
 }
 
@@ -256,7 +275,7 @@ HttpResponse TraceApi::TempoTrace(const HttpRequest& request, const std::string&
     } else {
       // tempopb.TraceByIDResponse: field 1 (trace) holds the Trace message.
       r.body.push_back('\x0a');
-      for (uint64_t n = trace_bytes.size(); ; n >>= 7) {
+      for (uint64_t n = trace_bytes.size();; n >>= 7) {
         r.body.push_back(static_cast<char>(n < 0x80 ? n : (n & 0x7f) | 0x80));
         if (n < 0x80) break;
       }
@@ -264,7 +283,8 @@ HttpResponse TraceApi::TempoTrace(const HttpRequest& request, const std::string&
     }
     return r;
   }
-  if (!v2) return JsonResponse(ingest::SpansToOtlpJson(*trace, "batches", ingest::JsonIds::kBase64));
+  if (!v2)
+    return JsonResponse(ingest::SpansToOtlpJson(*trace, "batches", ingest::JsonIds::kBase64));
   std::string body = "{\"trace\":";
   body += ingest::SpansToOtlpJson(*trace, "resourceSpans", ingest::JsonIds::kBase64);
   body += ",\"metrics\":{}}";
@@ -311,8 +331,8 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
     const TraceQLTrace& t = result->traces[i];
     if (i > 0) body += ',';
     body += "{\"traceID\":\"" + t.trace_id + "\",\"rootServiceName\":";
-    AppendJsonString(&body, t.root_service_name.empty() ? "<root span not yet received>"
-                                                        : t.root_service_name);
+    AppendJsonString(
+        &body, t.root_service_name.empty() ? "<root span not yet received>" : t.root_service_name);
     body += ",\"rootTraceName\":";
     AppendJsonString(&body, t.root_trace_name);
     body += ",\"startTimeUnixNano\":\"" + std::to_string(t.start_time_unix_nano) +
@@ -406,8 +426,7 @@ HttpResponse TraceApi::TempoTags(const FormValues& form, bool v2) {
     if (scope != "resource") all.insert(span_names.begin(), span_names.end());
     if (scope != "span") all.insert(resource_names.begin(), resource_names.end());
     if (scope == "intrinsic") all.insert(IntrinsicNames().begin(), IntrinsicNames().end());
-    return JsonResponse("{\"tagNames\":" + array({all.begin(), all.end()}) +
-                        ",\"metrics\":{}}");
+    return JsonResponse("{\"tagNames\":" + array({all.begin(), all.end()}) + ",\"metrics\":{}}");
   }
   std::string body = "{\"scopes\":[";
   bool first = true;
@@ -529,7 +548,8 @@ HttpResponse TraceApi::TempoBuildInfo() {
   // search, tags and TraceQL APIs.
   std::string body = "{\"version\":\"2.6.0\",\"revision\":\"tidemark-";
   body += TIDEMARK_VERSION_STRING;
-  body += "\",\"branch\":\"main\",\"buildUser\":\"tidemark\",\"buildDate\":\"\",\"goVersion\":\"\"}";
+  body +=
+      "\",\"branch\":\"main\",\"buildUser\":\"tidemark\",\"buildDate\":\"\",\"goVersion\":\"\"}";
   return JsonResponse(std::move(body));
 }
 

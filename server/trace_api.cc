@@ -24,7 +24,8 @@ TraceApi::Slot::~Slot() {
 
 ReadOptions TraceApi::Deadline() const {
   ReadOptions options;
-  options.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
+  options.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   return options;
 }
 

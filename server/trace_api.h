@@ -40,8 +40,8 @@ class TraceApi {
   HttpResponse JaegerV3Traces(const FormValues& form);
 
   // --- Tempo (/api/...) ---
-  HttpResponse TempoTrace(const HttpRequest& request, const std::string& id,
-                          const FormValues& form, bool v2);
+  HttpResponse TempoTrace(const HttpRequest& request, const std::string& id, const FormValues& form,
+                          bool v2);
   HttpResponse TempoSearch(const FormValues& form);
   HttpResponse TempoTags(const FormValues& form, bool v2);
   HttpResponse TempoTagValues(const std::string& tag, const FormValues& form, bool v2);

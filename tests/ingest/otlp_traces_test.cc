@@ -3,11 +3,10 @@
 // protobuf accepts and produces the spans a message-based conversion produces.
 #include "ingest/otlp_traces.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <google/protobuf/util/json_util.h>
-
 #include <random>
 #include <tuple>
 

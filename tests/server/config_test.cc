@@ -70,8 +70,7 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
   EXPECT_EQ(c.trace_query.max_traces, defaults.trace_query.max_traces);
   EXPECT_EQ(c.trace_query.max_concurrency, defaults.trace_query.max_concurrency);
   // A default range longer than the maximum is refused, naming both.
-  const std::string error =
-      LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
+  const std::string error = LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
   EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
 }
 

@@ -125,8 +125,8 @@ TEST_F(TraceApiTest, JaegerTraceByIdHasJaegersModel) {
       std::map<std::string, std::string> tags;
       for (const auto& tag : span["tags"].GetArray()) {
         const auto& v = tag["value"];
-        tags[tag["key"].GetString()] = v.IsString() ? v.GetString()
-                                       : v.IsBool() ? (v.GetBool() ? "true" : "false")
+        tags[tag["key"].GetString()] = v.IsString()  ? v.GetString()
+                                       : v.IsBool()  ? (v.GetBool() ? "true" : "false")
                                        : v.IsInt64() ? std::to_string(v.GetInt64())
                                                      : "number";
       }
@@ -197,8 +197,9 @@ TEST_F(TraceApiTest, JaegerSearchHasJaegersSemantics) {
   ASSERT_EQ(doc["data"].Size(), 6u);
   EXPECT_EQ(std::string(doc["data"][0]["traceID"].GetString()), sent_->back().id);
   // Bad parameters are 400 naming them.
-  for (const char* bad : {"", "service=x&minDuration=5", "service=x&tags=%7B", "service=x&tag=nocolon",
-                          "service=x&start=abc", "service=x&minDuration=2s&maxDuration=1s"}) {
+  for (const char* bad :
+       {"", "service=x&minDuration=5", "service=x&tags=%7B", "service=x&tag=nocolon",
+        "service=x&start=abc", "service=x&minDuration=2s&maxDuration=1s"}) {
     auto r = Get(std::string("/jaeger/api/traces?") + bad);
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
@@ -266,7 +267,8 @@ TEST_F(TraceApiTest, JaegerV3IsOtlpShaped) {
   EXPECT_EQ(spans, t.spans);
   auto found = Json(
       "/jaeger/api/v3/traces?query.service_name=rag-api&query.operation_name=chat%20gpt-4o"
-      "&query.start_time_min=" + Rfc3339(-24 * 3600) + "&query.start_time_max=" + Rfc3339(3600));
+      "&query.start_time_min=" +
+      Rfc3339(-24 * 3600) + "&query.start_time_max=" + Rfc3339(3600));
   std::set<std::string> ids;
   for (const auto& rs : found["result"]["resourceSpans"].GetArray()) {
     for (const auto& ss : rs["scopeSpans"].GetArray()) {
@@ -417,8 +419,8 @@ TEST_F(TraceApiTest, TempoTagsAndTypedValues) {
   ASSERT_EQ(services["tagValues"].Size(), 2u);
   EXPECT_EQ(Get("/api/v2/search/tags?scope=bogus").status, 400);
   // Narrowed by a query: only the values on spans that match it.
-  auto narrowed = Json("/api/v2/search/tag/span.gen_ai.request.model/values?q=" +
-                       Escape("{ status = error }"));
+  auto narrowed =
+      Json("/api/v2/search/tag/span.gen_ai.request.model/values?q=" + Escape("{ status = error }"));
   std::set<std::string> models;
   for (const auto& v : narrowed["tagValues"].GetArray()) models.insert(v["value"].GetString());
   EXPECT_EQ(models, (std::set<std::string>{"claude-3-5-sonnet", "gpt-4o"}));

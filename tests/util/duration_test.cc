@@ -104,7 +104,6 @@ TEST(Duration, FormatsAsPrometheusAndRoundTrips) {
   }
 }
 
-
 TEST(GoDuration, ParsesWhatGoParses) {
   auto ns = [](std::string_view s) {
     auto r = ParseGoDurationNanos(s);

@@ -361,7 +361,8 @@ TEST(TraceQLPlanner, RequirementsOfEverySideForIntersection) {
 TEST_P(TraceQLSearch, IntersectsTheRequirementsOfBothSides) {
   // Postgres queries are in every third trace, errors in every fifth: only the traces with both
   // are read and evaluated, and the answer is theirs.
-  const TraceQLSearchResponse r = Search(R"({ span.db.system = "postgres" } && { status = error })");
+  const TraceQLSearchResponse r =
+      Search(R"({ span.db.system = "postgres" } && { status = error })");
   EXPECT_EQ(Ks(r), (std::vector<int>{30, 15}));
   EXPECT_EQ(r.inspected_traces, 2u);
   // No trace has both: nothing is read.
