@@ -91,6 +91,27 @@ bool DerivedTagMatches(const Span& span, std::string_view key, std::string_view 
   return false;
 }
 
+// What a whole-range scan skipped or where it stopped, for the caller's answer.
+void ReportScan(SpanScanStats& stats, uint64_t max_spans_inspected,
+                std::vector<std::string>* warnings) {
+  if (warnings == nullptr) return;
+  for (std::string& w : stats.warnings) warnings->push_back(std::move(w));
+  if (stats.stopped_at_limit) {
+    warnings->push_back("stopped after inspecting " + std::to_string(max_spans_inspected) +
+                        " spans: the answer covers the newest of them only");
+  }
+}
+
+// Spans starting in [start, end] with their kind and parent.
+SpanScan StructureScan(uint64_t start, uint64_t end, uint64_t max_spans_inspected) {
+  SpanScan scan;
+  scan.start_unix_nano = start;
+  scan.end_unix_nano = end;
+  scan.max_spans_inspected = max_spans_inspected;
+  scan.with_structure = true;
+  return scan;
+}
+
 uint64_t TraceStart(const std::vector<Span>& trace) {
   uint64_t start = UINT64_MAX;
   for (const Span& s : trace) start = std::min(start, s.start_time_unix_nano);
@@ -226,12 +247,9 @@ Result<JaegerTraces> FindJaegerTraces(SpanReader& reader, const JaegerTraceQuery
 Result<std::vector<ServiceCall>> JaegerDependencies(SpanReader& reader, uint64_t start_unix_nano,
                                                     uint64_t end_unix_nano,
                                                     uint64_t max_spans_inspected,
-                                                    const ReadOptions& options) {
-  SpanScan scan;
-  scan.start_unix_nano = start_unix_nano;
-  scan.end_unix_nano = end_unix_nano;
-  scan.max_spans_inspected = max_spans_inspected;
-  scan.with_structure = true;
+                                                    const ReadOptions& options,
+                                                    std::vector<std::string>* warnings) {
+  SpanScan scan = StructureScan(start_unix_nano, end_unix_nano, max_spans_inspected);
   // Services are few: spans refer to them by index.
   std::vector<std::string> services;
   absl::flat_hash_map<std::string, uint32_t> service_index;
@@ -252,7 +270,7 @@ Result<std::vector<ServiceCall>> JaegerDependencies(SpanReader& reader, uint64_t
                         }
                         return true;
                       }));
-  (void)stats;
+  ReportScan(stats, max_spans_inspected, warnings);
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> calls;
   for (const auto& [parent_key, child_service] : children) {
     auto parent = span_service.find(parent_key);
@@ -269,16 +287,10 @@ Result<std::vector<ServiceCall>> JaegerDependencies(SpanReader& reader, uint64_t
   return out;
 }
 
-Result<std::vector<JaegerOperation>> JaegerOperations(SpanReader& reader, std::string_view service,
-                                                      uint64_t start_unix_nano,
-                                                      uint64_t end_unix_nano,
-                                                      uint64_t max_spans_inspected,
-                                                      const ReadOptions& options) {
-  SpanScan scan;
-  scan.start_unix_nano = start_unix_nano;
-  scan.end_unix_nano = end_unix_nano;
-  scan.max_spans_inspected = max_spans_inspected;
-  scan.with_structure = true;
+Result<std::vector<JaegerOperation>> JaegerOperations(
+    SpanReader& reader, std::string_view service, uint64_t start_unix_nano, uint64_t end_unix_nano,
+    uint64_t max_spans_inspected, const ReadOptions& options, std::vector<std::string>* warnings) {
+  SpanScan scan = StructureScan(start_unix_nano, end_unix_nano, max_spans_inspected);
   scan.conditions.push_back({ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq,
                              AnyValue::String(std::string(service))});
   std::set<JaegerOperation> ops;
@@ -287,7 +299,7 @@ Result<std::vector<JaegerOperation>> JaegerOperations(SpanReader& reader, std::s
                         ops.insert({std::string(span.name), span.kind});
                         return true;
                       }));
-  (void)stats;
+  ReportScan(stats, max_spans_inspected, warnings);
   return std::vector<JaegerOperation>(ops.begin(), ops.end());
 }
 

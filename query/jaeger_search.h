@@ -54,11 +54,13 @@ struct ServiceCall {
   uint64_t call_count = 0;
 };
 // Calls between services: for each span whose parent is in the same trace and belongs to another
-// service, one call parent -> child. Spans starting in [start, end].
+// service, one call parent -> child. Spans starting in [start, end]. Damaged data skipped and a
+// scan stopped at `max_spans_inspected` are reported in `warnings`.
 Result<std::vector<ServiceCall>> JaegerDependencies(SpanReader& reader, uint64_t start_unix_nano,
                                                     uint64_t end_unix_nano,
                                                     uint64_t max_spans_inspected,
-                                                    const ReadOptions& options);
+                                                    const ReadOptions& options,
+                                                    std::vector<std::string>* warnings);
 
 struct JaegerOperation {
   std::string name;
@@ -67,12 +69,11 @@ struct JaegerOperation {
     return name != o.name ? name < o.name : kind < o.kind;
   }
 };
-// Distinct (span name, kind) of a service's spans starting in [start, end], sorted.
-Result<std::vector<JaegerOperation>> JaegerOperations(SpanReader& reader, std::string_view service,
-                                                      uint64_t start_unix_nano,
-                                                      uint64_t end_unix_nano,
-                                                      uint64_t max_spans_inspected,
-                                                      const ReadOptions& options);
+// Distinct (span name, kind) of a service's spans starting in [start, end], sorted; warnings as
+// JaegerDependencies'.
+Result<std::vector<JaegerOperation>> JaegerOperations(
+    SpanReader& reader, std::string_view service, uint64_t start_unix_nano, uint64_t end_unix_nano,
+    uint64_t max_spans_inspected, const ReadOptions& options, std::vector<std::string>* warnings);
 
 // Jaeger's name of a span kind: "server", "client", "producer", "consumer", "internal", "" for
 // unspecified.

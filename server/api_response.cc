@@ -44,6 +44,25 @@ int ErrorHttpStatus(ErrorType t) {
   return 500;
 }
 
+int ReadErrorHttpStatus(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 422;
+    case StatusCode::kCancelled:
+      return 499;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
 HttpResponse Json(int status, std::string body) {
   HttpResponse r;
   r.status = status;

@@ -34,6 +34,10 @@ HttpResponse ApiError(ErrorType type, const std::string& message);
 HttpResponse BadParam(const std::string& name, const std::string& message);
 // The error type of a failed query evaluation, as Prometheus classifies engine errors.
 ErrorType QueryErrorType(const Status& s);
+// The HTTP status of a failed read for the APIs that answer in their own shapes (Jaeger, Tempo):
+// InvalidArgument 400, NotFound 404, ResourceExhausted 422, Cancelled 499, Unavailable 503,
+// DeadlineExceeded 504, others 500.
+int ReadErrorHttpStatus(const Status& s);
 // The error response of a failed storage read.
 HttpResponse StorageError(const Status& s);
 // {"status":"success","data":<data>[,"warnings":[...]][,"infos":[...]]}

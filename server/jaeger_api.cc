@@ -25,14 +25,6 @@ using util::AppendJsonString;
 constexpr uint64_t kMicro = 1000;
 constexpr uint64_t kMilli = 1000 * 1000;
 
-HttpResponse JaegerJson(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = std::move(body);
-  return r;
-}
-
 // {"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":400,"msg":"..."}]}
 HttpResponse JaegerError(int status, const std::string& message) {
   std::string body = "{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":";
@@ -40,26 +32,7 @@ HttpResponse JaegerError(int status, const std::string& message) {
   body += ",\"msg\":";
   AppendJsonString(&body, message);
   body += "}]}";
-  return JaegerJson(status, std::move(body));
-}
-
-int HttpStatusOf(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 400;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kResourceExhausted:
-      return 422;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kCancelled:
-      return 499;
-    default:
-      return 500;
-  }
+  return Json(status, std::move(body));
 }
 
 HttpResponse JaegerEnvelope(const std::string& data, size_t total,
@@ -83,7 +56,7 @@ HttpResponse JaegerEnvelope(const std::string& data, size_t total,
     body += ']';
   }
   body += '}';
-  return JaegerJson(200, std::move(body));
+  return Json(200, std::move(body));
 }
 
 std::string StringArray(const std::vector<std::string>& items) {
@@ -352,7 +325,7 @@ HttpResponse TraceApi::JaegerServices(const FormValues&) {
   auto services = engine_->SpanTagValues(TagScope::kResource, "service.name", 0, UINT64_MAX,
                                          static_cast<uint32_t>(config_.max_traces * 20));
   if (!services.ok())
-    return JaegerError(HttpStatusOf(services.status()), services.status().message());
+    return JaegerError(ReadErrorHttpStatus(services.status()), services.status().message());
   std::sort(services->begin(), services->end());
   return JaegerEnvelope(StringArray(*services), services->size());
 }
@@ -362,14 +335,15 @@ HttpResponse TraceApi::JaegerServiceOperations(const std::string& raw_service, c
   if (!service.ok()) return JaegerError(400, service.status().message());
   Slot slot(this, Deadline().deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
+  std::vector<std::string> warnings;
   auto ops = query::JaegerOperations(*engine_, *service, 0, UINT64_MAX, config_.max_spans_inspected,
-                                     Deadline());
-  if (!ops.ok()) return JaegerError(HttpStatusOf(ops.status()), ops.status().message());
+                                     Deadline(), &warnings);
+  if (!ops.ok()) return JaegerError(ReadErrorHttpStatus(ops.status()), ops.status().message());
   std::vector<std::string> names;
   for (const auto& op : *ops) {
     if (names.empty() || names.back() != op.name) names.push_back(op.name);
   }
-  return JaegerEnvelope(StringArray(names), names.size());
+  return JaegerEnvelope(StringArray(names), names.size(), warnings);
 }
 
 HttpResponse TraceApi::JaegerOperations(const FormValues& form) {
@@ -378,9 +352,10 @@ HttpResponse TraceApi::JaegerOperations(const FormValues& form) {
   const std::string kind = form.Get("spanKind");
   Slot slot(this, Deadline().deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
+  std::vector<std::string> warnings;
   auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX, config_.max_spans_inspected,
-                                     Deadline());
-  if (!ops.ok()) return JaegerError(HttpStatusOf(ops.status()), ops.status().message());
+                                     Deadline(), &warnings);
+  if (!ops.ok()) return JaegerError(ReadErrorHttpStatus(ops.status()), ops.status().message());
   std::string data = "[";
   size_t n = 0;
   for (const auto& op : *ops) {
@@ -394,7 +369,7 @@ HttpResponse TraceApi::JaegerOperations(const FormValues& form) {
     data += '}';
   }
   data += ']';
-  return JaegerEnvelope(data, n);
+  return JaegerEnvelope(data, n, warnings);
 }
 
 HttpResponse TraceApi::JaegerTrace(const std::string& raw_id) {
@@ -402,7 +377,8 @@ HttpResponse TraceApi::JaegerTrace(const std::string& raw_id) {
   if (!id.ok()) return JaegerError(400, id.status().message());
   auto trace = engine_->GetTrace(*id);
   if (trace.status().code() == StatusCode::kNotFound) return JaegerError(404, "trace not found");
-  if (!trace.ok()) return JaegerError(HttpStatusOf(trace.status()), trace.status().message());
+  if (!trace.ok())
+    return JaegerError(ReadErrorHttpStatus(trace.status()), trace.status().message());
   std::string data = "[";
   AppendJaegerTrace(&data, *trace);
   data += ']';
@@ -420,7 +396,8 @@ HttpResponse TraceApi::JaegerTraces(const FormValues& form) {
       if (!id.ok()) return JaegerError(400, "cannot parse traceID param: " + id.status().message());
       auto trace = engine_->GetTrace(*id);
       if (trace.status().code() == StatusCode::kNotFound) continue;
-      if (!trace.ok()) return JaegerError(HttpStatusOf(trace.status()), trace.status().message());
+      if (!trace.ok())
+        return JaegerError(ReadErrorHttpStatus(trace.status()), trace.status().message());
       if (n++ > 0) data += ',';
       AppendJaegerTrace(&data, *trace);
     }
@@ -473,7 +450,8 @@ HttpResponse TraceApi::JaegerTraces(const FormValues& form) {
   Slot slot(this, options.deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
   auto found = query::FindJaegerTraces(*engine_, q, options);
-  if (!found.ok()) return JaegerError(HttpStatusOf(found.status()), found.status().message());
+  if (!found.ok())
+    return JaegerError(ReadErrorHttpStatus(found.status()), found.status().message());
   std::vector<std::string> warnings = found->warnings;
   if (found->stopped_at_limit) {
     warnings.push_back("search stopped after inspecting trace_query.max_spans_inspected (" +
@@ -506,9 +484,11 @@ HttpResponse TraceApi::JaegerDependencies(const FormValues& form) {
   const ReadOptions options = Deadline();
   Slot slot(this, options.deadline);
   if (!slot.acquired()) return JaegerError(503, "too many trace queries at once; retry later");
+  std::vector<std::string> warnings;
   auto calls = query::JaegerDependencies(*engine_, *end > lookback ? *end - lookback : 0, *end,
-                                         config_.max_spans_inspected, options);
-  if (!calls.ok()) return JaegerError(HttpStatusOf(calls.status()), calls.status().message());
+                                         config_.max_spans_inspected, options, &warnings);
+  if (!calls.ok())
+    return JaegerError(ReadErrorHttpStatus(calls.status()), calls.status().message());
   std::string data = "[";
   for (size_t i = 0; i < calls->size(); ++i) {
     const auto& c = (*calls)[i];
@@ -520,7 +500,7 @@ HttpResponse TraceApi::JaegerDependencies(const FormValues& form) {
     data += ",\"callCount\":" + std::to_string(c.call_count) + "}";
   }
   data += ']';
-  return JaegerEnvelope(data, calls->size());
+  return JaegerEnvelope(data, calls->size(), warnings);
 }
 
 // --- v3 ---
@@ -532,7 +512,7 @@ HttpResponse V3Error(int status, const std::string& message) {
   std::string body = "{\"error\":{\"httpCode\":" + std::to_string(status) + ",\"message\":";
   AppendJsonString(&body, message);
   body += "}}";
-  return JaegerJson(status, std::move(body));
+  return Json(status, std::move(body));
 }
 
 // RFC 3339 with optional fractional seconds and a zone (Z or ±hh:mm), as Go's time.RFC3339Nano.
@@ -582,7 +562,7 @@ HttpResponse V3Traces(const std::vector<Span>& spans) {
   std::string body = "{\"result\":";
   body += ingest::SpansToOtlpJson(spans);
   body += '}';
-  return JaegerJson(200, std::move(body));
+  return Json(200, std::move(body));
 }
 
 }  // namespace
@@ -590,9 +570,10 @@ HttpResponse V3Traces(const std::vector<Span>& spans) {
 HttpResponse TraceApi::JaegerV3Services() {
   auto services = engine_->SpanTagValues(TagScope::kResource, "service.name", 0, UINT64_MAX,
                                          static_cast<uint32_t>(config_.max_traces * 20));
-  if (!services.ok()) return V3Error(HttpStatusOf(services.status()), services.status().message());
+  if (!services.ok())
+    return V3Error(ReadErrorHttpStatus(services.status()), services.status().message());
   std::sort(services->begin(), services->end());
-  return JaegerJson(200, "{\"services\":" + StringArray(*services) + "}");
+  return Json(200, "{\"services\":" + StringArray(*services) + "}");
 }
 
 HttpResponse TraceApi::JaegerV3Operations(const FormValues& form) {
@@ -602,9 +583,10 @@ HttpResponse TraceApi::JaegerV3Operations(const FormValues& form) {
   const ReadOptions options = Deadline();
   Slot slot(this, options.deadline);
   if (!slot.acquired()) return V3Error(503, "too many trace queries at once; retry later");
+  std::vector<std::string> warnings;
   auto ops = query::JaegerOperations(*engine_, service, 0, UINT64_MAX, config_.max_spans_inspected,
-                                     options);
-  if (!ops.ok()) return V3Error(HttpStatusOf(ops.status()), ops.status().message());
+                                     options, &warnings);
+  if (!ops.ok()) return V3Error(ReadErrorHttpStatus(ops.status()), ops.status().message());
   std::string body = "{\"operations\":[";
   size_t n = 0;
   for (const auto& op : *ops) {
@@ -617,8 +599,11 @@ HttpResponse TraceApi::JaegerV3Operations(const FormValues& form) {
     AppendJsonString(&body, op_kind);
     body += '}';
   }
-  body += "]}";
-  return JaegerJson(200, std::move(body));
+  body += ']';
+  // Jaeger's v3 answer has no place for them: partial answers say so in an extra field.
+  if (!warnings.empty()) body += ",\"warnings\":" + StringArray(warnings);
+  body += '}';
+  return Json(200, std::move(body));
 }
 
 HttpResponse TraceApi::JaegerV3Trace(const std::string& raw_id, const FormValues& form) {
@@ -637,7 +622,7 @@ HttpResponse TraceApi::JaegerV3Trace(const std::string& raw_id, const FormValues
   }
   auto trace = engine_->GetTrace(*id, start, end);
   if (trace.status().code() == StatusCode::kNotFound) return V3Error(404, "trace not found");
-  if (!trace.ok()) return V3Error(HttpStatusOf(trace.status()), trace.status().message());
+  if (!trace.ok()) return V3Error(ReadErrorHttpStatus(trace.status()), trace.status().message());
   return V3Traces(*trace);
 }
 
@@ -700,7 +685,7 @@ HttpResponse TraceApi::JaegerV3Traces(const FormValues& form) {
   Slot slot(this, options.deadline);
   if (!slot.acquired()) return V3Error(503, "too many trace queries at once; retry later");
   auto found = query::FindJaegerTraces(*engine_, q, options);
-  if (!found.ok()) return V3Error(HttpStatusOf(found.status()), found.status().message());
+  if (!found.ok()) return V3Error(ReadErrorHttpStatus(found.status()), found.status().message());
   std::vector<Span> spans;
   for (auto& trace : found->traces) {
     for (Span& s : trace) spans.push_back(std::move(s));

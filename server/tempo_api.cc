@@ -8,11 +8,13 @@
 #include "ingest/otlp_common.h"
 #include "ingest/otlp_traces_out.h"
 #include "query/trace_tags.h"
+#include "server/api_response.h"
 #include "server/trace_api.h"
 #include "tidemark/traceql.h"
 #include "tidemark/version.h"
 #include "util/duration.h"
 #include "util/json_string.h"
+#include "util/status_macros.h"
 
 namespace tidemark::server {
 namespace {
@@ -36,26 +38,7 @@ HttpResponse JsonResponse(std::string body) {
   return r;
 }
 
-int HttpStatusOf(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 400;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kResourceExhausted:
-      return 422;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kCancelled:
-      return 499;
-    default:
-      return 500;
-  }
-}
-
-HttpResponse Error(const Status& s) { return Text(HttpStatusOf(s), s.message()); }
+HttpResponse Error(const Status& s) { return Text(ReadErrorHttpStatus(s), s.message()); }
 
 Result<uint64_t> UnixSeconds(const FormValues& form, const std::string& name, uint64_t fallback) {
   const std::string v = form.Get(name);
@@ -370,6 +353,30 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
   return JsonResponse(std::move(body));
 }
 
+Status TraceApi::ParseDiscovery(const FormValues& form, uint32_t default_limit,
+                                query::TagDiscovery* request) const {
+  const uint64_t now = NowNanos();
+  TM_ASSIGN_OR_RETURN(uint64_t end, UnixSeconds(form, "end", now));
+  const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * 1'000'000ULL;
+  TM_ASSIGN_OR_RETURN(uint64_t start,
+                      UnixSeconds(form, "start", end > default_range ? end - default_range : 0));
+  if (start > end) return Status::InvalidArgument("invalid start: after end");
+  request->start_unix_nano = start;
+  request->end_unix_nano = end;
+  TM_ASSIGN_OR_RETURN(request->limit,
+                      PositiveInt(form, "limit", default_limit, 1'000'000, "1000000"));
+  if (!form.Get("maxStaleValues").empty()) {
+    TM_ASSIGN_OR_RETURN(uint32_t stale,
+                        PositiveInt(form, "maxStaleValues", 0, 1'000'000'000, "1000000000"));
+    request->max_stale_spans = stale;
+  }
+  if (const std::string q = form.Get("q"); !q.empty()) {
+    TM_ASSIGN_OR_RETURN(request->conditions, TraceQLSpanConditions(q));
+  }
+  request->max_spans_inspected = config_.max_spans_inspected;
+  return Status::OK();
+}
+
 HttpResponse TraceApi::TempoTags(const FormValues& form, bool v2) {
   const std::string scope = form.Get("scope");
   if (!scope.empty() && scope != "all" && scope != "span" && scope != "resource" &&
@@ -381,28 +388,7 @@ HttpResponse TraceApi::TempoTags(const FormValues& form, bool v2) {
                          "\" (expected resource, span, intrinsic, event, link, instrumentation)");
   }
   query::TagDiscovery request;
-  const uint64_t now = NowNanos();
-  auto end = UnixSeconds(form, "end", now);
-  if (!end.ok()) return Error(end.status());
-  const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * 1'000'000ULL;
-  auto start = UnixSeconds(form, "start", *end > default_range ? *end - default_range : 0);
-  if (!start.ok()) return Error(start.status());
-  request.start_unix_nano = *start;
-  request.end_unix_nano = *end;
-  auto limit = PositiveInt(form, "limit", 5000, 1'000'000, "1000000");
-  if (!limit.ok()) return Error(limit.status());
-  request.limit = *limit;
-  if (const std::string stale = form.Get("maxStaleValues"); !stale.empty()) {
-    auto n = PositiveInt(form, "maxStaleValues", 0, 1'000'000'000, "1000000000");
-    if (!n.ok()) return Error(n.status());
-    request.max_stale_spans = *n;
-  }
-  if (const std::string q = form.Get("q"); !q.empty()) {
-    auto conditions = TraceQLSpanConditions(q);
-    if (!conditions.ok()) return Error(conditions.status());
-    request.conditions = std::move(conditions).value();
-  }
-  request.max_spans_inspected = config_.max_spans_inspected;
+  if (Status st = ParseDiscovery(form, 5000, &request); !st.ok()) return Error(st);
   std::vector<std::string> span_names, resource_names;
   if (scope != "intrinsic") {
     const ReadOptions options = Deadline();
@@ -450,28 +436,7 @@ HttpResponse TraceApi::TempoTagValues(const std::string& raw_tag, const FormValu
   auto tag = DecodePathSegment(raw_tag);
   if (!tag.ok()) return Error(tag.status());
   query::TagDiscovery request;
-  const uint64_t now = NowNanos();
-  auto end = UnixSeconds(form, "end", now);
-  if (!end.ok()) return Error(end.status());
-  const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * 1'000'000ULL;
-  auto start = UnixSeconds(form, "start", *end > default_range ? *end - default_range : 0);
-  if (!start.ok()) return Error(start.status());
-  request.start_unix_nano = *start;
-  request.end_unix_nano = *end;
-  auto limit = PositiveInt(form, "limit", 1000, 1'000'000, "1000000");
-  if (!limit.ok()) return Error(limit.status());
-  request.limit = *limit;
-  if (const std::string stale = form.Get("maxStaleValues"); !stale.empty()) {
-    auto n = PositiveInt(form, "maxStaleValues", 0, 1'000'000'000, "1000000000");
-    if (!n.ok()) return Error(n.status());
-    request.max_stale_spans = *n;
-  }
-  if (const std::string q = form.Get("q"); !q.empty()) {
-    auto conditions = TraceQLSpanConditions(q);
-    if (!conditions.ok()) return Error(conditions.status());
-    request.conditions = std::move(conditions).value();
-  }
-  request.max_spans_inspected = config_.max_spans_inspected;
+  if (Status st = ParseDiscovery(form, 1000, &request); !st.ok()) return Error(st);
 
   // The tag: v1 takes a bare attribute name (span or resource); v2 a TraceQL name
   // (span.x, resource.x, .x) or an intrinsic.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "query/trace_tags.h"
 #include "server/api_params.h"
 #include "server/config.h"
 #include "server/http_server.h"
@@ -63,6 +64,9 @@ class TraceApi {
     bool acquired_ = false;
   };
 
+  // The time range, limit, maxStaleValues and q of Tempo's tag endpoints.
+  Status ParseDiscovery(const FormValues& form, uint32_t default_limit,
+                        query::TagDiscovery* request) const;
   ReadOptions Deadline() const;
   uint64_t NowNanos() const;
 
