@@ -230,12 +230,10 @@ Result<JaegerTraces> FindJaegerTraces(SpanReader& reader, const JaegerTraceQuery
   JaegerTraces result;
   result.stopped_at_limit = stats.stopped_at_limit;
   result.warnings = std::move(stats.warnings);
-  for (const std::string& id : order) {
-    TM_RETURN_IF_ERROR(options.Check());
-    auto trace = reader.GetTrace(id);
-    if (trace.status().code() == StatusCode::kNotFound) continue;  // dropped by retention since
-    TM_RETURN_IF_ERROR(trace.status());
-    result.traces.push_back(std::move(trace).value());
+  TM_RETURN_IF_ERROR(options.Check());
+  TM_ASSIGN_OR_RETURN(std::vector<std::vector<Span>> traces, reader.GetTraces(order));
+  for (std::vector<Span>& trace : traces) {
+    if (!trace.empty()) result.traces.push_back(std::move(trace));  // empty: dropped since
   }
   std::stable_sort(result.traces.begin(), result.traces.end(),
                    [](const std::vector<Span>& a, const std::vector<Span>& b) {

@@ -459,6 +459,11 @@ Result<SpanScanStats> DbEngine::ScanSpans(const ReadOptions& options, const Span
   return spans_->Scan(options, scan, visit);
 }
 
+Result<std::vector<std::vector<Span>>> DbEngine::GetTraces(
+    const std::vector<std::string>& trace_ids, uint64_t start, uint64_t end) {
+  return spans_->GetTraces(trace_ids, start, end);
+}
+
 Result<TraceFacts> DbEngine::GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
                                            std::vector<std::string>* warnings) {
   return spans_->Facts(options, trace_id, warnings);

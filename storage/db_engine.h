@@ -66,6 +66,9 @@ class DbEngine final : public Engine {
                                      uint64_t end_unix_nano) override;
   Result<SpanScanStats> ScanSpans(const ReadOptions& options, const SpanScan& scan,
                                   const std::function<bool(const ScannedSpan&)>& visit) override;
+  Result<std::vector<std::vector<Span>>> GetTraces(const std::vector<std::string>& trace_ids,
+                                                   uint64_t start_unix_nano,
+                                                   uint64_t end_unix_nano) override;
   Result<TraceFacts> GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
                                    std::vector<std::string>* warnings) override;
   Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,

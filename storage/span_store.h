@@ -54,6 +54,9 @@ class SpanStore {
   // would.
   bool AwaitCapacity(std::chrono::milliseconds max_wait);
   Result<std::vector<Span>> GetTrace(std::string_view trace_id, uint64_t start, uint64_t end);
+  // SpanReader::GetTraces: each row group that holds any of the traces is decoded once.
+  Result<std::vector<std::vector<Span>>> GetTraces(const std::vector<std::string>& trace_ids,
+                                                   uint64_t start, uint64_t end);
   // SpanReader::ScanSpans and GetTraceFacts.
   Result<SpanScanStats> Scan(const ReadOptions& options, const SpanScan& scan,
                              const std::function<bool(const ScannedSpan&)>& visit);
@@ -87,6 +90,9 @@ class SpanStore {
   template <typename Fn>
   void ForEachBuffered(Fn fn);
   void LimitSpan(Span* span, SpanAppendReport* report) const;
+  // Orders a trace's spans by start, drops duplicates (retried exports), applies
+  // max_spans_per_trace.
+  void FinishTrace(std::vector<Span>* spans) const;
 
   const Options options_;
   const std::string path_;

@@ -3,7 +3,9 @@
 // flushed and the stored segments.
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 #include "storage/kv_layout.h"
 #include "storage/rocks_status.h"
@@ -116,17 +118,91 @@ Result<std::vector<Span>> SpanStore::GetTrace(std::string_view trace_id, uint64_
     }
   }
   if (out.empty()) return Status::NotFound("trace not found");
-  std::stable_sort(out.begin(), out.end(), [](const Span& a, const Span& b) {
+  FinishTrace(&out);
+  return out;
+}
+
+void SpanStore::FinishTrace(std::vector<Span>* spans) const {
+  std::stable_sort(spans->begin(), spans->end(), [](const Span& a, const Span& b) {
     if (a.start_time_unix_nano != b.start_time_unix_nano)
       return a.start_time_unix_nano < b.start_time_unix_nano;
     return a.span_id < b.span_id;
   });
   // A span sent twice (a retried export) is returned once.
-  out.erase(
-      std::unique(out.begin(), out.end(), [](const Span& a, const Span& b) { return a == b; }),
-      out.end());
-  if (out.size() > options_.limits.max_spans_per_trace)
-    out.resize(options_.limits.max_spans_per_trace);
+  spans->erase(std::unique(spans->begin(), spans->end(),
+                           [](const Span& a, const Span& b) { return a == b; }),
+               spans->end());
+  if (spans->size() > options_.limits.max_spans_per_trace)
+    spans->resize(options_.limits.max_spans_per_trace);
+}
+
+Result<std::vector<std::vector<Span>>> SpanStore::GetTraces(
+    const std::vector<std::string>& trace_ids, uint64_t start, uint64_t end) {
+  std::unordered_map<std::string_view, size_t> position;
+  for (size_t k = 0; k < trace_ids.size(); ++k) {
+    if (trace_ids[k].size() != 16) {
+      return Status::InvalidArgument("trace id of " + std::to_string(trace_ids[k].size()) +
+                                     " bytes, want 16");
+    }
+    position.emplace(trace_ids[k], k);
+  }
+  std::vector<std::vector<Span>> out(trace_ids.size());
+  start = std::max(start, RetentionCutoffNanos());
+  ForEachBuffered([&](const Span& s) {
+    if (s.start_time_unix_nano < start || s.start_time_unix_nano > end) return;
+    auto it = position.find(s.trace_id);
+    if (it != position.end()) out[it->second].push_back(s);
+  });
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(ro, h_.index_cf));
+  RowGroupReader rg;
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
+  for (int32_t p : partitions) {
+    // Which segments of the partition hold which of the traces (the index has a key per
+    // partition, trace and segment).
+    std::map<uint64_t, std::vector<std::string_view>> by_segment;
+    for (const std::string& id : trace_ids) {
+      std::string prefix = EncodeOrderedInt32(p);
+      prefix += id;
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        if (it->key().size() != prefix.size() + 8) continue;
+        by_segment[util::DecodeBigEndian64(it->key().data() + prefix.size())].push_back(id);
+      }
+      TM_RETURN_IF_ERROR(FromRocks(it->status(), "read trace index"));
+    }
+    for (auto& [segment, ids] : by_segment) {
+      std::sort(ids.begin(), ids.end());
+      TM_ASSIGN_OR_RETURN(auto header, LoadHeader(p, segment));
+      for (uint32_t r = 0; r < header->row_groups.size(); ++r) {
+        const RowGroupStats& st = header->row_groups[r];
+        // Row groups hold trace ids in order: is any of the wanted ones in this one's range?
+        auto first = std::lower_bound(ids.begin(), ids.end(), std::string_view(st.first_trace_id));
+        if (first == ids.end() || *first > std::string_view(st.last_trace_id)) continue;
+        const std::string where =
+            "span segment " + std::to_string(segment) + " row group " + std::to_string(r);
+        std::string value;
+        rocksdb::Status rs =
+            h_.db->Get(rocksdb::ReadOptions(), h_.data_cf, RowGroupKey(p, segment, r), &value);
+        if (!rs.ok()) return FromRocks(rs, where);
+        TM_RETURN_IF_ERROR(rg.Open(value, where));
+        TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kTraceId));
+        bool loaded = false;
+        for (uint32_t i = 0; i < rg.size(); ++i) {
+          auto wanted = position.find(rg.trace_id(i));
+          if (wanted == position.end()) continue;
+          if (!loaded) {
+            TM_RETURN_IF_ERROR(rg.LoadAll());
+            loaded = true;
+          }
+          if (rg.start(i) < start || rg.start(i) > end) continue;
+          Span span;
+          TM_RETURN_IF_ERROR(rg.ReadSpan(i, &span));
+          out[wanted->second].push_back(std::move(span));
+        }
+      }
+    }
+  }
+  for (std::vector<Span>& spans : out) FinishTrace(&spans);
   return out;
 }
 

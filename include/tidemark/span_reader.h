@@ -100,6 +100,24 @@ class SpanReader {
   virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id,
                                              uint64_t start_unix_nano = 0,
                                              uint64_t end_unix_nano = UINT64_MAX) = 0;
+  // The spans of many traces at once (16-byte ids), each as GetTrace returns them, or empty when
+  // the trace has no span in [start, end]. A store answers it reading each block of spans once,
+  // however many of the traces it holds: search reads its candidate traces this way. The default
+  // calls GetTrace for each.
+  virtual Result<std::vector<std::vector<Span>>> GetTraces(
+      const std::vector<std::string>& trace_ids, uint64_t start_unix_nano = 0,
+      uint64_t end_unix_nano = UINT64_MAX) {
+    std::vector<std::vector<Span>> out(trace_ids.size());
+    for (size_t i = 0; i < trace_ids.size(); ++i) {
+      auto trace = GetTrace(trace_ids[i], start_unix_nano, end_unix_nano);
+      if (trace.ok()) {
+        out[i] = std::move(trace).value();
+      } else if (trace.status().code() != StatusCode::kNotFound) {
+        return trace.status();
+      }
+    }
+    return out;
+  }
 };
 
 }  // namespace tidemark

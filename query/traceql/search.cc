@@ -217,41 +217,48 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       return a.newest_start > b.newest_start;
     });
 
-    for (const Candidate& candidate : fresh) {
-      seen.insert(candidate.trace_id);
+    // Candidates are read in chunks through GetTraces, which decodes each row group once for
+    // all the traces of a chunk it holds: the first chunk is what the limit still needs (most
+    // searches stop there), then each is twice the last.
+    size_t chunk = std::max<size_t>(limit - std::min(limit, response.traces.size()), 8);
+    for (size_t begin = 0; begin < fresh.size() && !done; begin += chunk, chunk *= 2) {
+      chunk = std::min<size_t>(chunk, 4096);
       TM_RETURN_IF_ERROR(options.Check());
-      if (request.max_traces_inspected != 0 &&
-          response.inspected_traces >= request.max_traces_inspected) {
-        response.stopped_at_limit = true;
-        done = true;
-        break;
+      std::vector<std::string> ids;
+      for (size_t k = begin; k < fresh.size() && k < begin + chunk; ++k) {
+        ids.push_back(fresh[k].trace_id);
+        seen.insert(fresh[k].trace_id);
       }
-      Result<std::vector<Span>> spans =
-          reader.GetTrace(candidate.trace_id, request.start_unix_nano, request.end_unix_nano);
-      if (!spans.ok()) {
-        if (spans.status().code() == StatusCode::kNotFound) continue;  // gone since the scan
-        return spans.status();
-      }
-      if (spans->empty()) continue;
-      ++response.inspected_traces;
-      TraceFacts facts;
-      TraceSummary summary;
-      if (needs_facts) {
-        TM_ASSIGN_OR_RETURN(facts,
-                            reader.GetTraceFacts(options, candidate.trace_id, &response.warnings));
-        summary = SummaryOf(facts);
-      }
-      TraceEvaluator eval(*query, *spans, needs_facts && facts.found ? &summary : nullptr);
-      TM_ASSIGN_OR_RETURN(std::vector<EvaluatedSpanset> sets, eval.Evaluate());
-      if (sets.empty()) continue;
-      if (!needs_facts) {
-        TM_ASSIGN_OR_RETURN(facts,
-                            reader.GetTraceFacts(options, candidate.trace_id, &response.warnings));
-      }
-      response.traces.push_back(Describe(*spans, eval, sets, facts, request.spans_per_spanset));
-      if (response.traces.size() >= limit) {
-        done = true;
-        break;
+      TM_ASSIGN_OR_RETURN(std::vector<std::vector<Span>> traces,
+                          reader.GetTraces(ids, request.start_unix_nano, request.end_unix_nano));
+      for (size_t k = 0; k < ids.size(); ++k) {
+        TM_RETURN_IF_ERROR(options.Check());
+        if (request.max_traces_inspected != 0 &&
+            response.inspected_traces >= request.max_traces_inspected) {
+          response.stopped_at_limit = true;
+          done = true;
+          break;
+        }
+        const std::vector<Span>& spans = traces[k];
+        if (spans.empty()) continue;  // gone since the scan
+        ++response.inspected_traces;
+        TraceFacts facts;
+        TraceSummary summary;
+        if (needs_facts) {
+          TM_ASSIGN_OR_RETURN(facts, reader.GetTraceFacts(options, ids[k], &response.warnings));
+          summary = SummaryOf(facts);
+        }
+        TraceEvaluator eval(*query, spans, needs_facts && facts.found ? &summary : nullptr);
+        TM_ASSIGN_OR_RETURN(std::vector<EvaluatedSpanset> sets, eval.Evaluate());
+        if (sets.empty()) continue;
+        if (!needs_facts) {
+          TM_ASSIGN_OR_RETURN(facts, reader.GetTraceFacts(options, ids[k], &response.warnings));
+        }
+        response.traces.push_back(Describe(spans, eval, sets, facts, request.spans_per_spanset));
+        if (response.traces.size() >= limit) {
+          done = true;
+          break;
+        }
       }
     }
     if (done) break;

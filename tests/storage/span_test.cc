@@ -387,6 +387,32 @@ TEST_P(SpanSearchTest, ScannedSpansReadInFull) {
   }
 }
 
+TEST_P(SpanSearchTest, ManyTracesAtOnceAreEachAsGetTraceReadsThem) {
+  std::vector<std::string> ids;
+  for (int t = 20; t >= 1; t -= 3) ids.push_back(Id(t, 16));
+  ids.push_back(Id(999, 16));  // unknown
+  ids.push_back(Id(7, 16));    // twice
+  auto traces = engine_->GetTraces(ids);
+  ASSERT_TRUE(traces.ok()) << traces.status().ToString();
+  ASSERT_EQ(traces->size(), ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    auto one = engine_->GetTrace(ids[k]);
+    if (!one.ok()) {
+      EXPECT_EQ(one.status().code(), StatusCode::kNotFound);
+      EXPECT_TRUE((*traces)[k].empty()) << k;
+      continue;
+    }
+    EXPECT_EQ((*traces)[k].size(), 3u) << k;
+    EXPECT_TRUE((*traces)[k] == *one) << k;
+  }
+  // A time range keeps the spans starting in it, as GetTrace does.
+  const uint64_t start = kNow - (100 - 10) * kSecond + 1;  // trace 10's second span onwards
+  auto ranged = engine_->GetTraces({Id(10, 16)}, start, UINT64_MAX);
+  ASSERT_TRUE(ranged.ok());
+  EXPECT_EQ((*ranged)[0].size(), 2u);
+  EXPECT_FALSE(engine_->GetTraces({"short"}).ok());
+}
+
 TEST_P(SpanSearchTest, TagDiscovery) {
   auto keys = engine_->SpanTagKeys(TagScope::kSpan, 0, UINT64_MAX, 100);
   ASSERT_TRUE(keys.ok());
