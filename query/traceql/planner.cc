@@ -178,15 +178,14 @@ Alternatives Comparison(const Node& node) {
   const std::optional<ConditionOp> op = ConditionOpOf(node.op, mirrored);
   const std::optional<AnyValue> value = ConditionValue(*target, *literal);
   if (!op || !value) return AnySpan();
-  Conjunction c = {SpanCondition{target->scope, target->key, *op, *value}};
-  // The service is also an intrinsic the storage skips segments and row groups by.
+  // The service is also an intrinsic the storage skips segments by and reads from its own
+  // column: the same test without decoding resources (the evaluator checks the rest anyway).
   if (target->scope == ConditionScope::kResource && target->key == "service.name" &&
       *op == ConditionOp::kEq && value->type == AnyValue::Type::kString &&
       !value->string_value.empty()) {
-    c.push_back(
-        SpanCondition{ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, *value});
+    return {{SpanCondition{ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, *value}}};
   }
-  return {c};
+  return {{SpanCondition{target->scope, target->key, *op, *value}}};
 }
 
 Alternatives FieldConditions(const Node& node) {

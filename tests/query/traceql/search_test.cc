@@ -272,10 +272,9 @@ TEST(TraceQLApi, CheckAndSpanConditions) {
   auto c =
       TraceQLSpanConditions(R"({ resource.service.name = "api" && (span.a = 1 || span.b = 2) })");
   ASSERT_TRUE(c.ok());
-  ASSERT_EQ(c->size(), 2u);
-  EXPECT_EQ((*c)[0].scope, ConditionScope::kResource);
+  ASSERT_EQ(c->size(), 1u);  // the service as the intrinsic the storage has a column for
+  EXPECT_EQ((*c)[0].scope, ConditionScope::kIntrinsic);
   EXPECT_EQ((*c)[0].key, "service.name");
-  EXPECT_EQ((*c)[1].scope, ConditionScope::kIntrinsic);
   c = TraceQLSpanConditions("{ }");
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->empty());
@@ -313,7 +312,7 @@ TEST(TraceQLPlanner, PushesDownWhatMapsExactly) {
   EXPECT_EQ(Plan(R"({ span.http.method = "GET" && duration > 1s })"),
             "[span:http.method = GET, intrinsic:duration > 1000000000]");
   EXPECT_EQ(Plan(R"({ resource.service.name = "api" })"),
-            "[resource:service.name = api, intrinsic:service.name = api]");
+            "[intrinsic:service.name = api]");
   EXPECT_EQ(Plan("{ .a = 1 || .b = 2.5 }"), "[any:a = 1] | [any:b = 2.5]");
   EXPECT_EQ(Plan("{ .a = 1 || !(.b = 2) }"), "[]");
   EXPECT_EQ(Plan(R"({ status = error && kind != server && name =~ "GET.*" })"),
