@@ -311,8 +311,7 @@ TEST(TraceQLPlanner, PushesDownWhatMapsExactly) {
   EXPECT_EQ(Plan("{ }"), "[]");
   EXPECT_EQ(Plan(R"({ span.http.method = "GET" && duration > 1s })"),
             "[span:http.method = GET, intrinsic:duration > 1000000000]");
-  EXPECT_EQ(Plan(R"({ resource.service.name = "api" })"),
-            "[intrinsic:service.name = api]");
+  EXPECT_EQ(Plan(R"({ resource.service.name = "api" })"), "[intrinsic:service.name = api]");
   EXPECT_EQ(Plan("{ .a = 1 || .b = 2.5 }"), "[any:a = 1] | [any:b = 2.5]");
   EXPECT_EQ(Plan("{ .a = 1 || !(.b = 2) }"), "[]");
   EXPECT_EQ(Plan(R"({ status = error && kind != server && name =~ "GET.*" })"),
