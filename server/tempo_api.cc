@@ -53,10 +53,11 @@ Result<uint64_t> UnixSeconds(const FormValues& form, const std::string& name, ui
   return n * kSecond;
 }
 
+// A positive integer parameter; absent, or 0 as Tempo takes it for limit and spss: `fallback`.
 Result<uint32_t> PositiveInt(const FormValues& form, const std::string& name, uint32_t fallback,
                              int64_t max, const std::string& max_key) {
   const std::string v = form.Get(name);
-  if (v.empty()) return fallback;
+  if (v.empty() || v == "0") return fallback;
   char* end = nullptr;
   const long long n = std::strtoll(v.c_str(), &end, 10);
   if (*end != '\0' || n <= 0) {

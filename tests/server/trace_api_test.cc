@@ -371,6 +371,8 @@ TEST_F(TraceApiTest, TempoSearchWithTraceQL) {
             Ids([](const SentTrace& t) { return !t.failed; }));
   EXPECT_EQ(q("{ rootServiceName = \"frontend\" && traceDuration > 400ms }"), all);
   EXPECT_EQ(TempoIds(port, "q=" + Escape("{}") + "&limit=2").size(), 2u);
+  EXPECT_EQ(TempoIds(port, "q=" + Escape("{}") + "&limit=0&spss=0"), all);  // Tempo's defaults
+  EXPECT_EQ(Get("/api/search?q=%7B%7D&limit=-1").status, 400);
   // Tag search: substrings, case-insensitive; error=true; durations of the trace.
   EXPECT_EQ(TempoIds(port, "tags=" + Escape("gen_ai.request.model=GPT")), gpt);
   EXPECT_EQ(TempoIds(port, "tags=" + Escape("error=true")), failed);
