@@ -121,21 +121,7 @@ uint64_t TraceStart(const std::vector<Span>& trace) {
 }  // namespace
 
 std::string_view JaegerKindName(SpanKind kind) {
-  switch (kind) {
-    case SpanKind::kServer:
-      return "server";
-    case SpanKind::kClient:
-      return "client";
-    case SpanKind::kProducer:
-      return "producer";
-    case SpanKind::kConsumer:
-      return "consumer";
-    case SpanKind::kInternal:
-      return "internal";
-    case SpanKind::kUnspecified:
-      return "";
-  }
-  return "";
+  return kind == SpanKind::kUnspecified ? std::string_view() : SpanKindName(kind);
 }
 
 std::string JaegerValueString(const AnyValue& value) {

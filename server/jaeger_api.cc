@@ -269,24 +269,6 @@ void AppendJaegerTrace(std::string* out, const std::vector<Span>& spans) {
 }
 
 // Unix time in `unit` nanoseconds; absent: `fallback`.
-Result<uint64_t> ParseUnixTime(const FormValues& form, const std::string& name, uint64_t unit,
-                               uint64_t fallback) {
-  const std::string v = form.Get(name);
-  if (v.empty()) return fallback;
-  uint64_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) {
-      return Status::InvalidArgument("unable to parse param '" + name + "': \"" + v +
-                                     "\" is not a non-negative integer");
-    }
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (n > UINT64_MAX / unit) {
-    return Status::InvalidArgument("unable to parse param '" + name + "': out of range");
-  }
-  return n * unit;
-}
-
 Result<uint64_t> ParseGoDurationNanos(const FormValues& form, const std::string& name) {
   const std::string v = form.Get(name);
   if (v.empty()) return uint64_t{0};
@@ -409,11 +391,11 @@ HttpResponse TraceApi::JaegerTraces(const FormValues& form) {
   if (q.service.empty()) return JaegerError(400, "parameter 'service' is required");
   q.operation = form.Get("operation");
   const uint64_t now = NowNanos();
-  auto end = ParseUnixTime(form, "end", kMicro, now);
+  auto end = ParseUnixTimeParam(form, "end", kMicro, now);
   if (!end.ok()) return JaegerError(400, end.status().message());
   const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * kMilli;
   auto start =
-      ParseUnixTime(form, "start", kMicro, *end > default_range ? *end - default_range : 0);
+      ParseUnixTimeParam(form, "start", kMicro, *end > default_range ? *end - default_range : 0);
   if (!start.ok()) return JaegerError(400, start.status().message());
   if (*start > *end) return JaegerError(400, "'start' must not be after 'end'");
   if (*end - *start > static_cast<uint64_t>(config_.max_range_ms) * kMilli) {
@@ -432,19 +414,9 @@ HttpResponse TraceApi::JaegerTraces(const FormValues& form) {
   q.min_duration_nano = *min;
   q.max_duration_nano = *max;
   if (Status s = ParseTags(form, &q.tags); !s.ok()) return JaegerError(400, s.message());
-  q.limit = 100;  // Jaeger's default
-  if (const std::string limit = form.Get("limit"); !limit.empty()) {
-    char* end_ptr = nullptr;
-    const long long v = std::strtoll(limit.c_str(), &end_ptr, 10);
-    if (*end_ptr != '\0' || v < 0) {
-      return JaegerError(400, "unable to parse param 'limit': \"" + limit + "\"");
-    }
-    if (v > config_.max_traces) {
-      return JaegerError(400, "'limit' " + limit + " is over trace_query.max_traces (" +
-                                  std::to_string(config_.max_traces) + ")");
-    }
-    if (v > 0) q.limit = static_cast<uint32_t>(v);
-  }
+  auto limit = CountParam(form, "limit", 100, config_.max_traces, "trace_query.max_traces");
+  if (!limit.ok()) return JaegerError(400, limit.status().message());
+  q.limit = *limit;  // 100 by default, as Jaeger's
   q.max_spans_inspected = config_.max_spans_inspected;
   const ReadOptions options = Deadline();
   Slot slot(this, options.deadline);
@@ -469,11 +441,11 @@ HttpResponse TraceApi::JaegerTraces(const FormValues& form) {
 
 HttpResponse TraceApi::JaegerDependencies(const FormValues& form) {
   const uint64_t now = NowNanos();
-  auto end = ParseUnixTime(form, "endTs", kMilli, now);
+  auto end = ParseUnixTimeParam(form, "endTs", kMilli, now);
   if (!end.ok()) return JaegerError(400, end.status().message());
   uint64_t lookback = 24 * 3600 * 1000 * kMilli;  // Jaeger's default
   if (const std::string v = form.Get("lookback"); !v.empty()) {
-    auto ms = ParseUnixTime(form, "lookback", kMilli, 0);
+    auto ms = ParseUnixTimeParam(form, "lookback", kMilli, 0);
     if (!ms.ok()) return JaegerError(400, ms.status().message());
     lookback = *ms;
   }
@@ -667,18 +639,10 @@ HttpResponse TraceApi::JaegerV3Traces(const FormValues& form) {
   }
   q.limit = 20;
   for (const char* name : {"query.num_traces", "query.search_depth"}) {
-    if (const std::string v = form.Get(name); !v.empty()) {
-      char* end_ptr = nullptr;
-      const long long n = std::strtoll(v.c_str(), &end_ptr, 10);
-      if (*end_ptr != '\0' || n < 0) {
-        return V3Error(400, "malformed parameter " + std::string(name) + ": \"" + v + "\"");
-      }
-      if (n > config_.max_traces) {
-        return V3Error(400, std::string(name) + " is over trace_query.max_traces (" +
-                                std::to_string(config_.max_traces) + ")");
-      }
-      if (n > 0) q.limit = static_cast<uint32_t>(n);
-    }
+    auto n = CountParam(form, name, q.limit, config_.max_traces, "trace_query.max_traces");
+    if (!n.ok())
+      return V3Error(400, "malformed parameter " + std::string(name) + ": " + n.status().message());
+    q.limit = *n;
   }
   q.max_spans_inspected = config_.max_spans_inspected;
   const ReadOptions options = Deadline();

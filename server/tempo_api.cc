@@ -40,36 +40,6 @@ HttpResponse JsonResponse(std::string body) {
 
 HttpResponse Error(const Status& s) { return Text(ReadErrorHttpStatus(s), s.message()); }
 
-Result<uint64_t> UnixSeconds(const FormValues& form, const std::string& name, uint64_t fallback) {
-  const std::string v = form.Get(name);
-  if (v.empty()) return fallback;
-  uint64_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9' || n > UINT64_MAX / kSecond / 10) {
-      return Status::InvalidArgument("invalid " + name + ": \"" + v + "\" is not Unix seconds");
-    }
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n * kSecond;
-}
-
-// A positive integer parameter; absent, or 0 as Tempo takes it for limit and spss: `fallback`.
-Result<uint32_t> PositiveInt(const FormValues& form, const std::string& name, uint32_t fallback,
-                             int64_t max, const std::string& max_key) {
-  const std::string v = form.Get(name);
-  if (v.empty() || v == "0") return fallback;
-  char* end = nullptr;
-  const long long n = std::strtoll(v.c_str(), &end, 10);
-  if (*end != '\0' || n <= 0) {
-    return Status::InvalidArgument("invalid " + name + ": \"" + v + "\" is not a positive integer");
-  }
-  if (n > max) {
-    return Status::InvalidArgument(name + " " + v + " is over " + max_key + " (" +
-                                   std::to_string(max) + ")");
-  }
-  return static_cast<uint32_t>(n);
-}
-
 // A TraceQL string literal.
 std::string Quote(std::string_view s) {
   std::string out = "\"";
@@ -237,9 +207,9 @@ HttpResponse TraceApi::TempoTrace(const HttpRequest& request, const std::string&
                                   const FormValues& form, bool v2) {
   auto id = ParseTraceId(raw_id);
   if (!id.ok()) return Text(400, "invalid trace id: " + id.status().message());
-  auto start = UnixSeconds(form, "start", 0);
+  auto start = ParseUnixTimeParam(form, "start", kSecond, 0);
   if (!start.ok()) return Error(start.status());
-  auto end = UnixSeconds(form, "end", 0);
+  auto end = ParseUnixTimeParam(form, "end", kSecond, 0);
   if (!end.ok()) return Error(end.status());
   const uint64_t end_ns = *end == 0 ? UINT64_MAX : *end + kSecond - 1;  // the whole last second
   if (*start > end_ns) return Text(400, "invalid start: after end");
@@ -286,10 +256,11 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
     return Text(400, "invalid request: q cannot be combined with tags, minDuration or maxDuration");
   }
   const uint64_t now = NowNanos();
-  auto end = UnixSeconds(form, "end", now);
+  auto end = ParseUnixTimeParam(form, "end", kSecond, now);
   if (!end.ok()) return Error(end.status());
   const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * 1'000'000ULL;
-  auto start = UnixSeconds(form, "start", *end > default_range ? *end - default_range : 0);
+  auto start =
+      ParseUnixTimeParam(form, "start", kSecond, *end > default_range ? *end - default_range : 0);
   if (!start.ok()) return Error(start.status());
   if (*start > *end) return Text(400, "invalid start: after end");
   if (*end - *start > static_cast<uint64_t>(config_.max_range_ms) * 1'000'000ULL) {
@@ -298,10 +269,10 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
   }
   request.start_unix_nano = *start;
   request.end_unix_nano = form.Has("end") ? *end + kSecond - 1 : *end;
-  auto limit = PositiveInt(form, "limit", 20, config_.max_traces, "trace_query.max_traces");
+  auto limit = CountParam(form, "limit", 20, config_.max_traces, "trace_query.max_traces");
   if (!limit.ok()) return Error(limit.status());
   request.limit = *limit;
-  auto spss = PositiveInt(form, "spss", 3, 10'000, "the largest spss");
+  auto spss = CountParam(form, "spss", 3, 10'000, "the largest spss");
   if (!spss.ok()) return Error(spss.status());
   request.spans_per_spanset = *spss;
   request.max_spans_inspected = config_.max_spans_inspected;
@@ -357,18 +328,19 @@ HttpResponse TraceApi::TempoSearch(const FormValues& form) {
 Status TraceApi::ParseDiscovery(const FormValues& form, uint32_t default_limit,
                                 query::TagDiscovery* request) const {
   const uint64_t now = NowNanos();
-  TM_ASSIGN_OR_RETURN(uint64_t end, UnixSeconds(form, "end", now));
+  TM_ASSIGN_OR_RETURN(uint64_t end, ParseUnixTimeParam(form, "end", kSecond, now));
   const uint64_t default_range = static_cast<uint64_t>(config_.default_range_ms) * 1'000'000ULL;
-  TM_ASSIGN_OR_RETURN(uint64_t start,
-                      UnixSeconds(form, "start", end > default_range ? end - default_range : 0));
+  TM_ASSIGN_OR_RETURN(
+      uint64_t start,
+      ParseUnixTimeParam(form, "start", kSecond, end > default_range ? end - default_range : 0));
   if (start > end) return Status::InvalidArgument("invalid start: after end");
   request->start_unix_nano = start;
   request->end_unix_nano = end;
   TM_ASSIGN_OR_RETURN(request->limit,
-                      PositiveInt(form, "limit", default_limit, 1'000'000, "1000000"));
+                      CountParam(form, "limit", default_limit, 1'000'000, "1000000"));
   if (!form.Get("maxStaleValues").empty()) {
     TM_ASSIGN_OR_RETURN(uint32_t stale,
-                        PositiveInt(form, "maxStaleValues", 0, 1'000'000'000, "1000000000"));
+                        CountParam(form, "maxStaleValues", 0, 1'000'000'000, "1000000000"));
     request->max_stale_spans = stale;
   }
   if (const std::string q = form.Get("q"); !q.empty()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ingest/otlp_common.h"
+
 namespace tidemark::server {
 
 TraceApi::TraceApi(Engine* engine, TraceQueryConfig config)
@@ -35,27 +37,46 @@ uint64_t TraceApi::NowNanos() const {
                                    .count());
 }
 
+Result<uint64_t> ParseUnixTimeParam(const FormValues& form, const std::string& name,
+                                    uint64_t unit_nanos, uint64_t fallback) {
+  const std::string v = form.Get(name);
+  if (v.empty()) return fallback;
+  uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) {
+      return Status::InvalidArgument("invalid parameter \"" + name + "\": \"" + v +
+                                     "\" is not a non-negative integer");
+    }
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (n > UINT64_MAX / unit_nanos) {
+    return Status::InvalidArgument("invalid parameter \"" + name + "\": " + v + " is out of range");
+  }
+  return n * unit_nanos;
+}
+
+Result<uint32_t> CountParam(const FormValues& form, const std::string& name, uint32_t fallback,
+                            int64_t max, const std::string& max_key) {
+  auto n = LimitParam(form, name);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return fallback;
+  if (*n > static_cast<uint64_t>(max)) {
+    return Status::InvalidArgument(name + " " + form.Get(name) + " is over " + max_key + " (" +
+                                   std::to_string(max) + ")");
+  }
+  return static_cast<uint32_t>(*n);
+}
+
 Result<std::string> ParseTraceId(std::string_view hex) {
   if (hex.empty() || hex.size() > 32) {
     return Status::InvalidArgument("trace id \"" + std::string(hex.substr(0, 64)) +
                                    "\" is not 1 to 32 hex digits");
   }
-  std::string padded(32 - hex.size(), '0');
+  std::string padded(32 - hex.size(), '0');  // Jaeger drops leading zeros
   padded += hex;
-  std::string bytes(16, '\0');
-  for (size_t i = 0; i < 32; ++i) {
-    const char c = padded[i];
-    int v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      v = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      v = c - 'A' + 10;
-    } else {
-      return Status::InvalidArgument("trace id \"" + std::string(hex) + "\" is not hex");
-    }
-    bytes[i / 2] = static_cast<char>(bytes[i / 2] | (i % 2 == 0 ? v << 4 : v));
+  std::string bytes;
+  if (!ingest::FromHex(padded, &bytes)) {
+    return Status::InvalidArgument("trace id \"" + std::string(hex) + "\" is not hex");
   }
   if (bytes == std::string(16, '\0')) {
     return Status::InvalidArgument("trace id " + std::string(hex) + " is all zeros");

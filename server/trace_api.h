@@ -80,6 +80,18 @@ class TraceApi {
 // The routes of the trace APIs, for the API port's table (routes.cc).
 std::vector<Route> TraceRoutes(TraceApi* api);
 
+// A time parameter given as a count of `unit_nanos` since the epoch (Jaeger's µs and ms, Tempo's
+// seconds), in nanoseconds; absent: `fallback`. InvalidArgument naming the parameter when it is not
+// a non-negative integer or overflows.
+Result<uint64_t> ParseUnixTimeParam(const FormValues& form, const std::string& name,
+                                    uint64_t unit_nanos, uint64_t fallback);
+
+// A count parameter (limit, spss, maxStaleValues): absent or 0 (as Jaeger and Tempo take it) gives
+// `fallback`; negative, not a number, or over `max` is InvalidArgument naming the parameter and,
+// for the maximum, `max_key` (the configuration key that sets it).
+Result<uint32_t> CountParam(const FormValues& form, const std::string& name, uint32_t fallback,
+                            int64_t max, const std::string& max_key);
+
 // A trace id as the APIs take it: 1 to 32 hex digits (Jaeger drops leading zeros), as 16 bytes.
 // InvalidArgument naming the id otherwise.
 Result<std::string> ParseTraceId(std::string_view hex);

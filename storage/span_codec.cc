@@ -72,6 +72,36 @@ bool AnyValue::operator==(const AnyValue& o) const {
   return false;
 }
 
+std::string_view SpanKindName(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kUnspecified:
+      return "unspecified";
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
+  }
+  return "unspecified";
+}
+
+std::string_view SpanStatusName(SpanStatusCode code) {
+  switch (code) {
+    case SpanStatusCode::kUnset:
+      return "unset";
+    case SpanStatusCode::kOk:
+      return "ok";
+    case SpanStatusCode::kError:
+      return "error";
+  }
+  return "unset";
+}
+
 std::string AnyValue::ToString() const {
   switch (type) {
     case Type::kEmpty:

@@ -6,36 +6,6 @@
 
 namespace tidemark::storage {
 
-std::string_view KindName(SpanKind kind) {
-  switch (kind) {
-    case SpanKind::kUnspecified:
-      return "unspecified";
-    case SpanKind::kInternal:
-      return "internal";
-    case SpanKind::kServer:
-      return "server";
-    case SpanKind::kClient:
-      return "client";
-    case SpanKind::kProducer:
-      return "producer";
-    case SpanKind::kConsumer:
-      return "consumer";
-  }
-  return "unspecified";
-}
-
-std::string_view StatusName(SpanStatusCode code) {
-  switch (code) {
-    case SpanStatusCode::kUnset:
-      return "unset";
-    case SpanStatusCode::kOk:
-      return "ok";
-    case SpanStatusCode::kError:
-      return "error";
-  }
-  return "unset";
-}
-
 CompiledCondition::CompiledCondition(CompiledCondition&&) noexcept = default;
 CompiledCondition& CompiledCondition::operator=(CompiledCondition&&) noexcept = default;
 CompiledCondition::~CompiledCondition() = default;
@@ -220,10 +190,10 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
         ok = c.Test(StringView(s.name));
         break;
       case Intrinsic::kKind:
-        ok = TestEnum(c, KindName(s.kind), static_cast<int64_t>(s.kind));
+        ok = TestEnum(c, SpanKindName(s.kind), static_cast<int64_t>(s.kind));
         break;
       case Intrinsic::kStatus:
-        ok = TestEnum(c, StatusName(s.status_code), static_cast<int64_t>(s.status_code));
+        ok = TestEnum(c, SpanStatusName(s.status_code), static_cast<int64_t>(s.status_code));
         break;
       case Intrinsic::kStatusMessage:
         ok = c.Test(StringView(s.status_message));
@@ -269,10 +239,10 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
       return need(SpanColumn::kName) && c.Test(StringView(rg.name(i)));
     case Intrinsic::kKind:
       return need(SpanColumn::kKind) &&
-             TestEnum(c, KindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i)));
+             TestEnum(c, SpanKindName(rg.kind(i)), static_cast<int64_t>(rg.kind(i)));
     case Intrinsic::kStatus:
       return need(SpanColumn::kStatus) &&
-             TestEnum(c, StatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
+             TestEnum(c, SpanStatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
     case Intrinsic::kStatusMessage:
       return need(SpanColumn::kStatus) && c.Test(StringView(rg.status_message(i)));
     case Intrinsic::kDuration:

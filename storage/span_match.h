@@ -69,9 +69,6 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
 // failure sets *status and returns false.
 bool MatchesRow(const CompiledCondition& condition, RowGroupReader& rg, uint32_t i, Status* status);
 
-std::string_view KindName(SpanKind kind);
-std::string_view StatusName(SpanStatusCode code);
-
 }  // namespace tidemark::storage
 
 #endif  // TIDEMARK_STORAGE_SPAN_MATCH_H_

@@ -67,6 +67,11 @@ enum class SpanKind : uint8_t {
 // Persisted (span log records, row groups): never renumber. Values are OTLP's.
 enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
+// The names TraceQL, Tempo and SpanCondition use: "server", "client", "producer", "consumer",
+// "internal", "unspecified"; "error", "ok", "unset".
+std::string_view SpanKindName(SpanKind kind);
+std::string_view SpanStatusName(SpanStatusCode code);
+
 struct SpanEvent {
   uint64_t time_unix_nano = 0;
   std::string name;

@@ -129,10 +129,10 @@ std::optional<AnyValue> ConditionValue(const Target& target, const Node& literal
     case Intrinsic::kStatus:
       if (t != ValueType::kStatus) return std::nullopt;
       return AnyValue::String(
-          std::string(StatusName(static_cast<SpanStatusCode>(literal.int_value))));
+          std::string(SpanStatusName(static_cast<SpanStatusCode>(literal.int_value))));
     case Intrinsic::kKind:
       if (t != ValueType::kKind) return std::nullopt;
-      return AnyValue::String(std::string(KindName(static_cast<SpanKind>(literal.int_value))));
+      return AnyValue::String(std::string(SpanKindName(static_cast<SpanKind>(literal.int_value))));
     default:
       return std::nullopt;
   }

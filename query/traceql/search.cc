@@ -131,6 +131,7 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
   const std::vector<std::vector<traceql::Conjunction>> requirements =
       traceql::PlanRequirements(query->query());
   std::vector<std::unordered_set<std::string>> required;
+  std::string key;  // the visited span's trace id, reused across visits
   if (requirements.size() >= 2) {
     for (const std::vector<traceql::Conjunction>& group : requirements) {
       std::unordered_set<std::string>& traces = required.emplace_back();
@@ -145,9 +146,9 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
             required.size() >= 2 ? &required[required.size() - 2] : nullptr;
         TM_ASSIGN_OR_RETURN(SpanScanStats stats,
                             reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
-                              std::string id(span.trace_id);
-                              if (previous == nullptr || previous->count(id) > 0) {
-                                traces.insert(std::move(id));
+                              key.assign(span.trace_id);  // no allocation per span
+                              if (previous == nullptr || previous->count(key) > 0) {
+                                traces.insert(key);
                               }
                               return true;
                             }));
@@ -189,17 +190,16 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
       TM_ASSIGN_OR_RETURN(SpanScanStats stats,
                           reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
-                            const std::string_view id = span.trace_id;
-                            if (seen.count(std::string(id)) > 0) return true;
-                            if (!allowed(std::string(id))) return true;
-                            auto it = fresh_index.find(std::string(id));
+                            key.assign(span.trace_id);  // no allocation per span
+                            if (seen.count(key) > 0 || !allowed(key)) return true;
+                            auto it = fresh_index.find(key);
                             if (it == fresh_index.end()) {
                               if (fresh.size() >= cap) {
                                 reached_cap = true;
                                 return false;
                               }
-                              it = fresh_index.emplace(std::string(id), fresh.size()).first;
-                              fresh.push_back({std::string(id), 0});
+                              it = fresh_index.emplace(key, fresh.size()).first;
+                              fresh.push_back({key, 0});
                             }
                             Candidate& c = fresh[it->second];
                             c.newest_start = std::max(c.newest_start, span.start_unix_nano);

@@ -55,34 +55,6 @@ std::string FractionDigits(uint64_t v, int precision) {
 
 }  // namespace
 
-std::string_view StatusName(SpanStatusCode code) {
-  switch (code) {
-    case SpanStatusCode::kOk:
-      return "ok";
-    case SpanStatusCode::kError:
-      return "error";
-    default:
-      return "unset";
-  }
-}
-
-std::string_view KindName(SpanKind kind) {
-  switch (kind) {
-    case SpanKind::kInternal:
-      return "internal";
-    case SpanKind::kServer:
-      return "server";
-    case SpanKind::kClient:
-      return "client";
-    case SpanKind::kProducer:
-      return "producer";
-    case SpanKind::kConsumer:
-      return "consumer";
-    default:
-      return "unspecified";
-  }
-}
-
 Value FromAnyValue(const AnyValue& value) {
   switch (value.type) {
     case AnyValue::Type::kString:
@@ -235,9 +207,9 @@ AnyValue ToAnyValue(const Value& value) {
     case ValueType::kDuration:
       return AnyValue::String(GoDurationString(value.i));
     case ValueType::kStatus:
-      return AnyValue::String(std::string(StatusName(static_cast<SpanStatusCode>(value.i))));
+      return AnyValue::String(std::string(SpanStatusName(static_cast<SpanStatusCode>(value.i))));
     case ValueType::kKind:
-      return AnyValue::String(std::string(KindName(static_cast<SpanKind>(value.i))));
+      return AnyValue::String(std::string(SpanKindName(static_cast<SpanKind>(value.i))));
     default:
       return AnyValue::String("nil");
   }

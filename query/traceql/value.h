@@ -71,9 +71,6 @@ AnyValue ToAnyValue(const Value& value);
 // Go's time.Duration.String(): "0s", "1.5s", "300ms", "2µs", "1h0m0s".
 std::string GoDurationString(int64_t ns);
 
-std::string_view StatusName(SpanStatusCode code);
-std::string_view KindName(SpanKind kind);
-
 }  // namespace tidemark::traceql
 
 #endif  // TIDEMARK_QUERY_TRACEQL_VALUE_H_
