@@ -77,6 +77,15 @@ bool LookupKeyword(std::string_view word, TokenKind* kind) {
   return false;
 }
 
+}  // namespace
+
+bool LexesAsNumber(std::string_view word) {
+  TokenKind kind;
+  return LookupKeyword(word, &kind) && kind == TokenKind::kNumber;
+}
+
+namespace {
+
 // Go's %#U: "U+0071 'q'" for printable runes, "U+000A" otherwise.
 std::string GoUnicodeRune(char32_t r) {
   char buf[16];

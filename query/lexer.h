@@ -86,6 +86,10 @@ struct Token {
 // True for word tokens: identifiers, keywords, aggregators, and/or/unless/atan2, start/end/...
 bool IsWordToken(TokenKind kind);
 
+// True for the words that lex as numbers ("nan", "inf", any case): a metric of that name cannot
+// be written bare in front of the braces.
+bool LexesAsNumber(std::string_view word);
+
 // How Prometheus names a token in "unexpected ..." messages: `<op:+>`, `<aggr:sum>`, `<by>`,
 // `"("`, `identifier "foo"`, `number "1"`, `end of input`.
 std::string DescribeToken(const Token& token);

@@ -76,8 +76,10 @@ std::string DurationString(int64_t ms, const DurationExprPtr& expr) {
 // The selector without its @ and offset (shared by instant and range selectors).
 std::string SelectorBody(const VectorSelector& vs) {
   // The name goes in front of the braces when it can be written there; a UTF-8 name stays a
-  // __name__ matcher, as Prometheus prints selectors written as {"name"}.
-  const bool name_in_front = !vs.name.empty() && util::IsLegacyMetricName(vs.name);
+  // __name__ matcher, as Prometheus prints selectors written as {"name"}. So does a metric named
+  // like a number: `{"nan"}` printed as `nan` would parse back as the number NaN.
+  const bool name_in_front =
+      !vs.name.empty() && util::IsLegacyMetricName(vs.name) && !LexesAsNumber(vs.name);
   std::vector<std::string> matchers;
   for (const LabelMatcher& m : vs.matchers) {
     if (name_in_front && m.name == "__name__" && m.type == MatchType::kEqual &&

@@ -207,6 +207,26 @@ TEST(ParserFormat, RoundTripIsStable) {
   }
 }
 
+// Found by tests/fuzz/promql_fuzzer.cc: `{"nan"}` printed as `nan`, which parses back as the
+// number NaN. Names that lex as numbers stay __name__ matchers; keywords the grammar accepts as
+// metric names stay in front.
+TEST(ParserFormat, MetricNamedLikeANumberStaysASelector) {
+  for (const char* input : {"{\"nan\"}", "{\"NaN\"}", "{__name__=\"inf\"}", "{\"Inf\"}[5m]"}) {
+    const std::string once = ParseAndFormat(input);
+    ASSERT_EQ(once.rfind("ERROR", 0), std::string::npos) << input << ": " << once;
+    EXPECT_NE(once.find("__name__="), std::string::npos) << input << ": " << once;
+    EXPECT_EQ(ParseAndFormat(once), once) << input;
+  }
+  EXPECT_EQ(ParseAndFormat("{\"nan\"}"), "{__name__=\"nan\"}");
+  EXPECT_EQ(ParseAndFormat("nan_total"), "nan_total");
+  for (const char* keyword : {"sum", "by", "offset", "bool", "start", "step"}) {
+    const std::string input = std::string("{__name__=\"") + keyword + "\"}";
+    const std::string once = ParseAndFormat(input);
+    ASSERT_EQ(once.rfind("ERROR", 0), std::string::npos) << input << ": " << once;
+    EXPECT_EQ(ParseAndFormat(once), once) << input;
+  }
+}
+
 // Found by tests/fuzz/promql_fuzzer.cc: `Inf ^ 2` printed as `+Inf ^ 2`, which parses back as
 // +(Inf ^ 2) and prints as `++Inf ^ 2`, one more sign per round trip.
 TEST(ParserFormat, SignedNumberLeftOfPowerKeepsItsMeaning) {
