@@ -1,6 +1,7 @@
 // Trace store benchmarks on the shared span generator (datagen/span_dataset.h).
 //   build/benchmarks/tidemark_trace_bench                       # 1,000,000 stored spans
 //   TIDEMARK_BENCH_SPANS=10000000 build/benchmarks/tidemark_trace_bench --benchmark_filter=Search
+// TIDEMARK_BENCH_SCAN_THREADS sets Options::span_scan_threads (default: one per core).
 // Figures and the machine they were measured on: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -139,6 +140,9 @@ Stored* GetStored() {
   Options o = BenchOptions();
   o.sync_policy = SyncPolicy::kNone;  // setup speed; durability is measured by BM_AppendSpans
   o.span_segment_max_age_ms = 3'600'000;
+  if (const char* threads = std::getenv("TIDEMARK_BENCH_SCAN_THREADS")) {
+    o.span_scan_threads = static_cast<uint32_t>(std::strtoul(threads, nullptr, 10));
+  }
   auto engine = Engine::Open(o, stored->dir);
   if (!engine.ok()) return nullptr;
   stored->engine = std::move(engine).value();

@@ -80,6 +80,8 @@ class SpanStore {
   void FlusherLoop();
   Status WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file);
   uint64_t NowNanos() const;
+  // Threads a scan decodes row groups on: Options::span_scan_threads, or the cores there are.
+  size_t ScanThreads() const;
   uint64_t RetentionCutoffNanos() const;  // 0 when retention is off
   int32_t PartitionOfNanos(uint64_t ns) const;
   // Partitions that may hold spans starting in [start, end], newest last.
@@ -133,6 +135,15 @@ class SpanStore {
   std::atomic<uint64_t> rejected_[kSpanRejectReasonCount] = {};
   std::atomic<uint64_t> segments_written_{0};
 };
+
+template <typename Fn>
+void SpanStore::ForEachBuffered(Fn fn) {
+  std::lock_guard lock(mu_);
+  if (flushing_) {
+    for (const Span& s : *flushing_) fn(s);
+  }
+  for (const Span& s : buffer_) fn(s);
+}
 
 }  // namespace tidemark::storage
 

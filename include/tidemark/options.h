@@ -108,6 +108,10 @@ struct Options {
   // ... or the oldest buffered span is this old, in milliseconds. Default 10 s.
   int64_t span_segment_max_age_ms = 10'000;
 
+  // Threads a trace search decodes and filters row groups on (the calling thread among them).
+  // 0: one per core, at most 8; 1: the calling thread only.
+  uint32_t span_scan_threads = 0;
+
   Limits limits;
 
   // Wall clock in Unix milliseconds, used for retention. Default: the system clock. Tests set it.

@@ -7,6 +7,9 @@
 // then eight times more each pass) and evaluates them newest first; a pass that covers the
 // range without reaching its cap is the last. Rescanning costs the spans of the earlier passes
 // again, which the spans-inspected bound counts.
+// A query with two or more requirements (both sides of a structural operator, say) scans each
+// requirement over the whole range instead; the traces in every set are all the candidates, and
+// no pass is needed.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -130,11 +133,12 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
   // query's sides are often each common while traces with both are few.
   const std::vector<std::vector<traceql::Conjunction>> requirements =
       traceql::PlanRequirements(query->query());
-  std::vector<std::unordered_set<std::string>> required;
+  // Per requirement, the traces that meet it, each with the start of its newest span that does.
+  std::vector<std::unordered_map<std::string, uint64_t>> required;
   std::string key;  // the visited span's trace id, reused across visits
   if (requirements.size() >= 2) {
     for (const std::vector<traceql::Conjunction>& group : requirements) {
-      std::unordered_set<std::string>& traces = required.emplace_back();
+      std::unordered_map<std::string, uint64_t>& traces = required.emplace_back();
       for (const traceql::Conjunction& conditions : group) {
         SpanScan scan;
         scan.start_unix_nano = request.start_unix_nano;
@@ -142,13 +146,14 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
         scan.conditions = conditions;
         scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
         // Traces outside an earlier set cannot match: only the others are kept.
-        const std::unordered_set<std::string>* previous =
+        const std::unordered_map<std::string, uint64_t>* previous =
             required.size() >= 2 ? &required[required.size() - 2] : nullptr;
         TM_ASSIGN_OR_RETURN(SpanScanStats stats,
                             reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
                               key.assign(span.trace_id);  // no allocation per span
                               if (previous == nullptr || previous->count(key) > 0) {
-                                traces.insert(key);
+                                uint64_t& newest = traces[key];
+                                newest = std::max(newest, span.start_unix_nano);
                               }
                               return true;
                             }));
@@ -170,51 +175,11 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     }
   }
   if (!required.empty() && required.back().empty()) done = true;  // no trace has them all
-  // A trace every requirement allows (all of them when there is at most one requirement).
-  auto allowed = [&](const std::string& id) {
-    if (required.empty()) return true;
-    return required.back().count(id) > 0;  // the last set holds only traces in every set
-  };
-
-  while (!done) {
-    std::vector<Candidate> fresh;
-    std::unordered_map<std::string, size_t> fresh_index;
-    bool reached_cap = false;
-    bool bound_hit = false;
-    for (const traceql::Conjunction& conditions : plan) {
-      if (reached_cap || bound_hit) break;
-      SpanScan scan;
-      scan.start_unix_nano = request.start_unix_nano;
-      scan.end_unix_nano = request.end_unix_nano;
-      scan.conditions = conditions;
-      scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
-      TM_ASSIGN_OR_RETURN(SpanScanStats stats,
-                          reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
-                            key.assign(span.trace_id);  // no allocation per span
-                            if (seen.count(key) > 0 || !allowed(key)) return true;
-                            auto it = fresh_index.find(key);
-                            if (it == fresh_index.end()) {
-                              if (fresh.size() >= cap) {
-                                reached_cap = true;
-                                return false;
-                              }
-                              it = fresh_index.emplace(key, fresh.size()).first;
-                              fresh.push_back({key, 0});
-                            }
-                            Candidate& c = fresh[it->second];
-                            c.newest_start = std::max(c.newest_start, span.start_unix_nano);
-                            return true;
-                          }));
-      response.inspected_spans += stats.spans_inspected;
-      response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
-                               stats.warnings.end());
-      if (request.max_spans_inspected != 0) {
-        spans_left -= std::min(spans_left, stats.spans_inspected);
-        if (stats.stopped_at_limit || spans_left == 0) bound_hit = true;
-      }
-    }
-    std::stable_sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
-      return a.newest_start > b.newest_start;
+  // Reads and evaluates candidate traces newest first, until the limit is met (done).
+  auto evaluate = [&](std::vector<Candidate>& fresh) -> Status {
+    std::sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.newest_start != b.newest_start) return a.newest_start > b.newest_start;
+      return a.trace_id < b.trace_id;
     });
 
     // Candidates are read in chunks through GetTraces, which decodes each row group once for
@@ -261,6 +226,57 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
         }
       }
     }
+    return Status::OK();
+  };
+
+  // With requirements, the last set is every trace that can match (each set came from a scan of
+  // the whole range): evaluate it, with no scan for candidates.
+  if (!done && !required.empty()) {
+    std::vector<Candidate> all;
+    all.reserve(required.back().size());
+    for (const auto& [id, newest] : required.back()) all.push_back({id, newest});
+    TM_RETURN_IF_ERROR(evaluate(all));
+    done = true;
+  }
+
+  while (!done) {
+    std::vector<Candidate> fresh;
+    std::unordered_map<std::string, size_t> fresh_index;
+    bool reached_cap = false;
+    bool bound_hit = false;
+    for (const traceql::Conjunction& conditions : plan) {
+      if (reached_cap || bound_hit) break;
+      SpanScan scan;
+      scan.start_unix_nano = request.start_unix_nano;
+      scan.end_unix_nano = request.end_unix_nano;
+      scan.conditions = conditions;
+      scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
+      TM_ASSIGN_OR_RETURN(SpanScanStats stats,
+                          reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
+                            key.assign(span.trace_id);  // no allocation per span
+                            if (seen.count(key) > 0) return true;
+                            auto it = fresh_index.find(key);
+                            if (it == fresh_index.end()) {
+                              if (fresh.size() >= cap) {
+                                reached_cap = true;
+                                return false;
+                              }
+                              it = fresh_index.emplace(key, fresh.size()).first;
+                              fresh.push_back({key, 0});
+                            }
+                            Candidate& c = fresh[it->second];
+                            c.newest_start = std::max(c.newest_start, span.start_unix_nano);
+                            return true;
+                          }));
+      response.inspected_spans += stats.spans_inspected;
+      response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
+                               stats.warnings.end());
+      if (request.max_spans_inspected != 0) {
+        spans_left -= std::min(spans_left, stats.spans_inspected);
+        if (stats.stopped_at_limit || spans_left == 0) bound_hit = true;
+      }
+    }
+    TM_RETURN_IF_ERROR(evaluate(fresh));
     if (done) break;
     if (bound_hit) {
       response.stopped_at_limit = true;

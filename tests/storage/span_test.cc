@@ -431,6 +431,78 @@ TEST_P(SpanSearchTest, TagDiscovery) {
 
 INSTANTIATE_TEST_SUITE_P(BufferedAndStored, SpanSearchTest, ::testing::Bool());
 
+// Row groups are filtered on several threads, but the visitor sees what a one-thread scan shows:
+// the same spans in the same order, the same cut at the spans-inspected bound, and a stop when it
+// asks, with each span readable in full.
+TEST(Spans, ScanOnManyThreadsVisitsAsOneThreadDoes) {
+  TempDir dir;
+  Options o = SpanOptions();
+  o.span_segment_max_spans = 5'000;
+  auto engine = Open(dir.path(), o);
+  ASSERT_TRUE(engine);
+  std::vector<Span> spans;
+  for (int t = 0; t < 8'000; ++t) {
+    for (int k = 0; k < 3; ++k) {
+      Span s = FullSpan(t, 3 * t + k, kNow - 3'000 * kSecond + (3 * t + k) * 100'000'000ULL);
+      spans.push_back(std::move(s));
+    }
+    if (spans.size() >= 3'000) {
+      ASSERT_TRUE(engine->AppendSpans(std::move(spans)).ok());
+      spans.clear();
+      ASSERT_TRUE(engine->Flush().ok());
+    }
+  }
+  ASSERT_TRUE(engine->AppendSpans(std::move(spans)).ok());  // some stay buffered
+  engine.reset();
+
+  struct Visit {
+    std::vector<std::string> keys;
+    SpanScanStats stats;
+  };
+  auto run = [&](uint32_t threads, uint64_t max_inspected, size_t stop_after) {
+    Options opts = SpanOptions();
+    opts.span_scan_threads = threads;
+    auto e = Open(dir.path(), opts);
+    Visit v;
+    if (!e) return v;
+    SpanScan scan;
+    scan.conditions = {
+        Cond(ConditionScope::kSpan, "http.status_code", ConditionOp::kGe, AnyValue::Int(500))};
+    scan.max_spans_inspected = max_inspected;
+    scan.with_structure = true;
+    auto stats = e->ScanSpans({}, scan, [&](const ScannedSpan& scanned) {
+      Span full;
+      EXPECT_TRUE(scanned.ReadSpan(&full).ok());
+      EXPECT_EQ(full.span_id, scanned.span_id);
+      EXPECT_EQ(full.parent_span_id, scanned.parent_span_id);
+      v.keys.push_back(std::string(scanned.trace_id) + std::string(scanned.span_id));
+      return v.keys.size() < stop_after;
+    });
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    if (stats.ok()) v.stats = *stats;
+    return v;
+  };
+  for (auto [max_inspected, stop_after] :
+       {std::pair<uint64_t, size_t>{0, SIZE_MAX}, {10'001, SIZE_MAX}, {0, 777}}) {
+    const Visit one = run(1, max_inspected, stop_after);
+    const Visit many = run(4, max_inspected, stop_after);
+    EXPECT_EQ(many.keys, one.keys) << max_inspected << " " << stop_after;
+    EXPECT_EQ(many.stats.spans_inspected, one.stats.spans_inspected);
+    EXPECT_EQ(many.stats.stopped_at_limit, one.stats.stopped_at_limit);
+    if (max_inspected != 0) {
+      EXPECT_EQ(one.stats.spans_inspected, max_inspected);
+      EXPECT_TRUE(one.stats.stopped_at_limit);
+    }
+    if (stop_after != SIZE_MAX) {
+      EXPECT_EQ(one.keys.size(), stop_after);
+    }
+    if (max_inspected == 0 && stop_after == SIZE_MAX) {
+      EXPECT_EQ(one.keys.size(), 12'000u);
+      EXPECT_GT(one.stats.row_groups_read, 16u);  // enough to keep four threads busy
+    }
+  }
+}
+
 TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
   TempDir dir;
   {

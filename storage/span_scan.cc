@@ -1,0 +1,395 @@
+// SpanStore::Scan: spans matching pushed-down conditions, newest data first. Segments and row
+// groups are skipped by their statistics; the row groups left are decoded and filtered on up to
+// Options::span_scan_threads threads, while the calling thread hands their matches to the visitor
+// one row group at a time, in storage order, so the visitor needs no locking and sees the same
+// spans in the same order whatever the thread count.
+//
+// Threads work ahead of the visitor by at most a window of row groups: a visitor that stops early
+// wastes at most that much decoding, and the memory held is bounded by it.
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "storage/kv_layout.h"
+#include "storage/rocks_status.h"
+#include "storage/span_match.h"
+#include "storage/span_row_group.h"
+#include "storage/span_segment_format.h"
+#include "storage/span_store.h"
+#include "util/coding.h"
+#include "util/status_macros.h"
+
+namespace tidemark::storage {
+namespace {
+
+// Row groups decoded ahead of the visitor per scanning thread.
+constexpr size_t kWindowPerThread = 4;
+// Fewer row groups than this are scanned in the calling thread alone: starting threads costs
+// more than they would save.
+constexpr size_t kMinRowGroupsForThreads = 8;
+
+bool IsNumberType(AnyValue::Type t) {
+  return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble;
+}
+
+// ScannedSpan::ReadSpan for spans of the buffer (a copy) and of a row group (decoded in full on
+// the first call for the row group).
+class BufferedSpanSource final : public SpanMaterializer {
+ public:
+  const Span* span = nullptr;
+  Status Read(uint32_t, Span* out) const override {
+    *out = *span;
+    return Status::OK();
+  }
+};
+
+class RowGroupSpanSource final : public SpanMaterializer {
+ public:
+  explicit RowGroupSpanSource(RowGroupReader* rg) : rg_(rg) {}
+  Status Read(uint32_t row, Span* out) const override {
+    TM_RETURN_IF_ERROR(rg_->LoadAll());
+    return rg_->ReadSpan(row, out);
+  }
+
+ private:
+  RowGroupReader* rg_;
+};
+
+// A row group the statistics did not rule out.
+struct RowGroupTask {
+  int32_t partition = 0;
+  uint64_t segment = 0;
+  uint32_t row_group = 0;
+};
+
+// What scanning one row group found: the rows that match, each with its position among the
+// row group's spans in the time range (so the spans-inspected bound can cut the row group exactly
+// where a one-by-one scan would have stopped).
+struct RowGroupMatches {
+  rocksdb::PinnableSlice value;  // the reader decodes columns from it on demand
+  RowGroupReader rg;
+  RowGroupSpanSource source{&rg};
+  Status status;
+  uint32_t in_range = 0;
+  std::vector<uint32_t> rows;
+  std::vector<uint32_t> ordinals;
+};
+
+class RowGroupFilter {
+ public:
+  RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf,
+                 const std::vector<const CompiledCondition*>& by_cost, uint64_t start, uint64_t end,
+                 bool with_structure)
+      : db_(db),
+        data_cf_(data_cf),
+        by_cost_(by_cost),
+        start_(start),
+        end_(end),
+        with_structure_(with_structure) {}
+
+  // Thread-safe: reads only the database and the compiled conditions.
+  void Run(const RowGroupTask& task, RowGroupMatches* out) const {
+    out->rows.clear();
+    out->ordinals.clear();
+    out->in_range = 0;
+    const std::string where = "span segment " + std::to_string(task.segment) + " row group " +
+                              std::to_string(task.row_group);
+    rocksdb::PinnableSlice& value = out->value;
+    value.Reset();
+    rocksdb::Status rs =
+        db_->Get(rocksdb::ReadOptions(), data_cf_,
+                 RowGroupKey(task.partition, task.segment, task.row_group), &value);
+    RowGroupReader& rg = out->rg;
+    Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
+                       : FromRocks(rs, where);
+    if (s.ok()) s = rg.Load(SpanColumn::kStart);
+    for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
+      if (rg.start(i) >= start_ && rg.start(i) <= end_) {
+        out->rows.push_back(i);
+        out->ordinals.push_back(out->in_range++);
+      }
+    }
+    for (const CompiledCondition* c : by_cost_) {
+      if (out->rows.empty() || !s.ok()) break;
+      size_t w = 0;
+      for (size_t k = 0; k < out->rows.size(); ++k) {
+        if (MatchesRow(*c, rg, out->rows[k], &s)) {
+          out->rows[w] = out->rows[k];
+          out->ordinals[w] = out->ordinals[k];
+          ++w;
+        }
+      }
+      out->rows.resize(w);
+      out->ordinals.resize(w);
+    }
+    for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration,
+                           SpanColumn::kName, SpanColumn::kService}) {
+      if (out->rows.empty() || !s.ok()) break;
+      s = rg.Load(col);
+    }
+    if (with_structure_ && !out->rows.empty() && s.ok()) s = rg.Load(SpanColumn::kKind);
+    if (with_structure_ && !out->rows.empty() && s.ok()) s = rg.Load(SpanColumn::kParent);
+    out->status = s;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* data_cf_;
+  const std::vector<const CompiledCondition*>& by_cost_;
+  uint64_t start_, end_;
+  bool with_structure_;
+};
+
+// Runs RowGroupFilter over `tasks` on helper threads and the calling thread, and hands the results
+// to `consume` in task order from the calling thread. `consume` returns false to stop.
+class OrderedRowGroupScan {
+ public:
+  OrderedRowGroupScan(const RowGroupFilter& filter, const std::vector<RowGroupTask>& tasks,
+                      size_t threads)
+      : filter_(filter), tasks_(tasks), window_(std::max<size_t>(1, threads) * kWindowPerThread) {
+    slots_.resize(std::min(window_, tasks_.size()));
+    for (Slot& slot : slots_) slot.matches = std::make_unique<RowGroupMatches>();
+    const size_t helpers =
+        threads > 1 && tasks_.size() >= kMinRowGroupsForThreads ? threads - 1 : 0;
+    for (size_t t = 0; t < helpers; ++t) helpers_.emplace_back([this] { HelperLoop(); });
+  }
+  ~OrderedRowGroupScan() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (std::thread& t : helpers_) t.join();
+  }
+
+  template <typename Consume>
+  void Run(Consume consume) {
+    for (size_t k = 0; k < tasks_.size(); ++k) {
+      Slot& slot = slots_[k % slots_.size()];
+      {
+        std::unique_lock lock(mu_);
+        while (slot.ready_task != k) {
+          // Rather than wait for a helper, take the next row group of the window: this thread
+          // works as much as the helpers do.
+          if (next_claim_ < tasks_.size() && next_claim_ < consumed_ + window_) {
+            const size_t j = next_claim_++;
+            lock.unlock();
+            filter_.Run(tasks_[j], slots_[j % slots_.size()].matches.get());
+            lock.lock();
+            slots_[j % slots_.size()].ready_task = j;
+          } else {
+            done_cv_.wait(lock);
+          }
+        }
+      }
+      const bool go_on = consume(tasks_[k], *slot.matches);
+      {
+        std::lock_guard lock(mu_);
+        consumed_ = k + 1;
+        if (!go_on) stopping_ = true;
+      }
+      work_cv_.notify_all();
+      if (!go_on) return;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<RowGroupMatches> matches;
+    size_t ready_task = SIZE_MAX;  // the task whose results it holds; guarded by mu_
+  };
+
+  void HelperLoop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      work_cv_.wait(lock, [&] {
+        return stopping_ || (next_claim_ < tasks_.size() && next_claim_ < consumed_ + window_);
+      });
+      if (stopping_) return;
+      const size_t k = next_claim_++;
+      Slot& slot = slots_[k % slots_.size()];
+      lock.unlock();
+      filter_.Run(tasks_[k], slot.matches.get());
+      lock.lock();
+      slot.ready_task = k;
+      done_cv_.notify_all();
+    }
+  }
+
+  const RowGroupFilter& filter_;
+  const std::vector<RowGroupTask>& tasks_;
+  const size_t window_;
+  std::vector<Slot> slots_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // a slot was freed, or stop
+  std::condition_variable done_cv_;  // a helper finished a task
+  size_t next_claim_ = 0;            // guarded by mu_
+  size_t consumed_ = 0;              // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+  std::vector<std::thread> helpers_;
+};
+
+}  // namespace
+
+size_t SpanStore::ScanThreads() const {
+  if (options_.span_scan_threads != 0) return std::min<size_t>(options_.span_scan_threads, 64);
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
+                                      const std::function<bool(const ScannedSpan&)>& visit) {
+  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
+                      CompileConditions(scan.conditions));
+  const uint64_t start = std::max(scan.start_unix_nano, RetentionCutoffNanos());
+  const uint64_t end = scan.end_unix_nano;
+  SpanScanStats stats;
+  if (start > end) return stats;
+  TM_RETURN_IF_ERROR(options.Check());
+  bool stop = false;
+  // Spans the bound still allows (the scan stops exactly there).
+  auto budget = [&]() -> uint64_t {
+    return scan.max_spans_inspected == 0 ? UINT64_MAX
+                                         : scan.max_spans_inspected - stats.spans_inspected;
+  };
+
+  // Newest data first: the buffer, then segments from the newest partition down.
+  BufferedSpanSource buffered;
+  ForEachBuffered([&](const Span& s) {
+    if (stop || s.start_time_unix_nano < start || s.start_time_unix_nano > end) return;
+    if (budget() == 0) {
+      stats.stopped_at_limit = true;
+      stop = true;
+      return;
+    }
+    ++stats.spans_inspected;
+    if (!MatchesSpan(conditions, s)) return;
+    buffered.span = &s;
+    ScannedSpan scanned;
+    scanned.trace_id = s.trace_id;
+    scanned.span_id = s.span_id;
+    scanned.name = s.name;
+    scanned.service_name = s.ServiceName();
+    scanned.start_unix_nano = s.start_time_unix_nano;
+    scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
+    if (scan.with_structure) {
+      scanned.kind = s.kind;
+      scanned.parent_span_id = s.parent_span_id;
+    }
+    scanned.source = &buffered;
+    if (!visit(scanned)) stop = true;
+  });
+  if (stop) return stats;
+
+  // Equality conditions on service and span name let whole segments be skipped.
+  std::vector<std::pair<Intrinsic, std::string>> equal_sets;
+  uint64_t min_duration = 0;
+  for (const CompiledCondition& c : conditions) {
+    const SpanCondition& sc = c.condition();
+    if (sc.op == ConditionOp::kEq && sc.value.type == AnyValue::Type::kString &&
+        (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
+      equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
+    }
+    if (c.intrinsic() == Intrinsic::kDuration &&
+        (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) && IsNumberType(sc.value.type)) {
+      const double v = sc.value.type == AnyValue::Type::kInt
+                           ? static_cast<double>(sc.value.int_value)
+                           : sc.value.double_value;
+      if (v > 0) min_duration = static_cast<uint64_t>(v);
+    }
+  }
+
+  // The row groups to read, in the order a visitor sees them.
+  std::vector<RowGroupTask> tasks;
+  std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
+  for (auto p = partitions.rbegin(); p != partitions.rend(); ++p) {
+    TM_RETURN_IF_ERROR(options.Check());
+    const std::string prefix = EncodeOrderedInt32(*p);
+    std::vector<uint64_t> segments;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() == 12) segments.push_back(util::DecodeBigEndian64(it->key().data() + 4));
+    }
+    TM_RETURN_IF_ERROR(FromRocks(it->status(), "list span segments"));
+    for (auto seg = segments.rbegin(); seg != segments.rend(); ++seg) {
+      auto header = LoadHeader(*p, *seg);
+      if (!header.ok()) {
+        stats.warnings.push_back(header.status().ToString());
+        continue;
+      }
+      const SegmentHeader& h = **header;
+      bool skip = h.max_start < start || h.min_start > end;
+      for (const auto& [which, value] : equal_sets) {
+        const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
+        if (set.find(value) == set.end()) skip = true;
+      }
+      if (skip) {
+        ++stats.segments_skipped;
+        continue;
+      }
+      for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0;) {
+        const RowGroupStats& st = h.row_groups[r];
+        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) {
+          ++stats.row_groups_skipped;
+          continue;
+        }
+        tasks.push_back({*p, *seg, r});
+      }
+    }
+  }
+  if (tasks.empty()) return stats;
+
+  // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
+  std::vector<const CompiledCondition*> by_cost;
+  for (const CompiledCondition& c : conditions) by_cost.push_back(&c);
+  std::stable_sort(
+      by_cost.begin(), by_cost.end(),
+      [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
+  const RowGroupFilter filter(h_.db, h_.data_cf, by_cost, start, end, scan.with_structure);
+  OrderedRowGroupScan row_groups(filter, tasks, ScanThreads());
+  Status cancelled;
+  row_groups.Run([&](const RowGroupTask&, RowGroupMatches& m) {
+    cancelled = options.Check();
+    if (!cancelled.ok()) return false;
+    ++stats.row_groups_read;
+    if (!m.status.ok()) {
+      stats.warnings.push_back(m.status.ToString());
+      return true;
+    }
+    // The bound cuts the row group where a span-by-span scan would have stopped.
+    const uint64_t allowed = budget();
+    size_t usable = m.rows.size();
+    if (m.in_range > allowed) {
+      usable = std::lower_bound(m.ordinals.begin(), m.ordinals.end(), allowed) - m.ordinals.begin();
+      stats.spans_inspected += allowed;
+      stats.stopped_at_limit = true;
+    } else {
+      stats.spans_inspected += m.in_range;
+    }
+    const RowGroupReader& rg = m.rg;
+    for (size_t k = 0; k < usable; ++k) {
+      const uint32_t i = m.rows[k];
+      ScannedSpan scanned;
+      scanned.trace_id = rg.trace_id(i);
+      scanned.span_id = rg.span_id(i);
+      scanned.name = rg.name(i);
+      scanned.service_name = rg.service_name(i);
+      scanned.start_unix_nano = rg.start(i);
+      scanned.duration_nano = rg.duration(i);
+      if (scan.with_structure) {
+        scanned.kind = rg.kind(i);
+        scanned.parent_span_id = rg.parent(i);
+      }
+      scanned.source = &m.source;
+      scanned.row = i;
+      if (!visit(scanned)) return false;
+    }
+    return !stats.stopped_at_limit;
+  });
+  TM_RETURN_IF_ERROR(cancelled);
+  return stats;
+}
+
+}  // namespace tidemark::storage
