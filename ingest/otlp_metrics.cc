@@ -37,7 +37,7 @@ int64_t Millis(uint64_t nanos) { return static_cast<int64_t>(nanos / 1'000'000);
 
 // Prometheus' OTLP translation: trace_id and span_id in lower-case hex, then the attributes the
 // SDK filtered out of the data point.
-Exemplar ToExemplar(const ExemplarFields& e, MetricNaming naming) {
+Exemplar ToExemplar(const ExemplarFields& e, TranslationStrategy strategy) {
   std::vector<Label> labels;
   if (!e.trace_id.empty()) labels.push_back({"trace_id", ToHex(e.trace_id)});
   if (!e.span_id.empty()) labels.push_back({"span_id", ToHex(e.span_id)});
@@ -45,7 +45,7 @@ Exemplar ToExemplar(const ExemplarFields& e, MetricNaming naming) {
     std::string_view key;
     OtlpWireDecoder checker("Exemplar");
     if (!checker.KeyValueView(kv, &key)) continue;
-    labels.push_back({PrometheusLabelName(key, naming), OtlpWireDecoder::ValueText(kv)});
+    labels.push_back({PrometheusLabelName(key, strategy), OtlpWireDecoder::ValueText(kv)});
   }
   Exemplar out;
   out.labels = Labels(std::move(labels));
@@ -71,14 +71,68 @@ std::string MetadataType(const MetricView& m) {
   return "unknown";
 }
 
-std::string MetricName(const MetricView& m, MetricNaming naming) {
+std::string MetricName(const MetricView& m, TranslationStrategy strategy) {
   const bool counter = m.kind == MetricKind::kSum && m.monotonic &&
                        m.temporality != kAggregationTemporalityUnspecified;
-  const bool gauge = m.kind == MetricKind::kGauge || (m.kind == MetricKind::kSum && !m.monotonic);
-  return internal::MetricName(m.name, m.unit, counter, gauge, naming);
+  return internal::MetricName(m.name, m.unit, counter, m.kind == MetricKind::kGauge, strategy);
+}
+
+// A series' labels as Prometheus builds them: the data point's attributes (names already
+// translated; names that collide join their values with ';'), then the promoted resource
+// attributes whose names no attribute has, then job and instance, `extra` (le, quantile) and
+// __name__, which replace whatever had their names.
+Labels BuildLabels(std::vector<Label> labels, const std::vector<Label>& promoted,
+                   const std::vector<Label>& resource_labels, std::initializer_list<Label> extra,
+                   const std::string& name) {
+  std::stable_sort(labels.begin(), labels.end(),
+                   [](const Label& a, const Label& b) { return a.name < b.name; });
+  size_t out = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (out > 0 && labels[out - 1].name == labels[i].name) {
+      labels[out - 1].value += ";" + labels[i].value;
+    } else {
+      if (out != i) labels[out] = std::move(labels[i]);
+      ++out;
+    }
+  }
+  labels.resize(out);
+  // A sorted vector rather than a map: a data point has a handful of labels.
+  auto find = [&](const std::string& label_name) {
+    return std::lower_bound(labels.begin(), labels.end(), label_name,
+                            [](const Label& a, const std::string& n) { return a.name < n; });
+  };
+  for (const Label& l : promoted) {
+    auto it = find(l.name);
+    if (it == labels.end() || it->name != l.name) labels.insert(it, l);
+  }
+  auto set = [&](const std::string& label_name, const std::string& value) {
+    auto it = find(label_name);
+    if (it != labels.end() && it->name == label_name) {
+      it->value = value;
+    } else {
+      labels.insert(it, Label{label_name, value});
+    }
+  };
+  for (const Label& l : resource_labels) set(l.name, l.value);
+  for (const Label& l : extra) set(l.name, l.value);
+  set("__name__", name);
+  return Labels(std::move(labels));
+}
+
+bool IsIdentifyingResourceAttribute(std::string_view key) {
+  return key == "service.name" || key == "service.namespace" || key == "service.instance.id";
 }
 
 }  // namespace
+
+MetricsTranslator::MetricsTranslator(MetricsTranslationOptions options)
+    : options_(std::move(options)),
+      resource_attribute_list_(
+          options_.promote_all_resource_attributes
+              ? absl::flat_hash_set<std::string>(options_.ignore_resource_attributes.begin(),
+                                                 options_.ignore_resource_attributes.end())
+              : absl::flat_hash_set<std::string>(options_.promote_resource_attributes.begin(),
+                                                 options_.promote_resource_attributes.end())) {}
 
 double MetricsTranslator::Accumulate(const Labels& labels, double delta) {
   const std::string key = labels.ToString();
@@ -127,7 +181,9 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
   if (name_cache.size() > 10'000) name_cache.clear();  // bounded; entries stay valid below
 
   MetricsTranslationReport report;
-  const MetricNaming naming = options_.naming;
+  const TranslationStrategy strategy = options_.translation_strategy;
+  const bool promote_all = options_.promote_all_resource_attributes;
+  const bool promoting = promote_all || !resource_attribute_list_.empty();
   auto reject = [&](uint64_t n, const std::string& why) {
     report.rejected_data_points += n;
     if (report.first_rejection.empty())
@@ -142,21 +198,40 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
   absl::flat_hash_set<const std::string*> families;  // metadata once per family and request
 
   for (const ResourceView& rv : request.resources) {
-    // job and instance from the resource; everything else goes on target_info.
+    // job and instance from the resource's service.* attributes; the other attributes go on
+    // target_info (the service.* ones too with keep_identifying_resource_attributes), and the
+    // promoted ones on every series of the resource.
     std::string service_name, service_namespace, instance;
-    std::vector<Label> other;
+    std::vector<Label> info, promoted;
+    bool has_other = false;
     for (uint32_t a = rv.attributes_begin; a < rv.attributes_end; ++a) {
       const std::string_view kv = request.attributes[a];
       const std::string_view key = attribute_key(kv);
       std::string value = OtlpWireDecoder::ValueText(kv);
+      if (value.empty()) continue;  // an empty value is an absent label
+      if (promoting && resource_attribute_list_.contains(
+                           absl::string_view(key.data(), key.size())) != promote_all)
+        promoted.push_back({PrometheusLabelName(key, strategy), value});
+      const bool identifying = IsIdentifyingResourceAttribute(key);
+      has_other |= !identifying;
+      if (!identifying || options_.keep_identifying_resource_attributes)
+        info.push_back({PrometheusLabelName(key, strategy), value});
       if (key == "service.name") {
         service_name = std::move(value);
       } else if (key == "service.namespace") {
         service_namespace = std::move(value);
       } else if (key == "service.instance.id") {
         instance = std::move(value);
-      } else if (!value.empty()) {
-        other.push_back({PrometheusLabelName(key, naming), std::move(value)});
+      }
+    }
+    // Promoted attributes whose names collide: the last one given wins, as in Prometheus.
+    std::stable_sort(promoted.begin(), promoted.end(),
+                     [](const Label& a, const Label& b) { return a.name < b.name; });
+    for (size_t i = 0; i + 1 < promoted.size();) {
+      if (promoted[i].name == promoted[i + 1].name) {
+        promoted.erase(promoted.begin() + static_cast<ptrdiff_t>(i));
+      } else {
+        ++i;
       }
     }
     std::vector<Label> resource_labels;
@@ -168,46 +243,19 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
     if (!instance.empty()) resource_labels.push_back({"instance", instance});
     int64_t latest_ms = INT64_MIN;
 
-    // A series' labels: the data point's attributes (sanitised; colliding names join their
-    // values with ';'), job, instance, extra labels, then __name__.
+    // A series' labels: the data point's attributes, promoted resource attributes, job,
+    // instance, extra labels, then __name__.
     auto series = [&](const std::string& name, const PointView& p,
                       std::initializer_list<Label> extra) {
-      // A sorted vector rather than a map: a data point has a handful of labels.
       std::vector<Label> labels;
-      labels.reserve(p.attributes_end - p.attributes_begin + resource_labels.size() + extra.size() +
-                     1);
+      labels.reserve(p.attributes_end - p.attributes_begin + promoted.size() +
+                     resource_labels.size() + extra.size() + 1);
       for (uint32_t a = p.attributes_begin; a < p.attributes_end; ++a) {
         const std::string_view kv = request.attributes[a];
         labels.push_back(
-            {PrometheusLabelName(attribute_key(kv), naming), OtlpWireDecoder::ValueText(kv)});
+            {PrometheusLabelName(attribute_key(kv), strategy), OtlpWireDecoder::ValueText(kv)});
       }
-      std::stable_sort(labels.begin(), labels.end(),
-                       [](const Label& a, const Label& b) { return a.name < b.name; });
-      // Attributes whose names collide after sanitising join their values with ';'.
-      size_t out = 0;
-      for (size_t i = 0; i < labels.size(); ++i) {
-        if (out > 0 && labels[out - 1].name == labels[i].name) {
-          labels[out - 1].value += ";" + labels[i].value;
-        } else {
-          if (out != i) labels[out] = std::move(labels[i]);
-          ++out;
-        }
-      }
-      labels.resize(out);
-      // job, instance, extra labels and __name__ replace attributes of the same name.
-      auto set = [&](const std::string& label_name, const std::string& value) {
-        auto it = std::lower_bound(labels.begin(), labels.end(), label_name,
-                                   [](const Label& a, const std::string& n) { return a.name < n; });
-        if (it != labels.end() && it->name == label_name) {
-          it->value = value;
-        } else {
-          labels.insert(it, Label{label_name, value});
-        }
-      };
-      for (const Label& l : resource_labels) set(l.name, l.value);
-      for (const Label& l : extra) set(l.name, l.value);
-      set("__name__", name);
-      return Labels(std::move(labels));
+      return BuildLabels(std::move(labels), promoted, resource_labels, extra, name);
     };
     auto add = [&](const Labels& labels, uint64_t time_nanos, double v) {
       const int64_t ms = Millis(time_nanos);
@@ -217,19 +265,26 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
     auto add_exemplars = [&](const Labels& labels, const PointView& p) {
       for (uint32_t e = p.exemplars_begin; e < p.exemplars_end; ++e)
         report.exemplars.push_back(
-            {labels, ToExemplar(ReadExemplar(request.exemplars[e]), naming)});
+            {labels, ToExemplar(ReadExemplar(request.exemplars[e]), strategy)});
     };
 
     // The fast path for a series seen before: its ref, found by a key of what determines its
-    // labels (resource job and instance, the name, the attributes' wire bytes in order, extra
-    // labels), without building and looking up the label set. Not for delta temporality (the
-    // running total is kept by label set) or points with exemplars (they need the label set).
+    // labels (resource job, instance and promoted attributes, the name, the attributes' wire
+    // bytes in order, extra labels), without building and looking up the label set. Not for delta
+    // temporality (the running total is kept by label set) or points with exemplars (they need the
+    // label set).
     std::string resource_key;
     for (const Label& l : resource_labels) {
       resource_key += l.name;  // job and instance are each optional: name them
       resource_key.push_back('\xfd');
       resource_key += l.value;
       resource_key.push_back('\xff');
+    }
+    for (const Label& l : promoted) {
+      resource_key.push_back('\xfb');
+      resource_key += l.name;
+      resource_key.push_back('\xfd');
+      resource_key += l.value;
     }
     std::string key;
     auto add_cached = [&](const std::string& name, const PointView& p,
@@ -263,7 +318,7 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
       const std::string* cached_name;
       {
         name_key.clear();
-        name_key.push_back(static_cast<char>('0' + static_cast<int>(naming)));
+        name_key.push_back(static_cast<char>('0' + static_cast<int>(strategy)));
         name_key.push_back(static_cast<char>('0' + static_cast<int>(m.kind)));
         name_key.push_back(m.monotonic ? 'm' : '-');
         name_key.push_back(m.temporality == kAggregationTemporalityUnspecified ? 'u' : 't');
@@ -271,10 +326,20 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
         name_key.push_back('\xff');
         name_key.append(m.name);
         auto it = name_cache.find(name_key);
-        if (it == name_cache.end()) it = name_cache.emplace(name_key, MetricName(m, naming)).first;
+        if (it == name_cache.end())
+          it = name_cache.emplace(name_key, MetricName(m, strategy)).first;
         cached_name = &it->second;
       }
       const std::string& name = *cached_name;
+      if (name.empty()) {
+        // Prometheus refuses these too: a series without a usable name.
+        const uint32_t n = m.points_end - m.points_begin;
+        report.data_points += n;
+        reject(std::max<uint32_t>(n, 1), "metric \"" + std::string(m.name) +
+                                             "\" has no Prometheus name under " +
+                                             std::string(TranslationStrategyName(strategy)));
+        continue;
+      }
       if (m.kind != MetricKind::kNone && families.insert(cached_name).second) {
         report.metadata.emplace_back(
             name, MetricMetadata{MetadataType(m), std::string(m.description), std::string(m.unit)});
@@ -367,7 +432,7 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
               while (b < nbounds && b + 1 < buckets.size() &&
                      fields.value > bound(static_cast<uint32_t>(b)))
                 ++b;
-              report.exemplars.push_back({buckets[b], ToExemplar(fields, naming)});
+              report.exemplars.push_back({buckets[b], ToExemplar(fields, strategy)});
             }
             if (p.has_sum) {
               const Labels labels = series(name + "_sum", p, {});
@@ -402,11 +467,9 @@ Result<MetricsTranslationReport> MetricsTranslator::Translate(std::string_view r
           break;
       }
     }
-    if (options_.target_info && !other.empty() && latest_ms != INT64_MIN) {
-      std::vector<Label> labels = other;
-      for (const Label& l : resource_labels) labels.push_back(l);
-      labels.push_back({"__name__", "target_info"});
-      appender->Add(Labels(std::move(labels)), latest_ms, 1);
+    if (options_.target_info && has_other && latest_ms != INT64_MIN) {
+      appender->Add(BuildLabels(std::move(info), {}, resource_labels, {}, "target_info"), latest_ms,
+                    1);
     }
   }
   auto committed = appender->Commit();

@@ -110,9 +110,12 @@ ExemplarFields ReadExemplar(std::string_view data);
 
 // ---- Names (otlp_metrics_names.cc) -------------------------------------------------------------
 
-// The Prometheus name of a metric (without the _bucket/_sum/_count/quantile suffixes).
+// The Prometheus name of a metric under `strategy` (without the _bucket/_sum/_count/quantile
+// suffixes); empty when it translates to nothing usable. `counter`: a monotonic sum (gets
+// _total); `gauge`: a Gauge (gets _ratio with unit 1; non-monotonic sums do not, as in
+// Prometheus).
 std::string MetricName(std::string_view otel_name, std::string_view otel_unit, bool counter,
-                       bool gauge, MetricNaming naming);
+                       bool gauge, TranslationStrategy strategy);
 
 }  // namespace tidemark::ingest::internal
 

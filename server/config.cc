@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "server/config_yaml.h"
@@ -22,6 +23,7 @@ using config_yaml::ReadBool;
 using config_yaml::ReadDuration;
 using config_yaml::ReadInt;
 using config_yaml::ReadString;
+using config_yaml::ReadStringList;
 
 constexpr int64_t kSecond = 1000;
 constexpr int64_t kMinute = 60 * kSecond;
@@ -160,25 +162,82 @@ Status ApplyLimits(const YAML::Node& l, Limits* lim) {
   return Status::OK();
 }
 
+// A list of resource attribute names, checked as Prometheus checks it: each trimmed of spaces,
+// none empty, none twice.
+Status ReadResourceAttributes(const YAML::Node& node, const std::string& key,
+                              std::vector<std::string>* out) {
+  TM_RETURN_IF_ERROR(ReadStringList(node, key, out));
+  std::set<std::string> seen;
+  size_t i = 0;
+  for (std::string& name : *out) {
+    const std::string where = node.IsSequence() ? config_yaml::Where(node[i++]) : "";
+    const size_t begin = name.find_first_not_of(" \t");
+    name = begin == std::string::npos
+               ? ""
+               : name.substr(begin, name.find_last_not_of(" \t") - begin + 1);
+    if (name.empty()) return Bad(key, "has an empty attribute name" + where);
+    if (!seen.insert(name).second) return Bad(key, "has \"" + name + "\" twice" + where);
+  }
+  return Status::OK();
+}
+
 Status ApplyOtlp(const YAML::Node& o, ServerConfig* c) {
-  TM_RETURN_IF_ERROR(CheckMapping(o, "otlp.",
-                                  {"metric_naming", "target_info", "delta_max_series",
-                                   "grpc_workers", "grpc_max_queued", "span_backpressure_wait"}));
+  TM_RETURN_IF_ERROR(CheckMapping(
+      o, "otlp.",
+      {"translation_strategy", "promote_resource_attributes", "promote_all_resource_attributes",
+       "ignore_resource_attributes", "keep_identifying_resource_attributes", "metric_naming",
+       "target_info", "delta_max_series", "grpc_workers", "grpc_max_queued",
+       "span_backpressure_wait"}));
+  ingest::MetricsTranslationOptions& t = c->translation;
   if (o["metric_naming"]) {
+    return Bad(
+        "otlp.metric_naming",
+        "replaced by otlp.translation_strategy: prometheus is UnderscoreEscapingWithSuffixes, "
+        "utf8 is NoTranslation" +
+            config_yaml::Where(o["metric_naming"]));
+  }
+  if (const auto n = o["translation_strategy"]) {
     std::string v;
-    TM_RETURN_IF_ERROR(ReadString(o["metric_naming"], "otlp.metric_naming", &v));
-    if (v == "prometheus")
-      c->translation.naming = ingest::MetricNaming::kPrometheus;
-    else if (v == "utf8")
-      c->translation.naming = ingest::MetricNaming::kUtf8;
-    else
-      return Bad("otlp.metric_naming", "\"" + v + "\" is not prometheus or utf8");
+    TM_RETURN_IF_ERROR(ReadString(n, "otlp.translation_strategy", &v));
+    if (!ingest::ParseTranslationStrategy(v, &t.translation_strategy)) {
+      return Bad("otlp.translation_strategy",
+                 "\"" + v +
+                     "\" is not UnderscoreEscapingWithSuffixes, UnderscoreEscapingWithoutSuffixes, "
+                     "NoUTF8EscapingWithSuffixes or NoTranslation" +
+                     config_yaml::Where(n));
+    }
+  }
+  if (const auto n = o["promote_resource_attributes"]) {
+    TM_RETURN_IF_ERROR(ReadResourceAttributes(n, "otlp.promote_resource_attributes",
+                                              &t.promote_resource_attributes));
+  }
+  if (const auto n = o["promote_all_resource_attributes"]) {
+    TM_RETURN_IF_ERROR(
+        ReadBool(n, "otlp.promote_all_resource_attributes", &t.promote_all_resource_attributes));
+  }
+  if (const auto n = o["ignore_resource_attributes"]) {
+    TM_RETURN_IF_ERROR(ReadResourceAttributes(n, "otlp.ignore_resource_attributes",
+                                              &t.ignore_resource_attributes));
+  }
+  if (const auto n = o["keep_identifying_resource_attributes"]) {
+    TM_RETURN_IF_ERROR(ReadBool(n, "otlp.keep_identifying_resource_attributes",
+                                &t.keep_identifying_resource_attributes));
+  }
+  // Checked on the result, so that flags applied after the file are held to the same rules.
+  if (t.promote_all_resource_attributes && !t.promote_resource_attributes.empty()) {
+    return Bad("otlp.promote_resource_attributes",
+               "cannot be set together with otlp.promote_all_resource_attributes: true (use "
+               "otlp.ignore_resource_attributes to leave some out)");
+  }
+  if (!t.promote_all_resource_attributes && !t.ignore_resource_attributes.empty()) {
+    return Bad("otlp.ignore_resource_attributes",
+               "can only be set with otlp.promote_all_resource_attributes: true");
   }
   if (o["target_info"])
-    TM_RETURN_IF_ERROR(ReadBool(o["target_info"], "otlp.target_info", &c->translation.target_info));
+    TM_RETURN_IF_ERROR(ReadBool(o["target_info"], "otlp.target_info", &t.target_info));
   if (o["delta_max_series"]) {
     TM_RETURN_IF_ERROR(ReadInt(o["delta_max_series"], "otlp.delta_max_series", 2, 1'000'000'000,
-                               &c->translation.max_delta_series));
+                               &t.max_delta_series));
   }
   if (o["span_backpressure_wait"]) {
     TM_RETURN_IF_ERROR(ReadDuration(o["span_backpressure_wait"], "otlp.span_backpressure_wait", 1,
@@ -435,8 +494,16 @@ std::string RenderConfigYaml(const ServerConfig& c) {
       << c.engine.limits.max_samples_per_commit;
   out << YAML::EndMap;
   out << YAML::Key << "otlp" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "metric_naming" << YAML::Value
-      << (c.translation.naming == ingest::MetricNaming::kUtf8 ? "utf8" : "prometheus");
+  out << YAML::Key << "translation_strategy" << YAML::Value
+      << std::string(ingest::TranslationStrategyName(c.translation.translation_strategy));
+  out << YAML::Key << "promote_resource_attributes" << YAML::Value << YAML::Flow
+      << c.translation.promote_resource_attributes;
+  out << YAML::Key << "promote_all_resource_attributes" << YAML::Value
+      << c.translation.promote_all_resource_attributes;
+  out << YAML::Key << "ignore_resource_attributes" << YAML::Value << YAML::Flow
+      << c.translation.ignore_resource_attributes;
+  out << YAML::Key << "keep_identifying_resource_attributes" << YAML::Value
+      << c.translation.keep_identifying_resource_attributes;
   out << YAML::Key << "target_info" << YAML::Value << c.translation.target_info;
   out << YAML::Key << "delta_max_series" << YAML::Value << c.translation.max_delta_series;
   out << YAML::Key << "span_backpressure_wait" << YAML::Value

@@ -83,6 +83,20 @@ Status ReadString(const YAML::Node& node, const std::string& key, std::string* o
   return ScalarText(node, key, "a string", out);
 }
 
+Status ReadStringList(const YAML::Node& node, const std::string& key,
+                      std::vector<std::string>* out) {
+  out->clear();
+  if (node.IsNull()) return Status::OK();
+  if (!node.IsSequence())
+    return Bad(key, "must be a list of strings, got " + Kind(node) + Where(node));
+  for (const auto& item : node) {
+    if (!item.IsScalar())
+      return Bad(key, "must be a list of strings, has " + Kind(item) + Where(item));
+    out->push_back(item.Scalar());
+  }
+  return Status::OK();
+}
+
 Status ReadBool(const YAML::Node& node, const std::string& key, bool* out) {
   std::string text;
   Status s = ScalarText(node, key, "true or false", &text);

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "tidemark/status.h"
 
@@ -27,6 +28,10 @@ Status CheckMapping(const YAML::Node& node, const std::string& prefix,
                     const std::set<std::string>& known);
 
 Status ReadString(const YAML::Node& node, const std::string& key, std::string* out);
+// A list of strings ([a, b] or one "- a" a line); null (the key with nothing after it) is an
+// empty list.
+Status ReadStringList(const YAML::Node& node, const std::string& key,
+                      std::vector<std::string>* out);
 // YAML's booleans: true/false (also yes/no, on/off).
 Status ReadBool(const YAML::Node& node, const std::string& key, bool* out);
 // A decimal integer in [min, max].

@@ -1,6 +1,6 @@
 // OTLP metrics in the protobuf wire format (ingest/otlp_metrics.h), translated into an in-memory
-// store. The input's length chooses the naming (Prometheus or UTF-8) so both paths are fuzzed
-// without changing the input format.
+// store. The input's length chooses the translation strategy and whether resource attributes are
+// promoted, so every path is fuzzed without changing the input format.
 #include "ingest/otlp_metrics.h"
 #include "storage/memory_store.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -9,7 +9,9 @@ using namespace tidemark;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ingest::MetricsTranslationOptions options;
-  options.naming = size % 2 ? ingest::MetricNaming::kUtf8 : ingest::MetricNaming::kPrometheus;
+  options.translation_strategy = static_cast<ingest::TranslationStrategy>(size % 4);
+  options.promote_all_resource_attributes = size % 8 >= 4;
+  options.keep_identifying_resource_attributes = size % 8 >= 4;
   ingest::MetricsTranslator translator(options);
   storage::MemoryStore store;
   auto appender = store.NewAppender();

@@ -6,102 +6,35 @@
 #include <random>
 #include <set>
 
+#include "tests/ingest/otlp_metrics_test_util.h"
 #include "tests/storage/test_util.h"
 
 namespace tidemark::ingest {
 namespace {
 
 namespace mpb = opentelemetry::proto::metrics::v1;
+using testing::AddResource;
+using testing::Counter;
+using testing::Gauge;
 using tidemark::testing::ReadAll;
 using tidemark::testing::TempDir;
 
-mpb::Metric Counter(const std::string& name, const std::string& unit) {
-  mpb::Metric m;
-  m.set_name(name);
-  m.set_unit(unit);
-  m.mutable_sum()->set_is_monotonic(true);
-  m.mutable_sum()->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
-  return m;
-}
-
-mpb::Metric Gauge(const std::string& name, const std::string& unit) {
-  mpb::Metric m;
-  m.set_name(name);
-  m.set_unit(unit);
-  m.mutable_gauge();
-  return m;
-}
-
-TEST(PrometheusNames, FollowTheCompatibilitySpecification) {
-  EXPECT_EQ(PrometheusMetricName(Counter("http.server.requests", ""), MetricNaming::kPrometheus),
-            "http_server_requests_total");
-  EXPECT_EQ(PrometheusMetricName(Counter("chain_requests_total", ""), MetricNaming::kPrometheus),
-            "chain_requests_total");
-  EXPECT_EQ(PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"),
-                                 MetricNaming::kPrometheus),
-            "gen_ai_client_token_usage_total");
-  EXPECT_EQ(PrometheusMetricName(Gauge("process.memory.usage", "By"), MetricNaming::kPrometheus),
-            "process_memory_usage_bytes");
-  EXPECT_EQ(PrometheusMetricName(Gauge("system.cpu.utilization", "1"), MetricNaming::kPrometheus),
-            "system_cpu_utilization_ratio");
-  EXPECT_EQ(PrometheusMetricName(Counter("network.io", "By/s"), MetricNaming::kPrometheus),
-            "network_io_bytes_per_second_total");
-  EXPECT_EQ(
-      PrometheusMetricName(Gauge("latency__with--odd chars", "ms"), MetricNaming::kPrometheus),
-      "latency_with_odd_chars_milliseconds");
-  EXPECT_EQ(PrometheusMetricName(Gauge("duration_seconds", "s"), MetricNaming::kPrometheus),
-            "duration_seconds");
-  EXPECT_EQ(PrometheusMetricName(Gauge("2xx.count", ""), MetricNaming::kPrometheus), "_2xx_count");
-  mpb::Metric histogram;
-  histogram.set_name("http.server.request.duration");
-  histogram.set_unit("s");
-  histogram.mutable_histogram();
-  EXPECT_EQ(PrometheusMetricName(histogram, MetricNaming::kPrometheus),
-            "http_server_request_duration_seconds");
-  EXPECT_EQ(
-      PrometheusMetricName(Counter("gen_ai.client.token.usage", "{token}"), MetricNaming::kUtf8),
-      "gen_ai.client.token.usage");
-}
-
-TEST(PrometheusNames, LabelNamesAreSanitised) {
-  EXPECT_EQ(PrometheusLabelName("http.method", MetricNaming::kPrometheus), "http_method");
-  EXPECT_EQ(PrometheusLabelName("2xx", MetricNaming::kPrometheus), "key_2xx");
-  EXPECT_EQ(PrometheusLabelName("_private", MetricNaming::kPrometheus), "key_private");
-  EXPECT_EQ(PrometheusLabelName("__reserved", MetricNaming::kPrometheus), "__reserved");
-  EXPECT_EQ(PrometheusLabelName("service.name", MetricNaming::kUtf8), "service.name");
-}
-
-class TranslateTest : public ::testing::Test {
+class TranslateTest : public testing::TranslatorTest {
  protected:
-  void SetUp() override {
-    auto e = Engine::Open(tidemark::testing::TestOptions(), dir_.path());
-    ASSERT_TRUE(e.ok());
-    engine_ = std::move(e).value();
-  }
-
   mpb::ResourceMetrics* Resource(
       opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* req) {
-    auto* rm = req->add_resource_metrics();
-    for (auto [k, v] :
-         {std::pair{"service.name", "checkout"}, std::pair{"service.namespace", "shop"},
-          std::pair{"service.instance.id", "pod-1"}, std::pair{"host.name", "node-7"}}) {
-      auto* a = rm->mutable_resource()->add_attributes();
-      a->set_key(k);
-      a->mutable_value()->set_string_value(v);
-    }
-    return rm;
+    return AddResource(req, {{"service.name", "checkout"},
+                             {"service.namespace", "shop"},
+                             {"service.instance.id", "pod-1"},
+                             {"host.name", "node-7"}});
   }
 
+  using TranslatorTest::Run;
   MetricsTranslationReport Run(
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& req) {
-    auto app = engine_->NewAppender();
-    auto r = translator_.Translate(req, app.get());
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : MetricsTranslationReport{};
+    return Run(translator_, req);
   }
 
-  TempDir dir_;
-  std::unique_ptr<Engine> engine_;
   MetricsTranslator translator_{MetricsTranslationOptions{}};
 };
 
@@ -379,7 +312,10 @@ TEST_F(TranslateTest, RefCacheTellsJobFromInstance) {
 }
 
 TEST_F(TranslateTest, Utf8NamingKeepsOtelNames) {
-  MetricsTranslator utf8(MetricsTranslationOptions{MetricNaming::kUtf8, false});
+  MetricsTranslationOptions options;
+  options.translation_strategy = TranslationStrategy::kNoTranslation;
+  options.target_info = false;
+  MetricsTranslator utf8(options);
   opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
   auto* m = Resource(&req)->add_scope_metrics()->add_metrics();
   *m = Counter("gen_ai.client.token.usage", "{token}");

@@ -97,6 +97,10 @@ TEST(Cli, ConfigThatIsADirectoryOrBrokenExits2) {
            {"storage:\n  group_commit_interval: 4294967297ms\n", "storage.group_commit_interval"},
            {"storage:\n  max_future: 30s\n", "storage.max_future"},
            {"web:\n  enable_admin_api: sometimes\n", "web.enable_admin_api"},
+           {"otlp:\n  translation_strategy: Prometheus\n", "otlp.translation_strategy"},
+           {"otlp:\n  promote_all_resource_attributes: true\n  promote_resource_attributes: [a]\n",
+            "otlp.promote_resource_attributes"},
+           {"otlp:\n  ignore_resource_attributes: [a]\n", "otlp.ignore_resource_attributes"},
        }) {
     const std::string path = dir.path() + ".yaml";
     std::ofstream(path) << yaml;

@@ -69,6 +69,16 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
   EXPECT_EQ(c.trace_query.max_spans_inspected, defaults.trace_query.max_spans_inspected);
   EXPECT_EQ(c.trace_query.max_traces, defaults.trace_query.max_traces);
   EXPECT_EQ(c.trace_query.max_concurrency, defaults.trace_query.max_concurrency);
+  EXPECT_EQ(c.translation.translation_strategy, defaults.translation.translation_strategy);
+  EXPECT_EQ(c.translation.promote_resource_attributes,
+            defaults.translation.promote_resource_attributes);
+  EXPECT_EQ(c.translation.promote_all_resource_attributes,
+            defaults.translation.promote_all_resource_attributes);
+  EXPECT_EQ(c.translation.ignore_resource_attributes,
+            defaults.translation.ignore_resource_attributes);
+  EXPECT_EQ(c.translation.keep_identifying_resource_attributes,
+            defaults.translation.keep_identifying_resource_attributes);
+  EXPECT_EQ(c.translation.target_info, defaults.translation.target_info);
   // A default range longer than the maximum is refused, naming both.
   const std::string error = LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
   EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
@@ -236,6 +246,107 @@ TEST(Config, FlagsGoThroughTheSameChecks) {
   EXPECT_EQ(c.http_addr, "127.0.0.1:9091");
 }
 
+TEST(Config, OtlpTranslationKeysAreReadAsPrometheusNamesThem) {
+  ServerConfig c;
+  ASSERT_TRUE(Load(R"(otlp:
+  translation_strategy: UnderscoreEscapingWithoutSuffixes
+  promote_resource_attributes: [deployment.environment, " k8s.pod.name "]
+  keep_identifying_resource_attributes: true
+)",
+                   &c)
+                  .ok());
+  const auto& t = c.translation;
+  EXPECT_EQ(t.translation_strategy,
+            ingest::TranslationStrategy::kUnderscoreEscapingWithoutSuffixes);
+  // Trimmed of spaces, as Prometheus does.
+  EXPECT_EQ(t.promote_resource_attributes,
+            (std::vector<std::string>{"deployment.environment", "k8s.pod.name"}));
+  EXPECT_FALSE(t.promote_all_resource_attributes);
+  EXPECT_TRUE(t.keep_identifying_resource_attributes);
+  ServerConfig all;
+  ASSERT_TRUE(Load(R"(otlp:
+  translation_strategy: NoTranslation
+  promote_all_resource_attributes: true
+  ignore_resource_attributes:
+    - host.name
+    - process.pid
+)",
+                   &all)
+                  .ok());
+  EXPECT_EQ(all.translation.translation_strategy, ingest::TranslationStrategy::kNoTranslation);
+  EXPECT_TRUE(all.translation.promote_all_resource_attributes);
+  EXPECT_EQ(all.translation.ignore_resource_attributes,
+            (std::vector<std::string>{"host.name", "process.pid"}));
+  // Every strategy by its name; an empty list is no list.
+  for (const char* name : {"UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes",
+                           "NoUTF8EscapingWithSuffixes", "NoTranslation"}) {
+    ServerConfig one;
+    ASSERT_TRUE(Load(std::string("otlp:\n  translation_strategy: ") + name +
+                         "\n  promote_resource_attributes:\n",
+                     &one)
+                    .ok())
+        << name;
+    EXPECT_EQ(ingest::TranslationStrategyName(one.translation.translation_strategy), name);
+    EXPECT_TRUE(one.translation.promote_resource_attributes.empty());
+  }
+  // The defaults are Prometheus'.
+  const ServerConfig defaults;
+  EXPECT_EQ(defaults.translation.translation_strategy,
+            ingest::TranslationStrategy::kUnderscoreEscapingWithSuffixes);
+  EXPECT_FALSE(defaults.translation.promote_all_resource_attributes);
+  EXPECT_FALSE(defaults.translation.keep_identifying_resource_attributes);
+}
+
+TEST(Config, OtlpTranslationIsCheckedAsPrometheusChecksIt) {
+  struct Case {
+    std::string yaml, key, says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"otlp:\n  translation_strategy: Underscores\n", "otlp.translation_strategy",
+            "\"Underscores\" is not UnderscoreEscapingWithSuffixes, "
+            "UnderscoreEscapingWithoutSuffixes, NoUTF8EscapingWithSuffixes or NoTranslation "
+            "(line 2)"},
+           {"otlp:\n  translation_strategy: underscoreescapingwithsuffixes\n",
+            "otlp.translation_strategy", "is not"},
+           {"otlp:\n  translation_strategy: [NoTranslation]\n", "otlp.translation_strategy",
+            "must be a string"},
+           {"otlp:\n  promote_resource_attributes: service.name\n",
+            "otlp.promote_resource_attributes", "must be a list of strings"},
+           {"otlp:\n  promote_resource_attributes: [[a]]\n", "otlp.promote_resource_attributes",
+            "must be a list of strings"},
+           {"otlp:\n  promote_resource_attributes: [a, \"  \"]\n",
+            "otlp.promote_resource_attributes", "has an empty attribute name (line 2)"},
+           {"otlp:\n  promote_resource_attributes:\n    - a\n    - \" a\"\n",
+            "otlp.promote_resource_attributes", "has \"a\" twice (line 4)"},
+           {"otlp:\n  promote_all_resource_attributes: true\n  promote_resource_attributes: [a]\n",
+            "otlp.promote_resource_attributes",
+            "cannot be set together with otlp.promote_all_resource_attributes: true"},
+           {"otlp:\n  ignore_resource_attributes: [host.name]\n", "otlp.ignore_resource_attributes",
+            "can only be set with otlp.promote_all_resource_attributes: true"},
+           {"otlp:\n  promote_all_resource_attributes: true\n  ignore_resource_attributes: [b, "
+            "b]\n",
+            "otlp.ignore_resource_attributes", "has \"b\" twice"},
+           {"otlp:\n  promote_all_resource_attributes: all\n",
+            "otlp.promote_all_resource_attributes", "is not true or false"},
+           {"otlp:\n  keep_identifying_resource_attributes: 1x\n",
+            "otlp.keep_identifying_resource_attributes", "is not true or false"},
+           {"otlp:\n  metric_naming: utf8\n", "otlp.metric_naming",
+            "replaced by otlp.translation_strategy: prometheus is UnderscoreEscapingWithSuffixes, "
+            "utf8 is NoTranslation (line 2)"},
+       }) {
+    ExpectRefusedNaming(c.yaml, c.key);
+    const std::string error = LoadError(c.yaml);
+    EXPECT_NE(error.find(c.says), std::string::npos) << c.yaml << " -> " << error;
+  }
+  // A flag cannot get round the rules the file is held to.
+  ServerConfig c;
+  ASSERT_TRUE(Load("otlp:\n  promote_resource_attributes: [a]\n", &c).ok());
+  Status s = ApplyFlags({{"otlp.promote_all_resource_attributes", "true"}}, &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("config key \"otlp.promote_resource_attributes\": ", 0), 0u)
+      << s.message();
+}
+
 TEST(Config, ListenAddressesMustBeAddresses) {
   std::string host;
   uint16_t port = 0;
@@ -256,6 +367,10 @@ TEST(Config, RenderedYamlShowsTheNewKeysAndLoadsBack) {
   ServerConfig c;
   c.enable_admin_api = true;
   c.engine.max_future_ms = 2 * 3'600'000;
+  c.translation.translation_strategy = ingest::TranslationStrategy::kNoUTF8EscapingWithSuffixes;
+  c.translation.promote_all_resource_attributes = true;
+  c.translation.ignore_resource_attributes = {"host.name", "k8s.pod.uid"};
+  c.translation.keep_identifying_resource_attributes = true;
   const std::string yaml = RenderConfigYaml(c);
   EXPECT_NE(yaml.find("enable_admin_api: true"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("max_future: 2h"), std::string::npos) << yaml;
@@ -263,6 +378,17 @@ TEST(Config, RenderedYamlShowsTheNewKeysAndLoadsBack) {
   ASSERT_TRUE(Load(yaml, &back).ok()) << yaml;
   EXPECT_TRUE(back.enable_admin_api);
   EXPECT_EQ(back.engine.max_future_ms, 2 * 3'600'000);
+  EXPECT_NE(yaml.find("translation_strategy: NoUTF8EscapingWithSuffixes"), std::string::npos)
+      << yaml;
+  EXPECT_EQ(back.translation.translation_strategy,
+            ingest::TranslationStrategy::kNoUTF8EscapingWithSuffixes);
+  EXPECT_TRUE(back.translation.promote_all_resource_attributes);
+  EXPECT_EQ(back.translation.ignore_resource_attributes, c.translation.ignore_resource_attributes);
+  EXPECT_TRUE(back.translation.keep_identifying_resource_attributes);
+  // The default rendering (empty lists) loads back too.
+  ServerConfig defaults;
+  ASSERT_TRUE(Load(RenderConfigYaml(ServerConfig{}), &defaults).ok());
+  EXPECT_TRUE(defaults.translation.promote_resource_attributes.empty());
 }
 
 TEST(HttpServer, StartOnABadAddressFailsWithoutCrashing) {
