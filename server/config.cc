@@ -189,12 +189,25 @@ Status ApplyOtlp(const YAML::Node& o, ServerConfig* c) {
        "target_info", "delta_max_series", "grpc_workers", "grpc_max_queued",
        "span_backpressure_wait"}));
   ingest::MetricsTranslationOptions& t = c->translation;
-  if (o["metric_naming"]) {
-    return Bad(
-        "otlp.metric_naming",
-        "replaced by otlp.translation_strategy: prometheus is UnderscoreEscapingWithSuffixes, "
-        "utf8 is NoTranslation" +
-            config_yaml::Where(o["metric_naming"]));
+  // The older name of translation_strategy, still read so that existing files keep working.
+  if (const auto n = o["metric_naming"]) {
+    if (o["translation_strategy"]) {
+      return Bad("otlp.metric_naming",
+                 "cannot be set together with otlp.translation_strategy, which replaces it" +
+                     config_yaml::Where(n));
+    }
+    std::string v;
+    TM_RETURN_IF_ERROR(ReadString(n, "otlp.metric_naming", &v));
+    if (v == "prometheus") {
+      t.translation_strategy = ingest::TranslationStrategy::kUnderscoreEscapingWithSuffixes;
+    } else if (v == "utf8") {
+      t.translation_strategy = ingest::TranslationStrategy::kNoTranslation;
+    } else {
+      return Bad("otlp.metric_naming", "\"" + v +
+                                           "\" is not prometheus or utf8 (the key is replaced by "
+                                           "otlp.translation_strategy)" +
+                                           config_yaml::Where(n));
+    }
   }
   if (const auto n = o["translation_strategy"]) {
     std::string v;

@@ -330,13 +330,20 @@ TEST(Config, OtlpTranslationIsCheckedAsPrometheusChecksIt) {
             "otlp.promote_all_resource_attributes", "is not true or false"},
            {"otlp:\n  keep_identifying_resource_attributes: 1x\n",
             "otlp.keep_identifying_resource_attributes", "is not true or false"},
-           {"otlp:\n  metric_naming: utf8\n", "otlp.metric_naming",
-            "replaced by otlp.translation_strategy: prometheus is UnderscoreEscapingWithSuffixes, "
-            "utf8 is NoTranslation (line 2)"},
+           {"otlp:\n  metric_naming: utf8\n  translation_strategy: NoTranslation\n",
+            "otlp.metric_naming", "cannot be set together with otlp.translation_strategy"},
+           {"otlp:\n  metric_naming: dots\n", "otlp.metric_naming",
+            "\"dots\" is not prometheus or utf8"},
        }) {
     ExpectRefusedNaming(c.yaml, c.key);
     const std::string error = LoadError(c.yaml);
     EXPECT_NE(error.find(c.says), std::string::npos) << c.yaml << " -> " << error;
+  }
+  // The older key still works: utf8 is NoTranslation.
+  {
+    ServerConfig old;
+    ASSERT_TRUE(Load("otlp:\n  metric_naming: utf8\n", &old).ok());
+    EXPECT_EQ(old.translation.translation_strategy, ingest::TranslationStrategy::kNoTranslation);
   }
   // A flag cannot get round the rules the file is held to.
   ServerConfig c;
