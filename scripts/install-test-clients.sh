@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the integration tests drive: the OpenTelemetry JS SDK exporters (npm,
-# versions pinned in tests/clients/package.json) into tests/clients/node_modules, and Prometheus
-# (Debian) for the remote_write test. Idempotent; fast when everything is there.
+# versions pinned in tests/clients/package.json) into tests/clients/node_modules, Prometheus
+# (Debian) for the remote_write test and Alertmanager (Debian) for alert delivery. Idempotent;
+# fast when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -10,6 +11,7 @@ missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-clients: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -41,6 +41,9 @@ Result<int64_t> ParseApiTime(const std::string& text);
 // Prometheus' parseDuration: seconds with fractions or a duration ("5m"); milliseconds.
 Result<int64_t> ParseApiDuration(const std::string& text);
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+// Unix milliseconds in UTC as RFC 3339 with exactly three fraction digits, as Go's
+// strfmt.DateTime writes them: "2024-05-01T12:00:00.250Z".
+std::string FormatRfc3339Millis(int64_t ms);
 int64_t NowMs();
 
 // Parses `name` (if given) as a time; `fallback` otherwise.

@@ -354,7 +354,7 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       CheckMapping(root, "",
                    {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web",
                     "log_level", "max_request_bytes", "self_scrape_interval", "storage", "limits",
-                    "otlp", "query", "trace_query"}));
+                    "otlp", "query", "trace_query", "alerting"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));
@@ -362,6 +362,7 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
   if (const auto o = root["otlp"]) TM_RETURN_IF_ERROR(ApplyOtlp(o, c));
   if (const auto q = root["query"]) TM_RETURN_IF_ERROR(ApplyQuery(q, &c->query));
   if (const auto t = root["trace_query"]) TM_RETURN_IF_ERROR(ApplyTraceQuery(t, &c->trace_query));
+  if (const auto a = root["alerting"]) TM_RETURN_IF_ERROR(ApplyAlerting(a, &c->alerting));
   return Status::OK();
 }
 
@@ -547,6 +548,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_traces" << YAML::Value << c.trace_query.max_traces;
   out << YAML::Key << "max_concurrency" << YAML::Value << c.trace_query.max_concurrency;
   out << YAML::EndMap;
+  RenderAlertingYaml(c.alerting, &out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

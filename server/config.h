@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ingest/otlp_metrics.h"
+#include "server/config_alerting.h"
 #include "tidemark/options.h"
 #include "tidemark/status.h"
 
@@ -64,7 +65,8 @@ struct ServerConfig {
   int64_t span_backpressure_wait_ms = 2'000;
   QueryConfig query;
   TraceQueryConfig trace_query;
-  Options engine;  // retention, limits, sync policy, ...
+  AlertingConfig alerting;  // Alertmanagers and webhooks that receive alerts (docs/alerting.md)
+  Options engine;           // retention, limits, sync policy, ...
 };
 
 // Reads a YAML file into `config` (keys not given keep their defaults). Every key is checked for

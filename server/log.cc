@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "server/api_params.h"
 #include "server/prom_json.h"
 
 namespace tidemark::server {
@@ -33,15 +34,7 @@ void Log(LogLevel level, const std::string& msg,
          const std::vector<std::pair<std::string, std::string>>& fields) {
   if (static_cast<int>(level) < g_level) return;
   static const char* kNames[] = {"debug", "info", "warn", "error"};
-  const auto now = std::chrono::system_clock::now();
-  const time_t secs = std::chrono::system_clock::to_time_t(now);
-  const int millis = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  const std::string ts = FormatRfc3339Millis(NowMs());
   std::string line = "{\"ts\":\"";
   line += ts;
   line += "\",\"level\":\"";

@@ -61,7 +61,6 @@ class PrometheusApi {
   HttpResponse Alerts();
   HttpResponse Targets();
   HttpResponse TargetsMetadata();
-  HttpResponse Alertmanagers();
   HttpResponse ScrapePools();
 
  private:

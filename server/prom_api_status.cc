@@ -137,10 +137,6 @@ HttpResponse PrometheusApi::Targets() {
 
 HttpResponse PrometheusApi::TargetsMetadata() { return Success("[]"); }
 
-HttpResponse PrometheusApi::Alertmanagers() {
-  return Success("{\"activeAlertmanagers\":[],\"droppedAlertmanagers\":[]}");
-}
-
 HttpResponse PrometheusApi::ScrapePools() { return Success("{\"scrapePools\":[]}"); }
 
 }  // namespace tidemark::server

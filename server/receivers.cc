@@ -163,7 +163,8 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
-Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config)
+Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
+                     const Notifier* notifier)
     : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {
   PrometheusApi::Settings api;
   api.query = config.query;
@@ -183,8 +184,9 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   api.storage_retention = FormatRetention(config.engine.retention_ms);
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
   trace_api_ = std::make_unique<TraceApi>(engine, config.trace_query);
-  api_router_ = std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get()),
-                                         Router::Options{.admin_enabled = config.enable_admin_api});
+  api_router_ =
+      std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get(), notifier),
+                               Router::Options{.admin_enabled = config.enable_admin_api});
 }
 
 Status Receivers::ExportTraces(std::string_view request_bytes,

@@ -22,12 +22,17 @@
 
 namespace tidemark::server {
 
+class Notifier;
+
 int HttpStatusFor(const Status& s);
 grpc::Status GrpcStatusFor(const Status& s);
 
 class Receivers {
  public:
-  Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config);
+  // `notifier` (may be null: no alert delivery) answers /api/v1/alertmanagers; it must outlive
+  // the Receivers.
+  Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
+            const Notifier* notifier = nullptr);
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);

@@ -2,6 +2,7 @@
 
 #include "server/api_params.h"
 #include "server/api_response.h"
+#include "server/notifier.h"
 #include "server/prom_api.h"
 #include "server/receivers.h"
 #include "server/trace_api.h"
@@ -26,7 +27,8 @@ RouteHandler WithForm(Endpoint endpoint) {
 
 }  // namespace
 
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces) {
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces,
+                             const Notifier* notifier) {
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -85,7 +87,7 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
       {"/api/v1/targets/metadata", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
        "targets_metadata", [=](R, P) { return api->TargetsMetadata(); }},
       {"/api/v1/alertmanagers", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
-       "alertmanagers", [=](R, P) { return api->Alertmanagers(); }},
+       "alertmanagers", [=](R, P) { return AlertmanagersResponse(notifier); }},
       {"/api/v1/scrape_pools", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
        "scrape_pools", [=](R, P) { return api->ScrapePools(); }},
 

@@ -13,10 +13,12 @@ namespace tidemark::server {
 class Receivers;
 class PrometheusApi;
 class TraceApi;
+class Notifier;
 
-// Every route of the API port. The handlers call into `receivers`, `prometheus` and `traces`,
-// which must outlive the routes.
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces);
+// Every route of the API port. The handlers call into `receivers`, `prometheus`, `traces` and
+// `notifier` (null: no alert delivery), which must outlive the routes.
+std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces,
+                             const Notifier* notifier = nullptr);
 
 }  // namespace tidemark::server
 

@@ -54,6 +54,11 @@ void SelfMetrics::AddRejectedDataPoints(const std::string& protocol, uint64_t n)
   rejected_[{"otlp_data_point", "untranslatable"}] += n;
 }
 
+void SelfMetrics::AddSource(Source source) {
+  std::lock_guard lock(mu_);
+  sources_.push_back(std::move(source));
+}
+
 std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   std::vector<std::pair<Labels, double>> out;
   auto add = [&](std::string name, std::vector<Label> labels, double v) {
@@ -82,6 +87,14 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
       add(std::string(kLatencyFamily) + "_count", {{"handler", key.first}, {"code", key.second}},
           double(h.count));
     }
+  }
+  std::vector<Source> sources;
+  {
+    std::lock_guard lock(mu_);
+    sources = sources_;
+  }
+  for (const Source& source : sources) {
+    for (auto& series : source()) out.push_back(std::move(series));
   }
   const EngineStats st = engine.Stats();
   add("tidemark_head_series", {}, double(st.head_series));

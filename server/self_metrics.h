@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,10 @@ class SelfMetrics {
   void AddSamples(const std::string& protocol, uint64_t accepted, const CommitReport& report);
   void AddSpans(const std::string& protocol, uint64_t accepted, const SpanAppendReport& report);
   void AddRejectedDataPoints(const std::string& protocol, uint64_t n);
+  // Series another component reports (the notifier's counters), collected with the others.
+  // `source` is called from Collect on any thread and must outlive this object's use.
+  using Source = std::function<std::vector<std::pair<Labels, double>>()>;
+  void AddSource(Source source);
 
   // Every series with its current value, engine statistics included.
   std::vector<std::pair<Labels, double>> Collect(Engine& engine);
@@ -39,6 +44,7 @@ class SelfMetrics {
   std::map<std::string, uint64_t> samples_;                           // protocol
   std::map<std::string, uint64_t> spans_;                             // protocol
   std::map<std::pair<std::string, std::string>, uint64_t> rejected_;  // (kind, reason)
+  std::vector<Source> sources_;                                       // guarded by mu_
 };
 
 }  // namespace tidemark::server

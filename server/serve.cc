@@ -13,8 +13,10 @@
 #include "server/grpc_services.h"
 #include "server/http_server.h"
 #include "server/log.h"
+#include "server/notifier.h"
 #include "server/receivers.h"
 #include "server/self_metrics.h"
+#include "tidemark/version.h"
 
 namespace tidemark::server {
 namespace {
@@ -81,7 +83,19 @@ int RunServe(const ServerConfig& config) {
   for (const std::string& m : engine->recovery().messages) LogInfo("recovery", {{"detail", m}});
 
   SelfMetrics metrics;
-  Receivers receivers(engine.get(), &metrics, config);
+  // Alert delivery; the rule evaluator sends through it. External labels come with the
+  // configuration's `global` section once there is one.
+  NotifierOptions notifier_options;
+  notifier_options.external_url = (tls ? "https://" : "http://") + config.http_addr;
+  notifier_options.user_agent = "tidemark/" TIDEMARK_VERSION_STRING;
+  auto created = Notifier::Create(config.alerting, Labels(), notifier_options);
+  if (!created.ok()) {
+    std::fprintf(stderr, "tidemark: %s\n", created.status().message().c_str());
+    return 2;
+  }
+  std::unique_ptr<Notifier> notifier = std::move(created).value();
+  metrics.AddSource([n = notifier.get()] { return NotifierMetrics(n->Stats()); });
+  Receivers receivers(engine.get(), &metrics, config, notifier.get());
 
   // gRPC first: it can report the port it bound.
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
@@ -175,6 +189,7 @@ int RunServe(const ServerConfig& config) {
   }
   scrape_cv.notify_all();
   self_scrape.join();
+  notifier->Stop();  // sends what is queued, for at most alerting.drain_timeout
   Status flushed = engine->Flush();
   if (!flushed.ok()) LogError("final flush failed", {{"error", flushed.ToString()}});
   engine.reset();

@@ -101,6 +101,11 @@ TEST(Cli, ConfigThatIsADirectoryOrBrokenExits2) {
            {"otlp:\n  promote_all_resource_attributes: true\n  promote_resource_attributes: [a]\n",
             "otlp.promote_resource_attributes"},
            {"otlp:\n  ignore_resource_attributes: [a]\n", "otlp.ignore_resource_attributes"},
+           {"alerting:\n  alertmanagers:\n    - api_version: v1\n",
+            "alerting.alertmanagers[0].api_version"},
+           {"alerting:\n  webhooks:\n    - url: https://x/y\n      tls_config: {ca_file: "
+            "/nonexistent}\n",
+            "alerting.webhooks[0]"},
        }) {
     const std::string path = dir.path() + ".yaml";
     std::ofstream(path) << yaml;

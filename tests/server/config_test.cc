@@ -79,6 +79,7 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
   EXPECT_EQ(c.translation.keep_identifying_resource_attributes,
             defaults.translation.keep_identifying_resource_attributes);
   EXPECT_EQ(c.translation.target_info, defaults.translation.target_info);
+  EXPECT_EQ(c.alerting, defaults.alerting);
   // A default range longer than the maximum is refused, naming both.
   const std::string error = LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
   EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
@@ -396,6 +397,149 @@ TEST(Config, RenderedYamlShowsTheNewKeysAndLoadsBack) {
   ServerConfig defaults;
   ASSERT_TRUE(Load(RenderConfigYaml(ServerConfig{}), &defaults).ok());
   EXPECT_TRUE(defaults.translation.promote_resource_attributes.empty());
+}
+
+TEST(Config, AlertingSectionReadsPrometheusKeys) {
+  ServerConfig c;
+  const Status s = Load(R"(alerting:
+  alert_relabel_configs:
+    - source_labels: [severity]
+      regex: debug
+      action: drop
+  alertmanagers:
+    - static_configs:
+        - targets: ['am-1:9093', 'am-2:9093']
+          labels: {dc: west}
+      scheme: https
+      path_prefix: /alertmanager
+      timeout: 3s
+      api_version: v2
+      basic_auth: {username: u, password_file: /etc/secret}
+      tls_config: {ca_file: /etc/ca.pem, server_name: am.internal, insecure_skip_verify: true}
+      follow_redirects: false
+      http_headers:
+        X-Scope: {values: [a, b]}
+      relabel_configs:
+        - source_labels: [__address__]
+          regex: am-1.*
+          action: keep
+      alert_relabel_configs:
+        - target_label: team
+          replacement: sre
+  webhooks:
+    - url: https://hooks.example/alerts
+      timeout: 2s
+      max_alerts: 10
+      headers: {X-Token: abc}
+      authorization: {credentials: tok}
+  queue_capacity: 500
+  max_batch_size: 32
+  retry_min_backoff: 200ms
+  retry_max_backoff: 10s
+  drain_timeout: 0s
+)",
+                        &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const AlertingConfig& a = c.alerting;
+  ASSERT_EQ(a.alert_relabel_configs.size(), 1u);
+  EXPECT_EQ(a.alert_relabel_configs[0].rule.action, ingest::RelabelAction::kDrop);
+  ASSERT_EQ(a.alertmanagers.size(), 1u);
+  const AlertmanagerConfig& am = a.alertmanagers[0];
+  ASSERT_EQ(am.static_configs.size(), 1u);
+  EXPECT_EQ(am.static_configs[0].targets, (std::vector<std::string>{"am-1:9093", "am-2:9093"}));
+  EXPECT_EQ(am.static_configs[0].labels, (Labels{{"dc", "west"}}));
+  EXPECT_EQ(am.scheme, "https");
+  EXPECT_EQ(am.path_prefix, "/alertmanager");
+  EXPECT_EQ(am.timeout_ms, 3000);
+  ASSERT_TRUE(am.http.basic_auth.has_value());
+  EXPECT_EQ(am.http.basic_auth->password_file, "/etc/secret");
+  EXPECT_EQ(am.http.tls.server_name, "am.internal");
+  EXPECT_TRUE(am.http.tls.insecure_skip_verify);
+  EXPECT_FALSE(am.http.follow_redirects);
+  EXPECT_EQ(am.http.headers.size(), 2u);
+  EXPECT_EQ(am.relabel_configs.size(), 1u);
+  EXPECT_EQ(am.alert_relabel_configs.size(), 1u);
+  ASSERT_EQ(a.webhooks.size(), 1u);
+  EXPECT_EQ(a.webhooks[0].url, "https://hooks.example/alerts");
+  EXPECT_EQ(a.webhooks[0].timeout_ms, 2000);
+  EXPECT_EQ(a.webhooks[0].max_alerts, 10);
+  EXPECT_EQ(a.webhooks[0].http.headers,
+            (std::vector<std::pair<std::string, std::string>>{{"X-Token", "abc"}}));
+  ASSERT_TRUE(a.webhooks[0].http.authorization.has_value());
+  EXPECT_EQ(a.webhooks[0].http.authorization->type, "Bearer");
+  EXPECT_EQ(a.queue_capacity, 500);
+  EXPECT_EQ(a.max_batch_size, 32);
+  EXPECT_EQ(a.retry_min_backoff_ms, 200);
+  EXPECT_EQ(a.retry_max_backoff_ms, 10'000);
+  EXPECT_EQ(a.drain_timeout_ms, 0);
+  // The rendering loads back, secrets hidden.
+  const std::string yaml = RenderConfigYaml(c);
+  EXPECT_EQ(yaml.find("tok"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("abc"), std::string::npos) << yaml;
+  ServerConfig back;
+  ASSERT_TRUE(Load(yaml, &back).ok()) << yaml;
+  EXPECT_EQ(back.alerting.alertmanagers.size(), 1u);
+  EXPECT_EQ(back.alerting.queue_capacity, 500);
+}
+
+TEST(Config, AlertingMistakesAreRefusedNamingTheKey) {
+  const std::string am = "alerting:\n  alertmanagers:\n    - static_configs: [{targets: [a:1]}]\n";
+  ExpectRefusedNaming(am + "      api_version: v1\n", "alerting.alertmanagers[0].api_version");
+  EXPECT_NE(LoadError(am + "      api_version: v1\n").find("no longer supported"),
+            std::string::npos);
+  ExpectRefusedNaming(am + "      scheme: ftp\n", "alerting.alertmanagers[0].scheme");
+  ExpectRefusedNaming(am + "      timeout: 0s\n", "alerting.alertmanagers[0].timeout");
+  ExpectRefusedNaming(am + "      bearer_token: x\n", "alerting.alertmanagers[0].bearer_token");
+  ExpectRefusedNaming(am + "      basic_auth: {username: u, password: p, password_file: f}\n",
+                      "alerting.alertmanagers[0].basic_auth");
+  ExpectRefusedNaming(
+      am + "      basic_auth: {username: u}\n      authorization: {credentials: c}\n",
+      "alerting.alertmanagers[0].authorization");
+  ExpectRefusedNaming(am + "      authorization: {type: Basic, credentials: c}\n",
+                      "alerting.alertmanagers[0].authorization.type");
+  ExpectRefusedNaming(am + "      tls_config: {cert_file: c.pem}\n",
+                      "alerting.alertmanagers[0].tls_config.cert_file");
+  ExpectRefusedNaming(am + "      http_headers: {Authorization: {values: [x]}}\n",
+                      "alerting.alertmanagers[0].http_headers.Authorization");
+  ExpectRefusedNaming("alerting:\n  alertmanagers:\n    - static_configs: [{targets: [a/b:1]}]\n",
+                      "alerting.alertmanagers[0].static_configs[0].targets[0]");
+  ExpectRefusedNaming("alerting:\n  webhooks:\n    - timeout: 1s\n", "alerting.webhooks[0].url");
+  ExpectRefusedNaming("alerting:\n  webhooks:\n    - url: ftp://x\n", "alerting.webhooks[0].url");
+  ExpectRefusedNaming("alerting:\n  queue_capacity: 0\n", "alerting.queue_capacity");
+  ExpectRefusedNaming("alerting:\n  retry_min_backoff: 1m\n  retry_max_backoff: 1s\n",
+                      "alerting.retry_min_backoff");
+  ExpectRefusedNaming("alerting:\n  alertmanager: []\n", "alerting.alertmanager");
+}
+
+TEST(Config, RelabelRulesAreCheckedAsPrometheusChecksThem) {
+  const std::string hashmod = LoadError(
+      "alerting:\n  alert_relabel_configs:\n    - source_labels: [a]\n      target_label: b\n"
+      "      action: hashmod\n");
+  EXPECT_EQ(hashmod,
+            "config key \"alerting.alert_relabel_configs[0]\": relabel configuration for hashmod "
+            "requires non-zero modulus (line 3)");
+  ExpectRefusedNaming("alerting:\n  alert_relabel_configs:\n    - action: delete\n",
+                      "alerting.alert_relabel_configs[0].action");
+  ExpectRefusedNaming(
+      "alerting:\n  alert_relabel_configs:\n    - regex: '('\n      target_label: x\n",
+      "alerting.alert_relabel_configs[0]");
+  ExpectRefusedNaming(
+      "alerting:\n  alert_relabel_configs:\n    - source_labels: [a]\n"
+      "      regex: x\n      action: labeldrop\n",
+      "alerting.alert_relabel_configs[0]");
+  ExpectRefusedNaming("alerting:\n  alert_relabel_configs:\n    - modulus: -1\n",
+                      "alerting.alert_relabel_configs[0].modulus");
+  ExpectRefusedNaming("alerting:\n  alert_relabel_configs:\n    -\n",
+                      "alerting.alert_relabel_configs[0]");
+  ExpectRefusedNaming("alerting:\n  alert_relabel_configs: {action: drop}\n",
+                      "alerting.alert_relabel_configs");
+  // The action is case-insensitive and a rule with every default is a valid replace.
+  ServerConfig c;
+  ASSERT_TRUE(Load("alerting:\n  alert_relabel_configs:\n    - action: LabelKeep\n      regex: a\n"
+                   "    - target_label: x\n",
+                   &c)
+                  .ok());
+  EXPECT_EQ(c.alerting.alert_relabel_configs[0].rule.action, ingest::RelabelAction::kLabelKeep);
 }
 
 TEST(HttpServer, StartOnABadAddressFailsWithoutCrashing) {

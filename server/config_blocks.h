@@ -1,0 +1,48 @@
+// Configuration blocks that several sections share, read from YAML in Prometheus' own shapes:
+// relabeling rules (relabel_configs, alert_relabel_configs, metric_relabel_configs) and the HTTP
+// client settings Prometheus inlines into its scrape and Alertmanager configurations
+// (basic_auth, authorization, tls_config, follow_redirects, enable_http2, proxy_url,
+// http_headers). Errors are config_yaml's: InvalidArgument `config key "<key>": <why> (line N)`,
+// the key dotted with list indexes ("alerting.alertmanagers[0].relabel_configs[2].regex").
+#ifndef TIDEMARK_SERVER_CONFIG_BLOCKS_H_
+#define TIDEMARK_SERVER_CONFIG_BLOCKS_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ingest/relabel.h"
+#include "server/http_client.h"
+#include "tidemark/status.h"
+
+namespace tidemark::server {
+
+// A list of relabeling rules (null: none). Each rule's keys: source_labels, separator, regex,
+// modulus, target_label, replacement, action; checked as Prometheus checks them
+// (ingest::MakeRelabelConfig).
+Status ReadRelabelConfigs(
+    const YAML::Node& node, const std::string& key, std::vector<ingest::RelabelConfig>* out,
+    ingest::LabelNameValidation validation = ingest::LabelNameValidation::kUtf8);
+
+// The keys ReadHttpClientConfig reads, for the caller's CheckMapping of the enclosing mapping.
+const std::set<std::string>& HttpClientConfigKeys();
+
+// The HTTP client keys of `mapping` (others are the caller's), then CheckHttpClientConfig.
+// `prefix` is the mapping's key with a trailing dot.
+Status ReadHttpClientConfig(const YAML::Node& mapping, const std::string& prefix,
+                            HttpClientConfig* out);
+
+// The combinations Prometheus refuses: both basic_auth and authorization, a secret and its file
+// both given, authorization type "Basic", a certificate without its key (or the reverse), a header
+// the client sets itself. `prefix` names the section in the error.
+Status CheckHttpClientConfig(const HttpClientConfig& config, const std::string& prefix);
+
+// A mapping of header names to values (`headers: {X-Team: sre}`), appended to `out`.
+Status ReadHeaderMap(const YAML::Node& node, const std::string& key,
+                     std::vector<std::pair<std::string, std::string>>* out);
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_CONFIG_BLOCKS_H_
