@@ -3,23 +3,11 @@
 #include <cstdio>
 
 #include "server/api_params.h"
+#include "server/prom_json.h"
 #include "util/json_string.h"
 
 namespace tidemark::server {
 namespace {
-
-void AppendLabelSet(std::string* out, const Labels& labels) {
-  out->push_back('{');
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    util::AppendJsonString(out, l.name);
-    out->push_back(':');
-    util::AppendJsonString(out, l.value);
-  }
-  out->push_back('}');
-}
 
 void AppendTimeField(std::string* out, const char* name, int64_t ms) {
   out->append(",\"").append(name).append("\":\"").append(FormatRfc3339Millis(ms)).append("\"");
@@ -47,9 +35,9 @@ std::string EncodePostableAlerts(const std::vector<NotifierAlert>& alerts) {
     const NotifierAlert& a = alerts[i];
     if (i > 0) out.push_back(',');
     out += "{\"labels\":";
-    AppendLabelSet(&out, a.labels);
+    AppendJsonLabels(&out, a.labels);
     out += ",\"annotations\":";
-    AppendLabelSet(&out, a.annotations);
+    AppendJsonLabels(&out, a.annotations);
     if (a.starts_at_ms != 0) AppendTimeField(&out, "startsAt", a.starts_at_ms);
     if (a.ends_at_ms != 0) AppendTimeField(&out, "endsAt", a.ends_at_ms);
     if (!a.generator_url.empty()) {
@@ -86,9 +74,9 @@ std::string EncodeWebhookMessage(const std::vector<NotifierAlert>& alerts,
     out += "{\"status\":\"";
     out += resolved(a) ? "resolved" : "firing";
     out += "\",\"labels\":";
-    AppendLabelSet(&out, a.labels);
+    AppendJsonLabels(&out, a.labels);
     out += ",\"annotations\":";
-    AppendLabelSet(&out, a.annotations);
+    AppendJsonLabels(&out, a.annotations);
     // Go's zero time for an unset one, as Alertmanager's own messages carry it.
     constexpr char kZeroTime[] = "0001-01-01T00:00:00Z";
     out += ",\"startsAt\":\"";
@@ -102,9 +90,9 @@ std::string EncodeWebhookMessage(const std::vector<NotifierAlert>& alerts,
     out += "\"}";
   }
   out += "],\"groupLabels\":{},\"commonLabels\":";
-  AppendLabelSet(&out, Common(labels));
+  AppendJsonLabels(&out, Common(labels));
   out += ",\"commonAnnotations\":";
-  AppendLabelSet(&out, Common(annotations));
+  AppendJsonLabels(&out, Common(annotations));
   out += ",\"externalURL\":";
   util::AppendJsonString(&out, context.external_url);
   out += ",\"version\":\"4\",\"groupKey\":\"{}:{}\",\"truncatedAlerts\":";

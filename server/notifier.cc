@@ -492,6 +492,7 @@ void Notifier::Stop() {
     stopped_ = true;
     state = state_;
   }
+  if (state == nullptr) return;  // Create failed before there was anything to stop
   std::vector<std::shared_ptr<Destination>> all;
   for (const AlertmanagerSet& set : state->sets) {
     all.insert(all.end(), set.alertmanagers.begin(), set.alertmanagers.end());

@@ -45,7 +45,9 @@ bool Eventually(Done done, int timeout_ms = 15'000) {
 class WebhookListener {
  public:
   WebhookListener() {
-    auto server = HttpServer::Start({"127.0.0.1", 0}, [this](const HttpRequest& r) {
+    HttpServer::Settings settings;
+    settings.host = "127.0.0.1";
+    auto server = HttpServer::Start(settings, [this](const HttpRequest& r) {
       std::lock_guard lock(mu_);
       requests_.push_back(r);
       return HttpResponse{200, "text/plain", "ok", {}};
