@@ -89,12 +89,12 @@ TEST(Relabel, DefaultRuleCopiesAMissingLabelAsNothingAndSetsLiterals) {
 
 TEST(Relabel, ReplaceWithTemplatedTarget) {
   auto out = Apply(Labels{{"__meta_x", "env"}, {"v", "prod"}},
-                 {Make(Replace({"__meta_x", "v"}, "(.*);(.*)", "${1}", "${2}"))});
+                   {Make(Replace({"__meta_x", "v"}, "(.*);(.*)", "${1}", "${2}"))});
   ASSERT_TRUE(out);
   EXPECT_EQ(out->Get("env"), "prod");
   // A target that expands to an invalid name under the legacy scheme is skipped.
   out = Apply(Labels{{"a", "some-name"}},
-            {Make(Replace({"a"}, "(.*)", "${1}", "x"), LabelNameValidation::kLegacy)});
+              {Make(Replace({"a"}, "(.*)", "${1}", "x"), LabelNameValidation::kLegacy)});
   ASSERT_TRUE(out);
   EXPECT_EQ(*out, (Labels{{"a", "some-name"}}));
 }
@@ -154,8 +154,8 @@ TEST(Relabel, LabelMapCopiesMatchingNames) {
   r.action = RelabelAction::kLabelMap;
   r.regex = "__meta_(my.*)";
   r.replacement = "${1}";
-  auto out = Apply(Labels{{"__meta_my_bar", "aaa"}, {"__meta_my_baz", "bbb"}, {"__meta_other", "c"}},
-                 {Make(r)});
+  auto out = Apply(
+      Labels{{"__meta_my_bar", "aaa"}, {"__meta_my_baz", "bbb"}, {"__meta_other", "c"}}, {Make(r)});
   ASSERT_TRUE(out);
   EXPECT_EQ(out->Get("my_bar"), "aaa");
   EXPECT_EQ(out->Get("my_baz"), "bbb");
