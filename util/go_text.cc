@@ -454,6 +454,20 @@ bool GoIsPrint(char32_t r) {
   return it == std::begin(kNotPrintable) || r > std::prev(it)->second;
 }
 
+std::string GoFormatRuneU(char32_t r) {
+  std::string out = "U+";
+  const int digits = r > 0xFFFF ? (r > 0xFFFFF ? 6 : 5) : 4;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+    out.push_back("0123456789ABCDEF"[(r >> shift) & 0xF]);
+  }
+  if (GoIsPrint(r)) {
+    out += " '";
+    AppendUtf8(&out, r);
+    out += "'";
+  }
+  return out;
+}
+
 void AppendGoQuote(std::string* out, std::string_view s) {
   out->reserve(out->size() + s.size() + 2);
   out->push_back('"');

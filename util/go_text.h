@@ -65,6 +65,9 @@ void AppendGoQuote(std::string* out, std::string_view s);
 // not a Unicode scalar value quotes as U+FFFD.
 std::string GoQuoteRune(char32_t r);
 
+// fmt's %#U of a rune: "U+0041 'A'", or "U+000A" alone when the rune is not printable.
+std::string GoFormatRuneU(char32_t r);
+
 // strconv.IsPrint for assigned code points: letters, marks, numbers, punctuation, symbols and the
 // ASCII space are printable; controls, format characters, other spaces, line and paragraph
 // separators, surrogates, private use and the noncharacters U+FFFE/U+FFFF are not. Go also

@@ -180,15 +180,13 @@ class Printer {
   }
 
   void FmtUnicode(uint64_t u) {
+    if (f.sharp && u <= 0x10FFFF) {
+      Pad(util::GoFormatRuneU(static_cast<char32_t>(u)), false);
+      return;
+    }
     char hex[32];
     std::snprintf(hex, sizeof hex, "U+%04llX", static_cast<unsigned long long>(u));
-    std::string out = hex;
-    if (f.sharp && u <= 0x10FFFF && util::GoIsPrint(static_cast<char32_t>(u))) {
-      out += " '";
-      util::AppendUtf8(&out, static_cast<char32_t>(u));
-      out += "'";
-    }
-    Pad(out, false);
+    Pad(hex, false);
   }
 
   static char32_t ValidRune(uint64_t u) {

@@ -10,10 +10,12 @@
 // label, value, strvalue, sortByLabel, args, reReplaceAll, match, safeHtml, title, toUpper,
 // toLower, stripPort, stripDomain, graphLink, tableLink, humanize, humanize1024,
 // humanizeDuration, humanizePercentage, humanizeTimestamp, pathPrefix, externalURL,
-// parseDuration. Output and error messages are Go's byte for byte where tidemark has the same
-// value (see docs in template_test.cc for the known differences: no complex numbers, no
-// methods such as toTime's .Format, pointers inside lists print as &{...} rather than an
-// address).
+// parseDuration. Output and error messages are Go's byte for byte for the same values
+// ("template: name:1:17: executing \"name\" at <humanize $value>: error calling humanize: ...").
+// Not supported, unlike Go and Prometheus: complex numbers, methods (so toTime and its .Format
+// are missing), the `call` and `tmpl` functions, html/template's escaping; a pointer nested in a
+// list prints as &{...} where Go prints its address; sortByLabel returns a sorted copy where
+// Prometheus sorts the query result in place.
 //
 // Nothing here throws. Every limit of TemplateOptions ends a parse or an execution with a
 // ResourceExhausted status; other failures are InvalidArgument with Go's message.
@@ -51,7 +53,8 @@ struct TemplateOptions {
   // Deepest nesting of control structures (if, range, with, define, block) and parenthesised
   // pipelines. Parsing and execution recurse once per level.
   size_t max_parse_depth = 100;
-  // Most {{template}} calls in progress at once (recursive templates).
+  // Most {{template}} calls in progress at once (recursive templates). Whatever the depths, an
+  // execution also stops once it has used 256 KiB of stack.
   size_t max_call_depth = 100;
   // Most evaluation steps (each node walked, each command evaluated, each range iteration).
   uint64_t max_steps = 1'000'000;

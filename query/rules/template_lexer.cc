@@ -63,19 +63,6 @@ ItemType Keyword(std::string_view word) {
   return ItemType::kError;  // not a keyword
 }
 
-// fmt's %#U: U+0041 'A', or U+00A0 alone when the rune is not printable.
-std::string FormatRune(char32_t r) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(r));
-  std::string out = buf;
-  if (util::GoIsPrint(r)) {
-    out += " '";
-    util::AppendUtf8(&out, r);
-    out += "'";
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string DescribeItem(const Item& item) {
@@ -362,7 +349,7 @@ Item Lexer::LexInsideAction(bool* emitted) {
       return Emit(ItemType::kLeftParen);
     case ')': {
       Item item = Emit(ItemType::kRightParen);
-      if (--paren_depth_ < 0) return Errorf("unexpected right paren " + FormatRune(r));
+      if (--paren_depth_ < 0) return Errorf("unexpected right paren " + util::GoFormatRuneU(r));
       return item;
     }
     default:
@@ -389,7 +376,7 @@ Item Lexer::LexInsideAction(bool* emitted) {
     return Item{};
   }
   if (r < 0x80 && util::GoIsPrint(r)) return Emit(ItemType::kChar);
-  return Errorf("unrecognized character in action: " + FormatRune(r));
+  return Errorf("unrecognized character in action: " + util::GoFormatRuneU(r));
 }
 
 Item Lexer::LexSpace(bool* emitted) {
@@ -420,7 +407,7 @@ Item Lexer::LexIdentifier(bool* emitted) {
   }
   Backup();
   const std::string_view word = input_.substr(start_, pos_ - start_);
-  if (!AtTerminator()) return Errorf("bad character " + FormatRune(r));
+  if (!AtTerminator()) return Errorf("bad character " + util::GoFormatRuneU(r));
   state_ = State::kInsideAction;
   const ItemType keyword = Keyword(word);
   if (keyword != ItemType::kError) return Emit(keyword);
@@ -438,7 +425,7 @@ Item Lexer::LexFieldOrVariable(ItemType type, bool* emitted) {
   while (IsAlphaNumeric(r = Next())) {
   }
   Backup();
-  if (!AtTerminator()) return Errorf("bad character " + FormatRune(r));
+  if (!AtTerminator()) return Errorf("bad character " + util::GoFormatRuneU(r));
   state_ = State::kInsideAction;
   return Emit(type);
 }

@@ -208,16 +208,22 @@ class Parser {
     }
     auto unquoted = Unquote(name);
     if (Failed()) return;
-    trees_.push_back(TreeState{*unquoted, {"$"}, 0, 0});
     Expect(ItemType::kRightDelim, kContext);
+    if (!Failed()) ParseTree(*unquoted, kContext);
+    Leave();
+  }
+
+  // The body of a {{define}} or {{block}} up to its {{end}}, added as the template `name`:
+  // a tree of its own, with its own variables.
+  void ParseTree(const std::string& name, std::string_view context) {
+    trees_.push_back(TreeState{name, {"$"}, 0, 0});
     Terminator end;
     std::unique_ptr<ListNode> root = ItemList(&end);
     if (!Failed() && end.kind != Terminator::kEnd) {
-      Errorf("unexpected " + end.String() + " in " + std::string(kContext));
+      Errorf("unexpected " + end.String() + " in " + std::string(context));
     }
     Add(std::move(root));
     trees_.pop_back();
-    Leave();
   }
 
   std::optional<std::string> Unquote(const Item& token) {
@@ -469,14 +475,7 @@ class Parser {
     if (Failed()) return nullptr;
     auto pipe = Pipeline(kContext, ItemType::kRightDelim);
     if (Failed()) return nullptr;
-    trees_.push_back(TreeState{*name, {"$"}, 0, 0});
-    Terminator end;
-    std::unique_ptr<ListNode> root = ItemList(&end);
-    if (!Failed() && end.kind != Terminator::kEnd) {
-      Errorf("unexpected " + end.String() + " in " + std::string(kContext));
-    }
-    Add(std::move(root));
-    trees_.pop_back();
+    ParseTree(*name, kContext);
     Leave();
     if (Failed()) return nullptr;
     return std::make_unique<TemplateNode>(token.pos, token.line, *name, std::move(pipe));
