@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "query/functions_internal.h"
+#include "query/go_regexp.h"
 #include "re2/re2.h"
 #include "util/prom_names.h"
 
@@ -32,58 +33,6 @@ std::shared_ptr<const RE2> CompileAnchored(std::string_view regex) {
   cached_pattern = std::string(regex);
   cached = re;
   return re;
-}
-
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-// Go's regexp.Expand: `$1`, `${1}`, `$name`, `${name}` insert a capture group (empty if it
-// did not participate), `$$` is a literal `$`. A `$name` takes the longest run of letters,
-// digits and underscores, so `$1x` names group "1x". A malformed reference is kept as text.
-std::string ExpandTemplate(const RE2& re, std::string_view tmpl,
-                           const std::vector<re2::StringPiece>& groups) {
-  std::string out;
-  size_t i = 0;
-  while (i < tmpl.size()) {
-    const size_t dollar = tmpl.find('$', i);
-    if (dollar == std::string_view::npos) break;
-    out.append(tmpl.substr(i, dollar - i));
-    i = dollar + 1;
-    if (i < tmpl.size() && tmpl[i] == '$') {
-      out.push_back('$');
-      ++i;
-      continue;
-    }
-    const bool brace = i < tmpl.size() && tmpl[i] == '{';
-    size_t start = brace ? i + 1 : i;
-    size_t end = start;
-    while (end < tmpl.size() && IsNameChar(tmpl[end])) ++end;
-    if (end == start || (brace && (end >= tmpl.size() || tmpl[end] != '}'))) {
-      out.push_back('$');  // malformed: the `$` stays literal, scanning resumes after it
-      continue;
-    }
-    const std::string_view name = tmpl.substr(start, end - start);
-    i = brace ? end + 1 : end;
-    // A number without a leading zero (or "0") refers to a group by index.
-    int64_t index = -1;
-    if (name.find_first_not_of("0123456789") == std::string_view::npos &&
-        !(name.size() > 1 && name[0] == '0') && name.size() <= 8) {
-      std::from_chars(name.data(), name.data() + name.size(), index);
-    }
-    if (index < 0) {
-      const auto& named = re.NamedCapturingGroups();
-      auto it = named.find(std::string(name));
-      if (it != named.end()) index = it->second;
-    }
-    if (index >= 0 && static_cast<size_t>(index) < groups.size() &&
-        groups[static_cast<size_t>(index)].data() != nullptr) {
-      const re2::StringPiece& group = groups[static_cast<size_t>(index)];
-      out.append(group.data(), group.size());
-    }
-  }
-  out.append(tmpl.substr(std::min(i, tmpl.size())));
-  return out;
 }
 
 // label_replace(v, dst, replacement, src, regex): where `regex` matches the whole value of
@@ -114,8 +63,8 @@ Status LabelReplace(const FunctionArgs& args, const FunctionOutput& output) {
       continue;
     }
     // An empty source value matched by an empty group still "participated"; RE2 reports a
-    // non-null empty view for it, which ExpandTemplate inserts as "".
-    const std::string expanded = ExpandTemplate(*re, replacement, groups);
+    // non-null empty view for it, which GoRegexpExpand inserts as "".
+    const std::string expanded = GoRegexpExpand(*re, replacement, groups);
     output.out->push_back(VectorSample{WithLabel(s.metric, dst, expanded), args.t, s.f});
   }
   Vector produced(output.out->begin() + static_cast<std::ptrdiff_t>(first_out), output.out->end());
