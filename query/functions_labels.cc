@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "query/functions_internal.h"
+#include "query/go_regexp.h"
 #include "re2/re2.h"
 #include "util/prom_names.h"
-#include "util/regex_template.h"
 
 namespace tidemark::promql::internal {
 namespace {
@@ -63,14 +63,8 @@ Status LabelReplace(const FunctionArgs& args, const FunctionOutput& output) {
       continue;
     }
     // An empty source value matched by an empty group still "participated"; RE2 reports a
-    // non-null empty view for it, which ExpandTemplate inserts as "".
-    std::vector<std::string_view> views(groups.size());
-    for (size_t i = 0; i < groups.size(); ++i) {
-      views[i] = groups[i].data() == nullptr ? std::string_view()
-                                             : std::string_view(groups[i].data(), groups[i].size());
-    }
-    const std::string expanded =
-        util::ExpandRegexTemplate(replacement, views, re->NamedCapturingGroups());
+    // non-null empty view for it, which GoRegexpExpand inserts as "".
+    const std::string expanded = GoRegexpExpand(*re, replacement, groups);
     output.out->push_back(VectorSample{WithLabel(s.metric, dst, expanded), args.t, s.f});
   }
   Vector produced(output.out->begin() + static_cast<std::ptrdiff_t>(first_out), output.out->end());

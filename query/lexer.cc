@@ -86,19 +86,6 @@ bool LexesAsNumber(std::string_view word) {
 
 namespace {
 
-// Go's %#U: "U+0071 'q'" for printable runes, "U+000A" otherwise.
-std::string GoUnicodeRune(char32_t r) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(r));
-  std::string out = buf;
-  if (util::GoIsPrint(r)) {
-    out += " '";
-    util::AppendUtf8(&out, r);
-    out += "'";
-  }
-  return out;
-}
-
 // One UTF-8 sequence at s[i] as Go's lexer reads it: U+FFFD and width 1 where it is invalid,
 // width 0 at the end.
 char32_t DecodeRune(std::string_view s, size_t i, int* width) {
@@ -542,14 +529,14 @@ Token Lexer::LexString(char quote) {
         break;
       default:
         if (ch == static_cast<char32_t>(quote)) continue;
-        return Error(start, "unknown escape sequence " + GoUnicodeRune(ch));
+        return Error(start, "unknown escape sequence " + util::GoFormatRuneU(ch));
     }
     char32_t value = 0;
     while (digits > 0) {
       unsigned d = static_cast<unsigned>(DigitValue(ch));
       if (width == 0) return Error(start, "escape sequence not terminated");
       if (d >= base)
-        return Error(start, "illegal character " + GoUnicodeRune(ch) + " in escape sequence");
+        return Error(start, "illegal character " + util::GoFormatRuneU(ch) + " in escape sequence");
       value = value * base + d;
       if (--digits > 0) {
         ch = PeekRune(&width);

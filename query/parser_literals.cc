@@ -4,62 +4,12 @@
 #include <string>
 #include <utility>
 
+#include "query/go_regexp.h"
 #include "query/parser_internal.h"
 #include "re2/re2.h"
 #include "util/go_text.h"
 
 namespace tidemark::promql::internal {
-namespace {
-
-// Go's regexp/syntax error text ("error parsing regexp: missing closing ): `(`") for an RE2
-// compile failure.
-std::string RegexpError(const RE2& re) {
-  std::string code;
-  switch (re.error_code()) {
-    case RE2::ErrorMissingParen:
-      code = "missing closing )";
-      break;
-    case RE2::ErrorUnexpectedParen:
-      code = "unexpected )";
-      break;
-    case RE2::ErrorMissingBracket:
-      code = "missing closing ]";
-      break;
-    case RE2::ErrorBadEscape:
-      code = "invalid escape sequence";
-      break;
-    case RE2::ErrorRepeatArgument:
-      code = "missing argument to repetition operator";
-      break;
-    case RE2::ErrorRepeatSize:
-      code = "invalid repeat count";
-      break;
-    case RE2::ErrorRepeatOp:
-      code = "invalid nested repetition operator";
-      break;
-    case RE2::ErrorBadCharRange:
-      code = "invalid character class range";
-      break;
-    case RE2::ErrorBadCharClass:
-      code = "invalid character class";
-      break;
-    case RE2::ErrorBadPerlOp:
-      code = "invalid or unsupported Perl syntax";
-      break;
-    case RE2::ErrorBadUTF8:
-      code = "invalid UTF-8";
-      break;
-    case RE2::ErrorBadNamedCapture:
-      code = "invalid named capture";
-      break;
-    default:
-      code = re.error();
-      break;
-  }
-  return "error parsing regexp: " + code + ": `" + re.error_arg() + "`";
-}
-
-}  // namespace
 
 bool Parser::ParseVectorSelector(ExprPtr* out) {
   auto vs = std::make_unique<VectorSelector>();
@@ -152,7 +102,7 @@ bool Parser::ParseLabelMatchers(VectorSelector* vs) {
         RE2::Options re_options;
         re_options.set_log_errors(false);
         RE2 re("^(?s:" + value + ")$", re_options);
-        if (!re.ok()) AddError(label.pos, RegexpError(re));
+        if (!re.ok()) AddError(label.pos, GoRegexpError(re));
       }
       Consume();
       vs->matchers.push_back({type, std::move(name), std::move(value)});

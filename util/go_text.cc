@@ -14,41 +14,58 @@ constexpr char kLowerHex[] = "0123456789abcdef";
 
 // ---- Float formatting: Go's decimalSlice and its fmtF/fmtE layouts ----------------------------
 
-// The shortest decimal digits that read back as a finite, non-zero |v|, and where the decimal
-// point goes: |v| = 0.d[0]d[1]...d[count-1] * 10^point (Go's decimalSlice nd and dp). Both Go
-// and std::to_chars pick, among the shortest digit strings, the one nearest the exact value.
-struct ShortestDecimal {
-  char digits[24];  // at most 17 significant digits
-  int count = 0;
+// Decimal digits of a finite |v| and where the decimal point goes: |v| = 0.d[0]d[1]... * 10^point
+// (Go's decimalSlice nd and dp). Zero has no digits. Short digit strings stay in the string's
+// inline buffer, so the shortest forms do not allocate.
+struct DecimalDigits {
+  std::string digits;
   int point = 0;
 };
 
-ShortestDecimal Shortest(double v) {
-  char buf[64];
-  const auto res =
-      std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
-  // "d[.ddd]e±XX"
-  ShortestDecimal d;
-  const char* p = buf;
-  for (; p < res.ptr && *p != 'e'; ++p) {
-    if (*p != '.') d.digits[d.count++] = *p;
+// Reads std::to_chars' scientific form "d[.ddd]e±XX".
+DecimalDigits FromScientific(const char* begin, const char* end) {
+  DecimalDigits d;
+  const char* p = begin;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') d.digits.push_back(*p);
   }
   int exponent = 0;
-  if (p + 1 < res.ptr) {
+  if (p + 1 < end) {
     const bool negative = p[1] == '-';
-    std::from_chars(p + 2, res.ptr, exponent);
+    std::from_chars(p + 2, end, exponent);
     if (negative) exponent = -exponent;
   }
   d.point = exponent + 1;
   return d;
 }
 
+// The shortest digits that read back as a finite, non-zero |v|. Both Go and std::to_chars pick,
+// among the shortest digit strings, the one nearest the exact value.
+DecimalDigits Shortest(double v) {
+  char buf[64];
+  const auto res =
+      std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
+  return FromScientific(buf, res.ptr);
+}
+
+// |v| (finite, non-zero) correctly rounded to `significant` (>= 1) digits, trailing zeros
+// dropped, as Go's fixed-precision conversions leave them.
+DecimalDigits Rounded(double v, int significant) {
+  std::string buf(static_cast<size_t>(significant) + 32, '\0');
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), std::fabs(v),
+                                 std::chars_format::scientific, significant - 1);
+  DecimalDigits d = FromScientific(buf.data(), res.ptr);
+  while (d.digits.size() > 1 && d.digits.back() == '0') d.digits.pop_back();
+  return d;
+}
+
 // Go's fmtF: the integer digits (zero-padded up to the point, or "0"), then `decimals` digits
 // after the point (zeros where the digits run out).
-void AppendFixed(std::string* out, const ShortestDecimal& d, int decimals) {
+void AppendFixed(std::string* out, const DecimalDigits& d, int decimals) {
+  const int count = static_cast<int>(d.digits.size());
   if (d.point > 0) {
-    const int m = std::min(d.count, d.point);
-    out->append(d.digits, static_cast<size_t>(m));
+    const int m = std::min(count, d.point);
+    out->append(d.digits, 0, static_cast<size_t>(m));
     out->append(static_cast<size_t>(d.point - m), '0');
   } else {
     out->push_back('0');
@@ -57,23 +74,40 @@ void AppendFixed(std::string* out, const ShortestDecimal& d, int decimals) {
   out->push_back('.');
   for (int i = 1; i <= decimals; ++i) {
     const int j = d.point + i - 1;
-    out->push_back(j >= 0 && j < d.count ? d.digits[j] : '0');
+    out->push_back(j >= 0 && j < count ? d.digits[static_cast<size_t>(j)] : '0');
   }
 }
 
-// Go's fmtE with every digit: d.ddde±XX, the exponent at least two digits long.
-void AppendExponent(std::string* out, const ShortestDecimal& d) {
-  out->push_back(d.digits[0]);
-  if (d.count > 1) {
+// Go's fmtE: d.ddd with `decimals` digits after the point (zeros where the digits run out), then
+// the exponent, at least two digits long.
+void AppendExponent(std::string* out, const DecimalDigits& d, int decimals, char e) {
+  const int count = static_cast<int>(d.digits.size());
+  out->push_back(count > 0 ? d.digits[0] : '0');
+  if (decimals > 0) {
     out->push_back('.');
-    out->append(d.digits + 1, static_cast<size_t>(d.count - 1));
+    for (int i = 1; i <= decimals; ++i)
+      out->push_back(i < count ? d.digits[static_cast<size_t>(i)] : '0');
   }
-  int exponent = d.point - 1;
-  out->push_back('e');
+  int exponent = count == 0 ? 0 : d.point - 1;
+  out->push_back(e);
   out->push_back(exponent < 0 ? '-' : '+');
   if (exponent < 0) exponent = -exponent;
   if (exponent < 10) out->push_back('0');
   out->append(std::to_string(exponent));
+}
+
+// Go's %e/%g choice and layout for digits already rounded (formatDigits in strconv/ftoa.go).
+void AppendG(std::string* out, const DecimalDigits& d, int precision, bool shortest, char e) {
+  const int count = static_cast<int>(d.digits.size());
+  int eprec = precision;
+  if (eprec > count && count >= d.point) eprec = count;
+  if (shortest) eprec = 6;
+  const int exponent = d.point - 1;
+  if (exponent < -4 || exponent >= eprec) {
+    AppendExponent(out, d, std::min(precision, count) - 1, e);
+    return;
+  }
+  AppendFixed(out, d, std::max((precision > d.point ? count : precision) - d.point, 0));
 }
 
 // ---- Number parsing: Go's readFloat and ParseUint syntax ---------------------------------------
@@ -261,42 +295,52 @@ constexpr std::pair<char32_t, char32_t> kNotPrintable[] = {
 
 // ---- Floats ------------------------------------------------------------------------------------
 
-std::string GoFormatFloatF(double v) {
+std::string GoFormatFloat(double v, char format, int precision) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   std::string out = std::signbit(v) ? "-" : "";
-  if (v == 0) return out + "0";
-  const ShortestDecimal d = Shortest(v);
-  AppendFixed(&out, d, std::max(d.count - d.point, 0));
-  return out;
-}
-
-std::string GoFormatFloatG(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::string out = std::signbit(v) ? "-" : "";
-  if (v == 0) return out + "0";
-  const ShortestDecimal d = Shortest(v);
-  // Shortest 'g' decides with a precision of 6 (ftoa.go: "if precision was the shortest
-  // possible, use precision 6 for this decision").
-  const int exponent = d.point - 1;
-  if (exponent < -4 || exponent >= 6) {
-    AppendExponent(&out, d);
-  } else {
-    AppendFixed(&out, d, std::max(d.count - d.point, 0));
+  const bool shortest = precision < 0;
+  DecimalDigits d;
+  if (v != 0) {
+    if (shortest) {
+      d = Shortest(v);
+    } else if (format == 'f') {
+      // Digits up to `precision` places after the point: exact and rounded ties to even, in the
+      // C locale whatever the process's. 1e308 takes 309 digits before the point.
+      std::string buf(static_cast<size_t>(precision) + 330, '\0');
+      const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), std::fabs(v),
+                                     std::chars_format::fixed, precision);
+      out.append(buf.data(), res.ptr);
+      return out;
+    } else if (format == 'e' || format == 'E') {
+      d = Rounded(v, precision + 1);
+    } else {
+      d = Rounded(v, std::max(precision, 1));
+    }
+  }
+  const int count = static_cast<int>(d.digits.size());
+  switch (format) {
+    case 'f':
+      AppendFixed(&out, d, shortest ? std::max(count - d.point, 0) : precision);
+      break;
+    case 'e':
+    case 'E':
+      AppendExponent(&out, d, shortest ? count - 1 : precision, format);
+      break;
+    default: {
+      const char e = format == 'G' ? 'E' : 'e';
+      AppendG(&out, d, shortest ? count : std::max(precision, 1), shortest, e);
+      break;
+    }
   }
   return out;
 }
 
-std::string GoSprintfF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // Exact and rounded half to even, as Go's %f, and in the C locale whatever the process's
-  // (printf's would follow LC_NUMERIC). 1e308 takes 316 characters.
-  char buf[512];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 6);
-  return std::string(buf, res.ptr);
-}
+std::string GoFormatFloatF(double v) { return GoFormatFloat(v, 'f', -1); }
+
+std::string GoFormatFloatG(double v) { return GoFormatFloat(v, 'g', -1); }
+
+std::string GoSprintfF(double v) { return GoFormatFloat(v, 'f', 6); }
 
 Result<double> GoParseFloat(std::string_view s) {
   std::string_view body = s;
@@ -408,6 +452,20 @@ bool GoIsPrint(char32_t r) {
                                       return value < range.first;
                                     });
   return it == std::begin(kNotPrintable) || r > std::prev(it)->second;
+}
+
+std::string GoFormatRuneU(char32_t r) {
+  std::string out = "U+";
+  const int digits = r > 0xFFFF ? (r > 0xFFFFF ? 6 : 5) : 4;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+    out.push_back("0123456789ABCDEF"[(r >> shift) & 0xF]);
+  }
+  if (GoIsPrint(r)) {
+    out += " '";
+    AppendUtf8(&out, r);
+    out += "'";
+  }
+  return out;
 }
 
 void AppendGoQuote(std::string* out, std::string_view s) {

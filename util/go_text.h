@@ -31,6 +31,15 @@ std::string GoFormatFloatG(double v);
 // fmt's %f of a float64: six decimals, correctly rounded ("0.500000"); "NaN", "+Inf", "-Inf".
 std::string GoSprintfF(double v);
 
+// strconv.FormatFloat(v, format, precision, 64) for the formats 'e', 'E', 'f', 'g' and 'G', which
+// fmt's %e, %E, %f, %F, %g, %G and %v are built on: `precision` digits after the point ('e',
+// 'f') or significant digits ('g', where 0 counts as 1), correctly rounded (ties to even), or
+// -1 for the fewest digits that read back as `v`. 'g' writes an exponent when the decimal
+// exponent is below -4 or at least the precision (6 when shortest), and drops trailing zeros.
+// "NaN", "+Inf", "-Inf" whatever the format. A format not listed is taken as 'g'.
+// GoFormatFloat(v, 'g', -1) == GoFormatFloatG(v); GoFormatFloat(v, 'f', 6) == GoSprintfF(v).
+std::string GoFormatFloat(double v, char format, int precision);
+
 // strconv.ParseFloat(s, 64): decimal, or hexadecimal with a binary exponent ("0x1p-2"); an
 // optional sign; "inf", "infinity" and "nan" in any case (no sign on NaN); '_' only between
 // digits. A value too small for a float64 reads as zero, as in Go. On failure InvalidArgument
@@ -55,6 +64,9 @@ void AppendGoQuote(std::string* out, std::string_view s);
 // strconv.QuoteRune (fmt's %q of a rune): 'x', '\n', '\'', '\x00', '\u00a0'. A value that is
 // not a Unicode scalar value quotes as U+FFFD.
 std::string GoQuoteRune(char32_t r);
+
+// fmt's %#U of a rune: "U+0041 'A'", or "U+000A" alone when the rune is not printable.
+std::string GoFormatRuneU(char32_t r);
 
 // strconv.IsPrint for assigned code points: letters, marks, numbers, punctuation, symbols and the
 // ASCII space are printable; controls, format characters, other spaces, line and paragraph

@@ -36,6 +36,46 @@ TEST(GoFormatFloatG, SwitchesToAnExponentBelowMinus4AndFrom6) {
   EXPECT_EQ(GoFormatFloatG(5e-324), "5e-324");
 }
 
+// ---- strconv.FormatFloat(v, fmt, prec, 64): fmt's %e %f %g with a precision ------------------
+
+TEST(GoFormatFloat, FixedPrecisionRoundsTiesToEven) {
+  EXPECT_EQ(GoFormatFloat(3.14159, 'f', 2), "3.14");
+  EXPECT_EQ(GoFormatFloat(0.125, 'f', 2), "0.12");
+  EXPECT_EQ(GoFormatFloat(2.5, 'f', 0), "2");
+  EXPECT_EQ(GoFormatFloat(-0.0, 'f', 2), "-0.00");
+  EXPECT_EQ(GoFormatFloat(1e21, 'f', 1), "1000000000000000000000.0");
+  EXPECT_EQ(GoFormatFloat(0, 'e', 6), "0.000000e+00");
+  EXPECT_EQ(GoFormatFloat(1234.5678, 'e', 2), "1.23e+03");
+  EXPECT_EQ(GoFormatFloat(1234.5678, 'E', 3), "1.235E+03");
+  EXPECT_EQ(GoFormatFloat(1e-300, 'e', 1), "1.0e-300");
+}
+
+TEST(GoFormatFloat, GeneralPrecisionDropsTrailingZeros) {
+  // Prometheus' humanize is fmt.Sprintf("%.4g", v).
+  EXPECT_EQ(GoFormatFloat(0, 'g', 4), "0");
+  EXPECT_EQ(GoFormatFloat(1, 'g', 4), "1");
+  EXPECT_EQ(GoFormatFloat(120, 'g', 4), "120");
+  EXPECT_EQ(GoFormatFloat(1.234567, 'g', 4), "1.235");
+  EXPECT_EQ(GoFormatFloat(12345, 'g', 4), "1.234e+04");
+  EXPECT_EQ(GoFormatFloat(9.223372036854775807e18, 'g', 4), "9.223e+18");
+  EXPECT_EQ(GoFormatFloat(0.0001234, 'g', 2), "0.00012");
+  EXPECT_EQ(GoFormatFloat(0.00001234, 'g', 2), "1.2e-05");
+  EXPECT_EQ(GoFormatFloat(1234.5, 'g', 8), "1234.5");
+  EXPECT_EQ(GoFormatFloat(123456, 'g', 6), "123456");
+  EXPECT_EQ(GoFormatFloat(5, 'g', 0), "5");
+  EXPECT_EQ(GoFormatFloat(1e-7, 'G', -1), "1E-07");
+  EXPECT_EQ(GoFormatFloat(0.1, 'g', 20), "0.10000000000000000555");
+}
+
+TEST(GoFormatFloat, ShortestAndSpecialValues) {
+  EXPECT_EQ(GoFormatFloat(1234567, 'e', -1), "1.234567e+06");
+  EXPECT_EQ(GoFormatFloat(0, 'e', -1), "0e+00");
+  EXPECT_EQ(GoFormatFloat(1e21, 'f', -1), "1000000000000000000000");
+  EXPECT_EQ(GoFormatFloat(kNaN, 'f', 2), "NaN");
+  EXPECT_EQ(GoFormatFloat(-kInf, 'e', 2), "-Inf");
+  EXPECT_EQ(GoFormatFloat(kInf, 'g', 4), "+Inf");
+}
+
 TEST(GoFormatFloatG, WritesTheShortestDigitsThatRoundTrip) {
   EXPECT_EQ(GoFormatFloatG(0.1 + 0.2), "0.30000000000000004");
   EXPECT_EQ(GoFormatFloatG(1.7976931348623157e308), "1.7976931348623157e+308");

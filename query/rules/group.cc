@@ -1,0 +1,492 @@
+#include "query/rules/group.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "query/functions_internal.h"
+#include "util/status_macros.h"
+
+namespace tidemark::rules {
+namespace {
+
+// How long a resolved alert is kept, so that it is sent as resolved (Prometheus'
+// resolvedRetention).
+constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;
+
+constexpr std::string_view kAlertsMetric = "ALERTS";
+constexpr std::string_view kAlertsForStateMetric = "ALERTS_FOR_STATE";
+constexpr std::string_view kAlertStateLabel = "alertstate";
+constexpr std::string_view kAlertNameLabel = "alertname";
+
+// The group's labels under the rule's own: the rule's win.
+std::vector<Label> MergeLabels(const std::vector<Label>& group, const std::vector<Label>& rule) {
+  std::vector<Label> out = rule;
+  for (const Label& g : group) {
+    const bool overridden =
+        std::any_of(rule.begin(), rule.end(), [&](const Label& r) { return r.name == g.name; });
+    if (!overridden) out.push_back(g);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ToMap(const Labels& labels) {
+  std::map<std::string, std::string> out;
+  for (const Label& l : labels) out[l.name] = l.value;
+  return out;
+}
+
+// Prometheus' strutil.TableLinkForExpression, under the external URL.
+std::string GeneratorUrl(std::string_view external_url, std::string_view expr) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string escaped;
+  for (unsigned char c : expr) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      escaped += static_cast<char>(c);
+    } else if (c == ' ') {
+      escaped += '+';
+    } else {
+      escaped += '%';
+      escaped += kHex[c >> 4];
+      escaped += kHex[c & 15];
+    }
+  }
+  std::string base(external_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/graph?g0.expr=" + escaped + "&g0.tab=1";
+}
+
+Result<promql::Vector> RunInstantQuery(const promql::Expr& expr, int64_t t_ms,
+                                       const EvalContext& ctx) {
+  promql::QueryContext qc = promql::QueryContext::WithTimeout(ctx.query_timeout);
+  qc.cancelled = ctx.cancelled;
+  TM_ASSIGN_OR_RETURN(promql::QueryResult result,
+                      ctx.engine->Instant(*ctx.querier, expr, t_ms, qc));
+  switch (result.type) {
+    case promql::ValueType::kVector:
+      return std::move(result.vector);
+    case promql::ValueType::kScalar: {
+      promql::Vector v(1);
+      v[0].t = t_ms;
+      v[0].f = result.scalar;
+      return v;
+    }
+    default:
+      return Status::InvalidArgument("rule result is not a vector or scalar");
+  }
+}
+
+}  // namespace
+
+std::string_view AlertStateName(AlertState state) {
+  switch (state) {
+    case AlertState::kPending:
+      return "pending";
+    case AlertState::kFiring:
+      return "firing";
+    case AlertState::kInactive:
+      break;
+  }
+  return "inactive";
+}
+
+std::string_view RuleHealthName(RuleHealth health) {
+  switch (health) {
+    case RuleHealth::kOk:
+      return "ok";
+    case RuleHealth::kError:
+      return "err";
+    case RuleHealth::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+struct RuleGroup::Rule {
+  RuleSpec spec;  // labels: the group's merged in
+  promql::ExprPtr expr;
+  std::string expr_text;  // as Prometheus prints it, for generator URLs
+  // Guarded by RuleGroup::mu_ where Snapshot reads them.
+  std::map<Labels, Alert> active;
+  RuleHealth health = RuleHealth::kUnknown;
+  std::string last_error;
+  int64_t last_evaluation_ms = 0;
+  double evaluation_seconds = 0;
+  // Only the evaluating thread: the series written in the last evaluation.
+  std::set<Labels> last_series;
+};
+
+RuleGroup::RuleGroup(GroupSpec spec, const RuleOptions& options)
+    : spec_(std::move(spec)), options_(options) {}
+RuleGroup::~RuleGroup() = default;
+
+Result<std::unique_ptr<RuleGroup>> RuleGroup::Create(GroupSpec spec, const RuleOptions& options) {
+  std::unique_ptr<RuleGroup> group(new RuleGroup(std::move(spec), options));
+  group->interval_ms_ = group->spec_.interval_ms.value_or(options.default_interval_ms);
+  if (group->interval_ms_ <= 0) {
+    return Status::InvalidArgument("group \"" + group->spec_.name + "\": interval must be > 0");
+  }
+  group->query_offset_ms_ = group->spec_.query_offset_ms.value_or(options.default_query_offset_ms);
+  for (const RuleSpec& r : group->spec_.rules) {
+    auto rule = std::make_unique<Rule>();
+    rule->spec = r;
+    rule->spec.labels = MergeLabels(group->spec_.labels, r.labels);
+    auto expr = promql::ParseExpr(r.expr, options.parse_options);
+    if (!expr.ok()) {
+      return Status::InvalidArgument("group \"" + group->spec_.name + "\", rule \"" + r.name +
+                                     "\": " + std::string(expr.status().message()));
+    }
+    rule->expr = std::move(expr).value();
+    rule->expr_text = promql::FormatExpr(*rule->expr);
+    group->rules_.push_back(std::move(rule));
+  }
+  return group;
+}
+
+int64_t RuleGroup::EvaluationTimeAtOrAfter(int64_t now_ms) const {
+  // FNV-1a of name and file: a stable spread of groups over their interval.
+  uint64_t h = 1469598103934665603ULL;
+  for (std::string_view part :
+       {std::string_view(spec_.name), std::string_view("\xff"), std::string_view(spec_.file)}) {
+    for (unsigned char c : part) h = (h ^ c) * 1099511628211ULL;
+  }
+  const int64_t offset = static_cast<int64_t>(h % static_cast<uint64_t>(interval_ms_));
+  const int64_t adjusted = now_ms - offset;
+  int64_t base = adjusted - (((adjusted % interval_ms_) + interval_ms_) % interval_ms_);
+  int64_t t = base + offset;
+  if (t < now_ms) t += interval_ms_;
+  return t;
+}
+
+GroupEvalResult RuleGroup::Evaluate(int64_t ts_ms, const EvalContext& ctx, RuleOutput& out) {
+  GroupEvalResult result;
+  const auto group_start = std::chrono::steady_clock::now();
+  for (std::unique_ptr<Rule>& rule : rules_) {
+    const auto start = std::chrono::steady_clock::now();
+    Status s = rule->spec.kind == RuleKind::kRecording
+                   ? EvalRecording(*rule, ts_ms, ctx, out, &result)
+                   : EvalAlerting(*rule, ts_ms, ctx, out, &result);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard lock(mu_);
+    rule->last_evaluation_ms = ts_ms;
+    rule->evaluation_seconds = seconds;
+    if (s.ok()) {
+      rule->health = RuleHealth::kOk;
+      rule->last_error.clear();
+    } else {
+      rule->health = RuleHealth::kError;
+      rule->last_error = std::string(s.message());
+      ++result.failed_rules;
+    }
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - group_start).count();
+  std::lock_guard lock(mu_);
+  last_evaluation_ms_ = ts_ms;
+  evaluation_seconds_ = result.seconds;
+  return result;
+}
+
+Status RuleGroup::EvalRecording(Rule& rule, int64_t ts_ms, const EvalContext& ctx, RuleOutput& out,
+                                GroupEvalResult* result) {
+  const int64_t t = ts_ms - query_offset_ms_;
+  TM_ASSIGN_OR_RETURN(promql::Vector vector, RunInstantQuery(*rule.expr, t, ctx));
+  std::set<Labels> series;
+  for (promql::VectorSample& sample : vector) {
+    Labels metric = promql::internal::WithLabel(sample.metric, kMetricNameLabel, rule.spec.name);
+    for (const Label& l : rule.spec.labels)
+      metric = promql::internal::WithLabel(metric, l.name, l.value);
+    if (!series.insert(metric).second) {
+      return Status::InvalidArgument(
+          "vector contains metrics with the same labelset after applying rule labels");
+    }
+    sample.metric = std::move(metric);
+  }
+  if (spec_.limit > 0 && vector.size() > spec_.limit) {
+    return Status::InvalidArgument("exceeded limit of " + std::to_string(spec_.limit) + " with " +
+                                   std::to_string(vector.size()) + " series");
+  }
+  for (const promql::VectorSample& sample : vector) out.Add(sample.metric, t, sample.f);
+  for (const Labels& gone : rule.last_series) {
+    if (series.count(gone) == 0) out.Add(gone, t, StaleMarker());
+  }
+  TM_RETURN_IF_ERROR(out.Commit());
+  result->samples_written += static_cast<int64_t>(vector.size());
+  rule.last_series = std::move(series);
+  return Status::OK();
+}
+
+Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx, RuleOutput& out,
+                               GroupEvalResult* result) {
+  const int64_t t = ts_ms - query_offset_ms_;
+  TM_ASSIGN_OR_RETURN(promql::Vector vector, RunInstantQuery(*rule.expr, t, ctx));
+
+  TemplateEnv env;
+  env.external_url = options_.external_url;
+  env.query = [&](std::string_view q) -> Result<std::vector<TemplateSample>> {
+    TM_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(q, options_.parse_options));
+    TM_ASSIGN_OR_RETURN(promql::Vector v, RunInstantQuery(*expr, ts_ms, ctx));
+    std::vector<TemplateSample> samples;
+    for (const promql::VectorSample& s : v) samples.push_back({ToMap(s.metric), s.f});
+    return samples;
+  };
+  const std::string template_name = "__alert_" + rule.spec.name;
+  auto expand = [&](const std::string& text, const AlertTemplateData& data) {
+    auto expanded = ExpandAlertTemplate(template_name, text, data, env, options_.template_options);
+    if (expanded.ok()) return std::move(expanded).value();
+    // Prometheus shows the failure in place of the text, and the rule stays healthy.
+    return "<error expanding template: " + std::string(expanded.status().message()) + ">";
+  };
+
+  // The alerts the result makes, by identifying labels.
+  std::map<Labels, Alert> fresh;
+  for (const promql::VectorSample& sample : vector) {
+    AlertTemplateData data;
+    data.labels = ToMap(sample.metric);
+    data.external_labels = ToMap(options_.external_labels);
+    data.external_url = options_.external_url;
+    data.value = sample.f;
+    Labels labels = promql::internal::WithoutLabel(sample.metric, kMetricNameLabel);
+    for (const Label& l : rule.spec.labels) {
+      labels = promql::internal::WithLabel(labels, l.name, expand(l.value, data));
+    }
+    labels = promql::internal::WithLabel(labels, kAlertNameLabel, rule.spec.name);
+    Alert alert;
+    alert.labels = labels;
+    for (const Label& a : rule.spec.annotations) {
+      alert.annotations.push_back({a.name, expand(a.value, data)});
+    }
+    alert.state = AlertState::kPending;
+    alert.active_at_ms = ts_ms;
+    alert.value = sample.f;
+    if (!fresh.emplace(std::move(labels), std::move(alert)).second) {
+      return Status::InvalidArgument(
+          "vector contains metrics with the same labelset after applying alert labels");
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  for (auto& [labels, alert] : fresh) {
+    auto it = rule.active.find(labels);
+    if (it != rule.active.end() && it->second.state != AlertState::kInactive) {
+      it->second.value = alert.value;
+      it->second.annotations = std::move(alert.annotations);
+      continue;
+    }
+    rule.active[labels] = std::move(alert);
+  }
+  uint64_t active_count = 0;
+  std::vector<std::pair<Labels, double>> samples;
+  for (auto it = rule.active.begin(); it != rule.active.end();) {
+    Alert& a = it->second;
+    if (fresh.count(it->first) == 0) {
+      bool keep_firing = false;
+      if (a.state == AlertState::kFiring && rule.spec.keep_firing_for_ms > 0) {
+        if (a.keep_firing_since_ms == 0) a.keep_firing_since_ms = ts_ms;
+        keep_firing = ts_ms - a.keep_firing_since_ms < rule.spec.keep_firing_for_ms;
+      }
+      // A pending alert that went away is forgotten; a resolved one is kept for a while so that
+      // it is sent as resolved.
+      if (a.state == AlertState::kPending ||
+          (a.resolved_at_ms != 0 && ts_ms - a.resolved_at_ms > kResolvedRetentionMs)) {
+        it = rule.active.erase(it);
+        continue;
+      }
+      if (a.state != AlertState::kInactive && !keep_firing) {
+        a.state = AlertState::kInactive;
+        a.resolved_at_ms = ts_ms;
+      }
+      if (!keep_firing) {
+        ++it;
+        continue;
+      }
+    } else {
+      a.keep_firing_since_ms = 0;
+    }
+    ++active_count;
+    if (a.state == AlertState::kPending && ts_ms - a.active_at_ms >= rule.spec.for_ms) {
+      a.state = AlertState::kFiring;
+      a.fired_at_ms = ts_ms;
+    }
+    if (restored_) {
+      samples.emplace_back(
+          promql::internal::WithLabel(
+              promql::internal::WithLabel(a.labels, kMetricNameLabel, kAlertsMetric),
+              kAlertStateLabel, AlertStateName(a.state)),
+          1.0);
+      samples.emplace_back(
+          promql::internal::WithLabel(a.labels, kMetricNameLabel, kAlertsForStateMetric),
+          static_cast<double>(a.active_at_ms / 1000));
+    }
+    ++it;
+  }
+  if (spec_.limit > 0 && active_count > spec_.limit) {
+    rule.active.clear();
+    return Status::InvalidArgument("exceeded limit of " + std::to_string(spec_.limit) + " with " +
+                                   std::to_string(active_count) + " alerts");
+  }
+
+  std::set<Labels> series;
+  for (const auto& [labels, value] : samples) {
+    out.Add(labels, t, value);
+    series.insert(labels);
+  }
+  for (const Labels& gone : rule.last_series) {
+    if (series.count(gone) == 0) out.Add(gone, t, StaleMarker());
+  }
+  TM_RETURN_IF_ERROR(out.Commit());
+  result->samples_written += static_cast<int64_t>(samples.size());
+  rule.last_series = std::move(series);
+  CollectNotifications(rule, ts_ms, result);
+  return Status::OK();
+}
+
+// Prometheus' sendAlerts and needsSending: firing alerts are sent when they start firing and
+// again every resend delay; resolved ones once more after they resolve.
+void RuleGroup::CollectNotifications(Rule& rule, int64_t ts_ms, GroupEvalResult* result) {
+  const int64_t delta = std::max(options_.resend_delay_ms, interval_ms_);
+  for (auto& [labels, a] : rule.active) {
+    if (a.state == AlertState::kPending) continue;
+    const bool resolved_since_sent = a.resolved_at_ms > a.last_sent_at_ms;
+    const bool due = a.last_sent_at_ms == 0 || a.last_sent_at_ms + options_.resend_delay_ms < ts_ms;
+    if (!resolved_since_sent && !due) continue;
+    a.last_sent_at_ms = ts_ms;
+    // Valid long enough to survive two missed evaluations or sends.
+    a.valid_until_ms = ts_ms + 4 * delta;
+    AlertNotification n;
+    n.labels = a.labels;
+    n.annotations = a.annotations;
+    n.starts_at_ms = a.fired_at_ms;
+    n.ends_at_ms = a.resolved_at_ms != 0 ? a.resolved_at_ms : a.valid_until_ms;
+    n.generator_url = GeneratorUrl(options_.external_url, rule.expr_text);
+    result->notifications.push_back(std::move(n));
+  }
+}
+
+Status RuleGroup::RestoreForState(int64_t ts_ms, const EvalContext& ctx) {
+  const int64_t mint = ts_ms - options_.outage_tolerance_ms;
+  ReadOptions read;
+  read.cancelled = ctx.cancelled;
+  read.deadline = std::chrono::steady_clock::now() + ctx.query_timeout;
+  Status first_error;
+  for (std::unique_ptr<Rule>& rule : rules_) {
+    if (rule->spec.kind != RuleKind::kAlerting) continue;
+    const int64_t hold = rule->spec.for_ms;
+    // Prometheus skips alerts whose `for` is under the grace period: they wait it out again.
+    if (hold == 0 || hold < options_.for_grace_period_ms) continue;
+    std::lock_guard lock(mu_);
+    for (auto& [labels, alert] : rule->active) {
+      std::vector<LabelMatcher> matchers = {
+          LabelMatcher::Equal(std::string(kMetricNameLabel), std::string(kAlertsForStateMetric))};
+      for (const Label& l : labels) matchers.push_back(LabelMatcher::Equal(l.name, l.value));
+      auto set = ctx.querier->Select(read, matchers, mint, ts_ms, SelectHints{});
+      if (!set.ok()) {
+        if (first_error.ok()) first_error = set.status();
+        continue;
+      }
+      // The series of exactly these labels (the matchers also match supersets).
+      const Labels want =
+          promql::internal::WithLabel(labels, kMetricNameLabel, kAlertsForStateMetric);
+      bool found = false;
+      int64_t last_t = 0;
+      double last_v = 0;
+      while ((*set)->Next()) {
+        if ((*set)->labels() != want) continue;
+        SampleIterator* it = (*set)->Samples();
+        while (it->Next()) {
+          last_t = it->At().timestamp_ms;
+          last_v = it->At().value;
+          found = true;
+        }
+        if (!it->status().ok() && first_error.ok()) first_error = it->status();
+      }
+      if (!(*set)->status().ok() && first_error.ok()) first_error = (*set)->status();
+      if (!found || IsStaleMarker(last_v) || std::isnan(last_v)) continue;
+      // Whole seconds, as the series stores them.
+      const int64_t down_at = last_t / 1000 * 1000;
+      int64_t restored_active_at = static_cast<int64_t>(last_v) * 1000;
+      const int64_t spent_pending = down_at - restored_active_at;
+      const int64_t remaining = hold - spent_pending;
+      if (remaining <= 0) {
+        // It was firing when the process stopped; the next evaluation fires it again.
+      } else if (remaining < options_.for_grace_period_ms) {
+        restored_active_at += options_.for_grace_period_ms - remaining;
+      } else {
+        // The time it was down does not count towards `for`.
+        restored_active_at += ts_ms - down_at;
+      }
+      alert.active_at_ms = restored_active_at;
+    }
+  }
+  restored_ = true;
+  return first_error;
+}
+
+void RuleGroup::SkipRestore() { restored_ = true; }
+
+void RuleGroup::CopyStateFrom(const RuleGroup& old) {
+  std::scoped_lock lock(mu_, old.mu_);
+  restored_ = restored_ || old.restored_;
+  for (std::unique_ptr<Rule>& rule : rules_) {
+    for (const std::unique_ptr<Rule>& previous : old.rules_) {
+      if (previous->spec.kind != rule->spec.kind || previous->spec.name != rule->spec.name ||
+          previous->expr_text != rule->expr_text || previous->spec.labels != rule->spec.labels) {
+        continue;
+      }
+      rule->active = previous->active;
+      rule->last_series = previous->last_series;
+      rule->health = previous->health;
+      rule->last_error = previous->last_error;
+      rule->last_evaluation_ms = previous->last_evaluation_ms;
+      rule->evaluation_seconds = previous->evaluation_seconds;
+      break;
+    }
+  }
+  last_evaluation_ms_ = old.last_evaluation_ms_;
+  evaluation_seconds_ = old.evaluation_seconds_;
+}
+
+Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out) {
+  const int64_t t = ts_ms - query_offset_ms_;
+  for (std::unique_ptr<Rule>& rule : rules_) {
+    for (const Labels& series : rule->last_series) out.Add(series, t, StaleMarker());
+    rule->last_series.clear();
+  }
+  return out.Commit();
+}
+
+GroupSnapshot RuleGroup::Snapshot() const {
+  std::lock_guard lock(mu_);
+  GroupSnapshot g;
+  g.name = spec_.name;
+  g.file = spec_.file;
+  g.interval_ms = interval_ms_;
+  g.query_offset_ms = query_offset_ms_;
+  g.limit = spec_.limit;
+  g.last_evaluation_ms = last_evaluation_ms_;
+  g.evaluation_seconds = evaluation_seconds_;
+  for (const std::unique_ptr<Rule>& rule : rules_) {
+    RuleSnapshot r;
+    r.spec = rule->spec;
+    r.health = rule->health;
+    r.last_error = rule->last_error;
+    r.last_evaluation_ms = rule->last_evaluation_ms;
+    r.evaluation_seconds = rule->evaluation_seconds;
+    for (const auto& [labels, alert] : rule->active) {
+      if (alert.state == AlertState::kInactive) continue;
+      r.alerts.push_back(alert);
+      if (alert.state == AlertState::kFiring ||
+          (alert.state == AlertState::kPending && r.state == AlertState::kInactive)) {
+        r.state = alert.state;
+      }
+    }
+    g.rules.push_back(std::move(r));
+  }
+  return g;
+}
+
+}  // namespace tidemark::rules

@@ -1,0 +1,70 @@
+// The public entry points: parsing, and Prometheus' alert-template conventions on top of
+// ExecuteTemplate (template_exec.cc).
+#include "query/rules/template.h"
+
+#include "query/rules/template_ast.h"
+#include "query/rules/template_parser.h"
+
+namespace tidemark::rules {
+namespace {
+
+// What Prometheus' alerting rule puts before every annotation and label template.
+constexpr std::string_view kAlertPrefix =
+    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}"
+    "{{$externalURL := .ExternalURL}}{{$value := .Value}}";
+
+std::string WithAlertPrefix(std::string_view text) {
+  std::string out(kAlertPrefix);
+  out += text;
+  return out;
+}
+
+}  // namespace
+
+Template::Template(std::unique_ptr<const internal::ParsedTemplate> parsed)
+    : parsed_(std::move(parsed)) {}
+
+Template::~Template() = default;
+
+const std::string& Template::name() const { return parsed_->name; }
+
+Result<std::unique_ptr<const Template>> ParseTemplate(std::string_view name, std::string_view text,
+                                                      const TemplateOptions& options) {
+  auto parsed = internal::Parse(name, text, options);
+  if (!parsed.ok()) return parsed.status();
+  return std::make_unique<const Template>(std::move(parsed).value());
+}
+
+TemplateValue AlertTemplateValue(const AlertTemplateData& data) {
+  return TemplateValue::Struct(
+      {{"Labels", TemplateValue::StringMap(data.labels)},
+       {"ExternalLabels", TemplateValue::StringMap(data.external_labels)},
+       {"ExternalURL", TemplateValue::String(data.external_url)},
+       {"Value", TemplateValue::Float(data.value)}},
+      "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; "
+      "Value interface {} }",
+      false);
+}
+
+Result<std::string> ExpandAlertTemplate(std::string_view name, std::string_view text,
+                                        const AlertTemplateData& data, const TemplateEnv& env,
+                                        const TemplateOptions& options) {
+  auto tmpl = ParseTemplate(name, WithAlertPrefix(text), options);
+  if (!tmpl.ok()) {
+    return Status(tmpl.status().code(),
+                  "error parsing template " + std::string(name) + ": " + tmpl.status().message());
+  }
+  auto result = ExecuteTemplate(**tmpl, AlertTemplateValue(data), env);
+  if (!result.ok()) {
+    return Status(result.status().code(), "error executing template " + std::string(name) + ": " +
+                                              result.status().message());
+  }
+  return result;
+}
+
+Status CheckTemplate(std::string_view name, std::string_view text, const TemplateOptions& options) {
+  auto parsed = internal::Parse(name, WithAlertPrefix(text), options);
+  return parsed.ok() ? Status::OK() : parsed.status();
+}
+
+}  // namespace tidemark::rules
