@@ -136,8 +136,12 @@ Status DuplicateLabelsetError();
 std::string LabelsKey(const Labels& labels);
 // `labels` without __name__, __type__ and __unit__ (Prometheus' DropReserved(IsMetadataLabel)).
 Labels DropMetricName(const Labels& labels);
-// Prometheus' labels.String(): {__name__="up", job="x"}.
-std::string PromLabelsString(const Labels& labels);
+// Prometheus' labels.String(): {__name__="up", job="x"}. The vector form prints the pairs in the
+// order given, empty values included (annotations, which Labels would drop).
+std::string PromLabelsString(const std::vector<Label>& labels);
+inline std::string PromLabelsString(const Labels& labels) {
+  return PromLabelsString(labels.items());
+}
 // Prometheus' labels.Hash(): xxHash64 of name\xff value\xff ... (limit_ratio depends on it).
 uint64_t PromLabelsHash(const Labels& labels);
 // xxHash64 with seed 0.

@@ -120,7 +120,7 @@ uint64_t XxHash64(std::string_view data) {
 
 uint64_t PromLabelsHash(const Labels& labels) { return XxHash64(LabelsKey(labels)); }
 
-std::string PromLabelsString(const Labels& labels) {
+std::string PromLabelsString(const std::vector<Label>& labels) {
   std::string out = "{";
   bool first = true;
   for (const Label& l : labels) {

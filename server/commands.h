@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tidemark::server {
 
@@ -24,6 +25,21 @@ struct GenerateOptions {
 };
 // Fills a data directory with the realistic benchmark dataset, ending now.
 int RunGenerate(const GenerateOptions& options);
+
+struct CheckRulesOptions {
+  std::vector<std::string> files;
+  // Comma-separated lint checks: all, duplicate-rules (the default), none.
+  std::string lint = "duplicate-rules";
+  bool lint_fatal = false;  // lint problems exit with 3 instead of 0
+  // Prometheus 3's UTF-8 metric and label names; false: Prometheus 2's legacy names.
+  bool utf8_names = true;
+};
+// Validates rule files as `promtool check rules` does, with its output and exit codes: 0 valid,
+// 1 an error in a file (or a file missing), 3 lint problems with lint_fatal.
+int RunCheckRules(const CheckRulesOptions& options);
+
+// Runs rule unit test files as `promtool test rules` does: 0 all passed, 1 otherwise.
+int RunTestRules(const std::vector<std::string>& files, bool utf8_names);
 
 struct ServerConfig;
 // Runs the server until SIGTERM or SIGINT; exit code 2 for a bad configuration.

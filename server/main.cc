@@ -1,5 +1,6 @@
 // The `tidemark` binary: `serve` runs the server, `inspect` describes a data directory, `generate`
-// fills one with the benchmark dataset; `--version` prints the version and build.
+// fills one with the benchmark dataset, `check rules` and `test rules` are promtool's commands for
+// rule files; `--version` prints the version and build.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -49,6 +50,30 @@ int main(int argc, char** argv) {
   generate->add_option("--text-out", gen.text_out,
                        "also write the samples as Prometheus text with timestamps");
 
+  // Rule files, as promtool checks and tests them (server/rules_cli.cc).
+  const std::string names_help =
+      "utf8 (Prometheus 3, default) or legacy (Prometheus 2) metric and label names";
+  tidemark::server::CheckRulesOptions check_rules;
+  std::string check_names = "utf8";
+  auto* check = app.add_subcommand("check", "Check resources for validity (as promtool check)");
+  check->require_subcommand(1);
+  auto* check_rules_cmd = check->add_subcommand("rules", "Check if the rule files are valid");
+  check_rules_cmd->add_option("rule-files", check_rules.files, "the rule files to check");
+  check_rules_cmd->add_option("--lint", check_rules.lint,
+                              "lint checks: all, duplicate-rules, none (default duplicate-rules)");
+  check_rules_cmd->add_flag("--lint-fatal", check_rules.lint_fatal,
+                            "make lint problems exit with code 3");
+  check_rules_cmd->add_option("--name-validation", check_names, names_help)
+      ->check(CLI::IsMember({"utf8", "legacy"}));
+  std::vector<std::string> test_rule_files;
+  std::string test_names = "utf8";
+  auto* test = app.add_subcommand("test", "Unit testing (as promtool test)");
+  test->require_subcommand(1);
+  auto* test_rules_cmd = test->add_subcommand("rules", "Unit tests for rules");
+  test_rules_cmd->add_option("test-rule-file", test_rule_files, "the unit test files");
+  test_rules_cmd->add_option("--name-validation", test_names, names_help)
+      ->check(CLI::IsMember({"utf8", "legacy"}));
+
   // Every serve flag is a config key's value, checked by the same code as the file (after it).
   struct ServeFlag {
     const char* flag;
@@ -85,6 +110,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*inspect) return tidemark::server::RunInspect(inspect_dir, top);
+  if (*check_rules_cmd) {
+    check_rules.utf8_names = check_names == "utf8";
+    return tidemark::server::RunCheckRules(check_rules);
+  }
+  if (*test_rules_cmd) return tidemark::server::RunTestRules(test_rule_files, test_names == "utf8");
   if (*generate) return tidemark::server::RunGenerate(gen);
   if (*serve) {
     // The file first, then flags given on the command line override it.

@@ -190,4 +190,38 @@ Result<int64_t> ParseGoDurationNanos(std::string_view input) {
   return negative ? static_cast<int64_t>(0 - total) : static_cast<int64_t>(total);
 }
 
+std::string FormatGoDuration(int64_t ns) {
+  if (ns == 0) return "0s";
+  const bool negative = ns < 0;
+  // The magnitude as unsigned, so that INT64_MIN negates.
+  uint64_t u = negative ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  // `whole` units and `frac` of `digits` decimals, the fraction without trailing zeros.
+  auto decimal = [](uint64_t whole, uint64_t frac, int digits) {
+    std::string out = std::to_string(whole);
+    std::string f = std::to_string(frac);
+    f.insert(0, static_cast<size_t>(digits) - f.size(), '0');
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    if (!f.empty()) out += "." + f;
+    return out;
+  };
+  std::string out;
+  if (u < 1'000'000'000ULL) {
+    if (u < 1'000ULL) {
+      out = std::to_string(u) + "ns";
+    } else if (u < 1'000'000ULL) {
+      out = decimal(u / 1'000, u % 1'000, 3) + "\u00b5s";
+    } else {
+      out = decimal(u / 1'000'000, u % 1'000'000, 6) + "ms";
+    }
+  } else {
+    const uint64_t secs = u / 1'000'000'000ULL;
+    out = decimal(secs % 60, u % 1'000'000'000ULL, 9) + "s";
+    if (secs >= 60) {
+      out = std::to_string(secs / 60 % 60) + "m" + out;
+      if (secs >= 3600) out = std::to_string(secs / 3600) + "h" + out;
+    }
+  }
+  return negative ? "-" + out : out;
+}
+
 }  // namespace tidemark::util

@@ -46,6 +46,10 @@ Result<int64_t> ParseDuration(std::string_view input);
 // the input and says what is wrong; totals past INT64_MAX ns (about 292 years) are refused.
 Result<int64_t> ParseGoDurationNanos(std::string_view input);
 
+// `ns` as Go's time.Duration.String() prints it: "0s", "1.5s", "1m0s", "1h0m0s", "-2m30s", and
+// under a second "500ms", "1.5µs", "3ns" (the fraction without trailing zeros).
+std::string FormatGoDuration(int64_t ns);
+
 // `ms` as Prometheus prints a duration (model.Duration.String): "0s" for zero; years and weeks
 // only when they divide it exactly, then d h m s ms ("1y", "2w", "1d12h", "1m30s500ms"); a
 // negative duration gets a leading "-". ParseDuration(FormatDuration(ms)) == ms for ms >= 0.

@@ -586,4 +586,13 @@ Result<std::string> GoUnquote(std::string_view quoted) {
   return out;
 }
 
+std::string_view GoTrimSpace(std::string_view s) {
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace tidemark::util

@@ -81,6 +81,10 @@ bool GoIsPrint(char32_t r);
 // taken as they are. InvalidArgument ("invalid syntax", Go's ErrSyntax) for a malformed literal.
 Result<std::string> GoUnquote(std::string_view quoted);
 
+// strings.TrimSpace for ASCII white space (space, \t, \n, \v, \f, \r): `s` without leading and
+// trailing white space. Unicode spaces past ASCII are kept, where Go would trim them too.
+std::string_view GoTrimSpace(std::string_view s);
+
 }  // namespace tidemark::util
 
 #endif  // TIDEMARK_UTIL_GO_TEXT_H_

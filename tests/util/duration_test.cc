@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,24 @@ TEST(GoDuration, RefusesWhatGoRefuses) {
     if (!r.ok()) {
       EXPECT_NE(r.status().message().find("invalid duration"), std::string::npos);
     }
+  }
+}
+
+TEST(GoDuration, FormatsAsGoPrintsIt) {
+  constexpr int64_t kMs = 1'000'000;
+  EXPECT_EQ(FormatGoDuration(0), "0s");
+  EXPECT_EQ(FormatGoDuration(3), "3ns");
+  EXPECT_EQ(FormatGoDuration(1'500), "1.5\u00b5s");
+  EXPECT_EQ(FormatGoDuration(500 * kMs), "500ms");
+  EXPECT_EQ(FormatGoDuration(1'500 * kMs), "1.5s");
+  EXPECT_EQ(FormatGoDuration(60'000 * kMs), "1m0s");
+  EXPECT_EQ(FormatGoDuration(150'000 * kMs), "2m30s");
+  EXPECT_EQ(FormatGoDuration(3'600'000 * kMs), "1h0m0s");
+  EXPECT_EQ(FormatGoDuration(-90'000 * kMs), "-1m30s");
+  EXPECT_EQ(FormatGoDuration(INT64_MIN), "-2562047h47m16.854775808s");
+  // Round trip through the parser.
+  for (int64_t ns : {int64_t{1}, 1'500 * kMs, 3'723'004 * kMs}) {
+    EXPECT_EQ(ParseGoDurationNanos(FormatGoDuration(ns)).value(), ns);
   }
 }
 

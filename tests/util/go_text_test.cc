@@ -336,5 +336,12 @@ TEST(GoUnquote, RefusesMalformedLiterals) {
   }
 }
 
+TEST(GoTrimSpace, TrimsAsciiWhiteSpaceAtBothEnds) {
+  EXPECT_EQ(GoTrimSpace(" \t\n\v\f\r a b \r\n"), "a b");
+  EXPECT_EQ(GoTrimSpace("   "), "");
+  EXPECT_EQ(GoTrimSpace(""), "");
+  EXPECT_EQ(GoTrimSpace("x"), "x");
+}
+
 }  // namespace
 }  // namespace tidemark::util

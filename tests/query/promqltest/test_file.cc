@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "tests/query/promqltest/text.h"
+#include "util/go_text.h"
 #include "util/status_macros.h"
 
 namespace tidemark::promqltest {
@@ -32,7 +33,7 @@ std::vector<std::string_view> GetLines(std::string_view content) {
   while (true) {
     size_t nl = content.find('\n', start);
     std::string_view line = content.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    line = TrimSpace(line);
+    line = util::GoTrimSpace(line);
     if (line.starts_with("#")) line = {};
     lines.push_back(line);
     if (nl == std::string_view::npos) break;
@@ -65,7 +66,7 @@ Result<LoadCommand> ParseLoad(const std::vector<std::string_view>& lines, size_t
   } else {
     return LineError(i, "invalid load command. (load[_with_nhcb] <step:duration>)");
   }
-  rest = TrimSpace(rest);
+  rest = util::GoTrimSpace(rest);
   auto interval = ParseTestDuration(rest);
   if (!interval.ok()) {
     return LineError(
@@ -114,9 +115,9 @@ Result<Expectation> ParseExpect(std::string_view line) {
   if (mode == "no_info") e.kind = ExpectKind::kNoInfo;
   if (match_type == "msg") {
     e.is_regex = false;
-    e.text = std::string(TrimSpace(argument));
+    e.text = std::string(util::GoTrimSpace(argument));
   } else if (match_type == "regex") {
-    e.text = std::string(TrimSpace(argument));
+    e.text = std::string(util::GoTrimSpace(argument));
     RE2 re(e.text, RE2::Quiet);
     if (!re.ok()) return Status::InvalidArgument("invalid regex " + e.text + " for " + mode);
   }
@@ -230,13 +231,13 @@ Result<EvalCommand> ParseEval(const std::vector<std::string_view>& lines, size_t
       break;
     }
     if (cmd.legacy_fail && def.starts_with("expected_fail_message")) {
-      cmd.expected_fail_message =
-          std::string(TrimSpace(def.substr(std::string_view("expected_fail_message").size())));
+      cmd.expected_fail_message = std::string(
+          util::GoTrimSpace(def.substr(std::string_view("expected_fail_message").size())));
       break;
     }
     if (cmd.legacy_fail && def.starts_with("expected_fail_regexp")) {
-      cmd.expected_fail_regexp =
-          std::string(TrimSpace(def.substr(std::string_view("expected_fail_regexp").size())));
+      cmd.expected_fail_regexp = std::string(
+          util::GoTrimSpace(def.substr(std::string_view("expected_fail_regexp").size())));
       RE2 re(cmd.expected_fail_regexp, RE2::Quiet);
       if (!re.ok()) return error("invalid regexp '" + cmd.expected_fail_regexp + "'");
       break;

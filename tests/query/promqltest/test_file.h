@@ -27,11 +27,20 @@
 #include <variant>
 #include <vector>
 
-#include "tests/query/promqltest/series_description.h"
+#include "query/series_description.h"
 #include "tidemark/labels.h"
 #include "tidemark/status.h"
 
 namespace tidemark::promqltest {
+
+// The value grammar lives beside the PromQL engine: `tidemark test rules` reads input_series with
+// it too.
+using promql::ParseSeriesDescription;
+using promql::ParseTestDuration;
+using promql::ParseTestNumber;
+using promql::SequenceValue;
+using promql::SeriesDescription;
+using promql::UnquoteString;
 
 struct LoadCommand {
   int line = 0;  // 1-based

@@ -1,12 +1,13 @@
-// The value-level grammar of Prometheus' PromQL test files: series lines in expanding notation,
-// durations, bare numbers and quoted strings (see test_file.h for the file grammar).
+// The value-level grammar of Prometheus' PromQL test files (tests/query/promqltest/test_file.h)
+// and of promtool's rule unit tests (`input_series`, query/rules/unit_test_runner.h): series lines
+// in expanding notation, durations, bare numbers and quoted strings.
 //
 //   auto series = ParseSeriesDescription(R"(http_requests{job="api"} 0+10x3 _ stale)");
 //   // series->values: 0 10 20 30, then one omitted position, then a stale marker
 //
 // Thread safety: free functions over values.
-#ifndef TIDEMARK_TESTS_QUERY_PROMQLTEST_SERIES_DESCRIPTION_H_
-#define TIDEMARK_TESTS_QUERY_PROMQLTEST_SERIES_DESCRIPTION_H_
+#ifndef TIDEMARK_QUERY_SERIES_DESCRIPTION_H_
+#define TIDEMARK_QUERY_SERIES_DESCRIPTION_H_
 
 #include <cstdint>
 #include <string>
@@ -16,7 +17,7 @@
 #include "tidemark/labels.h"
 #include "tidemark/status.h"
 
-namespace tidemark::promqltest {
+namespace tidemark::promql {
 
 // One position of a value sequence: a sample value, or `_` (no sample at this position).
 struct SequenceValue {
@@ -48,6 +49,6 @@ Result<double> ParseTestNumber(std::string_view text);
 // (raw), with Go's escape sequences.
 Result<std::string> UnquoteString(std::string_view quoted);
 
-}  // namespace tidemark::promqltest
+}  // namespace tidemark::promql
 
-#endif  // TIDEMARK_TESTS_QUERY_PROMQLTEST_SERIES_DESCRIPTION_H_
+#endif  // TIDEMARK_QUERY_SERIES_DESCRIPTION_H_

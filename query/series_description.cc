@@ -1,4 +1,4 @@
-#include "tests/query/promqltest/series_description.h"
+#include "query/series_description.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,12 +8,11 @@
 #include <optional>
 #include <utility>
 
-#include "tests/query/promqltest/text.h"
 #include "tidemark/engine.h"
 #include "util/go_text.h"
 #include "util/status_macros.h"
 
-namespace tidemark::promqltest {
+namespace tidemark::promql {
 namespace {
 
 // A series item may expand to at most this many values; the test files use a few thousand.
@@ -66,7 +65,8 @@ Result<double> ScanValue(std::string_view tok, size_t* pos, bool allow_stale) {
     size_t start = p;
     while (p < tok.size() && (IsAlphaNumeric(tok[p]) || tok[p] == ':')) ++p;
     std::string_view written = tok.substr(start, p - start);
-    std::string word = ToLower(written);
+    std::string word(written);
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (written == "stale" && allow_stale && !signed_value) {
       value = StaleMarker();
     } else if (word == "inf") {
@@ -221,7 +221,7 @@ Result<std::string> UnquoteString(std::string_view quoted) {
 }
 
 Result<SeriesDescription> ParseSeriesDescription(std::string_view line) {
-  line = TrimSpace(line);
+  line = util::GoTrimSpace(line);
   SeriesDescription desc;
   size_t pos = 0;
   auto skip_blanks = [&] {
@@ -308,7 +308,7 @@ Result<SeriesDescription> ParseSeriesDescription(std::string_view line) {
     return Status::InvalidArgument("unexpected \"" + std::string(line.substr(pos)) +
                                    "\" after the series labels");
   }
-  std::string_view values = TrimSpace(line.substr(pos));
+  std::string_view values = util::GoTrimSpace(line.substr(pos));
   if (values.find("{{") != std::string_view::npos) {
     desc.native_histogram = true;
     return desc;
@@ -322,4 +322,4 @@ Result<SeriesDescription> ParseSeriesDescription(std::string_view line) {
   }
   return desc;
 }
-}  // namespace tidemark::promqltest
+}  // namespace tidemark::promql
