@@ -154,6 +154,24 @@ std::string FormatRfc3339Millis(int64_t ms) {
   return buf;
 }
 
+std::string FormatRfc3339Nano(int64_t ms) {
+  const int64_t seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int64_t millis = ms - seconds * 1000;
+  const std::time_t tt = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[48];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (millis != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(millis));
+    out += frac;
+    while (out.back() == '0') out.pop_back();
+  }
+  return out + "Z";
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -44,6 +44,9 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 // Unix milliseconds in UTC as RFC 3339 with exactly three fraction digits, as Go's
 // strfmt.DateTime writes them: "2024-05-01T12:00:00.250Z".
 std::string FormatRfc3339Millis(int64_t ms);
+// Unix milliseconds as Go's RFC3339Nano prints them, as Prometheus' API writes times:
+// "2026-12-02T05:00:00.12Z" (no trailing zeros in the fraction, none for a whole second).
+std::string FormatRfc3339Nano(int64_t ms);
 int64_t NowMs();
 
 // Parses `name` (if given) as a time; `fallback` otherwise.

@@ -3,8 +3,11 @@
 #define TIDEMARK_SERVER_COMMANDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "tidemark/status.h"
 
 namespace tidemark::server {
 
@@ -42,8 +45,11 @@ int RunCheckRules(const CheckRulesOptions& options);
 int RunTestRules(const std::vector<std::string>& files, bool utf8_names);
 
 struct ServerConfig;
-// Runs the server until SIGTERM or SIGINT; exit code 2 for a bad configuration.
-int RunServe(const ServerConfig& config);
+// Reads the configuration again (file and flags), for a reload.
+using ConfigLoader = std::function<Result<ServerConfig>()>;
+// Runs the server until SIGTERM or SIGINT; exit code 2 for a bad configuration. SIGHUP and
+// POST /-/reload call `reload` (if set) and apply what can change while running: the rules.
+int RunServe(const ServerConfig& config, ConfigLoader reload = nullptr);
 
 }  // namespace tidemark::server
 

@@ -72,7 +72,19 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
       TM_RETURN_IF_ERROR(ReadString(tls["key_file"], "tls.key_file", &c->tls_key_file));
   }
   if (const auto web = root["web"]) {
-    TM_RETURN_IF_ERROR(CheckMapping(web, "web.", {"enable_admin_api"}));
+    TM_RETURN_IF_ERROR(
+        CheckMapping(web, "web.", {"enable_admin_api", "enable_lifecycle", "external_url"}));
+    if (web["enable_lifecycle"]) {
+      TM_RETURN_IF_ERROR(
+          ReadBool(web["enable_lifecycle"], "web.enable_lifecycle", &c->enable_lifecycle));
+    }
+    if (web["external_url"]) {
+      TM_RETURN_IF_ERROR(ReadString(web["external_url"], "web.external_url", &c->external_url));
+      if (!c->external_url.empty() && !c->external_url.starts_with("http://") &&
+          !c->external_url.starts_with("https://")) {
+        return Bad("web.external_url", "\"" + c->external_url + "\" is not an http(s) URL");
+      }
+    }
     if (web["enable_admin_api"]) {
       TM_RETURN_IF_ERROR(
           ReadBool(web["enable_admin_api"], "web.enable_admin_api", &c->enable_admin_api));
@@ -354,7 +366,7 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
       CheckMapping(root, "",
                    {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web",
                     "log_level", "max_request_bytes", "self_scrape_interval", "storage", "limits",
-                    "otlp", "query", "trace_query", "alerting"}));
+                    "otlp", "query", "trace_query", "alerting", "global", "rule_files", "rules"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));
@@ -363,6 +375,9 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
   if (const auto q = root["query"]) TM_RETURN_IF_ERROR(ApplyQuery(q, &c->query));
   if (const auto t = root["trace_query"]) TM_RETURN_IF_ERROR(ApplyTraceQuery(t, &c->trace_query));
   if (const auto a = root["alerting"]) TM_RETURN_IF_ERROR(ApplyAlerting(a, &c->alerting));
+  if (const auto g = root["global"]) TM_RETURN_IF_ERROR(ApplyGlobal(g, &c->global));
+  if (const auto f = root["rule_files"]) TM_RETURN_IF_ERROR(ApplyRuleFiles(f, &c->rules));
+  if (const auto r = root["rules"]) TM_RETURN_IF_ERROR(ApplyRulesSection(r, &c->rules));
   return Status::OK();
 }
 
@@ -485,6 +500,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   }
   out << YAML::Key << "web" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "enable_admin_api" << YAML::Value << c.enable_admin_api;
+  out << YAML::Key << "enable_lifecycle" << YAML::Value << c.enable_lifecycle;
+  out << YAML::Key << "external_url" << YAML::Value << c.external_url;
   out << YAML::EndMap;
   out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "retention" << YAML::Value << FormatRetention(c.engine.retention_ms);
@@ -549,6 +566,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_concurrency" << YAML::Value << c.trace_query.max_concurrency;
   out << YAML::EndMap;
   RenderAlertingYaml(c.alerting, &out);
+  EmitRulesConfig(c.global, c.rules, &out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -10,6 +10,7 @@
 
 #include "ingest/otlp_metrics.h"
 #include "server/config_alerting.h"
+#include "server/config_rules.h"
 #include "tidemark/options.h"
 #include "tidemark/status.h"
 
@@ -53,6 +54,9 @@ struct ServerConfig {
   // Admin endpoints (/api/v1/admin/...) answer only when enabled, as Prometheus'
   // --web.enable-admin-api: they delete data.
   bool enable_admin_api = false;
+  // POST /-/reload answers only when enabled, as Prometheus' --web.enable-lifecycle; SIGHUP
+  // always reloads.
+  bool enable_lifecycle = false;
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;
@@ -65,6 +69,11 @@ struct ServerConfig {
   int64_t span_backpressure_wait_ms = 2'000;
   QueryConfig query;
   TraceQueryConfig trace_query;
+  GlobalConfig global;
+  RulesConfig rules;
+  // Prometheus' --web.external-url: the address alerts link back to. Empty: http://<host>:<port>/
+  // of http_addr.
+  std::string external_url;
   AlertingConfig alerting;  // Alertmanagers and webhooks that receive alerts (docs/alerting.md)
   Options engine;           // retention, limits, sync policy, ...
 };

@@ -9,6 +9,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "tidemark/version.h"
+#include "util/status_macros.h"
 
 namespace {
 
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   };
   std::string config_file;
   bool enable_admin_api = false;
+  bool enable_lifecycle = false;
   auto* serve =
       app.add_subcommand("serve", "Run the server: OTLP gRPC and HTTP, remote_write, HTTP API");
   serve->add_option("--config", config_file,
@@ -103,6 +105,8 @@ int main(int argc, char** argv) {
   for (ServeFlag& f : serve_flags) serve->add_option(f.flag, f.value, f.help);
   serve->add_flag("--web.enable-admin-api", enable_admin_api,
                   "answer /api/v1/admin/... (they delete data)");
+  serve->add_flag("--web.enable-lifecycle", enable_lifecycle,
+                  "answer POST /-/reload (SIGHUP always reloads)");
 
   try {
     app.parse(argc, argv);
@@ -117,25 +121,32 @@ int main(int argc, char** argv) {
   if (*test_rules_cmd) return tidemark::server::RunTestRules(test_rule_files, test_names == "utf8");
   if (*generate) return tidemark::server::RunGenerate(gen);
   if (*serve) {
-    // The file first, then flags given on the command line override it.
-    tidemark::server::ServerConfig config;
-    if (!config_file.empty()) {
-      config.config_file = config_file;
-      tidemark::Status s = tidemark::server::LoadConfigFile(config_file, &config);
-      if (!s.ok()) {
-        std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
-        return 2;
+    // The file first, then flags given on the command line override it. A reload (SIGHUP,
+    // /-/reload) reads both again.
+    auto load = [&]() -> tidemark::Result<tidemark::server::ServerConfig> {
+      tidemark::server::ServerConfig config;
+      if (!config_file.empty()) {
+        config.config_file = config_file;
+        TM_RETURN_IF_ERROR(tidemark::server::LoadConfigFile(config_file, &config));
       }
-    }
-    for (const ServeFlag& f : serve_flags) {
-      if (serve->count(f.flag) == 0) continue;
-      if (tidemark::Status s = tidemark::server::ApplyFlags({{f.key, f.value}}, &config); !s.ok()) {
-        std::fprintf(stderr, "tidemark: flag %s: %s\n", f.flag, s.message().c_str());
-        return 2;
+      for (const ServeFlag& f : serve_flags) {
+        if (serve->count(f.flag) == 0) continue;
+        if (tidemark::Status s = tidemark::server::ApplyFlags({{f.key, f.value}}, &config);
+            !s.ok()) {
+          return tidemark::Status::InvalidArgument("flag " + std::string(f.flag) + ": " +
+                                                   std::string(s.message()));
+        }
       }
+      if (enable_admin_api) config.enable_admin_api = true;
+      if (enable_lifecycle) config.enable_lifecycle = true;
+      return config;
+    };
+    auto config = load();
+    if (!config.ok()) {
+      std::fprintf(stderr, "tidemark: %s\n", config.status().message().c_str());
+      return 2;
     }
-    if (enable_admin_api) config.enable_admin_api = true;
-    return tidemark::server::RunServe(config);
+    return tidemark::server::RunServe(*config, load);
   }
   return 2;
 }

@@ -57,8 +57,6 @@ class PrometheusApi {
   HttpResponse DeleteSeries(const FormValues& form);
   // Endpoints of features not built yet, answered in Prometheus' shapes with nothing in them
   // so that clients (Grafana's alerting and targets pages) show "none" rather than an error.
-  HttpResponse Rules();
-  HttpResponse Alerts();
   HttpResponse Targets();
   HttpResponse TargetsMetadata();
   HttpResponse ScrapePools();

@@ -127,10 +127,6 @@ HttpResponse PrometheusApi::DeleteSeries(const FormValues& form) {
   return r;
 }
 
-HttpResponse PrometheusApi::Rules() { return Success("{\"groups\":[]}"); }
-
-HttpResponse PrometheusApi::Alerts() { return Success("{\"alerts\":[]}"); }
-
 HttpResponse PrometheusApi::Targets() {
   return Success("{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}");
 }

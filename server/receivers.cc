@@ -164,7 +164,7 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
 }
 
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
-                     const Notifier* notifier)
+                     RulesManager* rules, const Notifier* notifier)
     : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {
   PrometheusApi::Settings api;
   api.query = config.query;
@@ -185,8 +185,9 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
   trace_api_ = std::make_unique<TraceApi>(engine, config.trace_query);
   api_router_ =
-      std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get(), notifier),
-                               Router::Options{.admin_enabled = config.enable_admin_api});
+      std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get(), rules, notifier),
+                               Router::Options{.admin_enabled = config.enable_admin_api,
+                                               .lifecycle_enabled = config.enable_lifecycle});
 }
 
 Status Receivers::ExportTraces(std::string_view request_bytes,
@@ -401,6 +402,18 @@ HttpResponse Receivers::Ready() const {
 
 HttpResponse Receivers::Metrics() const {
   return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderText(*engine_), {}};
+}
+
+HttpResponse Receivers::Reload() {
+  if (!reload_) return {500, "text/plain; charset=utf-8", "reloading is not available\n", {}};
+  Status s = reload_();
+  if (!s.ok()) {
+    return {500,
+            "text/plain; charset=utf-8",
+            "failed to reload config: " + std::string(s.message()) + "\n",
+            {}};
+  }
+  return {200, "text/plain; charset=utf-8", "", {}};
 }
 
 HttpResponse Receivers::Flush() {

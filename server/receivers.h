@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "ingest/otlp_metrics.h"
@@ -27,12 +28,14 @@ class Notifier;
 int HttpStatusFor(const Status& s);
 grpc::Status GrpcStatusFor(const Status& s);
 
+class RulesManager;
+
 class Receivers {
  public:
-  // `notifier` (may be null: no alert delivery) answers /api/v1/alertmanagers; it must outlive
-  // the Receivers.
+  // `rules` (may be null) serves /api/v1/rules and /api/v1/alerts, `notifier` (may be null: no
+  // alert delivery) /api/v1/alertmanagers; both must outlive the Receivers.
   Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
-            const Notifier* notifier = nullptr);
+            RulesManager* rules = nullptr, const Notifier* notifier = nullptr);
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);
@@ -44,6 +47,9 @@ class Receivers {
   HttpResponse Ready() const;
   HttpResponse Metrics() const;
   HttpResponse Flush();
+  // POST /-/reload: runs the reloader (SetReloader); 500 with its error, keeping the old state.
+  HttpResponse Reload();
+  void SetReloader(std::function<Status()> reload) { reload_ = std::move(reload); }
   // POST /api/v1/write: Prometheus remote_write 1.0.
   HttpResponse RemoteWrite(const HttpRequest& request);
   // POST /api/v1/otlp/v1/metrics (Prometheus 3's OTLP path): as /v1/metrics on the OTLP port.
@@ -102,6 +108,7 @@ class Receivers {
   std::unique_ptr<Router> api_router_;             // after the APIs: its routes call into them
   std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};
+  std::function<Status()> reload_;  // set before serving
 };
 
 }  // namespace tidemark::server

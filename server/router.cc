@@ -147,6 +147,12 @@ HttpResponse Router::Serve(const HttpRequest& request, std::string* handler) con
                         "web.enable_admin_api: true) to use " +
                             request.path);
     }
+    if (route.access == RouteAccess::kLifecycle && !options_.lifecycle_enabled) {
+      return RouteError(route.errors, 403, "unavailable",
+                        "Lifecycle API is not enabled: start tidemark with --web.enable-lifecycle "
+                        "(or web.enable_lifecycle: true) to use " +
+                            request.path);
+    }
     if (route.access != RouteAccess::kRead) {
       const std::string refusal = CrossOriginRefusal(request);
       if (!refusal.empty()) return RouteError(route.errors, 403, "bad_data", refusal);

@@ -23,6 +23,9 @@ enum class RouteAccess {
   kRead,   // reads; any client, any method the route lists
   kWrite,  // changes state (writes data): refused for cross-origin browser requests
   kAdmin,  // kWrite, and answered only when the admin API is enabled
+  // kWrite, and answered only when the lifecycle API is enabled (Prometheus'
+  // --web.enable-lifecycle): /-/reload
+  kLifecycle,
 };
 
 // How a route's errors are written: Prometheus' JSON envelope or plain text.
@@ -58,6 +61,7 @@ class Router {
  public:
   struct Options {
     bool admin_enabled = false;
+    bool lifecycle_enabled = false;
   };
   Router(std::vector<Route> routes, Options options);
 

@@ -5,6 +5,8 @@
 #include "server/notifier.h"
 #include "server/prom_api.h"
 #include "server/receivers.h"
+#include "server/rules_api.h"
+#include "server/rules_manager.h"
 #include "server/trace_api.h"
 
 namespace tidemark::server {
@@ -28,7 +30,7 @@ RouteHandler WithForm(Endpoint endpoint) {
 }  // namespace
 
 std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces,
-                             const Notifier* notifier) {
+                             RulesManager* rules, const Notifier* notifier) {
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -40,6 +42,8 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
        [=](R, P) { return receivers->Ready(); }},
       {"/metrics", kGet, RouteAccess::kRead, ErrorStyle::kText, "metrics",
        [=](R, P) { return receivers->Metrics(); }},
+      {"/-/reload", kPostPut, RouteAccess::kLifecycle, ErrorStyle::kText, "reload",
+       [=](R, P) { return receivers->Reload(); }},
 
       // Writes.
       {"/api/v1/write", kPost, RouteAccess::kWrite, ErrorStyle::kText, "remote_write",
@@ -77,11 +81,16 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
        "status_config", [=](R, P) { return api->Config(); }},
       {"/api/v1/status/tsdb", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "status_tsdb",
        WithForm([=](R, F f, P) { return api->TsdbStatus(f); })},
+      // Rules and alerts (rules_api.h).
+      {"/api/v1/rules", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
+       WithForm([=](R, F f, P) {
+         return RulesResponse(rules ? rules->Snapshot() : std::vector<rules::GroupSnapshot>{}, f);
+       })},
+      {"/api/v1/alerts", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "alerts",
+       [=](R, P) {
+         return AlertsResponse(rules ? rules->Snapshot() : std::vector<rules::GroupSnapshot>{});
+       }},
       // Features not built yet: Prometheus' shapes, empty.
-      {"/api/v1/rules", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
-       [=](R, P) { return api->Rules(); }},
-      {"/api/v1/alerts", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "alerts",
-       [=](R, P) { return api->Alerts(); }},
       {"/api/v1/targets", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "targets",
        [=](R, P) { return api->Targets(); }},
       {"/api/v1/targets/metadata", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,

@@ -13,12 +13,14 @@ namespace tidemark::server {
 class Receivers;
 class PrometheusApi;
 class TraceApi;
+class RulesManager;
 class Notifier;
 
-// Every route of the API port. The handlers call into `receivers`, `prometheus`, `traces` and
-// `notifier` (null: no alert delivery), which must outlive the routes.
+// Every route of the API port. The handlers call into `receivers`, `prometheus`, `traces`,
+// `rules` (null: the rules API answers empty) and `notifier` (null: no alert delivery), which
+// must outlive the routes.
 std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces,
-                             const Notifier* notifier = nullptr);
+                             RulesManager* rules = nullptr, const Notifier* notifier = nullptr);
 
 }  // namespace tidemark::server
 

@@ -134,7 +134,17 @@ std::string SelfMetrics::RenderText(Engine& engine) {
       if (l.name == "__name__") continue;
       out += first ? "{" : ",";
       first = false;
-      out += l.name + "=\"" + l.value + "\"";
+      // The text format's escapes: a rule group's file path may hold any of them.
+      out += l.name + "=\"";
+      for (char ch : l.value) {
+        if (ch == '\\' || ch == '"') out += '\\';
+        if (ch == '\n') {
+          out += "\\n";
+          continue;
+        }
+        out += ch;
+      }
+      out += "\"";
     }
     if (!first) out += "}";
     out += " " + Num(value) + "\n";

@@ -2,12 +2,16 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "query/rules/rule_file.h"
+#include "server/api_params.h"
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/grpc_services.h"
@@ -15,8 +19,10 @@
 #include "server/log.h"
 #include "server/notifier.h"
 #include "server/receivers.h"
+#include "server/rules_manager.h"
 #include "server/self_metrics.h"
 #include "tidemark/version.h"
+#include "util/status_macros.h"
 
 namespace tidemark::server {
 namespace {
@@ -32,14 +38,60 @@ std::string ReadFile(const std::string& path, Status* s) {
   return ss.str();
 }
 
+// Rule evaluation settings from the config: Prometheus' global keys and --rules.* flags.
+RulesManagerOptions RulesManagerOptionsFor(const ServerConfig& config, bool tls) {
+  RulesManagerOptions o;
+  rules::RuleOptions& r = o.rules;
+  r.default_interval_ms = config.global.evaluation_interval_ms;
+  r.default_query_offset_ms = config.global.rule_query_offset_ms;
+  r.resend_delay_ms = config.rules.resend_delay_ms;
+  r.for_grace_period_ms = config.rules.for_grace_period_ms;
+  r.outage_tolerance_ms = config.rules.outage_tolerance_ms;
+  r.external_labels = config.global.external_labels;
+  r.external_url = config.external_url;
+  if (r.external_url.empty()) {
+    const std::string host =
+        config.http_addr.starts_with(":") ? "localhost" + config.http_addr : config.http_addr;
+    r.external_url = (tls ? "https://" : "http://") + host + "/";
+  }
+  r.parse_options.enable_experimental_functions = config.query.experimental_functions;
+  r.parse_options.enable_duration_expressions = config.query.duration_expressions;
+  o.query_engine.lookback_delta_ms = config.query.lookback_delta_ms;
+  o.query_engine.max_samples = config.query.max_samples;
+  o.query_engine.max_result_points = config.query.max_result_points;
+  o.query_engine.default_subquery_step_ms = config.query.default_subquery_step_ms;
+  o.query_engine.delayed_name_removal = false;  // as the query API
+  o.query_timeout = std::chrono::milliseconds(config.query.timeout_ms);
+  o.max_concurrent_evaluations = static_cast<int>(config.rules.max_concurrent_evaluations);
+  return o;
+}
+
+// The rule groups of the configured rule files; relative paths are relative to the config file,
+// as in Prometheus.
+Result<std::vector<rules::GroupSpec>> LoadRuleGroups(const ServerConfig& config) {
+  std::vector<std::string> patterns;
+  const std::string base = config.config_file.empty()
+                               ? std::string()
+                               : std::filesystem::path(config.config_file).parent_path().string();
+  for (const std::string& p : config.rules.rule_files) {
+    patterns.push_back(base.empty() || p.starts_with("/") ? p : base + "/" + p);
+  }
+  TM_ASSIGN_OR_RETURN(std::vector<std::string> files, rules::ExpandRuleFiles(patterns));
+  rules::RuleFileOptions options;
+  options.parse_options.enable_experimental_functions = config.query.experimental_functions;
+  options.parse_options.enable_duration_expressions = config.query.duration_expressions;
+  return rules::LoadRuleFiles(files, options);
+}
+
 }  // namespace
 
-int RunServe(const ServerConfig& config) {
+int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   if (!SetLogLevel(config.log_level)) {
@@ -83,19 +135,77 @@ int RunServe(const ServerConfig& config) {
   for (const std::string& m : engine->recovery().messages) LogInfo("recovery", {{"detail", m}});
 
   SelfMetrics metrics;
-  // Alert delivery; the rule evaluator sends through it. External labels come with the
-  // configuration's `global` section once there is one.
+  // Alert delivery; the rule evaluator sends through it.
+  const RulesManagerOptions rules_options = RulesManagerOptionsFor(config, tls);
   NotifierOptions notifier_options;
-  notifier_options.external_url = (tls ? "https://" : "http://") + config.http_addr;
+  notifier_options.external_url = rules_options.rules.external_url;
   notifier_options.user_agent = "tidemark/" TIDEMARK_VERSION_STRING;
-  auto created = Notifier::Create(config.alerting, Labels(), notifier_options);
+  auto created = Notifier::Create(config.alerting, config.global.external_labels, notifier_options);
   if (!created.ok()) {
     std::fprintf(stderr, "tidemark: %s\n", created.status().message().c_str());
     return 2;
   }
   std::unique_ptr<Notifier> notifier = std::move(created).value();
   metrics.AddSource([n = notifier.get()] { return NotifierMetrics(n->Stats()); });
-  Receivers receivers(engine.get(), &metrics, config, notifier.get());
+  RulesManager rules(engine.get(), rules_options,
+                     [n = notifier.get()](std::vector<rules::AlertNotification> alerts) {
+                       std::vector<NotifierAlert> out;
+                       out.reserve(alerts.size());
+                       for (rules::AlertNotification& a : alerts) {
+                         out.push_back({std::move(a.labels), Labels(std::move(a.annotations)),
+                                        a.starts_at_ms, a.ends_at_ms, std::move(a.generator_url)});
+                       }
+                       n->Send(std::move(out));
+                     });
+  {
+    auto groups = LoadRuleGroups(config);
+    Status s = groups.ok() ? rules.Update(std::move(groups).value()) : groups.status();
+    if (!s.ok()) {
+      std::fprintf(stderr, "tidemark: rule_files: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  // A reload applies the rule files of the configuration read again; anything wrong keeps the
+  // rules running as they were.
+  std::mutex reload_mu;
+  std::atomic<bool> last_reload_ok{true};
+  std::atomic<int64_t> last_reload_ms{NowMs()};
+  auto reload = [&]() -> Status {
+    std::lock_guard lock(reload_mu);
+    Status s = [&]() -> Status {
+      if (!reload_config) return Status::Unavailable("the configuration cannot be read again");
+      TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
+      TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, LoadRuleGroups(fresh));
+      // The rules first: a bad rule file changes nothing. The notifier's settings were checked
+      // when read; should applying them fail after all, the new rules stay and the error is
+      // reported.
+      TM_RETURN_IF_ERROR(rules.Update(std::move(groups)));
+      return notifier->ApplyConfig(fresh.alerting, fresh.global.external_labels);
+    }();
+    last_reload_ok = s.ok();
+    if (s.ok()) {
+      last_reload_ms = NowMs();
+      LogInfo("configuration reloaded");
+    } else {
+      LogError("reload failed; the previous configuration stays", {{"error", s.ToString()}});
+    }
+    return s;
+  };
+  metrics.AddSource([&] {
+    std::vector<std::pair<Labels, double>> out;
+    out.emplace_back(Labels{{"__name__", "tidemark_config_last_reload_successful"}},
+                     last_reload_ok ? 1 : 0);
+    out.emplace_back(Labels{{"__name__", "tidemark_config_last_reload_success_timestamp_seconds"}},
+                     static_cast<double>(last_reload_ms.load()) / 1000);
+    return out;
+  });
+  metrics.AddSource([&rules] {
+    std::vector<std::pair<Labels, double>> out;
+    rules.CollectMetrics(&out);
+    return out;
+  });
+  Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get());
+  receivers.SetReloader(reload);
 
   // gRPC first: it can report the port it bound.
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
@@ -150,6 +260,7 @@ int RunServe(const ServerConfig& config) {
                         {"otlp_grpc_addr", grpc_host + ":" + std::to_string(bound_grpc_port)},
                         {"data_dir", config.data_dir}});
   receivers.SetReady(true);
+  rules.Start();
 
   // The server's own metrics go into the engine too, so they can be queried.
   std::mutex scrape_mu;
@@ -176,9 +287,13 @@ int RunServe(const ServerConfig& config) {
   });
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    LogInfo("reloading the configuration", {{"signal", "SIGHUP"}});
+    (void)reload();  // logged; the old rules keep running on failure
+  }
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   receivers.SetReady(false);
+  rules.Stop();
   // Stop accepting; requests in flight finish.
   (*otlp)->Stop();
   (*api)->Stop();

@@ -451,6 +451,12 @@ void RuleGroup::CopyStateFrom(const RuleGroup& old) {
 }
 
 Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out) {
+  {
+    // After the last evaluation's samples even if the clock has not moved on since: a marker at
+    // a sample's own timestamp would be refused as a conflicting duplicate.
+    std::lock_guard lock(mu_);
+    ts_ms = std::max(ts_ms, last_evaluation_ms_ + 1);
+  }
   const int64_t t = ts_ms - query_offset_ms_;
   for (std::unique_ptr<Rule>& rule : rules_) {
     for (const Labels& series : rule->last_series) out.Add(series, t, StaleMarker());
@@ -472,6 +478,7 @@ GroupSnapshot RuleGroup::Snapshot() const {
   for (const std::unique_ptr<Rule>& rule : rules_) {
     RuleSnapshot r;
     r.spec = rule->spec;
+    r.query = rule->expr_text;
     r.health = rule->health;
     r.last_error = rule->last_error;
     r.last_evaluation_ms = rule->last_evaluation_ms;

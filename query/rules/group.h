@@ -62,7 +62,8 @@ std::string_view RuleHealthName(RuleHealth health);  // "unknown", "ok", "err"
 
 // What the API shows of a rule.
 struct RuleSnapshot {
-  RuleSpec spec;
+  RuleSpec spec;      // labels: the group's merged in
+  std::string query;  // the expression as PromQL prints it
   RuleHealth health = RuleHealth::kUnknown;
   std::string last_error;
   int64_t last_evaluation_ms = 0;  // 0: never evaluated

@@ -144,6 +144,8 @@ class ServerProcess {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
+  pid_t pid() const { return pid_; }
+
   uint16_t http_port = 0, otlp_http_port = 0, grpc_port = 0;
   bool ready = false;
 

@@ -1,0 +1,277 @@
+#include "server/rules_manager.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "query/rules/appender_output.h"
+#include "server/log.h"
+
+namespace tidemark::server {
+
+struct RulesManager::Runner {
+  std::shared_ptr<rules::RuleGroup> group;
+  bool restore = false;  // restore the for-state after the second evaluation
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;  // guarded by mu
+
+  std::atomic<uint64_t> iterations{0};
+  std::atomic<uint64_t> missed{0};
+  std::atomic<uint64_t> evaluations{0};
+  std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> last_samples{0};
+  std::atomic<double> last_duration{0};
+
+  bool Stopping() {
+    std::lock_guard lock(mu);
+    return stopping;
+  }
+};
+
+RulesManager::RulesManager(Engine* engine, RulesManagerOptions options, NotifyFunc notify)
+    : engine_(engine),
+      options_(std::move(options)),
+      notify_(std::move(notify)),
+      query_engine_(options_.query_engine),
+      free_slots_(std::max(1, options_.max_concurrent_evaluations)) {}
+
+RulesManager::~RulesManager() { Stop(); }
+
+int64_t RulesManager::NowMs() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status RulesManager::Update(std::vector<rules::GroupSpec> groups) {
+  // Everything is checked before anything changes.
+  std::vector<std::unique_ptr<Runner>> fresh;
+  for (rules::GroupSpec& spec : groups) {
+    auto group = rules::RuleGroup::Create(std::move(spec), options_.rules);
+    if (!group.ok()) return group.status();
+    auto runner = std::make_unique<Runner>();
+    runner->group = std::move(group).value();
+    fresh.push_back(std::move(runner));
+  }
+  std::vector<std::unique_ptr<Runner>> old;
+  {
+    std::lock_guard lock(mu_);
+    old.swap(runners_);
+  }
+  // Stop the old groups first, so no two runners of one group evaluate at once.
+  for (const std::unique_ptr<Runner>& r : old) {
+    {
+      std::lock_guard lock(r->mu);
+      r->stopping = true;
+    }
+    r->cv.notify_all();
+    if (r->thread.joinable()) r->thread.join();
+  }
+  std::lock_guard lock(mu_);
+  for (std::unique_ptr<Runner>& r : fresh) {
+    bool carried = false;
+    for (const std::unique_ptr<Runner>& o : old) {
+      if (o && o->group->spec().file == r->group->spec().file &&
+          o->group->spec().name == r->group->spec().name) {
+        r->group->CopyStateFrom(*o->group);
+        carried = true;
+        break;
+      }
+    }
+    // Only the groups loaded at start read the for-state back; later ones are new.
+    r->restore = first_update_ && !carried;
+    if (!r->restore) r->group->SkipRestore();
+  }
+  first_update_ = false;
+  // Removed groups: their series end now.
+  for (const std::unique_ptr<Runner>& o : old) {
+    const bool kept = std::any_of(fresh.begin(), fresh.end(), [&](const auto& r) {
+      return r->group->spec().file == o->group->spec().file &&
+             r->group->spec().name == o->group->spec().name;
+    });
+    if (kept) continue;
+    rules::AppenderOutput out(engine_->NewAppender());
+    Status s = o->group->WriteStaleMarkers(NowMs(), out);
+    if (!s.ok()) {
+      LogError("rule group removed but its stale markers were not written",
+               {{"group", o->group->spec().name}, {"error", s.ToString()}});
+    }
+  }
+  runners_ = std::move(fresh);
+  if (started_) {
+    for (std::unique_ptr<Runner>& r : runners_) StartRunnerLocked(r.get());
+  }
+  return Status::OK();
+}
+
+void RulesManager::Start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  for (std::unique_ptr<Runner>& r : runners_) StartRunnerLocked(r.get());
+}
+
+void RulesManager::StartRunnerLocked(Runner* runner) {
+  runner->thread = std::thread([this, runner] { Run(runner); });
+}
+
+void RulesManager::Stop() {
+  std::vector<Runner*> running;
+  {
+    std::lock_guard lock(mu_);
+    started_ = false;
+    for (std::unique_ptr<Runner>& r : runners_) running.push_back(r.get());
+  }
+  for (Runner* r : running) {
+    {
+      std::lock_guard lock(r->mu);
+      r->stopping = true;
+    }
+    r->cv.notify_all();
+  }
+  slots_cv_.notify_all();
+  for (Runner* r : running) {
+    if (r->thread.joinable()) r->thread.join();
+    std::lock_guard lock(r->mu);
+    r->stopping = false;  // a later Start runs it again
+  }
+}
+
+bool RulesManager::AcquireSlot(Runner* runner) {
+  std::unique_lock lock(slots_mu_);
+  while (free_slots_ == 0) {
+    if (runner->Stopping()) return false;
+    slots_cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  --free_slots_;
+  return true;
+}
+
+void RulesManager::ReleaseSlot() {
+  {
+    std::lock_guard lock(slots_mu_);
+    ++free_slots_;
+  }
+  slots_cv_.notify_one();
+}
+
+void RulesManager::Run(Runner* runner) {
+  rules::RuleGroup& group = *runner->group;
+  const int64_t interval = group.interval_ms();
+  int64_t t = group.EvaluationTimeAtOrAfter(NowMs());
+  int evaluations = 0;
+  while (true) {
+    {
+      // Sleep until the evaluation time by the wall clock (tests' clocks are polled).
+      std::unique_lock lock(runner->mu);
+      while (!runner->stopping) {
+        const int64_t wait = t - NowMs();
+        if (wait <= 0) break;
+        runner->cv.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(wait, 1000)));
+      }
+      if (runner->stopping) return;
+    }
+    if (!AcquireSlot(runner)) return;
+    rules::EvalContext ctx;
+    ctx.querier = engine_;
+    ctx.engine = &query_engine_;
+    ctx.query_timeout = options_.query_timeout;
+    rules::AppenderOutput out(engine_->NewAppender());
+    rules::GroupEvalResult result = group.Evaluate(t, ctx, out);
+    ++evaluations;
+    if (runner->restore && evaluations == 2) {
+      // As Prometheus: after the second evaluation, so that recording rules the alerts depend on
+      // have run since the start.
+      Status s = group.RestoreForState(NowMs(), ctx);
+      if (!s.ok()) {
+        LogError("restoring the for-state of alerts failed",
+                 {{"group", group.spec().name}, {"error", s.ToString()}});
+      }
+      runner->restore = false;
+    }
+    ReleaseSlot();
+    runner->iterations += 1;
+    runner->evaluations += group.spec().rules.size();
+    runner->failures += static_cast<uint64_t>(result.failed_rules);
+    runner->last_samples = static_cast<uint64_t>(result.samples_written);
+    runner->last_duration = result.seconds;
+    if (result.failed_rules > 0) {
+      Log(LogLevel::kWarn, "rule evaluation failed",
+          {{"group", group.spec().name}, {"failed_rules", std::to_string(result.failed_rules)}});
+    }
+    if (!result.notifications.empty() && notify_) notify_(std::move(result.notifications));
+    // The next evaluation time; those that passed while this one ran are skipped and counted.
+    t += interval;
+    const int64_t now = NowMs();
+    if (now >= t + interval) {
+      const int64_t skipped = (now - t) / interval;
+      runner->missed += static_cast<uint64_t>(skipped);
+      t += skipped * interval;
+    }
+  }
+}
+
+std::vector<rules::GroupSnapshot> RulesManager::Snapshot() const {
+  std::vector<std::shared_ptr<rules::RuleGroup>> groups;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::unique_ptr<Runner>& r : runners_) groups.push_back(r->group);
+  }
+  std::vector<rules::GroupSnapshot> out;
+  for (const auto& g : groups) out.push_back(g->Snapshot());
+  return out;
+}
+
+std::vector<RuleGroupMetrics> RulesManager::Metrics() const {
+  std::lock_guard lock(mu_);
+  std::vector<RuleGroupMetrics> out;
+  for (const std::unique_ptr<Runner>& r : runners_) {
+    RuleGroupMetrics m;
+    m.file = r->group->spec().file;
+    m.name = r->group->spec().name;
+    m.interval_seconds = static_cast<double>(r->group->interval_ms()) / 1000;
+    m.last_duration_seconds = r->last_duration;
+    m.last_evaluation_ms = r->group->Snapshot().last_evaluation_ms;
+    m.rules = r->group->spec().rules.size();
+    m.iterations_total = r->iterations;
+    m.iterations_missed_total = r->missed;
+    m.evaluations_total = r->evaluations;
+    m.evaluation_failures_total = r->failures;
+    m.last_samples = r->last_samples;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+void RulesManager::CollectMetrics(std::vector<std::pair<Labels, double>>* out) const {
+  const std::vector<RuleGroupMetrics> groups = Metrics();
+  // Family by family, so that /metrics writes each TYPE line once.
+  auto family = [&](const char* name, auto value) {
+    for (const RuleGroupMetrics& m : groups) {
+      out->emplace_back(Labels{{"__name__", name}, {"rule_group", m.file + ";" + m.name}},
+                        static_cast<double>(value(m)));
+    }
+  };
+  family("tidemark_rule_group_interval_seconds",
+         [](const RuleGroupMetrics& m) { return m.interval_seconds; });
+  family("tidemark_rule_group_last_duration_seconds",
+         [](const RuleGroupMetrics& m) { return m.last_duration_seconds; });
+  family("tidemark_rule_group_last_evaluation_timestamp_seconds", [](const RuleGroupMetrics& m) {
+    return static_cast<double>(m.last_evaluation_ms) / 1000;
+  });
+  family("tidemark_rule_group_rules", [](const RuleGroupMetrics& m) { return m.rules; });
+  family("tidemark_rule_group_last_evaluation_samples",
+         [](const RuleGroupMetrics& m) { return m.last_samples; });
+  family("tidemark_rule_group_iterations_total",
+         [](const RuleGroupMetrics& m) { return m.iterations_total; });
+  family("tidemark_rule_group_iterations_missed_total",
+         [](const RuleGroupMetrics& m) { return m.iterations_missed_total; });
+  family("tidemark_rule_evaluations_total",
+         [](const RuleGroupMetrics& m) { return m.evaluations_total; });
+  family("tidemark_rule_evaluation_failures_total",
+         [](const RuleGroupMetrics& m) { return m.evaluation_failures_total; });
+}
+
+}  // namespace tidemark::server

@@ -1,0 +1,105 @@
+// Runs rule groups (query/rules/group.h) on their intervals inside the server, as Prometheus'
+// rules.Manager does: one thread per group waits for the group's next evaluation time, evaluates
+// every rule through the PromQL engine on the engine's own data, writes the results back, and
+// hands due alerts to a notification callback.
+//
+// Never in the way of ingestion: at most `max_concurrent_evaluations` groups evaluate at once
+// (the rest wait their turn), each query is bounded by the query limits and timeout, and a group
+// that falls behind skips the evaluations it missed (counted) instead of queueing them.
+//
+// Thread safety: every method may be called from any thread.
+#ifndef TIDEMARK_SERVER_RULES_MANAGER_H_
+#define TIDEMARK_SERVER_RULES_MANAGER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "query/engine.h"
+#include "query/rules/group.h"
+#include "tidemark/engine.h"
+
+namespace tidemark::server {
+
+struct RulesManagerOptions {
+  rules::RuleOptions rules;
+  promql::EngineOptions query_engine;
+  std::chrono::milliseconds query_timeout{2 * 60 * 1000};
+  // Groups evaluating at once; the others wait for a slot.
+  int max_concurrent_evaluations = 2;
+  // Wall clock in Unix milliseconds (tests set it). Default: the system clock.
+  std::function<int64_t()> now_ms;
+};
+
+// Called with the alerts due to be sent after each evaluation of a group (from the group's
+// thread); must not block for long.
+using NotifyFunc = std::function<void(std::vector<rules::AlertNotification>)>;
+
+// What /metrics shows of one group (Prometheus' prometheus_rule_group_* series).
+struct RuleGroupMetrics {
+  std::string file;
+  std::string name;
+  double interval_seconds = 0;
+  double last_duration_seconds = 0;
+  int64_t last_evaluation_ms = 0;
+  uint64_t rules = 0;
+  uint64_t iterations_total = 0;
+  uint64_t iterations_missed_total = 0;
+  uint64_t evaluations_total = 0;          // rule evaluations
+  uint64_t evaluation_failures_total = 0;  // rule evaluations that failed
+  uint64_t last_samples = 0;
+};
+
+class RulesManager {
+ public:
+  RulesManager(Engine* engine, RulesManagerOptions options, NotifyFunc notify);
+  ~RulesManager();
+  RulesManager(const RulesManager&) = delete;
+  RulesManager& operator=(const RulesManager&) = delete;
+
+  // Replaces the groups. Every group is checked first (an error changes nothing); a group with
+  // the file and name of a running one takes over its alerts; removed groups' series end with
+  // stale markers. Groups of the first update after Start restore their alerts' for-state.
+  Status Update(std::vector<rules::GroupSpec> groups);
+  // Starts evaluating (the groups given so far and later ones).
+  void Start();
+  // Stops every group, waiting for evaluations in progress.
+  void Stop();
+
+  std::vector<rules::GroupSnapshot> Snapshot() const;
+  std::vector<RuleGroupMetrics> Metrics() const;
+  // Appends the groups' metrics as series, for /metrics.
+  void CollectMetrics(std::vector<std::pair<Labels, double>>* out) const;
+
+ private:
+  struct Runner;
+  void Run(Runner* runner);
+  int64_t NowMs() const;
+  bool AcquireSlot(Runner* runner);
+  void ReleaseSlot();
+  void StartRunnerLocked(Runner* runner);
+
+  Engine* const engine_;
+  const RulesManagerOptions options_;
+  const NotifyFunc notify_;
+  const promql::QueryEngine query_engine_;
+
+  mutable std::mutex mu_;  // guards runners_, started_, restore_pending_
+  std::vector<std::unique_ptr<Runner>> runners_;
+  bool started_ = false;
+  bool first_update_ = true;
+
+  std::mutex slots_mu_;
+  std::condition_variable slots_cv_;
+  int free_slots_;
+};
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_RULES_MANAGER_H_
