@@ -27,9 +27,9 @@ namespace {
 
 // Row groups decoded ahead of the visitor per scanning thread.
 constexpr size_t kWindowPerThread = 4;
-// Fewer row groups than this are scanned in the calling thread alone: starting threads costs
-// more than they would save.
-constexpr size_t kMinRowGroupsForThreads = 8;
+// The first row groups of a scan are read in the calling thread alone; the other threads join
+// after them (see Run).
+constexpr size_t kSerialRowGroups = 16;
 
 bool IsNumberType(AnyValue::Type t) {
   return t == AnyValue::Type::kInt || t == AnyValue::Type::kDouble;
@@ -152,9 +152,7 @@ class OrderedRowGroupScan {
       : filter_(filter), tasks_(tasks), window_(std::max<size_t>(1, threads) * kWindowPerThread) {
     slots_.resize(std::min(window_, tasks_.size()));
     for (Slot& slot : slots_) slot.matches = std::make_unique<RowGroupMatches>();
-    const size_t helpers =
-        threads > 1 && tasks_.size() >= kMinRowGroupsForThreads ? threads - 1 : 0;
-    for (size_t t = 0; t < helpers; ++t) helpers_.emplace_back([this] { HelperLoop(); });
+    helpers_wanted_ = threads > 1 && tasks_.size() > kSerialRowGroups ? threads - 1 : 0;
   }
   ~OrderedRowGroupScan() {
     {
@@ -186,6 +184,12 @@ class OrderedRowGroupScan {
         }
       }
       const bool go_on = consume(tasks_[k], *slot.matches);
+      // Threads join only once the scan has gone on for a while: a search that stops within its
+      // first row groups (most do, at their limit) neither starts them nor decodes ahead.
+      if (go_on && k + 1 == kSerialRowGroups) {
+        for (size_t t = 0; t < helpers_wanted_; ++t)
+          helpers_.emplace_back([this] { HelperLoop(); });
+      }
       {
         std::lock_guard lock(mu_);
         consumed_ = k + 1;
@@ -222,6 +226,7 @@ class OrderedRowGroupScan {
   const RowGroupFilter& filter_;
   const std::vector<RowGroupTask>& tasks_;
   const size_t window_;
+  size_t helpers_wanted_ = 0;
   std::vector<Slot> slots_;
   std::mutex mu_;
   std::condition_variable work_cv_;  // a slot was freed, or stop

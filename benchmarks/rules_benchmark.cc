@@ -1,0 +1,283 @@
+// Rule evaluation at scale (issue 11): 10,000 recording and alerting rules in 100 groups over
+// 100,000 node-exporter-like series (datagen/dataset.h) scraped every 15 s.
+//   build/benchmarks/tidemark_rules_bench
+//   TIDEMARK_BENCH_SERIES=20000 build/benchmarks/tidemark_rules_bench   # a smaller run
+// BM_EvaluateRuleGroups evaluates every group once per iteration (one thread), reporting the time
+// per group and rule evaluations per second. BM_IngestWithRules appends scrapes on two threads for
+// 30 s, without (rules:0) and with (rules:1) the rules manager evaluating the groups every 15 s
+// beside them. Figures and the machine: docs/benchmarks.md.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "datagen/dataset.h"
+#include "query/rules/appender_output.h"
+#include "query/rules/group.h"
+#include "server/rules_manager.h"
+#include "tidemark/engine.h"
+
+namespace tidemark::bench {
+namespace {
+
+constexpr int kGroups = 100;
+constexpr int kRulesPerGroup = 100;
+constexpr int64_t kInterval = 15'000;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Rules in the shapes dashboards' rule files have, each over one team's targets in one cluster
+// (a few hundred series): CPU and network rates, a latency quantile from a classic histogram,
+// and alerts on load and on the recorded rates.
+std::vector<rules::GroupSpec> RuleGroups() {
+  std::vector<rules::GroupSpec> groups;
+  for (int g = 0; g < kGroups; ++g) {
+    rules::GroupSpec group;
+    group.name = "group-" + std::to_string(g);
+    group.file = "bench.yml";
+    group.interval_ms = kInterval;
+    for (int r = 0; r < kRulesPerGroup; ++r) {
+      const std::string sel = "team=\"team-" + std::to_string(r % 11) + "\",cluster=\"prod-" +
+                              std::to_string((g + r / 11) % 7) + "\"";
+      const std::string suffix = ":g" + std::to_string(g) + "r" + std::to_string(r);
+      rules::RuleSpec rule;
+      switch (r % 4) {
+        case 0:
+          rule.kind = rules::RuleKind::kRecording;
+          rule.name = "instance:node_cpu_busy:rate5m" + suffix;
+          rule.expr =
+              "sum by (instance) (rate(node_cpu_seconds_total{mode!=\"idle\"," + sel + "}[5m]))";
+          break;
+        case 1:
+          rule.kind = rules::RuleKind::kRecording;
+          rule.name = "instance_handler:latency:p99" + suffix;
+          rule.expr =
+              "histogram_quantile(0.99, sum by (le, instance, handler) "
+              "(rate(http_request_duration_seconds_bucket{" +
+              sel + "}[5m])))";
+          break;
+        case 2:
+          rule.kind = rules::RuleKind::kAlerting;
+          rule.name = "HighLoad" + std::to_string(r);
+          rule.expr = "node_load1{" + sel + "} > 50";
+          rule.for_ms = 5 * 60'000;
+          rule.labels = {{"severity", "warning"}};
+          rule.annotations = {{"summary", "{{ $labels.instance }} load is {{ $value }}"}};
+          break;
+        default:
+          rule.kind = rules::RuleKind::kAlerting;
+          rule.name = "NetworkSaturated" + std::to_string(r);
+          rule.expr =
+              "sum by (instance) (rate(node_network_receive_bytes_total{" + sel + "}[5m])) > 1e5";
+          rule.labels = {{"severity", "page"}};
+          rule.annotations = {
+              {"summary", "{{ $labels.instance }} receives {{ $value | humanize }}B/s"}};
+          break;
+      }
+      group.rules.push_back(std::move(rule));
+    }
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+struct Fixture {
+  std::string dir;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<datagen::MetricsDataset> dataset;
+  std::atomic<uint64_t> next_scrape{0};
+  std::mutex scrape_mu;  // the dataset advances one scrape at a time
+};
+
+Fixture* GetFixture() {
+  static Fixture* f = nullptr;
+  if (f) return f;
+  f = new Fixture;
+  const char* env = std::getenv("TIDEMARK_BENCH_SERIES");
+  datagen::DatasetOptions d;
+  d.series = env ? std::strtoull(env, nullptr, 10) : 100'000;
+  // 20 minutes of scrapes ending now; the ingestion benchmark continues from there.
+  d.start_ms = (WallMs() - 20 * 60'000) / kInterval * kInterval;
+  f->dataset = std::make_unique<datagen::MetricsDataset>(d);
+  f->dir = std::filesystem::temp_directory_path() /
+           ("tidemark-rules-bench-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(f->dir);
+  Options o;
+  o.sync_policy = SyncPolicy::kGroupCommit;
+  o.limits.max_active_series = 10'000'000;
+  // The ingestion benchmark writes scrapes ahead of the clock, as fast as they are taken.
+  o.max_future_ms = 365LL * 24 * 3600 * 1000;
+  auto e = Engine::Open(o, f->dir);
+  if (!e.ok()) return nullptr;
+  f->engine = std::move(e).value();
+  std::vector<Sample> samples;
+  for (int s = 0; s < 80; ++s) {
+    f->dataset->NextScrape(&samples);
+    auto app = f->engine->NewAppender();
+    for (size_t i = 0; i < samples.size(); ++i) {
+      app->Add(f->dataset->series()[i], samples[i].timestamp_ms, samples[i].value);
+    }
+    if (!app->Commit().ok()) return nullptr;
+  }
+  f->next_scrape = 80;
+  return f;
+}
+
+void ReportPercentiles(benchmark::State& state, std::vector<double> ms, const char* prefix) {
+  std::sort(ms.begin(), ms.end());
+  state.counters[std::string(prefix) + "_p50_ms"] = ms[ms.size() / 2];
+  state.counters[std::string(prefix) + "_p99_ms"] =
+      ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  state.counters[std::string(prefix) + "_max_ms"] = ms.back();
+}
+
+void BM_EvaluateRuleGroups(benchmark::State& state) {
+  Fixture* f = GetFixture();
+  if (!f) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  promql::QueryEngine engine(promql::EngineOptions{});
+  std::vector<std::unique_ptr<rules::RuleGroup>> groups;
+  for (rules::GroupSpec& spec : RuleGroups()) {
+    auto g = rules::RuleGroup::Create(std::move(spec), rules::RuleOptions{});
+    if (!g.ok()) {
+      state.SkipWithError(g.status().ToString().c_str());
+      return;
+    }
+    (*g)->SkipRestore();
+    groups.push_back(std::move(g).value());
+  }
+  rules::EvalContext ctx;
+  ctx.querier = f->engine.get();
+  ctx.engine = &engine;
+  std::vector<double> per_group;
+  int64_t failed = 0, samples = 0, alerts = 0;
+  double total_seconds = 0;
+  int64_t t = f->dataset->ScrapeTime(79) + 1'000;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (auto& g : groups) {
+      rules::AppenderOutput out(f->engine->NewAppender());
+      rules::GroupEvalResult r = g->Evaluate(t, ctx, out);
+      per_group.push_back(r.seconds * 1000);
+      failed += r.failed_rules;
+      samples += r.samples_written;
+      alerts += static_cast<int64_t>(r.notifications.size());
+    }
+    total_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    t += kInterval;
+  }
+  ReportPercentiles(state, per_group, "group");
+  state.counters["rule_evals_per_s"] =
+      double(kGroups * kRulesPerGroup) * double(state.iterations()) / total_seconds;
+  state.counters["failed_rules"] = double(failed);
+  state.counters["samples_written"] = double(samples) / double(state.iterations());
+  state.counters["series"] = double(f->dataset->size());
+}
+BENCHMARK(BM_EvaluateRuleGroups)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// Appends scrapes (after the stored ones, as fast as the engine takes them) on two threads for
+// 30 s; with rules:1 the rules manager evaluates the 100 groups every 15 s meanwhile.
+void BM_IngestWithRules(benchmark::State& state) {
+  Fixture* f = GetFixture();
+  if (!f) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  const bool with_rules = state.range(0) == 1;
+  uint64_t appended = 0;
+  double seconds = 0;
+  std::vector<server::RuleGroupMetrics> metrics;
+  for (auto _ : state) {
+    std::unique_ptr<server::RulesManager> manager;
+    if (with_rules) {
+      manager = std::make_unique<server::RulesManager>(f->engine.get(),
+                                                       server::RulesManagerOptions{}, nullptr);
+      if (!manager->Update(RuleGroups()).ok()) {
+        state.SkipWithError("rules refused");
+        return;
+      }
+      manager->Start();
+    }
+    std::atomic<uint64_t> count{0};
+    std::atomic<bool> stop{false};
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 2; ++w) {
+      writers.emplace_back([&] {
+        std::vector<Sample> samples;
+        while (!stop) {
+          {
+            std::lock_guard lock(f->scrape_mu);
+            f->dataset->NextScrape(&samples);
+          }
+          // remote_write-sized requests of 2,000 samples.
+          for (size_t begin = 0; begin < samples.size() && !stop; begin += 2'000) {
+            auto app = f->engine->NewAppender();
+            const size_t end = std::min(samples.size(), begin + 2'000);
+            for (size_t i = begin; i < end; ++i) {
+              app->Add(f->dataset->series()[i], samples[i].timestamp_ms, samples[i].value);
+            }
+            auto r = app->Commit();
+            if (r.ok()) count += r->accepted;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(30));
+    stop = true;
+    for (auto& w : writers) w.join();
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    appended += count;
+    if (manager) {
+      metrics = manager->Metrics();
+      manager->Stop();
+    }
+  }
+  state.counters["samples_per_s"] = double(appended) / seconds;
+  if (!metrics.empty()) {
+    std::vector<double> ms;
+    uint64_t iterations = 0, missed = 0;
+    for (const auto& m : metrics) {
+      if (m.iterations_total > 0) ms.push_back(m.last_duration_seconds * 1000);
+      iterations += m.iterations_total;
+      missed += m.iterations_missed_total;
+    }
+    if (!ms.empty()) ReportPercentiles(state, ms, "group");
+    state.counters["group_evaluations"] = double(iterations);
+    state.counters["group_evaluations_missed"] = double(missed);
+  }
+}
+BENCHMARK(BM_IngestWithRules)
+    ->ArgName("rules")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1);
+
+}  // namespace
+}  // namespace tidemark::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (auto* f = tidemark::bench::GetFixture(); f && f->engine) {
+    f->engine.reset();
+    std::filesystem::remove_all(f->dir);
+  }
+  return 0;
+}
