@@ -52,14 +52,8 @@ class HeadAppender final : public Appender {
     return ref;
   }
 
-  Result<CommitReport> Commit() override {
-    CommitReport report = std::move(report_);
-    report_ = CommitReport();
-    Status s = engine_->CommitBatch(batch_, &report);
-    batch_.clear();
-    if (!s.ok()) return s;
-    return report;
-  }
+  Result<CommitReport> Commit() override { return CommitWith(true); }
+  Result<CommitReport> CommitUnsynced() override { return CommitWith(false); }
 
   void Rollback() override {
     batch_.clear();
@@ -67,6 +61,15 @@ class HeadAppender final : public Appender {
   }
 
  private:
+  Result<CommitReport> CommitWith(bool wait_durable) {
+    CommitReport report = std::move(report_);
+    report_ = CommitReport();
+    Status s = engine_->CommitBatch(batch_, &report, wait_durable);
+    batch_.clear();
+    if (!s.ok()) return s;
+    return report;
+  }
+
   DbEngine* engine_;
   std::vector<DbEngine::PendingSample> batch_;
   CommitReport report_;
@@ -184,7 +187,8 @@ void DbEngine::AppendToChunks(MemSeries* s, int64_t t, double v) {
   if (t < s->min_time) s->min_time = t;
 }
 
-Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* report) {
+Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* report,
+                             bool wait_durable) {
   if (batch.size() > options_.limits.max_samples_per_commit) {
     return Status::ResourceExhausted("commit of " + std::to_string(batch.size()) +
                                      " samples over max_samples_per_commit=" +
@@ -271,7 +275,9 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
     // wait for every record appended so far.
     if (saw_duplicate) lsn = std::max(lsn, wal_->last_lsn());
   }
-  if (lsn != 0) {
+  // Unsynced: visible now, durable with the log's next sync. Should that sync fail, the next
+  // commit recovers the log (RecoverLog) and these samples stay in the head only.
+  if (lsn != 0 && wait_durable) {
     Status durable = wal_->WaitDurable(lsn);
     if (!durable.ok()) {
       // Not in the log, so nothing of the batch becomes visible ("an error means nothing was

@@ -97,8 +97,10 @@ class DbEngine final : public Engine {
     int64_t t;
     double v;
   };
-  // Validates, applies to the head and logs a batch; waits for durability.
-  Status CommitBatch(std::vector<PendingSample>& batch, CommitReport* report);
+  // Validates, applies to the head and logs a batch; waits for durability unless told not to.
+  // `wait_durable` false: returns once the samples are visible (Appender::CommitUnsynced).
+  Status CommitBatch(std::vector<PendingSample>& batch, CommitReport* report,
+                     bool wait_durable = true);
   // Looks up or creates the series for `labels`; on failure returns null and sets `reason`.
   std::shared_ptr<MemSeries> GetOrCreateSeries(const Labels& labels, RejectReason* reason,
                                                std::string* why);

@@ -70,6 +70,12 @@ class Appender {
   // error Status means nothing of the batch was stored (engine closed, log write failed, batch
   // over Limits::max_samples_per_commit).
   virtual Result<CommitReport> Commit() = 0;
+  // Stores the batch like Commit, but returns once it is visible, without waiting for the log to
+  // make it durable: it becomes durable with the log's next sync (the next Commit of any
+  // appender) and is lost if the process dies before. For data that can be made again, such as
+  // what recording and alerting rules write, so that a rule does not wait a disk sync for the
+  // next rule to read its output. Appenders without a log store durably (the default).
+  virtual Result<CommitReport> CommitUnsynced() { return Commit(); }
   // Discards the batch.
   virtual void Rollback() = 0;
 };

@@ -20,8 +20,10 @@ class AppenderOutput final : public RuleOutput {
   void Add(const Labels& labels, int64_t t_ms, double value) override {
     appender_->Add(labels, t_ms, value);
   }
+  // Rule output can be computed again: each rule's samples are made visible to the next rule
+  // without waiting for a disk sync (Appender::CommitUnsynced).
   Status Commit() override {
-    auto report = appender_->Commit();
+    auto report = appender_->CommitUnsynced();
     if (!report.ok()) return report.status();
     rejected_ += report->rejected;
     return Status::OK();

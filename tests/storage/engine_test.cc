@@ -47,6 +47,35 @@ TEST(Engine, CommitThenSelectReturnsSamples) {
   EXPECT_EQ(range["up{job=\"api\"}"][0].timestamp_ms, 3000);
 }
 
+// CommitUnsynced (what rules write through): visible at once, validated like Commit, and in the
+// log like any commit, so a clean restart keeps it, in every sync policy.
+TEST(Engine, UnsyncedCommitIsVisibleAtOnceAndLoggedLikeAnyOther) {
+  for (SyncPolicy policy : {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit, SyncPolicy::kNone}) {
+    TempDir dir;
+    Options o = TestOptions();
+    o.sync_policy = policy;
+    {
+      auto engine = OpenOrDie(dir.path(), o);
+      auto app = engine->NewAppender();
+      app->Add(kUp, 1000, 1);
+      app->Add(kUp, 2000, 2);
+      auto report = app->CommitUnsynced();
+      ASSERT_TRUE(report.ok());
+      EXPECT_EQ(report->accepted, 2u);
+      EXPECT_EQ(ReadAll(*engine, {LabelMatcher::Equal("job", "api")})["up{job=\"api\"}"].size(),
+                2u);
+      app->Add(kUp, 1500, 9);  // out of order: refused as by Commit
+      report = app->CommitUnsynced();
+      ASSERT_TRUE(report.ok());
+      EXPECT_EQ(report->rejected, 1u);
+    }
+    auto reopened = OpenOrDie(dir.path(), o);
+    auto all = ReadAll(*reopened, {LabelMatcher::Equal("job", "api")});
+    ASSERT_EQ(all["up{job=\"api\"}"].size(), 2u) << static_cast<int>(policy);
+    EXPECT_EQ(all["up{job=\"api\"}"][1].value, 2);
+  }
+}
+
 TEST(Engine, RollbackDiscardsBatch) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path());
