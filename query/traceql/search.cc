@@ -136,6 +136,14 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
   // Per requirement, the traces that meet it, each with the start of its newest span that does.
   std::vector<std::unordered_map<std::string, uint64_t>> required;
   std::string key;  // the visited span's trace id, reused across visits
+  // Adds a scan's spans and warnings to the response; true when the spans-inspected bound ended it.
+  auto account = [&](const SpanScanStats& stats) {
+    response.inspected_spans += stats.spans_inspected;
+    response.warnings.insert(response.warnings.end(), stats.warnings.begin(), stats.warnings.end());
+    if (request.max_spans_inspected == 0) return false;
+    spans_left -= std::min(spans_left, stats.spans_inspected);
+    return stats.stopped_at_limit || spans_left == 0;
+  };
   if (requirements.size() >= 2) {
     for (const std::vector<traceql::Conjunction>& group : requirements) {
       std::unordered_map<std::string, uint64_t>& traces = required.emplace_back();
@@ -157,18 +165,12 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
                               }
                               return true;
                             }));
-        response.inspected_spans += stats.spans_inspected;
-        response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
-                                 stats.warnings.end());
-        if (request.max_spans_inspected != 0) {
-          spans_left -= std::min(spans_left, stats.spans_inspected);
-          if (stats.stopped_at_limit || spans_left == 0) {
-            // The sets are incomplete: a trace left out of one might match.
-            response.stopped_at_limit = true;
-            required.clear();
-            done = true;
-            break;
-          }
+        if (account(stats)) {
+          // The sets are incomplete: a trace left out of one might match.
+          response.stopped_at_limit = true;
+          required.clear();
+          done = true;
+          break;
         }
       }
       if (done) break;
@@ -268,13 +270,7 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
                             c.newest_start = std::max(c.newest_start, span.start_unix_nano);
                             return true;
                           }));
-      response.inspected_spans += stats.spans_inspected;
-      response.warnings.insert(response.warnings.end(), stats.warnings.begin(),
-                               stats.warnings.end());
-      if (request.max_spans_inspected != 0) {
-        spans_left -= std::min(spans_left, stats.spans_inspected);
-        if (stats.stopped_at_limit || spans_left == 0) bound_hit = true;
-      }
+      if (account(stats)) bound_hit = true;
     }
     TM_RETURN_IF_ERROR(evaluate(fresh));
     if (done) break;
