@@ -55,13 +55,15 @@ Status RulesManager::Update(std::vector<rules::GroupSpec> groups) {
     runner->group = std::move(group).value();
     fresh.push_back(std::move(runner));
   }
-  std::vector<std::unique_ptr<Runner>> old;
+  std::lock_guard update_lock(update_mu_);
+  // Stop the old groups first, so no two runners of one group evaluate at once. They stay in
+  // runners_ (the API keeps showing them) until the new ones replace them.
+  std::vector<Runner*> running;
   {
     std::lock_guard lock(mu_);
-    old.swap(runners_);
+    for (const std::unique_ptr<Runner>& r : runners_) running.push_back(r.get());
   }
-  // Stop the old groups first, so no two runners of one group evaluate at once.
-  for (const std::unique_ptr<Runner>& r : old) {
+  for (Runner* r : running) {
     {
       std::lock_guard lock(r->mu);
       r->stopping = true;
@@ -70,6 +72,8 @@ Status RulesManager::Update(std::vector<rules::GroupSpec> groups) {
     if (r->thread.joinable()) r->thread.join();
   }
   std::lock_guard lock(mu_);
+  std::vector<std::unique_ptr<Runner>> old;
+  old.swap(runners_);
   for (std::unique_ptr<Runner>& r : fresh) {
     bool carried = false;
     for (const std::unique_ptr<Runner>& o : old) {
@@ -107,6 +111,7 @@ Status RulesManager::Update(std::vector<rules::GroupSpec> groups) {
 }
 
 void RulesManager::Start() {
+  std::lock_guard update_lock(update_mu_);
   std::lock_guard lock(mu_);
   if (started_) return;
   started_ = true;
@@ -118,6 +123,7 @@ void RulesManager::StartRunnerLocked(Runner* runner) {
 }
 
 void RulesManager::Stop() {
+  std::lock_guard update_lock(update_mu_);
   std::vector<Runner*> running;
   {
     std::lock_guard lock(mu_);

@@ -90,7 +90,8 @@ class RulesManager {
   const NotifyFunc notify_;
   const promql::QueryEngine query_engine_;
 
-  mutable std::mutex mu_;  // guards runners_, started_, restore_pending_
+  std::mutex update_mu_;   // one Update, Start or Stop at a time
+  mutable std::mutex mu_;  // guards runners_, started_, first_update_
   std::vector<std::unique_ptr<Runner>> runners_;
   bool started_ = false;
   bool first_update_ = true;
