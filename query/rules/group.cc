@@ -8,6 +8,7 @@
 #include <set>
 
 #include "query/functions_internal.h"
+#include "query/rules/template_funcs.h"
 #include "util/status_macros.h"
 
 namespace tidemark::rules {
@@ -39,24 +40,12 @@ std::map<std::string, std::string> ToMap(const Labels& labels) {
   return out;
 }
 
-// Prometheus' strutil.TableLinkForExpression, under the external URL.
+// Prometheus' strutil.TableLinkForExpression, under the external URL (as the template function
+// tableLink builds it).
 std::string GeneratorUrl(std::string_view external_url, std::string_view expr) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string escaped;
-  for (unsigned char c : expr) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      escaped += static_cast<char>(c);
-    } else if (c == ' ') {
-      escaped += '+';
-    } else {
-      escaped += '%';
-      escaped += kHex[c >> 4];
-      escaped += kHex[c & 15];
-    }
-  }
   std::string base(external_url);
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/graph?g0.expr=" + escaped + "&g0.tab=1";
+  return base + "/graph?g0.expr=" + internal::GoQueryEscape(expr) + "&g0.tab=1";
 }
 
 Result<promql::Vector> RunInstantQuery(const promql::Expr& expr, int64_t t_ms,

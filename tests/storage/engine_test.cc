@@ -50,7 +50,8 @@ TEST(Engine, CommitThenSelectReturnsSamples) {
 // CommitUnsynced (what rules write through): visible at once, validated like Commit, and in the
 // log like any commit, so a clean restart keeps it, in every sync policy.
 TEST(Engine, UnsyncedCommitIsVisibleAtOnceAndLoggedLikeAnyOther) {
-  for (SyncPolicy policy : {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit, SyncPolicy::kNone}) {
+  for (SyncPolicy policy :
+       {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit, SyncPolicy::kNone}) {
     TempDir dir;
     Options o = TestOptions();
     o.sync_policy = policy;
