@@ -1,6 +1,8 @@
 #include "server/rules_api.h"
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 
 #include "server/api_response.h"
 #include "server/prom_json.h"
@@ -109,17 +111,26 @@ bool Selected(const std::vector<std::string>& wanted, const std::string& value) 
 }  // namespace
 
 HttpResponse RulesResponse(const std::vector<GroupSnapshot>& groups, const FormValues& form) {
-  const std::string type = form.Get("type");
+  // Prometheus' messages: invalidParamError with Go's strconv.ParseBool for exclude_alerts.
+  std::string type = form.Get("type");
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!type.empty() && type != "alert" && type != "record") {
-    return ApiError(ErrorType::kBadData, "unsupported type " + type);
+    return ApiError(ErrorType::kBadData,
+                    "invalid parameter \"type\": not supported value \"" + type + "\"");
   }
   const std::string exclude = form.Get("exclude_alerts");
-  if (!exclude.empty() && exclude != "true" && exclude != "false") {
-    return ApiError(ErrorType::kBadData,
-                    "parameter \"exclude_alerts\": strconv.ParseBool: parsing \"" + exclude +
-                        "\": invalid syntax");
+  bool with_alerts = true;
+  if (!exclude.empty()) {
+    static const std::set<std::string> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
+    static const std::set<std::string> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
+    if (kTrue.count(exclude) > 0) {
+      with_alerts = false;
+    } else if (kFalse.count(exclude) == 0) {
+      return ApiError(ErrorType::kBadData,
+                      "invalid parameter \"exclude_alerts\": strconv.ParseBool: parsing \"" +
+                          exclude + "\": invalid syntax");
+    }
   }
-  const bool with_alerts = exclude != "true";
   const std::vector<std::string> names = form.All("rule_name[]");
   const std::vector<std::string> group_names = form.All("rule_group[]");
   const std::vector<std::string> files = form.All("file[]");
