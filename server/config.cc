@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -360,13 +361,30 @@ Status ApplyTraceQuery(const YAML::Node& q, TraceQueryConfig* tc) {
   return Status::OK();
 }
 
-// Every key of the file (or of flags turned into a tree); values not given keep `c`'s.
-Status Apply(const YAML::Node& root, ServerConfig* c) {
-  TM_RETURN_IF_ERROR(
-      CheckMapping(root, "",
-                   {"data_dir", "http_addr", "otlp_grpc_addr", "otlp_http_addr", "tls", "web",
-                    "log_level", "max_request_bytes", "self_scrape_interval", "storage", "limits",
-                    "otlp", "query", "trace_query", "alerting", "global", "rule_files", "rules"}));
+// Every key of the file (or of flags turned into a tree); values not given keep `c`'s. Relative
+// paths in scrape configurations are resolved against `config_dir`.
+Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig* c) {
+  TM_RETURN_IF_ERROR(CheckMapping(root, "",
+                                  {"data_dir",
+                                   "http_addr",
+                                   "otlp_grpc_addr",
+                                   "otlp_http_addr",
+                                   "tls",
+                                   "web",
+                                   "log_level",
+                                   "max_request_bytes",
+                                   "self_scrape_interval",
+                                   "storage",
+                                   "limits",
+                                   "otlp",
+                                   "query",
+                                   "trace_query",
+                                   "alerting",
+                                   "global",
+                                   "rule_files",
+                                   "rules",
+                                   "scrape_configs",
+                                   "scrape_config_files"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));
@@ -378,13 +396,20 @@ Status Apply(const YAML::Node& root, ServerConfig* c) {
   if (const auto g = root["global"]) TM_RETURN_IF_ERROR(ApplyGlobal(g, &c->global));
   if (const auto f = root["rule_files"]) TM_RETURN_IF_ERROR(ApplyRuleFiles(f, &c->rules));
   if (const auto r = root["rules"]) TM_RETURN_IF_ERROR(ApplyRulesSection(r, &c->rules));
+  if (const auto s = root["scrape_configs"]) {
+    TM_RETURN_IF_ERROR(ApplyScrapeConfigs(s, config_dir, &c->scrape));
+  }
+  if (const auto f = root["scrape_config_files"]) {
+    TM_RETURN_IF_ERROR(ApplyScrapeConfigFiles(f, &c->scrape));
+  }
   return Status::OK();
 }
 
 // Apply with a last line of defence: yaml-cpp throws, and nothing may escape.
-Status ApplyCaught(const YAML::Node& root, const std::string& source, ServerConfig* c) {
+Status ApplyCaught(const YAML::Node& root, const std::string& source, const std::string& config_dir,
+                   ServerConfig* c) {
   try {
-    return Apply(root, c);
+    return Apply(root, config_dir, c);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(source + ": " + e.what());
   }
@@ -439,7 +464,10 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   } catch (const std::exception& e) {
     return Status::InvalidArgument(source + ": " + e.what());
   }
-  return ApplyCaught(root, source, c);
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  TM_RETURN_IF_ERROR(ApplyCaught(root, source, dir, c));
+  // Scrape jobs take their defaults from `global`, wherever it stands in the file.
+  return FinishScrapeConfigs(c->global, dir, &c->scrape);
 }
 
 Status ApplyFlags(const std::vector<std::pair<std::string, std::string>>& values, ServerConfig* c) {
@@ -455,7 +483,8 @@ Status ApplyFlags(const std::vector<std::pair<std::string, std::string>>& values
           root[key] = value;
         else
           root[key.substr(0, dot)][key.substr(dot + 1)] = value;
-        return ApplyCaught(root, "flag for " + key, c);
+        return ApplyCaught(root, "flag for " + key,
+                           std::filesystem::path(c->config_file).parent_path().string(), c);
       } catch (const std::exception& e) {
         return Status::InvalidArgument("flag for " + key + ": " + e.what());
       }
@@ -567,6 +596,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::EndMap;
   RenderAlertingYaml(c.alerting, &out);
   EmitRulesConfig(c.global, c.rules, &out);
+  RenderScrapeConfigsYaml(c.scrape, &out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

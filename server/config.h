@@ -11,6 +11,7 @@
 #include "ingest/otlp_metrics.h"
 #include "server/config_alerting.h"
 #include "server/config_rules.h"
+#include "server/config_scrape.h"
 #include "tidemark/options.h"
 #include "tidemark/status.h"
 
@@ -75,6 +76,7 @@ struct ServerConfig {
   // of http_addr.
   std::string external_url;
   AlertingConfig alerting;  // Alertmanagers and webhooks that receive alerts (docs/alerting.md)
+  ScrapeSettings scrape;    // scrape_configs and scrape_config_files (docs/scraping.md)
   Options engine;           // retention, limits, sync policy, ...
 };
 

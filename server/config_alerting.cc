@@ -24,50 +24,6 @@ std::string Indexed(const std::string& key, size_t i) {
   return key + "[" + std::to_string(i) + "]";
 }
 
-// Prometheus' CheckTargetAddress, plus what a URL's authority cannot hold.
-Status CheckTarget(const std::string& target, const std::string& key, const YAML::Node& node) {
-  if (target.empty() || target.find_first_of("/ \t?#@") != std::string::npos) {
-    return Bad(key, "\"" + target + "\" is not a valid hostname" + Where(node));
-  }
-  return Status::OK();
-}
-
-Status ReadStaticConfigs(const YAML::Node& node, const std::string& key,
-                         std::vector<StaticTargetGroup>* out) {
-  if (node.IsNull()) return Status::OK();
-  if (!node.IsSequence()) return Bad(key, "must be a list" + Where(node));
-  for (size_t i = 0; i < node.size(); ++i) {
-    const std::string group_key = Indexed(key, i);
-    const YAML::Node g = node[i];
-    TM_RETURN_IF_ERROR(CheckMapping(g, group_key + ".", {"targets", "labels"}));
-    StaticTargetGroup group;
-    if (g["targets"]) {
-      TM_RETURN_IF_ERROR(ReadStringList(g["targets"], group_key + ".targets", &group.targets));
-      for (size_t t = 0; t < group.targets.size(); ++t) {
-        TM_RETURN_IF_ERROR(
-            CheckTarget(group.targets[t], Indexed(group_key + ".targets", t), g["targets"][t]));
-      }
-    }
-    if (const auto labels = g["labels"]; labels && !labels.IsNull()) {
-      if (!labels.IsMap()) return Bad(group_key + ".labels", "must be a mapping" + Where(labels));
-      std::vector<Label> items;
-      for (const auto& kv : labels) {
-        const std::string name = kv.first.Scalar();
-        if (!util::IsValidLabelName(name)) {
-          return Bad(group_key + ".labels",
-                     "\"" + name + "\" is not a valid label name" + Where(kv.first));
-        }
-        std::string value;
-        TM_RETURN_IF_ERROR(ReadString(kv.second, group_key + ".labels." + name, &value));
-        items.push_back({name, std::move(value)});
-      }
-      group.labels = Labels(std::move(items));
-    }
-    out->push_back(std::move(group));
-  }
-  return Status::OK();
-}
-
 Status ReadAlertmanager(const YAML::Node& node, const std::string& key, AlertmanagerConfig* am) {
   std::set<std::string> known = {
       "static_configs", "scheme",          "path_prefix",          "timeout",
@@ -77,7 +33,7 @@ Status ReadAlertmanager(const YAML::Node& node, const std::string& key, Alertman
   TM_RETURN_IF_ERROR(CheckMapping(node, key + ".", known));
   const std::string prefix = key + ".";
   if (const auto n = node["static_configs"]) {
-    TM_RETURN_IF_ERROR(ReadStaticConfigs(n, prefix + "static_configs", &am->static_configs));
+    TM_RETURN_IF_ERROR(ReadStaticConfigs(n, prefix + "static_configs", true, &am->static_configs));
   }
   if (const auto n = node["scheme"]) {
     TM_RETURN_IF_ERROR(ReadString(n, prefix + "scheme", &am->scheme));
@@ -135,76 +91,6 @@ Status ReadWebhook(const YAML::Node& node, const std::string& key, WebhookConfig
     TM_RETURN_IF_ERROR(ReadHeaderMap(n, prefix + "headers", &hook->http.headers));
   }
   return ReadHttpClientConfig(node, prefix, &hook->http);
-}
-
-void EmitRelabel(const char* key, const std::vector<ingest::RelabelConfig>& configs,
-                 YAML::Emitter* out) {
-  if (configs.empty()) return;
-  *out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
-  for (const ingest::RelabelConfig& c : configs) {
-    const ingest::RelabelRule& r = c.rule;
-    *out << YAML::BeginMap;
-    if (!r.source_labels.empty()) {
-      *out << YAML::Key << "source_labels" << YAML::Value << YAML::Flow << r.source_labels;
-    }
-    *out << YAML::Key << "separator" << YAML::Value << r.separator;
-    *out << YAML::Key << "regex" << YAML::Value << r.regex;
-    if (r.modulus != 0) *out << YAML::Key << "modulus" << YAML::Value << r.modulus;
-    if (!r.target_label.empty())
-      *out << YAML::Key << "target_label" << YAML::Value << r.target_label;
-    *out << YAML::Key << "replacement" << YAML::Value << r.replacement;
-    *out << YAML::Key << "action" << YAML::Value << std::string(RelabelActionName(r.action));
-    *out << YAML::EndMap;
-  }
-  *out << YAML::EndSeq;
-}
-
-// `headers_key`: "http_headers" in Prometheus' shape (Alertmanagers) or "headers", a plain
-// mapping (webhooks).
-void EmitHttpClient(const HttpClientConfig& c, const std::string& headers_key, YAML::Emitter* out) {
-  if (c.basic_auth) {
-    *out << YAML::Key << "basic_auth" << YAML::Value << YAML::BeginMap;
-    *out << YAML::Key << "username" << YAML::Value << c.basic_auth->username;
-    if (!c.basic_auth->password.empty())
-      *out << YAML::Key << "password" << YAML::Value << "<secret>";
-    if (!c.basic_auth->password_file.empty())
-      *out << YAML::Key << "password_file" << YAML::Value << c.basic_auth->password_file;
-    *out << YAML::EndMap;
-  }
-  if (c.authorization) {
-    *out << YAML::Key << "authorization" << YAML::Value << YAML::BeginMap;
-    *out << YAML::Key << "type" << YAML::Value << c.authorization->type;
-    if (!c.authorization->credentials.empty())
-      *out << YAML::Key << "credentials" << YAML::Value << "<secret>";
-    if (!c.authorization->credentials_file.empty()) {
-      *out << YAML::Key << "credentials_file" << YAML::Value << c.authorization->credentials_file;
-    }
-    *out << YAML::EndMap;
-  }
-  const TlsClientConfig& t = c.tls;
-  *out << YAML::Key << "tls_config" << YAML::Value << YAML::BeginMap;
-  if (!t.ca_file.empty()) *out << YAML::Key << "ca_file" << YAML::Value << t.ca_file;
-  if (!t.cert_file.empty()) *out << YAML::Key << "cert_file" << YAML::Value << t.cert_file;
-  if (!t.key_file.empty()) *out << YAML::Key << "key_file" << YAML::Value << t.key_file;
-  if (!t.server_name.empty()) *out << YAML::Key << "server_name" << YAML::Value << t.server_name;
-  *out << YAML::Key << "insecure_skip_verify" << YAML::Value << t.insecure_skip_verify;
-  *out << YAML::EndMap;
-  *out << YAML::Key << "follow_redirects" << YAML::Value << c.follow_redirects;
-  if (!c.proxy_url.empty()) *out << YAML::Key << "proxy_url" << YAML::Value << c.proxy_url;
-  // Header values can be secrets (Prometheus' http_headers.secrets): names only.
-  if (!c.headers.empty()) {
-    *out << YAML::Key << headers_key << YAML::Value << YAML::BeginMap;
-    for (const auto& [name, value] : c.headers) {
-      *out << YAML::Key << name << YAML::Value;
-      if (headers_key == "http_headers") {
-        *out << YAML::BeginMap << YAML::Key << "secrets" << YAML::Value << YAML::Flow
-             << std::vector<std::string>{"<secret>"} << YAML::EndMap;
-      } else {
-        *out << "<secret>";
-      }
-    }
-    *out << YAML::EndMap;
-  }
 }
 
 }  // namespace
@@ -265,7 +151,7 @@ Status ApplyAlerting(const YAML::Node& node, AlertingConfig* out) {
 
 void RenderAlertingYaml(const AlertingConfig& c, YAML::Emitter* out) {
   *out << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
-  EmitRelabel("alert_relabel_configs", c.alert_relabel_configs, out);
+  EmitRelabelConfigs("alert_relabel_configs", c.alert_relabel_configs, out);
   *out << YAML::Key << "alertmanagers" << YAML::Value << YAML::BeginSeq;
   for (const AlertmanagerConfig& am : c.alertmanagers) {
     *out << YAML::BeginMap;
@@ -274,20 +160,10 @@ void RenderAlertingYaml(const AlertingConfig& c, YAML::Emitter* out) {
          << (am.path_prefix.empty() ? "/" : am.path_prefix);
     *out << YAML::Key << "timeout" << YAML::Value << util::FormatDuration(am.timeout_ms);
     *out << YAML::Key << "api_version" << YAML::Value << am.api_version;
-    EmitHttpClient(am.http, "http_headers", out);
-    *out << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq;
-    for (const StaticTargetGroup& g : am.static_configs) {
-      *out << YAML::BeginMap << YAML::Key << "targets" << YAML::Value << YAML::Flow << g.targets;
-      if (!g.labels.empty()) {
-        *out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
-        for (const Label& l : g.labels) *out << YAML::Key << l.name << YAML::Value << l.value;
-        *out << YAML::EndMap;
-      }
-      *out << YAML::EndMap;
-    }
-    *out << YAML::EndSeq;
-    EmitRelabel("relabel_configs", am.relabel_configs, out);
-    EmitRelabel("alert_relabel_configs", am.alert_relabel_configs, out);
+    EmitHttpClientConfig(am.http, "http_headers", out);
+    EmitStaticConfigs(am.static_configs, out);
+    EmitRelabelConfigs("relabel_configs", am.relabel_configs, out);
+    EmitRelabelConfigs("alert_relabel_configs", am.alert_relabel_configs, out);
     *out << YAML::EndMap;
   }
   *out << YAML::EndSeq;
@@ -300,7 +176,7 @@ void RenderAlertingYaml(const AlertingConfig& c, YAML::Emitter* out) {
          << (host_end == std::string::npos ? hook.url : hook.url.substr(0, host_end) + "/<secret>");
     *out << YAML::Key << "timeout" << YAML::Value << util::FormatDuration(hook.timeout_ms);
     *out << YAML::Key << "max_alerts" << YAML::Value << hook.max_alerts;
-    EmitHttpClient(hook.http, "headers", out);
+    EmitHttpClientConfig(hook.http, "headers", out);
     *out << YAML::EndMap;
   }
   *out << YAML::EndSeq;

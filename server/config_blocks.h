@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ingest/relabel.h"
+#include "server/config_alerting.h"  // StaticTargetGroup
 #include "server/http_client.h"
 #include "tidemark/status.h"
 
@@ -42,6 +43,27 @@ Status CheckHttpClientConfig(const HttpClientConfig& config, const std::string& 
 // A mapping of header names to values (`headers: {X-Team: sre}`), appended to `out`.
 Status ReadHeaderMap(const YAML::Node& node, const std::string& key,
                      std::vector<std::pair<std::string, std::string>>* out);
+
+// Prometheus' CheckTargetAddress, plus what a URL's authority cannot hold: refuses an empty
+// address and one with '/', whitespace, '?', '#' or '@'. `node` gives the line.
+Status CheckTargetAddress(const std::string& target, const std::string& key,
+                          const YAML::Node& node);
+
+// A `static_configs` list (null: none): {targets: [...], labels: {...}} each, label names valid.
+// With `check_addresses`, every target must pass CheckTargetAddress (Prometheus checks them only
+// when no relabeling could still rewrite `__address__`).
+Status ReadStaticConfigs(const YAML::Node& node, const std::string& key, bool check_addresses,
+                         std::vector<StaticTargetGroup>* out);
+
+// Emitters for /api/v1/status/config: the blocks above as Prometheus prints them, secrets as
+// <secret>. Each appends `key: ...` to a map being emitted; EmitRelabelConfigs writes nothing for
+// an empty list.
+void EmitRelabelConfigs(const char* key, const std::vector<ingest::RelabelConfig>& configs,
+                        YAML::Emitter* out);
+// `headers_key`: "http_headers" in Prometheus' shape or "headers", a plain mapping (webhooks).
+void EmitHttpClientConfig(const HttpClientConfig& config, const std::string& headers_key,
+                          YAML::Emitter* out);
+void EmitStaticConfigs(const std::vector<StaticTargetGroup>& groups, YAML::Emitter* out);
 
 }  // namespace tidemark::server
 

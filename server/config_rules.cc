@@ -1,5 +1,6 @@
 #include "server/config_rules.h"
 
+#include <algorithm>
 #include <set>
 
 #include "server/config_yaml.h"
@@ -23,8 +24,29 @@ constexpr int64_t kDay = 24 * 3600 * kSecond;
 }  // namespace
 
 Status ApplyGlobal(const YAML::Node& g, GlobalConfig* global) {
-  TM_RETURN_IF_ERROR(
-      CheckMapping(g, "global.", {"evaluation_interval", "rule_query_offset", "external_labels"}));
+  TM_RETURN_IF_ERROR(CheckMapping(g, "global.",
+                                  {"evaluation_interval", "rule_query_offset", "external_labels",
+                                   "scrape_interval", "scrape_timeout", "scrape_protocols"}));
+  if (const auto n = g["scrape_interval"]) {
+    TM_RETURN_IF_ERROR(ReadDuration(n, "global.scrape_interval", 1, 365 * kDay, nullptr,
+                                    &global->scrape_interval_ms));
+  }
+  if (const auto n = g["scrape_timeout"]) {
+    TM_RETURN_IF_ERROR(ReadDuration(n, "global.scrape_timeout", 1, 365 * kDay, nullptr,
+                                    &global->scrape_timeout_ms));
+    if (global->scrape_timeout_ms > global->scrape_interval_ms) {
+      return Bad("global.scrape_timeout",
+                 "global scrape timeout greater than scrape interval (" +
+                     util::FormatDuration(global->scrape_timeout_ms) + " > " +
+                     util::FormatDuration(global->scrape_interval_ms) + ")" + Where(n));
+    }
+  } else if (g["scrape_interval"]) {
+    global->scrape_timeout_ms = std::min<int64_t>(10'000, global->scrape_interval_ms);
+  }
+  if (const auto n = g["scrape_protocols"]) {
+    TM_RETURN_IF_ERROR(
+        ReadScrapeProtocols(n, "global.scrape_protocols", &global->scrape_protocols));
+  }
   if (const auto n = g["evaluation_interval"]) {
     TM_RETURN_IF_ERROR(ReadDuration(n, "global.evaluation_interval", kSecond, kDay, nullptr,
                                     &global->evaluation_interval_ms));
@@ -95,7 +117,17 @@ void EmitRulesConfig(const GlobalConfig& global, const RulesConfig& rules, YAML:
   *out << YAML::Key << "external_labels" << YAML::Value << YAML::BeginMap;
   for (const Label& l : global.external_labels)
     *out << YAML::Key << l.name << YAML::Value << l.value;
-  *out << YAML::EndMap << YAML::EndMap;
+  *out << YAML::EndMap;
+  *out << YAML::Key << "scrape_interval" << YAML::Value
+       << util::FormatDuration(global.scrape_interval_ms);
+  *out << YAML::Key << "scrape_timeout" << YAML::Value
+       << util::FormatDuration(global.scrape_timeout_ms);
+  if (!global.scrape_protocols.empty()) {
+    *out << YAML::Key << "scrape_protocols" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (ScrapeProtocol p : global.scrape_protocols) *out << std::string(ScrapeProtocolName(p));
+    *out << YAML::EndSeq;
+  }
+  *out << YAML::EndMap;
   *out << YAML::Key << "rule_files" << YAML::Value << YAML::BeginSeq;
   for (const std::string& f : rules.rule_files) *out << f;
   *out << YAML::EndSeq;

@@ -1,6 +1,7 @@
-// The configuration of rule evaluation: Prometheus' `global` keys that rules use
-// (evaluation_interval, rule_query_offset, external_labels), `rule_files`, and tidemark's
-// `rules` section (Prometheus' --rules.* flags). Part of ServerConfig (config.h).
+// The configuration of rule evaluation: Prometheus' `global` keys (evaluation_interval,
+// rule_query_offset, external_labels, and the scrape defaults scrape_interval, scrape_timeout,
+// scrape_protocols), `rule_files`, and tidemark's `rules` section (Prometheus' --rules.* flags).
+// Part of ServerConfig (config.h).
 #ifndef TIDEMARK_SERVER_CONFIG_RULES_H_
 #define TIDEMARK_SERVER_CONFIG_RULES_H_
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/config_scrape.h"  // ScrapeProtocol
 #include "tidemark/labels.h"
 #include "tidemark/status.h"
 
@@ -20,6 +22,11 @@ struct GlobalConfig {
   int64_t rule_query_offset_ms = 0;
   // Added to alerts sent out (and shown to templates as $externalLabels).
   Labels external_labels;
+  // Defaults of every scrape job. A timeout not given is min(10s, scrape_interval), as in
+  // Prometheus; one over the interval is refused.
+  int64_t scrape_interval_ms = 60'000;
+  int64_t scrape_timeout_ms = 10'000;
+  std::vector<ScrapeProtocol> scrape_protocols;  // empty: Prometheus 3's default list
 };
 
 struct RulesConfig {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,7 +67,7 @@ struct ScrapeConfig {
   bool honor_labels = false;
   bool honor_timestamps = true;
   bool track_timestamps_staleness = false;
-  HttpClientConfig http;  // basic_auth, authorization, tls_config, follow_redirects, ...
+  HttpClientConfig http;         // basic_auth, authorization, tls_config, follow_redirects, ...
   uint64_t body_size_limit = 0;  // bytes; 0: no limit (Prometheus' default)
   uint64_t sample_limit = 0;     // 0: no limit
   uint64_t label_limit = 0;
@@ -91,10 +92,26 @@ struct ScrapeSettings {
 // (`config key "scrape_configs[1].relabel_configs[0].action": ...`).
 Status ApplyScrapeConfigs(const YAML::Node& node, const std::string& config_dir,
                           ScrapeSettings* out);
+// Reads `scrape_config_files` (a list of paths, a glob only in the last element).
+Status ApplyScrapeConfigFiles(const YAML::Node& node, ScrapeSettings* out);
 // After the whole file is read: fills intervals, timeouts and protocols from `global`, reads
 // scrape_config_files, and checks what spans jobs (duplicate job names, timeout > interval).
 Status FinishScrapeConfigs(const GlobalConfig& global, const std::string& config_dir,
                            ScrapeSettings* out);
+
+// A `scrape_protocols` list: known names (case-sensitive, as Prometheus), none twice, not empty.
+Status ReadScrapeProtocols(const YAML::Node& node, const std::string& key,
+                           std::vector<ScrapeProtocol>* out);
+// Prometheus 3's default list: OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0,
+// PrometheusText0.0.4.
+const std::vector<ScrapeProtocol>& DefaultScrapeProtocols();
+
+// A size as Prometheus' body_size_limit reads it (alecthomas/units Base2Bytes): terms of a
+// decimal number and a unit, B, KB/KiB, MB/MiB, GB/GiB, TB/TiB, PB/PiB, EB/EiB, all powers of 1024
+// ("10MB", "1.5GiB", "1GB512MB"), or "0". InvalidArgument quoting the text.
+Result<uint64_t> ParseByteSize(std::string_view text);
+// `bytes` as Prometheus prints a Base2Bytes: "0B", "10MiB", "1KiB512B".
+std::string FormatByteSize(uint64_t bytes);
 
 // The Accept header Prometheus sends for `protocols` (weights falling by position).
 std::string AcceptHeaderFor(const std::vector<ScrapeProtocol>& protocols);

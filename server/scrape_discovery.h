@@ -16,6 +16,7 @@
 #ifndef TIDEMARK_SERVER_SCRAPE_DISCOVERY_H_
 #define TIDEMARK_SERVER_SCRAPE_DISCOVERY_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,11 +33,10 @@ namespace tidemark::server {
 Result<std::vector<TargetGroup>> ParseFileSdContent(const std::string& path,
                                                     std::string_view content);
 // Target groups of an http_sd response body.
-Result<std::vector<TargetGroup>> ParseHttpSdContent(const std::string& url,
-                                                    std::string_view body);
+Result<std::vector<TargetGroup>> ParseHttpSdContent(const std::string& url, std::string_view body);
 
 struct DiscoveryStatus {
-  std::string provider;  // "file_sd_configs[0]", "http_sd_configs[1]"
+  std::string provider;    // "file_sd_configs[0]", "http_sd_configs[1]"
   std::string last_error;  // empty when the last refresh succeeded
   int64_t last_refresh_ms = 0;
 };
@@ -55,6 +55,9 @@ class JobDiscovery {
   void Start();
   void Stop();
   std::vector<DiscoveryStatus> Status() const;
+
+  // How often file_sd files are checked for changes (5 s unless set); before Start.
+  void TEST_SetPollInterval(int64_t ms);
 
  private:
   class Impl;

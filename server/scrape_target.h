@@ -3,7 +3,8 @@
 // __metrics_path__, __scrape_interval__, __scrape_timeout__, __param_<name> for the first value
 // of each `params` entry), `relabel_configs`, then `instance` from `__address__` when unset, the
 // scrape URL, and every `__`-prefixed label removed from the target's labels. A target that
-// relabeling drops, or that has no `__address__`, is "dropped" and listed as such.
+// relabeling drops is "dropped" and listed as such; one left without `__address__` is an error
+// ("no address"), as in Prometheus 3.
 #ifndef TIDEMARK_SERVER_SCRAPE_TARGET_H_
 #define TIDEMARK_SERVER_SCRAPE_TARGET_H_
 
@@ -41,14 +42,15 @@ struct ScrapeTarget {
 };
 
 // One discovered target of `config`. InvalidArgument for a target that cannot be scraped though
-// relabeling kept it (an address with a path, an interval or timeout that does not parse, a
-// timeout over the interval, an invalid label after relabeling), naming the target; Prometheus
-// lists such targets nowhere and logs the error, as the caller does.
+// relabeling kept it (no address, an address with a path, an interval or timeout that does not
+// parse or is 0, a timeout over the interval, a label value that is not UTF-8), worded as
+// Prometheus' PopulateLabels words it; Prometheus lists such targets nowhere and logs the error,
+// as the caller does.
 Result<ScrapeTarget> PopulateTarget(const ScrapeConfig& config, const Labels& target,
                                     const Labels& group_labels);
 
-// All targets of `groups`, in order, skipping (and returning in *errors) those PopulateTarget
-// refuses.
+// All targets of `groups`, in order, skipping (and returning in *errors, as
+// "instance <i> in group <source>: <why>", which names the target) those PopulateTarget refuses.
 std::vector<ScrapeTarget> PopulateTargets(const ScrapeConfig& config,
                                           const std::vector<TargetGroup>& groups,
                                           std::vector<std::string>* errors);
