@@ -140,7 +140,7 @@ std::string_view ExpositionParser::family() const {
 
 std::string_view ExpositionParser::text() const {
   if (impl_->entry_ != ExpositionEntry::kHelp || !impl_->text_escaped_) return impl_->text_;
-  const ExpositionSpan span{impl_->text_.data(), static_cast<uint32_t>(impl_->text_.size()), true};
+  const ExpositionSpan span{impl_->text_.data(), static_cast<size_t>(impl_->text_.size()), true};
   // The text format's HELP resolves `\\` and `\n` only; OpenMetrics also `\"`.
   return Unescape(span, impl_->format_ == ExpositionFormat::kPrometheusText, &impl_->text_buf_);
 }

@@ -16,7 +16,7 @@ namespace tidemark::ingest {
 // backslash (unescaped only when asked for); `quoted` marks a label name written as "...".
 struct ExpositionSpan {
   const char* data = nullptr;
-  uint32_t size = 0;
+  size_t size = 0;
   bool escaped = false;
   std::string_view view() const { return {data, size}; }
 };

@@ -194,7 +194,7 @@ bool ExpositionParser::Impl::ScanQuoted(ExpositionSpan* out, bool allow_newline,
     high |= (c & 0x80) != 0;
     ++p;
   }
-  *out = {pos_ + 1, static_cast<uint32_t>(p - pos_ - 1), escaped};
+  *out = {pos_ + 1, static_cast<size_t>(p - pos_ - 1), escaped};
   if (is_value && high && !util::IsValidUtf8(out->view())) {
     Fail("invalid UTF-8 in label value " + util::GoQuote(util::Abbreviate(out->view(), 64)));
     return false;
@@ -223,7 +223,7 @@ bool ExpositionParser::Impl::ScanLabels(std::vector<ExpositionLabelSpan>* out, b
     if (IsLabelStart(c)) {
       const char* start = pos_;
       while (pos_ < end_ && IsLabelChar(*pos_)) ++pos_;
-      label.name = {start, static_cast<uint32_t>(pos_ - start), false};
+      label.name = {start, static_cast<size_t>(pos_ - start), false};
     } else if (c == '"') {
       if (!ScanQuoted(&label.name, /*allow_newline=*/!exemplar, /*is_value=*/false)) return false;
       if (text) SkipBlanks();
@@ -346,7 +346,7 @@ bool ExpositionParser::Impl::ScanMetaName(std::string_view keyword) {
   }
   const char* start = pos_;
   while (pos_ < end_ && IsNameChar(*pos_)) ++pos_;
-  family_ = {start, static_cast<uint32_t>(pos_ - start), false};
+  family_ = {start, static_cast<size_t>(pos_ - start), false};
   return true;
 }
 
@@ -433,7 +433,7 @@ Result<ExpositionEntry> ExpositionParser::Impl::TextSample() {
     SkipBlanks();
   } else if (IsNameStart(*pos_)) {
     while (pos_ < end_ && IsNameChar(*pos_)) ++pos_;
-    name_ = {start, static_cast<uint32_t>(pos_ - start), false};
+    name_ = {start, static_cast<size_t>(pos_ - start), false};
     series_end = pos_;
     SkipBlanks();
   }
@@ -584,7 +584,7 @@ Result<ExpositionEntry> ExpositionParser::Impl::OpenMetricsSample() {
     series_end = pos_;
   } else if (IsNameStart(*pos_)) {
     while (pos_ < end_ && IsNameChar(*pos_)) ++pos_;
-    name_ = {start, static_cast<uint32_t>(pos_ - start), false};
+    name_ = {start, static_cast<size_t>(pos_ - start), false};
     series_end = pos_;
   }
   if (pos_ < end_ && *pos_ == '{') {
