@@ -7,10 +7,11 @@
 // Semantics are Prometheus 3's parsers' (promparse.go, openmetricsparse.go): escapes, value
 // spellings (Go's ParseFloat without hex floats or underscores), timestamps (integer ms in the
 // text format, float seconds in OpenMetrics), `# EOF` required by OpenMetrics and nothing after
-// it, exemplars only in OpenMetrics and only on counters' `_total`, histograms' `_bucket` and
-// their untyped series. `_created` series are ordinary series here, as Prometheus stores them
-// unless its created-timestamp feature is on. The first malformed line ends the parse with
-// InvalidArgument naming its line: a scrape is all or nothing, as in Prometheus.
+// it, exemplars only in OpenMetrics (on any sample line: Prometheus 3's parser does not tie them
+// to `_total` or `_bucket` series). `_created` series are ordinary series here, as Prometheus
+// stores them unless its created-timestamp feature is on. The grammar: docs/format/exposition.md.
+// The first malformed line ends the parse with InvalidArgument naming its line: a scrape is all or
+// nothing, as in Prometheus.
 //
 // Thread safety: a parser is used by one thread; the page it reads must outlive it.
 #ifndef TIDEMARK_INGEST_EXPOSITION_H_
@@ -53,8 +54,8 @@ class ExpositionParser {
   ExpositionParser& operator=(const ExpositionParser&) = delete;
 
   // Moves to the next entry. After kEnd or an error, keeps returning the same. Errors are
-  // InvalidArgument "line N: <what is wrong>" (e.g. `line 7: invalid escape sequence "\q" in
-  // label value`, `line 3: expected a value after the series, got "}"`).
+  // InvalidArgument "line N: <what is wrong>" (e.g. `line 7: invalid UTF-8 in label value
+  // "\xff"`, `line 3: expected a value after the series, got "}"`).
   Result<ExpositionEntry> Next();
 
   // The 1-based line of the current entry.
@@ -67,14 +68,18 @@ class ExpositionParser {
   // The metric name, unescaped (for a quoted UTF-8 name, without the quotes).
   std::string_view metric_name() const;
   // The label set with __name__, values unescaped. Duplicate label names are kept so that the
-  // caller can refuse the series (Labels keeps duplicates for validation).
+  // caller can refuse the series (Labels keeps duplicates for validation). As in Prometheus 3,
+  // `le` under a `# TYPE ... histogram` and `quantile` under `# TYPE ... summary` are written in
+  // one spelling ("1" -> "1.0", "+Inf").
   void labels(Labels* out) const;
   double value() const;
   // The sample's own timestamp, in ms (OpenMetrics' seconds are converted, rounded as
   // Prometheus rounds them), if the line has one.
   std::optional<int64_t> timestamp_ms() const;
   // The exemplar of the line (OpenMetrics `# {trace_id="..."} 1.5 1700000000.123`), if any.
-  // Its timestamp is 0 when the exemplar has none (the caller uses the sample's time).
+  // Its timestamp is 0 when the exemplar has none (the caller uses the sample's time). False
+  // also when its label names and values pass OpenMetrics' 128 characters: the exemplar is
+  // dropped, the sample kept, as Prometheus' storage does.
   bool exemplar(Exemplar* out) const;
 
   // --- kHelp, kType, kUnit ---
@@ -86,8 +91,8 @@ class ExpositionParser {
   std::string_view text() const;
 
  private:
-  class Impl;
-  Impl* impl_;
+  class Impl;   // ingest/exposition_internal.h
+  Impl* impl_;  // owned
 };
 
 }  // namespace tidemark::ingest
