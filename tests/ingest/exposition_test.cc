@@ -327,8 +327,8 @@ TEST(PromTextParser, RefusesPrometheusInvalidInputs) {
 
 // Fuzz finding: an empty HELP text (a null view) was searched with memchr.
 TEST(PromTextParser, HelpWithoutText) {
-  EXPECT_EQ(ReadPage(kText, "# HELP a\n# HELP b \n# HELP c"),
-            (Lines{R"(HELP a "")", R"(HELP b "")", "COMMENT # HELP c"}));
+  EXPECT_EQ(ReadPage(kText, "# HELP a\n# HELP b \n# HELP c\n# HELP"),
+            (Lines{R"(HELP a "")", R"(HELP b "")", R"(HELP c "")", "COMMENT # HELP"}));
 }
 
 TEST(PromTextParser, NulBytesWhereAllowed) {
