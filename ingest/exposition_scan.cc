@@ -408,7 +408,7 @@ Result<ExpositionEntry> ExpositionParser::Impl::TextComment() {
           Fail("help text is not valid UTF-8");
           return error_;
         }
-        text_escaped_ = std::memchr(text_.data(), '\\', text_.size()) != nullptr;
+        text_escaped_ = text_.find('\\') != std::string_view::npos;
         entry_ = ExpositionEntry::kHelp;
       }
       if (pos_ < end_) ++pos_, ++cur_line_;
@@ -558,7 +558,7 @@ Result<ExpositionEntry> ExpositionParser::Impl::OpenMetricsMeta() {
       Fail("help text is not valid UTF-8");
       return error_;
     }
-    text_escaped_ = std::memchr(text_.data(), '\\', text_.size()) != nullptr;
+    text_escaped_ = text_.find('\\') != std::string_view::npos;
     entry_ = ExpositionEntry::kHelp;
   } else {
     // OpenMetrics: a family with a unit is named <name>_<unit>.

@@ -325,6 +325,12 @@ TEST(PromTextParser, RefusesPrometheusInvalidInputs) {
   }
 }
 
+// Fuzz finding: an empty HELP text (a null view) was searched with memchr.
+TEST(PromTextParser, HelpWithoutText) {
+  EXPECT_EQ(ReadPage(kText, "# HELP a\n# HELP b \n# HELP c\n# HELP"),
+            (Lines{R"(HELP a "")", R"(HELP b "")", R"(HELP c "")", "COMMENT # HELP"}));
+}
+
 TEST(PromTextParser, NulBytesWhereAllowed) {
   const std::string nul("\x00", 1);
   for (const std::string& ok : {"null_byte_metric{a=\"abc" + nul + "\"} 1",
