@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real clients the integration tests drive: the OpenTelemetry JS SDK exporters (npm,
 # versions pinned in tests/clients/package.json) into tests/clients/node_modules, Prometheus
-# (Debian) for the remote_write test and Alertmanager (Debian) for alert delivery. Idempotent;
-# fast when everything is there.
+# (Debian) for the remote_write test, scraping differential and as a scrape target, Alertmanager
+# (Debian) for alert delivery, and the scrape targets node_exporter and python3-prometheus-client
+# (Debian). Idempotent; fast when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -12,6 +13,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-clients: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

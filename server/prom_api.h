@@ -55,11 +55,6 @@ class PrometheusApi {
   HttpResponse Config();
   HttpResponse TsdbStatus(const FormValues& form);
   HttpResponse DeleteSeries(const FormValues& form);
-  // Endpoints of features not built yet, answered in Prometheus' shapes with nothing in them
-  // so that clients (Grafana's alerting and targets pages) show "none" rather than an error.
-  HttpResponse Targets();
-  HttpResponse TargetsMetadata();
-  HttpResponse ScrapePools();
 
  private:
   struct QueryParams {

@@ -127,12 +127,4 @@ HttpResponse PrometheusApi::DeleteSeries(const FormValues& form) {
   return r;
 }
 
-HttpResponse PrometheusApi::Targets() {
-  return Success("{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}");
-}
-
-HttpResponse PrometheusApi::TargetsMetadata() { return Success("[]"); }
-
-HttpResponse PrometheusApi::ScrapePools() { return Success("{\"scrapePools\":[]}"); }
-
 }  // namespace tidemark::server

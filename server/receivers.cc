@@ -164,7 +164,7 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
 }
 
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
-                     RulesManager* rules, const Notifier* notifier)
+                     RulesManager* rules, const Notifier* notifier, const ScrapeManager* scrape)
     : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {
   PrometheusApi::Settings api;
   api.query = config.query;
@@ -184,10 +184,10 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   api.storage_retention = FormatRetention(config.engine.retention_ms);
   prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
   trace_api_ = std::make_unique<TraceApi>(engine, config.trace_query);
-  api_router_ =
-      std::make_unique<Router>(ApiRoutes(this, prom_api_.get(), trace_api_.get(), rules, notifier),
-                               Router::Options{.admin_enabled = config.enable_admin_api,
-                                               .lifecycle_enabled = config.enable_lifecycle});
+  api_router_ = std::make_unique<Router>(
+      ApiRoutes(this, prom_api_.get(), trace_api_.get(), rules, notifier, scrape),
+      Router::Options{.admin_enabled = config.enable_admin_api,
+                      .lifecycle_enabled = config.enable_lifecycle});
 }
 
 Status Receivers::ExportTraces(std::string_view request_bytes,

@@ -29,13 +29,16 @@ int HttpStatusFor(const Status& s);
 grpc::Status GrpcStatusFor(const Status& s);
 
 class RulesManager;
+class ScrapeManager;
 
 class Receivers {
  public:
   // `rules` (may be null) serves /api/v1/rules and /api/v1/alerts, `notifier` (may be null: no
-  // alert delivery) /api/v1/alertmanagers; both must outlive the Receivers.
+  // alert delivery) /api/v1/alertmanagers, `scrape` (may be null: no scraping) the target APIs;
+  // all must outlive the Receivers.
   Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
-            RulesManager* rules = nullptr, const Notifier* notifier = nullptr);
+            RulesManager* rules = nullptr, const Notifier* notifier = nullptr,
+            const ScrapeManager* scrape = nullptr);
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);

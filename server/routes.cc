@@ -7,6 +7,7 @@
 #include "server/receivers.h"
 #include "server/rules_api.h"
 #include "server/rules_manager.h"
+#include "server/scrape_api.h"
 #include "server/trace_api.h"
 
 namespace tidemark::server {
@@ -30,7 +31,8 @@ RouteHandler WithForm(Endpoint endpoint) {
 }  // namespace
 
 std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces,
-                             RulesManager* rules, const Notifier* notifier) {
+                             RulesManager* rules, const Notifier* notifier,
+                             const ScrapeManager* scrape) {
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -90,15 +92,15 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
        [=](R, P) {
          return AlertsResponse(rules ? rules->Snapshot() : std::vector<rules::GroupSnapshot>{});
        }},
-      // Features not built yet: Prometheus' shapes, empty.
+      // Scraping (scrape_api.h).
       {"/api/v1/targets", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "targets",
-       [=](R, P) { return api->Targets(); }},
+       WithForm([=](R, F f, P) { return TargetsResponse(scrape, f); })},
       {"/api/v1/targets/metadata", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
-       "targets_metadata", [=](R, P) { return api->TargetsMetadata(); }},
+       "targets_metadata", WithForm([=](R, F f, P) { return TargetsMetadataResponse(scrape, f); })},
+      {"/api/v1/scrape_pools", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "scrape_pools", [=](R, P) { return ScrapePoolsResponse(scrape); }},
       {"/api/v1/alertmanagers", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
        "alertmanagers", [=](R, P) { return AlertmanagersResponse(notifier); }},
-      {"/api/v1/scrape_pools", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
-       "scrape_pools", [=](R, P) { return api->ScrapePools(); }},
 
       // Admin: off unless enabled.
       {"/api/v1/admin/tsdb/delete_series", kPostPut, RouteAccess::kAdmin,

@@ -15,12 +15,14 @@ class PrometheusApi;
 class TraceApi;
 class RulesManager;
 class Notifier;
+class ScrapeManager;
 
 // Every route of the API port. The handlers call into `receivers`, `prometheus`, `traces`,
-// `rules` (null: the rules API answers empty) and `notifier` (null: no alert delivery), which
-// must outlive the routes.
+// `rules` (null: the rules API answers empty), `notifier` (null: no alert delivery) and `scrape`
+// (null: the target APIs answer empty), which must outlive the routes.
 std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces,
-                             RulesManager* rules = nullptr, const Notifier* notifier = nullptr);
+                             RulesManager* rules = nullptr, const Notifier* notifier = nullptr,
+                             const ScrapeManager* scrape = nullptr);
 
 }  // namespace tidemark::server
 

@@ -20,6 +20,7 @@
 #include "server/notifier.h"
 #include "server/receivers.h"
 #include "server/rules_manager.h"
+#include "server/scrape_manager.h"
 #include "server/self_metrics.h"
 #include "tidemark/version.h"
 #include "util/status_macros.h"
@@ -81,6 +82,27 @@ Result<std::vector<rules::GroupSpec>> LoadRuleGroups(const ServerConfig& config)
   options.parse_options.enable_experimental_functions = config.query.experimental_functions;
   options.parse_options.enable_duration_expressions = config.query.duration_expressions;
   return rules::LoadRuleFiles(files, options);
+}
+
+// The jobs to scrape: the configuration's, or, when it has none, the server's own /metrics as job
+// "tidemark" every self_scrape_interval (0: none), as Prometheus' default configuration scrapes
+// Prometheus. `self_address` is the API listener's host:port.
+std::vector<ScrapeConfig> ScrapeJobsFor(const ServerConfig& config, const std::string& self_address,
+                                        bool tls) {
+  if (!config.scrape.scrape_configs.empty()) return config.scrape.scrape_configs;
+  if (config.self_scrape_interval_ms <= 0) return {};
+  ScrapeConfig job;
+  job.job_name = "tidemark";
+  job.scrape_interval_ms = config.self_scrape_interval_ms;
+  job.scrape_timeout_ms = std::min<int64_t>(10'000, config.self_scrape_interval_ms);
+  job.scrape_protocols = DefaultScrapeProtocols();
+  if (tls) {
+    job.scheme = "https";
+    // The server's own certificate need not name 127.0.0.1; the address is this process.
+    job.http.tls.insecure_skip_verify = true;
+  }
+  job.static_configs.push_back({{self_address}, Labels()});
+  return {job};
 }
 
 }  // namespace
@@ -147,6 +169,15 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   }
   std::unique_ptr<Notifier> notifier = std::move(created).value();
   metrics.AddSource([n = notifier.get()] { return NotifierMetrics(n->Stats()); });
+  ScrapeManager scrape(engine.get(),
+                       ScrapeManagerOptions{.user_agent = "tidemark/" TIDEMARK_VERSION_STRING});
+  metrics.AddSource([&scrape] {
+    std::vector<std::pair<Labels, double>> out;
+    scrape.CollectMetrics(&out);
+    return out;
+  });
+  // Set once the API listener has its port (the self-scrape target), before any reload.
+  std::string self_address;
   RulesManager rules(engine.get(), rules_options,
                      [n = notifier.get()](std::vector<rules::AlertNotification> alerts) {
                        std::vector<NotifierAlert> out;
@@ -176,6 +207,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       if (!reload_config) return Status::Unavailable("the configuration cannot be read again");
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
       TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, LoadRuleGroups(fresh));
+      TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls)));
       // The rules first: a bad rule file changes nothing. The notifier's settings were checked
       // when read; should applying them fail after all, the new rules stay and the error is
       // reported.
@@ -204,7 +236,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     rules.CollectMetrics(&out);
     return out;
   });
-  Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get());
+  Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape);
   receivers.SetReloader(reload);
 
   // gRPC first: it can report the port it bound.
@@ -259,32 +291,24 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                         {"otlp_http_addr", otlp_http_host + ":" + std::to_string((*otlp)->port())},
                         {"otlp_grpc_addr", grpc_host + ":" + std::to_string(bound_grpc_port)},
                         {"data_dir", config.data_dir}});
+  {
+    std::lock_guard lock(reload_mu);
+    self_address = (http_host.empty() || http_host == "0.0.0.0" ? std::string("127.0.0.1")
+                    : http_host == "::" || http_host == "[::]"  ? std::string("[::1]")
+                                                                : http_host) +
+                   ":" + std::to_string((*api)->port());
+    Status s = scrape.ApplyConfig(ScrapeJobsFor(config, self_address, tls));
+    if (!s.ok()) {
+      std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
+      (*otlp)->Stop();
+      (*api)->Stop();
+      grpc_server->Shutdown();
+      return 2;
+    }
+  }
   receivers.SetReady(true);
   rules.Start();
-
-  // The server's own metrics go into the engine too, so they can be queried.
-  std::mutex scrape_mu;
-  std::condition_variable scrape_cv;
-  bool stopping = false;
-  std::thread self_scrape([&] {
-    if (config.self_scrape_interval_ms <= 0) return;
-    std::unique_lock lock(scrape_mu);
-    while (!scrape_cv.wait_for(lock, std::chrono::milliseconds(config.self_scrape_interval_ms),
-                               [&] { return stopping; })) {
-      const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-      auto appender = engine->NewAppender();
-      for (auto& [labels, value] : metrics.Collect(*engine)) {
-        std::vector<Label> with_job = labels.items();
-        with_job.push_back({"job", "tidemark"});
-        with_job.push_back({"instance", config.http_addr});
-        appender->Add(Labels(std::move(with_job)), now, value);
-      }
-      auto r = appender->Commit();
-      if (!r.ok()) LogError("self scrape failed", {{"error", r.status().ToString()}});
-    }
-  });
+  scrape.Start();
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
@@ -294,16 +318,11 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   receivers.SetReady(false);
   rules.Stop();
+  scrape.Stop();  // stale markers for every target, while the server's own /metrics still answers
   // Stop accepting; requests in flight finish.
   (*otlp)->Stop();
   (*api)->Stop();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  {
-    std::lock_guard lock(scrape_mu);
-    stopping = true;
-  }
-  scrape_cv.notify_all();
-  self_scrape.join();
   notifier->Stop();  // sends what is queued, for at most alerting.drain_timeout
   Status flushed = engine->Flush();
   if (!flushed.ok()) LogError("final flush failed", {{"error", flushed.ToString()}});

@@ -33,17 +33,6 @@ inline std::string AlertmanagerBinary() {
   return "";
 }
 
-// Calls `done` every 100 ms until it is true or `timeout_ms` passes.
-template <typename Done>
-inline bool Eventually(Done done, int timeout_ms = 15'000) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
 // Records every request it receives and answers 200.
 class WebhookListener {
  public:
