@@ -12,6 +12,7 @@
 //    scrape's time (not one with an explicit timestamp, unless track_timestamps_staleness);
 //  - the report series up, scrape_duration_seconds, scrape_samples_scraped,
 //    scrape_samples_post_metric_relabeling and scrape_series_added carry the target's labels;
+//  - a scrape is written to the log without waiting for its sync (Appender::CommitUnsynced);
 //  - # HELP, # TYPE and # UNIT are kept per target (/api/v1/targets/metadata) and stored as the
 //    engine's metric metadata when they change; OpenMetrics exemplars are stored as exemplars.
 //
