@@ -255,16 +255,10 @@ ScrapeResult TargetScraper::AppendPage(std::string_view page, ingest::Exposition
   Status appended =
       AppendSamples(page, format, timestamp_ms, appender_.get(), &result, &exemplars, &metadata);
   if (!appended.ok()) {
-    appender_->Rollback();
-    current_.clear();
     // Nothing of the page is stored; what the counts say is what was read before the error.
+    appender_->Rollback();
     result.error = std::move(appended);
-    AddStaleMarkers(timestamp_ms, appender_.get());
-    AddReport(timestamp_ms, duration_seconds, result, appender_.get());
-    Status committed = Commit(appender_.get(), &result);
-    if (!committed.ok()) result.error = committed;
-    EndIteration();
-    return result;
+    return EndFailed(std::move(result), timestamp_ms, duration_seconds);
   }
   AddStaleMarkers(timestamp_ms, appender_.get());
   AddReport(timestamp_ms, duration_seconds, result, appender_.get());
@@ -281,12 +275,16 @@ ScrapeResult TargetScraper::AppendPage(std::string_view page, ingest::Exposition
     result.exemplars_rejected = stored.ok() ? stored->rejected : exemplars.size();
   }
   std::lock_guard lock(metadata_mu_);
-  for (const auto& [name, m] : metadata) {
-    auto it = metadata_.find(name);
-    if (it != metadata_.end() && it->second == m) continue;
+  for (auto it = metadata.begin(); it != metadata.end();) {
+    auto known = metadata_.find(it->first);
+    if ((known != metadata_.end() && known->second == it->second) ||
+        engine_->SetMetricMetadata(it->first, it->second).ok()) {
+      ++it;
+      continue;
+    }
     // The engine keeps the latest per family; a failure here loses only the description, and
     // the next scrape tries again (the entry is not recorded as written).
-    if (!engine_->SetMetricMetadata(name, m).ok()) metadata.erase(name);
+    it = metadata.erase(it);
   }
   metadata_ = std::move(metadata);
   return result;
@@ -296,11 +294,20 @@ ScrapeResult TargetScraper::AppendFailure(Status error, int64_t timestamp_ms,
                                           double duration_seconds) {
   ScrapeResult result;
   result.error = std::move(error);
+  return EndFailed(std::move(result), timestamp_ms, duration_seconds);
+}
+
+ScrapeResult TargetScraper::EndFailed(ScrapeResult result, int64_t timestamp_ms,
+                                      double duration_seconds) {
   current_.clear();
   AddStaleMarkers(timestamp_ms, appender_.get());
   AddReport(timestamp_ms, duration_seconds, result, appender_.get());
   Status committed = Commit(appender_.get(), &result);
-  if (!committed.ok()) result.error = committed;
+  if (!committed.ok()) {
+    result.error =
+        Status(result.error.code(),
+               result.error.message() + "; storing the report failed: " + committed.ToString());
+  }
   EndIteration();
   return result;
 }

@@ -95,6 +95,8 @@ class TargetScraper {
   void AddReport(int64_t timestamp_ms, double duration_seconds, const ScrapeResult& result,
                  Appender* appender);
   void EndIteration();
+  // Ends a scrape that stored nothing: stale markers for the previous page, the report (up 0).
+  ScrapeResult EndFailed(ScrapeResult result, int64_t timestamp_ms, double duration_seconds);
   Status Commit(Appender* appender, ScrapeResult* result);
 
   Engine* const engine_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server/http_server.h"
+#include "tests/server/child_process.h"
 #include "tests/server/server_process.h"
 
 namespace tidemark::testing {
@@ -83,38 +84,15 @@ class AlertmanagerProcess {
   ~AlertmanagerProcess() { Stop(); }
 
   bool Start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd =
-          ::open((dir_ + "/alertmanager.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, STDERR_FILENO);
-      ::dup2(fd, STDOUT_FILENO);
-      std::vector<std::string> args = {
-          AlertmanagerBinary(), "--config.file=" + dir_ + "/alertmanager.yml",
-          "--storage.path=" + dir_ + "/data",
-          "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="};
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
+    process_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{
+            AlertmanagerBinary(), "--config.file=" + dir_ + "/alertmanager.yml",
+            "--storage.path=" + dir_ + "/data",
+            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
+        dir_ + "/alertmanager.log", /*append_log=*/true);
     return Eventually([&] { return HttpCall(port_, "GET", "/-/ready").status == 200; });
   }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = 0;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = 0;
-  }
+  void Stop() { process_.reset(); }
   // Alertmanager's current alerts (GET /api/v2/alerts), as a JSON array.
   rapidjson::Document Alerts() const {
     rapidjson::Document doc;
@@ -131,7 +109,7 @@ class AlertmanagerProcess {
  private:
   std::string dir_;
   uint16_t port_;
-  pid_t pid_ = 0;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 }  // namespace tidemark::testing

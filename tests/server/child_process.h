@@ -15,14 +15,17 @@
 
 namespace tidemark::testing {
 
-// A child process with stdout and stderr into `log`, stopped (SIGTERM, then SIGKILL after 10 s)
-// when the object goes.
+// A child process with stdout and stderr into `log` (appended to with `append_log`, so that a
+// restart keeps the first run's lines), stopped (SIGTERM, then SIGKILL after 10 s) when the object
+// goes.
 class ChildProcess {
  public:
-  ChildProcess(const std::vector<std::string>& args, std::string log) : log_(std::move(log)) {
+  ChildProcess(const std::vector<std::string>& args, std::string log, bool append_log = false)
+      : log_(std::move(log)) {
     pid_ = ::fork();
     if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int fd =
+          ::open(log_.c_str(), O_WRONLY | O_CREAT | (append_log ? O_APPEND : O_TRUNC), 0644);
       ::dup2(fd, STDERR_FILENO);
       ::dup2(fd, STDOUT_FILENO);
       std::vector<std::string> copy = args;
