@@ -222,6 +222,8 @@ int Run(int targets, int series, int interval_s, int intervals, const std::strin
       first_error = t.last_error;
     }
   }
+  const EngineStats stats = engine->Stats();
+  const double rss_running = RssMiB();
   manager.Stop();
   ::kill(server, SIGKILL);
   ::waitpid(server, nullptr, 0);
@@ -239,7 +241,10 @@ int Run(int targets, int series, int interval_s, int intervals, const std::strin
   std::printf("samples/s           %.0f (%.2f µs CPU per sample)\n", samples / wall,
               cpu / samples * 1e6);
   std::printf("slowest scrape seen %.1f ms\n", max_duration * 1000);
-  std::printf("peak RSS            %.0f MiB\n", RssMiB());
+  std::printf(
+      "peak RSS            %.0f MiB (head: %llu series, %.0f MiB by the engine's estimate)\n",
+      rss_running, static_cast<unsigned long long>(stats.head_series),
+      static_cast<double>(stats.head_memory_bytes) / (1 << 20));
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -82,7 +82,8 @@ TargetScraper::TargetScraper(Engine* engine, std::shared_ptr<const ScrapeConfig>
       target_labels_(std::move(target_labels)),
       appender_(engine->NewAppender()) {}
 
-Status TargetScraper::MakeEntry(const ingest::ExpositionParser& parser, Entry* entry) const {
+Status TargetScraper::MakeLabels(const ingest::ExpositionParser& parser, Labels* out,
+                                 bool* dropped) const {
   Labels scraped;
   parser.labels(&scraped);
   for (size_t i = 1; i < scraped.size(); ++i) {
@@ -95,7 +96,7 @@ Status TargetScraper::MakeEntry(const ingest::ExpositionParser& parser, Entry* e
   Labels merged = MergeTargetLabels(scraped, target_labels_, config_->honor_labels);
   Labels relabeled;
   if (!ingest::Relabel(merged, config_->metric_relabel_configs, &relabeled) || relabeled.empty()) {
-    entry->dropped = true;
+    *dropped = true;
     return Status::OK();
   }
   const std::string_view metric = relabeled.Get(kMetricNameLabel);
@@ -120,8 +121,8 @@ Status TargetScraper::MakeEntry(const ingest::ExpositionParser& parser, Entry* e
           ", limit: " + std::to_string(config_->label_value_length_limit) + ")");
     }
   }
-  entry->labels = std::move(relabeled);
-  entry->dropped = false;
+  *out = std::move(relabeled);
+  *dropped = false;
   return Status::OK();
 }
 
@@ -161,8 +162,11 @@ Status TargetScraper::AppendSamples(std::string_view page, ingest::ExpositionFor
     const bool inserted = it == cache_.end();
     if (inserted) it = cache_.emplace(std::string(parser.series()), Entry{}).first;
     Entry& entry = it->second;
+    // The labels are made when the series is new and, rarely, when they are needed again (the
+    // engine forgot the ref, an exemplar): a cache of a million series does not hold them.
+    Labels labels;
     if (inserted) {
-      Status made = MakeEntry(parser, &entry);
+      Status made = MakeLabels(parser, &labels, &entry.dropped);
       if (!made.ok()) {
         cache_.erase(it);
         return made;
@@ -185,24 +189,24 @@ Status TargetScraper::AppendSamples(std::string_view page, ingest::ExpositionFor
     SeriesRef ref = entry.ref != 0 ? appender->TryAdd(entry.ref, t, parser.value()) : 0;
     if (ref == 0) {
       if (entry.ref == 0) ++result->series_added;
-      ref = appender->Add(entry.labels, t, parser.value());
+      if (labels.empty()) TM_RETURN_IF_ERROR(MakeLabels(parser, &labels, &entry.dropped));
+      ref = appender->Add(labels, t, parser.value());
     }
     entry.ref = ref;
-    if (ref != 0 && (!own_time || config_->track_timestamps_staleness)) current_[ref] = &entry;
+    if (ref != 0 && (!own_time || config_->track_timestamps_staleness)) current_.insert(ref);
     Exemplar exemplar;
     if (parser.exemplar(&exemplar)) {
       if (exemplar.timestamp_ms == 0) exemplar.timestamp_ms = t;
-      exemplars->push_back({entry.labels, std::move(exemplar)});
+      if (labels.empty()) TM_RETURN_IF_ERROR(MakeLabels(parser, &labels, &entry.dropped));
+      exemplars->push_back({std::move(labels), std::move(exemplar)});
     }
   }
 }
 
 void TargetScraper::AddStaleMarkers(int64_t timestamp_ms, Appender* appender) {
-  for (const auto& [ref, entry] : previous_) {
-    if (current_.contains(ref)) continue;
-    if (appender->TryAdd(ref, timestamp_ms, StaleMarker()) == 0) {
-      appender->Add(entry->labels, timestamp_ms, StaleMarker());
-    }
+  for (SeriesRef ref : previous_) {
+    // A series the engine no longer has (deleted, expired) needs no marker.
+    if (!current_.contains(ref)) appender->TryAdd(ref, timestamp_ms, StaleMarker());
   }
 }
 
@@ -228,7 +232,7 @@ void TargetScraper::EndIteration() {
   previous_.swap(current_);
   current_.clear();
   ++iteration_;
-  // Entries not seen for a while go; none of them is in previous_ (those were seen last time).
+  // Entries not seen for a while go.
   if (iteration_ % kCacheIterations == 0) {
     std::erase_if(cache_, [this](const auto& kv) {
       return kv.second.last_iteration + kCacheIterations < iteration_;

@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ingest/exposition.h"
@@ -79,9 +80,8 @@ class TargetScraper {
 
  private:
   struct Entry {
-    SeriesRef ref = 0;
-    Labels labels;  // after metric relabeling; empty when dropped
-    bool dropped = false;
+    SeriesRef ref = 0;     // 0: not in the engine yet (or refused)
+    bool dropped = false;  // by metric relabeling
     uint64_t last_iteration = 0;
   };
   // Parses and appends the page into `appender`; an error leaves the appender to be rolled back.
@@ -89,7 +89,9 @@ class TargetScraper {
                        Appender* appender, ScrapeResult* result,
                        std::vector<ExemplarWrite>* exemplars,
                        std::map<std::string, MetricMetadata, std::less<>>* metadata);
-  Status MakeEntry(const ingest::ExpositionParser& parser, Entry* entry) const;
+  // The current line's series as stored: target labels, metric relabeling, limits checked.
+  // *dropped when metric relabeling drops it.
+  Status MakeLabels(const ingest::ExpositionParser& parser, Labels* out, bool* dropped) const;
   // Adds stale markers for the series of the previous page not seen at `iteration_`.
   void AddStaleMarkers(int64_t timestamp_ms, Appender* appender);
   void AddReport(int64_t timestamp_ms, double duration_seconds, const ScrapeResult& result,
@@ -112,8 +114,8 @@ class TargetScraper {
   std::unordered_map<std::string, Entry, TextHash, std::equal_to<>> cache_;
   uint64_t iteration_ = 0;
   // The staleness-tracked series of the previous and the current page, by ref.
-  std::unordered_map<SeriesRef, const Entry*> previous_;
-  std::unordered_map<SeriesRef, const Entry*> current_;
+  std::unordered_set<SeriesRef> previous_;
+  std::unordered_set<SeriesRef> current_;
   SeriesRef report_refs_[5] = {};
   bool reported_ = false;  // report series written since the last stale markers
 
