@@ -374,5 +374,16 @@ TEST(ScrapeServer, WithoutScrapeConfigsTheServerScrapesItself) {
   EXPECT_STREQ(pools["data"]["scrapePools"][0].GetString(), "tidemark");
 }
 
+TEST(ScrapeServer, ABadScrapeConfigurationExitsTwoNamingTheKey) {
+  TempDir dir;
+  ServerProcess server(dir.path(),
+                       "scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n"
+                       "    scrape_timeout: 10s\n    static_configs:\n"
+                       "      - targets: ['127.0.0.1:1']\n");
+  EXPECT_FALSE(server.ready);
+  EXPECT_EQ(server.Stop(), 2);
+  EXPECT_NE(server.Log().find("scrape_configs[0]"), std::string::npos) << server.Log();
+}
+
 }  // namespace
 }  // namespace tidemark::testing
