@@ -73,6 +73,12 @@ TEST(ScrapeServer, RealExportersAreStoredSampleBySample) {
                                      std::pair{exporters.otel_port, exporters.OtelTarget()}}) {
     const std::string job(target.Get("job"));
     const Page page = FetchPage(port);
+    // The Python client answers tidemark's Accept header with OpenMetrics, the JS exporter with
+    // the text format: both parsers are on this path.
+    EXPECT_NE(
+        page.content_type.find(job == "python" ? "application/openmetrics-text" : "text/plain"),
+        std::string::npos)
+        << page.content_type;
     auto stored = InstantQuery(server.http_port, "{job=\"" + job + "\"}");
     auto on_page = PageSamples(page, target);
     ASSERT_GT(on_page.size(), 10u) << page.body;
