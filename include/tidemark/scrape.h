@@ -46,7 +46,8 @@ struct ScraperOptions {
 // One target of a ScrapeJob.
 struct ScrapeTargetSpec {
   // "host:port" (scraped as http://host:port<metrics_path>) or a URL
-  // "http[s]://host:port/path?query", whose path and query replace the job's metrics_path.
+  // "http[s]://host:port/path?query": its scheme is used, its path (if any) replaces the job's
+  // metrics_path and its query parameters (each name once) are sent.
   std::string target;
   // Labels every sample of the target carries, besides `job` and `instance` (host:port unless
   // given here). Names starting with "__" are refused.
@@ -98,17 +99,16 @@ class Scraper {
   Scraper() = default;
   Scraper(const Scraper&) = delete;
   Scraper& operator=(const Scraper&) = delete;
-  virtual ~Scraper() = default;  // Stop
+  virtual ~Scraper() = default;  // the implementation's destructor calls Stop
 
   // Replaces the jobs read from configuration text with those of `yaml`: Prometheus'
   // configuration format with the top-level keys `global` (of which scrape_interval,
   // scrape_timeout and scrape_protocols matter here), `scrape_configs` and `scrape_config_files`,
   // each checked as the tidemark server checks its configuration file; other top-level keys
-  // (rule_files, alerting, remote_write, ...) are refused. An error is InvalidArgument naming the
-  // key
-  // (`config key "scrape_configs[0].scrape_interval": ...`) and changes nothing. Jobs whose
-  // configuration did not change keep scraping undisturbed; targets that are gone get stale
-  // markers. Empty text removes every job it gave before.
+  // (rule_files, alerting, remote_write, ...) are refused. An error is InvalidArgument naming
+  // the key (`config key "scrape_configs[0].scrape_interval": ...`) and changes nothing. Jobs
+  // whose configuration did not change keep scraping undisturbed; targets that are gone get
+  // stale markers. Empty text removes every job it gave before.
   virtual Status ApplyConfigYaml(std::string_view yaml) = 0;
 
   // Adds job `job.name`, or replaces its targets and settings; targets kept across the change
@@ -119,7 +119,8 @@ class Scraper {
   // is no such job.
   virtual Status RemoveJob(std::string_view name) = 0;
 
-  // Every target being scraped, by job, then in discovery order.
+  // Every target being scraped, sorted by job name, then in discovery order. Targets that a
+  // job's relabel_configs drop are not listed.
   virtual std::vector<ScrapeTargetStatus> Targets() const = 0;
 
   // Stops every scrape, waits for them to end and writes stale markers for every scraped series.

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -310,6 +312,34 @@ TEST_F(ScraperTest, SetJobRefusesWhatCannotBeScraped) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(scraper_->Targets().empty());
   EXPECT_EQ(scraper_->RemoveJob("j").code(), StatusCode::kNotFound);
+}
+
+TEST(Scraper, RelativePathsInConfigTextResolveAgainstConfigDir) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/conf");
+  Pages pages;
+  {
+    std::ofstream targets(dir.path() + "/conf/targets.json");
+    targets << "[{\"targets\": [\"" << pages.address() << "\"], \"labels\": {\"from\": \"file\"}}]";
+  }
+  auto engine = Engine::Open(TestOptions(), dir.path() + "/data");
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  ScraperOptions options;
+  options.config_dir = dir.path() + "/conf";
+  auto scraper = Scraper::Create(engine->get(), options);
+  ASSERT_TRUE(scraper.ok());
+  ASSERT_TRUE((*scraper)
+                  ->ApplyConfigYaml("scrape_configs:\n  - job_name: files\n"
+                                    "    scrape_interval: 200ms\n    scrape_timeout: 200ms\n"
+                                    "    file_sd_configs:\n      - files: [targets.json]\n")
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] {
+    auto t = (*scraper)->Targets();
+    return t.size() == 1 && t[0].health == ScrapeHealth::kUp;
+  }));
+  EXPECT_EQ((*scraper)->Targets()[0].labels,
+            (Labels{{"from", "file"}, {"instance", pages.address()}, {"job", "files"}}));
+  (*scraper)->Stop();
 }
 
 TEST(Scraper, CreateRefusesANullEngine) {
