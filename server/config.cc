@@ -361,6 +361,20 @@ Status ApplyTraceQuery(const YAML::Node& q, TraceQueryConfig* tc) {
   return Status::OK();
 }
 
+// What scraping reads of a configuration: `global`, `scrape_configs`, `scrape_config_files`. The
+// server's file and an embedding program's text (LoadScrapeConfigText) both come through here.
+Status ApplyScrapeSections(const YAML::Node& root, const std::string& config_dir,
+                           GlobalConfig* global, ScrapeSettings* scrape) {
+  if (const auto g = root["global"]) TM_RETURN_IF_ERROR(ApplyGlobal(g, global));
+  if (const auto s = root["scrape_configs"]) {
+    TM_RETURN_IF_ERROR(ApplyScrapeConfigs(s, config_dir, scrape));
+  }
+  if (const auto f = root["scrape_config_files"]) {
+    TM_RETURN_IF_ERROR(ApplyScrapeConfigFiles(f, scrape));
+  }
+  return Status::OK();
+}
+
 // Every key of the file (or of flags turned into a tree); values not given keep `c`'s. Relative
 // paths in scrape configurations are resolved against `config_dir`.
 Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig* c) {
@@ -393,16 +407,9 @@ Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig
   if (const auto q = root["query"]) TM_RETURN_IF_ERROR(ApplyQuery(q, &c->query));
   if (const auto t = root["trace_query"]) TM_RETURN_IF_ERROR(ApplyTraceQuery(t, &c->trace_query));
   if (const auto a = root["alerting"]) TM_RETURN_IF_ERROR(ApplyAlerting(a, &c->alerting));
-  if (const auto g = root["global"]) TM_RETURN_IF_ERROR(ApplyGlobal(g, &c->global));
   if (const auto f = root["rule_files"]) TM_RETURN_IF_ERROR(ApplyRuleFiles(f, &c->rules));
   if (const auto r = root["rules"]) TM_RETURN_IF_ERROR(ApplyRulesSection(r, &c->rules));
-  if (const auto s = root["scrape_configs"]) {
-    TM_RETURN_IF_ERROR(ApplyScrapeConfigs(s, config_dir, &c->scrape));
-  }
-  if (const auto f = root["scrape_config_files"]) {
-    TM_RETURN_IF_ERROR(ApplyScrapeConfigFiles(f, &c->scrape));
-  }
-  return Status::OK();
+  return ApplyScrapeSections(root, config_dir, &c->global, &c->scrape);
 }
 
 // Apply with a last line of defence: yaml-cpp throws, and nothing may escape.
@@ -468,6 +475,19 @@ Status LoadConfigFile(const std::string& path, ServerConfig* c) {
   TM_RETURN_IF_ERROR(ApplyCaught(root, source, dir, c));
   // Scrape jobs take their defaults from `global`, wherever it stands in the file.
   return FinishScrapeConfigs(c->global, dir, &c->scrape);
+}
+
+Status LoadScrapeConfigText(std::string_view text, const std::string& config_dir,
+                            GlobalConfig* global, ScrapeSettings* scrape) {
+  const std::string source = "scrape configuration";
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    TM_RETURN_IF_ERROR(CheckMapping(root, "", {"global", "scrape_configs", "scrape_config_files"}));
+    if (!root.IsNull()) TM_RETURN_IF_ERROR(ApplyScrapeSections(root, config_dir, global, scrape));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(source + ": " + e.what());
+  }
+  return FinishScrapeConfigs(*global, config_dir, scrape);
 }
 
 Status ApplyFlags(const std::vector<std::pair<std::string, std::string>>& values, ServerConfig* c) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,12 @@ struct ServerConfig {
 // its type and documented range (docs/tidemark.example.yaml); unknown and repeated keys are
 // refused. InvalidArgument `config key "storage.retention": ...` names the key and the problem.
 Status LoadConfigFile(const std::string& path, ServerConfig* config);
+// Reads Prometheus configuration text as an embedding program's Scraper takes it: the top-level
+// keys `global`, `scrape_configs` and `scrape_config_files` only (others are refused as unknown),
+// checked and finished (defaults from `global`, scrape_config_files read) as LoadConfigFile does,
+// with the same `config key "..."` errors. Relative paths are resolved against `config_dir`.
+Status LoadScrapeConfigText(std::string_view text, const std::string& config_dir,
+                            GlobalConfig* global, ScrapeSettings* scrape);
 // Applies settings given as flags, each as (config key, value) with the key dotted as in the file
 // ("storage.retention", "limits.max_active_series", "http_addr"), through the same checks as the
 // file, so errors name the key the same way. Stops at the first bad one.

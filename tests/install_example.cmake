@@ -1,7 +1,8 @@
 # The installed package, as an embedder uses it: installs the build tree into a fresh prefix, copies
 # examples/ to a clean directory, configures it with CMAKE_PREFIX_PATH=<prefix> only
-# (find_package(tidemark), tidemark::tidemark), builds the example alone and runs it
-# (run_example.cmake checks its output). Every step is bounded; nothing uses the network.
+# (find_package(tidemark), tidemark::tidemark and tidemark::scrape), builds the examples alone and
+# runs them (run_example.cmake and run_scrape_example.cmake check their output). Every step is
+# bounded; nothing uses the network.
 #   cmake -DBUILD_DIR= -DSOURCE_DIR= -DWORK= -DGENERATOR= -DCXX= -DBUILD_TYPE= -DLIBDIR= -DVERSION=
 #         -P install_example.cmake
 set(prefix ${WORK}/prefix)
@@ -25,7 +26,9 @@ foreach(file include/tidemark/engine.h include/tidemark/version.h
         ${LIBDIR}/libtidemark_storage.a ${LIBDIR}/libtidemark_util.a
         ${LIBDIR}/cmake/tidemark/tidemarkConfig.cmake
         ${LIBDIR}/cmake/tidemark/tidemarkConfigVersion.cmake
-        ${LIBDIR}/cmake/tidemark/tidemarkTargets.cmake)
+        ${LIBDIR}/cmake/tidemark/tidemarkTargets.cmake
+        include/tidemark/scrape.h ${LIBDIR}/libtidemark_scrape.a ${LIBDIR}/libtidemark_server.a
+        ${LIBDIR}/cmake/tidemark/tidemarkScrapeTargets.cmake)
   if(NOT EXISTS ${prefix}/${file})
     message(FATAL_ERROR "the installed package lacks ${file}")
   endif()
@@ -34,11 +37,15 @@ file(GLOB installed_include_dirs LIST_DIRECTORIES true RELATIVE ${prefix}/includ
 if(NOT installed_include_dirs STREQUAL "tidemark")
   message(FATAL_ERROR "installed include/ holds ${installed_include_dirs}, want tidemark only")
 endif()
-file(READ ${prefix}/${LIBDIR}/cmake/tidemark/tidemarkTargets.cmake targets)
-string(FIND "${targets}" "${SOURCE_DIR}" pos)
-if(NOT pos EQUAL -1)
-  message(FATAL_ERROR "the exported targets name the source tree ${SOURCE_DIR}")
-endif()
+foreach(export tidemarkTargets tidemarkScrapeTargets)
+  file(READ ${prefix}/${LIBDIR}/cmake/tidemark/${export}.cmake targets)
+  foreach(tree ${SOURCE_DIR} ${BUILD_DIR})
+    string(FIND "${targets}" "${tree}" pos)
+    if(NOT pos EQUAL -1)
+      message(FATAL_ERROR "the exported targets (${export}) name the tree ${tree}")
+    endif()
+  endforeach()
+endforeach()
 
 file(COPY ${SOURCE_DIR}/examples/ DESTINATION ${src})
 step("configure examples" ${CMAKE_COMMAND} -S ${src} -B ${bin} -G "${GENERATOR}"
@@ -49,6 +56,7 @@ if(NOT found STREQUAL "tidemark_DIR:PATH=${prefix}/${LIBDIR}/cmake/tidemark")
   message(FATAL_ERROR "find_package(tidemark) did not find the installed package: ${found}")
 endif()
 step("build embed_metrics" ${CMAKE_COMMAND} --build ${bin} --target embed_metrics -j1)
+step("build embed_scrape" ${CMAKE_COMMAND} --build ${bin} --target embed_scrape -j1)
 # Only the installed include/ on the include path: no folder of the source tree leaked.
 file(READ ${bin}/compile_commands.json commands)
 string(REGEX MATCHALL "(-I|-isystem )[^ \"]+" include_flags "${commands}")
@@ -68,4 +76,6 @@ endif()
 set(EXE ${bin}/embed_metrics)
 set(DIR ${WORK}/data)
 include(${CMAKE_CURRENT_LIST_DIR}/run_example.cmake)
+set(EXE ${bin}/embed_scrape)
+include(${CMAKE_CURRENT_LIST_DIR}/run_scrape_example.cmake)
 file(REMOVE_RECURSE ${WORK})
