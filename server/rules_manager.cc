@@ -76,16 +76,19 @@ Status RulesManager::Update(std::vector<rules::GroupSpec> groups) {
   old.swap(runners_);
   for (std::unique_ptr<Runner>& r : fresh) {
     bool carried = false;
+    bool restore_pending = false;
     for (const std::unique_ptr<Runner>& o : old) {
       if (o && o->group->spec().file == r->group->spec().file &&
           o->group->spec().name == r->group->spec().name) {
         r->group->CopyStateFrom(*o->group);
         carried = true;
+        restore_pending = o->restore;  // its thread has ended: no race
         break;
       }
     }
-    // Only the groups loaded at start read the for-state back; later ones are new.
-    r->restore = first_update_ && !carried;
+    // Only the groups loaded at start read the for-state back; later ones are new. A group
+    // replaced before it restored (loaded twice before Start) still restores.
+    r->restore = (first_update_ && !carried) || restore_pending;
     if (!r->restore) r->group->SkipRestore();
   }
   first_update_ = false;
@@ -116,6 +119,19 @@ void RulesManager::Start() {
   if (started_) return;
   started_ = true;
   for (std::unique_ptr<Runner>& r : runners_) StartRunnerLocked(r.get());
+}
+
+Status RulesManager::WriteStaleMarkers() {
+  std::lock_guard update_lock(update_mu_);
+  std::lock_guard lock(mu_);
+  if (started_) return Status::Unavailable("rule evaluation is running; stop it first");
+  Status first_error;
+  for (const std::unique_ptr<Runner>& r : runners_) {
+    rules::AppenderOutput out(engine_->NewAppender());
+    Status s = r->group->WriteStaleMarkers(NowMs(), out, /*keep_for_state=*/true);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  return first_error;
 }
 
 void RulesManager::StartRunnerLocked(Runner* runner) {
@@ -278,6 +294,47 @@ void RulesManager::CollectMetrics(std::vector<std::pair<Labels, double>>* out) c
          [](const RuleGroupMetrics& m) { return m.evaluations_total; });
   family("tidemark_rule_evaluation_failures_total",
          [](const RuleGroupMetrics& m) { return m.evaluation_failures_total; });
+}
+
+RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) {
+  RulesManagerOptions o;
+  rules::RuleOptions& r = o.rules;
+  r.default_interval_ms = options.default_interval_ms;
+  r.default_query_offset_ms = options.default_query_offset_ms;
+  r.resend_delay_ms = options.resend_delay_ms;
+  r.for_grace_period_ms = options.for_grace_period_ms;
+  r.outage_tolerance_ms = options.outage_tolerance_ms;
+  r.external_labels = options.external_labels;
+  r.external_url = options.external_url;
+  r.parse_options = RuleFileOptionsFor(options).parse_options;
+  const PromQLOptions& q = options.query;
+  o.query_engine.lookback_delta_ms = q.lookback_delta_ms;
+  o.query_engine.max_samples = q.max_samples;
+  o.query_engine.max_result_points = q.max_result_points;
+  o.query_engine.default_subquery_step_ms = q.default_subquery_step_ms;
+  o.query_engine.delayed_name_removal = false;  // as the query API
+  o.query_timeout = q.timeout;
+  o.max_concurrent_evaluations = options.max_concurrent_evaluations;
+  return o;
+}
+
+rules::RuleFileOptions RuleFileOptionsFor(const RuleEvaluatorOptions& options) {
+  rules::RuleFileOptions o;
+  o.parse_options.enable_experimental_functions = options.query.experimental_functions;
+  o.parse_options.enable_duration_expressions = options.query.duration_expressions;
+  return o;
+}
+
+Result<std::vector<rules::GroupSpec>> LoadRuleGroups(const std::vector<std::string>& patterns,
+                                                     const std::string& base_dir,
+                                                     const rules::RuleFileOptions& options) {
+  std::vector<std::string> resolved;
+  for (const std::string& p : patterns) {
+    resolved.push_back(base_dir.empty() || p.starts_with("/") ? p : base_dir + "/" + p);
+  }
+  auto files = rules::ExpandRuleFiles(resolved);
+  if (!files.ok()) return files.status();
+  return rules::LoadRuleFiles(*files, options);
 }
 
 }  // namespace tidemark::server

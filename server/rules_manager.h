@@ -23,7 +23,9 @@
 
 #include "query/engine.h"
 #include "query/rules/group.h"
+#include "query/rules/rule_file.h"
 #include "tidemark/engine.h"
+#include "tidemark/rules.h"
 
 namespace tidemark::server {
 
@@ -36,6 +38,19 @@ struct RulesManagerOptions {
   // Wall clock in Unix milliseconds (tests set it). Default: the system clock.
   std::function<int64_t()> now_ms;
 };
+
+// Rule evaluation as the embedding API's options describe it (include/tidemark/rules.h);
+// `tidemark serve` fills those options from its configuration, so both run rules the same way.
+RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options);
+// How rule files are read under those options (which PromQL extensions they may use).
+rules::RuleFileOptions RuleFileOptionsFor(const RuleEvaluatorOptions& options);
+
+// The groups of the rule files `patterns` match (rules::ExpandRuleFiles, then LoadRuleFiles).
+// Relative patterns are relative to `base_dir` (the config file's directory, as in Prometheus);
+// with an empty `base_dir`, to the working directory.
+Result<std::vector<rules::GroupSpec>> LoadRuleGroups(const std::vector<std::string>& patterns,
+                                                     const std::string& base_dir,
+                                                     const rules::RuleFileOptions& options);
 
 // Called with the alerts due to be sent after each evaluation of a group (from the group's
 // thread); must not block for long.
@@ -71,6 +86,10 @@ class RulesManager {
   void Start();
   // Stops every group, waiting for evaluations in progress.
   void Stop();
+  // Stale markers for every series the groups wrote in their last evaluation, except
+  // ALERTS_FOR_STATE (kept for the for-state restore after a restart), as if the evaluation had
+  // ended for good. Only while stopped (Unavailable otherwise); a later Start goes on.
+  Status WriteStaleMarkers();
 
   std::vector<rules::GroupSnapshot> Snapshot() const;
   std::vector<RuleGroupMetrics> Metrics() const;

@@ -39,49 +39,41 @@ std::string ReadFile(const std::string& path, Status* s) {
   return ss.str();
 }
 
-// Rule evaluation settings from the config: Prometheus' global keys and --rules.* flags.
-RulesManagerOptions RulesManagerOptionsFor(const ServerConfig& config, bool tls) {
-  RulesManagerOptions o;
-  rules::RuleOptions& r = o.rules;
-  r.default_interval_ms = config.global.evaluation_interval_ms;
-  r.default_query_offset_ms = config.global.rule_query_offset_ms;
-  r.resend_delay_ms = config.rules.resend_delay_ms;
-  r.for_grace_period_ms = config.rules.for_grace_period_ms;
-  r.outage_tolerance_ms = config.rules.outage_tolerance_ms;
-  r.external_labels = config.global.external_labels;
-  r.external_url = config.external_url;
-  if (r.external_url.empty()) {
+// Rule evaluation settings from the config: Prometheus' global keys and --rules.* flags, as the
+// embedding API's options (rules_manager.h turns them into the evaluator's).
+RuleEvaluatorOptions RuleEvaluatorOptionsFor(const ServerConfig& config, bool tls) {
+  RuleEvaluatorOptions o;
+  o.default_interval_ms = config.global.evaluation_interval_ms;
+  o.default_query_offset_ms = config.global.rule_query_offset_ms;
+  o.resend_delay_ms = config.rules.resend_delay_ms;
+  o.for_grace_period_ms = config.rules.for_grace_period_ms;
+  o.outage_tolerance_ms = config.rules.outage_tolerance_ms;
+  o.external_labels = config.global.external_labels;
+  o.external_url = config.external_url;
+  if (o.external_url.empty()) {
     const std::string host =
         config.http_addr.starts_with(":") ? "localhost" + config.http_addr : config.http_addr;
-    r.external_url = (tls ? "https://" : "http://") + host + "/";
+    o.external_url = (tls ? "https://" : "http://") + host + "/";
   }
-  r.parse_options.enable_experimental_functions = config.query.experimental_functions;
-  r.parse_options.enable_duration_expressions = config.query.duration_expressions;
-  o.query_engine.lookback_delta_ms = config.query.lookback_delta_ms;
-  o.query_engine.max_samples = config.query.max_samples;
-  o.query_engine.max_result_points = config.query.max_result_points;
-  o.query_engine.default_subquery_step_ms = config.query.default_subquery_step_ms;
-  o.query_engine.delayed_name_removal = false;  // as the query API
-  o.query_timeout = std::chrono::milliseconds(config.query.timeout_ms);
+  o.query.experimental_functions = config.query.experimental_functions;
+  o.query.duration_expressions = config.query.duration_expressions;
+  o.query.lookback_delta_ms = config.query.lookback_delta_ms;
+  o.query.max_samples = config.query.max_samples;
+  o.query.max_result_points = config.query.max_result_points;
+  o.query.default_subquery_step_ms = config.query.default_subquery_step_ms;
+  o.query.timeout = std::chrono::milliseconds(config.query.timeout_ms);
   o.max_concurrent_evaluations = static_cast<int>(config.rules.max_concurrent_evaluations);
   return o;
 }
 
 // The rule groups of the configured rule files; relative paths are relative to the config file,
 // as in Prometheus.
-Result<std::vector<rules::GroupSpec>> LoadRuleGroups(const ServerConfig& config) {
-  std::vector<std::string> patterns;
+Result<std::vector<rules::GroupSpec>> ConfiguredRuleGroups(const ServerConfig& config, bool tls) {
   const std::string base = config.config_file.empty()
                                ? std::string()
                                : std::filesystem::path(config.config_file).parent_path().string();
-  for (const std::string& p : config.rules.rule_files) {
-    patterns.push_back(base.empty() || p.starts_with("/") ? p : base + "/" + p);
-  }
-  TM_ASSIGN_OR_RETURN(std::vector<std::string> files, rules::ExpandRuleFiles(patterns));
-  rules::RuleFileOptions options;
-  options.parse_options.enable_experimental_functions = config.query.experimental_functions;
-  options.parse_options.enable_duration_expressions = config.query.duration_expressions;
-  return rules::LoadRuleFiles(files, options);
+  return LoadRuleGroups(config.rules.rule_files, base,
+                        RuleFileOptionsFor(RuleEvaluatorOptionsFor(config, tls)));
 }
 
 // The jobs to scrape: the configuration's, or, when it has none, the server's own /metrics as job
@@ -158,7 +150,8 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
 
   SelfMetrics metrics;
   // Alert delivery; the rule evaluator sends through it.
-  const RulesManagerOptions rules_options = RulesManagerOptionsFor(config, tls);
+  const RulesManagerOptions rules_options =
+      RulesManagerOptionsFor(RuleEvaluatorOptionsFor(config, tls));
   NotifierOptions notifier_options;
   notifier_options.external_url = rules_options.rules.external_url;
   notifier_options.user_agent = "tidemark/" TIDEMARK_VERSION_STRING;
@@ -189,7 +182,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                        n->Send(std::move(out));
                      });
   {
-    auto groups = LoadRuleGroups(config);
+    auto groups = ConfiguredRuleGroups(config, tls);
     Status s = groups.ok() ? rules.Update(std::move(groups).value()) : groups.status();
     if (!s.ok()) {
       std::fprintf(stderr, "tidemark: rule_files: %s\n", s.message().c_str());
@@ -206,7 +199,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     Status s = [&]() -> Status {
       if (!reload_config) return Status::Unavailable("the configuration cannot be read again");
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
-      TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, LoadRuleGroups(fresh));
+      TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, ConfiguredRuleGroups(fresh, tls));
       TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls)));
       // The rules first: a bad rule file changes nothing. The notifier's settings were checked
       // when read; should applying them fail after all, the new rules stay and the error is

@@ -439,7 +439,7 @@ void RuleGroup::CopyStateFrom(const RuleGroup& old) {
   evaluation_seconds_ = old.evaluation_seconds_;
 }
 
-Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out) {
+Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out, bool keep_for_state) {
   {
     // After the last evaluation's samples even if the clock has not moved on since: a marker at
     // a sample's own timestamp would be refused as a conflicting duplicate.
@@ -448,8 +448,15 @@ Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out) {
   }
   const int64_t t = ts_ms - query_offset_ms_;
   for (std::unique_ptr<Rule>& rule : rules_) {
-    for (const Labels& series : rule->last_series) out.Add(series, t, StaleMarker());
-    rule->last_series.clear();
+    std::set<Labels> kept;
+    for (const Labels& series : rule->last_series) {
+      if (keep_for_state && series.Get(kMetricNameLabel) == kAlertsForStateMetric) {
+        kept.insert(series);
+      } else {
+        out.Add(series, t, StaleMarker());
+      }
+    }
+    rule->last_series = std::move(kept);
   }
   return out.Commit();
 }

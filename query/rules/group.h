@@ -155,8 +155,9 @@ class RuleGroup {
   // kind, name, expression and labels), as a reload does in Prometheus.
   void CopyStateFrom(const RuleGroup& old);
   // Stale markers at `ts_ms` for every series the group wrote in its last evaluation (the group
-  // is being removed).
-  Status WriteStaleMarkers(int64_t ts_ms, RuleOutput& out);
+  // is being removed, or its evaluation stopped). With `keep_for_state`, ALERTS_FOR_STATE series
+  // are left as they are, so that a later RestoreForState (after a restart) still finds them.
+  Status WriteStaleMarkers(int64_t ts_ms, RuleOutput& out, bool keep_for_state = false);
 
   GroupSnapshot Snapshot() const;
 
