@@ -34,20 +34,12 @@ constexpr char kRules[] = R"(groups:
           summary: "{{ $labels.job }} doubled is {{ $value }}"
 )";
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using testing::WallMs;
 
-// Polls `done` every 10 ms, at most 1,000 times (10 s).
+// The rules run every 100 ms: poll at 10 ms, for at most 10 s.
 template <typename Pred>
 bool Eventually(Pred done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
+  return testing::Eventually(done, 10'000, 10);
 }
 
 class EmbeddedRulesTest : public ::testing::Test {

@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/storage/test_util.h"
+
 namespace tidemark::testing {
 
 inline uint16_t FreePort() {
@@ -66,17 +68,6 @@ inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::
     out.body = e.what();
   }
   return out;
-}
-
-// Calls `done` every 100 ms until it is true or `timeout_ms` passes.
-template <typename Done>
-inline bool Eventually(Done done, int timeout_ms = 15'000) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
 }
 
 class ServerProcess {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -13,11 +14,30 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tidemark/engine.h"
 
 namespace tidemark::testing {
+
+// Unix milliseconds now, as the engine stamps samples.
+inline int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Calls `done` every `poll_ms` until it is true or `timeout_ms` passes; its last answer.
+template <typename Done>
+bool Eventually(Done done, int timeout_ms = 15'000, int poll_ms = 100) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+  }
+  return done();
+}
 
 // A directory removed when the test ends.
 class TempDir {
