@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace tidemark::server {
@@ -290,6 +291,21 @@ Result<HttpClientResponse> HttpClient::Do(const HttpClientRequest& request) {
     default:
       return Status::Unavailable(reason);
   }
+}
+
+std::string HttpStatusLine(int code) {
+  // Go's http.StatusText for those codes.
+  static const std::map<int, const char*> kText = {
+      {301, "Moved Permanently"}, {302, "Found"},
+      {304, "Not Modified"},      {400, "Bad Request"},
+      {401, "Unauthorized"},      {403, "Forbidden"},
+      {404, "Not Found"},         {405, "Method Not Allowed"},
+      {406, "Not Acceptable"},    {408, "Request Timeout"},
+      {429, "Too Many Requests"}, {500, "Internal Server Error"},
+      {502, "Bad Gateway"},       {503, "Service Unavailable"},
+      {504, "Gateway Timeout"}};
+  auto it = kText.find(code);
+  return std::to_string(code) + (it == kText.end() ? "" : std::string(" ") + it->second);
 }
 
 }  // namespace tidemark::server

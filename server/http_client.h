@@ -84,6 +84,11 @@ struct HttpClientResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
 };
 
+// "<code> <reason>" as Go's http.Response.Status reads ("404 Not Found"), which Prometheus puts in
+// its errors ("server returned HTTP status 404 Not Found"); just the code when the reason is not
+// one a server plausibly answers.
+std::string HttpStatusLine(int code);
+
 class HttpClient {
  public:
   // Checks `config` (CheckHttpClientConfig) and that its CA, certificate and key files can be

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "server/api_params.h"
 #include "server/http_client.h"
 #include "server/log.h"
 #include "util/go_text.h"
@@ -28,15 +29,10 @@ namespace {
 
 constexpr int64_t kDefaultPollMs = 5'000;
 
-int64_t NowMs() {
+// Steady time, for the refresh schedule.
+int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -179,24 +175,6 @@ void SetSources(const std::string& base, std::vector<TargetGroup>* groups) {
   }
 }
 
-// Go's http.StatusText for the statuses a discovery endpoint plausibly answers.
-std::string StatusLine(int code) {
-  static const std::map<int, const char*> kText = {{301, "Moved Permanently"},
-                                                   {302, "Found"},
-                                                   {400, "Bad Request"},
-                                                   {401, "Unauthorized"},
-                                                   {403, "Forbidden"},
-                                                   {404, "Not Found"},
-                                                   {405, "Method Not Allowed"},
-                                                   {429, "Too Many Requests"},
-                                                   {500, "Internal Server Error"},
-                                                   {502, "Bad Gateway"},
-                                                   {503, "Service Unavailable"},
-                                                   {504, "Gateway Timeout"}};
-  auto it = kText.find(code);
-  return std::to_string(code) + (it == kText.end() ? "" : std::string(" ") + it->second);
-}
-
 // discovery/http's matchContentType: ^(?i:application\/json(;\s*charset=("utf-8"|utf-8))?)$ on
 // the trimmed header.
 bool IsJsonContentType(std::string_view value) {
@@ -321,7 +299,7 @@ class JobDiscovery::Impl {
   };
 
   void Run() {
-    int64_t now = NowMs();
+    int64_t now = SteadyMs();
     for (FileProvider& p : files_) {
       RefreshFiles(&p, true);
       p.next_refresh_ms = now + p.config->refresh_interval_ms;
@@ -329,11 +307,11 @@ class JobDiscovery::Impl {
     for (HttpProvider& p : https_) {
       if (Stopping()) return;
       RefreshHttp(&p);
-      p.next_refresh_ms = NowMs() + p.config->refresh_interval_ms;
+      p.next_refresh_ms = SteadyMs() + p.config->refresh_interval_ms;
     }
     if (Stopping()) return;
     Deliver();
-    int64_t next_poll = NowMs() + poll_ms_;
+    int64_t next_poll = SteadyMs() + poll_ms_;
     while (true) {
       int64_t wake = files_.empty() ? INT64_MAX : next_poll;
       for (const FileProvider& p : files_) wake = std::min(wake, p.next_refresh_ms);
@@ -341,11 +319,11 @@ class JobDiscovery::Impl {
       {
         std::unique_lock lock(mu_);
         // Bounded waits: Stop's notify ends them at once, and a missed one within a second.
-        const int64_t wait = std::clamp<int64_t>(wake - NowMs(), 0, 1'000);
+        const int64_t wait = std::clamp<int64_t>(wake - SteadyMs(), 0, 1'000);
         cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stop_; });
         if (stop_) return;
       }
-      now = NowMs();
+      now = SteadyMs();
       if (now < wake) continue;
       bool changed = false;
       const bool poll = now >= next_poll;
@@ -357,10 +335,10 @@ class JobDiscovery::Impl {
       }
       if (poll) next_poll = now + poll_ms_;
       for (HttpProvider& p : https_) {
-        if (NowMs() < p.next_refresh_ms) continue;
+        if (SteadyMs() < p.next_refresh_ms) continue;
         if (Stopping()) return;
         changed |= RefreshHttp(&p);
-        p.next_refresh_ms = NowMs() + p.config->refresh_interval_ms;
+        p.next_refresh_ms = SteadyMs() + p.config->refresh_interval_ms;
       }
       if (changed && !Stopping()) Deliver();
     }
@@ -459,7 +437,7 @@ class JobDiscovery::Impl {
     if (!response.ok()) return response.status();
     if (response->status != 200) {
       return tidemark::Status::Unavailable("server returned HTTP status " +
-                                           StatusLine(response->status));
+                                           HttpStatusLine(response->status));
     }
     if (!IsJsonContentType(response->content_type)) {
       return tidemark::Status::InvalidArgument("unsupported content type " +
@@ -473,7 +451,7 @@ class JobDiscovery::Impl {
     for (DiscoveryStatus& s : status_) {
       if (s.provider != provider) continue;
       s.last_error = error;
-      s.last_refresh_ms = WallMs();
+      s.last_refresh_ms = server::NowMs();  // wall clock (api_params.h)
     }
   }
 

@@ -8,19 +8,15 @@
 #include <thread>
 
 #include "ingest/exposition.h"
+#include "server/api_params.h"
 #include "server/http_client.h"
 #include "server/log.h"
 #include "server/scrape_discovery.h"
 #include "server/target_scraper.h"
+#include "util/go_text.h"
 
 namespace tidemark::server {
 namespace {
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // FNV-1a: the target's offset within the interval must be the same on every run and machine.
 uint64_t Fnv1a(std::string_view s) {
@@ -37,56 +33,6 @@ uint64_t Fnv1a(std::string_view s) {
 std::string TargetKey(const ScrapeTarget& t) {
   return t.labels.ToString() + ' ' + t.url + ' ' + std::to_string(t.interval_ms) + ' ' +
          std::to_string(t.timeout_ms);
-}
-
-// Go's strconv.FormatFloat(seconds, 'f', -1, 64) for whole milliseconds.
-std::string FormatSeconds(int64_t ms) {
-  std::string out = std::to_string(ms / 1000);
-  if (int64_t frac = ms % 1000; frac != 0) {
-    std::string f = std::to_string(frac);
-    f.insert(0, 3 - f.size(), '0');
-    while (f.back() == '0') f.pop_back();
-    out += '.' + f;
-  }
-  return out;
-}
-
-// Go's http.StatusText for the statuses a target plausibly answers.
-std::string_view StatusText(int status) {
-  switch (status) {
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
 }
 
 ingest::ExpositionFormat FormatOf(ScrapeProtocol protocol) {
@@ -193,7 +139,7 @@ class ScrapeManager::Loop {
   void Run() {
     const int64_t interval = std::max<int64_t>(target_.interval_ms, 1);
     const auto offset = static_cast<int64_t>(Fnv1a(key_) % static_cast<uint64_t>(interval));
-    int64_t now = WallMs();
+    int64_t now = NowMs();
     int64_t next = now - now % interval + offset;
     if (next <= now) next += interval;
     bool scraped = false;
@@ -203,10 +149,10 @@ class ScrapeManager::Loop {
         const auto due = std::chrono::system_clock::time_point(std::chrono::milliseconds(next));
         if (cv_.wait_until(lock, due, [this] { return stop_; })) break;
       }
-      ScrapeOnce(WallMs());
+      ScrapeOnce(NowMs());
       scraped = true;
       next += interval;
-      now = WallMs();
+      now = NowMs();
       if (next <= now) {
         // The scrape ran past its next slot: skip the slots it missed rather than catch up.
         const int64_t missed = (now - next) / interval + 1;
@@ -220,7 +166,7 @@ class ScrapeManager::Loop {
       stale = stale_markers_;
     }
     if (stale && scraped) {
-      Status s = scraper_.WriteStaleMarkers(WallMs());
+      Status s = scraper_.WriteStaleMarkers(NowMs());
       if (!s.ok()) {
         LogError("cannot write the stale markers of a scrape target",
                  {{"target", target_.url}, {"error", s.ToString()}});
@@ -240,7 +186,8 @@ class ScrapeManager::Loop {
     HttpClientRequest request;
     request.url = target_.url;
     request.headers = {{"Accept", accept_},
-                       {"X-Prometheus-Scrape-Timeout-Seconds", FormatSeconds(target_.timeout_ms)}};
+                       {"X-Prometheus-Scrape-Timeout-Seconds",
+                        util::GoFormatFloatF(static_cast<double>(target_.timeout_ms) / 1000)}};
     request.timeout_ms = target_.timeout_ms;
     request.max_response_bytes = config_->body_size_limit;
     request.cancel = &cancel_;
@@ -257,11 +204,9 @@ class ScrapeManager::Loop {
       return scraper_.AppendFailure(std::move(error), timestamp_ms, seconds);
     }
     if (response->status != 200) {
-      std::string text = "server returned HTTP status " + std::to_string(response->status);
-      if (std::string_view reason = StatusText(response->status); !reason.empty()) {
-        (text += ' ') += reason;
-      }
-      return scraper_.AppendFailure(Status::Unavailable(std::move(text)), timestamp_ms, seconds);
+      return scraper_.AppendFailure(
+          Status::Unavailable("server returned HTTP status " + HttpStatusLine(response->status)),
+          timestamp_ms, seconds);
     }
     Result<ingest::ExpositionFormat> format =
         ingest::ExpositionFormatForContentType(response->content_type);
