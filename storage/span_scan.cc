@@ -76,24 +76,125 @@ struct RowGroupMatches {
   uint32_t in_range = 0;
   std::vector<uint32_t> rows;
   std::vector<uint32_t> ordinals;
+  std::vector<uint64_t> alternatives;  // per row, with SpanScan::any_of
+};
+
+// A conjunction of compiled conditions, cheapest first.
+using CostOrdered = std::vector<const CompiledCondition*>;
+
+CostOrdered ByCost(const std::vector<CompiledCondition>& conditions) {
+  CostOrdered out;
+  for (const CompiledCondition& c : conditions) out.push_back(&c);
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
+  return out;
+}
+
+// What a conjunction lets the scan skip: segments without a service or span name it requires
+// equal, row groups whose spans are all shorter than a duration it requires.
+struct Pruning {
+  std::vector<std::pair<Intrinsic, std::string>> equal_sets;
+  uint64_t min_duration = 0;
+
+  explicit Pruning(const std::vector<CompiledCondition>& conditions) {
+    for (const CompiledCondition& c : conditions) {
+      const SpanCondition& sc = c.condition();
+      if (sc.op == ConditionOp::kEq && sc.value.type == AnyValue::Type::kString &&
+          (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
+        equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
+      }
+      if (c.intrinsic() == Intrinsic::kDuration &&
+          (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) && IsNumberType(sc.value.type)) {
+        const double v = sc.value.type == AnyValue::Type::kInt
+                             ? static_cast<double>(sc.value.int_value)
+                             : sc.value.double_value;
+        if (v > 0) min_duration = std::max(min_duration, static_cast<uint64_t>(v));
+      }
+    }
+  }
+  bool SkipsSegment(const SegmentHeader& h) const {
+    for (const auto& [which, value] : equal_sets) {
+      const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
+      if (set.find(value) == set.end()) return true;
+    }
+    return false;
+  }
+  bool SkipsRowGroup(const RowGroupStats& st) const { return st.max_duration < min_duration; }
+};
+
+// Everything a scan asks of a span besides its time range: `conditions`, then at least one of
+// the alternatives (when there are any).
+struct CompiledScan {
+  std::vector<CompiledCondition> conditions;
+  std::vector<std::vector<CompiledCondition>> alternatives;
+  CostOrdered conditions_by_cost;
+  std::vector<CostOrdered> alternatives_by_cost;
+  std::function<bool(std::string_view)> trace_filter;
+
+  static Result<std::unique_ptr<CompiledScan>> Compile(const SpanScan& scan) {
+    if (scan.any_of.size() > kMaxScanAlternatives) {
+      return Status::InvalidArgument("a span scan takes at most " +
+                                     std::to_string(kMaxScanAlternatives) + " alternatives, not " +
+                                     std::to_string(scan.any_of.size()));
+    }
+    auto out = std::make_unique<CompiledScan>();
+    TM_ASSIGN_OR_RETURN(out->conditions, CompileConditions(scan.conditions));
+    for (const std::vector<SpanCondition>& alternative : scan.any_of) {
+      TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> compiled, CompileConditions(alternative));
+      out->alternatives.push_back(std::move(compiled));
+    }
+    out->conditions_by_cost = ByCost(out->conditions);
+    for (const auto& alternative : out->alternatives)
+      out->alternatives_by_cost.push_back(ByCost(alternative));
+    out->trace_filter = scan.trace_filter;
+    return out;
+  }
+
+  // Which alternatives a buffered span satisfies (bit j for alternative j); 1 without any.
+  uint64_t MatchBuffered(const Span& s) const {
+    if (!MatchesSpan(conditions, s)) return 0;
+    if (alternatives.empty()) return 1;
+    uint64_t mask = 0;
+    for (size_t j = 0; j < alternatives.size(); ++j) {
+      if (MatchesSpan(alternatives[j], s)) mask |= uint64_t{1} << j;
+    }
+    return mask;
+  }
+
+  // Segments and row groups are skipped when `conditions` rule them out, or every alternative.
+  bool SkipsSegment(const SegmentHeader& h, const Pruning& always,
+                    const std::vector<Pruning>& each) const {
+    if (always.SkipsSegment(h)) return true;
+    if (each.empty()) return false;
+    return std::all_of(each.begin(), each.end(),
+                       [&](const Pruning& p) { return p.SkipsSegment(h); });
+  }
+  bool SkipsRowGroup(const RowGroupStats& st, const Pruning& always,
+                     const std::vector<Pruning>& each) const {
+    if (always.SkipsRowGroup(st)) return true;
+    if (each.empty()) return false;
+    return std::all_of(each.begin(), each.end(),
+                       [&](const Pruning& p) { return p.SkipsRowGroup(st); });
+  }
 };
 
 class RowGroupFilter {
  public:
-  RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf,
-                 const std::vector<const CompiledCondition*>& by_cost, uint64_t start, uint64_t end,
-                 bool with_structure)
+  RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf, const CompiledScan& scan,
+                 uint64_t start, uint64_t end, bool with_structure)
       : db_(db),
         data_cf_(data_cf),
-        by_cost_(by_cost),
+        scan_(scan),
         start_(start),
         end_(end),
         with_structure_(with_structure) {}
 
-  // Thread-safe: reads only the database and the compiled conditions.
+  // Thread-safe: reads only the database and the compiled scan.
   void Run(const RowGroupTask& task, RowGroupMatches* out) const {
     out->rows.clear();
     out->ordinals.clear();
+    out->alternatives.clear();
     out->in_range = 0;
     const std::string where = "span segment " + std::to_string(task.segment) + " row group " +
                               std::to_string(task.row_group);
@@ -112,11 +213,11 @@ class RowGroupFilter {
         out->ordinals.push_back(out->in_range++);
       }
     }
-    for (const CompiledCondition* c : by_cost_) {
-      if (out->rows.empty() || !s.ok()) break;
+    // Keeps the rows for which `keep` holds, in order.
+    auto retain = [&](auto keep) {
       size_t w = 0;
       for (size_t k = 0; k < out->rows.size(); ++k) {
-        if (MatchesRow(*c, rg, out->rows[k], &s)) {
+        if (keep(out->rows[k])) {
           out->rows[w] = out->rows[k];
           out->ordinals[w] = out->ordinals[k];
           ++w;
@@ -124,6 +225,42 @@ class RowGroupFilter {
       }
       out->rows.resize(w);
       out->ordinals.resize(w);
+    };
+    if (scan_.trace_filter && !out->rows.empty() && s.ok()) {
+      s = rg.Load(SpanColumn::kTraceId);
+      if (s.ok()) retain([&](uint32_t i) { return scan_.trace_filter(rg.trace_id(i)); });
+    }
+    for (const CompiledCondition* c : scan_.conditions_by_cost) {
+      if (out->rows.empty() || !s.ok()) break;
+      retain([&](uint32_t i) { return MatchesRow(*c, rg, i, &s); });
+    }
+    if (!scan_.alternatives_by_cost.empty() && !out->rows.empty() && s.ok()) {
+      // Each row against every alternative; rows that satisfy none are dropped.
+      std::vector<uint64_t>& masks = out->alternatives;
+      masks.assign(out->rows.size(), 0);
+      for (size_t j = 0; j < scan_.alternatives_by_cost.size() && s.ok(); ++j) {
+        for (size_t k = 0; k < out->rows.size(); ++k) {
+          bool all = true;
+          for (const CompiledCondition* c : scan_.alternatives_by_cost[j]) {
+            if (!MatchesRow(*c, rg, out->rows[k], &s)) {
+              all = false;
+              break;
+            }
+          }
+          if (all) masks[k] |= uint64_t{1} << j;
+        }
+      }
+      size_t w = 0;
+      for (size_t k = 0; k < out->rows.size(); ++k) {
+        if (masks[k] == 0) continue;
+        out->rows[w] = out->rows[k];
+        out->ordinals[w] = out->ordinals[k];
+        masks[w] = masks[k];
+        ++w;
+      }
+      out->rows.resize(w);
+      out->ordinals.resize(w);
+      masks.resize(w);
     }
     for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration,
                            SpanColumn::kName, SpanColumn::kService}) {
@@ -138,7 +275,7 @@ class RowGroupFilter {
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_cf_;
-  const std::vector<const CompiledCondition*>& by_cost_;
+  const CompiledScan& scan_;
   uint64_t start_, end_;
   bool with_structure_;
 };
@@ -246,8 +383,7 @@ size_t SpanStore::ScanThreads() const {
 
 Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,
                                       const std::function<bool(const ScannedSpan&)>& visit) {
-  TM_ASSIGN_OR_RETURN(std::vector<CompiledCondition> conditions,
-                      CompileConditions(scan.conditions));
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<CompiledScan> compiled, CompiledScan::Compile(scan));
   const uint64_t start = std::max(scan.start_unix_nano, RetentionCutoffNanos());
   const uint64_t end = scan.end_unix_nano;
   SpanScanStats stats;
@@ -270,7 +406,9 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
       return;
     }
     ++stats.spans_inspected;
-    if (!MatchesSpan(conditions, s)) return;
+    if (compiled->trace_filter && !compiled->trace_filter(s.trace_id)) return;
+    const uint64_t alternatives = compiled->MatchBuffered(s);
+    if (alternatives == 0) return;
     buffered.span = &s;
     ScannedSpan scanned;
     scanned.trace_id = s.trace_id;
@@ -283,28 +421,17 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
       scanned.kind = s.kind;
       scanned.parent_span_id = s.parent_span_id;
     }
+    if (!scan.any_of.empty()) scanned.alternatives = alternatives;
     scanned.source = &buffered;
     if (!visit(scanned)) stop = true;
   });
   if (stop) return stats;
 
-  // Equality conditions on service and span name let whole segments be skipped.
-  std::vector<std::pair<Intrinsic, std::string>> equal_sets;
-  uint64_t min_duration = 0;
-  for (const CompiledCondition& c : conditions) {
-    const SpanCondition& sc = c.condition();
-    if (sc.op == ConditionOp::kEq && sc.value.type == AnyValue::Type::kString &&
-        (c.intrinsic() == Intrinsic::kServiceName || c.intrinsic() == Intrinsic::kName)) {
-      equal_sets.emplace_back(c.intrinsic(), sc.value.string_value);
-    }
-    if (c.intrinsic() == Intrinsic::kDuration &&
-        (sc.op == ConditionOp::kGt || sc.op == ConditionOp::kGe) && IsNumberType(sc.value.type)) {
-      const double v = sc.value.type == AnyValue::Type::kInt
-                           ? static_cast<double>(sc.value.int_value)
-                           : sc.value.double_value;
-      if (v > 0) min_duration = static_cast<uint64_t>(v);
-    }
-  }
+  // Equality conditions on service and span name let whole segments be skipped, lower bounds on
+  // the duration row groups.
+  const Pruning always(compiled->conditions);
+  std::vector<Pruning> each;
+  for (const auto& alternative : compiled->alternatives) each.emplace_back(alternative);
 
   // The row groups to read, in the order a visitor sees them.
   std::vector<RowGroupTask> tasks;
@@ -325,18 +452,14 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
         continue;
       }
       const SegmentHeader& h = **header;
-      bool skip = h.max_start < start || h.min_start > end;
-      for (const auto& [which, value] : equal_sets) {
-        const auto& set = which == Intrinsic::kServiceName ? h.services : h.names;
-        if (set.find(value) == set.end()) skip = true;
-      }
-      if (skip) {
+      if (h.max_start < start || h.min_start > end || compiled->SkipsSegment(h, always, each)) {
         ++stats.segments_skipped;
         continue;
       }
       for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0;) {
         const RowGroupStats& st = h.row_groups[r];
-        if (st.max_start < start || st.min_start > end || st.max_duration < min_duration) {
+        if (st.max_start < start || st.min_start > end ||
+            compiled->SkipsRowGroup(st, always, each)) {
           ++stats.row_groups_skipped;
           continue;
         }
@@ -347,12 +470,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
   if (tasks.empty()) return stats;
 
   // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
-  std::vector<const CompiledCondition*> by_cost;
-  for (const CompiledCondition& c : conditions) by_cost.push_back(&c);
-  std::stable_sort(
-      by_cost.begin(), by_cost.end(),
-      [](const CompiledCondition* a, const CompiledCondition* b) { return a->Cost() < b->Cost(); });
-  const RowGroupFilter filter(h_.db, h_.data_cf, by_cost, start, end, scan.with_structure);
+  const RowGroupFilter filter(h_.db, h_.data_cf, *compiled, start, end, scan.with_structure);
   OrderedRowGroupScan row_groups(filter, tasks, ScanThreads());
   Status cancelled;
   row_groups.Run([&](const RowGroupTask&, RowGroupMatches& m) {
@@ -387,6 +505,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
         scanned.kind = rg.kind(i);
         scanned.parent_span_id = rg.parent(i);
       }
+      if (!m.alternatives.empty()) scanned.alternatives = m.alternatives[k];
       scanned.source = &m.source;
       scanned.row = i;
       if (!visit(scanned)) return false;

@@ -33,7 +33,20 @@ struct SpanScan {
   // Fill ScannedSpan::kind and parent_span_id (a service graph, operations by kind); off by
   // default because it reads two more columns of every matching row group.
   bool with_structure = false;
+  // Alternatives evaluated in the same pass (at most kMaxScanAlternatives): when not empty, a span
+  // is visited when it satisfies `conditions` and at least one alternative, and
+  // ScannedSpan::alternatives has bit j set for each alternative j it satisfies. An empty
+  // alternative is satisfied by every span. One pass over the data answers several questions:
+  // trace search marks the spans of both sides of a structural operator this way.
+  std::vector<std::vector<SpanCondition>> any_of;
+  // When set, only spans of the traces it accepts (16-byte ids) are considered; it is asked before
+  // any condition, so conditions are evaluated only on those spans. Called from the storage's
+  // scanning threads at once: it must be safe to call concurrently (a lookup in a set built
+  // before the scan is).
+  std::function<bool(std::string_view trace_id)> trace_filter;
 };
+
+inline constexpr size_t kMaxScanAlternatives = 64;
 
 // Reads every field of a span a scan matched; the storage decodes the rest of the span's row
 // group on first use, so a visitor that needs more than ScannedSpan's columns (attributes, events,
@@ -57,6 +70,7 @@ struct ScannedSpan {
   // With SpanScan::with_structure only (else kUnspecified and empty).
   SpanKind kind = SpanKind::kUnspecified;
   std::string_view parent_span_id;  // empty for a root span, else 8 bytes
+  uint64_t alternatives = 0;        // with SpanScan::any_of: which alternatives it satisfies
   const SpanMaterializer* source = nullptr;
   uint32_t row = 0;  // of `source`
   // Every field of the span, resource and scope included.

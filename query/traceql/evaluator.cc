@@ -305,7 +305,7 @@ Result<std::vector<TraceEvaluator::Spanset>> TraceEvaluator::RunSpansetOperation
             FormatNode(node));
       }
       if (rhs[0].spans.empty()) continue;
-      spans = StructuralJoin(trace_, op, lhs[0].spans, rhs[0].spans);
+      spans = StructuralJoin(trace_.nested_sets(), op, lhs[0].spans, rhs[0].spans);
     }
     if (spans.empty()) continue;
     // As Tempo: the input spanset with the matching spans (its attributes kept, the sides' not).

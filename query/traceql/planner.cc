@@ -301,6 +301,53 @@ std::vector<std::vector<Conjunction>> PlanRequirements(const Query& query) {
   return groups;
 }
 
+std::optional<StructuralPlan> PlanStructural(const Query& query) {
+  const Node* node = query.root.get();
+  if (node->kind == NodeKind::kPipeline) node = node->children.front().get();
+  if (node->kind != NodeKind::kSpansetOperation) return std::nullopt;
+  switch (node->spanset_op) {
+    case SpansetOp::kChild:
+    case SpansetOp::kParent:
+    case SpansetOp::kDescendant:
+    case SpansetOp::kAncestor:
+    case SpansetOp::kSibling:
+    case SpansetOp::kUnionChild:
+    case SpansetOp::kUnionParent:
+    case SpansetOp::kUnionDescendant:
+    case SpansetOp::kUnionAncestor:
+    case SpansetOp::kUnionSibling:
+      break;
+    default:
+      return std::nullopt;  // `&&`, `||` and the negations (a side gaining spans loses matches)
+  }
+  const Node& lhs = *node->children[0];
+  const Node& rhs = *node->children[1];
+  if (lhs.kind != NodeKind::kSpansetFilter || rhs.kind != NodeKind::kSpansetFilter) {
+    return std::nullopt;
+  }
+  StructuralPlan plan;
+  plan.op = node->spanset_op;
+  plan.lhs = FieldConditions(*lhs.children[0]);
+  plan.rhs = FieldConditions(*rhs.children[0]);
+  if (plan.lhs.empty() || HasEmpty(plan.lhs)) plan.lhs = AnySpan();
+  if (plan.rhs.empty() || HasEmpty(plan.rhs)) plan.rhs = AnySpan();
+  return plan;
+}
+
+int ScanCost(const std::vector<Conjunction>& group) {
+  int total = 0;
+  for (const Conjunction& conjunction : group) {
+    // A conjunction is evaluated cheapest condition first, the others only where it holds.
+    int cheapest = 0;
+    for (const SpanCondition& c : conjunction) {
+      const int cost = c.scope == ConditionScope::kIntrinsic ? 1 : 3;
+      cheapest = cheapest == 0 ? cost : std::min(cheapest, cost);
+    }
+    total += cheapest;
+  }
+  return total;
+}
+
 std::vector<SpanCondition> FirstFilterConditions(const Query& query) {
   const Node* filter = FirstFilter(*query.root);
   if (filter == nullptr) return {};

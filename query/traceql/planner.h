@@ -20,6 +20,7 @@
 #ifndef TIDEMARK_QUERY_TRACEQL_PLANNER_H_
 #define TIDEMARK_QUERY_TRACEQL_PLANNER_H_
 
+#include <optional>
 #include <vector>
 
 #include "query/traceql/ast.h"
@@ -38,6 +39,25 @@ std::vector<Conjunction> PlanScan(const Query& query);
 // sides non-empty too) contribute both sides' groups, a pipeline the groups of each of its stages;
 // groups that any span satisfies are left out, so the result may be empty.
 std::vector<std::vector<Conjunction>> PlanRequirements(const Query& query);
+
+// A structural query whose match the search can decide from a few columns of each candidate
+// trace (span and parent ids, kind, start, and which side's conditions a span meets) before
+// reading it whole: a top-level `{A} op {B}` (or the first stage of a pipeline) with filters on
+// both sides, and op one of the structural operators that need a span of each side in relation
+// (`>`, `>>`, `<`, `<<`, `~` and their union forms, not the negations). The sides' alternatives
+// are necessary conditions ({{}}: any span); since these operators only gain matches when a side
+// gains spans, a trace whose necessary sides are in no relation cannot match.
+struct StructuralPlan {
+  SpansetOp op = SpansetOp::kDescendant;
+  std::vector<Conjunction> lhs;
+  std::vector<Conjunction> rhs;
+};
+std::optional<StructuralPlan> PlanStructural(const Query& query);
+
+// A rough relative cost of scanning for a requirement group: conditions on intrinsics read small
+// columns, attribute conditions decode every attribute of a row group. Requirements are scanned
+// cheapest first, each only on the traces the earlier ones left.
+int ScanCost(const std::vector<Conjunction>& group);
 
 // The conditions every span matching the query's first spanset filter satisfies (those common to
 // all its alternatives); empty: any span.

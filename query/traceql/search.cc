@@ -9,13 +9,15 @@
 // again, which the spans-inspected bound counts.
 // A query with two or more requirements (both sides of a structural operator, say) scans each
 // requirement over the whole range instead; the traces in every set are all the candidates, and
-// no pass is needed.
+// no pass is needed. A structural query is then narrowed by its candidates' skeletons
+// (structure_scan.h).
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "query/traceql/evaluator.h"
 #include "query/traceql/planner.h"
+#include "query/traceql/structure_scan.h"
 #include "tidemark/traceql.h"
 #include "util/status_macros.h"
 
@@ -128,13 +130,22 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
   bool done = false;
 
   // With two or more requirements (`{A} >> {B}`, `{A} && {B}`, filters in a pipeline), each is
-  // scanned once into the set of traces that satisfy it, and only traces in every set are read
-  // and evaluated: reading a trace whole costs far more than scanning its spans, and a structural
-  // query's sides are often each common while traces with both are few.
-  const std::vector<std::vector<traceql::Conjunction>> requirements =
+  // scanned into the set of traces that satisfy it, cheapest first and each only on the traces
+  // the earlier ones left, and only traces in every set are read and evaluated: reading a trace
+  // whole costs far more than scanning its spans, and a structural query's sides are often each
+  // common while traces with both are few. A structural query that the spans' skeletons decide
+  // (structure_scan.h) is narrowed further before any trace is read.
+  std::vector<std::vector<traceql::Conjunction>> requirements =
       traceql::PlanRequirements(query->query());
-  // Per requirement, the traces that meet it, each with the start of its newest span that does.
-  std::vector<std::unordered_map<std::string, uint64_t>> required;
+  std::stable_sort(requirements.begin(), requirements.end(), [](const auto& a, const auto& b) {
+    return traceql::ScanCost(a) < traceql::ScanCost(b);
+  });
+  const std::optional<traceql::StructuralPlan> structural = traceql::PlanStructural(query->query());
+  const bool intersect = requirements.size() >= 2 || (structural && !requirements.empty());
+  // The traces that meet every requirement scanned so far, each with the start of its newest
+  // span that met the last.
+  traceql::TraceCandidates required;
+  bool have_required = false;
   std::string key;  // the visited span's trace id, reused across visits
   // Adds a scan's spans and warnings to the response; true when the spans-inspected bound ended it.
   auto account = [&](const SpanScanStats& stats) {
@@ -144,39 +155,57 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     spans_left -= std::min(spans_left, stats.spans_inspected);
     return stats.stopped_at_limit || spans_left == 0;
   };
-  if (requirements.size() >= 2) {
+  auto range_scan = [&]() {
+    SpanScan scan;
+    scan.start_unix_nano = request.start_unix_nano;
+    scan.end_unix_nano = request.end_unix_nano;
+    scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
+    return scan;
+  };
+  if (intersect) {
     for (const std::vector<traceql::Conjunction>& group : requirements) {
-      std::unordered_map<std::string, uint64_t>& traces = required.emplace_back();
-      for (const traceql::Conjunction& conditions : group) {
-        SpanScan scan;
-        scan.start_unix_nano = request.start_unix_nano;
-        scan.end_unix_nano = request.end_unix_nano;
-        scan.conditions = conditions;
-        scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
-        // Traces outside an earlier set cannot match: only the others are kept.
-        const std::unordered_map<std::string, uint64_t>* previous =
-            required.size() >= 2 ? &required[required.size() - 2] : nullptr;
+      traceql::TraceCandidates traces;
+      // The group's alternatives in passes of at most kMaxScanAlternatives (the planner makes
+      // far fewer).
+      for (size_t first = 0; first < group.size() && !done; first += kMaxScanAlternatives) {
+        SpanScan scan = range_scan();
+        const size_t last = std::min(group.size(), first + kMaxScanAlternatives);
+        scan.any_of.assign(group.begin() + first, group.begin() + last);
+        // Traces outside an earlier set cannot match: only the others are looked at.
+        if (have_required) {
+          scan.trace_filter = [&required](std::string_view id) {
+            return required.contains(traceql::LookupKey(id));
+          };
+        }
         TM_ASSIGN_OR_RETURN(SpanScanStats stats,
                             reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
-                              key.assign(span.trace_id);  // no allocation per span
-                              if (previous == nullptr || previous->count(key) > 0) {
-                                uint64_t& newest = traces[key];
-                                newest = std::max(newest, span.start_unix_nano);
+                              auto it = traces.find(traceql::LookupKey(span.trace_id));
+                              if (it == traces.end()) {
+                                it = traces.try_emplace(std::string(span.trace_id), 0).first;
                               }
+                              it->second = std::max(it->second, span.start_unix_nano);
                               return true;
                             }));
-        if (account(stats)) {
-          // The sets are incomplete: a trace left out of one might match.
-          response.stopped_at_limit = true;
-          required.clear();
-          done = true;
-          break;
-        }
+        // A set cut short is incomplete: a trace left out of it might match.
+        if (account(stats)) done = true;
       }
-      if (done) break;
+      required = std::move(traces);
+      have_required = true;
+      if (done || required.empty()) break;
+    }
+    if (!done && structural && !required.empty()) {
+      TM_ASSIGN_OR_RETURN(
+          SpanScanStats stats,
+          traceql::DropStructuralMismatches(reader, options, range_scan(), *structural, &required));
+      if (account(stats)) done = true;
+    }
+    if (done) {
+      response.stopped_at_limit = true;
+      required.clear();
+    } else if (required.empty()) {
+      done = true;  // no trace has them all
     }
   }
-  if (!required.empty() && required.back().empty()) done = true;  // no trace has them all
   // Reads and evaluates candidate traces newest first, until the limit is met (done).
   auto evaluate = [&](std::vector<Candidate>& fresh) -> Status {
     std::sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
@@ -233,10 +262,10 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
 
   // With requirements, the last set is every trace that can match (each set came from a scan of
   // the whole range): evaluate it, with no scan for candidates.
-  if (!done && !required.empty()) {
+  if (!done && intersect) {
     std::vector<Candidate> all;
-    all.reserve(required.back().size());
-    for (const auto& [id, newest] : required.back()) all.push_back({id, newest});
+    all.reserve(required.size());
+    for (const auto& [id, newest] : required) all.push_back({id, newest});
     TM_RETURN_IF_ERROR(evaluate(all));
     done = true;
   }

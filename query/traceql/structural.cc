@@ -18,17 +18,17 @@ bool Valid(const NestedSet& n) { return n.left != 0 && n.right != 0; }
 // Flags, per span of `b`, whether some span of `a` stands in `relation` to it: for kChild, "is a
 // child of some span of a"; kParent "is a parent of"; kDescendant "is a descendant of"; kAncestor
 // "is an ancestor of"; kSibling "is a sibling of".
-std::vector<bool> Related(const PreparedTrace& trace, Relation relation,
+std::vector<bool> Related(const std::vector<NestedSet>& nested, Relation relation,
                           const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
   std::vector<bool> out(b.size(), false);
   switch (relation) {
     case Relation::kChild: {
       std::unordered_set<int32_t> lefts;
       for (uint32_t i : a) {
-        if (trace.nested_set(i).left != 0) lefts.insert(trace.nested_set(i).left);
+        if (nested[i].left != 0) lefts.insert(nested[i].left);
       }
       for (size_t k = 0; k < b.size(); ++k) {
-        const int32_t parent = trace.nested_set(b[k]).parent;
+        const int32_t parent = nested[b[k]].parent;
         out[k] = parent > 0 && lefts.count(parent) > 0;
       }
       return out;
@@ -36,10 +36,10 @@ std::vector<bool> Related(const PreparedTrace& trace, Relation relation,
     case Relation::kParent: {
       std::unordered_set<int32_t> parents;
       for (uint32_t i : a) {
-        if (trace.nested_set(i).parent > 0) parents.insert(trace.nested_set(i).parent);
+        if (nested[i].parent > 0) parents.insert(nested[i].parent);
       }
       for (size_t k = 0; k < b.size(); ++k) {
-        const int32_t left = trace.nested_set(b[k]).left;
+        const int32_t left = nested[b[k]].left;
         out[k] = left != 0 && parents.count(left) > 0;
       }
       return out;
@@ -47,13 +47,13 @@ std::vector<bool> Related(const PreparedTrace& trace, Relation relation,
     case Relation::kSibling: {
       std::unordered_map<int32_t, std::vector<uint32_t>> by_parent;
       for (uint32_t i : a) {
-        const int32_t parent = trace.nested_set(i).parent;
+        const int32_t parent = nested[i].parent;
         if (parent == 0) continue;
         std::vector<uint32_t>& members = by_parent[parent];
         if (members.size() < 2) members.push_back(i);  // two are enough to exclude one
       }
       for (size_t k = 0; k < b.size(); ++k) {
-        const int32_t parent = trace.nested_set(b[k]).parent;
+        const int32_t parent = nested[b[k]].parent;
         if (parent == 0) continue;
         auto it = by_parent.find(parent);
         if (it == by_parent.end()) continue;
@@ -67,7 +67,7 @@ std::vector<bool> Related(const PreparedTrace& trace, Relation relation,
     case Relation::kAncestor: {
       std::vector<NestedSet> sorted;
       for (uint32_t i : a) {
-        if (Valid(trace.nested_set(i))) sorted.push_back(trace.nested_set(i));
+        if (Valid(nested[i])) sorted.push_back(nested[i]);
       }
       std::sort(sorted.begin(), sorted.end(),
                 [](const NestedSet& x, const NestedSet& y) { return x.left < y.left; });
@@ -85,7 +85,7 @@ std::vector<bool> Related(const PreparedTrace& trace, Relation relation,
         }
       }
       for (size_t k = 0; k < b.size(); ++k) {
-        const NestedSet& r = trace.nested_set(b[k]);
+        const NestedSet& r = nested[b[k]];
         if (!Valid(r) || sorted.empty()) continue;
         if (relation == Relation::kDescendant) {
           // Some span of a with left < r.left and right > r.right.
@@ -139,7 +139,7 @@ std::vector<uint32_t> Select(const std::vector<uint32_t>& spans, const std::vect
 
 bool IsStructuralOp(SpansetOp op) { return op != SpansetOp::kAnd && op != SpansetOp::kUnion; }
 
-std::vector<uint32_t> StructuralJoin(const PreparedTrace& trace, SpansetOp op,
+std::vector<uint32_t> StructuralJoin(const std::vector<NestedSet>& nested, SpansetOp op,
                                      const std::vector<uint32_t>& lhs,
                                      const std::vector<uint32_t>& rhs) {
   Relation relation = Relation::kChild;
@@ -200,11 +200,11 @@ std::vector<uint32_t> StructuralJoin(const PreparedTrace& trace, SpansetOp op,
     default:
       return {};
   }
-  const std::vector<bool> rhs_flags = Related(trace, relation, lhs, rhs);
+  const std::vector<bool> rhs_flags = Related(nested, relation, lhs, rhs);
   if (form != Form::kUnion) return Select(rhs, rhs_flags, form == Form::kPlain);
   std::vector<uint32_t> out = Select(rhs, rhs_flags, true);
   const std::vector<uint32_t> from_lhs =
-      Select(lhs, Related(trace, Converse(relation), rhs, lhs), true);
+      Select(lhs, Related(nested, Converse(relation), rhs, lhs), true);
   out.insert(out.end(), from_lhs.begin(), from_lhs.end());
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

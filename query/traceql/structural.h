@@ -25,8 +25,9 @@ namespace tidemark::traceql {
 
 bool IsStructuralOp(SpansetOp op);
 
-// The spans `op` returns, as ascending span indices; `lhs` and `rhs` are ascending too.
-std::vector<uint32_t> StructuralJoin(const PreparedTrace& trace, SpansetOp op,
+// The spans `op` returns, as ascending span indices into `nested` (AssignNestedSets of the
+// trace's spans); `lhs` and `rhs` are ascending too.
+std::vector<uint32_t> StructuralJoin(const std::vector<NestedSet>& nested, SpansetOp op,
                                      const std::vector<uint32_t>& lhs,
                                      const std::vector<uint32_t>& rhs);
 

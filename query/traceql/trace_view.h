@@ -38,6 +38,10 @@ struct NestedSet {
   int32_t parent = 0;  // the parent's left; -1 for a root; 0 when unknown
 };
 
+// The nested set numbers of `spans` (by position), as described above. Reads only each span's
+// span id, parent span id, kind and start time.
+std::vector<NestedSet> AssignNestedSets(const std::vector<Span>& spans);
+
 class PreparedTrace {
  public:
   // `summary`, if given, supplies the trace-level intrinsics instead of these spans.
@@ -46,6 +50,7 @@ class PreparedTrace {
   size_t size() const { return spans_.size(); }
   const Span& span(uint32_t i) const { return spans_[i]; }
   const NestedSet& nested_set(uint32_t i) const { return nested_[i]; }
+  const std::vector<NestedSet>& nested_sets() const { return nested_; }
 
   std::string_view trace_id_hex() const { return trace_id_hex_; }
   std::string_view span_id_hex(uint32_t i) const { return span_ids_hex_[i]; }
@@ -63,8 +68,6 @@ class PreparedTrace {
   uint64_t duration_nano() const { return duration_nano_; }
 
  private:
-  void AssignNestedSets(const std::vector<uint32_t>& order);
-
   const std::vector<Span>& spans_;
   std::vector<NestedSet> nested_;
   std::string trace_id_hex_;

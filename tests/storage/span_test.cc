@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
@@ -411,6 +412,74 @@ TEST_P(SpanSearchTest, ManyTracesAtOnceAreEachAsGetTraceReadsThem) {
   ASSERT_TRUE(ranged.ok());
   EXPECT_EQ((*ranged)[0].size(), 2u);
   EXPECT_FALSE(engine_->GetTraces({"short"}).ok());
+}
+
+TEST_P(SpanSearchTest, AlternativesAndTraceFilterInOnePass) {
+  using S = ConditionScope;
+  using O = ConditionOp;
+  // Trace id + span id of every span a scan visits.
+  auto visited = [&](const SpanScan& scan) {
+    std::map<std::string, uint64_t> keys;
+    auto stats = engine_->ScanSpans({}, scan, [&](const ScannedSpan& s) {
+      keys[std::string(s.trace_id) + std::string(s.span_id)] = s.alternatives;
+      return true;
+    });
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    return keys;
+  };
+  const std::vector<std::vector<SpanCondition>> alternatives = {
+      {Cond(S::kSpan, "only.some", O::kExists)},
+      {Cond(S::kIntrinsic, "status", O::kEq, AnyValue::String("error")),
+       Cond(S::kIntrinsic, "duration", O::kGe, AnyValue::Int(1'500'000'000))},
+      {Cond(S::kIntrinsic, "service.name", O::kEq, AnyValue::String("no such service"))},
+  };
+  // What each alternative matches alone.
+  std::vector<std::map<std::string, uint64_t>> alone;
+  for (const auto& conditions : alternatives) {
+    SpanScan scan;
+    scan.conditions = conditions;
+    alone.push_back(visited(scan));
+  }
+  ASSERT_FALSE(alone[0].empty());
+  ASSERT_FALSE(alone[1].empty());
+  ASSERT_TRUE(alone[2].empty());
+
+  SpanScan scan;
+  scan.any_of = alternatives;
+  scan.any_of.emplace_back();  // every span
+  scan.conditions = {Cond(S::kIntrinsic, "kind", O::kEq, AnyValue::String("server"))};
+  // Only the traces with an even number (the last byte of the id).
+  scan.trace_filter = [](std::string_view trace_id) { return trace_id.back() % 2 == 0; };
+  const std::map<std::string, uint64_t> together = visited(scan);
+  EXPECT_EQ(together.size(), 30u);  // 3 spans in each of 10 traces
+  for (const auto& [key, mask] : together) {
+    EXPECT_EQ(key[15] % 2, 0) << "the trace filter let an odd trace through";
+    for (size_t j = 0; j < alternatives.size(); ++j) {
+      EXPECT_EQ((mask >> j) & 1, alone[j].count(key)) << "alternative " << j;
+    }
+    EXPECT_EQ((mask >> 3) & 1, 1u);  // the empty alternative holds for every span
+  }
+  // Without the empty alternative, only spans that meet one of the others are visited.
+  scan.any_of.pop_back();
+  for (const auto& [key, mask] : visited(scan)) {
+    EXPECT_NE(mask, 0u);
+    EXPECT_TRUE(alone[0].count(key) + alone[1].count(key) > 0);
+  }
+  // Alternatives no segment can hold skip the segments (the name equality rules them all out).
+  scan.any_of = {alternatives[2]};
+  scan.trace_filter = nullptr;
+  auto stats = engine_->ScanSpans({}, scan, [](const ScannedSpan&) { return true; });
+  ASSERT_TRUE(stats.ok());
+  if (GetParam()) {
+    EXPECT_EQ(stats->row_groups_read, 0u);
+    EXPECT_GT(stats->segments_skipped, 0u);
+  }
+  // The number of alternatives is bounded.
+  scan.any_of.assign(kMaxScanAlternatives + 1, {});
+  auto refused = engine_->ScanSpans({}, scan, [](const ScannedSpan&) { return true; });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("at most 64 alternatives"), std::string::npos);
 }
 
 TEST_P(SpanSearchTest, TagDiscovery) {

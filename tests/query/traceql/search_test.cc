@@ -370,5 +370,22 @@ TEST_P(TraceQLSearch, IntersectsTheRequirementsOfBothSides) {
   EXPECT_EQ(none.inspected_traces, 0u);
 }
 
+TEST_P(TraceQLSearch, StructuralQueriesReadOnlyTheTracesTheirSkeletonsMatch) {
+  // Errors are on the child of every fifth trace: the roots are their parents.
+  const TraceQLSearchResponse parents = Search(R"({ name =~ "root.*" } > { status = error })");
+  EXPECT_EQ(Ks(parents), (std::vector<int>{30, 25, 20, 15, 10, 5}));
+  EXPECT_EQ(parents.inspected_traces, 6u);
+  // Postgres children never have children: traces 15 and 30 have both sides, in no relation, and
+  // their skeletons say so without reading them.
+  const TraceQLSearchResponse none =
+      Search(R"({ span.db.system = "postgres" } > { status = error })");
+  EXPECT_TRUE(none.traces.empty());
+  EXPECT_EQ(none.inspected_traces, 0u);
+  // The negations are evaluated on whole traces.
+  const TraceQLSearchResponse negated =
+      Search(R"({ span.db.system = "postgres" } !> { status = error })", 100);
+  EXPECT_EQ(Ks(negated), (std::vector<int>{30, 15}));
+}
+
 }  // namespace
 }  // namespace tidemark

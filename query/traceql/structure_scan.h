@@ -1,0 +1,51 @@
+// Deciding a structural query (`{A} >> {B}` and the other operators of planner.h's
+// StructuralPlan) on candidate traces from a scan of their skeletons, instead of reading each
+// candidate whole.
+//
+// One scan, restricted to the candidate traces, reads of every span in the range only its ids,
+// parent id, kind and start, and which side's conditions it meets (both sides and "any span" as
+// SpanScan::any_of alternatives of one pass). The skeleton of each trace gets the nested set
+// numbers evaluation would give it (trace_view.h reads nothing else), and the structural join
+// (structural.h) of the marked sides says whether the trace can match. Since the sides'
+// conditions are necessary ones and these operators only gain matches when a side gains spans, a
+// trace the join rejects cannot match; the ones it keeps are read whole and evaluated as before.
+// Reading a trace whole costs hundreds of times what its skeleton does.
+//
+// A trace whose skeleton repeats a span id is kept (duplicates are merged, and Zipkin's shared
+// ids told apart, only when spans are read whole). Above a bound of skeleton spans the scan gives
+// up and keeps every candidate, so memory stays bounded.
+//
+// Thread safety: free functions.
+#ifndef TIDEMARK_QUERY_TRACEQL_STRUCTURE_SCAN_H_
+#define TIDEMARK_QUERY_TRACEQL_STRUCTURE_SCAN_H_
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/strings/string_view.h>
+
+#include <cstdint>
+#include <string>
+
+#include "query/traceql/planner.h"
+#include "tidemark/span_reader.h"
+
+namespace tidemark::traceql {
+
+// Candidate traces (16-byte ids), each with the start of its newest span a requirement matched.
+using TraceCandidates = absl::flat_hash_map<std::string, uint64_t>;
+
+// A trace id as these maps look it up without a copy (Debian's Abseil has its own string_view).
+inline absl::string_view LookupKey(std::string_view id) { return {id.data(), id.size()}; }
+
+// Skeleton spans held at most: beyond it the candidates are left as they are.
+inline constexpr size_t kMaxSkeletonSpans = 2'000'000;
+
+// Removes from `candidates` the traces whose spans in [range.start, range.end] cannot satisfy
+// `plan`. `range` gives the time range and the spans-inspected bound (its conditions must be
+// empty); the scan's statistics are returned.
+Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOptions& options,
+                                               const SpanScan& range, const StructuralPlan& plan,
+                                               TraceCandidates* candidates);
+
+}  // namespace tidemark::traceql
+
+#endif  // TIDEMARK_QUERY_TRACEQL_STRUCTURE_SCAN_H_

@@ -1,0 +1,189 @@
+// The structural prefilter (structure_scan.h) never changes an answer: on random traces with
+// missing parents, several roots, shared span ids and duplicates, every structural query finds
+// through SearchTraceQL exactly the traces that evaluating every trace whole finds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "query/traceql/evaluator.h"
+#include "query/traceql/trace_view.h"
+#include "tests/storage/test_util.h"
+#include "tidemark/engine.h"
+#include "tidemark/traceql.h"
+
+namespace tidemark {
+namespace {
+
+using testing::TempDir;
+
+constexpr uint64_t kSecond = 1'000'000'000ULL;
+constexpr int64_t kNowMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr uint64_t kNow = static_cast<uint64_t>(kNowMs) * 1'000'000;
+constexpr int kTraces = 160;
+
+std::string Bytes(uint64_t n, size_t len) {
+  std::string id(len, '\0');
+  for (size_t i = 0; i < len; ++i, n >>= 8) id[len - 1 - i] = static_cast<char>(n & 0xff);
+  id[0] = '\x01';
+  return id;
+}
+
+// Trace t: up to 12 spans over ten minutes; most have a parent among the earlier spans, some are
+// roots, some have a parent that never arrived, a few share an id with another span (Zipkin's
+// client and server halves, or a span delivered twice).
+std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
+  std::vector<Span> spans;
+  const int n = 1 + static_cast<int>(rng() % 12);
+  for (int i = 0; i < n; ++i) {
+    Span s;
+    s.trace_id = Bytes(static_cast<uint64_t>(t), 16);
+    s.span_id = Bytes(static_cast<uint64_t>(t) * 100 + static_cast<uint64_t>(i) + 1, 8);
+    const uint64_t roll = rng() % 100;
+    if (i > 0 && roll < 4) {
+      s = spans[rng() % spans.size()];  // the same span again
+      spans.push_back(s);
+      continue;
+    }
+    if (i > 0 && roll < 8) {
+      s.span_id = spans[rng() % spans.size()].span_id;  // a shared id
+    }
+    const uint64_t parent_roll = rng() % 100;
+    if (i == 0 || parent_roll < 12) {
+      // a root
+    } else if (parent_roll < 20) {
+      s.parent_span_id = Bytes(999'999, 8);  // never arrived
+    } else {
+      s.parent_span_id = spans[rng() % spans.size()].span_id;
+    }
+    s.name = std::string(1, static_cast<char>('x' + rng() % 3));
+    s.kind = static_cast<SpanKind>(1 + rng() % 3);  // internal, server or client
+    s.start_time_unix_nano =
+        kNow - 700 * kSecond + static_cast<uint64_t>(t) * kSecond + (rng() % 600) * kSecond;
+    s.end_time_unix_nano = s.start_time_unix_nano + (1 + rng() % 1000) * 1'000'000;
+    s.resource_attributes = {{"service.name", AnyValue::String(rng() % 2 ? "api" : "db")}};
+    if (rng() % 100 < 35) {
+      s.attributes.push_back({"a", AnyValue::Int(static_cast<int64_t>(rng() % 4))});
+    }
+    if (rng() % 100 < 25) s.status_code = SpanStatusCode::kError;
+    spans.push_back(std::move(s));
+  }
+  return spans;
+}
+
+class StructureScan : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    Options o = testing::TestOptions();
+    o.now_ms = [] { return kNowMs; };
+    o.span_segment_max_age_ms = 3'600'000;
+    auto e = Engine::Open(o, dir_.path());
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(e).value();
+    std::mt19937_64 rng(7);
+    std::vector<Span> spans;
+    for (int t = 1; t <= kTraces; ++t) {
+      for (Span& s : RandomTrace(t, rng)) spans.push_back(std::move(s));
+    }
+    auto report = engine_->AppendSpans(spans);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    if (GetParam()) {
+      ASSERT_TRUE(engine_->Flush().ok());
+    }
+  }
+
+  // The trace ids (hex) SearchTraceQL finds, and how many traces it read whole.
+  std::set<std::string> Searched(const std::string& query, uint64_t start, uint64_t end,
+                                 uint64_t* inspected) {
+    TraceQLSearchRequest request;
+    request.query = query;
+    request.limit = kTraces;
+    request.start_unix_nano = start;
+    request.end_unix_nano = end;
+    auto found = SearchTraceQL(*engine_, request);
+    EXPECT_TRUE(found.ok()) << query << ": " << found.status().ToString();
+    std::set<std::string> ids;
+    if (!found.ok()) return ids;
+    for (const TraceQLTrace& t : found->traces) ids.insert(t.trace_id);
+    *inspected = found->inspected_traces;
+    return ids;
+  }
+
+  // The trace ids (hex) for which evaluating the whole trace (its spans in the range) matches.
+  std::set<std::string> Evaluated(const std::string& query, uint64_t start, uint64_t end) {
+    std::set<std::string> ids;
+    auto compiled = traceql::CompiledQuery::Compile(query);
+    EXPECT_TRUE(compiled.ok()) << query;
+    if (!compiled.ok()) return ids;
+    std::vector<std::vector<Span>>& traces = read_[{start, end}];
+    if (traces.empty()) {
+      for (int t = 1; t <= kTraces; ++t) {
+        auto spans = engine_->GetTrace(Bytes(static_cast<uint64_t>(t), 16), start, end);
+        traces.push_back(spans.ok() ? *spans : std::vector<Span>{});
+      }
+    }
+    for (int t = 1; t <= kTraces; ++t) {
+      const std::vector<Span>& spans = traces[t - 1];
+      if (spans.empty()) continue;
+      traceql::TraceEvaluator eval(**compiled, spans);
+      auto sets = eval.Evaluate();
+      EXPECT_TRUE(sets.ok()) << query << ": " << sets.status().ToString();
+      if (sets.ok() && !sets->empty()) ids.insert(traceql::HexId(Bytes(t, 16)));
+    }
+    return ids;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<std::vector<Span>>> read_;  // by range
+};
+
+TEST_P(StructureScan, FindsWhatWholeTraceEvaluationFinds) {
+  const std::vector<std::string> sides = {
+      "{ span.a != nil }",
+      "{ status = error }",
+      "{ name = \"x\" }",
+      "{ }",
+      "{ span.a = 1 || name = \"y\" }",
+      "{ span.a > 1 && status != error }",
+      "{ kind = server }",
+      "{ resource.service.name = \"db\" && name != \"z\" }",
+  };
+  const std::vector<std::string> ops = {">",  ">>",  "<",  "<<", "~",   "&>", "&>>",
+                                        "&<", "&<<", "&~", "!>", "!>>", "!~"};
+  const std::vector<std::pair<uint64_t, uint64_t>> ranges = {
+      {0, UINT64_MAX}, {kNow - 500 * kSecond, kNow - 200 * kSecond}};
+  std::mt19937_64 rng(11);
+  uint64_t read_whole = 0, matched = 0;
+  for (int q = 0; q < 260; ++q) {
+    const std::string& op = ops[rng() % ops.size()];
+    std::string query = sides[rng() % sides.size()] + " " + op + " " + sides[rng() % sides.size()];
+    if (q % 5 == 0) query += " | count() > 1";
+    const auto& [start, end] = ranges[rng() % ranges.size()];
+    uint64_t inspected = 0;
+    const std::set<std::string> searched = Searched(query, start, end, &inspected);
+    const std::set<std::string> evaluated = Evaluated(query, start, end);
+    EXPECT_EQ(searched, evaluated) << query << " in [" << start << ", " << end << "]";
+    if (op[0] != '!') {  // the negations read every candidate whole
+      read_whole += inspected;
+      matched += evaluated.size();
+    }
+  }
+  // The prefilter spares reading most traces that do not match: without it these queries read
+  // 19,250 traces whole for 7,120 matches, with it 10,596 (the rest are traces whose skeletons
+  // repeat a span id, which it leaves undecided, and pipelines that reject what the join keeps).
+  EXPECT_GT(matched, 0u);
+  EXPECT_LT(read_whole * 10, matched * 16);
+}
+
+INSTANTIATE_TEST_SUITE_P(BufferedAndFlushed, StructureScan, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Flushed" : "Buffered";
+                         });
+
+}  // namespace
+}  // namespace tidemark
