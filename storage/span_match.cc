@@ -244,7 +244,8 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
       return need(SpanColumn::kStatus) &&
              TestEnum(c, SpanStatusName(rg.status(i)), static_cast<int64_t>(rg.status(i)));
     case Intrinsic::kStatusMessage:
-      return need(SpanColumn::kStatus) && c.Test(StringView(rg.status_message(i)));
+      return need(SpanColumn::kStatus) && need(SpanColumn::kDict) &&
+             c.Test(StringView(rg.status_message(i)));
     case Intrinsic::kDuration:
       return need(SpanColumn::kDuration) && c.Test(IntView(static_cast<int64_t>(rg.duration(i))));
     case Intrinsic::kServiceName:
@@ -267,7 +268,18 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
     }
   }
   std::optional<ValueView> found;
-  if (scope != ConditionScope::kResource) {
+  bool in_span = scope != ConditionScope::kResource;
+  if (in_span && rg.has(SpanColumn::kAttrKeys)) {
+    // The key sets say whether the span has the attribute without decoding any attribute: enough
+    // for `!= nil` and `= nil`, and for any condition on a span that lacks it.
+    if (!need(SpanColumn::kAttrKeys)) return false;
+    in_span = rg.HasAttrKey(i, key);
+    const ConditionOp op = c.condition().op;
+    if (in_span && (op == ConditionOp::kExists || op == ConditionOp::kNotExists)) {
+      return op == ConditionOp::kExists;
+    }
+  }
+  if (in_span) {
     if (!need(SpanColumn::kAttrs)) return false;
     const auto& attrs = rg.attrs();
     for (uint32_t k = rg.attr_begin(i); k < rg.attr_begin(i + 1); ++k) {

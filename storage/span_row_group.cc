@@ -189,6 +189,10 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
   absl::flat_hash_map<std::string, uint32_t> service_ids;
   std::vector<std::string> service_list;
   std::string service_column;
+  // kAttrKeys: the distinct key sets (each encoded as the column stores it) first, then an index
+  // per span. Spans of one instrumentation share a set, so a row group holds a few dozen.
+  absl::flat_hash_map<std::string, uint32_t> key_set_ids;
+  std::string key_sets, key_set_column, key_set;
   std::string cols[kSpanColumnCount];
   auto col = [&](SpanColumn c) -> std::string& { return cols[static_cast<int>(c)]; };
   uint64_t prev_start = 0;
@@ -248,6 +252,12 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     }
     PutVarint64(&col(SpanColumn::kScope), scopes.Id(s, &dict));
     EncodeAttrs(s.attributes, &dict, &col(SpanColumn::kAttrs));
+    key_set.clear();
+    PutVarint64(&key_set, s.attributes.size());
+    for (const KeyValue& kv : s.attributes) util::PutLengthPrefixed(&key_set, kv.key);
+    auto [known, added] = key_set_ids.try_emplace(key_set, key_set_ids.size());
+    if (added) key_sets += key_set;
+    PutVarint64(&key_set_column, known->second);
     PutVarint64(&col(SpanColumn::kDropped), s.dropped_attributes_count);
     PutVarint64(&col(SpanColumn::kDropped), s.dropped_events_count);
     PutVarint64(&col(SpanColumn::kDropped), s.dropped_links_count);
@@ -278,6 +288,9 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
   for (const std::string& name : service_list)
     util::PutLengthPrefixed(&col(SpanColumn::kService), name);
   col(SpanColumn::kService) += service_column;
+  PutVarint64(&col(SpanColumn::kAttrKeys), key_set_ids.size());
+  col(SpanColumn::kAttrKeys) += key_sets;
+  col(SpanColumn::kAttrKeys) += key_set_column;
   stats->first_trace_id = spans.front()->trace_id;
   stats->last_trace_id = spans.back()->trace_id;
 
@@ -366,9 +379,30 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
     in.remove_prefix(e.stored);
   }
   for (int c = 0; c < kSpanColumnCount; ++c) {
-    if (!dir_[c].present) return Corrupt("column " + std::to_string(c) + " missing");
+    if (!dir_[c].present && c != static_cast<int>(SpanColumn::kAttrKeys)) {
+      return Corrupt("column " + std::to_string(c) + " missing");
+    }
   }
+  key_answers_.clear();
   return Status::OK();
+}
+
+bool RowGroupReader::StatusMessagesInDict() const {
+  return std::all_of(status_messages_.begin(), status_messages_.end(),
+                     [&](uint32_t id) { return id < dict_.size(); });
+}
+
+bool RowGroupReader::HasAttrKey(uint32_t i, std::string_view key) {
+  auto answers = std::find_if(key_answers_.begin(), key_answers_.end(),
+                              [&](const auto& entry) { return entry.first == key; });
+  if (answers == key_answers_.end()) {
+    std::vector<bool> holds(key_sets_.size());
+    for (size_t k = 0; k < key_sets_.size(); ++k) {
+      holds[k] = std::find(key_sets_[k].begin(), key_sets_[k].end(), key) != key_sets_[k].end();
+    }
+    answers = key_answers_.emplace(key_answers_.end(), std::string(key), std::move(holds));
+  }
+  return answers->second[key_set_ids_[i]];
 }
 
 Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
@@ -394,9 +428,11 @@ Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
 Status RowGroupReader::Load(SpanColumn c) {
   Dir& d = dir_[static_cast<int>(c)];
   if (d.loaded) return Status::OK();
+  if (!d.present) return Corrupt("column " + std::to_string(static_cast<int>(c)) + " missing");
   if (c != SpanColumn::kDict && c != SpanColumn::kTraceId && c != SpanColumn::kSpanId &&
       c != SpanColumn::kParent && c != SpanColumn::kStart && c != SpanColumn::kDuration &&
-      c != SpanColumn::kKind && c != SpanColumn::kService && c != SpanColumn::kHttpStatus) {
+      c != SpanColumn::kKind && c != SpanColumn::kService && c != SpanColumn::kHttpStatus &&
+      c != SpanColumn::kAttrKeys && c != SpanColumn::kStatus) {
     Status s = Load(SpanColumn::kDict);
     if (!s.ok()) return s;
   }
@@ -418,6 +454,10 @@ Status RowGroupReader::Load(SpanColumn c) {
       for (auto& str : dict_) {
         if (!util::GetLengthPrefixed(&in, &str)) return Corrupt(bad);
       }
+      if (loaded(SpanColumn::kStatus) && !StatusMessagesInDict()) {
+        return Corrupt("column " + std::to_string(static_cast<int>(SpanColumn::kStatus)) +
+                       " malformed");
+      }
       break;
     }
     case SpanColumn::kService: {
@@ -433,6 +473,27 @@ Status RowGroupReader::Load(SpanColumn c) {
       for (auto& id : service_ids_) {
         if (!GetVarint32(&in, &id) || id >= count) return Corrupt(bad);
       }
+      break;
+    }
+    case SpanColumn::kAttrKeys: {
+      uint64_t count;
+      if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
+      key_sets_.resize(count);
+      for (std::vector<std::string>& keys : key_sets_) {
+        uint64_t m;
+        if (!GetVarint64(&in, &m) || m > in.size()) return Corrupt(bad);
+        keys.resize(m);
+        for (std::string& key : keys) {
+          std::string_view v;
+          if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
+          key.assign(v);
+        }
+      }
+      key_set_ids_.resize(n_);
+      for (uint32_t& id : key_set_ids_) {
+        if (!GetVarint32(&in, &id) || id >= count) return Corrupt(bad);
+      }
+      key_answers_.clear();
       break;
     }
     case SpanColumn::kHttpStatus:
@@ -510,6 +571,8 @@ Status RowGroupReader::Load(SpanColumn c) {
       in = {};
       break;
     case SpanColumn::kStatus:
+      // Read without the dictionary (a search on the status code needs none); the message ids
+      // are checked against it once both are loaded.
       status_codes_.resize(n_);
       status_messages_.resize(n_);
       for (uint32_t i = 0; i < n_; ++i) {
@@ -517,10 +580,11 @@ Status RowGroupReader::Load(SpanColumn c) {
         status_codes_[i] = static_cast<uint8_t>(in[0]);
         in.remove_prefix(1);
         if (status_codes_[i] > static_cast<uint8_t>(SpanStatusCode::kError) ||
-            !dict_id(&status_messages_[i])) {
+            !GetVarint32(&in, &status_messages_[i])) {
           return Corrupt(bad);
         }
       }
+      if (loaded(SpanColumn::kDict) && !StatusMessagesInDict()) return Corrupt(bad);
       break;
     case SpanColumn::kFlagsState:
       flags_.resize(n_);
@@ -612,6 +676,7 @@ Status RowGroupReader::Load(SpanColumn c) {
 
 Status RowGroupReader::LoadAll() {
   for (int c = 0; c < kSpanColumnCount; ++c) {
+    if (c == static_cast<int>(SpanColumn::kAttrKeys)) continue;  // kAttrs has the keys too
     Status s = Load(static_cast<SpanColumn>(c));
     if (!s.ok()) return s;
   }

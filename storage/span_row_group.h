@@ -41,8 +41,9 @@ enum class SpanColumn : uint8_t {
   kLinks = 15,       // count, then links
   kService = 16,     // service.name per span, for searches that need nothing else of the resource
   kHttpStatus = 17,  // the span attribute http.status_code, for the most common search
+  kAttrKeys = 18,    // which span attribute keys each span has (absent from older row groups)
 };
-inline constexpr int kSpanColumnCount = 18;
+inline constexpr int kSpanColumnCount = 19;
 
 struct RowGroupStats {
   std::string first_trace_id;
@@ -84,6 +85,7 @@ class RowGroupReader {
   std::string_view name(uint32_t i) const { return dict_[names_[i]]; }
   SpanKind kind(uint32_t i) const { return static_cast<SpanKind>(kinds_[i]); }
   SpanStatusCode status(uint32_t i) const { return static_cast<SpanStatusCode>(status_codes_[i]); }
+  // Requires kDict loaded too.
   std::string_view status_message(uint32_t i) const { return dict_[status_messages_[i]]; }
   std::string_view trace_state(uint32_t i) const { return dict_[trace_states_[i]]; }
   std::string_view span_id(uint32_t i) const { return {span_ids_.data() + 8 * i, 8}; }
@@ -102,6 +104,13 @@ class RowGroupReader {
   static constexpr int64_t kHttpStatusNotInt = INT64_MIN + 1;
   int64_t http_status(uint32_t i) const { return http_status_[i]; }
   bool loaded(SpanColumn c) const { return dir_[static_cast<int>(c)].loaded; }
+  // Whether the row group has the column: kAttrKeys is missing from row groups written before
+  // it existed (every other column is always there).
+  bool has(SpanColumn c) const { return dir_[static_cast<int>(c)].present; }
+  // Whether span i has the span attribute `key`, from kAttrKeys (requires it loaded): answers
+  // existence without the dictionary or the attributes, and spares decoding them for spans
+  // that lack the key. The answer per distinct key set is kept for the next spans.
+  bool HasAttrKey(uint32_t i, std::string_view key);
   // Span attributes of span i: [attr_begin(i), attr_begin(i + 1)) in attrs().
   uint32_t attr_begin(uint32_t i) const { return attr_offsets_[i]; }
   const std::vector<AttrRef>& attrs() const { return attrs_; }
@@ -114,6 +123,7 @@ class RowGroupReader {
 
  private:
   Status Corrupt(const std::string& what) const;
+  bool StatusMessagesInDict() const;
   Status Column(SpanColumn c, std::string* raw);
 
   std::string where_;
@@ -142,6 +152,10 @@ class RowGroupReader {
   std::vector<std::string> service_list_;
   std::vector<uint32_t> service_ids_;
   std::vector<int64_t> http_status_;
+  std::vector<std::vector<std::string>> key_sets_;  // kAttrKeys: the distinct sets
+  std::vector<uint32_t> key_set_ids_;               // per span
+  // HasAttrKey's answers: per key asked about, per key set whether it holds the key.
+  std::vector<std::pair<std::string, std::vector<bool>>> key_answers_;
   std::vector<AttrRef> attrs_;
   std::vector<uint32_t> attr_offsets_;
   std::vector<std::array<uint32_t, 3>> dropped_;

@@ -182,13 +182,14 @@ struct CompiledScan {
 class RowGroupFilter {
  public:
   RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf, const CompiledScan& scan,
-                 uint64_t start, uint64_t end, bool with_structure)
+                 uint64_t start, uint64_t end, bool with_structure, bool with_names)
       : db_(db),
         data_cf_(data_cf),
         scan_(scan),
         start_(start),
         end_(end),
-        with_structure_(with_structure) {}
+        with_structure_(with_structure),
+        with_names_(with_names) {}
 
   // Thread-safe: reads only the database and the compiled scan.
   void Run(const RowGroupTask& task, RowGroupMatches* out) const {
@@ -262,9 +263,12 @@ class RowGroupFilter {
       out->ordinals.resize(w);
       masks.resize(w);
     }
-    for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration,
-                           SpanColumn::kName, SpanColumn::kService}) {
+    for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration}) {
       if (out->rows.empty() || !s.ok()) break;
+      s = rg.Load(col);
+    }
+    for (SpanColumn col : {SpanColumn::kName, SpanColumn::kService}) {
+      if (out->rows.empty() || !s.ok() || !with_names_) break;
       s = rg.Load(col);
     }
     if (with_structure_ && !out->rows.empty() && s.ok()) s = rg.Load(SpanColumn::kKind);
@@ -278,6 +282,7 @@ class RowGroupFilter {
   const CompiledScan& scan_;
   uint64_t start_, end_;
   bool with_structure_;
+  bool with_names_;
 };
 
 // Runs RowGroupFilter over `tasks` on helper threads and the calling thread, and hands the results
@@ -413,8 +418,10 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
     ScannedSpan scanned;
     scanned.trace_id = s.trace_id;
     scanned.span_id = s.span_id;
-    scanned.name = s.name;
-    scanned.service_name = s.ServiceName();
+    if (!scan.without_names) {
+      scanned.name = s.name;
+      scanned.service_name = s.ServiceName();
+    }
     scanned.start_unix_nano = s.start_time_unix_nano;
     scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
     if (scan.with_structure) {
@@ -470,7 +477,8 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
   if (tasks.empty()) return stats;
 
   // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
-  const RowGroupFilter filter(h_.db, h_.data_cf, *compiled, start, end, scan.with_structure);
+  const RowGroupFilter filter(h_.db, h_.data_cf, *compiled, start, end, scan.with_structure,
+                              !scan.without_names);
   OrderedRowGroupScan row_groups(filter, tasks, ScanThreads());
   Status cancelled;
   row_groups.Run([&](const RowGroupTask&, RowGroupMatches& m) {
@@ -497,8 +505,10 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
       ScannedSpan scanned;
       scanned.trace_id = rg.trace_id(i);
       scanned.span_id = rg.span_id(i);
-      scanned.name = rg.name(i);
-      scanned.service_name = rg.service_name(i);
+      if (!scan.without_names) {
+        scanned.name = rg.name(i);
+        scanned.service_name = rg.service_name(i);
+      }
       scanned.start_unix_nano = rg.start(i);
       scanned.duration_nano = rg.duration(i);
       if (scan.with_structure) {

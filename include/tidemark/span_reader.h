@@ -33,6 +33,9 @@ struct SpanScan {
   // Fill ScannedSpan::kind and parent_span_id (a service graph, operations by kind); off by
   // default because it reads two more columns of every matching row group.
   bool with_structure = false;
+  // Leave ScannedSpan::name and service_name empty: names come from a row group's dictionary,
+  // which a visitor that wants only ids and times (trace search's candidate sets) spares reading.
+  bool without_names = false;
   // Alternatives evaluated in the same pass (at most kMaxScanAlternatives): when not empty, a span
   // is visited when it satisfies `conditions` and at least one alternative, and
   // ScannedSpan::alternatives has bit j set for each alternative j it satisfies. An empty

@@ -334,6 +334,13 @@ std::optional<StructuralPlan> PlanStructural(const Query& query) {
   return plan;
 }
 
+bool SameAlternatives(const std::vector<Conjunction>& a, const std::vector<Conjunction>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const Conjunction& x, const Conjunction& y) {
+                      return std::equal(x.begin(), x.end(), y.begin(), y.end(), SameCondition);
+                    });
+}
+
 int ScanCost(const std::vector<Conjunction>& group) {
   int total = 0;
   for (const Conjunction& conjunction : group) {

@@ -54,6 +54,9 @@ struct StructuralPlan {
 };
 std::optional<StructuralPlan> PlanStructural(const Query& query);
 
+// Whether two lists of alternatives are the same conditions in the same order.
+bool SameAlternatives(const std::vector<Conjunction>& a, const std::vector<Conjunction>& b);
+
 // A rough relative cost of scanning for a requirement group: conditions on intrinsics read small
 // columns, attribute conditions decode every attribute of a row group. Requirements are scanned
 // cheapest first, each only on the traces the earlier ones left.

@@ -160,10 +160,28 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     scan.start_unix_nano = request.start_unix_nano;
     scan.end_unix_nano = request.end_unix_nano;
     scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
+    scan.without_names = true;  // the candidate sets need trace ids and start times only
     return scan;
   };
   if (intersect) {
+    // A structural query's skeletons are looked at once the first set is known, when they are
+    // likely few: a trace they keep has spans of both sides, so the sides' own sets need no scan.
+    bool skeleton_tried = false, skeleton_decided = false;
+    size_t scanned_since_skeleton = 0;
+    auto narrow_by_skeletons = [&]() -> Status {
+      skeleton_tried = true;
+      scanned_since_skeleton = 0;
+      TM_ASSIGN_OR_RETURN(SpanScanStats stats, traceql::DropStructuralMismatches(
+                                                   reader, options, range_scan(), *structural,
+                                                   &required, &skeleton_decided));
+      if (account(stats)) done = true;
+      return Status::OK();
+    };
     for (const std::vector<traceql::Conjunction>& group : requirements) {
+      if (skeleton_decided && (traceql::SameAlternatives(group, structural->lhs) ||
+                               traceql::SameAlternatives(group, structural->rhs))) {
+        continue;
+      }
       traceql::TraceCandidates traces;
       // The group's alternatives in passes of at most kMaxScanAlternatives (the planner makes
       // far fewer).
@@ -191,13 +209,17 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       }
       required = std::move(traces);
       have_required = true;
+      ++scanned_since_skeleton;
       if (done || required.empty()) break;
+      if (structural && !skeleton_tried) {
+        TM_RETURN_IF_ERROR(narrow_by_skeletons());
+        if (done || required.empty()) break;
+      }
     }
-    if (!done && structural && !required.empty()) {
-      TM_ASSIGN_OR_RETURN(
-          SpanScanStats stats,
-          traceql::DropStructuralMismatches(reader, options, range_scan(), *structural, &required));
-      if (account(stats)) done = true;
+    // Too many skeletons the first time: the sets scanned since may have made them few enough.
+    if (!done && structural && !skeleton_decided && scanned_since_skeleton > 0 &&
+        !required.empty()) {
+      TM_RETURN_IF_ERROR(narrow_by_skeletons());
     }
     if (done) {
       response.stopped_at_limit = true;
@@ -277,11 +299,8 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     bool bound_hit = false;
     for (const traceql::Conjunction& conditions : plan) {
       if (reached_cap || bound_hit) break;
-      SpanScan scan;
-      scan.start_unix_nano = request.start_unix_nano;
-      scan.end_unix_nano = request.end_unix_nano;
+      SpanScan scan = range_scan();
       scan.conditions = conditions;
-      scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
       TM_ASSIGN_OR_RETURN(SpanScanStats stats,
                           reader.ScanSpans(options, scan, [&](const ScannedSpan& span) {
                             key.assign(span.trace_id);  // no allocation per span

@@ -57,12 +57,14 @@ bool MayMatch(const std::vector<SkeletonSpan>& skeleton, SpansetOp op, uint64_t 
 
 Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOptions& options,
                                                const SpanScan& range, const StructuralPlan& plan,
-                                               TraceCandidates* candidates) {
+                                               TraceCandidates* candidates, bool* decided) {
+  *decided = false;
   SpanScan scan;
   scan.start_unix_nano = range.start_unix_nano;
   scan.end_unix_nano = range.end_unix_nano;
   scan.max_spans_inspected = range.max_spans_inspected;
   scan.with_structure = true;
+  scan.without_names = true;
   // Bits: the left side's alternatives, then the right side's, then one every span meets.
   for (const Conjunction& c : plan.lhs) scan.any_of.push_back(c);
   for (const Conjunction& c : plan.rhs) scan.any_of.push_back(c);
@@ -98,6 +100,7 @@ Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOpt
                         return true;
                       }));
   if (too_many || stats.stopped_at_limit) return stats;  // undecided: every candidate stays
+  *decided = true;
   for (auto it = candidates->begin(); it != candidates->end();) {
     TM_RETURN_IF_ERROR(options.Check());
     auto skeleton = skeletons.find(it->first);

@@ -40,11 +40,13 @@ inline absl::string_view LookupKey(std::string_view id) { return {id.data(), id.
 inline constexpr size_t kMaxSkeletonSpans = 2'000'000;
 
 // Removes from `candidates` the traces whose spans in [range.start, range.end] cannot satisfy
-// `plan`. `range` gives the time range and the spans-inspected bound (its conditions must be
-// empty); the scan's statistics are returned.
+// `plan`, and sets *decided; or, when the skeletons would exceed kMaxSkeletonSpans or the scan
+// stops at its spans-inspected bound, leaves them all and clears *decided. Every trace kept has a
+// span meeting each side's conditions. `range` gives the time range and the bound (its conditions
+// must be empty); the scan's statistics are returned.
 Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOptions& options,
                                                const SpanScan& range, const StructuralPlan& plan,
-                                               TraceCandidates* candidates);
+                                               TraceCandidates* candidates, bool* decided);
 
 }  // namespace tidemark::traceql
 

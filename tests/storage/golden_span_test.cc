@@ -215,6 +215,12 @@ TEST(GoldenSpans, RowGroup) {
   EXPECT_EQ(rg.service_name(0), "svc");
   EXPECT_EQ(rg.http_status(0), 503);
   EXPECT_EQ(rg.duration(0), 1234u);
+  ASSERT_TRUE(rg.has(SpanColumn::kAttrKeys));
+  ASSERT_TRUE(rg.Load(SpanColumn::kAttrKeys).ok());
+  EXPECT_TRUE(rg.HasAttrKey(0, "http.status_code"));
+  EXPECT_TRUE(rg.HasAttrKey(0, "ok"));
+  EXPECT_FALSE(rg.HasAttrKey(0, "exception.type"));  // an event's, not the span's
+  EXPECT_FALSE(rg.loaded(SpanColumn::kDict));
   ASSERT_TRUE(rg.LoadAll().ok());
   EXPECT_EQ(rg.trace_id(0), kTraceA);
   EXPECT_EQ(rg.span_id(0), std::string(8, '\x0b'));
@@ -232,6 +238,20 @@ TEST(GoldenSpans, RowGroup) {
   ASSERT_TRUE(rg.ReadSpan(0, &got).ok());
   EXPECT_EQ(got.events.size(), 1u);
   EXPECT_EQ(got.scope_name, "scope");
+  ExpectSpan(got, RowGroupSpan());
+}
+
+// A row group written before column 18 (attribute keys) existed reads as it did: every other
+// column, and searches on attributes decode the attributes instead.
+TEST(GoldenSpans, RowGroupWithoutAttributeKeys) {
+  const std::string bytes = GoldenBytes("span_row_group_without_attr_keys");
+  RowGroupReader rg;
+  ASSERT_TRUE(rg.Open(bytes, "golden row group").ok());
+  EXPECT_FALSE(rg.has(SpanColumn::kAttrKeys));
+  EXPECT_FALSE(rg.Load(SpanColumn::kAttrKeys).ok());
+  ASSERT_TRUE(rg.LoadAll().ok());
+  Span got;
+  ASSERT_TRUE(rg.ReadSpan(0, &got).ok());
   ExpectSpan(got, RowGroupSpan());
 }
 
@@ -330,7 +350,7 @@ TEST(GoldenSpans, Keys) {
 
 // The real path: golden segment header, row group and trace index entry put into an engine's
 // column families are found by GetTrace and SearchTraces.
-TEST(GoldenSpans, EngineReadsGoldenSegment) {
+void ReadGoldenSegment(const std::string& row_group_file) {
   TempDir dir;
   Options options = TestOptions();
   options.span_retention_ms = 0;
@@ -344,7 +364,7 @@ TEST(GoldenSpans, EngineReadsGoldenSegment) {
       ASSERT_TRUE(db->Put({}, testing::Handle(names, handles, cf), key, value).ok());
     };
     put(kSpanSegmentsColumnFamily, GoldenBytes("span_segment_key"), GoldenBytes("segment_header"));
-    put(kSpanDataColumnFamily, GoldenBytes("span_row_group_key"), GoldenBytes("span_row_group"));
+    put(kSpanDataColumnFamily, GoldenBytes("span_row_group_key"), GoldenBytes(row_group_file));
     put(kTraceIndexColumnFamily, GoldenBytes("trace_index_key"), GoldenBytes("trace_summary"));
     testing::CloseRaw(db, handles);
   }
@@ -371,6 +391,31 @@ TEST(GoldenSpans, EngineReadsGoldenSegment) {
   EXPECT_EQ(t.root_span_name, "GET /api");
   EXPECT_EQ(t.start_time_unix_nano, 1'700'000'000'000'000'000ULL);
   EXPECT_EQ(t.duration_nano, 1234u);
+
+  // Attribute conditions, answered from the key sets where the row group has them.
+  auto count = [&](ConditionScope scope, const char* key, ConditionOp op, AnyValue v = {}) {
+    TraceSearchRequest r;
+    r.conditions = {{scope, key, op, std::move(v)}};
+    auto result = SearchTraces(*engine, r);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? result->traces.size() : 99;
+  };
+  using S = ConditionScope;
+  using O = ConditionOp;
+  EXPECT_EQ(count(S::kSpan, "ok", O::kExists), 1u);
+  EXPECT_EQ(count(S::kSpan, "ok", O::kNotExists), 0u);
+  EXPECT_EQ(count(S::kSpan, "absent", O::kExists), 0u);
+  EXPECT_EQ(count(S::kSpan, "absent", O::kNotExists), 1u);
+  EXPECT_EQ(count(S::kSpan, "ok", O::kEq, AnyValue::Bool(false)), 1u);
+  EXPECT_EQ(count(S::kSpan, "absent", O::kNe, AnyValue::Bool(false)), 0u);
+  EXPECT_EQ(count(S::kAny, "service.name", O::kExists), 1u);  // from the resource
+  EXPECT_EQ(count(S::kSpan, "service.name", O::kExists), 0u);
+}
+
+TEST(GoldenSpans, EngineReadsGoldenSegment) { ReadGoldenSegment("span_row_group"); }
+
+TEST(GoldenSpans, EngineReadsGoldenSegmentWithoutAttributeKeys) {
+  ReadGoldenSegment("span_row_group_without_attr_keys");
 }
 
 }  // namespace

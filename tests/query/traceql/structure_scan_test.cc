@@ -163,6 +163,7 @@ TEST_P(StructureScan, FindsWhatWholeTraceEvaluationFinds) {
     const std::string& op = ops[rng() % ops.size()];
     std::string query = sides[rng() % sides.size()] + " " + op + " " + sides[rng() % sides.size()];
     if (q % 5 == 0) query += " | count() > 1";
+    if (q % 7 == 0) query += " | { name != \"z\" }";  // one more requirement
     const auto& [start, end] = ranges[rng() % ranges.size()];
     uint64_t inspected = 0;
     const std::set<std::string> searched = Searched(query, start, end, &inspected);
