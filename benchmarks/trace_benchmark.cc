@@ -2,6 +2,9 @@
 //   build/benchmarks/tidemark_trace_bench                       # 1,000,000 stored spans
 //   TIDEMARK_BENCH_SPANS=10000000 build/benchmarks/tidemark_trace_bench --benchmark_filter=Search
 // TIDEMARK_BENCH_SCAN_THREADS sets Options::span_scan_threads (default: one per core).
+// TIDEMARK_BENCH_HOURS spreads the stored spans over that many hours (default 1); searches cover
+// the last hour, so TIDEMARK_BENCH_SPANS=50000000 TIDEMARK_BENCH_HOURS=5 searches 10 million of
+// 50 million stored spans.
 // Figures and the machine they were measured on: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -126,6 +129,7 @@ struct Stored {
   std::vector<std::string> trace_ids;
   uint64_t spans = 0;
   uint64_t start = 0;
+  uint64_t last_hour = 0;  // the start of the hour searches cover
   double bytes_per_span = 0;
   double segment_bytes_per_span = 0;
 };
@@ -147,21 +151,29 @@ Stored* GetStored() {
   if (!engine.ok()) return nullptr;
   stored->engine = std::move(engine).value();
   SpanDatasetOptions dopts;
-  stored->start = NowNanos() - 3600 * kSecond;
-  dopts.start_unix_nano = stored->start;
-  SpanDataset dataset(dopts);
+  const char* hours_env = std::getenv("TIDEMARK_BENCH_HOURS");
+  const uint64_t hours =
+      std::max<uint64_t>(1, hours_env ? std::strtoull(hours_env, nullptr, 10) : 1);
+  stored->start = NowNanos() - hours * 3600 * kSecond;
+  stored->last_hour = stored->start + (hours - 1) * 3600 * kSecond;
   std::mt19937_64 rng(1);
-  while (stored->spans < want) {
-    std::vector<Span> batch;
-    while (batch.size() < 5000) {
-      const size_t before = batch.size();
-      dataset.NextTrace(&batch);
-      if (rng() % 1000 == 0)
-        stored->trace_ids.push_back(batch[before].trace_id);  // a sample to look up
+  // Hour by hour, as spans arrive: each hour's segments hold that hour's spans.
+  for (uint64_t h = 0; h < hours; ++h) {
+    dopts.start_unix_nano = stored->start + h * 3600 * kSecond;
+    dopts.seed = 7 + h;
+    SpanDataset dataset(dopts);
+    while (stored->spans < want * (h + 1) / hours) {
+      std::vector<Span> batch;
+      while (batch.size() < 5000) {
+        const size_t before = batch.size();
+        dataset.NextTrace(&batch);
+        if (rng() % 1000 == 0)
+          stored->trace_ids.push_back(batch[before].trace_id);  // a sample to look up
+      }
+      const size_t n = batch.size();
+      if (AppendWithRetry(*stored->engine, std::move(batch)) != n) return nullptr;
+      stored->spans += n;
     }
-    const size_t n = batch.size();
-    if (AppendWithRetry(*stored->engine, std::move(batch)) != n) return nullptr;
-    stored->spans += n;
   }
   if (!stored->engine->Flush().ok()) return nullptr;
   const EngineStats st = stored->engine->Stats();
@@ -207,8 +219,8 @@ void BM_SearchTraces(benchmark::State& state) {
     return;
   }
   TraceSearchRequest req;
-  req.start_unix_nano = s->start;
-  req.end_unix_nano = s->start + 3600 * kSecond;
+  req.start_unix_nano = s->last_hour;
+  req.end_unix_nano = s->last_hour + 3600 * kSecond;
   req.conditions = {
       {ConditionScope::kIntrinsic, "service.name", ConditionOp::kEq, AnyValue::String("checkout")},
       {ConditionScope::kSpan, "http.status_code", ConditionOp::kGe, AnyValue::Int(500)},
@@ -258,8 +270,8 @@ void BM_TraceQL(benchmark::State& state) {
   }
   TraceQLSearchRequest req;
   req.query = kTraceQLQueries[state.range(0)];
-  req.start_unix_nano = s->start;
-  req.end_unix_nano = s->start + 3600 * kSecond;
+  req.start_unix_nano = s->last_hour;
+  req.end_unix_nano = s->last_hour + 3600 * kSecond;
   req.limit = 20;
   std::vector<double> millis;
   size_t found = 0;
@@ -295,8 +307,8 @@ void BM_JaegerSearch(benchmark::State& state) {
     return;
   }
   query::JaegerTraceQuery q;
-  q.start_unix_nano = s->start;
-  q.end_unix_nano = s->start + 3600 * kSecond;
+  q.start_unix_nano = s->last_hour;
+  q.end_unix_nano = s->last_hour + 3600 * kSecond;
   q.limit = 20;
   q.service = "rag-api";
   if (state.range(0) == 0) {
