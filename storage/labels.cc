@@ -12,8 +12,12 @@ Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) { Canonic
 
 void Labels::Canonicalize() {
   std::erase_if(labels_, [](const Label& l) { return l.value.empty(); });
-  std::stable_sort(labels_.begin(), labels_.end(),
-                   [](const Label& a, const Label& b) { return a.name < b.name; });
+  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
+  // Most label sets arrive sorted (every series the index hands to a query does): checking costs
+  // less than stable_sort, which allocates a buffer each time.
+  if (!std::is_sorted(labels_.begin(), labels_.end(), by_name)) {
+    std::stable_sort(labels_.begin(), labels_.end(), by_name);
+  }
 }
 
 std::string_view Labels::Get(std::string_view name) const {

@@ -183,36 +183,50 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   mint = std::max(mint, VisibleMinTime());
   if (mint > maxt) return;
 
-  // Snapshot each series' head under its lock; decode outside it.
+  // A read of recent data (rules, dashboards' last minutes) finds everything in the head: it is
+  // decoded straight into the result under the series' lock, which costs less than copying the
+  // open chunk out. A read that also needs stored blocks snapshots the head chunks in range under
+  // the lock and decodes them after the blocks, outside it.
   struct Plan {
     SeriesRead* read;
     std::vector<std::shared_ptr<const HeadChunk>> chunks;
     HeadChunk open;
+    bool head_decoded = false;
     int64_t stored_min = 0, stored_max = -1;  // the range to read from stored blocks, if any
+  };
+  auto in_range = [&](const HeadChunk& c) {
+    return c.num_samples() > 0 && c.max_time() >= mint && c.min_time() <= maxt;
   };
   std::vector<Plan> plans(batch.size());
   int32_t first_partition = INT32_MAX, last_partition = INT32_MIN;
   for (size_t i = 0; i < batch.size(); ++i) {
     Plan& plan = plans[i];
     plan.read = batch[i];
-    const MemSeries& s = *plan.read->series;
+    SeriesRead& r = *plan.read;
+    const MemSeries& s = *r.series;
     int64_t series_min, series_max;
     {
       std::lock_guard lock(s.mu);
       series_min = s.min_time;
       series_max = s.max_time;
-      plan.chunks = s.closed;
-      if (s.head.num_samples() > 0 && s.head.max_time() >= mint && s.head.min_time() <= maxt)
-        plan.open = s.head;
       // The head's oldest sample: stored blocks hold everything before it.
       int64_t head_min = s.head.num_samples() > 0 ? s.head.min_time() : INT64_MAX;
       if (!s.closed.empty()) head_min = std::min(head_min, s.closed.front()->min_time());
       plan.stored_min = std::max(mint, series_min);
       plan.stored_max = std::min({maxt, series_max, head_min == INT64_MAX ? INT64_MAX : head_min});
-    }
-    if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
-      plan.stored_max = plan.stored_min - 1;
-      continue;
+      if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
+        plan.stored_max = plan.stored_min - 1;
+        plan.head_decoded = true;
+        for (const auto& c : s.closed) {
+          if (in_range(*c)) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
+        }
+        if (in_range(s.head)) AppendChunkSamples(s.head, mint, maxt, &r.samples, &r.status);
+        continue;
+      }
+      for (const auto& c : s.closed) {
+        if (in_range(*c)) plan.chunks.push_back(c);
+      }
+      if (in_range(s.head)) plan.open = s.head;
     }
     first_partition =
         std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
@@ -289,8 +303,10 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   for (Plan& plan : plans) {
     SeriesRead& r = *plan.read;
     if (!r.status.ok()) continue;
-    for (const auto& c : plan.chunks) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
-    AppendChunkSamples(plan.open, mint, maxt, &r.samples, &r.status);
+    if (!plan.head_decoded) {
+      for (const auto& c : plan.chunks) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
+      AppendChunkSamples(plan.open, mint, maxt, &r.samples, &r.status);
+    }
     // Sources are each sorted; a chunk being checkpointed may be read from both the head and the
     // store, so merge duplicates away when order is broken.
     std::vector<Sample>& out = r.samples;

@@ -117,6 +117,28 @@ bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>
   return true;
 }
 
+// A list of strings: count <uvarint>, then each length-prefixed.
+bool GetStrings(std::string_view* in, std::vector<std::string>* out) {
+  uint64_t count;
+  if (!GetVarint64(in, &count) || count > in->size()) return false;
+  out->resize(count);
+  for (std::string& str : *out) {
+    std::string_view v;
+    if (!util::GetLengthPrefixed(in, &v)) return false;
+    str.assign(v);
+  }
+  return true;
+}
+
+// `n` indices <uvarint>, each below `count`.
+bool GetIndices(std::string_view* in, uint32_t n, uint64_t count, std::vector<uint32_t>* out) {
+  out->resize(n);
+  for (uint32_t& id : *out) {
+    if (!GetVarint32(in, &id) || id >= count) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // Dictionary ids of resources (or scopes). A batch holds a few dozen distinct ones, each shared
@@ -460,39 +482,20 @@ Status RowGroupReader::Load(SpanColumn c) {
       }
       break;
     }
-    case SpanColumn::kService: {
-      uint64_t count;
-      if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
-      service_list_.resize(count);
-      for (auto& name : service_list_) {
-        std::string_view v;
-        if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
-        name.assign(v);
-      }
-      service_ids_.resize(n_);
-      for (auto& id : service_ids_) {
-        if (!GetVarint32(&in, &id) || id >= count) return Corrupt(bad);
+    case SpanColumn::kService:
+      if (!GetStrings(&in, &service_list_) ||
+          !GetIndices(&in, n_, service_list_.size(), &service_ids_)) {
+        return Corrupt(bad);
       }
       break;
-    }
     case SpanColumn::kAttrKeys: {
       uint64_t count;
       if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
       key_sets_.resize(count);
       for (std::vector<std::string>& keys : key_sets_) {
-        uint64_t m;
-        if (!GetVarint64(&in, &m) || m > in.size()) return Corrupt(bad);
-        keys.resize(m);
-        for (std::string& key : keys) {
-          std::string_view v;
-          if (!util::GetLengthPrefixed(&in, &v)) return Corrupt(bad);
-          key.assign(v);
-        }
+        if (!GetStrings(&in, &keys)) return Corrupt(bad);
       }
-      key_set_ids_.resize(n_);
-      for (uint32_t& id : key_set_ids_) {
-        if (!GetVarint32(&in, &id) || id >= count) return Corrupt(bad);
-      }
+      if (!GetIndices(&in, n_, count, &key_set_ids_)) return Corrupt(bad);
       key_answers_.clear();
       break;
     }

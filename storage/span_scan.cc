@@ -161,23 +161,15 @@ struct CompiledScan {
     }
     return mask;
   }
-
-  // Segments and row groups are skipped when `conditions` rule them out, or every alternative.
-  bool SkipsSegment(const SegmentHeader& h, const Pruning& always,
-                    const std::vector<Pruning>& each) const {
-    if (always.SkipsSegment(h)) return true;
-    if (each.empty()) return false;
-    return std::all_of(each.begin(), each.end(),
-                       [&](const Pruning& p) { return p.SkipsSegment(h); });
-  }
-  bool SkipsRowGroup(const RowGroupStats& st, const Pruning& always,
-                     const std::vector<Pruning>& each) const {
-    if (always.SkipsRowGroup(st)) return true;
-    if (each.empty()) return false;
-    return std::all_of(each.begin(), each.end(),
-                       [&](const Pruning& p) { return p.SkipsRowGroup(st); });
-  }
 };
+
+// A segment or row group is skipped when `skips` holds for `conditions`' pruning, or for every
+// alternative's.
+template <typename Skips>
+bool RuledOut(const Pruning& always, const std::vector<Pruning>& each, Skips skips) {
+  if (skips(always)) return true;
+  return !each.empty() && std::all_of(each.begin(), each.end(), skips);
+}
 
 class RowGroupFilter {
  public:
@@ -459,14 +451,15 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
         continue;
       }
       const SegmentHeader& h = **header;
-      if (h.max_start < start || h.min_start > end || compiled->SkipsSegment(h, always, each)) {
+      if (h.max_start < start || h.min_start > end ||
+          RuledOut(always, each, [&](const Pruning& p) { return p.SkipsSegment(h); })) {
         ++stats.segments_skipped;
         continue;
       }
       for (uint32_t r = static_cast<uint32_t>(h.row_groups.size()); r-- > 0;) {
         const RowGroupStats& st = h.row_groups[r];
         if (st.max_start < start || st.min_start > end ||
-            compiled->SkipsRowGroup(st, always, each)) {
+            RuledOut(always, each, [&](const Pruning& p) { return p.SkipsRowGroup(st); })) {
           ++stats.row_groups_skipped;
           continue;
         }

@@ -9,6 +9,7 @@
 
 #include "query/traceql/parser.h"
 #include "query/traceql/planner.h"
+#include "tests/query/traceql/trace_fixture.h"
 #include "tests/storage/test_util.h"
 #include "tidemark/engine.h"
 #include "tidemark/traceql.h"
@@ -16,19 +17,13 @@
 namespace tidemark {
 namespace {
 
+using testing::Id;
+using testing::kNow;
+using testing::kNowMs;
+using testing::kSecond;
 using testing::TempDir;
 
-constexpr uint64_t kSecond = 1'000'000'000ULL;
-constexpr int64_t kNowMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
-constexpr uint64_t kNow = static_cast<uint64_t>(kNowMs) * 1'000'000;
 constexpr int kTraces = 30;
-
-std::string Id(int n, size_t len) {
-  std::string id(len, '\0');
-  for (size_t i = 0; i < len && n; ++i, n >>= 8) id[len - 1 - i] = static_cast<char>(n & 0xff);
-  id[0] = '\x01';
-  return id;
-}
 
 std::string Hex(const std::string& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

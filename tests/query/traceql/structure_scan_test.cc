@@ -12,6 +12,7 @@
 
 #include "query/traceql/evaluator.h"
 #include "query/traceql/trace_view.h"
+#include "tests/query/traceql/trace_fixture.h"
 #include "tests/storage/test_util.h"
 #include "tidemark/engine.h"
 #include "tidemark/traceql.h"
@@ -19,19 +20,13 @@
 namespace tidemark {
 namespace {
 
+using testing::Id;
+using testing::kNow;
+using testing::kNowMs;
+using testing::kSecond;
 using testing::TempDir;
 
-constexpr uint64_t kSecond = 1'000'000'000ULL;
-constexpr int64_t kNowMs = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
-constexpr uint64_t kNow = static_cast<uint64_t>(kNowMs) * 1'000'000;
 constexpr int kTraces = 160;
-
-std::string Bytes(uint64_t n, size_t len) {
-  std::string id(len, '\0');
-  for (size_t i = 0; i < len; ++i, n >>= 8) id[len - 1 - i] = static_cast<char>(n & 0xff);
-  id[0] = '\x01';
-  return id;
-}
 
 // Trace t: up to 12 spans over ten minutes; most have a parent among the earlier spans, some are
 // roots, some have a parent that never arrived, a few share an id with another span (Zipkin's
@@ -41,8 +36,8 @@ std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
   const int n = 1 + static_cast<int>(rng() % 12);
   for (int i = 0; i < n; ++i) {
     Span s;
-    s.trace_id = Bytes(static_cast<uint64_t>(t), 16);
-    s.span_id = Bytes(static_cast<uint64_t>(t) * 100 + static_cast<uint64_t>(i) + 1, 8);
+    s.trace_id = Id(static_cast<uint64_t>(t), 16);
+    s.span_id = Id(static_cast<uint64_t>(t) * 100 + static_cast<uint64_t>(i) + 1, 8);
     const uint64_t roll = rng() % 100;
     if (i > 0 && roll < 4) {
       s = spans[rng() % spans.size()];  // the same span again
@@ -56,7 +51,7 @@ std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
     if (i == 0 || parent_roll < 12) {
       // a root
     } else if (parent_roll < 20) {
-      s.parent_span_id = Bytes(999'999, 8);  // never arrived
+      s.parent_span_id = Id(999'999, 8);  // never arrived
     } else {
       s.parent_span_id = spans[rng() % spans.size()].span_id;
     }
@@ -122,7 +117,7 @@ class StructureScan : public ::testing::TestWithParam<bool> {
     std::vector<std::vector<Span>>& traces = read_[{start, end}];
     if (traces.empty()) {
       for (int t = 1; t <= kTraces; ++t) {
-        auto spans = engine_->GetTrace(Bytes(static_cast<uint64_t>(t), 16), start, end);
+        auto spans = engine_->GetTrace(Id(static_cast<uint64_t>(t), 16), start, end);
         traces.push_back(spans.ok() ? *spans : std::vector<Span>{});
       }
     }
@@ -132,7 +127,7 @@ class StructureScan : public ::testing::TestWithParam<bool> {
       traceql::TraceEvaluator eval(**compiled, spans);
       auto sets = eval.Evaluate();
       EXPECT_TRUE(sets.ok()) << query << ": " << sets.status().ToString();
-      if (sets.ok() && !sets->empty()) ids.insert(traceql::HexId(Bytes(t, 16)));
+      if (sets.ok() && !sets->empty()) ids.insert(traceql::HexId(Id(t, 16)));
     }
     return ids;
   }
