@@ -1,7 +1,10 @@
 // Trace store benchmarks on the shared span generator (datagen/span_dataset.h).
 //   build/benchmarks/tidemark_trace_bench                       # 1,000,000 stored spans
 //   TIDEMARK_BENCH_SPANS=10000000 build/benchmarks/tidemark_trace_bench --benchmark_filter=Search
-// TIDEMARK_BENCH_SCAN_THREADS sets Options::span_scan_threads (default: one per core).
+// TIDEMARK_BENCH_SCAN_THREADS sets Options::span_scan_threads (default: one per core), and
+// TIDEMARK_BENCH_BLOCK_CACHE_MB Options::block_cache_bytes (default 256 MiB).
+// TIDEMARK_BENCH_KEEP_DIR=DIR stores into DIR (which must not exist) and keeps it, with DIR.json
+// for scripts/bench-trace-http.py, the end-to-end run over HTTP against `tidemark serve`.
 // TIDEMARK_BENCH_HOURS spreads the stored spans over that many hours (default 1); searches cover
 // the last hour, so TIDEMARK_BENCH_SPANS=50000000 TIDEMARK_BENCH_HOURS=5 searches 10 million of
 // 50 million stored spans.
@@ -14,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "datagen/span_dataset.h"
@@ -55,6 +59,9 @@ Options BenchOptions() {
   Options o;
   o.sync_policy = SyncPolicy::kGroupCommit;
   o.maintenance_interval_ms = 0;
+  if (const char* mb = std::getenv("TIDEMARK_BENCH_BLOCK_CACHE_MB")) {
+    o.block_cache_bytes = std::strtoull(mb, nullptr, 10) << 20;
+  }
   return o;
 }
 
@@ -130,6 +137,7 @@ struct Stored {
   uint64_t spans = 0;
   uint64_t start = 0;
   uint64_t last_hour = 0;  // the start of the hour searches cover
+  bool keep = false;       // TIDEMARK_BENCH_KEEP_DIR: left on disk, with a description beside it
   double bytes_per_span = 0;
   double segment_bytes_per_span = 0;
 };
@@ -140,7 +148,17 @@ Stored* GetStored() {
   stored = new Stored;
   const char* env = std::getenv("TIDEMARK_BENCH_SPANS");
   const uint64_t want = env ? std::strtoull(env, nullptr, 10) : 1'000'000;
-  stored->dir = TempDir("stored");
+  if (const char* keep = std::getenv("TIDEMARK_BENCH_KEEP_DIR")) {
+    // A store kept for the HTTP end-to-end run (scripts/bench-trace-http.py); never reused.
+    if (std::filesystem::exists(keep)) {
+      std::fprintf(stderr, "TIDEMARK_BENCH_KEEP_DIR %s exists: name a new directory\n", keep);
+      return nullptr;
+    }
+    stored->dir = keep;
+    stored->keep = true;
+  } else {
+    stored->dir = TempDir("stored");
+  }
   Options o = BenchOptions();
   o.sync_policy = SyncPolicy::kNone;  // setup speed; durability is measured by BM_AppendSpans
   o.span_segment_max_age_ms = 3'600'000;
@@ -349,10 +367,28 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  // Close the stored engine and remove its directory before static destruction.
+  // Close the stored engine and remove its directory before static destruction; a kept one gets
+  // DIR.json beside it: the sampled trace ids (hex) and the searched hour, for the HTTP client.
   if (auto* s = tidemark::bench::GetStored(); s && s->engine) {
     s->engine.reset();
-    std::filesystem::remove_all(s->dir);
+    if (!s->keep) {
+      std::filesystem::remove_all(s->dir);
+      return 0;
+    }
+    std::ofstream out(s->dir + ".json");
+    out << "{\"search_start_unix_nano\": " << s->last_hour
+        << ", \"search_end_unix_nano\": " << s->last_hour + 3600 * tidemark::bench::kSecond
+        << ", \"stored_spans\": " << s->spans << ", \"trace_ids\": [";
+    for (size_t i = 0; i < s->trace_ids.size(); ++i) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (char c : s->trace_ids[i]) {
+        hex.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 0xf]);
+        hex.push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
+      }
+      out << (i ? ", " : "") << '"' << hex << '"';
+    }
+    out << "]}\n";
   }
   return 0;
 }

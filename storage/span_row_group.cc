@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 
@@ -510,17 +511,18 @@ Status RowGroupReader::Load(SpanColumn c) {
       }
       break;
     case SpanColumn::kTraceId: {
-      trace_ids_.clear();
+      trace_ids_.resize(16u * n_);
+      size_t filled = 0;  // spans
       while (!in.empty()) {
         if (in.size() < 16) return Corrupt(bad);
-        const std::string_view id = in.substr(0, 16);
+        const char* id = in.data();
         in.remove_prefix(16);
         uint64_t run;
-        if (!GetVarint64(&in, &run) || run == 0 || trace_ids_.size() / 16 + run > n_)
-          return Corrupt(bad);
-        for (uint64_t k = 0; k < run; ++k) trace_ids_ += id;
+        if (!GetVarint64(&in, &run) || run == 0 || filled + run > n_) return Corrupt(bad);
+        for (uint64_t k = 0; k < run; ++k) std::memcpy(&trace_ids_[16 * (filled + k)], id, 16);
+        filled += run;
       }
-      if (trace_ids_.size() != 16u * n_) return Corrupt(bad);
+      if (filled != n_) return Corrupt(bad);
       break;
     }
     case SpanColumn::kSpanId:

@@ -221,7 +221,19 @@ class RowGroupFilter {
     };
     if (scan_.trace_filter && !out->rows.empty() && s.ok()) {
       s = rg.Load(SpanColumn::kTraceId);
-      if (s.ok()) retain([&](uint32_t i) { return scan_.trace_filter(rg.trace_id(i)); });
+      // Spans are sorted by trace id: the filter is asked once per run of a trace's spans.
+      std::string_view last_id;
+      bool last_answer = false;
+      if (s.ok()) {
+        retain([&](uint32_t i) {
+          const std::string_view id = rg.trace_id(i);
+          if (id != last_id) {
+            last_id = id;
+            last_answer = scan_.trace_filter(id);
+          }
+          return last_answer;
+        });
+      }
     }
     for (const CompiledCondition* c : scan_.conditions_by_cost) {
       if (out->rows.empty() || !s.ok()) break;
