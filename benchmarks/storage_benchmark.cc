@@ -7,12 +7,15 @@
 
 #include <atomic>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "datagen/dataset.h"
+#include "storage/head_chunk.h"
 #include "tidemark/engine.h"
 
 namespace tidemark::bench {
@@ -271,6 +274,43 @@ void BM_Read10kSeriesOneHour(benchmark::State& state) {
   state.counters["series"] = double(series);
 }
 BENCHMARK(BM_Read10kSeriesOneHour)->Unit(benchmark::kMillisecond);
+
+// Decoding one full head chunk (240 samples at 15 s with a few ms of jitter): a counter (decimal
+// mode), a gauge with two decimals, and a value that is not decimal (XOR mode). Every read of
+// recent data decodes chunks from their start, so this is most of a rule evaluation's read cost.
+void BM_HeadChunkDecode(benchmark::State& state) {
+  storage::HeadChunk chunk;
+  std::mt19937_64 rng(5);
+  int64_t t = kStart;
+  double counter = 1e6;
+  for (int i = 0; i < 240; ++i) {
+    t += 15'000 + static_cast<int64_t>(rng() % 7) - 3;
+    double v;
+    switch (state.range(0)) {
+      case 0:
+        counter += static_cast<double>(rng() % 5000);
+        v = counter;
+        break;
+      case 1:
+        v = static_cast<double>(rng() % 10'000) / 100;
+        break;
+      default:
+        v = std::sqrt(static_cast<double>(rng() % 1'000'000));
+        break;
+    }
+    chunk.Append(t, v);
+  }
+  uint64_t decoded = 0;
+  for (auto _ : state) {
+    storage::HeadChunkIterator it(chunk.bytes(), chunk.num_samples());
+    while (it.Next()) benchmark::DoNotOptimize(it.v());
+    decoded += chunk.num_samples();
+  }
+  state.counters["samples_per_s"] =
+      benchmark::Counter(static_cast<double>(decoded), benchmark::Counter::kIsRate);
+  state.counters["bytes_per_sample"] = static_cast<double>(chunk.bytes().size()) / 240;
+}
+BENCHMARK(BM_HeadChunkDecode)->ArgName("counter_gauge_xor")->DenseRange(0, 2);
 
 }  // namespace
 

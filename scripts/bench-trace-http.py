@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Trace reads over HTTP, end to end: latency of Tempo's and Jaeger's APIs on a running tidemark.
 
-Usage: scripts/bench-trace-http.py BASE_URL STORE.json [REQUESTS]
+Usage: scripts/bench-trace-http.py BASE_URL STORE.json [REQUESTS [ONLY]]
 
 STORE.json is what `TIDEMARK_BENCH_KEEP_DIR=DIR build/benchmarks/tidemark_trace_bench` writes
 beside DIR (sampled trace ids and the searched hour); serve DIR with `tidemark serve --data-dir DIR`
 and point BASE_URL at its HTTP port. Each request goes over one kept-alive connection, one after
 the other; a line per request kind gives p50, p99 and max in milliseconds, and the response size.
+ONLY runs just the kinds whose name contains it (to profile one, say).
 Any status other than 200 stops the run with the body, so a failing server cannot look fast.
 """
 import http.client
@@ -26,6 +27,7 @@ def main():
     base = urllib.parse.urlparse(sys.argv[1])
     store = json.load(open(sys.argv[2]))
     requests = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    only = sys.argv[4] if len(sys.argv) > 4 else ""
     conn = http.client.HTTPConnection(base.hostname, base.port, timeout=120)
     start_ns, end_ns = store["search_start_unix_nano"], store["search_end_unix_nano"]
     start_s, end_s = start_ns // 10**9, end_ns // 10**9
@@ -60,6 +62,8 @@ def main():
     print(f"{store['stored_spans']:,} stored spans, {len(ids)} sampled trace ids, "
           f"searches over [{start_s}, {end_s}]")
     for name, target, count in kinds:
+        if only not in name:
+            continue
         millis, size = [], 0
         for i in range(count):
             path = target(i)
