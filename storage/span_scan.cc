@@ -63,6 +63,7 @@ struct RowGroupTask {
   int32_t partition = 0;
   uint64_t segment = 0;
   uint32_t row_group = 0;
+  bool inside = false;  // every span of the row group starts in the scanned range
 };
 
 // What scanning one row group found: the rows that match, each with its position among the
@@ -174,14 +175,16 @@ bool RuledOut(const Pruning& always, const std::vector<Pruning>& each, Skips ski
 class RowGroupFilter {
  public:
   RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf, const CompiledScan& scan,
-                 uint64_t start, uint64_t end, bool with_structure, bool with_names)
+                 uint64_t start, uint64_t end, bool with_structure, bool ids_only,
+                 bool without_start)
       : db_(db),
         data_cf_(data_cf),
         scan_(scan),
         start_(start),
         end_(end),
         with_structure_(with_structure),
-        with_names_(with_names) {}
+        ids_only_(ids_only),
+        without_start_(without_start) {}
 
   // Thread-safe: reads only the database and the compiled scan.
   void Run(const RowGroupTask& task, RowGroupMatches* out) const {
@@ -199,8 +202,16 @@ class RowGroupFilter {
     RowGroupReader& rg = out->rg;
     Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
                        : FromRocks(rs, where);
-    if (s.ok()) s = rg.Load(SpanColumn::kStart);
-    for (uint32_t i = 0; s.ok() && i < rg.size(); ++i) {
+    if (s.ok() && task.inside && without_start_) {
+      // Every span is in range, and the visitor wants no start: the column is not read.
+      for (uint32_t i = 0; i < rg.size(); ++i) {
+        out->rows.push_back(i);
+        out->ordinals.push_back(out->in_range++);
+      }
+    } else if (s.ok()) {
+      s = rg.Load(SpanColumn::kStart);
+    }
+    for (uint32_t i = 0; s.ok() && rg.loaded(SpanColumn::kStart) && i < rg.size(); ++i) {
       if (rg.start(i) >= start_ && rg.start(i) <= end_) {
         out->rows.push_back(i);
         out->ordinals.push_back(out->in_range++);
@@ -267,16 +278,17 @@ class RowGroupFilter {
       out->ordinals.resize(w);
       masks.resize(w);
     }
-    for (SpanColumn col : {SpanColumn::kTraceId, SpanColumn::kSpanId, SpanColumn::kDuration}) {
-      if (out->rows.empty() || !s.ok()) break;
-      s = rg.Load(col);
-    }
-    for (SpanColumn col : {SpanColumn::kName, SpanColumn::kService}) {
-      if (out->rows.empty() || !s.ok() || !with_names_) break;
-      s = rg.Load(col);
-    }
-    if (with_structure_ && !out->rows.empty() && s.ok()) s = rg.Load(SpanColumn::kKind);
-    if (with_structure_ && !out->rows.empty() && s.ok()) s = rg.Load(SpanColumn::kParent);
+    // The columns ScannedSpan carries, as the scan asked for them.
+    auto load = [&](SpanColumn col, bool wanted) {
+      if (wanted && !out->rows.empty() && s.ok()) s = rg.Load(col);
+    };
+    load(SpanColumn::kTraceId, true);
+    load(SpanColumn::kSpanId, !ids_only_ || with_structure_);
+    load(SpanColumn::kDuration, !ids_only_);
+    load(SpanColumn::kName, !ids_only_);
+    load(SpanColumn::kService, !ids_only_);
+    load(SpanColumn::kKind, with_structure_);
+    load(SpanColumn::kParent, with_structure_);
     out->status = s;
   }
 
@@ -286,7 +298,8 @@ class RowGroupFilter {
   const CompiledScan& scan_;
   uint64_t start_, end_;
   bool with_structure_;
-  bool with_names_;
+  bool ids_only_;
+  bool without_start_;
 };
 
 // Runs RowGroupFilter over `tasks` on helper threads and the calling thread, and hands the results
@@ -421,13 +434,13 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
     buffered.span = &s;
     ScannedSpan scanned;
     scanned.trace_id = s.trace_id;
-    scanned.span_id = s.span_id;
-    if (!scan.without_names) {
+    if (!scan.without_start) scanned.start_unix_nano = s.start_time_unix_nano;
+    if (!scan.ids_only || scan.with_structure) scanned.span_id = s.span_id;
+    if (!scan.ids_only) {
       scanned.name = s.name;
       scanned.service_name = s.ServiceName();
+      scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
     }
-    scanned.start_unix_nano = s.start_time_unix_nano;
-    scanned.duration_nano = s.end_time_unix_nano - s.start_time_unix_nano;
     if (scan.with_structure) {
       scanned.kind = s.kind;
       scanned.parent_span_id = s.parent_span_id;
@@ -475,7 +488,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
           ++stats.row_groups_skipped;
           continue;
         }
-        tasks.push_back({*p, *seg, r});
+        tasks.push_back({*p, *seg, r, st.min_start >= start && st.max_start <= end});
       }
     }
   }
@@ -483,7 +496,7 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
 
   // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
   const RowGroupFilter filter(h_.db, h_.data_cf, *compiled, start, end, scan.with_structure,
-                              !scan.without_names);
+                              scan.ids_only, scan.without_start);
   OrderedRowGroupScan row_groups(filter, tasks, ScanThreads());
   Status cancelled;
   row_groups.Run([&](const RowGroupTask&, RowGroupMatches& m) {
@@ -509,13 +522,13 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
       const uint32_t i = m.rows[k];
       ScannedSpan scanned;
       scanned.trace_id = rg.trace_id(i);
-      scanned.span_id = rg.span_id(i);
-      if (!scan.without_names) {
+      if (!scan.without_start) scanned.start_unix_nano = rg.start(i);
+      if (!scan.ids_only || scan.with_structure) scanned.span_id = rg.span_id(i);
+      if (!scan.ids_only) {
         scanned.name = rg.name(i);
         scanned.service_name = rg.service_name(i);
+        scanned.duration_nano = rg.duration(i);
       }
-      scanned.start_unix_nano = rg.start(i);
-      scanned.duration_nano = rg.duration(i);
       if (scan.with_structure) {
         scanned.kind = rg.kind(i);
         scanned.parent_span_id = rg.parent(i);

@@ -33,9 +33,14 @@ struct SpanScan {
   // Fill ScannedSpan::kind and parent_span_id (a service graph, operations by kind); off by
   // default because it reads two more columns of every matching row group.
   bool with_structure = false;
-  // Leave ScannedSpan::name and service_name empty: names come from a row group's dictionary,
-  // which a visitor that wants only ids and times (trace search's candidate sets) spares reading.
-  bool without_names = false;
+  // Fill only trace_id and start_unix_nano (with with_structure also span_id, kind and
+  // parent_span_id; and alternatives): a visitor that only groups spans into traces (trace
+  // search's candidate sets) spares the span id, duration, name and service columns, and the row
+  // group's dictionary that names need.
+  bool ids_only = false;
+  // Leave ScannedSpan::start_unix_nano 0: the storage then reads the start column only of row
+  // groups that straddle the range's edges (a trace's structure needs no times).
+  bool without_start = false;
   // Alternatives evaluated in the same pass (at most kMaxScanAlternatives): when not empty, a span
   // is visited when it satisfies `conditions` and at least one alternative, and
   // ScannedSpan::alternatives has bit j set for each alternative j it satisfies. An empty

@@ -1,6 +1,7 @@
 #include "query/traceql/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "query/traceql/value.h"
@@ -331,6 +332,45 @@ std::optional<StructuralPlan> PlanStructural(const Query& query) {
   plan.rhs = FieldConditions(*rhs.children[0]);
   if (plan.lhs.empty() || HasEmpty(plan.lhs)) plan.lhs = AnySpan();
   if (plan.rhs.empty() || HasEmpty(plan.rhs)) plan.rhs = AnySpan();
+  return plan;
+}
+
+std::optional<CountPlan> PlanCount(const Query& query) {
+  const Node& root = *query.root;
+  if (root.kind != NodeKind::kPipeline || root.children.size() < 2) return std::nullopt;
+  const Node& filter = *root.children[0];
+  const Node& scalar = *root.children[1];
+  if (filter.kind != NodeKind::kSpansetFilter || scalar.kind != NodeKind::kScalarFilter) {
+    return std::nullopt;
+  }
+  const Node& aggregate = *scalar.children[0];
+  const Node& bound = *scalar.children[1];
+  if (aggregate.kind != NodeKind::kAggregate || aggregate.aggregate != AggregateOp::kCount ||
+      bound.kind != NodeKind::kStatic) {
+    return std::nullopt;
+  }
+  double n;
+  if (bound.static_type == ValueType::kInt) {
+    n = static_cast<double>(bound.int_value);
+  } else if (bound.static_type == ValueType::kFloat) {
+    n = bound.float_value;
+  } else {
+    return std::nullopt;
+  }
+  CountPlan plan;
+  switch (scalar.op) {
+    case FieldOp::kGt:
+      plan.min_count = std::floor(n) + 1;  // counts are whole: more than n is at least floor(n)+1
+      break;
+    case FieldOp::kGe:
+    case FieldOp::kEq:
+      plan.min_count = std::ceil(n);
+      break;
+    default:
+      return std::nullopt;  // `<`, `<=`, `!=` are met by traces with few spans
+  }
+  plan.filter = FieldConditions(*filter.children[0]);
+  if (plan.filter.empty() || HasEmpty(plan.filter)) plan.filter = AnySpan();
   return plan;
 }
 

@@ -54,6 +54,16 @@ struct StructuralPlan {
 };
 std::optional<StructuralPlan> PlanStructural(const Query& query);
 
+// A query whose first stages are `{A} | count() op N` with op `>`, `>=` or `=`: a trace matches
+// only if at least `min_count` of its spans in the range satisfy the filter, and the spans that
+// satisfy A's necessary conditions (`filter`, alternatives) are at least as many, so counting
+// them in one scan rules out every trace with fewer without reading it.
+struct CountPlan {
+  std::vector<Conjunction> filter;
+  double min_count = 0;  // the count a matching trace reaches at least
+};
+std::optional<CountPlan> PlanCount(const Query& query);
+
 // Whether two lists of alternatives are the same conditions in the same order.
 bool SameAlternatives(const std::vector<Conjunction>& a, const std::vector<Conjunction>& b);
 

@@ -10,11 +10,13 @@
 // A query with two or more requirements (both sides of a structural operator, say) scans each
 // requirement over the whole range instead; the traces in every set are all the candidates, and
 // no pass is needed. A structural query is then narrowed by its candidates' skeletons
-// (structure_scan.h).
+// (structure_scan.h). A query of the form `{A} | count() > N` whose first pass finds too few
+// counts each trace's spans in one scan instead of further passes (count_scan.h).
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "query/traceql/count_scan.h"
 #include "query/traceql/evaluator.h"
 #include "query/traceql/planner.h"
 #include "query/traceql/structure_scan.h"
@@ -141,6 +143,8 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     return traceql::ScanCost(a) < traceql::ScanCost(b);
   });
   const std::optional<traceql::StructuralPlan> structural = traceql::PlanStructural(query->query());
+  std::optional<traceql::CountPlan> count_plan = traceql::PlanCount(query->query());
+  if (count_plan && count_plan->min_count < 2) count_plan.reset();  // the plain scan says as much
   const bool intersect = requirements.size() >= 2 || (structural && !requirements.empty());
   // The traces that meet every requirement scanned so far, each with the start of its newest
   // span that met the last.
@@ -160,7 +164,7 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
     scan.start_unix_nano = request.start_unix_nano;
     scan.end_unix_nano = request.end_unix_nano;
     scan.max_spans_inspected = request.max_spans_inspected == 0 ? 0 : spans_left;
-    scan.without_names = true;  // the candidate sets need trace ids and start times only
+    scan.ids_only = true;  // the candidate sets need trace ids and start times only
     return scan;
   };
   if (intersect) {
@@ -327,6 +331,29 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       break;
     }
     if (!reached_cap) break;  // the range is covered
+    if (count_plan) {
+      // The first pass found too few: count what every trace in the range has instead of
+      // reading trace after trace, and read only those with enough spans (count_scan.h).
+      traceql::TraceCandidates enough;
+      bool complete = false;
+      TM_ASSIGN_OR_RETURN(SpanScanStats stats, traceql::TracesWithEnoughSpans(
+                                                   reader, options, range_scan(), *count_plan,
+                                                   [&seen](std::string_view id) {
+                                                     return seen.count(std::string(id)) > 0;
+                                                   },
+                                                   &enough, &complete));
+      if (account(stats)) {
+        response.stopped_at_limit = true;
+        break;
+      }
+      if (complete) {
+        std::vector<Candidate> counted;
+        counted.reserve(enough.size());
+        for (const auto& [id, newest] : enough) counted.push_back({id, newest});
+        TM_RETURN_IF_ERROR(evaluate(counted));
+        break;
+      }
+    }
     cap *= 8;
   }
   std::stable_sort(response.traces.begin(), response.traces.end(),

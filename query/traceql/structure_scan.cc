@@ -12,13 +12,13 @@
 namespace tidemark::traceql {
 namespace {
 
-// What the nested set numbers and the join read of a span, and the scan's alternatives it met.
+// What the structural join needs of a span (AssignNestedSets reads its ids and kind, and its
+// start only to order siblings), and the scan's alternatives it met.
 struct SkeletonSpan {
   std::array<char, 8> span_id{};
   std::array<char, 8> parent_id{};
   bool has_parent = false;
   SpanKind kind = SpanKind::kUnspecified;
-  uint64_t start = 0;
   uint64_t alternatives = 0;
 };
 
@@ -48,7 +48,6 @@ bool MayMatch(const std::vector<SkeletonSpan>& skeleton, SpansetOp op, uint64_t 
     spans[i].span_id.assign(s.span_id.data(), s.span_id.size());
     if (s.has_parent) spans[i].parent_span_id.assign(s.parent_id.data(), s.parent_id.size());
     spans[i].kind = s.kind;
-    spans[i].start_time_unix_nano = s.start;
   }
   return !StructuralJoin(AssignNestedSets(spans), op, lhs, rhs).empty();
 }
@@ -64,7 +63,10 @@ Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOpt
   scan.end_unix_nano = range.end_unix_nano;
   scan.max_spans_inspected = range.max_spans_inspected;
   scan.with_structure = true;
-  scan.without_names = true;
+  scan.ids_only = true;
+  // Which spans are related does not depend on the order children are numbered in (the only
+  // use of start times in AssignNestedSets): the start column is not needed.
+  scan.without_start = true;
   // Bits: the left side's alternatives, then the right side's, then one every span meets.
   for (const Conjunction& c : plan.lhs) scan.any_of.push_back(c);
   for (const Conjunction& c : plan.rhs) scan.any_of.push_back(c);
@@ -95,7 +97,6 @@ Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOpt
                         s.has_parent = !span.parent_span_id.empty();
                         if (s.has_parent) s.parent_id = IdBytes(span.parent_span_id);
                         s.kind = span.kind;
-                        s.start = span.start_unix_nano;
                         s.alternatives = span.alternatives;
                         return true;
                       }));

@@ -3,7 +3,7 @@
 // candidate whole.
 //
 // One scan, restricted to the candidate traces, reads of every span in the range only its ids,
-// parent id, kind and start, and which side's conditions it meets (both sides and "any span" as
+// parent id and kind, and which side's conditions it meets (both sides and "any span" as
 // SpanScan::any_of alternatives of one pass). The skeleton of each trace gets the nested set
 // numbers evaluation would give it (trace_view.h reads nothing else), and the structural join
 // (structural.h) of the marked sides says whether the trace can match. Since the sides'

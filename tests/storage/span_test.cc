@@ -474,6 +474,55 @@ TEST_P(SpanSearchTest, AlternativesAndTraceFilterInOnePass) {
     EXPECT_EQ(stats->row_groups_read, 0u);
     EXPECT_GT(stats->segments_skipped, 0u);
   }
+  // ids_only: the trace id and start, and with structure the span id, kind and parent.
+  for (bool structure : {false, true}) {
+    SpanScan ids;
+    ids.ids_only = true;
+    ids.with_structure = structure;
+    size_t visited = 0;
+    auto ids_stats = engine_->ScanSpans({}, ids, [&](const ScannedSpan& s) {
+      ++visited;
+      EXPECT_EQ(s.trace_id.size(), 16u);
+      EXPECT_GT(s.start_unix_nano, 0u);
+      EXPECT_TRUE(s.name.empty());
+      EXPECT_TRUE(s.service_name.empty());
+      EXPECT_EQ(s.duration_nano, 0u);
+      EXPECT_EQ(s.span_id.size(), structure ? 8u : 0u);
+      EXPECT_EQ(s.kind, structure ? SpanKind::kServer : SpanKind::kUnspecified);
+      return true;
+    });
+    ASSERT_TRUE(ids_stats.ok());
+    EXPECT_EQ(visited, 60u);
+  }
+  // without_start: no start times, and the range still applies, whether a row group lies inside
+  // it (the start column is not read) or across its edges.
+  for (auto [from, to] :
+       {std::pair<uint64_t, uint64_t>{0, UINT64_MAX}, {kNow - 95 * kSecond, kNow - 90 * kSecond}}) {
+    SpanScan timed, untimed;
+    timed.start_unix_nano = untimed.start_unix_nano = from;
+    timed.end_unix_nano = untimed.end_unix_nano = to;
+    untimed.without_start = true;
+    size_t with_times = 0, without_times = 0;
+    ASSERT_TRUE(engine_
+                    ->ScanSpans({}, timed,
+                                [&](const ScannedSpan&) {
+                                  ++with_times;
+                                  return true;
+                                })
+                    .ok());
+    ASSERT_TRUE(engine_
+                    ->ScanSpans({}, untimed,
+                                [&](const ScannedSpan& s) {
+                                  ++without_times;
+                                  EXPECT_EQ(s.start_unix_nano, 0u);
+                                  return true;
+                                })
+                    .ok());
+    EXPECT_EQ(without_times, with_times);
+    // Traces 5 to 9, three spans each, and the first span of trace 10 (its others start 1 and 2
+    // µs past the end).
+    EXPECT_EQ(with_times, from == 0 ? 60u : 16u);
+  }
   // The number of alternatives is bounded.
   scan.any_of.assign(kMaxScanAlternatives + 1, {});
   auto refused = engine_->ScanSpans({}, scan, [](const ScannedSpan&) { return true; });

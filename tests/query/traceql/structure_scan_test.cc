@@ -1,6 +1,7 @@
-// The structural prefilter (structure_scan.h) never changes an answer: on random traces with
-// missing parents, several roots, shared span ids and duplicates, every structural query finds
-// through SearchTraceQL exactly the traces that evaluating every trace whole finds.
+// The structural prefilter (structure_scan.h) and the count prefilter (count_scan.h) never change
+// an answer: on random traces with missing parents, several roots, shared span ids and
+// duplicates, every structural query and count pipeline finds through SearchTraceQL exactly the
+// traces that evaluating every trace whole finds.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,10 +94,10 @@ class StructureScan : public ::testing::TestWithParam<bool> {
 
   // The trace ids (hex) SearchTraceQL finds, and how many traces it read whole.
   std::set<std::string> Searched(const std::string& query, uint64_t start, uint64_t end,
-                                 uint64_t* inspected) {
+                                 uint64_t* inspected, uint32_t limit = kTraces) {
     TraceQLSearchRequest request;
     request.query = query;
-    request.limit = kTraces;
+    request.limit = limit;
     request.start_unix_nano = start;
     request.end_unix_nano = end;
     auto found = SearchTraceQL(*engine_, request);
@@ -174,6 +175,36 @@ TEST_P(StructureScan, FindsWhatWholeTraceEvaluationFinds) {
   // repeat a span id, which it leaves undecided, and pipelines that reject what the join keeps).
   EXPECT_GT(matched, 0u);
   EXPECT_LT(read_whole * 10, matched * 16);
+}
+
+// `{A} | count() op N`: with a small limit the first pass of candidates does not fill it, and
+// the search counts every trace's spans instead (count_scan.h); what it returns must match, and
+// be as many as the limit allows.
+TEST_P(StructureScan, CountPipelinesFindWhatWholeTraceEvaluationFinds) {
+  const std::vector<std::string> filters = {"{ span.a != nil }", "{ status = error }", "{ }",
+                                            "{ span.a = 1 || name = \"y\" }",
+                                            "{ kind = server && span.a > 0 }"};
+  const std::vector<std::string> comparisons = {"> 2", ">= 3", "= 4", "> 5.5",
+                                                "< 3", "!= 1", "> 0"};
+  const std::vector<std::pair<uint64_t, uint64_t>> ranges = {
+      {0, UINT64_MAX}, {kNow - 500 * kSecond, kNow - 200 * kSecond}};
+  for (const std::string& filter : filters) {
+    for (const std::string& comparison : comparisons) {
+      for (const auto& [start, end] : ranges) {
+        const std::string query = filter + " | count() " + comparison;
+        const std::set<std::string> evaluated = Evaluated(query, start, end);
+        for (uint32_t limit : {3u, 1000u}) {
+          uint64_t inspected = 0;
+          const std::set<std::string> searched = Searched(query, start, end, &inspected, limit);
+          EXPECT_EQ(searched.size(), std::min<size_t>(limit, evaluated.size()))
+              << query << " limit " << limit;
+          EXPECT_TRUE(
+              std::includes(evaluated.begin(), evaluated.end(), searched.begin(), searched.end()))
+              << query << " limit " << limit << ": a trace that does not match";
+        }
+      }
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BufferedAndFlushed, StructureScan, ::testing::Bool(),
