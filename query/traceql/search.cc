@@ -353,6 +353,7 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
         TM_RETURN_IF_ERROR(evaluate(counted));
         break;
       }
+      count_plan.reset();  // too many traces to count: the passes go on, without trying again
     }
     cap *= 8;
   }
