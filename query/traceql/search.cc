@@ -338,8 +338,9 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       bool complete = false;
       TM_ASSIGN_OR_RETURN(SpanScanStats stats, traceql::TracesWithEnoughSpans(
                                                    reader, options, range_scan(), *count_plan,
-                                                   [&seen](std::string_view id) {
-                                                     return seen.count(std::string(id)) > 0;
+                                                   [&](std::string_view id) {
+                                                     key.assign(id);  // the visitor's thread
+                                                     return seen.count(key) > 0;
                                                    },
                                                    &enough, &complete));
       if (account(stats)) {
