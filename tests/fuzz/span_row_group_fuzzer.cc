@@ -1,6 +1,7 @@
 // Span row groups (storage/span_row_group.h). The header checksum and each column's checksum are
 // repaired so that mutations reach the column decoders; then every column is loaded on its own
-// (as searches do) and every span read (as GetTrace does).
+// (as searches do), the status and attribute-key columns are read as searches read them, and every
+// span read (as GetTrace does).
 #include <string>
 
 #include "storage/span_row_group.h"
@@ -52,6 +53,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     storage::RowGroupReader reader;
     if (!reader.Open(value, "fuzz").ok()) return 0;
     (void)reader.Load(static_cast<storage::SpanColumn>(c));
+  }
+  {
+    // In the order searches load them: the status column before the dictionary (its message ids
+    // are checked once both are in), the attribute key sets on their own.
+    storage::RowGroupReader reader;
+    if (reader.Open(value, "fuzz").ok()) {
+      if (reader.Load(storage::SpanColumn::kStatus).ok() &&
+          reader.Load(storage::SpanColumn::kDict).ok()) {
+        for (uint32_t i = 0; i < reader.size(); ++i) (void)reader.status_message(i);
+      }
+      if (reader.has(storage::SpanColumn::kAttrKeys) &&
+          reader.Load(storage::SpanColumn::kAttrKeys).ok()) {
+        for (uint32_t i = 0; i < reader.size(); ++i) (void)reader.HasAttrKey(i, "http.method");
+      }
+    }
   }
   storage::RowGroupReader reader;
   if (!reader.Open(value, "fuzz").ok() || !reader.LoadAll().ok()) return 0;
