@@ -19,6 +19,12 @@ if [ ${#targets[@]} -eq 0 ]; then
   done
 fi
 mkdir -p "$build_dir/crashes" "$build_dir/logs"
+# With autogroup scheduling (sched_autogroup_enabled, on by default in Debian's kernels), a nice
+# value counts only against processes of the same session: a run started with `setsid nice -n 19`
+# would still take a whole core from everything else. The session gets the script's nice value.
+if [ -w /proc/self/autogroup ]; then
+  echo "$(nice)" >/proc/self/autogroup 2>/dev/null || true
+fi
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "$build_dir/corpus/$t"

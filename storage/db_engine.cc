@@ -469,6 +469,12 @@ Result<TraceFacts> DbEngine::GetTraceFacts(const ReadOptions& options, std::stri
   return spans_->Facts(options, trace_id, warnings);
 }
 
+Result<std::vector<uint32_t>> DbEngine::CountTraceSegments(
+    const ReadOptions& options, const std::vector<std::string>& trace_ids, uint64_t start,
+    uint64_t end) {
+  return spans_->CountSegments(options, trace_ids, start, end);
+}
+
 Result<std::vector<std::string>> DbEngine::SpanTagKeys(TagScope scope, uint64_t start, uint64_t end,
                                                        uint32_t limit) {
   return spans_->TagKeys(scope, start, end, limit);

@@ -71,6 +71,10 @@ class DbEngine final : public Engine {
                                                    uint64_t end_unix_nano) override;
   Result<TraceFacts> GetTraceFacts(const ReadOptions& options, std::string_view trace_id,
                                    std::vector<std::string>* warnings) override;
+  Result<std::vector<uint32_t>> CountTraceSegments(const ReadOptions& options,
+                                                   const std::vector<std::string>& trace_ids,
+                                                   uint64_t start_unix_nano,
+                                                   uint64_t end_unix_nano) override;
   Result<std::vector<std::string>> SpanTagKeys(TagScope scope, uint64_t start_unix_nano,
                                                uint64_t end_unix_nano, uint32_t limit) override;
   Result<std::vector<std::string>> SpanTagValues(TagScope scope, std::string_view key,

@@ -531,14 +531,15 @@ Status RowGroupReader::Load(SpanColumn c) {
       in = {};
       break;
     case SpanColumn::kParent:
-      parents_.assign(n_, std::string());
-      for (auto& p : parents_) {
+      parent_ids_.assign(8u * n_, '\0');
+      has_parent_.assign(n_, 0);
+      for (uint32_t i = 0; i < n_; ++i) {
         if (in.empty()) return Corrupt(bad);
-        const bool present = in[0] != 0;
+        has_parent_[i] = in[0] != 0;
         in.remove_prefix(1);
-        if (present) {
+        if (has_parent_[i]) {
           if (in.size() < 8) return Corrupt(bad);
-          p.assign(in.substr(0, 8));
+          std::memcpy(&parent_ids_[8u * i], in.data(), 8);
           in.remove_prefix(8);
         }
       }
@@ -729,7 +730,7 @@ Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
   s.scope_schema_url = scope.scope_schema_url;
   s.trace_id.assign(trace_id(i));
   s.span_id.assign(span_id(i));
-  s.parent_span_id = parents_[i];
+  s.parent_span_id.assign(parent(i));
   s.trace_state.assign(dict_[trace_states_[i]]);
   s.flags = flags_[i];
   s.name.assign(dict_[names_[i]]);

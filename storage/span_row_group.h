@@ -89,7 +89,9 @@ class RowGroupReader {
   std::string_view status_message(uint32_t i) const { return dict_[status_messages_[i]]; }
   std::string_view trace_state(uint32_t i) const { return dict_[trace_states_[i]]; }
   std::string_view span_id(uint32_t i) const { return {span_ids_.data() + 8 * i, 8}; }
-  std::string_view parent(uint32_t i) const { return parents_[i]; }  // "" for a root
+  std::string_view parent(uint32_t i) const {  // "" for a root
+    return has_parent_[i] ? std::string_view(parent_ids_.data() + 8 * i, 8) : std::string_view();
+  }
   // The span's resource and scope (decoded once per distinct dictionary entry).
   const Span& resource(uint32_t i) const { return resources_[resource_index_[i]]; }
   // service.name of span i: from kService (no dictionary needed) or else from kResource.
@@ -142,7 +144,8 @@ class RowGroupReader {
   std::vector<std::string_view> dict_;  // views into dict_raw_
   std::string trace_ids_;
   std::string span_ids_;
-  std::vector<std::string> parents_;
+  std::string parent_ids_;  // 8 bytes a span (zeros for a root)
+  std::vector<uint8_t> has_parent_;
   std::vector<uint64_t> starts_, durations_;
   std::vector<uint32_t> names_, status_messages_, trace_states_, flags_;
   std::vector<uint8_t> kinds_, status_codes_;

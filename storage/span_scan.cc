@@ -132,12 +132,19 @@ struct CompiledScan {
   CostOrdered conditions_by_cost;
   std::vector<CostOrdered> alternatives_by_cost;
   std::function<bool(std::string_view)> trace_filter;
+  uint64_t runs_holding = 0;
 
   static Result<std::unique_ptr<CompiledScan>> Compile(const SpanScan& scan) {
     if (scan.any_of.size() > kMaxScanAlternatives) {
       return Status::InvalidArgument("a span scan takes at most " +
                                      std::to_string(kMaxScanAlternatives) + " alternatives, not " +
                                      std::to_string(scan.any_of.size()));
+    }
+    if (scan.runs_holding != 0 &&
+        (scan.any_of.empty() ||
+         (scan.any_of.size() < 64 && (scan.runs_holding >> scan.any_of.size()) != 0))) {
+      return Status::InvalidArgument(
+          "a span scan's runs_holding names alternatives it does not have");
     }
     auto out = std::make_unique<CompiledScan>();
     TM_ASSIGN_OR_RETURN(out->conditions, CompileConditions(scan.conditions));
@@ -149,6 +156,7 @@ struct CompiledScan {
     for (const auto& alternative : out->alternatives)
       out->alternatives_by_cost.push_back(ByCost(alternative));
     out->trace_filter = scan.trace_filter;
+    out->runs_holding = scan.runs_holding;
     return out;
   }
 
@@ -251,21 +259,31 @@ class RowGroupFilter {
       retain([&](uint32_t i) { return MatchesRow(*c, rg, i, &s); });
     }
     if (!scan_.alternatives_by_cost.empty() && !out->rows.empty() && s.ok()) {
-      // Each row against every alternative; rows that satisfy none are dropped.
+      // Each row against every alternative; rows that satisfy none are dropped. With
+      // runs_holding, the alternatives it names go first, and the others are asked only of the
+      // rows of the runs they keep.
       std::vector<uint64_t>& masks = out->alternatives;
       masks.assign(out->rows.size(), 0);
-      for (size_t j = 0; j < scan_.alternatives_by_cost.size() && s.ok(); ++j) {
-        for (size_t k = 0; k < out->rows.size(); ++k) {
-          bool all = true;
-          for (const CompiledCondition* c : scan_.alternatives_by_cost[j]) {
-            if (!MatchesRow(*c, rg, out->rows[k], &s)) {
-              all = false;
-              break;
+      auto evaluate = [&](bool gate) {
+        for (size_t j = 0; j < scan_.alternatives_by_cost.size() && s.ok(); ++j) {
+          if (((scan_.runs_holding >> j) & 1) != static_cast<uint64_t>(gate)) continue;
+          for (size_t k = 0; k < out->rows.size(); ++k) {
+            bool all = true;
+            for (const CompiledCondition* c : scan_.alternatives_by_cost[j]) {
+              if (!MatchesRow(*c, rg, out->rows[k], &s)) {
+                all = false;
+                break;
+              }
             }
+            if (all) masks[k] |= uint64_t{1} << j;
           }
-          if (all) masks[k] |= uint64_t{1} << j;
         }
+      };
+      if (scan_.runs_holding != 0) {
+        evaluate(true);
+        if (s.ok()) s = KeepRunsHolding(out);
       }
+      evaluate(false);
       size_t w = 0;
       for (size_t k = 0; k < out->rows.size(); ++k) {
         if (masks[k] == 0) continue;
@@ -293,6 +311,36 @@ class RowGroupFilter {
   }
 
  private:
+  // SpanScan::runs_holding: drops the runs of a trace's rows (adjacent, as spans are sorted by
+  // trace id) in which no row satisfies an alternative of the mask, but for the row group's
+  // first and last runs.
+  Status KeepRunsHolding(RowGroupMatches* out) const {
+    RowGroupReader& rg = out->rg;
+    TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kTraceId));
+    const std::string_view first = rg.trace_id(0), last = rg.trace_id(rg.size() - 1);
+    std::vector<uint32_t>& rows = out->rows;
+    std::vector<uint64_t>& masks = out->alternatives;
+    size_t w = 0;
+    for (size_t a = 0; a < rows.size();) {
+      const std::string_view id = rg.trace_id(rows[a]);
+      bool keep = id == first || id == last;
+      size_t b = a;
+      for (; b < rows.size() && rg.trace_id(rows[b]) == id; ++b) {
+        keep = keep || (masks[b] & scan_.runs_holding) != 0;
+      }
+      for (size_t k = a; keep && k < b; ++k, ++w) {
+        rows[w] = rows[k];
+        out->ordinals[w] = out->ordinals[k];
+        masks[w] = masks[k];
+      }
+      a = b;
+    }
+    rows.resize(w);
+    out->ordinals.resize(w);
+    masks.resize(w);
+    return Status::OK();
+  }
+
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_cf_;
   const CompiledScan& scan_;

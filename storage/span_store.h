@@ -62,6 +62,10 @@ class SpanStore {
                              const std::function<bool(const ScannedSpan&)>& visit);
   Result<TraceFacts> Facts(const ReadOptions& options, std::string_view trace_id,
                            std::vector<std::string>* warnings);
+  // SpanReader::CountTraceSegments: one seek per trace and partition in the trace index.
+  Result<std::vector<uint32_t>> CountSegments(const ReadOptions& options,
+                                              const std::vector<std::string>& trace_ids,
+                                              uint64_t start, uint64_t end);
   Result<std::vector<std::string>> TagKeys(TagScope scope, uint64_t start, uint64_t end,
                                            uint32_t limit);
   Result<std::vector<std::string>> TagValues(TagScope scope, std::string_view key, uint64_t start,

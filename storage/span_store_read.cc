@@ -246,6 +246,31 @@ Result<TraceFacts> SpanStore::Facts(const ReadOptions& options, std::string_view
   return facts;
 }
 
+Result<std::vector<uint32_t>> SpanStore::CountSegments(const ReadOptions& options,
+                                                       const std::vector<std::string>& trace_ids,
+                                                       uint64_t start, uint64_t end) {
+  TM_ASSIGN_OR_RETURN(const std::vector<int32_t> partitions, PartitionsFor(start, end));
+  // Each seek stays within its (partition, trace) prefix, so the prefix bloom filters skip the
+  // files that lack it.
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> index(h_.db->NewIterator(ro, h_.index_cf));
+  std::vector<uint32_t> out(trace_ids.size(), 0);
+  std::string prefix;
+  for (size_t i = 0; i < trace_ids.size(); ++i) {
+    TM_RETURN_IF_ERROR(options.Check());
+    for (int32_t p : partitions) {
+      prefix = EncodeOrderedInt32(p);
+      prefix += trace_ids[i];
+      for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
+        ++out[i];
+      }
+      TM_RETURN_IF_ERROR(FromRocks(index->status(), "read trace index"));
+    }
+  }
+  return out;
+}
+
 namespace {
 
 void CollectKeys(const std::vector<KeyValue>& kvs, std::set<std::string>* out) {

@@ -47,6 +47,12 @@ struct SpanScan {
   // alternative is satisfied by every span. One pass over the data answers several questions:
   // trace search marks the spans of both sides of a structural operator this way.
   std::vector<std::vector<SpanCondition>> any_of;
+  // With any_of, a bit mask of alternatives that lets the storage leave out spans by whole runs:
+  // for each trace and stored segment, either every span of the trace there (in the range) is
+  // visited, or none of them satisfies an alternative in the mask. Spans not yet in segments are
+  // all visited. A structural query visits this way, in one pass, every span of one side and
+  // the rest of its trace, as far as CountTraceSegments tells it (structure_scan.h).
+  uint64_t runs_holding = 0;
   // When set, only spans of the traces it accepts (16-byte ids) are considered; it is asked before
   // any condition, so conditions are evaluated only on those spans. Called from the storage's
   // scanning threads at once: it must be safe to call concurrently (a lookup in a set built
@@ -122,6 +128,16 @@ class SpanReader {
   virtual Result<std::vector<Span>> GetTrace(std::string_view trace_id,
                                              uint64_t start_unix_nano = 0,
                                              uint64_t end_unix_nano = UINT64_MAX) = 0;
+  // How many stored segments hold spans of each trace (16-byte ids) in the partitions [start, end]
+  // covers, from the trace index alone (spans not yet in segments are not counted); or
+  // kUnknownSegmentCount. The default knows none.
+  static constexpr uint32_t kUnknownSegmentCount = UINT32_MAX;
+  virtual Result<std::vector<uint32_t>> CountTraceSegments(
+      const ReadOptions& options, const std::vector<std::string>& trace_ids,
+      uint64_t start_unix_nano, uint64_t end_unix_nano) {
+    (void)options, (void)start_unix_nano, (void)end_unix_nano;
+    return std::vector<uint32_t>(trace_ids.size(), kUnknownSegmentCount);
+  }
   // The spans of many traces at once (16-byte ids), each as GetTrace returns them, or empty when
   // the trace has no span in [start, end]. A store answers it reading each block of spans once,
   // however many of the traces it holds: search reads its candidate traces this way. The default

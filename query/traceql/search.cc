@@ -9,9 +9,10 @@
 // again, which the spans-inspected bound counts.
 // A query with two or more requirements (both sides of a structural operator, say) scans each
 // requirement over the whole range instead; the traces in every set are all the candidates, and
-// no pass is needed. A structural query is then narrowed by its candidates' skeletons
-// (structure_scan.h). A query of the form `{A} | count() > N` whose first pass finds too few
-// counts each trace's spans in one scan instead of further passes (count_scan.h).
+// no pass is needed. A structural query with a lower side (`>`, `>>`, `<`, `<<`) finds its
+// candidates in one scan of skeletons instead; the others are narrowed by their candidates'
+// skeletons (structure_scan.h). A query of the form `{A} | count() > N` whose first pass finds too
+// few counts each trace's spans in one scan instead of further passes (count_scan.h).
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -181,7 +182,23 @@ Result<TraceQLSearchResponse> SearchTraceQL(SpanReader& reader, const TraceQLSea
       if (account(stats)) done = true;
       return Status::OK();
     };
+    // `{A} >> {B}` and the other operators with a lower side need no candidate set first: one
+    // scan finds the traces whose skeletons can match (structure_scan.h).
+    if (structural && traceql::HasLowerSide(structural->op)) {
+      traceql::TraceCandidates found;
+      bool decided = false;
+      TM_ASSIGN_OR_RETURN(SpanScanStats stats,
+                          traceql::FindStructuralCandidates(reader, options, range_scan(),
+                                                            *structural, &found, &decided));
+      if (account(stats)) done = true;
+      if (decided && !done) {
+        required = std::move(found);
+        have_required = true;
+        skeleton_tried = skeleton_decided = true;
+      }
+    }
     for (const std::vector<traceql::Conjunction>& group : requirements) {
+      if (done || (have_required && required.empty())) break;
       if (skeleton_decided && (traceql::SameAlternatives(group, structural->lhs) ||
                                traceql::SameAlternatives(group, structural->rhs))) {
         continue;

@@ -11,6 +11,11 @@
 // trace the join rejects cannot match; the ones it keeps are read whole and evaluated as before.
 // Reading a trace whole costs hundreds of times what its skeleton does.
 //
+// FindStructuralCandidates needs no candidates: for the operators whose one side is always the
+// child or descendant, it visits only the trace runs holding a span of that side
+// (SpanScan::runs_holding), so a query like `{A} >> {status = error}` costs one scan, not a scan
+// for the candidates and then one of their skeletons.
+//
 // A trace whose skeleton repeats a span id is kept (duplicates are merged, and Zipkin's shared
 // ids told apart, only when spans are read whole). Above a bound of skeleton spans the scan gives
 // up and keeps every candidate, so memory stays bounded.
@@ -30,7 +35,9 @@
 
 namespace tidemark::traceql {
 
-// Candidate traces (16-byte ids), each with the start of its newest span a requirement matched.
+// Candidate traces (16-byte ids), each with how recent it is (larger is newer: the start of its
+// newest span a requirement matched, or the order in which a scan, newest data first, met it):
+// search reads them newest first.
 using TraceCandidates = absl::flat_hash_map<std::string, uint64_t>;
 
 // A trace id as these maps look it up without a copy (Debian's Abseil has its own string_view).
@@ -47,6 +54,25 @@ inline constexpr size_t kMaxSkeletonSpans = 2'000'000;
 Result<SpanScanStats> DropStructuralMismatches(SpanReader& reader, const ReadOptions& options,
                                                const SpanScan& range, const StructuralPlan& plan,
                                                TraceCandidates* candidates, bool* decided);
+
+// Whether FindStructuralCandidates can decide `op`: the operators whose one side ("lower") is
+// always the child or descendant in the relation (`>`, `>>`, `<`, `<<` and their union forms).
+bool HasLowerSide(SpansetOp op);
+
+// The traces whose spans in [range.start, range.end] may satisfy `plan`, found in one scan with
+// no candidate set to start from: the scan visits the skeletons of the trace runs that hold a
+// span of the lower side (SpanScan::runs_holding), so every such span is seen, with the spans
+// stored beside it. A trace is ruled out when it has no lower-side span, or when the parent of
+// every lower-side span, and theirs in turn, up to a span without one, are among the spans seen
+// (the relation needs no other span) and the structural join of its skeleton is empty. A trace
+// whose chain of parents leaves the spans seen, or goes through a span whose id another span may
+// share, is ruled out only if the trace index shows it stored in at most one segment (so the scan
+// saw all of it); one whose skeleton repeats a span id is kept. Fills `out` and sets *decided; or,
+// for an operator without a lower side, beyond kMaxSkeletonSpans or at the spans-inspected bound,
+// leaves `out` empty and clears *decided. Each trace's recency is the order the scan met it in.
+Result<SpanScanStats> FindStructuralCandidates(SpanReader& reader, const ReadOptions& options,
+                                               const SpanScan& range, const StructuralPlan& plan,
+                                               TraceCandidates* out, bool* decided);
 
 }  // namespace tidemark::traceql
 

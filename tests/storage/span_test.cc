@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
@@ -619,6 +620,99 @@ TEST(Spans, ScanOnManyThreadsVisitsAsOneThreadDoes) {
       EXPECT_GT(one.stats.row_groups_read, 16u);  // enough to keep four threads busy
     }
   }
+}
+
+// SpanScan::runs_holding: for each trace and stored segment, every span of the trace there is
+// visited, or none of them meets a named alternative; spans not yet in segments are all
+// visited. CountTraceSegments counts the stored segments a trace is in. Traces of 1 to 9 spans
+// are dealt over two segments (each several row groups, so runs straddle them) and the buffer.
+TEST(Spans, RunsHoldingVisitsWholeRunsAndSegmentsAreCounted) {
+  TempDir dir;
+  auto e = Engine::Open(SpanOptions(), dir.path());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  Engine& engine = **e;
+  constexpr int kTraces = 1200;
+  // part[t][span] = where the span went: 0, 1 (segments) or 2 (buffer).
+  std::map<std::string, int> part_of;  // trace id + span id
+  std::map<std::string, bool> error_of;
+  std::vector<Span> parts[3];
+  for (int t = 1; t <= kTraces; ++t) {
+    const int n = 1 + t % 9;
+    for (int i = 0; i < n; ++i) {
+      Span s;
+      s.trace_id = Id(t, 16);
+      s.span_id = Id(t * 10 + i, 8);
+      s.name = "op";
+      s.start_time_unix_nano = kNow - 60 * kSecond + static_cast<uint64_t>(i) * kSecond;
+      s.end_time_unix_nano = s.start_time_unix_nano + 1000;
+      s.status_code = (t * 7 + i) % 11 == 0 ? SpanStatusCode::kError : SpanStatusCode::kOk;
+      const int part = t % 5 == 0 ? 0 : (t + i) % 3;  // every fifth trace in one segment only
+      part_of[s.trace_id + s.span_id] = part;
+      error_of[s.trace_id + s.span_id] = s.status_code == SpanStatusCode::kError;
+      parts[part].push_back(std::move(s));
+    }
+  }
+  for (int part = 0; part < 3; ++part) {
+    ASSERT_TRUE(engine.AppendSpans(parts[part]).ok());
+    if (part < 2) {
+      ASSERT_TRUE(engine.Flush().ok());
+    }
+  }
+  SpanScan scan;
+  scan.any_of = {
+      {Cond(ConditionScope::kIntrinsic, "status", ConditionOp::kEq, AnyValue::String("error"))},
+      {}};
+  scan.runs_holding = 1;
+  std::map<std::string, uint64_t> visited;
+  auto stats = engine.ScanSpans({}, scan, [&](const ScannedSpan& s) {
+    visited[std::string(s.trace_id) + std::string(s.span_id)] = s.alternatives;
+    return true;
+  });
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_LT(visited.size(), part_of.size());  // runs were left out
+  auto number = [](const std::string& id) {
+    return (static_cast<uint8_t>(id[14]) << 8) | static_cast<uint8_t>(id[15]);
+  };
+  // (trace, part) -> whether any span there is an error, and whether all were visited.
+  std::map<std::pair<std::string, int>, std::pair<bool, bool>> runs;
+  for (const auto& [key, part] : part_of) {
+    auto& [any_error, all_visited] =
+        runs.try_emplace({key.substr(0, 16), part}, false, true).first->second;
+    any_error = any_error || error_of[key];
+    auto it = visited.find(key);
+    all_visited = all_visited && it != visited.end();
+    if (it != visited.end()) {
+      EXPECT_EQ(it->second & 1, error_of[key] ? 1u : 0u);
+    }
+  }
+  for (const auto& [run, facts] : runs) {
+    if (run.second == 2 || facts.first) {
+      EXPECT_TRUE(facts.second) << "trace " << number(run.first) << " part " << run.second;
+    }
+  }
+  // A mask naming an alternative the scan does not have is refused.
+  scan.runs_holding = 4;
+  EXPECT_EQ(engine.ScanSpans({}, scan, [](const ScannedSpan&) { return true; }).status().code(),
+            StatusCode::kInvalidArgument);
+
+  std::vector<std::string> ids;
+  for (int t = 1; t <= kTraces; t += 7) ids.push_back(Id(t, 16));
+  ids.push_back(Id(kTraces + 1, 16));  // unknown
+  auto counts = engine.CountTraceSegments({}, ids, 0, UINT64_MAX);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    std::set<int> stored;
+    for (auto it = part_of.lower_bound(ids[k]);
+         it != part_of.end() && it->first.compare(0, 16, ids[k]) == 0; ++it) {
+      if (it->second < 2) stored.insert(it->second);
+    }
+    EXPECT_EQ((*counts)[k], stored.size()) << "trace " << number(ids[k]);
+  }
+  // Outside the traces' partitions nothing is counted.
+  auto later = engine.CountTraceSegments({}, ids, kNow + 86'400 * kSecond, UINT64_MAX);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(*later, std::vector<uint32_t>(ids.size(), 0));
 }
 
 TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {

@@ -27,7 +27,10 @@ using testing::kNowMs;
 using testing::kSecond;
 using testing::TempDir;
 
-constexpr int kTraces = 160;
+// Where the spans are: all in the buffer; all in one segment; or each trace's spans dealt over
+// two segments and the buffer, with more traces so that segments hold several row groups (a
+// trace's spans then also straddle row groups).
+enum class Layout { kBuffered, kFlushed, kSplit };
 
 // Trace t: up to 12 spans over ten minutes; most have a parent among the earlier spans, some are
 // roots, some have a parent that never arrived, a few share an id with another span (Zipkin's
@@ -59,7 +62,7 @@ std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
     s.name = std::string(1, static_cast<char>('x' + rng() % 3));
     s.kind = static_cast<SpanKind>(1 + rng() % 3);  // internal, server or client
     s.start_time_unix_nano =
-        kNow - 700 * kSecond + static_cast<uint64_t>(t) * kSecond + (rng() % 600) * kSecond;
+        kNow - 700 * kSecond + static_cast<uint64_t>(t % 160) * kSecond + (rng() % 600) * kSecond;
     s.end_time_unix_nano = s.start_time_unix_nano + (1 + rng() % 1000) * 1'000'000;
     s.resource_attributes = {{"service.name", AnyValue::String(rng() % 2 ? "api" : "db")}};
     if (rng() % 100 < 35) {
@@ -71,9 +74,10 @@ std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
   return spans;
 }
 
-class StructureScan : public ::testing::TestWithParam<bool> {
+class StructureScan : public ::testing::TestWithParam<Layout> {
  protected:
   void SetUp() override {
+    traces_ = GetParam() == Layout::kSplit ? 480 : 160;
     Options o = testing::TestOptions();
     o.now_ms = [] { return kNowMs; };
     o.span_segment_max_age_ms = 3'600'000;
@@ -81,23 +85,29 @@ class StructureScan : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine_ = std::move(e).value();
     std::mt19937_64 rng(7);
-    std::vector<Span> spans;
-    for (int t = 1; t <= kTraces; ++t) {
-      for (Span& s : RandomTrace(t, rng)) spans.push_back(std::move(s));
+    std::vector<Span> parts[3];
+    for (int t = 1; t <= traces_; ++t) {
+      int k = 0;
+      for (Span& s : RandomTrace(t, rng)) {
+        parts[GetParam() == Layout::kSplit ? k++ % 3 : 0].push_back(std::move(s));
+      }
     }
-    auto report = engine_->AppendSpans(spans);
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    if (GetParam()) {
-      ASSERT_TRUE(engine_->Flush().ok());
+    for (int part = 0; part < 3; ++part) {
+      if (parts[part].empty()) continue;
+      auto report = engine_->AppendSpans(parts[part]);
+      ASSERT_TRUE(report.ok()) << report.status().ToString();
+      if (GetParam() == Layout::kFlushed || (GetParam() == Layout::kSplit && part < 2)) {
+        ASSERT_TRUE(engine_->Flush().ok());
+      }
     }
   }
 
   // The trace ids (hex) SearchTraceQL finds, and how many traces it read whole.
   std::set<std::string> Searched(const std::string& query, uint64_t start, uint64_t end,
-                                 uint64_t* inspected, uint32_t limit = kTraces) {
+                                 uint64_t* inspected, uint32_t limit = 0) {
     TraceQLSearchRequest request;
     request.query = query;
-    request.limit = limit;
+    request.limit = limit == 0 ? traces_ : limit;
     request.start_unix_nano = start;
     request.end_unix_nano = end;
     auto found = SearchTraceQL(*engine_, request);
@@ -117,12 +127,12 @@ class StructureScan : public ::testing::TestWithParam<bool> {
     if (!compiled.ok()) return ids;
     std::vector<std::vector<Span>>& traces = read_[{start, end}];
     if (traces.empty()) {
-      for (int t = 1; t <= kTraces; ++t) {
+      for (int t = 1; t <= traces_; ++t) {
         auto spans = engine_->GetTrace(Id(static_cast<uint64_t>(t), 16), start, end);
         traces.push_back(spans.ok() ? *spans : std::vector<Span>{});
       }
     }
-    for (int t = 1; t <= kTraces; ++t) {
+    for (int t = 1; t <= traces_; ++t) {
       const std::vector<Span>& spans = traces[t - 1];
       if (spans.empty()) continue;
       traceql::TraceEvaluator eval(**compiled, spans);
@@ -133,6 +143,7 @@ class StructureScan : public ::testing::TestWithParam<bool> {
     return ids;
   }
 
+  int traces_ = 0;
   TempDir dir_;
   std::unique_ptr<Engine> engine_;
   std::map<std::pair<uint64_t, uint64_t>, std::vector<std::vector<Span>>> read_;  // by range
@@ -207,9 +218,18 @@ TEST_P(StructureScan, CountPipelinesFindWhatWholeTraceEvaluationFinds) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(BufferedAndFlushed, StructureScan, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Flushed" : "Buffered";
+INSTANTIATE_TEST_SUITE_P(Layouts, StructureScan,
+                         ::testing::Values(Layout::kBuffered, Layout::kFlushed, Layout::kSplit),
+                         [](const ::testing::TestParamInfo<Layout>& info) {
+                           switch (info.param) {
+                             case Layout::kBuffered:
+                               return "Buffered";
+                             case Layout::kFlushed:
+                               return "Flushed";
+                             case Layout::kSplit:
+                               return "Split";
+                           }
+                           return "";
                          });
 
 }  // namespace
