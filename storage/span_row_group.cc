@@ -13,6 +13,7 @@
 #include "storage/span_codec.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/status_macros.h"
 
 namespace tidemark::storage {
 namespace {
@@ -118,15 +119,13 @@ bool DecodeAttrRefs(std::string_view* in, size_t dict_size, std::vector<AttrRef>
   return true;
 }
 
-// A list of strings: count <uvarint>, then each length-prefixed.
-bool GetStrings(std::string_view* in, std::vector<std::string>* out) {
+// A list of strings: count <uvarint>, then each length-prefixed; as views into `in`'s buffer.
+bool GetStrings(std::string_view* in, std::vector<std::string_view>* out) {
   uint64_t count;
   if (!GetVarint64(in, &count) || count > in->size()) return false;
   out->resize(count);
-  for (std::string& str : *out) {
-    std::string_view v;
-    if (!util::GetLengthPrefixed(in, &v)) return false;
-    str.assign(v);
+  for (std::string_view& str : *out) {
+    if (!util::GetLengthPrefixed(in, &str)) return false;
   }
   return true;
 }
@@ -230,14 +229,36 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     PutVarint64(&col(SpanColumn::kTraceId), j - i);
     i = j;
   }
+  // Parents by the row of the span with their id: most are in the row group (a trace's spans are
+  // adjacent), and a small row difference takes a byte where the id took eight.
+  absl::flat_hash_map<uint64_t, uint32_t> row_of;  // span id (8 bytes) -> its first row
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (spans[i]->span_id.size() != 8) continue;
+    uint64_t id;
+    std::memcpy(&id, spans[i]->span_id.data(), 8);
+    row_of.try_emplace(id, static_cast<uint32_t>(i));
+  }
   for (size_t i = 0; i < spans.size(); ++i) {
     const Span& s = *spans[i];
     col(SpanColumn::kSpanId) += s.span_id;
+    std::string& parent = col(SpanColumn::kParentRows);
     if (s.parent_span_id.empty()) {
-      col(SpanColumn::kParent).push_back(0);
+      parent.push_back(0);
     } else {
-      col(SpanColumn::kParent).push_back(1);
-      col(SpanColumn::kParent) += s.parent_span_id;
+      auto row = row_of.end();
+      if (s.parent_span_id.size() == 8) {
+        uint64_t id;
+        std::memcpy(&id, s.parent_span_id.data(), 8);
+        row = row_of.find(id);
+      }
+      if (row != row_of.end()) {
+        PutVarint64(
+            &parent,
+            util::ZigZagEncode(static_cast<int64_t>(row->second) - static_cast<int64_t>(i)) + 2);
+      } else {
+        parent.push_back(1);
+        parent += s.parent_span_id;
+      }
     }
     if (i == 0) {
       PutVarint64(&col(SpanColumn::kStart), s.start_time_unix_nano);
@@ -317,13 +338,16 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
   stats->first_trace_id = spans.front()->trace_id;
   stats->last_trace_id = spans.back()->trace_id;
 
+  // kParent is not written: kParentRows replaces it.
+  const auto written = [](int c) { return c != static_cast<int>(SpanColumn::kParent); };
   std::string out;
   out.push_back(static_cast<char>(kRowGroupFormatVersion));
   PutVarint64(&out, spans.size());
-  PutVarint64(&out, kSpanColumnCount);
+  PutVarint64(&out, kSpanColumnCount - 1);
   std::string stored[kSpanColumnCount];
   uint8_t compression[kSpanColumnCount];
   for (int c = 0; c < kSpanColumnCount; ++c) {
+    if (!written(c)) continue;
     const std::string& raw = cols[c];
     compression[c] = kCompressionNone;
     if (raw.size() > 64) {
@@ -348,7 +372,9 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
   // The header's own checksum; each column carries one, checked when the column is read, so a
   // search that reads three columns checksums only those.
   util::PutFixed32(&out, util::Crc32c(out));
-  for (int c = 0; c < kSpanColumnCount; ++c) out += stored[c];
+  for (int c = 0; c < kSpanColumnCount; ++c) {
+    if (written(c)) out += stored[c];
+  }
   return out;
 }
 
@@ -402,9 +428,16 @@ Status RowGroupReader::Open(std::string_view value, std::string where) {
     in.remove_prefix(e.stored);
   }
   for (int c = 0; c < kSpanColumnCount; ++c) {
-    if (!dir_[c].present && c != static_cast<int>(SpanColumn::kAttrKeys)) {
+    if (!dir_[c].present && c != static_cast<int>(SpanColumn::kAttrKeys) &&
+        c != static_cast<int>(SpanColumn::kParent) &&
+        c != static_cast<int>(SpanColumn::kParentRows)) {
       return Corrupt("column " + std::to_string(c) + " missing");
     }
+  }
+  // The parents are in one of the two (column 19 replaced column 3).
+  if (has(SpanColumn::kParent) == has(SpanColumn::kParentRows)) {
+    return Corrupt(has(SpanColumn::kParent) ? "both parent columns (3 and 19)"
+                                            : "column 3 missing");
   }
   key_answers_.clear();
   return Status::OK();
@@ -448,7 +481,44 @@ Status RowGroupReader::Column(SpanColumn c, std::string* raw) {
   return Status::OK();
 }
 
+// Column 19: per span a <uvarint>: 0 for a root, 1 followed by the parent's 8-byte id, or
+// zigzag(row - i) + 2 for the parent with the id of the span at that row.
+Status RowGroupReader::LoadParentRows() {
+  Dir& parent = dir_[static_cast<int>(SpanColumn::kParent)];
+  Dir& rows = dir_[static_cast<int>(SpanColumn::kParentRows)];
+  if (parent.loaded) return Status::OK();
+  TM_RETURN_IF_ERROR(Load(SpanColumn::kSpanId));
+  std::string raw;
+  TM_RETURN_IF_ERROR(Column(SpanColumn::kParentRows, &raw));
+  std::string_view in = raw;
+  parent_ids_.assign(8u * n_, '\0');
+  has_parent_.assign(n_, 0);
+  for (uint32_t i = 0; i < n_; ++i) {
+    uint64_t code;
+    if (!GetVarint64(&in, &code)) return Corrupt("column 19 malformed");
+    if (code == 0) continue;
+    has_parent_[i] = 1;
+    if (code == 1) {
+      if (in.size() < 8) return Corrupt("column 19 malformed");
+      std::memcpy(&parent_ids_[8u * i], in.data(), 8);
+      in.remove_prefix(8);
+      continue;
+    }
+    const int64_t row = static_cast<int64_t>(i) + util::ZigZagDecode(code - 2);
+    if (row < 0 || row >= static_cast<int64_t>(n_)) {
+      return Corrupt("column 19 names row " + std::to_string(row) + " of " + std::to_string(n_));
+    }
+    std::memcpy(&parent_ids_[8u * i], &span_ids_[8u * static_cast<uint64_t>(row)], 8);
+  }
+  if (!in.empty()) return Corrupt("column 19 malformed: trailing bytes");
+  parent.loaded = rows.loaded = true;
+  return Status::OK();
+}
+
 Status RowGroupReader::Load(SpanColumn c) {
+  // Either parent column is read as kParent.
+  if (c == SpanColumn::kParentRows) c = SpanColumn::kParent;
+  if (c == SpanColumn::kParent && !has(SpanColumn::kParent)) return LoadParentRows();
   Dir& d = dir_[static_cast<int>(c)];
   if (d.loaded) return Status::OK();
   if (!d.present) return Corrupt("column " + std::to_string(static_cast<int>(c)) + " missing");
@@ -484,16 +554,21 @@ Status RowGroupReader::Load(SpanColumn c) {
       break;
     }
     case SpanColumn::kService:
+      // The names stay in the decompressed column; the list is views into it.
+      service_raw_ = std::move(raw);
+      in = service_raw_;
       if (!GetStrings(&in, &service_list_) ||
           !GetIndices(&in, n_, service_list_.size(), &service_ids_)) {
         return Corrupt(bad);
       }
       break;
     case SpanColumn::kAttrKeys: {
+      keys_raw_ = std::move(raw);  // the key sets are views into it
+      in = keys_raw_;
       uint64_t count;
       if (!GetVarint64(&in, &count) || count > in.size()) return Corrupt(bad);
       key_sets_.resize(count);
-      for (std::vector<std::string>& keys : key_sets_) {
+      for (std::vector<std::string_view>& keys : key_sets_) {
         if (!GetStrings(&in, &keys)) return Corrupt(bad);
       }
       if (!GetIndices(&in, n_, count, &key_set_ids_)) return Corrupt(bad);
@@ -530,6 +605,8 @@ Status RowGroupReader::Load(SpanColumn c) {
       span_ids_.assign(in);
       in = {};
       break;
+    case SpanColumn::kParentRows:  // read by LoadParentRows
+      return Corrupt("column 19 read as column 3");
     case SpanColumn::kParent:
       parent_ids_.assign(8u * n_, '\0');
       has_parent_.assign(n_, 0);

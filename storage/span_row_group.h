@@ -26,7 +26,7 @@ enum class SpanColumn : uint8_t {
   kDict = 0,         // the row group's strings
   kTraceId = 1,      // runs of (16-byte id, count)
   kSpanId = 2,       // 8 bytes each
-  kParent = 3,       // flag byte, then 8 bytes when present
+  kParent = 3,       // flag byte, then 8 bytes when present (row groups before kParentRows)
   kStart = 4,        // first uvarint, then zigzag deltas (ns)
   kDuration = 5,     // uvarint ns
   kName = 6,         // dict id
@@ -42,8 +42,11 @@ enum class SpanColumn : uint8_t {
   kService = 16,     // service.name per span, for searches that need nothing else of the resource
   kHttpStatus = 17,  // the span attribute http.status_code, for the most common search
   kAttrKeys = 18,    // which span attribute keys each span has (absent from older row groups)
+  // The parent as the row of the span with its id, or the id (kParent's successor: a row group
+  // has one of the two, and RowGroupReader::Load(kParent) reads either).
+  kParentRows = 19,
 };
-inline constexpr int kSpanColumnCount = 19;
+inline constexpr int kSpanColumnCount = 20;
 
 struct RowGroupStats {
   std::string first_trace_id;
@@ -127,6 +130,7 @@ class RowGroupReader {
   Status Corrupt(const std::string& what) const;
   bool StatusMessagesInDict() const;
   Status Column(SpanColumn c, std::string* raw);
+  Status LoadParentRows();
 
   std::string where_;
   uint32_t n_ = 0;
@@ -152,11 +156,13 @@ class RowGroupReader {
   std::vector<uint32_t> resource_index_, scope_index_;
   std::vector<Span> resources_, scopes_;  // only resource (or scope) fields set
   std::vector<std::string> services_;
-  std::vector<std::string> service_list_;
+  std::string service_raw_;                     // the decompressed service column
+  std::vector<std::string_view> service_list_;  // views into service_raw_
   std::vector<uint32_t> service_ids_;
   std::vector<int64_t> http_status_;
-  std::vector<std::vector<std::string>> key_sets_;  // kAttrKeys: the distinct sets
-  std::vector<uint32_t> key_set_ids_;               // per span
+  std::string keys_raw_;                                 // the decompressed key column
+  std::vector<std::vector<std::string_view>> key_sets_;  // kAttrKeys: the distinct sets
+  std::vector<uint32_t> key_set_ids_;                    // per span
   // HasAttrKey's answers: per key asked about, per key set whether it holds the key.
   std::vector<std::pair<std::string, std::vector<bool>>> key_answers_;
   std::vector<AttrRef> attrs_;

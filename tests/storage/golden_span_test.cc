@@ -255,6 +255,57 @@ TEST(GoldenSpans, RowGroupWithoutAttributeKeys) {
   ExpectSpan(got, RowGroupSpan());
 }
 
+// Three spans of one trace: a root, its child, and a span whose parent is not in the row group.
+std::vector<Span> ParentSpans() {
+  std::vector<Span> spans(3, RowGroupSpan());
+  spans[1].span_id = std::string(8, '\x0c');
+  spans[1].parent_span_id = spans[0].span_id;
+  spans[1].start_time_unix_nano += 10;
+  spans[2].span_id = std::string(8, '\x0d');
+  spans[2].parent_span_id = std::string(8, '\x7f');
+  spans[2].start_time_unix_nano += 20;
+  return spans;
+}
+
+// Parents as row groups written before column 19 store them (column 3: each id in full).
+TEST(GoldenSpans, RowGroupParentIds) {
+  const std::vector<Span> spans = ParentSpans();
+  const std::string bytes = GoldenBytes("span_row_group_parent_ids");
+  RowGroupReader rg;
+  ASSERT_TRUE(rg.Open(bytes, "golden row group").ok());
+  ASSERT_TRUE(rg.has(SpanColumn::kParent));
+  ASSERT_TRUE(rg.Load(SpanColumn::kParent).ok());
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(rg.parent(i), spans[i].parent_span_id) << i;
+  ASSERT_TRUE(rg.LoadAll().ok());
+  for (uint32_t i = 0; i < 3; ++i) {
+    Span got;
+    ASSERT_TRUE(rg.ReadSpan(i, &got).ok());
+    ExpectSpan(got, spans[i]);
+  }
+}
+
+// Parents as row groups store them now (column 19: the row of a parent in the row group, or the
+// id of one outside it).
+TEST(GoldenSpans, RowGroupParentRows) {
+  const std::vector<Span> spans = ParentSpans();
+  RowGroupStats stats;
+  const std::string bytes = GoldenBytes(
+      "span_row_group_parent_rows", EncodeRowGroup({&spans[0], &spans[1], &spans[2]}, 3, &stats));
+  RowGroupReader rg;
+  ASSERT_TRUE(rg.Open(bytes, "golden row group").ok());
+  EXPECT_FALSE(rg.has(SpanColumn::kParent));
+  ASSERT_TRUE(rg.has(SpanColumn::kParentRows));
+  ASSERT_TRUE(rg.Load(SpanColumn::kParent).ok());
+  EXPECT_TRUE(rg.loaded(SpanColumn::kSpanId));  // row references name span ids
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(rg.parent(i), spans[i].parent_span_id) << i;
+  ASSERT_TRUE(rg.LoadAll().ok());
+  for (uint32_t i = 0; i < 3; ++i) {
+    Span got;
+    ASSERT_TRUE(rg.ReadSpan(i, &got).ok());
+    ExpectSpan(got, spans[i]);
+  }
+}
+
 // Consistent with span_row_group.hex: its row group 0 holds trace kTraceA.
 SegmentHeader GoldenSegmentHeader() {
   SegmentHeader h;
