@@ -210,8 +210,9 @@ class RowGroupFilter {
     RowGroupReader& rg = out->rg;
     Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
                        : FromRocks(rs, where);
-    if (s.ok() && task.inside && without_start_) {
-      // Every span is in range, and the visitor wants no start: the column is not read.
+    if (s.ok() && task.inside) {
+      // Every span is in range: the start column is read only if a span matches and the visitor
+      // wants its start (below).
       for (uint32_t i = 0; i < rg.size(); ++i) {
         out->rows.push_back(i);
         out->ordinals.push_back(out->in_range++);
@@ -301,6 +302,7 @@ class RowGroupFilter {
       if (wanted && !out->rows.empty() && s.ok()) s = rg.Load(col);
     };
     load(SpanColumn::kTraceId, true);
+    load(SpanColumn::kStart, !without_start_);
     load(SpanColumn::kSpanId, !ids_only_ || with_structure_);
     load(SpanColumn::kDuration, !ids_only_);
     load(SpanColumn::kName, !ids_only_);

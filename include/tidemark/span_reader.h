@@ -39,7 +39,8 @@ struct SpanScan {
   // group's dictionary that names need.
   bool ids_only = false;
   // Leave ScannedSpan::start_unix_nano 0: the storage then reads the start column only of row
-  // groups that straddle the range's edges (a trace's structure needs no times).
+  // groups that straddle the range's edges (a trace's structure needs no times). Otherwise it
+  // reads it of a row group inside the range only when some span there matches.
   bool without_start = false;
   // Alternatives evaluated in the same pass (at most kMaxScanAlternatives): when not empty, a span
   // is visited when it satisfies `conditions` and at least one alternative, and
