@@ -59,18 +59,29 @@ Result<std::vector<CompiledCondition>> CompileConditions(
   return out;
 }
 
+// What decoding the condition's columns costs, more than testing a row: the first conditions
+// evaluated decode their columns for every row group, the later ones only where rows are left.
+// Kind and status codes are a byte a span that compresses to almost nothing; service names and
+// http.status_code small indices or varints; durations a varint of several bytes a span that
+// zstd has to work through; names, status messages and trace states the whole dictionary;
+// attributes the dictionary and the attribute column.
 int CompiledCondition::Cost() const {
   switch (intrinsic_) {
-    case Intrinsic::kDuration:
     case Intrinsic::kKind:
+    case Intrinsic::kStatus:
       return 0;
     case Intrinsic::kServiceName:
       return 1;
-    case Intrinsic::kNone:
-      return c_.key == "http.status_code" && c_.scope == ConditionScope::kSpan ? 1 : 3;
-    default:
+    case Intrinsic::kDuration:
       return 2;
+    case Intrinsic::kName:
+    case Intrinsic::kStatusMessage:
+    case Intrinsic::kTraceState:
+      return 3;
+    case Intrinsic::kNone:
+      return c_.key == "http.status_code" && c_.scope == ConditionScope::kSpan ? 1 : 4;
   }
+  return 4;
 }
 
 namespace {

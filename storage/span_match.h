@@ -51,7 +51,8 @@ class CompiledCondition {
   Intrinsic intrinsic() const { return intrinsic_; }
   // Whether a present value satisfies the condition.
   bool Test(const ValueView& v) const;
-  // Relative cost of evaluating on a row group: columns without the dictionary are cheap.
+  // Relative cost of evaluating on a row group (lower first): columns without the dictionary are
+  // cheap, small ones cheapest.
   int Cost() const;
 
  private:
