@@ -267,6 +267,17 @@ std::vector<Span> ParentSpans() {
   return spans;
 }
 
+// The loaded parents of ParentSpans() in `rg`, then every span read whole.
+void ExpectParentSpans(RowGroupReader* rg, const std::vector<Span>& spans) {
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(rg->parent(i), spans[i].parent_span_id) << i;
+  ASSERT_TRUE(rg->LoadAll().ok());
+  for (uint32_t i = 0; i < 3; ++i) {
+    Span got;
+    ASSERT_TRUE(rg->ReadSpan(i, &got).ok());
+    ExpectSpan(got, spans[i]);
+  }
+}
+
 // Parents as row groups written before column 19 store them (column 3: each id in full).
 TEST(GoldenSpans, RowGroupParentIds) {
   const std::vector<Span> spans = ParentSpans();
@@ -275,13 +286,7 @@ TEST(GoldenSpans, RowGroupParentIds) {
   ASSERT_TRUE(rg.Open(bytes, "golden row group").ok());
   ASSERT_TRUE(rg.has(SpanColumn::kParent));
   ASSERT_TRUE(rg.Load(SpanColumn::kParent).ok());
-  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(rg.parent(i), spans[i].parent_span_id) << i;
-  ASSERT_TRUE(rg.LoadAll().ok());
-  for (uint32_t i = 0; i < 3; ++i) {
-    Span got;
-    ASSERT_TRUE(rg.ReadSpan(i, &got).ok());
-    ExpectSpan(got, spans[i]);
-  }
+  ExpectParentSpans(&rg, spans);
 }
 
 // Parents as row groups store them now (column 19: the row of a parent in the row group, or the
@@ -297,13 +302,7 @@ TEST(GoldenSpans, RowGroupParentRows) {
   ASSERT_TRUE(rg.has(SpanColumn::kParentRows));
   ASSERT_TRUE(rg.Load(SpanColumn::kParent).ok());
   EXPECT_TRUE(rg.loaded(SpanColumn::kSpanId));  // row references name span ids
-  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(rg.parent(i), spans[i].parent_span_id) << i;
-  ASSERT_TRUE(rg.LoadAll().ok());
-  for (uint32_t i = 0; i < 3; ++i) {
-    Span got;
-    ASSERT_TRUE(rg.ReadSpan(i, &got).ok());
-    ExpectSpan(got, spans[i]);
-  }
+  ExpectParentSpans(&rg, spans);
 }
 
 // Consistent with span_row_group.hex: its row group 0 holds trace kTraceA.
