@@ -9,6 +9,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -75,6 +76,7 @@ struct RowGroupMatches {
   RowGroupSpanSource source{&rg};
   Status status;
   uint32_t in_range = 0;
+  bool filled_cache = true;  // read with ReadOptions::fill_cache
   std::vector<uint32_t> rows;
   std::vector<uint32_t> ordinals;
   std::vector<uint64_t> alternatives;  // per row, with SpanScan::any_of
@@ -184,8 +186,9 @@ class RowGroupFilter {
  public:
   RowGroupFilter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data_cf, const CompiledScan& scan,
                  uint64_t start, uint64_t end, bool with_structure, bool ids_only,
-                 bool without_start)
-      : db_(db),
+                 bool without_start, uint64_t cache_fill_budget)
+      : cache_fill_budget_(cache_fill_budget),
+        db_(db),
         data_cf_(data_cf),
         scan_(scan),
         start_(start),
@@ -204,9 +207,15 @@ class RowGroupFilter {
                               std::to_string(task.row_group);
     rocksdb::PinnableSlice& value = out->value;
     value.Reset();
-    rocksdb::Status rs =
-        db_->Get(rocksdb::ReadOptions(), data_cf_,
-                 RowGroupKey(task.partition, task.segment, task.row_group), &value);
+    // Scan resistance: once a scan has read its share of the block cache, it reads the rest
+    // without filling it, so one search over a long range does not push out what every other
+    // search and trace lookup keeps reading (as databases read large sequential scans).
+    rocksdb::ReadOptions read_options;
+    read_options.fill_cache = bytes_read_.load(std::memory_order_relaxed) < cache_fill_budget_;
+    out->filled_cache = read_options.fill_cache;
+    rocksdb::Status rs = db_->Get(
+        read_options, data_cf_, RowGroupKey(task.partition, task.segment, task.row_group), &value);
+    if (rs.ok()) bytes_read_.fetch_add(value.size(), std::memory_order_relaxed);
     RowGroupReader& rg = out->rg;
     Status s = rs.ok() ? rg.Open(std::string_view(value.data(), value.size()), where)
                        : FromRocks(rs, where);
@@ -343,6 +352,8 @@ class RowGroupFilter {
     return Status::OK();
   }
 
+  const uint64_t cache_fill_budget_;
+  mutable std::atomic<uint64_t> bytes_read_{0};  // of row groups, by every thread of the scan
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* data_cf_;
   const CompiledScan& scan_;
@@ -545,14 +556,16 @@ Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan
   if (tasks.empty()) return stats;
 
   // Row groups evaluate the cheapest conditions first, over a shrinking list of candidates.
+  // A scan fills at most half the block cache.
   const RowGroupFilter filter(h_.db, h_.data_cf, *compiled, start, end, scan.with_structure,
-                              scan.ids_only, scan.without_start);
+                              scan.ids_only, scan.without_start, options_.block_cache_bytes / 2);
   OrderedRowGroupScan row_groups(filter, tasks, ScanThreads());
   Status cancelled;
   row_groups.Run([&](const RowGroupTask&, RowGroupMatches& m) {
     cancelled = options.Check();
     if (!cancelled.ok()) return false;
     ++stats.row_groups_read;
+    if (!m.filled_cache) ++stats.row_groups_read_uncached;
     if (!m.status.ok()) {
       stats.warnings.push_back(m.status.ToString());
       return true;

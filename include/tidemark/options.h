@@ -97,7 +97,8 @@ struct Options {
 
   // zstd level RocksDB uses for segment blocks. Range 1..19. Default 3 (see docs/benchmarks.md).
   int zstd_level = 3;
-  // RocksDB block cache for segment reads, bytes. Default 256 MiB.
+  // RocksDB block cache for segment reads, bytes. Default 256 MiB. One span scan fills at most
+  // half of it (the rest of its row groups are read past the cache).
   uint64_t block_cache_bytes = 256ULL << 20;
 
   // Spans older than now - span_retention_ms are rejected, hidden and dropped by partitions.

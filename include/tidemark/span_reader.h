@@ -95,6 +95,9 @@ struct ScannedSpan {
 struct SpanScanStats {
   uint64_t spans_inspected = 0;
   uint64_t row_groups_read = 0;
+  // Of those, read without filling the block cache: a scan fills at most half of it, so a
+  // search over a long range does not push out what other reads keep using.
+  uint64_t row_groups_read_uncached = 0;
   uint64_t row_groups_skipped = 0;  // by their statistics
   uint64_t segments_skipped = 0;    // by their statistics
   bool stopped_at_limit = false;    // SpanScan::max_spans_inspected was reached

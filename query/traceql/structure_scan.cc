@@ -301,6 +301,7 @@ Result<SpanScanStats> FindStructuralCandidates(SpanReader& reader, const ReadOpt
                                                                      &undecided, &narrowed));
     stats.spans_inspected += more.spans_inspected;
     stats.row_groups_read += more.row_groups_read;
+    stats.row_groups_read_uncached += more.row_groups_read_uncached;
     stats.row_groups_skipped += more.row_groups_skipped;
     stats.segments_skipped += more.segments_skipped;
     stats.warnings.insert(stats.warnings.end(), more.warnings.begin(), more.warnings.end());

@@ -715,6 +715,27 @@ TEST(Spans, RunsHoldingVisitsWholeRunsAndSegmentsAreCounted) {
   EXPECT_EQ(*later, std::vector<uint32_t>(ids.size(), 0));
 }
 
+// A scan fills at most half the block cache: past that, its row groups are read without
+// filling it, so one long search does not push out what other reads keep using.
+TEST(Spans, ScanFillsAtMostHalfTheBlockCache) {
+  for (const uint64_t cache : {uint64_t{2}, uint64_t{256} << 20}) {
+    TempDir dir;
+    Options o = SpanOptions();
+    o.block_cache_bytes = cache;
+    auto e = Engine::Open(o, dir.path());
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    std::vector<Span> spans;
+    for (int i = 0; i < 3000; ++i) spans.push_back(FullSpan(1 + i / 10, i, kNow - kSecond));
+    ASSERT_TRUE((*e)->AppendSpans(spans).ok());
+    ASSERT_TRUE((*e)->Flush().ok());
+    auto stats = (*e)->ScanSpans({}, SpanScan{}, [](const ScannedSpan&) { return true; });
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    ASSERT_EQ(stats->row_groups_read, 3u);
+    // A 2-byte cache: the first row group is the scan's share; a 256 MiB one holds them all.
+    EXPECT_EQ(stats->row_groups_read_uncached, cache == 2 ? 2u : 0u) << cache;
+  }
+}
+
 TEST(Spans, DamagedSegmentIsReportedAndTheRestStaysReadable) {
   TempDir dir;
   {
