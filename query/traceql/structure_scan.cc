@@ -70,7 +70,10 @@ bool JoinFinds(const Skeleton& skeleton, SpansetOp op, uint64_t lhs_bits, uint64
 // number it (a span whose chain does not reach a root gets no numbers: trace_view.h); and whether
 // that answer is certain for the whole trace: every chain reaches a root, and each parent on it is
 // the one evaluation would choose even if another span shared its id where the scan did not look
-// (Zipkin's two halves, told apart by kind).
+// (Zipkin's two halves, told apart by kind). One case stays open: a span stored elsewhere with
+// the same id and the same kind as a parent on the chain, but a different parent of its own (not
+// a retried export, which is identical and merged) could be the one evaluation picks; such data
+// is malformed, and the trace would then be ruled out here while whole evaluation might match.
 struct Walk {
   bool found = false;
   bool certain = true;
@@ -294,7 +297,10 @@ Result<SpanScanStats> FindStructuralCandidates(SpanReader& reader, const ReadOpt
     SpanScan rest = range;
     if (rest.max_spans_inspected != 0) {
       rest.max_spans_inspected -= std::min(rest.max_spans_inspected, stats.spans_inspected);
-      if (rest.max_spans_inspected == 0) return stats;  // the bound is spent: undecided
+      if (rest.max_spans_inspected == 0) {  // the bound is spent: undecided
+        out->clear();
+        return stats;
+      }
     }
     bool narrowed = false;
     TM_ASSIGN_OR_RETURN(SpanScanStats more, DropStructuralMismatches(reader, options, rest, plan,
