@@ -90,6 +90,13 @@ std::vector<rules::GroupSpec> RuleGroups() {
   return groups;
 }
 
+// Concurrent writers (remote_write senders run many shards): enough that ingestion is bound by
+// CPU, not by waiting for the log's group commit.
+int Writers() {
+  const char* env = std::getenv("TIDEMARK_BENCH_WRITERS");
+  return env ? std::max(1, std::atoi(env)) : 8;
+}
+
 struct Fixture {
   std::string dir;
   std::unique_ptr<Engine> engine;
@@ -112,7 +119,8 @@ Fixture* GetFixture() {
            ("tidemark-rules-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(f->dir);
   Options o;
-  o.sync_policy = SyncPolicy::kGroupCommit;
+  o.sync_policy =
+      std::getenv("TIDEMARK_BENCH_NOSYNC") ? SyncPolicy::kNone : SyncPolicy::kGroupCommit;
   o.limits.max_active_series = 10'000'000;
   // The ingestion benchmark writes scrapes ahead of the clock, as fast as they are taken.
   o.max_future_ms = 365LL * 24 * 3600 * 1000;
@@ -214,7 +222,7 @@ void BM_IngestWithRules(benchmark::State& state) {
     std::atomic<bool> stop{false};
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> writers;
-    for (int w = 0; w < 2; ++w) {
+    for (int w = 0; w < Writers(); ++w) {
       writers.emplace_back([&] {
         std::vector<Sample> samples;
         while (!stop) {

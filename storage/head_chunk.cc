@@ -1,6 +1,7 @@
 #include "storage/head_chunk.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "storage/decimal.h"
 #include "util/coding.h"
@@ -146,6 +147,42 @@ void HeadChunk::Append(int64_t t, double v) {
   max_time_ = t;
   ++num_samples_;
   free_bits_ = static_cast<int8_t>(w.free_bits());
+  if (num_samples_ % HeadChunkCheckpoint::kEvery == 0) TakeCheckpoint();
+}
+
+void HeadChunk::TakeCheckpoint() {
+  const uint64_t bit_offset = bytes_.size() * 8 - static_cast<uint64_t>(free_bits_);
+  const uint64_t time_offset = static_cast<uint64_t>(max_time_) - static_cast<uint64_t>(min_time_);
+  const uint32_t samples_div = num_samples_ / HeadChunkCheckpoint::kEvery;
+  // A chunk past these bounds (over 49 days, a jump of 24 days, 8,000 samples: far beyond the
+  // chunk and partition sizes in use) keeps its earlier checkpoints; reads start further back.
+  if (bit_offset > UINT32_MAX || time_offset > UINT32_MAX || last_delta_ > INT32_MAX ||
+      last_delta_ < INT32_MIN || samples_div > UINT8_MAX) {
+    return;
+  }
+  HeadChunkCheckpoint c;
+  c.bit_offset = static_cast<uint32_t>(bit_offset);
+  c.time_offset = static_cast<uint32_t>(time_offset);
+  c.delta = static_cast<int32_t>(last_delta_);
+  c.samples_div = static_cast<uint8_t>(samples_div);
+  c.exponent = exponent_;
+  if (exponent_ >= 0) {
+    c.value_state = static_cast<uint64_t>(mantissa_);
+  } else {
+    c.value_state = xor_.prev_bits;
+    c.xor_leading = xor_.leading;
+    c.xor_trailing = xor_.trailing;
+  }
+  checkpoints_[0] = checkpoints_[1];
+  checkpoints_[1] = c;
+}
+
+const HeadChunkCheckpoint* HeadChunk::CheckpointBefore(int64_t t) const {
+  for (int i = 1; i >= 0; --i) {
+    const HeadChunkCheckpoint& c = checkpoints_[i];
+    if (c.samples_div != 0 && min_time_ + static_cast<int64_t>(c.time_offset) < t) return &c;
+  }
+  return nullptr;
 }
 
 void HeadChunkIterator::Reset(std::string_view bytes, uint32_t num_samples) {
@@ -159,6 +196,25 @@ void HeadChunkIterator::Reset(std::string_view bytes, uint32_t num_samples) {
   xor_ = XorState();
   exponent_ = -1;
   status_ = Status::OK();
+}
+
+void HeadChunkIterator::ResetFrom(const HeadChunk& chunk, int64_t t) {
+  Reset(chunk.bytes(), chunk.num_samples());
+  const HeadChunkCheckpoint* c = chunk.CheckpointBefore(t);
+  if (c == nullptr || c->samples() >= chunk.num_samples()) return;
+  reader_.SeekToBit(c->bit_offset);
+  read_ = c->samples();
+  remaining_ = chunk.num_samples() - read_;
+  t_ = chunk.min_time() + static_cast<int64_t>(c->time_offset);
+  delta_ = c->delta;
+  exponent_ = c->exponent;
+  if (exponent_ >= 0) {
+    mantissa_ = static_cast<int64_t>(c->value_state);
+  } else {
+    xor_.prev_bits = c->value_state;
+    xor_.leading = c->xor_leading;
+    xor_.trailing = c->xor_trailing;
+  }
 }
 
 bool HeadChunkIterator::ReadValue() {

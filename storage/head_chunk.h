@@ -20,6 +20,23 @@
 
 namespace tidemark::storage {
 
+// The decoder's state after a sample, so that a read can start near its range instead of at the
+// chunk's first sample: rules and dashboards read the last few minutes of chunks that hold up to
+// an hour. Kept in memory beside the bytes, never stored.
+struct HeadChunkCheckpoint {
+  uint64_t value_state = 0;  // the decimal mantissa, or the previous value's bits (XOR mode)
+  uint32_t bit_offset = 0;   // where the next sample starts
+  uint32_t time_offset = 0;  // the sample's time - the chunk's min time
+  int32_t delta = 0;         // its time minus the previous sample's
+  uint8_t samples_div = 0;   // samples before bit_offset / kEvery; 0: no checkpoint
+  uint8_t xor_leading = 0xff;
+  uint8_t xor_trailing = 0;
+  int8_t exponent = -1;
+
+  static constexpr uint32_t kEvery = 32;
+  uint32_t samples() const { return uint32_t{samples_div} * kEvery; }
+};
+
 class HeadChunk {
  public:
   // Appends a sample. The caller guarantees timestamps strictly increase.
@@ -32,9 +49,15 @@ class HeadChunk {
   size_t MemoryBytes() const { return sizeof(*this) + bytes_.capacity(); }
   // Gives back unused buffer space; called when the chunk is closed.
   void ShrinkToFit() { bytes_.shrink_to_fit(); }
+  // The latest checkpoint whose sample is before `t`, or null: decoding from it yields every
+  // sample at or after `t`. Checkpoints are taken every HeadChunkCheckpoint::kEvery samples and
+  // the last two are kept (48 bytes), so a window of up to kEvery samples before the chunk's end
+  // decodes at most 2 * kEvery samples it does not need, and a chunk of 240 at most 64 of 240.
+  const HeadChunkCheckpoint* CheckpointBefore(int64_t t) const;
 
  private:
   void AppendValue(util::BasicBitWriter<std::vector<char>>* w, double v);
+  void TakeCheckpoint();
 
   // A vector rather than a string: its capacity grows by the small steps Append asks for, where a
   // string's would double, and head memory is mostly these buffers.
@@ -46,7 +69,8 @@ class HeadChunk {
   XorState xor_;          // XOR mode (exponent_ < 0)
   uint32_t num_samples_ = 0;
   int8_t free_bits_ = 0;
-  int8_t exponent_ = -1;  // decimal exponent, or -1 in XOR mode
+  int8_t exponent_ = -1;                // decimal exponent, or -1 in XOR mode
+  HeadChunkCheckpoint checkpoints_[2];  // older, newer
 };
 
 // Decodes `num_samples` samples from bytes written by HeadChunk. Damaged input ends iteration
@@ -56,6 +80,9 @@ class HeadChunkIterator {
   HeadChunkIterator() = default;
   HeadChunkIterator(std::string_view bytes, uint32_t num_samples) { Reset(bytes, num_samples); }
   void Reset(std::string_view bytes, uint32_t num_samples);
+  // Iterates `chunk` from its latest checkpoint before `t` (or its start): every sample at or
+  // after `t` comes, and usually few before it. `chunk` must outlive the iteration.
+  void ResetFrom(const HeadChunk& chunk, int64_t t);
 
   bool Next();
   int64_t t() const { return t_; }

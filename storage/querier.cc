@@ -139,7 +139,8 @@ class DbSeriesSet final : public SeriesSet {
 void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
                         std::vector<Sample>* out, Status* st) {
   if (chunk.num_samples() == 0 || chunk.max_time() < mint || chunk.min_time() > maxt) return;
-  HeadChunkIterator it(chunk.bytes(), chunk.num_samples());
+  HeadChunkIterator it;
+  it.ResetFrom(chunk, mint);
   while (it.Next()) {
     if (it.t() < mint) continue;
     if (it.t() > maxt) break;

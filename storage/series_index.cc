@@ -131,10 +131,26 @@ std::vector<uint64_t> SeriesIndex::UnionPostings(const std::string& name, Pred p
 
 namespace {
 
-std::vector<uint64_t> Intersect(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
-  std::vector<uint64_t> out;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
+// Keeps the ids of `ids` (ascending) that are in `list` (ascending). A list much longer than the
+// candidates (a metric name's postings against one team's) is searched, not walked.
+void IntersectInPlace(std::vector<uint64_t>* ids, const std::vector<uint64_t>& list) {
+  size_t kept = 0;
+  if (list.size() > 16 * ids->size()) {
+    auto from = list.begin();
+    for (const uint64_t id : *ids) {
+      from = std::lower_bound(from, list.end(), id);
+      if (from == list.end()) break;
+      if (*from == id) (*ids)[kept++] = id;
+    }
+  } else {
+    auto it = list.begin();
+    for (const uint64_t id : *ids) {
+      while (it != list.end() && *it < id) ++it;
+      if (it == list.end()) break;
+      if (*it == id) (*ids)[kept++] = id;
+    }
+  }
+  ids->resize(kept);
 }
 
 std::vector<uint64_t> Subtract(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
@@ -143,44 +159,79 @@ std::vector<uint64_t> Subtract(const std::vector<uint64_t>& a, const std::vector
   return out;
 }
 
+// The value of label `name` in `s`, or "" if absent.
+std::string_view LabelValue(const MemSeries& s, std::string_view name) {
+  for (const InternedLabel* l : s.labels) {
+    if (l->name == name) return l->value;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
     const std::vector<CompiledMatcher>& matchers) const {
   std::shared_lock lock(mu_);
-  std::vector<uint64_t> ids;
-  bool have_candidates = false;
-  // Matchers that cannot match an absent label narrow the candidates by union of postings.
+  // Matchers that cannot match an absent label narrow the candidates: the intersection of their
+  // postings (an equality's list as it is, others' the union over the values they match),
+  // smallest first, so the work follows the answer's size rather than the metric name's.
+  std::vector<std::vector<uint64_t>> unions;
+  unions.reserve(matchers.size());
+  std::vector<const std::vector<uint64_t>*> lists;
   for (const CompiledMatcher& m : matchers) {
     if (m.MatchesEmpty()) continue;
-    std::vector<uint64_t> matched;
     if (m.matcher().type == MatchType::kEqual) {
       auto name_it = postings_.find(m.matcher().name);
-      if (name_it != postings_.end()) {
-        auto value_it = name_it->second.find(m.matcher().value);
-        if (value_it != name_it->second.end()) matched = value_it->second;
-      }
+      if (name_it == postings_.end()) return {};
+      auto value_it = name_it->second.find(m.matcher().value);
+      if (value_it == name_it->second.end()) return {};
+      lists.push_back(&value_it->second);
     } else {
-      matched = UnionPostings(m.matcher().name, [&](std::string_view v) { return m.Matches(v); });
+      unions.push_back(
+          UnionPostings(m.matcher().name, [&](std::string_view v) { return m.Matches(v); }));
+      lists.push_back(&unions.back());
     }
-    ids = have_candidates ? Intersect(ids, matched) : std::move(matched);
-    have_candidates = true;
-    if (ids.empty()) return {};
+    if (lists.back()->empty()) return {};
   }
-  if (!have_candidates) {
+  std::sort(lists.begin(), lists.end(),
+            [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  std::vector<uint64_t> ids;
+  if (lists.empty()) {
     ids.reserve(by_id_.size());
-    by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) { ids.push_back(s->id); });
+    by_id_.ForEach(
+        [&](const std::shared_ptr<MemSeries>& s) { ids.push_back(s->id); });  // ascending
+  } else {
+    ids = *lists[0];
+    for (size_t i = 1; i < lists.size() && !ids.empty(); ++i) IntersectInPlace(&ids, *lists[i]);
   }
-  // Matchers that match the empty string remove series whose value is present and not matched.
+  // Matchers that match the empty string remove series whose value is present and not matched:
+  // `!=` checks each candidate's own value (cheaper than the postings of the value it excludes
+  // once other matchers have narrowed the candidates); others subtract the postings of the values
+  // they do not match.
+  std::vector<const CompiledMatcher*> per_series;
   for (const CompiledMatcher& m : matchers) {
     if (!m.MatchesEmpty()) continue;
+    if (m.matcher().type == MatchType::kNotEqual && !lists.empty()) {
+      per_series.push_back(&m);
+      continue;
+    }
     std::vector<uint64_t> excluded =
         UnionPostings(m.matcher().name, [&](std::string_view v) { return !m.Matches(v); });
     if (!excluded.empty()) ids = Subtract(ids, excluded);
   }
   std::vector<std::shared_ptr<MemSeries>> out;
   out.reserve(ids.size());
-  for (uint64_t id : ids) out.push_back(*by_id_.Find(id));
+  for (uint64_t id : ids) {
+    const std::shared_ptr<MemSeries>& s = *by_id_.Find(id);
+    bool keep = true;
+    for (const CompiledMatcher* m : per_series) {
+      if (!m->Matches(LabelValue(*s, m->matcher().name))) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) out.push_back(s);
+  }
   return out;
 }
 

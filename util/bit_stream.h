@@ -87,6 +87,14 @@ class BitReader {
 
   bool overflow() const { return overflow_; }
   size_t bit_position() const { return pos_; }
+  // Continues reading at bit `pos` (a position an earlier read of the same data reached).
+  void SeekToBit(size_t pos) {
+    if (pos > data_.size() * 8) {
+      overflow_ = true;
+      pos = data_.size() * 8;
+    }
+    pos_ = pos;
+  }
 
  private:
   uint64_t ReadBitsSlow(int n) {

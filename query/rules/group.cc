@@ -98,6 +98,14 @@ struct RuleGroup::Rule {
   RuleSpec spec;  // labels: the group's merged in
   promql::ExprPtr expr;
   std::string expr_text;  // as Prometheus prints it, for generator URLs
+  // An alerting rule's label and annotation templates, in spec order, parsed once: the template,
+  // or the message of its parse error (shown in place of the text at every evaluation).
+  struct ParsedText {
+    std::shared_ptr<const Template> tmpl;
+    std::string error;
+  };
+  std::vector<ParsedText> label_templates;
+  std::vector<ParsedText> annotation_templates;
   // Guarded by RuleGroup::mu_ where Snapshot reads them.
   std::map<Labels, Alert> active;
   RuleHealth health = RuleHealth::kUnknown;
@@ -130,6 +138,22 @@ Result<std::unique_ptr<RuleGroup>> RuleGroup::Create(GroupSpec spec, const RuleO
     }
     rule->expr = std::move(expr).value();
     rule->expr_text = promql::FormatExpr(*rule->expr);
+    if (rule->spec.kind == RuleKind::kAlerting) {
+      const std::string template_name = "__alert_" + rule->spec.name;
+      auto parse = [&](const std::string& text) {
+        auto tmpl = ParseAlertTemplate(template_name, text, options.template_options);
+        Rule::ParsedText parsed;
+        if (tmpl.ok()) {
+          parsed.tmpl = std::move(tmpl).value();
+        } else {
+          parsed.error = tmpl.status().message();
+        }
+        return parsed;
+      };
+      for (const Label& l : rule->spec.labels) rule->label_templates.push_back(parse(l.value));
+      for (const Label& a : rule->spec.annotations)
+        rule->annotation_templates.push_back(parse(a.value));
+    }
     group->rules_.push_back(std::move(rule));
   }
   return group;
@@ -223,31 +247,34 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
     for (const promql::VectorSample& s : v) samples.push_back({ToMap(s.metric), s.f});
     return samples;
   };
-  const std::string template_name = "__alert_" + rule.spec.name;
-  auto expand = [&](const std::string& text, const AlertTemplateData& data) {
-    auto expanded = ExpandAlertTemplate(template_name, text, data, env, options_.template_options);
-    if (expanded.ok()) return std::move(expanded).value();
+  auto expand = [&](const Rule::ParsedText& text, const AlertTemplateData& data) {
     // Prometheus shows the failure in place of the text, and the rule stays healthy.
+    if (!text.tmpl) return "<error expanding template: " + text.error + ">";
+    auto expanded = ExecuteAlertTemplate(*text.tmpl, data, env);
+    if (expanded.ok()) return std::move(expanded).value();
     return "<error expanding template: " + std::string(expanded.status().message()) + ">";
   };
+  const std::map<std::string, std::string> external_labels = ToMap(options_.external_labels);
 
   // The alerts the result makes, by identifying labels.
   std::map<Labels, Alert> fresh;
   for (const promql::VectorSample& sample : vector) {
     AlertTemplateData data;
     data.labels = ToMap(sample.metric);
-    data.external_labels = ToMap(options_.external_labels);
+    data.external_labels = external_labels;
     data.external_url = options_.external_url;
     data.value = sample.f;
     Labels labels = promql::internal::WithoutLabel(sample.metric, kMetricNameLabel);
-    for (const Label& l : rule.spec.labels) {
-      labels = promql::internal::WithLabel(labels, l.name, expand(l.value, data));
+    for (size_t i = 0; i < rule.spec.labels.size(); ++i) {
+      labels = promql::internal::WithLabel(labels, rule.spec.labels[i].name,
+                                           expand(rule.label_templates[i], data));
     }
     labels = promql::internal::WithLabel(labels, kAlertNameLabel, rule.spec.name);
     Alert alert;
     alert.labels = labels;
-    for (const Label& a : rule.spec.annotations) {
-      alert.annotations.push_back({a.name, expand(a.value, data)});
+    for (size_t i = 0; i < rule.spec.annotations.size(); ++i) {
+      alert.annotations.push_back(
+          {rule.spec.annotations[i].name, expand(rule.annotation_templates[i], data)});
     }
     alert.state = AlertState::kPending;
     alert.active_at_ms = ts_ms;

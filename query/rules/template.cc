@@ -4,6 +4,7 @@
 
 #include "query/rules/template_ast.h"
 #include "query/rules/template_parser.h"
+#include "util/status_macros.h"
 
 namespace tidemark::rules {
 namespace {
@@ -46,20 +47,33 @@ TemplateValue AlertTemplateValue(const AlertTemplateData& data) {
       false);
 }
 
-Result<std::string> ExpandAlertTemplate(std::string_view name, std::string_view text,
-                                        const AlertTemplateData& data, const TemplateEnv& env,
-                                        const TemplateOptions& options) {
+Result<std::shared_ptr<const Template>> ParseAlertTemplate(std::string_view name,
+                                                           std::string_view text,
+                                                           const TemplateOptions& options) {
   auto tmpl = ParseTemplate(name, WithAlertPrefix(text), options);
   if (!tmpl.ok()) {
     return Status(tmpl.status().code(),
                   "error parsing template " + std::string(name) + ": " + tmpl.status().message());
   }
-  auto result = ExecuteTemplate(**tmpl, AlertTemplateValue(data), env);
+  return std::shared_ptr<const Template>(std::move(tmpl).value());
+}
+
+Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const AlertTemplateData& data,
+                                         const TemplateEnv& env) {
+  auto result = ExecuteTemplate(tmpl, AlertTemplateValue(data), env);
   if (!result.ok()) {
-    return Status(result.status().code(), "error executing template " + std::string(name) + ": " +
-                                              result.status().message());
+    return Status(result.status().code(),
+                  "error executing template " + tmpl.name() + ": " + result.status().message());
   }
   return result;
+}
+
+Result<std::string> ExpandAlertTemplate(std::string_view name, std::string_view text,
+                                        const AlertTemplateData& data, const TemplateEnv& env,
+                                        const TemplateOptions& options) {
+  TM_ASSIGN_OR_RETURN(std::shared_ptr<const Template> tmpl,
+                      ParseAlertTemplate(name, text, options));
+  return ExecuteAlertTemplate(*tmpl, data, env);
 }
 
 Status CheckTemplate(std::string_view name, std::string_view text, const TemplateOptions& options) {

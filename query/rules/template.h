@@ -139,6 +139,15 @@ Result<std::string> ExpandAlertTemplate(std::string_view name, std::string_view 
                                         const AlertTemplateData& data, const TemplateEnv& env,
                                         const TemplateOptions& options = {});
 
+// ExpandAlertTemplate in its two phases, for a rule that expands the same text for every alert
+// at every evaluation: parse once (the failure worded as ExpandAlertTemplate words it), then
+// execute as often as needed.
+Result<std::shared_ptr<const Template>> ParseAlertTemplate(std::string_view name,
+                                                           std::string_view text,
+                                                           const TemplateOptions& options = {});
+Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const AlertTemplateData& data,
+                                         const TemplateEnv& env);
+
 // What `promtool check rules` checks of an annotation or label template: that it parses with
 // the alert prefix above, under `name`. Like promtool, it does not execute the template (a
 // template may legitimately fail on the empty data a check would have). The error is Go's

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -40,6 +42,28 @@ void ExpectRoundTrip(const std::vector<Sample>& in) {
   }
   EXPECT_FALSE(it.Next());
   EXPECT_TRUE(it.status().ok());
+  // From a checkpoint: every sample at or after `from`, exactly, whatever `from` is.
+  const size_t step = in.size() <= 400 ? 1 : 37;
+  for (size_t i = 0; i < in.size(); i += step) {
+    for (const int64_t from :
+         {in[i].timestamp_ms - 1, in[i].timestamp_ms, in[i].timestamp_ms + 1}) {
+      HeadChunkIterator from_it;
+      from_it.ResetFrom(c, from);
+      size_t want = static_cast<size_t>(
+          std::lower_bound(in.begin(), in.end(), from,
+                           [](const Sample& a, int64_t t) { return a.timestamp_ms < t; }) -
+          in.begin());
+      while (from_it.Next()) {
+        if (from_it.t() < from) continue;
+        ASSERT_LT(want, in.size());
+        ASSERT_EQ(from_it.t(), in[want].timestamp_ms) << "from " << from;
+        ASSERT_EQ(Bits(from_it.v()), Bits(in[want].value)) << "from " << from;
+        ++want;
+      }
+      EXPECT_EQ(want, in.size()) << "from " << from;
+      EXPECT_TRUE(from_it.status().ok()) << from_it.status().ToString();
+    }
+  }
 }
 
 TEST(HeadChunk, RoundTripsSpecialValuesBitExactly) { ExpectRoundTrip(SpecialValues()); }
@@ -100,6 +124,40 @@ TEST(HeadChunk, DecimalValuesTakeFewBits) {
   }
   // Two-decimal gauges: about 7 bits of timestamp and 10 of value a sample, not the ~50 of XOR.
   EXPECT_LT(c.bytes().size(), 240u * 3);
+}
+
+// Reads of a chunk's last minutes start at its newest checkpoint before them, not at its first
+// sample, in every value mode and at every chunk length.
+TEST(HeadChunkIterator, ResetFromStartsAtTheLatestCheckpointBefore) {
+  for (const bool decimal : {true, false}) {
+    HeadChunk c;
+    std::vector<Sample> in;
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 240; ++i) {
+      const int64_t t = 1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 7);
+      const double v = decimal ? i * 2.5 : std::bit_cast<double>(rng() >> 2);
+      c.Append(t, v);
+      in.push_back({t, v});
+      // A read of the last sample only.
+      HeadChunkIterator it;
+      it.ResetFrom(c, t);
+      ASSERT_TRUE(it.Next());
+      const size_t newest =
+          c.num_samples() < HeadChunkCheckpoint::kEvery + 1
+              ? 0
+              : (c.num_samples() - 1) / HeadChunkCheckpoint::kEvery * HeadChunkCheckpoint::kEvery;
+      EXPECT_EQ(it.t(), in[newest].timestamp_ms) << "decimal " << decimal << " at " << i;
+      EXPECT_EQ(Bits(it.v()), Bits(in[newest].value));
+    }
+    // Before the older of the two kept checkpoints (samples 192 and 224): from the start.
+    HeadChunkIterator it;
+    it.ResetFrom(c, in[150].timestamp_ms);
+    ASSERT_TRUE(it.Next());
+    EXPECT_EQ(it.t(), in[0].timestamp_ms);
+    it.ResetFrom(c, in[200].timestamp_ms);
+    ASSERT_TRUE(it.Next());
+    EXPECT_EQ(it.t(), in[192].timestamp_ms);
+  }
 }
 
 TEST(HeadChunkIterator, TruncatedChunkIsCorruptionNotCrash) {
