@@ -85,9 +85,9 @@ Status ApplyRuleFiles(const YAML::Node& node, RulesConfig* rules) {
 }
 
 Status ApplyRulesSection(const YAML::Node& r, RulesConfig* rules) {
-  TM_RETURN_IF_ERROR(CheckMapping(
-      r, "rules.",
-      {"resend_delay", "for_grace_period", "outage_tolerance", "max_concurrent_evaluations"}));
+  TM_RETURN_IF_ERROR(CheckMapping(r, "rules.",
+                                  {"resend_delay", "for_grace_period", "outage_tolerance",
+                                   "max_concurrent_evaluations", "evaluation_nice"}));
   if (const auto n = r["resend_delay"]) {
     TM_RETURN_IF_ERROR(
         ReadDuration(n, "rules.resend_delay", kSecond, kDay, nullptr, &rules->resend_delay_ms));
@@ -103,6 +103,9 @@ Status ApplyRulesSection(const YAML::Node& r, RulesConfig* rules) {
   if (const auto n = r["max_concurrent_evaluations"]) {
     TM_RETURN_IF_ERROR(ReadInt(n, "rules.max_concurrent_evaluations", 1, 1024,
                                &rules->max_concurrent_evaluations));
+  }
+  if (const auto n = r["evaluation_nice"]) {
+    TM_RETURN_IF_ERROR(ReadInt(n, "rules.evaluation_nice", 0, 19, &rules->evaluation_nice));
   }
   return Status::OK();
 }
@@ -140,6 +143,7 @@ void EmitRulesConfig(const GlobalConfig& global, const RulesConfig& rules, YAML:
        << util::FormatDuration(rules.outage_tolerance_ms);
   *out << YAML::Key << "max_concurrent_evaluations" << YAML::Value
        << rules.max_concurrent_evaluations;
+  *out << YAML::Key << "evaluation_nice" << YAML::Value << rules.evaluation_nice;
   *out << YAML::EndMap;
 }
 

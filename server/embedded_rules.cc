@@ -160,6 +160,10 @@ Result<std::unique_ptr<RuleEvaluator>> RuleEvaluator::Create(Engine* engine,
                    positive(options.query.timeout.count(), "query.timeout")}) {
     if (!s.ok()) return s;
   }
+  if (options.evaluation_nice < 0 || options.evaluation_nice > 19) {
+    return Status::InvalidArgument("rule evaluator: evaluation_nice is " +
+                                   std::to_string(options.evaluation_nice) + ", want 0..19");
+  }
   std::unique_ptr<RuleEvaluator> evaluator =
       std::make_unique<EmbeddedRuleEvaluator>(engine, options, std::move(on_alerts));
   return evaluator;

@@ -1,7 +1,12 @@
 #include "server/rules_manager.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "query/rules/appender_output.h"
 #include "server/log.h"
@@ -179,8 +184,27 @@ void RulesManager::ReleaseSlot() {
   slots_cv_.notify_one();
 }
 
+namespace {
+
+// Gives the calling thread nice value `nice` unless it has a higher one. On Linux a nice value
+// belongs to the thread (setpriority on its tid); raising it needs no privilege.
+void LowerThreadPriority(int nice, const std::string& group) {
+  if (nice <= 0) return;
+  const id_t tid = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0 && current >= nice) return;
+  if (::setpriority(PRIO_PROCESS, tid, nice) != 0) {
+    LogError("lowering the priority of a rule group's thread failed; it runs at normal priority",
+             {{"group", group}, {"nice", std::to_string(nice)}, {"error", std::strerror(errno)}});
+  }
+}
+
+}  // namespace
+
 void RulesManager::Run(Runner* runner) {
   rules::RuleGroup& group = *runner->group;
+  LowerThreadPriority(options_.evaluation_nice, group.spec().name);
   const int64_t interval = group.interval_ms();
   int64_t t = group.EvaluationTimeAtOrAfter(NowMs());
   int evaluations = 0;
@@ -315,6 +339,7 @@ RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) 
   o.query_engine.delayed_name_removal = false;  // as the query API
   o.query_timeout = q.timeout;
   o.max_concurrent_evaluations = options.max_concurrent_evaluations;
+  o.evaluation_nice = options.evaluation_nice;
   return o;
 }
 

@@ -63,6 +63,7 @@ RuleEvaluatorOptions RuleEvaluatorOptionsFor(const ServerConfig& config, bool tl
   o.query.default_subquery_step_ms = config.query.default_subquery_step_ms;
   o.query.timeout = std::chrono::milliseconds(config.query.timeout_ms);
   o.max_concurrent_evaluations = static_cast<int>(config.rules.max_concurrent_evaluations);
+  o.evaluation_nice = static_cast<int>(config.rules.evaluation_nice);
   return o;
 }
 

@@ -80,6 +80,7 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
             defaults.translation.keep_identifying_resource_attributes);
   EXPECT_EQ(c.translation.target_info, defaults.translation.target_info);
   EXPECT_EQ(c.alerting, defaults.alerting);
+  EXPECT_EQ(c.rules.evaluation_nice, defaults.rules.evaluation_nice);
   // A default range longer than the maximum is refused, naming both.
   const std::string error = LoadError("trace_query:\n  default_range: 40d\n  max_range: 30d\n");
   EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
@@ -166,6 +167,9 @@ TEST(Config, EveryNumericKeyIsCheckedAgainstItsRange) {
            {"query:\n  max_result_points: 0\n", "query.max_result_points"},
            {"query:\n  default_subquery_step: 0\n", "query.default_subquery_step"},
            {"query:\n  max_concurrency: 0\n", "query.max_concurrency"},
+           {"rules:\n  max_concurrent_evaluations: 0\n", "rules.max_concurrent_evaluations"},
+           {"rules:\n  evaluation_nice: -1\n", "rules.evaluation_nice"},
+           {"rules:\n  evaluation_nice: 20\n", "rules.evaluation_nice"},
        }) {
     ExpectRefusedNaming(yaml, key);
     const std::string error = LoadError(yaml);
@@ -178,7 +182,8 @@ TEST(Config, EveryNumericKeyIsCheckedAgainstItsRange) {
         "storage:\n  partition_duration: 1m\n", "storage:\n  partition_duration: 1w\n",
         "storage:\n  max_future: 1m\n", "storage:\n  max_future: 365d\n",
         "storage:\n  retention: 0\n", "self_scrape_interval: 0\n",
-        "limits:\n  max_labels_per_series: 1024\n", "max_request_bytes: 1024\n"}) {
+        "limits:\n  max_labels_per_series: 1024\n", "max_request_bytes: 1024\n",
+        "rules:\n  evaluation_nice: 0\n", "rules:\n  evaluation_nice: 19\n"}) {
     Status s = Load(yaml, &c);
     EXPECT_TRUE(s.ok()) << yaml << s.ToString();
   }

@@ -250,6 +250,11 @@ TEST_F(EmbeddedRulesTest, CreateRefusesOptionsOutOfRange) {
   o = RuleEvaluatorOptions{};
   o.max_concurrent_evaluations = 0;
   EXPECT_FALSE(RuleEvaluator::Create(engine_.get(), o, nullptr).ok());
+  o = RuleEvaluatorOptions{};
+  o.evaluation_nice = 20;
+  created = RuleEvaluator::Create(engine_.get(), o, nullptr);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().message(), "rule evaluator: evaluation_nice is 20, want 0..19");
 }
 
 TEST_F(EmbeddedRulesTest, DestroyingARunningEvaluatorStopsIt) {

@@ -4,6 +4,8 @@
 #include "server/rules_manager.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -153,6 +155,31 @@ TEST_F(RulesManagerTest, FiringAlertsAreHandedToTheNotifier) {
   std::lock_guard lock(mu);
   EXPECT_EQ(sent[0].labels, (Labels{{"alertname", "AlwaysOn"}, {"severity", "page"}}));
   EXPECT_GT(sent[0].ends_at_ms, sent[0].starts_at_ms);
+}
+
+// Groups evaluate on threads of the configured lower priority (the notifier runs on the group's
+// thread, after its evaluation), and leave the other threads of the process as they were.
+TEST_F(RulesManagerTest, GroupsEvaluateAtTheConfiguredNiceValue) {
+  const int own = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  for (const int nice : {0, 7}) {
+    std::atomic<int> seen{-100};
+    RulesManagerOptions options;
+    options.evaluation_nice = nice;
+    RulesManager manager(engine_.get(), options, [&](std::vector<rules::AlertNotification>) {
+      seen = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    });
+    rules::RuleSpec alert;
+    alert.kind = rules::RuleKind::kAlerting;
+    alert.name = "AlwaysOn";
+    alert.expr = "vector(1)";
+    ASSERT_TRUE(manager.Update({Group("alerts", 100, {alert})}).ok());
+    manager.Start();
+    ASSERT_TRUE(Eventually([&] { return seen != -100; }));
+    manager.Stop();
+    // A thread that already runs at a higher nice value keeps it.
+    EXPECT_EQ(seen, std::max(own, nice)) << "evaluation_nice " << nice;
+  }
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), own);
 }
 
 }  // namespace
