@@ -154,7 +154,11 @@ void BM_EvaluateRuleGroups(benchmark::State& state) {
     state.SkipWithError("setup failed");
     return;
   }
-  promql::QueryEngine engine(promql::EngineOptions{});
+  // As the rules manager configures it (RulesManagerOptionsFor).
+  promql::EngineOptions engine_options;
+  engine_options.delayed_name_removal = false;
+  engine_options.sorted_selection = false;
+  promql::QueryEngine engine(engine_options);
   std::vector<std::unique_ptr<rules::RuleGroup>> groups;
   for (rules::GroupSpec& spec : RuleGroups()) {
     auto g = rules::RuleGroup::Create(std::move(spec), rules::RuleOptions{});

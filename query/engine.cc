@@ -146,6 +146,7 @@ Result<QueryResult> QueryEngine::Exec(SampleQuerier& storage, const Expr& parsed
   q.query_end = end_ms;
   q.query_step = step_ms;
   q.delayed_name_removal = options_.delayed_name_removal;
+  q.sorted_selection = options_.sorted_selection;
   if (MarkStepInvariant(expr, &q.step_invariant).should_wrap) q.step_invariant.insert(&expr);
 
   // A query whose context is already done fails before it starts, as Prometheus' exec.
@@ -231,6 +232,7 @@ Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
   hints.step_ms = start_ == end_ ? 0 : interval_;
   hints.range_ms = range_ms;
   hints.func = func;
+  hints.sorted = q_->sorted_selection;
   return q_->storage->Select(options, matchers, mint, maxt, hints);
 }
 

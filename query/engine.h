@@ -40,6 +40,10 @@ struct EngineOptions {
   // can still read the name, and duplicate label sets are only an error in the final result.
   // false: drop it at once, as Prometheus' server does without the feature flag.
   bool delayed_name_removal = true;
+  // false: selections may come in any order (SelectHints::sorted), for callers that treat a
+  // result as a set (rule evaluation, as Prometheus' rule manager does); results then come in
+  // the store's order and sums add in it.
+  bool sorted_selection = true;
 };
 
 // Per-query controls.

@@ -49,6 +49,7 @@ struct QueryState {
   int64_t query_end = 0;
   int64_t query_step = 0;  // 0 for an instant query
   bool delayed_name_removal = true;
+  bool sorted_selection = true;  // SelectHints::sorted
   // Points held at this moment (Prometheus' currentSamples).
   int64_t current_samples = 0;
   QueryStats stats;

@@ -129,6 +129,9 @@ class DbEngine final : public Engine {
 
  private:
   DbEngine(const Options& options, std::string path);
+  // Select, in label order or (sorted = false) in id order.
+  Result<std::unique_ptr<SeriesSet>> SelectSeries(const std::vector<LabelMatcher>& matchers,
+                                                  int64_t mint_ms, int64_t maxt_ms, bool sorted);
   Status OpenRocksDb();
   Status LoadMeta();
   Status LoadSeries();

@@ -329,6 +329,11 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint, int64_t maxt) {
+  return SelectSeries(matchers, mint, maxt, /*sorted=*/true);
+}
+
+Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const std::vector<LabelMatcher>& matchers,
+                                                          int64_t mint, int64_t maxt, bool sorted) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
   if (std::all_of(compiled->begin(), compiled->end(),
@@ -336,9 +341,11 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatch
     return Status::InvalidArgument(
         "a selector needs at least one matcher that does not match the empty string");
   }
-  auto series = index_.Select(*compiled);
-  std::sort(series.begin(), series.end(),
-            [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
+  auto series = index_.Select(*compiled);  // in id order
+  if (sorted) {
+    std::sort(series.begin(), series.end(),
+              [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
+  }
   return std::unique_ptr<SeriesSet>(new DbSeriesSet(this, std::move(series), mint, maxt));
 }
 
@@ -401,9 +408,9 @@ Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name,
 Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
                                                     const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint_ms, int64_t maxt_ms,
-                                                    const SelectHints&) {
+                                                    const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
-  return Select(matchers, mint_ms, maxt_ms);
+  return SelectSeries(matchers, mint_ms, maxt_ms, hints.sorted);
 }
 
 Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,

@@ -135,7 +135,7 @@ namespace {
 // candidates (a metric name's postings against one team's) is searched, not walked.
 void IntersectInPlace(std::vector<uint64_t>* ids, const std::vector<uint64_t>& list) {
   size_t kept = 0;
-  if (list.size() > 16 * ids->size()) {
+  if (list.size() > 4 * ids->size()) {
     auto from = list.begin();
     for (const uint64_t id : *ids) {
       from = std::lower_bound(from, list.end(), id);

@@ -49,7 +49,8 @@ class SampleIterator {
   virtual const Status& status() const = 0;
 };
 
-// Pull iterator over the series that matched a Select, in label order.
+// Pull iterator over the series that matched a Select, in label order (unless the hints allowed
+// any order).
 class SeriesSet {
  public:
   virtual ~SeriesSet() = default;
@@ -93,6 +94,9 @@ struct SelectHints {
   int64_t step_ms = 0;    // 0 for an instant evaluation
   int64_t range_ms = 0;   // the range of a range selector; 0 for an instant vector
   std::string_view func;  // the function applied to the selection ("rate"), or ""
+  // false: the caller does not need the series in label order (Prometheus' Select with
+  // sortSeries=false: rule evaluation, whose results are sets), so a store may save the sort.
+  bool sorted = true;
 };
 
 class SampleQuerier {

@@ -3,6 +3,7 @@
 // (deadline, cancellation, limit) are honoured.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -105,6 +106,54 @@ TEST_F(QuerierContract, BothImplementationsAnswerTheSame) {
   }
   EXPECT_EQ(answers[0], answers[1]);
   EXPECT_NE(answers[0].find("job1"), std::string::npos);
+}
+
+// With SelectHints::sorted false a store may return the series in any order, but the same
+// series and samples; PromQL evaluated so (as rules are) gives the same results as a set.
+TEST_F(QuerierContract, UnsortedSelectionsHoldTheSameSeries) {
+  const std::vector<LabelMatcher> m = {LabelMatcher::Equal("__name__", "http_requests_total")};
+  for (SampleQuerier* q : Both()) {
+    std::vector<std::string> answers[2];
+    for (const bool sorted : {true, false}) {
+      SelectHints hints;
+      hints.sorted = sorted;
+      auto set = q->Select(ReadOptions(), m, kT0, kT0 + 120'000, hints);
+      ASSERT_TRUE(set.ok()) << set.status().ToString();
+      while ((*set)->Next()) {
+        std::string a = (*set)->labels().ToString();
+        SampleIterator* it = (*set)->Samples();
+        while (it->Next()) a += " " + std::to_string(it->At().timestamp_ms);
+        answers[sorted].push_back(a);
+      }
+      if (sorted) {
+        EXPECT_TRUE(std::is_sorted(answers[1].begin(), answers[1].end()));
+      }
+    }
+    ASSERT_EQ(answers[1].size(), 6u);
+    std::sort(answers[0].begin(), answers[0].end());
+    EXPECT_EQ(answers[0], answers[1]);
+
+    std::vector<std::string> results[2];
+    for (const bool sorted : {true, false}) {
+      promql::EngineOptions options;
+      options.sorted_selection = sorted;
+      for (const char* query : {"sum by (job) (rate(http_requests_total[2m])) > 0",
+                                "http_requests_total{code=\"500\"} * on (job) group_left "
+                                "http_requests_total{code=\"200\"}"}) {
+        auto expr = promql::ParseExpr(query);
+        ASSERT_TRUE(expr.ok());
+        auto r =
+            promql::QueryEngine(options).Instant(*q, **expr, kT0 + 300'000, promql::QueryContext());
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        for (const auto& v : r->vector) {
+          results[sorted].push_back(v.metric.ToString() + " " + std::to_string(v.f));
+        }
+      }
+      std::sort(results[sorted].begin(), results[sorted].end());
+    }
+    EXPECT_EQ(results[0], results[1]);
+    EXPECT_EQ(results[1].size(), 6u);
+  }
 }
 
 TEST_F(QuerierContract, DeadlineAndCancellationStopReads) {
