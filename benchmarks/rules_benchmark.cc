@@ -3,9 +3,13 @@
 //   build/benchmarks/tidemark_rules_bench
 //   TIDEMARK_BENCH_SERIES=20000 build/benchmarks/tidemark_rules_bench   # a smaller run
 // BM_EvaluateRuleGroups evaluates every group once per iteration (one thread), reporting the time
-// per group and rule evaluations per second. BM_IngestWithRules appends scrapes on two threads for
+// per group and rule evaluations per second. BM_IngestWithRules measures ingestion throughput for
 // 30 s, without (rules:0) and with (rules:1) the rules manager evaluating the groups every 15 s
-// beside them. Figures and the machine: docs/benchmarks.md.
+// beside it: the rules' 100,000 series keep being scraped every 15 s at the wall clock (so rules
+// read recent data from the head, as in service), while TIDEMARK_BENCH_WRITERS (default 8)
+// writers send a second fleet of 100,000 series (metric names prefixed `load_`, which no rule
+// selects) as fast as the engine takes them, scrapes ahead of the clock. Figures and the machine:
+// docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -13,7 +17,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "datagen/dataset.h"
@@ -100,9 +106,44 @@ int Writers() {
 struct Fixture {
   std::string dir;
   std::unique_ptr<Engine> engine;
-  std::unique_ptr<datagen::MetricsDataset> dataset;
-  std::atomic<uint64_t> next_scrape{0};
-  std::mutex scrape_mu;  // the dataset advances one scrape at a time
+  std::unique_ptr<datagen::MetricsDataset> dataset;  // the rules' series
+  uint64_t next_live_scrape = 80;                    // of `dataset`, at its wall-clock time
+  std::unique_ptr<datagen::MetricsDataset> load;     // the throughput load's series
+  std::vector<Labels> load_labels;
+};
+
+// The scrapes after the stored ones, generated once and read by every writer: each writer sends
+// its own share of the series of each scrape in turn, as remote_write senders shard series (a
+// series' samples reach the engine in order, from one connection). Scrapes every writer has
+// passed are dropped.
+class ScrapeFeed {
+ public:
+  ScrapeFeed(datagen::MetricsDataset* dataset, int writers)
+      : dataset_(dataset), passed_(static_cast<size_t>(writers), 0) {}
+
+  // Scrape `k` (k >= every writer's earlier requests); `writer` has finished every scrape < k.
+  std::shared_ptr<const std::vector<Sample>> Get(int writer, uint64_t k) {
+    std::lock_guard lock(mu_);
+    passed_[static_cast<size_t>(writer)] = k;
+    const uint64_t oldest = *std::min_element(passed_.begin(), passed_.end());
+    while (first_ < oldest && !scrapes_.empty()) {
+      scrapes_.pop_front();
+      ++first_;
+    }
+    while (first_ + scrapes_.size() <= k) {
+      auto next = std::make_shared<std::vector<Sample>>();
+      dataset_->NextScrape(next.get());
+      scrapes_.push_back(std::move(next));
+    }
+    return scrapes_[static_cast<size_t>(k - first_)];
+  }
+
+ private:
+  datagen::MetricsDataset* dataset_;
+  std::mutex mu_;
+  std::deque<std::shared_ptr<const std::vector<Sample>>> scrapes_;  // from scrape first_ on
+  uint64_t first_ = 0;
+  std::vector<uint64_t> passed_;
 };
 
 Fixture* GetFixture() {
@@ -136,7 +177,15 @@ Fixture* GetFixture() {
     }
     if (!app->Commit().ok()) return nullptr;
   }
-  f->next_scrape = 80;
+  d.seed = 43;
+  f->load = std::make_unique<datagen::MetricsDataset>(d);
+  for (const Labels& l : f->load->series()) {
+    std::vector<Label> items = l.items();
+    for (Label& item : items) {
+      if (item.name == kMetricNameLabel) item.value = "load_" + item.value;
+    }
+    f->load_labels.push_back(Labels(std::move(items)));
+  }
   return f;
 }
 
@@ -199,8 +248,8 @@ void BM_EvaluateRuleGroups(benchmark::State& state) {
 }
 BENCHMARK(BM_EvaluateRuleGroups)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-// Appends scrapes (after the stored ones, as fast as the engine takes them) on two threads for
-// 30 s; with rules:1 the rules manager evaluates the 100 groups every 15 s meanwhile.
+// The load's scrapes as fast as the engine takes them, for 30 s, and the rules' series' scrapes
+// on their schedule; with rules:1 the rules manager evaluates the 100 groups every 15 s meanwhile.
 void BM_IngestWithRules(benchmark::State& state) {
   Fixture* f = GetFixture();
   if (!f) {
@@ -208,14 +257,17 @@ void BM_IngestWithRules(benchmark::State& state) {
     return;
   }
   const bool with_rules = state.range(0) == 1;
-  uint64_t appended = 0;
+  uint64_t appended = 0, rejected_total = 0, live_appended = 0;
   double seconds = 0;
   std::vector<server::RuleGroupMetrics> metrics;
   for (auto _ : state) {
     std::unique_ptr<server::RulesManager> manager;
     if (with_rules) {
-      manager = std::make_unique<server::RulesManager>(f->engine.get(),
-                                                       server::RulesManagerOptions{}, nullptr);
+      server::RulesManagerOptions options;
+      if (const char* nice = std::getenv("TIDEMARK_BENCH_RULE_NICE")) {
+        options.evaluation_nice = std::atoi(nice);
+      }
+      manager = std::make_unique<server::RulesManager>(f->engine.get(), options, nullptr);
       if (!manager->Update(RuleGroups()).ok()) {
         state.SkipWithError("rules refused");
         return;
@@ -223,41 +275,78 @@ void BM_IngestWithRules(benchmark::State& state) {
       manager->Start();
     }
     std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> rejected{0};
     std::atomic<bool> stop{false};
     const auto start = std::chrono::steady_clock::now();
+    const int n_writers = Writers();
+    ScrapeFeed feed(f->load.get(), n_writers);
     std::vector<std::thread> writers;
-    for (int w = 0; w < Writers(); ++w) {
-      writers.emplace_back([&] {
-        std::vector<Sample> samples;
-        while (!stop) {
-          {
-            std::lock_guard lock(f->scrape_mu);
-            f->dataset->NextScrape(&samples);
-          }
-          // remote_write-sized requests of 2,000 samples.
-          for (size_t begin = 0; begin < samples.size() && !stop; begin += 2'000) {
+    for (int w = 0; w < n_writers; ++w) {
+      writers.emplace_back([&, w] {
+        const auto& series = f->load_labels;
+        for (uint64_t k = 0; !stop; ++k) {
+          std::shared_ptr<const std::vector<Sample>> scrape = feed.Get(w, k);
+          const std::vector<Sample>& samples = *scrape;
+          // remote_write-sized requests of 2,000 samples: this writer's blocks of 2,000
+          // consecutive series (block b goes to writer b % W).
+          constexpr size_t kBlock = 2'000;
+          for (size_t begin = static_cast<size_t>(w) * kBlock; begin < samples.size() && !stop;
+               begin += static_cast<size_t>(n_writers) * kBlock) {
             auto app = f->engine->NewAppender();
-            const size_t end = std::min(samples.size(), begin + 2'000);
+            const size_t end = std::min(samples.size(), begin + kBlock);
             for (size_t i = begin; i < end; ++i) {
-              app->Add(f->dataset->series()[i], samples[i].timestamp_ms, samples[i].value);
+              app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
             }
             auto r = app->Commit();
-            if (r.ok()) count += r->accepted;
+            if (r.ok()) {
+              count += r->accepted;
+              rejected += r->rejected;
+            }
           }
         }
       });
     }
+    // The rules' series, scraped at their wall-clock times.
+    std::atomic<uint64_t> live_count{0};
+    std::thread live([&] {
+      std::vector<Sample> samples;
+      while (!stop) {
+        if (WallMs() < f->dataset->ScrapeTime(f->next_live_scrape)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
+        f->dataset->NextScrape(&samples);
+        ++f->next_live_scrape;
+        for (size_t begin = 0; begin < samples.size(); begin += 2'000) {
+          auto app = f->engine->NewAppender();
+          const size_t end = std::min(samples.size(), begin + 2'000);
+          for (size_t i = begin; i < end; ++i) {
+            app->Add(f->dataset->series()[i], samples[i].timestamp_ms, samples[i].value);
+          }
+          auto r = app->Commit();
+          if (r.ok()) {
+            live_count += r->accepted;
+            rejected += r->rejected;
+          }
+        }
+      }
+    });
     std::this_thread::sleep_for(std::chrono::seconds(30));
     stop = true;
     for (auto& w : writers) w.join();
+    live.join();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     appended += count;
+    live_appended += live_count;
+    rejected_total += rejected;
     if (manager) {
       metrics = manager->Metrics();
       manager->Stop();
     }
   }
   state.counters["samples_per_s"] = double(appended) / seconds;
+  state.counters["rejected"] = double(rejected_total);
+  state.counters["live_samples"] = double(live_appended);
   if (!metrics.empty()) {
     std::vector<double> ms;
     uint64_t iterations = 0, missed = 0;

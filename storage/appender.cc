@@ -25,7 +25,7 @@ class HeadAppender final : public Appender {
     std::string why;
     auto series = engine_->GetOrCreateSeries(labels, &reason, &why);
     if (!series) {
-      engine_->RecordRejection(&report_, reason, labels.ToString() + ": " + why);
+      engine_->RecordRejection(&report_, reason, [&] { return labels.ToString() + ": " + why; });
       return 0;
     }
     const SeriesRef ref = series->id;
@@ -36,9 +36,9 @@ class HeadAppender final : public Appender {
   SeriesRef Add(SeriesRef ref, int64_t timestamp_ms, double value) override {
     auto series = engine_->SeriesById(ref);
     if (!series) {
-      engine_->RecordRejection(
-          &report_, RejectReason::kUnknownSeriesRef,
-          "series ref " + std::to_string(ref) + " is not known (deleted or expired)");
+      engine_->RecordRejection(&report_, RejectReason::kUnknownSeriesRef, [&] {
+        return "series ref " + std::to_string(ref) + " is not known (deleted or expired)";
+      });
       return 0;
     }
     batch_.push_back({std::move(series), timestamp_ms, value});
@@ -79,13 +79,14 @@ class HeadAppender final : public Appender {
 
 std::unique_ptr<Appender> DbEngine::NewAppender() { return std::make_unique<HeadAppender>(this); }
 
-void DbEngine::RecordRejection(CommitReport* report, RejectReason reason, const std::string& why) {
+void DbEngine::RecordRejection(CommitReport* report, RejectReason reason,
+                               absl::FunctionRef<std::string()> why) {
   ++report->rejected;
   ++report->rejected_by_reason[static_cast<int>(reason)];
   ++samples_rejected_[static_cast<int>(reason)];
   if (report->first_rejections.size() < kMaxReportedRejections) {
     report->first_rejections.push_back(util::Abbreviate(
-        std::string(RejectReasonName(reason)) + ": " + why, util::kMaxRejectionMessageBytes));
+        std::string(RejectReasonName(reason)) + ": " + why(), util::kMaxRejectionMessageBytes));
   }
 }
 
@@ -226,14 +227,16 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       RejectReason reason;
       const AppendOutcome outcome = AcceptSample(s, p.t, p.v, min_valid, max_valid, &reason);
       if (outcome == AppendOutcome::kRejected) {
-        std::string why = s->ToLabels().ToString() + " @" + std::to_string(p.t);
-        if (reason == RejectReason::kOutOfBounds) {
-          why += p.t > max_valid
-                     ? " is more than max_future=" + std::to_string(options_.max_future_ms) +
-                           "ms after now; timestamps are Unix milliseconds"
-                     : " is before the earliest storable time";
-        }
-        RecordRejection(report, reason, why);
+        RecordRejection(report, reason, [&] {
+          std::string why = s->ToLabels().ToString() + " @" + std::to_string(p.t);
+          if (reason == RejectReason::kOutOfBounds) {
+            why += p.t > max_valid
+                       ? " is more than max_future=" + std::to_string(options_.max_future_ms) +
+                             "ms after now; timestamps are Unix milliseconds"
+                       : " is before the earliest storable time";
+          }
+          return why;
+        });
         continue;
       }
       ++report->accepted;

@@ -4,6 +4,7 @@
 #ifndef TIDEMARK_STORAGE_DB_ENGINE_H_
 #define TIDEMARK_STORAGE_DB_ENGINE_H_
 
+#include <absl/functional/function_ref.h>
 #include <rocksdb/db.h>
 
 #include <atomic>
@@ -109,7 +110,10 @@ class DbEngine final : public Engine {
   std::shared_ptr<MemSeries> GetOrCreateSeries(const Labels& labels, RejectReason* reason,
                                                std::string* why);
   std::shared_ptr<MemSeries> SeriesById(uint64_t id) { return index_.FindById(id); }
-  void RecordRejection(CommitReport* report, RejectReason reason, const std::string& why);
+  // Counts a rejection; `why` is called only for the first few, which the report keeps: a batch
+  // of rejected samples costs no formatting (commits validate under the commit lock).
+  void RecordRejection(CommitReport* report, RejectReason reason,
+                       absl::FunctionRef<std::string()> why);
 
   // Reads the samples of many series in [mint, maxt] (stored blocks, then head), sorted and
   // without duplicate timestamps. Stored blocks are read in key order, so a batch of series costs
