@@ -220,6 +220,16 @@ void RulesManager::Run(Runner* runner) {
       if (runner->stopping) return;
     }
     if (!AcquireSlot(runner)) return;
+    {
+      // Waiting for a slot (or the clock) made this evaluation an interval or more late: the
+      // evaluations that passed meanwhile are skipped and counted, as one that ran too long.
+      const int64_t now = NowMs();
+      if (now >= t + interval) {
+        const int64_t skipped = (now - t) / interval;
+        runner->missed += static_cast<uint64_t>(skipped);
+        t += skipped * interval;
+      }
+    }
     rules::EvalContext ctx;
     ctx.querier = engine_;
     ctx.engine = &query_engine_;

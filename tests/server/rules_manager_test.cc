@@ -115,7 +115,9 @@ TEST_F(RulesManagerTest, GroupsRunOnTheirIntervalAndUpdatesKeepState) {
 }
 
 TEST_F(RulesManagerTest, AGroupThatFallsBehindSkipsAndCountsTheEvaluations) {
-  // The clock jumps ten intervals ahead after the first evaluation, as if it had taken that long.
+  // The clock jumps ten intervals ahead after the first evaluation, as if it had taken that long
+  // (or the group had waited that long for an evaluation slot): the next evaluation, once it has
+  // its slot, finds itself late and skips to the latest due time.
   std::atomic<int64_t> skew{0};
   RulesManagerOptions options;
   options.now_ms = [&] { return WallMs() + skew.load(); };
