@@ -59,7 +59,8 @@ bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   return a.labels.size() < b.labels.size();
 }
 
-// Reads series in batches (see DbEngine::ReadSeriesBatch) and hands them out in label order.
+// Reads series in batches (see DbEngine::ReadSeriesBatch) and hands them out in the order given
+// (label order, or id order when the caller allowed any).
 class DbSeriesSet final : public SeriesSet {
   using SeriesRead = DbEngine::SeriesRead;
 
