@@ -96,6 +96,29 @@ std::vector<rules::GroupSpec> RuleGroups() {
   return groups;
 }
 
+// What the writers' requests came to; a failed commit is counted, never dropped silently.
+struct SendCounts {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> failed_commits{0};
+};
+
+// One remote_write-sized request: samples[begin, end) of `series`, committed together.
+void SendRequest(Engine* engine, const std::vector<Labels>& series,
+                 const std::vector<Sample>& samples, size_t begin, size_t end, SendCounts* counts) {
+  auto app = engine->NewAppender();
+  for (size_t i = begin; i < end; ++i) {
+    app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
+  }
+  auto r = app->Commit();
+  if (!r.ok()) {
+    ++counts->failed_commits;
+    return;
+  }
+  counts->accepted += r->accepted;
+  counts->rejected += r->rejected;
+}
+
 // Concurrent writers (remote_write senders run many shards): enough that ingestion is bound by
 // CPU, not by waiting for the log's group commit.
 int Writers() {
@@ -160,8 +183,7 @@ Fixture* GetFixture() {
            ("tidemark-rules-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(f->dir);
   Options o;
-  o.sync_policy =
-      std::getenv("TIDEMARK_BENCH_NOSYNC") ? SyncPolicy::kNone : SyncPolicy::kGroupCommit;
+  o.sync_policy = SyncPolicy::kGroupCommit;
   o.limits.max_active_series = 10'000'000;
   // The ingestion benchmark writes scrapes ahead of the clock, as fast as they are taken.
   o.max_future_ms = 365LL * 24 * 3600 * 1000;
@@ -257,7 +279,7 @@ void BM_IngestWithRules(benchmark::State& state) {
     return;
   }
   const bool with_rules = state.range(0) == 1;
-  uint64_t appended = 0, rejected_total = 0, live_appended = 0;
+  uint64_t appended = 0, rejected_total = 0, live_appended = 0, failed_total = 0;
   double seconds = 0;
   std::vector<server::RuleGroupMetrics> metrics;
   for (auto _ : state) {
@@ -274,8 +296,7 @@ void BM_IngestWithRules(benchmark::State& state) {
       }
       manager->Start();
     }
-    std::atomic<uint64_t> count{0};
-    std::atomic<uint64_t> rejected{0};
+    SendCounts load_counts, live_counts;
     std::atomic<bool> stop{false};
     const auto start = std::chrono::steady_clock::now();
     const int n_writers = Writers();
@@ -292,22 +313,13 @@ void BM_IngestWithRules(benchmark::State& state) {
           constexpr size_t kBlock = 2'000;
           for (size_t begin = static_cast<size_t>(w) * kBlock; begin < samples.size() && !stop;
                begin += static_cast<size_t>(n_writers) * kBlock) {
-            auto app = f->engine->NewAppender();
-            const size_t end = std::min(samples.size(), begin + kBlock);
-            for (size_t i = begin; i < end; ++i) {
-              app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
-            }
-            auto r = app->Commit();
-            if (r.ok()) {
-              count += r->accepted;
-              rejected += r->rejected;
-            }
+            SendRequest(f->engine.get(), series, samples, begin,
+                        std::min(samples.size(), begin + kBlock), &load_counts);
           }
         }
       });
     }
     // The rules' series, scraped at their wall-clock times.
-    std::atomic<uint64_t> live_count{0};
     std::thread live([&] {
       std::vector<Sample> samples;
       while (!stop) {
@@ -318,16 +330,8 @@ void BM_IngestWithRules(benchmark::State& state) {
         f->dataset->NextScrape(&samples);
         ++f->next_live_scrape;
         for (size_t begin = 0; begin < samples.size(); begin += 2'000) {
-          auto app = f->engine->NewAppender();
-          const size_t end = std::min(samples.size(), begin + 2'000);
-          for (size_t i = begin; i < end; ++i) {
-            app->Add(f->dataset->series()[i], samples[i].timestamp_ms, samples[i].value);
-          }
-          auto r = app->Commit();
-          if (r.ok()) {
-            live_count += r->accepted;
-            rejected += r->rejected;
-          }
+          SendRequest(f->engine.get(), f->dataset->series(), samples, begin,
+                      std::min(samples.size(), begin + 2'000), &live_counts);
         }
       }
     });
@@ -336,13 +340,18 @@ void BM_IngestWithRules(benchmark::State& state) {
     for (auto& w : writers) w.join();
     live.join();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    appended += count;
-    live_appended += live_count;
-    rejected_total += rejected;
+    appended += load_counts.accepted;
+    live_appended += live_counts.accepted;
+    rejected_total += load_counts.rejected + live_counts.rejected;
+    failed_total += load_counts.failed_commits + live_counts.failed_commits;
     if (manager) {
       metrics = manager->Metrics();
       manager->Stop();
     }
+  }
+  if (failed_total > 0) {
+    state.SkipWithError((std::to_string(failed_total) + " commits failed").c_str());
+    return;
   }
   state.counters["samples_per_s"] = double(appended) / seconds;
   state.counters["rejected"] = double(rejected_total);

@@ -207,6 +207,14 @@ void RulesManager::Run(Runner* runner) {
   LowerThreadPriority(options_.evaluation_nice, group.spec().name);
   const int64_t interval = group.interval_ms();
   int64_t t = group.EvaluationTimeAtOrAfter(NowMs());
+  // Moves `t` past the evaluation times that are an interval or more in the past, counting them.
+  auto skip_missed = [&] {
+    const int64_t now = NowMs();
+    if (now < t + interval) return;
+    const int64_t skipped = (now - t) / interval;
+    runner->missed += static_cast<uint64_t>(skipped);
+    t += skipped * interval;
+  };
   int evaluations = 0;
   while (true) {
     {
@@ -220,16 +228,9 @@ void RulesManager::Run(Runner* runner) {
       if (runner->stopping) return;
     }
     if (!AcquireSlot(runner)) return;
-    {
-      // Waiting for a slot (or the clock) made this evaluation an interval or more late: the
-      // evaluations that passed meanwhile are skipped and counted, as one that ran too long.
-      const int64_t now = NowMs();
-      if (now >= t + interval) {
-        const int64_t skipped = (now - t) / interval;
-        runner->missed += static_cast<uint64_t>(skipped);
-        t += skipped * interval;
-      }
-    }
+    // Waiting for a slot (or the clock) made this evaluation an interval or more late: the
+    // evaluations that passed meanwhile are skipped and counted, as after one that ran too long.
+    skip_missed();
     rules::EvalContext ctx;
     ctx.querier = engine_;
     ctx.engine = &query_engine_;
@@ -260,12 +261,7 @@ void RulesManager::Run(Runner* runner) {
     if (!result.notifications.empty() && notify_) notify_(std::move(result.notifications));
     // The next evaluation time; those that passed while this one ran are skipped and counted.
     t += interval;
-    const int64_t now = NowMs();
-    if (now >= t + interval) {
-      const int64_t skipped = (now - t) / interval;
-      runner->missed += static_cast<uint64_t>(skipped);
-      t += skipped * interval;
-    }
+    skip_missed();
   }
 }
 
