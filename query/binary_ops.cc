@@ -76,9 +76,7 @@ Labels ResultMetric(const Labels& lhs, const Labels& rhs, BinaryOp op,
   b.reserve(lhs.size() + matching.include.size());
   const bool drop_name = ChangesMetricSchema(op);
   for (const Label& l : lhs) {
-    if (drop_name && (l.name == "__name__" || l.name == "__type__" || l.name == "__unit__")) {
-      continue;
-    }
+    if (drop_name && IsMetricSchemaLabel(l.name)) continue;
     if (matching.card == MatchCardinality::kOneToOne) {
       const bool listed = Contains(matching.labels, l.name);
       if (matching.on != listed) continue;

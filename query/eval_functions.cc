@@ -207,13 +207,21 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
   size_t window_lo = 0;
   int64_t window_resets = 0;
   size_t subquery_index = 0;
+  // Series read from storage have distinct label sets, so results can only collide when dropping
+  // the metric name (and __type__, __unit__) merged two of them; while those labels are the same
+  // in every series (one metric, the usual case) the check for duplicates is not needed.
+  bool may_collide = !is_selector;
+  std::vector<Label> first_schema;  // the first result's __name__, __type__ and __unit__
+  bool have_first_schema = false;
   while (true) {
-    // Valid until the next series is read.
+    // The series' labels: a selector's are taken from the set (they become the result's).
+    Labels taken;
     const Labels* labels = nullptr;
     std::optional<PointSource> source;
     if (is_selector) {
       if (!set->Next()) break;
-      labels = &set->labels();
+      taken = set->TakeLabels();
+      labels = &taken;
       source.emplace(set->Samples(), &q_->stats);
     } else {
       if (subquery_index >= subquery.size()) break;
@@ -230,9 +238,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     // that carries through even the functions that keep names.
     const bool series_drop_name =
         drop_name || (!is_selector && subquery[subquery_index - 1].drop_name);
+    const bool drop_now = series_drop_name && !q_->delayed_name_removal;
     Series series;
-    series.metric =
-        series_drop_name && !q_->delayed_name_removal ? DropMetricName(*labels) : *labels;
     series.drop_name = series_drop_name;
     fa.range_metric = labels;
     int64_t mint = 0;
@@ -316,6 +323,21 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     }
     if (!series.floats.empty()) {
       TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(series.floats.size())));
+      if (drop_now && !may_collide) {
+        if (!have_first_schema) {
+          for (const Label& l : *labels) {
+            if (IsMetricSchemaLabel(l.name)) first_schema.push_back(l);
+          }
+          have_first_schema = true;
+        } else {
+          may_collide = !SameMetricSchemaLabels(*labels, first_schema);
+        }
+      }
+      if (is_selector) {
+        series.metric = drop_now ? DropMetricName(std::move(taken)) : std::move(taken);
+      } else {
+        series.metric = drop_now ? DropMetricName(*labels) : *labels;
+      }
       mat.push_back(std::move(series));
     }
   }
@@ -343,7 +365,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     result.push_back(std::move(absent));
     return result;
   }
-  if (!q_->delayed_name_removal) {
+  if (!q_->delayed_name_removal && may_collide) {
     absl::flat_hash_set<std::string> seen;
     for (const Series& s : mat) {
       if (!seen.insert(LabelsKey(s.metric)).second) return DuplicateLabelsetError();

@@ -135,8 +135,16 @@ Status DuplicateLabelsetError();
 
 // A byte key identifying a label set (for hash maps).
 std::string LabelsKey(const Labels& labels);
+// Whether DropMetricName removes the label `name`.
+inline bool IsMetricSchemaLabel(std::string_view name) {
+  return name == "__name__" || name == "__type__" || name == "__unit__";
+}
 // `labels` without __name__, __type__ and __unit__ (Prometheus' DropReserved(IsMetadataLabel)).
 Labels DropMetricName(const Labels& labels);
+Labels DropMetricName(Labels&& labels);
+// Whether `labels`' __name__, __type__ and __unit__ are `schema` (those labels of another set,
+// in order).
+bool SameMetricSchemaLabels(const Labels& labels, const std::vector<Label>& schema);
 // Prometheus' labels.String(): {__name__="up", job="x"}. The vector form prints the pairs in the
 // order given, empty values included (annotations, which Labels would drop).
 std::string PromLabelsString(const std::vector<Label>& labels);

@@ -88,7 +88,7 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
     }
     TM_RETURN_IF_ERROR(cursor.status());
     if (!series.floats.empty()) {
-      series.metric = set->labels();
+      series.metric = set->TakeLabels();
       mat.push_back(std::move(series));
     }
   }
@@ -118,7 +118,7 @@ Result<Matrix> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
     }
     TM_RETURN_IF_ERROR(it->status());
     if (!series.floats.empty()) {
-      series.metric = set->labels();
+      series.metric = set->TakeLabels();
       mat.push_back(std::move(series));
     }
   }

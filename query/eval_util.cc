@@ -35,9 +35,25 @@ Labels DropMetricName(const Labels& labels) {
   std::vector<Label> kept;
   kept.reserve(labels.size());
   for (const Label& l : labels) {
-    if (l.name == "__name__" || l.name == "__type__" || l.name == "__unit__") continue;
+    if (IsMetricSchemaLabel(l.name)) continue;
     kept.push_back(l);
   }
+  return Labels(std::move(kept));
+}
+
+bool SameMetricSchemaLabels(const Labels& labels, const std::vector<Label>& schema) {
+  size_t i = 0;
+  for (const Label& l : labels) {
+    if (!IsMetricSchemaLabel(l.name)) continue;
+    if (i >= schema.size() || l != schema[i]) return false;
+    ++i;
+  }
+  return i == schema.size();
+}
+
+Labels DropMetricName(Labels&& labels) {
+  std::vector<Label> kept = std::move(labels).ReleaseItems();
+  std::erase_if(kept, [](const Label& l) { return IsMetricSchemaLabel(l.name); });
   return Labels(std::move(kept));
 }
 

@@ -12,7 +12,14 @@ Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) { Canonic
 
 void Labels::Canonicalize() {
   std::erase_if(labels_, [](const Label& l) { return l.value.empty(); });
-  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
+  // Names nearly always differ in their first byte; deciding there saves a call to memcmp per
+  // pair, for every label set a query builds. Bytes compare unsigned, as std::string does.
+  auto by_name = [](const Label& a, const Label& b) {
+    if (!a.name.empty() && !b.name.empty() && a.name[0] != b.name[0]) {
+      return static_cast<unsigned char>(a.name[0]) < static_cast<unsigned char>(b.name[0]);
+    }
+    return a.name < b.name;
+  };
   // Most label sets arrive sorted (every series the index hands to a query does): checking costs
   // less than stable_sort, which allocates a buffer each time.
   if (!std::is_sorted(labels_.begin(), labels_.end(), by_name)) {

@@ -46,6 +46,7 @@ class VectorSeriesSet final : public SeriesSet {
     return true;
   }
   const Labels& labels() const override { return entries_[pos_].labels; }
+  Labels TakeLabels() override { return std::move(entries_[pos_].labels); }
   SeriesRef ref() const override { return entries_[pos_].ref; }
   SampleIterator* Samples() override { return &it_; }
   const Status& status() const override { return status_; }

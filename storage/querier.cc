@@ -102,6 +102,7 @@ class DbSeriesSet final : public SeriesSet {
     }
   }
   const Labels& labels() const override { return labels_; }
+  Labels TakeLabels() override { return std::move(labels_); }
   SeriesRef ref() const override { return ref_; }
   SampleIterator* Samples() override { return &iterator_; }
   const Status& status() const override { return status_; }
@@ -140,6 +141,16 @@ class DbSeriesSet final : public SeriesSet {
 void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
                         std::vector<Sample>* out, Status* st) {
   if (chunk.num_samples() == 0 || chunk.max_time() < mint || chunk.min_time() > maxt) return;
+  // Room for the samples in range, in proportion to the part of the chunk's span it covers:
+  // growing the vector a sample at a time reallocated it about six times per series read.
+  const int64_t span = chunk.max_time() - chunk.min_time();
+  if (span > 0) {
+    const double covered =
+        static_cast<double>(std::min(maxt, chunk.max_time()) - std::max(mint, chunk.min_time())) /
+        static_cast<double>(span);
+    const size_t want = out->size() + static_cast<size_t>(covered * chunk.num_samples()) + 2;
+    if (want > out->capacity()) out->reserve(std::max(want, 2 * out->capacity()));
+  }
   HeadChunkIterator it;
   it.ResetFrom(chunk, mint);
   while (it.Next()) {

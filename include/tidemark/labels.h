@@ -30,6 +30,9 @@ class Labels {
   explicit Labels(std::vector<Label> labels);
 
   const std::vector<Label>& items() const { return labels_; }
+  // The pairs, moved out of a label set that is about to be rebuilt (without a label, say), so
+  // their strings are not copied. The set is left empty.
+  std::vector<Label> ReleaseItems() && { return std::move(labels_); }
   size_t size() const { return labels_.size(); }
   bool empty() const { return labels_.empty(); }
   auto begin() const { return labels_.begin(); }

@@ -56,6 +56,9 @@ class SeriesSet {
   virtual ~SeriesSet() = default;
   virtual bool Next() = 0;
   virtual const Labels& labels() const = 0;
+  // The current series' labels, moved out where the set can (labels() is then empty until the
+  // next Next()): a caller that keeps every series' labels saves a copy of each.
+  virtual Labels TakeLabels() { return labels(); }
   virtual SeriesRef ref() const = 0;
   // The samples of the current series inside the selected range. The iterator is owned by the
   // SeriesSet and reused: it is valid until the next call to Next().

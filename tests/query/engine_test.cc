@@ -319,6 +319,31 @@ TEST_F(EvalFunctions, RangeFunctionsDropTheNameExceptLastOverTime) {
   EXPECT_NE(r->annotations.infos[0].find("metric might not be a counter"), std::string::npos);
 }
 
+// Series a selector reads are distinct, so a range function's results can only collide when
+// dropping __name__ (or __type__, __unit__) merged two: the check runs whenever those differ.
+TEST_F(EvalFunctions, RangeFunctionsReportSeriesOnlyTheirNamesTellApart) {
+  Load({{"__name__", "a_total"}, {"env", "1"}}, 0, kMin, 11, 0, 60);
+  Load({{"__name__", "a_total"}, {"env", "2"}}, 0, kMin, 11, 0, 120);
+  Load({{"__name__", "b_total"}, {"env", "3"}}, 0, kMin, 11, 0, 180);
+  // One name, or several names that leave distinct series: no error.
+  EXPECT_EQ(Vec("rate(a_total[5m])", 10 * kMin), V({"{env=\"1\"} => 1", "{env=\"2\"} => 2"}));
+  EXPECT_EQ(Vec("rate({__name__=~\".+_total\"}[5m])", 10 * kMin),
+            V({"{env=\"1\"} => 1", "{env=\"2\"} => 2", "{env=\"3\"} => 3"}));
+  // The colliding series comes last in the selection, after series that differ in name only.
+  Load({{"__name__", "c_total"}, {"env", "2"}}, 0, kMin, 11, 0, 60);
+  EXPECT_EQ(Error("rate({__name__=~\".+_total\"}[5m])", 10 * kMin).message(),
+            "vector cannot contain metrics with the same labelset");
+  EXPECT_EQ(Error("increase({env=\"2\"}[5m])", 10 * kMin).message(),
+            "vector cannot contain metrics with the same labelset");
+  // Series that differ only in __unit__ collide too.
+  Load({{"__name__", "d"}, {"__unit__", "seconds"}, {"k", "v"}}, 0, kMin, 11, 0, 1);
+  Load({{"__name__", "d"}, {"__unit__", "milliseconds"}, {"k", "v"}}, 0, kMin, 11, 0, 1000);
+  EXPECT_EQ(Error("max_over_time(d[5m])", 10 * kMin).message(),
+            "vector cannot contain metrics with the same labelset");
+  // last_over_time keeps the name: nothing collides.
+  EXPECT_EQ(Vec("last_over_time(d[5m])", 10 * kMin).size(), 2u);
+}
+
 TEST_F(EvalFunctions, DelayedNameRemoval) {
   Load({{"__name__", "a_total"}, {"env", "1"}}, 0, kMin, 11, 0, 60);
   Load({{"__name__", "b_total"}, {"env", "1"}}, 0, kMin, 11, 0, 120);

@@ -108,6 +108,46 @@ TEST_F(QuerierContract, BothImplementationsAnswerTheSame) {
   EXPECT_NE(answers[0].find("job1"), std::string::npos);
 }
 
+// Selections intersect postings lists of very different lengths (a metric name's against one
+// value of a fine-grained label, and lists of similar length): both stores select the same
+// series for every combination of matchers.
+TEST_F(QuerierContract, UnevenPostingsSelectTheSameSeries) {
+  auto write = [](Appender* app) {
+    for (int i = 0; i < 3000; ++i) {
+      const Labels labels{{"__name__", i < 2500 ? "big" : "small"},
+                          {"a", std::to_string(i % 3)},
+                          {"b", std::to_string(i % 97)},
+                          {"c", std::to_string(i % 5)}};
+      app->Add(labels, kT0, i);
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  };
+  write(engine_->NewAppender().get());
+  write(memory_.NewAppender().get());
+  using M = LabelMatcher;
+  const std::vector<std::vector<LabelMatcher>> selectors = {
+      {M::Equal("__name__", "big"), M::Equal("b", "7")},
+      {M::Equal("b", "96"), M::Equal("__name__", "big"), M::Equal("c", "1")},
+      {M::Equal("__name__", "small"), M::Equal("a", "1")},
+      {M::Equal("__name__", "big"), M::Equal("a", "2"), M::Equal("c", "3"), M::Equal("b", "11")},
+      {M::Equal("b", "5"), M::NotEqual("c", "2")},
+      {M::Regex("__name__", "big|small"), M::Regex("b", "1.*"), M::Equal("a", "0")},
+      {M::Equal("__name__", "small"), M::Equal("b", "0")},
+  };
+  for (const auto& matchers : selectors) {
+    std::vector<std::string> answers[2];
+    size_t which = 0;
+    for (SampleQuerier* q : Both()) {
+      auto set = q->Select(ReadOptions(), matchers, kT0, kT0, SelectHints());
+      ASSERT_TRUE(set.ok()) << set.status().ToString();
+      while ((*set)->Next()) answers[which].push_back((*set)->labels().ToString());
+      ++which;
+    }
+    EXPECT_FALSE(answers[1].empty());
+    EXPECT_EQ(answers[0], answers[1]) << answers[0].size() << " against " << answers[1].size();
+  }
+}
+
 // With SelectHints::sorted false a store may return the series in any order, but the same
 // series and samples; PromQL evaluated so (as rules are) gives the same results as a set.
 TEST_F(QuerierContract, UnsortedSelectionsHoldTheSameSeries) {
