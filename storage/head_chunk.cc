@@ -173,12 +173,12 @@ void HeadChunk::TakeCheckpoint() {
     c.xor_leading = xor_.leading;
     c.xor_trailing = xor_.trailing;
   }
-  checkpoints_[0] = checkpoints_[1];
-  checkpoints_[1] = c;
+  for (int i = 0; i + 1 < HeadChunkCheckpoint::kKept; ++i) checkpoints_[i] = checkpoints_[i + 1];
+  checkpoints_[HeadChunkCheckpoint::kKept - 1] = c;
 }
 
 const HeadChunkCheckpoint* HeadChunk::CheckpointBefore(int64_t t) const {
-  for (int i = 1; i >= 0; --i) {
+  for (int i = HeadChunkCheckpoint::kKept - 1; i >= 0; --i) {
     const HeadChunkCheckpoint& c = checkpoints_[i];
     if (c.samples_div != 0 && min_time_ + static_cast<int64_t>(c.time_offset) < t) return &c;
   }

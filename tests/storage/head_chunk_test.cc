@@ -149,14 +149,19 @@ TEST(HeadChunkIterator, ResetFromStartsAtTheLatestCheckpointBefore) {
       EXPECT_EQ(it.t(), in[newest].timestamp_ms) << "decimal " << decimal << " at " << i;
       EXPECT_EQ(Bits(it.v()), Bits(in[newest].value));
     }
-    // Before the older of the two kept checkpoints (samples 192 and 224): from the start.
+    // Before the oldest kept checkpoint: from the start. (The newest is at sample 240, the end.)
+    constexpr uint32_t kEvery = HeadChunkCheckpoint::kEvery;
+    const size_t oldest = (240 / kEvery - (HeadChunkCheckpoint::kKept - 1)) * kEvery;
     HeadChunkIterator it;
-    it.ResetFrom(c, in[150].timestamp_ms);
+    it.ResetFrom(c, in[oldest - 5].timestamp_ms);
     ASSERT_TRUE(it.Next());
     EXPECT_EQ(it.t(), in[0].timestamp_ms);
-    it.ResetFrom(c, in[200].timestamp_ms);
+    it.ResetFrom(c, in[oldest + 2].timestamp_ms);
     ASSERT_TRUE(it.Next());
-    EXPECT_EQ(it.t(), in[192].timestamp_ms);
+    EXPECT_EQ(it.t(), in[oldest].timestamp_ms);
+    it.ResetFrom(c, in[oldest + kEvery + 1].timestamp_ms);
+    ASSERT_TRUE(it.Next());
+    EXPECT_EQ(it.t(), in[oldest + kEvery].timestamp_ms);
   }
 }
 
