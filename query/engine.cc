@@ -400,10 +400,12 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
       vectors[i].clear();
       step_sigs[i].clear();
       for (size_t j = 0; j < inputs[i].size(); ++j) {
-        const Series& s = inputs[i][j];
+        Series& s = inputs[i][j];
         size_t& c = cursors[i][j];
         if (c >= s.floats.size() || s.floats[c].t != ts) continue;
-        vectors[i].push_back(VectorSample{s.metric, ts, s.floats[c].f, s.drop_name});
+        // An instant evaluation has one step: the inputs' labels move into it.
+        vectors[i].push_back(VectorSample{start_ == end_ ? std::move(s.metric) : s.metric, ts,
+                                          s.floats[c].f, s.drop_name});
         ++c;
         if (matching != nullptr) step_sigs[i].push_back(series_sigs[i][j]);
         TM_RETURN_IF_ERROR(AddSamples(1));
