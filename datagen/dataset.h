@@ -31,6 +31,13 @@ class MetricsDataset {
 
   const std::vector<Labels>& series() const { return labels_; }
   size_t size() const { return labels_.size(); }
+  SeriesKind kind(size_t i) const { return kinds_[i]; }
+  // The series of the classic histogram series `i` belongs to (its buckets by ascending `le`,
+  // then _sum and _count), or null for counters and gauges.
+  const std::vector<uint32_t>* histogram_series(size_t i) const {
+    return histogram_of_[i] == UINT32_MAX ? nullptr : &histogram_series_[histogram_of_[i]];
+  }
+  double bucket_bound(size_t i) const { return bucket_bound_[i]; }
   int64_t ScrapeTime(uint64_t scrape) const {
     return options_.start_ms + int64_t(scrape) * options_.interval_ms;
   }

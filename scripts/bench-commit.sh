@@ -16,9 +16,9 @@ for setting in "group_commit 0s" "group_commit 5ms" "every_commit 0s" "none 0s";
     pid=$!
     for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$http/-/ready >/dev/null && break; sleep 0.1; done
     echo "== sync=$1 group_commit_interval=$2 run $rep"
-    build/benchmarks/tidemark_ingest_load --protocol remote_write --target 127.0.0.1:$http \
+    build/benchmarks/tidemark-bench run --quiet --protocol remote_write --target 127.0.0.1:$http \
       --connections 4 --series 10000 --scrapes 360 --series-per-request 1000 --server-pid $pid 2>&1 |
-      tail -6 || true  # a run with refused requests still reports
+      tail -9 || true  # a run with refused requests still reports
     kill -TERM $pid; wait $pid || true
     rm -rf "$dir" "$dir.yaml" "$dir.log"
   done

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "util/process_stats.h"
+
 namespace tidemark::server {
 namespace {
 
@@ -109,6 +111,15 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   // 1 while background work (checkpoints, retention, span segments) is failing; the log and
   // /-/ready say why.
   add("tidemark_background_error", {}, st.background_error ? 1 : 0);
+  // Prometheus' process collector's series, which dashboards and tidemark-bench read.
+  if (auto p = util::ReadProcessStats(); p.ok()) {
+    add("process_cpu_seconds_total", {}, p->cpu_seconds);
+    add("process_resident_memory_bytes", {}, double(p->resident_bytes));
+    add("process_virtual_memory_bytes", {}, double(p->virtual_bytes));
+    add("process_start_time_seconds", {}, p->start_time_seconds);
+    add("process_open_fds", {}, double(p->open_fds));
+    if (p->max_fds > 0) add("process_max_fds", {}, double(p->max_fds));
+  }
   return out;
 }
 

@@ -1,0 +1,397 @@
+#include "benchmarks/bench/workload.h"
+
+#include <snappy.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "datagen/dataset.h"
+#include "datagen/span_dataset.h"
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_traces_out.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "prometheus/remote.pb.h"
+#include "util/status_macros.h"
+
+namespace tidemark::bench {
+namespace {
+
+namespace mpb = opentelemetry::proto::metrics::v1;
+namespace cpb = opentelemetry::proto::common::v1;
+
+constexpr std::string_view kMetricName = "__name__";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::string> Gzip(std::string_view in) {
+  z_stream zs{};
+  // 15 + 16: a gzip wrapper rather than zlib's.
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    return Status::Internal("gzip: deflateInit2 failed");
+  }
+  std::string out(deflateBound(&zs, in.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return Status::Internal("gzip: deflate did not finish");
+  out.resize(zs.total_out);
+  return out;
+}
+
+// The body as the protocol carries it: serialised, then snappy for remote_write or gzip if asked.
+Result<std::string> Finish(const google::protobuf::Message& message, const EncodeOptions& encode) {
+  std::string body;
+  if (encode.encoding == Encoding::kJson) {
+    TM_ASSIGN_OR_RETURN(body, ingest::ToOtlpJson(message));
+  } else if (!message.SerializeToString(&body)) {
+    return Status::Internal("serialising a request failed");
+  }
+  if (encode.protocol == Protocol::kRemoteWrite) {
+    std::string compressed;
+    snappy::Compress(body.data(), body.size(), &compressed);
+    return compressed;
+  }
+  if (encode.gzip && encode.protocol == Protocol::kOtlpHttp) return Gzip(body);
+  return body;
+}
+
+void SetString(cpb::KeyValue* kv, std::string_view key, std::string_view value) {
+  kv->set_key(std::string(key));
+  kv->mutable_value()->set_string_value(std::string(value));
+}
+
+// Churn: which generation each target is in at a scrape. A replaced target's series carry a new
+// `pod` label value from then on, as a restarted pod's do.
+class Churn {
+ public:
+  Churn(double per_hour, int64_t interval_ms, size_t targets, uint64_t seed)
+      : per_scrape_(per_hour * static_cast<double>(interval_ms) / 3'600'000.0),
+        generation_(targets, 0),
+        rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}
+  bool enabled() const { return per_scrape_ > 0; }
+  // Advances to the next scrape; returns the number of targets replaced.
+  uint64_t Step() {
+    if (!enabled() || generation_.empty()) return 0;
+    carry_ += per_scrape_ * static_cast<double>(generation_.size());
+    uint64_t replaced = 0;
+    while (carry_ >= 1) {
+      carry_ -= 1;
+      ++generation_[rng_() % generation_.size()];
+      ++replaced;
+    }
+    return replaced;
+  }
+  uint32_t generation(size_t target) const { return generation_[target]; }
+
+ private:
+  double per_scrape_;
+  double carry_ = 0;
+  std::vector<uint32_t> generation_;
+  std::mt19937_64 rng_;
+};
+
+// The node workload's series with their target (by `instance`), so churn and OTLP resources can
+// group them.
+struct NodeSeries {
+  std::vector<Labels> labels;
+  std::vector<uint32_t> target;
+  std::vector<std::string> instances;  // per target
+};
+
+NodeSeries IndexTargets(const datagen::MetricsDataset& dataset) {
+  NodeSeries out;
+  out.labels = dataset.series();
+  std::map<std::string, uint32_t, std::less<>> by_instance;
+  for (const Labels& l : out.labels) {
+    const std::string instance(l.Get("instance"));
+    auto [it, inserted] = by_instance.emplace(instance, static_cast<uint32_t>(by_instance.size()));
+    if (inserted) out.instances.push_back(instance);
+    out.target.push_back(it->second);
+  }
+  return out;
+}
+
+Labels WithPod(const Labels& labels, const std::string& instance, uint32_t generation) {
+  std::vector<Label> items = labels.items();
+  items.push_back({"pod", instance + "-" + std::to_string(generation)});
+  return Labels(std::move(items));
+}
+
+// One request of the node workload: series [begin, end) at `k` consecutive scrapes.
+struct Block {
+  size_t begin, end;
+  const std::vector<std::vector<Sample>>* scrapes;        // k scrapes, each a sample per series
+  const std::vector<std::vector<uint32_t>>* generations;  // per scrape, per target
+};
+
+Result<RequestBody> RemoteWriteRequest(const NodeSeries& ns, const Block& b, bool churn,
+                                       const EncodeOptions& encode) {
+  prometheus::WriteRequest req;
+  RequestBody out;
+  for (size_t i = b.begin; i < b.end; ++i) {
+    // A series changes identity with its target's generation: one time series per generation.
+    uint32_t current = UINT32_MAX;
+    prometheus::TimeSeries* ts = nullptr;
+    for (size_t k = 0; k < b.scrapes->size(); ++k) {
+      const uint32_t gen = churn ? (*b.generations)[k][ns.target[i]] : 0;
+      if (ts == nullptr || gen != current) {
+        current = gen;
+        ts = req.add_timeseries();
+        const Labels labels =
+            churn ? WithPod(ns.labels[i], ns.instances[ns.target[i]], gen) : ns.labels[i];
+        for (const Label& l : labels) {
+          auto* pl = ts->add_labels();
+          pl->set_name(l.name);
+          pl->set_value(l.value);
+        }
+      }
+      const Sample& s = (*b.scrapes)[k][i];
+      auto* ps = ts->add_samples();
+      ps->set_timestamp(s.timestamp_ms);
+      ps->set_value(s.value);
+      ++out.items;
+    }
+  }
+  TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));
+  return out;
+}
+
+// OTLP as an OpenTelemetry SDK or the Collector's Prometheus receiver sends these series: one
+// resource per target (service.name = job, service.instance.id = instance), counters as
+// cumulative monotonic sums named without `_total`, gauges as gauges, each classic histogram as
+// histogram data points (its buckets, sum and count together; a histogram is sent with the
+// request holding its first series).
+Result<RequestBody> OtlpMetricsRequest(const datagen::MetricsDataset& dataset, const NodeSeries& ns,
+                                       const Block& b, bool churn, const EncodeOptions& encode) {
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+  RequestBody out;
+  std::map<std::pair<uint32_t, uint32_t>, mpb::ScopeMetrics*> scope_of;  // (target, generation)
+  auto scope_for = [&](size_t i, size_t k) {
+    const uint32_t target = ns.target[i];
+    const uint32_t gen = churn ? (*b.generations)[k][target] : 0;
+    auto [it, inserted] = scope_of.emplace(std::pair{target, gen}, nullptr);
+    if (inserted) {
+      auto* rm = req.add_resource_metrics();
+      auto* attrs = rm->mutable_resource()->mutable_attributes();
+      SetString(attrs->Add(), "service.name", ns.labels[i].Get("job"));
+      SetString(attrs->Add(), "service.instance.id", ns.instances[target]);
+      if (churn) {
+        SetString(attrs->Add(), "k8s.pod.name", ns.instances[target] + "-" + std::to_string(gen));
+      }
+      it->second = rm->add_scope_metrics();
+      it->second->mutable_scope()->set_name("tidemark-bench");
+    }
+    return it->second;
+  };
+  auto add_attributes = [](const Labels& labels, auto* attrs, bool skip_le) {
+    for (const Label& l : labels) {
+      if (l.name == kMetricName || l.name == "job" || l.name == "instance") continue;
+      if (skip_le && l.name == "le") continue;
+      SetString(attrs->Add(), l.name, l.value);
+    }
+  };
+  for (size_t i = b.begin; i < b.end; ++i) {
+    const datagen::SeriesKind kind = dataset.kind(i);
+    const std::string name(ns.labels[i].Get(kMetricName));
+    if (kind == datagen::SeriesKind::kCounter || kind == datagen::SeriesKind::kGauge) {
+      for (size_t k = 0; k < b.scrapes->size(); ++k) {
+        mpb::Metric* m = scope_for(i, k)->add_metrics();
+        mpb::NumberDataPoint* p;
+        if (kind == datagen::SeriesKind::kCounter) {
+          m->set_name(name.ends_with("_total") ? name.substr(0, name.size() - 6) : name);
+          auto* sum = m->mutable_sum();
+          sum->set_is_monotonic(true);
+          sum->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+          p = sum->add_data_points();
+        } else {
+          m->set_name(name);
+          p = m->mutable_gauge()->add_data_points();
+        }
+        const Sample& s = (*b.scrapes)[k][i];
+        p->set_time_unix_nano(static_cast<uint64_t>(s.timestamp_ms) * 1'000'000);
+        p->set_as_double(s.value);
+        add_attributes(ns.labels[i], p->mutable_attributes(), false);
+        ++out.items;
+      }
+      continue;
+    }
+    const std::vector<uint32_t>& h = *dataset.histogram_series(i);
+    if (h.front() != i) continue;  // sent with its first series
+    // Buckets (ascending `le`, cumulative in the dataset), then _sum, then _count.
+    const size_t buckets = h.size() - 2;
+    std::string base = name.substr(0, name.size() - std::string_view("_bucket").size());
+    for (size_t k = 0; k < b.scrapes->size(); ++k) {
+      mpb::Metric* m = scope_for(i, k)->add_metrics();
+      m->set_name(base);
+      auto* hist = m->mutable_histogram();
+      hist->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
+      auto* p = hist->add_data_points();
+      const std::vector<Sample>& scrape = (*b.scrapes)[k];
+      p->set_time_unix_nano(static_cast<uint64_t>(scrape[i].timestamp_ms) * 1'000'000);
+      double previous = 0;
+      for (size_t j = 0; j < buckets; ++j) {
+        const double cumulative = scrape[h[j]].value;
+        p->add_bucket_counts(static_cast<uint64_t>(std::max(0.0, cumulative - previous)));
+        previous = cumulative;
+        // The last bucket is +Inf, implicit in OTLP.
+        if (j + 1 < buckets) p->add_explicit_bounds(dataset.bucket_bound(h[j]));
+      }
+      p->set_sum(scrape[h[buckets]].value);
+      p->set_count(static_cast<uint64_t>(scrape[h[buckets + 1]].value));
+      add_attributes(ns.labels[i], p->mutable_attributes(), true);
+      out.items += h.size();
+    }
+  }
+  TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));
+  return out;
+}
+
+Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& encode) {
+  if (o.series == 0 || o.scrapes == 0 || o.series_per_request == 0 || o.samples_per_series == 0 ||
+      o.interval_ms <= 0) {
+    return Status::InvalidArgument(
+        "the node workload needs --series, --scrapes, --series-per-request, "
+        "--samples-per-series and --interval above 0");
+  }
+  Workload w;
+  w.signal = Signal::kMetrics;
+  const int64_t end = o.end_ms != 0 ? o.end_ms : NowMs();
+  datagen::DatasetOptions dopts;
+  dopts.series = o.series;
+  dopts.seed = o.seed;
+  dopts.interval_ms = o.interval_ms;
+  dopts.start_ms = end - static_cast<int64_t>(o.scrapes - 1) * o.interval_ms;
+  datagen::MetricsDataset dataset(dopts);
+  const NodeSeries ns = IndexTargets(dataset);
+  Churn churn(o.churn_per_hour, o.interval_ms, ns.instances.size(), o.seed);
+  w.first_ms = dopts.start_ms;
+  w.last_ms = end;
+  w.distinct_series = dataset.size();
+  const size_t n = dataset.size();
+
+  std::vector<std::vector<Sample>> scrapes;
+  std::vector<std::vector<uint32_t>> generations;
+  for (uint64_t done = 0; done < o.scrapes;) {
+    const uint64_t k = std::min(o.samples_per_series, o.scrapes - done);
+    scrapes.assign(k, {});
+    generations.assign(k, {});
+    for (uint64_t j = 0; j < k; ++j) {
+      dataset.NextScrape(&scrapes[j]);
+      if (churn.enabled()) {
+        if (done + j > 0) {
+          // Each replaced target brings a new series for each of its old ones.
+          const uint64_t replaced = churn.Step();
+          w.distinct_series += replaced * (n / std::max<size_t>(ns.instances.size(), 1));
+        }
+        generations[j].resize(ns.instances.size());
+        for (size_t t = 0; t < ns.instances.size(); ++t) generations[j][t] = churn.generation(t);
+      }
+    }
+    for (size_t begin = 0; begin < n; begin += o.series_per_request) {
+      const Block block{begin, std::min<size_t>(n, begin + o.series_per_request), &scrapes,
+                        &generations};
+      Result<RequestBody> body =
+          encode.protocol == Protocol::kRemoteWrite
+              ? RemoteWriteRequest(ns, block, churn.enabled(), encode)
+              : OtlpMetricsRequest(dataset, ns, block, churn.enabled(), encode);
+      if (!body.ok()) return body.status();
+      if (body->items == 0) continue;
+      body->order_key = begin / o.series_per_request;
+      w.items += body->items;
+      w.requests.push_back(std::move(body).value());
+    }
+    done += k;
+  }
+  return w;
+}
+
+Result<Workload> TracesWorkload(const WorkloadOptions& o, const EncodeOptions& encode) {
+  if (o.traces == 0 || o.spans_per_request == 0) {
+    return Status::InvalidArgument(
+        "the traces workload needs --traces and --spans-per-request above 0");
+  }
+  Workload w;
+  w.signal = Signal::kTraces;
+  const int64_t end = o.end_ms != 0 ? o.end_ms : NowMs();
+  datagen::SpanDatasetOptions dopts;
+  dopts.seed = o.seed;
+  dopts.window_nano = 3'600'000'000'000ULL;
+  dopts.start_unix_nano = static_cast<uint64_t>(end) * 1'000'000 - dopts.window_nano;
+  datagen::SpanDataset dataset(dopts);
+  w.first_ms = end - 3'600'000;
+  w.last_ms = end;
+  uint64_t traces = 0;
+  while (traces < o.traces) {
+    std::vector<Span> batch;
+    while (batch.size() < o.spans_per_request && traces < o.traces) {
+      dataset.NextTrace(&batch);
+      ++traces;
+    }
+    const auto data = ingest::SpansToOtlp(batch);
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+    *req.mutable_resource_spans() = data.resource_spans();
+    RequestBody body;
+    TM_ASSIGN_OR_RETURN(body.bytes, Finish(req, encode));
+    body.items = batch.size();
+    body.order_key = w.requests.size();
+    w.items += body.items;
+    w.requests.push_back(std::move(body));
+  }
+  w.distinct_series = traces;  // traces, for the verification
+  return w;
+}
+
+}  // namespace
+
+std::string_view SignalName(Signal s) { return s == Signal::kMetrics ? "metrics" : "traces"; }
+
+std::string_view ProtocolName(Protocol p) {
+  switch (p) {
+    case Protocol::kRemoteWrite:
+      return "remote_write";
+    case Protocol::kOtlpGrpc:
+      return "otlp_grpc";
+    case Protocol::kOtlpHttp:
+      return "otlp_http";
+  }
+  return "?";
+}
+
+Result<Signal> WorkloadSignal(std::string_view name) {
+  if (name == "node") return Signal::kMetrics;
+  if (name == "traces") return Signal::kTraces;
+  return Status::InvalidArgument("unknown workload \"" + std::string(name) +
+                                 "\" (known: node, traces)");
+}
+
+Result<Workload> BuildWorkload(const WorkloadOptions& options, const EncodeOptions& encode) {
+  TM_ASSIGN_OR_RETURN(const Signal signal, WorkloadSignal(options.name));
+  if (signal == Signal::kTraces && encode.protocol == Protocol::kRemoteWrite) {
+    return Status::InvalidArgument(
+        "remote_write carries metrics only; the traces workload needs "
+        "--protocol otlp_grpc or otlp_http");
+  }
+  if (encode.encoding == Encoding::kJson && encode.protocol != Protocol::kOtlpHttp) {
+    return Status::InvalidArgument("JSON bodies are for --protocol otlp_http only");
+  }
+  if (encode.gzip && encode.protocol == Protocol::kRemoteWrite) {
+    return Status::InvalidArgument("remote_write bodies are snappy-compressed; --gzip is for OTLP");
+  }
+  return signal == Signal::kMetrics ? NodeWorkload(options, encode)
+                                    : TracesWorkload(options, encode);
+}
+
+}  // namespace tidemark::bench
