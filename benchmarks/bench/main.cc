@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "benchmarks/bench/load.h"
 #include "benchmarks/bench/report.h"
+#include "benchmarks/bench/verify.h"
 #include "benchmarks/bench/workload.h"
 
 namespace tidemark::bench {
@@ -28,6 +30,9 @@ struct RunFlags {
   std::string server_metrics_url;
   std::string report_path;
   bool quiet = false;
+  bool verify = false;
+  double verify_delay_seconds = 0;
+  VerifyOptions verify_options;
 };
 
 int Fail(const std::string& what) {
@@ -119,6 +124,27 @@ int Run(RunFlags& f) {
   }
   if (!result.ok()) return Fail(result.status().ToString());
   report.load = std::move(result).value();
+  if (f.verify) {
+    VerifyOptions& v = f.verify_options;
+    v.headers = f.target.headers;
+    // remote_write's receiver usually serves the query API on the same address.
+    if (v.query_url.empty() && encode.protocol == Protocol::kRemoteWrite) {
+      v.query_url = std::string(f.target.tls ? "https://" : "http://") + f.target.address;
+    }
+    if (workload->signal == Signal::kMetrics && v.query_url.empty()) {
+      return Fail("--verify needs --query-url (the Prometheus API of the target)");
+    }
+    if (workload->signal == Signal::kTraces && v.traces_url.empty()) {
+      return Fail("--verify needs --traces-url (the Tempo or Jaeger API of the target)");
+    }
+    if (f.verify_delay_seconds > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(f.verify_delay_seconds));
+    }
+    auto verified = Verify(*workload, v);
+    if (!verified.ok()) return Fail("verification: " + verified.status().ToString());
+    report.verified = true;
+    report.verify = std::move(verified).value();
+  }
   std::fputs(SummaryText(report).c_str(), stdout);
   if (!f.report_path.empty()) {
     std::ofstream out(f.report_path);
@@ -127,7 +153,9 @@ int Run(RunFlags& f) {
   }
   // Any request that failed fails the run: a fast but lossy run must not look good.
   const LoadResult& l = report.load;
-  return l.requests_failed == 0 && l.items_rejected == 0 && l.items_accepted_total > 0 ? 0 : 1;
+  const bool lost = report.verified && !report.verify.complete();
+  return l.requests_failed == 0 && l.items_rejected == 0 && l.items_accepted_total > 0 && !lost ? 0
+                                                                                                : 1;
 }
 
 }  // namespace
@@ -195,6 +223,16 @@ int main(int argc, char** argv) {
                   "measure the server from its /metrics page (process_* metrics)");
   run->add_option("--report", f.report_path, "write the JSON report here");
   run->add_flag("--quiet", f.quiet, "no progress line");
+  run->add_flag("--verify", f.verify, "read back what the target should hold and report losses");
+  run->add_option("--query-url", f.verify_options.query_url,
+                  "Prometheus API base for --verify (default for remote_write: the target)");
+  run->add_option("--traces-url", f.verify_options.traces_url,
+                  "Tempo or Jaeger API base for --verify of traces");
+  run->add_option("--verify-traces", f.verify_options.max_traces, "traces checked by --verify")
+      ->capture_default_str();
+  run->add_option("--verify-delay", f.verify_delay_seconds,
+                  "seconds to wait before verifying (for back ends that show data late)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   return tidemark::bench::Run(f);
 }

@@ -180,6 +180,21 @@ std::string SummaryText(const Report& r) {
                  : std::string("nothing accepted")));
     row("server peak RSS", Fixed(static_cast<double>(r.server.rss_bytes) / (1 << 20), 1) + " MiB");
   }
+  if (r.verified) {
+    const VerifyResult& v = r.verify;
+    if (r.signal == "traces") {
+      row("verified", std::to_string(v.traces_found) + " of " + std::to_string(v.traces_checked) +
+                          " traces checked, " + std::to_string(v.found_spans) + " of " +
+                          std::to_string(v.expected_spans) + " spans");
+    } else {
+      row("verified", std::to_string(v.found_samples) + " of " +
+                          std::to_string(v.expected_samples) + " samples, " +
+                          std::to_string(v.found_series) + " of " +
+                          std::to_string(v.expected_series) + " series");
+    }
+    for (size_t i = 0; i < v.losses.size() && i < 10; ++i) row("  short", v.losses[i]);
+    if (v.losses.size() > 10) row("  short", "... and " + std::to_string(v.losses.size() - 10));
+  }
   return out;
 }
 
@@ -247,6 +262,26 @@ std::string ReportJson(const Report& r) {
             ? r.server.cpu_seconds * 1e6 / static_cast<double>(l.items_accepted_total)
             : 0);
     u64("peak_rss_bytes", r.server.rss_bytes);
+    w.EndObject();
+  }
+  if (r.verified) {
+    const VerifyResult& v = r.verify;
+    w.Key("verify");
+    w.StartObject();
+    w.Key("complete");
+    w.Bool(v.complete());
+    u64("expected_samples", v.expected_samples);
+    u64("found_samples", v.found_samples);
+    u64("expected_series", v.expected_series);
+    u64("found_series", v.found_series);
+    u64("traces_checked", v.traces_checked);
+    u64("traces_found", v.traces_found);
+    u64("expected_spans", v.expected_spans);
+    u64("found_spans", v.found_spans);
+    w.Key("losses");
+    w.StartArray();
+    for (const std::string& loss : v.losses) w.String(loss.c_str());
+    w.EndArray();
     w.EndObject();
   }
   w.EndObject();

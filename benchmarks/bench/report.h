@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "benchmarks/bench/load.h"
+#include "benchmarks/bench/verify.h"
 #include "benchmarks/bench/workload.h"
 
 namespace tidemark::bench {
@@ -65,6 +66,8 @@ struct Report {
   LoadResult load;
   bool has_server = false;
   ServerSampler::Reading server;
+  bool verified = false;
+  VerifyResult verify;
 };
 
 // The summary table (plain text).

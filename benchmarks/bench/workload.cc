@@ -8,9 +8,11 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 
 #include "datagen/dataset.h"
 #include "datagen/span_dataset.h"
+#include "ingest/otlp_common.h"
 #include "ingest/otlp_json.h"
 #include "ingest/otlp_traces_out.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
@@ -279,8 +281,18 @@ Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& enc
   Churn churn(o.churn_per_hour, o.interval_ms, ns.instances.size(), o.seed);
   w.first_ms = dopts.start_ms;
   w.last_ms = end;
-  w.distinct_series = dataset.size();
+  w.interval_ms = o.interval_ms;
+  w.common_label = {"job", std::string(ns.labels.front().Get("job"))};
   const size_t n = dataset.size();
+  // The expectation: each series has a sample at every scrape; each generation of a target (a
+  // churned target's new `pod`) is a new series for each of the target's series.
+  std::vector<std::map<std::string, uint64_t>> names_of_target(ns.instances.size());
+  for (size_t i = 0; i < n; ++i) {
+    const std::string name(ns.labels[i].Get(kMetricName));
+    ++names_of_target[ns.target[i]][name];
+    w.metrics[name].samples += o.scrapes;
+  }
+  std::set<std::pair<uint32_t, uint32_t>> generations_seen;  // (target, generation)
 
   std::vector<std::vector<Sample>> scrapes;
   std::vector<std::vector<uint32_t>> generations;
@@ -290,14 +302,11 @@ Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& enc
     generations.assign(k, {});
     for (uint64_t j = 0; j < k; ++j) {
       dataset.NextScrape(&scrapes[j]);
-      if (churn.enabled()) {
-        if (done + j > 0) {
-          // Each replaced target brings a new series for each of its old ones.
-          const uint64_t replaced = churn.Step();
-          w.distinct_series += replaced * (n / std::max<size_t>(ns.instances.size(), 1));
-        }
-        generations[j].resize(ns.instances.size());
-        for (size_t t = 0; t < ns.instances.size(); ++t) generations[j][t] = churn.generation(t);
+      if (churn.enabled() && done + j > 0) churn.Step();
+      generations[j].resize(ns.instances.size());
+      for (size_t t = 0; t < ns.instances.size(); ++t) {
+        generations[j][t] = churn.generation(t);
+        generations_seen.emplace(static_cast<uint32_t>(t), generations[j][t]);
       }
     }
     for (size_t begin = 0; begin < n; begin += o.series_per_request) {
@@ -314,6 +323,12 @@ Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& enc
       w.requests.push_back(std::move(body).value());
     }
     done += k;
+  }
+  for (const auto& [target, generation] : generations_seen) {
+    for (const auto& [name, series] : names_of_target[target]) {
+      w.metrics[name].series += series;
+      w.distinct_series += series;
+    }
   }
   return w;
 }
@@ -340,6 +355,11 @@ Result<Workload> TracesWorkload(const WorkloadOptions& o, const EncodeOptions& e
       dataset.NextTrace(&batch);
       ++traces;
     }
+    for (const Span& span : batch) {
+      const std::string id = ingest::ToHex(span.trace_id);
+      if (w.traces.empty() || w.traces.back().trace_id != id) w.traces.push_back({id, 0});
+      ++w.traces.back().spans;
+    }
     const auto data = ingest::SpansToOtlp(batch);
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
     *req.mutable_resource_spans() = data.resource_spans();
@@ -350,7 +370,6 @@ Result<Workload> TracesWorkload(const WorkloadOptions& o, const EncodeOptions& e
     w.items += body.items;
     w.requests.push_back(std::move(body));
   }
-  w.distinct_series = traces;  // traces, for the verification
   return w;
 }
 

@@ -5,8 +5,10 @@
 #define TIDEMARK_BENCHMARKS_BENCH_WORKLOAD_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tidemark/status.h"
@@ -55,12 +57,29 @@ struct RequestBody {
   uint64_t order_key = 0;
 };
 
+// What a back end that accepted every request holds, for the verification (verify.h).
+struct MetricExpectation {
+  uint64_t series = 0;
+  uint64_t samples = 0;
+};
+struct TraceExpectation {
+  std::string trace_id;  // hex
+  uint64_t spans = 0;
+};
+
 struct Workload {
   Signal signal = Signal::kMetrics;
   std::vector<RequestBody> requests;
   uint64_t items = 0;
   uint64_t distinct_series = 0;       // metrics: series the data creates (churn adds some)
-  int64_t first_ms = 0, last_ms = 0;  // the data's time range
+  int64_t first_ms = 0, last_ms = 0;  // the data's time range (samples lie within +-5 ms of it)
+  int64_t interval_ms = 0;
+  // Metrics: by Prometheus metric name (as remote_write sends them and as a back end translating
+  // OTLP with suffixes stores them), with the label every series has (job="node").
+  std::map<std::string, MetricExpectation> metrics;
+  std::pair<std::string, std::string> common_label;
+  // Traces: every trace sent.
+  std::vector<TraceExpectation> traces;
 };
 
 // InvalidArgument naming the problem for an unknown workload or an encoding the protocol does

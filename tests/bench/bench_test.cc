@@ -9,12 +9,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "benchmarks/bench/load.h"
 #include "benchmarks/bench/report.h"
+#include "benchmarks/bench/verify.h"
 #include "benchmarks/bench/workload.h"
 #include "prometheus/remote.pb.h"
+#include "tests/server/prometheus_process.h"
 #include "tests/server/server_process.h"
 
 namespace tidemark::bench {
@@ -150,6 +153,19 @@ TEST(Report, PercentilesByNearestRank) {
   EXPECT_EQ(Percentile({}, 99), 0);
 }
 
+TEST(Verify, SpansCountedInTempoAndJaegerAnswers) {
+  EXPECT_EQ(
+      *CountSpansInTraceJson(R"({"batches":[{"scopeSpans":[{"spans":[{},{}]},{"spans":[{}]}]},)"
+                             R"({"scopeSpans":[{"spans":[{}]}]}]})"),
+      4u);
+  EXPECT_EQ(*CountSpansInTraceJson(R"({"data":[{"traceID":"ab","spans":[{},{},{}]}]})"), 3u);
+  EXPECT_EQ(
+      *CountSpansInTraceJson(R"({"trace":{"resourceSpans":[{"scopeSpans":[{"spans":[{}]}]}]}})"),
+      1u);
+  EXPECT_FALSE(CountSpansInTraceJson("[]").ok());
+  EXPECT_FALSE(CountSpansInTraceJson(R"({"x":1})").ok());
+}
+
 TEST(Report, MetricFromExposition) {
   const std::string page =
       "# TYPE process_cpu_seconds_total counter\n"
@@ -230,6 +246,25 @@ TEST_F(BenchAgainstServer, EveryAcceptedSampleIsStored) {
     EXPECT_EQ(r->items_accepted_total, w->items);
     EXPECT_EQ(r->latencies_ms.size(), w->requests.size());
     sent += w->items;
+    // Read back through the query API: each run's samples and series, in its own time range.
+    VerifyOptions vo;
+    vo.query_url = "http://127.0.0.1:" + std::to_string(server_->http_port);
+    auto v = Verify(*w, vo);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->complete()) << (v->losses.empty() ? "" : v->losses[0]);
+    EXPECT_EQ(v->found_samples, w->items);
+    EXPECT_EQ(v->found_series, w->distinct_series);
+  }
+  // A workload that was never sent is reported lost, name by name.
+  {
+    auto unsent = BuildWorkload(SmallNode(now - 5 * 3'600'000), EncodeOptions());
+    VerifyOptions vo;
+    vo.query_url = "http://127.0.0.1:" + std::to_string(server_->http_port);
+    auto v = Verify(*unsent, vo);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_FALSE(v->complete());
+    EXPECT_EQ(v->found_samples, 0u);
+    EXPECT_EQ(v->losses.size(), unsent->metrics.size());
   }
   // Samples per metric name (count_over_time drops the name, and a histogram's _sum and _count
   // differ in name only), added up.
@@ -279,6 +314,16 @@ TEST_F(BenchAgainstServer, TracesOverBothOtlpTransports) {
     EXPECT_EQ(r->requests_failed, 0u) << r->first_error;
     EXPECT_EQ(r->items_accepted_total, w->items);
     sent += w->items;
+    // Read back by id through the Tempo API and through the Jaeger API.
+    for (const char* api : {"", "/jaeger"}) {
+      VerifyOptions vo;
+      vo.traces_url = "http://127.0.0.1:" + std::to_string(server_->http_port) + api;
+      vo.max_traces = 30;
+      auto v = Verify(*w, vo);
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+      EXPECT_EQ(v->traces_checked, 30u);
+      EXPECT_TRUE(v->complete()) << api << ": " << (v->losses.empty() ? "" : v->losses[0]);
+    }
   }
   const std::string metrics = HttpCall(server_->http_port, "GET", "/metrics").body;
   double spans = 0;
@@ -321,6 +366,41 @@ TEST_F(BenchAgainstServer, ServerMeasuredByPidAndByMetricsPage) {
     EXPECT_GE(reading->cpu_seconds, 0);
   }
   EXPECT_FALSE(ServerSampler::ForPid(999'999'999).ok());
+}
+
+// The same workload and verification against a back end nobody here wrote: Debian's Prometheus
+// as a remote_write receiver, read back through its own query API.
+TEST(BenchAgainstPrometheus, RemoteWriteIsStoredWholeAndVerified) {
+  tidemark::testing::TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  const uint16_t port = testing::FreePort();
+  const std::string config = dir.path() + "/prometheus.yml", log = dir.path() + "/prometheus.log";
+  std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
+  const pid_t pid = testing::StartPrometheus(config, dir.path() + "/data", port, log,
+                                             {"--web.enable-remote-write-receiver"});
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    up = HttpCall(port, "GET", "/-/ready").status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(up) << testing::ReadFileOrDie(log);
+  WorkloadOptions o = SmallNode(NowMs());
+  o.churn_per_hour = 20;  // some targets replaced within the 75 s of data
+  auto w = BuildWorkload(o, EncodeOptions());
+  ASSERT_TRUE(w.ok());
+  TargetOptions t;
+  t.address = "127.0.0.1:" + std::to_string(port);
+  auto r = RunLoad(w->requests, t, LoadOptions());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->requests_failed, 0u) << r->first_error;
+  VerifyOptions vo;
+  vo.query_url = "http://" + t.address;
+  auto v = Verify(*w, vo);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->complete()) << (v->losses.empty() ? "" : v->losses[0]);
+  EXPECT_GT(v->found_series, 318u);  // churn added series
+  EXPECT_EQ(v->found_samples, w->items);
+  EXPECT_TRUE(testing::StopProcess(pid));
 }
 
 TEST(BenchRefused, NoServerIsAnErrorNamingTheAddress) {
