@@ -2,8 +2,9 @@
 # Installs the real clients the integration tests drive: the OpenTelemetry JS SDK exporters (npm,
 # versions pinned in tests/clients/package.json) into tests/clients/node_modules, Prometheus
 # (Debian) for the remote_write test, scraping differential and as a scrape target, Alertmanager
-# (Debian) for alert delivery, and the scrape targets node_exporter and python3-prometheus-client
-# (Debian). Idempotent; fast when everything is there.
+# (Debian) for alert delivery, the scrape targets node_exporter and python3-prometheus-client
+# (Debian), and VictoriaMetrics (Debian) for the comparison's smoke test. Idempotent; fast when
+# everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -14,6 +15,7 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-clients: installing ${missing[*]}"

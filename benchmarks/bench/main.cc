@@ -182,6 +182,9 @@ int main(int argc, char** argv) {
   run->add_option("--churn", f.workload.churn_per_hour,
                   "node: share of targets replaced per hour of data")
       ->capture_default_str();
+  run->add_option("--end-ms", f.workload.end_ms,
+                  "the data's last timestamp, ms since the epoch (default: now); identical runs "
+                  "against several back ends need the same");
   run->add_option("--traces", f.workload.traces, "traces: traces to send")->capture_default_str();
   run->add_option("--spans-per-request", f.workload.spans_per_request)->capture_default_str();
   run->add_option("--protocol", f.protocol)

@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""Side-by-side comparison of tidemark with Prometheus and VictoriaMetrics (issue 13).
+
+Installs Debian's `prometheus` and `victoria-metrics` if missing, starts each engine (and tidemark)
+on loopback with a data directory of its own, sends each the identical workload with
+tidemark-bench (verified read-back included), and measures: ingestion rate and server CPU per
+sample, RSS after ingest, on-disk bytes per sample once each engine has persisted its data, and
+the latency of the same PromQL dashboard queries (median of repeated runs, every engine at the
+same step-aligned timestamps) with every result compared to Prometheus'. Prints one Markdown table
+of figures and tidemark/peer ratios. Usage and what each figure means: docs/bench.md.
+
+  scripts/bench-compare.py                      # 10,000 series x 360 scrapes, 4 connections
+  scripts/bench-compare.py --series 1000 --scrapes 40 --query-runs 1   # a quick check
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Dashboard queries over the node workload's metrics (datagen/dataset.h).
+QUERIES = [
+    ("rate by job", 'sum by (job) (rate(http_request_duration_seconds_count[5m]))'),
+    ("p99 by le", 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'),
+    ("topk cpu", 'topk(5, sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m])))'),
+    ("count by instance", 'count by (instance) ({__name__=~"node_.+"})'),
+]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(url, data=None, timeout=300):
+    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def wait_ready(url, proc, log, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{url}: the engine exited early; its log:\n{open(log).read()[-3000:]}")
+        try:
+            if http(url, timeout=2)[0] == 200:
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    sys.exit(f"{url} not ready after {seconds} s; log:\n{open(log).read()[-3000:]}")
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                pass
+    return total
+
+
+class Engine:
+    """One engine under test: started on free ports, its data in `work/<name>`."""
+
+    def __init__(self, name, work):
+        self.name = name
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir)
+        self.log = os.path.join(work, name + ".log")
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        args = self.command()
+        self.proc = subprocess.Popen(args, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+        wait_ready(self.base + self.ready_path, self.proc, self.log)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(90)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Tidemark(Engine):
+    ready_path = "/-/ready"
+    write_path = "/api/v1/write"
+
+    def __init__(self, work, binary):
+        super().__init__("tidemark", work)
+        self.binary = binary
+
+    def command(self):
+        config = self.dir + ".yaml"
+        with open(config, "w") as f:
+            f.write("self_scrape_interval: 0\nstorage:\n  retention: 0s\nweb:\n  enable_admin_api: true\n")
+        return [self.binary, "serve", "--config", config, "--data-dir", self.dir, "--http-addr",
+                f"127.0.0.1:{self.port}", "--otlp-grpc-addr", f"127.0.0.1:{free_port()}",
+                "--otlp-http-addr", f"127.0.0.1:{free_port()}"]
+
+    def persist(self):
+        http(self.base + "/api/v1/admin/flush", data=b"")
+        return du(self.dir)
+
+
+class Prometheus(Engine):
+    ready_path = "/-/ready"
+    write_path = "/api/v1/write"
+
+    def __init__(self, work):
+        super().__init__("prometheus", work)
+
+    def command(self):
+        config = self.dir + ".yml"
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1h\n")
+        return ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.dir}/data",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver",
+                "--web.enable-admin-api", "--storage.tsdb.retention.time=100y"]
+
+    def persist(self):
+        # The head written out as a block: what Prometheus keeps once the WAL is truncated.
+        _, body = http(self.base + "/api/v1/admin/tsdb/snapshot", data=b"")
+        name = json.loads(body)["data"]["name"]
+        return du(os.path.join(self.dir, "data", "snapshots", name))
+
+
+class VictoriaMetrics(Engine):
+    ready_path = "/health"
+    write_path = "/api/v1/write"
+
+    def __init__(self, work):
+        super().__init__("victoria-metrics", work)
+
+    def command(self):
+        # No result cache and no latency offset: queries see all data and compute every time.
+        return ["victoria-metrics", f"-storageDataPath={self.dir}/data",
+                f"-httpListenAddr=127.0.0.1:{self.port}", "-retentionPeriod=100y",
+                "-search.latencyOffset=0s", "-search.disableCache", "-loggerLevel=ERROR"]
+
+    def persist(self):
+        http(self.base + "/internal/force_flush")
+        time.sleep(2)
+        partition = time.strftime("%Y_%m", time.gmtime())
+        try:
+            http(self.base + "/internal/force_merge?partition_prefix=" + partition)
+        except Exception:
+            pass
+        time.sleep(10)
+        return du(os.path.join(self.dir, "data"))
+
+
+def ensure_packages():
+    missing = [p for p, cmd in (("prometheus", "prometheus"), ("victoria-metrics", "victoria-metrics"))
+               if shutil.which(cmd) is None]
+    if missing:
+        print("installing " + " ".join(missing), file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq"] + missing, check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+def query_range(engine, promql, start, end, step):
+    params = urllib.parse.urlencode({"query": promql, "start": start, "end": end, "step": step})
+    t0 = time.perf_counter()
+    try:
+        _, body = http(engine.base + "/api/v1/query_range?" + params)
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{engine.name}: {promql}: HTTP {e.code}: {e.read()[:300]!r}")
+    elapsed = time.perf_counter() - t0
+    result = json.loads(body)
+    if result.get("status") != "success":
+        sys.exit(f"{engine.name}: {promql}: {result}")
+    series = {}
+    for s in result["data"]["result"]:
+        key = tuple(sorted(s["metric"].items()))
+        series[key] = {float(t): float(v) for t, v in s["values"]}
+    return elapsed, series
+
+
+def agreement(ref, got):
+    """Points compared, points that differ (beyond 1e-9 relative), and series present in one only."""
+    compared = differ = 0
+    only = len(set(ref) ^ set(got))
+    for key in set(ref) & set(got):
+        a, b = ref[key], got[key]
+        for t in set(a) | set(b):
+            compared += 1
+            if t not in a or t not in b:
+                differ += 1
+                continue
+            x, y = a[t], b[t]
+            if math.isnan(x) and math.isnan(y):
+                continue
+            if abs(x - y) > 1e-9 * max(1.0, abs(x), abs(y)):
+                differ += 1
+    return compared, differ, only
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--series", type=int, default=10000)
+    ap.add_argument("--scrapes", type=int, default=360)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--series-per-request", type=int, default=1000)
+    ap.add_argument("--query-runs", type=int, default=5, help="runs per query; the median is kept")
+    ap.add_argument("--engines", default="tidemark,prometheus,victoria-metrics")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build/server/tidemark"))
+    ap.add_argument("--bench", default=os.path.join(ROOT, "build/benchmarks/tidemark-bench"))
+    ap.add_argument("--json", help="write every figure here as JSON")
+    args = ap.parse_args()
+    ensure_packages()
+
+    work = tempfile.mkdtemp(prefix="tidemark-compare-")
+    # One end time for every engine: identical bytes (the data ends then) and the same query times.
+    end_ms = int(time.time() * 1000) // 60000 * 60000 - 7_500
+    first_ms = end_ms - (args.scrapes - 1) * 15000
+    step = 60
+    # Away from series starts: 10 minutes in (half the data when it is shorter).
+    offset_ms = min(10 * 60000, (end_ms - first_ms) // 2)
+    q_start = math.ceil((first_ms + offset_ms) / 60000) * 60
+    q_end = end_ms // 60000 * 60
+    if q_end < q_start:
+        sys.exit("the data spans too little time for the queries: raise --scrapes")
+    results = {}
+    engines = []
+    try:
+        for name in args.engines.split(","):
+            engine = {"tidemark": lambda: Tidemark(work, args.bin),
+                      "prometheus": lambda: Prometheus(work),
+                      "victoria-metrics": lambda: VictoriaMetrics(work)}[name]()
+            engines.append(engine)
+            engine.start()
+            report = os.path.join(work, name + "-report.json")
+            run = subprocess.run(
+                [args.bench, "run", "--quiet", "--target", f"127.0.0.1:{engine.port}",
+                 "--path", engine.write_path, "--series", str(args.series), "--scrapes",
+                 str(args.scrapes), "--series-per-request", str(args.series_per_request),
+                 "--connections", str(args.connections), "--server-pid", str(engine.proc.pid),
+                 "--end-ms", str(end_ms),
+                 "--verify", "--verify-delay", "2", "--report", report],
+                capture_output=True, text=True)
+            print(run.stdout, file=sys.stderr)
+            if run.returncode == 2:
+                sys.exit(f"{name}: tidemark-bench failed: {run.stderr}")
+            r = json.load(open(report))
+            time.sleep(1)
+            figures = {
+                "samples": r["items_accepted_total"],
+                "samples_per_s": r["items_per_second"],
+                "cpu_us_per_sample": r["server"]["cpu_seconds_per_million_items"],
+                "verified": r["verify"]["complete"],
+                "lost": r["verify"]["expected_samples"] - r["verify"]["found_samples"],
+                "rss_mib": rss_bytes(engine.proc.pid) / 2**20,
+            }
+            figures["disk_bytes_per_sample"] = engine.persist() / max(1, r["items_accepted_total"])
+            figures["queries"] = {}
+            for label, promql in QUERIES:
+                times = []
+                for _ in range(args.query_runs):
+                    elapsed, series = query_range(engine, promql, q_start, q_end, step)
+                    times.append(elapsed * 1000)
+                figures["queries"][label] = {"median_ms": statistics.median(times), "series": series}
+            results[name] = figures
+            engine.stop()
+    finally:
+        for e in engines:
+            e.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    ref = results.get("prometheus")
+    for name, f in results.items():
+        for label, q in f["queries"].items():
+            if ref is None:
+                q["agreement"] = None
+                continue
+            compared, differ, only = agreement(ref["queries"][label]["series"], q["series"])
+            q["agreement"] = {"points": compared, "differ": differ, "series_in_one_only": only}
+
+    rows = [("ingestion, samples/s", "samples_per_s", "{:,.0f}"),
+            ("server CPU, µs/sample", "cpu_us_per_sample", "{:.2f}"),
+            ("RSS after ingest, MiB", "rss_mib", "{:.0f}"),
+            ("disk bytes/sample, persisted", "disk_bytes_per_sample", "{:.2f}")]
+    names = list(results)
+    peers = [n for n in names if n != "tidemark"]
+    header = "| figure | " + " | ".join(names) + "".join(f" | tidemark/{p}" for p in peers) + " |"
+    print(f"\n{args.series} series x {args.scrapes} scrapes, {args.series_per_request} series per "
+          f"remote_write request, {args.connections} connections; queries over "
+          f"{(q_end - q_start) // 60} min at {step} s steps, median of {args.query_runs}\n")
+    print(header)
+    print("|" + "---|" * (1 + len(names) + len(peers)))
+
+    def ratio(a, b):
+        return f"{a / b:.2f}" if b else "-"
+
+    for title, key, fmt in rows:
+        vals = [results[n][key] for n in names]
+        line = f"| {title} | " + " | ".join(fmt.format(v) for v in vals)
+        if "tidemark" in results:
+            line += "".join(f" | {ratio(results['tidemark'][key], results[p][key])}" for p in peers)
+        print(line + " |")
+    for label, _ in QUERIES:
+        vals = [results[n]["queries"][label]["median_ms"] for n in names]
+        line = f"| `{label}` ms | " + " | ".join(f"{v:.1f}" for v in vals)
+        if "tidemark" in results:
+            line += "".join(f" | {ratio(results['tidemark']['queries'][label]['median_ms'], results[p]['queries'][label]['median_ms'])}"
+                            for p in peers)
+        print(line + " |")
+    print("| every sample read back | " + " | ".join(
+        "yes" if results[n]["verified"] else f"no, {results[n]['lost']} lost" for n in names) +
+        " |" * (len(peers) + 1))
+    if ref is not None:
+        print("\nAgreement with Prometheus (points compared / differing / series in one only):")
+        for name in names:
+            if name == "prometheus":
+                continue
+            parts = []
+            for label, _ in QUERIES:
+                a = results[name]["queries"][label]["agreement"]
+                parts.append(f"{label}: {a['points']}/{a['differ']}/{a['series_in_one_only']}")
+            print(f"  {name}: " + "; ".join(parts))
+    if args.json:
+        for f in results.values():
+            for q in f["queries"].values():
+                q.pop("series")
+        with open(args.json, "w") as out:
+            json.dump(results, out, indent=2)
+    # tidemark must agree with Prometheus; the others' differences are reported, not judged
+    # (VictoriaMetrics computes rate() without Prometheus' extrapolation).
+    agree = all(q["agreement"] is None or (q["agreement"]["differ"] == 0 and
+                                            q["agreement"]["series_in_one_only"] == 0)
+                for q in results.get("tidemark", {"queries": {}})["queries"].values())
+    return 0 if all(f["verified"] for f in results.values()) and agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
