@@ -403,6 +403,63 @@ TEST(BenchAgainstPrometheus, RemoteWriteIsStoredWholeAndVerified) {
   EXPECT_TRUE(testing::StopProcess(pid));
 }
 
+// TLS on every listener: remote_write over HTTPS and OTLP over gRPC with TLS, verified against
+// the server's certificate; a client trusting another certificate is refused, saying why.
+TEST(BenchTls, VerifiedAgainstTheServersCertificate) {
+  tidemark::testing::TempDir dir;
+  std::filesystem::create_directories(dir.path());
+  auto make_cert = [&](const std::string& name) {
+    testing::RunCommand(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        dir.path() + "/" + name + "-key.pem -out " + dir.path() + "/" + name + "-cert.pem");
+    return dir.path() + "/" + name + "-cert.pem";
+  };
+  const std::string cert = make_cert("server"), other = make_cert("other");
+  ASSERT_TRUE(std::filesystem::exists(cert) && std::filesystem::exists(other));
+  auto probe = [&](uint16_t port) {
+    return testing::RunCommand("curl -s --max-time 5 --cacert " + cert +
+                               " https://127.0.0.1:" + std::to_string(port) + "/-/ready")
+               .find("Ready") != std::string::npos;
+  };
+  ServerProcess server(dir.path() + "/data",
+                       "self_scrape_interval: 0\ntls:\n  cert_file: " + cert +
+                           "\n  key_file: " + dir.path() + "/server-key.pem\n",
+                       probe);
+  ASSERT_TRUE(server.ready) << server.Log();
+  for (const Protocol p : {Protocol::kRemoteWrite, Protocol::kOtlpGrpc}) {
+    EncodeOptions encode;
+    encode.protocol = p;
+    auto w =
+        BuildWorkload(SmallNode(NowMs() - (p == Protocol::kRemoteWrite ? 600'000 : 0)), encode);
+    ASSERT_TRUE(w.ok());
+    TargetOptions t;
+    t.protocol = p;
+    t.address = "127.0.0.1:" +
+                std::to_string(p == Protocol::kRemoteWrite ? server.http_port : server.grpc_port);
+    t.tls = true;
+    t.tls_ca_file = cert;
+    auto r = RunLoad(w->requests, t, LoadOptions());
+    ASSERT_TRUE(r.ok()) << ProtocolName(p) << ": " << r.status().ToString();
+    EXPECT_EQ(r->requests_failed, 0u) << ProtocolName(p) << ": " << r->first_error;
+    EXPECT_EQ(r->items_accepted_total, w->items);
+
+    t.tls_ca_file = other;
+    LoadOptions once;
+    once.max_attempts = 1;
+    once.timeout_seconds = 5;
+    auto refused = RunLoad(w->requests, t, once);
+    if (refused.ok()) {
+      EXPECT_EQ(refused->items_accepted_total, 0u) << ProtocolName(p);
+      EXPECT_FALSE(refused->first_error.empty());
+    } else {
+      EXPECT_NE(refused.status().message().find("certificate"), std::string::npos)
+          << refused.status().ToString();
+    }
+  }
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
+}
+
 TEST(BenchRefused, NoServerIsAnErrorNamingTheAddress) {
   const uint16_t port = testing::FreePort();
   TargetOptions t;
