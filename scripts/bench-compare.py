@@ -126,6 +126,10 @@ class Tidemark(Engine):
         self.binary = binary
 
     def command(self):
+        self.command_args = self._command()
+        return self.command_args
+
+    def _command(self):
         config = self.dir + ".yaml"
         with open(config, "w") as f:
             f.write("self_scrape_interval: 0\nstorage:\n  retention: 0s\nweb:\n  enable_admin_api: true\n")
@@ -231,6 +235,65 @@ def agreement(ref, got):
     return compared, differ, only
 
 
+def median_ms(fn, runs):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def trace_figures(args, work_root):
+    """tidemark alone: spans/s and CPU per span over OTLP/gRPC, bytes per span persisted, and the
+    latency of a trace by id, a Jaeger search and a TraceQL search."""
+    engine = Tidemark(work_root, args.bin)
+    try:
+        engine.start()
+        grpc_port = int(engine.command_args[engine.command_args.index("--otlp-grpc-addr") + 1]
+                        .split(":")[1])
+        report = os.path.join(work_root, "traces-report.json")
+        run = subprocess.run(
+            [args.bench, "run", "--quiet", "--workload", "traces", "--protocol", "otlp_grpc",
+             "--target", f"127.0.0.1:{grpc_port}", "--traces", str(args.traces),
+             "--connections", str(args.connections), "--server-pid", str(engine.proc.pid),
+             "--verify", "--traces-url", engine.base, "--report", report],
+            capture_output=True, text=True)
+        print(run.stdout, file=sys.stderr)
+        if run.returncode == 2:
+            sys.exit(f"traces: tidemark-bench failed: {run.stderr}")
+        r = json.load(open(report))
+        spans = r["items_accepted_total"]
+        out = {"spans": spans, "spans_per_s": r["items_per_second"],
+               "cpu_us_per_span": r["server"]["cpu_seconds_per_million_items"],
+               "verified": r["verify"]["complete"]}
+        out["bytes_per_span"] = engine.persist() / max(1, spans)
+        now = int(time.time())
+        window = f"&start={now - 7200}&end={now}"
+        _, body = http(engine.base + "/api/search?limit=20" + window + "&q=" +
+                       urllib.parse.quote('{ resource.service.name = "rag-api" }'))
+        ids = [t["traceID"] for t in json.loads(body)["traces"]]
+        if not ids:
+            sys.exit("traces: a search found no trace to fetch by id")
+        queries = {
+            "trace by id (Tempo API)": lambda: [http(engine.base + "/api/traces/" + i) for i in ids[:5]],
+            "Jaeger search, service and tag": lambda: http(
+                engine.base + "/jaeger/api/traces?service=rag-api&limit=20&tags=" +
+                urllib.parse.quote('{"gen_ai.request.model":"gpt-4o"}') +
+                f"&start={(now - 7200) * 10**6}&end={now * 10**6}"),
+            "TraceQL search": lambda: http(
+                engine.base + "/api/search?limit=20" + window + "&q=" +
+                urllib.parse.quote('{ span.gen_ai.request.model = "gpt-4o" && duration > 1s }')),
+        }
+        out["latency_ms"] = {k: median_ms(f, args.query_runs) for k, f in queries.items()}
+        # Five fetches per run above: per trace.
+        out["latency_ms"]["trace by id (Tempo API)"] /= 5
+        return out
+    finally:
+        engine.stop()
+        shutil.rmtree(work_root, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--series", type=int, default=10000)
@@ -241,6 +304,8 @@ def main():
     ap.add_argument("--engines", default="tidemark,prometheus,victoria-metrics")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/server/tidemark"))
     ap.add_argument("--bench", default=os.path.join(ROOT, "build/benchmarks/tidemark-bench"))
+    ap.add_argument("--traces", type=int, default=20000,
+                    help="traces for tidemark's own trace figures (no trace peer is installable); 0: skip")
     ap.add_argument("--json", help="write every figure here as JSON")
     args = ap.parse_args()
     ensure_packages()
@@ -353,9 +418,26 @@ def main():
                 a = results[name]["queries"][label]["agreement"]
                 parts.append(f"{label}: {a['points']}/{a['differ']}/{a['series_in_one_only']}")
             print(f"  {name}: " + "; ".join(parts))
+    traces = trace_figures(args, work_root=tempfile.mkdtemp(prefix="tidemark-compare-traces-")) \
+        if args.traces > 0 and "tidemark" in args.engines.split(",") else None
+    if traces:
+        print(f"\ntidemark's traces ({traces['spans']:,} spans of {args.traces:,} traces over OTLP/gRPC, "
+              f"{args.connections} connections; no trace back end to compare with is installable here):\n")
+        print("| figure | tidemark |\n|---|---|")
+        print(f"| ingestion, spans/s | {traces['spans_per_s']:,.0f} |")
+        print(f"| server CPU, µs/span | {traces['cpu_us_per_span']:.2f} |")
+        print(f"| disk bytes/span, persisted | {traces['bytes_per_span']:.1f} |")
+        for label, ms in traces["latency_ms"].items():
+            print(f"| {label}, median ms | {ms:.1f} |")
+        print(f"| every checked trace read back whole | {'yes' if traces['verified'] else 'no'} |")
+        results_traces = traces
+    else:
+        results_traces = None
     if args.json:
+        if results_traces:
+            results["tidemark_traces"] = results_traces
         for f in results.values():
-            for q in f["queries"].values():
+            for q in f.get("queries", {}).values():
                 q.pop("series")
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
