@@ -235,6 +235,40 @@ def agreement(ref, got):
     return compared, differ, only
 
 
+def draw_ratios(path, names, rows, queries, results):
+    """A bar chart of tidemark/peer ratios per figure (below 1: tidemark uses less or is faster)."""
+    if shutil.which("gnuplot") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "gnuplot-nox"], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    peers = [n for n in names if n != "tidemark"]
+    data = path + ".dat"
+    with open(data, "w") as f:
+        f.write("figure " + " ".join(peers) + "\n")
+        figures = [(title, lambda r, k=key: r[k]) for title, key, _ in rows if key != "samples_per_s"]
+        # Ingestion as time per sample, so that below 1 means better throughout.
+        figures.insert(0, ("time per sample", lambda r: 1 / r["samples_per_s"]))
+        figures += [(label, lambda r, l=label: r["queries"][l]["median_ms"]) for label, _ in queries]
+        for title, get in figures:
+            ratios = [get(results["tidemark"]) / get(results[p]) for p in peers]
+            f.write('"' + title.split(",")[0] + '" ' + " ".join(f"{x:.4f}" for x in ratios) + "\n")
+    script = f"""
+set terminal pngcairo size 1100,520 font ",10"
+set output "{path}"
+set title "tidemark / peer (below 1: tidemark uses less or answers sooner)"
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set xtics rotate by -30 nomirror
+set yrange [0:*]
+set grid ytics
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
+plot for [i=2:{len(peers) + 1}] "{data}" using i:xtic(1) title columnheader(i)
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.remove(data)
+
+
 def median_ms(fn, runs):
     times = []
     for _ in range(runs):
@@ -307,6 +341,7 @@ def main():
     ap.add_argument("--traces", type=int, default=20000,
                     help="traces for tidemark's own trace figures (no trace peer is installable); 0: skip")
     ap.add_argument("--json", help="write every figure here as JSON")
+    ap.add_argument("--chart", help="draw the tidemark/peer ratios as a PNG here (gnuplot)")
     args = ap.parse_args()
     ensure_packages()
 
@@ -408,6 +443,8 @@ def main():
     print("| every sample read back | " + " | ".join(
         "yes" if results[n]["verified"] else f"no, {results[n]['lost']} lost" for n in names) +
         " |" * (len(peers) + 1))
+    if args.chart and "tidemark" in results and len(names) > 1:
+        draw_ratios(args.chart, names, rows, QUERIES, results)
     if ref is not None:
         print("\nAgreement with Prometheus (points compared / differing / series in one only):")
         for name in names:
