@@ -338,7 +338,7 @@ def main():
     ap.add_argument("--engines", default="tidemark,prometheus,victoria-metrics")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/server/tidemark"))
     ap.add_argument("--bench", default=os.path.join(ROOT, "build/benchmarks/tidemark-bench"))
-    ap.add_argument("--traces", type=int, default=20000,
+    ap.add_argument("--traces", type=int, default=100000,
                     help="traces for tidemark's own trace figures (no trace peer is installable); 0: skip")
     ap.add_argument("--json", help="write every figure here as JSON")
     ap.add_argument("--chart", help="draw the tidemark/peer ratios as a PNG here (gnuplot)")

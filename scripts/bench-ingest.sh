@@ -23,11 +23,11 @@ for run in ${RUNS:-remote_write:node otlp_grpc:node otlp_http:node otlp_grpc:tra
     otlp_grpc) target=127.0.0.1:$grpc ;;
     otlp_http) target=127.0.0.1:$otlp ;;
   esac
-  # 20,000 traces (about 2 million spans): long enough that segment writing, not the buffer,
+  # 300,000 traces (about 2 million spans): long enough that segment writing, not the buffer,
   # bounds the rate.
   "$LOAD" run --quiet --workload "$workload" --protocol "$protocol" --target "$target" \
     --connections "$CONNECTIONS" --server-pid $pid --series "${SERIES:-10000}" \
-    --scrapes "${SCRAPES:-360}" --traces "${TRACES:-20000}" || true
+    --scrapes "${SCRAPES:-360}" --traces "${TRACES:-300000}" || true
   kill -TERM $pid; wait $pid || true
   rm -rf "$dir" "$dir.yaml" "$dir.log"
 done
