@@ -111,7 +111,8 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   // 1 while background work (checkpoints, retention, span segments) is failing; the log and
   // /-/ready say why.
   add("tidemark_background_error", {}, st.background_error ? 1 : 0);
-  // Prometheus' process collector's series, which dashboards and tidemark-bench read.
+  // Prometheus' process collector's series, which dashboards and tidemark-bench read. Without
+  // /proc (not Linux, not mounted) they are absent, as client_golang leaves them out.
   if (auto p = util::ReadProcessStats(); p.ok()) {
     add("process_cpu_seconds_total", {}, p->cpu_seconds);
     add("process_resident_memory_bytes", {}, double(p->resident_bytes));

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include "server/http_client.h"
@@ -59,7 +60,12 @@ class Api {
     if (!value.IsArray() || value.Size() != 2 || !value[1].IsString()) {
       return Status::Unavailable(url + ": unexpected answer " + res.body.substr(0, 300));
     }
-    return std::stod(value[1].GetString());
+    const char* text = value[1].GetString();
+    char* end = nullptr;
+    const double v = std::strtod(text, &end);
+    if (end == text)
+      return Status::Unavailable(url + ": the value \"" + text + "\" is not a number");
+    return v;
   }
 
  private:
