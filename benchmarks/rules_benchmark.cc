@@ -229,6 +229,7 @@ void BM_EvaluateRuleGroups(benchmark::State& state) {
   promql::EngineOptions engine_options;
   engine_options.delayed_name_removal = false;
   engine_options.sorted_selection = false;
+  engine_options.read_ahead = false;
   promql::QueryEngine engine(engine_options);
   std::vector<std::unique_ptr<rules::RuleGroup>> groups;
   for (rules::GroupSpec& spec : RuleGroups()) {

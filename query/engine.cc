@@ -147,6 +147,7 @@ Result<QueryResult> QueryEngine::Exec(SampleQuerier& storage, const Expr& parsed
   q.query_step = step_ms;
   q.delayed_name_removal = options_.delayed_name_removal;
   q.sorted_selection = options_.sorted_selection;
+  q.read_ahead = options_.read_ahead;
   if (MarkStepInvariant(expr, &q.step_invariant).should_wrap) q.step_invariant.insert(&expr);
 
   // A query whose context is already done fails before it starts, as Prometheus' exec.
@@ -233,6 +234,7 @@ Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
   hints.range_ms = range_ms;
   hints.func = func;
   hints.sorted = q_->sorted_selection;
+  hints.read_ahead = q_->read_ahead;
   return q_->storage->Select(options, matchers, mint, maxt, hints);
 }
 

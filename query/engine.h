@@ -44,6 +44,8 @@ struct EngineOptions {
   // result as a set (rule evaluation, as Prometheus' rule manager does); results then come in
   // the store's order and sums add in it.
   bool sorted_selection = true;
+  // false: selections are read on the evaluating thread only (SelectHints::read_ahead).
+  bool read_ahead = true;
 };
 
 // Per-query controls.

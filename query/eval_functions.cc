@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "absl/container/flat_hash_map.h"
 #include "query/eval_internal.h"
@@ -59,11 +60,25 @@ bool KeepsMetricName(std::string_view name) {
 // range selector, from memory for a subquery.
 class PointSource {
  public:
-  PointSource(SampleIterator* it, QueryStats* stats) : it_(it), stats_(stats) {}
+  // Reads the samples in place when the iterator holds them (SampleIterator::InMemory).
+  PointSource(SampleIterator* it, QueryStats* stats)
+      : it_(it), stats_(stats), in_memory_(it->InMemory()) {}
   explicit PointSource(const std::vector<FPoint>* points) : points_(points) {}
 
   // The next point, if it is at or before `maxt`; consumes it.
   bool NextUpTo(int64_t maxt, FPoint* p) {
+    if (!in_memory_.empty()) {
+      if (index_ >= in_memory_.size()) return false;
+      // Counted as through the iterator: each sample when first looked at.
+      if (index_ + 1 > loaded_) {
+        ++stats_->samples_loaded;
+        loaded_ = index_ + 1;
+      }
+      if (in_memory_[index_].timestamp_ms > maxt) return false;
+      *p = FPoint{in_memory_[index_].timestamp_ms, in_memory_[index_].value};
+      ++index_;
+      return true;
+    }
     if (!Fill()) return false;
     if (pending_.t > maxt) return false;
     *p = pending_;
@@ -90,8 +105,10 @@ class PointSource {
 
   SampleIterator* it_ = nullptr;
   QueryStats* stats_ = nullptr;
+  std::span<const Sample> in_memory_;
   const std::vector<FPoint>* points_ = nullptr;
-  size_t index_ = 0;
+  size_t index_ = 0;   // in in_memory_ or points_: the next point
+  size_t loaded_ = 0;  // in in_memory_: points counted as loaded
   bool has_pending_ = false;
   FPoint pending_;
 };

@@ -50,6 +50,7 @@ struct QueryState {
   int64_t query_step = 0;  // 0 for an instant query
   bool delayed_name_removal = true;
   bool sorted_selection = true;  // SelectHints::sorted
+  bool read_ahead = true;        // SelectHints::read_ahead
   // Points held at this moment (Prometheus' currentSamples).
   int64_t current_samples = 0;
   QueryStats stats;

@@ -5,6 +5,9 @@
 // shifted by its offset (or pinned by `@`), widened by the lookback delta (instant selectors) or
 // the range (range selectors). Storage returns [mint, maxt] inclusive, so the left-open windows
 // (t - lookback, t] and (t - range, t] start one millisecond later.
+#include <algorithm>
+#include <span>
+
 #include "query/eval_internal.h"
 #include "util/status_macros.h"
 
@@ -13,12 +16,34 @@ namespace tidemark::promql::eval {
 namespace {
 
 // Walks one series' samples forward, remembering the newest sample at or before a reference
-// time; reference times must not decrease.
+// time; reference times must not decrease. Reads the samples in place when the iterator holds
+// them (SampleIterator::InMemory), through the iterator otherwise.
 class SampleCursor {
  public:
-  SampleCursor(SampleIterator* it, QueryStats* stats) : it_(it), stats_(stats) { Advance(); }
+  SampleCursor(SampleIterator* it, QueryStats* stats)
+      : it_(it), stats_(stats), in_memory_(it->InMemory()) {
+    if (!in_memory_.empty()) {
+      ++stats_->samples_loaded;  // the first sample, looked at as the next one
+      return;
+    }
+    Advance();
+  }
 
   void AdvanceTo(int64_t ref) {
+    if (!in_memory_.empty()) {
+      const size_t n = in_memory_.size();
+      size_t pos = pos_;
+      while (pos < n && in_memory_[pos].timestamp_ms <= ref) ++pos;
+      if (pos != pos_) {
+        // As through the iterator: each sample passed, and the one after it, was loaded.
+        stats_->samples_loaded +=
+            static_cast<int64_t>(std::min(pos + 1, n) - std::min(pos_ + 1, n));
+        pos_ = pos;
+        last_ = in_memory_[pos - 1];
+        has_last_ = true;
+      }
+      return;
+    }
     while (has_next_ && next_.timestamp_ms <= ref) {
       last_ = next_;
       has_last_ = true;
@@ -40,6 +65,8 @@ class SampleCursor {
 
   SampleIterator* it_;
   QueryStats* stats_;
+  std::span<const Sample> in_memory_;
+  size_t pos_ = 0;  // in in_memory_: the first sample not passed yet
   bool has_next_ = false;
   bool has_last_ = false;
   Sample next_;

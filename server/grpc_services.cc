@@ -6,43 +6,6 @@
 
 namespace tidemark::server {
 
-WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-}
-
-WorkerPool::~WorkerPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  ready_.notify_all();
-  for (std::thread& t : threads_) t.join();
-}
-
-bool WorkerPool::TrySubmit(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(task));
-  }
-  ready_.notify_one();
-  return true;
-}
-
-void WorkerPool::Run() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has run
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    task();
-  }
-}
-
 namespace {
 
 // A worker's request buffer above this is freed after the request.
@@ -66,7 +29,7 @@ std::string_view Contiguous(const grpc::ByteBuffer& request, std::vector<grpc::S
 
 grpc::ServerUnaryReactor* RunExport(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response, WorkerPool* pool, const char* what,
+    grpc::ByteBuffer* response, util::ThreadPool* pool, const char* what,
     std::function<Status(std::string_view request, std::string* response)> export_fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The request and response buffers stay valid until Finish.

@@ -10,48 +10,21 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "server/receivers.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::server {
-
-// A fixed set of threads running queued tasks in order. Destruction runs what is queued, then
-// joins.
-class WorkerPool {
- public:
-  WorkerPool(int threads, size_t max_queued);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
-
-  // False, without running `task`, when `max_queued` tasks are already waiting.
-  bool TrySubmit(std::function<void()> task);
-
- private:
-  void Run();
-
-  const size_t max_queued_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  std::vector<std::thread> threads_;
-};
 
 // Runs `export_fn(request bytes, &response bytes)` on a worker of `pool` and finishes the call
 // with its status (UNAVAILABLE when the pool's queue is full).
 grpc::ServerUnaryReactor* RunExport(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response, WorkerPool* pool, const char* what,
+    grpc::ByteBuffer* response, util::ThreadPool* pool, const char* what,
     std::function<Status(std::string_view request, std::string* response)> export_fn);
 
 // TraceService or MetricsService: Export hands the request's bytes to `kExport` of Receivers.
@@ -60,7 +33,7 @@ template <typename GrpcService, typename Response,
 class OtlpExportService final
     : public GrpcService::template WithRawCallbackMethod_Export<typename GrpcService::Service> {
  public:
-  OtlpExportService(Receivers* receivers, WorkerPool* pool, const char* what)
+  OtlpExportService(Receivers* receivers, util::ThreadPool* pool, const char* what)
       : r_(receivers), pool_(pool), what_(what) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -77,7 +50,7 @@ class OtlpExportService final
 
  private:
   Receivers* r_;
-  WorkerPool* pool_;
+  util::ThreadPool* pool_;
   const char* what_;  // "trace" or "metrics", in logs
 };
 

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <type_traits>
 
@@ -19,6 +20,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr int kIdleTimeoutMs = 60'000;
+// A connection's thread waits this long for the next accepted connection before it ends. Reusing
+// threads matters beyond the cost of creating them: the allocator binds each new thread to an
+// arena, and a query on a fresh thread touched about 17 MB of new pages (4,400 page faults for a
+// 46 ms dashboard query; docs/benchmarks.md).
+constexpr int kWorkerIdleMs = 30'000;
 
 struct HttpServer::Impl {
   Settings settings;
@@ -28,13 +34,20 @@ struct HttpServer::Impl {
   std::thread accept_thread;
   std::mutex mu;
   std::condition_variable done_cv;
-  std::set<tcp::socket*> idle;  // guarded by mu: connections waiting for a request
-  std::set<tcp::socket*> open;  // guarded by mu: every connection
-  size_t connections = 0;       // guarded by mu
+  std::set<tcp::socket*> idle;      // guarded by mu: connections waiting for a request
+  std::set<tcp::socket*> open;      // guarded by mu: every connection
+  size_t connections = 0;           // guarded by mu: accepted and not yet closed (pending included)
+  std::deque<tcp::socket> pending;  // guarded by mu: accepted, waiting for a thread
+  size_t workers = 0;               // guarded by mu: threads serving or waiting for connections
+  size_t idle_workers = 0;          // guarded by mu: of those, waiting in WorkerLoop
+  std::condition_variable work_cv;  // a connection is pending, or the server stops
   std::atomic<bool> stopping{false};
   std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
 
   void AcceptLoop();
+  // A connection thread: serves pending connections one after another, ends after kWorkerIdleMs
+  // without one or when the server stops.
+  void WorkerLoop();
   void Serve(tcp::socket socket);
   // The request loop over a plain socket or a TLS stream on it.
   template <typename Stream>
@@ -106,6 +119,7 @@ void HttpServer::Impl::AcceptLoop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));  // e.g. out of file descriptors
       continue;
     }
+    bool spawn = false;
     {
       std::lock_guard lock(mu);
       if (connections >= settings.max_connections) {
@@ -113,9 +127,35 @@ void HttpServer::Impl::AcceptLoop() {
         continue;
       }
       ++connections;
+      pending.push_back(std::move(socket));
+      // A waiting thread for every pending connection, or one more thread.
+      if (idle_workers >= pending.size()) {
+        work_cv.notify_one();
+      } else {
+        ++workers;
+        spawn = true;
+      }
     }
-    std::thread([this, s = std::move(socket)]() mutable { Serve(std::move(s)); }).detach();
+    if (spawn) std::thread([this] { WorkerLoop(); }).detach();
   }
+}
+
+void HttpServer::Impl::WorkerLoop() {
+  std::unique_lock lock(mu);
+  while (true) {
+    ++idle_workers;
+    const bool woken = work_cv.wait_for(lock, std::chrono::milliseconds(kWorkerIdleMs),
+                                        [&] { return stopping || !pending.empty(); });
+    --idle_workers;
+    if (!woken || stopping) break;
+    tcp::socket socket = std::move(pending.front());
+    pending.pop_front();
+    lock.unlock();
+    Serve(std::move(socket));
+    lock.lock();
+  }
+  --workers;
+  done_cv.notify_all();
 }
 
 void HttpServer::Impl::Serve(tcp::socket socket) {
@@ -255,6 +295,13 @@ void HttpServer::Stop(int grace_ms) {
   }
   if (impl.accept_thread.joinable()) impl.accept_thread.join();
   std::unique_lock lock(impl.mu);
+  // Connections no thread has taken yet are closed unanswered, as a full listen queue would be.
+  for (tcp::socket& s : impl.pending) {
+    s.close(ec);
+    --impl.connections;
+  }
+  impl.pending.clear();
+  impl.work_cv.notify_all();
   // Idle keep-alive connections are closed now; busy ones finish their request first.
   for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
   impl.done_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] {
@@ -264,7 +311,12 @@ void HttpServer::Stop(int grace_ms) {
   // Past the grace period every connection is cut; their threads end at once and must be gone
   // before the server is destroyed.
   for (tcp::socket* s : impl.open) s->shutdown(tcp::socket::shutdown_both, ec);
-  impl.done_cv.wait(lock, [&] { return impl.connections == 0; });
+  // Threads outlive their connections (they wait for the next one): all must be gone before the
+  // server is destroyed.
+  impl.done_cv.wait(lock, [&] {
+    impl.work_cv.notify_all();
+    return impl.connections == 0 && impl.workers == 0;
+  });
 }
 
 }  // namespace tidemark::server

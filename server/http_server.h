@@ -1,4 +1,5 @@
-// A small HTTP/1.1 server on Boost.Beast: one thread per connection (bounded), keep-alive,
+// A small HTTP/1.1 server on Boost.Beast: one thread per connection (bounded; threads are reused
+// for later connections), keep-alive,
 // a body limit answered with 413. Handlers are plain functions from request to response.
 #ifndef TIDEMARK_SERVER_HTTP_SERVER_H_
 #define TIDEMARK_SERVER_HTTP_SERVER_H_

@@ -344,6 +344,7 @@ RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) 
   o.query_engine.default_subquery_step_ms = q.default_subquery_step_ms;
   o.query_engine.delayed_name_removal = false;  // as the query API
   o.query_engine.sorted_selection = false;      // results are sets; saves a sort per selection
+  o.query_engine.read_ahead = false;            // rules stay on their own (niced) threads
   o.query_timeout = q.timeout;
   o.max_concurrent_evaluations = options.max_concurrent_evaluations;
   o.evaluation_nice = options.evaluation_nice;

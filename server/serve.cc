@@ -235,8 +235,8 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
 
   // gRPC first: it can report the port it bound.
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
-  WorkerPool grpc_workers(static_cast<int>(config.otlp_grpc_workers),
-                          static_cast<size_t>(config.otlp_grpc_max_queued));
+  util::ThreadPool grpc_workers(static_cast<size_t>(config.otlp_grpc_workers), "tidemark-otlp",
+                                static_cast<size_t>(config.otlp_grpc_max_queued));
   TraceGrpcService trace_service(&receivers, &grpc_workers, "trace");
   MetricsGrpcService metrics_service(&receivers, &grpc_workers, "metrics");
   LogsGrpcService logs_service;

@@ -86,6 +86,7 @@ Status ValidateOptions(const Options& o) {
     return bad("group_commit_interval_ms", "must be between 0 and 1000");
   }
   if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
+  if (o.read_threads > 64) return bad("read_threads", "must be at most 64");
   if (o.checkpoint_wal_bytes < (1u << 20))
     return bad("checkpoint_wal_bytes", "must be at least 1 MiB");
   if (o.limits.max_labels_per_series < 1 || o.limits.max_labels_per_series > 1024) {
@@ -130,6 +131,12 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   TM_ASSIGN_OR_RETURN(engine->spans_,
                       SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
                                       &engine->bg_errors_, &engine->recovery_));
+  const size_t read_threads = options.read_threads != 0
+                                  ? options.read_threads
+                                  : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (read_threads > 1) {
+    engine->read_pool_ = std::make_unique<util::ThreadPool>(read_threads - 1, "tidemark-read");
+  }
   engine->last_checkpoint_ms_ = engine->Now();
   if (options.maintenance_interval_ms > 0) {
     engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
@@ -381,6 +388,7 @@ DbEngine::~DbEngine() {
   { std::lock_guard lock(loop_mu_); }
   loop_cv_.notify_all();
   if (maintenance_thread_.joinable()) maintenance_thread_.join();
+  read_pool_.reset();  // every selection is gone; what is queued finds nothing to read
   spans_.reset();
   wal_.reset();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);

@@ -23,6 +23,7 @@
 #include "storage/span_store.h"
 #include "storage/wal.h"
 #include "tidemark/engine.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::storage {
 
@@ -118,14 +119,14 @@ class DbEngine final : public Engine {
   // Reads the samples of many series in [mint, maxt] (stored blocks, then head), sorted and
   // without duplicate timestamps. Stored blocks are read in key order, so a batch of series costs
   // few seeks. Each read's samples and status are filled in; `it` is a chunks-column-family
-  // iterator reused across calls.
+  // iterator reused across calls (created, or refreshed, here when blocks are read).
   struct SeriesRead {
     const MemSeries* series = nullptr;
     std::vector<Sample> samples;
     Status status;
   };
   void ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
-                       rocksdb::Iterator* it);
+                       std::unique_ptr<rocksdb::Iterator>* it);
   rocksdb::Iterator* NewChunkIterator();
   // Earliest timestamp a read may return: retention applied at once, before the data is dropped.
   int64_t VisibleMinTime() const;
@@ -133,9 +134,11 @@ class DbEngine final : public Engine {
 
  private:
   DbEngine(const Options& options, std::string path);
-  // Select, in label order or (sorted = false) in id order.
+  // Select, in label order or (sorted = false) in id order; read_ahead: helpers of read_pool_
+  // may read the series ahead of the caller.
   Result<std::unique_ptr<SeriesSet>> SelectSeries(const std::vector<LabelMatcher>& matchers,
-                                                  int64_t mint_ms, int64_t maxt_ms, bool sorted);
+                                                  int64_t mint_ms, int64_t maxt_ms, bool sorted,
+                                                  bool read_ahead);
   Status OpenRocksDb();
   Status LoadMeta();
   Status LoadSeries();
@@ -196,6 +199,9 @@ class DbEngine final : public Engine {
   std::unique_ptr<SpanStore> spans_;
 
   std::unique_ptr<WalWriter> wal_;
+  // Helpers reading large selections ahead of the queries evaluating them (Options::read_threads);
+  // null when there are none.
+  std::unique_ptr<util::ThreadPool> read_pool_;
   SeriesIndex index_;
   std::atomic<uint64_t> next_series_id_{1};
   std::atomic<int32_t> dropped_below_{INT32_MIN};

@@ -24,6 +24,7 @@ class VectorSampleIterator final : public SampleIterator {
   }
   Sample At() const override { return samples_[pos_]; }
   const Status& status() const override { return status_; }
+  std::span<const Sample> InMemory() const override { return samples_; }
 
  private:
   std::vector<Sample> samples_;

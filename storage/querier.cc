@@ -7,45 +7,13 @@
 
 #include "storage/block_codec.h"
 #include "storage/db_engine.h"
+#include "storage/db_series_set.h"
 #include "storage/kv_layout.h"
 #include "storage/partition_scan.h"
 #include "util/status_macros.h"
 
 namespace tidemark::storage {
 namespace {
-
-class VectorSampleIterator final : public SampleIterator {
- public:
-  void Reset(const std::vector<Sample>* samples, Status status) {
-    samples_ = samples;
-    pos_ = -1;
-    status_ = std::move(status);
-  }
-  bool Next() override {
-    if (pos_ + 1 >= static_cast<ptrdiff_t>(samples_->size())) {
-      pos_ = static_cast<ptrdiff_t>(samples_->size());
-      return false;
-    }
-    ++pos_;
-    return true;
-  }
-  bool Seek(int64_t t) override {
-    if (pos_ < 0) pos_ = 0;
-    if (pos_ < static_cast<ptrdiff_t>(samples_->size()) && (*samples_)[pos_].timestamp_ms >= t)
-      return true;
-    auto it = std::lower_bound(samples_->begin() + pos_, samples_->end(), t,
-                               [](const Sample& s, int64_t v) { return s.timestamp_ms < v; });
-    pos_ = it - samples_->begin();
-    return it != samples_->end();
-  }
-  Sample At() const override { return (*samples_)[pos_]; }
-  const Status& status() const override { return status_; }
-
- private:
-  const std::vector<Sample>* samples_ = nullptr;
-  ptrdiff_t pos_ = -1;
-  Status status_;
-};
 
 bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   const size_t n = std::min(a.labels.size(), b.labels.size());
@@ -58,85 +26,6 @@ bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   }
   return a.labels.size() < b.labels.size();
 }
-
-// Reads series in batches (see DbEngine::ReadSeriesBatch) and hands them out in the order given
-// (label order, or id order when the caller allowed any).
-class DbSeriesSet final : public SeriesSet {
-  using SeriesRead = DbEngine::SeriesRead;
-
- public:
-  DbSeriesSet(DbEngine* engine, std::vector<std::shared_ptr<MemSeries>> series, int64_t mint,
-              int64_t maxt)
-      : engine_(engine), series_(std::move(series)), mint_(mint), maxt_(maxt) {
-    // A batch aims at about 64 Ki samples (1 MiB, a core's L2 cache), assuming 15 s samples: it
-    // is decoded and then consumed, so it should still be in cache when the caller reads it, and
-    // its buffers are reused by the next batch rather than allocated and touched for the first
-    // time. But a batch re-seeks every partition it spans, so long ranges read at least 64 series
-    // at a time (bounded, as before, by 2 million samples): batches of a few series made 7-day
-    // reads slower.
-    const double range = static_cast<double>(maxt_) - static_cast<double>(mint_);
-    const double per_series = std::max(1.0, std::min(range, 400.0 * 86'400'000) / 15'000.0);
-    const double min_series = std::min(64.0, 2e6 / per_series);
-    batch_size_ =
-        static_cast<size_t>(std::clamp(std::max(65'536 / per_series, min_series), 1.0, 1024.0));
-  }
-
-  bool Next() override {
-    while (true) {
-      if (emit_ >= batch_.size()) {
-        if (pos_ >= series_.size()) return false;
-        LoadBatch();
-      }
-      SeriesRead& r = batch_[emit_++];
-      if (!r.status.ok()) {
-        // The series is returned with its error on the iterator (and on the set); the error
-        // names the series so a caller can report it.
-        status_ = r.status;
-      } else if (r.samples.empty()) {
-        continue;
-      }
-      labels_ = r.series->ToLabels();
-      ref_ = r.series->id;
-      iterator_.Reset(&r.samples, r.status);
-      return true;
-    }
-  }
-  const Labels& labels() const override { return labels_; }
-  Labels TakeLabels() override { return std::move(labels_); }
-  SeriesRef ref() const override { return ref_; }
-  SampleIterator* Samples() override { return &iterator_; }
-  const Status& status() const override { return status_; }
-
- private:
-  void LoadBatch() {
-    const size_t n = std::min(batch_size_, series_.size() - pos_);
-    batch_.resize(n);
-    std::vector<SeriesRead*> reads(n);
-    for (size_t i = 0; i < n; ++i) {
-      batch_[i].series = series_[pos_ + i].get();
-      batch_[i].samples.clear();  // keeps capacity for reuse
-      batch_[i].status = Status::OK();
-      reads[i] = &batch_[i];
-    }
-    pos_ += n;
-    emit_ = 0;
-    if (!it_) it_.reset(engine_->NewChunkIterator());
-    engine_->ReadSeriesBatch(reads, mint_, maxt_, it_.get());
-  }
-
-  DbEngine* engine_;
-  std::vector<std::shared_ptr<MemSeries>> series_;  // keeps the series alive while read
-  const int64_t mint_, maxt_;
-  size_t batch_size_ = 1;
-  size_t pos_ = 0;
-  std::vector<SeriesRead> batch_;
-  size_t emit_ = 0;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  Labels labels_;
-  SeriesRef ref_ = 0;
-  VectorSampleIterator iterator_;
-  Status status_;
-};
 
 void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
                         std::vector<Sample>* out, Status* st) {
@@ -192,7 +81,7 @@ rocksdb::Iterator* DbEngine::NewChunkIterator() {
 }
 
 void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
-                               rocksdb::Iterator* it) {
+                               std::unique_ptr<rocksdb::Iterator>* iterator) {
   mint = std::max(mint, VisibleMinTime());
   if (mint > maxt) return;
 
@@ -263,6 +152,13 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
     for (Plan* plan : by_id) plan->read->status = partitions.status();
     partitions = std::vector<int32_t>();
   }
+  // The iterator must see every block stored before the head was read above: a checkpoint
+  // stores a series' chunks, then drops them from the head, so a view older than the head read
+  // could miss them. Refreshing an iterator with nothing new written costs little.
+  if (!partitions->empty()) {
+    if (*iterator == nullptr || !(*iterator)->Refresh().ok()) iterator->reset(NewChunkIterator());
+  }
+  rocksdb::Iterator* it = iterator->get();
   for (const int32_t p : *partitions) {
     for (Plan* plan : by_id) {
       SeriesRead& r = *plan->read;
@@ -341,11 +237,12 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint, int64_t maxt) {
-  return SelectSeries(matchers, mint, maxt, /*sorted=*/true);
+  return SelectSeries(matchers, mint, maxt, /*sorted=*/true, /*read_ahead=*/true);
 }
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const std::vector<LabelMatcher>& matchers,
-                                                          int64_t mint, int64_t maxt, bool sorted) {
+                                                          int64_t mint, int64_t maxt, bool sorted,
+                                                          bool read_ahead) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
   if (std::all_of(compiled->begin(), compiled->end(),
@@ -358,7 +255,8 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const std::vector<Labe
     std::sort(series.begin(), series.end(),
               [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
   }
-  return std::unique_ptr<SeriesSet>(new DbSeriesSet(this, std::move(series), mint, maxt));
+  return NewDbSeriesSet(this, std::move(series), mint, maxt,
+                        read_ahead ? read_pool_.get() : nullptr);
 }
 
 namespace {
@@ -422,7 +320,7 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
                                                     int64_t mint_ms, int64_t maxt_ms,
                                                     const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
-  return SelectSeries(matchers, mint_ms, maxt_ms, hints.sorted);
+  return SelectSeries(matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead);
 }
 
 Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,

@@ -112,6 +112,10 @@ struct Options {
   // Threads a trace search decodes and filters row groups on (the calling thread among them).
   // 0: one per core, at most 8; 1: the calling thread only.
   uint32_t span_scan_threads = 0;
+  // Threads a large selection's series are read and decoded on, ahead of the query evaluating
+  // them (the calling thread among them; the others are shared by all queries). 0: one per
+  // core, at most 8; 1: the calling thread only. At most 64.
+  uint32_t read_threads = 0;
 
   Limits limits;
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,11 @@ class SampleIterator {
   virtual Sample At() const = 0;
   // OK, or why iteration stopped early (Corruption names the series and time range).
   virtual const Status& status() const = 0;
+  // All the samples Next would visit from the start, when the iterator holds them in memory in
+  // order (a store that decodes a series whole does); empty otherwise. A reader that walks many
+  // samples reads them here rather than through a virtual call or two per sample. Reading them
+  // does not move the iterator; status() applies as after iterating. Valid while the iterator is.
+  virtual std::span<const Sample> InMemory() const { return {}; }
 };
 
 // Pull iterator over the series that matched a Select, in label order (unless the hints allowed
@@ -100,6 +106,11 @@ struct SelectHints {
   // false: the caller does not need the series in label order (Prometheus' Select with
   // sortSeries=false: rule evaluation, whose results are sets), so a store may save the sort.
   bool sorted = true;
+  // false: read the series on the calling thread only. true: a store may read a large
+  // selection ahead on helper threads, so that a query someone waits for uses more than one
+  // core. Rule evaluation says false: it runs beside ingestion at a lower priority, which
+  // helpers shared by all queries would not keep.
+  bool read_ahead = true;
 };
 
 class SampleQuerier {

@@ -196,6 +196,168 @@ TEST_F(QuerierContract, UnsortedSelectionsHoldTheSameSeries) {
   }
 }
 
+// Reads every series a selection holds: labels, then timestamp=value of each sample.
+std::vector<std::string> ReadAll(SampleQuerier* q, const std::vector<LabelMatcher>& m, int64_t mint,
+                                 int64_t maxt, const SelectHints& hints) {
+  std::vector<std::string> out;
+  auto set = q->Select(ReadOptions(), m, mint, maxt, hints);
+  EXPECT_TRUE(set.ok()) << set.status().ToString();
+  if (!set.ok()) return out;
+  while ((*set)->Next()) {
+    std::string a = (*set)->labels().ToString();
+    SampleIterator* it = (*set)->Samples();
+    while (it->Next()) {
+      a += " " + std::to_string(it->At().timestamp_ms) + "=" + std::to_string(it->At().value);
+    }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    out.push_back(std::move(a));
+  }
+  EXPECT_TRUE((*set)->status().ok()) << (*set)->status().ToString();
+  return out;
+}
+
+// A selection of many batches is read ahead by helper threads (Options::read_threads): the
+// series, their order and their samples are what one thread reads, from stored blocks and the
+// head alike, and a selection dropped half-read leaves nothing running.
+TEST_F(QuerierContract, ReadAheadReadsWhatOneThreadReads) {
+  auto write = [](Appender* app, int from, int to) {
+    for (int i = 0; i < 200; ++i) {
+      const Labels labels{{"__name__", "many"}, {"i", std::to_string(i)}};
+      for (int k = from; k < to; ++k) app->Add(labels, kT0 + k * 60'000, i * 1000 + k * 0.5);
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  };
+  std::unique_ptr<Engine> engines[2];
+  for (int e = 0; e < 2; ++e) {
+    Options o;
+    o.retention_ms = 0;
+    o.sync_policy = SyncPolicy::kNone;
+    o.maintenance_interval_ms = 0;
+    o.checkpoint_wal_bytes = 1 << 20;
+    o.read_threads = e == 0 ? 1 : 4;
+    const auto dir = dir_.string() + "_" + std::to_string(e);
+    std::filesystem::remove_all(dir);
+    engines[e] = std::move(Engine::Open(o, dir)).value();
+    // Two days of minutely samples: the first day stored in blocks, the second in the head.
+    write(engines[e]->NewAppender().get(), 0, 1440);
+    ASSERT_TRUE(engines[e]->Flush().ok());
+    write(engines[e]->NewAppender().get(), 1440, 2880);
+  }
+  write(memory_.NewAppender().get(), 0, 2880);
+  const std::vector<LabelMatcher> m = {LabelMatcher::Equal("__name__", "many")};
+  // Each range is read in several batches (about 64 Ki samples at 15 s, at least 64 series).
+  for (const auto& [mint, maxt] : std::vector<std::pair<int64_t, int64_t>>{
+           {kT0, kT0 + 2 * 86'400'000LL},              // everything, 4 batches
+           {kT0 + 80'000'000, kT0 + 95'000'000},       // across the stored/head boundary
+           {kT0 + 3'600'000, kT0 + 3 * 3'600'000}}) {  // stored blocks only, 2 batches
+    for (const bool sorted : {true, false}) {
+      SelectHints hints;
+      hints.sorted = sorted;
+      const auto one = ReadAll(engines[0].get(), m, mint, maxt, hints);
+      const auto ahead = ReadAll(engines[1].get(), m, mint, maxt, hints);
+      ASSERT_EQ(one.size(), 200u);
+      EXPECT_EQ(one, ahead);
+      hints.read_ahead = false;
+      EXPECT_EQ(one, ReadAll(engines[1].get(), m, mint, maxt, hints));
+      if (sorted) EXPECT_EQ(one, ReadAll(&memory_, m, mint, maxt, hints));
+    }
+  }
+  // Dropped after one series, while helpers read the next batches.
+  for (int i = 0; i < 20; ++i) {
+    auto set = engines[1]->Select(ReadOptions(), m, kT0, kT0 + 2 * 86'400'000LL, SelectHints());
+    ASSERT_TRUE(set.ok());
+    ASSERT_TRUE((*set)->Next());
+  }
+  for (int e = 0; e < 2; ++e) {
+    engines[e].reset();
+    std::filesystem::remove_all(dir_.string() + "_" + std::to_string(e));
+  }
+}
+
+// Hides SampleIterator::InMemory, so readers walk the samples through Next and At.
+class IteratorOnlyQuerier final : public SampleQuerier {
+ public:
+  explicit IteratorOnlyQuerier(SampleQuerier* base) : base_(base) {}
+  Result<std::unique_ptr<SeriesSet>> Select(const ReadOptions& o,
+                                            const std::vector<LabelMatcher>& m, int64_t mint,
+                                            int64_t maxt, const SelectHints& hints) override {
+    auto set = base_->Select(o, m, mint, maxt, hints);
+    if (!set.ok()) return set.status();
+    return std::unique_ptr<SeriesSet>(new Set(std::move(set).value()));
+  }
+  Result<std::vector<Labels>> Series(const ReadOptions& o, const std::vector<LabelMatcher>& m,
+                                     int64_t mint, int64_t maxt) override {
+    return base_->Series(o, m, mint, maxt);
+  }
+  Result<std::vector<std::string>> LabelNames(const ReadOptions& o,
+                                              const std::vector<LabelMatcher>& m, int64_t mint,
+                                              int64_t maxt) override {
+    return base_->LabelNames(o, m, mint, maxt);
+  }
+  Result<std::vector<std::string>> LabelValues(const ReadOptions& o, std::string_view name,
+                                               const std::vector<LabelMatcher>& m, int64_t mint,
+                                               int64_t maxt) override {
+    return base_->LabelValues(o, name, m, mint, maxt);
+  }
+
+ private:
+  class Iterator final : public SampleIterator {
+   public:
+    SampleIterator* base = nullptr;
+    bool Next() override { return base->Next(); }
+    bool Seek(int64_t t) override { return base->Seek(t); }
+    Sample At() const override { return base->At(); }
+    const Status& status() const override { return base->status(); }
+  };
+  class Set final : public SeriesSet {
+   public:
+    explicit Set(std::unique_ptr<SeriesSet> base) : base_(std::move(base)) {}
+    bool Next() override { return base_->Next(); }
+    const Labels& labels() const override { return base_->labels(); }
+    SeriesRef ref() const override { return base_->ref(); }
+    SampleIterator* Samples() override {
+      it_.base = base_->Samples();
+      return &it_;
+    }
+    const Status& status() const override { return base_->status(); }
+
+   private:
+    std::unique_ptr<SeriesSet> base_;
+    Iterator it_;
+  };
+  SampleQuerier* base_;
+};
+
+// Selectors read samples in place where the store holds them (SampleIterator::InMemory): the
+// results and the samples counted as loaded are the same as through the iterator.
+TEST_F(QuerierContract, SamplesReadInPlaceGiveWhatTheIteratorGives) {
+  for (SampleQuerier* q : Both()) {
+    IteratorOnlyQuerier iterator_only(q);
+    for (const char* query :
+         {"sum by (job) (rate(http_requests_total[2m]))", "http_requests_total",
+          "count_over_time(http_requests_total[1m])", "max_over_time(http_requests_total[45s])",
+          "http_requests_total offset 1m", "timestamp(http_requests_total)",
+          "increase(http_requests_total[5m] @ 1700000300)"}) {
+      auto expr = promql::ParseExpr(query);
+      ASSERT_TRUE(expr.ok()) << query;
+      std::string answers[2];
+      int64_t loaded[2] = {0, 0};
+      for (int k = 0; k < 2; ++k) {
+        SampleQuerier* target = k == 0 ? q : static_cast<SampleQuerier*>(&iterator_only);
+        auto r = promql::QueryEngine(promql::EngineOptions())
+                     .Range(*target, **expr, kT0 - 60'000, kT0 + 700'000, 20'000,
+                            promql::QueryContext());
+        ASSERT_TRUE(r.ok()) << query << ": " << r.status().ToString();
+        answers[k] = Render(*r);
+        loaded[k] = r->stats.samples_loaded;
+      }
+      EXPECT_FALSE(answers[0].empty()) << query;
+      EXPECT_EQ(answers[0], answers[1]) << query;
+      EXPECT_EQ(loaded[0], loaded[1]) << query;
+    }
+  }
+}
+
 TEST_F(QuerierContract, DeadlineAndCancellationStopReads) {
   const std::vector<LabelMatcher> m = {LabelMatcher::Equal("__name__", "http_requests_total")};
   for (SampleQuerier* q : Both()) {

@@ -5,12 +5,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "server/http_client.h"
 #include "server/http_server.h"
 
 namespace tidemark::server {
@@ -558,6 +563,54 @@ TEST(HttpServer, StartOnABadAddressFailsWithoutCrashing) {
   settings.tls_key_file = "/nonexistent/key.pem";
   server = HttpServer::Start(settings, [](const HttpRequest&) { return HttpResponse{}; });
   EXPECT_FALSE(server.ok());
+}
+
+// Connections are served by threads that wait for the next one afterwards: a query on a fresh
+// thread paid for new allocator arenas (docs/benchmarks.md). Every request is answered, and Stop
+// ends the waiting threads.
+TEST(HttpServer, ThreadsServeOneConnectionAfterAnother) {
+  // Thread ids of ended threads are reused; a thread-local flag is new in every thread.
+  std::atomic<int> threads{0};
+  HttpServer::Settings settings;
+  settings.host = "127.0.0.1";
+  auto server = HttpServer::Start(settings, [&](const HttpRequest&) {
+    thread_local bool counted = false;
+    if (!counted) ++threads;
+    counted = true;
+    HttpResponse r;
+    r.body = "ok";
+    return r;
+  });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto client = HttpClient::Create(HttpClientConfig(), "test");
+  ASSERT_TRUE(client.ok());
+  const std::string url = "http://127.0.0.1:" + std::to_string((*server)->port()) + "/";
+  auto get = [&] {
+    HttpClientRequest req;
+    req.url = url;
+    req.headers = {{"Connection", "close"}};  // a new connection for every request
+    return (*client)->Do(req);
+  };
+  for (int i = 0; i < 20; ++i) {
+    auto r = get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->body, "ok");
+  }
+  // One thread, or a second when a connection came before the previous one's thread waited.
+  EXPECT_LT(threads.load(), 10);
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        auto r = get();
+        if (r.ok() && r->body == "ok") ++answered;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(answered.load(), 40);
+  (*server)->Stop(1'000);
 }
 
 }  // namespace

@@ -1,19 +1,19 @@
+#include "util/thread_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 
-#include "server/grpc_services.h"
-
-namespace tidemark::server {
+namespace tidemark::util {
 namespace {
 
-TEST(WorkerPool, RefusesPastItsQueueAndRunsEverythingQueuedBeforeStopping) {
+TEST(ThreadPool, RefusesPastItsQueueAndRunsEverythingQueuedBeforeStopping) {
   std::atomic<bool> started{false}, release{false};
   std::atomic<int> ran{0};
   {
-    WorkerPool pool(1, 1);
+    ThreadPool pool(1, "test", 1);
     ASSERT_TRUE(pool.TrySubmit([&] {
       started = true;
       for (int i = 0; i < 10'000 && !release; ++i)
@@ -32,4 +32,4 @@ TEST(WorkerPool, RefusesPastItsQueueAndRunsEverythingQueuedBeforeStopping) {
 }
 
 }  // namespace
-}  // namespace tidemark::server
+}  // namespace tidemark::util
