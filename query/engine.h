@@ -40,10 +40,11 @@ struct EngineOptions {
   // can still read the name, and duplicate label sets are only an error in the final result.
   // false: drop it at once, as Prometheus' server does without the feature flag.
   bool delayed_name_removal = true;
-  // false: selections may come in any order (SelectHints::sorted), for callers that treat a
-  // result as a set (rule evaluation, as Prometheus' rule manager does); results then come in
-  // the store's order and sums add in it.
-  bool sorted_selection = true;
+  // false (default): selections may come in any order (SelectHints::sorted false), as
+  // Prometheus' engine and rule manager select (sortSeries=false); results then come in the
+  // store's order (tidemark's: series creation order, as Prometheus' head) and sums add in it.
+  // A range query's matrix is sorted by labels at the end either way. true: label order.
+  bool sorted_selection = false;
   // false: selections are read on the evaluating thread only (SelectHints::read_ahead).
   bool read_ahead = true;
 };

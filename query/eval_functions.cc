@@ -2,6 +2,7 @@
 // points), instant-vector functions (one call per step), and the functions the evaluator
 // implements itself (absent, absent_over_time, timestamp of a selector). Prometheus' Call case
 // of eval.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -86,6 +87,8 @@ class PointSource {
     return true;
   }
   Status status() const { return it_ != nullptr ? it_->status() : Status::OK(); }
+  // The iterator's samples in place (SampleIterator::InMemory); empty for a subquery's points.
+  std::span<const Sample> InMemory() const { return in_memory_; }
 
  private:
   bool Fill() {
@@ -228,6 +231,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
   // the metric name (and __type__, __unit__) merged two of them; while those labels are the same
   // in every series (one metric, the usual case) the check for duplicates is not needed.
   bool may_collide = !is_selector;
+  // Points the window over a span of samples (below) holds, as window.size() - window_lo does.
+  size_t span_window = 0;
   std::vector<Label> first_schema;  // the first result's __name__, __type__ and __unit__
   bool have_first_schema = false;
   while (true) {
@@ -247,10 +252,11 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
       ++subquery_index;
     }
     TM_RETURN_IF_ERROR(CheckContext());
-    q_->current_samples -= static_cast<int64_t>(window.size() - window_lo);
+    q_->current_samples -= static_cast<int64_t>(window.size() - window_lo + span_window);
     window.clear();
     window_lo = 0;
     window_resets = 0;
+    span_window = 0;
     // A subquery's series may already be due to lose their name (last_over_time(abs(x)[5m:])):
     // that carries through even the functions that keep names.
     const bool series_drop_name =
@@ -262,7 +268,60 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     int64_t mint = 0;
     int64_t maxt = 0;
     size_t step = 0;
-    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+    // rate, increase and delta of samples the store holds in memory, with no stale marker among
+    // them: the window is an index range over the samples, moved step by step, rather than a copy
+    // of them. Counts, limits and results are those of the loop below.
+    const std::span<const Sample> samples = source->InMemory();
+    const bool over_span = rate_kernel && !samples.empty() &&
+                           std::none_of(samples.begin(), samples.end(),
+                                        [](const Sample& x) { return IsStaleSample(x.value); });
+    if (over_span) {
+      const size_t n = samples.size();
+      size_t lo = 0, hi = 0;  // the window: samples[lo, hi)
+      int64_t resets = 0;     // pairs in the window where a sample is below its predecessor
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        if (ts == start_ || !pinned) {
+          maxt = (pinned ? at : ts) - offset;
+          mint = maxt - range;
+          const size_t lo_before = lo;
+          while (lo < hi && samples[lo].timestamp_ms <= mint) {
+            if (lo + 1 < hi && samples[lo + 1].value < samples[lo].value) --resets;
+            ++lo;
+          }
+          q_->current_samples -= static_cast<int64_t>(lo - lo_before);
+          int64_t added = 0;
+          while (hi < n && samples[hi].timestamp_ms <= maxt) {
+            if (samples[hi].timestamp_ms <= mint) {
+              lo = ++hi;  // before the window (which is empty then): passed over
+              continue;
+            }
+            if (hi > lo && samples[hi].value < samples[hi - 1].value) ++resets;
+            ++hi;
+            ++added;
+          }
+          if (added > 0) TM_RETURN_IF_ERROR(AddSamples(added));
+        }
+        if (hi - lo < 2) continue;
+        double change = samples[hi - 1].value - samples[lo].value;
+        if (rate_counter && resets != 0) {
+          for (size_t i = lo + 1; i < hi; ++i) {
+            if (samples[i].value < samples[i - 1].value) change += samples[i - 1].value;
+          }
+        }
+        double value;
+        internal::ExtrapolatedRateFromEnds(
+            samples[lo].timestamp_ms, samples[lo].value, samples[hi - 1].timestamp_ms, hi - lo,
+            change, mint, maxt, range, rate_counter, rate_is_rate, &rate_cache, &value);
+        if (series.floats.empty()) {
+          series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+        }
+        series.floats.push_back(FPoint{ts, value});
+      }
+      // As the iterator counts: each sample passed, and the one looked at after them.
+      q_->stats.samples_loaded += static_cast<int64_t>(std::min(n, hi + 1));
+      span_window = hi - lo;
+    }
+    for (int64_t ts = start_; !over_span && ts <= end_; ts += interval_, ++step) {
       for (size_t i = 0; i < nargs; ++i) {
         if (i == range_arg || scalar_args[i].empty()) continue;
         const auto& pts = scalar_args[i][0].floats;
@@ -359,7 +418,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     }
   }
   if (set != nullptr) TM_RETURN_IF_ERROR(set->status());
-  q_->current_samples -= static_cast<int64_t>(window.size() - window_lo);
+  q_->current_samples -= static_cast<int64_t>(window.size() - window_lo + span_window);
   // The subquery's points are no longer held.
   q_->current_samples -= subquery_samples;
 

@@ -109,6 +109,13 @@ struct RateWindowCache {
 bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start, int64_t window_end,
                            int64_t range_ms, bool is_counter, bool is_rate, bool may_have_resets,
                            RateWindowCache* cache, double* value);
+// The same from a window's ends: its first and last points, its point count (>= 2) and `change`,
+// last minus first plus, for a counter, the value before each reset. For callers that keep the
+// window as a span of samples rather than of points.
+void ExtrapolatedRateFromEnds(int64_t first_t, double first_f, int64_t last_t, size_t count,
+                              double change, int64_t window_start, int64_t window_end,
+                              int64_t range_ms, bool is_counter, bool is_rate,
+                              RateWindowCache* cache, double* value);
 // The info rate() and increase() raise for a series whose metric name does not look like a
 // counter's (none for an empty name). Annotations are deduplicated, so once per series suffices.
 void MaybeAddNonCounterInfo(std::string_view metric_name, Annotations* annotations);

@@ -105,11 +105,19 @@ bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start,
       if (points[i].f < points[i - 1].f) result += points[i - 1].f;
     }
   }
+  ExtrapolatedRateFromEnds(first.t, first.f, last.t, points.size(), result, window_start,
+                           window_end, range_ms, is_counter, is_rate, cache, value);
+  return true;
+}
 
-  const int64_t to_start_ms = first.t - window_start;
-  const int64_t to_end_ms = window_end - last.t;
-  const int64_t sampled_ms = last.t - first.t;
-  const size_t count = points.size();
+void ExtrapolatedRateFromEnds(int64_t first_t, double first_f, int64_t last_t, size_t count,
+                              double change, int64_t window_start, int64_t window_end,
+                              int64_t range_ms, bool is_counter, bool is_rate,
+                              RateWindowCache* cache, double* value) {
+  const double result = change;
+  const int64_t to_start_ms = first_t - window_start;
+  const int64_t to_end_ms = window_end - last_t;
+  const int64_t sampled_ms = last_t - first_t;
   if (range_ms == 0) range_ms = window_end - window_start;
   const RateWindowCache::Shape* shape = nullptr;
   for (const RateWindowCache::Shape& c : cache->shapes) {
@@ -125,13 +133,13 @@ bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start,
   }
 
   double factor = shape->factor;
-  if (is_counter && result > 0 && first.f >= 0) {
+  if (is_counter && result > 0 && first_f >= 0) {
     // Where a straight line through the samples reaches zero, if that is closer than the
     // extrapolation target: counters cannot go negative.
     const double bound = result * shape->zero_bound;
-    const bool clamp_ruled_out = bound >= std::numeric_limits<double>::min() && first.f > bound;
+    const bool clamp_ruled_out = bound >= std::numeric_limits<double>::min() && first_f > bound;
     if (!clamp_ruled_out) {
-      const double duration_to_zero = shape->sampled_interval * (first.f / result);
+      const double duration_to_zero = shape->sampled_interval * (first_f / result);
       if (duration_to_zero < shape->duration_to_start) {
         factor = (shape->sampled_interval + duration_to_zero + shape->duration_to_end) /
                  shape->sampled_interval;
@@ -140,7 +148,6 @@ bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start,
     }
   }
   *value = result * factor;
-  return true;
 }
 
 bool LookupRateKernel(std::string_view name, bool* is_counter, bool* is_rate) {

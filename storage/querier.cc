@@ -10,6 +10,7 @@
 #include "storage/db_series_set.h"
 #include "storage/kv_layout.h"
 #include "storage/partition_scan.h"
+#include "util/coding.h"
 #include "util/status_macros.h"
 
 namespace tidemark::storage {
@@ -55,12 +56,20 @@ void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
 // blocks of series not selected, or the rest of the previous series'), and stepping there is
 // much cheaper than a seek through the index. Only a walk that starts before `target` in its
 // partition is tried: then the first key reached at or past it is the one Seek would find.
+//
+// Every stored series has at least one key in a partition it has samples in, so a target more
+// than kMaxSteps series ids ahead is not reached by stepping (a sparse selection, such as one
+// metric among many): it is sought at once rather than after kMaxSteps wasted steps.
 void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target) {
   constexpr int kMaxSteps = 8;
   constexpr size_t kPartitionBytes = kChunkKeyPrefixBytes - sizeof(uint64_t);
-  if (it->Valid() && it->key().size() >= kPartitionBytes &&
+  if (it->Valid() && it->key().size() >= kChunkKeyPrefixBytes &&
+      target.size() >= kChunkKeyPrefixBytes &&
       std::memcmp(it->key().data(), target.data(), kPartitionBytes) == 0 &&
-      it->key().compare(target) < 0) {
+      it->key().compare(target) < 0 &&
+      util::DecodeBigEndian64(target.data() + kPartitionBytes) -
+              util::DecodeBigEndian64(it->key().data() + kPartitionBytes) <=
+          kMaxSteps) {
     for (int step = 0; step < kMaxSteps; ++step) {
       it->Next();
       if (!it->Valid()) break;

@@ -335,13 +335,14 @@ TEST_F(QuerierContract, SamplesReadInPlaceGiveWhatTheIteratorGives) {
     IteratorOnlyQuerier iterator_only(q);
     for (const char* query :
          {"sum by (job) (rate(http_requests_total[2m]))", "http_requests_total",
+          "delta(http_requests_total[3m])", "rate(http_requests_total[20s])",
           "count_over_time(http_requests_total[1m])", "max_over_time(http_requests_total[45s])",
           "http_requests_total offset 1m", "timestamp(http_requests_total)",
           "increase(http_requests_total[5m] @ 1700000300)"}) {
       auto expr = promql::ParseExpr(query);
       ASSERT_TRUE(expr.ok()) << query;
       std::string answers[2];
-      int64_t loaded[2] = {0, 0};
+      int64_t loaded[2] = {0, 0}, peak[2] = {0, 0};
       for (int k = 0; k < 2; ++k) {
         SampleQuerier* target = k == 0 ? q : static_cast<SampleQuerier*>(&iterator_only);
         auto r = promql::QueryEngine(promql::EngineOptions())
@@ -350,10 +351,12 @@ TEST_F(QuerierContract, SamplesReadInPlaceGiveWhatTheIteratorGives) {
         ASSERT_TRUE(r.ok()) << query << ": " << r.status().ToString();
         answers[k] = Render(*r);
         loaded[k] = r->stats.samples_loaded;
+        peak[k] = r->stats.peak_samples;
       }
       EXPECT_FALSE(answers[0].empty()) << query;
       EXPECT_EQ(answers[0], answers[1]) << query;
       EXPECT_EQ(loaded[0], loaded[1]) << query;
+      EXPECT_EQ(peak[0], peak[1]) << query;
     }
   }
 }
