@@ -108,6 +108,10 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
       if (!cursor.has_last()) continue;
       const Sample& s = cursor.last();
       if (s.timestamp_ms <= ref - lookback || IsStaleSample(s.value)) continue;
+      // Room for every remaining step at once, rather than regrowing about log2(steps) times.
+      if (series.floats.empty()) {
+        series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+      }
       // timestamp() of a selector reports the sample's own time, not the step's.
       series.floats.push_back(
           FPoint{ts, sample_times ? static_cast<double>(s.timestamp_ms) / 1000 : s.value});
