@@ -67,6 +67,26 @@ def wait_ready(url, proc, log, seconds=60):
     sys.exit(f"{url} not ready after {seconds} s; log:\n{open(log).read()[-3000:]}")
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid, seconds=60):
+    """Waits until the engine uses under 5 % of a core over a second (its background flushes and
+    merges after persisting have finished), at most `seconds`; returns the seconds waited. Queries
+    are measured on an idle engine: work an engine does in the background after a write burst
+    would otherwise land on whichever queries run first."""
+    start = time.time()
+    while time.time() - start < seconds:
+        before = cpu_seconds(pid)
+        time.sleep(1)
+        if cpu_seconds(pid) - before < 0.05:
+            break
+    return time.time() - start
+
+
 def rss_bytes(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -388,6 +408,7 @@ def main():
                 "rss_mib": rss_bytes(engine.proc.pid) / 2**20,
             }
             figures["disk_bytes_per_sample"] = engine.persist() / max(1, r["items_accepted_total"])
+            figures["settle_s"] = wait_idle(engine.proc.pid)
             figures["queries"] = {}
             for label, promql in QUERIES:
                 times = []
