@@ -276,18 +276,17 @@ void BM_Read10kSeriesOneHour(benchmark::State& state) {
 }
 BENCHMARK(BM_Read10kSeriesOneHour)->Unit(benchmark::kMillisecond);
 
-// Decoding one full head chunk (240 samples at 15 s with a few ms of jitter): a counter (decimal
-// mode), a gauge with two decimals, and a value that is not decimal (XOR mode). Every read of
-// recent data decodes chunks from their start, so this is most of a rule evaluation's read cost.
-void BM_HeadChunkDecode(benchmark::State& state) {
-  storage::HeadChunk chunk;
+// `n` samples at 15 s with a few ms of jitter: a counter (kind 0), a gauge with two decimals (1)
+// or a value that is not decimal (2).
+std::vector<Sample> DecodeBenchSamples(int64_t kind, int n) {
   std::mt19937_64 rng(5);
+  std::vector<Sample> samples;
   int64_t t = kStart;
   double counter = 1e6;
-  for (int i = 0; i < 240; ++i) {
+  for (int i = 0; i < n; ++i) {
     t += 15'000 + static_cast<int64_t>(rng() % 7) - 3;
     double v;
-    switch (state.range(0)) {
+    switch (kind) {
       case 0:
         counter += static_cast<double>(rng() % 5000);
         v = counter;
@@ -299,7 +298,18 @@ void BM_HeadChunkDecode(benchmark::State& state) {
         v = std::sqrt(static_cast<double>(rng() % 1'000'000));
         break;
     }
-    chunk.Append(t, v);
+    samples.push_back({t, v});
+  }
+  return samples;
+}
+
+// Decoding one full head chunk (240 samples at 15 s with a few ms of jitter): a counter (decimal
+// mode), a gauge with two decimals, and a value that is not decimal (XOR mode). Every read of
+// recent data decodes chunks from their start, so this is most of a rule evaluation's read cost.
+void BM_HeadChunkDecode(benchmark::State& state) {
+  storage::HeadChunk chunk;
+  for (const Sample& x : DecodeBenchSamples(state.range(0), 240)) {
+    chunk.Append(x.timestamp_ms, x.value);
   }
   uint64_t decoded = 0;
   for (auto _ : state) {
@@ -316,27 +326,7 @@ BENCHMARK(BM_HeadChunkDecode)->ArgName("counter_gauge_xor")->DenseRange(0, 2);
 // Decoding one stored block of 360 samples (90 minutes at 15 s, a few ms of jitter) with the
 // values of BM_HeadChunkDecode: what every read of data older than the head costs per series.
 void BM_StoredBlockDecode(benchmark::State& state) {
-  std::mt19937_64 rng(5);
-  std::vector<Sample> samples;
-  int64_t t = kStart;
-  double counter = 1e6;
-  for (int i = 0; i < 360; ++i) {
-    t += 15'000 + static_cast<int64_t>(rng() % 7) - 3;
-    double v;
-    switch (state.range(0)) {
-      case 0:
-        counter += static_cast<double>(rng() % 5000);
-        v = counter;
-        break;
-      case 1:
-        v = static_cast<double>(rng() % 10'000) / 100;
-        break;
-      default:
-        v = std::sqrt(static_cast<double>(rng() % 1'000'000));
-        break;
-    }
-    samples.push_back({t, v});
-  }
+  const std::vector<Sample> samples = DecodeBenchSamples(state.range(0), 360);
   const std::string block = storage::EncodeBlock(7, samples);
   std::vector<Sample> out;
   uint64_t decoded = 0;

@@ -57,7 +57,7 @@ struct ReadState {
   size_t batch_size = 1;
   size_t num_batches = 0;
   // Batches from `consuming` up to (excluding) consuming + window may be read; the window bounds
-  // the memory read ahead (about 1 MiB a batch).
+  // the memory read ahead (a batch read ahead is about 256 KiB).
   size_t window = 1;
 
   std::mutex mu;
@@ -236,7 +236,8 @@ std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
   st->series = std::move(series);
   st->batches.resize(st->num_batches);
   st->ready.assign(st->num_batches, 0);
-  // One batch needs no help. Otherwise each helper and the set itself may each be a batch ahead.
+  // One batch needs no help. Otherwise the helpers and the set itself may read up to four
+  // batches each ahead of the one handed out (in all about 1 MiB per thread).
   if (st->num_batches < 2) read_pool = nullptr;
   st->window = read_pool == nullptr ? 1 : 4 * (read_pool->size() + 2);
   return std::make_unique<DbSeriesSet>(std::move(st), read_pool);
