@@ -259,7 +259,9 @@ TEST_F(QuerierContract, ReadAheadReadsWhatOneThreadReads) {
       EXPECT_EQ(one, ahead);
       hints.read_ahead = false;
       EXPECT_EQ(one, ReadAll(engines[1].get(), m, mint, maxt, hints));
-      if (sorted) EXPECT_EQ(one, ReadAll(&memory_, m, mint, maxt, hints));
+      if (sorted) {
+        EXPECT_EQ(one, ReadAll(&memory_, m, mint, maxt, hints));
+      }
     }
   }
   // Dropped after one series, while helpers read the next batches.

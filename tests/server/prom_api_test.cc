@@ -80,7 +80,8 @@ std::string Get(const ServerProcess& server, const std::string& target, int want
 
 class PromApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void StartSuite() {
     dir_ = new TempDir();
     server_ = new ServerProcess(dir_->path(), kConfig);
     ASSERT_TRUE(server_->ready) << server_->Log();

@@ -357,7 +357,8 @@ const char* kQueries[] = {
 
 class Differential : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void StartSuite() {
     dir_ = new testing::TempDir();
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -25,6 +26,19 @@
 #include "tests/storage/test_util.h"
 
 namespace tidemark::testing {
+
+// Runs a test suite's shared set-up (SetUpTestSuite); a fatal failure in it ends the test
+// program with a failure. Left alone, gtest marks every test of the suite skipped, and ctest
+// counts skipped tests as not failed: a server that did not start would hide the whole suite.
+inline void SuiteSetUpOrExit(void (*set_up)()) {
+  set_up();
+  if (::testing::Test::HasFatalFailure()) {
+    std::fprintf(stderr, "the test suite's set-up failed (above): stopping\n");
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+}
 
 inline uint16_t FreePort() {
   namespace asio = boost::asio;

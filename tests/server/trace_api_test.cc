@@ -28,7 +28,8 @@ struct SentTrace {
 
 class TraceApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void StartSuite() {
     dir_ = new testing::TempDir();
     server_ = new testing::ServerProcess(
         dir_->path(), "storage:\n  span_retention: 0\n  retention: 0\nself_scrape_interval: 0\n");
