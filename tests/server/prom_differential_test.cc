@@ -369,17 +369,25 @@ class Differential : public ::testing::Test {
                                            "self_scrape_interval: 0s\nstorage:\n  retention: 0s\n");
     ASSERT_TRUE(tidemark_->ready) << tidemark_->Log();
 
-    prometheus_port_ = testing::FreePort();
     const std::string config = dir_->path() + "-prometheus.yml";
     prometheus_log_ = dir_->path() + "-prometheus.log";
     std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
-    prometheus_pid_ =
-        testing::StartPrometheus(config, dir_->path() + "-prometheus-data", prometheus_port_,
-                                 prometheus_log_, {"--web.enable-remote-write-receiver"});
     bool up = false;
-    for (int i = 0; i < 300 && !up; ++i) {
-      up = HttpCall(prometheus_port_, "GET", "/-/ready").status == 200;
-      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // A free port may be taken before Prometheus binds it; then it exits, and starts again on
+    // another.
+    for (int attempt = 0; attempt < 3 && !up; ++attempt) {
+      prometheus_port_ = testing::FreePort();
+      prometheus_pid_ =
+          testing::StartPrometheus(config, dir_->path() + "-prometheus-data", prometheus_port_,
+                                   prometheus_log_, {"--web.enable-remote-write-receiver"});
+      bool exited = false;
+      for (int i = 0; i < 300 && !up && !exited; ++i) {
+        up = HttpCall(prometheus_port_, "GET", "/-/ready").status == 200;
+        exited = !up && ::waitpid(prometheus_pid_, nullptr, WNOHANG) == prometheus_pid_;
+        if (!up && !exited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (exited) prometheus_pid_ = 0;
+      if (!exited) break;
     }
     ASSERT_TRUE(up) << testing::ReadFileOrDie(prometheus_log_);
 

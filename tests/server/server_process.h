@@ -95,43 +95,18 @@ class ServerProcess {
     if (!ready_probe) {
       ready_probe = [](uint16_t port) { return HttpCall(port, "GET", "/-/ready").status == 200; };
     }
-    http_port = FreePort();
-    otlp_http_port = FreePort();
-    grpc_port = FreePort();
     config_path_ = data_dir + ".yaml";
     std::ofstream(config_path_) << config_yaml;
     log_path_ = data_dir + ".log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, STDERR_FILENO);
-      const std::string h = "127.0.0.1:" + std::to_string(http_port),
-                        o = "127.0.0.1:" + std::to_string(otlp_http_port),
-                        g = "127.0.0.1:" + std::to_string(grpc_port);
-      std::vector<std::string> args = {
-          TIDEMARK_BINARY,    "serve",  "--config",         config_path_,
-          "--data-dir",       data_dir, "--http-addr",      h,
-          "--otlp-http-addr", o,        "--otlp-grpc-addr", g};
-      args.insert(args.end(), extra_args.begin(), extra_args.end());
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(TIDEMARK_BINARY, argv.data());
-      _exit(127);
-    }
-    // Ready within 20 s, or the test fails.
-    for (int i = 0; i < 200; ++i) {
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited early (bad configuration)
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        pid_ = 0;
-        break;
-      }
-      if (ready_probe(http_port)) {
-        ready = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // A port FreePort found free may be taken before the server binds it (by another test's
+    // server or a client's ephemeral port): then the server exits at once, and it is started
+    // again on other ports.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      Launch(extra_args, ready_probe);
+      const std::string log = Log();
+      const bool port_taken = log.find("already in use") != std::string::npos ||
+                              log.find("cannot listen") != std::string::npos;
+      if (ready || pid_ != 0 || !port_taken) break;
     }
   }
   // SIGTERM and wait (bounded); returns the exit code, or -1.
@@ -166,6 +141,46 @@ class ServerProcess {
   bool ready = false;
 
  private:
+  // Starts the server on new free ports and waits until it is ready or has exited.
+  void Launch(const std::vector<std::string>& extra_args,
+              const std::function<bool(uint16_t)>& ready_probe) {
+    http_port = FreePort();
+    otlp_http_port = FreePort();
+    grpc_port = FreePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, STDERR_FILENO);
+      const std::string h = "127.0.0.1:" + std::to_string(http_port),
+                        o = "127.0.0.1:" + std::to_string(otlp_http_port),
+                        g = "127.0.0.1:" + std::to_string(grpc_port);
+      std::vector<std::string> args = {
+          TIDEMARK_BINARY,    "serve",   "--config",         config_path_,
+          "--data-dir",       data_dir_, "--http-addr",      h,
+          "--otlp-http-addr", o,         "--otlp-grpc-addr", g};
+      args.insert(args.end(), extra_args.begin(), extra_args.end());
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(TIDEMARK_BINARY, argv.data());
+      _exit(127);
+    }
+    // Ready within 20 s, or the test fails.
+    for (int i = 0; i < 200; ++i) {
+      int status;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // exited early (bad configuration)
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        pid_ = 0;
+        break;
+      }
+      if (ready_probe(http_port)) {
+        ready = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
   std::string data_dir_, config_path_, log_path_;
   pid_t pid_ = -1;
   int exit_code_ = -1;
