@@ -236,8 +236,8 @@ std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
   st->series = std::move(series);
   st->batches.resize(st->num_batches);
   st->ready.assign(st->num_batches, 0);
-  // One batch needs no help. Otherwise the helpers and the set itself may read up to four
-  // batches each ahead of the one handed out (in all about 1 MiB per thread).
+  // One batch needs no help. Otherwise up to 4 x (helpers + 2) batches may be read ahead of the
+  // one handed out: about 1 MiB per helper plus 2 MiB.
   if (st->num_batches < 2) read_pool = nullptr;
   st->window = read_pool == nullptr ? 1 : 4 * (read_pool->size() + 2);
   return std::make_unique<DbSeriesSet>(std::move(st), read_pool);
