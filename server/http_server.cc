@@ -313,10 +313,7 @@ void HttpServer::Stop(int grace_ms) {
   for (tcp::socket* s : impl.open) s->shutdown(tcp::socket::shutdown_both, ec);
   // Threads outlive their connections (they wait for the next one): all must be gone before the
   // server is destroyed.
-  impl.done_cv.wait(lock, [&] {
-    impl.work_cv.notify_all();
-    return impl.connections == 0 && impl.workers == 0;
-  });
+  impl.done_cv.wait(lock, [&] { return impl.connections == 0 && impl.workers == 0; });
 }
 
 }  // namespace tidemark::server

@@ -131,9 +131,7 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   TM_ASSIGN_OR_RETURN(engine->spans_,
                       SpanStore::Open(options, path, span_handles, engine->partition_duration_ms_,
                                       &engine->bg_errors_, &engine->recovery_));
-  const size_t read_threads = options.read_threads != 0
-                                  ? options.read_threads
-                                  : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t read_threads = util::ThreadsFromOption(options.read_threads);
   if (read_threads > 1) {
     engine->read_pool_ = std::make_unique<util::ThreadPool>(read_threads - 1, "tidemark-read");
   }

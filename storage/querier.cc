@@ -57,9 +57,10 @@ void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
 // much cheaper than a seek through the index. Only a walk that starts before `target` in its
 // partition is tried: then the first key reached at or past it is the one Seek would find.
 //
-// Every stored series has at least one key in a partition it has samples in, so a target more
-// than kMaxSteps series ids ahead is not reached by stepping (a sparse selection, such as one
-// metric among many): it is sought at once rather than after kMaxSteps wasted steps.
+// Series ids between the current key's and the target's usually have keys of their own in the
+// partition, so a target more than kMaxSteps ids ahead is rarely reached by stepping (a sparse
+// selection, such as one metric among many): it is sought at once rather than after kMaxSteps
+// wasted steps. Either way the iterator ends where Seek would put it.
 void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target) {
   constexpr int kMaxSteps = 8;
   constexpr size_t kPartitionBytes = kChunkKeyPrefixBytes - sizeof(uint64_t);

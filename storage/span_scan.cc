@@ -22,6 +22,7 @@
 #include "storage/span_store.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::storage {
 namespace {
@@ -460,8 +461,7 @@ class OrderedRowGroupScan {
 }  // namespace
 
 size_t SpanStore::ScanThreads() const {
-  if (options_.span_scan_threads != 0) return std::min<size_t>(options_.span_scan_threads, 64);
-  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  return util::ThreadsFromOption(options_.span_scan_threads);
 }
 
 Result<SpanScanStats> SpanStore::Scan(const ReadOptions& options, const SpanScan& scan,

@@ -2,7 +2,14 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace tidemark::util {
+
+size_t ThreadsFromOption(uint32_t configured) {
+  if (configured != 0) return std::min<size_t>(configured, 64);
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
 
 ThreadPool::ThreadPool(size_t threads, const std::string& name, size_t max_queued)
     : max_queued_(max_queued) {

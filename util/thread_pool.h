@@ -15,6 +15,10 @@
 
 namespace tidemark::util {
 
+// The threads an option asks for, where 0 means one per core, at most 8 (Options::read_threads,
+// Options::span_scan_threads); a number asked for is capped at 64.
+size_t ThreadsFromOption(uint32_t configured);
+
 class ThreadPool {
  public:
   // `threads` >= 1; each is named `name` (at most 15 characters show in `top -H` and perf).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -29,6 +30,16 @@ TEST(ThreadPool, RefusesPastItsQueueAndRunsEverythingQueuedBeforeStopping) {
     release = true;
   }  // destruction runs the queued task, then joins
   EXPECT_EQ(ran.load(), 2);
+}
+
+TEST(ThreadPool, ThreadsFromOptionTakesWhatIsAskedOrOnePerCore) {
+  EXPECT_EQ(ThreadsFromOption(1), 1u);
+  EXPECT_EQ(ThreadsFromOption(3), 3u);
+  EXPECT_EQ(ThreadsFromOption(1000), 64u);
+  const size_t per_core = ThreadsFromOption(0);
+  EXPECT_GE(per_core, 1u);
+  EXPECT_LE(per_core, 8u);
+  EXPECT_EQ(per_core, std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8));
 }
 
 }  // namespace
