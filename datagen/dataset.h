@@ -1,13 +1,20 @@
 // A realistic metrics dataset shared by every benchmark, the `tidemark generate` command and the
-// comparisons with other engines: node-exporter-like targets scraped every 15 s with a few
-// milliseconds of jitter, each series carrying 8-10 labels. Counters grow by whole numbers,
-// gauges walk randomly with two decimals, classic histograms have `le` buckets, `_sum` and
-// `_count`. Deterministic for a given seed.
+// comparisons with other engines. Two profiles:
+// - node: node-exporter-like targets scraped every 15 s with a few milliseconds of jitter, each
+//   series carrying 8-10 labels;
+// - app: instances of LLM-application services as OpenTelemetry SDKs instrument them (semantic
+//   convention HTTP and gen_ai.* histograms with the SDKs' default bounds, token, request and
+//   cost counters, gauges), named as Prometheus' OTLP translation names them, each series
+//   carrying what an OTel metric's data point does.
+// Counters grow by whole numbers (cost in cents), gauges walk randomly with two decimals,
+// classic histograms have `le` buckets, `_sum` and `_count`. Deterministic for a given seed.
 #ifndef TIDEMARK_DATAGEN_DATASET_H_
 #define TIDEMARK_DATAGEN_DATASET_H_
 
 #include <cstdint>
 #include <random>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tidemark/engine.h"
@@ -15,8 +22,11 @@
 
 namespace tidemark::datagen {
 
+enum class DatasetProfile { kNode, kApp };
+
 struct DatasetOptions {
-  uint64_t series = 10'000;      // rounded to whole targets of about 100 series
+  DatasetProfile profile = DatasetProfile::kNode;
+  uint64_t series = 10'000;      // rounded to whole targets (node: 106 series, app: 182)
   int64_t start_ms = 0;          // timestamp of the first scrape
   int64_t interval_ms = 15'000;  // scrape interval
   int jitter_ms = 5;             // each scrape of a target lands within +-jitter_ms
@@ -24,6 +34,21 @@ struct DatasetOptions {
 };
 
 enum class SeriesKind { kCounter, kGauge, kBucket, kHistogramSum, kHistogramCount };
+
+// A series' metric as an OpenTelemetry SDK names it: OTel name, UCUM unit and description. The
+// Prometheus name (the series' __name__) is what Prometheus' OTLP translation makes of it.
+struct MetricFamily {
+  std::string otel_name;
+  std::string unit;
+  std::string description;
+};
+
+// The OTel attribute a series label comes from: its key and whether the SDK sends it as an
+// integer (http.response.status_code).
+struct OtelAttribute {
+  std::string_view key;
+  bool integer = false;
+};
 
 class MetricsDataset {
  public:
@@ -38,6 +63,11 @@ class MetricsDataset {
     return histogram_of_[i] == UINT32_MAX ? nullptr : &histogram_series_[histogram_of_[i]];
   }
   double bucket_bound(size_t i) const { return bucket_bound_[i]; }
+  const MetricFamily& family(size_t i) const { return families_[family_of_[i]]; }
+  // The attribute a label other than __name__, job, instance and le stands for.
+  OtelAttribute otel_attribute(std::string_view label) const;
+  // The label every series of the dataset has, as a PromQL matcher (job="node").
+  const std::string& common_matcher() const { return common_matcher_; }
   int64_t ScrapeTime(uint64_t scrape) const {
     return options_.start_ms + int64_t(scrape) * options_.interval_ms;
   }
@@ -47,8 +77,16 @@ class MetricsDataset {
   void NextScrape(std::vector<Sample>* out);
 
  private:
-  struct Target;
-  void AddTarget(uint64_t index);
+  void AddNodeTarget(uint64_t index);
+  void AddAppTarget(uint64_t index);
+  // Appends a series; `family` indexes families_, `value_scale` multiplies a counter's state.
+  void AddSeries(std::vector<Label> labels, SeriesKind kind, uint32_t family, int64_t initial,
+                 double le = 0, double value_scale = 1);
+  uint32_t Family(std::string otel_name, std::string unit, std::string description);
+  // Adds a classic histogram: a bucket per bound (and +Inf), _sum and _count; `base` is its
+  // Prometheus name without suffixes; `mean` is its observations' mean.
+  void AddHistogram(const std::vector<Label>& labels, const std::string& base, uint32_t family,
+                    const std::vector<double>& bounds, double mean);
 
   DatasetOptions options_;
   std::mt19937_64 rng_;
@@ -57,6 +95,11 @@ class MetricsDataset {
   std::vector<uint32_t> target_of_;     // series index -> target index
   std::vector<uint32_t> histogram_of_;  // series index -> histogram index (buckets, sum, count)
   std::vector<double> bucket_bound_;    // for kBucket series: its `le`
+  std::vector<double> value_scale_;     // counters: value = state * scale
+  std::vector<uint32_t> family_of_;     // series index -> families_
+  std::vector<MetricFamily> families_;
+  std::vector<double> histogram_mean_;  // histogram index -> mean observation
+  std::string common_matcher_;
   std::vector<int64_t> state_;          // counters and gauges: integer (cents for gauges)
   std::vector<std::vector<uint32_t>>
       histogram_series_;  // histogram index -> its series, buckets first

@@ -1,5 +1,7 @@
 #include "datagen/span_dataset.h"
 
+#include <algorithm>
+
 namespace tidemark::datagen {
 
 namespace {
@@ -229,7 +231,42 @@ void SpanDataset::AgentTrace(std::vector<Span>* out, const std::string& tid, uin
   }
 }
 
+void SpanDataset::Shape(std::vector<Span>* out, size_t first) {
+  const size_t want = options_.spans_per_trace;
+  if (want > 0 && out->size() - first > want) out->resize(first + want);
+  if (want > 0 && out->size() - first < want) {
+    // Steps of the root's service, one after another within the root's duration.
+    const Span root = (*out)[first];
+    const size_t missing = want - (out->size() - first);
+    const uint64_t duration = root.end_time_unix_nano - root.start_time_unix_nano;
+    const uint64_t step = std::max<uint64_t>(1, duration / (missing + 1));
+    for (size_t k = 0; k < missing; ++k) {
+      Span s = root;
+      s.span_id = RandomId(8);
+      s.parent_span_id = root.span_id;
+      s.name = "step " + std::to_string(k % 16);
+      s.kind = SpanKind::kInternal;
+      s.start_time_unix_nano = root.start_time_unix_nano + step * k + step / 2;
+      s.end_time_unix_nano = s.start_time_unix_nano + step / 2;
+      s.attributes = {{"step.index", AnyValue::Int(static_cast<int64_t>(k))}};
+      s.events.clear();
+      s.links.clear();
+      s.status_code = SpanStatusCode::kUnset;
+      s.status_message.clear();
+      out->push_back(std::move(s));
+    }
+  }
+  for (size_t i = first; i < out->size() && options_.extra_attributes > 0; ++i) {
+    for (uint32_t a = 0; a < options_.extra_attributes; ++a) {
+      const uint64_t value = rng_() % std::max<uint32_t>(1, options_.attribute_cardinality);
+      (*out)[i].attributes.push_back({"bench.attr." + std::to_string(a),
+                                      AnyValue::String("v" + std::to_string(value))});
+    }
+  }
+}
+
 void SpanDataset::NextTrace(std::vector<Span>* out) {
+  const size_t first = out->size();
   const std::string tid = RandomId(16);
   const uint64_t start = options_.start_unix_nano + rng_() % options_.window_nano;
   const bool error = std::uniform_real_distribution<double>(0, 1)(rng_) < options_.error_ratio;
@@ -241,6 +278,7 @@ void SpanDataset::NextTrace(std::vector<Span>* out) {
   } else {
     AgentTrace(out, tid, start, error);
   }
+  Shape(out, first);
 }
 
 }  // namespace tidemark::datagen

@@ -20,6 +20,14 @@ struct SpanDatasetOptions {
   uint64_t window_nano = 3'600'000'000'000ULL;
   double error_ratio = 0.03;  // share of traces with a failed span
   uint64_t seed = 7;
+  // The trace shape for load tests; the defaults keep the natural mix (4-10 spans a trace).
+  // spans_per_trace > 0: each trace is cut to its first N spans (parents come before their
+  // children) or filled up with internal `step` spans under its root.
+  uint32_t spans_per_trace = 0;
+  // Attributes added to every span, bench.attr.0 ... bench.attr.N-1, each with values drawn from
+  // `attribute_cardinality` distinct strings.
+  uint32_t extra_attributes = 0;
+  uint32_t attribute_cardinality = 100;
 };
 
 class SpanDataset {
@@ -42,6 +50,8 @@ class SpanDataset {
   void LlmTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
   void AgentTrace(std::vector<Span>* out, const std::string& trace_id, uint64_t start, bool error);
   void MarkError(Span* s, const std::string& type, const std::string& message);
+  // Applies spans_per_trace and extra_attributes to the trace in out[first, end).
+  void Shape(std::vector<Span>* out, size_t first);
 
   SpanDatasetOptions options_;
   std::mt19937_64 rng_;

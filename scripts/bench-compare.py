@@ -30,13 +30,22 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Dashboard queries over the node workload's metrics (datagen/dataset.h).
-QUERIES = [
-    ("rate by job", 'sum by (job) (rate(http_request_duration_seconds_count[5m]))'),
-    ("p99 by le", 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'),
-    ("topk cpu", 'topk(5, sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m])))'),
-    ("count by instance", 'count by (instance) ({__name__=~"node_.+"})'),
-]
+# Dashboard queries over each metrics workload (datagen/dataset.h): the node workload's, and the
+# app workload's from the user's LLM dashboards (p99 latency, tokens by model, error ratio, cost).
+WORKLOAD_QUERIES = {
+    "node": [
+        ("rate by job", 'sum by (job) (rate(http_request_duration_seconds_count[5m]))'),
+        ("p99 by le", 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'),
+        ("topk cpu", 'topk(5, sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m])))'),
+        ("count by instance", 'count by (instance) ({__name__=~"node_.+"})'),
+    ],
+    "app": [
+        ("p99 by route", 'histogram_quantile(0.99, sum by (le, http_route) (rate(http_server_request_duration_seconds_bucket[5m])))'),
+        ("tokens by model", 'sum by (gen_ai_request_model, gen_ai_token_type) (rate(gen_ai_client_token_usage_sum[5m]))'),
+        ("error ratio", 'sum by (job) (rate(llm_requests_total{status="error"}[5m])) / sum by (job) (rate(llm_requests_total[5m]))'),
+        ("cost by model", 'sum by (gen_ai_request_model) (increase(llm_cost_usd_total[1h]))'),
+    ],
+}
 
 
 def free_port():
@@ -350,6 +359,8 @@ def trace_figures(args, work_root):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workload", choices=sorted(WORKLOAD_QUERIES), default="node",
+                    help="the metrics workload sent and queried (tidemark-bench --workload)")
     ap.add_argument("--series", type=int, default=10000)
     ap.add_argument("--scrapes", type=int, default=360)
     ap.add_argument("--connections", type=int, default=4)
@@ -363,6 +374,7 @@ def main():
     ap.add_argument("--json", help="write every figure here as JSON")
     ap.add_argument("--chart", help="draw the tidemark/peer ratios as a PNG here (gnuplot)")
     args = ap.parse_args()
+    queries = WORKLOAD_QUERIES[args.workload]
     ensure_packages()
 
     work = tempfile.mkdtemp(prefix="tidemark-compare-")
@@ -387,7 +399,8 @@ def main():
             engine.start()
             report = os.path.join(work, name + "-report.json")
             run = subprocess.run(
-                [args.bench, "run", "--quiet", "--target", f"127.0.0.1:{engine.port}",
+                [args.bench, "run", "--quiet", "--workload", args.workload,
+                 "--target", f"127.0.0.1:{engine.port}",
                  "--path", engine.write_path, "--series", str(args.series), "--scrapes",
                  str(args.scrapes), "--series-per-request", str(args.series_per_request),
                  "--connections", str(args.connections), "--server-pid", str(engine.proc.pid),
@@ -410,7 +423,7 @@ def main():
             figures["disk_bytes_per_sample"] = engine.persist() / max(1, r["items_accepted_total"])
             figures["settle_s"] = wait_idle(engine.proc.pid)
             figures["queries"] = {}
-            for label, promql in QUERIES:
+            for label, promql in queries:
                 times = []
                 for _ in range(args.query_runs):
                     elapsed, series = query_range(engine, promql, q_start, q_end, step)
@@ -439,7 +452,7 @@ def main():
     names = list(results)
     peers = [n for n in names if n != "tidemark"]
     header = "| figure | " + " | ".join(names) + "".join(f" | tidemark/{p}" for p in peers) + " |"
-    print(f"\n{args.series} series x {args.scrapes} scrapes, {args.series_per_request} series per "
+    print(f"\n{args.workload} workload, {args.series} series x {args.scrapes} scrapes, {args.series_per_request} series per "
           f"remote_write request, {args.connections} connections; queries over "
           f"{(q_end - q_start) // 60} min at {step} s steps, median of {args.query_runs}\n")
     print(header)
@@ -454,7 +467,7 @@ def main():
         if "tidemark" in results:
             line += "".join(f" | {ratio(results['tidemark'][key], results[p][key])}" for p in peers)
         print(line + " |")
-    for label, _ in QUERIES:
+    for label, _ in queries:
         vals = [results[n]["queries"][label]["median_ms"] for n in names]
         line = f"| `{label}` ms | " + " | ".join(f"{v:.1f}" for v in vals)
         if "tidemark" in results:
@@ -465,14 +478,14 @@ def main():
         "yes" if results[n]["verified"] else f"no, {results[n]['lost']} lost" for n in names) +
         " |" * (len(peers) + 1))
     if args.chart and "tidemark" in results and len(names) > 1:
-        draw_ratios(args.chart, names, rows, QUERIES, results)
+        draw_ratios(args.chart, names, rows, queries, results)
     if ref is not None:
         print("\nAgreement with Prometheus (points compared / differing / series in one only):")
         for name in names:
             if name == "prometheus":
                 continue
             parts = []
-            for label, _ in QUERIES:
+            for label, _ in queries:
                 a = results[name]["queries"][label]["agreement"]
                 parts.append(f"{label}: {a['points']}/{a['differ']}/{a['series_in_one_only']}")
             print(f"  {name}: " + "; ".join(parts))

@@ -17,6 +17,7 @@ int RunInspect(const std::string& dir, int top);
 
 struct GenerateOptions {
   std::string dir;
+  std::string profile = "node";  // node | app (datagen/dataset.h)
   uint64_t series = 10'000;
   double hours = 6;
   int jitter_ms = 5;

@@ -167,26 +167,36 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   RunFlags f;
   CLI::App* run = app.add_subcommand("run", "send a workload to one back end and measure it");
-  run->add_option("--workload", f.workload.name, "node | traces")->capture_default_str();
+  run->add_option("--workload", f.workload.name, "node | app | traces")->capture_default_str();
   run->add_option("--seed", f.workload.seed)->capture_default_str();
-  run->add_option("--series", f.workload.series, "node: series (whole targets)")
+  run->add_option("--series", f.workload.series, "node, app: series (whole targets)")
       ->capture_default_str();
-  run->add_option("--scrapes", f.workload.scrapes, "node: samples per series")
+  run->add_option("--scrapes", f.workload.scrapes, "node, app: samples per series")
       ->capture_default_str();
-  run->add_option("--interval-ms", f.workload.interval_ms, "node: between a series' samples")
+  run->add_option("--interval-ms", f.workload.interval_ms, "node, app: between a series' samples")
       ->capture_default_str();
   run->add_option("--series-per-request", f.workload.series_per_request)->capture_default_str();
   run->add_option("--samples-per-series", f.workload.samples_per_series,
-                  "node: consecutive samples of a series per request")
+                  "node, app: consecutive samples of a series per request")
       ->capture_default_str();
   run->add_option("--churn", f.workload.churn_per_hour,
-                  "node: share of targets replaced per hour of data")
+                  "node, app: share of targets replaced per hour of data")
       ->capture_default_str();
   run->add_option("--end-ms", f.workload.end_ms,
                   "the data's last timestamp, ms since the epoch (default: now); identical runs "
                   "against several back ends need the same");
   run->add_option("--traces", f.workload.traces, "traces: traces to send")->capture_default_str();
   run->add_option("--spans-per-request", f.workload.spans_per_request)->capture_default_str();
+  run->add_option("--spans-per-trace", f.workload.spans_per_trace,
+                  "traces: spans in every trace (0: the natural mix of 4-10)")
+      ->capture_default_str();
+  run->add_option("--span-attributes", f.workload.span_attributes,
+                  "traces: attributes added to every span (bench.attr.N)")
+      ->capture_default_str();
+  run->add_option("--attribute-cardinality", f.workload.attribute_cardinality,
+                  "traces: distinct values of each added attribute")
+      ->check(CLI::Range(1u, 1'000'000'000u))
+      ->capture_default_str();
   run->add_option("--protocol", f.protocol)
       ->check(CLI::IsMember({"remote_write", "otlp_grpc", "otlp_http"}))
       ->capture_default_str();

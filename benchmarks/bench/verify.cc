@@ -126,8 +126,7 @@ Result<VerifyResult> Verify(const Workload& w, const VerifyOptions& o) {
     const int64_t range_ms = w.last_ms - w.first_ms + w.interval_ms;
     const std::string window = "[" + std::to_string(range_ms) + "ms]";
     for (const auto& [name, expect] : w.metrics) {
-      const std::string selector = "{__name__=\"" + name + "\"," + w.common_label.first + "=\"" +
-                                   w.common_label.second + "\"}";
+      const std::string selector = "{__name__=\"" + name + "\"," + w.common_matcher + "}";
       TM_ASSIGN_OR_RETURN(
           const double samples,
           api.Scalar(o.query_url, "sum(count_over_time(" + selector + window + "))", at));

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -73,6 +74,19 @@ Result<std::string> Finish(const google::protobuf::Message& message, const Encod
 void SetString(cpb::KeyValue* kv, std::string_view key, std::string_view value) {
   kv->set_key(std::string(key));
   kv->mutable_value()->set_string_value(std::string(value));
+}
+
+// A data point attribute from the label it becomes, typed as the SDK sends it.
+void SetAttribute(cpb::KeyValue* kv, const datagen::OtelAttribute& attribute,
+                  std::string_view value) {
+  kv->set_key(std::string(attribute.key));
+  int64_t number = 0;
+  if (attribute.integer &&
+      std::from_chars(value.data(), value.data() + value.size(), number).ec == std::errc()) {
+    kv->mutable_value()->set_int_value(number);
+  } else {
+    kv->mutable_value()->set_string_value(std::string(value));
+  }
 }
 
 // Churn: which generation each target is in at a scrape. A replaced target's series carry a new
@@ -172,10 +186,10 @@ Result<RequestBody> RemoteWriteRequest(const NodeSeries& ns, const Block& b, boo
 }
 
 // OTLP as an OpenTelemetry SDK or the Collector's Prometheus receiver sends these series: one
-// resource per target (service.name = job, service.instance.id = instance), counters as
-// cumulative monotonic sums named without `_total`, gauges as gauges, each classic histogram as
-// histogram data points (its buckets, sum and count together; a histogram is sent with the
-// request holding its first series).
+// resource per target (service.name = job, service.instance.id = instance), metrics under their
+// OTel names, units and descriptions (counters as cumulative monotonic sums, gauges as gauges,
+// each classic histogram as histogram data points: its buckets, sum and count together, sent
+// with the request holding its first series), data point attributes typed as the SDK types them.
 Result<RequestBody> OtlpMetricsRequest(const datagen::MetricsDataset& dataset, const NodeSeries& ns,
                                        const Block& b, bool churn, const EncodeOptions& encode) {
   opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
@@ -198,28 +212,33 @@ Result<RequestBody> OtlpMetricsRequest(const datagen::MetricsDataset& dataset, c
     }
     return it->second;
   };
-  auto add_attributes = [](const Labels& labels, auto* attrs, bool skip_le) {
+  auto add_attributes = [&dataset](const Labels& labels, auto* attrs, bool skip_le) {
     for (const Label& l : labels) {
       if (l.name == kMetricName || l.name == "job" || l.name == "instance") continue;
       if (skip_le && l.name == "le") continue;
-      SetString(attrs->Add(), l.name, l.value);
+      SetAttribute(attrs->Add(), dataset.otel_attribute(l.name), l.value);
     }
+  };
+  auto new_metric = [&](size_t i, size_t k) {
+    mpb::Metric* m = scope_for(i, k)->add_metrics();
+    const datagen::MetricFamily& family = dataset.family(i);
+    m->set_name(family.otel_name);
+    if (!family.unit.empty()) m->set_unit(family.unit);
+    if (!family.description.empty()) m->set_description(family.description);
+    return m;
   };
   for (size_t i = b.begin; i < b.end; ++i) {
     const datagen::SeriesKind kind = dataset.kind(i);
-    const std::string name(ns.labels[i].Get(kMetricName));
     if (kind == datagen::SeriesKind::kCounter || kind == datagen::SeriesKind::kGauge) {
       for (size_t k = 0; k < b.scrapes->size(); ++k) {
-        mpb::Metric* m = scope_for(i, k)->add_metrics();
+        mpb::Metric* m = new_metric(i, k);
         mpb::NumberDataPoint* p;
         if (kind == datagen::SeriesKind::kCounter) {
-          m->set_name(name.ends_with("_total") ? name.substr(0, name.size() - 6) : name);
           auto* sum = m->mutable_sum();
           sum->set_is_monotonic(true);
           sum->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
           p = sum->add_data_points();
         } else {
-          m->set_name(name);
           p = m->mutable_gauge()->add_data_points();
         }
         const Sample& s = (*b.scrapes)[k][i];
@@ -234,10 +253,8 @@ Result<RequestBody> OtlpMetricsRequest(const datagen::MetricsDataset& dataset, c
     if (h.front() != i) continue;  // sent with its first series
     // Buckets (ascending `le`, cumulative in the dataset), then _sum, then _count.
     const size_t buckets = h.size() - 2;
-    std::string base = name.substr(0, name.size() - std::string_view("_bucket").size());
     for (size_t k = 0; k < b.scrapes->size(); ++k) {
-      mpb::Metric* m = scope_for(i, k)->add_metrics();
-      m->set_name(base);
+      mpb::Metric* m = new_metric(i, k);
       auto* hist = m->mutable_histogram();
       hist->set_aggregation_temporality(mpb::AGGREGATION_TEMPORALITY_CUMULATIVE);
       auto* p = hist->add_data_points();
@@ -261,17 +278,19 @@ Result<RequestBody> OtlpMetricsRequest(const datagen::MetricsDataset& dataset, c
   return out;
 }
 
-Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& encode) {
+// The node and app workloads: a metrics dataset's series, scraped and sent in blocks.
+Result<Workload> MetricsWorkload(const WorkloadOptions& o, const EncodeOptions& encode) {
   if (o.series == 0 || o.scrapes == 0 || o.series_per_request == 0 || o.samples_per_series == 0 ||
       o.interval_ms <= 0) {
-    return Status::InvalidArgument(
-        "the node workload needs --series, --scrapes, --series-per-request, "
-        "--samples-per-series and --interval above 0");
+    return Status::InvalidArgument("the " + o.name +
+                                   " workload needs --series, --scrapes, --series-per-request, "
+                                   "--samples-per-series and --interval above 0");
   }
   Workload w;
   w.signal = Signal::kMetrics;
   const int64_t end = o.end_ms != 0 ? o.end_ms : NowMs();
   datagen::DatasetOptions dopts;
+  dopts.profile = o.name == "app" ? datagen::DatasetProfile::kApp : datagen::DatasetProfile::kNode;
   dopts.series = o.series;
   dopts.seed = o.seed;
   dopts.interval_ms = o.interval_ms;
@@ -282,7 +301,7 @@ Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& enc
   w.first_ms = dopts.start_ms;
   w.last_ms = end;
   w.interval_ms = o.interval_ms;
-  w.common_label = {"job", std::string(ns.labels.front().Get("job"))};
+  w.common_matcher = dataset.common_matcher();
   const size_t n = dataset.size();
   // The expectation: each series has a sample at every scrape; each generation of a target (a
   // churned target's new `pod`) is a new series for each of the target's series.
@@ -334,9 +353,10 @@ Result<Workload> NodeWorkload(const WorkloadOptions& o, const EncodeOptions& enc
 }
 
 Result<Workload> TracesWorkload(const WorkloadOptions& o, const EncodeOptions& encode) {
-  if (o.traces == 0 || o.spans_per_request == 0) {
+  if (o.traces == 0 || o.spans_per_request == 0 || o.attribute_cardinality == 0) {
     return Status::InvalidArgument(
-        "the traces workload needs --traces and --spans-per-request above 0");
+        "the traces workload needs --traces, --spans-per-request and --attribute-cardinality "
+        "above 0");
   }
   Workload w;
   w.signal = Signal::kTraces;
@@ -344,6 +364,9 @@ Result<Workload> TracesWorkload(const WorkloadOptions& o, const EncodeOptions& e
   datagen::SpanDatasetOptions dopts;
   dopts.seed = o.seed;
   dopts.window_nano = 3'600'000'000'000ULL;
+  dopts.spans_per_trace = o.spans_per_trace;
+  dopts.extra_attributes = o.span_attributes;
+  dopts.attribute_cardinality = o.attribute_cardinality;
   dopts.start_unix_nano = static_cast<uint64_t>(end) * 1'000'000 - dopts.window_nano;
   datagen::SpanDataset dataset(dopts);
   w.first_ms = end - 3'600'000;
@@ -390,10 +413,10 @@ std::string_view ProtocolName(Protocol p) {
 }
 
 Result<Signal> WorkloadSignal(std::string_view name) {
-  if (name == "node") return Signal::kMetrics;
+  if (name == "node" || name == "app") return Signal::kMetrics;
   if (name == "traces") return Signal::kTraces;
   return Status::InvalidArgument("unknown workload \"" + std::string(name) +
-                                 "\" (known: node, traces)");
+                                 "\" (known: node, app, traces)");
 }
 
 Result<Workload> BuildWorkload(const WorkloadOptions& options, const EncodeOptions& encode) {
@@ -409,7 +432,7 @@ Result<Workload> BuildWorkload(const WorkloadOptions& options, const EncodeOptio
   if (encode.gzip && encode.protocol == Protocol::kRemoteWrite) {
     return Status::InvalidArgument("remote_write bodies are snappy-compressed; --gzip is for OTLP");
   }
-  return signal == Signal::kMetrics ? NodeWorkload(options, encode)
+  return signal == Signal::kMetrics ? MetricsWorkload(options, encode)
                                     : TracesWorkload(options, encode);
 }
 

@@ -24,11 +24,13 @@ std::string_view ProtocolName(Protocol p);
 
 struct WorkloadOptions {
   // "node": node-exporter-like targets (counters, gauges, classic histograms), 8-10 labels a
-  // series. "traces": HTTP-service and LLM-application traces with gen_ai.* attributes.
+  // series. "app": LLM-application services' metrics as OTel SDKs send them (HTTP and gen_ai.*
+  // histograms, token, request and cost counters). "traces": HTTP-service and LLM-application
+  // traces with gen_ai.* attributes.
   std::string name = "node";
   uint64_t seed = 42;
-  // node
-  uint64_t series = 10'000;             // rounded up to whole targets (about 106 series each)
+  // node and app
+  uint64_t series = 10'000;  // rounded up to whole targets (node: 106 series each, app: 182)
   uint64_t scrapes = 40;                // samples per series in the run
   int64_t interval_ms = 15'000;         // between a series' samples
   uint64_t series_per_request = 1'000;  // series in a request
@@ -39,6 +41,9 @@ struct WorkloadOptions {
   // traces
   uint64_t traces = 10'000;
   uint64_t spans_per_request = 1'000;  // whole traces are packed until a request holds this many
+  uint32_t spans_per_trace = 0;        // 0: the dataset's natural mix (datagen/span_dataset.h)
+  uint32_t span_attributes = 0;        // added to every span
+  uint32_t attribute_cardinality = 100;
   // The last sample's timestamp (or traces' window end); 0 means now.
   int64_t end_ms = 0;
 };
@@ -75,9 +80,10 @@ struct Workload {
   int64_t first_ms = 0, last_ms = 0;  // the data's time range (samples lie within +-5 ms of it)
   int64_t interval_ms = 0;
   // Metrics: by Prometheus metric name (as remote_write sends them and as a back end translating
-  // OTLP with suffixes stores them), with the label every series has (job="node").
+  // OTLP with suffixes stores them), and a matcher every series of the workload meets
+  // (job="node").
   std::map<std::string, MetricExpectation> metrics;
-  std::pair<std::string, std::string> common_label;
+  std::string common_matcher;
   // Traces: every trace sent.
   std::vector<TraceExpectation> traces;
 };

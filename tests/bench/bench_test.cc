@@ -10,12 +10,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "benchmarks/bench/load.h"
 #include "benchmarks/bench/report.h"
 #include "benchmarks/bench/verify.h"
 #include "benchmarks/bench/workload.h"
+#include "ingest/otlp_metrics.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "prometheus/remote.pb.h"
 #include "tests/server/prometheus_process.h"
 #include "tests/server/server_process.h"
@@ -124,6 +128,103 @@ TEST(Workload, ChurnReplacesTargetsUnderNewPodLabels) {
   EXPECT_EQ(series.size(), w->distinct_series);
   EXPECT_GT(series.size(), 300u * 3 / 2);
   EXPECT_GT(pods.size(), 3u);
+}
+
+// The app workload sends what an OTel SDK sends (dotted names, units, descriptions, typed
+// attributes), and the names it expects back are the ones Prometheus' OTLP translation makes.
+TEST(Workload, AppMetricsAreOtelInstrumentsUnderTheirTranslatedNames) {
+  WorkloadOptions o = SmallNode(1'700'000'000'000);
+  o.name = "app";
+  o.series = 400;
+  auto w = BuildWorkload(o, EncodeOptions{Protocol::kOtlpHttp, Encoding::kProtobuf, false});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->distinct_series, 3u * 182);
+  EXPECT_EQ(w->common_matcher, "job=~\"chat-api|rag-worker|agent-runner\"");
+  std::set<std::string> expected_bases;
+  for (const auto& [name, e] : w->metrics) {
+    std::string base = name;
+    for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+      if (base.ends_with(suffix)) base.resize(base.size() - suffix.size());
+    }
+    expected_bases.insert(base);
+  }
+  std::set<std::string> otel_names, translated;
+  uint64_t items = 0;
+  bool status_code_is_int = false;
+  for (const RequestBody& body : w->requests) {
+    opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest req;
+    ASSERT_TRUE(req.ParseFromString(body.bytes));
+    for (const auto& rm : req.resource_metrics()) {
+      for (const auto& sm : rm.scope_metrics()) {
+        for (const auto& m : sm.metrics()) {
+          otel_names.insert(m.name() + " " + m.unit());
+          EXPECT_FALSE(m.description().empty()) << m.name();
+          translated.insert(ingest::PrometheusMetricName(
+              m, ingest::TranslationStrategy::kUnderscoreEscapingWithSuffixes));
+          if (m.has_histogram()) {
+            for (const auto& p : m.histogram().data_points()) {
+              items += p.bucket_counts_size() + 2;
+              for (const auto& a : p.attributes()) {
+                if (a.key() == "http.response.status_code") {
+                  status_code_is_int = a.value().has_int_value();
+                }
+              }
+            }
+          } else {
+            items += m.has_sum() ? m.sum().data_points_size() : m.gauge().data_points_size();
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(translated, expected_bases);
+  EXPECT_EQ(items, w->items);
+  EXPECT_TRUE(status_code_is_int);
+  for (const char* m : {"http.server.request.duration s", "gen_ai.client.token.usage {token}",
+                        "gen_ai.client.operation.duration s", "llm.requests {request}"}) {
+    EXPECT_EQ(otel_names.count(m), 1u) << m;
+  }
+  EXPECT_EQ(w->metrics.count("llm_cost_usd_total"), 1u);
+  EXPECT_EQ(w->metrics.count("gen_ai_client_token_usage_bucket"), 1u);
+}
+
+// Traces of a set size with added attributes of a set cardinality.
+TEST(Workload, TraceShapeIsParameterised) {
+  WorkloadOptions o;
+  o.name = "traces";
+  o.traces = 50;
+  o.spans_per_trace = 12;
+  o.span_attributes = 3;
+  o.attribute_cardinality = 5;
+  o.end_ms = 1'700'000'000'000;
+  auto w = BuildWorkload(o, EncodeOptions{Protocol::kOtlpGrpc, Encoding::kProtobuf, false});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_EQ(w->traces.size(), 50u);
+  for (const TraceExpectation& t : w->traces) EXPECT_EQ(t.spans, 12u) << t.trace_id;
+  EXPECT_EQ(w->items, 600u);
+  std::map<std::string, std::set<std::string>> values;
+  std::set<std::string> span_ids, parents;
+  for (const RequestBody& body : w->requests) {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+    ASSERT_TRUE(req.ParseFromString(body.bytes));
+    for (const auto& rs : req.resource_spans()) {
+      for (const auto& ss : rs.scope_spans()) {
+        for (const auto& span : ss.spans()) {
+          span_ids.insert(span.span_id());
+          if (!span.parent_span_id().empty()) parents.insert(span.parent_span_id());
+          for (const auto& a : span.attributes()) {
+            if (a.key().starts_with("bench.attr.")) values[a.key()].insert(a.value().string_value());
+          }
+        }
+      }
+    }
+  }
+  ASSERT_EQ(values.size(), 3u);
+  for (const auto& [key, v] : values) EXPECT_LE(v.size(), 5u) << key;
+  // Cut or filled, every parent is a span of the trace.
+  for (const std::string& p : parents) EXPECT_EQ(span_ids.count(p), 1u);
+  o.attribute_cardinality = 0;
+  EXPECT_FALSE(BuildWorkload(o, EncodeOptions{Protocol::kOtlpGrpc}).ok());
 }
 
 TEST(Workload, ImpossibleCombinationsAreRefusedByName) {
@@ -293,6 +394,40 @@ TEST_F(BenchAgainstServer, EveryAcceptedSampleIsStored) {
   EXPECT_EQ(r->items_accepted_total + r->items_rejected, w->items);
   EXPECT_EQ(r->errors.count("OTLP partial success"), 1u);
   EXPECT_NE(r->first_error.find("refused"), std::string::npos) << r->first_error;
+}
+
+// The app workload over OTLP and over remote_write lands under the same names, whole.
+TEST_F(BenchAgainstServer, AppMetricsOverOtlpAndRemoteWriteAreStoredWhole) {
+  const int64_t now = NowMs();
+  const std::pair<EncodeOptions, int64_t> runs[] = {
+      {{Protocol::kOtlpHttp, Encoding::kProtobuf, false}, now - 3'600'000},
+      {{Protocol::kRemoteWrite, Encoding::kProtobuf, false}, now - 1'200'000},
+  };
+  for (const auto& [encode, end] : runs) {
+    WorkloadOptions o = SmallNode(end);
+    o.name = "app";
+    o.series = 400;
+    auto w = BuildWorkload(o, encode);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    auto r = RunLoad(w->requests, Target(encode.protocol, Signal::kMetrics), LoadOptions());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->requests_failed, 0u) << r->first_error;
+    EXPECT_EQ(r->items_rejected, 0u) << r->first_error;
+    VerifyOptions vo;
+    vo.query_url = "http://127.0.0.1:" + std::to_string(server_->http_port);
+    auto v = Verify(*w, vo);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->complete()) << ProtocolName(encode.protocol) << ": "
+                               << (v->losses.empty() ? "" : v->losses[0]);
+    EXPECT_EQ(v->found_samples, w->items);
+    EXPECT_EQ(v->found_series, w->distinct_series);
+  }
+  // The user's documents' queries work on it: the cost counter in dollars, p99 by route.
+  EXPECT_GT(Query("sum(last_over_time(llm_cost_usd_total[2h]))"), 0);
+  EXPECT_EQ(Query("count(count by (http_route) (last_over_time("
+                  "http_server_request_duration_seconds_bucket{http_response_status_code=\"500\"}"
+                  "[2h])))"),
+            2);
 }
 
 TEST_F(BenchAgainstServer, TracesOverBothOtlpTransports) {
