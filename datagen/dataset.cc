@@ -37,9 +37,8 @@ const std::vector<double> kHttpBounds = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0
                                          0.5,   0.75, 1,     2.5,  5,     7.5, 10};
 const std::vector<double> kGenAiDurationBounds = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                                   1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
-const std::vector<double> kTokenBounds = {1,      4,       16,      64,       256,
-                                          1024,   4096,    16384,   65536,    262144,
-                                          1048576, 4194304, 16777216, 67108864};
+const std::vector<double> kTokenBounds = {
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 // Labels of the app profile and the OTel attributes they translate from.
 const std::pair<std::string_view, OtelAttribute> kAppAttributes[] = {
     {"http_request_method", {"http.request.method"}},
@@ -105,8 +104,7 @@ void MetricsDataset::AddSeries(std::vector<Label> labels, SeriesKind kind, uint3
 }
 
 void MetricsDataset::AddHistogram(const std::vector<Label>& labels, const std::string& base,
-                                  uint32_t family, const std::vector<double>& bounds,
-                                  double mean) {
+                                  uint32_t family, const std::vector<double>& bounds, double mean) {
   const uint32_t h = static_cast<uint32_t>(histogram_series_.size());
   histogram_series_.emplace_back();
   histogram_mean_.push_back(mean);
@@ -192,8 +190,8 @@ void MetricsDataset::AddAppTarget(uint64_t index) {
     return std::vector<Label>{{"__name__", name}, {"job", service}, {"instance", instance}};
   };
   // HTTP server duration by route and status: 4 histograms of 15 buckets, mean 300 ms.
-  const uint32_t http = Family("http.server.request.duration", "s",
-                               "Duration of HTTP server requests.");
+  const uint32_t http =
+      Family("http.server.request.duration", "s", "Duration of HTTP server requests.");
   for (const char* route : {"/v1/chat", "/v1/search"}) {
     for (const char* status : {"200", "500"}) {
       auto l = base("");
@@ -207,8 +205,8 @@ void MetricsDataset::AddAppTarget(uint64_t index) {
   // type (input prompts longer than outputs).
   const uint32_t duration =
       Family("gen_ai.client.operation.duration", "s", "GenAI operation duration.");
-  const uint32_t tokens =
-      Family("gen_ai.client.token.usage", "{token}", "Measures number of input and output tokens used.");
+  const uint32_t tokens = Family("gen_ai.client.token.usage", "{token}",
+                                 "Measures number of input and output tokens used.");
   for (const char* model : kModels) {
     auto l = base("");
     l.push_back({"gen_ai_operation_name", "chat"});

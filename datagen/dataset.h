@@ -100,7 +100,7 @@ class MetricsDataset {
   std::vector<MetricFamily> families_;
   std::vector<double> histogram_mean_;  // histogram index -> mean observation
   std::string common_matcher_;
-  std::vector<int64_t> state_;          // counters and gauges: integer (cents for gauges)
+  std::vector<int64_t> state_;  // counters and gauges: integer (cents for gauges)
   std::vector<std::vector<uint32_t>>
       histogram_series_;  // histogram index -> its series, buckets first
   uint64_t scrape_ = 0;

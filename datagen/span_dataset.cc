@@ -259,8 +259,8 @@ void SpanDataset::Shape(std::vector<Span>* out, size_t first) {
   for (size_t i = first; i < out->size() && options_.extra_attributes > 0; ++i) {
     for (uint32_t a = 0; a < options_.extra_attributes; ++a) {
       const uint64_t value = rng_() % std::max<uint32_t>(1, options_.attribute_cardinality);
-      (*out)[i].attributes.push_back({"bench.attr." + std::to_string(a),
-                                      AnyValue::String("v" + std::to_string(value))});
+      (*out)[i].attributes.push_back(
+          {"bench.attr." + std::to_string(a), AnyValue::String("v" + std::to_string(value))});
     }
   }
 }

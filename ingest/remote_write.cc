@@ -68,7 +68,7 @@ bool ParseExemplar(std::string_view data, RemoteWriteRequest* req) {
 }
 
 // prometheus.TimeSeries {repeated Label labels = 1; repeated Sample samples = 2;
-//                        repeated Exemplar exemplars = 3; ...histograms = 4 (skipped)}
+//                        repeated Exemplar exemplars = 3; repeated Histogram histograms = 4}
 bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
   RemoteWriteSeries s;
   s.labels_begin = static_cast<uint32_t>(req->labels.size());
@@ -76,6 +76,7 @@ bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
   s.exemplars_begin = static_cast<uint32_t>(req->exemplars.size());
   const char* labels_start = nullptr;
   const char* labels_end = nullptr;
+  uint64_t histograms = 0;
   WireReader r(data);
   while (!r.done()) {
     const char* field_start = r.position();
@@ -95,9 +96,16 @@ bool ParseSeries(std::string_view data, RemoteWriteRequest* req) {
       req->samples.push_back(sample);
     } else if (field == 3 && type == kLengthDelimited) {
       if (!r.Bytes(&bytes) || !ParseExemplar(bytes, req)) return false;
+    } else if (field == 4 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes)) return false;
+      histograms += 1;
     } else if (!r.Skip(type)) {
       return false;
     }
+  }
+  if (histograms > 0) {
+    req->histograms += histograms;
+    ++req->histogram_series;
   }
   if (labels_start != nullptr)
     s.label_bytes = std::string_view(labels_start, static_cast<size_t>(labels_end - labels_start));
@@ -163,15 +171,251 @@ std::string CheckSeries(const RemoteWriteRequest& req, const RemoteWriteSeries& 
   return "";
 }
 
-}  // namespace
-
-Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* request) {
+void Clear(RemoteWriteRequest* request) {
   request->series.clear();
   request->labels.clear();
   request->samples.clear();
   request->exemplars.clear();
   request->exemplar_labels.clear();
   request->metadata.clear();
+  request->histograms = 0;
+  request->histogram_series = 0;
+  request->symbols.clear();
+  request->label_keys.clear();
+}
+
+Status MalformedV2(const std::string& what) {
+  return Status::InvalidArgument("body is not a protobuf io.prometheus.write.v2.Request: " + what);
+}
+
+// Appends the references of a `repeated uint32` field, packed (as senders write it) or not.
+bool ReadRefs(WireReader& r, int type, std::vector<uint32_t>* refs) {
+  uint64_t v = 0;
+  if (type == kVarint) {
+    if (!r.Varint(&v) || v > UINT32_MAX) return false;
+    refs->push_back(static_cast<uint32_t>(v));
+    return true;
+  }
+  std::string_view packed;
+  if (type != kLengthDelimited || !r.Bytes(&packed)) return false;
+  WireReader p(packed);
+  while (!p.done()) {
+    if (!p.Varint(&v) || v > UINT32_MAX) return false;
+    refs->push_back(static_cast<uint32_t>(v));
+  }
+  return true;
+}
+
+// Resolves name/value reference pairs into `out`; "" or the problem.
+std::string ResolvePairs(const std::vector<uint32_t>& refs,
+                         const std::vector<std::string_view>& symbols,
+                         std::vector<LabelView>* out) {
+  if (refs.size() % 2 != 0) return "an odd number of label references";
+  for (size_t i = 0; i < refs.size(); i += 2) {
+    for (uint32_t ref : {refs[i], refs[i + 1]}) {
+      if (ref >= symbols.size()) {
+        return "label reference " + std::to_string(ref) + " past the " +
+               std::to_string(symbols.size()) + " symbols";
+      }
+    }
+    out->push_back({symbols[refs[i]], symbols[refs[i + 1]]});
+  }
+  return "";
+}
+
+// The 1.0 wire encoding of a label list (field 1, Label {name = 1; value = 2} each, empty
+// strings left out as proto3 leaves them), the key the series ref cache uses for both versions.
+void AppendV1LabelBytes(const LabelView* labels, size_t n, std::string* out) {
+  auto put_varint = [out](uint64_t v) {
+    while (v >= 0x80) {
+      out->push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out->push_back(static_cast<char>(v));
+  };
+  auto field_size = [](size_t len) {
+    size_t size = 1 + len;
+    for (size_t v = len; v >= 0x80; v >>= 7) ++size;
+    return size + 1;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const LabelView& l = labels[i];
+    const size_t inner = (l.name.empty() ? 0 : field_size(l.name.size())) +
+                         (l.value.empty() ? 0 : field_size(l.value.size()));
+    out->push_back(0x0a);
+    put_varint(inner);
+    if (!l.name.empty()) {
+      out->push_back(0x0a);
+      put_varint(l.name.size());
+      out->append(l.name);
+    }
+    if (!l.value.empty()) {
+      out->push_back(0x12);
+      put_varint(l.value.size());
+      out->append(l.value);
+    }
+  }
+}
+
+// io.prometheus.write.v2.TimeSeries {repeated uint32 labels_refs = 1; repeated Sample
+// samples = 2; repeated Histogram histograms = 3; repeated Exemplar exemplars = 4;
+// Metadata metadata = 5; int64 created_timestamp = 6 (not used)}
+// Exemplar {repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3}
+// Metadata {type = 1; uint32 help_ref = 3; uint32 unit_ref = 4}
+std::string ParseSeriesV2(std::string_view data, RemoteWriteRequest* req,
+                          std::vector<uint32_t>* refs, size_t* key_begin, size_t* key_end,
+                          bool* has_metadata, RemoteWriteMetadata* metadata) {
+  RemoteWriteSeries s;
+  s.labels_begin = static_cast<uint32_t>(req->labels.size());
+  s.samples_begin = static_cast<uint32_t>(req->samples.size());
+  s.exemplars_begin = static_cast<uint32_t>(req->exemplars.size());
+  refs->clear();
+  uint64_t histograms = 0;
+  std::vector<std::string_view> exemplar_bodies;
+  std::string_view metadata_body;
+  *has_metadata = false;
+  const bool ok = ForEachField(data, [&](WireReader& r, uint32_t field, int type) {
+    std::string_view bytes;
+    if (field == 1) return ReadRefs(r, type, refs);
+    if (field == 2 && type == kLengthDelimited) {
+      Sample sample;
+      if (!r.Bytes(&bytes) || !ParseSample(bytes, &sample)) return false;
+      req->samples.push_back(sample);
+      return true;
+    }
+    if (field == 3 && type == kLengthDelimited) {
+      ++histograms;
+      return r.Bytes(&bytes);
+    }
+    if (field == 4 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes)) return false;
+      exemplar_bodies.push_back(bytes);
+      return true;
+    }
+    if (field == 5 && type == kLengthDelimited) {
+      *has_metadata = true;
+      return r.Bytes(&metadata_body);
+    }
+    return r.Skip(type);
+  });
+  if (!ok) return "is malformed";
+  std::string problem = ResolvePairs(*refs, req->symbols, &req->labels);
+  if (!problem.empty()) return problem;
+  s.labels_end = static_cast<uint32_t>(req->labels.size());
+  *key_begin = req->label_keys.size();
+  AppendV1LabelBytes(req->labels.data() + s.labels_begin, s.labels_end - s.labels_begin,
+                     &req->label_keys);
+  *key_end = req->label_keys.size();
+  for (std::string_view body : exemplar_bodies) {
+    RemoteWriteExemplar e;
+    e.labels_begin = static_cast<uint32_t>(req->exemplar_labels.size());
+    refs->clear();
+    const bool exemplar_ok = ForEachField(body, [&](WireReader& r, uint32_t field, int type) {
+      uint64_t v = 0;
+      if (field == 1) return ReadRefs(r, type, refs);
+      if (field == 2 && type == kFixed64) return r.Double(&e.value);
+      if (field == 3 && type == kVarint) {
+        if (!r.Varint(&v)) return false;
+        e.timestamp_ms = static_cast<int64_t>(v);
+        return true;
+      }
+      return r.Skip(type);
+    });
+    if (!exemplar_ok) return "has a malformed exemplar";
+    problem = ResolvePairs(*refs, req->symbols, &req->exemplar_labels);
+    if (!problem.empty()) return "exemplar: " + problem;
+    e.labels_end = static_cast<uint32_t>(req->exemplar_labels.size());
+    req->exemplars.push_back(e);
+  }
+  if (*has_metadata) {
+    uint64_t help_ref = 0, unit_ref = 0;
+    const bool metadata_ok =
+        ForEachField(metadata_body, [&](WireReader& r, uint32_t field, int type) {
+          uint64_t v = 0;
+          if (field == 1 && type == kVarint) {
+            if (!r.Varint(&v)) return false;
+            metadata->type = static_cast<int>(v);
+            return true;
+          }
+          if (field == 3 && type == kVarint) return r.Varint(&help_ref);
+          if (field == 4 && type == kVarint) return r.Varint(&unit_ref);
+          return r.Skip(type);
+        });
+    if (!metadata_ok) return "has malformed metadata";
+    if (help_ref >= req->symbols.size() || unit_ref >= req->symbols.size())
+      return "metadata references a symbol past the " + std::to_string(req->symbols.size());
+    metadata->help = req->symbols[help_ref];
+    metadata->unit = req->symbols[unit_ref];
+  }
+  if (histograms > 0) {
+    req->histograms += histograms;
+    ++req->histogram_series;
+  }
+  s.samples_end = static_cast<uint32_t>(req->samples.size());
+  s.exemplars_end = static_cast<uint32_t>(req->exemplars.size());
+  req->series.push_back(s);
+  return "";
+}
+
+}  // namespace
+
+Status ParseRemoteWriteV2Request(std::string_view protobuf, RemoteWriteRequest* request) {
+  Clear(request);
+  // Symbols may follow the series on the wire: collect both, then resolve.
+  std::vector<std::string_view> series_bodies;
+  WireReader r(protobuf);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int type = 0;
+    if (!r.Tag(&field, &type)) return MalformedV2("bad field tag");
+    std::string_view bytes;
+    if (field == 4 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes)) return MalformedV2("truncated symbol");
+      request->symbols.push_back(bytes);
+    } else if (field == 5 && type == kLengthDelimited) {
+      if (!r.Bytes(&bytes)) return MalformedV2("truncated time series");
+      series_bodies.push_back(bytes);
+    } else if (!r.Skip(type)) {
+      return MalformedV2("bad field " + std::to_string(field));
+    }
+  }
+  std::vector<uint32_t> refs;
+  std::vector<std::pair<size_t, size_t>> keys;  // into label_keys, which grows while parsing
+  keys.reserve(series_bodies.size());
+  std::vector<std::string_view> metadata_names;
+  for (size_t i = 0; i < series_bodies.size(); ++i) {
+    size_t key_begin = 0, key_end = 0;
+    bool has_metadata = false;
+    RemoteWriteMetadata metadata;
+    const std::string problem = ParseSeriesV2(series_bodies[i], request, &refs, &key_begin,
+                                              &key_end, &has_metadata, &metadata);
+    if (!problem.empty()) return MalformedV2("time series " + std::to_string(i) + " " + problem);
+    keys.emplace_back(key_begin, key_end);
+    if (!has_metadata || (metadata.type == 0 && metadata.help.empty() && metadata.unit.empty()))
+      continue;
+    // Metadata is per series in 2.0 and per metric name in tidemark: once per name a request.
+    const RemoteWriteSeries& s = request->series.back();
+    for (uint32_t k = s.labels_begin; k < s.labels_end; ++k) {
+      if (request->labels[k].name == kMetricNameLabel)
+        metadata.metric_family_name = request->labels[k].value;
+    }
+    if (metadata.metric_family_name.empty() ||
+        std::find(metadata_names.begin(), metadata_names.end(), metadata.metric_family_name) !=
+            metadata_names.end()) {
+      continue;
+    }
+    metadata_names.push_back(metadata.metric_family_name);
+    request->metadata.push_back(metadata);
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    request->series[i].label_bytes =
+        std::string_view(request->label_keys).substr(keys[i].first, keys[i].second - keys[i].first);
+  }
+  return Status::OK();
+}
+
+Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* request) {
+  Clear(request);
   WireReader r(protobuf);
   while (!r.done()) {
     uint32_t field = 0;
@@ -192,7 +436,7 @@ Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* re
 }
 
 Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::string* decoded,
-                         RemoteWriteRequest* request) {
+                         RemoteWriteRequest* request, RemoteWriteVersion version) {
   size_t decoded_len = 0;
   if (!snappy::GetUncompressedLength(body.data(), body.size(), &decoded_len)) {
     return Status::InvalidArgument("body is not snappy block-compressed");
@@ -205,7 +449,8 @@ Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::s
   if (!snappy::Uncompress(body.data(), body.size(), decoded)) {
     return Status::InvalidArgument("snappy data is corrupt");
   }
-  return ParseRemoteWriteRequest(*decoded, request);
+  return version == RemoteWriteVersion::kV2 ? ParseRemoteWriteV2Request(*decoded, request)
+                                            : ParseRemoteWriteRequest(*decoded, request);
 }
 
 size_t SeriesRefCache::Hash(std::string_view key) {

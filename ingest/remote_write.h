@@ -1,5 +1,7 @@
-// Prometheus remote_write 1.0: snappy block-compressed protobuf `WriteRequest` bodies
-// (ingest/proto/prometheus/remote.proto documents the message).
+// Prometheus remote_write 1.0 and 2.0: snappy block-compressed protobuf bodies, a
+// `prometheus.WriteRequest` (ingest/proto/prometheus/remote.proto documents it) or an
+// `io.prometheus.write.v2.Request` (ingest/proto/io/prometheus/write/v2/types.proto), told apart
+// by the request's Content-Type.
 //
 // The receiver's hot path: a request is thousands of series, each a handful of label strings and
 // usually one sample. It is decoded here straight from the wire format into views of the
@@ -49,8 +51,8 @@ struct RemoteWriteMetadata {
   std::string_view unit;
 };
 
-// A decoded WriteRequest. Views point into the buffer it was parsed from, which must outlive it.
-// Reusable: Parse clears it and keeps the vectors' capacity.
+// A decoded request of either version. Views point into the buffer it was parsed from, which
+// must outlive it. Reusable: Parse clears it and keeps the vectors' capacity.
 struct RemoteWriteRequest {
   std::vector<RemoteWriteSeries> series;
   std::vector<LabelView> labels;
@@ -58,17 +60,32 @@ struct RemoteWriteRequest {
   std::vector<RemoteWriteExemplar> exemplars;
   std::vector<LabelView> exemplar_labels;
   std::vector<RemoteWriteMetadata> metadata;
+  // Native histogram samples and the series that carried them: tidemark does not store them
+  // yet, and the receiver says so rather than dropping them unnoticed.
+  uint64_t histograms = 0;
+  uint64_t histogram_series = 0;
+  // 2.0 only: the symbol table, and each series' labels encoded as 1.0 encodes them (the
+  // series' label_bytes point here), so that the series ref cache serves both versions.
+  std::vector<std::string_view> symbols;
+  std::string label_keys;
 };
 
-// Parses the protobuf bytes of a WriteRequest. Unknown fields are skipped (native histograms,
-// created timestamps); InvalidArgument names what is malformed.
+enum class RemoteWriteVersion { kV1, kV2 };
+
+// Parses the protobuf bytes of a prometheus.WriteRequest. Unknown fields are skipped (created
+// timestamps); InvalidArgument names what is malformed.
 Status ParseRemoteWriteRequest(std::string_view protobuf, RemoteWriteRequest* request);
+// Parses the protobuf bytes of an io.prometheus.write.v2.Request: labels, exemplar labels and
+// metadata resolved through its symbols (a reference past the table is InvalidArgument),
+// metadata once per metric name.
+Status ParseRemoteWriteV2Request(std::string_view protobuf, RemoteWriteRequest* request);
 
 // Decompresses `body` into `*decoded` and parses it into `request` (which then points into
 // `*decoded`). InvalidArgument names the problem; ResourceExhausted when the decoded size would
 // pass `max_decoded_bytes`.
 Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::string* decoded,
-                         RemoteWriteRequest* request);
+                         RemoteWriteRequest* request,
+                         RemoteWriteVersion version = RemoteWriteVersion::kV1);
 
 // Series refs by the wire bytes of their labels, shared by requests. Thread-safe; bounded: a
 // shard past its share of `max_entries` is cleared.

@@ -264,6 +264,31 @@ def agreement(ref, got):
     return compared, differ, only
 
 
+def machine():
+    """The CPU model, cores and memory, as docs/benchmarks.md records them with each figure."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            mem_gib = int(f.readline().split()[1]) / 2**20
+    except OSError:
+        mem_gib = 0
+    return f"{os.cpu_count()} cores of {model}, {mem_gib:.0f} GiB"
+
+
+def record(path, report):
+    """Appends this run's tables to a Markdown file, with when, how and where it was measured."""
+    command = " ".join(["scripts/bench-compare.py"] + sys.argv[1:])
+    with open(path, "a") as f:
+        f.write(f"\n### `bench-compare`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n")
+        f.write(f"Machine: {machine()}. Command: `{command}`.\n")
+        f.write("\n".join(report) + "\n")
+
+
 def draw_ratios(path, names, rows, queries, results):
     """A bar chart of tidemark/peer ratios per figure (below 1: tidemark uses less or is faster)."""
     if shutil.which("gnuplot") is None:
@@ -273,7 +298,8 @@ def draw_ratios(path, names, rows, queries, results):
     data = path + ".dat"
     with open(data, "w") as f:
         f.write("figure " + " ".join(peers) + "\n")
-        figures = [(title, lambda r, k=key: r[k]) for title, key, _ in rows if key != "samples_per_s"]
+        figures = [(title, lambda r, k=key: r[k]) for title, key, _ in rows
+                   if key not in ("samples_per_s", "rss_kib_per_series")]
         # Ingestion as time per sample, so that below 1 means better throughout.
         figures.insert(0, ("time per sample", lambda r: 1 / r["samples_per_s"]))
         figures += [(label, lambda r, l=label: r["queries"][l]["median_ms"]) for label, _ in queries]
@@ -362,6 +388,8 @@ def main():
     ap.add_argument("--workload", choices=sorted(WORKLOAD_QUERIES), default="node",
                     help="the metrics workload sent and queried (tidemark-bench --workload)")
     ap.add_argument("--series", type=int, default=10000)
+    ap.add_argument("--churn", type=float, default=0,
+                    help="share of targets replaced per hour of data (tidemark-bench --churn)")
     ap.add_argument("--scrapes", type=int, default=360)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--series-per-request", type=int, default=1000)
@@ -372,6 +400,9 @@ def main():
     ap.add_argument("--traces", type=int, default=100000,
                     help="traces for tidemark's own trace figures (no trace peer is installable); 0: skip")
     ap.add_argument("--json", help="write every figure here as JSON")
+    ap.add_argument("--record", metavar="MARKDOWN",
+                    help="append the tables, the command and the machine to this file "
+                         "(docs/benchmarks.md)")
     ap.add_argument("--chart", help="draw the tidemark/peer ratios as a PNG here (gnuplot)")
     args = ap.parse_args()
     queries = WORKLOAD_QUERIES[args.workload]
@@ -404,7 +435,7 @@ def main():
                  "--path", engine.write_path, "--series", str(args.series), "--scrapes",
                  str(args.scrapes), "--series-per-request", str(args.series_per_request),
                  "--connections", str(args.connections), "--server-pid", str(engine.proc.pid),
-                 "--end-ms", str(end_ms),
+                 "--end-ms", str(end_ms), "--churn", str(args.churn),
                  "--verify", "--verify-delay", "2", "--report", report],
                 capture_output=True, text=True)
             print(run.stdout, file=sys.stderr)
@@ -419,7 +450,9 @@ def main():
                 "verified": r["verify"]["complete"],
                 "lost": r["verify"]["expected_samples"] - r["verify"]["found_samples"],
                 "rss_mib": rss_bytes(engine.proc.pid) / 2**20,
+                "series": r["verify"]["expected_series"],
             }
+            figures["rss_kib_per_series"] = figures["rss_mib"] * 1024 / max(1, figures["series"])
             figures["disk_bytes_per_sample"] = engine.persist() / max(1, r["items_accepted_total"])
             figures["settle_s"] = wait_idle(engine.proc.pid)
             figures["queries"] = {}
@@ -445,18 +478,26 @@ def main():
             compared, differ, only = agreement(ref["queries"][label]["series"], q["series"])
             q["agreement"] = {"points": compared, "differ": differ, "series_in_one_only": only}
 
+    report = []
+
+    def emit(text):
+        print(text)
+        report.append(text)
+
     rows = [("ingestion, samples/s", "samples_per_s", "{:,.0f}"),
             ("server CPU, µs/sample", "cpu_us_per_sample", "{:.2f}"),
             ("RSS after ingest, MiB", "rss_mib", "{:.0f}"),
+            ("RSS per series, KiB", "rss_kib_per_series", "{:.2f}"),
             ("disk bytes/sample, persisted", "disk_bytes_per_sample", "{:.2f}")]
     names = list(results)
     peers = [n for n in names if n != "tidemark"]
     header = "| figure | " + " | ".join(names) + "".join(f" | tidemark/{p}" for p in peers) + " |"
-    print(f"\n{args.workload} workload, {args.series} series x {args.scrapes} scrapes, {args.series_per_request} series per "
+    churn = f", churn {args.churn:g} per hour ({results[names[0]]['series']:,} series in all)" if args.churn else ""
+    emit(f"\n{args.workload} workload, {args.series} series x {args.scrapes} scrapes{churn}, {args.series_per_request} series per "
           f"remote_write request, {args.connections} connections; queries over "
           f"{(q_end - q_start) // 60} min at {step} s steps, median of {args.query_runs}\n")
-    print(header)
-    print("|" + "---|" * (1 + len(names) + len(peers)))
+    emit(header)
+    emit("|" + "---|" * (1 + len(names) + len(peers)))
 
     def ratio(a, b):
         return f"{a / b:.2f}" if b else "-"
@@ -466,21 +507,21 @@ def main():
         line = f"| {title} | " + " | ".join(fmt.format(v) for v in vals)
         if "tidemark" in results:
             line += "".join(f" | {ratio(results['tidemark'][key], results[p][key])}" for p in peers)
-        print(line + " |")
+        emit(line + " |")
     for label, _ in queries:
         vals = [results[n]["queries"][label]["median_ms"] for n in names]
         line = f"| `{label}` ms | " + " | ".join(f"{v:.1f}" for v in vals)
         if "tidemark" in results:
             line += "".join(f" | {ratio(results['tidemark']['queries'][label]['median_ms'], results[p]['queries'][label]['median_ms'])}"
                             for p in peers)
-        print(line + " |")
-    print("| every sample read back | " + " | ".join(
+        emit(line + " |")
+    emit("| every sample read back | " + " | ".join(
         "yes" if results[n]["verified"] else f"no, {results[n]['lost']} lost" for n in names) +
         " |" * (len(peers) + 1))
     if args.chart and "tidemark" in results and len(names) > 1:
         draw_ratios(args.chart, names, rows, queries, results)
     if ref is not None:
-        print("\nAgreement with Prometheus (points compared / differing / series in one only):")
+        emit("\nAgreement with Prometheus (points compared / differing / series in one only):")
         for name in names:
             if name == "prometheus":
                 continue
@@ -488,22 +529,24 @@ def main():
             for label, _ in queries:
                 a = results[name]["queries"][label]["agreement"]
                 parts.append(f"{label}: {a['points']}/{a['differ']}/{a['series_in_one_only']}")
-            print(f"  {name}: " + "; ".join(parts))
+            emit(f"  {name}: " + "; ".join(parts))
     traces = trace_figures(args, work_root=tempfile.mkdtemp(prefix="tidemark-compare-traces-")) \
         if args.traces > 0 and "tidemark" in args.engines.split(",") else None
     if traces:
-        print(f"\ntidemark's traces ({traces['spans']:,} spans of {args.traces:,} traces over OTLP/gRPC, "
+        emit(f"\ntidemark's traces ({traces['spans']:,} spans of {args.traces:,} traces over OTLP/gRPC, "
               f"{args.connections} connections; no trace back end to compare with is installable here):\n")
-        print("| figure | tidemark |\n|---|---|")
-        print(f"| ingestion, spans/s | {traces['spans_per_s']:,.0f} |")
-        print(f"| server CPU, µs/span | {traces['cpu_us_per_span']:.2f} |")
-        print(f"| disk bytes/span, persisted | {traces['bytes_per_span']:.1f} |")
+        emit("| figure | tidemark |\n|---|---|")
+        emit(f"| ingestion, spans/s | {traces['spans_per_s']:,.0f} |")
+        emit(f"| server CPU, µs/span | {traces['cpu_us_per_span']:.2f} |")
+        emit(f"| disk bytes/span, persisted | {traces['bytes_per_span']:.1f} |")
         for label, ms in traces["latency_ms"].items():
-            print(f"| {label}, median ms | {ms:.1f} |")
-        print(f"| every checked trace read back whole | {'yes' if traces['verified'] else 'no'} |")
+            emit(f"| {label}, median ms | {ms:.1f} |")
+        emit(f"| every checked trace read back whole | {'yes' if traces['verified'] else 'no'} |")
         results_traces = traces
     else:
         results_traces = None
+    if args.record:
+        record(args.record, report)
     if args.json:
         if results_traces:
             results["tidemark_traces"] = results_traces

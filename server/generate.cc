@@ -40,7 +40,8 @@ int RunGenerate(const GenerateOptions& o) {
                           .count();
   const uint64_t scrapes = static_cast<uint64_t>(o.hours * 3600 / 15);
   datagen::DatasetOptions dopts;
-  dopts.profile = o.profile == "app" ? datagen::DatasetProfile::kApp : datagen::DatasetProfile::kNode;
+  dopts.profile =
+      o.profile == "app" ? datagen::DatasetProfile::kApp : datagen::DatasetProfile::kNode;
   dopts.series = o.series;
   dopts.jitter_ms = o.jitter_ms;
   dopts.seed = o.seed;

@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
   auto* generate =
       app.add_subcommand("generate", "Fill a data directory with the realistic benchmark dataset");
   generate->add_option("dir", gen.dir, "data directory")->required();
-  generate->add_option("--profile", gen.profile,
-                       "node: node-exporter-like targets; app: LLM services' OTel metrics")
+  generate
+      ->add_option("--profile", gen.profile,
+                   "node: node-exporter-like targets; app: LLM services' OTel metrics")
       ->check(CLI::IsMember({"node", "app"}))
       ->capture_default_str();
   generate->add_option("--series", gen.series, "number of series (node: 106 per target, app: 182)")

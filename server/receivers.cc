@@ -422,6 +422,36 @@ HttpResponse Receivers::Flush() {
   return {204, "text/plain; charset=utf-8", "", {}};
 }
 
+namespace {
+
+// The remote_write message a Content-Type names, or InvalidArgument for one tidemark does not read.
+Result<ingest::RemoteWriteVersion> RemoteWriteMessage(std::string_view content_type) {
+  // application/x-protobuf[;proto=<message>] (lower-cased), parameters in any order.
+  size_t at = content_type.find(';');
+  while (at != std::string_view::npos) {
+    std::string_view param = content_type.substr(at + 1);
+    const size_t next = param.find(';');
+    if (next != std::string_view::npos) param = param.substr(0, next);
+    while (!param.empty() && param.front() == ' ') param.remove_prefix(1);
+    while (!param.empty() && param.back() == ' ') param.remove_suffix(1);
+    if (param.starts_with("proto=")) {
+      std::string_view message = param.substr(6);
+      if (message.size() >= 2 && message.front() == '"' && message.back() == '"')
+        message = message.substr(1, message.size() - 2);
+      if (message == "prometheus.writerequest") return ingest::RemoteWriteVersion::kV1;
+      if (message == "io.prometheus.write.v2.request") return ingest::RemoteWriteVersion::kV2;
+      return Status::InvalidArgument(
+          "unsupported remote_write message \"" + std::string(message) +
+          "\": tidemark takes prometheus.WriteRequest (1.0) and io.prometheus.write.v2.Request "
+          "(2.0)");
+    }
+    at = next == std::string_view::npos ? next : at + 1 + next;
+  }
+  return ingest::RemoteWriteVersion::kV1;
+}
+
+}  // namespace
+
 HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
   // Remote-write senders send protobuf; anything else is a client that is not one (or a web
   // page posting a form through a browser).
@@ -431,6 +461,20 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
             "text/plain; charset=utf-8",
             "unsupported Content-Type \"" + req.Header("content-type") +
                 "\": remote_write takes application/x-protobuf (snappy-compressed)\n",
+            {}};
+  }
+  // Remote-Write 2.0 names the message in the media type's `proto` parameter; no parameter is
+  // 1.0. A message or an encoding tidemark does not read is a 415, which a 2.0 sender answers by
+  // falling back to 1.0.
+  auto version = RemoteWriteMessage(content_type);
+  if (!version.ok())
+    return {415, "text/plain; charset=utf-8", version.status().message() + "\n", {}};
+  const std::string encoding = Lower(req.Header("content-encoding"));
+  if (!encoding.empty() && encoding != "snappy") {
+    return {415,
+            "text/plain; charset=utf-8",
+            "unsupported Content-Encoding \"" + req.Header("content-encoding") +
+                "\": remote_write bodies are snappy-compressed\n",
             {}};
   }
   // Decoded into views of the decompressed bytes; both buffers are kept per thread so that
@@ -444,7 +488,8 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
     if (request.labels.capacity() > kMaxRetainedBytes / sizeof(ingest::LabelView))
       request = ingest::RemoteWriteRequest();
   };
-  Status s = ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request);
+  Status s =
+      ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request, *version);
   if (!s.ok())
     return {s.code() == StatusCode::kResourceExhausted ? 413 : 400,
             "text/plain",
@@ -462,18 +507,31 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
     return failed;
   }
   metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
+  // What was written, as Remote-Write 2.0 requires of every answer (1.0 senders ignore it).
+  std::vector<std::pair<std::string, std::string>> written = {
+      {"X-Prometheus-Remote-Write-Samples-Written", std::to_string(report->commit.accepted)},
+      {"X-Prometheus-Remote-Write-Histograms-Written", "0"},
+      {"X-Prometheus-Remote-Write-Exemplars-Written", std::to_string(report->exemplars.accepted)}};
+  std::string message;
   if (report->commit.rejected > 0) {
     // As Prometheus: the valid samples are stored, and the sender learns with a 400 (which it
     // does not retry) which samples were not and why.
-    std::string message = std::to_string(report->commit.rejected) + " of " +
-                          std::to_string(report->commit.rejected + report->commit.accepted) +
-                          " samples rejected";
+    message = std::to_string(report->commit.rejected) + " of " +
+              std::to_string(report->commit.rejected + report->commit.accepted) +
+              " samples rejected";
     for (size_t i = 0; i < report->commit.first_rejections.size(); ++i)
       message += (i == 0 ? ": " : "; ") + report->commit.first_rejections[i];
     LogRejectionsSampled(message);
-    return {400, "text/plain; charset=utf-8", message + "\n", {}};
   }
-  return {204, "text/plain; charset=utf-8", "", {}};
+  if (request.histograms > 0) {
+    // The float samples are stored; native histograms cannot be yet, and a sender must not
+    // believe they were (a partial write is a 400 in Remote-Write 2.0).
+    message += (message.empty() ? "" : "; ") + std::to_string(request.histograms) +
+               " native histogram samples of " + std::to_string(request.histogram_series) +
+               " series not written: tidemark does not store native histograms yet";
+  }
+  if (!message.empty()) return {400, "text/plain; charset=utf-8", message + "\n", written};
+  return {204, "text/plain; charset=utf-8", "", written};
 }
 
 void Receivers::LogRejectionsSampled(const std::string& message) {

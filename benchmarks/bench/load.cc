@@ -114,7 +114,13 @@ class HttpClient final : public Client {
               target_.encoding == Encoding::kJson ? "application/json" : "application/x-protobuf");
       if (target_.protocol == Protocol::kRemoteWrite) {
         req.set(http::field::content_encoding, "snappy");
-        req.set("X-Prometheus-Remote-Write-Version", "0.1.0");
+        if (target_.remote_write_version == 2) {
+          req.set(http::field::content_type,
+                  "application/x-protobuf;proto=io.prometheus.write.v2.Request");
+          req.set("X-Prometheus-Remote-Write-Version", "2.0.0");
+        } else {
+          req.set("X-Prometheus-Remote-Write-Version", "0.1.0");
+        }
       } else if (target_.gzip) {
         req.set(http::field::content_encoding, "gzip");
       }

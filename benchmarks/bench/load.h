@@ -21,9 +21,10 @@ struct TargetOptions {
   Protocol protocol = Protocol::kRemoteWrite;
   Signal signal = Signal::kMetrics;
   Encoding encoding = Encoding::kProtobuf;
-  bool gzip = false;    // OTLP/HTTP bodies are gzip (see EncodeOptions); gRPC compresses itself
-  std::string address;  // host:port
-  std::string path;     // HTTP path; empty: the protocol's (/api/v1/write, /v1/metrics, ...)
+  bool gzip = false;  // OTLP/HTTP bodies are gzip (see EncodeOptions); gRPC compresses itself
+  int remote_write_version = 1;  // the Content-Type and version headers of remote_write
+  std::string address;           // host:port
+  std::string path;  // HTTP path; empty: the protocol's (/api/v1/write, /v1/metrics, ...)
   std::vector<std::pair<std::string, std::string>> headers;  // also gRPC metadata
   bool tls = false;
   std::string tls_ca_file;      // PEM roots; empty: the system's

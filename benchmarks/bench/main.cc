@@ -23,6 +23,7 @@ struct RunFlags {
   std::string protocol = "remote_write";
   std::string encoding = "protobuf";
   bool gzip = false;
+  int remote_write_version = 1;
   TargetOptions target;
   std::vector<std::string> headers;
   LoadOptions load;
@@ -50,6 +51,10 @@ int Run(RunFlags& f) {
     encode.protocol = Protocol::kOtlpHttp;
   }
   encode.encoding = f.encoding == "json" ? Encoding::kJson : Encoding::kProtobuf;
+  encode.remote_write_version = f.remote_write_version;
+  if (f.remote_write_version == 2 && encode.protocol != Protocol::kRemoteWrite) {
+    return Fail("--remote-write-version is for --protocol remote_write");
+  }
   // gRPC compresses messages itself (grpc-encoding: gzip); the bodies stay uncompressed.
   encode.gzip = f.gzip && encode.protocol == Protocol::kOtlpHttp;
   if (f.gzip && encode.protocol == Protocol::kRemoteWrite) {
@@ -98,6 +103,7 @@ int Run(RunFlags& f) {
   f.target.signal = workload->signal;
   f.target.encoding = encode.encoding;
   f.target.gzip = f.gzip;
+  f.target.remote_write_version = encode.remote_write_version;
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   if (!f.quiet) {
@@ -202,6 +208,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--encoding", f.encoding, "otlp_http: protobuf | json")
       ->check(CLI::IsMember({"protobuf", "json"}))
+      ->capture_default_str();
+  run->add_option("--remote-write-version", f.remote_write_version,
+                  "remote_write: 1 (prometheus.WriteRequest) or 2 (io.prometheus.write.v2.Request)")
+      ->check(CLI::IsMember({1, 2}))
       ->capture_default_str();
   run->add_flag("--gzip", f.gzip, "OTLP: gzip-compressed bodies (gRPC: grpc-encoding gzip)");
   run->add_option("--target", f.target.address, "HOST:PORT")->required();

@@ -1,5 +1,6 @@
 #include "benchmarks/bench/workload.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <snappy.h>
 #include <zlib.h>
 
@@ -16,6 +17,7 @@
 #include "ingest/otlp_common.h"
 #include "ingest/otlp_json.h"
 #include "ingest/otlp_traces_out.h"
+#include "io/prometheus/write/v2/types.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "prometheus/remote.pb.h"
@@ -153,34 +155,89 @@ struct Block {
   const std::vector<std::vector<uint32_t>>* generations;  // per scrape, per target
 };
 
+// The series of a block as remote_write carries them: `new_series(i, labels)` starts a time
+// series (a series changes identity with its target's generation: one time series per
+// generation), `add_sample(sample)` adds a sample to the last one started.
+template <typename NewSeries, typename AddSample>
+void ForEachTimeSeries(const NodeSeries& ns, const Block& b, bool churn, NewSeries new_series,
+                       AddSample add_sample) {
+  for (size_t i = b.begin; i < b.end; ++i) {
+    uint32_t current = UINT32_MAX;
+    for (size_t k = 0; k < b.scrapes->size(); ++k) {
+      const uint32_t gen = churn ? (*b.generations)[k][ns.target[i]] : 0;
+      if (k == 0 || gen != current) {
+        current = gen;
+        new_series(i,
+                   churn ? WithPod(ns.labels[i], ns.instances[ns.target[i]], gen) : ns.labels[i]);
+      }
+      add_sample((*b.scrapes)[k][i]);
+    }
+  }
+}
+
 Result<RequestBody> RemoteWriteRequest(const NodeSeries& ns, const Block& b, bool churn,
                                        const EncodeOptions& encode) {
   prometheus::WriteRequest req;
   RequestBody out;
-  for (size_t i = b.begin; i < b.end; ++i) {
-    // A series changes identity with its target's generation: one time series per generation.
-    uint32_t current = UINT32_MAX;
-    prometheus::TimeSeries* ts = nullptr;
-    for (size_t k = 0; k < b.scrapes->size(); ++k) {
-      const uint32_t gen = churn ? (*b.generations)[k][ns.target[i]] : 0;
-      if (ts == nullptr || gen != current) {
-        current = gen;
+  prometheus::TimeSeries* ts = nullptr;
+  ForEachTimeSeries(
+      ns, b, churn,
+      [&](size_t, const Labels& labels) {
         ts = req.add_timeseries();
-        const Labels labels =
-            churn ? WithPod(ns.labels[i], ns.instances[ns.target[i]], gen) : ns.labels[i];
         for (const Label& l : labels) {
           auto* pl = ts->add_labels();
           pl->set_name(l.name);
           pl->set_value(l.value);
         }
-      }
-      const Sample& s = (*b.scrapes)[k][i];
-      auto* ps = ts->add_samples();
-      ps->set_timestamp(s.timestamp_ms);
-      ps->set_value(s.value);
-      ++out.items;
-    }
-  }
+      },
+      [&](const Sample& s) {
+        auto* ps = ts->add_samples();
+        ps->set_timestamp(s.timestamp_ms);
+        ps->set_value(s.value);
+        ++out.items;
+      });
+  TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));
+  return out;
+}
+
+// Remote-Write 2.0 as Prometheus 3 sends it: strings interned in the request's symbol table
+// (the first ""), each series with its metadata (type, help, unit).
+Result<RequestBody> RemoteWriteV2Request(const datagen::MetricsDataset& dataset,
+                                         const NodeSeries& ns, const Block& b, bool churn,
+                                         const EncodeOptions& encode) {
+  namespace w2 = io::prometheus::write::v2;
+  w2::Request req;
+  absl::flat_hash_map<std::string, uint32_t> symbol_ids;
+  auto symbol = [&](const std::string& s) {
+    auto [it, added] = symbol_ids.try_emplace(s, static_cast<uint32_t>(symbol_ids.size()));
+    if (added) req.add_symbols(s);
+    return it->second;
+  };
+  symbol("");
+  RequestBody out;
+  w2::TimeSeries* ts = nullptr;
+  ForEachTimeSeries(
+      ns, b, churn,
+      [&](size_t i, const Labels& labels) {
+        ts = req.add_timeseries();
+        for (const Label& l : labels) {
+          ts->add_labels_refs(symbol(l.name));
+          ts->add_labels_refs(symbol(l.value));
+        }
+        const datagen::SeriesKind kind = dataset.kind(i);
+        auto* md = ts->mutable_metadata();
+        md->set_type(kind == datagen::SeriesKind::kCounter ? w2::Metadata::METRIC_TYPE_COUNTER
+                     : kind == datagen::SeriesKind::kGauge ? w2::Metadata::METRIC_TYPE_GAUGE
+                                                           : w2::Metadata::METRIC_TYPE_HISTOGRAM);
+        md->set_help_ref(symbol(dataset.family(i).description));
+        md->set_unit_ref(symbol(dataset.family(i).unit));
+      },
+      [&](const Sample& s) {
+        auto* ps = ts->add_samples();
+        ps->set_timestamp(s.timestamp_ms);
+        ps->set_value(s.value);
+        ++out.items;
+      });
   TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));
   return out;
 }
@@ -332,9 +389,11 @@ Result<Workload> MetricsWorkload(const WorkloadOptions& o, const EncodeOptions& 
       const Block block{begin, std::min<size_t>(n, begin + o.series_per_request), &scrapes,
                         &generations};
       Result<RequestBody> body =
-          encode.protocol == Protocol::kRemoteWrite
-              ? RemoteWriteRequest(ns, block, churn.enabled(), encode)
-              : OtlpMetricsRequest(dataset, ns, block, churn.enabled(), encode);
+          encode.protocol != Protocol::kRemoteWrite
+              ? OtlpMetricsRequest(dataset, ns, block, churn.enabled(), encode)
+          : encode.remote_write_version == 2
+              ? RemoteWriteV2Request(dataset, ns, block, churn.enabled(), encode)
+              : RemoteWriteRequest(ns, block, churn.enabled(), encode);
       if (!body.ok()) return body.status();
       if (body->items == 0) continue;
       body->order_key = begin / o.series_per_request;
@@ -428,6 +487,10 @@ Result<Workload> BuildWorkload(const WorkloadOptions& options, const EncodeOptio
   }
   if (encode.encoding == Encoding::kJson && encode.protocol != Protocol::kOtlpHttp) {
     return Status::InvalidArgument("JSON bodies are for --protocol otlp_http only");
+  }
+  if (encode.remote_write_version != 1 && encode.remote_write_version != 2) {
+    return Status::InvalidArgument("remote_write versions are 1 and 2, not " +
+                                   std::to_string(encode.remote_write_version));
   }
   if (encode.gzip && encode.protocol == Protocol::kRemoteWrite) {
     return Status::InvalidArgument("remote_write bodies are snappy-compressed; --gzip is for OTLP");

@@ -30,9 +30,9 @@ struct WorkloadOptions {
   std::string name = "node";
   uint64_t seed = 42;
   // node and app
-  uint64_t series = 10'000;  // rounded up to whole targets (node: 106 series each, app: 182)
-  uint64_t scrapes = 40;                // samples per series in the run
-  int64_t interval_ms = 15'000;         // between a series' samples
+  uint64_t series = 10'000;      // rounded up to whole targets (node: 106 series each, app: 182)
+  uint64_t scrapes = 40;         // samples per series in the run
+  int64_t interval_ms = 15'000;  // between a series' samples
   uint64_t series_per_request = 1'000;  // series in a request
   uint64_t samples_per_series = 1;      // consecutive samples of each series in a request
   // Targets replaced per hour of data, as a share of all (0.1: a tenth of the targets restart
@@ -52,6 +52,9 @@ struct EncodeOptions {
   Protocol protocol = Protocol::kRemoteWrite;
   Encoding encoding = Encoding::kProtobuf;
   bool gzip = false;  // HTTP bodies gzip-compressed (gRPC compresses itself; see load.h)
+  // remote_write: 1 (prometheus.WriteRequest) or 2 (io.prometheus.write.v2.Request, with a
+  // symbol table and metadata on every series).
+  int remote_write_version = 1;
 };
 
 struct RequestBody {

@@ -213,7 +213,8 @@ TEST(Workload, TraceShapeIsParameterised) {
           span_ids.insert(span.span_id());
           if (!span.parent_span_id().empty()) parents.insert(span.parent_span_id());
           for (const auto& a : span.attributes()) {
-            if (a.key().starts_with("bench.attr.")) values[a.key()].insert(a.value().string_value());
+            if (a.key().starts_with("bench.attr."))
+              values[a.key()].insert(a.value().string_value());
           }
         }
       }
@@ -396,11 +397,12 @@ TEST_F(BenchAgainstServer, EveryAcceptedSampleIsStored) {
   EXPECT_NE(r->first_error.find("refused"), std::string::npos) << r->first_error;
 }
 
-// The app workload over OTLP and over remote_write lands under the same names, whole.
+// The app workload over OTLP, remote_write 1.0 and 2.0 lands under the same names, whole.
 TEST_F(BenchAgainstServer, AppMetricsOverOtlpAndRemoteWriteAreStoredWhole) {
   const int64_t now = NowMs();
   const std::pair<EncodeOptions, int64_t> runs[] = {
       {{Protocol::kOtlpHttp, Encoding::kProtobuf, false}, now - 3'600'000},
+      {{Protocol::kRemoteWrite, Encoding::kProtobuf, false, 2}, now - 2'400'000},
       {{Protocol::kRemoteWrite, Encoding::kProtobuf, false}, now - 1'200'000},
   };
   for (const auto& [encode, end] : runs) {
@@ -409,7 +411,9 @@ TEST_F(BenchAgainstServer, AppMetricsOverOtlpAndRemoteWriteAreStoredWhole) {
     o.series = 400;
     auto w = BuildWorkload(o, encode);
     ASSERT_TRUE(w.ok()) << w.status().ToString();
-    auto r = RunLoad(w->requests, Target(encode.protocol, Signal::kMetrics), LoadOptions());
+    TargetOptions t = Target(encode.protocol, Signal::kMetrics);
+    t.remote_write_version = encode.remote_write_version;
+    auto r = RunLoad(w->requests, t, LoadOptions());
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->requests_failed, 0u) << r->first_error;
     EXPECT_EQ(r->items_rejected, 0u) << r->first_error;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ingest/otlp_json.h"
+#include "io/prometheus/write/v2/types.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "prometheus/remote.pb.h"
@@ -186,6 +187,22 @@ void IngestSeeds(const std::string& otlp_dir) {
   md->set_metric_family_name("up");
   md->set_help("Whether the target is up.");
   Write("remote_write", "one", request.SerializeAsString());
+  {
+    // The same series as Remote-Write 2.0 sends it.
+    io::prometheus::write::v2::Request v2;
+    for (const char* symbol : {"", "__name__", "up", "trace_id", "abc"}) v2.add_symbols(symbol);
+    auto* ts = v2.add_timeseries();
+    for (uint32_t ref : {1, 2}) ts->add_labels_refs(ref);
+    auto* s = ts->add_samples();
+    s->set_value(1);
+    s->set_timestamp(100);
+    auto* e = ts->add_exemplars();
+    for (uint32_t ref : {3, 4}) e->add_labels_refs(ref);
+    e->set_value(1);
+    e->set_timestamp(100);
+    ts->mutable_metadata()->set_type(io::prometheus::write::v2::Metadata::METRIC_TYPE_GAUGE);
+    Write("remote_write", "two", v2.SerializeAsString());
+  }
 
   const std::string trace_json = ReadFile(otlp_dir + "/trace.json");
   const std::string metrics_json = ReadFile(otlp_dir + "/metrics.json");

@@ -13,6 +13,7 @@
 #include <future>
 
 #include "ingest/otlp_common.h"
+#include "io/prometheus/write/v2/types.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
@@ -411,6 +412,96 @@ TEST(Serve, RemoteWriteStoresSamplesAndRefusesBadRequests) {
   all.erase("http_requests_total{code=\"299\"}");
   for (const auto& [name, samples] : all) EXPECT_EQ(samples.size(), 10u) << name;
   EXPECT_EQ(all["http_requests_total{code=\"201\"}"][9].value, 18);
+}
+
+// Remote-Write 2.0, told from 1.0 by the Content-Type's proto parameter: stored, answered with
+// the written-counts headers; native histograms are named as not written (a partial write is a
+// 400) while the float samples beside them are stored; a message or encoding tidemark does not
+// read is a 415, from which a 2.0 sender falls back to 1.0.
+TEST(Serve, RemoteWrite2IsNegotiatedAndAnswersWhatItWrote) {
+  TempDir dir;
+  {
+    ServerProcess server(dir.path(), kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    io::prometheus::write::v2::Request req;
+    for (const char* sym : {"", "__name__", "llm_requests_total", "model", "gpt-4o", "o1",
+                            "LLM calls.", "trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}) {
+      req.add_symbols(sym);
+    }
+    for (uint32_t model : {4, 5}) {
+      auto* ts = req.add_timeseries();
+      for (uint32_t ref : {1u, 2u, 3u, model}) ts->add_labels_refs(ref);
+      for (int i = 0; i < 4; ++i) {
+        auto* smp = ts->add_samples();
+        smp->set_timestamp(1'700'000'000'000 + i * 15'000);
+        smp->set_value(i * 10);
+      }
+      ts->mutable_metadata()->set_type(io::prometheus::write::v2::Metadata::METRIC_TYPE_COUNTER);
+      ts->mutable_metadata()->set_help_ref(6);
+    }
+    auto* e = req.mutable_timeseries(0)->add_exemplars();
+    for (uint32_t ref : {7, 8}) e->add_labels_refs(ref);
+    e->set_value(30);
+    e->set_timestamp(1'700'000'045'000);
+    auto compress = [](const std::string& raw) {
+      std::string out;
+      snappy::Compress(raw.data(), raw.size(), &out);
+      return out;
+    };
+    std::map<std::string, std::string> headers = {
+        {"Content-Type", "application/x-protobuf;proto=io.prometheus.write.v2.Request"},
+        {"Content-Encoding", "snappy"},
+        {"X-Prometheus-Remote-Write-Version", "2.0.0"}};
+    auto r = HttpCall(server.http_port, "POST", "/api/v1/write", compress(req.SerializeAsString()),
+                      headers);
+    EXPECT_EQ(r.status, 204) << r.body;
+    EXPECT_EQ(r.headers["X-Prometheus-Remote-Write-Samples-Written"], "8");
+    EXPECT_EQ(r.headers["X-Prometheus-Remote-Write-Exemplars-Written"], "1");
+    EXPECT_EQ(r.headers["X-Prometheus-Remote-Write-Histograms-Written"], "0");
+    // Native histograms beside new float samples: the floats are stored, the histograms named.
+    io::prometheus::write::v2::Request mixed = req;
+    for (auto& ts : *mixed.mutable_timeseries()) {
+      ts.clear_exemplars();
+      for (auto& smp : *ts.mutable_samples()) smp.set_timestamp(smp.timestamp() + 60'000);
+    }
+    auto* h = mixed.add_timeseries();
+    for (uint32_t ref : {1u, 2u}) h->add_labels_refs(ref);
+    h->add_histograms()->set_count_int(3);
+    r = HttpCall(server.http_port, "POST", "/api/v1/write", compress(mixed.SerializeAsString()),
+                 headers);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("1 native histogram samples of 1 series not written"), std::string::npos)
+        << r.body;
+    EXPECT_EQ(r.headers["X-Prometheus-Remote-Write-Samples-Written"], "8");
+    // Messages and encodings tidemark does not read.
+    headers["Content-Type"] = "application/x-protobuf;proto=io.prometheus.write.v3.Request";
+    r = HttpCall(server.http_port, "POST", "/api/v1/write", compress(req.SerializeAsString()),
+                 headers);
+    EXPECT_EQ(r.status, 415);
+    EXPECT_NE(r.body.find("io.prometheus.write.v3.request"), std::string::npos) << r.body;
+    headers["Content-Type"] = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
+    headers["Content-Encoding"] = "zstd";
+    r = HttpCall(server.http_port, "POST", "/api/v1/write", compress(req.SerializeAsString()),
+                 headers);
+    EXPECT_EQ(r.status, 415);
+    EXPECT_NE(r.body.find("Content-Encoding"), std::string::npos) << r.body;
+    // A reference past the symbols: 400 naming it, nothing stored.
+    headers["Content-Encoding"] = "snappy";
+    io::prometheus::write::v2::Request bad = req;
+    bad.mutable_timeseries(1)->set_labels_refs(3, 77);
+    r = HttpCall(server.http_port, "POST", "/api/v1/write", compress(bad.SerializeAsString()),
+                 headers);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("label reference 77"), std::string::npos) << r.body;
+    auto md = HttpCall(server.http_port, "GET", "/api/v1/metadata?metric=llm_requests_total");
+    EXPECT_NE(md.body.find("\"type\":\"counter\",\"help\":\"LLM calls.\""), std::string::npos)
+        << md.body;
+    EXPECT_EQ(server.Stop(), 0) << server.Log();
+  }
+  auto engine = OpenStopped(dir.path());
+  auto all = testing::ReadAll(*engine, {LabelMatcher::Equal("__name__", "llm_requests_total")});
+  ASSERT_EQ(all.size(), 2u);
+  for (const auto& [name, samples] : all) EXPECT_EQ(samples.size(), 8u) << name;
 }
 
 // A full disk, for real: a 20 MiB tmpfs (needs root and mount; skipped where unavailable).
