@@ -10,7 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev rapidjson-dev libboost-dev libspdlog-dev libfmt-dev
-  libcurl4-openssl-dev libssl-dev openssl libjemalloc-dev
+  libcurl4-openssl-dev libssl-dev openssl libjemalloc-dev libcrypt-dev
   clang libfuzzer-14-dev
 )
 

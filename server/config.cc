@@ -41,6 +41,39 @@ Status Address(const YAML::Node& node, const std::string& key, std::string* out)
   return Status::OK();
 }
 
+// web.auth: users, tokens and the names each role allows (docs/auth.md).
+Status ApplyAuth(const YAML::Node& auth, AuthConfig* out) {
+  TM_RETURN_IF_ERROR(
+      CheckMapping(auth, "web.auth.", {"basic_auth_users", "bearer_tokens", "roles"}));
+  // name: value mappings, keys as written.
+  auto read_names = [](const YAML::Node& node, const std::string& key,
+                       std::map<std::string, std::string>* into) -> Status {
+    if (!node || node.IsNull()) return Status::OK();
+    if (!node.IsMap()) return Bad(key, "not a mapping of names to values");
+    for (const auto& entry : node) {
+      const std::string name = entry.first.as<std::string>();
+      std::string value;
+      TM_RETURN_IF_ERROR(ReadString(entry.second, key + "." + name, &value));
+      if (!into->emplace(name, value).second) return Bad(key + "." + name, "given twice");
+    }
+    return Status::OK();
+  };
+  TM_RETURN_IF_ERROR(
+      read_names(auth["basic_auth_users"], "web.auth.basic_auth_users", &out->basic_auth_users));
+  TM_RETURN_IF_ERROR(
+      read_names(auth["bearer_tokens"], "web.auth.bearer_tokens", &out->bearer_token_files));
+  if (const auto roles = auth["roles"]) {
+    TM_RETURN_IF_ERROR(CheckMapping(roles, "web.auth.roles.", {"read", "write", "admin"}));
+    if (roles["read"])
+      TM_RETURN_IF_ERROR(ReadStringList(roles["read"], "web.auth.roles.read", &out->readers));
+    if (roles["write"])
+      TM_RETURN_IF_ERROR(ReadStringList(roles["write"], "web.auth.roles.write", &out->writers));
+    if (roles["admin"])
+      TM_RETURN_IF_ERROR(ReadStringList(roles["admin"], "web.auth.roles.admin", &out->admins));
+  }
+  return Status::OK();
+}
+
 Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
   if (const auto n = root["data_dir"]) {
     TM_RETURN_IF_ERROR(ReadString(n, "data_dir", &c->data_dir));
@@ -73,8 +106,9 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
       TM_RETURN_IF_ERROR(ReadString(tls["key_file"], "tls.key_file", &c->tls_key_file));
   }
   if (const auto web = root["web"]) {
-    TM_RETURN_IF_ERROR(
-        CheckMapping(web, "web.", {"enable_admin_api", "enable_lifecycle", "external_url"}));
+    TM_RETURN_IF_ERROR(CheckMapping(
+        web, "web.", {"enable_admin_api", "enable_lifecycle", "external_url", "auth"}));
+    if (web["auth"]) TM_RETURN_IF_ERROR(ApplyAuth(web["auth"], &c->auth));
     if (web["enable_lifecycle"]) {
       TM_RETURN_IF_ERROR(
           ReadBool(web["enable_lifecycle"], "web.enable_lifecycle", &c->enable_lifecycle));
@@ -401,6 +435,10 @@ Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig
                                    "scrape_config_files"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
+  // Token files relative to the configuration file, as Prometheus reads its file paths.
+  for (auto& [name, file] : c->auth.bearer_token_files) {
+    if (!file.empty() && file.front() != '/' && !config_dir.empty()) file = config_dir + "/" + file;
+  }
   if (const auto st = root["storage"]) TM_RETURN_IF_ERROR(ApplyStorage(st, &c->engine));
   if (const auto l = root["limits"]) TM_RETURN_IF_ERROR(ApplyLimits(l, &c->engine.limits));
   if (const auto o = root["otlp"]) TM_RETURN_IF_ERROR(ApplyOtlp(o, c));
@@ -551,6 +589,23 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "enable_admin_api" << YAML::Value << c.enable_admin_api;
   out << YAML::Key << "enable_lifecycle" << YAML::Value << c.enable_lifecycle;
   out << YAML::Key << "external_url" << YAML::Value << c.external_url;
+  if (c.auth.enabled()) {
+    // Names and files only: the hashes and tokens are secrets, as Prometheus hides them.
+    out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "basic_auth_users" << YAML::Value << YAML::BeginMap;
+    for (const auto& [user, hash] : c.auth.basic_auth_users)
+      out << YAML::Key << user << YAML::Value << "<secret>";
+    out << YAML::EndMap;
+    out << YAML::Key << "bearer_tokens" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, file] : c.auth.bearer_token_files)
+      out << YAML::Key << name << YAML::Value << file;
+    out << YAML::EndMap;
+    out << YAML::Key << "roles" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "read" << YAML::Value << YAML::Flow << c.auth.readers;
+    out << YAML::Key << "write" << YAML::Value << YAML::Flow << c.auth.writers;
+    out << YAML::Key << "admin" << YAML::Value << YAML::Flow << c.auth.admins;
+    out << YAML::EndMap << YAML::EndMap;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "retention" << YAML::Value << FormatRetention(c.engine.retention_ms);

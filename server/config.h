@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ingest/otlp_metrics.h"
+#include "server/auth.h"
 #include "server/config_alerting.h"
 #include "server/config_rules.h"
 #include "server/config_scrape.h"
@@ -59,6 +60,7 @@ struct ServerConfig {
   // POST /-/reload answers only when enabled, as Prometheus' --web.enable-lifecycle; SIGHUP
   // always reloads.
   bool enable_lifecycle = false;
+  AuthConfig auth;  // web.auth: who may read, write and administer (docs/auth.md); off if empty
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;

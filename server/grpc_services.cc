@@ -27,6 +27,21 @@ std::string_view Contiguous(const grpc::ByteBuffer& request, std::vector<grpc::S
 
 }  // namespace
 
+grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context,
+                             const Authenticator* auth) {
+  if (auth == nullptr || !auth->enabled()) return grpc::Status::OK;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  const std::string_view value = it == metadata.end()
+                                     ? std::string_view()
+                                     : std::string_view(it->second.data(), it->second.size());
+  const AuthDecision decision = auth->Check(value, Permission::kWrite);
+  if (decision.allowed()) return grpc::Status::OK;
+  return grpc::Status(decision.status == 401 ? grpc::StatusCode::UNAUTHENTICATED
+                                             : grpc::StatusCode::PERMISSION_DENIED,
+                      decision.message);
+}
+
 grpc::ServerUnaryReactor* RunExport(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response, util::ThreadPool* pool, const char* what,

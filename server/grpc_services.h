@@ -15,10 +15,15 @@
 #include "opentelemetry/proto/collector/logs/v1/logs_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "server/auth.h"
 #include "server/receivers.h"
 #include "util/thread_pool.h"
 
 namespace tidemark::server {
+
+// The call's `authorization` metadata checked for the write permission: OK, UNAUTHENTICATED
+// or PERMISSION_DENIED with the reason. OK when `auth` is null or off.
+grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context, const Authenticator* auth);
 
 // Runs `export_fn(request bytes, &response bytes)` on a worker of `pool` and finishes the call
 // with its status (UNAVAILABLE when the pool's queue is full).
@@ -33,11 +38,17 @@ template <typename GrpcService, typename Response,
 class OtlpExportService final
     : public GrpcService::template WithRawCallbackMethod_Export<typename GrpcService::Service> {
  public:
-  OtlpExportService(Receivers* receivers, util::ThreadPool* pool, const char* what)
-      : r_(receivers), pool_(pool), what_(what) {}
+  OtlpExportService(Receivers* receivers, util::ThreadPool* pool, const char* what,
+                    const Authenticator* auth = nullptr)
+      : r_(receivers), pool_(pool), what_(what), auth_(auth) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override {
+    if (grpc::Status refused = CheckExportAuth(context, auth_); !refused.ok()) {
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      reactor->Finish(refused);
+      return reactor;
+    }
     Receivers* r = r_;
     return RunExport(context, request, response, pool_, what_,
                      [r](std::string_view bytes, std::string* out) {
@@ -52,6 +63,7 @@ class OtlpExportService final
   Receivers* r_;
   util::ThreadPool* pool_;
   const char* what_;  // "trace" or "metrics", in logs
+  const Authenticator* auth_;
 };
 
 using TraceGrpcService =

@@ -164,8 +164,13 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
 }
 
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
-                     RulesManager* rules, const Notifier* notifier, const ScrapeManager* scrape)
-    : engine_(engine), metrics_(metrics), config_(config), translator_(config.translation) {
+                     RulesManager* rules, const Notifier* notifier, const ScrapeManager* scrape,
+                     const Authenticator* auth)
+    : engine_(engine),
+      metrics_(metrics),
+      config_(config),
+      translator_(config.translation),
+      auth_(auth) {
   PrometheusApi::Settings api;
   api.query = config.query;
   api.config_yaml = RenderConfigYaml(config);
@@ -187,7 +192,8 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
   api_router_ = std::make_unique<Router>(
       ApiRoutes(this, prom_api_.get(), trace_api_.get(), rules, notifier, scrape),
       Router::Options{.admin_enabled = config.enable_admin_api,
-                      .lifecycle_enabled = config.enable_lifecycle});
+                      .lifecycle_enabled = config.enable_lifecycle,
+                      .auth = auth});
 }
 
 Status Receivers::ExportTraces(std::string_view request_bytes,
@@ -277,6 +283,15 @@ Status Receivers::FinishMetrics(Result<ingest::MetricsTranslationReport> report,
 }
 
 HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
+  if (auth_ != nullptr && auth_->enabled()) {
+    // Every path of this port writes.
+    const AuthDecision decision = auth_->Check(req.Header("authorization"), Permission::kWrite);
+    if (!decision.allowed()) {
+      HttpResponse refused = AuthRefusal(ErrorStyle::kText, decision);
+      Finish("otlp_http_refused", req, refused, std::chrono::steady_clock::now());
+      return refused;
+    }
+  }
   if (req.path == "/v1/traces") return ServeOtlpHttp(req, OtlpSignal::kTraces);
   if (req.path == "/v1/metrics") return ServeOtlpHttp(req, OtlpSignal::kMetrics);
   if (req.path == "/v1/logs") return ServeOtlpHttp(req, OtlpSignal::kLogs);

@@ -35,10 +35,11 @@ class Receivers {
  public:
   // `rules` (may be null) serves /api/v1/rules and /api/v1/alerts, `notifier` (may be null: no
   // alert delivery) /api/v1/alertmanagers, `scrape` (may be null: no scraping) the target APIs;
-  // all must outlive the Receivers.
+  // `auth` (may be null: no authentication) decides who may call what; all must outlive the
+  // Receivers.
   Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
             RulesManager* rules = nullptr, const Notifier* notifier = nullptr,
-            const ScrapeManager* scrape = nullptr);
+            const ScrapeManager* scrape = nullptr, const Authenticator* auth = nullptr);
 
   // Port 4318: POST /v1/traces, /v1/metrics, /v1/logs.
   HttpResponse HandleOtlpHttp(const HttpRequest& request);
@@ -108,6 +109,7 @@ class Receivers {
   ingest::SeriesRefCache series_cache_;
   std::unique_ptr<PrometheusApi> prom_api_;
   std::unique_ptr<TraceApi> trace_api_;
+  const Authenticator* auth_ = nullptr;
   std::unique_ptr<Router> api_router_;             // after the APIs: its routes call into them
   std::atomic<int64_t> last_rejection_log_ms_{0};  // remote_write rejections are logged sampled
   std::atomic<bool> ready_{false};

@@ -124,6 +124,14 @@ HttpResponse RouteError(ErrorStyle style, int status, std::string_view error_typ
   return r;
 }
 
+HttpResponse AuthRefusal(ErrorStyle style, const AuthDecision& decision) {
+  HttpResponse r =
+      RouteError(style, decision.status, decision.status == 401 ? "unauthorized" : "forbidden",
+                 decision.message);
+  if (decision.status == 401) r.headers.push_back({"WWW-Authenticate", "Basic realm=\"tidemark\""});
+  return r;
+}
+
 Router::Router(std::vector<Route> routes, Options options)
     : routes_(std::move(routes)), options_(options) {}
 
@@ -141,6 +149,14 @@ HttpResponse Router::Serve(const HttpRequest& request, std::string* handler) con
       r.headers.push_back({"Allow", Join(route.methods)});
       return r;
     }
+    if (options_.auth != nullptr && options_.auth->enabled() &&
+        route.access != RouteAccess::kProbe) {
+      const Permission need = route.access == RouteAccess::kRead    ? Permission::kRead
+                              : route.access == RouteAccess::kWrite ? Permission::kWrite
+                                                                    : Permission::kAdmin;
+      const AuthDecision decision = options_.auth->Check(request.Header("authorization"), need);
+      if (!decision.allowed()) return AuthRefusal(route.errors, decision);
+    }
     if (route.access == RouteAccess::kAdmin && !options_.admin_enabled) {
       return RouteError(route.errors, 403, "unavailable",
                         "admin APIs disabled: start tidemark with --web.enable-admin-api (or "
@@ -153,7 +169,7 @@ HttpResponse Router::Serve(const HttpRequest& request, std::string* handler) con
                         "(or web.enable_lifecycle: true) to use " +
                             request.path);
     }
-    if (route.access != RouteAccess::kRead) {
+    if (route.access != RouteAccess::kRead && route.access != RouteAccess::kProbe) {
       const std::string refusal = CrossOriginRefusal(request);
       if (!refusal.empty()) return RouteError(route.errors, 403, "bad_data", refusal);
     }

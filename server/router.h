@@ -14,12 +14,16 @@
 #include <utility>
 #include <vector>
 
+#include "server/auth.h"
 #include "server/http_server.h"
 
 namespace tidemark::server {
 
 // What a route does, which decides who may call it.
 enum class RouteAccess {
+  // Liveness and readiness probes: answered to anyone, also when authentication is on (probes
+  // carry no credentials, and the answers say nothing about the data).
+  kProbe,
   kRead,   // reads; any client, any method the route lists
   kWrite,  // changes state (writes data): refused for cross-origin browser requests
   kAdmin,  // kWrite, and answered only when the admin API is enabled
@@ -62,6 +66,8 @@ class Router {
   struct Options {
     bool admin_enabled = false;
     bool lifecycle_enabled = false;
+    // Who may call which route (server/auth.h); null or disabled: anyone.
+    const Authenticator* auth = nullptr;
   };
   Router(std::vector<Route> routes, Options options);
 
@@ -74,6 +80,10 @@ class Router {
   std::vector<Route> routes_;
   Options options_;
 };
+
+// The 401 or 403 of a refused request, in the route's error style; a 401 says how to
+// authenticate (WWW-Authenticate), as clients expect.
+HttpResponse AuthRefusal(ErrorStyle style, const AuthDecision& decision);
 
 // Why a state-changing request must be refused as a cross-origin browser request, or "" if it
 // may proceed. Browsers mark their requests with Sec-Fetch-Site and Origin; clients that are not

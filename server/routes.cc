@@ -38,9 +38,9 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
   using R = const HttpRequest&;
   std::vector<Route> routes = {
       // Operational endpoints.
-      {"/-/healthy", kGet, RouteAccess::kRead, ErrorStyle::kText, "healthy",
+      {"/-/healthy", kGet, RouteAccess::kProbe, ErrorStyle::kText, "healthy",
        [=](R, P) { return receivers->Healthy(); }},
-      {"/-/ready", kGet, RouteAccess::kRead, ErrorStyle::kText, "ready",
+      {"/-/ready", kGet, RouteAccess::kProbe, ErrorStyle::kText, "ready",
        [=](R, P) { return receivers->Ready(); }},
       {"/metrics", kGet, RouteAccess::kRead, ErrorStyle::kText, "metrics",
        [=](R, P) { return receivers->Metrics(); }},

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -81,7 +82,7 @@ Result<std::vector<rules::GroupSpec>> ConfiguredRuleGroups(const ServerConfig& c
 // "tidemark" every self_scrape_interval (0: none), as Prometheus' default configuration scrapes
 // Prometheus. `self_address` is the API listener's host:port.
 std::vector<ScrapeConfig> ScrapeJobsFor(const ServerConfig& config, const std::string& self_address,
-                                        bool tls) {
+                                        bool tls, const std::string& self_token) {
   if (!config.scrape.scrape_configs.empty()) return config.scrape.scrape_configs;
   if (config.self_scrape_interval_ms <= 0) return {};
   ScrapeConfig job;
@@ -94,8 +95,22 @@ std::vector<ScrapeConfig> ScrapeJobsFor(const ServerConfig& config, const std::s
     // The server's own certificate need not name 127.0.0.1; the address is this process.
     job.http.tls.insecure_skip_verify = true;
   }
+  // With authentication on, the server reads its own /metrics with a token of its own.
+  if (!self_token.empty()) job.http.authorization = AuthorizationConfig{"Bearer", self_token, ""};
   job.static_configs.push_back({{self_address}, Labels()});
   return {job};
+}
+
+// 32 random bytes as hex, from the kernel's generator.
+std::string RandomToken() {
+  std::random_device device;
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", device());
+    out += buf;
+  }
+  return out;
 }
 
 }  // namespace
@@ -172,6 +187,24 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   });
   // Set once the API listener has its port (the self-scrape target), before any reload.
   std::string self_address;
+  // Authentication (web.auth): checked here, so that a bad hash or token file stops the start.
+  // The self-scrape gets a random token of its own with the read role. Changes need a restart.
+  std::string self_token;
+  std::unique_ptr<Authenticator> authenticator;
+  {
+    AuthConfig auth = config.auth;
+    if (auth.enabled()) {
+      self_token = RandomToken();
+      auth.bearer_token_values["tidemark-self-scrape"] = self_token;
+      auth.readers.push_back("tidemark-self-scrape");
+    }
+    auto created = Authenticator::Create(auth);
+    if (!created.ok()) {
+      std::fprintf(stderr, "tidemark: %s\n", created.status().message().c_str());
+      return 2;
+    }
+    authenticator = std::move(created).value();
+  }
   RulesManager rules(engine.get(), rules_options,
                      [n = notifier.get()](std::vector<rules::AlertNotification> alerts) {
                        std::vector<NotifierAlert> out;
@@ -201,7 +234,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       if (!reload_config) return Status::Unavailable("the configuration cannot be read again");
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
       TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, ConfiguredRuleGroups(fresh, tls));
-      TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls)));
+      TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls, self_token)));
       // The rules first: a bad rule file changes nothing. The notifier's settings were checked
       // when read; should applying them fail after all, the new rules stay and the error is
       // reported.
@@ -230,15 +263,16 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     rules.CollectMetrics(&out);
     return out;
   });
-  Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape);
+  Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape,
+                      authenticator.get());
   receivers.SetReloader(reload);
 
   // gRPC first: it can report the port it bound.
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
   util::ThreadPool grpc_workers(static_cast<size_t>(config.otlp_grpc_workers), "tidemark-otlp",
                                 static_cast<size_t>(config.otlp_grpc_max_queued));
-  TraceGrpcService trace_service(&receivers, &grpc_workers, "trace");
-  MetricsGrpcService metrics_service(&receivers, &grpc_workers, "metrics");
+  TraceGrpcService trace_service(&receivers, &grpc_workers, "trace", authenticator.get());
+  MetricsGrpcService metrics_service(&receivers, &grpc_workers, "metrics", authenticator.get());
   LogsGrpcService logs_service;
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
@@ -291,7 +325,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                     : http_host == "::" || http_host == "[::]"  ? std::string("[::1]")
                                                                 : http_host) +
                    ":" + std::to_string((*api)->port());
-    Status s = scrape.ApplyConfig(ScrapeJobsFor(config, self_address, tls));
+    Status s = scrape.ApplyConfig(ScrapeJobsFor(config, self_address, tls, self_token));
     if (!s.ok()) {
       std::fprintf(stderr, "tidemark: %s\n", s.message().c_str());
       (*otlp)->Stop();

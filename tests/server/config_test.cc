@@ -552,6 +552,32 @@ TEST(Config, RelabelRulesAreCheckedAsPrometheusChecksThem) {
   EXPECT_EQ(c.alerting.alert_relabel_configs[0].rule.action, ingest::RelabelAction::kLabelKeep);
 }
 
+// web.auth: names and values as written, token files relative to the configuration file, the
+// shapes checked naming the key; the rendered configuration hides the hashes.
+TEST(Config, AuthSectionIsReadAndItsSecretsAreNotShown) {
+  ServerConfig c;
+  ASSERT_TRUE(Load("web:\n  auth:\n    basic_auth_users:\n      grafana: \"$2y$10$x\"\n"
+                   "    bearer_tokens:\n      collector: tokens/collector.token\n"
+                   "      other: /etc/tidemark/other.token\n"
+                   "    roles:\n      read: [grafana]\n      write: [collector, other]\n",
+                   &c)
+                  .ok());
+  EXPECT_TRUE(c.auth.enabled());
+  EXPECT_EQ(c.auth.basic_auth_users.at("grafana"), "$2y$10$x");
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(c.auth.bearer_token_files.at("collector"), dir + "/tokens/collector.token");
+  EXPECT_EQ(c.auth.bearer_token_files.at("other"), "/etc/tidemark/other.token");
+  EXPECT_EQ(c.auth.readers, std::vector<std::string>{"grafana"});
+  EXPECT_EQ(c.auth.writers, (std::vector<std::string>{"collector", "other"}));
+  const std::string rendered = RenderConfigYaml(c);
+  EXPECT_EQ(rendered.find("$2y$"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("grafana: <secret>"), std::string::npos) << rendered;
+  ExpectRefusedNaming("web:\n  auth:\n    users: {}\n", "web.auth.users");
+  ExpectRefusedNaming("web:\n  auth:\n    roles:\n      owner: [x]\n", "web.auth.roles.owner");
+  ExpectRefusedNaming("web:\n  auth:\n    basic_auth_users: [a, b]\n", "web.auth.basic_auth_users");
+  ExpectRefusedNaming("web:\n  auth:\n    roles:\n      read: grafana\n", "web.auth.roles.read");
+}
+
 TEST(HttpServer, StartOnABadAddressFailsWithoutCrashing) {
   // The destructor's Stop dereferenced a null acceptor (SIGSEGV).
   HttpServer::Settings settings;
