@@ -279,7 +279,9 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
       const size_t n = samples.size();
       size_t lo = 0, hi = 0;  // the window: samples[lo, hi)
       int64_t resets = 0;     // pairs in the window where a sample is below its predecessor
+      int64_t steps = 0;
       for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        if (++steps % kStepsBetweenChecks == 0) TM_RETURN_IF_ERROR(CheckContext());
         if (ts == start_ || !pinned) {
           maxt = (pinned ? at : ts) - offset;
           mint = maxt - range;
@@ -313,7 +315,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
             samples[lo].timestamp_ms, samples[lo].value, samples[hi - 1].timestamp_ms, hi - lo,
             change, mint, maxt, range, rate_counter, rate_is_rate, &rate_cache, &value);
         if (series.floats.empty()) {
-          series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+          series.floats.reserve(ReserveForSteps(ts, end_, interval_));
         }
         series.floats.push_back(FPoint{ts, value});
       }
@@ -322,6 +324,9 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
       span_window = hi - lo;
     }
     for (int64_t ts = start_; !over_span && ts <= end_; ts += interval_, ++step) {
+      if (step % kStepsBetweenChecks == kStepsBetweenChecks - 1) {
+        TM_RETURN_IF_ERROR(CheckContext());
+      }
       for (size_t i = 0; i < nargs; ++i) {
         if (i == range_arg || scalar_args[i].empty()) continue;
         const auto& pts = scalar_args[i][0].floats;
@@ -370,7 +375,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
           // Room for every remaining step at once: a dense series would otherwise regrow its
           // points about log2(steps) times.
           if (series.floats.empty()) {
-            series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+            series.floats.reserve(ReserveForSteps(ts, end_, interval_));
           }
           series.floats.push_back(FPoint{ts, value});
         }
@@ -388,7 +393,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
       }
       if (!out.empty()) {
         if (series.floats.empty()) {
-          series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+          series.floats.reserve(ReserveForSteps(ts, end_, interval_));
         }
         series.floats.push_back(FPoint{ts, out[0].f});
       }

@@ -11,6 +11,7 @@
 #ifndef TIDEMARK_QUERY_EVAL_INTERNAL_H_
 #define TIDEMARK_QUERY_EVAL_INTERNAL_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <functional>
@@ -128,6 +129,17 @@ class Evaluator {
 inline bool IsStaleSample(double value) {
   return std::bit_cast<uint64_t>(value) == kStaleMarkerBits;
 }
+
+// Room to reserve for the points of the steps from `ts` to `end`: all of them, but at most
+// 65,536. A subquery may have billions of steps (`x[1y:1ms]`); beyond that the series grows with
+// the points it really gets, which the sample limit bounds.
+inline size_t ReserveForSteps(int64_t ts, int64_t end, int64_t interval) {
+  constexpr int64_t kMaxReserved = 1 << 16;
+  return static_cast<size_t>(std::min<int64_t>((end - ts) / interval + 1, kMaxReserved));
+}
+// Long step loops check the deadline and cancellation every this many steps (a check reads the
+// clock).
+inline constexpr int64_t kStepsBetweenChecks = 1 << 14;
 
 // DeadlineExceeded / Cancelled as Prometheus words them, or OK.
 Status CheckQueryContext(const QueryContext& ctx, std::string_view stage);

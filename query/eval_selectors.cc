@@ -52,6 +52,11 @@ class SampleCursor {
   }
   bool has_last() const { return has_last_; }
   const Sample& last() const { return last_; }
+  // Whether a sample follows those passed, and its time.
+  bool has_next() const { return in_memory_.empty() ? has_next_ : pos_ < in_memory_.size(); }
+  int64_t next_time() const {
+    return in_memory_.empty() ? next_.timestamp_ms : in_memory_[pos_].timestamp_ms;
+  }
   const Status& status() const { return it_->status(); }
 
  private:
@@ -102,15 +107,27 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
     TM_RETURN_IF_ERROR(CheckContext());
     SampleCursor cursor(set->Samples(), &q_->stats);
     Series series;
+    int64_t steps = 0;
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      if (++steps % kStepsBetweenChecks == 0) TM_RETURN_IF_ERROR(CheckContext());
       const int64_t ref = (pinned ? at : ts) - vs.offset_ms;
       cursor.AdvanceTo(ref);
-      if (!cursor.has_last()) continue;
+      if (!cursor.has_last() || cursor.last().timestamp_ms <= ref - lookback ||
+          IsStaleSample(cursor.last().value)) {
+        // Nothing answers this step, nor any step before the next sample's time (the last
+        // sample only grows older, a stale marker stays): go to the first step at or after it,
+        // so that sparse data at a fine step ([1y:1ms]) costs its samples, not its steps.
+        if (pinned || !cursor.has_next()) break;
+        const int64_t target = cursor.next_time() + vs.offset_ms;
+        if (target > end_) break;
+        const int64_t k = (target - start_ + interval_ - 1) / interval_;
+        ts = start_ + (k - 1) * interval_;  // the loop adds the step
+        continue;
+      }
       const Sample& s = cursor.last();
-      if (s.timestamp_ms <= ref - lookback || IsStaleSample(s.value)) continue;
       // Room for every remaining step at once, rather than regrowing about log2(steps) times.
       if (series.floats.empty()) {
-        series.floats.reserve(static_cast<size_t>((end_ - ts) / interval_ + 1));
+        series.floats.reserve(ReserveForSteps(ts, end_, interval_));
       }
       // timestamp() of a selector reports the sample's own time, not the step's.
       series.floats.push_back(

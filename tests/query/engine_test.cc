@@ -445,6 +445,46 @@ TEST_F(EvalLimits, MaxSamplesDeadlineAndCancel) {
   EXPECT_EQ(r.status().message(), "query was canceled in query execution");
 }
 
+// A subquery with billions of steps (issue 14: `max_over_time(node_load1[1y:1ms])` ran 38 s past
+// a 10 s timeout): over sparse data it costs its samples, not its steps, and a step loop that is
+// long for real stops at the deadline instead of after it.
+TEST_F(EvalLimits, FineSubqueriesCostTheirSamplesAndStopAtTheDeadline) {
+  constexpr int64_t kYear = 365 * 24 * 3600 * 1000LL;
+  const int64_t end = 2 * kYear;
+  // Half an hour of a gauge at 15 s, ending at `end`: 120 samples, the largest 119 (at a 1 ms
+  // step the subquery still holds 2.1 million points).
+  Load({{"__name__", "x"}, {"job", "a"}}, end - 1800 * 1000 + 15'000, 15'000, 120, 0, 1);
+  QueryContext bounded;
+  bounded.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto r = Instant("max_over_time(x[1y:1ms])", end, bounded);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->vector.size(), 1u);
+  EXPECT_EQ(r->vector[0].f, 119);
+  // Every step from the first sample on has a point: the jumps over empty steps land exactly
+  // on the first step a sample answers, also with an offset that moves them.
+  const int64_t first = end - 1800 * 1000 + 15'000;
+  auto value = [&](const std::string& query) {
+    auto v = Instant(query, end);
+    EXPECT_TRUE(v.ok() && v->vector.size() == 1) << query;
+    return v.ok() && v->vector.size() == 1 ? v->vector[0].f : -1;
+  };
+  EXPECT_EQ(value("count_over_time(x[1y:1ms])"), static_cast<double>(end - first + 1));
+  EXPECT_EQ(value("count_over_time(x[1y:1ms] offset 10m)"),
+            static_cast<double>(end - first + 1 - 600'000));
+  EXPECT_EQ(value("min_over_time(x[1y:1ms] offset 10m)"), 0);
+  EXPECT_EQ(value("max_over_time(x[1y:1ms] offset 10m)"), 79);
+  // Three billion steps of rate() before the data begins: stopped at a 300 ms deadline, long
+  // before the loop would end.
+  QueryContext soon;
+  soon.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  const auto started = std::chrono::steady_clock::now();
+  r = Instant("max_over_time(rate(x[5m])[1y:10ms])", end, soon);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
 // Go's float formatting the evaluator uses is pinned in tests/util/go_text_test.cc.
 TEST(EvalHelpers, LabelsStringAndHash) {
   EXPECT_EQ(eval::XxHash64(""), 0xEF46DB3751D8E999ULL);
