@@ -107,7 +107,26 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
   }
   if (const auto web = root["web"]) {
     TM_RETURN_IF_ERROR(CheckMapping(
-        web, "web.", {"enable_admin_api", "enable_lifecycle", "external_url", "auth"}));
+        web, "web.",
+        {"enable_admin_api", "enable_lifecycle", "external_url", "auth", "max_connections",
+         "max_connections_per_client", "request_timeout", "write_timeout"}));
+    if (web["max_connections"]) {
+      TM_RETURN_IF_ERROR(ReadInt(web["max_connections"], "web.max_connections", 1, 1'000'000,
+                                 &c->max_connections));
+    }
+    if (web["max_connections_per_client"]) {
+      TM_RETURN_IF_ERROR(ReadInt(web["max_connections_per_client"],
+                                 "web.max_connections_per_client", 1, 1'000'000,
+                                 &c->max_connections_per_client));
+    }
+    if (web["request_timeout"]) {
+      TM_RETURN_IF_ERROR(ReadDuration(web["request_timeout"], "web.request_timeout", 100, kDay,
+                                      nullptr, &c->request_timeout_ms));
+    }
+    if (web["write_timeout"]) {
+      TM_RETURN_IF_ERROR(ReadDuration(web["write_timeout"], "web.write_timeout", 100, kDay, nullptr,
+                                      &c->write_timeout_ms));
+    }
     if (web["auth"]) TM_RETURN_IF_ERROR(ApplyAuth(web["auth"], &c->auth));
     if (web["enable_lifecycle"]) {
       TM_RETURN_IF_ERROR(
@@ -589,6 +608,11 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "enable_admin_api" << YAML::Value << c.enable_admin_api;
   out << YAML::Key << "enable_lifecycle" << YAML::Value << c.enable_lifecycle;
   out << YAML::Key << "external_url" << YAML::Value << c.external_url;
+  out << YAML::Key << "max_connections" << YAML::Value << c.max_connections;
+  out << YAML::Key << "max_connections_per_client" << YAML::Value << c.max_connections_per_client;
+  out << YAML::Key << "request_timeout" << YAML::Value
+      << util::FormatDuration(c.request_timeout_ms);
+  out << YAML::Key << "write_timeout" << YAML::Value << util::FormatDuration(c.write_timeout_ms);
   if (c.auth.enabled()) {
     // Names and files only: the hashes and tokens are secrets, as Prometheus hides them.
     out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;

@@ -61,6 +61,12 @@ struct ServerConfig {
   // always reloads.
   bool enable_lifecycle = false;
   AuthConfig auth;  // web.auth: who may read, write and administer (docs/auth.md); off if empty
+  // The HTTP listeners' bounds (web.*): connections in all and per client address (past them,
+  // 503), how long a request may take to arrive (408) and a response to be taken.
+  int64_t max_connections = 512;
+  int64_t max_connections_per_client = 256;
+  int64_t request_timeout_ms = 60'000;
+  int64_t write_timeout_ms = 60'000;
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <optional>
 #include <type_traits>
 
@@ -34,21 +35,33 @@ struct HttpServer::Impl {
   std::thread accept_thread;
   std::mutex mu;
   std::condition_variable done_cv;
-  std::set<tcp::socket*> idle;      // guarded by mu: connections waiting for a request
-  std::set<tcp::socket*> open;      // guarded by mu: every connection
-  size_t connections = 0;           // guarded by mu: accepted and not yet closed (pending included)
-  std::deque<tcp::socket> pending;  // guarded by mu: accepted, waiting for a thread
+  std::set<tcp::socket*> idle;  // guarded by mu: connections waiting for a request
+  std::set<tcp::socket*> open;  // guarded by mu: every connection
+  size_t connections = 0;       // guarded by mu: accepted and not yet closed (pending included)
+  // guarded by mu: accepted, waiting for a thread, with the client's address
+  std::deque<std::pair<tcp::socket, std::string>> pending;
   size_t workers = 0;               // guarded by mu: threads serving or waiting for connections
   size_t idle_workers = 0;          // guarded by mu: of those, waiting in WorkerLoop
   std::condition_variable work_cv;  // a connection is pending, or the server stops
   std::atomic<bool> stopping{false};
-  std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
+  std::unique_ptr<asio::ssl::context> tls;   // set when serving HTTPS
+  std::map<std::string, size_t> per_client;  // guarded by mu: open connections by address
+  // Connections over a limit, answered 503 one after another by the refuser thread: a refusal
+  // reads what the client sends first (briefly), so that the client reads the answer rather
+  // than a reset. Bounded; past it they are closed unanswered.
+  std::deque<tcp::socket> refused;  // guarded by mu
+  std::condition_variable refuse_cv;
+  std::thread refuse_thread;
+  static constexpr size_t kMaxRefusalsQueued = 64;
 
   void AcceptLoop();
+  void RefuseLoop();
+  // Frees a connection's place (in `connections` and its address' count). Under mu.
+  void Release(const std::string& client);
   // A connection thread: serves pending connections one after another, ends after kWorkerIdleMs
   // without one or when the server stops.
   void WorkerLoop();
-  void Serve(tcp::socket socket);
+  void Serve(tcp::socket socket, std::string client);
   // The request loop over a plain socket or a TLS stream on it.
   template <typename Stream>
   void ServeStream(Stream& stream, tcp::socket& socket);
@@ -61,6 +74,75 @@ HttpResponse Simple(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+// Sets the socket's receive or send timeout (0: none).
+void SetSocketTimeout(int fd, int option, std::chrono::milliseconds ms) {
+  const auto us =
+      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(ms).count());
+  timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
+  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
+bool WouldBlock(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+// Whether a read failed for want of data in time, as opposed to a closed or broken connection.
+bool TimedOut(const boost::system::error_code& ec) {
+  return WouldBlock(ec) || ec == asio::error::timed_out;
+}
+
+// Waits until `fd` is ready for `events` or `deadline` passes; false when it passed.
+bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd pfd{fd, events, 0};
+    const int n = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+// Writes a response. Over plain HTTP the socket is non-blocking and every wait for room is
+// bounded by `deadline`: a client that stops reading loses the connection then, rather than
+// holding the thread and the response. (Over TLS the write blocks: the asynchronous server of
+// issue 14 bounds it.)
+template <typename Stream>
+void WriteResponse(Stream& stream, int fd, http::response<http::string_body>& res,
+                   std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec) {
+  if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+    http::write(stream, res, ec);
+  } else {
+    http::response_serializer<http::string_body> sr{res};
+    while (!sr.is_done()) {
+      http::write_some(stream, sr, ec);
+      if (WouldBlock(ec)) {
+        ec = {};
+        if (!WaitReady(fd, POLLOUT, deadline)) {
+          ec = asio::error::timed_out;
+          return;
+        }
+        continue;
+      }
+      if (ec) return;
+    }
+  }
+}
+
+// The status a request the parser refused gets: 431 past the header limit, 400 otherwise; 0
+// when the error is the connection's (closed, reset, timed out) rather than the request's.
+int StatusForParseError(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) return 431;
+  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return 0;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::need_more || ec == http::error::need_buffer ||
+      ec == http::error::body_limit) {
+    return 0;
+  }
+  return 400;
 }
 
 }  // namespace
@@ -104,6 +186,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
                                ": " + e.what());
   }
   impl.accept_thread = std::thread([&impl] { impl.AcceptLoop(); });
+  impl.refuse_thread = std::thread([&impl] { impl.RefuseLoop(); });
   return server;
 }
 
@@ -120,14 +203,26 @@ void HttpServer::Impl::AcceptLoop() {
       continue;
     }
     bool spawn = false;
+    std::string client = "?";
+    {
+      const auto remote = socket.remote_endpoint(ec);
+      if (!ec) client = remote.address().to_string();
+    }
     {
       std::lock_guard lock(mu);
-      if (connections >= settings.max_connections) {
-        socket.close(ec);
+      if (connections >= settings.max_connections ||
+          per_client[client] >= settings.max_connections_per_client) {
+        if (tls == nullptr && refused.size() < kMaxRefusalsQueued) {
+          refused.push_back(std::move(socket));
+          refuse_cv.notify_one();
+        } else {
+          socket.close(ec);
+        }
         continue;
       }
       ++connections;
-      pending.push_back(std::move(socket));
+      ++per_client[client];
+      pending.emplace_back(std::move(socket), std::move(client));
       // A waiting thread for every pending connection, or one more thread.
       if (idle_workers >= pending.size()) {
         work_cv.notify_one();
@@ -140,6 +235,41 @@ void HttpServer::Impl::AcceptLoop() {
   }
 }
 
+void HttpServer::Impl::RefuseLoop() {
+  std::unique_lock lock(mu);
+  while (true) {
+    refuse_cv.wait(lock, [&] { return stopping || !refused.empty(); });
+    if (stopping) break;
+    tcp::socket socket = std::move(refused.front());
+    refused.pop_front();
+    lock.unlock();
+    // Take what the client sent (its request, usually all there already), answer, close.
+    boost::system::error_code ec;
+    pollfd pfd{socket.native_handle(), POLLIN, 0};
+    char sink[16 * 1024];
+    if (::poll(&pfd, 1, 100) > 0) socket.read_some(asio::buffer(sink), ec);
+    static constexpr std::string_view kAnswer =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: tidemark\r\nRetry-After: 1\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 59\r\n\r\n"
+        "too many connections (from this client or in all); retry\n";
+    SetSocketTimeout(socket.native_handle(), SO_SNDTIMEO, std::chrono::milliseconds(100));
+    asio::write(socket, asio::buffer(kAnswer), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    if (::poll(&pfd, 1, 100) > 0) socket.read_some(asio::buffer(sink), ec);
+    socket.close(ec);
+    lock.lock();
+  }
+  boost::system::error_code ec;
+  for (tcp::socket& s : refused) s.close(ec);
+  refused.clear();
+}
+
+void HttpServer::Impl::Release(const std::string& client) {
+  --connections;
+  auto it = per_client.find(client);
+  if (it != per_client.end() && --it->second == 0) per_client.erase(it);
+}
+
 void HttpServer::Impl::WorkerLoop() {
   std::unique_lock lock(mu);
   while (true) {
@@ -148,26 +278,28 @@ void HttpServer::Impl::WorkerLoop() {
                                         [&] { return stopping || !pending.empty(); });
     --idle_workers;
     if (!woken || stopping) break;
-    tcp::socket socket = std::move(pending.front());
+    auto [socket, client] = std::move(pending.front());
     pending.pop_front();
     lock.unlock();
-    Serve(std::move(socket));
+    Serve(std::move(socket), std::move(client));
     lock.lock();
   }
   --workers;
   done_cv.notify_all();
 }
 
-void HttpServer::Impl::Serve(tcp::socket socket) {
+void HttpServer::Impl::Serve(tcp::socket socket, std::string client) {
   {
     std::lock_guard lock(mu);
     open.insert(&socket);
   }
   boost::system::error_code ec;
   // A client that stops sending (in a TLS handshake, a header or a body) gives up its thread
-  // after the idle timeout instead of holding it forever.
-  timeval timeout{kIdleTimeoutMs / 1000, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // after the idle timeout instead of holding it forever; one that stops reading, after the
+  // write timeout.
+  SetSocketTimeout(socket.native_handle(), SO_RCVTIMEO, std::chrono::milliseconds(kIdleTimeoutMs));
+  SetSocketTimeout(socket.native_handle(), SO_SNDTIMEO,
+                   std::chrono::milliseconds(settings.write_timeout_ms));
   if (tls) {
     asio::ssl::stream<tcp::socket&> stream(socket, *tls);
     stream.handshake(asio::ssl::stream_base::server, ec);
@@ -182,7 +314,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
   socket.close(ec);
   std::lock_guard lock(mu);
   open.erase(&socket);
-  --connections;
+  Release(client);
   done_cv.notify_all();
 }
 
@@ -190,6 +322,13 @@ template <typename Stream>
 void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
+  // Plain HTTP reads and writes without blocking, each wait bounded by a deadline (poll). A TLS
+  // stream blocks: its records must not be cut by a would-block in the middle; the socket's
+  // receive timeout (Serve) ends its idle reads.
+  if constexpr (std::is_same_v<Stream, tcp::socket>) socket.non_blocking(true, ec);
+  auto WriteDeadline = [&] {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.write_timeout_ms);
+  };
   while (!stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(settings.max_body_bytes);
@@ -209,13 +348,65 @@ void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
         break;
       }
     }
-    http::read_header(stream, buffer, parser, ec);
+    // The header, then the body, piece by piece, each read bounded by what is left of the
+    // request's deadline (from its first byte), so that trickling bytes cannot hold the thread.
+    std::chrono::steady_clock::time_point deadline;
+    bool started = false;
+    auto start = [&] {
+      if (started) return;
+      started = true;
+      deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.request_timeout_ms);
+    };
+    if (buffer.size() > 0 || std::is_same_v<Stream, tcp::socket>) start();  // bytes are there
+    auto read_until = [&](auto done) {
+      while (!done()) {
+        const size_t n = http::read_some(stream, buffer, parser, ec);
+        if (n > 0) start();
+        if (WouldBlock(ec)) {
+          // Plain HTTP: nothing to read yet; wait for it, at most until the deadline.
+          ec = {};
+          const auto until = started ? deadline
+                                     : std::chrono::steady_clock::now() +
+                                           std::chrono::milliseconds(kIdleTimeoutMs);
+          if (!WaitReady(socket.native_handle(), POLLIN, until)) {
+            ec = asio::error::timed_out;
+            return;
+          }
+          continue;
+        }
+        if (ec) return;
+        if (started && std::chrono::steady_clock::now() >= deadline && !done()) {
+          ec = asio::error::timed_out;
+          return;
+        }
+      }
+    };
+    read_until([&] { return parser.is_header_done(); });
     {
       std::lock_guard lock(mu);
       idle.erase(&socket);
     }
-    // A declared Content-Length over the limit fails here already, with body_limit.
-    if (ec && ec != http::error::body_limit) break;
+    // A request that cannot be read: its status, if it is the request's fault, then close.
+    if (ec && ec != http::error::body_limit) {
+      int status = StatusForParseError(ec);
+      if (status == 0 && TimedOut(ec) && started) status = 408;
+      if (status == 0) break;
+      const std::string why =
+          status == 431   ? "request header fields too large: the request line and headers are "
+                            "limited to 64 KiB\n"
+          : status == 408 ? "request not received within " +
+                                std::to_string(settings.request_timeout_ms / 1000) + " s\n"
+                          : "malformed request: " + ec.message() + "\n";
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res.set(http::field::server, "tidemark");
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.body() = why;
+      res.keep_alive(false);
+      res.prepare_payload();
+      WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
+      break;
+    }
     HttpResponse response;
     bool close = false;
     // The declared length, read from the field itself: after a body_limit failure the parser does
@@ -226,7 +417,22 @@ void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
       uint64_t n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc()) declared = n;
     }
-    if (!ec) http::read(stream, buffer, parser, ec);
+    if (!ec) read_until([&] { return parser.is_done(); });
+    if (ec && ec != http::error::body_limit) {
+      int status = StatusForParseError(ec);
+      if (status == 0 && TimedOut(ec)) status = 408;
+      if (status == 0) break;
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res.set(http::field::server, "tidemark");
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.body() = status == 408 ? "request body not received within " +
+                                       std::to_string(settings.request_timeout_ms / 1000) + " s\n"
+                                 : "malformed request body: " + ec.message() + "\n";
+      res.keep_alive(false);
+      res.prepare_payload();
+      WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
+      break;
+    }
     if (ec == http::error::body_limit) {
       response = Simple(413, "request body over the limit of " +
                                  std::to_string(settings.max_body_bytes) + " bytes\n");
@@ -277,7 +483,7 @@ void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
     res.body() = std::move(response.body);
     res.keep_alive(!close && !stopping);
     res.prepare_payload();
-    http::write(stream, res, ec);
+    WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
     if (ec || close) break;
   }
 }
@@ -296,12 +502,13 @@ void HttpServer::Stop(int grace_ms) {
   if (impl.accept_thread.joinable()) impl.accept_thread.join();
   std::unique_lock lock(impl.mu);
   // Connections no thread has taken yet are closed unanswered, as a full listen queue would be.
-  for (tcp::socket& s : impl.pending) {
+  for (auto& [s, client] : impl.pending) {
     s.close(ec);
-    --impl.connections;
+    impl.Release(client);
   }
   impl.pending.clear();
   impl.work_cv.notify_all();
+  impl.refuse_cv.notify_all();
   // Idle keep-alive connections are closed now; busy ones finish their request first.
   for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
   impl.done_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] {
@@ -314,6 +521,8 @@ void HttpServer::Stop(int grace_ms) {
   // Threads outlive their connections (they wait for the next one): all must be gone before the
   // server is destroyed.
   impl.done_cv.wait(lock, [&] { return impl.connections == 0 && impl.workers == 0; });
+  lock.unlock();
+  if (impl.refuse_thread.joinable()) impl.refuse_thread.join();
 }
 
 }  // namespace tidemark::server

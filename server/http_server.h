@@ -1,6 +1,9 @@
 // A small HTTP/1.1 server on Boost.Beast: one thread per connection (bounded; threads are reused
-// for later connections), keep-alive,
-// a body limit answered with 413. Handlers are plain functions from request to response.
+// for later connections), keep-alive. Every bad request gets its status before the connection
+// closes: 400 for malformed requests, 413 past the body limit, 431 past the header limit, 408
+// when a request does not arrive whole within its deadline; connections past the server's or one
+// client's limit are answered 503. A client that does not take its response within the write
+// timeout is disconnected. Handlers are plain functions from request to response.
 #ifndef TIDEMARK_SERVER_HTTP_SERVER_H_
 #define TIDEMARK_SERVER_HTTP_SERVER_H_
 
@@ -54,6 +57,15 @@ class HttpServer {
     // Both set: HTTPS (TLS 1.2 or later) with this PEM certificate chain and private key.
     std::string tls_cert_file;
     std::string tls_key_file;
+    // A request's header and body must arrive within this long of its first byte; a client
+    // that trickles it (slowloris) is answered 408 and disconnected.
+    int64_t request_timeout_ms = 60'000;
+    // A response the client does not take within this long is abandoned with its connection,
+    // so a client that never reads holds neither a thread nor the response for longer.
+    int64_t write_timeout_ms = 60'000;
+    // Connections one client address may hold at once; with max_connections, past it new
+    // connections are answered 503 (plain HTTP; over TLS they are closed).
+    size_t max_connections_per_client = 256;
   };
   static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
   ~HttpServer();

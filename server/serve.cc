@@ -300,14 +300,20 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     LogError("cannot listen", {{"addr", config.otlp_grpc_addr}});
     return 1;
   }
-  HttpServer::Settings api_settings{
-      http_host,          http_port, config.max_request_bytes, 512, config.tls_cert_file,
-      config.tls_key_file};
+  HttpServer::Settings api_settings{http_host,
+                                    http_port,
+                                    config.max_request_bytes,
+                                    static_cast<size_t>(config.max_connections),
+                                    config.tls_cert_file,
+                                    config.tls_key_file,
+                                    config.request_timeout_ms,
+                                    config.write_timeout_ms,
+                                    static_cast<size_t>(config.max_connections_per_client)};
   auto api =
       HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
-  HttpServer::Settings otlp_settings{otlp_http_host,           otlp_http_port,
-                                     config.max_request_bytes, 512,
-                                     config.tls_cert_file,     config.tls_key_file};
+  HttpServer::Settings otlp_settings = api_settings;
+  otlp_settings.host = otlp_http_host;
+  otlp_settings.port = otlp_http_port;
   auto otlp = HttpServer::Start(otlp_settings,
                                 [&](const HttpRequest& r) { return receivers.HandleOtlpHttp(r); });
   if (!api.ok() || !otlp.ok()) {

@@ -572,6 +572,19 @@ TEST(Config, AuthSectionIsReadAndItsSecretsAreNotShown) {
   const std::string rendered = RenderConfigYaml(c);
   EXPECT_EQ(rendered.find("$2y$"), std::string::npos) << rendered;
   EXPECT_NE(rendered.find("grafana: <secret>"), std::string::npos) << rendered;
+  // The listeners' bounds.
+  ServerConfig limits;
+  ASSERT_TRUE(Load("web:\n  max_connections: 64\n  max_connections_per_client: 8\n"
+                   "  request_timeout: 5s\n  write_timeout: 2s\n",
+                   &limits)
+                  .ok());
+  EXPECT_EQ(limits.max_connections, 64);
+  EXPECT_EQ(limits.max_connections_per_client, 8);
+  EXPECT_EQ(limits.request_timeout_ms, 5'000);
+  EXPECT_EQ(limits.write_timeout_ms, 2'000);
+  ExpectRefusedNaming("web:\n  max_connections: 0\n", "web.max_connections");
+  ExpectRefusedNaming("web:\n  request_timeout: 10ms\n", "web.request_timeout");
+  ExpectRefusedNaming("web:\n  write_timeout: 0s\n", "web.write_timeout");
   ExpectRefusedNaming("web:\n  auth:\n    users: {}\n", "web.auth.users");
   ExpectRefusedNaming("web:\n  auth:\n    roles:\n      owner: [x]\n", "web.auth.roles.owner");
   ExpectRefusedNaming("web:\n  auth:\n    basic_auth_users: [a, b]\n", "web.auth.basic_auth_users");
