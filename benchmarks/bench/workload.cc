@@ -159,6 +159,14 @@ struct Block {
   const std::vector<std::vector<uint32_t>>* generations;  // per scrape, per target
 };
 
+// A sample into a remote_write time series of either version (the same fields in both).
+template <typename TimeSeries>
+void AddSample(TimeSeries* ts, const Sample& s) {
+  auto* ps = ts->add_samples();
+  ps->set_timestamp(s.timestamp_ms);
+  ps->set_value(s.value);
+}
+
 // The series of a block as remote_write carries them: `new_series(i, labels)` starts a time
 // series (a series changes identity with its target's generation: one time series per
 // generation), `add_sample(sample)` adds a sample to the last one started.
@@ -195,9 +203,7 @@ Result<RequestBody> RemoteWriteRequest(const NodeSeries& ns, const Block& b, boo
         }
       },
       [&](const Sample& s) {
-        auto* ps = ts->add_samples();
-        ps->set_timestamp(s.timestamp_ms);
-        ps->set_value(s.value);
+        AddSample(ts, s);
         ++out.items;
       });
   TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));
@@ -237,9 +243,7 @@ Result<RequestBody> RemoteWriteV2Request(const datagen::MetricsDataset& dataset,
         md->set_unit_ref(symbol(dataset.family(i).unit));
       },
       [&](const Sample& s) {
-        auto* ps = ts->add_samples();
-        ps->set_timestamp(s.timestamp_ms);
-        ps->set_value(s.value);
+        AddSample(ts, s);
         ++out.items;
       });
   TM_ASSIGN_OR_RETURN(out.bytes, Finish(req, encode));

@@ -13,15 +13,7 @@ const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const fs = require('fs');
 
-const exporters = {
-  grpc: () => [new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)({ url: `http://127.0.0.1:${grpcPort}` }),
-               new (require('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)({ url: `http://127.0.0.1:${grpcPort}` })],
-  proto: () => [new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)({ url: `http://127.0.0.1:${httpPort}/v1/traces` }),
-                new (require('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)({ url: `http://127.0.0.1:${httpPort}/v1/metrics` })],
-  http: () => [new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)({ url: `http://127.0.0.1:${httpPort}/v1/traces` }),
-               new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)({ url: `http://127.0.0.1:${httpPort}/v1/metrics` })],
-};
-const [traceExporter, metricExporter] = exporters[protocol]();
+const [traceExporter, metricExporter] = require('./otel_exporters')(protocol, grpcPort, httpPort);
 const resource = resourceFromAttributes({ 'service.name': `auth-${protocol}` });
 
 // Spans and metrics are collected here and handed to the exporters directly, so that each

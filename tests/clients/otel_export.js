@@ -9,15 +9,7 @@ const { resourceFromAttributes } = require('@opentelemetry/resources');
 const fs = require('fs');
 
 const [protocol, grpcPort, httpPort, out] = process.argv.slice(2);
-const exporters = {
-  grpc: () => [new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)({ url: `http://127.0.0.1:${grpcPort}` }),
-               new (require('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)({ url: `http://127.0.0.1:${grpcPort}` })],
-  proto: () => [new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)({ url: `http://127.0.0.1:${httpPort}/v1/traces` }),
-                new (require('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)({ url: `http://127.0.0.1:${httpPort}/v1/metrics` })],
-  http: () => [new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)({ url: `http://127.0.0.1:${httpPort}/v1/traces` }),
-               new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)({ url: `http://127.0.0.1:${httpPort}/v1/metrics` })],
-};
-const [traceExporter, metricExporter] = exporters[protocol]();
+const [traceExporter, metricExporter] = require('./otel_exporters')(protocol, grpcPort, httpPort);
 const resource = resourceFromAttributes({ 'service.name': `js-${protocol}`, 'service.instance.id': 'i-1', 'deployment.environment': 'test' });
 
 // Record every span as the SDK exported it.
