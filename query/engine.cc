@@ -442,7 +442,12 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
         Series series;
         series.metric = std::move(s.metric);
         series.drop_name = s.drop_name;
-        series.floats.reserve(static_cast<size_t>(std::min<int64_t>(num_steps, 5000)));
+        // A series there from the first step usually has a point at every step: room for them
+        // at once. One that appears later is often short-lived (count_values makes a series per
+        // distinct value): reserving thousands of points for each of millions of them took
+        // gigabytes the sample limit never saw.
+        series.floats.reserve(ts == start_ ? static_cast<size_t>(std::min<int64_t>(num_steps, 5000))
+                                           : 4);
         result.push_back(std::move(series));
         last_ts.push_back(ts);
       } else {
