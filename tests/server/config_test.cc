@@ -553,8 +553,9 @@ TEST(Config, RelabelRulesAreCheckedAsPrometheusChecksThem) {
 }
 
 // web.auth: names and values as written, token files relative to the configuration file, the
-// shapes checked naming the key; the rendered configuration hides the hashes.
-TEST(Config, AuthSectionIsReadAndItsSecretsAreNotShown) {
+// shapes checked naming the key; the rendered configuration hides the hashes. Then the
+// listeners' bounds (web.*) and the engine's reading threads (storage.*).
+TEST(Config, AuthListenerBoundsAndReadThreadsAreRead) {
   ServerConfig c;
   ASSERT_TRUE(Load("web:\n  auth:\n    basic_auth_users:\n      grafana: \"$2y$10$x\"\n"
                    "    bearer_tokens:\n      collector: tokens/collector.token\n"
@@ -572,6 +573,12 @@ TEST(Config, AuthSectionIsReadAndItsSecretsAreNotShown) {
   const std::string rendered = RenderConfigYaml(c);
   EXPECT_EQ(rendered.find("$2y$"), std::string::npos) << rendered;
   EXPECT_NE(rendered.find("grafana: <secret>"), std::string::npos) << rendered;
+  // The engine's reading threads.
+  ServerConfig threads;
+  ASSERT_TRUE(Load("storage:\n  read_threads: 3\n  span_scan_threads: 1\n", &threads).ok());
+  EXPECT_EQ(threads.engine.read_threads, 3u);
+  EXPECT_EQ(threads.engine.span_scan_threads, 1u);
+  ExpectRefusedNaming("storage:\n  read_threads: 65\n", "storage.read_threads");
   // The listeners' bounds.
   ServerConfig limits;
   ASSERT_TRUE(Load("web:\n  max_connections: 64\n  max_connections_per_client: 8\n"
