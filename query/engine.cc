@@ -388,6 +388,19 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
   std::vector<std::vector<size_t>> cursors(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) cursors[i].assign(inputs[i].size(), 0);
   std::vector<Vector> vectors(inputs.size());
+  // A range evaluation's steps where every series of an input has a point (the usual case) take
+  // the input's series as they are: a vector of them with their label sets, built once, whose
+  // times and values are set in place, instead of a copy of every label set at every step.
+  const bool range = start_ != end_;
+  std::vector<Vector> whole(inputs.size());
+  std::vector<char> lent(inputs.size(), 0);  // whole[i] is in vectors[i] for this step
+  if (range) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      whole[i].reserve(inputs[i].size());
+      for (const Series& series : inputs[i])
+        whole[i].push_back(VectorSample{series.metric, 0, 0, series.drop_name});
+    }
+  }
   std::vector<std::vector<int>> step_sigs(inputs.size());
   Vector out;
   Matrix result;
@@ -401,6 +414,24 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
     for (size_t i = 0; i < inputs.size(); ++i) {
       vectors[i].clear();
       step_sigs[i].clear();
+      if (range) {
+        bool all = true;
+        for (size_t j = 0; j < inputs[i].size() && all; ++j) {
+          const size_t c = cursors[i][j];
+          all = c < inputs[i][j].floats.size() && inputs[i][j].floats[c].t == ts;
+        }
+        if (all) {
+          std::swap(vectors[i], whole[i]);  // swapped back after the step
+          lent[i] = 1;
+          for (size_t j = 0; j < inputs[i].size(); ++j) {
+            vectors[i][j].t = ts;
+            vectors[i][j].f = inputs[i][j].floats[cursors[i][j]++].f;
+            if (matching != nullptr) step_sigs[i].push_back(series_sigs[i][j]);
+          }
+          TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(inputs[i].size())));
+          continue;
+        }
+      }
       for (size_t j = 0; j < inputs[i].size(); ++j) {
         Series& s = inputs[i][j];
         size_t& c = cursors[i][j];
@@ -414,7 +445,12 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
       }
     }
     out.clear();
-    TM_RETURN_IF_ERROR(fn(vectors, step_sigs, ts, &out));
+    const Status step = fn(vectors, step_sigs, ts, &out);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (lent[i]) std::swap(vectors[i], whole[i]);
+      lent[i] = 0;
+    }
+    TM_RETURN_IF_ERROR(step);
     const auto produced = static_cast<int64_t>(out.size());
     temp_samples += produced;
     TM_RETURN_IF_ERROR(AddSamples(produced));
