@@ -76,14 +76,6 @@ HttpResponse Simple(int status, std::string body) {
   return r;
 }
 
-// Sets the socket's receive or send timeout (0: none).
-void SetSocketTimeout(int fd, int option, std::chrono::milliseconds ms) {
-  const auto us =
-      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(ms).count());
-  timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
-  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
-}
-
 bool WouldBlock(const boost::system::error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -252,7 +244,7 @@ void HttpServer::Impl::RefuseLoop() {
         "HTTP/1.1 503 Service Unavailable\r\nServer: tidemark\r\nRetry-After: 1\r\n"
         "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 59\r\n\r\n"
         "too many connections (from this client or in all); retry\n";
-    SetSocketTimeout(socket.native_handle(), SO_SNDTIMEO, std::chrono::milliseconds(100));
+    // A few hundred bytes: the socket's send buffer takes them at once.
     asio::write(socket, asio::buffer(kAnswer), ec);
     socket.shutdown(tcp::socket::shutdown_send, ec);
     if (::poll(&pfd, 1, 100) > 0) socket.read_some(asio::buffer(sink), ec);
@@ -294,12 +286,9 @@ void HttpServer::Impl::Serve(tcp::socket socket, std::string client) {
     open.insert(&socket);
   }
   boost::system::error_code ec;
-  // A client that stops sending (in a TLS handshake, a header or a body) gives up its thread
-  // after the idle timeout instead of holding it forever; one that stops reading, after the
-  // write timeout.
-  SetSocketTimeout(socket.native_handle(), SO_RCVTIMEO, std::chrono::milliseconds(kIdleTimeoutMs));
-  SetSocketTimeout(socket.native_handle(), SO_SNDTIMEO,
-                   std::chrono::milliseconds(settings.write_timeout_ms));
+  // Plain HTTP bounds every wait with poll (ServeStream). A TLS connection's reads and writes
+  // block: socket timeouts do not help, since Asio's synchronous operations wait out
+  // EAGAIN with an unbounded poll of their own. The asynchronous server of issue 14 bounds them.
   if (tls) {
     asio::ssl::stream<tcp::socket&> stream(socket, *tls);
     stream.handshake(asio::ssl::stream_base::server, ec);
@@ -323,8 +312,7 @@ void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   // Plain HTTP reads and writes without blocking, each wait bounded by a deadline (poll). A TLS
-  // stream blocks: its records must not be cut by a would-block in the middle; the socket's
-  // receive timeout (Serve) ends its idle reads.
+  // stream blocks: its records must not be cut by a would-block in the middle (see Serve).
   if constexpr (std::is_same_v<Stream, tcp::socket>) socket.non_blocking(true, ec);
   auto WriteDeadline = [&] {
     return std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.write_timeout_ms);
@@ -339,7 +327,7 @@ void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
     }
     // An idle keep-alive connection is closed after a minute instead of holding its thread.
     // Over TLS the socket's readiness says nothing (the stream may already hold the next request's
-    // bytes, read during the handshake): the receive timeout set in Serve ends idle reads there.
+    // bytes, read during the handshake), so this applies to plain HTTP only (see Serve).
     if (buffer.size() == 0 && std::is_same_v<Stream, tcp::socket>) {
       pollfd pfd{socket.native_handle(), POLLIN, 0};
       if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) {

@@ -80,7 +80,7 @@ std::string Get(const ServerProcess& server, const std::string& target, int want
 
 class PromApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite, TearDownTestSuite); }
   static void StartSuite() {
     dir_ = new TempDir();
     server_ = new ServerProcess(dir_->path(), kConfig);

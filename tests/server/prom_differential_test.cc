@@ -357,7 +357,7 @@ const char* kQueries[] = {
 
 class Differential : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite, TearDownTestSuite); }
   static void StartSuite() {
     dir_ = new testing::TempDir();
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -377,9 +377,14 @@ class Differential : public ::testing::Test {
     // another.
     for (int attempt = 0; attempt < 3 && !up; ++attempt) {
       prometheus_port_ = testing::FreePort();
-      prometheus_pid_ =
-          testing::StartPrometheus(config, dir_->path() + "-prometheus-data", prometheus_port_,
-                                   prometheus_log_, {"--web.enable-remote-write-receiver"});
+      // Blocks of 120 h: Prometheus compacts its head (on a one-minute timer) once it spans 1.5
+      // blocks, and then refuses samples older than the compacted range as out of bounds. With
+      // the default 2 h blocks, a timer firing while the 48 hours were being written failed the
+      // set-up now and then.
+      prometheus_pid_ = testing::StartPrometheus(
+          config, dir_->path() + "-prometheus-data", prometheus_port_, prometheus_log_,
+          {"--web.enable-remote-write-receiver", "--storage.tsdb.min-block-duration=120h",
+           "--storage.tsdb.max-block-duration=120h"});
       bool exited = false;
       for (int i = 0; i < 300 && !up && !exited; ++i) {
         up = HttpCall(prometheus_port_, "GET", "/-/ready").status == 200;

@@ -30,9 +30,12 @@ namespace tidemark::testing {
 // Runs a test suite's shared set-up (SetUpTestSuite); a fatal failure in it ends the test
 // program with a failure. Left alone, gtest marks every test of the suite skipped, and ctest
 // counts skipped tests as not failed: a server that did not start would hide the whole suite.
-inline void SuiteSetUpOrExit(void (*set_up)()) {
+// `tear_down` stops what the set-up started first: processes left running would hold the test's
+// output pipe open, and ctest would wait for them until its timeout.
+inline void SuiteSetUpOrExit(void (*set_up)(), void (*tear_down)()) {
   set_up();
   if (::testing::Test::HasFatalFailure()) {
+    tear_down();
     std::fprintf(stderr, "the test suite's set-up failed (above): stopping\n");
     std::fflush(stdout);
     std::fflush(stderr);

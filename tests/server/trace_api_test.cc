@@ -28,7 +28,7 @@ struct SentTrace {
 
 class TraceApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite); }
+  static void SetUpTestSuite() { testing::SuiteSetUpOrExit(StartSuite, TearDownTestSuite); }
   static void StartSuite() {
     dir_ = new testing::TempDir();
     server_ = new testing::ServerProcess(
