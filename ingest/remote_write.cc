@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include "ingest/wire_reader.h"
 #include "util/status_macros.h"
@@ -382,7 +383,7 @@ Status ParseRemoteWriteV2Request(std::string_view protobuf, RemoteWriteRequest* 
   std::vector<uint32_t> refs;
   std::vector<std::pair<size_t, size_t>> keys;  // into label_keys, which grows while parsing
   keys.reserve(series_bodies.size());
-  std::vector<std::string_view> metadata_names;
+  std::unordered_set<std::string_view> metadata_names;  // names whose metadata is taken
   for (size_t i = 0; i < series_bodies.size(); ++i) {
     size_t key_begin = 0, key_end = 0;
     bool has_metadata = false;
@@ -400,11 +401,9 @@ Status ParseRemoteWriteV2Request(std::string_view protobuf, RemoteWriteRequest* 
         metadata.metric_family_name = request->labels[k].value;
     }
     if (metadata.metric_family_name.empty() ||
-        std::find(metadata_names.begin(), metadata_names.end(), metadata.metric_family_name) !=
-            metadata_names.end()) {
+        !metadata_names.insert(metadata.metric_family_name).second) {
       continue;
     }
-    metadata_names.push_back(metadata.metric_family_name);
     request->metadata.push_back(metadata);
   }
   for (size_t i = 0; i < keys.size(); ++i) {
