@@ -109,7 +109,21 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
     TM_RETURN_IF_ERROR(CheckMapping(
         web, "web.",
         {"enable_admin_api", "enable_lifecycle", "external_url", "auth", "max_connections",
-         "max_connections_per_client", "request_timeout", "write_timeout"}));
+         "max_connections_per_client", "request_timeout", "write_timeout", "idle_timeout",
+         "max_concurrent_requests", "max_request_bytes_in_flight"}));
+    if (web["idle_timeout"]) {
+      TM_RETURN_IF_ERROR(ReadDuration(web["idle_timeout"], "web.idle_timeout", 100, kDay, nullptr,
+                                      &c->idle_timeout_ms));
+    }
+    if (web["max_concurrent_requests"]) {
+      TM_RETURN_IF_ERROR(ReadInt(web["max_concurrent_requests"], "web.max_concurrent_requests", 1,
+                                 100'000, &c->max_concurrent_requests));
+    }
+    if (web["max_request_bytes_in_flight"]) {
+      TM_RETURN_IF_ERROR(ReadInt(web["max_request_bytes_in_flight"],
+                                 "web.max_request_bytes_in_flight", 1 << 20, INT64_MAX,
+                                 &c->max_request_bytes_in_flight));
+    }
     if (web["max_connections"]) {
       TM_RETURN_IF_ERROR(ReadInt(web["max_connections"], "web.max_connections", 1, 1'000'000,
                                  &c->max_connections));
@@ -622,6 +636,9 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "request_timeout" << YAML::Value
       << util::FormatDuration(c.request_timeout_ms);
   out << YAML::Key << "write_timeout" << YAML::Value << util::FormatDuration(c.write_timeout_ms);
+  out << YAML::Key << "idle_timeout" << YAML::Value << util::FormatDuration(c.idle_timeout_ms);
+  out << YAML::Key << "max_concurrent_requests" << YAML::Value << c.max_concurrent_requests;
+  out << YAML::Key << "max_request_bytes_in_flight" << YAML::Value << c.max_request_bytes_in_flight;
   if (c.auth.enabled()) {
     // Names and files only: the hashes and tokens are secrets, as Prometheus hides them.
     out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;

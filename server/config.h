@@ -62,11 +62,16 @@ struct ServerConfig {
   bool enable_lifecycle = false;
   AuthConfig auth;  // web.auth: who may read, write and administer (docs/auth.md); off if empty
   // The HTTP listeners' bounds (web.*): connections in all and per client address (past them,
-  // 503), how long a request may take to arrive (408) and a response to be taken.
-  int64_t max_connections = 512;
+  // 503), how long a request may take to arrive (408) and a response to be taken, how long an
+  // idle connection stays open, requests handled at once, and the bytes of request bodies and
+  // responses held at once (past it, 503).
+  int64_t max_connections = 16'384;
   int64_t max_connections_per_client = 256;
   int64_t request_timeout_ms = 60'000;
   int64_t write_timeout_ms = 60'000;
+  int64_t idle_timeout_ms = 60'000;
+  int64_t max_concurrent_requests = 256;
+  uint64_t max_request_bytes_in_flight = 1ULL << 30;
   uint64_t max_request_bytes = 16ULL << 20;  // decoded body / gRPC message limit
   int64_t self_scrape_interval_ms = 15'000;  // the server's own metrics into the engine; 0 = off
   ingest::MetricsTranslationOptions translation;

@@ -1,17 +1,26 @@
 #include "server/http_server.h"
 
-#include <poll.h>
-
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <chrono>
-#include <deque>
+#include <future>
 #include <map>
 #include <optional>
+#include <set>
+#include <thread>
 #include <type_traits>
+
+#include "server/handler_pool.h"
 
 namespace tidemark::server {
 
@@ -19,125 +28,495 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
 
-constexpr int kIdleTimeoutMs = 60'000;
-// A connection's thread waits this long for the next accepted connection before it ends. Reusing
-// threads matters beyond the cost of creating them: the allocator binds each new thread to an
-// arena, and a query on a fresh thread touched about 17 MB of new pages (4,400 page faults for a
-// 46 ms dashboard query; docs/benchmarks.md).
-constexpr int kWorkerIdleMs = 30'000;
+namespace {
+
+// A handler thread waits this long for another request before it ends (see HandlerPool).
+constexpr int kHandlerThreadIdleMs = 30'000;
+constexpr size_t kHeaderLimit = 64 * 1024;
+// Connections over a limit are answered 503 by short-lived sessions; past this many at once the
+// rest are closed unanswered, so that a flood of refusals costs little.
+constexpr size_t kMaxRefusals = 256;
+// How long a refusal waits for the client's request before answering it, and how long it then
+// waits for the client to close: answering a request the client has not finished sending, or
+// closing with its bytes unread, would show the client a reset instead of the answer.
+constexpr int kRefusalReadMs = 100;
+// A request refused before its body was read (413, 503) has the rest of its body read and
+// discarded, up to this many bytes and while the client keeps sending within kDrainIdleMs.
+constexpr uint64_t kMaxDrainBytes = 256ULL << 20;
+constexpr int kDrainIdleMs = 2'000;
+constexpr int kTlsShutdownMs = 1'000;
+
+}  // namespace
+
+// One accepted connection, as the server's bookkeeping sees it.
+class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  virtual ~Connection() = default;
+  virtual void Start() = 0;
+  // Safe from any thread: ends the connection's waits by shutting its socket down; with
+  // `idle_only`, only while it waits for a request (a request in progress gets its answer).
+  virtual void Shutdown(bool idle_only) = 0;
+};
 
 struct HttpServer::Impl {
   Settings settings;
   HttpHandler handler;
   asio::io_context io;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::thread accept_thread;
+  // Keeps the I/O threads running while no operation is pending (after the acceptor closed,
+  // connections still post their shutdowns and answers) until Stop has seen every one gone.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{io.get_executor()};
+  std::unique_ptr<tcp::acceptor> acceptor;  // on its own strand
+  std::unique_ptr<asio::steady_timer> accept_retry;
+  std::vector<std::thread> io_threads;
+  std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
+  std::unique_ptr<HandlerPool> pool;
+  std::atomic<bool> stopping{false};
+  // Request bodies being received or handled plus responses being sent, in bytes.
+  std::atomic<uint64_t> bytes_in_flight{0};
+
   std::mutex mu;
   std::condition_variable done_cv;
-  std::set<tcp::socket*> idle;  // guarded by mu: connections waiting for a request
-  std::set<tcp::socket*> open;  // guarded by mu: every connection
-  size_t connections = 0;       // guarded by mu: accepted and not yet closed (pending included)
-  // guarded by mu: accepted, waiting for a thread, with the client's address
-  std::deque<std::pair<tcp::socket, std::string>> pending;
-  size_t workers = 0;               // guarded by mu: threads serving or waiting for connections
-  size_t idle_workers = 0;          // guarded by mu: of those, waiting in WorkerLoop
-  std::condition_variable work_cv;  // a connection is pending, or the server stops
-  std::atomic<bool> stopping{false};
-  std::unique_ptr<asio::ssl::context> tls;   // set when serving HTTPS
-  std::map<std::string, size_t> per_client;  // guarded by mu: open connections by address
-  // Connections over a limit, answered 503 one after another by the refuser thread: a refusal
-  // reads what the client sends first (briefly), so that the client reads the answer rather
-  // than a reset. Bounded; past it they are closed unanswered.
-  std::deque<tcp::socket> refused;  // guarded by mu
-  std::condition_variable refuse_cv;
-  std::thread refuse_thread;
-  static constexpr size_t kMaxRefusalsQueued = 64;
+  size_t connections = 0;                    // guarded by mu: served, not yet closed
+  size_t refusals = 0;                       // guarded by mu: being answered 503
+  std::map<std::string, size_t> per_client;  // guarded by mu: served connections by address
+  std::set<Connection*> open;                // guarded by mu: every live connection
 
-  void AcceptLoop();
-  void RefuseLoop();
-  // Frees a connection's place (in `connections` and its address' count). Under mu.
-  void Release(const std::string& client);
-  // A connection thread: serves pending connections one after another, ends after kWorkerIdleMs
-  // without one or when the server stops.
-  void WorkerLoop();
-  void Serve(tcp::socket socket, std::string client);
-  // The request loop over a plain socket or a TLS stream on it.
-  template <typename Stream>
-  void ServeStream(Stream& stream, tcp::socket& socket);
+  void Accept();
+  void OnAccept(const ErrorCode& ec, tcp::socket socket);
+  // Whether `bytes` more fit in the in-flight budget; counts them when they do.
+  bool Reserve(uint64_t bytes) {
+    uint64_t now = bytes_in_flight.load();
+    do {
+      if (now + bytes > settings.max_bytes_in_flight) return false;
+    } while (!bytes_in_flight.compare_exchange_weak(now, now + bytes));
+    return true;
+  }
+  void Unreserve(uint64_t bytes) { bytes_in_flight -= bytes; }
 };
 
 namespace {
 
-HttpResponse Simple(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-bool WouldBlock(const boost::system::error_code& ec) {
-  return ec == asio::error::would_block || ec == asio::error::try_again;
-}
-
-// Whether a read failed for want of data in time, as opposed to a closed or broken connection.
-bool TimedOut(const boost::system::error_code& ec) {
-  return WouldBlock(ec) || ec == asio::error::timed_out;
-}
-
-// Waits until `fd` is ready for `events` or `deadline` passes; false when it passed.
-bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd pfd{fd, events, 0};
-    const int n = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
-    if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
-
-// Writes a response. Over plain HTTP the socket is non-blocking and every wait for room is
-// bounded by `deadline`: a client that stops reading loses the connection then, rather than
-// holding the thread and the response. (Over TLS the write blocks: the asynchronous server of
-// issue 14 bounds it.)
+// The request/response loop of one connection over a plain socket or a TLS stream. Every wait is
+// bounded by the session's one timer: the idle timeout before a request's first byte, the request
+// deadline from there to its last byte, the write timeout for the answer. On expiry the socket's
+// operations are cancelled, which lets the session still answer 408 before closing.
 template <typename Stream>
-void WriteResponse(Stream& stream, int fd, http::response<http::string_body>& res,
-                   std::chrono::steady_clock::time_point deadline, boost::system::error_code& ec) {
-  if constexpr (!std::is_same_v<Stream, tcp::socket>) {
-    http::write(stream, res, ec);
-  } else {
-    http::response_serializer<http::string_body> sr{res};
-    while (!sr.is_done()) {
-      http::write_some(stream, sr, ec);
-      if (WouldBlock(ec)) {
-        ec = {};
-        if (!WaitReady(fd, POLLOUT, deadline)) {
-          ec = asio::error::timed_out;
-          return;
-        }
-        continue;
+class Session final : public HttpServer::Connection {
+ public:
+  // `refuse`: the connection is over a limit; it is answered 503 and closed.
+  Session(HttpServer::Impl& server, tcp::socket socket, std::string client, bool refuse)
+      : server_(server),
+        stream_(MakeStream(std::move(socket), server.tls.get())),
+        client_(std::move(client)),
+        refuse_(refuse),
+        timer_(stream_.get_executor()) {}
+
+  ~Session() override {
+    server_.Unreserve(reserved_);
+    std::lock_guard lock(server_.mu);
+    server_.open.erase(this);
+    if (refuse_) {
+      --server_.refusals;
+    } else {
+      --server_.connections;
+      auto it = server_.per_client.find(client_);
+      if (it != server_.per_client.end() && --it->second == 0) server_.per_client.erase(it);
+    }
+    server_.done_cv.notify_all();
+  }
+
+  void Start() override {
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        self->Begin();
+      } else {
+        const int ms =
+            self->refuse_ ? 1'000 : static_cast<int>(self->server_.settings.request_timeout_ms);
+        self->Arm(ms);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](const ErrorCode& ec) {
+          self->Disarm();
+          if (ec) return self->Close(false);
+          self->Begin();
+        });
       }
-      if (ec) return;
+    });
+  }
+
+  void Shutdown(bool idle_only) override {
+    asio::post(stream_.get_executor(), [self = Self(), idle_only] {
+      if (idle_only && !self->idle_) return;
+      ErrorCode ec;
+      self->socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->socket().cancel(ec);
+    });
+  }
+
+ private:
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      return socket;
+    } else {
+      return Stream(std::move(socket), *tls);
     }
   }
-}
-
-// The status a request the parser refused gets: 431 past the header limit, 400 otherwise; 0
-// when the error is the connection's (closed, reset, timed out) rather than the request's.
-int StatusForParseError(const boost::system::error_code& ec) {
-  if (ec == http::error::header_limit) return 431;
-  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return 0;
-  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-      ec == http::error::need_more || ec == http::error::need_buffer ||
-      ec == http::error::body_limit) {
-    return 0;
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  tcp::socket& socket() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      return stream_;
+    } else {
+      return stream_.next_layer();
+    }
   }
-  return 400;
-}
+  const HttpServer::Settings& settings() const { return server_.settings; }
+
+  // Starts the timer; when it fires before Disarm, the socket's operations are cancelled and
+  // timed_out_ says why they ended.
+  void Arm(int64_t ms) {
+    const uint64_t generation = ++timer_generation_;
+    timed_out_ = false;
+    timer_.expires_after(std::chrono::milliseconds(ms));
+    timer_.async_wait([self = Self(), generation](const ErrorCode& ec) {
+      if (ec || generation != self->timer_generation_) return;
+      self->timed_out_ = true;
+      ErrorCode ignored;
+      self->socket().cancel(ignored);
+    });
+  }
+  void Disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  void Begin() {
+    if (refuse_) return ReadForRefusal();
+    ReadRequest();
+  }
+
+  // Waits for the next request. Over plain HTTP an idle connection holds no buffer and waits
+  // for readability under the idle timeout; the request deadline starts at its first byte. A TLS
+  // stream may already hold the next request's bytes (read along with the handshake or the last
+  // request), so readability of the socket says nothing: the request deadline runs from here.
+  void ReadRequest() {
+    if (server_.stopping) return Close(true);
+    parser_.emplace();
+    parser_->body_limit(settings().max_body_bytes);
+    parser_->header_limit(kHeaderLimit);
+    started_ = buffer_.size() > 0;
+    if (std::is_same_v<Stream, tcp::socket> && !started_) {
+      idle_ = true;
+      Arm(settings().idle_timeout_ms);
+      socket().async_wait(tcp::socket::wait_read, [self = Self()](const ErrorCode& ec) {
+        self->idle_ = false;
+        if (ec) return self->Close(false);  // idle timeout, or the server stopping
+        self->started_ = true;
+        self->Arm(self->settings().request_timeout_ms);
+        self->ReadHeader();
+      });
+      return;
+    }
+    idle_ = !started_;
+    Arm(settings().request_timeout_ms);
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = Self()](const ErrorCode& ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(const ErrorCode& ec) {
+    idle_ = false;
+    if (ec) return OnReadError(ec, "request");
+    const std::optional<uint64_t> length = DeclaredLength();
+    const uint64_t body = length ? *length : parser_->chunked() ? settings().max_body_bytes : 0;
+    if (body > 0 && !server_.Reserve(body)) {
+      return Refuse(503,
+                    "request bodies in flight are over the server's limit of " +
+                        std::to_string(settings().max_bytes_in_flight) + " bytes; retry\n",
+                    length.value_or(0));
+    }
+    reserved_ += body;
+    const auto& header = parser_->get();
+    if (auto it = header.find(http::field::expect);
+        it != header.end() && beast::iequals(it->value(), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = Self()](const ErrorCode& ec, size_t) {
+                          if (ec) return self->Close(false);
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  // The body length the request declares, read from the field itself: after a body_limit
+  // failure the parser does not count its header as done.
+  std::optional<uint64_t> DeclaredLength() const {
+    const auto& header = parser_->get();
+    auto it = header.find(http::field::content_length);
+    if (it == header.end()) return std::nullopt;
+    const std::string_view v(it->value().data(), it->value().size());
+    uint64_t n = 0;
+    if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc()) return std::nullopt;
+    return n;
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = Self()](const ErrorCode& ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(const ErrorCode& ec) {
+    if (ec) return OnReadError(ec, "request body");
+    Disarm();
+    Dispatch();
+  }
+
+  // A request that cannot be read: its status if the request is at fault (or was too slow),
+  // then close; a connection closed or reset by the client just closes.
+  void OnReadError(const ErrorCode& ec, const std::string& what) {
+    if (timed_out_) {
+      if (!started_ && buffer_.size() == 0 && !parser_->got_some()) return Close(true);
+      return Refuse(408,
+                    what + " not received within " +
+                        std::to_string(settings().request_timeout_ms / 1000) + " s\n",
+                    0);
+    }
+    if (ec == http::error::body_limit) {
+      const std::optional<uint64_t> length = DeclaredLength();
+      return Refuse(413,
+                    "request body over the limit of " + std::to_string(settings().max_body_bytes) +
+                        " bytes\n",
+                    length.value_or(0));
+    }
+    if (ec == http::error::header_limit) {
+      return Refuse(431,
+                    "request header fields too large: the request line and headers are limited "
+                    "to 64 KiB\n",
+                    0);
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec != http::error::need_more && ec != http::error::need_buffer) {
+      return Refuse(400, "malformed " + what + ": " + ec.message() + "\n", 0);
+    }
+    Close(false);
+  }
+
+  void Dispatch() {
+    auto& req = parser_->get();
+    auto request = std::make_shared<HttpRequest>();
+    request->method = std::string(req.method_string());
+    request->target = std::string(req.target());
+    const size_t q = request->target.find('?');
+    request->path = request->target.substr(0, q);
+    request->query = q == std::string::npos ? "" : request->target.substr(q + 1);
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+      request->headers[name] = std::string(f.value());
+    }
+    request->body = std::move(req.body());
+    request->socket_fd = socket().native_handle();
+    keep_alive_ = req.keep_alive();
+    parser_.reset();
+    server_.pool->Submit(client_, [self = Self(), request] {
+      HttpResponse response;
+      try {
+        response = self->server_.handler(*request);
+      } catch (const std::exception& e) {
+        response.status = 500;
+        response.body = std::string("internal error: ") + e.what() + "\n";
+      }
+      request->body.clear();
+      request->body.shrink_to_fit();
+      auto shared = std::make_shared<HttpResponse>(std::move(response));
+      asio::post(self->stream_.get_executor(), [self, shared] { self->Respond(*shared); });
+    });
+  }
+
+  void Respond(HttpResponse& response) {
+    // The request body is gone; the response takes its place in the in-flight count (counted
+    // even past the budget: it is built already, and the write timeout bounds how long it stays).
+    server_.Unreserve(reserved_);
+    reserved_ = response.body.size();
+    server_.bytes_in_flight += reserved_;
+    response_ = http::response<http::string_body>(static_cast<http::status>(response.status), 11);
+    response_.set(http::field::server, "tidemark");
+    response_.set(http::field::content_type, response.content_type);
+    for (const auto& [k, v] : response.headers) response_.set(k, v);
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive_ && !server_.stopping);
+    response_.prepare_payload();
+    Arm(settings().write_timeout_ms);
+    http::async_write(stream_, response_, [self = Self()](const ErrorCode& ec, size_t) {
+      self->Disarm();
+      self->server_.Unreserve(self->reserved_);
+      self->reserved_ = 0;
+      const bool keep_alive = self->response_.keep_alive();
+      self->response_ = {};
+      if (ec) return self->Close(false);
+      if (!keep_alive) return self->Close(true);
+      if (self->buffer_.size() == 0) self->buffer_.shrink_to_fit();
+      self->ReadRequest();
+    });
+  }
+
+  // Answers `status` and closes; the rest of a body the client is still sending (`declared`
+  // bytes in all, some perhaps read already) is read and discarded first, bounded in bytes and
+  // time, so that the client sees the answer rather than a reset.
+  void Refuse(int status, std::string why, uint64_t declared) {
+    drain_left_ = std::min(declared, kMaxDrainBytes);
+    if (parser_) drain_left_ -= std::min(drain_left_, buffer_.size());
+    buffer_.consume(buffer_.size());
+    response_ = http::response<http::string_body>(static_cast<http::status>(status), 11);
+    answered_refusal_ = true;
+    response_.set(http::field::server, "tidemark");
+    response_.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (status == 503) response_.set(http::field::retry_after, "1");
+    response_.body() = std::move(why);
+    response_.keep_alive(false);
+    response_.prepare_payload();
+    Arm(settings().write_timeout_ms);
+    http::async_write(stream_, response_, [self = Self()](const ErrorCode& ec, size_t) {
+      self->Disarm();
+      if (ec) return self->Close(false);
+      self->Drain();
+    });
+  }
+
+  void Drain() {
+    if (drain_left_ == 0) return Close(true);
+    if (sink_ == nullptr) sink_ = std::make_unique<char[]>(kSinkBytes);
+    Arm(kDrainIdleMs);
+    stream_.async_read_some(asio::buffer(sink_.get(), std::min<uint64_t>(kSinkBytes, drain_left_)),
+                            [self = Self()](const ErrorCode& ec, size_t n) {
+                              self->Disarm();
+                              if (ec) return self->Close(false);
+                              self->drain_left_ -= std::min<uint64_t>(n, self->drain_left_);
+                              self->Drain();
+                            });
+  }
+
+  // A connection over a limit: reads what the client sends first (briefly), answers 503.
+  void ReadForRefusal() {
+    Arm(kRefusalReadMs);
+    buffer_.reserve(4096);
+    stream_.async_read_some(buffer_.prepare(4096), [self = Self()](const ErrorCode&, size_t) {
+      self->Disarm();
+      self->Refuse(503, "too many connections (from this client or in all); retry\n", 0);
+    });
+  }
+
+  // Closes the connection. `graceful`: nothing went wrong, so a TLS stream says close_notify
+  // (waiting at most kTlsShutdownMs for the client's), and a refusal waits briefly for the client
+  // to close first.
+  void Close(bool graceful) {
+    ErrorCode ec;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      if (graceful && !closing_) {
+        closing_ = true;
+        Arm(kTlsShutdownMs);
+        stream_.async_shutdown([self = Self()](const ErrorCode&) {
+          self->Disarm();
+          self->Close(false);
+        });
+        return;
+      }
+    } else if (graceful && (refuse_ || answered_refusal_) && !closing_) {
+      closing_ = true;
+      socket().shutdown(tcp::socket::shutdown_send, ec);
+      Arm(kRefusalReadMs);
+      buffer_.reserve(4096);
+      stream_.async_read_some(buffer_.prepare(4096), [self = Self()](const ErrorCode&, size_t) {
+        self->Disarm();
+        self->Close(false);
+      });
+      return;
+    }
+    Disarm();
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
+  }
+
+  static constexpr size_t kSinkBytes = 16 * 1024;
+
+  HttpServer::Impl& server_;
+  Stream stream_;
+  const std::string client_;
+  const bool refuse_;
+  asio::steady_timer timer_;
+  uint64_t timer_generation_ = 0;
+  bool timed_out_ = false;
+  bool idle_ = false;     // waiting for a request's first byte
+  bool started_ = false;  // the current request's first byte arrived
+  bool keep_alive_ = false;
+  bool closing_ = false;
+  bool answered_refusal_ = false;  // the answer refused a request the client may still be sending
+  uint64_t reserved_ = 0;          // this connection's bytes in the server's in-flight count
+  uint64_t drain_left_ = 0;
+  std::unique_ptr<char[]> sink_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+};
 
 }  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor->async_accept(asio::make_strand(io), [this](const ErrorCode& ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::OnAccept(const ErrorCode& ec, tcp::socket socket) {
+  if (stopping || !acceptor->is_open()) return;
+  if (ec) {
+    // Out of file descriptors, usually: try again shortly rather than spin.
+    accept_retry->expires_after(std::chrono::milliseconds(5));
+    accept_retry->async_wait([this](const ErrorCode& wait_ec) {
+      if (!wait_ec) Accept();
+    });
+    return;
+  }
+  std::string client = "?";
+  {
+    ErrorCode remote_ec;
+    const auto remote = socket.remote_endpoint(remote_ec);
+    if (!remote_ec) client = remote.address().to_string();
+  }
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mu);
+    const bool refuse = connections >= settings.max_connections ||
+                        per_client[client] >= settings.max_connections_per_client;
+    if (refuse && refusals >= kMaxRefusals) {
+      if (per_client[client] == 0) per_client.erase(client);
+      ErrorCode close_ec;
+      socket.close(close_ec);
+      return Accept();
+    }
+    if (refuse) {
+      if (per_client[client] == 0) per_client.erase(client);
+      ++refusals;
+    } else {
+      ++connections;
+      ++per_client[client];
+    }
+    if (tls) {
+      connection = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(
+          *this, std::move(socket), client, refuse);
+    } else {
+      connection = std::make_shared<Session<tcp::socket>>(*this, std::move(socket), client, refuse);
+    }
+    open.insert(connection.get());
+  }
+  connection->Start();
+  Accept();
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
                                                       HttpHandler handler) {
@@ -148,7 +527,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
   impl.handler = std::move(handler);
   if (!settings.tls_cert_file.empty() || !settings.tls_key_file.empty()) {
     impl.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    boost::system::error_code ec;
+    ErrorCode ec;
     impl.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                               asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                               asio::ssl::context::no_tlsv1_1,
@@ -166,7 +545,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
   try {
     const auto address =
         asio::ip::make_address(settings.host == "localhost" ? "127.0.0.1" : settings.host);
-    impl.acceptor = std::make_unique<tcp::acceptor>(impl.io);
+    auto strand = asio::make_strand(impl.io);
+    impl.acceptor = std::make_unique<tcp::acceptor>(strand);
+    impl.accept_retry = std::make_unique<asio::steady_timer>(strand);
     const tcp::endpoint endpoint(address, settings.port);
     impl.acceptor->open(endpoint.protocol());
     impl.acceptor->set_option(asio::socket_base::reuse_address(true));
@@ -177,340 +558,68 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
     return Status::Unavailable("listen on " + settings.host + ":" + std::to_string(settings.port) +
                                ": " + e.what());
   }
-  impl.accept_thread = std::thread([&impl] { impl.AcceptLoop(); });
-  impl.refuse_thread = std::thread([&impl] { impl.RefuseLoop(); });
+  impl.pool = std::make_unique<HandlerPool>(settings.max_concurrent_requests, kHandlerThreadIdleMs);
+  asio::dispatch(impl.acceptor->get_executor(), [&impl] { impl.Accept(); });
+  size_t io_threads = settings.io_threads;
+  if (io_threads == 0) io_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  for (size_t i = 0; i < io_threads; ++i) {
+    impl.io_threads.emplace_back([&impl] { impl.io.run(); });
+  }
   return server;
 }
 
 HttpServer::~HttpServer() { Stop(0); }
 
-void HttpServer::Impl::AcceptLoop() {
-  while (!stopping) {
-    boost::system::error_code ec;
-    tcp::socket socket(io);
-    acceptor->accept(socket, ec);
-    if (ec) {
-      if (stopping) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // e.g. out of file descriptors
-      continue;
-    }
-    bool spawn = false;
-    std::string client = "?";
-    {
-      const auto remote = socket.remote_endpoint(ec);
-      if (!ec) client = remote.address().to_string();
-    }
-    {
-      std::lock_guard lock(mu);
-      if (connections >= settings.max_connections ||
-          per_client[client] >= settings.max_connections_per_client) {
-        if (tls == nullptr && refused.size() < kMaxRefusalsQueued) {
-          refused.push_back(std::move(socket));
-          refuse_cv.notify_one();
-        } else {
-          socket.close(ec);
-        }
-        continue;
-      }
-      ++connections;
-      ++per_client[client];
-      pending.emplace_back(std::move(socket), std::move(client));
-      // A waiting thread for every pending connection, or one more thread.
-      if (idle_workers >= pending.size()) {
-        work_cv.notify_one();
-      } else {
-        ++workers;
-        spawn = true;
-      }
-    }
-    if (spawn) std::thread([this] { WorkerLoop(); }).detach();
-  }
-}
+uint64_t HttpServer::bytes_in_flight() const { return impl_ ? impl_->bytes_in_flight.load() : 0; }
 
-void HttpServer::Impl::RefuseLoop() {
-  std::unique_lock lock(mu);
-  while (true) {
-    refuse_cv.wait(lock, [&] { return stopping || !refused.empty(); });
-    if (stopping) break;
-    tcp::socket socket = std::move(refused.front());
-    refused.pop_front();
-    lock.unlock();
-    // Take what the client sent (its request, usually all there already), answer, close.
-    boost::system::error_code ec;
-    pollfd pfd{socket.native_handle(), POLLIN, 0};
-    char sink[16 * 1024];
-    if (::poll(&pfd, 1, 100) > 0) socket.read_some(asio::buffer(sink), ec);
-    static constexpr std::string_view kAnswer =
-        "HTTP/1.1 503 Service Unavailable\r\nServer: tidemark\r\nRetry-After: 1\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 59\r\n\r\n"
-        "too many connections (from this client or in all); retry\n";
-    // A few hundred bytes: the socket's send buffer takes them at once.
-    asio::write(socket, asio::buffer(kAnswer), ec);
-    socket.shutdown(tcp::socket::shutdown_send, ec);
-    if (::poll(&pfd, 1, 100) > 0) socket.read_some(asio::buffer(sink), ec);
-    socket.close(ec);
-    lock.lock();
-  }
-  boost::system::error_code ec;
-  for (tcp::socket& s : refused) s.close(ec);
-  refused.clear();
-}
-
-void HttpServer::Impl::Release(const std::string& client) {
-  --connections;
-  auto it = per_client.find(client);
-  if (it != per_client.end() && --it->second == 0) per_client.erase(it);
-}
-
-void HttpServer::Impl::WorkerLoop() {
-  std::unique_lock lock(mu);
-  while (true) {
-    ++idle_workers;
-    const bool woken = work_cv.wait_for(lock, std::chrono::milliseconds(kWorkerIdleMs),
-                                        [&] { return stopping || !pending.empty(); });
-    --idle_workers;
-    if (!woken || stopping) break;
-    auto [socket, client] = std::move(pending.front());
-    pending.pop_front();
-    lock.unlock();
-    Serve(std::move(socket), std::move(client));
-    lock.lock();
-  }
-  --workers;
-  done_cv.notify_all();
-}
-
-void HttpServer::Impl::Serve(tcp::socket socket, std::string client) {
-  {
-    std::lock_guard lock(mu);
-    open.insert(&socket);
-  }
-  boost::system::error_code ec;
-  // Plain HTTP bounds every wait with poll (ServeStream). A TLS connection's reads and writes
-  // block: socket timeouts do not help, since Asio's synchronous operations wait out
-  // EAGAIN with an unbounded poll of their own. The asynchronous server of issue 14 bounds them.
-  if (tls) {
-    asio::ssl::stream<tcp::socket&> stream(socket, *tls);
-    stream.handshake(asio::ssl::stream_base::server, ec);
-    if (!ec) {
-      ServeStream(stream, socket);
-      stream.shutdown(ec);
-    }
-  } else {
-    ServeStream(socket, socket);
-  }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  socket.close(ec);
-  std::lock_guard lock(mu);
-  open.erase(&socket);
-  Release(client);
-  done_cv.notify_all();
-}
-
-template <typename Stream>
-void HttpServer::Impl::ServeStream(Stream& stream, tcp::socket& socket) {
-  beast::flat_buffer buffer;
-  boost::system::error_code ec;
-  // Plain HTTP reads and writes without blocking, each wait bounded by a deadline (poll). A TLS
-  // stream blocks: its records must not be cut by a would-block in the middle (see Serve).
-  if constexpr (std::is_same_v<Stream, tcp::socket>) socket.non_blocking(true, ec);
-  auto WriteDeadline = [&] {
-    return std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.write_timeout_ms);
-  };
-  while (!stopping) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(settings.max_body_bytes);
-    parser.header_limit(64 * 1024);
-    {
-      std::lock_guard lock(mu);
-      idle.insert(&socket);
-    }
-    // An idle keep-alive connection is closed after a minute instead of holding its thread.
-    // Over TLS the socket's readiness says nothing (the stream may already hold the next request's
-    // bytes, read during the handshake), so this applies to plain HTTP only (see Serve).
-    if (buffer.size() == 0 && std::is_same_v<Stream, tcp::socket>) {
-      pollfd pfd{socket.native_handle(), POLLIN, 0};
-      if (::poll(&pfd, 1, kIdleTimeoutMs) <= 0) {
-        std::lock_guard lock(mu);
-        idle.erase(&socket);
-        break;
-      }
-    }
-    // The header, then the body, piece by piece, each read bounded by what is left of the
-    // request's deadline (from its first byte), so that trickling bytes cannot hold the thread.
-    std::chrono::steady_clock::time_point deadline;
-    bool started = false;
-    auto start = [&] {
-      if (started) return;
-      started = true;
-      deadline =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.request_timeout_ms);
-    };
-    if (buffer.size() > 0 || std::is_same_v<Stream, tcp::socket>) start();  // bytes are there
-    auto read_until = [&](auto done) {
-      while (!done()) {
-        const size_t n = http::read_some(stream, buffer, parser, ec);
-        if (n > 0) start();
-        if (WouldBlock(ec)) {
-          // Plain HTTP: nothing to read yet; wait for it, at most until the deadline.
-          ec = {};
-          const auto until = started ? deadline
-                                     : std::chrono::steady_clock::now() +
-                                           std::chrono::milliseconds(kIdleTimeoutMs);
-          if (!WaitReady(socket.native_handle(), POLLIN, until)) {
-            ec = asio::error::timed_out;
-            return;
-          }
-          continue;
-        }
-        if (ec) return;
-        if (started && std::chrono::steady_clock::now() >= deadline && !done()) {
-          ec = asio::error::timed_out;
-          return;
-        }
-      }
-    };
-    read_until([&] { return parser.is_header_done(); });
-    {
-      std::lock_guard lock(mu);
-      idle.erase(&socket);
-    }
-    // A request that cannot be read: its status, if it is the request's fault, then close.
-    if (ec && ec != http::error::body_limit) {
-      int status = StatusForParseError(ec);
-      if (status == 0 && TimedOut(ec) && started) status = 408;
-      if (status == 0) break;
-      const std::string why =
-          status == 431   ? "request header fields too large: the request line and headers are "
-                            "limited to 64 KiB\n"
-          : status == 408 ? "request not received within " +
-                                std::to_string(settings.request_timeout_ms / 1000) + " s\n"
-                          : "malformed request: " + ec.message() + "\n";
-      http::response<http::string_body> res{static_cast<http::status>(status), 11};
-      res.set(http::field::server, "tidemark");
-      res.set(http::field::content_type, "text/plain; charset=utf-8");
-      res.body() = why;
-      res.keep_alive(false);
-      res.prepare_payload();
-      WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
-      break;
-    }
-    HttpResponse response;
-    bool close = false;
-    // The declared length, read from the field itself: after a body_limit failure the parser does
-    // not count its header as done.
-    std::optional<uint64_t> declared;
-    if (auto it = parser.get().find(http::field::content_length); it != parser.get().end()) {
-      const std::string_view v(it->value().data(), it->value().size());
-      uint64_t n = 0;
-      if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc()) declared = n;
-    }
-    if (!ec) read_until([&] { return parser.is_done(); });
-    if (ec && ec != http::error::body_limit) {
-      int status = StatusForParseError(ec);
-      if (status == 0 && TimedOut(ec)) status = 408;
-      if (status == 0) break;
-      http::response<http::string_body> res{static_cast<http::status>(status), 11};
-      res.set(http::field::server, "tidemark");
-      res.set(http::field::content_type, "text/plain; charset=utf-8");
-      res.body() = status == 408 ? "request body not received within " +
-                                       std::to_string(settings.request_timeout_ms / 1000) + " s\n"
-                                 : "malformed request body: " + ec.message() + "\n";
-      res.keep_alive(false);
-      res.prepare_payload();
-      WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
-      break;
-    }
-    if (ec == http::error::body_limit) {
-      response = Simple(413, "request body over the limit of " +
-                                 std::to_string(settings.max_body_bytes) + " bytes\n");
-      close = true;
-      // Read and discard what the client is still sending (bounded in bytes and time), so that it
-      // gets to read the 413 instead of a reset connection.
-      uint64_t left = declared ? *declared : 0;
-      left = std::min<uint64_t>(left, 256ULL << 20);
-      left -= std::min<uint64_t>(left, buffer.size());  // already read along with the header
-      char sink[64 * 1024];
-      while (left > 0) {
-        pollfd pfd{socket.native_handle(), POLLIN, 0};
-        if (::poll(&pfd, 1, 2000) <= 0) break;  // the client stopped sending
-        boost::system::error_code rec;
-        const size_t n =
-            stream.read_some(asio::buffer(sink, std::min<uint64_t>(sizeof sink, left)), rec);
-        if (rec || n == 0) break;
-        left -= n;
-      }
-    } else if (ec) {
-      break;
-    } else {
-      const auto& req = parser.get();
-      HttpRequest r;
-      r.method = std::string(req.method_string());
-      r.target = std::string(req.target());
-      const size_t q = r.target.find('?');
-      r.path = r.target.substr(0, q);
-      r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
-      for (const auto& f : req) {
-        std::string name(f.name_string());
-        for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = std::string(f.value());
-      }
-      r.body = req.body();
-      r.socket_fd = socket.native_handle();
-      close = !req.keep_alive();
-      try {
-        response = handler(r);
-      } catch (const std::exception& e) {
-        response = Simple(500, std::string("internal error: ") + e.what() + "\n");
-      }
-    }
-    http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
-    res.set(http::field::server, "tidemark");
-    res.set(http::field::content_type, response.content_type);
-    for (const auto& [k, v] : response.headers) res.set(k, v);
-    res.body() = std::move(response.body);
-    res.keep_alive(!close && !stopping);
-    res.prepare_payload();
-    WriteResponse(stream, socket.native_handle(), res, WriteDeadline(), ec);
-    if (ec || close) break;
-  }
+size_t HttpServer::open_connections() const {
+  if (!impl_) return 0;
+  std::lock_guard lock(impl_->mu);
+  return impl_->connections;
 }
 
 void HttpServer::Stop(int grace_ms) {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   Impl& impl = *impl_;
-  boost::system::error_code ec;
-  // Unblock accept(): shut the listening socket down, then join. Start may have failed before
-  // the acceptor existed or was open (a bad address, a bad certificate); the destructor still
-  // comes here.
-  if (impl.acceptor != nullptr && impl.acceptor->is_open()) {
-    ::shutdown(impl.acceptor->native_handle(), SHUT_RDWR);
-    impl.acceptor->close(ec);
+  if (impl.io_threads.empty()) return;  // Start failed before serving
+  // Stop accepting, on the acceptor's strand, and wait until it is done.
+  {
+    std::promise<void> closed;
+    asio::post(impl.acceptor->get_executor(), [&] {
+      ErrorCode ec;
+      impl.acceptor->close(ec);
+      impl.accept_retry->cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait();
   }
-  if (impl.accept_thread.joinable()) impl.accept_thread.join();
+  // Called with mu held, which a connection's destructor takes: the references taken here are
+  // dropped with the lock released, or the last of them would deadlock in that destructor.
+  auto shutdown_all = [&](std::unique_lock<std::mutex>& lock, bool idle_only) {
+    std::vector<std::shared_ptr<Connection>> live;
+    for (Connection* c : impl.open) {
+      if (auto connection = c->weak_from_this().lock()) live.push_back(std::move(connection));
+    }
+    lock.unlock();
+    for (auto& connection : live) connection->Shutdown(idle_only);
+    live.clear();
+    lock.lock();
+  };
   std::unique_lock lock(impl.mu);
-  // Connections no thread has taken yet are closed unanswered, as a full listen queue would be.
-  for (auto& [s, client] : impl.pending) {
-    s.close(ec);
-    impl.Release(client);
-  }
-  impl.pending.clear();
-  impl.work_cv.notify_all();
-  impl.refuse_cv.notify_all();
-  // Idle keep-alive connections are closed now; busy ones finish their request first.
-  for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
-  impl.done_cv.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] {
-    for (tcp::socket* s : impl.idle) s->shutdown(tcp::socket::shutdown_both, ec);
-    return impl.connections == 0;
-  });
-  // Past the grace period every connection is cut; their threads end at once and must be gone
-  // before the server is destroyed.
-  for (tcp::socket* s : impl.open) s->shutdown(tcp::socket::shutdown_both, ec);
-  // Threads outlive their connections (they wait for the next one): all must be gone before the
-  // server is destroyed.
-  impl.done_cv.wait(lock, [&] { return impl.connections == 0 && impl.workers == 0; });
+  // Idle keep-alive connections close now; requests in progress get their answers (with
+  // `Connection: close`) within the grace period.
+  shutdown_all(lock, true);
+  impl.done_cv.wait_for(lock, std::chrono::milliseconds(grace_ms),
+                        [&] { return impl.connections == 0 && impl.refusals == 0; });
+  // Then every connection is cut. A handler still running keeps its connection's object until
+  // it returns; all must be gone before the server is destroyed.
+  shutdown_all(lock, false);
+  impl.done_cv.wait(lock, [&] { return impl.connections == 0 && impl.refusals == 0; });
   lock.unlock();
-  if (impl.refuse_thread.joinable()) impl.refuse_thread.join();
+  impl.pool.reset();
+  impl.keep_running.reset();
+  impl.io.stop();
+  for (std::thread& t : impl.io_threads) t.join();
 }
 
 }  // namespace tidemark::server

@@ -1,21 +1,20 @@
-// A small HTTP/1.1 server on Boost.Beast: one thread per connection (bounded; threads are reused
-// for later connections), keep-alive. Every bad request gets its status before the connection
+// An HTTP/1.1 server on Boost.Beast, asynchronous: a few I/O threads read and write every
+// connection, so an open connection costs a few kilobytes and no thread, and handlers (plain
+// functions from request to response, which may block) run on a pool of their own (HandlerPool),
+// taken round robin by client address. Every bad request gets its status before the connection
 // closes: 400 for malformed requests, 413 past the body limit, 431 past the header limit, 408
-// when a request does not arrive whole within its deadline; connections past the server's or one
-// client's limit are answered 503. A client that does not take its response within the write
-// timeout is disconnected. Handlers are plain functions from request to response.
+// when a request does not arrive whole within its deadline, 503 past the budget of request bytes
+// in flight; connections past the server's or one client's limit are answered 503. A client that
+// does not take its response within the write timeout is disconnected.
 #ifndef TIDEMARK_SERVER_HTTP_SERVER_H_
 #define TIDEMARK_SERVER_HTTP_SERVER_H_
 
 #include <atomic>
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tidemark/status.h"
@@ -53,7 +52,7 @@ class HttpServer {
     std::string host;
     uint16_t port = 0;  // 0: any free port (see port())
     uint64_t max_body_bytes = 16ULL << 20;
-    size_t max_connections = 512;
+    size_t max_connections = 16'384;
     // Both set: HTTPS (TLS 1.2 or later) with this PEM certificate chain and private key.
     std::string tls_cert_file;
     std::string tls_key_file;
@@ -66,6 +65,14 @@ class HttpServer {
     // Connections one client address may hold at once; with max_connections, past it new
     // connections are answered 503 (plain HTTP; over TLS they are closed).
     size_t max_connections_per_client = 256;
+    // An open connection waiting for its next request is closed after this long.
+    int64_t idle_timeout_ms = 60'000;
+    // Requests handled at once (threads of the handler pool); more wait their turn.
+    size_t max_concurrent_requests = 256;
+    // Request bodies being received or handled and responses being sent, in bytes: a request
+    // whose declared body does not fit is answered 503 (Retry-After) instead of being read.
+    uint64_t max_bytes_in_flight = 1ULL << 30;
+    size_t io_threads = 0;  // 0: one per core, at most 4
   };
   static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
   ~HttpServer();
@@ -74,8 +81,14 @@ class HttpServer {
   // Stops accepting, lets requests in progress finish (up to `grace_ms`), closes idle connections.
   void Stop(int grace_ms = 10'000);
 
- private:
+  size_t open_connections() const;
+  uint64_t bytes_in_flight() const;
+
+  // The server's state and one connection's, opaque outside http_server.cc.
   struct Impl;
+  class Connection;
+
+ private:
   HttpServer() = default;
   std::unique_ptr<Impl> impl_;
   uint16_t port_ = 0;

@@ -1,6 +1,7 @@
 // `tidemark serve`: the engine behind OTLP (gRPC and HTTP), remote_write and the HTTP API.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -113,6 +114,26 @@ std::string RandomToken() {
   return out;
 }
 
+// Raises the open-file limit to its hard limit, as Go programs such as Prometheus do: every
+// connection is a descriptor, and the data store holds files open. Says when the limit is below
+// what web.max_connections and the store may need.
+void RaiseFileLimit(const ServerConfig& config) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Both HTTP listeners may each hold max_connections, plus the store's files and the scrapes'.
+  const uint64_t wanted = 2 * static_cast<uint64_t>(config.max_connections) + 4096;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    LogInfo(
+        "open-file limit below what web.max_connections may need; past it, connections are "
+        "refused",
+        {{"limit", std::to_string(limit.rlim_cur)}, {"wanted", std::to_string(wanted)}});
+  }
+}
+
 }  // namespace
 
 int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
@@ -130,6 +151,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                  config.log_level.c_str());
     return 2;
   }
+  RaiseFileLimit(config);
   std::string http_host, otlp_http_host, grpc_host;
   uint16_t http_port, otlp_http_port, grpc_port;
   for (auto [addr, host, port, key] :
@@ -308,7 +330,10 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                                     config.tls_key_file,
                                     config.request_timeout_ms,
                                     config.write_timeout_ms,
-                                    static_cast<size_t>(config.max_connections_per_client)};
+                                    static_cast<size_t>(config.max_connections_per_client),
+                                    config.idle_timeout_ms,
+                                    static_cast<size_t>(config.max_concurrent_requests),
+                                    config.max_request_bytes_in_flight};
   auto api =
       HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
   HttpServer::Settings otlp_settings = api_settings;

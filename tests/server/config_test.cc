@@ -582,9 +582,17 @@ TEST(Config, AuthListenerBoundsAndReadThreadsAreRead) {
   // The listeners' bounds.
   ServerConfig limits;
   ASSERT_TRUE(Load("web:\n  max_connections: 64\n  max_connections_per_client: 8\n"
-                   "  request_timeout: 5s\n  write_timeout: 2s\n",
+                   "  request_timeout: 5s\n  write_timeout: 2s\n  idle_timeout: 30s\n"
+                   "  max_concurrent_requests: 12\n  max_request_bytes_in_flight: 67108864\n",
                    &limits)
                   .ok());
+  EXPECT_EQ(limits.idle_timeout_ms, 30'000);
+  EXPECT_EQ(limits.max_concurrent_requests, 12);
+  EXPECT_EQ(limits.max_request_bytes_in_flight, 64ULL << 20);
+  ExpectRefusedNaming("web:\n  max_concurrent_requests: 0\n", "web.max_concurrent_requests");
+  ExpectRefusedNaming("web:\n  max_request_bytes_in_flight: 1000\n",
+                      "web.max_request_bytes_in_flight");
+  ExpectRefusedNaming("web:\n  idle_timeout: 1ms\n", "web.idle_timeout");
   EXPECT_EQ(limits.max_connections, 64);
   EXPECT_EQ(limits.max_connections_per_client, 8);
   EXPECT_EQ(limits.request_timeout_ms, 5'000);

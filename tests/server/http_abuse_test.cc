@@ -4,10 +4,17 @@
 // the write timeout. Raw sockets on loopback; every wait is bounded.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,8 +31,15 @@ using Clock = std::chrono::steady_clock;
 // A raw client connection.
 class Raw {
  public:
-  explicit Raw(uint16_t port) : socket_(io_) {
+  // Connects from `source` (any 127.x.y.z address is this machine's, so tests can be several
+  // clients).
+  explicit Raw(uint16_t port, const std::string& source = "") : socket_(io_) {
     boost::system::error_code ec;
+    if (!source.empty()) {
+      socket_.open(tcp::v4(), ec);
+      socket_.bind(tcp::endpoint(asio::ip::make_address(source), 0), ec);
+      if (ec) return;
+    }
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
     connected_ = !ec;
   }
@@ -221,6 +235,255 @@ TEST(HttpAbuse, AClientThatNeverReadsLosesItsConnectionAfterTheWriteTimeout) {
   EXPECT_TRUE(answered.starts_with("HTTP/1.1 200")) << answered.substr(0, 200);
   EXPECT_GE(answered.size(), size_t{64 << 20});
   server->Stop(1'000);
+}
+
+// A gate the test opens: handlers wait at it, bounded in time.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST(HttpAbuse, AFloodFromOneAddressWaitsBehindItselfNotBeforeOthers) {
+  HttpServer::Settings settings;
+  settings.max_concurrent_requests = 2;
+  Gate gate;
+  std::mutex order_mu;
+  std::vector<std::string> order;  // the paths handled, in the order handlers started
+  auto server = StartServer(settings, [&](const HttpRequest& r) {
+    {
+      std::lock_guard lock(order_mu);
+      order.push_back(r.path);
+    }
+    if (r.path == "/flood") gate.Wait();
+    HttpResponse response;
+    response.body = "ok\n";
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  auto handled = [&] {
+    std::lock_guard lock(order_mu);
+    return order.size();
+  };
+  // Twenty slow requests from one address take both handler threads and queue the rest.
+  std::vector<std::unique_ptr<Raw>> flood;
+  for (int i = 0; i < 20; ++i) {
+    flood.push_back(std::make_unique<Raw>(server->port(), "127.0.0.2"));
+    ASSERT_TRUE(flood.back()->connected());
+    flood.back()->Send("GET /flood HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  for (int i = 0; i < 200 && handled() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(handled(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the rest are queued by now
+  // Another address' request is next in turn, ahead of the flood's eighteen.
+  Raw other(server->port(), "127.0.0.3");
+  ASSERT_TRUE(other.connected());
+  other.Send("GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  gate.Open();
+  EXPECT_TRUE(other.ReadAll(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  for (auto& c : flood) {
+    EXPECT_TRUE(c->ReadAll(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
+  }
+  std::lock_guard lock(order_mu);
+  ASSERT_EQ(order.size(), 21u);
+  const size_t position = std::find(order.begin(), order.end(), "/other") - order.begin();
+  EXPECT_LE(position, 3u) << "the other client's request waited behind the flood";
+  server->Stop(1'000);
+}
+
+TEST(HttpAbuse, RequestBodiesPastTheBytesInFlightBudgetAre503) {
+  HttpServer::Settings settings;
+  settings.max_bytes_in_flight = 1 << 20;
+  settings.max_body_bytes = 1 << 20;
+  Gate gate;
+  std::atomic<int> holding{0};
+  auto server = StartServer(settings, [&](const HttpRequest& r) {
+    if (r.path == "/hold") {
+      ++holding;
+      gate.Wait();
+    }
+    HttpResponse response;
+    response.body = "got " + std::to_string(r.body.size()) + "\n";
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  const std::string body(600 * 1024, 'b');
+  auto post = [&](const std::string& path) {
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  Raw held(server->port());
+  held.Send(post("/hold"));
+  for (int i = 0; i < 200 && holding == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(holding, 1);
+  EXPECT_GE(server->bytes_in_flight(), body.size());
+  // A second body does not fit beside the first: 503 with Retry-After, read to its end.
+  Raw refused(server->port());
+  refused.Send(post("/"));
+  const std::string answer = refused.ReadAll(std::chrono::seconds(5));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("Retry-After: 1"), std::string::npos) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("over the server's limit of 1048576 bytes"), std::string::npos) << answer;
+  // A request without a body still gets through, and the second body once the first is done.
+  EXPECT_TRUE(Get(server->port()).starts_with("HTTP/1.1 200"));
+  gate.Open();
+  EXPECT_NE(held.ReadAll(std::chrono::seconds(5)).find("got 614400"), std::string::npos);
+  Raw again(server->port());
+  again.Send(post("/"));
+  EXPECT_NE(again.ReadAll(std::chrono::seconds(5)).find("got 614400"), std::string::npos);
+  EXPECT_EQ(server->bytes_in_flight(), 0u);
+  server->Stop(1'000);
+}
+
+TEST(HttpAbuse, ExpectContinueIsAnsweredBeforeTheBody) {
+  auto server = StartServer(HttpServer::Settings{}, [](const HttpRequest& r) {
+    HttpResponse response;
+    response.body = "got " + r.body + "\n";
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  Raw c(server->port());
+  c.Send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(c.ReadAll(std::chrono::milliseconds(500)), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.Send("hello");
+  const std::string answer = c.ReadAll(std::chrono::milliseconds(500));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("got hello"), std::string::npos) << answer;
+  server->Stop(1'000);
+}
+
+// Idle connections cost no thread: thousands stay open while other clients are served, and all
+// close at the idle timeout. (The figure at 10,000 against the server binary, with its memory, is
+// in docs/benchmarks.md, from scripts/bench-abuse.py.)
+TEST(HttpAbuse, ThousandsOfIdleConnectionsHoldNoThreadsAndLeaveAtTheIdleTimeout) {
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  getrlimit(RLIMIT_NOFILE, &limit);
+  // Both ends of every connection are in this process.
+  const size_t count = std::min<size_t>(3'000, (limit.rlim_cur - 200) / 2);
+  HttpServer::Settings settings;
+  settings.idle_timeout_ms = 3'000;
+  settings.max_connections_per_client = 100;
+  settings.max_connections = count + 100;
+  auto server = StartServer(settings);
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<Raw>> idle;
+  for (size_t i = 0; i < count; ++i) {
+    // Up to 100 connections from each of 127.0.1.1, 127.0.1.2, ...
+    const std::string source = "127.0.1." + std::to_string(1 + i / 100);
+    idle.push_back(std::make_unique<Raw>(server->port(), source));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  for (int i = 0; i < 200 && server->open_connections() < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server->open_connections(), count);
+  // Threads: the I/O threads and a handler, not one per connection.
+  auto threads = [] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/task"))
+      ++n;
+    return n;
+  };
+  EXPECT_LT(threads(), 64u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(Get(server->port()).starts_with("HTTP/1.1 200")) << i;
+  }
+  // The idle ones are closed at the idle timeout.
+  const auto started = Clock::now();
+  while (server->open_connections() > 0 && Clock::now() - started < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server->open_connections(), 0u);
+  EXPECT_EQ(idle.front()->ReadAll(std::chrono::milliseconds(100)), "");
+  server->Stop(1'000);
+}
+
+TEST(HttpAbuse, TlsSlowSendersAndSilentHandshakesAreCutAtTheDeadline) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tidemark-abuse-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+      " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "openssl could not make a certificate";
+  HttpServer::Settings settings;
+  settings.tls_cert_file = cert;
+  settings.tls_key_file = key;
+  settings.request_timeout_ms = 1'000;
+  auto server = StartServer(settings);
+  ASSERT_NE(server, nullptr);
+  // A connection that never starts its handshake is closed at the deadline.
+  {
+    Raw silent(server->port());
+    const auto started = Clock::now();
+    silent.ReadAll(std::chrono::seconds(5));
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(3));
+  }
+  // A TLS client that trickles its header gets 408 at the deadline.
+  {
+    asio::io_context io;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<tcp::socket> stream(io, ctx);
+    stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    stream.handshake(asio::ssl::stream_base::client);
+    const auto started = Clock::now();
+    boost::system::error_code ec;
+    const std::string header = "GET / HTTP/1.1\r\nHost: x\r\n";
+    pollfd pfd{stream.next_layer().native_handle(), POLLIN, 0};
+    for (char c : header) {
+      asio::write(stream, asio::buffer(&c, 1), ec);
+      if (ec || ::poll(&pfd, 1, 100) > 0) break;  // the server answered
+    }
+    std::string response;
+    char buf[4096];
+    ec = {};
+    while (!ec && ::poll(&pfd, 1, 3'000) > 0) {
+      const size_t n = stream.read_some(asio::buffer(buf), ec);
+      response.append(buf, n);
+    }
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 408")) << response;
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(4));
+  }
+  // Well-behaved TLS requests are served.
+  {
+    asio::io_context io;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<tcp::socket> stream(io, ctx);
+    stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    stream.handshake(asio::ssl::stream_base::client);
+    asio::write(stream, asio::buffer(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    char buf[4096];
+    pollfd pfd{stream.next_layer().native_handle(), POLLIN, 0};
+    ASSERT_GT(::poll(&pfd, 1, 5'000), 0);
+    const size_t n = stream.read_some(asio::buffer(buf));
+    EXPECT_TRUE(std::string_view(buf, n).starts_with("HTTP/1.1 200"));
+  }
+  server->Stop(1'000);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
