@@ -140,6 +140,10 @@ Result<QueryResult> QueryEngine::Exec(SampleQuerier& storage, const Expr& parsed
   q.ctx = &ctx;
   q.lookback_ms = ctx.lookback_delta_ms > 0 ? ctx.lookback_delta_ms : options_.lookback_delta_ms;
   q.max_samples = options_.max_samples;
+  q.max_bytes = options_.max_bytes_per_query;
+  q.memory_budget = options_.memory_budget.get();
+  // The first sample reserves from the shared budget; with none, the check waits for max_bytes.
+  q.memory_check_at = q.memory_budget != nullptr ? 0 : q.max_bytes > 0 ? q.max_bytes : INT64_MAX;
   q.default_subquery_step_ms =
       options_.default_subquery_step_ms > 0 ? options_.default_subquery_step_ms : 60'000;
   q.query_start = start_ms;
@@ -406,6 +410,9 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
   Matrix result;
   std::vector<int64_t> last_ts;
   absl::flat_hash_map<std::string, size_t> result_index;
+  // An index entry's slot and the key string's allocation, beyond the key's bytes.
+  constexpr int64_t kIndexEntryBytes = sizeof(std::string) + sizeof(size_t) + 16;
+  int64_t index_bytes = 0;  // of result_index, in the query's label_bytes until it is freed
   int64_t temp_samples = q_->current_samples;
 
   for (int64_t ts = start_; ts <= end_; ts += interval_) {
@@ -484,6 +491,13 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
         // gigabytes the sample limit never saw.
         series.floats.reserve(ts == start_ ? static_cast<size_t>(std::min<int64_t>(num_steps, 5000))
                                            : 4);
+        // The series, its key in the index (freed when the evaluation returns) and the room
+        // reserved for its points, as the query's memory.
+        const int64_t key_bytes = static_cast<int64_t>(it->first.size()) + kIndexEntryBytes;
+        index_bytes += key_bytes;
+        TM_RETURN_IF_ERROR(AddLabelBytes(
+            LabelsBytes(series.metric) + key_bytes + static_cast<int64_t>(sizeof(Series)) +
+            static_cast<int64_t>(series.floats.capacity() * sizeof(FPoint))));
         result.push_back(std::move(series));
         last_ts.push_back(ts);
       } else {
@@ -496,6 +510,7 @@ Result<Matrix> Evaluator::RangeEval(const VectorMatching* matching,
   int64_t total = 0;
   for (const Series& s : result) total += static_cast<int64_t>(s.floats.size());
   q_->current_samples = original_samples + total;
+  q_->label_bytes -= index_bytes;
   UpdatePeak();
   return result;
 }

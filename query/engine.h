@@ -11,18 +11,21 @@
 // over max_samples or max_points; DeadlineExceeded past the timeout; Cancelled when the context's
 // cancel flag was raised.
 //
-// Thread safety: a QueryEngine is immutable; any number of queries may run on it at once.
+// Thread safety: a QueryEngine is immutable (its memory budget, shared, is thread-safe); any
+// number of queries may run on it at once.
 #ifndef TIDEMARK_QUERY_ENGINE_H_
 #define TIDEMARK_QUERY_ENGINE_H_
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "query/ast.h"
 #include "query/value.h"
 #include "tidemark/querier.h"
 #include "tidemark/status.h"
+#include "util/memory_budget.h"
 
 namespace tidemark::promql {
 
@@ -33,6 +36,14 @@ struct EngineOptions {
   int64_t max_samples = 50'000'000;
   // Most points (series x steps) a range query may return.
   int64_t max_result_points = 10'000'000;
+  // Most bytes one query may hold at once, estimated: its samples (16 bytes each, those
+  // max_samples counts) and the label sets of the series it selects and builds. ResourceExhausted
+  // naming the limit past it. 0: no limit.
+  int64_t max_bytes_per_query = 2LL << 30;
+  // Shared by the queries of every engine given it: what they hold together (estimated as
+  // above, reserved in 16 MiB steps) stays under its limit, past which a query fails with
+  // ResourceExhausted and may be retried. Null: no bound across queries.
+  std::shared_ptr<util::MemoryBudget> memory_budget;
   // Default evaluation step of subqueries without one, in ms (Prometheus' evaluation_interval).
   int64_t default_subquery_step_ms = 60 * 1000;
   // Remove __name__ only when the evaluation ends (Prometheus' EnableDelayedNameRemoval, which

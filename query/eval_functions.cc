@@ -419,6 +419,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
       } else {
         series.metric = drop_now ? DropMetricName(*labels) : *labels;
       }
+      TM_RETURN_IF_ERROR(
+          AddLabelBytes(LabelsBytes(series.metric) + static_cast<int64_t>(sizeof(Series))));
       mat.push_back(std::move(series));
     }
   }

@@ -54,11 +54,36 @@ struct QueryState {
   bool read_ahead = true;        // SelectHints::read_ahead
   // Points held at this moment (Prometheus' currentSamples).
   int64_t current_samples = 0;
+  // Memory, estimated: MemoryBytes() is the samples held plus the label sets of the series
+  // selected and built (label_bytes, never decreasing: an upper bound). Past memory_check_at,
+  // ChargeQueryMemory checks max_bytes and takes more of the shared budget.
+  int64_t label_bytes = 0;
+  int64_t max_bytes = 0;  // 0: no limit
+  util::MemoryBudget* memory_budget = nullptr;
+  int64_t reserved_bytes = 0;  // taken from memory_budget, given back by the destructor
+  int64_t memory_check_at = 0;
+  static constexpr int64_t kBytesPerSample = 16;
+  int64_t MemoryBytes() const { return current_samples * kBytesPerSample + label_bytes; }
   QueryStats stats;
   Annotations annotations;
   // Nodes Prometheus would wrap in a StepInvariantExpr (see MarkStepInvariant in engine.cc).
   absl::flat_hash_set<const Expr*> step_invariant;
+
+  QueryState() = default;
+  QueryState(const QueryState&) = delete;
+  QueryState& operator=(const QueryState&) = delete;
+  ~QueryState() {
+    if (memory_budget != nullptr) memory_budget->Release(static_cast<uint64_t>(reserved_bytes));
+  }
 };
+
+// Checks the query's memory (QueryState::MemoryBytes) against its own limit and takes more of
+// the shared budget when it has outgrown what it reserved; ResourceExhausted naming the limit
+// it would pass. Sets memory_check_at to the next bytes worth checking at.
+Status ChargeQueryMemory(QueryState* q);
+// The bytes a label set holds, estimated: the vector, its pairs, and strings longer than the
+// small-string buffer.
+int64_t LabelsBytes(const Labels& labels);
 
 class Evaluator {
  public:
@@ -114,6 +139,8 @@ class Evaluator {
                                                   int64_t mint, int64_t maxt, int64_t range_ms = 0,
                                                   std::string_view func = "") const;
   Status AddSamples(int64_t n);  // current_samples += n, failing past max_samples
+  // label_bytes += bytes, failing past the memory limits.
+  Status AddLabelBytes(int64_t bytes);
   void UpdatePeak() const;
 
   QueryState* q_;
@@ -183,6 +210,13 @@ inline Status Evaluator::AddSamples(int64_t n) {
   q_->current_samples += n;
   if (q_->current_samples > q_->stats.peak_samples) q_->stats.peak_samples = q_->current_samples;
   if (q_->current_samples > q_->max_samples) return TooManySamplesError();
+  if (q_->MemoryBytes() > q_->memory_check_at) return ChargeQueryMemory(q_);
+  return Status::OK();
+}
+
+inline Status Evaluator::AddLabelBytes(int64_t bytes) {
+  q_->label_bytes += bytes;
+  if (q_->MemoryBytes() > q_->memory_check_at) return ChargeQueryMemory(q_);
   return Status::OK();
 }
 

@@ -137,6 +137,8 @@ Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sa
     TM_RETURN_IF_ERROR(cursor.status());
     if (!series.floats.empty()) {
       series.metric = set->TakeLabels();
+      TM_RETURN_IF_ERROR(
+          AddLabelBytes(LabelsBytes(series.metric) + static_cast<int64_t>(sizeof(Series))));
       mat.push_back(std::move(series));
     }
   }
@@ -167,6 +169,8 @@ Result<Matrix> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
     TM_RETURN_IF_ERROR(it->status());
     if (!series.floats.empty()) {
       series.metric = set->TakeLabels();
+      TM_RETURN_IF_ERROR(
+          AddLabelBytes(LabelsBytes(series.metric) + static_cast<int64_t>(sizeof(Series))));
       mat.push_back(std::move(series));
     }
   }

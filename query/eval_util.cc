@@ -16,6 +16,39 @@ Status TooManySamplesError() {
       "query processing would load too many samples into memory in query execution");
 }
 
+Status ChargeQueryMemory(QueryState* q) {
+  constexpr int64_t kReserveStep = 16 << 20;
+  const int64_t bytes = q->MemoryBytes();
+  if (q->max_bytes > 0 && bytes > q->max_bytes) {
+    return Status::ResourceExhausted("query would hold more than max_bytes_per_query (" +
+                                     std::to_string(q->max_bytes) +
+                                     " bytes) of samples and series labels in memory");
+  }
+  if (q->memory_budget != nullptr && bytes > q->reserved_bytes) {
+    const int64_t more = std::max(bytes - q->reserved_bytes, kReserveStep);
+    if (!q->memory_budget->TryReserve(static_cast<uint64_t>(more))) {
+      return Status::ResourceExhausted(
+          "the queries running at once would hold more than max_bytes_all_queries (" +
+          std::to_string(q->memory_budget->limit()) + " bytes) in memory; retry later");
+    }
+    q->reserved_bytes += more;
+  }
+  int64_t next = q->max_bytes > 0 ? q->max_bytes : INT64_MAX;
+  if (q->memory_budget != nullptr) next = std::min(next, q->reserved_bytes);
+  q->memory_check_at = next;
+  return Status::OK();
+}
+
+int64_t LabelsBytes(const Labels& labels) {
+  constexpr size_t kInlineChars = 15;  // libstdc++'s small-string buffer
+  int64_t bytes = static_cast<int64_t>(sizeof(std::vector<Label>) + labels.size() * sizeof(Label));
+  for (const Label& l : labels) {
+    if (l.name.size() > kInlineChars) bytes += static_cast<int64_t>(l.name.size() + 1);
+    if (l.value.size() > kInlineChars) bytes += static_cast<int64_t>(l.value.size() + 1);
+  }
+  return bytes;
+}
+
 Status DuplicateLabelsetError() {
   return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
 }

@@ -18,6 +18,7 @@ promql::QueryEngine EngineOf(const PromQLOptions& o) {
   e.lookback_delta_ms = o.lookback_delta_ms;
   e.max_samples = o.max_samples;
   e.max_result_points = o.max_result_points;
+  e.max_bytes_per_query = o.max_bytes_per_query;
   e.default_subquery_step_ms = o.default_subquery_step_ms;
   e.delayed_name_removal = false;  // as Prometheus' server
   return promql::QueryEngine(e);

@@ -356,11 +356,19 @@ Status ApplyOtlp(const YAML::Node& o, ServerConfig* c) {
 }
 
 Status ApplyQuery(const YAML::Node& q, QueryConfig* qc) {
-  TM_RETURN_IF_ERROR(
-      CheckMapping(q, "query.",
-                   {"lookback_delta", "timeout", "max_samples", "max_points_per_series",
-                    "max_result_points", "default_subquery_step", "max_concurrency",
-                    "experimental_functions", "duration_expressions"}));
+  TM_RETURN_IF_ERROR(CheckMapping(
+      q, "query.",
+      {"lookback_delta", "timeout", "max_samples", "max_points_per_series", "max_result_points",
+       "default_subquery_step", "max_concurrency", "experimental_functions", "duration_expressions",
+       "max_bytes_per_query", "max_bytes_all_queries"}));
+  if (q["max_bytes_per_query"]) {
+    TM_RETURN_IF_ERROR(ReadInt(q["max_bytes_per_query"], "query.max_bytes_per_query", 1 << 20,
+                               INT64_MAX, &qc->max_bytes_per_query));
+  }
+  if (q["max_bytes_all_queries"]) {
+    TM_RETURN_IF_ERROR(ReadInt(q["max_bytes_all_queries"], "query.max_bytes_all_queries", 0,
+                               INT64_MAX, &qc->max_bytes_all_queries));
+  }
   if (q["lookback_delta"]) {
     TM_RETURN_IF_ERROR(ReadDuration(q["lookback_delta"], "query.lookback_delta", 1, 7 * kDay,
                                     nullptr, &qc->lookback_delta_ms));
@@ -705,6 +713,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_samples" << YAML::Value << c.query.max_samples;
   out << YAML::Key << "max_points_per_series" << YAML::Value << c.query.max_points_per_series;
   out << YAML::Key << "max_result_points" << YAML::Value << c.query.max_result_points;
+  out << YAML::Key << "max_bytes_per_query" << YAML::Value << c.query.max_bytes_per_query;
+  out << YAML::Key << "max_bytes_all_queries" << YAML::Value << c.query.max_bytes_all_queries;
   out << YAML::Key << "default_subquery_step" << YAML::Value
       << util::FormatDuration(c.query.default_subquery_step_ms);
   out << YAML::Key << "max_concurrency" << YAML::Value << c.query.max_concurrency;

@@ -26,6 +26,10 @@ struct QueryConfig {
   int64_t max_samples = 50'000'000;        // samples one query may hold at once
   int64_t max_points_per_series = 11'000;  // (end - start) / step of a range query
   int64_t max_result_points = 10'000'000;  // points of a range query's whole result
+  // Memory one query may hold, and all queries of the API together (estimated: samples and
+  // series labels); 0 for the latter: a quarter of the machine's memory.
+  int64_t max_bytes_per_query = 2LL << 30;
+  int64_t max_bytes_all_queries = 0;
   int64_t default_subquery_step_ms = 60'000;
   // Queries evaluated at once (Prometheus' --query.max-concurrency); more wait for a slot within
   // their timeout. With max_samples this bounds the memory queries can take together.

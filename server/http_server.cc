@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "server/handler_pool.h"
+#include "util/memory_budget.h"
 
 namespace tidemark::server {
 
@@ -74,7 +75,7 @@ struct HttpServer::Impl {
   std::unique_ptr<HandlerPool> pool;
   std::atomic<bool> stopping{false};
   // Request bodies being received or handled plus responses being sent, in bytes.
-  std::atomic<uint64_t> bytes_in_flight{0};
+  std::unique_ptr<util::MemoryBudget> bytes_in_flight;
 
   std::mutex mu;
   std::condition_variable done_cv;
@@ -86,14 +87,8 @@ struct HttpServer::Impl {
   void Accept();
   void OnAccept(const ErrorCode& ec, tcp::socket socket);
   // Whether `bytes` more fit in the in-flight budget; counts them when they do.
-  bool Reserve(uint64_t bytes) {
-    uint64_t now = bytes_in_flight.load();
-    do {
-      if (now + bytes > settings.max_bytes_in_flight) return false;
-    } while (!bytes_in_flight.compare_exchange_weak(now, now + bytes));
-    return true;
-  }
-  void Unreserve(uint64_t bytes) { bytes_in_flight -= bytes; }
+  bool Reserve(uint64_t bytes) { return bytes_in_flight->TryReserve(bytes); }
+  void Unreserve(uint64_t bytes) { bytes_in_flight->Release(bytes); }
 };
 
 namespace {
@@ -343,7 +338,7 @@ class Session final : public HttpServer::Connection {
     // even past the budget: it is built already, and the write timeout bounds how long it stays).
     server_.Unreserve(reserved_);
     reserved_ = response.body.size();
-    server_.bytes_in_flight += reserved_;
+    server_.bytes_in_flight->ForceReserve(reserved_);
     response_ = http::response<http::string_body>(static_cast<http::status>(response.status), 11);
     response_.set(http::field::server, "tidemark");
     response_.set(http::field::content_type, response.content_type);
@@ -525,6 +520,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
   Impl& impl = *server->impl_;
   impl.settings = settings;
   impl.handler = std::move(handler);
+  impl.bytes_in_flight = std::make_unique<util::MemoryBudget>(settings.max_bytes_in_flight);
   if (!settings.tls_cert_file.empty() || !settings.tls_key_file.empty()) {
     impl.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     ErrorCode ec;
@@ -570,7 +566,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
 
 HttpServer::~HttpServer() { Stop(0); }
 
-uint64_t HttpServer::bytes_in_flight() const { return impl_ ? impl_->bytes_in_flight.load() : 0; }
+uint64_t HttpServer::bytes_in_flight() const {
+  return impl_ && impl_->bytes_in_flight ? impl_->bytes_in_flight->used() : 0;
+}
 
 size_t HttpServer::open_connections() const {
   if (!impl_) return 0;

@@ -6,6 +6,7 @@
 #include "server/api_response.h"
 #include "server/client_watcher.h"
 #include "server/prom_json.h"
+#include "util/process_stats.h"
 
 namespace tidemark::server {
 
@@ -17,6 +18,11 @@ PrometheusApi::PrometheusApi(Engine* engine, Settings settings)
         o.lookback_delta_ms = settings_.query.lookback_delta_ms;
         o.max_samples = settings_.query.max_samples;
         o.max_result_points = settings_.query.max_result_points;
+        o.max_bytes_per_query = settings_.query.max_bytes_per_query;
+        uint64_t all_queries = static_cast<uint64_t>(settings_.query.max_bytes_all_queries);
+        if (all_queries == 0) all_queries = util::PhysicalMemoryBytes() / 4;
+        if (all_queries == 0) all_queries = UINT64_MAX;  // the machine's size unknown
+        o.memory_budget = std::make_shared<util::MemoryBudget>(all_queries);
         o.default_subquery_step_ms = settings_.query.default_subquery_step_ms;
         // Prometheus' server removes __name__ at once unless a feature flag asks otherwise.
         o.delayed_name_removal = false;

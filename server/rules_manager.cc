@@ -341,6 +341,7 @@ RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) 
   o.query_engine.lookback_delta_ms = q.lookback_delta_ms;
   o.query_engine.max_samples = q.max_samples;
   o.query_engine.max_result_points = q.max_result_points;
+  o.query_engine.max_bytes_per_query = q.max_bytes_per_query;
   o.query_engine.default_subquery_step_ms = q.default_subquery_step_ms;
   o.query_engine.delayed_name_removal = false;  // as the query API
   o.query_engine.sorted_selection = false;      // results are sets; saves a sort per selection

@@ -62,6 +62,7 @@ RuleEvaluatorOptions RuleEvaluatorOptionsFor(const ServerConfig& config, bool tl
   o.query.lookback_delta_ms = config.query.lookback_delta_ms;
   o.query.max_samples = config.query.max_samples;
   o.query.max_result_points = config.query.max_result_points;
+  o.query.max_bytes_per_query = config.query.max_bytes_per_query;
   o.query.default_subquery_step_ms = config.query.default_subquery_step_ms;
   o.query.timeout = std::chrono::milliseconds(config.query.timeout_ms);
   o.max_concurrent_evaluations = static_cast<int>(config.rules.max_concurrent_evaluations);

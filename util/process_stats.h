@@ -22,6 +22,9 @@ struct ProcessStats {
 // Stats of process `pid` (0: this process). NotFound when there is no such process.
 Result<ProcessStats> ReadProcessStats(int pid = 0);
 
+// The machine's physical memory in bytes (what defaults sized by it divide).
+uint64_t PhysicalMemoryBytes();
+
 }  // namespace tidemark::util
 
 #endif  // TIDEMARK_UTIL_PROCESS_STATS_H_

@@ -32,6 +32,9 @@ struct PromQLOptions {
   int64_t max_samples = 50'000'000;
   // Most points (series x steps) a range query may return.
   int64_t max_result_points = 10'000'000;
+  // Most bytes one query may hold at once, estimated (its samples and its series' labels); more
+  // fails with ResourceExhausted. 0: no limit.
+  int64_t max_bytes_per_query = 2LL << 30;
   // Evaluation step of subqueries that name none, ms.
   int64_t default_subquery_step_ms = 60'000;
   // The query fails with DeadlineExceeded after this long. Default 2 minutes.

@@ -445,6 +445,47 @@ TEST_F(EvalLimits, MaxSamplesDeadlineAndCancel) {
   EXPECT_EQ(r.status().message(), "query was canceled in query execution");
 }
 
+// Memory (issue 14): a query's samples and the labels of the series it builds count against its
+// own limit and a budget shared with other queries, each refusal naming its limit; what a query
+// took from the shared budget is given back when it ends, refused or not.
+TEST_F(EvalLimits, QueryMemoryCountsAgainstItsOwnLimitAndASharedBudget) {
+  // 200 series of a counter with 100-character values, so that labels, not samples, weigh.
+  for (int i = 0; i < 200; ++i) {
+    Load({{"__name__", "x"}, {"i", std::to_string(i)}, {"pad", std::string(100, 'p')}}, 0, 15'000,
+         40, i * 1000, 1);
+  }
+  // Fits: about 200 series of a few hundred bytes, and few samples.
+  options_.max_bytes_per_query = 1 << 20;
+  EXPECT_TRUE(Instant("sum(rate(x[5m]))", 10 * kMin).ok());
+  // count_values of a value that differs at every step and series makes a series of each: 8,000
+  // series, over 1 MiB with their index, while their samples alone (8,000) weigh 128 KiB.
+  auto r = RangeQuery("count_values(\"v\", x)", 0, 10 * kMin, 15'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().ToString();
+  EXPECT_EQ(r.status().message(),
+            "query would hold more than max_bytes_per_query (1048576 bytes) of samples and series "
+            "labels in memory");
+  options_.max_bytes_per_query = 0;
+  EXPECT_TRUE(RangeQuery("count_values(\"v\", x)", 0, 10 * kMin, 15'000).ok());
+
+  // The shared budget: a query that needs more than is left fails, and gives back what it took.
+  auto budget = std::make_shared<util::MemoryBudget>(64 << 20);
+  options_.memory_budget = budget;
+  EXPECT_TRUE(Instant("sum(rate(x[5m]))", 10 * kMin).ok());
+  EXPECT_EQ(budget->used(), 0u);
+  ASSERT_TRUE(budget->TryReserve((64 << 20) - (1 << 20)));  // other queries hold most of it
+  r = RangeQuery("count_values(\"v\", x)", 0, 10 * kMin, 15'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "the queries running at once would hold more than max_bytes_all_queries (67108864 "
+            "bytes) in memory; retry later");
+  EXPECT_EQ(budget->used(), (64u << 20) - (1u << 20));
+  budget->Release((64 << 20) - (1 << 20));
+  EXPECT_TRUE(RangeQuery("count_values(\"v\", x)", 0, 10 * kMin, 15'000).ok());
+  EXPECT_EQ(budget->used(), 0u);
+}
+
 // A subquery with billions of steps (issue 14: `max_over_time(node_load1[1y:1ms])` ran 38 s past
 // a 10 s timeout): over sparse data it costs its samples, not its steps, and a step loop that is
 // long for real stops at the deadline instead of after it.

@@ -593,6 +593,14 @@ TEST(Config, AuthListenerBoundsAndReadThreadsAreRead) {
   ExpectRefusedNaming("web:\n  max_request_bytes_in_flight: 1000\n",
                       "web.max_request_bytes_in_flight");
   ExpectRefusedNaming("web:\n  idle_timeout: 1ms\n", "web.idle_timeout");
+  ServerConfig memory;
+  ASSERT_TRUE(
+      Load("query:\n  max_bytes_per_query: 536870912\n  max_bytes_all_queries: 4294967296\n",
+           &memory)
+          .ok());
+  EXPECT_EQ(memory.query.max_bytes_per_query, 512LL << 20);
+  EXPECT_EQ(memory.query.max_bytes_all_queries, 4LL << 30);
+  ExpectRefusedNaming("query:\n  max_bytes_per_query: 1000\n", "query.max_bytes_per_query");
   EXPECT_EQ(limits.max_connections, 64);
   EXPECT_EQ(limits.max_connections_per_client, 8);
   EXPECT_EQ(limits.request_timeout_ms, 5'000);
