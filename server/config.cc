@@ -482,7 +482,8 @@ Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig
                                    "rule_files",
                                    "rules",
                                    "scrape_configs",
-                                   "scrape_config_files"}));
+                                   "scrape_config_files",
+                                   "tenants"}));
   if (root.IsNull()) return Status::OK();
   TM_RETURN_IF_ERROR(ApplyTopLevel(root, c));
   // Token files relative to the configuration file, as Prometheus reads its file paths.
@@ -497,6 +498,7 @@ Status Apply(const YAML::Node& root, const std::string& config_dir, ServerConfig
   if (const auto a = root["alerting"]) TM_RETURN_IF_ERROR(ApplyAlerting(a, &c->alerting));
   if (const auto f = root["rule_files"]) TM_RETURN_IF_ERROR(ApplyRuleFiles(f, &c->rules));
   if (const auto r = root["rules"]) TM_RETURN_IF_ERROR(ApplyRulesSection(r, &c->rules));
+  if (const auto t = root["tenants"]) TM_RETURN_IF_ERROR(ApplyTenants(t, &c->tenants));
   return ApplyScrapeSections(root, config_dir, &c->global, &c->scrape);
 }
 
@@ -706,6 +708,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "grpc_workers" << YAML::Value << c.otlp_grpc_workers;
   out << YAML::Key << "grpc_max_queued" << YAML::Value << c.otlp_grpc_max_queued;
   out << YAML::EndMap;
+  out << YAML::Key << "tenants" << YAML::Value;
+  RenderTenants(c.tenants, &out);
   out << YAML::Key << "query" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "lookback_delta" << YAML::Value
       << util::FormatDuration(c.query.lookback_delta_ms);

@@ -14,6 +14,7 @@
 #include "server/config_alerting.h"
 #include "server/config_rules.h"
 #include "server/config_scrape.h"
+#include "server/config_tenants.h"
 #include "tidemark/options.h"
 #include "tidemark/status.h"
 
@@ -64,6 +65,7 @@ struct ServerConfig {
   // POST /-/reload answers only when enabled, as Prometheus' --web.enable-lifecycle; SIGHUP
   // always reloads.
   bool enable_lifecycle = false;
+  TenantsConfig tenants;
   AuthConfig auth;  // web.auth: who may read, write and administer (docs/auth.md); off if empty
   // The HTTP listeners' bounds (web.*): connections in all and per client address (past them,
   // 503), how long a request may take to arrive (408) and a response to be taken, how long an

@@ -42,6 +42,24 @@ grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context,
                       decision.message);
 }
 
+Result<Tenant*> TenantOfCall(const grpc::CallbackServerContext* context, Receivers* receivers,
+                             grpc::Status* refused) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(std::string(kTenantHeader));
+  const std::string_view org_id = it == metadata.end()
+                                      ? std::string_view()
+                                      : std::string_view(it->second.data(), it->second.size());
+  auto tenant = receivers->TenantForGrpc(org_id);
+  if (!tenant.ok()) {
+    const grpc::StatusCode code = org_id.empty() ? grpc::StatusCode::UNAUTHENTICATED
+                                  : tenant.status().code() == StatusCode::kInvalidArgument
+                                      ? grpc::StatusCode::INVALID_ARGUMENT
+                                      : grpc::StatusCode::UNAVAILABLE;
+    *refused = grpc::Status(code, tenant.status().message());
+  }
+  return tenant;
+}
+
 grpc::ServerUnaryReactor* RunExport(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response, util::ThreadPool* pool, const char* what,
@@ -74,6 +92,10 @@ grpc::ServerUnaryReactor* RunExport(
 grpc::ServerUnaryReactor* LogsGrpcService::Export(grpc::CallbackServerContext* context,
                                                   const grpc::ByteBuffer*, grpc::ByteBuffer*) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status refused = CheckExportAuth(context, auth_); !refused.ok()) {
+    reactor->Finish(refused);
+    return reactor;
+  }
   reactor->Finish(
       grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "tidemark does not store logs yet"));
   return reactor;

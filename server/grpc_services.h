@@ -25,6 +25,11 @@ namespace tidemark::server {
 // or PERMISSION_DENIED with the reason. OK when `auth` is null or off.
 grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context, const Authenticator* auth);
 
+// The tenant the call's x-scope-orgid metadata names (server/tenants.h): UNAUTHENTICATED without
+// one when tenants are on, INVALID_ARGUMENT for a bad id, UNAVAILABLE past tenants.max_tenants.
+Result<Tenant*> TenantOfCall(const grpc::CallbackServerContext* context, Receivers* receivers,
+                             grpc::Status* refused);
+
 // Runs `export_fn(request bytes, &response bytes)` on a worker of `pool` and finishes the call
 // with its status (UNAVAILABLE when the pool's queue is full).
 grpc::ServerUnaryReactor* RunExport(
@@ -32,9 +37,10 @@ grpc::ServerUnaryReactor* RunExport(
     grpc::ByteBuffer* response, util::ThreadPool* pool, const char* what,
     std::function<Status(std::string_view request, std::string* response)> export_fn);
 
-// TraceService or MetricsService: Export hands the request's bytes to `kExport` of Receivers.
+// TraceService or MetricsService: Export hands the request's bytes to `kExport` of Receivers,
+// for the tenant the call names.
 template <typename GrpcService, typename Response,
-          Status (Receivers::*kExport)(std::string_view, Response*, const std::string&)>
+          Status (Receivers::*kExport)(Tenant&, std::string_view, Response*, const std::string&)>
 class OtlpExportService final
     : public GrpcService::template WithRawCallbackMethod_Export<typename GrpcService::Service> {
  public:
@@ -49,11 +55,19 @@ class OtlpExportService final
       reactor->Finish(refused);
       return reactor;
     }
+    grpc::Status refused;
+    auto tenant = TenantOfCall(context, r_, &refused);
+    if (!tenant.ok()) {
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      reactor->Finish(refused);
+      return reactor;
+    }
     Receivers* r = r_;
+    Tenant* t = *tenant;
     return RunExport(context, request, response, pool_, what_,
-                     [r](std::string_view bytes, std::string* out) {
+                     [r, t](std::string_view bytes, std::string* out) {
                        Response message;
-                       const Status s = (r->*kExport)(bytes, &message, "otlp_grpc");
+                       const Status s = (r->*kExport)(*t, bytes, &message, "otlp_grpc");
                        if (s.ok()) *out = message.SerializeAsString();
                        return s;
                      });
@@ -75,13 +89,18 @@ using MetricsGrpcService =
                       opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse,
                       &Receivers::ExportMetrics>;
 
-// Logs are not stored yet: UNIMPLEMENTED with a message, as the OTLP specification allows.
+// Logs are not stored yet: UNIMPLEMENTED with a message, as the OTLP specification allows (after
+// the same authentication as the other exports, so that the answer tells nobody anything).
 class LogsGrpcService final
     : public opentelemetry::proto::collector::logs::v1::LogsService::WithRawCallbackMethod_Export<
           opentelemetry::proto::collector::logs::v1::LogsService::Service> {
  public:
+  explicit LogsGrpcService(const Authenticator* auth = nullptr) : auth_(auth) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context, const grpc::ByteBuffer*,
                                    grpc::ByteBuffer*) override;
+
+ private:
+  const Authenticator* auth_;
 };
 
 }  // namespace tidemark::server

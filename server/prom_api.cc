@@ -19,10 +19,8 @@ PrometheusApi::PrometheusApi(Engine* engine, Settings settings)
         o.max_samples = settings_.query.max_samples;
         o.max_result_points = settings_.query.max_result_points;
         o.max_bytes_per_query = settings_.query.max_bytes_per_query;
-        uint64_t all_queries = static_cast<uint64_t>(settings_.query.max_bytes_all_queries);
-        if (all_queries == 0) all_queries = util::PhysicalMemoryBytes() / 4;
-        if (all_queries == 0) all_queries = UINT64_MAX;  // the machine's size unknown
-        o.memory_budget = std::make_shared<util::MemoryBudget>(all_queries);
+        o.memory_budget = settings_.query_memory != nullptr ? settings_.query_memory
+                                                            : QueryMemoryBudget(settings_.query);
         o.default_subquery_step_ms = settings_.query.default_subquery_step_ms;
         // Prometheus' server removes __name__ at once unless a feature flag asks otherwise.
         o.delayed_name_removal = false;
@@ -30,6 +28,13 @@ PrometheusApi::PrometheusApi(Engine* engine, Settings settings)
       }()),
       slots_(settings_.query.max_concurrency),
       start_time_(std::chrono::system_clock::now()) {}
+
+std::shared_ptr<util::MemoryBudget> QueryMemoryBudget(const QueryConfig& query) {
+  uint64_t all_queries = static_cast<uint64_t>(query.max_bytes_all_queries);
+  if (all_queries == 0) all_queries = util::PhysicalMemoryBytes() / 4;
+  if (all_queries == 0) all_queries = UINT64_MAX;  // the machine's size unknown
+  return std::make_shared<util::MemoryBudget>(all_queries);
+}
 
 bool PrometheusApi::QuerySlots::Acquire(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,8 +25,13 @@
 #include "server/config.h"
 #include "server/http_server.h"
 #include "tidemark/engine.h"
+#include "util/memory_budget.h"
 
 namespace tidemark::server {
+
+// The budget all queries of the APIs sharing it hold together (query.max_bytes_all_queries; 0:
+// a quarter of the machine's memory).
+std::shared_ptr<util::MemoryBudget> QueryMemoryBudget(const QueryConfig& query);
 
 class PrometheusApi {
  public:
@@ -34,6 +40,9 @@ class PrometheusApi {
     std::string config_yaml;                   // for status/config
     std::map<std::string, std::string> flags;  // for status/flags
     std::string storage_retention = "15d";     // for status/runtimeinfo
+    // Shared with other APIs' queries (other tenants'); null: one of its own, sized by
+    // query.max_bytes_all_queries.
+    std::shared_ptr<util::MemoryBudget> query_memory;
   };
 
   PrometheusApi(Engine* engine, Settings settings);

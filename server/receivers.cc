@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "ingest/otlp_json.h"
 #include "ingest/otlp_traces.h"
@@ -166,12 +167,14 @@ void Receivers::Finish(const std::string& handler, const HttpRequest& req,
 Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& config,
                      RulesManager* rules, const Notifier* notifier, const ScrapeManager* scrape,
                      const Authenticator* auth)
-    : engine_(engine),
-      metrics_(metrics),
+    : metrics_(metrics),
       config_(config),
       translator_(config.translation),
+      rules_(rules),
+      notifier_(notifier),
+      scrape_(scrape),
       auth_(auth) {
-  PrometheusApi::Settings api;
+  PrometheusApi::Settings& api = api_settings_;
   api.query = config.query;
   api.config_yaml = RenderConfigYaml(config);
   api.flags = {
@@ -187,45 +190,134 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
       {"query.max-samples", std::to_string(config.query.max_samples)},
       {"log.level", config.log_level}};
   api.storage_retention = FormatRetention(config.engine.retention_ms);
-  prom_api_ = std::make_unique<PrometheusApi>(engine, std::move(api));
-  trace_api_ = std::make_unique<TraceApi>(engine, config.trace_query);
-  api_router_ = std::make_unique<Router>(
-      ApiRoutes(this, prom_api_.get(), trace_api_.get(), rules, notifier, scrape),
-      Router::Options{.admin_enabled = config.enable_admin_api,
-                      .lifecycle_enabled = config.enable_lifecycle,
-                      .auth = auth});
+  // One memory budget for every tenant's queries: the machine is shared.
+  api.query_memory = QueryMemoryBudget(config.query);
+  tenants_ = std::make_unique<TenantRegistry>(
+      config.tenants, config.data_dir,
+      [this](const std::string& id, const TenantLimits& limits, Engine* existing,
+             const std::string& dir) { return MakeTenant(id, limits, existing, dir); });
+  // Over the server's engine: nothing to open, so nothing to fail.
+  Status made = tenants_->SetDefault(engine);
+  if (!made.ok()) LogError("default tenant", {{"error", made.ToString()}});
 }
 
-Status Receivers::ExportTraces(std::string_view request_bytes,
+Receivers::~Receivers() = default;
+
+Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
+                                                      const TenantLimits& limits, Engine* engine,
+                                                      const std::string& dir) {
+  auto tenant = std::make_unique<Tenant>();
+  tenant->id = id;
+  tenant->limits = limits;
+  if (engine == nullptr) {
+    Options options = config_.engine;
+    if (limits.max_active_series > 0) options.limits.max_active_series = limits.max_active_series;
+    options.on_background_error = [id](const Status& s) {
+      LogError("background work failed; writes that depend on it are refused until it succeeds",
+               {{"tenant", id}, {"error", s.ToString()}});
+    };
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+    if (ec) return Status::IOError("tenant \"" + id + "\": mkdir " + dir + ": " + ec.message());
+    auto opened = Engine::Open(options, dir);
+    if (!opened.ok()) {
+      return Status(opened.status().code(),
+                    "tenant \"" + id + "\": open " + dir + ": " + opened.status().message());
+    }
+    tenant->owned_engine = std::move(opened).value();
+    engine = tenant->owned_engine.get();
+    for (const std::string& m : engine->recovery().messages)
+      LogInfo("recovery", {{"tenant", id}, {"detail", m}});
+  }
+  tenant->engine = engine;
+  PrometheusApi::Settings api = api_settings_;
+  if (limits.max_concurrent_queries > 0) api.query.max_concurrency = limits.max_concurrent_queries;
+  tenant->api = std::make_unique<PrometheusApi>(engine, std::move(api));
+  tenant->traces = std::make_unique<TraceApi>(engine, config_.trace_query);
+  // Rules, alerts, scrape targets and Alertmanagers are the default tenant's.
+  const bool is_default = id == config_.tenants.default_tenant;
+  tenant->router = std::make_unique<Router>(
+      ApiRoutes(this, tenant.get(), is_default ? rules_ : nullptr, is_default ? notifier_ : nullptr,
+                is_default ? scrape_ : nullptr),
+      Router::Options{.admin_enabled = config_.enable_admin_api,
+                      .lifecycle_enabled = config_.enable_lifecycle,
+                      .auth = auth_});
+  if (limits.samples_per_second > 0)
+    tenant->samples = std::make_unique<RateLimit>(limits.samples_per_second);
+  if (limits.spans_per_second > 0)
+    tenant->spans = std::make_unique<RateLimit>(limits.spans_per_second);
+  return tenant;
+}
+
+Result<Tenant*> Receivers::TenantFor(const HttpRequest& request, bool writes) {
+  TM_ASSIGN_OR_RETURN(Tenant * tenant,
+                      tenants_->Resolve(request.Header(std::string(kTenantHeader)), writes));
+  if (tenant != nullptr) return tenant;
+  std::lock_guard lock(empty_mu_);
+  if (empty_tenant_ == nullptr) {
+    // '#' can never be in a tenant id, so no tenant's directory is this one.
+    TM_ASSIGN_OR_RETURN(empty_tenant_,
+                        MakeTenant("#empty", TenantLimits{}, nullptr, tenants_->DirOf("#empty")));
+  }
+  return empty_tenant_.get();
+}
+
+Result<Tenant*> Receivers::TenantForGrpc(std::string_view org_id) {
+  return tenants_->Resolve(org_id, /*create=*/true);
+}
+
+Status Receivers::CheckRate(RateLimit* limit, const char* what) {
+  if (limit == nullptr || limit->Allow()) return Status::OK();
+  return Status::ResourceExhausted(std::string("the tenant's ingestion rate limit of ") +
+                                   std::to_string(static_cast<int64_t>(limit->per_second())) + " " +
+                                   what + " per second is reached; retry later");
+}
+
+Status Receivers::FlushAll() {
+  Status first;
+  for (Tenant* tenant : tenants_->All()) {
+    Status s = tenant->engine->Flush();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+Status Receivers::ExportTraces(Tenant& tenant, std::string_view request_bytes,
                                tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
+  TM_RETURN_IF_ERROR(CheckRate(tenant.spans.get(), "spans"));
   // While segments are behind, wait (bounded) for room before decoding: senders slow down
   // without retrying, and a refusal costs no decoding.
-  if (!engine_->AwaitSpanCapacity(config_.span_backpressure_wait_ms))
+  if (!tenant.engine->AwaitSpanCapacity(config_.span_backpressure_wait_ms))
     return Status::Unavailable("span buffer is full: writing segments is behind, retry later");
   std::vector<Span> spans;
   TM_RETURN_IF_ERROR(ingest::DecodeOtlpTraces(request_bytes, &spans));
-  return ExportSpans(std::move(spans), response, protocol);
+  return ExportSpans(tenant, std::move(spans), response, protocol);
 }
 
-Status Receivers::ExportTraces(const tpb::ExportTraceServiceRequest& request,
+Status Receivers::ExportTraces(Tenant& tenant, const tpb::ExportTraceServiceRequest& request,
                                tpb::ExportTraceServiceResponse* response,
                                const std::string& protocol) {
+  TM_RETURN_IF_ERROR(CheckRate(tenant.spans.get(), "spans"));
   TM_ASSIGN_OR_RETURN(std::vector<Span> spans, ingest::SpansFromOtlp(request));
-  return ExportSpans(std::move(spans), response, protocol);
+  return ExportSpans(tenant, std::move(spans), response, protocol);
 }
 
-Status Receivers::ExportMetrics(std::string_view request_bytes,
+Status Receivers::ExportMetrics(Tenant& tenant, std::string_view request_bytes,
                                 mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
-  auto appender = engine_->NewAppender();
-  return FinishMetrics(translator_.Translate(request_bytes, appender.get()), response, protocol);
+  TM_RETURN_IF_ERROR(CheckRate(tenant.samples.get(), "samples"));
+  auto appender = tenant.engine->NewAppender();
+  return FinishMetrics(tenant, translator_.Translate(request_bytes, appender.get()), response,
+                       protocol);
 }
 
-Status Receivers::ExportSpans(std::vector<Span> spans, tpb::ExportTraceServiceResponse* response,
+Status Receivers::ExportSpans(Tenant& tenant, std::vector<Span> spans,
+                              tpb::ExportTraceServiceResponse* response,
                               const std::string& protocol) {
   if (spans.empty()) return Status::OK();
-  auto report = engine_->AppendSpans(std::move(spans));
+  if (tenant.spans != nullptr) tenant.spans->Spend(static_cast<double>(spans.size()));
+  auto report = tenant.engine->AppendSpans(std::move(spans));
   if (!report.ok()) {
     if (report.status().code() == StatusCode::kResourceExhausted) {
       return Status::Unavailable(report.status().message());  // backpressure: retry later
@@ -244,24 +336,27 @@ Status Receivers::ExportSpans(std::vector<Span> spans, tpb::ExportTraceServiceRe
   return Status::OK();
 }
 
-Status Receivers::ExportMetrics(const mpb::ExportMetricsServiceRequest& request,
+Status Receivers::ExportMetrics(Tenant& tenant, const mpb::ExportMetricsServiceRequest& request,
                                 mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
-  auto appender = engine_->NewAppender();
-  return FinishMetrics(translator_.Translate(request, appender.get()), response, protocol);
+  TM_RETURN_IF_ERROR(CheckRate(tenant.samples.get(), "samples"));
+  auto appender = tenant.engine->NewAppender();
+  return FinishMetrics(tenant, translator_.Translate(request, appender.get()), response, protocol);
 }
 
-Status Receivers::FinishMetrics(Result<ingest::MetricsTranslationReport> report,
+Status Receivers::FinishMetrics(Tenant& tenant, Result<ingest::MetricsTranslationReport> report,
                                 mpb::ExportMetricsServiceResponse* response,
                                 const std::string& protocol) {
   if (!report.ok()) return report.status();
   metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
+  if (tenant.samples != nullptr)
+    tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
   if (!report->exemplars.empty()) {
-    auto stored = engine_->AppendExemplars(report->exemplars);
+    auto stored = tenant.engine->AppendExemplars(report->exemplars);
     if (!stored.ok()) return stored.status();
   }
   for (const auto& [family, metadata] : report->metadata) {
-    Status s = engine_->SetMetricMetadata(family, metadata);
+    Status s = tenant.engine->SetMetricMetadata(family, metadata);
     if (!s.ok()) return s;
   }
   if (report->rejected_data_points > 0)
@@ -282,6 +377,22 @@ Status Receivers::FinishMetrics(Result<ingest::MetricsTranslationReport> report,
   return Status::OK();
 }
 
+namespace {
+
+// The answer to a request whose tenant cannot be served: 401 without a tenant (tenants on), 400
+// for an id that cannot name one, 429 past tenants.max_tenants, else the engine's error.
+HttpResponse TenantRefusal(const Status& s, const HttpRequest& req, ErrorStyle style) {
+  if (req.Header(std::string(kTenantHeader)).empty()) {
+    return RouteError(style, 401, "unauthorized", s.message());
+  }
+  const int status = s.code() == StatusCode::kInvalidArgument     ? 400
+                     : s.code() == StatusCode::kResourceExhausted ? 429
+                                                                  : HttpStatusFor(s);
+  return RouteError(style, status, status == 400 ? "bad_data" : "unavailable", s.message());
+}
+
+}  // namespace
+
 HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
   if (auth_ != nullptr && auth_->enabled()) {
     // Every path of this port writes.
@@ -292,10 +403,19 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
       return refused;
     }
   }
-  if (req.path == "/v1/traces") return ServeOtlpHttp(req, OtlpSignal::kTraces);
-  if (req.path == "/v1/metrics") return ServeOtlpHttp(req, OtlpSignal::kMetrics);
-  if (req.path == "/v1/logs") return ServeOtlpHttp(req, OtlpSignal::kLogs);
+  const OtlpSignal signal = req.path == "/v1/traces"    ? OtlpSignal::kTraces
+                            : req.path == "/v1/metrics" ? OtlpSignal::kMetrics
+                                                        : OtlpSignal::kLogs;
   const auto started = std::chrono::steady_clock::now();
+  if (req.path == "/v1/traces" || req.path == "/v1/metrics" || req.path == "/v1/logs") {
+    auto tenant = TenantFor(req, /*writes=*/true);
+    if (!tenant.ok()) {
+      HttpResponse refused = TenantRefusal(tenant.status(), req, ErrorStyle::kText);
+      Finish("otlp_http_refused", req, refused, started);
+      return refused;
+    }
+    return ServeOtlpHttp(**tenant, req, signal);
+  }
   // Readable whatever the client asked for: this is most often a person trying a URL.
   HttpResponse response{
       404,
@@ -307,11 +427,11 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
   return response;
 }
 
-HttpResponse Receivers::OtlpHttpMetrics(const HttpRequest& request) {
-  return ServeOtlpHttp(request, OtlpSignal::kMetrics);
+HttpResponse Receivers::OtlpHttpMetrics(Tenant& tenant, const HttpRequest& request) {
+  return ServeOtlpHttp(tenant, request, OtlpSignal::kMetrics);
 }
 
-HttpResponse Receivers::ServeOtlpHttp(const HttpRequest& req, OtlpSignal signal) {
+HttpResponse Receivers::ServeOtlpHttp(Tenant& tenant, const HttpRequest& req, OtlpSignal signal) {
   const auto started = std::chrono::steady_clock::now();
   const std::string content_type = Lower(req.Header("content-type"));
   const Body body_kind =
@@ -366,11 +486,11 @@ HttpResponse Receivers::ServeOtlpHttp(const HttpRequest& req, OtlpSignal signal)
       Status s;
       if (traces) {
         tpb::ExportTraceServiceResponse out;
-        s = ExportTraces(body, &out, "otlp_http");
+        s = ExportTraces(tenant, body, &out, "otlp_http");
         if (s.ok()) return respond(out);
       } else {
         mpb::ExportMetricsServiceResponse out;
-        s = ExportMetrics(body, &out, "otlp_http");
+        s = ExportMetrics(tenant, body, &out, "otlp_http");
         if (s.ok()) return respond(out);
       }
       return ErrorResponse(HttpStatusFor(s), s, body_kind);
@@ -381,14 +501,14 @@ HttpResponse Receivers::ServeOtlpHttp(const HttpRequest& req, OtlpSignal signal)
           google::protobuf::Arena::CreateMessage<tpb::ExportTraceServiceRequest>(&arena);
       tpb::ExportTraceServiceResponse out;
       Status s = ingest::ParseOtlpJson(body, request);
-      if (s.ok()) s = ExportTraces(*request, &out, "otlp_http");
+      if (s.ok()) s = ExportTraces(tenant, *request, &out, "otlp_http");
       return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
     }
     auto* request =
         google::protobuf::Arena::CreateMessage<mpb::ExportMetricsServiceRequest>(&arena);
     mpb::ExportMetricsServiceResponse out;
     Status s = ingest::ParseOtlpJson(body, request);
-    if (s.ok()) s = ExportMetrics(*request, &out, "otlp_http");
+    if (s.ok()) s = ExportMetrics(tenant, *request, &out, "otlp_http");
     return s.ok() ? respond(out) : ErrorResponse(HttpStatusFor(s), s, body_kind);
   }();
   Finish(handler, req, response, started);
@@ -397,8 +517,24 @@ HttpResponse Receivers::ServeOtlpHttp(const HttpRequest& req, OtlpSignal signal)
 
 HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   const auto started = std::chrono::steady_clock::now();
-  std::string handler;
-  HttpResponse response = api_router_->Serve(req, &handler);
+  std::string handler = "tenant_refused";
+  HttpResponse response;
+  // The operational endpoints are the server's, not a tenant's: they need no header.
+  const bool server_wide = req.path == "/-/healthy" || req.path == "/-/ready" ||
+                           req.path == "/-/reload" || req.path == "/metrics";
+  const bool writes = req.path == "/api/v1/write" || req.path == "/api/v1/otlp/v1/metrics";
+  if (server_wide) {
+    response = tenants_->Default()->router->Serve(req, &handler);
+  } else if (tenants_->enabled() && auth_ != nullptr && auth_->enabled() &&
+             !auth_->Check(req.Header("authorization"), Permission::kRead).allowed() &&
+             !auth_->Check(req.Header("authorization"), Permission::kWrite).allowed()) {
+    // Credentials first: a tenant is not opened (nor created) for a caller who is nobody.
+    response = tenants_->Default()->router->Serve(req, &handler);
+  } else if (auto tenant = TenantFor(req, writes); !tenant.ok()) {
+    response = TenantRefusal(tenant.status(), req, ErrorStyle::kPrometheusJson);
+  } else {
+    response = (*tenant)->router->Serve(req, &handler);
+  }
   Finish(handler, req, response, started);
   return response;
 }
@@ -409,14 +545,19 @@ HttpResponse Receivers::Healthy() const {
 
 HttpResponse Receivers::Ready() const {
   if (!ready_) return {503, "text/plain; charset=utf-8", "Service Unavailable\n", {}};
-  if (Status bg = engine_->BackgroundError(); !bg.ok()) {
-    return {503, "text/plain; charset=utf-8", "Service Unavailable: " + bg.message() + "\n", {}};
+  for (Tenant* tenant : tenants_->All()) {
+    if (Status bg = tenant->engine->BackgroundError(); !bg.ok()) {
+      return {503, "text/plain; charset=utf-8", "Service Unavailable: " + bg.message() + "\n", {}};
+    }
   }
   return {200, "text/plain; charset=utf-8", "tidemark is Ready.\n", {}};
 }
 
 HttpResponse Receivers::Metrics() const {
-  return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderText(*engine_), {}};
+  return {200,
+          "text/plain; version=0.0.4; charset=utf-8",
+          metrics_->RenderText(*tenants_->Default()->engine),
+          {}};
 }
 
 HttpResponse Receivers::Reload() {
@@ -431,8 +572,8 @@ HttpResponse Receivers::Reload() {
   return {200, "text/plain; charset=utf-8", "", {}};
 }
 
-HttpResponse Receivers::Flush() {
-  Status s = engine_->Flush();
+HttpResponse Receivers::Flush(Tenant& tenant) {
+  Status s = tenant.engine->Flush();
   if (!s.ok()) return {HttpStatusFor(s), "text/plain; charset=utf-8", s.ToString() + "\n", {}};
   return {204, "text/plain; charset=utf-8", "", {}};
 }
@@ -467,7 +608,7 @@ Result<ingest::RemoteWriteVersion> RemoteWriteMessage(std::string_view content_t
 
 }  // namespace
 
-HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
+HttpResponse Receivers::RemoteWrite(Tenant& tenant, const HttpRequest& req) {
   // Remote-write senders send protobuf; anything else is a client that is not one (or a web
   // page posting a form through a browser).
   const std::string content_type = Lower(req.Header("content-type"));
@@ -503,6 +644,9 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
     if (request.labels.capacity() > kMaxRetainedBytes / sizeof(ingest::LabelView))
       request = ingest::RemoteWriteRequest();
   };
+  if (Status limited = CheckRate(tenant.samples.get(), "samples"); !limited.ok()) {
+    return {429, "text/plain; charset=utf-8", limited.message() + "\n", {{"Retry-After", "1"}}};
+  }
   Status s =
       ingest::DecodeRemoteWrite(req.body, config_.max_request_bytes, &decoded, &request, *version);
   if (!s.ok())
@@ -510,7 +654,7 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
             "text/plain",
             s.message() + "\n",
             {}};
-  auto report = ingest::AppendRemoteWrite(request, *engine_, &series_cache_);
+  auto report = ingest::AppendRemoteWrite(request, *tenant.engine, &tenant.series_cache);
   if (!report.ok()) {
     const int code = report.status().code() == StatusCode::kInvalidArgument ? 400
                      : report.status().code() == StatusCode::kResourceExhausted
@@ -522,6 +666,8 @@ HttpResponse Receivers::RemoteWrite(const HttpRequest& req) {
     return failed;
   }
   metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
+  if (tenant.samples != nullptr)
+    tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
   // What was written, as Remote-Write 2.0 requires of every answer (1.0 senders ignore it).
   std::vector<std::pair<std::string, std::string>> written = {
       {"X-Prometheus-Remote-Write-Samples-Written", std::to_string(report->commit.accepted)},

@@ -8,6 +8,7 @@
 #include "server/rules_api.h"
 #include "server/rules_manager.h"
 #include "server/scrape_api.h"
+#include "server/tenants.h"
 #include "server/trace_api.h"
 
 namespace tidemark::server {
@@ -30,9 +31,10 @@ RouteHandler WithForm(Endpoint endpoint) {
 
 }  // namespace
 
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi* traces,
-                             RulesManager* rules, const Notifier* notifier,
-                             const ScrapeManager* scrape) {
+std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager* rules,
+                             const Notifier* notifier, const ScrapeManager* scrape) {
+  PrometheusApi* api = tenant->api.get();
+  TraceApi* traces = tenant->traces.get();
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -49,10 +51,10 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
 
       // Writes.
       {"/api/v1/write", kPost, RouteAccess::kWrite, ErrorStyle::kText, "remote_write",
-       [=](R r, P) { return receivers->RemoteWrite(r); }},
+       [=](R r, P) { return receivers->RemoteWrite(*tenant, r); }},
       // Prometheus 3's OTLP receiver path, for senders configured for Prometheus.
       {"/api/v1/otlp/v1/metrics", kPost, RouteAccess::kWrite, ErrorStyle::kText,
-       "otlp_http_metrics", [=](R r, P) { return receivers->OtlpHttpMetrics(r); }},
+       "otlp_http_metrics", [=](R r, P) { return receivers->OtlpHttpMetrics(*tenant, r); }},
 
       // The Prometheus query API.
       {"/api/v1/query", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "query",
@@ -107,7 +109,7 @@ std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* api, TraceApi*
        ErrorStyle::kPrometheusJson, "admin_tsdb_delete_series",
        WithForm([=](R, F f, P) { return api->DeleteSeries(f); })},
       {"/api/v1/admin/flush", kPostPut, RouteAccess::kAdmin, ErrorStyle::kText, "admin_flush",
-       [=](R, P) { return receivers->Flush(); }},
+       [=](R, P) { return receivers->Flush(*tenant); }},
   };
   // The trace APIs: Jaeger under /jaeger, Tempo at the root (trace_api.cc).
   for (Route& route : TraceRoutes(traces)) routes.push_back(std::move(route));

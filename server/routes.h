@@ -16,12 +16,14 @@ class TraceApi;
 class RulesManager;
 class Notifier;
 class ScrapeManager;
+struct Tenant;
 
-// Every route of the API port. The handlers call into `receivers`, `prometheus`, `traces`,
-// `rules` (null: the rules API answers empty), `notifier` (null: no alert delivery) and `scrape`
-// (null: the target APIs answer empty), which must outlive the routes.
-std::vector<Route> ApiRoutes(Receivers* receivers, PrometheusApi* prometheus, TraceApi* traces,
-                             RulesManager* rules = nullptr, const Notifier* notifier = nullptr,
+// Every route of the API port, over one tenant's data (server/tenants.h). The handlers call into
+// `receivers`, the tenant's query and trace APIs, `rules` (null: the rules API answers empty),
+// `notifier` (null: no alert delivery) and `scrape` (null: the target APIs answer empty), which
+// must outlive the routes.
+std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager* rules = nullptr,
+                             const Notifier* notifier = nullptr,
                              const ScrapeManager* scrape = nullptr);
 
 }  // namespace tidemark::server

@@ -289,6 +289,10 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape,
                       authenticator.get());
   receivers.SetReloader(reload);
+  if (Status s = receivers.OpenTenants(); !s.ok()) {
+    std::fprintf(stderr, "tidemark: tenants: %s\n", s.ToString().c_str());
+    return 1;
+  }
 
   // gRPC first: it can report the port it bound.
   // Declared before the gRPC server: its Shutdown waits for exports the pool is running.
@@ -296,7 +300,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                                 static_cast<size_t>(config.otlp_grpc_max_queued));
   TraceGrpcService trace_service(&receivers, &grpc_workers, "trace", authenticator.get());
   MetricsGrpcService metrics_service(&receivers, &grpc_workers, "metrics", authenticator.get());
-  LogsGrpcService logs_service;
+  LogsGrpcService logs_service(authenticator.get());
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (tls) {
@@ -384,7 +388,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   (*api)->Stop();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   notifier->Stop();  // sends what is queued, for at most alerting.drain_timeout
-  Status flushed = engine->Flush();
+  Status flushed = receivers.FlushAll();  // every tenant's engine, the default one first
   if (!flushed.ok()) LogError("final flush failed", {{"error", flushed.ToString()}});
   engine.reset();
   LogInfo("stopped");

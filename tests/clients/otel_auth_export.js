@@ -2,6 +2,8 @@
 // given the way users give them (OTEL_EXPORTER_OTLP_HEADERS), and records what each export
 // returned, for tests/server/auth_test.cc.
 //   node otel_auth_export.js PROTOCOL(grpc|proto|http) GRPC_PORT HTTP_PORT AUTHORIZATION|- OUT.json
+// With `-`, OTEL_EXPORTER_OTLP_HEADERS is left as the caller set it (tests/server/tenants_test.cc
+// names a tenant there).
 'use strict';
 const [protocol, grpcPort, httpPort, authorization, out] = process.argv.slice(2);
 if (authorization !== '-') {

@@ -4,6 +4,7 @@
 
 #include <snappy.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,7 +19,8 @@ using SeriesSamples = std::vector<std::pair<int64_t, double>>;
 
 // Sends samples over remote_write 1.0; the HTTP status.
 inline int RemoteWrite(uint16_t port,
-                       const std::vector<std::pair<SeriesLabels, SeriesSamples>>& series) {
+                       const std::vector<std::pair<SeriesLabels, SeriesSamples>>& series,
+                       const std::map<std::string, std::string>& extra_headers = {}) {
   prometheus::WriteRequest req;
   for (const auto& [labels, samples] : series) {
     auto* ts = req.add_timeseries();
@@ -35,11 +37,11 @@ inline int RemoteWrite(uint16_t port,
   }
   std::string body;
   snappy::Compress(req.SerializeAsString().data(), req.ByteSizeLong(), &body);
-  return HttpCall(port, "POST", "/api/v1/write", body,
-                  {{"Content-Type", "application/x-protobuf"},
-                   {"Content-Encoding", "snappy"},
-                   {"X-Prometheus-Remote-Write-Version", "0.1.0"}})
-      .status;
+  std::map<std::string, std::string> headers = {{"Content-Type", "application/x-protobuf"},
+                                                {"Content-Encoding", "snappy"},
+                                                {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+  headers.insert(extra_headers.begin(), extra_headers.end());
+  return HttpCall(port, "POST", "/api/v1/write", body, headers).status;
 }
 
 }  // namespace tidemark::testing

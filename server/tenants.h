@@ -1,0 +1,120 @@
+// Tenants (issue 14): `X-Scope-OrgID`, as Mimir, Tempo and Loki take it, names whose data a
+// request writes or reads. Each tenant has an engine of its own (its own RocksDB under
+// <data_dir>/tenants/<id>, as Mimir's ingesters keep a TSDB per tenant), and with it its own
+// series, spans, exemplars, metadata, retention and deletion: no query, label listing, search or
+// admin action can reach another tenant's data, because nothing of it is in the engine the
+// request is given. Per tenant too: the query API's concurrency, the active-series limit, and
+// the ingestion rates of samples and spans.
+//
+// With tenants off (the default) every request is the default tenant's, whose data is the data
+// directory itself; turned on, a request must name its tenant, and the default tenant
+// ("anonymous", as Mimir's no_auth_tenant) keeps that data and receives what the server writes
+// itself: scrapes, rule results, its own metrics.
+#ifndef TIDEMARK_SERVER_TENANTS_H_
+#define TIDEMARK_SERVER_TENANTS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/remote_write.h"
+#include "server/config.h"
+#include "tidemark/engine.h"
+#include "tidemark/status.h"
+
+namespace tidemark::server {
+
+class PrometheusApi;
+class Router;
+class TraceApi;
+
+// The header (and gRPC metadata key, lower-cased) naming the tenant.
+inline constexpr std::string_view kTenantHeader = "x-scope-orgid";
+
+// InvalidArgument unless `id` can name a tenant: 1 to 150 of the characters Mimir allows
+// (letters, digits and !-_.*'()), and not "." or "..". The id is a directory name.
+Status ValidateTenantId(std::string_view id);
+
+// A token bucket: `per_second` refills, one second's worth at most. Spending may overdraw it;
+// a refused request waits until the debt is paid, so a limit holds without counting items
+// before they are decoded.
+class RateLimit {
+ public:
+  explicit RateLimit(double per_second) : per_second_(per_second), tokens_(per_second) {}
+  // Whether a request may start now (the bucket is not in debt).
+  bool Allow();
+  void Spend(double n);
+  double per_second() const { return per_second_; }
+
+ private:
+  void Refill();  // under mu_
+  const double per_second_;
+  std::mutex mu_;
+  double tokens_;  // guarded by mu_
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// What one tenant is served with.
+struct Tenant {
+  Tenant();
+  ~Tenant();
+  std::string id;
+  TenantLimits limits;
+  Engine* engine = nullptr;
+  std::unique_ptr<Engine> owned_engine;  // null for the default tenant (the server's engine)
+  ingest::SeriesRefCache series_cache;
+  std::unique_ptr<PrometheusApi> api;
+  std::unique_ptr<TraceApi> traces;
+  std::unique_ptr<Router> router;      // the API port's routes over this tenant's data
+  std::unique_ptr<RateLimit> samples;  // null: unlimited
+  std::unique_ptr<RateLimit> spans;    // null: unlimited
+};
+
+// The tenants, opened on first use (and at start for those with data), at most max_tenants.
+class TenantRegistry {
+ public:
+  // Makes a tenant's services: over `engine` for the default tenant (the server's), else over
+  // an engine it opens from `dir` with `limits`.
+  using Maker = std::function<Result<std::unique_ptr<Tenant>>(
+      const std::string& id, const TenantLimits& limits, Engine* engine, const std::string& dir)>;
+  TenantRegistry(TenantsConfig config, std::string data_dir, Maker maker);
+
+  bool enabled() const { return config_.enabled; }
+  // Makes the default tenant over `engine` (the server's); once, before serving.
+  Status SetDefault(Engine* engine);
+  Tenant* Default() const { return default_; }
+  // The tenant a request names in `header` (empty: none). Tenants off: the default tenant
+  // whatever it says. On: InvalidArgument without a header (the caller answers 401) or for a
+  // bad id,
+  // ResourceExhausted past max_tenants, or the engine's error if it cannot be opened.
+  // Without `create`, a tenant with no data yet is not made: null is returned (reads answer as
+  // from an empty tenant, and do not create directories).
+  Result<Tenant*> Resolve(std::string_view header, bool create = true);
+  // Opens every tenant that has a directory under <data_dir>/tenants (retention and recovery
+  // run for tenants no request has named yet).
+  Status OpenExisting();
+  // Every tenant open now, the default one first.
+  std::vector<Tenant*> All() const;
+  std::string DirOf(const std::string& id) const;
+
+ private:
+  TenantLimits LimitsOf(const std::string& id) const;
+  Result<Tenant*> Open(const std::string& id);
+
+  const TenantsConfig config_;
+  const std::string data_dir_;
+  const Maker maker_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Tenant>> tenants_;  // guarded by mu_
+  Tenant* default_ = nullptr;
+};
+
+}  // namespace tidemark::server
+
+#endif  // TIDEMARK_SERVER_TENANTS_H_

@@ -1,0 +1,222 @@
+// Tenants (issue 14): two tenants write the same series names and the same trace id, and each
+// sees only its own, through every read API, across a deletion and a restart; requests without a
+// tenant are refused when tenants are on; per-tenant ingestion limits and the tenant count are
+// enforced with their own messages. `tidemark serve` on loopback, stopped by PID.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/server/remote_write_client.h"
+#include "tests/server/server_process.h"
+
+namespace tidemark::testing {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::map<std::string, std::string> As(const std::string& tenant) {
+  return {{"X-Scope-OrgID", tenant}};
+}
+
+std::string Get(uint16_t port, const std::string& tenant, const std::string& target) {
+  HttpResult r = HttpCall(port, "GET", target, "", As(tenant));
+  EXPECT_EQ(r.status, 200) << tenant << " " << target << ": " << r.body;
+  return r.body;
+}
+
+// One span of `service` in trace 0102...10, sent over OTLP/HTTP JSON.
+int SendSpan(uint16_t port, const std::string& tenant, const std::string& service) {
+  const int64_t now_ns = NowMs() * 1'000'000;
+  const std::string body =
+      R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":")" +
+      service +
+      R"("}}]},"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"op-)" +
+      service + R"(","kind":2,"startTimeUnixNano":")" + std::to_string(now_ns - 1'000'000) +
+      R"(","endTimeUnixNano":")" + std::to_string(now_ns) + R"("}]}]}]})";
+  std::map<std::string, std::string> headers = As(tenant);
+  headers["Content-Type"] = "application/json";
+  return HttpCall(port, "POST", "/v1/traces", body, headers).status;
+}
+
+const char kConfig[] =
+    "self_scrape_interval: 0\n"
+    "web:\n  enable_admin_api: true\n"
+    "tenants:\n"
+    "  enabled: true\n"
+    "  max_tenants: 4\n"
+    "  overrides:\n"
+    "    slow:\n      samples_per_second: 100\n";
+
+TEST(Tenants, EachSeesOnlyItsOwnAcrossEveryApiDeletionAndRestart) {
+  const std::string dir = ::testing::TempDir() + "tidemark-tenants-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  const int64_t now = NowMs();
+  {
+    ServerProcess server(dir, kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    const uint16_t port = server.http_port;
+    // The same series as two tenants, with different values; a series only "a" has.
+    ASSERT_EQ(RemoteWrite(port,
+                          {{{{"__name__", "up"}, {"job", "x"}}, {{now, 1}}},
+                           {{{"__name__", "only_a"}, {"secret", "a"}}, {{now, 5}}}},
+                          As("team-a")),
+              204);
+    ASSERT_EQ(RemoteWrite(port, {{{{"__name__", "up"}, {"job", "x"}}, {{now, 2}}}}, As("team-b")),
+              204);
+    ASSERT_EQ(SendSpan(server.otlp_http_port, "team-a", "svc-a"), 200);
+    ASSERT_EQ(SendSpan(server.otlp_http_port, "team-b", "svc-b"), 200);
+
+    // Without a tenant: refused, saying why; the probes stay open.
+    HttpResult none = HttpCall(port, "GET", "/api/v1/query?query=up");
+    EXPECT_EQ(none.status, 401);
+    EXPECT_NE(none.body.find("X-Scope-OrgID"), std::string::npos) << none.body;
+    EXPECT_EQ(RemoteWrite(port, {{{{"__name__", "up"}}, {{now, 3}}}}), 401);
+    EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{}",
+                       {{"Content-Type", "application/json"}})
+                  .status,
+              401);
+    EXPECT_EQ(HttpCall(port, "GET", "/-/ready").status, 200);
+    EXPECT_EQ(HttpCall(port, "GET", "/api/v1/labels", "", As("../etc")).status, 400);
+
+    // Queries, including a regex over every name.
+    EXPECT_NE(Get(port, "team-a", "/api/v1/query?query=up").find("\"1\""), std::string::npos);
+    EXPECT_NE(Get(port, "team-b", "/api/v1/query?query=up").find("\"2\""), std::string::npos);
+    const std::string all_b =
+        Get(port, "team-b", "/api/v1/query?query=%7B__name__%3D~%22.%2B%22%7D");
+    EXPECT_EQ(all_b.find("only_a"), std::string::npos) << all_b;
+    EXPECT_NE(
+        Get(port, "team-a", "/api/v1/query?query=%7B__name__%3D~%22.%2B%22%7D").find("only_a"),
+        std::string::npos);
+    // Label listings, series, cardinality statistics, metadata.
+    EXPECT_EQ(Get(port, "team-b", "/api/v1/labels").find("secret"), std::string::npos);
+    EXPECT_EQ(Get(port, "team-b", "/api/v1/label/__name__/values").find("only_a"),
+              std::string::npos);
+    EXPECT_EQ(
+        Get(port, "team-b", "/api/v1/series?match[]=%7Bsecret%3D~%22.%2B%22%7D").find("only_a"),
+        std::string::npos);
+    EXPECT_EQ(Get(port, "team-b", "/api/v1/status/tsdb").find("only_a"), std::string::npos);
+    EXPECT_NE(Get(port, "team-a", "/api/v1/status/tsdb").find("only_a"), std::string::npos);
+    // The same trace id: each tenant gets its own span only; searches and tags too.
+    const std::string trace_a = Get(port, "team-a", "/api/traces/0102030405060708090a0b0c0d0e0f10");
+    EXPECT_NE(trace_a.find("svc-a"), std::string::npos) << trace_a;
+    EXPECT_EQ(trace_a.find("svc-b"), std::string::npos) << trace_a;
+    const std::string trace_b =
+        Get(port, "team-b", "/jaeger/api/traces/0102030405060708090a0b0c0d0e0f10");
+    EXPECT_NE(trace_b.find("svc-b"), std::string::npos) << trace_b;
+    EXPECT_EQ(trace_b.find("svc-a"), std::string::npos) << trace_b;
+    EXPECT_EQ(Get(port, "team-b", "/jaeger/api/services").find("svc-a"), std::string::npos);
+    EXPECT_EQ(Get(port, "team-b", "/api/search/tag/service.name/values").find("svc-a"),
+              std::string::npos);
+    // A tenant that never wrote reads nothing, and reading does not create it.
+    EXPECT_EQ(Get(port, "nobody", "/api/v1/label/__name__/values").find("up"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/tenants/nobody"));
+
+    // Deleting as one tenant leaves the other's series alone.
+    EXPECT_EQ(
+        HttpCall(port, "POST", "/api/v1/admin/tsdb/delete_series?match[]=up", "", As("team-a"))
+            .status,
+        204);
+    EXPECT_EQ(Get(port, "team-a", "/api/v1/query?query=up").find("\"1\""), std::string::npos);
+    EXPECT_NE(Get(port, "team-b", "/api/v1/query?query=up").find("\"2\""), std::string::npos);
+
+    // Limits: "slow" may ingest 100 samples a second; a request past it is refused with 429
+    // until the debt is paid.
+    std::vector<std::pair<SeriesLabels, SeriesSamples>> many;
+    for (int i = 0; i < 300; ++i)
+      many.push_back({{{"__name__", "m"}, {"i", std::to_string(i)}}, {{now, 1}}});
+    EXPECT_EQ(RemoteWrite(port, many, As("slow")), 204);
+    HttpResult limited = HttpCall(port, "POST", "/api/v1/write", "x", As("slow"));
+    EXPECT_EQ(limited.status, 429) << limited.body;
+    EXPECT_NE(limited.body.find("ingestion rate limit of 100 samples per second"),
+              std::string::npos)
+        << limited.body;
+    // The tenant count: anonymous, team-a, team-b and slow make four; a fifth is refused.
+    HttpResult fifth = HttpCall(port, "POST", "/api/v1/write", "x", As("team-e"));
+    EXPECT_EQ(fifth.status, 429) << fifth.body;
+    EXPECT_NE(fifth.body.find("tenants.max_tenants"), std::string::npos) << fifth.body;
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  // After a restart each tenant still has its own data, and only it.
+  {
+    ServerProcess server(dir, kConfig);
+    ASSERT_TRUE(server.ready) << server.Log();
+    EXPECT_NE(Get(server.http_port, "team-b", "/api/v1/query?query=up").find("\"2\""),
+              std::string::npos);
+    EXPECT_EQ(Get(server.http_port, "team-a", "/api/v1/query?query=up").find("\"2\""),
+              std::string::npos);
+    EXPECT_NE(Get(server.http_port, "team-a", "/api/v1/query?query=only_a").find("\"5\""),
+              std::string::npos);
+    EXPECT_EQ(Get(server.http_port, "team-b", "/api/v1/query?query=only_a").find("only_a"),
+              std::string::npos);
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The OpenTelemetry JS SDK's exporters name their tenant the way users configure headers
+// (OTEL_EXPORTER_OTLP_HEADERS): as gRPC metadata and as HTTP headers. Without it, every export is
+// refused.
+TEST(Tenants, OtelSdkExportersNameTheirTenantOverGrpcAndHttp) {
+  const std::string dir =
+      ::testing::TempDir() + "tidemark-tenants-js-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ServerProcess server(dir, "self_scrape_interval: 0\ntenants:\n  enabled: true\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  const std::string out = dir + "-export.json";
+  auto run = [&](const char* protocol) {
+    std::filesystem::remove(out);
+    EXPECT_EQ(
+        RunNode(CLIENTS_DIR, {"otel_auth_export.js", protocol, std::to_string(server.grpc_port),
+                              std::to_string(server.otlp_http_port), "-", out}),
+        0);
+    rapidjson::Document d;
+    d.Parse(ReadFileOrDie(out).c_str());
+    EXPECT_FALSE(d.HasParseError());
+    return d.HasParseError() ? -1
+                             : d["trace"]["code"].GetInt() + 10 * d["metrics"]["code"].GetInt();
+  };
+  ::unsetenv("OTEL_EXPORTER_OTLP_HEADERS");
+  for (const char* protocol : {"grpc", "proto", "http"}) EXPECT_EQ(run(protocol), 11) << protocol;
+  ::setenv("OTEL_EXPORTER_OTLP_HEADERS", "X-Scope-OrgID=js-team", 1);
+  for (const char* protocol : {"grpc", "proto", "http"}) EXPECT_EQ(run(protocol), 0) << protocol;
+  ::unsetenv("OTEL_EXPORTER_OTLP_HEADERS");
+  const std::string services = Get(server.http_port, "js-team", "/jaeger/api/services");
+  for (const char* service : {"auth-grpc", "auth-proto", "auth-http"}) {
+    EXPECT_NE(services.find(service), std::string::npos) << services;
+  }
+  EXPECT_NE(Get(server.http_port, "js-team", "/api/v1/label/__name__/values")
+                .find("guarded_requests_total"),
+            std::string::npos);
+  EXPECT_EQ(Get(server.http_port, "other", "/jaeger/api/services").find("auth-"),
+            std::string::npos);
+  EXPECT_EQ(server.Stop(), 0);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(out);
+}
+
+// With tenants off (the default) the header is ignored: everything is the one tenant's.
+TEST(Tenants, OffByDefaultEveryRequestSharesTheDataDirectory) {
+  const std::string dir = ::testing::TempDir() + "tidemark-notenants-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ServerProcess server(dir, "self_scrape_interval: 0\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  const int64_t now = NowMs();
+  ASSERT_EQ(RemoteWrite(server.http_port, {{{{"__name__", "up"}}, {{now, 7}}}}, As("team-a")), 204);
+  EXPECT_NE(HttpCall(server.http_port, "GET", "/api/v1/query?query=up").body.find("\"7\""),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/tenants"));
+  EXPECT_EQ(server.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tidemark::testing
