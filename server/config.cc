@@ -99,7 +99,28 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
         ReadDuration(n, "self_scrape_interval", kSecond, kDay, "off", &c->self_scrape_interval_ms));
   }
   if (const auto tls = root["tls"]) {
-    TM_RETURN_IF_ERROR(CheckMapping(tls, "tls.", {"cert_file", "key_file"}));
+    TM_RETURN_IF_ERROR(
+        CheckMapping(tls, "tls.", {"cert_file", "key_file", "client_auth_type", "client_ca_file"}));
+    if (tls["client_ca_file"]) {
+      TM_RETURN_IF_ERROR(
+          ReadString(tls["client_ca_file"], "tls.client_ca_file", &c->tls_client_ca_file));
+    }
+    if (tls["client_auth_type"]) {
+      TM_RETURN_IF_ERROR(
+          ReadString(tls["client_auth_type"], "tls.client_auth_type", &c->tls_client_auth_type));
+      const std::string& t = c->tls_client_auth_type;
+      if (t != "NoClientCert" && t != "VerifyClientCertIfGiven" &&
+          t != "RequireAndVerifyClientCert") {
+        return Bad("tls.client_auth_type", "\"" + t +
+                                               "\" is not NoClientCert, VerifyClientCertIfGiven or "
+                                               "RequireAndVerifyClientCert");
+      }
+    }
+    if (c->tls_client_auth_type != "NoClientCert" && c->tls_client_ca_file.empty()) {
+      return Bad("tls.client_ca_file",
+                 "is needed to verify client certificates (client_auth_type " +
+                     c->tls_client_auth_type + ")");
+    }
     if (tls["cert_file"])
       TM_RETURN_IF_ERROR(ReadString(tls["cert_file"], "tls.cert_file", &c->tls_cert_file));
     if (tls["key_file"])
@@ -635,6 +656,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
     out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "cert_file" << YAML::Value << c.tls_cert_file;
     out << YAML::Key << "key_file" << YAML::Value << c.tls_key_file;
+    out << YAML::Key << "client_auth_type" << YAML::Value << c.tls_client_auth_type;
+    out << YAML::Key << "client_ca_file" << YAML::Value << c.tls_client_ca_file;
     out << YAML::EndMap;
   }
   out << YAML::Key << "web" << YAML::Value << YAML::BeginMap;

@@ -58,6 +58,10 @@ struct ServerConfig {
   std::string otlp_http_addr = ":4318";
   std::string tls_cert_file;  // both set: every listener serves TLS
   std::string tls_key_file;
+  // Client certificates (tls.client_auth_type, Prometheus' web.yml names): NoClientCert,
+  // VerifyClientCertIfGiven or RequireAndVerifyClientCert, verified against tls.client_ca_file.
+  std::string tls_client_auth_type = "NoClientCert";
+  std::string tls_client_ca_file;
   std::string log_level = "info";  // debug, info, warn, error
   // Admin endpoints (/api/v1/admin/...) answer only when enabled, as Prometheus'
   // --web.enable-admin-api: they delete data.

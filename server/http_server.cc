@@ -537,6 +537,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Settings& settings,
     if (ec) {
       return Status::InvalidArgument("TLS key " + settings.tls_key_file + ": " + ec.message());
     }
+    if (!settings.tls_client_ca_file.empty()) {
+      impl.tls->load_verify_file(settings.tls_client_ca_file, ec);
+      if (ec) {
+        return Status::InvalidArgument("TLS client CA " + settings.tls_client_ca_file + ": " +
+                                       ec.message());
+      }
+      impl.tls->set_verify_mode(
+          asio::ssl::verify_peer |
+              (settings.require_client_cert ? asio::ssl::verify_fail_if_no_peer_cert
+                                            : asio::ssl::verify_none),
+          ec);
+    }
   }
   try {
     const auto address =

@@ -73,6 +73,10 @@ class HttpServer {
     // whose declared body does not fit is answered 503 (Retry-After) instead of being read.
     uint64_t max_bytes_in_flight = 1ULL << 30;
     size_t io_threads = 0;  // 0: one per core, at most 4
+    // Set (with TLS): clients' certificates are verified against these PEM roots; with
+    // require_client_cert, a client without one is refused in the handshake.
+    std::string tls_client_ca_file{};
+    bool require_client_cert = false;
   };
   static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
   ~HttpServer();

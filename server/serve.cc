@@ -96,6 +96,12 @@ std::vector<ScrapeConfig> ScrapeJobsFor(const ServerConfig& config, const std::s
     job.scheme = "https";
     // The server's own certificate need not name 127.0.0.1; the address is this process.
     job.http.tls.insecure_skip_verify = true;
+    // With client certificates required, the server presents its own: it passes when the CA
+    // that verifies clients signed it (docs/auth.md), else the target shows the handshake error.
+    if (config.tls_client_auth_type == "RequireAndVerifyClientCert") {
+      job.http.tls.cert_file = config.tls_cert_file;
+      job.http.tls.key_file = config.tls_key_file;
+    }
   }
   // With authentication on, the server reads its own /metrics with a token of its own.
   if (!self_token.empty()) job.http.authorization = AuthorizationConfig{"Bearer", self_token, ""};
@@ -170,6 +176,12 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     std::fprintf(
         stderr,
         "tidemark: config keys \"tls.cert_file\" and \"tls.key_file\" must be set together\n");
+    return 2;
+  }
+  if (!tls && config.tls_client_auth_type != "NoClientCert") {
+    std::fprintf(stderr,
+                 "tidemark: config key \"tls.client_auth_type\": client certificates need TLS "
+                 "(tls.cert_file and tls.key_file)\n");
     return 2;
   }
 
@@ -312,6 +324,17 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       std::fprintf(stderr, "tidemark: tls: %s\n", s.message().c_str());
       return 2;
     }
+    if (config.tls_client_auth_type != "NoClientCert") {
+      ssl.pem_root_certs = ReadFile(config.tls_client_ca_file, &s);
+      if (!s.ok()) {
+        std::fprintf(stderr, "tidemark: tls.client_ca_file: %s\n", s.message().c_str());
+        return 2;
+      }
+      ssl.client_certificate_request =
+          config.tls_client_auth_type == "RequireAndVerifyClientCert"
+              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
     credentials = grpc::SslServerCredentials(ssl);
   }
   int bound_grpc_port = 0;
@@ -327,18 +350,23 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     LogError("cannot listen", {{"addr", config.otlp_grpc_addr}});
     return 1;
   }
-  HttpServer::Settings api_settings{http_host,
-                                    http_port,
-                                    config.max_request_bytes,
-                                    static_cast<size_t>(config.max_connections),
-                                    config.tls_cert_file,
-                                    config.tls_key_file,
-                                    config.request_timeout_ms,
-                                    config.write_timeout_ms,
-                                    static_cast<size_t>(config.max_connections_per_client),
-                                    config.idle_timeout_ms,
-                                    static_cast<size_t>(config.max_concurrent_requests),
-                                    config.max_request_bytes_in_flight};
+  HttpServer::Settings api_settings;
+  api_settings.host = http_host;
+  api_settings.port = http_port;
+  api_settings.max_body_bytes = config.max_request_bytes;
+  api_settings.max_connections = static_cast<size_t>(config.max_connections);
+  api_settings.tls_cert_file = config.tls_cert_file;
+  api_settings.tls_key_file = config.tls_key_file;
+  api_settings.request_timeout_ms = config.request_timeout_ms;
+  api_settings.write_timeout_ms = config.write_timeout_ms;
+  api_settings.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
+  api_settings.idle_timeout_ms = config.idle_timeout_ms;
+  api_settings.max_concurrent_requests = static_cast<size_t>(config.max_concurrent_requests);
+  api_settings.max_bytes_in_flight = config.max_request_bytes_in_flight;
+  if (config.tls_client_auth_type != "NoClientCert") {
+    api_settings.tls_client_ca_file = config.tls_client_ca_file;
+    api_settings.require_client_cert = config.tls_client_auth_type == "RequireAndVerifyClientCert";
+  }
   auto api =
       HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
   HttpServer::Settings otlp_settings = api_settings;

@@ -10,7 +10,9 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <thread>
 
 #include "ingest/otlp_common.h"
 #include "io/prometheus/write/v2/types.pb.h"
@@ -605,6 +607,86 @@ TEST(Serve, TlsOnTheHttpListeners) {
   EXPECT_EQ(server.Stop(), 0) << server.Log();
   std::remove(cert.c_str());
   std::remove(key.c_str());
+}
+
+// Mutual TLS (issue 14): with tls.client_auth_type RequireAndVerifyClientCert, HTTP clients and
+// OTLP/gRPC exporters must present a certificate the configured CA signed; others are refused in
+// the handshake. The server's self-scrape presents the server's certificate, which that CA signed.
+TEST(Serve, ClientCertificatesAreRequiredAndVerified) {
+  TempDir dir;
+  const std::string p = dir.path() + "-";
+  const std::string ext = p + "ext.cnf";
+  std::ofstream(ext) << "subjectAltName=IP:127.0.0.1\n";
+  auto sh = [](const std::string& command) { return testing::RunCommand(command + " 2>&1"); };
+  sh("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout " + p +
+     "ca.key -out " + p + "ca.pem");
+  for (const std::string name : {"server", "client"}) {
+    sh("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout " + p + name +
+       ".key -out " + p + name + ".csr");
+    sh("openssl x509 -req -days 1 -in " + p + name + ".csr -CA " + p + "ca.pem -CAkey " + p +
+       "ca.key -CAcreateserial -extfile " + ext + " -out " + p + name + ".pem");
+  }
+  // A client certificate no configured CA signed.
+  sh("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=rogue -keyout " + p +
+     "rogue.key -out " + p + "rogue.pem");
+  ASSERT_TRUE(std::filesystem::exists(p + "client.pem")) << "openssl could not make certificates";
+  const std::string curl = "curl -s --max-time 10 --cacert " + p + "ca.pem ";
+  const std::string as_client = "--cert " + p + "client.pem --key " + p + "client.key ";
+  auto probe = [&](uint16_t port) {
+    return sh(curl + as_client + "https://127.0.0.1:" + std::to_string(port) + "/-/ready")
+               .find("Ready") != std::string::npos;
+  };
+  ServerProcess server(dir.path(),
+                       "self_scrape_interval: 1s\ntls:\n  cert_file: " + p + "server.pem\n" +
+                           "  key_file: " + p +
+                           "server.key\n  client_auth_type: "
+                           "RequireAndVerifyClientCert\n  client_ca_file: " +
+                           p + "ca.pem\n",
+                       probe);
+  ASSERT_TRUE(server.ready) << server.Log();
+  const std::string api = "https://127.0.0.1:" + std::to_string(server.http_port);
+  EXPECT_NE(sh(curl + as_client + "'" + api + "/api/v1/query?query=1%2B1'").find("\"success\""),
+            std::string::npos);
+  // No certificate, or one the CA did not sign: no answer at all.
+  EXPECT_EQ(sh(curl + "-o /dev/null -w '%{http_code}' " + api + "/-/ready"), "000");
+  EXPECT_EQ(sh(curl + "--cert " + p + "rogue.pem --key " + p +
+               "rogue.key -o /dev/null -w "
+               "'%{http_code}' " +
+               api + "/-/ready"),
+            "000");
+  // OTLP/gRPC: an exporter with the client certificate is served, one without is refused.
+  auto export_span = [&](bool with_certificate) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = testing::ReadFileOrDie(p + "ca.pem");
+    if (with_certificate) {
+      ssl.pem_private_key = testing::ReadFileOrDie(p + "client.key");
+      ssl.pem_cert_chain = testing::ReadFileOrDie(p + "client.pem");
+    }
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.grpc_port),
+                                       grpc::SslCredentials(ssl));
+    auto stub = opentelemetry::proto::collector::trace::v1::TraceService::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse resp;
+    return stub->Export(&ctx, req, &resp).error_code();
+  };
+  EXPECT_EQ(export_span(true), grpc::StatusCode::OK);
+  EXPECT_EQ(export_span(false), grpc::StatusCode::UNAVAILABLE);
+  // The self-scrape got through with the server's own certificate.
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = sh(curl + as_client + "'" + api + "/api/v1/targets'").find("\"health\":\"up\"") !=
+         std::string::npos;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(up) << sh(curl + as_client + "'" + api + "/api/v1/targets'");
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
+  for (const char* f :
+       {"ca.key", "ca.pem", "ca.srl", "server.key", "server.csr", "server.pem", "client.key",
+        "client.csr", "client.pem", "rogue.key", "rogue.pem", "ext.cnf"}) {
+    std::filesystem::remove(p + f);
+  }
 }
 
 TEST(Serve, BadConfigExitsWithCode2NamingTheKey) {
