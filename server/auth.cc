@@ -122,21 +122,28 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Create(const AuthConfig& c
   return a;
 }
 
-bool Authenticator::PasswordMatches(const std::string& user, std::string_view password,
-                                    const std::string& hash) const {
+Authenticator::PasswordCheck Authenticator::CheckPassword(const std::string& user,
+                                                          std::string_view password,
+                                                          const std::string& hash) const {
   const std::string key = Sha256(user, password);
   {
     std::lock_guard lock(cache_mu_);
-    if (verified_.contains(key)) return true;
+    if (verified_.contains(key)) return PasswordCheck::kMatches;
+    if (refused_.contains(key)) return PasswordCheck::kWrong;
   }
-  if (!ConstantTimeEqual(Crypt(password, hash), hash)) return false;
+  if (!bcrypt_slots_.try_acquire_for(std::chrono::seconds(1))) return PasswordCheck::kBusy;
+  const bool matches = ConstantTimeEqual(Crypt(password, hash), hash);
+  bcrypt_slots_.release();
+  ++bcrypt_checks_;
   std::lock_guard lock(cache_mu_);
-  if (verified_.size() >= kMaxVerifiedEntries) verified_.clear();
-  verified_.insert(key);
-  return true;
+  auto& cache = matches ? verified_ : refused_;
+  if (cache.size() >= kMaxVerifiedEntries) cache.clear();
+  cache.insert(key);
+  return matches ? PasswordCheck::kMatches : PasswordCheck::kWrong;
 }
 
-std::string Authenticator::Authenticate(std::string_view authorization, std::string* why) const {
+std::string Authenticator::Authenticate(std::string_view authorization, std::string* why,
+                                        bool* busy) const {
   authorization = Trim(authorization);
   if (authorization.empty()) {
     *why = "no credentials: send basic auth or a bearer token (Authorization header)";
@@ -168,8 +175,16 @@ std::string Authenticator::Authenticate(std::string_view authorization, std::str
     }
     const std::string user = decoded.substr(0, colon);
     auto it = bcrypt_by_user_.find(user);
-    if (it == bcrypt_by_user_.end() ||
-        !PasswordMatches(user, std::string_view(decoded).substr(colon + 1), it->second)) {
+    const PasswordCheck check =
+        it == bcrypt_by_user_.end()
+            ? PasswordCheck::kWrong
+            : CheckPassword(user, std::string_view(decoded).substr(colon + 1), it->second);
+    if (check == PasswordCheck::kBusy) {
+      *busy = true;
+      *why = "too many password checks at once; retry";
+      return "";
+    }
+    if (check == PasswordCheck::kWrong) {
       // Not saying which of the two was wrong.
       *why = "invalid user or password for basic auth";
       return "";
@@ -184,10 +199,11 @@ AuthDecision Authenticator::Check(std::string_view authorization, Permission nee
   AuthDecision d;
   if (!enabled_) return d;
   std::string why;
-  d.name = Authenticate(authorization, &why);
+  bool busy = false;
+  d.name = Authenticate(authorization, &why, &busy);
   if (d.name.empty()) {
-    d.status = 401;
-    d.message = "unauthenticated: " + why;
+    d.status = busy ? 429 : 401;
+    d.message = (busy ? "" : "unauthenticated: ") + why;
     return d;
   }
   auto it = permissions_.find(d.name);

@@ -13,11 +13,15 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tidemark/status.h"
@@ -42,6 +46,7 @@ struct AuthConfig {
 // The verdict on one request: 0 when allowed, else 401 (no or wrong credentials) or 403 (a
 // known name without the permission), with a message that says which.
 struct AuthDecision {
+  // 0: allowed; 401 unauthenticated, 403 not permitted, 429 too many password checks at once.
   int status = 0;
   std::string message;
   std::string name;  // who the credentials proved, when they did
@@ -56,22 +61,32 @@ class Authenticator {
   bool enabled() const { return enabled_; }
   // `authorization`: the request's Authorization header (or gRPC `authorization` metadata).
   AuthDecision Check(std::string_view authorization, Permission need) const;
+  // bcrypt computations made so far (the rest were answered from the cache).
+  uint64_t bcrypt_checks() const { return bcrypt_checks_.load(); }
 
  private:
   Authenticator() = default;
-  // The name a credential proves, or "" (with `*why`).
-  std::string Authenticate(std::string_view authorization, std::string* why) const;
-  bool PasswordMatches(const std::string& user, std::string_view password,
-                       const std::string& hash) const;
+  // The name a credential proves, or "" (with `*why`; `*busy` when it could not be checked now).
+  std::string Authenticate(std::string_view authorization, std::string* why, bool* busy) const;
+  enum class PasswordCheck { kMatches, kWrong, kBusy };
+  PasswordCheck CheckPassword(const std::string& user, std::string_view password,
+                              const std::string& hash) const;
 
   bool enabled_ = false;
   std::map<std::string, std::string> bcrypt_by_user_;
   std::vector<std::pair<std::string, std::string>> tokens_;  // (token, name)
   std::map<std::string, std::vector<Permission>> permissions_;
-  // bcrypt is slow by design (tens of milliseconds a check): a verified (user, password) is
-  // remembered by its SHA-256, so a sender's every request does not pay it. Bounded.
+  // bcrypt is slow by design (tens of milliseconds a check): a checked (user, password) is
+  // remembered by its SHA-256, right or wrong, so that neither a sender's every request nor a
+  // client repeating a wrong password pays it again. Bounded.
   mutable std::mutex cache_mu_;
   mutable absl::flat_hash_set<std::string> verified_;  // guarded by cache_mu_
+  mutable absl::flat_hash_set<std::string> refused_;   // guarded by cache_mu_
+  mutable std::atomic<uint64_t> bcrypt_checks_{0};
+  // Password checks at once: half the cores, so that clients guessing passwords cannot take the
+  // machine. Past it a check waits a second, then the request gets 429.
+  mutable std::counting_semaphore<> bcrypt_slots_{
+      static_cast<std::ptrdiff_t>(std::max(1U, std::thread::hardware_concurrency() / 2))};
 };
 
 }  // namespace tidemark::server

@@ -37,8 +37,9 @@ grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context,
                                      : std::string_view(it->second.data(), it->second.size());
   const AuthDecision decision = auth->Check(value, Permission::kWrite);
   if (decision.allowed()) return grpc::Status::OK;
-  return grpc::Status(decision.status == 401 ? grpc::StatusCode::UNAUTHENTICATED
-                                             : grpc::StatusCode::PERMISSION_DENIED,
+  return grpc::Status(decision.status == 401   ? grpc::StatusCode::UNAUTHENTICATED
+                      : decision.status == 429 ? grpc::StatusCode::UNAVAILABLE
+                                               : grpc::StatusCode::PERMISSION_DENIED,
                       decision.message);
 }
 

@@ -125,9 +125,12 @@ HttpResponse RouteError(ErrorStyle style, int status, std::string_view error_typ
 }
 
 HttpResponse AuthRefusal(ErrorStyle style, const AuthDecision& decision) {
-  HttpResponse r =
-      RouteError(style, decision.status, decision.status == 401 ? "unauthorized" : "forbidden",
-                 decision.message);
+  HttpResponse r = RouteError(style, decision.status,
+                              decision.status == 401   ? "unauthorized"
+                              : decision.status == 429 ? "unavailable"
+                                                       : "forbidden",
+                              decision.message);
+  if (decision.status == 429) r.headers.push_back({"Retry-After", "1"});
   if (decision.status == 401) r.headers.push_back({"WWW-Authenticate", "Basic realm=\"tidemark\""});
   return r;
 }
