@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ingest/otlp_common.h"
+#include "server/client_watcher.h"
 
 namespace tidemark::server {
 
@@ -24,8 +25,30 @@ TraceApi::Slot::~Slot() {
   api_->slots_cv_.notify_one();
 }
 
+namespace {
+
+// The hang-up flag of the request this thread serves (set by Cancellable), read by Deadline():
+// the endpoints take form values, not the request, and every read they make takes its options
+// from Deadline().
+thread_local const std::atomic<bool>* current_cancelled = nullptr;
+
+// Serves `route` with the client's socket watched: a search or trace read whose client hangs up
+// stops at its next check instead of running to its timeout.
+RouteHandler Cancellable(RouteHandler route) {
+  return [route = std::move(route)](const HttpRequest& request, const RouteParams& params) {
+    ClientWatcher watcher(request.socket_fd);
+    current_cancelled = watcher.flag();
+    HttpResponse response = route(request, params);
+    current_cancelled = nullptr;
+    return response;
+  };
+}
+
+}  // namespace
+
 ReadOptions TraceApi::Deadline() const {
   ReadOptions options;
+  options.cancelled = current_cancelled;
   options.deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
   return options;
@@ -108,7 +131,7 @@ std::vector<Route> TraceRoutes(TraceApi* api) {
   using R = const HttpRequest&;
   const std::vector<std::string> get = {"GET"};
   using F = const FormValues&;
-  return {
+  std::vector<Route> routes = {
       // Jaeger's query API, v1 (the Jaeger UI up to 1.x, Grafana's Jaeger data source).
       {"/jaeger/api/services", get, RouteAccess::kRead, ErrorStyle::kText, "jaeger_services",
        WithQuery([=](R, F f, P) { return api->JaegerServices(f); })},
@@ -155,6 +178,8 @@ std::vector<Route> TraceRoutes(TraceApi* api) {
       {"/api/status/buildinfo", get, RouteAccess::kRead, ErrorStyle::kText, "tempo_buildinfo",
        [=](R, P) { return api->TempoBuildInfo(); }},
   };
+  for (Route& route : routes) route.serve = Cancellable(std::move(route.serve));
+  return routes;
 }
 
 }  // namespace tidemark::server
