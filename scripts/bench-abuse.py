@@ -127,6 +127,25 @@ class Attack:
         self.port, self.stop, self.args = port, stop, args
         self.held = 0  # connections open at the peak
 
+    @staticmethod
+    def without_closed(socks, action):
+        """`socks` less those the server closed, running `action(s)` on each (non-blocking); an
+        action that would block is skipped."""
+        alive = []
+        for s in socks:
+            try:
+                s.setblocking(False)
+                if action(s):
+                    alive.append(s)
+                    continue
+            except BlockingIOError:
+                alive.append(s)
+                continue
+            except OSError:
+                pass
+            s.close()
+        return alive
+
     def close_all(self, socks):
         for s in socks:
             try:
@@ -190,17 +209,8 @@ class NonReaders(Attack):
                 except OSError:
                     break
             self.held = max(self.held, len(socks))
-            for s in list(socks):  # closed by the server after its write timeout: open another
-                try:
-                    s.setblocking(False)
-                    if s.recv(1, socket.MSG_PEEK) == b"":
-                        socks.remove(s)
-                        s.close()
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    socks.remove(s)
-                    s.close()
+            # Closed by the server after its write timeout: another is opened.
+            socks = self.without_closed(socks, lambda s: s.recv(1, socket.MSG_PEEK) != b"")
             self.stop.wait(1.0)
         self.close_all(socks)
 
@@ -251,15 +261,7 @@ class BigBodies(Attack):
                     break
             self.held = max(self.held, len(conns))
             chunk = b"\0" * 65536
-            for s in list(conns):
-                try:
-                    s.setblocking(False)
-                    s.send(chunk)
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    conns.remove(s)
-                    s.close()
+            conns = self.without_closed(conns, lambda s: s.send(chunk) >= 0)
             self.stop.wait(0.5)
         self.close_all(conns)
 

@@ -419,6 +419,18 @@ TEST(HttpAbuse, ThousandsOfIdleConnectionsHoldNoThreadsAndLeaveAtTheIdleTimeout)
   server->Stop(1'000);
 }
 
+// A TLS connection to the server, handshake done (the test's certificate is not verified).
+struct TlsClient {
+  explicit TlsClient(uint16_t port) {
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream.handshake(asio::ssl::stream_base::client);
+  }
+  asio::io_context io;
+  asio::ssl::context ctx{asio::ssl::context::tls_client};
+  asio::ssl::stream<tcp::socket> stream{io, ctx};
+};
+
 TEST(HttpAbuse, TlsSlowSendersAndSilentHandshakesAreCutAtTheDeadline) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("tidemark-abuse-tls-" + std::to_string(::getpid()));
@@ -443,12 +455,8 @@ TEST(HttpAbuse, TlsSlowSendersAndSilentHandshakesAreCutAtTheDeadline) {
   }
   // A TLS client that trickles its header gets 408 at the deadline.
   {
-    asio::io_context io;
-    asio::ssl::context ctx(asio::ssl::context::tls_client);
-    ctx.set_verify_mode(asio::ssl::verify_none);
-    asio::ssl::stream<tcp::socket> stream(io, ctx);
-    stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
-    stream.handshake(asio::ssl::stream_base::client);
+    TlsClient client(server->port());
+    auto& stream = client.stream;
     const auto started = Clock::now();
     boost::system::error_code ec;
     const std::string header = "GET / HTTP/1.1\r\nHost: x\r\n";
@@ -469,12 +477,8 @@ TEST(HttpAbuse, TlsSlowSendersAndSilentHandshakesAreCutAtTheDeadline) {
   }
   // Well-behaved TLS requests are served.
   {
-    asio::io_context io;
-    asio::ssl::context ctx(asio::ssl::context::tls_client);
-    ctx.set_verify_mode(asio::ssl::verify_none);
-    asio::ssl::stream<tcp::socket> stream(io, ctx);
-    stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
-    stream.handshake(asio::ssl::stream_base::client);
+    TlsClient client(server->port());
+    auto& stream = client.stream;
     asio::write(stream, asio::buffer(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
     char buf[4096];
     pollfd pfd{stream.next_layer().native_handle(), POLLIN, 0};
