@@ -1,7 +1,7 @@
 // Tenants (issue 14): two tenants write the same series names and the same trace id, and each
-// sees only its own, through every read API, across a deletion and a restart; requests without a
-// tenant are refused when tenants are on; per-tenant ingestion limits and the tenant count are
-// enforced with their own messages. `tidemark serve` on loopback, stopped by PID.
+// sees only its own, through every read API, under retention, across a deletion and a restart;
+// requests without a tenant are refused when tenants are on; per-tenant ingestion limits and the
+// tenant count are enforced with their own messages. `tidemark serve` on loopback, stopped by PID.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <unistd.h>
@@ -49,6 +49,7 @@ int SendSpan(uint16_t port, const std::string& tenant, const std::string& servic
 
 const char kConfig[] =
     "self_scrape_interval: 0\n"
+    "storage:\n  retention: 1h\n"
     "web:\n  enable_admin_api: true\n"
     "tenants:\n"
     "  enabled: true\n"
@@ -119,6 +120,12 @@ TEST(Tenants, EachSeesOnlyItsOwnAcrossEveryApiDeletionAndRestart) {
     // A tenant that never wrote reads nothing, and reading does not create it.
     EXPECT_EQ(Get(port, "nobody", "/api/v1/label/__name__/values").find("up"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(dir + "/tenants/nobody"));
+
+    // Retention holds in every tenant's engine: a sample older than the hour is refused there.
+    EXPECT_EQ(
+        RemoteWrite(port, {{{{"__name__", "old"}}, {{now - 2 * 3600 * 1000, 1}}}}, As("team-b")),
+        400);
+    EXPECT_EQ(Get(port, "team-b", "/api/v1/label/__name__/values").find("old"), std::string::npos);
 
     // Deleting as one tenant leaves the other's series alone.
     EXPECT_EQ(
