@@ -114,6 +114,16 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Create(const AuthConfig& c
       a->permissions_[name].push_back(permission);
     }
   }
+  for (const auto& [name, tenants] : config.tenants) {
+    const bool known = config.basic_auth_users.count(name) > 0 ||
+                       config.bearer_token_files.count(name) > 0 ||
+                       config.bearer_token_values.count(name) > 0;
+    if (!known) {
+      return Status::InvalidArgument("config key \"web.auth.tenants." + name + "\": \"" + name +
+                                     "\" is neither a basic_auth user nor a bearer token");
+    }
+  }
+  a->tenants_ = config.tenants;
   if (a->enabled_ && a->permissions_.empty()) {
     return Status::InvalidArgument(
         "config key \"web.auth.roles\": credentials are configured but no name has a role, so "
@@ -193,6 +203,29 @@ std::string Authenticator::Authenticate(std::string_view authorization, std::str
   }
   *why = "unsupported authorization scheme \"" + scheme + "\": use Basic or Bearer";
   return "";
+}
+
+AuthDecision Authenticator::CheckTenant(std::string_view authorization,
+                                        std::string_view tenant) const {
+  AuthDecision d;
+  if (!enabled_ || tenants_.empty()) return d;
+  std::string why;
+  bool busy = false;
+  d.name = Authenticate(authorization, &why, &busy);
+  if (d.name.empty()) {
+    d.status = busy ? 429 : 401;
+    d.message = (busy ? "" : "unauthenticated: ") + why;
+    return d;
+  }
+  if (auto it = tenants_.find(d.name); it != tenants_.end()) {
+    for (const std::string& allowed : it->second) {
+      if (allowed == "*" || allowed == tenant) return d;
+    }
+  }
+  d.status = 403;
+  d.message = "permission denied: \"" + d.name + "\" may not use tenant \"" + std::string(tenant) +
+              "\" (web.auth.tenants)";
+  return d;
 }
 
 AuthDecision Authenticator::Check(std::string_view authorization, Permission need) const {

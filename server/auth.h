@@ -40,6 +40,9 @@ struct AuthConfig {
   std::map<std::string, std::string> bearer_token_values;
   // The names allowed each permission; an admin may also read and write.
   std::vector<std::string> readers, writers, admins;
+  // name -> the tenants (X-Scope-OrgID) it may use, "*" for any (docs/tenants.md). Empty: every
+  // name may use every tenant; else a name not listed may use none.
+  std::map<std::string, std::vector<std::string>> tenants;
   bool enabled() const { return !basic_auth_users.empty() || !bearer_token_files.empty(); }
 };
 
@@ -61,6 +64,10 @@ class Authenticator {
   bool enabled() const { return enabled_; }
   // `authorization`: the request's Authorization header (or gRPC `authorization` metadata).
   AuthDecision Check(std::string_view authorization, Permission need) const;
+  // Whether the credentials may act for `tenant` (web.auth.tenants): 0, or 401 for credentials
+  // that prove nobody, 403 naming the tenant. Allowed when authentication is off or no name is
+  // bound to tenants.
+  AuthDecision CheckTenant(std::string_view authorization, std::string_view tenant) const;
   // bcrypt computations made so far (the rest were answered from the cache).
   uint64_t bcrypt_checks() const { return bcrypt_checks_.load(); }
 
@@ -76,6 +83,7 @@ class Authenticator {
   std::map<std::string, std::string> bcrypt_by_user_;
   std::vector<std::pair<std::string, std::string>> tokens_;  // (token, name)
   std::map<std::string, std::vector<Permission>> permissions_;
+  std::map<std::string, std::vector<std::string>> tenants_;
   // bcrypt is slow by design (tens of milliseconds a check): a checked (user, password) is
   // remembered by its SHA-256, right or wrong, so that neither a sender's every request nor a
   // client repeating a wrong password pays it again. Bounded.

@@ -44,7 +44,7 @@ Status Address(const YAML::Node& node, const std::string& key, std::string* out)
 // web.auth: users, tokens and the names each role allows (docs/auth.md).
 Status ApplyAuth(const YAML::Node& auth, AuthConfig* out) {
   TM_RETURN_IF_ERROR(
-      CheckMapping(auth, "web.auth.", {"basic_auth_users", "bearer_tokens", "roles"}));
+      CheckMapping(auth, "web.auth.", {"basic_auth_users", "bearer_tokens", "roles", "tenants"}));
   // name: value mappings, keys as written.
   auto read_names = [](const YAML::Node& node, const std::string& key,
                        std::map<std::string, std::string>* into) -> Status {
@@ -70,6 +70,14 @@ Status ApplyAuth(const YAML::Node& auth, AuthConfig* out) {
       TM_RETURN_IF_ERROR(ReadStringList(roles["write"], "web.auth.roles.write", &out->writers));
     if (roles["admin"])
       TM_RETURN_IF_ERROR(ReadStringList(roles["admin"], "web.auth.roles.admin", &out->admins));
+  }
+  if (const auto tenants = auth["tenants"]) {
+    if (!tenants.IsMap()) return Bad("web.auth.tenants", "not a mapping of names to tenant lists");
+    for (const auto& entry : tenants) {
+      const std::string name = entry.first.as<std::string>();
+      TM_RETURN_IF_ERROR(
+          ReadStringList(entry.second, "web.auth.tenants." + name, &out->tenants[name]));
+    }
   }
   return Status::OK();
 }

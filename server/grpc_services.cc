@@ -44,12 +44,24 @@ grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context,
 }
 
 Result<Tenant*> TenantOfCall(const grpc::CallbackServerContext* context, Receivers* receivers,
-                             grpc::Status* refused) {
+                             const Authenticator* auth, grpc::Status* refused) {
   const auto& metadata = context->client_metadata();
-  auto it = metadata.find(std::string(kTenantHeader));
-  const std::string_view org_id = it == metadata.end()
-                                      ? std::string_view()
-                                      : std::string_view(it->second.data(), it->second.size());
+  auto value_of = [&](const std::string& key) {
+    auto it = metadata.find(key);
+    return it == metadata.end() ? std::string_view()
+                                : std::string_view(it->second.data(), it->second.size());
+  };
+  const std::string_view org_id = value_of(std::string(kTenantHeader));
+  if (auth != nullptr && receivers->tenants_enabled()) {
+    const AuthDecision bound = auth->CheckTenant(value_of("authorization"), org_id);
+    if (!bound.allowed()) {
+      *refused = grpc::Status(bound.status == 401   ? grpc::StatusCode::UNAUTHENTICATED
+                              : bound.status == 429 ? grpc::StatusCode::UNAVAILABLE
+                                                    : grpc::StatusCode::PERMISSION_DENIED,
+                              bound.message);
+      return Status::InvalidArgument(bound.message);
+    }
+  }
   auto tenant = receivers->TenantForGrpc(org_id);
   if (!tenant.ok()) {
     const grpc::StatusCode code = org_id.empty() ? grpc::StatusCode::UNAUTHENTICATED

@@ -27,8 +27,10 @@ grpc::Status CheckExportAuth(const grpc::CallbackServerContext* context, const A
 
 // The tenant the call's x-scope-orgid metadata names (server/tenants.h): UNAUTHENTICATED without
 // one when tenants are on, INVALID_ARGUMENT for a bad id, UNAVAILABLE past tenants.max_tenants.
+// With `auth`, the call's credentials must be allowed the tenant (web.auth.tenants):
+// PERMISSION_DENIED otherwise.
 Result<Tenant*> TenantOfCall(const grpc::CallbackServerContext* context, Receivers* receivers,
-                             grpc::Status* refused);
+                             const Authenticator* auth, grpc::Status* refused);
 
 // Runs `export_fn(request bytes, &response bytes)` on a worker of `pool` and finishes the call
 // with its status (UNAVAILABLE when the pool's queue is full).
@@ -56,7 +58,7 @@ class OtlpExportService final
       return reactor;
     }
     grpc::Status refused;
-    auto tenant = TenantOfCall(context, r_, &refused);
+    auto tenant = TenantOfCall(context, r_, auth_, &refused);
     if (!tenant.ok()) {
       grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
       reactor->Finish(refused);

@@ -262,6 +262,12 @@ Result<Tenant*> Receivers::TenantFor(const HttpRequest& request, bool writes) {
   return empty_tenant_.get();
 }
 
+AuthDecision Receivers::TenantBinding(const HttpRequest& request) const {
+  if (!tenants_->enabled() || auth_ == nullptr) return {};
+  return auth_->CheckTenant(request.Header("authorization"),
+                            request.Header(std::string(kTenantHeader)));
+}
+
 Result<Tenant*> Receivers::TenantForGrpc(std::string_view org_id) {
   return tenants_->Resolve(org_id, /*create=*/true);
 }
@@ -408,6 +414,11 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
                                                         : OtlpSignal::kLogs;
   const auto started = std::chrono::steady_clock::now();
   if (req.path == "/v1/traces" || req.path == "/v1/metrics" || req.path == "/v1/logs") {
+    if (AuthDecision bound = TenantBinding(req); !bound.allowed()) {
+      HttpResponse refused = AuthRefusal(ErrorStyle::kText, bound);
+      Finish("otlp_http_refused", req, refused, started);
+      return refused;
+    }
     auto tenant = TenantFor(req, /*writes=*/true);
     if (!tenant.ok()) {
       HttpResponse refused = TenantRefusal(tenant.status(), req, ErrorStyle::kText);
@@ -530,6 +541,8 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
              !auth_->Check(req.Header("authorization"), Permission::kWrite).allowed()) {
     // Credentials first: a tenant is not opened (nor created) for a caller who is nobody.
     response = tenants_->Default()->router->Serve(req, &handler);
+  } else if (AuthDecision bound = TenantBinding(req); !bound.allowed()) {
+    response = AuthRefusal(ErrorStyle::kPrometheusJson, bound);
   } else if (auto tenant = TenantFor(req, writes); !tenant.ok()) {
     response = TenantRefusal(tenant.status(), req, ErrorStyle::kPrometheusJson);
   } else {

@@ -71,6 +71,7 @@ class Receivers {
   // absent), then the export. InvalidArgument, ResourceExhausted when the tenant cannot be
   // served; Unauthenticated is reported as PERMISSION_DENIED... (see GrpcTenantStatus).
   Result<Tenant*> TenantForGrpc(std::string_view org_id);
+  bool tenants_enabled() const { return tenants_->enabled(); }
   // An ExportTraceServiceRequest's wire bytes (OTLP/gRPC, OTLP/HTTP protobuf), decoded straight
   // into spans.
   Status ExportTraces(
@@ -115,6 +116,8 @@ class Receivers {
   // The tenant a request names (X-Scope-OrgID); `writes`: the request stores data, so a tenant
   // without any yet is created. A read of a tenant with no data is answered from an empty one.
   Result<Tenant*> TenantFor(const HttpRequest& request, bool writes);
+  // Whether the request's credentials may act for the tenant it names (web.auth.tenants).
+  AuthDecision TenantBinding(const HttpRequest& request) const;
   // Whether the tenant's ingestion rate allows another request now (429 when not).
   static Status CheckRate(RateLimit* limit, const char* what);
   // Logs rejected remote_write samples at most once every 10 seconds.

@@ -232,6 +232,9 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       self_token = RandomToken();
       auth.bearer_token_values["tidemark-self-scrape"] = self_token;
       auth.readers.push_back("tidemark-self-scrape");
+      // It reads the server endpoints, which are no tenant's; bound like any name if names are.
+      if (!auth.tenants.empty())
+        auth.tenants["tidemark-self-scrape"] = {config.tenants.default_tenant};
     }
     auto created = Authenticator::Create(auth);
     if (!created.ok()) {

@@ -117,6 +117,9 @@ TEST(Authenticator, BadConfigurationIsRefusedNamingTheKey) {
   c.writers.push_back("stranger");
   refused(c, "web.auth.roles.write\": \"stranger\" is neither");
   c = Config(token_file);
+  c.tenants["stranger"] = {"team-a"};
+  refused(c, "web.auth.tenants.stranger\": \"stranger\" is neither");
+  c = Config(token_file);
   c.readers.clear();
   c.writers.clear();
   c.admins.clear();

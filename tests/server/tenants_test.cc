@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "tests/server/remote_write_client.h"
@@ -208,6 +209,48 @@ TEST(Tenants, OtelSdkExportersNameTheirTenantOverGrpcAndHttp) {
   EXPECT_EQ(server.Stop(), 0);
   std::filesystem::remove_all(dir);
   std::filesystem::remove(out);
+}
+
+// web.auth.tenants binds credentials to tenants: a token given team-a may not read or write
+// team-b, over the API port and OTLP/HTTP alike, and is told which tenant it may not use.
+TEST(Tenants, CredentialsAreBoundToTheirTenants) {
+  const std::string dir =
+      ::testing::TempDir() + "tidemark-tenants-auth-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "-tokens");
+  const std::string token = "team-a-token-0123456789";
+  std::ofstream(dir + "-tokens/a.token") << token << "\n";
+  const std::string config =
+      "self_scrape_interval: 0\ntenants:\n  enabled: true\n"
+      "web:\n  auth:\n    bearer_tokens:\n      team-a-agent: " +
+      dir +
+      "-tokens/a.token\n    roles:\n      read: [team-a-agent]\n"
+      "      write: [team-a-agent]\n    tenants:\n"
+      "      team-a-agent: [team-a]\n";
+  ServerProcess server(dir, config);
+  ASSERT_TRUE(server.ready) << server.Log();
+  std::map<std::string, std::string> a = As("team-a"), b = As("team-b");
+  a["Authorization"] = b["Authorization"] = "Bearer " + token;
+  const int64_t now = NowMs();
+  EXPECT_EQ(RemoteWrite(server.http_port, {{{{"__name__", "up"}}, {{now, 1}}}}, a), 204);
+  EXPECT_EQ(HttpCall(server.http_port, "GET", "/api/v1/query?query=up", "", a).status, 200);
+  for (const char* target : {"/api/v1/query?query=up", "/api/v1/labels"}) {
+    HttpResult refused = HttpCall(server.http_port, "GET", target, "", b);
+    EXPECT_EQ(refused.status, 403) << target;
+    EXPECT_NE(refused.body.find("may not use tenant \\\"team-b\\\""), std::string::npos)
+        << refused.body;
+  }
+  EXPECT_EQ(RemoteWrite(server.http_port, {{{{"__name__", "up"}}, {{now, 2}}}}, b), 403);
+  std::map<std::string, std::string> json = b;
+  json["Content-Type"] = "application/json";
+  EXPECT_EQ(HttpCall(server.otlp_http_port, "POST", "/v1/traces", "{}", json).status, 403);
+  // No credentials at all: 401 before any tenant is looked at, and none is created.
+  EXPECT_EQ(HttpCall(server.http_port, "GET", "/api/v1/labels", "", As("team-c")).status, 401);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/tenants/team-b"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/tenants/team-c"));
+  EXPECT_EQ(server.Stop(), 0);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "-tokens");
 }
 
 // With tenants off (the default) the header is ignored: everything is the one tenant's.
