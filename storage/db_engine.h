@@ -136,9 +136,24 @@ class DbEngine final : public Engine {
   DbEngine(const Options& options, std::string path);
   // Select, in label order or (sorted = false) in id order; read_ahead: helpers of read_pool_
   // may read the series ahead of the caller.
-  Result<std::unique_ptr<SeriesSet>> SelectSeries(const std::vector<LabelMatcher>& matchers,
+  // The matchers' expansion stops at `options`' deadline or cancellation.
+  Result<std::unique_ptr<SeriesSet>> SelectSeries(const ReadOptions& options,
+                                                  const std::vector<LabelMatcher>& matchers,
                                                   int64_t mint_ms, int64_t maxt_ms, bool sorted,
                                                   bool read_ahead);
+  // The series a read's matchers select, in id order; its deadline or cancellation stops it.
+  Result<std::vector<std::shared_ptr<MemSeries>>> SelectFromIndex(
+      const ReadOptions& options, const std::vector<LabelMatcher>& matchers) const;
+  Result<std::vector<Labels>> SeriesLabelsWith(const ReadOptions& options,
+                                               const std::vector<LabelMatcher>& matchers,
+                                               int64_t mint_ms, int64_t maxt_ms, size_t limit);
+  Result<std::vector<std::string>> LabelNamesWith(const ReadOptions& options,
+                                                  const std::vector<LabelMatcher>& matchers,
+                                                  int64_t mint_ms, int64_t maxt_ms);
+  Result<std::vector<std::string>> LabelValuesWith(const ReadOptions& options,
+                                                   std::string_view name,
+                                                   const std::vector<LabelMatcher>& matchers,
+                                                   int64_t mint_ms, int64_t maxt_ms);
   Status OpenRocksDb();
   Status LoadMeta();
   Status LoadSeries();

@@ -247,10 +247,21 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const std::vector<LabelMatcher>& matchers,
                                                     int64_t mint, int64_t maxt) {
-  return SelectSeries(matchers, mint, maxt, /*sorted=*/true, /*read_ahead=*/true);
+  return SelectSeries(ReadOptions(), matchers, mint, maxt, /*sorted=*/true, /*read_ahead=*/true);
 }
 
-Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const std::vector<LabelMatcher>& matchers,
+Result<std::vector<std::shared_ptr<MemSeries>>> DbEngine::SelectFromIndex(
+    const ReadOptions& options, const std::vector<LabelMatcher>& matchers) const {
+  auto compiled = CompileMatchers(matchers);
+  if (!compiled.ok()) return compiled.status();
+  Status stopped;
+  auto series = index_.Select(*compiled, &options, &stopped);  // in id order
+  if (!stopped.ok()) return stopped;
+  return series;
+}
+
+Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const ReadOptions& options,
+                                                          const std::vector<LabelMatcher>& matchers,
                                                           int64_t mint, int64_t maxt, bool sorted,
                                                           bool read_ahead) {
   auto compiled = CompileMatchers(matchers);
@@ -260,7 +271,7 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const std::vector<Labe
     return Status::InvalidArgument(
         "a selector needs at least one matcher that does not match the empty string");
   }
-  auto series = index_.Select(*compiled);  // in id order
+  TM_ASSIGN_OR_RETURN(auto series, SelectFromIndex(options, matchers));
   if (sorted) {
     std::sort(series.begin(), series.end(),
               [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
@@ -280,11 +291,16 @@ bool Overlaps(const MemSeries& s, int64_t mint, int64_t maxt) {
 
 Result<std::vector<Labels>> DbEngine::SeriesLabels(const std::vector<LabelMatcher>& matchers,
                                                    int64_t mint, int64_t maxt, size_t limit) {
-  auto compiled = CompileMatchers(matchers);
-  if (!compiled.ok()) return compiled.status();
+  return SeriesLabelsWith(ReadOptions(), matchers, mint, maxt, limit);
+}
+
+Result<std::vector<Labels>> DbEngine::SeriesLabelsWith(const ReadOptions& options,
+                                                       const std::vector<LabelMatcher>& matchers,
+                                                       int64_t mint, int64_t maxt, size_t limit) {
+  TM_ASSIGN_OR_RETURN(auto series, SelectFromIndex(options, matchers));
   mint = std::max(mint, VisibleMinTime());
   std::vector<Labels> out;
-  for (const auto& s : index_.Select(*compiled)) {
+  for (const auto& s : series) {
     if (Overlaps(*s, mint, maxt)) out.push_back(s->ToLabels());
   }
   std::sort(out.begin(), out.end());
@@ -294,11 +310,15 @@ Result<std::vector<Labels>> DbEngine::SeriesLabels(const std::vector<LabelMatche
 
 Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMatcher>& matchers,
                                                       int64_t mint, int64_t maxt) {
-  auto compiled = CompileMatchers(matchers);
-  if (!compiled.ok()) return compiled.status();
+  return LabelNamesWith(ReadOptions(), matchers, mint, maxt);
+}
+
+Result<std::vector<std::string>> DbEngine::LabelNamesWith(const ReadOptions& options,
+                                                          const std::vector<LabelMatcher>& matchers,
+                                                          int64_t mint, int64_t maxt) {
+  TM_ASSIGN_OR_RETURN(auto series, SelectFromIndex(options, matchers));
   mint = std::max(mint, VisibleMinTime());
   std::set<std::string_view> names;
-  auto series = index_.Select(*compiled);
   for (const auto& s : series) {
     if (!Overlaps(*s, mint, maxt)) continue;
     for (const InternedLabel* l : s->labels) names.insert(l->name);
@@ -309,11 +329,15 @@ Result<std::vector<std::string>> DbEngine::LabelNames(const std::vector<LabelMat
 Result<std::vector<std::string>> DbEngine::LabelValues(std::string_view name,
                                                        const std::vector<LabelMatcher>& matchers,
                                                        int64_t mint, int64_t maxt) {
-  auto compiled = CompileMatchers(matchers);
-  if (!compiled.ok()) return compiled.status();
+  return LabelValuesWith(ReadOptions(), name, matchers, mint, maxt);
+}
+
+Result<std::vector<std::string>> DbEngine::LabelValuesWith(
+    const ReadOptions& options, std::string_view name, const std::vector<LabelMatcher>& matchers,
+    int64_t mint, int64_t maxt) {
+  TM_ASSIGN_OR_RETURN(auto series, SelectFromIndex(options, matchers));
   mint = std::max(mint, VisibleMinTime());
   std::set<std::string_view> values;
-  auto series = index_.Select(*compiled);
   for (const auto& s : series) {
     if (!Overlaps(*s, mint, maxt)) continue;
     for (const InternedLabel* l : s->labels) {
@@ -330,21 +354,21 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
                                                     int64_t mint_ms, int64_t maxt_ms,
                                                     const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
-  return SelectSeries(matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead);
+  return SelectSeries(options, matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead);
 }
 
 Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,
                                              const std::vector<LabelMatcher>& matchers,
                                              int64_t mint_ms, int64_t maxt_ms) {
   TM_RETURN_IF_ERROR(options.Check());
-  return SeriesLabels(matchers, mint_ms, maxt_ms, options.limit);
+  return SeriesLabelsWith(options, matchers, mint_ms, maxt_ms, options.limit);
 }
 
 Result<std::vector<std::string>> DbEngine::LabelNames(const ReadOptions& options,
                                                       const std::vector<LabelMatcher>& matchers,
                                                       int64_t mint_ms, int64_t maxt_ms) {
   TM_RETURN_IF_ERROR(options.Check());
-  return LabelNames(matchers, mint_ms, maxt_ms);
+  return LabelNamesWith(options, matchers, mint_ms, maxt_ms);
 }
 
 Result<std::vector<std::string>> DbEngine::LabelValues(const ReadOptions& options,
@@ -352,7 +376,7 @@ Result<std::vector<std::string>> DbEngine::LabelValues(const ReadOptions& option
                                                        const std::vector<LabelMatcher>& matchers,
                                                        int64_t mint_ms, int64_t maxt_ms) {
   TM_RETURN_IF_ERROR(options.Check());
-  return LabelValues(name, matchers, mint_ms, maxt_ms);
+  return LabelValuesWith(options, name, matchers, mint_ms, maxt_ms);
 }
 
 }  // namespace tidemark::storage

@@ -114,13 +114,24 @@ void SeriesIndex::Remove(uint64_t id) {
   by_id_.Erase(id);
 }
 
+namespace {
+
+// Loops over label values and candidates check the read's deadline this often (a check reads
+// the clock).
+constexpr size_t kStepsBetweenChecks = 4096;
+
+}  // namespace
+
 template <typename Pred>
-std::vector<uint64_t> SeriesIndex::UnionPostings(const std::string& name, Pred pred) const {
+std::vector<uint64_t> SeriesIndex::UnionPostings(const std::string& name, Pred pred,
+                                                 const std::function<bool()>& check) const {
   std::vector<uint64_t> out;
   auto name_it = postings_.find(name);
   if (name_it == postings_.end()) return out;
   std::vector<const std::vector<uint64_t>*> lists;
+  size_t steps = 0;
   for (const auto& [value, ids] : name_it->second) {
+    if (check && ++steps % kStepsBetweenChecks == 0 && !check()) return {};
     if (pred(value)) lists.push_back(&ids);
   }
   if (lists.size() == 1) return *lists[0];
@@ -188,7 +199,17 @@ std::string_view LabelValue(const MemSeries& s, std::string_view name) {
 }  // namespace
 
 std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
-    const std::vector<CompiledMatcher>& matchers) const {
+    const std::vector<CompiledMatcher>& matchers, const ReadOptions* options,
+    Status* stopped) const {
+  // A regex over millions of label values, or a filter over millions of candidates, must end
+  // at the read's deadline (and lets writers creating series at the lock sooner).
+  std::function<bool()> check;
+  if (options != nullptr && stopped != nullptr) {
+    check = [options, stopped] {
+      *stopped = options->Check();
+      return stopped->ok();
+    };
+  }
   std::shared_lock lock(mu_);
   // Matchers that cannot match an absent label narrow the candidates: the intersection of their
   // postings (an equality's list as it is, others' the union over the values they match),
@@ -205,8 +226,9 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
       if (value_it == name_it->second.end()) return {};
       lists.push_back(&value_it->second);
     } else {
-      unions.push_back(
-          UnionPostings(m.matcher().name, [&](std::string_view v) { return m.Matches(v); }));
+      unions.push_back(UnionPostings(
+          m.matcher().name, [&](std::string_view v) { return m.Matches(v); }, check));
+      if (stopped != nullptr && !stopped->ok()) return {};
       lists.push_back(&unions.back());
     }
     if (lists.back()->empty()) return {};
@@ -238,13 +260,16 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
       per_series.push_back(&m);
       continue;
     }
-    std::vector<uint64_t> excluded =
-        UnionPostings(m.matcher().name, [&](std::string_view v) { return !m.Matches(v); });
+    std::vector<uint64_t> excluded = UnionPostings(
+        m.matcher().name, [&](std::string_view v) { return !m.Matches(v); }, check);
+    if (stopped != nullptr && !stopped->ok()) return {};
     if (!excluded.empty()) ids = Subtract(ids, excluded);
   }
   std::vector<std::shared_ptr<MemSeries>> out;
   out.reserve(ids.size());
+  size_t steps = 0;
   for (uint64_t id : ids) {
+    if (check && !per_series.empty() && ++steps % kStepsBetweenChecks == 0 && !check()) return {};
     const std::shared_ptr<MemSeries>& s = *by_id_.Find(id);
     bool keep = true;
     for (const CompiledMatcher* m : per_series) {

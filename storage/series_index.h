@@ -11,6 +11,7 @@
 #include <absl/hash/hash.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -20,6 +21,8 @@
 #include "storage/mem_series.h"
 #include "storage/series_table.h"
 #include "tidemark/labels.h"
+#include "tidemark/querier.h"
+#include "tidemark/status.h"
 
 namespace tidemark::storage {
 
@@ -67,8 +70,12 @@ class SeriesIndex {
   void Remove(uint64_t id);
 
   // Series matching all matchers, ordered by id. An empty matcher list selects every series.
-  std::vector<std::shared_ptr<MemSeries>> Select(
-      const std::vector<CompiledMatcher>& matchers) const;
+  // With `options`, the loops over label values and candidates check its deadline and
+  // cancellation every few thousand steps; when they end it, `*stopped` says why and nothing is
+  // returned.
+  std::vector<std::shared_ptr<MemSeries>> Select(const std::vector<CompiledMatcher>& matchers,
+                                                 const ReadOptions* options = nullptr,
+                                                 Status* stopped = nullptr) const;
   std::vector<std::shared_ptr<MemSeries>> All() const;
 
   size_t size() const;
@@ -79,8 +86,10 @@ class SeriesIndex {
   std::shared_ptr<MemSeries> InsertLocked(uint64_t id, uint64_t hash, const Labels& labels);
   const InternedLabel* Intern(const Label& label);
   // Ids of series having label `name` with a value for which `pred(value)` holds, sorted.
+  // `check` (may be null) is called every few thousand values; false ends the union early.
   template <typename Pred>
-  std::vector<uint64_t> UnionPostings(const std::string& name, Pred pred) const;
+  std::vector<uint64_t> UnionPostings(const std::string& name, Pred pred,
+                                      const std::function<bool()>& check) const;
 
   mutable std::shared_mutex mu_;
   absl::node_hash_set<InternedLabel, LabelPairHash, LabelPairEq> symbols_;  // guarded by mu_
