@@ -205,18 +205,23 @@ std::string Authenticator::Authenticate(std::string_view authorization, std::str
   return "";
 }
 
-AuthDecision Authenticator::CheckTenant(std::string_view authorization,
-                                        std::string_view tenant) const {
+AuthDecision Authenticator::Identify(std::string_view authorization) const {
   AuthDecision d;
-  if (!enabled_ || tenants_.empty()) return d;
   std::string why;
   bool busy = false;
   d.name = Authenticate(authorization, &why, &busy);
   if (d.name.empty()) {
     d.status = busy ? 429 : 401;
     d.message = (busy ? "" : "unauthenticated: ") + why;
-    return d;
   }
+  return d;
+}
+
+AuthDecision Authenticator::CheckTenant(std::string_view authorization,
+                                        std::string_view tenant) const {
+  if (!enabled_ || tenants_.empty()) return AuthDecision();
+  AuthDecision d = Identify(authorization);
+  if (!d.allowed()) return d;
   if (auto it = tenants_.find(d.name); it != tenants_.end()) {
     for (const std::string& allowed : it->second) {
       if (allowed == "*" || allowed == tenant) return d;
@@ -229,16 +234,9 @@ AuthDecision Authenticator::CheckTenant(std::string_view authorization,
 }
 
 AuthDecision Authenticator::Check(std::string_view authorization, Permission need) const {
-  AuthDecision d;
-  if (!enabled_) return d;
-  std::string why;
-  bool busy = false;
-  d.name = Authenticate(authorization, &why, &busy);
-  if (d.name.empty()) {
-    d.status = busy ? 429 : 401;
-    d.message = (busy ? "" : "unauthenticated: ") + why;
-    return d;
-  }
+  if (!enabled_) return AuthDecision();
+  AuthDecision d = Identify(authorization);
+  if (!d.allowed()) return d;
   auto it = permissions_.find(d.name);
   if (it != permissions_.end()) {
     for (Permission p : it->second) {

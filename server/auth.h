@@ -73,6 +73,8 @@ class Authenticator {
 
  private:
   Authenticator() = default;
+  // Who the credentials prove (AuthDecision::name), or 401/429 saying why not.
+  AuthDecision Identify(std::string_view authorization) const;
   // The name a credential proves, or "" (with `*why`; `*busy` when it could not be checked now).
   std::string Authenticate(std::string_view authorization, std::string* why, bool* busy) const;
   enum class PasswordCheck { kMatches, kWrong, kBusy };
