@@ -219,9 +219,9 @@ AuthDecision Authenticator::Identify(std::string_view authorization) const {
 
 AuthDecision Authenticator::CheckTenant(std::string_view authorization,
                                         std::string_view tenant) const {
-  if (!enabled_ || tenants_.empty()) return AuthDecision();
+  if (!enabled_) return AuthDecision();
   AuthDecision d = Identify(authorization);
-  if (!d.allowed()) return d;
+  if (!d.allowed() || tenants_.empty()) return d;
   if (auto it = tenants_.find(d.name); it != tenants_.end()) {
     for (const std::string& allowed : it->second) {
       if (allowed == "*" || allowed == tenant) return d;

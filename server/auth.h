@@ -64,9 +64,9 @@ class Authenticator {
   bool enabled() const { return enabled_; }
   // `authorization`: the request's Authorization header (or gRPC `authorization` metadata).
   AuthDecision Check(std::string_view authorization, Permission need) const;
-  // Whether the credentials may act for `tenant` (web.auth.tenants): 0, or 401 for credentials
-  // that prove nobody, 403 naming the tenant. Allowed when authentication is off or no name is
-  // bound to tenants.
+  // Whether the credentials may act for `tenant` (web.auth.tenants): 0, or 401 (429) for
+  // credentials that prove nobody (cannot be checked now), 403 naming the tenant. Any proven name
+  // may when no name is bound to tenants; anyone may when authentication is off.
   AuthDecision CheckTenant(std::string_view authorization, std::string_view tenant) const;
   // bcrypt computations made so far (the rest were answered from the cache).
   uint64_t bcrypt_checks() const { return bcrypt_checks_.load(); }

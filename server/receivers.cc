@@ -409,11 +409,11 @@ HttpResponse Receivers::HandleOtlpHttp(const HttpRequest& req) {
       return refused;
     }
   }
-  const OtlpSignal signal = req.path == "/v1/traces"    ? OtlpSignal::kTraces
-                            : req.path == "/v1/metrics" ? OtlpSignal::kMetrics
-                                                        : OtlpSignal::kLogs;
   const auto started = std::chrono::steady_clock::now();
   if (req.path == "/v1/traces" || req.path == "/v1/metrics" || req.path == "/v1/logs") {
+    const OtlpSignal signal = req.path == "/v1/traces"    ? OtlpSignal::kTraces
+                              : req.path == "/v1/metrics" ? OtlpSignal::kMetrics
+                                                          : OtlpSignal::kLogs;
     if (AuthDecision bound = TenantBinding(req); !bound.allowed()) {
       HttpResponse refused = AuthRefusal(ErrorStyle::kText, bound);
       Finish("otlp_http_refused", req, refused, started);
@@ -536,12 +536,8 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   const bool writes = req.path == "/api/v1/write" || req.path == "/api/v1/otlp/v1/metrics";
   if (server_wide) {
     response = tenants_->Default()->router->Serve(req, &handler);
-  } else if (tenants_->enabled() && auth_ != nullptr && auth_->enabled() &&
-             !auth_->Check(req.Header("authorization"), Permission::kRead).allowed() &&
-             !auth_->Check(req.Header("authorization"), Permission::kWrite).allowed()) {
-    // Credentials first: a tenant is not opened (nor created) for a caller who is nobody.
-    response = tenants_->Default()->router->Serve(req, &handler);
   } else if (AuthDecision bound = TenantBinding(req); !bound.allowed()) {
+    // Credentials first: a tenant is not opened (nor created) for a caller who is nobody.
     response = AuthRefusal(ErrorStyle::kPrometheusJson, bound);
   } else if (auto tenant = TenantFor(req, writes); !tenant.ok()) {
     response = TenantRefusal(tenant.status(), req, ErrorStyle::kPrometheusJson);
