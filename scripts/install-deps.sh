@@ -21,6 +21,11 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm build the web UI (web/). Checked by command, not package: a machine may have
+# them from elsewhere (NodeSource's nodejs brings its own npm and conflicts with Debian's).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -32,6 +32,34 @@ constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 constexpr int64_t kYear = 365 * kDay;
 
+// The path of an http(s) URL: "http://host:9090/tidemark/" -> "/tidemark/"; "" when it has none.
+std::string UrlPath(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  if (slash == std::string_view::npos) return "";
+  std::string_view path = url.substr(slash);
+  return std::string(path.substr(0, path.find_first_of("?#")));
+}
+
+// A route prefix goes into every route and into the web UI's <base>: only a URL path's
+// unreserved characters.
+Status CheckRoutePrefix(std::string_view prefix, const std::string& key) {
+  if (!prefix.empty() && prefix.front() != '/') {
+    return Bad(key, "path \"" + std::string(prefix) + "\" must start with /");
+  }
+  for (char c : prefix) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.' &&
+        c != '~') {
+      return Bad(key, "path \"" + std::string(prefix) + "\" has a character other than letters, " +
+                          "digits, / - _ . ~");
+    }
+  }
+  if (prefix.find("//") != std::string_view::npos) {
+    return Bad(key, "path \"" + std::string(prefix) + "\" has an empty segment");
+  }
+  return Status::OK();
+}
+
 Status Address(const YAML::Node& node, const std::string& key, std::string* out) {
   TM_RETURN_IF_ERROR(ReadString(node, key, out));
   std::string host;
@@ -137,9 +165,9 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
   if (const auto web = root["web"]) {
     TM_RETURN_IF_ERROR(CheckMapping(
         web, "web.",
-        {"enable_admin_api", "enable_lifecycle", "external_url", "auth", "max_connections",
-         "max_connections_per_client", "request_timeout", "write_timeout", "idle_timeout",
-         "max_concurrent_requests", "max_request_bytes_in_flight"}));
+        {"enable_admin_api", "enable_lifecycle", "external_url", "route_prefix", "auth",
+         "max_connections", "max_connections_per_client", "request_timeout", "write_timeout",
+         "idle_timeout", "max_concurrent_requests", "max_request_bytes_in_flight"}));
     if (web["idle_timeout"]) {
       TM_RETURN_IF_ERROR(ReadDuration(web["idle_timeout"], "web.idle_timeout", 100, kDay, nullptr,
                                       &c->idle_timeout_ms));
@@ -181,6 +209,11 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
           !c->external_url.starts_with("https://")) {
         return Bad("web.external_url", "\"" + c->external_url + "\" is not an http(s) URL");
       }
+      TM_RETURN_IF_ERROR(CheckRoutePrefix(UrlPath(c->external_url), "web.external_url"));
+    }
+    if (web["route_prefix"]) {
+      TM_RETURN_IF_ERROR(ReadString(web["route_prefix"], "web.route_prefix", &c->route_prefix));
+      TM_RETURN_IF_ERROR(CheckRoutePrefix(c->route_prefix, "web.route_prefix"));
     }
     if (web["enable_admin_api"]) {
       TM_RETURN_IF_ERROR(
@@ -672,6 +705,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "enable_admin_api" << YAML::Value << c.enable_admin_api;
   out << YAML::Key << "enable_lifecycle" << YAML::Value << c.enable_lifecycle;
   out << YAML::Key << "external_url" << YAML::Value << c.external_url;
+  out << YAML::Key << "route_prefix" << YAML::Value << EffectiveRoutePrefix(c);
   out << YAML::Key << "max_connections" << YAML::Value << c.max_connections;
   out << YAML::Key << "max_connections_per_client" << YAML::Value << c.max_connections_per_client;
   out << YAML::Key << "request_timeout" << YAML::Value
@@ -771,6 +805,13 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   RenderScrapeConfigsYaml(c.scrape, &out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+std::string EffectiveRoutePrefix(const ServerConfig& config) {
+  std::string prefix =
+      config.route_prefix.empty() ? UrlPath(config.external_url) : config.route_prefix;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
 }
 
 }  // namespace tidemark::server

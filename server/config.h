@@ -99,6 +99,9 @@ struct ServerConfig {
   // Prometheus' --web.external-url: the address alerts link back to. Empty: http://<host>:<port>/
   // of http_addr.
   std::string external_url;
+  // Prometheus' --web.route-prefix: the path every HTTP API route and the web UI are served
+  // under, for a reverse proxy that forwards a path. Empty: the path of external_url ("" at "/").
+  std::string route_prefix;
   AlertingConfig alerting;  // Alertmanagers and webhooks that receive alerts (docs/alerting.md)
   ScrapeSettings scrape;    // scrape_configs and scrape_config_files (docs/scraping.md)
   Options engine;           // retention, limits, sync policy, ...
@@ -108,6 +111,10 @@ struct ServerConfig {
 // its type and documented range (docs/tidemark.example.yaml); unknown and repeated keys are
 // refused. InvalidArgument `config key "storage.retention": ...` names the key and the problem.
 Status LoadConfigFile(const std::string& path, ServerConfig* config);
+
+// The path prefix routes are served under: route_prefix, or the path of external_url; "" for
+// the root, otherwise "/path" without a trailing slash.
+std::string EffectiveRoutePrefix(const ServerConfig& config);
 // Reads Prometheus configuration text as an embedding program's Scraper takes it: the top-level
 // keys `global`, `scrape_configs` and `scrape_config_files` only (others are refused as unknown),
 // checked and finished (defaults from `global`, scrape_config_files read) as LoadConfigFile does,

@@ -309,6 +309,24 @@ class Session final : public HttpServer::Connection {
     const size_t q = request->target.find('?');
     request->path = request->target.substr(0, q);
     request->query = q == std::string::npos ? "" : request->target.substr(q + 1);
+    // Behind a path prefix every route is under it, and handlers see paths without it; the
+    // prefix itself and "/" lead to the prefix's root, as Prometheus redirects.
+    std::shared_ptr<HttpResponse> outside;
+    if (const std::string& prefix = settings().path_prefix; !prefix.empty()) {
+      if (request->path.starts_with(prefix + "/")) {
+        request->path.erase(0, prefix.size());
+        request->target.erase(0, prefix.size());
+      } else if (request->path == prefix || request->path == "/") {
+        outside = std::make_shared<HttpResponse>();
+        outside->status = 302;
+        outside->headers.push_back({"Location", prefix + "/"});
+      } else {
+        outside = std::make_shared<HttpResponse>();
+        outside->status = 404;
+        outside->body = "not found: " + request->path + " is outside the route prefix " + prefix +
+                        " (web.route_prefix)\n";
+      }
+    }
     for (const auto& f : req) {
       std::string name(f.name_string());
       for (char& c : name) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
@@ -318,10 +336,10 @@ class Session final : public HttpServer::Connection {
     request->socket_fd = socket().native_handle();
     keep_alive_ = req.keep_alive();
     parser_.reset();
-    server_.pool->Submit(client_, [self = Self(), request] {
+    server_.pool->Submit(client_, [self = Self(), request, outside] {
       HttpResponse response;
       try {
-        response = self->server_.handler(*request);
+        response = outside ? *outside : self->server_.handler(*request);
       } catch (const std::exception& e) {
         response.status = 500;
         response.body = std::string("internal error: ") + e.what() + "\n";

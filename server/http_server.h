@@ -77,6 +77,9 @@ class HttpServer {
     // require_client_cert, a client without one is refused in the handshake.
     std::string tls_client_ca_file{};
     bool require_client_cert = false;
+    // "" or "/path" (no trailing slash): every route is served under it (--web.route-prefix),
+    // and handlers see the path without it; other paths get 404.
+    std::string path_prefix{};
   };
   static Result<std::unique_ptr<HttpServer>> Start(const Settings& settings, HttpHandler handler);
   ~HttpServer();

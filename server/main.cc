@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
       {"--tls-cert-file", "tls.cert_file", "TLS certificate (PEM)", ""},
       {"--tls-key-file", "tls.key_file", "TLS private key (PEM)", ""},
       {"--log-level", "log_level", "debug, info, warn or error", ""},
+      {"--web.external-url", "web.external_url",
+       "the URL tidemark is reached at (alerts link to it; its path is the route prefix)", ""},
+      {"--web.route-prefix", "web.route_prefix",
+       "the path every route and the web UI are served under (default: external URL's path)", ""},
   };
   std::string config_file;
   bool enable_admin_api = false;

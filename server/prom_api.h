@@ -39,7 +39,8 @@ class PrometheusApi {
     QueryConfig query;
     std::string config_yaml;                   // for status/config
     std::map<std::string, std::string> flags;  // for status/flags
-    std::string storage_retention = "15d";     // for status/runtimeinfo
+    std::string storage_retention = "15d";     // for status/runtimeinfo and status/storage
+    std::string span_retention = "7d";         // for status/storage
     // Shared with other APIs' queries (other tenants'); null: one of its own, sized by
     // query.max_bytes_all_queries.
     std::shared_ptr<util::MemoryBudget> query_memory;
@@ -58,6 +59,8 @@ class PrometheusApi {
   HttpResponse QueryExemplars(const FormValues& form);
   HttpResponse FormatQuery(const FormValues& form);
   HttpResponse ParseQuery(const FormValues& form);
+  // tidemark's own: what is stored where (head, partitions, spans), bytes per sample, retention.
+  HttpResponse StorageStatus();
   HttpResponse BuildInfo();
   HttpResponse RuntimeInfo();
   HttpResponse Flags();

@@ -112,6 +112,54 @@ HttpResponse PrometheusApi::TsdbStatus(const FormValues& form) {
   return Success(data);
 }
 
+HttpResponse PrometheusApi::StorageStatus() {
+  auto partitions = engine_->Partitions();
+  if (!partitions.ok()) return StorageError(partitions.status());
+  const EngineStats stats = engine_->Stats();
+  auto field = [](std::string* out, const char* name, uint64_t value) {
+    *out += ",\"";
+    *out += name;
+    *out += "\":" + std::to_string(value);
+  };
+  std::string data = "{\"retention\":";
+  AppendJsonString(&data, settings_.storage_retention);
+  data += ",\"spanRetention\":";
+  AppendJsonString(&data, settings_.span_retention);
+  data += ",\"head\":{\"series\":" + std::to_string(stats.head_series);
+  field(&data, "chunks", stats.head_chunks);
+  field(&data, "samples", stats.head_samples);
+  field(&data, "memoryBytes", stats.head_memory_bytes);
+  data += "}";
+  field(&data, "walBytes", stats.wal_bytes);
+  field(&data, "segmentBytes", stats.segment_bytes);
+  field(&data, "samplesAppended", stats.samples_appended);
+  field(&data, "exemplarsAppended", stats.exemplars_appended);
+  field(&data, "spansAppended", stats.spans_appended);
+  field(&data, "spanBytes", stats.span_bytes);
+  uint64_t stored_samples = 0;
+  data += ",\"partitions\":[";
+  for (size_t i = 0; i < partitions->size(); ++i) {
+    const PartitionInfo& p = (*partitions)[i];
+    stored_samples += p.samples;
+    if (i) data.push_back(',');
+    data += "{\"start\":" + std::to_string(p.start_ms) + ",\"end\":" + std::to_string(p.end_ms);
+    field(&data, "blocks", p.blocks);
+    field(&data, "samples", p.samples);
+    field(&data, "series", p.series);
+    field(&data, "storedBytes", p.stored_bytes);
+    data += "}";
+  }
+  data += "]";
+  field(&data, "storedSamples", stored_samples);
+  // On disk (RocksDB's compressed files) per sample moved out of the head; null until one has.
+  data += ",\"bytesPerSample\":";
+  data += stored_samples == 0
+              ? std::string("null")
+              : FormatSampleValue(static_cast<double>(stats.segment_bytes) / stored_samples);
+  data += "}";
+  return Success(data);
+}
+
 HttpResponse PrometheusApi::DeleteSeries(const FormValues& form) {
   if (form.All("match[]").empty())
     return ApiError(ErrorType::kBadData, "no match[] parameter provided");

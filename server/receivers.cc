@@ -13,6 +13,7 @@
 #include "server/log.h"
 #include "server/prom_json.h"
 #include "server/routes.h"
+#include "server/web_ui.h"
 #include "util/status_macros.h"
 
 namespace tidemark::server {
@@ -190,6 +191,7 @@ Receivers::Receivers(Engine* engine, SelfMetrics* metrics, const ServerConfig& c
       {"query.max-samples", std::to_string(config.query.max_samples)},
       {"log.level", config.log_level}};
   api.storage_retention = FormatRetention(config.engine.retention_ms);
+  api.span_retention = FormatRetention(config.engine.span_retention_ms);
   // One memory budget for every tenant's queries: the machine is shared.
   api.query_memory = QueryMemoryBudget(config.query);
   tenants_ = std::make_unique<TenantRegistry>(
@@ -236,9 +238,11 @@ Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
   tenant->traces = std::make_unique<TraceApi>(engine, config_.trace_query);
   // Rules, alerts, scrape targets and Alertmanagers are the default tenant's.
   const bool is_default = id == config_.tenants.default_tenant;
+  // The web UI is the server's: served by the default tenant's table, to anyone who may read.
+  const std::string web_ui_prefix = EffectiveRoutePrefix(config_);
   tenant->router = std::make_unique<Router>(
       ApiRoutes(this, tenant.get(), is_default ? rules_ : nullptr, is_default ? notifier_ : nullptr,
-                is_default ? scrape_ : nullptr),
+                is_default ? scrape_ : nullptr, is_default ? &web_ui_prefix : nullptr),
       Router::Options{.admin_enabled = config_.enable_admin_api,
                       .lifecycle_enabled = config_.enable_lifecycle,
                       .auth = auth_});
@@ -532,7 +536,8 @@ HttpResponse Receivers::HandleApi(const HttpRequest& req) {
   HttpResponse response;
   // The operational endpoints are the server's, not a tenant's: they need no header.
   const bool server_wide = req.path == "/-/healthy" || req.path == "/-/ready" ||
-                           req.path == "/-/reload" || req.path == "/metrics";
+                           req.path == "/-/reload" || req.path == "/metrics" ||
+                           IsWebUiPath(req.path);
   const bool writes = req.path == "/api/v1/write" || req.path == "/api/v1/otlp/v1/metrics";
   if (server_wide) {
     response = tenants_->Default()->router->Serve(req, &handler);

@@ -10,6 +10,7 @@
 #include "server/scrape_api.h"
 #include "server/tenants.h"
 #include "server/trace_api.h"
+#include "server/web_ui.h"
 
 namespace tidemark::server {
 namespace {
@@ -32,7 +33,8 @@ RouteHandler WithForm(Endpoint endpoint) {
 }  // namespace
 
 std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager* rules,
-                             const Notifier* notifier, const ScrapeManager* scrape) {
+                             const Notifier* notifier, const ScrapeManager* scrape,
+                             const std::string* web_ui_prefix) {
   PrometheusApi* api = tenant->api.get();
   TraceApi* traces = tenant->traces.get();
   using P = const RouteParams&;
@@ -85,6 +87,8 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
        "status_config", [=](R, P) { return api->Config(); }},
       {"/api/v1/status/tsdb", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "status_tsdb",
        WithForm([=](R, F f, P) { return api->TsdbStatus(f); })},
+      {"/api/v1/status/storage", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
+       "status_storage", [=](R, P) { return api->StorageStatus(); }},
       // Rules and alerts (rules_api.h).
       {"/api/v1/rules", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
        WithForm([=](R, F f, P) {
@@ -113,6 +117,12 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
   };
   // The trace APIs: Jaeger under /jaeger, Tempo at the root (trace_api.cc).
   for (Route& route : TraceRoutes(traces)) routes.push_back(std::move(route));
+  // The web UI: pages at /, /query, /traces, ... and their files under /assets/ (web_ui.h).
+  if (web_ui_prefix != nullptr) {
+    for (Route& route : WebUiRoutes(EmbeddedWebAssets(), *web_ui_prefix)) {
+      routes.push_back(std::move(route));
+    }
+  }
   return routes;
 }
 

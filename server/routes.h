@@ -4,6 +4,7 @@
 #ifndef TIDEMARK_SERVER_ROUTES_H_
 #define TIDEMARK_SERVER_ROUTES_H_
 
+#include <string>
 #include <vector>
 
 #include "server/router.h"
@@ -21,10 +22,12 @@ struct Tenant;
 // Every route of the API port, over one tenant's data (server/tenants.h). The handlers call into
 // `receivers`, the tenant's query and trace APIs, `rules` (null: the rules API answers empty),
 // `notifier` (null: no alert delivery) and `scrape` (null: the target APIs answer empty), which
-// must outlive the routes.
+// must outlive the routes. `web_ui_prefix` set: the web UI's pages and files too (web_ui.h), their
+// <base> under that prefix ("" at the root).
 std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager* rules = nullptr,
                              const Notifier* notifier = nullptr,
-                             const ScrapeManager* scrape = nullptr);
+                             const ScrapeManager* scrape = nullptr,
+                             const std::string* web_ui_prefix = nullptr);
 
 }  // namespace tidemark::server
 

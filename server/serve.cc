@@ -366,6 +366,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   api_settings.idle_timeout_ms = config.idle_timeout_ms;
   api_settings.max_concurrent_requests = static_cast<size_t>(config.max_concurrent_requests);
   api_settings.max_bytes_in_flight = config.max_request_bytes_in_flight;
+  api_settings.path_prefix = EffectiveRoutePrefix(config);
   if (config.tls_client_auth_type != "NoClientCert") {
     api_settings.tls_client_ca_file = config.tls_client_ca_file;
     api_settings.require_client_cert = config.tls_client_auth_type == "RequireAndVerifyClientCert";
@@ -373,6 +374,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   auto api =
       HttpServer::Start(api_settings, [&](const HttpRequest& r) { return receivers.HandleApi(r); });
   HttpServer::Settings otlp_settings = api_settings;
+  otlp_settings.path_prefix.clear();  // OTLP/HTTP's paths are fixed by the protocol
   otlp_settings.host = otlp_http_host;
   otlp_settings.port = otlp_http_port;
   auto otlp = HttpServer::Start(otlp_settings,

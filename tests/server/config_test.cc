@@ -91,6 +91,22 @@ TEST(Config, DocumentedExampleLoadsWithItsDefaults) {
   EXPECT_NE(error.find("trace_query.default_range"), std::string::npos) << error;
 }
 
+TEST(Config, RoutePrefixIsAPathOrTheExternalUrlsPath) {
+  ServerConfig c;
+  EXPECT_EQ(EffectiveRoutePrefix(c), "");
+  ASSERT_TRUE(Load("web:\n  external_url: http://proxy.example:8080/tidemark/\n", &c).ok());
+  EXPECT_EQ(EffectiveRoutePrefix(c), "/tidemark");
+  ASSERT_TRUE(Load("web:\n  external_url: https://h/a/\n  route_prefix: /b/c/\n", &c).ok());
+  EXPECT_EQ(EffectiveRoutePrefix(c), "/b/c");  // given: it wins over the URL's path
+  ServerConfig root;
+  ASSERT_TRUE(Load("web:\n  route_prefix: /\n", &root).ok());
+  EXPECT_EQ(EffectiveRoutePrefix(root), "");
+  ExpectRefusedNaming("web:\n  route_prefix: tidemark\n", "web.route_prefix");
+  ExpectRefusedNaming("web:\n  route_prefix: '/a\"><script>'\n", "web.route_prefix");
+  ExpectRefusedNaming("web:\n  route_prefix: /a//b\n", "web.route_prefix");
+  ExpectRefusedNaming("web:\n  external_url: http://h/a%20b/\n", "web.external_url");
+}
+
 TEST(Config, ReadsEveryKindOfValue) {
   ServerConfig c;
   ASSERT_TRUE(Load(R"(storage:
