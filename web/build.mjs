@@ -8,7 +8,7 @@
 // --dist also writes the files themselves, to look at or to measure (docs/benchmarks.md).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
@@ -101,6 +101,8 @@ ${assets
 mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
 writeFileSync(args.out, cc);
 if (args.dist) {
+  // Only this build's files: earlier builds' hashed names would linger and be measured.
+  rmSync(path.join(args.dist, 'assets'), { recursive: true, force: true });
   for (const a of assets) {
     const to = path.join(args.dist, a.path);
     mkdirSync(path.dirname(to), { recursive: true });
