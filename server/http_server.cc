@@ -13,8 +13,11 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -48,6 +51,78 @@ constexpr int kRefusalReadMs = 100;
 constexpr uint64_t kMaxDrainBytes = 256ULL << 20;
 constexpr int kDrainIdleMs = 2'000;
 constexpr int kTlsShutdownMs = 1'000;
+
+// A streamed body between the handler thread that produces it and the connection's I/O thread
+// that sends it: chunks wait here, at most kStreamWindowBytes of them, and the producer waits for
+// room. Either side can end it: the producer by finishing, the connection by failing (a write
+// error, the write timeout, the server stopping), which makes the producer's writes return false.
+class StreamedBody final : public BodyWriter {
+ public:
+  enum class Next { kChunk, kEnd, kWait, kFailed };
+
+  // `wake` is called (with the lock held, so it must only post) when a chunk or the end arrives
+  // while the connection waits for one.
+  explicit StreamedBody(std::function<void()> wake) : wake_(std::move(wake)) {}
+
+  bool Write(std::string_view data) override {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return failed_ || queued_ < kStreamWindowBytes; });
+    if (failed_) return false;
+    if (data.empty()) return true;
+    chunks_.emplace_back(data);
+    queued_ += data.size();
+    WakeLocked();
+    return true;
+  }
+
+  void Finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    WakeLocked();
+  }
+
+  // The connection's side: the next chunk to send, the end, or nothing yet (it is woken).
+  Next Take(std::string* chunk) {
+    std::lock_guard lock(mu_);
+    if (failed_) return Next::kFailed;
+    if (!chunks_.empty()) {
+      *chunk = std::move(chunks_.front());
+      chunks_.pop_front();
+      return Next::kChunk;
+    }
+    if (finished_) return Next::kEnd;
+    waiting_ = true;
+    return Next::kWait;
+  }
+
+  void Sent(size_t bytes) {
+    std::lock_guard lock(mu_);
+    queued_ -= std::min(queued_, bytes);
+    room_.notify_all();
+  }
+
+  void Fail() {
+    std::lock_guard lock(mu_);
+    failed_ = true;
+    room_.notify_all();
+  }
+
+ private:
+  void WakeLocked() {
+    if (!waiting_) return;
+    waiting_ = false;
+    wake_();
+  }
+
+  const std::function<void()> wake_;
+  std::mutex mu_;
+  std::condition_variable room_;
+  std::deque<std::string> chunks_;  // guarded by mu_, as the rest
+  size_t queued_ = 0;               // bytes in chunks_ and the one being written
+  bool finished_ = false;
+  bool failed_ = false;
+  bool waiting_ = false;  // the connection waits for a chunk or the end
+};
 
 }  // namespace
 
@@ -346,6 +421,26 @@ class Session final : public HttpServer::Connection {
       }
       request->body.clear();
       request->body.shrink_to_fit();
+      if (response.stream) {
+        // The body is produced here, on this handler thread, while the connection sends it.
+        auto produce = std::move(response.stream);
+        std::weak_ptr<Session> weak = self;
+        auto body = std::make_shared<StreamedBody>([weak] {
+          if (auto session = weak.lock()) {
+            asio::post(session->stream_.get_executor(), [session] { session->WriteNextChunk(); });
+          }
+        });
+        auto shared = std::make_shared<HttpResponse>(std::move(response));
+        asio::post(self->stream_.get_executor(),
+                   [self, shared, body] { self->RespondStreamed(*shared, body); });
+        try {
+          produce(*body);
+        } catch (const std::exception&) {
+          body->Fail();  // the status is sent already: the client sees a truncated body
+        }
+        body->Finish();
+        return;
+      }
       auto shared = std::make_shared<HttpResponse>(std::move(response));
       asio::post(self->stream_.get_executor(), [self, shared] { self->Respond(*shared); });
     });
@@ -376,6 +471,84 @@ class Session final : public HttpServer::Connection {
       if (self->buffer_.size() == 0) self->buffer_.shrink_to_fit();
       self->ReadRequest();
     });
+  }
+
+  // Sends a streamed response: the header now, then each chunk its producer writes, then the
+  // last chunk. The write timeout runs from the header to the end, as for a whole response.
+  void RespondStreamed(HttpResponse& response, std::shared_ptr<StreamedBody> body) {
+    server_.Unreserve(reserved_);
+    reserved_ = kStreamWindowBytes;
+    server_.bytes_in_flight->ForceReserve(reserved_);
+    streamed_ = std::move(body);
+    stream_header_ = {};
+    stream_header_.result(static_cast<http::status>(response.status));
+    stream_header_.version(11);
+    stream_header_.set(http::field::server, "tidemark");
+    stream_header_.set(http::field::content_type, response.content_type);
+    for (const auto& [k, v] : response.headers) stream_header_.set(k, v);
+    stream_header_.keep_alive(keep_alive_ && !server_.stopping);
+    stream_header_.chunked(true);
+    stream_serializer_.emplace(stream_header_);
+    Arm(settings().write_timeout_ms);
+    http::async_write_header(stream_, *stream_serializer_,
+                             [self = Self()](const ErrorCode& ec, size_t) {
+                               if (ec) return self->StreamFailed();
+                               self->stream_started_ = true;
+                               self->WriteNextChunk();
+                             });
+  }
+
+  void WriteNextChunk() {
+    if (!streamed_ || !stream_started_ || writing_chunk_) return;
+    if (timed_out_) return StreamFailed();  // the deadline passed while the producer worked
+    switch (streamed_->Take(&chunk_)) {
+      case StreamedBody::Next::kWait:
+        return;
+      case StreamedBody::Next::kFailed:
+        return StreamFailed();
+      case StreamedBody::Next::kChunk:
+        writing_chunk_ = true;
+        asio::async_write(stream_, http::make_chunk(asio::buffer(chunk_)),
+                          [self = Self()](const ErrorCode& ec, size_t) {
+                            self->writing_chunk_ = false;
+                            if (ec || self->timed_out_) return self->StreamFailed();
+                            self->streamed_->Sent(self->chunk_.size());
+                            self->chunk_.clear();
+                            self->WriteNextChunk();
+                          });
+        return;
+      case StreamedBody::Next::kEnd:
+        writing_chunk_ = true;
+        asio::async_write(stream_, http::make_chunk_last(),
+                          [self = Self()](const ErrorCode& ec, size_t) {
+                            self->writing_chunk_ = false;
+                            self->Disarm();
+                            if (ec) return self->StreamFailed();
+                            const bool keep_alive = self->stream_header_.keep_alive();
+                            self->EndStream();
+                            if (!keep_alive) return self->Close(true);
+                            if (self->buffer_.size() == 0) self->buffer_.shrink_to_fit();
+                            self->ReadRequest();
+                          });
+        return;
+    }
+  }
+
+  // The connection failed or timed out mid-body: the producer stops, the connection closes.
+  void StreamFailed() {
+    if (streamed_) streamed_->Fail();
+    EndStream();
+    Close(false);
+  }
+
+  void EndStream() {
+    stream_started_ = false;
+    streamed_.reset();
+    stream_serializer_.reset();
+    stream_header_ = {};
+    chunk_ = std::string();
+    server_.Unreserve(reserved_);
+    reserved_ = 0;
   }
 
   // Answers `status` and closes; the rest of a body the client is still sending (`declared`
@@ -475,6 +648,14 @@ class Session final : public HttpServer::Connection {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  // A streamed response (HttpResponse::stream) being sent: its header, the body's chunks, and
+  // the chunk being written.
+  std::shared_ptr<StreamedBody> streamed_;
+  http::response<http::empty_body> stream_header_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::string chunk_;
+  bool stream_started_ = false;  // the header is sent: chunks may follow
+  bool writing_chunk_ = false;
 };
 
 }  // namespace

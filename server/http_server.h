@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tidemark/status.h"
@@ -37,11 +38,28 @@ struct HttpRequest {
   }
 };
 
+// Where a streamed response's body goes (HttpResponse::stream).
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends `data` as the body's next bytes. Blocks while the connection already holds a window
+  // (kStreamWindowBytes) of bytes not yet sent; false once the connection is gone or past its
+  // write timeout, after which the producer should stop.
+  virtual bool Write(std::string_view data) = 0;
+};
+
+// Bytes of a streamed body one connection holds at most, waiting to be sent.
+inline constexpr size_t kStreamWindowBytes = 256 * 1024;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: `body` is ignored, and the body is produced while it is sent (chunked transfer
+  // encoding) by this function, on the handler's thread, so a large answer is never whole in
+  // memory. The write timeout covers the whole response.
+  std::function<void(BodyWriter&)> stream{};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -119,14 +119,57 @@ std::optional<HttpResponse> PrometheusApi::ParseQueryParams(const FormValues& fo
 
 namespace {
 
+// Results with more samples than this are streamed rather than encoded whole: their JSON (about
+// 30-40 bytes a sample) would be megabytes, and a range query's can be hundreds.
+constexpr size_t kStreamedResultSamples = 64 * 1024;
+// A streamed answer is sent in pieces of about this size.
+constexpr size_t kStreamPieceBytes = 64 * 1024;
+
+size_t SampleCount(const promql::QueryResult& result) {
+  if (result.type == promql::ValueType::kVector) return result.vector.size();
+  size_t n = 0;
+  if (result.type == promql::ValueType::kMatrix) {
+    for (const auto& series : result.matrix) n += series.floats.size();
+  }
+  return n;
+}
+
 // The success response of an evaluated query, cut to `limit` series.
 HttpResponse QueryResponse(Result<promql::QueryResult> result, size_t limit) {
   if (!result.ok()) return ApiError(QueryErrorType(result.status()), result.status().message());
   std::vector<std::string> warnings = result->annotations.warnings;
   LimitResult(&*result, limit, &warnings);
-  std::string data;
-  AppendJsonQueryData(&data, *result);
-  return Success(data, warnings, result->annotations.infos);
+  if (SampleCount(*result) <= kStreamedResultSamples) {
+    std::string data;
+    AppendJsonQueryData(&data, *result);
+    return Success(data, warnings, result->annotations.infos);
+  }
+  // The same JSON as Success writes, produced while it is sent (server/http_server.h).
+  auto shared = std::make_shared<promql::QueryResult>(std::move(result).value());
+  HttpResponse response;
+  response.content_type = "application/json";
+  response.stream = [shared, warnings = std::move(warnings)](BodyWriter& writer) {
+    std::string piece = "{\"status\":\"success\",\"data\":";
+    bool sending = true;
+    AppendJsonQueryData(&piece, *shared, [&](std::string* out) {
+      if (out->size() < kStreamPieceBytes) return true;
+      sending = writer.Write(*out);
+      out->clear();
+      return sending;
+    });
+    if (!sending) return;
+    if (!warnings.empty()) {
+      piece += ",\"warnings\":";
+      AppendStringArray(&piece, warnings);
+    }
+    if (!shared->annotations.infos.empty()) {
+      piece += ",\"infos\":";
+      AppendStringArray(&piece, shared->annotations.infos);
+    }
+    piece += "}";
+    writer.Write(piece);
+  };
+  return response;
 }
 
 }  // namespace

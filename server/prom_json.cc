@@ -49,7 +49,8 @@ void AppendJsonLabels(std::string* out, const Labels& labels) {
   out->push_back('}');
 }
 
-void AppendJsonQueryData(std::string* out, const promql::QueryResult& result) {
+void AppendJsonQueryData(std::string* out, const promql::QueryResult& result,
+                         const std::function<bool(std::string*)>& flush) {
   *out += "{\"resultType\":";
   AppendJsonString(out, promql::ValueTypeApiName(result.type));
   *out += ",\"result\":";
@@ -81,6 +82,7 @@ void AppendJsonQueryData(std::string* out, const promql::QueryResult& result) {
         out->push_back(',');
         AppendJsonSampleValue(out, s.f);
         *out += "]}";
+        if (flush && !flush(out)) return;
       }
       out->push_back(']');
       break;
@@ -105,6 +107,7 @@ void AppendJsonQueryData(std::string* out, const promql::QueryResult& result) {
           out->push_back(']');
         }
         *out += "]}";
+        if (flush && !flush(out)) return;
       }
       out->push_back(']');
       break;

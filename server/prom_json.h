@@ -4,6 +4,7 @@
 #define TIDEMARK_SERVER_PROM_JSON_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,11 @@ std::string FormatSampleValue(double v);
 void AppendJsonTimestamp(std::string* out, int64_t ms);
 // {"__name__":"up","job":"api"}
 void AppendJsonLabels(std::string* out, const Labels& labels);
-// The `data` of a query result: {"resultType":"vector","result":[...]}.
-void AppendJsonQueryData(std::string* out, const promql::QueryResult& result);
+// The `data` of a query result: {"resultType":"vector","result":[...]}. With `flush`, it is
+// called after each series with what `out` holds so far, and may send and clear it (an answer
+// streamed in pieces); when it returns false the encoding stops there, unfinished.
+void AppendJsonQueryData(std::string* out, const promql::QueryResult& result,
+                         const std::function<bool(std::string*)>& flush = {});
 // The syntax tree as Prometheus' parse_query returns it (the shape its UI's tree view reads).
 void AppendAstJson(std::string* out, const promql::Expr& expr);
 

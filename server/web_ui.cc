@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "util/go_text.h"
+
 namespace tidemark::server {
 namespace {
 
@@ -22,31 +24,6 @@ bool AcceptsGzip(const HttpRequest& request) {
   // Accept-Encoding: gzip, deflate, br (a q=0 for gzip is not something browsers send).
   const std::string accept = request.Header("accept-encoding");
   return accept.find("gzip") != std::string::npos;
-}
-
-// An HTML-safe copy of a path prefix: the configuration accepts only URL path characters, but
-// the value goes into an attribute, so quotes and angle brackets are escaped regardless.
-std::string EscapeAttribute(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -72,7 +49,8 @@ std::vector<Route> WebUiRoutes(std::span<const WebAsset> assets, const std::stri
   if (index != nullptr) {
     std::string html(index->body);
     if (const size_t at = html.find(kBasePlaceholder); at != std::string::npos) {
-      html.replace(at, kBasePlaceholder.size(), EscapeAttribute(route_prefix + "/"));
+      // The configuration admits only URL path characters; escaped regardless, as an attribute.
+      html.replace(at, kBasePlaceholder.size(), util::GoHtmlEscape(route_prefix + "/"));
     }
     auto page = std::make_shared<const std::string>(std::move(html));
     for (const std::string& pattern : kWebUiPages) {

@@ -85,6 +85,10 @@ Result<std::string> GoUnquote(std::string_view quoted);
 // trailing white space. Unicode spaces past ASCII are kept, where Go would trim them too.
 std::string_view GoTrimSpace(std::string_view s);
 
+// text/template's HTMLEscapeString: " ' & < > as &#34; &#39; &amp; &lt; &gt;, NUL as U+FFFD.
+// Safe for HTML text and quoted attribute values.
+std::string GoHtmlEscape(std::string_view s);
+
 }  // namespace tidemark::util
 
 #endif  // TIDEMARK_UTIL_GO_TEXT_H_

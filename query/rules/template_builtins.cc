@@ -304,34 +304,7 @@ std::string EscaperInput(const Args& args) {
 }
 
 Result<TemplateValue> Html(CallContext&, const Args& args) {
-  const std::string s = EscaperInput(args);
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\0':
-        out += "\uFFFD";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return TemplateValue::String(std::move(out));
+  return TemplateValue::String(util::GoHtmlEscape(EscaperInput(args)));
 }
 
 Result<TemplateValue> Js(CallContext&, const Args& args) {

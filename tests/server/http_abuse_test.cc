@@ -237,6 +237,99 @@ TEST(HttpAbuse, AClientThatNeverReadsLosesItsConnectionAfterTheWriteTimeout) {
   server->Stop(1'000);
 }
 
+// The body of a chunked response (header and chunk sizes removed); "" when it is not one.
+std::string Dechunk(const std::string& response) {
+  size_t at = response.find("\r\n\r\n");
+  if (at == std::string::npos || response.find("Transfer-Encoding: chunked") > at) return "";
+  at += 4;
+  std::string body;
+  while (at < response.size()) {
+    const size_t line_end = response.find("\r\n", at);
+    if (line_end == std::string::npos) return "";
+    const size_t size = std::stoul(response.substr(at, line_end - at), nullptr, 16);
+    if (size == 0) return body;
+    body += response.substr(line_end + 2, size);
+    at = line_end + 2 + size + 2;
+  }
+  return "";
+}
+
+TEST(HttpStream, StreamedBodiesArriveWholeAndTheConnectionServesTheNextRequest) {
+  // 20 MB in 4,000 writes of 5,000 bytes.
+  auto server = StartServer({}, [](const HttpRequest& request) {
+    HttpResponse r;
+    r.content_type = "application/octet-stream";
+    if (request.path == "/small") {
+      r.body = "small\n";
+      return r;
+    }
+    r.stream = [](BodyWriter& writer) {
+      std::string piece(5'000, ' ');
+      for (int i = 0; i < 4'000; ++i) {
+        for (size_t k = 0; k < piece.size(); ++k) piece[k] = static_cast<char>('a' + (i + k) % 26);
+        if (!writer.Write(piece)) return;
+      }
+    };
+    return r;
+  });
+  ASSERT_NE(server, nullptr);
+  Raw c(server->port());
+  // Two requests on one connection: the streamed answer, then the next request's.
+  c.Send(
+      "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n");
+  const std::string both = c.ReadAll(std::chrono::seconds(20));
+  const size_t second = both.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << both.substr(0, 300);
+  const std::string body = Dechunk(both.substr(0, second));
+  ASSERT_EQ(body.size(), 20'000'000u) << both.substr(0, 300);
+  for (int i = 0; i < 4'000; i += 997) {
+    for (size_t k = 0; k < 5'000; k += 611) {
+      ASSERT_EQ(body[i * 5'000 + k], static_cast<char>('a' + (i + k) % 26)) << i << " " << k;
+    }
+  }
+  EXPECT_TRUE(both.substr(second).ends_with("small\n")) << both.substr(second);
+  server->Stop(1'000);
+}
+
+TEST(HttpStream, AProducerWaitsForAClientThatDoesNotReadAndStopsWhenItIsCut) {
+  HttpServer::Settings settings;
+  settings.write_timeout_ms = 1'000;
+  std::atomic<uint64_t> produced{0};
+  std::atomic<int> ended{0};  // 1: a write was refused; 2: everything was written
+  auto server = StartServer(settings, [&](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = [&](BodyWriter& writer) {
+      const std::string piece(64 * 1024, 'x');
+      for (int i = 0; i < 16 * 1024; ++i) {  // 1 GiB if nothing held it back
+        if (!writer.Write(piece)) {
+          ended = 1;
+          return;
+        }
+        produced += piece.size();
+      }
+      ended = 2;
+    };
+    return r;
+  });
+  ASSERT_NE(server, nullptr);
+  Raw never_reads(server->port());
+  never_reads.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // Held back by the window and the sockets' buffers (a few MB on loopback), not 1 GiB.
+  EXPECT_LT(produced.load(), uint64_t{64} << 20);
+  EXPECT_EQ(ended.load(), 0);
+  // Past the write timeout the connection is cut, and the producer's next write says so.
+  const auto started = Clock::now();
+  while (ended.load() == 0 && Clock::now() - started < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(ended.load(), 1);
+  EXPECT_LT(produced.load(), uint64_t{64} << 20);
+  server->Stop(1'000);
+  EXPECT_EQ(server->bytes_in_flight(), 0u);
+}
+
 // A gate the test opens: handlers wait at it, bounded in time.
 class Gate {
  public:

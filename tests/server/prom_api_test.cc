@@ -147,6 +147,51 @@ TEST_F(PromApiTest, RangeQueryByPostForm) {
   EXPECT_DOUBLE_EQ(series["values"][1][0].GetDouble(), 1700000127.5);
 }
 
+// A result past 65,536 samples is streamed (chunked, never whole in the server's memory) as the
+// same JSON a small one is sent whole.
+TEST_F(PromApiTest, LargeResultsAreStreamedAsTheSameJson) {
+  // Each branch: one series with a point per step, 10,000 steps.
+  auto query = [](int branches) {
+    std::string q;
+    for (int i = 1; i <= branches; ++i) {
+      if (i > 1) q += " or ";
+      q += "label_replace(vector(" + std::to_string(i) + "),\"x\",\"" + std::to_string(i) +
+           "\",\"\",\"\")";
+    }
+    std::string encoded;
+    for (unsigned char c : q) {
+      if (isalnum(c)) {
+        encoded += static_cast<char>(c);
+      } else {
+        char hex[4];
+        snprintf(hex, sizeof(hex), "%%%02X", c);
+        encoded += hex;
+      }
+    }
+    return "/api/v1/query_range?start=1700000000&end=1700009999&step=1&query=" + encoded;
+  };
+  HttpResult small = HttpCall(server_->http_port, "GET", query(1));
+  ASSERT_EQ(small.status, 200) << small.body.substr(0, 300);
+  EXPECT_EQ(small.headers.count("Transfer-Encoding"), 0u);
+  HttpResult large = HttpCall(server_->http_port, "GET", query(7));
+  ASSERT_EQ(large.status, 200) << large.body.substr(0, 300);
+  EXPECT_EQ(large.headers["Transfer-Encoding"], "chunked");
+  EXPECT_EQ(large.headers["Content-Type"], "application/json");
+  auto d = ParseJson(large.body);
+  ASSERT_STREQ(d["status"].GetString(), "success");
+  const auto& result = d["data"]["result"];
+  ASSERT_EQ(result.Size(), 7u);
+  for (const auto& series : result.GetArray()) {
+    const std::string x = series["metric"]["x"].GetString();
+    ASSERT_EQ(series["values"].Size(), 10'000u);
+    for (const auto& p : series["values"].GetArray()) ASSERT_EQ(p[1].GetString(), x);
+  }
+  // The first series, as the streamed answer has it, is the small answer's one series.
+  const std::string first_series = small.body.substr(small.body.find("[{\"metric\""));
+  EXPECT_EQ(large.body.substr(large.body.find("[{\"metric\""), first_series.size() - 3),
+            first_series.substr(0, first_series.size() - 3));
+}
+
 TEST_F(PromApiTest, ErrorTypesAndStatuses) {
   auto expect_error = [&](const std::string& target, int status, const char* type,
                           const std::string& fragment) {

@@ -109,3 +109,30 @@ export function Collapsible(props: {
     </details>
   );
 }
+
+// A row of tabs (ARIA tablist): one button per choice, the current one marked; each button's
+// test id is `${testIdPrefix}-${value}`.
+export function TabButtons<T extends string>(props: {
+  choices: readonly (readonly [T, string])[];
+  value: T;
+  onChange: (value: T) => void;
+  testIdPrefix: string;
+}): JSX.Element {
+  return (
+    <>
+      {props.choices.map(([value, title]) => (
+        <button
+          key={value}
+          type="button"
+          role="tab"
+          aria-selected={props.value === value}
+          class={props.value === value ? 'active' : ''}
+          data-testid={`${props.testIdPrefix}-${value}`}
+          onClick={() => props.onChange(value)}
+        >
+          {title}
+        </button>
+      ))}
+    </>
+  );
+}

@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorMessage, getJson, isAbort } from '../api';
-import { ErrorBox } from '../components';
+import { ErrorBox, TabButtons } from '../components';
 import { Editor, type ErrorMark } from '../editor';
 import { formatDurationMs, formatPromDuration, parseDuration } from '../format';
 import { checkSyntax, complete, parseErrorMark, tokenize } from '../promql';
@@ -283,19 +283,15 @@ export function Panel(props: {
         )}
       </div>
       <div class="query-tabs" role="tablist" aria-label="Result view">
-        {(['table', 'graph'] as const).map((tab) => (
-          <button
-            key={tab}
-            type="button"
-            role="tab"
-            aria-selected={state.tab === tab}
-            class={state.tab === tab ? 'active' : ''}
-            data-testid={`tab-${tab}`}
-            onClick={() => set({ tab })}
-          >
-            {tab === 'table' ? 'Table' : 'Graph'}
-          </button>
-        ))}
+        <TabButtons
+          choices={[
+            ['table', 'Table'],
+            ['graph', 'Graph'],
+          ]}
+          value={state.tab}
+          onChange={(tab) => set({ tab })}
+          testIdPrefix="tab"
+        />
         {outcome && !outcome.error && (
           <span class="muted query-meta" aria-live="polite">
             {loading ? 'Running…' : `took ${formatDurationMs(outcome.took)}`}

@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { getJson } from '../api';
-import { useFetch } from '../components';
+import { TabButtons, useFetch } from '../components';
 import type { ErrorMark } from '../editor';
 import { Editor } from '../editor';
 import { completeTraceQL, serverTagSource, tokenizeTraceQL } from '../traceql';
@@ -187,19 +187,15 @@ export function TraceSearchForm(props: {
   return (
     <form class="trace-search-form" data-testid="trace-search-form" onSubmit={submit} aria-label="Search traces">
       <div class="ts-modes" role="tablist" aria-label="Search with">
-        {(['jaeger', 'traceql'] as const).map((m) => (
-          <button
-            key={m}
-            type="button"
-            role="tab"
-            aria-selected={f.mode === m}
-            class={f.mode === m ? 'active' : ''}
-            data-testid={`mode-${m}`}
-            onClick={() => update({ mode: m })}
-          >
-            {m === 'jaeger' ? 'Search' : 'TraceQL'}
-          </button>
-        ))}
+        <TabButtons
+          choices={[
+            ['jaeger', 'Search'],
+            ['traceql', 'TraceQL'],
+          ]}
+          value={f.mode}
+          onChange={(mode) => update({ mode })}
+          testIdPrefix="mode"
+        />
       </div>
       {f.mode === 'jaeger' ? (
         <div class="ts-grid">
