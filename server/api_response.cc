@@ -110,18 +110,57 @@ HttpResponse StorageError(const Status& s) {
 
 HttpResponse Success(const std::string& data, const std::vector<std::string>& warnings,
                      const std::vector<std::string>& infos) {
-  std::string body = "{\"status\":\"success\",\"data\":";
-  body += data;
+  return SuccessOf(
+      false, [&data](std::string* out, const std::function<bool(std::string*)>&) { *out += data; },
+      warnings, infos);
+}
+
+namespace {
+
+// A streamed answer is sent in pieces of about this size.
+constexpr size_t kStreamPieceBytes = 64 * 1024;
+
+void AppendNotes(std::string* out, const std::vector<std::string>& warnings,
+                 const std::vector<std::string>& infos) {
   if (!warnings.empty()) {
-    body += ",\"warnings\":";
-    AppendStringArray(&body, warnings);
+    *out += ",\"warnings\":";
+    AppendStringArray(out, warnings);
   }
   if (!infos.empty()) {
-    body += ",\"infos\":";
-    AppendStringArray(&body, infos);
+    *out += ",\"infos\":";
+    AppendStringArray(out, infos);
   }
-  body += "}";
-  return Json(200, std::move(body));
+}
+
+}  // namespace
+
+HttpResponse SuccessOf(bool stream, DataEncoder encode, std::vector<std::string> warnings,
+                       std::vector<std::string> infos) {
+  if (!stream) {
+    std::string body = "{\"status\":\"success\",\"data\":";
+    encode(&body, [](std::string*) { return true; });
+    AppendNotes(&body, warnings, infos);
+    body += "}";
+    return Json(200, std::move(body));
+  }
+  HttpResponse response;
+  response.content_type = "application/json";
+  response.stream = [encode = std::move(encode), warnings = std::move(warnings),
+                     infos = std::move(infos)](BodyWriter& writer) {
+    std::string piece = "{\"status\":\"success\",\"data\":";
+    bool sending = true;
+    encode(&piece, [&](std::string* out) {
+      if (out->size() < kStreamPieceBytes) return true;
+      sending = writer.Write(*out);
+      out->clear();
+      return sending;
+    });
+    if (!sending) return;
+    AppendNotes(&piece, warnings, infos);
+    piece += "}";
+    writer.Write(piece);
+  };
+  return response;
 }
 
 }  // namespace tidemark::server

@@ -5,6 +5,7 @@
 #ifndef TIDEMARK_SERVER_API_RESPONSE_H_
 #define TIDEMARK_SERVER_API_RESPONSE_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,19 @@ HttpResponse StorageError(const Status& s);
 // {"status":"success","data":<data>[,"warnings":[...]][,"infos":[...]]}
 HttpResponse Success(const std::string& data, const std::vector<std::string>& warnings = {},
                      const std::vector<std::string>& infos = {});
+
+// Writes a success response's `data`: appends to `out`, and calls `flush` between items, which
+// may send what `out` holds and clear it; when flush returns false the client is gone and the
+// encoder should stop.
+using DataEncoder =
+    std::function<void(std::string* out, const std::function<bool(std::string*)>& flush)>;
+
+// The same JSON as Success, with `data` written by `encode`: whole when `stream` is false, else
+// produced while it is sent (chunked, in pieces of about 64 KiB; server/http_server.h), so a
+// large answer is never whole in memory. `encode` must own what it reads (it runs after the
+// endpoint returns).
+HttpResponse SuccessOf(bool stream, DataEncoder encode, std::vector<std::string> warnings = {},
+                       std::vector<std::string> infos = {});
 
 }  // namespace tidemark::server
 

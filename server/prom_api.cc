@@ -1,6 +1,7 @@
 #include "server/prom_api.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "query/parser.h"
 #include "server/api_response.h"
@@ -122,8 +123,6 @@ namespace {
 // Results with more samples than this are streamed rather than encoded whole: their JSON (about
 // 30-40 bytes a sample) would be megabytes, and a range query's can be hundreds.
 constexpr size_t kStreamedResultSamples = 64 * 1024;
-// A streamed answer is sent in pieces of about this size.
-constexpr size_t kStreamPieceBytes = 64 * 1024;
 
 size_t SampleCount(const promql::QueryResult& result) {
   if (result.type == promql::ValueType::kVector) return result.vector.size();
@@ -139,37 +138,15 @@ HttpResponse QueryResponse(Result<promql::QueryResult> result, size_t limit) {
   if (!result.ok()) return ApiError(QueryErrorType(result.status()), result.status().message());
   std::vector<std::string> warnings = result->annotations.warnings;
   LimitResult(&*result, limit, &warnings);
-  if (SampleCount(*result) <= kStreamedResultSamples) {
-    std::string data;
-    AppendJsonQueryData(&data, *result);
-    return Success(data, warnings, result->annotations.infos);
-  }
-  // The same JSON as Success writes, produced while it is sent (server/http_server.h).
-  auto shared = std::make_shared<promql::QueryResult>(std::move(result).value());
-  HttpResponse response;
-  response.content_type = "application/json";
-  response.stream = [shared, warnings = std::move(warnings)](BodyWriter& writer) {
-    std::string piece = "{\"status\":\"success\",\"data\":";
-    bool sending = true;
-    AppendJsonQueryData(&piece, *shared, [&](std::string* out) {
-      if (out->size() < kStreamPieceBytes) return true;
-      sending = writer.Write(*out);
-      out->clear();
-      return sending;
-    });
-    if (!sending) return;
-    if (!warnings.empty()) {
-      piece += ",\"warnings\":";
-      AppendStringArray(&piece, warnings);
-    }
-    if (!shared->annotations.infos.empty()) {
-      piece += ",\"infos\":";
-      AppendStringArray(&piece, shared->annotations.infos);
-    }
-    piece += "}";
-    writer.Write(piece);
-  };
-  return response;
+  const bool stream = SampleCount(*result) > kStreamedResultSamples;
+  std::vector<std::string> infos = result->annotations.infos;
+  auto shared = std::make_shared<const promql::QueryResult>(std::move(result).value());
+  return SuccessOf(
+      stream,
+      [shared](std::string* out, const std::function<bool(std::string*)>& flush) {
+        AppendJsonQueryData(out, *shared, flush);
+      },
+      std::move(warnings), std::move(infos));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The series metadata endpoints of the Prometheus API: series, labels, label values, metadata,
 // query_exemplars.
 #include <map>
+#include <memory>
 #include <set>
 
 #include "query/parser.h"
@@ -92,18 +93,28 @@ HttpResponse PrometheusApi::Series(const FormValues& form) {
     all.insert(series->begin(), series->end());
   }
   std::vector<std::string> warnings;
-  std::string data = "[";
-  size_t n = 0;
-  for (const auto& labels : all) {
-    if (sel.limit != 0 && n == sel.limit) {
-      warnings.push_back("results truncated due to limit");
-      break;
-    }
-    if (n++) data.push_back(',');
-    AppendJsonLabels(&data, labels);
+  size_t count = all.size();
+  if (sel.limit != 0 && count > sel.limit) {
+    count = sel.limit;
+    warnings.push_back("results truncated due to limit");
   }
-  data.push_back(']');
-  return Success(data, warnings);
+  // Past 10,000 series (about 1 MB of JSON) the answer is streamed while it is encoded.
+  const bool stream = count > 10'000;
+  auto shared = std::make_shared<const std::set<tidemark::Labels>>(std::move(all));
+  return SuccessOf(
+      stream,
+      [shared, count](std::string* out, const std::function<bool(std::string*)>& flush) {
+        out->push_back('[');
+        size_t n = 0;
+        for (const auto& labels : *shared) {
+          if (n == count) break;
+          if (n++) out->push_back(',');
+          AppendJsonLabels(out, labels);
+          if (!flush(out)) return;
+        }
+        out->push_back(']');
+      },
+      std::move(warnings));
 }
 
 HttpResponse PrometheusApi::Labels(const FormValues& form) {

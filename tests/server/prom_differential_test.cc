@@ -372,28 +372,16 @@ class Differential : public ::testing::Test {
     const std::string config = dir_->path() + "-prometheus.yml";
     prometheus_log_ = dir_->path() + "-prometheus.log";
     std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
-    bool up = false;
-    // A free port may be taken before Prometheus binds it; then it exits, and starts again on
-    // another.
-    for (int attempt = 0; attempt < 3 && !up; ++attempt) {
-      prometheus_port_ = testing::FreePort();
-      // Blocks of 120 h: Prometheus compacts its head (on a one-minute timer) once it spans 1.5
-      // blocks, and then refuses samples older than the compacted range as out of bounds. With
-      // the default 2 h blocks, a timer firing while the 48 hours were being written failed the
-      // set-up now and then.
-      prometheus_pid_ = testing::StartPrometheus(
-          config, dir_->path() + "-prometheus-data", prometheus_port_, prometheus_log_,
-          {"--web.enable-remote-write-receiver", "--storage.tsdb.min-block-duration=120h",
-           "--storage.tsdb.max-block-duration=120h"});
-      bool exited = false;
-      for (int i = 0; i < 300 && !up && !exited; ++i) {
-        up = HttpCall(prometheus_port_, "GET", "/-/ready").status == 200;
-        exited = !up && ::waitpid(prometheus_pid_, nullptr, WNOHANG) == prometheus_pid_;
-        if (!up && !exited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (exited) prometheus_pid_ = 0;
-      if (!exited) break;
-    }
+    // Blocks of 120 h: Prometheus compacts its head (on a one-minute timer) once it spans 1.5
+    // blocks, and then refuses samples older than the compacted range as out of bounds. With
+    // the default 2 h blocks, a timer firing while the 48 hours were being written failed the
+    // set-up now and then.
+    prometheus_pid_ = testing::StartPrometheusOnFreePort(
+        config, dir_->path() + "-prometheus-data", prometheus_log_,
+        {"--web.enable-remote-write-receiver", "--storage.tsdb.min-block-duration=120h",
+         "--storage.tsdb.max-block-duration=120h"},
+        &prometheus_port_);
+    const bool up = prometheus_pid_ > 0;
     ASSERT_TRUE(up) << testing::ReadFileOrDie(prometheus_log_);
 
     const std::map<std::string, std::string> headers = {

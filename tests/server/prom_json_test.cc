@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "server/api_response.h"
 #include "server/prom_api.h"
 #include "util/utf8.h"
 
@@ -50,6 +51,49 @@ TEST(PromJson, StringsAreEscapedAndInvalidUtf8Replaced) {
             "é\"");
   EXPECT_TRUE(util::IsValidUtf8("gen_ai.client.token.usage é"));
   EXPECT_FALSE(util::IsValidUtf8("\xc3"));
+}
+
+// What a streamed body's connection receives, in the pieces it was given.
+class CollectingWriter : public BodyWriter {
+ public:
+  bool Write(std::string_view data) override {
+    body += data;
+    ++writes;
+    return writes < stop_after;
+  }
+  std::string body;
+  int writes = 0;
+  int stop_after = 1 << 30;
+};
+
+TEST(PromApiResponse, AStreamedAnswerIsTheWholeAnswerInPieces) {
+  // 100,000 items of about 20 bytes: about 2 MB, so about 30 pieces of 64 KiB.
+  const DataEncoder encode = [](std::string* out, const std::function<bool(std::string*)>& flush) {
+    out->push_back('[');
+    for (int i = 0; i < 100'000; ++i) {
+      if (i) out->push_back(',');
+      *out += "{\"item\":" + std::to_string(i) + "}";
+      if (!flush(out)) return;
+    }
+    out->push_back(']');
+  };
+  const HttpResponse whole = SuccessOf(false, encode, {"a warning"}, {"an info"});
+  EXPECT_FALSE(whole.stream);
+  EXPECT_EQ(whole.content_type, "application/json");
+  HttpResponse streamed = SuccessOf(true, encode, {"a warning"}, {"an info"});
+  ASSERT_TRUE(streamed.stream);
+  EXPECT_TRUE(streamed.body.empty());
+  CollectingWriter writer;
+  streamed.stream(writer);
+  EXPECT_EQ(writer.body, whole.body);
+  EXPECT_GT(writer.writes, 20);
+  EXPECT_TRUE(whole.body.ends_with("],\"warnings\":[\"a warning\"],\"infos\":[\"an info\"]}"));
+  // A connection that goes away stops the encoding at the next piece.
+  CollectingWriter gone;
+  gone.stop_after = 3;
+  streamed.stream(gone);
+  EXPECT_EQ(gone.writes, 3);
+  EXPECT_LT(gone.body.size(), whole.body.size() / 5);
 }
 
 TEST(PromApiParams, TimesInSecondsOrRfc3339) {

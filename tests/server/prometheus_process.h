@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/server/server_process.h"
+
 namespace tidemark::testing {
 
 // Forks `prometheus` with its config, data directory and listen port, output into `log`.
@@ -35,6 +37,39 @@ inline pid_t StartPrometheus(const std::string& config, const std::string& data,
     _exit(127);
   }
   return pid;
+}
+
+// SIGTERM, then SIGKILL after 90 s; true if it exited on SIGTERM.
+inline bool StopProcess(pid_t pid);
+
+// Starts `prometheus` on a free port and waits (up to 30 s) until it answers as itself: a free
+// port can be taken by another test's Prometheus before this one binds it, and then the other
+// answers on it (this one exits). So the answer must name this data directory. Tries three
+// ports; returns the pid and sets `*port`, or returns 0.
+inline pid_t StartPrometheusOnFreePort(const std::string& config, const std::string& data,
+                                       const std::string& log,
+                                       const std::vector<std::string>& extra_flags,
+                                       uint16_t* port) {
+  const std::string mine = "\"storage.tsdb.path\":\"" + data + "\"";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    *port = FreePort();
+    const pid_t pid = StartPrometheus(config, data, *port, log, extra_flags);
+    bool exited = false;
+    for (int i = 0; i < 300 && !exited; ++i) {
+      if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+        exited = true;  // it could not bind the port
+        break;
+      }
+      const HttpResult flags = HttpCall(*port, "GET", "/api/v1/status/flags");
+      if (flags.status == 200 && HttpCall(*port, "GET", "/-/ready").status == 200) {
+        if (flags.body.find(mine) != std::string::npos) return pid;
+        break;  // another Prometheus holds the port
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!exited) StopProcess(pid);
+  }
+  return 0;
 }
 
 // SIGTERM, then SIGKILL after 90 s; true if it exited on SIGTERM.

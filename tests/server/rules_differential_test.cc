@@ -98,21 +98,19 @@ TEST(RulesDifferential, RecordingRulesAndAlertsMatchPrometheus) {
   ServerProcess tidemark(dir.path(),
                          "global:\n  evaluation_interval: 1s\nrule_files: [" + rules_path + "]\n");
   ASSERT_TRUE(tidemark.ready) << tidemark.Log();
-  const uint16_t prometheus_port = FreePort();
+  uint16_t prometheus_port = 0;
   const std::string prometheus_config = dir.path() + "-prometheus.yml";
   std::ofstream(prometheus_config)
       << "global:\n  evaluation_interval: 1s\nrule_files: ['" << rules_path << "']\n";
   const std::string prometheus_log = dir.path() + "-prometheus.log";
-  const pid_t prometheus =
-      testing::StartPrometheus(prometheus_config, dir.path() + "-prometheus-data", prometheus_port,
-                               prometheus_log, {"--web.enable-remote-write-receiver"});
+  const pid_t prometheus = testing::StartPrometheusOnFreePort(
+      prometheus_config, dir.path() + "-prometheus-data", prometheus_log,
+      {"--web.enable-remote-write-receiver"}, &prometheus_port);
+  ASSERT_GT(prometheus, 0) << testing::ReadFileOrDie(prometheus_log);
   struct Stopper {
     pid_t pid;
     ~Stopper() { testing::StopProcess(pid); }
   } stop_prometheus{prometheus};
-  ASSERT_TRUE(Eventually([&] { return HttpCall(prometheus_port, "GET", "/-/ready").status == 200; },
-                         30'000))
-      << testing::ReadFileOrDie(prometheus_log);
 
   // 30 minutes of linear counters up to 2 minutes ahead, every 15 s, on both servers.
   const int64_t now = NowMs();
