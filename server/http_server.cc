@@ -101,10 +101,12 @@ class StreamedBody final : public BodyWriter {
     room_.notify_all();
   }
 
+  // Either side may fail the body; a connection waiting for a chunk is woken to close.
   void Fail() {
     std::lock_guard lock(mu_);
     failed_ = true;
     room_.notify_all();
+    WakeLocked();
   }
 
  private:

@@ -26,11 +26,13 @@ bool AcceptsGzip(const HttpRequest& request) {
   return accept.find("gzip") != std::string::npos;
 }
 
-}  // namespace
-
+// The addresses of the UI's pages, each answered with index.html (the page routes itself); the
+// client router (web/src/app.tsx) knows the same names.
 const std::vector<std::string> kWebUiPages = {"/",       "/query",     "/graph", "/explore",
                                               "/traces", "/alerts",    "/rules", "/targets",
                                               "/status", "/trace/{id}"};
+
+}  // namespace
 
 bool IsWebUiPath(std::string_view path) {
   if (path.starts_with("/assets/") || path.starts_with("/trace/")) return true;
