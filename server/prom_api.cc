@@ -121,7 +121,7 @@ std::optional<HttpResponse> PrometheusApi::ParseQueryParams(const FormValues& fo
 namespace {
 
 // Results with more samples than this are streamed rather than encoded whole: their JSON (about
-// 30-40 bytes a sample) would be megabytes, and a range query's can be hundreds.
+// 20-35 bytes a sample) would be megabytes, and a range query's can be hundreds.
 constexpr size_t kStreamedResultSamples = 64 * 1024;
 
 size_t SampleCount(const promql::QueryResult& result) {
