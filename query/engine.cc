@@ -226,7 +226,7 @@ Status Evaluator::CheckContext() const {
 
 Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
     const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt, int64_t range_ms,
-    std::string_view func) const {
+    std::string_view func, const std::vector<std::string>* projection) const {
   TM_RETURN_IF_ERROR(CheckContext());
   ReadOptions options;
   options.deadline = q_->ctx->deadline;
@@ -239,6 +239,10 @@ Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
   hints.func = func;
   hints.sorted = q_->sorted_selection;
   hints.read_ahead = q_->read_ahead;
+  if (projection != nullptr) {
+    hints.project_labels = true;
+    hints.projection = *projection;
+  }
   return q_->storage->Select(options, matchers, mint, maxt, hints);
 }
 
@@ -257,11 +261,14 @@ void Evaluator::UpdatePeak() const {
   if (q_->current_samples > q_->stats.peak_samples) q_->stats.peak_samples = q_->current_samples;
 }
 
-Result<EvalValue> Evaluator::Eval(const Expr& expr) {
+Result<EvalValue> Evaluator::Eval(const Expr& expr) { return EvalProjected(expr, nullptr); }
+
+Result<EvalValue> Evaluator::EvalProjected(const Expr& expr,
+                                           const std::vector<std::string>* projection) {
   TM_RETURN_IF_ERROR(CheckContext());
   if (end_ < start_) return EvalValue{};
   if (start_ != end_ && q_->step_invariant.contains(&expr)) return EvalStepInvariant(expr);
-  return EvalNode(expr);
+  return EvalNode(expr, projection);
 }
 
 Result<EvalValue> Evaluator::EvalStepInvariant(const Expr& expr) {
@@ -280,7 +287,8 @@ Result<EvalValue> Evaluator::EvalStepInvariant(const Expr& expr) {
   return value;
 }
 
-Result<EvalValue> Evaluator::EvalNode(const Expr& expr) {
+Result<EvalValue> Evaluator::EvalNode(const Expr& expr,
+                                      const std::vector<std::string>* projection) {
   EvalValue out;
   switch (expr.kind) {
     case ExprKind::kNumberLiteral: {
@@ -292,7 +300,7 @@ Result<EvalValue> Evaluator::EvalNode(const Expr& expr) {
       out.str = static_cast<const StringLiteral&>(expr).value;
       return out;
     case ExprKind::kParen:
-      return Eval(*static_cast<const ParenExpr&>(expr).expr);
+      return EvalProjected(*static_cast<const ParenExpr&>(expr).expr, projection);
     case ExprKind::kUnary: {
       TM_ASSIGN_OR_RETURN(out.matrix, EvalUnary(static_cast<const UnaryExpr&>(expr)));
       return out;
@@ -306,11 +314,12 @@ Result<EvalValue> Evaluator::EvalNode(const Expr& expr) {
       return out;
     }
     case ExprKind::kCall: {
-      TM_ASSIGN_OR_RETURN(out.matrix, EvalCall(static_cast<const Call&>(expr)));
+      TM_ASSIGN_OR_RETURN(out.matrix, EvalCall(static_cast<const Call&>(expr), projection));
       return out;
     }
     case ExprKind::kVectorSelector: {
-      TM_ASSIGN_OR_RETURN(out.matrix, EvalVectorSelector(static_cast<const VectorSelector&>(expr)));
+      TM_ASSIGN_OR_RETURN(out.matrix, SelectInstantSamples(static_cast<const VectorSelector&>(expr),
+                                                           /*sample_times=*/false, projection));
       return out;
     }
     case ExprKind::kMatrixSelector: {

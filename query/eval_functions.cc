@@ -118,7 +118,7 @@ class PointSource {
 
 }  // namespace
 
-Result<Matrix> Evaluator::EvalCall(const Call& call) {
+Result<Matrix> Evaluator::EvalCall(const Call& call, const std::vector<std::string>* projection) {
   const std::string_view name = call.func->name;
   if (name == "info" && !call.args.empty()) return EvalInfo(call);
   if (name == "timestamp" && !call.args.empty()) {
@@ -130,13 +130,14 @@ Result<Matrix> Evaluator::EvalCall(const Call& call) {
   for (size_t i = 0; i < call.args.size(); ++i) {
     const ExprKind kind = UnwrapParens(*call.args[i]).kind;
     if (kind == ExprKind::kMatrixSelector || kind == ExprKind::kSubquery) {
-      return EvalRangeFunction(call, i);
+      return EvalRangeFunction(call, i, projection);
     }
   }
   return EvalInstantFunction(call);
 }
 
-Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) {
+Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
+                                            const std::vector<std::string>* projection) {
   const std::string_view name = call.func->name;
   const bool absent_over_time = name == "absent_over_time";
   FunctionImpl impl = absent_over_time ? nullptr : LookupFunctionImpl(name);
@@ -189,8 +190,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     const int64_t first_end = (pinned ? at : start_) - offset;
     const int64_t last_end = (pinned ? at : end_) - offset;
     const auto& vs = static_cast<const MatrixSelector&>(arg).vector_selector();
-    TM_ASSIGN_OR_RETURN(
-        set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range, call.func->name));
+    TM_ASSIGN_OR_RETURN(set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range,
+                                          call.func->name, projection));
   }
 
   // rate, increase and delta are computed in place over the window (the dashboard hot path):
@@ -447,6 +448,13 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg) 
     Matrix result;
     result.push_back(std::move(absent));
     return result;
+  }
+  if (!q_->delayed_name_removal && may_collide && projection != nullptr && is_selector) {
+    // Series whose labels were read in part may be equal without being duplicates; whether any
+    // are duplicates needs every label. Rare (a selection of metrics told apart only by name,
+    // type or unit): read again in full.
+    for (const Series& s : mat) q_->current_samples -= static_cast<int64_t>(s.floats.size());
+    return EvalRangeFunction(call, range_arg, nullptr);
   }
   if (!q_->delayed_name_removal && may_collide) {
     absl::flat_hash_set<std::string> seen;

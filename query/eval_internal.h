@@ -91,6 +91,8 @@ class Evaluator {
       : q_(q), start_(start), end_(end), interval_(interval) {}
 
   Result<EvalValue> Eval(const Expr& expr);
+  // Eval for an aggregation `by` the labels `projection` names (see EvalNode).
+  Result<EvalValue> EvalProjected(const Expr& expr, const std::vector<std::string>* projection);
 
   // Per-step callback of RangeEval: `in[i]` is argument i's vector at `ts` (empty for string
   // arguments); with matching, `sigs[i][j]` is the join-signature ordinal of in[i][j].
@@ -102,21 +104,26 @@ class Evaluator {
                            const StepFunc& fn);
 
  private:
-  Result<EvalValue> EvalNode(const Expr& expr);
+  // `projection` non-null: the caller (an aggregation `by` these labels) uses only the labels
+  // it names of the result's series; a selector, or a range function of one, may then read just
+  // those (SelectHints::projection), so that its series may carry equal label sets.
+  Result<EvalValue> EvalNode(const Expr& expr,
+                             const std::vector<std::string>* projection = nullptr);
   Result<EvalValue> EvalStepInvariant(const Expr& expr);
   Result<Matrix> EvalNumber(double value);
   Result<Matrix> EvalUnary(const UnaryExpr& e);
-  Result<Matrix> EvalVectorSelector(const VectorSelector& vs);
   Result<Matrix> EvalMatrixSelector(const MatrixSelector& ms);
   Result<Matrix> EvalSubquery(const SubqueryExpr& sq);
   Result<Matrix> EvalBinary(const BinaryExpr& e);
   Result<Matrix> EvalAggregate(const AggregateExpr& e);
-  Result<Matrix> EvalCall(const Call& call);
-  Result<Matrix> EvalRangeFunction(const Call& call, size_t range_arg);
+  Result<Matrix> EvalCall(const Call& call, const std::vector<std::string>* projection);
+  Result<Matrix> EvalRangeFunction(const Call& call, size_t range_arg,
+                                   const std::vector<std::string>* projection);
   Result<Matrix> EvalTimestampOfSelector(const VectorSelector& vs);
   // The instant samples of a selector at every step: their values, or (sample_times) their own
   // timestamps in seconds.
-  Result<Matrix> SelectInstantSamples(const VectorSelector& vs, bool sample_times);
+  Result<Matrix> SelectInstantSamples(const VectorSelector& vs, bool sample_times,
+                                      const std::vector<std::string>* projection = nullptr);
   Result<Matrix> EvalInstantFunction(const Call& call);
   // info(): joins info series' data labels onto its input (eval_info.cc).
   Result<Matrix> EvalInfo(const Call& call);
@@ -135,9 +142,9 @@ class Evaluator {
   Status CheckContext() const;
   // Selects from storage with the query's deadline and cancellation, and hints that describe
   // this evaluation (`range_ms` of a range selector, the function applied to it).
-  Result<std::unique_ptr<SeriesSet>> SelectSeries(const std::vector<LabelMatcher>& matchers,
-                                                  int64_t mint, int64_t maxt, int64_t range_ms = 0,
-                                                  std::string_view func = "") const;
+  Result<std::unique_ptr<SeriesSet>> SelectSeries(
+      const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt, int64_t range_ms = 0,
+      std::string_view func = "", const std::vector<std::string>* projection = nullptr) const;
   Status AddSamples(int64_t n);  // current_samples += n, failing past max_samples
   // label_bytes += bytes, failing past the memory limits.
   Status AddLabelBytes(int64_t bytes);

@@ -80,10 +80,6 @@ class SampleCursor {
 
 }  // namespace
 
-Result<Matrix> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
-  return SelectInstantSamples(vs, /*sample_times=*/false);
-}
-
 Result<Matrix> Evaluator::EvalTimestampOfSelector(const VectorSelector& vs) {
   TM_ASSIGN_OR_RETURN(Matrix mat, SelectInstantSamples(vs, /*sample_times=*/true));
   // timestamp() is a function: its output loses the metric name.
@@ -95,13 +91,15 @@ Result<Matrix> Evaluator::EvalTimestampOfSelector(const VectorSelector& vs) {
   return mat;
 }
 
-Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sample_times) {
+Result<Matrix> Evaluator::SelectInstantSamples(const VectorSelector& vs, bool sample_times,
+                                               const std::vector<std::string>* projection) {
   const bool pinned = vs.at != AtModifier::kNone;
   const int64_t at = pinned ? AtTime(vs.at, vs.at_ms) : 0;
   const int64_t first_ref = (pinned ? at : start_) - vs.offset_ms;
   const int64_t last_ref = (pinned ? at : end_) - vs.offset_ms;
   const int64_t lookback = q_->lookback_ms;
-  TM_ASSIGN_OR_RETURN(auto set, SelectSeries(vs.matchers, first_ref - lookback + 1, last_ref));
+  TM_ASSIGN_OR_RETURN(auto set, SelectSeries(vs.matchers, first_ref - lookback + 1, last_ref,
+                                             /*range_ms=*/0, /*func=*/"", projection));
   Matrix mat;
   while (set->Next()) {
     TM_RETURN_IF_ERROR(CheckContext());

@@ -135,12 +135,12 @@ class DbEngine final : public Engine {
  private:
   DbEngine(const Options& options, std::string path);
   // Select, in label order or (sorted = false) in id order; read_ahead: helpers of read_pool_
-  // may read the series ahead of the caller.
+  // may read the series ahead of the caller; projection non-null: only the labels it names.
   // The matchers' expansion stops at `options`' deadline or cancellation.
-  Result<std::unique_ptr<SeriesSet>> SelectSeries(const ReadOptions& options,
-                                                  const std::vector<LabelMatcher>& matchers,
-                                                  int64_t mint_ms, int64_t maxt_ms, bool sorted,
-                                                  bool read_ahead);
+  Result<std::unique_ptr<SeriesSet>> SelectSeries(
+      const ReadOptions& options, const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
+      int64_t maxt_ms, bool sorted, bool read_ahead,
+      const std::vector<std::string>* projection = nullptr);
   // The series a read's matchers select, in id order; its deadline or cancellation stops it.
   Result<std::vector<std::shared_ptr<MemSeries>>> SelectFromIndex(
       const ReadOptions& options, const std::vector<LabelMatcher>& matchers) const;

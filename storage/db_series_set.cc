@@ -121,8 +121,11 @@ void HelpRead(const std::shared_ptr<ReadState>& st) {
 
 class DbSeriesSet final : public SeriesSet {
  public:
-  DbSeriesSet(std::shared_ptr<ReadState> state, util::ThreadPool* pool)
-      : st_(std::move(state)), pool_(pool) {}
+  DbSeriesSet(std::shared_ptr<ReadState> state, util::ThreadPool* pool,
+              const std::vector<std::string>* projection)
+      : st_(std::move(state)), pool_(pool), project_(projection != nullptr) {
+    if (project_) projection_ = *projection;
+  }
 
   ~DbSeriesSet() override {
     std::unique_lock lock(st_->mu);
@@ -148,7 +151,7 @@ class DbSeriesSet final : public SeriesSet {
       } else if (r.samples.empty()) {
         continue;
       }
-      labels_ = r.series->ToLabels();
+      labels_ = project_ ? r.series->ToLabels(projection_) : r.series->ToLabels();
       ref_ = r.series->id;
       iterator_.Reset(&r.samples, r.status);
       return true;
@@ -199,6 +202,9 @@ class DbSeriesSet final : public SeriesSet {
 
   std::shared_ptr<ReadState> st_;
   util::ThreadPool* const pool_;
+  // The labels handed out: all, or (project_) those named in projection_.
+  const bool project_;
+  std::vector<std::string> projection_;
   size_t next_batch_ = 0;
   std::vector<SeriesRead> current_;
   size_t emit_ = 0;
@@ -213,7 +219,8 @@ class DbSeriesSet final : public SeriesSet {
 
 std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
                                           std::vector<std::shared_ptr<MemSeries>> series,
-                                          int64_t mint, int64_t maxt, util::ThreadPool* read_pool) {
+                                          int64_t mint, int64_t maxt, util::ThreadPool* read_pool,
+                                          const std::vector<std::string>* projection) {
   auto st = std::make_shared<ReadState>();
   st->engine = engine;
   st->mint = mint;
@@ -240,7 +247,7 @@ std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
   // one handed out: about 1 MiB per helper plus 2 MiB.
   if (st->num_batches < 2) read_pool = nullptr;
   st->window = read_pool == nullptr ? 1 : 4 * (read_pool->size() + 2);
-  return std::make_unique<DbSeriesSet>(std::move(st), read_pool);
+  return std::make_unique<DbSeriesSet>(std::move(st), read_pool, projection);
 }
 
 }  // namespace tidemark::storage

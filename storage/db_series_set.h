@@ -6,6 +6,7 @@
 #define TIDEMARK_STORAGE_DB_SERIES_SET_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "storage/mem_series.h"
@@ -19,10 +20,12 @@ namespace tidemark::storage {
 
 class DbEngine;
 
-// `read_pool` null: every batch is read on the caller's thread, one at a time.
+// `read_pool` null: every batch is read on the caller's thread, one at a time. `projection`
+// non-null: the series' label sets hold only the labels it names (sorted; SelectHints).
 std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
                                           std::vector<std::shared_ptr<MemSeries>> series,
-                                          int64_t mint, int64_t maxt, util::ThreadPool* read_pool);
+                                          int64_t mint, int64_t maxt, util::ThreadPool* read_pool,
+                                          const std::vector<std::string>* projection = nullptr);
 
 }  // namespace tidemark::storage
 

@@ -46,6 +46,8 @@ struct MemSeries {
       : id(id), hash(hash), labels(std::move(labels)) {}
 
   Labels ToLabels() const;
+  // Only the labels named in `names` (sorted by name, as the series' labels are).
+  Labels ToLabels(const std::vector<std::string>& names) const;
   bool LabelsEqual(const Labels& other) const;
 
   const uint64_t id;

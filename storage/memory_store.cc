@@ -175,7 +175,7 @@ MemoryStore::MatchLocked(const std::vector<LabelMatcher>& matchers, int64_t mint
 Result<std::unique_ptr<SeriesSet>> MemoryStore::Select(const ReadOptions& options,
                                                        const std::vector<LabelMatcher>& matchers,
                                                        int64_t mint_ms, int64_t maxt_ms,
-                                                       const SelectHints&) {
+                                                       const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
   TM_ASSIGN_OR_RETURN(std::vector<CompiledMatcher> compiled, CompileMatchers(matchers));
   if (std::all_of(compiled.begin(), compiled.end(),
@@ -188,6 +188,16 @@ Result<std::unique_ptr<SeriesSet>> MemoryStore::Select(const ReadOptions& option
   std::vector<VectorSeriesSet::Entry> entries;
   for (const auto& [labels, series] : matched) {
     VectorSeriesSet::Entry e{*labels, series->ref, {}};
+    if (hints.project_labels) {
+      // As the Engine does, so that PromQL's tests on this store cover partial label sets.
+      std::vector<Label> kept;
+      for (const Label& l : *labels) {
+        if (std::binary_search(hints.projection.begin(), hints.projection.end(), l.name)) {
+          kept.push_back(l);
+        }
+      }
+      e.labels = Labels(std::move(kept));
+    }
     for (const Sample& s : series->samples) {
       if (s.timestamp_ms >= mint_ms && s.timestamp_ms <= maxt_ms) e.samples.push_back(s);
     }

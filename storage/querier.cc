@@ -260,10 +260,9 @@ Result<std::vector<std::shared_ptr<MemSeries>>> DbEngine::SelectFromIndex(
   return series;
 }
 
-Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const ReadOptions& options,
-                                                          const std::vector<LabelMatcher>& matchers,
-                                                          int64_t mint, int64_t maxt, bool sorted,
-                                                          bool read_ahead) {
+Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(
+    const ReadOptions& options, const std::vector<LabelMatcher>& matchers, int64_t mint,
+    int64_t maxt, bool sorted, bool read_ahead, const std::vector<std::string>* projection) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
   if (std::all_of(compiled->begin(), compiled->end(),
@@ -277,7 +276,7 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(const ReadOptions& opt
               [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
   }
   return NewDbSeriesSet(this, std::move(series), mint, maxt,
-                        read_ahead ? read_pool_.get() : nullptr);
+                        read_ahead ? read_pool_.get() : nullptr, projection);
 }
 
 namespace {
@@ -354,7 +353,8 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
                                                     int64_t mint_ms, int64_t maxt_ms,
                                                     const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
-  return SelectSeries(options, matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead);
+  return SelectSeries(options, matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead,
+                      hints.project_labels ? &hints.projection : nullptr);
 }
 
 Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,

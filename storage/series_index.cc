@@ -13,6 +13,27 @@ Labels MemSeries::ToLabels() const {
   return Labels(std::move(out));
 }
 
+Labels MemSeries::ToLabels(const std::vector<std::string>& names) const {
+  std::vector<Label> out;
+  out.reserve(std::min(names.size(), labels.size()));
+  // Both lists are sorted by name: one merge walk. Names nearly always differ in their first
+  // byte, which decides without a call to memcmp (bytes compare unsigned, as std::string does).
+  auto compare = [](const std::string& a, const std::string& b) {
+    if (!a.empty() && !b.empty() && a[0] != b[0]) {
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]) ? -1 : 1;
+    }
+    return a.compare(b);
+  };
+  auto want = names.begin();
+  for (const InternedLabel* l : labels) {
+    int c = -1;
+    while (want != names.end() && (c = compare(*want, l->name)) < 0) ++want;
+    if (want == names.end()) break;
+    if (c == 0) out.push_back({l->name, l->value});
+  }
+  return Labels(std::move(out));
+}
+
 bool MemSeries::LabelsEqual(const Labels& other) const {
   if (other.size() != labels.size()) return false;
   size_t i = 0;

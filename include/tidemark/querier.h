@@ -111,6 +111,12 @@ struct SelectHints {
   // core. Rule evaluation says false: it runs beside ingestion at a lower priority, which
   // helpers shared by all queries would not keep.
   bool read_ahead = true;
+  // Set: the caller uses only the labels named in `projection` (sorted, no duplicates), as an
+  // aggregation `by` them does (Prometheus' SelectHints Grouping and By). A store may then
+  // return label sets holding just those of the names a series has, so that distinct series may
+  // carry equal label sets; it may also return every label. Unset: every label.
+  bool project_labels = false;
+  std::vector<std::string> projection;
 };
 
 class SampleQuerier {

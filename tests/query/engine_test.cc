@@ -344,6 +344,34 @@ TEST_F(EvalFunctions, RangeFunctionsReportSeriesOnlyTheirNamesTellApart) {
   EXPECT_EQ(Vec("last_over_time(d[5m])", 10 * kMin).size(), 2u);
 }
 
+// An aggregation `by` labels reads only those (and the name, type and unit) of its input's
+// series. Equal partial label sets are then no sign of duplicates: the range function reads its
+// selection again in full when names, types or units differ, and finds the true ones.
+TEST_F(EvalFunctions, AggregationsByLabelsReadThemAloneAndStillFindDuplicates) {
+  options_.delayed_name_removal = false;  // as the server: a range function's duplicates fail it
+  Load({{"__name__", "a_total"}, {"env", "1"}, {"pod", "x"}}, 0, kMin, 11, 0, 60);
+  Load({{"__name__", "a_total"}, {"env", "1"}, {"pod", "y"}}, 0, kMin, 11, 0, 120);
+  Load({{"__name__", "b_total"}, {"env", "2"}, {"pod", "x"}}, 0, kMin, 11, 0, 180);
+  EXPECT_EQ(Vec("sum by (env) (rate(a_total[5m]))", 10 * kMin), V({"{env=\"1\"} => 3"}));
+  EXPECT_EQ(Vec("sum by (env) (rate({__name__=~\".+_total\"}[5m]))", 10 * kMin),
+            V({"{env=\"1\"} => 3", "{env=\"2\"} => 3"}));
+  EXPECT_EQ(Vec("count by (env) ({__name__=~\".+_total\"})", 10 * kMin),
+            V({"{env=\"1\"} => 2", "{env=\"2\"} => 1"}));
+  EXPECT_EQ(Vec("avg(max_over_time(a_total[5m]))", 10 * kMin), V({"{} => 900"}));
+  // topk returns its input's series whole.
+  EXPECT_EQ(Vec("topk by (env) (1, rate(a_total[5m]))", 10 * kMin),
+            V({"{env=\"1\", pod=\"y\"} => 2"}));
+  // b_total{env="1", pod="y"} and a_total{env="1", pod="y"} collide once their names go.
+  Load({{"__name__", "b_total"}, {"env", "1"}, {"pod", "y"}}, 0, kMin, 11, 0, 60);
+  EXPECT_EQ(Error("sum by (env) (rate({__name__=~\".+_total\"}[5m]))", 10 * kMin).message(),
+            "vector cannot contain metrics with the same labelset");
+  EXPECT_EQ(Error("sum by (env) (rate({pod=\"y\"}[5m]))", 10 * kMin).message(),
+            "vector cannot contain metrics with the same labelset");
+  // Series that differ only in pod do not.
+  EXPECT_EQ(Vec("sum by (env) (rate({__name__=\"a_total\"}[5m]))", 10 * kMin),
+            V({"{env=\"1\"} => 3"}));
+}
+
 TEST_F(EvalFunctions, DelayedNameRemoval) {
   Load({{"__name__", "a_total"}, {"env", "1"}}, 0, kMin, 11, 0, 60);
   Load({{"__name__", "b_total"}, {"env", "1"}}, 0, kMin, 11, 0, 120);

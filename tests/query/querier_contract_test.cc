@@ -196,6 +196,61 @@ TEST_F(QuerierContract, UnsortedSelectionsHoldTheSameSeries) {
   }
 }
 
+// With SelectHints::project_labels a store may hand out only the named labels, and both do: the
+// same series and samples come, and an aggregation `by` labels (which asks for the projection)
+// answers the same on both.
+TEST_F(QuerierContract, ProjectedSelectionsHoldTheSameSeries) {
+  const std::vector<LabelMatcher> m = {LabelMatcher::Equal("__name__", "http_requests_total")};
+  SelectHints full;
+  full.sorted = false;
+  SelectHints projected = full;
+  projected.project_labels = true;
+  projected.projection = {"__name__", "absent", "job"};
+  for (SampleQuerier* q : Both()) {
+    for (const SelectHints* hints : {&full, &projected}) {
+      auto set = q->Select(ReadOptions(), m, kT0, kT0 + 120'000, *hints);
+      ASSERT_TRUE(set.ok()) << set.status().ToString();
+      int series = 0;
+      while ((*set)->Next()) {
+        ++series;
+        const Labels& labels = (*set)->labels();
+        EXPECT_EQ(labels.Get("__name__"), "http_requests_total");
+        EXPECT_TRUE(labels.Has("job"));
+        if (hints == &projected) {
+          EXPECT_EQ(labels.size(), 2u) << labels.ToString();
+        } else {
+          EXPECT_TRUE(labels.Has("code")) << labels.ToString();
+        }
+        int samples = 0;
+        for (SampleIterator* it = (*set)->Samples(); it->Next();) ++samples;
+        EXPECT_EQ(samples, 9);
+      }
+      EXPECT_EQ(series, 6);
+    }
+  }
+  std::vector<std::string> results[2];
+  for (int i = 0; i < 2; ++i) {
+    SampleQuerier* q = Both()[static_cast<size_t>(i)];
+    for (const char* query :
+         {"sum by (job) (rate(http_requests_total[2m]))", "count by (code) (http_requests_total)",
+          "max(increase(http_requests_total[2m]))",
+          "quantile by (job) (0.5, http_requests_total)"}) {
+      auto expr = promql::ParseExpr(query);
+      ASSERT_TRUE(expr.ok());
+      auto r = promql::QueryEngine(promql::EngineOptions())
+                   .Instant(*q, **expr, kT0 + 300'000, promql::QueryContext());
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      for (const auto& v : r->vector) {
+        results[i].push_back(std::string(query) + " " + v.metric.ToString() + " " +
+                             std::to_string(v.f));
+      }
+    }
+    std::sort(results[i].begin(), results[i].end());
+  }
+  EXPECT_EQ(results[0], results[1]);
+  EXPECT_EQ(results[0].size(), 3u + 2u + 1u + 3u);
+}
+
 // Reads every series a selection holds: labels, then timestamp=value of each sample.
 std::vector<std::string> ReadAll(SampleQuerier* q, const std::vector<LabelMatcher>& m, int64_t mint,
                                  int64_t maxt, const SelectHints& hints) {
