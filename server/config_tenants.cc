@@ -12,6 +12,7 @@ using config_yaml::CheckMapping;
 using config_yaml::ReadBool;
 using config_yaml::ReadInt;
 using config_yaml::ReadString;
+using config_yaml::ReadStringList;
 
 Status ApplyLimits(const YAML::Node& node, const std::string& prefix, TenantLimits* out) {
   TM_RETURN_IF_ERROR(CheckMapping(
@@ -53,7 +54,8 @@ void RenderLimits(const TenantLimits& l, YAML::Emitter* out) {
 
 Status ApplyTenants(const YAML::Node& node, TenantsConfig* out) {
   TM_RETURN_IF_ERROR(CheckMapping(
-      node, "tenants.", {"enabled", "default_tenant", "max_tenants", "limits", "overrides"}));
+      node, "tenants.",
+      {"enabled", "default_tenant", "max_tenants", "limits", "overrides", "rule_files"}));
   if (node["enabled"])
     TM_RETURN_IF_ERROR(ReadBool(node["enabled"], "tenants.enabled", &out->enabled));
   if (node["default_tenant"]) {
@@ -79,6 +81,29 @@ Status ApplyTenants(const YAML::Node& node, TenantsConfig* out) {
       out->overrides[id] = limits;
     }
   }
+  if (const YAML::Node rule_files = node["rule_files"]) {
+    if (!rule_files.IsMap()) {
+      return Bad("tenants.rule_files", "must map tenant ids to lists of rule files");
+    }
+    out->rule_files.clear();
+    for (const auto& entry : rule_files) {
+      const std::string id = entry.first.as<std::string>();
+      const std::string key = "tenants.rule_files." + id;
+      if (Status s = ValidateTenantId(id); !s.ok()) return Bad(key, s.message());
+      if (id == out->default_tenant) {
+        return Bad(key, "names the default tenant, whose rules are the top-level rule_files");
+      }
+      std::vector<std::string> files;
+      TM_RETURN_IF_ERROR(ReadStringList(entry.second, key, &files));
+      for (const std::string& f : files) {
+        if (f.empty()) return Bad(key, "has an empty path");
+      }
+      out->rule_files[id] = std::move(files);
+    }
+  }
+  if (!out->rule_files.empty() && !out->enabled) {
+    return Bad("tenants.rule_files", "needs tenants.enabled: true");
+  }
   return Status::OK();
 }
 
@@ -93,6 +118,13 @@ void RenderTenants(const TenantsConfig& t, YAML::Emitter* out) {
   for (const auto& [id, limits] : t.overrides) {
     *out << YAML::Key << id << YAML::Value;
     RenderLimits(limits, out);
+  }
+  *out << YAML::EndMap;
+  *out << YAML::Key << "rule_files" << YAML::Value << YAML::BeginMap;
+  for (const auto& [id, files] : t.rule_files) {
+    *out << YAML::Key << id << YAML::Value << YAML::BeginSeq;
+    for (const std::string& f : files) *out << f;
+    *out << YAML::EndSeq;
   }
   *out << YAML::EndMap << YAML::EndMap;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tidemark/status.h"
 
@@ -26,6 +27,10 @@ struct TenantsConfig {
   int64_t max_tenants = 100;  // engines open at once; a request for one more is refused (429)
   TenantLimits limits;        // every tenant's, unless overridden
   std::map<std::string, TenantLimits> overrides;
+  // Each tenant's own rule files (globs, relative to the config file's directory as the
+  // top-level rule_files are, which stay the default tenant's): evaluated on the tenant's data,
+  // results and ALERTS written there, alerts sent with its X-Scope-OrgID.
+  std::map<std::string, std::vector<std::string>> rule_files;
 };
 
 Status ApplyTenants(const YAML::Node& node, TenantsConfig* out);

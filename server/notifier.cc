@@ -81,13 +81,15 @@ class Notifier::Destination {
   using Encoder = std::function<std::string(const std::vector<NotifierAlert>&)>;
 
   Destination(std::string kind, std::string url, std::shared_ptr<HttpClient> client,
-              int64_t timeout_ms, QueueSettings settings, Encoder encode)
+              int64_t timeout_ms, QueueSettings settings, Encoder encode,
+              std::vector<std::pair<std::string, std::string>> headers)
       : kind_(std::move(kind)),
         url_(std::move(url)),
         client_(std::move(client)),
         timeout_ms_(timeout_ms),
         settings_(settings),
-        encode_(std::move(encode)) {
+        encode_(std::move(encode)),
+        headers_(std::move(headers)) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~Destination() {
@@ -178,6 +180,7 @@ class Notifier::Destination {
       request.url = url_;
       request.body = encode_(batch);
       request.headers = {{"Content-Type", "application/json"}};
+      request.headers.insert(request.headers.end(), headers_.begin(), headers_.end());
       request.timeout_ms = timeout_ms;
       request.max_response_bytes = kMaxResponseBytes;
       request.cancel = &cancel_;
@@ -244,6 +247,7 @@ class Notifier::Destination {
   const int64_t timeout_ms_;
   const QueueSettings settings_;
   const Encoder encode_;
+  const std::vector<std::pair<std::string, std::string>> headers_;  // NotifierOptions::headers
   std::atomic<bool> cancel_{false};
 
   mutable std::mutex mu_;
@@ -338,11 +342,11 @@ Result<std::shared_ptr<Notifier::State>> Notifier::Build(const AlertingConfig& c
           if (!made.ok()) return config_yaml::Bad(key, made.status().message());
           client = std::move(made).value();
         }
-        set.alertmanagers.push_back(reused != nullptr
-                                        ? reused
-                                        : std::make_shared<Destination>("alertmanager", url, client,
-                                                                        am.timeout_ms, settings,
-                                                                        EncodePostableAlerts));
+        set.alertmanagers.push_back(
+            reused != nullptr
+                ? reused
+                : std::make_shared<Destination>("alertmanager", url, client, am.timeout_ms,
+                                                settings, EncodePostableAlerts, options_.headers));
       }
     }
     state->sets.push_back(std::move(set));
@@ -371,7 +375,8 @@ Result<std::shared_ptr<Notifier::State>> Notifier::Build(const AlertingConfig& c
         "webhook", hook.url, std::move(client).value(), hook.timeout_ms, hook_settings,
         [external_url](const std::vector<NotifierAlert>& alerts) {
           return EncodeWebhookMessage(alerts, {"tidemark", external_url, NowMs(), 0});
-        }));
+        },
+        options_.headers));
   }
   return state;
 }

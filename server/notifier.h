@@ -32,6 +32,9 @@ namespace tidemark::server {
 struct NotifierOptions {
   std::string external_url;  // the webhook message's externalURL (this server's address)
   std::string user_agent = "tidemark";
+  // Sent with every request besides the configured ones: a tenant's notifier names it in
+  // X-Scope-OrgID, as Mimir's ruler does towards a multi-tenant Alertmanager.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Counters of one destination since it was created (they survive a reload that keeps it).

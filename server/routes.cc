@@ -37,6 +37,11 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
                              const std::string* web_ui_prefix) {
   PrometheusApi* api = tenant->api.get();
   TraceApi* traces = tenant->traces.get();
+  // The default tenant's rules are given; another tenant's are its own, once it has some.
+  auto rule_groups = [=] {
+    RulesManager* manager = rules != nullptr ? rules : tenant->rules.load();
+    return manager != nullptr ? manager->Snapshot() : std::vector<rules::GroupSnapshot>{};
+  };
   using P = const RouteParams&;
   using F = const FormValues&;
   using R = const HttpRequest&;
@@ -91,13 +96,9 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
        "status_storage", [=](R, P) { return api->StorageStatus(); }},
       // Rules and alerts (rules_api.h).
       {"/api/v1/rules", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "rules",
-       WithForm([=](R, F f, P) {
-         return RulesResponse(rules ? rules->Snapshot() : std::vector<rules::GroupSnapshot>{}, f);
-       })},
+       WithForm([=](R, F f, P) { return RulesResponse(rule_groups(), f); })},
       {"/api/v1/alerts", kGetPost, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "alerts",
-       [=](R, P) {
-         return AlertsResponse(rules ? rules->Snapshot() : std::vector<rules::GroupSnapshot>{});
-       }},
+       [=](R, P) { return AlertsResponse(rule_groups()); }},
       // Scraping (scrape_api.h).
       {"/api/v1/targets", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson, "targets",
        WithForm([=](R, F f, P) { return TargetsResponse(scrape, f); })},
@@ -106,7 +107,10 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
       {"/api/v1/scrape_pools", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
        "scrape_pools", [=](R, P) { return ScrapePoolsResponse(scrape); }},
       {"/api/v1/alertmanagers", kGet, RouteAccess::kRead, ErrorStyle::kPrometheusJson,
-       "alertmanagers", [=](R, P) { return AlertmanagersResponse(notifier); }},
+       "alertmanagers",
+       [=](R, P) {
+         return AlertmanagersResponse(notifier != nullptr ? notifier : tenant->notifier.load());
+       }},
 
       // Admin: off unless enabled.
       {"/api/v1/admin/tsdb/delete_series", kPostPut, RouteAccess::kAdmin,

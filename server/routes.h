@@ -20,8 +20,9 @@ class ScrapeManager;
 struct Tenant;
 
 // Every route of the API port, over one tenant's data (server/tenants.h). The handlers call into
-// `receivers`, the tenant's query and trace APIs, `rules` (null: the rules API answers empty),
-// `notifier` (null: no alert delivery) and `scrape` (null: the target APIs answer empty), which
+// `receivers`, the tenant's query and trace APIs, `rules` and `notifier` (null: the tenant's own,
+// Tenant::rules and Tenant::notifier, or none: the APIs answer empty) and `scrape` (null: the
+// target APIs answer empty), which
 // must outlive the routes. `web_ui_prefix` set: the web UI's pages and files too (web_ui.h), their
 // <base> under that prefix ("" at the root).
 std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager* rules = nullptr,

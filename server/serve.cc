@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -24,6 +26,7 @@
 #include "server/rules_manager.h"
 #include "server/scrape_manager.h"
 #include "server/self_metrics.h"
+#include "server/tenant_rules.h"
 #include "tidemark/version.h"
 #include "util/status_macros.h"
 
@@ -70,14 +73,33 @@ RuleEvaluatorOptions RuleEvaluatorOptionsFor(const ServerConfig& config, bool tl
   return o;
 }
 
-// The rule groups of the configured rule files; relative paths are relative to the config file,
-// as in Prometheus.
-Result<std::vector<rules::GroupSpec>> ConfiguredRuleGroups(const ServerConfig& config, bool tls) {
+// The rule groups of rule files `patterns` (the default tenant's rule_files, or another tenant's
+// tenants.rule_files); relative paths are relative to the config file, as in Prometheus.
+Result<std::vector<rules::GroupSpec>> RuleGroupsOf(const ServerConfig& config,
+                                                   const std::vector<std::string>& patterns,
+                                                   bool tls) {
   const std::string base = config.config_file.empty()
                                ? std::string()
                                : std::filesystem::path(config.config_file).parent_path().string();
-  return LoadRuleGroups(config.rules.rule_files, base,
-                        RuleFileOptionsFor(RuleEvaluatorOptionsFor(config, tls)));
+  return LoadRuleGroups(patterns, base, RuleFileOptionsFor(RuleEvaluatorOptionsFor(config, tls)));
+}
+
+Result<std::vector<rules::GroupSpec>> ConfiguredRuleGroups(const ServerConfig& config, bool tls) {
+  return RuleGroupsOf(config, config.rules.rule_files, tls);
+}
+
+// Every other tenant's rule groups (tenants.rule_files); an error names the tenant.
+Result<std::map<std::string, std::vector<rules::GroupSpec>>> TenantRuleGroups(
+    const ServerConfig& config, bool tls) {
+  std::map<std::string, std::vector<rules::GroupSpec>> out;
+  for (const auto& [id, patterns] : config.tenants.rule_files) {
+    auto groups = RuleGroupsOf(config, patterns, tls);
+    if (!groups.ok()) {
+      return Status(groups.status().code(), "tenant \"" + id + "\": " + groups.status().message());
+    }
+    out[id] = std::move(groups).value();
+  }
+  return out;
 }
 
 // The jobs to scrape: the configuration's, or, when it has none, the server's own /metrics as job
@@ -243,16 +265,9 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
     }
     authenticator = std::move(created).value();
   }
-  RulesManager rules(engine.get(), rules_options,
-                     [n = notifier.get()](std::vector<rules::AlertNotification> alerts) {
-                       std::vector<NotifierAlert> out;
-                       out.reserve(alerts.size());
-                       for (rules::AlertNotification& a : alerts) {
-                         out.push_back({std::move(a.labels), Labels(std::move(a.annotations)),
-                                        a.starts_at_ms, a.ends_at_ms, std::move(a.generator_url)});
-                       }
-                       n->Send(std::move(out));
-                     });
+  RulesManager rules(engine.get(), rules_options, NotifyThrough(notifier.get()));
+  // Other tenants' rules (tenants.rule_files), made once the tenants can be opened, below.
+  std::unique_ptr<TenantRules> tenant_rules;
   {
     auto groups = ConfiguredRuleGroups(config, tls);
     Status s = groups.ok() ? rules.Update(std::move(groups).value()) : groups.status();
@@ -272,11 +287,19 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       if (!reload_config) return Status::Unavailable("the configuration cannot be read again");
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
       TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, ConfiguredRuleGroups(fresh, tls));
+      TM_ASSIGN_OR_RETURN(auto tenant_groups, TenantRuleGroups(fresh, tls));
+      if (!tenant_groups.empty() && tenant_rules == nullptr) {
+        return Status::InvalidArgument("tenants.rule_files needs a restart to be turned on");
+      }
       TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls, self_token)));
       // The rules first: a bad rule file changes nothing. The notifier's settings were checked
       // when read; should applying them fail after all, the new rules stay and the error is
       // reported.
       TM_RETURN_IF_ERROR(rules.Update(std::move(groups)));
+      if (tenant_rules != nullptr) {
+        TM_RETURN_IF_ERROR(tenant_rules->Apply(std::move(tenant_groups), fresh.alerting,
+                                               fresh.global.external_labels));
+      }
       return notifier->ApplyConfig(fresh.alerting, fresh.global.external_labels);
     }();
     last_reload_ok = s.ok();
@@ -296,9 +319,16 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
                      static_cast<double>(last_reload_ms.load()) / 1000);
     return out;
   });
-  metrics.AddSource([&rules] {
+  metrics.AddSource([&rules, &tenant_rules] {
     std::vector<std::pair<Labels, double>> out;
     rules.CollectMetrics(&out);
+    if (tenant_rules != nullptr) {
+      tenant_rules->CollectMetrics(&out);
+      // Family by family, so that /metrics writes each TYPE line once.
+      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.first.Get("__name__") < b.first.Get("__name__");
+      });
+    }
     return out;
   });
   Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape,
@@ -307,6 +337,24 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   if (Status s = receivers.OpenTenants(); !s.ok()) {
     std::fprintf(stderr, "tidemark: tenants: %s\n", s.ToString().c_str());
     return 1;
+  }
+  // Gone before the receivers, whose tenants' engines the rules use, on every way out.
+  struct ResetTenantRules {
+    std::unique_ptr<TenantRules>& rules;
+    ~ResetTenantRules() { rules.reset(); }
+  } reset_tenant_rules{tenant_rules};
+  if (!config.tenants.rule_files.empty()) {
+    tenant_rules = std::make_unique<TenantRules>(
+        rules_options, notifier_options,
+        [&receivers](const std::string& id) { return receivers.OpenTenant(id); });
+    auto groups = TenantRuleGroups(config, tls);
+    Status s = groups.ok() ? tenant_rules->Apply(std::move(groups).value(), config.alerting,
+                                                 config.global.external_labels)
+                           : groups.status();
+    if (!s.ok()) {
+      std::fprintf(stderr, "tidemark: tenants.rule_files: %s\n", s.message().c_str());
+      return 2;
+    }
   }
 
   // gRPC first: it can report the port it bound.
@@ -405,6 +453,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   }
   receivers.SetReady(true);
   rules.Start();
+  if (tenant_rules != nullptr) tenant_rules->Start();
   scrape.Start();
 
   int sig = 0;
@@ -415,6 +464,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   receivers.SetReady(false);
   rules.Stop();
+  if (tenant_rules != nullptr) tenant_rules->Stop();  // and sends their queued alerts
   scrape.Stop();  // stale markers for every target, while the server's own /metrics still answers
   // Stop accepting; requests in flight finish.
   (*otlp)->Stop();

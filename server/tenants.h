@@ -13,6 +13,7 @@
 #ifndef TIDEMARK_SERVER_TENANTS_H_
 #define TIDEMARK_SERVER_TENANTS_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -30,8 +31,10 @@
 
 namespace tidemark::server {
 
+class Notifier;
 class PrometheusApi;
 class Router;
+class RulesManager;
 class TraceApi;
 
 // The header (and gRPC metadata key, lower-cased) naming the tenant.
@@ -74,6 +77,11 @@ struct Tenant {
   std::unique_ptr<Router> router;      // the API port's routes over this tenant's data
   std::unique_ptr<RateLimit> samples;  // null: unlimited
   std::unique_ptr<RateLimit> spans;    // null: unlimited
+  // A tenant's own rules and their alert delivery (tenants.rule_files, server/tenant_rules.h,
+  // which owns them), null while it has none; its rules and alerts APIs answer from them. The
+  // default tenant's are the server's (rule_files), given to its routes directly.
+  std::atomic<RulesManager*> rules{nullptr};
+  std::atomic<const Notifier*> notifier{nullptr};
 };
 
 // The tenants, opened on first use (and at start for those with data), at most max_tenants.

@@ -107,6 +107,22 @@ TEST(Config, RoutePrefixIsAPathOrTheExternalUrlsPath) {
   ExpectRefusedNaming("web:\n  external_url: http://h/a%20b/\n", "web.external_url");
 }
 
+// tenants.rule_files maps tenant ids to their rule files; the default tenant's are rule_files.
+TEST(Config, TenantRuleFilesNeedTenantsAndValidIds) {
+  ServerConfig c;
+  ASSERT_TRUE(Load("tenants:\n  enabled: true\n  rule_files:\n    team-a: [a/*.yml, b.yml]\n", &c)
+                  .ok());
+  EXPECT_EQ(c.tenants.rule_files.at("team-a"), (std::vector<std::string>{"a/*.yml", "b.yml"}));
+  ExpectRefusedNaming("tenants:\n  rule_files:\n    team-a: [a.yml]\n", "tenants.rule_files");
+  ExpectRefusedNaming("tenants:\n  enabled: true\n  rule_files:\n    ../x: [a.yml]\n",
+                      "tenants.rule_files.../x");
+  ExpectRefusedNaming("tenants:\n  enabled: true\n  rule_files:\n    anonymous: [a.yml]\n",
+                      "tenants.rule_files.anonymous");
+  ExpectRefusedNaming("tenants:\n  enabled: true\n  rule_files:\n    team-a: ['']\n",
+                      "tenants.rule_files.team-a");
+  ExpectRefusedNaming("tenants:\n  enabled: true\n  rule_files: [a.yml]\n", "tenants.rule_files");
+}
+
 TEST(Config, ReadsEveryKindOfValue) {
   ServerConfig c;
   ASSERT_TRUE(Load(R"(storage:
