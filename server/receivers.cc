@@ -214,6 +214,8 @@ Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
   if (engine == nullptr) {
     Options options = config_.engine;
     if (limits.max_active_series > 0) options.limits.max_active_series = limits.max_active_series;
+    // Tenants are many and mostly small: no disk reserved ahead of what they write.
+    options.preallocate_files = false;
     options.on_background_error = [id](const Status& s) {
       LogError("background work failed; writes that depend on it are refused until it succeeds",
                {{"tenant", id}, {"error", s.ToString()}});

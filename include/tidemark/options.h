@@ -100,6 +100,10 @@ struct Options {
   // RocksDB block cache for segment reads, bytes. Default 256 MiB. One span scan fills at most
   // half of it (the rest of its row groups are read past the cache).
   uint64_t block_cache_bytes = 256ULL << 20;
+  // Whether RocksDB reserves disk ahead of its write-ahead log and tables (fallocate): about
+  // 73 MB for each log file, however little it holds, which spares a sync the file's size
+  // change. false suits many small engines in one process, such as a server's tenants.
+  bool preallocate_files = true;
 
   // Spans older than now - span_retention_ms are rejected, hidden and dropped by partitions.
   // Milliseconds; default 7 days; 0 keeps spans forever.
