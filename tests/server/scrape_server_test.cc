@@ -283,10 +283,12 @@ TEST(ScrapeServer, EveryBrokenTargetSaysWhyAndNoneDelaysTheOthers) {
   EXPECT_TRUE(InstantQuery(server.http_port, "huge_series").empty());
 
   // The good target was scraped on time while the others failed and stalled: one sample a
-  // second over the last ten seconds, give or take the window's edges.
+  // second over the last ten seconds, give or take the window's edges and a scrape the machine
+  // was too busy to start on time (the suite runs two tests at once). Waiting behind the
+  // stalling target's timeout, it would get five at most.
   auto fine = InstantQuery(server.http_port, "count_over_time(fine[10s])");
   ASSERT_EQ(fine.size(), 1u);
-  EXPECT_GE(fine.begin()->second, 9);
+  EXPECT_GE(fine.begin()->second, 8);
   auto duration =
       InstantQuery(server.http_port, "max_over_time(scrape_duration_seconds{job=\"ok\"}[1m])");
   ASSERT_EQ(duration.size(), 1u);
