@@ -44,6 +44,15 @@ bool PrometheusApi::QuerySlots::Acquire(std::chrono::steady_clock::time_point de
   return true;
 }
 
+void PrometheusApi::QuerySlots::Resize(int64_t slots) {
+  {
+    std::lock_guard lock(mu_);
+    free_ += slots - total_;
+    total_ = slots;
+  }
+  cv_.notify_all();
+}
+
 void PrometheusApi::QuerySlots::Release() {
   {
     std::lock_guard lock(mu_);

@@ -67,6 +67,8 @@ class PrometheusApi {
   HttpResponse Config();
   HttpResponse TsdbStatus(const FormValues& form);
   HttpResponse DeleteSeries(const FormValues& form);
+  // Changes QueryConfig::max_concurrency (a reload changed a tenant's limit).
+  void SetMaxConcurrency(int64_t max_concurrency) { slots_.Resize(max_concurrency); }
 
  private:
   struct QueryParams {
@@ -84,14 +86,17 @@ class PrometheusApi {
   // its own deadline.
   class QuerySlots {
    public:
-    explicit QuerySlots(int64_t slots) : free_(slots) {}
+    explicit QuerySlots(int64_t slots) : total_(slots), free_(slots) {}
     bool Acquire(std::chrono::steady_clock::time_point deadline);
     void Release();
+    // Queries running past a lowered count finish; new ones wait until they are under it.
+    void Resize(int64_t slots);
 
    private:
     std::mutex mu_;
     std::condition_variable cv_;
-    int64_t free_;  // guarded by mu_
+    int64_t total_;  // guarded by mu_
+    int64_t free_;   // guarded by mu_; negative while more run than a lowered total allows
   };
   // Runs `evaluate` in a slot; Prometheus' timeout error if none frees up before the deadline.
   template <typename Evaluate>

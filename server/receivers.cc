@@ -248,11 +248,24 @@ Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
       Router::Options{.admin_enabled = config_.enable_admin_api,
                       .lifecycle_enabled = config_.enable_lifecycle,
                       .auth = auth_});
-  if (limits.samples_per_second > 0)
-    tenant->samples = std::make_unique<RateLimit>(limits.samples_per_second);
-  if (limits.spans_per_second > 0)
-    tenant->spans = std::make_unique<RateLimit>(limits.spans_per_second);
+  tenant->samples = std::make_unique<RateLimit>(limits.samples_per_second);
+  tenant->spans = std::make_unique<RateLimit>(limits.spans_per_second);
   return tenant;
+}
+
+Status Receivers::ReconfigureTenants(const ServerConfig& fresh) {
+  return tenants_->Reconfigure(fresh.tenants, [&](Tenant* tenant, const TenantLimits& limits) {
+    tenant->limits = limits;
+    if (tenant->owned_engine != nullptr) {
+      tenant->engine->SetMaxActiveSeries(limits.max_active_series > 0
+                                             ? limits.max_active_series
+                                             : fresh.engine.limits.max_active_series);
+    }
+    tenant->api->SetMaxConcurrency(limits.max_concurrent_queries > 0 ? limits.max_concurrent_queries
+                                                                     : fresh.query.max_concurrency);
+    tenant->samples->SetRate(limits.samples_per_second);
+    tenant->spans->SetRate(limits.spans_per_second);
+  });
 }
 
 Result<Tenant*> Receivers::TenantFor(const HttpRequest& request, bool writes) {
@@ -328,7 +341,7 @@ Status Receivers::ExportSpans(Tenant& tenant, std::vector<Span> spans,
                               tpb::ExportTraceServiceResponse* response,
                               const std::string& protocol) {
   if (spans.empty()) return Status::OK();
-  if (tenant.spans != nullptr) tenant.spans->Spend(static_cast<double>(spans.size()));
+  tenant.spans->Spend(static_cast<double>(spans.size()));
   auto report = tenant.engine->AppendSpans(std::move(spans));
   if (!report.ok()) {
     if (report.status().code() == StatusCode::kResourceExhausted) {
@@ -361,8 +374,7 @@ Status Receivers::FinishMetrics(Tenant& tenant, Result<ingest::MetricsTranslatio
                                 const std::string& protocol) {
   if (!report.ok()) return report.status();
   metrics_->AddSamples(protocol, report->commit.accepted, report->commit);
-  if (tenant.samples != nullptr)
-    tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
+  tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
   if (!report->exemplars.empty()) {
     auto stored = tenant.engine->AppendExemplars(report->exemplars);
     if (!stored.ok()) return stored.status();
@@ -682,8 +694,7 @@ HttpResponse Receivers::RemoteWrite(Tenant& tenant, const HttpRequest& req) {
     return failed;
   }
   metrics_->AddSamples("remote_write", report->commit.accepted, report->commit);
-  if (tenant.samples != nullptr)
-    tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
+  tenant.samples->Spend(static_cast<double>(report->commit.accepted + report->commit.rejected));
   // What was written, as Remote-Write 2.0 requires of every answer (1.0 senders ignore it).
   std::vector<std::pair<std::string, std::string>> written = {
       {"X-Prometheus-Remote-Write-Samples-Written", std::to_string(report->commit.accepted)},

@@ -72,6 +72,9 @@ class Receivers {
   // served; Unauthenticated is reported as PERMISSION_DENIED... (see GrpcTenantStatus).
   Result<Tenant*> TenantForGrpc(std::string_view org_id);
   bool tenants_enabled() const { return tenants_->enabled(); }
+  // Applies a reloaded configuration's tenant limits to the open tenants and those opened later
+  // (TenantRegistry::Reconfigure).
+  Status ReconfigureTenants(const ServerConfig& fresh);
   // The tenant `id`, opened (created if it has no data yet) for the server's own use: its rules.
   Result<Tenant*> OpenTenant(const std::string& id) { return tenants_->Resolve(id, true); }
   // An ExportTraceServiceRequest's wire bytes (OTLP/gRPC, OTLP/HTTP protobuf), decoded straight

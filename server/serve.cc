@@ -281,6 +281,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   std::mutex reload_mu;
   std::atomic<bool> last_reload_ok{true};
   std::atomic<int64_t> last_reload_ms{NowMs()};
+  Receivers* reconfigured_receivers = nullptr;  // set once made, below: tenants' limits
   auto reload = [&]() -> Status {
     std::lock_guard lock(reload_mu);
     Status s = [&]() -> Status {
@@ -288,6 +289,9 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
       TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, ConfiguredRuleGroups(fresh, tls));
       TM_ASSIGN_OR_RETURN(auto tenant_groups, TenantRuleGroups(fresh, tls));
+      if (reconfigured_receivers != nullptr) {
+        TM_RETURN_IF_ERROR(reconfigured_receivers->ReconfigureTenants(fresh));
+      }
       if (!tenant_groups.empty() && tenant_rules == nullptr) {
         return Status::InvalidArgument("tenants.rule_files needs a restart to be turned on");
       }
@@ -334,6 +338,7 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
   Receivers receivers(engine.get(), &metrics, config, &rules, notifier.get(), &scrape,
                       authenticator.get());
   receivers.SetReloader(reload);
+  reconfigured_receivers = &receivers;
   if (Status s = receivers.OpenTenants(); !s.ok()) {
     std::fprintf(stderr, "tidemark: tenants: %s\n", s.ToString().c_str());
     return 1;

@@ -40,14 +40,29 @@ void RateLimit::Refill() {
 
 bool RateLimit::Allow() {
   std::lock_guard lock(mu_);
+  if (per_second_ <= 0) return true;
   Refill();
   return tokens_ > 0;
 }
 
 void RateLimit::Spend(double n) {
   std::lock_guard lock(mu_);
+  if (per_second_ <= 0) return;
   Refill();
   tokens_ -= n;
+}
+
+double RateLimit::per_second() const {
+  std::lock_guard lock(mu_);
+  return per_second_;
+}
+
+void RateLimit::SetRate(double per_second) {
+  std::lock_guard lock(mu_);
+  if (per_second == per_second_) return;
+  per_second_ = per_second;
+  tokens_ = per_second;
+  last_ = std::chrono::steady_clock::now();
 }
 
 Tenant::Tenant() = default;
@@ -57,6 +72,11 @@ TenantRegistry::TenantRegistry(TenantsConfig config, std::string data_dir, Maker
     : config_(std::move(config)), data_dir_(std::move(data_dir)), maker_(std::move(maker)) {}
 
 TenantLimits TenantRegistry::LimitsOf(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  return LimitsOfLocked(id);
+}
+
+TenantLimits TenantRegistry::LimitsOfLocked(const std::string& id) const {
   auto it = config_.overrides.find(id);
   return it == config_.overrides.end() ? config_.limits : it->second;
 }
@@ -102,7 +122,7 @@ Result<Tenant*> TenantRegistry::Open(const std::string& id) {
   }
   // Opening an engine takes a moment (RocksDB, recovery); requests for other tenants wait for
   // it, which happens once per tenant and process.
-  auto made = maker_(id, LimitsOf(id), nullptr, DirOf(id));
+  auto made = maker_(id, LimitsOfLocked(id), nullptr, DirOf(id));
   if (!made.ok()) return made.status();
   Tenant* tenant = made->get();
   tenants_[id] = std::move(made).value();
@@ -122,6 +142,20 @@ Status TenantRegistry::OpenExisting() {
     if (!opened.ok()) return opened.status();
   }
   if (ec) return Status::IOError("list " + root.string() + ": " + ec.message());
+  return Status::OK();
+}
+
+Status TenantRegistry::Reconfigure(const TenantsConfig& config, const ApplyLimits& apply) {
+  if (config.enabled != config_.enabled || config.default_tenant != config_.default_tenant) {
+    return Status::InvalidArgument(
+        "tenants.enabled and tenants.default_tenant change only with a restart");
+  }
+  std::lock_guard lock(mu_);
+  config_.max_tenants = config.max_tenants;
+  config_.limits = config.limits;
+  config_.overrides = config.overrides;
+  config_.rule_files = config.rule_files;
+  for (const auto& [id, tenant] : tenants_) apply(tenant.get(), LimitsOfLocked(id));
   return Status::OK();
 }
 

@@ -44,22 +44,24 @@ inline constexpr std::string_view kTenantHeader = "x-scope-orgid";
 // (letters, digits and !-_.*'()), and not "." or "..". The id is a directory name.
 Status ValidateTenantId(std::string_view id);
 
-// A token bucket: `per_second` refills, one second's worth at most. Spending may overdraw it;
-// a refused request waits until the debt is paid, so a limit holds without counting items
-// before they are decoded.
+// A token bucket: `per_second` refills, one second's worth at most; 0: unlimited. Spending may
+// overdraw it; a refused request waits until the debt is paid, so a limit holds without counting
+// items before they are decoded.
 class RateLimit {
  public:
   explicit RateLimit(double per_second) : per_second_(per_second), tokens_(per_second) {}
-  // Whether a request may start now (the bucket is not in debt).
+  // Whether a request may start now (unlimited, or the bucket is not in debt).
   bool Allow();
   void Spend(double n);
-  double per_second() const { return per_second_; }
+  double per_second() const;
+  // A new rate (a reload changed the limit): a full bucket at it, no debt.
+  void SetRate(double per_second);
 
  private:
   void Refill();  // under mu_
-  const double per_second_;
-  std::mutex mu_;
-  double tokens_;  // guarded by mu_
+  mutable std::mutex mu_;
+  double per_second_;  // guarded by mu_
+  double tokens_;      // guarded by mu_
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
@@ -75,8 +77,8 @@ struct Tenant {
   std::unique_ptr<PrometheusApi> api;
   std::unique_ptr<TraceApi> traces;
   std::unique_ptr<Router> router;      // the API port's routes over this tenant's data
-  std::unique_ptr<RateLimit> samples;  // null: unlimited
-  std::unique_ptr<RateLimit> spans;    // null: unlimited
+  std::unique_ptr<RateLimit> samples;  // never null; rate 0: unlimited
+  std::unique_ptr<RateLimit> spans;    // never null; rate 0: unlimited
   // A tenant's own rules and their alert delivery (tenants.rule_files, server/tenant_rules.h,
   // which owns them), null while it has none; its rules and alerts APIs answer from them. The
   // default tenant's are the server's (rule_files), given to its routes directly.
@@ -109,13 +111,19 @@ class TenantRegistry {
   Status OpenExisting();
   // Every tenant open now, the default one first.
   std::vector<Tenant*> All() const;
+  // Takes the limits and overrides of `config` (a reload), for tenants opened from now on and,
+  // through `apply`, for those open now. InvalidArgument, changing nothing, when `config`
+  // differs in what needs a restart (enabled, default_tenant).
+  using ApplyLimits = std::function<void(Tenant* tenant, const TenantLimits& limits)>;
+  Status Reconfigure(const TenantsConfig& config, const ApplyLimits& apply);
   std::string DirOf(const std::string& id) const;
 
  private:
   TenantLimits LimitsOf(const std::string& id) const;
+  TenantLimits LimitsOfLocked(const std::string& id) const;  // under mu_
   Result<Tenant*> Open(const std::string& id);
 
-  const TenantsConfig config_;
+  TenantsConfig config_;  // its limits, overrides and max_tenants guarded by mu_ (Reconfigure)
   const std::string data_dir_;
   const Maker maker_;
   mutable std::mutex mu_;

@@ -102,12 +102,12 @@ std::shared_ptr<MemSeries> DbEngine::GetOrCreateSeries(const Labels& labels, Rej
     return nullptr;
   }
   bool created = false;
+  const uint64_t max_active_series = max_active_series_.load(std::memory_order_relaxed);
   auto s = index_.GetOrCreate(
-      labels, hash, options_.limits.max_active_series,
-      [this] { return next_series_id_.fetch_add(1); }, &created);
+      labels, hash, max_active_series, [this] { return next_series_id_.fetch_add(1); }, &created);
   if (!s) {
     *reason = RejectReason::kLimitExceeded;
-    *why = "max_active_series=" + std::to_string(options_.limits.max_active_series) + " reached";
+    *why = "max_active_series=" + std::to_string(max_active_series) + " reached";
   }
   return s;
 }

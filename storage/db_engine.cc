@@ -108,7 +108,8 @@ DbEngine::DbEngine(const Options& options, std::string path)
     : options_(options),
       path_(std::move(path)),
       partition_duration_ms_(options.partition_duration_ms),
-      bg_errors_(options.on_background_error) {}
+      bg_errors_(options.on_background_error),
+      max_active_series_(options.limits.max_active_series) {}
 
 Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const std::string& path) {
   TM_RETURN_IF_ERROR(ValidateOptions(options));

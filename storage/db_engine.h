@@ -94,6 +94,9 @@ class DbEngine final : public Engine {
   Status RunMaintenance() override;
   Status BackgroundError() override { return bg_errors_.Any(); }
   EngineStats Stats() override;
+  void SetMaxActiveSeries(uint64_t max_active_series) override {
+    max_active_series_.store(max_active_series);
+  }
   Result<std::vector<PartitionInfo>> Partitions() override;
   const RecoveryReport& recovery() const override { return recovery_; }
 
@@ -219,6 +222,8 @@ class DbEngine final : public Engine {
   std::unique_ptr<util::ThreadPool> read_pool_;
   SeriesIndex index_;
   std::atomic<uint64_t> next_series_id_{1};
+  // Limits::max_active_series, changeable while open (SetMaxActiveSeries).
+  std::atomic<uint64_t> max_active_series_;
   std::atomic<int32_t> dropped_below_{INT32_MIN};
   int32_t compacted_below_ = INT32_MIN;  // guarded by maintenance_mu_
 

@@ -272,6 +272,9 @@ class Engine : public SampleQuerier, public SpanReader {
   virtual Status BackgroundError() = 0;
 
   virtual EngineStats Stats() = 0;
+  // Changes Limits::max_active_series (0: none) for the series created from now on; series
+  // already past a lowered limit stay. A server applies its tenants' changed limits so.
+  virtual void SetMaxActiveSeries(uint64_t max_active_series) = 0;
   virtual Result<std::vector<PartitionInfo>> Partitions() = 0;
   virtual const RecoveryReport& recovery() const = 0;
 };

@@ -364,6 +364,53 @@ TEST(Tenants, EachRunsItsOwnRulesOnItsOwnData) {
   std::filesystem::remove_all(dir + "-rules");
 }
 
+// A reload applies changed tenant limits to the tenants already open, as Mimir's runtime
+// overrides do: a rate limit lifted lets the tenant write at once, a raised series limit lets
+// it create series. Turning tenants off needs a restart: the reload fails and changes nothing.
+TEST(Tenants, AReloadChangesTheLimitsOfOpenTenants) {
+  const std::string dir =
+      ::testing::TempDir() + "tidemark-tenant-limits-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  auto config = [](const std::string& overrides) {
+    return "self_scrape_interval: 0\n"
+           "web:\n  enable_lifecycle: true\n"
+           "tenants:\n  enabled: true\n  overrides:\n" +
+           overrides;
+  };
+  ServerProcess server(dir, config("    slow:\n      samples_per_second: 100\n"
+                                   "    small:\n      max_active_series: 1\n"));
+  ASSERT_TRUE(server.ready) << server.Log();
+  const uint16_t port = server.http_port;
+  const int64_t now = NowMs();
+  std::vector<std::pair<SeriesLabels, SeriesSamples>> many;
+  for (int i = 0; i < 300; ++i) {
+    many.push_back({{{"__name__", "m"}, {"i", std::to_string(i)}}, {{now, 1}}});
+  }
+  const std::vector<std::pair<SeriesLabels, SeriesSamples>> two = {
+      {{{"__name__", "a"}}, {{now, 1}}}, {{{"__name__", "b"}}, {{now, 1}}}};
+  EXPECT_EQ(RemoteWrite(port, many, As("slow")), 204);
+  EXPECT_EQ(RemoteWrite(port, many, As("slow")), 429);
+  const std::string count_ab = "/api/v1/query?query=count(%7B__name__%3D~%22a%7Cb%22%7D)";
+  EXPECT_NE(RemoteWrite(port, two, As("small")), 204);  // one series is over the limit
+  EXPECT_NE(Get(port, "small", count_ab).find(R"("1"])"), std::string::npos);
+
+  std::ofstream(dir + ".yaml") << config("    small:\n      max_active_series: 10\n");
+  HttpResult reload = HttpCall(port, "POST", "/-/reload");
+  ASSERT_EQ(reload.status, 200) << reload.body;
+  EXPECT_EQ(RemoteWrite(port, many, As("slow")), 204);
+  EXPECT_EQ(RemoteWrite(port, many, As("slow")), 204);
+  EXPECT_EQ(RemoteWrite(port, two, As("small")), 204);
+  EXPECT_NE(Get(port, "small", count_ab).find(R"("2"])"), std::string::npos);
+
+  std::ofstream(dir + ".yaml") << "self_scrape_interval: 0\nweb:\n  enable_lifecycle: true\n";
+  reload = HttpCall(port, "POST", "/-/reload");
+  EXPECT_EQ(reload.status, 500);
+  EXPECT_NE(reload.body.find("restart"), std::string::npos) << reload.body;
+  EXPECT_EQ(HttpCall(port, "GET", "/api/v1/query?query=up").status, 401);  // still on
+  EXPECT_EQ(server.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
 // With tenants off (the default) the header is ignored: everything is the one tenant's.
 TEST(Tenants, OffByDefaultEveryRequestSharesTheDataDirectory) {
   const std::string dir = ::testing::TempDir() + "tidemark-notenants-" + std::to_string(::getpid());
