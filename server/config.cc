@@ -227,8 +227,8 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
   TM_RETURN_IF_ERROR(
       CheckMapping(st, "storage.",
                    {"retention", "retention_bytes", "span_retention", "sync",
-                    "group_commit_interval", "partition_duration", "checkpoint_interval",
-                    "max_future", "read_threads", "span_scan_threads"}));
+                    "group_commit_interval", "unsynced_commit_delay", "partition_duration",
+                    "checkpoint_interval", "max_future", "read_threads", "span_scan_threads"}));
   if (st["read_threads"]) {
     TM_RETURN_IF_ERROR(
         ReadInt(st["read_threads"], "storage.read_threads", 0, 64, &o->read_threads));
@@ -266,6 +266,12 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
     TM_RETURN_IF_ERROR(ReadDuration(st["group_commit_interval"], "storage.group_commit_interval", 0,
                                     kSecond, nullptr, &ms));
     o->group_commit_interval_ms = static_cast<uint32_t>(ms);
+  }
+  if (st["unsynced_commit_delay"]) {
+    int64_t ms = 0;
+    TM_RETURN_IF_ERROR(ReadDuration(st["unsynced_commit_delay"], "storage.unsynced_commit_delay", 0,
+                                    60 * kSecond, nullptr, &ms));
+    o->unsynced_commit_delay_ms = static_cast<uint32_t>(ms);
   }
   if (st["max_future"]) {
     TM_RETURN_IF_ERROR(ReadDuration(st["max_future"], "storage.max_future", kMinute, kYear, nullptr,
@@ -740,6 +746,8 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "sync" << YAML::Value << sync_name(c.engine.sync_policy);
   out << YAML::Key << "group_commit_interval" << YAML::Value
       << util::FormatDuration(c.engine.group_commit_interval_ms);
+  out << YAML::Key << "unsynced_commit_delay" << YAML::Value
+      << util::FormatDuration(c.engine.unsynced_commit_delay_ms);
   out << YAML::Key << "partition_duration" << YAML::Value
       << util::FormatDuration(c.engine.partition_duration_ms);
   out << YAML::Key << "checkpoint_interval" << YAML::Value

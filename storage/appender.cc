@@ -266,7 +266,7 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
       record += series_section;
       util::PutVarint64(&record, n_logged_samples);
       record += sample_section;
-      auto appended = wal_->Append(WalRecordType::kCommit, record);
+      auto appended = wal_->Append(WalRecordType::kCommit, record, /*sync_now=*/wait_durable);
       if (!appended.ok()) {
         // Nothing of the batch is in the log; the next commit rolls back what acceptance moved.
         log_needs_recovery_ = true;

@@ -85,6 +85,9 @@ Status ValidateOptions(const Options& o) {
   if (o.group_commit_interval_ms > 1000) {
     return bad("group_commit_interval_ms", "must be between 0 and 1000");
   }
+  if (o.unsynced_commit_delay_ms > 60'000) {
+    return bad("unsynced_commit_delay_ms", "must be between 0 and 60000");
+  }
   if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
   if (o.read_threads > 64) return bad("read_threads", "must be at most 64");
   if (o.checkpoint_wal_bytes < (1u << 20))
@@ -308,8 +311,9 @@ Status DbEngine::ReplayWal() {
     }
   }
   const uint64_t next_file = files.empty() ? 1 : files.back() + 1;
-  TM_ASSIGN_OR_RETURN(wal_, WalWriter::Open(dir, next_file, options_.sync_policy,
-                                            options_.group_commit_interval_ms));
+  TM_ASSIGN_OR_RETURN(
+      wal_, WalWriter::Open(dir, next_file, options_.sync_policy, options_.group_commit_interval_ms,
+                            options_.unsynced_commit_delay_ms));
   return Status::OK();
 }
 
@@ -439,6 +443,7 @@ EngineStats DbEngine::Stats() {
   }
   st.head_memory_bytes += index_.MemoryBytes();
   st.wal_bytes = wal_->live_bytes();
+  st.wal_syncs = wal_->syncs();
   st.samples_appended = samples_appended_;
   for (int i = 0; i < kRejectReasonCount; ++i) st.samples_rejected[i] = samples_rejected_[i];
   st.checkpoints = checkpoints_;

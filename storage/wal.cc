@@ -79,13 +79,18 @@ Result<std::vector<uint64_t>> ListWalFiles(const std::string& dir) {
   return numbers;
 }
 
-WalWriter::WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms)
-    : dir_(std::move(dir)), policy_(policy), group_interval_ms_(group_interval_ms) {}
+WalWriter::WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms,
+                     uint32_t lazy_delay_ms)
+    : dir_(std::move(dir)),
+      policy_(policy),
+      group_interval_ms_(group_interval_ms),
+      lazy_delay_ms_(lazy_delay_ms) {}
 
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir, uint64_t file_number,
-                                                   SyncPolicy policy, uint32_t group_interval_ms) {
+                                                   SyncPolicy policy, uint32_t group_interval_ms,
+                                                   uint32_t lazy_delay_ms) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + dir, errno);
-  std::unique_ptr<WalWriter> w(new WalWriter(dir, policy, group_interval_ms));
+  std::unique_ptr<WalWriter> w(new WalWriter(dir, policy, group_interval_ms, lazy_delay_ms));
   {
     std::lock_guard lock(w->mu_);
     Status s = w->OpenFile(file_number);
@@ -118,7 +123,7 @@ Status WalWriter::OpenFile(uint64_t file_number) {
   return SyncDir(dir_);
 }
 
-Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload) {
+Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload, bool sync_now) {
   if (payload.size() > UINT32_MAX - 16) return Status::InvalidArgument("log record over 4 GiB");
   char header[kWalRecordHeaderBytes];
   uint32_t crc = util::Crc32cExtend(0, reinterpret_cast<const char*>(&type), 1);
@@ -138,7 +143,13 @@ Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload)
   if (policy_ == SyncPolicy::kNone) {
     Status s = WriteOutLocked(/*sync=*/false);
     if (!s.ok()) return s;
-  } else {
+  } else if (sync_now || lazy_delay_ms_ == 0) {
+    wanted_lsn_ = lsn;
+    work_cv_.notify_one();
+  } else if (!lazy_pending_) {
+    // The first record nobody waits for since the last sync sets when it must be synced.
+    lazy_pending_ = true;
+    lazy_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(lazy_delay_ms_);
     work_cv_.notify_one();
   }
   return lsn;
@@ -146,6 +157,11 @@ Result<uint64_t> WalWriter::Append(WalRecordType type, std::string_view payload)
 
 Status WalWriter::WaitDurable(uint64_t lsn) {
   std::unique_lock lock(mu_);
+  if (lsn > wanted_lsn_ && lsn > done_lsn_) {
+    // A record appended without sync_now (a duplicate's original, say): sync it now.
+    wanted_lsn_ = lsn;
+    work_cv_.notify_one();
+  }
   durable_cv_.wait(lock, [&] { return done_lsn_ >= lsn || stopping_; });
   // Failures first: a record that failed stays failed after later records are durable.
   for (auto it = failures_.rbegin(); it != failures_.rend(); ++it) {
@@ -162,6 +178,7 @@ void WalWriter::FailPendingLocked(const Status& s) {
   failures_.push_back({done_lsn_, appended_lsn_, s});
   if (failures_.size() > kMaxRememberedFailures) failures_.erase(failures_.begin());
   pending_.clear();
+  lazy_pending_ = false;
   done_lsn_ = appended_lsn_;
   durable_cv_.notify_all();
 }
@@ -208,6 +225,8 @@ Status WalWriter::WriteOutLocked(bool sync) {
   }
   current_file_bytes_ += bytes;
   pending_.clear();
+  lazy_pending_ = false;
+  if (sync) ++syncs_;
   durable_lsn_ = appended_lsn_;
   done_lsn_ = appended_lsn_;
   durable_cv_.notify_all();
@@ -220,8 +239,16 @@ constexpr size_t kMaxRetainedBatchBytes = 64 << 20;
 void WalWriter::SyncLoop() {
   std::unique_lock lock(mu_);
   while (true) {
-    work_cv_.wait(lock, [&] { return stopping_ || appended_lsn_ > done_lsn_; });
+    // A sync starts once someone waits for a record not yet durable, or once the oldest record
+    // nobody waits for (Append without sync_now) has waited the lazy delay.
+    work_cv_.wait(lock, [&] { return stopping_ || wanted_lsn_ > done_lsn_ || lazy_pending_; });
     if (stopping_) return;
+    if (wanted_lsn_ <= done_lsn_) {
+      work_cv_.wait_until(lock, lazy_deadline_,
+                          [&] { return stopping_ || wanted_lsn_ > done_lsn_; });
+      if (stopping_) return;
+    }
+    if (pending_.empty()) continue;  // a rotation wrote and synced it meanwhile
     if (policy_ == SyncPolicy::kGroupCommit && group_interval_ms_ > 0) {
       // Bounded delay: let more commits join this sync, up to the configured interval.
       work_cv_.wait_for(lock, std::chrono::milliseconds(group_interval_ms_),
@@ -236,6 +263,7 @@ void WalWriter::SyncLoop() {
     std::string& batch = sync_batch_;
     batch.clear();
     batch.swap(pending_);
+    lazy_pending_ = false;
     const uint64_t batch_lsn = appended_lsn_;
     const int fd = fd_;
     const std::string path = WalFilePath(dir_, file_number_);
@@ -248,6 +276,7 @@ void WalWriter::SyncLoop() {
       FailPendingLocked(s);
     } else {
       current_file_bytes_ += batch.size();
+      ++syncs_;
       durable_lsn_ = std::max(durable_lsn_, batch_lsn);
       done_lsn_ = std::max(done_lsn_, batch_lsn);
     }
@@ -302,6 +331,11 @@ uint64_t WalWriter::last_lsn() const {
 uint64_t WalWriter::current_file_number() const {
   std::lock_guard lock(mu_);
   return file_number_;
+}
+
+uint64_t WalWriter::syncs() const {
+  std::lock_guard lock(mu_);
+  return syncs_;
 }
 
 uint64_t WalWriter::live_bytes() const {

@@ -7,6 +7,7 @@
 #ifndef TIDEMARK_STORAGE_WAL_H_
 #define TIDEMARK_STORAGE_WAL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -34,13 +35,17 @@ inline constexpr size_t kWalRecordHeaderBytes = 9;  // crc32c u32, length u32, t
 class WalWriter {
  public:
   // Starts a new log file numbered `file_number` in `dir` (created if missing).
+  // `lazy_delay_ms`: how long a record appended without `sync_now` may wait for its sync.
   static Result<std::unique_ptr<WalWriter>> Open(const std::string& dir, uint64_t file_number,
-                                                 SyncPolicy policy, uint32_t group_interval_ms);
+                                                 SyncPolicy policy, uint32_t group_interval_ms,
+                                                 uint32_t lazy_delay_ms = 0);
   ~WalWriter();
 
   // Queues a record and returns its log sequence number (end offset in the log stream). Refused
-  // with the write error while the log is failed (see Recover).
-  Result<uint64_t> Append(WalRecordType type, std::string_view payload);
+  // with the write error while the log is failed (see Recover). Without `sync_now` nobody waits
+  // for the record: it is synced within the lazy delay, or with the next record someone waits
+  // for (WaitDurable), whichever comes first.
+  Result<uint64_t> Append(WalRecordType type, std::string_view payload, bool sync_now = true);
   // Returns once the record ending at `lsn` is durable under the sync policy, or the error that
   // kept it from being written: then it is not in the log, nor is any record appended before the
   // failure was seen.
@@ -62,9 +67,11 @@ class WalWriter {
   uint64_t last_lsn() const;
   // Bytes in log files still on disk.
   uint64_t live_bytes() const;
+  // Syncs made by the sync thread so far.
+  uint64_t syncs() const;
 
  private:
-  WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms);
+  WalWriter(std::string dir, SyncPolicy policy, uint32_t group_interval_ms, uint32_t lazy_delay_ms);
   Status OpenFile(uint64_t file_number);
   // Writes pending bytes to the file, and syncs if asked. Caller holds mu_.
   Status WriteOutLocked(bool sync);
@@ -75,6 +82,7 @@ class WalWriter {
   const std::string dir_;
   const SyncPolicy policy_;
   const uint32_t group_interval_ms_;
+  const uint32_t lazy_delay_ms_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;     // wakes the sync thread
@@ -86,6 +94,11 @@ class WalWriter {
   uint64_t appended_lsn_ = 0;           // guarded by mu_
   uint64_t durable_lsn_ = 0;            // guarded by mu_
   uint64_t done_lsn_ = 0;               // guarded by mu_: durable or failed up to here
+  uint64_t wanted_lsn_ = 0;             // guarded by mu_: someone waits for the log up to here
+  // guarded by mu_: a record not wanted yet waits in pending_, to be synced by lazy_deadline_.
+  bool lazy_pending_ = false;
+  std::chrono::steady_clock::time_point lazy_deadline_;  // guarded by mu_
+  uint64_t syncs_ = 0;                                   // guarded by mu_
   // Records in (after_lsn, through_lsn] failed with `status`.
   struct Failure {
     uint64_t after_lsn;

@@ -72,7 +72,8 @@ class Appender {
   virtual Result<CommitReport> Commit() = 0;
   // Stores the batch like Commit, but returns once it is visible, without waiting for the log to
   // make it durable: it becomes durable with the log's next sync (the next Commit of any
-  // appender) and is lost if the process dies before. For data that can be made again, such as
+  // appender, or Options::unsynced_commit_delay_ms after it at the latest) and is lost if the
+  // process dies before. For data that can be made again, such as
   // what recording and alerting rules write, so that a rule does not wait a disk sync for the
   // next rule to read its output. Appenders without a log store durably (the default).
   virtual Result<CommitReport> CommitUnsynced() { return Commit(); }
@@ -97,6 +98,7 @@ struct EngineStats {
   uint64_t head_samples = 0;
   uint64_t head_memory_bytes = 0;  // estimate of chunk and index memory
   uint64_t wal_bytes = 0;
+  uint64_t wal_syncs = 0;  // syncs of the samples' log since the engine opened
   uint64_t samples_appended = 0;
   uint64_t samples_rejected[kRejectReasonCount] = {};
   uint64_t checkpoints = 0;

@@ -67,6 +67,12 @@ struct Options {
   // With kGroupCommit: how long a sync waits for more commits to join it, in milliseconds.
   // 0 (default): none, the sync starts at once. Range 0..1000.
   uint32_t group_commit_interval_ms = 0;
+  // Commits that do not wait for durability (Appender::CommitUnsynced: scrapes, rule results)
+  // are synced within this many milliseconds, or with the next commit that waits, whichever
+  // comes first, rather than each starting a sync of its own: ten thousand rules committing
+  // every 15 s on a quiet server made about 650 syncs a second. 0: at once. Range 0..60000;
+  // default 1000.
+  uint32_t unsynced_commit_delay_ms = 1000;
 
   // Samples older than now - retention are rejected on write, hidden from reads at once and
   // dropped from disk by whole partitions. Milliseconds; default 15 days; 0 keeps data forever.

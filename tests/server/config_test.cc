@@ -107,6 +107,14 @@ TEST(Config, RoutePrefixIsAPathOrTheExternalUrlsPath) {
   ExpectRefusedNaming("web:\n  external_url: http://h/a%20b/\n", "web.external_url");
 }
 
+TEST(Config, UnsyncedCommitDelayIsADurationUpToAMinute) {
+  ServerConfig c;
+  EXPECT_EQ(c.engine.unsynced_commit_delay_ms, 1000u);
+  ASSERT_TRUE(Load("storage:\n  unsynced_commit_delay: 250ms\n", &c).ok());
+  EXPECT_EQ(c.engine.unsynced_commit_delay_ms, 250u);
+  ExpectRefusedNaming("storage:\n  unsynced_commit_delay: 2m\n", "storage.unsynced_commit_delay");
+}
+
 // tenants.rule_files maps tenant ids to their rule files; the default tenant's are rule_files.
 TEST(Config, TenantRuleFilesNeedTenantsAndValidIds) {
   ServerConfig c;

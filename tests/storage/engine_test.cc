@@ -112,6 +112,45 @@ TEST(Engine, UnsyncedCommitIsVisibleAtOnceAndLoggedLikeAnyOther) {
   }
 }
 
+// Unsynced commits do not each start a sync: they are synced with the next commit that waits,
+// or once the oldest has waited Options::unsynced_commit_delay_ms.
+TEST(Engine, UnsyncedCommitsShareASyncWithinTheirDelay) {
+  for (SyncPolicy policy : {SyncPolicy::kEveryCommit, SyncPolicy::kGroupCommit}) {
+    TempDir dir;
+    Options o = TestOptions();
+    o.sync_policy = policy;
+    o.unsynced_commit_delay_ms = 60'000;
+    auto engine = OpenOrDie(dir.path(), o);
+    ASSERT_NE(engine, nullptr);
+    const uint64_t syncs = engine->Stats().wal_syncs;
+    auto app = engine->NewAppender();
+    for (int i = 0; i < 50; ++i) {
+      app->Add(kUp, 1000 * (i + 1), i);
+      ASSERT_TRUE(app->CommitUnsynced().ok());
+    }
+    EXPECT_EQ(engine->Stats().wal_syncs, syncs) << static_cast<int>(policy);
+    // A commit that waits syncs them all with it, at once.
+    app->Add(kUpWeb, 1000, 1);
+    ASSERT_TRUE(app->Commit().ok());
+    EXPECT_EQ(engine->Stats().wal_syncs, syncs + 1) << static_cast<int>(policy);
+  }
+  // With a short delay an unsynced commit is synced without anyone waiting.
+  TempDir dir;
+  Options o = TestOptions();
+  o.sync_policy = SyncPolicy::kGroupCommit;
+  o.unsynced_commit_delay_ms = 50;
+  auto engine = OpenOrDie(dir.path(), o);
+  ASSERT_NE(engine, nullptr);
+  const uint64_t syncs = engine->Stats().wal_syncs;
+  auto app = engine->NewAppender();
+  app->Add(kUp, 1000, 1);
+  ASSERT_TRUE(app->CommitUnsynced().ok());
+  EXPECT_TRUE(testing::Eventually([&] { return engine->Stats().wal_syncs > syncs; }, 5'000, 10));
+  o.unsynced_commit_delay_ms = 60'001;
+  TempDir other;
+  EXPECT_EQ(Engine::Open(o, other.path()).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(Engine, RollbackDiscardsBatch) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path());
