@@ -289,11 +289,11 @@ int RunServe(const ServerConfig& config, ConfigLoader reload_config) {
       TM_ASSIGN_OR_RETURN(ServerConfig fresh, reload_config());
       TM_ASSIGN_OR_RETURN(std::vector<rules::GroupSpec> groups, ConfiguredRuleGroups(fresh, tls));
       TM_ASSIGN_OR_RETURN(auto tenant_groups, TenantRuleGroups(fresh, tls));
-      if (reconfigured_receivers != nullptr) {
-        TM_RETURN_IF_ERROR(reconfigured_receivers->ReconfigureTenants(fresh));
-      }
       if (!tenant_groups.empty() && tenant_rules == nullptr) {
         return Status::InvalidArgument("tenants.rule_files needs a restart to be turned on");
+      }
+      if (reconfigured_receivers != nullptr) {
+        TM_RETURN_IF_ERROR(reconfigured_receivers->ReconfigureTenants(fresh));
       }
       TM_RETURN_IF_ERROR(scrape.ApplyConfig(ScrapeJobsFor(fresh, self_address, tls, self_token)));
       // The rules first: a bad rule file changes nothing. The notifier's settings were checked
