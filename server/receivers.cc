@@ -210,7 +210,6 @@ Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
                                                       const std::string& dir) {
   auto tenant = std::make_unique<Tenant>();
   tenant->id = id;
-  tenant->limits = limits;
   if (engine == nullptr) {
     Options options = config_.engine;
     if (limits.max_active_series > 0) options.limits.max_active_series = limits.max_active_series;
@@ -255,7 +254,6 @@ Result<std::unique_ptr<Tenant>> Receivers::MakeTenant(const std::string& id,
 
 Status Receivers::ReconfigureTenants(const ServerConfig& fresh) {
   return tenants_->Reconfigure(fresh.tenants, [&](Tenant* tenant, const TenantLimits& limits) {
-    tenant->limits = limits;
     if (tenant->owned_engine != nullptr) {
       tenant->engine->SetMaxActiveSeries(limits.max_active_series > 0
                                              ? limits.max_active_series

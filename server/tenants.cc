@@ -154,7 +154,6 @@ Status TenantRegistry::Reconfigure(const TenantsConfig& config, const ApplyLimit
   config_.max_tenants = config.max_tenants;
   config_.limits = config.limits;
   config_.overrides = config.overrides;
-  config_.rule_files = config.rule_files;
   for (const auto& [id, tenant] : tenants_) apply(tenant.get(), LimitsOfLocked(id));
   return Status::OK();
 }

@@ -70,7 +70,6 @@ struct Tenant {
   Tenant();
   ~Tenant();
   std::string id;
-  TenantLimits limits;
   Engine* engine = nullptr;
   std::unique_ptr<Engine> owned_engine;  // null for the default tenant (the server's engine)
   ingest::SeriesRefCache series_cache;

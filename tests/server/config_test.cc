@@ -118,8 +118,8 @@ TEST(Config, UnsyncedCommitDelayIsADurationUpToAMinute) {
 // tenants.rule_files maps tenant ids to their rule files; the default tenant's are rule_files.
 TEST(Config, TenantRuleFilesNeedTenantsAndValidIds) {
   ServerConfig c;
-  ASSERT_TRUE(Load("tenants:\n  enabled: true\n  rule_files:\n    team-a: [a/*.yml, b.yml]\n", &c)
-                  .ok());
+  ASSERT_TRUE(
+      Load("tenants:\n  enabled: true\n  rule_files:\n    team-a: [a/*.yml, b.yml]\n", &c).ok());
   EXPECT_EQ(c.tenants.rule_files.at("team-a"), (std::vector<std::string>{"a/*.yml", "b.yml"}));
   ExpectRefusedNaming("tenants:\n  rule_files:\n    team-a: [a.yml]\n", "tenants.rule_files");
   ExpectRefusedNaming("tenants:\n  enabled: true\n  rule_files:\n    ../x: [a.yml]\n",
