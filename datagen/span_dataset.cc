@@ -22,10 +22,14 @@ SpanDataset::SpanDataset(const SpanDatasetOptions& options)
   for (const char* n : names) {
     Service s;
     s.name = n;
-    s.scope = std::string("io.opentelemetry.") +
-              (std::string(n).find("rag") != std::string::npos ? "langchain" : "http");
+    SpanScope scope;
+    scope.name = std::string("io.opentelemetry.") +
+                 (std::string(n).find("rag") != std::string::npos ? "langchain" : "http");
+    scope.version = "0.48b0";
+    s.scope = std::make_shared<const SpanScope>(std::move(scope));
     for (int i = 0; i < 4; ++i) {
-      s.instances.push_back({{"service.name", AnyValue::String(n)},
+      SpanResource resource;
+      resource.attributes = {{"service.name", AnyValue::String(n)},
                              {"service.namespace", AnyValue::String("shop")},
                              {"service.version", AnyValue::String("1.4." + std::to_string(i % 2))},
                              {"service.instance.id",
@@ -34,7 +38,8 @@ SpanDataset::SpanDataset(const SpanDatasetOptions& options)
                              {"host.name", AnyValue::String("node-" + std::to_string(i + 10))},
                              {"telemetry.sdk.name", AnyValue::String("opentelemetry")},
                              {"telemetry.sdk.language", AnyValue::String("python")},
-                             {"telemetry.sdk.version", AnyValue::String("1.27.0")}});
+                             {"telemetry.sdk.version", AnyValue::String("1.27.0")}};
+      s.instances.push_back(std::make_shared<const SpanResource>(std::move(resource)));
     }
     services_.push_back(std::move(s));
   }
@@ -61,9 +66,8 @@ Span SpanDataset::NewSpan(const Service& service, const std::string& trace_id,
   s.kind = kind;
   s.start_time_unix_nano = start;
   s.end_time_unix_nano = start + duration;
-  s.resource_attributes = service.instances[rng_() % service.instances.size()];
-  s.scope_name = service.scope;
-  s.scope_version = "0.48b0";
+  s.resource = service.instances[rng_() % service.instances.size()];
+  s.scope = service.scope;
   return s;
 }
 

@@ -7,6 +7,7 @@
 #define TIDEMARK_DATAGEN_SPAN_DATASET_H_
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -39,8 +40,9 @@ class SpanDataset {
  private:
   struct Service {
     std::string name;
-    std::vector<std::vector<KeyValue>> instances;  // resource attributes per instance
-    std::string scope;
+    // One resource per instance and one scope, shared by the service's spans as an SDK's are.
+    std::vector<std::shared_ptr<const SpanResource>> instances;
+    std::shared_ptr<const SpanScope> scope;
   };
   Span NewSpan(const Service& service, const std::string& trace_id, const std::string& parent,
                std::string name, SpanKind kind, uint64_t start, uint64_t duration);

@@ -1,5 +1,6 @@
 #include "ingest/otlp_traces.h"
 
+#include <memory>
 #include <string>
 
 #include "ingest/otlp_wire.h"
@@ -30,12 +31,13 @@ class TraceDecoder : public OtlpWireDecoder {
  private:
   bool ResourceSpans(std::string_view data, std::vector<Span>* spans) {
     // Resource and schema URL may follow the scopes on the wire: collect the scope bodies and
-    // build spans once the whole message is read.
-    Span base;
+    // build spans once the whole message is read. Its spans share one resource object.
+    auto resource = std::make_shared<SpanResource>();
     std::vector<std::string_view> scopes;
     const bool ok = Fields(data, "resource_spans", [&](WireReader& r, uint32_t field, int type) {
       if (field == 1 && type == kLengthDelimited)
-        return Message(r, "resource", [&](std::string_view b) { return Resource(b, &base); });
+        return Message(r, "resource",
+                       [&](std::string_view b) { return Resource(b, resource.get()); });
       if (field == 2 && type == kLengthDelimited) {
         return Message(r, "scope_spans", [&](std::string_view b) {
           scopes.push_back(b);
@@ -43,38 +45,37 @@ class TraceDecoder : public OtlpWireDecoder {
         });
       }
       if (field == 3 && type == kLengthDelimited)
-        return String(r, "schema_url", &base.resource_schema_url);
+        return String(r, "schema_url", &resource->schema_url);
       return Skip(r, type);
     });
     if (!ok) return false;
+    std::shared_ptr<const SpanResource> shared = std::move(resource);
     for (std::string_view scope : scopes) {
-      if (!ScopeSpans(scope, base, spans)) return false;
+      if (!ScopeSpans(scope, shared, spans)) return false;
     }
     return true;
   }
 
-  bool Resource(std::string_view data, Span* base) {
+  bool Resource(std::string_view data, SpanResource* resource) {
     return Fields(data, "resource", [&](WireReader& r, uint32_t field, int type) {
       if (field == 1 && type == kLengthDelimited) {
         return Message(r, "resource attribute", [&](std::string_view b) {
-          return KeyValueMessage(b, 0, &base->resource_attributes);
+          return KeyValueMessage(b, 0, &resource->attributes);
         });
       }
       if (field == 2 && type == kVarint)
-        return Uint32(r, "dropped_attributes_count", &base->resource_dropped_attributes_count);
+        return Uint32(r, "dropped_attributes_count", &resource->dropped_attributes_count);
       return Skip(r, type);
     });
   }
 
-  bool ScopeSpans(std::string_view data, const Span& resource, std::vector<Span>* spans) {
-    Span base;
-    base.resource_attributes = resource.resource_attributes;
-    base.resource_dropped_attributes_count = resource.resource_dropped_attributes_count;
-    base.resource_schema_url = resource.resource_schema_url;
+  bool ScopeSpans(std::string_view data, const std::shared_ptr<const SpanResource>& resource,
+                  std::vector<Span>* spans) {
+    auto scope = std::make_shared<SpanScope>();
     std::vector<std::string_view> span_bodies;
     const bool ok = Fields(data, "scope_spans", [&](WireReader& r, uint32_t field, int type) {
       if (field == 1 && type == kLengthDelimited)
-        return Message(r, "scope", [&](std::string_view b) { return Scope(b, &base); });
+        return Message(r, "scope", [&](std::string_view b) { return Scope(b, scope.get()); });
       if (field == 2 && type == kLengthDelimited) {
         return Message(r, "span", [&](std::string_view b) {
           span_bodies.push_back(b);
@@ -82,30 +83,33 @@ class TraceDecoder : public OtlpWireDecoder {
         });
       }
       if (field == 3 && type == kLengthDelimited)
-        return String(r, "schema_url", &base.scope_schema_url);
+        return String(r, "schema_url", &scope->schema_url);
       return Skip(r, type);
     });
     if (!ok) return false;
+    std::shared_ptr<const SpanScope> shared = std::move(scope);
     spans->reserve(spans->size() + span_bodies.size());
     for (std::string_view body : span_bodies) {
-      spans->push_back(base);
-      if (!SpanMessage(body, &spans->back())) return false;
+      Span& s = spans->emplace_back();
+      s.resource = resource;
+      s.scope = shared;
+      if (!SpanMessage(body, &s)) return false;
     }
     return true;
   }
 
-  bool Scope(std::string_view data, Span* base) {
+  bool Scope(std::string_view data, SpanScope* scope) {
     return Fields(data, "scope", [&](WireReader& r, uint32_t field, int type) {
-      if (field == 1 && type == kLengthDelimited) return String(r, "scope name", &base->scope_name);
+      if (field == 1 && type == kLengthDelimited) return String(r, "scope name", &scope->name);
       if (field == 2 && type == kLengthDelimited)
-        return String(r, "scope version", &base->scope_version);
+        return String(r, "scope version", &scope->version);
       if (field == 3 && type == kLengthDelimited) {
         return Message(r, "scope attribute", [&](std::string_view b) {
-          return KeyValueMessage(b, 0, &base->scope_attributes);
+          return KeyValueMessage(b, 0, &scope->attributes);
         });
       }
       if (field == 4 && type == kVarint)
-        return Uint32(r, "dropped_attributes_count", &base->scope_dropped_attributes_count);
+        return Uint32(r, "dropped_attributes_count", &scope->dropped_attributes_count);
       return Skip(r, type);
     });
   }

@@ -23,16 +23,11 @@ struct ResourceGroup {
 };
 
 bool SameResource(const Span& a, const Span& b) {
-  return a.resource_attributes == b.resource_attributes &&
-         a.resource_dropped_attributes_count == b.resource_dropped_attributes_count &&
-         a.resource_schema_url == b.resource_schema_url;
+  return a.resource == b.resource || a.Resource() == b.Resource();
 }
 
 bool SameScope(const Span& a, const Span& b) {
-  return a.scope_name == b.scope_name && a.scope_version == b.scope_version &&
-         a.scope_attributes == b.scope_attributes &&
-         a.scope_dropped_attributes_count == b.scope_dropped_attributes_count &&
-         a.scope_schema_url == b.scope_schema_url;
+  return a.scope == b.scope || a.Scope() == b.Scope();
 }
 
 // A trace has a handful of resources and scopes, so linear searches are cheapest.
@@ -321,17 +316,17 @@ otlp::trace::v1::TracesData SpansToOtlp(const std::vector<Span>& spans) {
   for (const ResourceGroup& group : Group(spans)) {
     otlp::trace::v1::ResourceSpans* rs = data.add_resource_spans();
     const Span& r = *group.resource;
-    ToOtlp(r.resource_attributes, rs->mutable_resource()->mutable_attributes());
-    rs->mutable_resource()->set_dropped_attributes_count(r.resource_dropped_attributes_count);
-    rs->set_schema_url(r.resource_schema_url);
+    ToOtlp(r.Resource().attributes, rs->mutable_resource()->mutable_attributes());
+    rs->mutable_resource()->set_dropped_attributes_count(r.Resource().dropped_attributes_count);
+    rs->set_schema_url(r.Resource().schema_url);
     for (const ScopeGroup& scope_group : group.scopes) {
       otlp::trace::v1::ScopeSpans* ss = rs->add_scope_spans();
       const Span& sc = *scope_group.scope;
-      ss->mutable_scope()->set_name(sc.scope_name);
-      ss->mutable_scope()->set_version(sc.scope_version);
-      ToOtlp(sc.scope_attributes, ss->mutable_scope()->mutable_attributes());
-      ss->mutable_scope()->set_dropped_attributes_count(sc.scope_dropped_attributes_count);
-      ss->set_schema_url(sc.scope_schema_url);
+      ss->mutable_scope()->set_name(sc.Scope().name);
+      ss->mutable_scope()->set_version(sc.Scope().version);
+      ToOtlp(sc.Scope().attributes, ss->mutable_scope()->mutable_attributes());
+      ss->mutable_scope()->set_dropped_attributes_count(sc.Scope().dropped_attributes_count);
+      ss->set_schema_url(sc.Scope().schema_url);
       for (const Span* span : scope_group.spans) ToOtlp(*span, ss->add_spans());
     }
   }
@@ -392,10 +387,10 @@ std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view lis
     first_resource = false;
     const Span& r = *group.resource;
     out += "{\"resource\":{\"attributes\":";
-    AppendAttributes(r.resource_attributes, &out);
-    if (r.resource_dropped_attributes_count != 0) {
+    AppendAttributes(r.Resource().attributes, &out);
+    if (r.Resource().dropped_attributes_count != 0) {
       out += ",\"droppedAttributesCount\":";
-      AppendUint(r.resource_dropped_attributes_count, &out);
+      AppendUint(r.Resource().dropped_attributes_count, &out);
     }
     out += "},\"scopeSpans\":[";
     bool first_scope = true;
@@ -404,18 +399,18 @@ std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view lis
       first_scope = false;
       const Span& sc = *scope_group.scope;
       out += "{\"scope\":{\"name\":";
-      util::AppendJsonString(&out, sc.scope_name);
-      if (!sc.scope_version.empty()) {
+      util::AppendJsonString(&out, sc.Scope().name);
+      if (!sc.Scope().version.empty()) {
         out += ",\"version\":";
-        util::AppendJsonString(&out, sc.scope_version);
+        util::AppendJsonString(&out, sc.Scope().version);
       }
-      if (!sc.scope_attributes.empty()) {
+      if (!sc.Scope().attributes.empty()) {
         out += ",\"attributes\":";
-        AppendAttributes(sc.scope_attributes, &out);
+        AppendAttributes(sc.Scope().attributes, &out);
       }
-      if (sc.scope_dropped_attributes_count != 0) {
+      if (sc.Scope().dropped_attributes_count != 0) {
         out += ",\"droppedAttributesCount\":";
-        AppendUint(sc.scope_dropped_attributes_count, &out);
+        AppendUint(sc.Scope().dropped_attributes_count, &out);
       }
       out += "},\"spans\":[";
       for (size_t i = 0; i < scope_group.spans.size(); ++i) {
@@ -423,16 +418,16 @@ std::string SpansToOtlpJson(const std::vector<Span>& spans, std::string_view lis
         AppendSpanJson(*scope_group.spans[i], ids, &out);
       }
       out.push_back(']');
-      if (!sc.scope_schema_url.empty()) {
+      if (!sc.Scope().schema_url.empty()) {
         out += ",\"schemaUrl\":";
-        util::AppendJsonString(&out, sc.scope_schema_url);
+        util::AppendJsonString(&out, sc.Scope().schema_url);
       }
       out.push_back('}');
     }
     out.push_back(']');
-    if (!r.resource_schema_url.empty()) {
+    if (!r.Resource().schema_url.empty()) {
       out += ",\"schemaUrl\":";
-      util::AppendJsonString(&out, r.resource_schema_url);
+      util::AppendJsonString(&out, r.Resource().schema_url);
     }
     out.push_back('}');
   }

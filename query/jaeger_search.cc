@@ -83,9 +83,9 @@ bool DerivedTagMatches(const Span& span, std::string_view key, std::string_view 
   if (key == "otel.status_description") {
     return !span.status_message.empty() && span.status_message == value;
   }
-  if (key == "otel.scope.name") return !span.scope_name.empty() && span.scope_name == value;
+  if (key == "otel.scope.name") return !span.Scope().name.empty() && span.Scope().name == value;
   if (key == "otel.scope.version") {
-    return !span.scope_version.empty() && span.scope_version == value;
+    return !span.Scope().version.empty() && span.Scope().version == value;
   }
   if (key == "w3c.tracestate") return !span.trace_state.empty() && span.trace_state == value;
   return false;
@@ -157,8 +157,8 @@ std::string JaegerValueString(const AnyValue& value) {
 
 bool JaegerTagMatches(const Span& span, std::string_view key, std::string_view value) {
   if (AnyAttributeMatches(span.attributes, key, value) ||
-      AnyAttributeMatches(span.resource_attributes, key, value) ||
-      AnyAttributeMatches(span.scope_attributes, key, value)) {
+      AnyAttributeMatches(span.Resource().attributes, key, value) ||
+      AnyAttributeMatches(span.Scope().attributes, key, value)) {
     return true;
   }
   for (const SpanEvent& e : span.events) {

@@ -57,7 +57,7 @@ Result<TagNames> DiscoverTagNames(SpanReader& reader, const TagDiscovery& reques
   auto take = [&](const ScannedSpan&, const Span& s) {
     bool added = false;
     for (const KeyValue& kv : s.attributes) added |= span_keys.insert(kv.key).second;
-    for (const KeyValue& kv : s.resource_attributes) added |= resource_keys.insert(kv.key).second;
+    for (const KeyValue& kv : s.Resource().attributes) added |= resource_keys.insert(kv.key).second;
     return added;
   };
   TM_ASSIGN_OR_RETURN(bool complete, Discover(reader, request, options, true, take, [&] {
@@ -89,7 +89,7 @@ Result<TagValues> DiscoverTagValues(SpanReader& reader, ConditionScope scope,
   auto take = [&](const ScannedSpan&, const Span& s) {
     bool added = false;
     if (scope != ConditionScope::kResource) added |= add(s.attributes);
-    if (scope != ConditionScope::kSpan) added |= add(s.resource_attributes);
+    if (scope != ConditionScope::kSpan) added |= add(s.Resource().attributes);
     return added;
   };
   TM_ASSIGN_OR_RETURN(bool complete, Discover(reader, narrowed, options, true, take,

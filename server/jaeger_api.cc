@@ -126,13 +126,13 @@ void AppendSpanTags(std::string* out, const Span& s) {
     sep();
     AppendTag(out, kv.key, kv.value);
   }
-  if (!s.scope_name.empty()) {
+  if (!s.Scope().name.empty()) {
     sep();
-    AppendStringTag(out, "otel.scope.name", s.scope_name);
+    AppendStringTag(out, "otel.scope.name", s.Scope().name);
   }
-  if (!s.scope_version.empty()) {
+  if (!s.Scope().version.empty()) {
     sep();
-    AppendStringTag(out, "otel.scope.version", s.scope_version);
+    AppendStringTag(out, "otel.scope.version", s.Scope().version);
   }
   if (s.kind != SpanKind::kUnspecified) {
     sep();
@@ -173,7 +173,7 @@ struct Processes {
   std::vector<const Span*> resources;
   std::string IdOf(const Span& s) {
     for (size_t i = 0; i < resources.size(); ++i) {
-      if (resources[i]->resource_attributes == s.resource_attributes) {
+      if (resources[i]->Resource().attributes == s.Resource().attributes) {
         return "p" + std::to_string(i + 1);
       }
     }
@@ -257,7 +257,7 @@ void AppendJaegerTrace(std::string* out, const std::vector<Span>& spans) {
     AppendJsonString(out, service.empty() ? "OTLPResourceNoServiceName" : service);
     *out += ",\"tags\":[";
     bool first = true;
-    for (const KeyValue& kv : r.resource_attributes) {
+    for (const KeyValue& kv : r.Resource().attributes) {
       if (kv.key == "service.name") continue;
       if (!first) *out += ',';
       first = false;

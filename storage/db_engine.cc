@@ -293,6 +293,7 @@ Status DbEngine::ReplayWal() {
         case WalRecordType::kDelete:
           return ReplayDeleteRecord(payload);
         case WalRecordType::kSpans:
+        case WalRecordType::kSpanBatch:
           break;  // spans have their own log
       }
       recovery_.messages.push_back(file + ": skipped record of unknown type " +

@@ -1,6 +1,9 @@
 #include "storage/span_codec.h"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <charconv>
+#include <memory>
 
 #include "util/coding.h"
 
@@ -142,12 +145,48 @@ std::string AnyValue::ToString() const {
   return "";
 }
 
-std::string_view Span::ServiceName() const {
-  for (const KeyValue& kv : resource_attributes) {
+std::string_view SpanResource::ServiceName() const {
+  for (const KeyValue& kv : attributes) {
     if (kv.key == "service.name" && kv.value.type == AnyValue::Type::kString)
       return kv.value.string_value;
   }
   return "";
+}
+
+const SpanResource& Span::Resource() const {
+  static const SpanResource kEmpty;
+  return resource ? *resource : kEmpty;
+}
+
+const SpanScope& Span::Scope() const {
+  static const SpanScope kEmpty;
+  return scope ? *scope : kEmpty;
+}
+
+std::shared_ptr<const SpanResource> MakeSpanResource(std::vector<KeyValue> attributes) {
+  auto r = std::make_shared<SpanResource>();
+  r->attributes = std::move(attributes);
+  return r;
+}
+
+std::shared_ptr<const SpanScope> MakeSpanScope(std::string name, std::string version) {
+  auto sc = std::make_shared<SpanScope>();
+  sc->name = std::move(name);
+  sc->version = std::move(version);
+  return sc;
+}
+
+bool Span::operator==(const Span& o) const {
+  return trace_id == o.trace_id && span_id == o.span_id && parent_span_id == o.parent_span_id &&
+         trace_state == o.trace_state && flags == o.flags && name == o.name && kind == o.kind &&
+         start_time_unix_nano == o.start_time_unix_nano &&
+         end_time_unix_nano == o.end_time_unix_nano && attributes == o.attributes &&
+         dropped_attributes_count == o.dropped_attributes_count && events == o.events &&
+         dropped_events_count == o.dropped_events_count && links == o.links &&
+         dropped_links_count == o.dropped_links_count && status_code == o.status_code &&
+         status_message == o.status_message &&
+         (resource == o.resource || Resource() == o.Resource()) &&
+         (scope == o.scope || Scope() == o.Scope());
 }
 
 namespace storage {
@@ -262,34 +301,32 @@ bool GetString(std::string_view* in, std::string* s) {
 
 }  // namespace
 
-void EncodeResource(const Span& s, std::string* out) {
-  EncodeKeyValues(s.resource_attributes, out);
-  PutVarint64(out, s.resource_dropped_attributes_count);
-  PutLengthPrefixed(out, s.resource_schema_url);
+void EncodeResource(const SpanResource& r, std::string* out) {
+  EncodeKeyValues(r.attributes, out);
+  PutVarint64(out, r.dropped_attributes_count);
+  PutLengthPrefixed(out, r.schema_url);
 }
 
-bool DecodeResource(std::string_view in, Span* s) {
-  return DecodeKeyValues(&in, &s->resource_attributes) &&
-         GetVarint32(&in, &s->resource_dropped_attributes_count) &&
-         GetString(&in, &s->resource_schema_url) && in.empty();
+bool DecodeResource(std::string_view in, SpanResource* r) {
+  return DecodeKeyValues(&in, &r->attributes) && GetVarint32(&in, &r->dropped_attributes_count) &&
+         GetString(&in, &r->schema_url) && in.empty();
 }
 
-void EncodeScope(const Span& s, std::string* out) {
-  PutLengthPrefixed(out, s.scope_name);
-  PutLengthPrefixed(out, s.scope_version);
-  EncodeKeyValues(s.scope_attributes, out);
-  PutVarint64(out, s.scope_dropped_attributes_count);
-  PutLengthPrefixed(out, s.scope_schema_url);
+void EncodeScope(const SpanScope& sc, std::string* out) {
+  PutLengthPrefixed(out, sc.name);
+  PutLengthPrefixed(out, sc.version);
+  EncodeKeyValues(sc.attributes, out);
+  PutVarint64(out, sc.dropped_attributes_count);
+  PutLengthPrefixed(out, sc.schema_url);
 }
 
-bool DecodeScope(std::string_view in, Span* s) {
-  return GetString(&in, &s->scope_name) && GetString(&in, &s->scope_version) &&
-         DecodeKeyValues(&in, &s->scope_attributes) &&
-         GetVarint32(&in, &s->scope_dropped_attributes_count) &&
-         GetString(&in, &s->scope_schema_url) && in.empty();
+bool DecodeScope(std::string_view in, SpanScope* sc) {
+  return GetString(&in, &sc->name) && GetString(&in, &sc->version) &&
+         DecodeKeyValues(&in, &sc->attributes) && GetVarint32(&in, &sc->dropped_attributes_count) &&
+         GetString(&in, &sc->schema_url) && in.empty();
 }
 
-void EncodeSpan(const Span& s, std::string* out) {
+void EncodeSpanBody(const Span& s, std::string* out) {
   PutLengthPrefixed(out, s.trace_id);
   PutLengthPrefixed(out, s.span_id);
   PutLengthPrefixed(out, s.parent_span_id);
@@ -321,16 +358,9 @@ void EncodeSpan(const Span& s, std::string* out) {
   PutVarint64(out, s.dropped_links_count);
   out->push_back(static_cast<char>(s.status_code));
   PutLengthPrefixed(out, s.status_message);
-  thread_local std::string scratch;  // no allocation per span
-  scratch.clear();
-  EncodeResource(s, &scratch);
-  PutLengthPrefixed(out, scratch);
-  scratch.clear();
-  EncodeScope(s, &scratch);
-  PutLengthPrefixed(out, scratch);
 }
 
-bool DecodeSpan(std::string_view* in, Span* s) {
+bool DecodeSpanBody(std::string_view* in, Span* s) {
   *s = Span();
   uint64_t start, duration, n;
   if (!GetString(in, &s->trace_id) || !GetString(in, &s->span_id) ||
@@ -371,9 +401,105 @@ bool DecodeSpan(std::string_view* in, Span* s) {
   in->remove_prefix(1);
   if (status > static_cast<uint8_t>(SpanStatusCode::kError)) return false;
   s->status_code = static_cast<SpanStatusCode>(status);
-  std::string_view resource, scope;
-  return GetString(in, &s->status_message) && GetLengthPrefixed(in, &resource) &&
-         GetLengthPrefixed(in, &scope) && DecodeResource(resource, s) && DecodeScope(scope, s);
+  return GetString(in, &s->status_message);
+}
+
+void EncodeSpan(const Span& s, std::string* out) {
+  EncodeSpanBody(s, out);
+  std::string scratch;
+  EncodeResource(s.Resource(), &scratch);
+  PutLengthPrefixed(out, scratch);
+  scratch.clear();
+  EncodeScope(s.Scope(), &scratch);
+  PutLengthPrefixed(out, scratch);
+}
+
+bool DecodeSpan(std::string_view* in, Span* s) {
+  std::string_view resource_bytes, scope_bytes;
+  if (!DecodeSpanBody(in, s) || !GetLengthPrefixed(in, &resource_bytes) ||
+      !GetLengthPrefixed(in, &scope_bytes)) {
+    return false;
+  }
+  auto resource = std::make_shared<SpanResource>();
+  auto scope = std::make_shared<SpanScope>();
+  if (!DecodeResource(resource_bytes, resource.get()) || !DecodeScope(scope_bytes, scope.get()))
+    return false;
+  s->resource = std::move(resource);
+  s->scope = std::move(scope);
+  return true;
+}
+
+void EncodeSpanBatch(const std::vector<Span>& spans, std::string* out) {
+  // Resources and scopes by the object the spans share: one entry per ResourceSpans or
+  // ScopeSpans of the request. Equal values behind different pointers are kept apart, which
+  // costs bytes, never correctness.
+  absl::flat_hash_map<const void*, uint32_t> resource_ids, scope_ids;
+  std::vector<const SpanResource*> resources;
+  std::vector<const SpanScope*> scopes;
+  std::vector<std::pair<uint32_t, uint32_t>> refs;
+  refs.reserve(spans.size());
+  for (const Span& s : spans) {
+    const SpanResource* r = &s.Resource();
+    const SpanScope* sc = &s.Scope();
+    auto [rit, r_new] = resource_ids.try_emplace(r, static_cast<uint32_t>(resources.size()));
+    if (r_new) resources.push_back(r);
+    auto [sit, s_new] = scope_ids.try_emplace(sc, static_cast<uint32_t>(scopes.size()));
+    if (s_new) scopes.push_back(sc);
+    refs.emplace_back(rit->second, sit->second);
+  }
+  std::string scratch;
+  PutVarint64(out, resources.size());
+  for (const SpanResource* r : resources) {
+    scratch.clear();
+    EncodeResource(*r, &scratch);
+    PutLengthPrefixed(out, scratch);
+  }
+  PutVarint64(out, scopes.size());
+  for (const SpanScope* sc : scopes) {
+    scratch.clear();
+    EncodeScope(*sc, &scratch);
+    PutLengthPrefixed(out, scratch);
+  }
+  PutVarint64(out, spans.size());
+  for (size_t i = 0; i < spans.size(); ++i) {
+    PutVarint64(out, refs[i].first);
+    PutVarint64(out, refs[i].second);
+    EncodeSpanBody(spans[i], out);
+  }
+}
+
+bool DecodeSpanBatch(std::string_view in, std::vector<Span>* spans) {
+  uint64_t n;
+  if (!GetVarint64(&in, &n) || n > in.size()) return false;
+  std::vector<std::shared_ptr<const SpanResource>> resources(n);
+  for (auto& r : resources) {
+    std::string_view bytes;
+    auto decoded = std::make_shared<SpanResource>();
+    if (!GetLengthPrefixed(&in, &bytes) || !DecodeResource(bytes, decoded.get())) return false;
+    r = std::move(decoded);
+  }
+  if (!GetVarint64(&in, &n) || n > in.size()) return false;
+  std::vector<std::shared_ptr<const SpanScope>> scopes(n);
+  for (auto& sc : scopes) {
+    std::string_view bytes;
+    auto decoded = std::make_shared<SpanScope>();
+    if (!GetLengthPrefixed(&in, &bytes) || !DecodeScope(bytes, decoded.get())) return false;
+    sc = std::move(decoded);
+  }
+  if (!GetVarint64(&in, &n) || n > in.size()) return false;
+  spans->reserve(spans->size() + n);
+  for (uint64_t k = 0; k < n; ++k) {
+    uint64_t r, sc;
+    Span s;
+    if (!GetVarint64(&in, &r) || r >= resources.size() || !GetVarint64(&in, &sc) ||
+        sc >= scopes.size() || !DecodeSpanBody(&in, &s)) {
+      return false;
+    }
+    s.resource = resources[r];
+    s.scope = scopes[sc];
+    spans->push_back(std::move(s));
+  }
+  return in.empty();
 }
 
 }  // namespace storage

@@ -225,7 +225,7 @@ bool MatchesSpan(const std::vector<CompiledCondition>& conditions, const Span& s
         if (c.condition().scope != ConditionScope::kResource)
           found = FindIn(s.attributes, c.condition().key);
         if (!found && c.condition().scope != ConditionScope::kSpan)
-          found = FindIn(s.resource_attributes, c.condition().key);
+          found = FindIn(s.Resource().attributes, c.condition().key);
         if (found) {
           const ValueView v = ViewOf(*found);
           ok = Result_(c, &v);
@@ -309,7 +309,7 @@ bool MatchesRow(const CompiledCondition& c, RowGroupReader& rg, uint32_t i, Stat
   }
   if (!found && scope != ConditionScope::kSpan) {
     if (!need(SpanColumn::kResource)) return false;
-    if (const AnyValue* r = FindIn(rg.resource(i).resource_attributes, key)) found = ViewOf(*r);
+    if (const AnyValue* r = FindIn(rg.resource(i).attributes, key)) found = ViewOf(*r);
   }
   return found ? Result_(c, &*found) : Result_(c, nullptr);
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <type_traits>
 
 #include "storage/span_codec.h"
 #include "util/coding.h"
@@ -142,40 +143,42 @@ bool GetIndices(std::string_view* in, uint32_t n, uint64_t count, std::vector<ui
 }  // namespace
 
 // Dictionary ids of resources (or scopes). A batch holds a few dozen distinct ones, each shared
-// by many spans in no particular order (spans are sorted by trace id): spans are grouped by a
-// hash of the fields, and a full comparison confirms the match, so a span costs one hash and
-// one comparison instead of encoding and hashing its resource.
-template <bool kResource>
+// by many spans in no particular order (spans are sorted by trace id). Spans of one request point
+// at one object, so the object's address is looked up first; a new object is then matched by a
+// hash of its fields and a full comparison, so equal resources from different requests share one
+// entry, and only a resource seen for the first time is encoded.
+template <typename T>  // SpanResource or SpanScope
 class ResourceIds {
  public:
-  uint32_t Id(const Span& s, DictBuilder* dict) {
-    std::vector<Entry>& same_hash = by_hash_[Fingerprint(s)];
+  uint32_t Id(const T& value, DictBuilder* dict) {
+    auto [known, inserted] = by_address_.try_emplace(&value, 0);
+    if (!inserted) return known->second;
+    std::vector<Entry>& same_hash = by_hash_[Fingerprint(value)];
     for (const Entry& e : same_hash) {
-      if (Same(*e.span, s)) return e.id;
+      if (*e.value == value) return known->second = e.id;
     }
     scratch_.clear();
-    if (kResource) {
-      EncodeResource(s, &scratch_);
+    if constexpr (std::is_same_v<T, SpanResource>) {
+      EncodeResource(value, &scratch_);
     } else {
-      EncodeScope(s, &scratch_);
+      EncodeScope(value, &scratch_);
     }
     const uint32_t id = dict->Add(scratch_);
-    same_hash.push_back({&s, id});
-    return id;
+    same_hash.push_back({&value, id});
+    return known->second = id;
   }
 
  private:
-  // Strings and scalars of the attributes; nested values by type and size only (Same decides).
-  static size_t Fingerprint(const Span& s) {
-    const std::vector<KeyValue>& attributes =
-        kResource ? s.resource_attributes : s.scope_attributes;
-    size_t h =
-        kResource
-            ? absl::HashOf(absl::string_view(s.resource_schema_url),
-                           s.resource_dropped_attributes_count)
-            : absl::HashOf(absl::string_view(s.scope_name), absl::string_view(s.scope_version),
-                           absl::string_view(s.scope_schema_url), s.scope_dropped_attributes_count);
-    for (const KeyValue& kv : attributes) {
+  // Strings and scalars of the attributes; nested values by type and size only (== decides).
+  static size_t Fingerprint(const T& value) {
+    size_t h;
+    if constexpr (std::is_same_v<T, SpanResource>) {
+      h = absl::HashOf(absl::string_view(value.schema_url), value.dropped_attributes_count);
+    } else {
+      h = absl::HashOf(absl::string_view(value.name), absl::string_view(value.version),
+                       absl::string_view(value.schema_url), value.dropped_attributes_count);
+    }
+    for (const KeyValue& kv : value.attributes) {
       const AnyValue& v = kv.value;
       h = absl::HashOf(h, absl::string_view(kv.key), static_cast<int>(v.type),
                        absl::string_view(v.string_value), v.int_value, v.bool_value,
@@ -184,20 +187,12 @@ class ResourceIds {
     }
     return h;
   }
-  static bool Same(const Span& a, const Span& b) {
-    if (kResource) {
-      return a.resource_dropped_attributes_count == b.resource_dropped_attributes_count &&
-             a.resource_schema_url == b.resource_schema_url &&
-             a.resource_attributes == b.resource_attributes;
-    }
-    return a.scope_name == b.scope_name && a.scope_version == b.scope_version &&
-           a.scope_dropped_attributes_count == b.scope_dropped_attributes_count &&
-           a.scope_schema_url == b.scope_schema_url && a.scope_attributes == b.scope_attributes;
-  }
   struct Entry {
-    const Span* span = nullptr;
+    const T* value = nullptr;
     uint32_t id = 0;
   };
+  // The spans being encoded keep every object alive, so addresses are not reused meanwhile.
+  absl::flat_hash_map<const T*, uint32_t> by_address_;
   absl::flat_hash_map<size_t, std::vector<Entry>> by_hash_;
   std::string scratch_;
 };
@@ -205,8 +200,8 @@ class ResourceIds {
 std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level,
                            RowGroupStats* stats) {
   DictBuilder dict;
-  ResourceIds<true> resources;
-  ResourceIds<false> scopes;
+  ResourceIds<SpanResource> resources;
+  ResourceIds<SpanScope> scopes;
   // kService: the distinct services first, then an index per span.
   absl::flat_hash_map<std::string, uint32_t> service_ids;
   std::vector<std::string> service_list;
@@ -275,7 +270,7 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
     PutVarint64(&col(SpanColumn::kStatus), dict.Add(s.status_message));
     PutVarint64(&col(SpanColumn::kFlagsState), s.flags);
     PutVarint64(&col(SpanColumn::kFlagsState), dict.Add(s.trace_state));
-    PutVarint64(&col(SpanColumn::kResource), resources.Id(s, &dict));
+    PutVarint64(&col(SpanColumn::kResource), resources.Id(s.Resource(), &dict));
     {
       const std::string_view service = s.ServiceName();
       auto it = service_ids.find(absl::string_view(service.data(), service.size()));
@@ -294,7 +289,7 @@ std::string EncodeRowGroup(const std::vector<const Span*>& spans, int zstd_level
       }
       PutVarint64(&col(SpanColumn::kHttpStatus), status);
     }
-    PutVarint64(&col(SpanColumn::kScope), scopes.Id(s, &dict));
+    PutVarint64(&col(SpanColumn::kScope), scopes.Id(s.Scope(), &dict));
     EncodeAttrs(s.attributes, &dict, &col(SpanColumn::kAttrs));
     key_set.clear();
     PutVarint64(&key_set, s.attributes.size());
@@ -678,25 +673,42 @@ Status RowGroupReader::Load(SpanColumn c) {
       break;
     case SpanColumn::kResource:
     case SpanColumn::kScope: {
-      const bool resource = c == SpanColumn::kResource;
-      auto& index = resource ? resource_index_ : scope_index_;
-      auto& decoded = resource ? resources_ : scopes_;
-      index.resize(n_);
-      decoded.clear();
-      if (resource) services_.clear();
-      absl::flat_hash_map<uint32_t, uint32_t> seen;
-      for (auto& idx : index) {
-        uint32_t id;
-        if (!dict_id(&id)) return Corrupt(bad);
-        auto [it, inserted] = seen.try_emplace(id, static_cast<uint32_t>(decoded.size()));
-        if (inserted) {
-          Span holder;
-          if (!(resource ? DecodeResource(dict_[id], &holder) : DecodeScope(dict_[id], &holder)))
-            return Corrupt(bad);
-          if (resource) services_.emplace_back(holder.ServiceName());
-          decoded.push_back(std::move(holder));
+      // Each distinct dictionary entry decoded once, into one object its spans share.
+      auto load = [&](std::vector<uint32_t>* index, auto* decoded, auto decode) -> bool {
+        index->resize(n_);
+        decoded->clear();
+        absl::flat_hash_map<uint32_t, uint32_t> seen;
+        for (auto& idx : *index) {
+          uint32_t id;
+          if (!dict_id(&id)) return false;
+          auto [it, inserted] = seen.try_emplace(id, static_cast<uint32_t>(decoded->size()));
+          if (inserted) {
+            auto value = decode(dict_[id]);
+            if (!value) return false;
+            decoded->push_back(std::move(value));
+          }
+          idx = it->second;
         }
-        idx = it->second;
+        return true;
+      };
+      if (c == SpanColumn::kResource) {
+        services_.clear();
+        const bool ok = load(&resource_index_, &resources_,
+                             [&](std::string_view bytes) -> std::shared_ptr<const SpanResource> {
+                               auto r = std::make_shared<SpanResource>();
+                               if (!DecodeResource(bytes, r.get())) return nullptr;
+                               services_.emplace_back(r->ServiceName());
+                               return r;
+                             });
+        if (!ok) return Corrupt(bad);
+      } else {
+        const bool ok = load(&scope_index_, &scopes_,
+                             [](std::string_view bytes) -> std::shared_ptr<const SpanScope> {
+                               auto sc = std::make_shared<SpanScope>();
+                               if (!DecodeScope(bytes, sc.get())) return nullptr;
+                               return sc;
+                             });
+        if (!ok) return Corrupt(bad);
       }
       break;
     }
@@ -798,13 +810,9 @@ Status RowGroupReader::Materialize(const AttrRef& ref, AnyValue* out) const {
 
 Status RowGroupReader::ReadSpan(uint32_t i, Span* span) const {
   Span& s = *span;
-  s = resources_[resource_index_[i]];  // resource fields
-  const Span& scope = scopes_[scope_index_[i]];
-  s.scope_name = scope.scope_name;
-  s.scope_version = scope.scope_version;
-  s.scope_attributes = scope.scope_attributes;
-  s.scope_dropped_attributes_count = scope.scope_dropped_attributes_count;
-  s.scope_schema_url = scope.scope_schema_url;
+  s = Span();
+  s.resource = resources_[resource_index_[i]];
+  s.scope = scopes_[scope_index_[i]];
   s.trace_id.assign(trace_id(i));
   s.span_id.assign(span_id(i));
   s.parent_span_id.assign(parent(i));

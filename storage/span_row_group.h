@@ -8,6 +8,7 @@
 #include <array>
 #include <climits>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,7 +97,7 @@ class RowGroupReader {
     return has_parent_[i] ? std::string_view(parent_ids_.data() + 8 * i, 8) : std::string_view();
   }
   // The span's resource and scope (decoded once per distinct dictionary entry).
-  const Span& resource(uint32_t i) const { return resources_[resource_index_[i]]; }
+  const SpanResource& resource(uint32_t i) const { return *resources_[resource_index_[i]]; }
   // service.name of span i: from kService (no dictionary needed) or else from kResource.
   std::string_view service_name(uint32_t i) const {
     return dir_[static_cast<int>(SpanColumn::kService)].loaded
@@ -154,7 +155,9 @@ class RowGroupReader {
   std::vector<uint32_t> names_, status_messages_, trace_states_, flags_;
   std::vector<uint8_t> kinds_, status_codes_;
   std::vector<uint32_t> resource_index_, scope_index_;
-  std::vector<Span> resources_, scopes_;  // only resource (or scope) fields set
+  // Shared by the spans ReadSpan fills, as they were shared when written.
+  std::vector<std::shared_ptr<const SpanResource>> resources_;
+  std::vector<std::shared_ptr<const SpanScope>> scopes_;
   std::vector<std::string> services_;
   std::string service_raw_;                     // the decompressed service column
   std::vector<std::string_view> service_list_;  // views into service_raw_

@@ -113,14 +113,21 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
     if (files[i] <= flushed) continue;  // its spans are in segments; deleted by the next flush
     const std::string file = WalFilePath(dir, files[i]);
     auto result = ReplayWalFile(file, [&](WalRecordType type, std::string_view payload) -> Status {
-      if (type != WalRecordType::kSpans) return Status::OK();
-      uint64_t n;
-      if (!util::GetVarint64(&payload, &n)) return Status::Corruption(file + ": span record count");
-      for (uint64_t k = 0; k < n; ++k) {
-        Span s;
-        if (!DecodeSpan(&payload, &s))
-          return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
-        buffer_.push_back(std::move(s));
+      if (type == WalRecordType::kSpanBatch) {
+        if (!DecodeSpanBatch(payload, &buffer_))
+          return Status::Corruption(file + ": span batch record malformed");
+      } else if (type == WalRecordType::kSpans) {
+        uint64_t n;
+        if (!util::GetVarint64(&payload, &n))
+          return Status::Corruption(file + ": span record count");
+        for (uint64_t k = 0; k < n; ++k) {
+          Span s;
+          if (!DecodeSpan(&payload, &s))
+            return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
+          buffer_.push_back(std::move(s));
+        }
+      } else {
+        return Status::OK();
       }
       ++recovery->wal_records_replayed;
       return Status::OK();
@@ -296,9 +303,8 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   if (accepted.empty()) return report;
 
   std::string record;
-  record.reserve(accepted.size() * 512);
-  util::PutVarint64(&record, accepted.size());
-  for (const Span& s : accepted) EncodeSpan(s, &record);
+  record.reserve(accepted.size() * 256);
+  EncodeSpanBatch(accepted, &record);
   if (wal_->failed()) {
     // A write failed earlier: cut the log back to its last durable record and go on (a full
     // disk may have room again); span records do not depend on each other.
@@ -309,7 +315,7 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   uint64_t lsn;
   {
     std::unique_lock lock(mu_);
-    auto appended = wal_->Append(WalRecordType::kSpans, record);
+    auto appended = wal_->Append(WalRecordType::kSpanBatch, record);
     if (!appended.ok()) return LogWriteFailed("span log", appended.status());
     lsn = *appended;
   }

@@ -329,7 +329,7 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
   ForEachBuffered([&](const Span& s) {
     if (s.start_time_unix_nano < start || s.start_time_unix_nano > end) return;
     if (span_scope) collect(s.attributes);
-    if (resource_scope) collect(s.resource_attributes);
+    if (resource_scope) collect(s.Resource().attributes);
   });
   std::unique_ptr<rocksdb::Iterator> it(h_.db->NewIterator(rocksdb::ReadOptions(), h_.segment_cf));
   RowGroupReader rg;
@@ -377,7 +377,7 @@ Result<std::vector<std::string>> SpanStore::TagValues(TagScope scope, std::strin
         }
         if (resource_scope) {
           TM_RETURN_IF_ERROR(rg.Load(SpanColumn::kResource));
-          for (uint32_t i = 0; i < rg.size(); ++i) collect(rg.resource(i).resource_attributes);
+          for (uint32_t i = 0; i < rg.size(); ++i) collect(rg.resource(i).attributes);
         }
       }
     }

@@ -27,7 +27,9 @@ namespace tidemark::storage {
 enum class WalRecordType : uint8_t {
   kCommit = 1,  // new series definitions and the samples of one Appender::Commit
   kDelete = 2,  // a DeleteSeries: series ids and a time range
-  kSpans = 3,   // one AppendSpans batch (span log only)
+  kSpans =
+      3,  // one AppendSpans batch, every span whole (span log only; replayed, no longer written)
+  kSpanBatch = 4,  // one AppendSpans batch, each resource and scope once (span log only)
 };
 
 inline constexpr size_t kWalRecordHeaderBytes = 9;  // crc32c u32, length u32, type u8

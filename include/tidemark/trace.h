@@ -6,6 +6,7 @@
 #define TIDEMARK_TRACE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,7 +91,30 @@ struct SpanLink {
   bool operator==(const SpanLink&) const = default;
 };
 
-// One span with its resource and instrumentation scope (stored once per segment, not per span).
+// The resource spans come from: OTLP's Resource and its ResourceSpans' schema URL.
+struct SpanResource {
+  std::vector<KeyValue> attributes;
+  uint32_t dropped_attributes_count = 0;
+  std::string schema_url;
+  bool operator==(const SpanResource&) const = default;
+  // `service.name`, or "" if absent or not a string; a view into this resource.
+  std::string_view ServiceName() const;
+};
+
+// The instrumentation scope: OTLP's InstrumentationScope and its ScopeSpans' schema URL.
+struct SpanScope {
+  std::string name;
+  std::string version;
+  std::vector<KeyValue> attributes;
+  uint32_t dropped_attributes_count = 0;
+  std::string schema_url;
+  bool operator==(const SpanScope&) const = default;
+};
+
+// One span with its resource and instrumentation scope. The spans of one OTLP ResourceSpans
+// point at one shared SpanResource (and of one ScopeSpans at one SpanScope): a batch, the log
+// and the span buffer hold each once rather than a copy per span. Shared values are never
+// changed; to give a span another resource, point it at a new one.
 struct Span {
   std::string trace_id;        // 16 bytes, not all zero
   std::string span_id;         // 8 bytes, not all zero
@@ -110,19 +134,22 @@ struct Span {
   SpanStatusCode status_code = SpanStatusCode::kUnset;
   std::string status_message;
 
-  std::vector<KeyValue> resource_attributes;
-  uint32_t resource_dropped_attributes_count = 0;
-  std::string resource_schema_url;
-  std::string scope_name;
-  std::string scope_version;
-  std::vector<KeyValue> scope_attributes;
-  uint32_t scope_dropped_attributes_count = 0;
-  std::string scope_schema_url;
+  std::shared_ptr<const SpanResource> resource;  // null: an empty resource
+  std::shared_ptr<const SpanScope> scope;        // null: an empty scope
 
-  bool operator==(const Span&) const = default;
-  // `service.name` of the resource, or "" if absent; a view into this span.
-  std::string_view ServiceName() const;
+  // *resource and *scope, or empty ones when null.
+  const SpanResource& Resource() const;
+  const SpanScope& Scope() const;
+  // Every field; resource and scope by value, a null one equal to an empty one.
+  bool operator==(const Span& other) const;
+  // `service.name` of the resource, or "" if absent; a view into the shared resource.
+  std::string_view ServiceName() const { return Resource().ServiceName(); }
 };
+
+// Shared values for spans built by hand: `span.resource = MakeSpanResource({{"service.name",
+// AnyValue::String("api")}})`. Make one per resource and point every span of it there.
+std::shared_ptr<const SpanResource> MakeSpanResource(std::vector<KeyValue> attributes);
+std::shared_ptr<const SpanScope> MakeSpanScope(std::string name, std::string version = "");
 
 // Why a span was not stored. Numbered for metrics; the order may change.
 enum class SpanRejectReason {

@@ -491,9 +491,9 @@ Value TraceEvaluator::Lookup(const Node& attribute, uint32_t i, int event, int l
       if (link_index < 0) return Value::Nil();
       return Value::String(trace_.link_span_id_hex(i, link_index));
     case Intrinsic::kInstrumentationName:
-      return Value::String(span.scope_name);
+      return Value::String(span.Scope().name);
     case Intrinsic::kInstrumentationVersion:
-      return Value::String(span.scope_version);
+      return Value::String(span.Scope().version);
     default:
       return Value::Nil();
   }
@@ -501,16 +501,16 @@ Value TraceEvaluator::Lookup(const Node& attribute, uint32_t i, int event, int l
   switch (attribute.scope) {
     case AttributeScope::kNone:
       found = Find(span.attributes, attribute.text);
-      if (found == nullptr) found = Find(span.resource_attributes, attribute.text);
+      if (found == nullptr) found = Find(span.Resource().attributes, attribute.text);
       break;
     case AttributeScope::kSpan:
       found = Find(span.attributes, attribute.text);
       break;
     case AttributeScope::kResource:
-      found = Find(span.resource_attributes, attribute.text);
+      found = Find(span.Resource().attributes, attribute.text);
       break;
     case AttributeScope::kInstrumentation:
-      found = Find(span.scope_attributes, attribute.text);
+      found = Find(span.Scope().attributes, attribute.text);
       break;
     case AttributeScope::kEvent:
       if (event >= 0) {

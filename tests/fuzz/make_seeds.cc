@@ -62,9 +62,8 @@ Span ExampleSpan(int i) {
   s.links = {{std::string(16, '\x0c'), std::string(8, '\x0d'), "", {}, 0, 0}};
   s.status_code = SpanStatusCode::kError;
   s.status_message = "boom";
-  s.resource_attributes = {{"service.name", AnyValue::String("svc")}};
-  s.scope_name = "lib";
-  s.scope_version = "1.0";
+  s.resource = MakeSpanResource({{"service.name", AnyValue::String("svc")}});
+  s.scope = MakeSpanScope("lib", "1.0");
   return s;
 }
 
@@ -101,11 +100,13 @@ void StorageSeeds() {
   Write("series_record", "one", storage::EncodeSeriesRecord(record));
 
   const Span a = ExampleSpan(0), b = ExampleSpan(1);
-  std::string span_bytes(1, '\0'), resource(1, '\1'), scope(1, '\2'), kvs(1, '\3');
+  std::string span_bytes(1, '\0'), resource(1, '\1'), scope(1, '\2'), kvs(1, '\3'), batch(1, '\4');
   storage::EncodeSpan(a, &span_bytes);
-  storage::EncodeResource(a, &resource);
-  storage::EncodeScope(a, &scope);
+  storage::EncodeResource(a.Resource(), &resource);
+  storage::EncodeScope(a.Scope(), &scope);
   storage::EncodeKeyValues(a.attributes, &kvs);
+  storage::EncodeSpanBatch({a, b}, &batch);
+  Write("span_codec", "batch", batch);
   Write("span_codec", "span", span_bytes);
   Write("span_codec", "resource", resource);
   Write("span_codec", "scope", scope);
@@ -163,6 +164,10 @@ void StorageSeeds() {
   std::string span_log(1, '\1');
   AppendRecord(&span_log, storage::WalRecordType::kSpans, spans);
   Write("wal", "spans", span_log);
+  std::string span_batch, span_batch_log(1, '\1');
+  storage::EncodeSpanBatch({a, b}, &span_batch);
+  AppendRecord(&span_batch_log, storage::WalRecordType::kSpanBatch, span_batch);
+  Write("wal", "span_batch", span_batch_log);
 }
 
 void IngestSeeds(const std::string& otlp_dir) {

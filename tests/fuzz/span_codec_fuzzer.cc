@@ -1,6 +1,8 @@
 // The span codec (storage/span_codec.h): span log records and the nested columns of span
-// segments. The first byte chooses the decoder; what decodes re-encodes and decodes the same.
+// segments. The first byte chooses the decoder (span, resource, scope, attributes, batch record);
+// what decodes re-encodes and decodes the same.
 #include <string>
+#include <vector>
 
 #include "storage/span_codec.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -9,7 +11,7 @@ using namespace tidemark;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t which = data[0] % 4;
+  const uint8_t which = data[0] % 5;
   std::string_view in = fuzz::AsView(data + 1, size - 1);
   switch (which) {
     case 0: {
@@ -27,13 +29,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
     case 1: {
-      Span span;
-      (void)storage::DecodeResource(in, &span);
+      SpanResource resource;
+      (void)storage::DecodeResource(in, &resource);
       return 0;
     }
     case 2: {
-      Span span;
-      (void)storage::DecodeScope(in, &span);
+      SpanScope scope;
+      (void)storage::DecodeScope(in, &scope);
+      return 0;
+    }
+    case 4: {
+      std::vector<Span> spans;
+      if (!storage::DecodeSpanBatch(in, &spans)) return 0;
+      std::string encoded;
+      storage::EncodeSpanBatch(spans, &encoded);
+      std::vector<Span> decoded;
+      if (!storage::DecodeSpanBatch(encoded, &decoded) || decoded != spans)
+        fuzz::Fail("re-encoded span batch does not decode to the same spans");
       return 0;
     }
     default: {

@@ -30,12 +30,12 @@ std::vector<Span> FixedTrace() {
                     {"f", AnyValue::Double(0.5)},
                     {"b", AnyValue::Bool(true)},
                     {"arr", AnyValue::Array({AnyValue::Int(1)})}};
-    s.resource_attributes = {{"service.name", AnyValue::String("svc")}};
+    s.resource = MakeSpanResource({{"service.name", AnyValue::String("svc")}});
     s.events = {{start + 1, "exception", {{"e", AnyValue::String("boom")}}, 0}};
     s.links = {
         {std::string(16, '\x05'), std::string(8, '\x06'), "", {{"l", AnyValue::Int(1)}}, 0, 0}};
     s.status_code = id == '2' ? SpanStatusCode::kError : SpanStatusCode::kOk;
-    s.scope_name = "lib";
+    s.scope = MakeSpanScope("lib");
     return s;
   };
   return {make('1', 0, "root", SpanKind::kServer, 100, 900),

@@ -28,14 +28,16 @@ std::vector<Span> ReferenceSpans(const tpb::ExportTraceServiceRequest& request) 
     for (const auto& ss : rs.scope_spans()) {
       for (const auto& p : ss.spans()) {
         Span s;
-        s.resource_attributes = FromOtlp(rs.resource().attributes());
-        s.resource_dropped_attributes_count = rs.resource().dropped_attributes_count();
-        s.resource_schema_url = rs.schema_url();
-        s.scope_name = ss.scope().name();
-        s.scope_version = ss.scope().version();
-        s.scope_attributes = FromOtlp(ss.scope().attributes());
-        s.scope_dropped_attributes_count = ss.scope().dropped_attributes_count();
-        s.scope_schema_url = ss.schema_url();
+        s.resource = std::make_shared<const SpanResource>(
+            SpanResource{.attributes = FromOtlp(rs.resource().attributes()),
+                         .dropped_attributes_count = rs.resource().dropped_attributes_count(),
+                         .schema_url = rs.schema_url()});
+        s.scope = std::make_shared<const SpanScope>(
+            SpanScope{.name = ss.scope().name(),
+                      .version = ss.scope().version(),
+                      .attributes = FromOtlp(ss.scope().attributes()),
+                      .dropped_attributes_count = ss.scope().dropped_attributes_count(),
+                      .schema_url = ss.schema_url()});
         s.trace_id = p.trace_id();
         s.span_id = p.span_id();
         s.parent_span_id = p.parent_span_id();
@@ -203,6 +205,34 @@ TEST(OtlpTraceDecoder, AgreesWithProtobufOnGeneratedRequests) {
   }
 }
 
+// The spans of one ResourceSpans point at one resource object, and those of one ScopeSpans at
+// one scope object: a batch holds each once (include/tidemark/trace.h).
+TEST(OtlpTraceDecoder, SpansOfOneResourceAndScopeShareThem) {
+  Generator gen(5);
+  for (int i = 0; i < 50; ++i) {
+    const tpb::ExportTraceServiceRequest request = gen.Request();
+    std::vector<Span> decoded;
+    ASSERT_TRUE(DecodeOtlpTraces(request.SerializeAsString(), &decoded).ok());
+    size_t k = 0;
+    for (const auto& rs : request.resource_spans()) {
+      const SpanResource* resource = nullptr;
+      for (const auto& ss : rs.scope_spans()) {
+        const SpanScope* scope = nullptr;
+        for (int n = 0; n < ss.spans_size(); ++n, ++k) {
+          ASSERT_LT(k, decoded.size());
+          ASSERT_NE(decoded[k].resource, nullptr);
+          ASSERT_NE(decoded[k].scope, nullptr);
+          if (resource == nullptr) resource = decoded[k].resource.get();
+          if (scope == nullptr) scope = decoded[k].scope.get();
+          EXPECT_EQ(decoded[k].resource.get(), resource) << "request " << i << " span " << k;
+          EXPECT_EQ(decoded[k].scope.get(), scope) << "request " << i << " span " << k;
+        }
+      }
+    }
+    EXPECT_EQ(k, decoded.size());
+  }
+}
+
 TEST(OtlpTraceDecoder, AgreesWithProtobufOnTruncationsAndCorruptions) {
   // protobuf logs every string that is not UTF-8; thousands of corruptions make many.
   google::protobuf::LogSilencer quiet;
@@ -320,7 +350,7 @@ TEST(OtlpTraceEncoder, JsonSpellsIdsInHexAndEnumsByName) {
   s.start_time_unix_nano = 1'700'000'000'000'000'123ULL;
   s.end_time_unix_nano = s.start_time_unix_nano + 5;
   s.attributes = {{"n", AnyValue::Int(-3)}, {"b", AnyValue::Bytes("\xff")}};
-  s.resource_attributes = {{"service.name", AnyValue::String("api")}};
+  s.resource = MakeSpanResource({{"service.name", AnyValue::String("api")}});
   const std::string json = SpansToOtlpJson({s}, "batches");
   EXPECT_EQ(json.rfind("{\"batches\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\"", 0),
             0u)

@@ -110,8 +110,8 @@ TEST_P(OtelJsTest, ExportedSpansAndMetricsAreStoredExactly) {
               std::string(js["parentSpanId"].GetString()).empty() ? "" : Bytes(js["parentSpanId"]));
     EXPECT_EQ(static_cast<int>(s.status_code), js["status"].GetInt()) << name;
     EXPECT_EQ(s.status_message, js["statusMessage"].GetString()) << name;
-    EXPECT_EQ(s.scope_name, js["scope"].GetString());
-    EXPECT_EQ(s.scope_version, js["scopeVersion"].GetString());
+    EXPECT_EQ(s.Scope().name, js["scope"].GetString());
+    EXPECT_EQ(s.Scope().version, js["scopeVersion"].GetString());
     EXPECT_EQ(s.ServiceName(), "js-" + protocol);
     ExpectSameAttributes(js["attributes"], s.attributes, name);
     ASSERT_EQ(s.events.size(), js["events"].Size()) << name;

@@ -118,8 +118,8 @@ TEST(Serve, SharedOtlpJsonExamplesAreAcceptedAndStored) {
   EXPECT_EQ(s.start_time_unix_nano, 1544712660000000000ULL);  // a JSON number past 2^53, exact
   EXPECT_EQ(s.end_time_unix_nano, 1544712661000000000ULL);
   EXPECT_EQ(s.ServiceName(), "my.service");
-  EXPECT_EQ(s.scope_name, "my.library");
-  EXPECT_EQ(s.scope_version, "1.0.0");
+  EXPECT_EQ(s.Scope().name, "my.library");
+  EXPECT_EQ(s.Scope().version, "1.0.0");
   ASSERT_EQ(s.attributes.size(), 1u);
   EXPECT_EQ(s.attributes[0].key, "my.span.attr");
   EXPECT_EQ(s.attributes[0].value.string_value, "some value");

@@ -29,7 +29,7 @@ inline std::vector<Span> SpansOf(int commit) {
         1'700'000'000'000'000'000ULL + static_cast<uint64_t>(commit) * 1'000'000 + k;
     s.end_time_unix_nano = s.start_time_unix_nano + 500;
     s.attributes = {{"commit", AnyValue::Int(commit)}};
-    s.resource_attributes = {{"service.name", AnyValue::String("crash")}};
+    s.resource = MakeSpanResource({{"service.name", AnyValue::String("crash")}});
     out.push_back(s);
   }
   return out;

@@ -46,14 +46,14 @@ void ExpectSpan(const Span& got, const Span& want) {
   EXPECT_EQ(got.dropped_links_count, want.dropped_links_count);
   EXPECT_EQ(got.status_code, want.status_code);
   EXPECT_EQ(got.status_message, want.status_message);
-  EXPECT_TRUE(got.resource_attributes == want.resource_attributes) << "resource attributes";
-  EXPECT_EQ(got.resource_dropped_attributes_count, want.resource_dropped_attributes_count);
-  EXPECT_EQ(got.resource_schema_url, want.resource_schema_url);
-  EXPECT_EQ(got.scope_name, want.scope_name);
-  EXPECT_EQ(got.scope_version, want.scope_version);
-  EXPECT_TRUE(got.scope_attributes == want.scope_attributes) << "scope attributes";
-  EXPECT_EQ(got.scope_dropped_attributes_count, want.scope_dropped_attributes_count);
-  EXPECT_EQ(got.scope_schema_url, want.scope_schema_url);
+  EXPECT_TRUE(got.Resource().attributes == want.Resource().attributes) << "resource attributes";
+  EXPECT_EQ(got.Resource().dropped_attributes_count, want.Resource().dropped_attributes_count);
+  EXPECT_EQ(got.Resource().schema_url, want.Resource().schema_url);
+  EXPECT_EQ(got.Scope().name, want.Scope().name);
+  EXPECT_EQ(got.Scope().version, want.Scope().version);
+  EXPECT_TRUE(got.Scope().attributes == want.Scope().attributes) << "scope attributes";
+  EXPECT_EQ(got.Scope().dropped_attributes_count, want.Scope().dropped_attributes_count);
+  EXPECT_EQ(got.Scope().schema_url, want.Scope().schema_url);
   EXPECT_TRUE(got == want);
 }
 
@@ -88,14 +88,16 @@ Span LoggedRoot() {
   s.dropped_links_count = 5;
   s.status_code = SpanStatusCode::kError;
   s.status_message = "upstream failed";
-  s.resource_attributes = {{"service.name", AnyValue::String("checkout")}};
-  s.resource_dropped_attributes_count = 6;
-  s.resource_schema_url = "https://opentelemetry.io/schemas/1.21.0";
-  s.scope_name = "io.opentelemetry.http";
-  s.scope_version = "1.2.3";
-  s.scope_attributes = {{"scope.attr", AnyValue::Int(7)}};
-  s.scope_dropped_attributes_count = 8;
-  s.scope_schema_url = "s";
+  s.resource = std::make_shared<const SpanResource>(
+      SpanResource{.attributes = {{"service.name", AnyValue::String("checkout")}},
+                   .dropped_attributes_count = 6,
+                   .schema_url = "https://opentelemetry.io/schemas/1.21.0"});
+  s.scope =
+      std::make_shared<const SpanScope>(SpanScope{.name = "io.opentelemetry.http",
+                                                  .version = "1.2.3",
+                                                  .attributes = {{"scope.attr", AnyValue::Int(7)}},
+                                                  .dropped_attributes_count = 8,
+                                                  .schema_url = "s"});
   return s;
 }
 
@@ -109,8 +111,23 @@ Span LoggedChild() {
   s.start_time_unix_nano = kStart + 100'000;
   s.end_time_unix_nano = kStart + 900'000;
   s.status_code = SpanStatusCode::kOk;
-  s.resource_attributes = {{"service.name", AnyValue::String("checkout")}};
-  s.scope_name = "db";
+  s.resource = MakeSpanResource({{"service.name", AnyValue::String("checkout")}});
+  s.scope = MakeSpanScope("db");
+  return s;
+}
+
+// A second child of the root, sharing the first child's resource and scope objects.
+Span LoggedSibling(const Span& child) {
+  Span s;
+  s.trace_id = child.trace_id;
+  s.span_id = "\x01\x02\x03\x04\x05\x06\x07\x09";
+  s.parent_span_id = child.parent_span_id;
+  s.name = "SELECT items";
+  s.kind = SpanKind::kClient;
+  s.start_time_unix_nano = kStart + 950'000;
+  s.end_time_unix_nano = kStart + 1'200'000;
+  s.resource = child.resource;
+  s.scope = child.scope;
   return s;
 }
 
@@ -183,6 +200,64 @@ TEST(GoldenSpans, EngineReplaysGoldenSpanLog) {
   ExpectSpan((*trace)[1], LoggedChild());
 }
 
+// A span log file with one batch record (type 4) of the root, the child and the child's sibling,
+// written by the real log writer: the record holds two resources and two scopes.
+std::string SpanBatchLogFile() {
+  const Span child = LoggedChild();
+  std::string payload;
+  EncodeSpanBatch({LoggedRoot(), child, LoggedSibling(child)}, &payload);
+  TempDir dir;
+  {
+    auto w = WalWriter::Open(dir.path(), 1, SyncPolicy::kNone, 0);
+    EXPECT_TRUE(w.ok());
+    if (!w.ok()) return "";
+    EXPECT_TRUE((*w)->Append(WalRecordType::kSpanBatch, payload).ok());
+  }
+  return testing::ReadFile(WalFilePath(dir.path(), 1));
+}
+
+TEST(GoldenSpans, SpanBatchLogRecord) {
+  const std::string bytes = GoldenBytes("span_wal_batch", SpanBatchLogFile());
+  TempDir dir;
+  const std::string path = WalFilePath(dir.path(), 1);
+  testing::WriteFile(path, bytes);
+  std::vector<Span> spans;
+  auto replayed = ReplayWalFile(path, [&](WalRecordType type, std::string_view payload) {
+    EXPECT_EQ(type, WalRecordType::kSpanBatch);
+    EXPECT_TRUE(DecodeSpanBatch(payload, &spans));
+    uint64_t n_resources;
+    EXPECT_TRUE(util::GetVarint64(&payload, &n_resources));
+    EXPECT_EQ(n_resources, 2u);
+    return Status::OK();
+  });
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->records, 1u);
+  ASSERT_EQ(spans.size(), 3u);
+  const Span child = LoggedChild();
+  ExpectSpan(spans[0], LoggedRoot());
+  ExpectSpan(spans[1], child);
+  ExpectSpan(spans[2], LoggedSibling(child));
+  // Written once, decoded once: the two children share their resource and scope again.
+  EXPECT_EQ(spans[1].resource.get(), spans[2].resource.get());
+  EXPECT_EQ(spans[1].scope.get(), spans[2].scope.get());
+  EXPECT_NE(spans[0].resource.get(), spans[1].resource.get());
+}
+
+TEST(GoldenSpans, EngineReplaysGoldenSpanBatchLog) {
+  TempDir dir;
+  testing::WriteFile(WalFilePath(dir.path() + "/span_wal", 1), GoldenBytes("span_wal_batch"));
+  Options options = TestOptions();
+  options.span_retention_ms = 0;
+  auto engine = std::move(Engine::Open(options, dir.path())).value();
+  auto trace = engine->GetTrace(LoggedRoot().trace_id);
+  ASSERT_TRUE(trace.ok()) << trace.status().ToString();
+  ASSERT_EQ(trace->size(), 3u);
+  const Span child = LoggedChild();
+  ExpectSpan((*trace)[0], LoggedRoot());
+  ExpectSpan((*trace)[1], child);
+  ExpectSpan((*trace)[2], LoggedSibling(child));
+}
+
 // The span of span_row_group.hex.
 Span RowGroupSpan() {
   Span s;
@@ -195,8 +270,8 @@ Span RowGroupSpan() {
   s.attributes = {{"http.status_code", AnyValue::Int(503)}, {"ok", AnyValue::Bool(false)}};
   s.events = {{kStart + 5, "exception", {{"exception.type", AnyValue::String("E")}}, 0}};
   s.status_code = SpanStatusCode::kError;
-  s.resource_attributes = {{"service.name", AnyValue::String("svc")}};
-  s.scope_name = "scope";
+  s.resource = MakeSpanResource({{"service.name", AnyValue::String("svc")}});
+  s.scope = MakeSpanScope("scope");
   return s;
 }
 
@@ -237,7 +312,7 @@ TEST(GoldenSpans, RowGroup) {
   Span got;
   ASSERT_TRUE(rg.ReadSpan(0, &got).ok());
   EXPECT_EQ(got.events.size(), 1u);
-  EXPECT_EQ(got.scope_name, "scope");
+  EXPECT_EQ(got.Scope().name, "scope");
   ExpectSpan(got, RowGroupSpan());
 }
 

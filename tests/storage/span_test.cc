@@ -66,16 +66,17 @@ Span FullSpan(int trace, int span, uint64_t start) {
   s.dropped_links_count = 5;
   s.status_code = span % 2 ? SpanStatusCode::kOk : SpanStatusCode::kError;
   s.status_message = span % 2 ? "" : "upstream failed";
-  s.resource_attributes = {
-      {"service.name", AnyValue::String(trace % 2 ? "checkout" : "cart")},
-      {"service.instance.id", AnyValue::String("i-" + std::to_string(trace % 3))}};
-  s.resource_dropped_attributes_count = 1;
-  s.resource_schema_url = "https://opentelemetry.io/schemas/1.21.0";
-  s.scope_name = "io.opentelemetry.http";
-  s.scope_version = "1.2.3";
-  s.scope_attributes = {{"scope.attr", AnyValue::Bool(true)}};
-  s.scope_dropped_attributes_count = 6;
-  s.scope_schema_url = "scope-schema";
+  s.resource = std::make_shared<const SpanResource>(SpanResource{
+      .attributes = {{"service.name", AnyValue::String(trace % 2 ? "checkout" : "cart")},
+                     {"service.instance.id", AnyValue::String("i-" + std::to_string(trace % 3))}},
+      .dropped_attributes_count = 1,
+      .schema_url = "https://opentelemetry.io/schemas/1.21.0"});
+  s.scope = std::make_shared<const SpanScope>(
+      SpanScope{.name = "io.opentelemetry.http",
+                .version = "1.2.3",
+                .attributes = {{"scope.attr", AnyValue::Bool(true)}},
+                .dropped_attributes_count = 6,
+                .schema_url = "scope-schema"});
   return s;
 }
 

@@ -32,9 +32,11 @@ Span MakeSpan(int id, int parent, std::string name, SpanKind kind, uint64_t star
   s.kind = kind;
   s.start_time_unix_nano = kBase + start_ms * kMs;
   s.end_time_unix_nano = kBase + end_ms * kMs;
-  s.resource_attributes = {{"service.name", AnyValue::String("api")}};
-  s.scope_name = "otel-go";
-  s.scope_version = "1.2.0";
+  // Every span of the sample trace shares one resource and one scope, as an SDK's do.
+  static const auto resource = MakeSpanResource({{"service.name", AnyValue::String("api")}});
+  static const auto scope = MakeSpanScope("otel-go", "1.2.0");
+  s.resource = resource;
+  s.scope = scope;
   return s;
 }
 
@@ -57,12 +59,16 @@ std::vector<Span> SampleTrace() {
        {{"exception.type", AnyValue::String("Timeout")}, {"attempt", AnyValue::Int(2)}},
        0}};
   Span parse = MakeSpan(3, 2, "parse", SpanKind::kInternal, 12, 20);
-  parse.scope_attributes = {{"lib", AnyValue::String("pg")}};
+  SpanScope parse_scope = parse.Scope();
+  parse_scope.attributes = {{"lib", AnyValue::String("pg")}};
+  parse.scope = std::make_shared<const SpanScope>(std::move(parse_scope));
   Span redis = MakeSpan(4, 1, "redis", SpanKind::kClient, 60, 70);
   redis.status_code = SpanStatusCode::kError;
   redis.status_message = "connection refused";
   redis.links = {{Id(9, 16), Id(8, 8), "", {{"kind", AnyValue::String("follows")}}, 0, 0}};
-  redis.resource_attributes.push_back({"db", AnyValue::String("redis")});
+  SpanResource redis_resource = redis.Resource();
+  redis_resource.attributes.push_back({"db", AnyValue::String("redis")});
+  redis.resource = std::make_shared<const SpanResource>(std::move(redis_resource));
   Span lost = MakeSpan(5, 99, "lost", SpanKind::kUnspecified, 80, 90);
   Span lost_child = MakeSpan(6, 5, "lost child", SpanKind::kUnspecified, 82, 88);
   return {lost_child, redis, parse, root, lost, select};

@@ -48,7 +48,7 @@ std::vector<Span> Trace(int k) {
   root.kind = SpanKind::kServer;
   root.start_time_unix_nano = TraceStart(k);
   root.end_time_unix_nano = TraceStart(k) + 2 * kSecond;
-  root.resource_attributes = {{"service.name", AnyValue::String(k % 2 ? "api" : "web")}};
+  root.resource = MakeSpanResource({{"service.name", AnyValue::String(k % 2 ? "api" : "web")}});
   root.attributes = {{"http.status_code", AnyValue::Int(k % 5 == 0 ? 500 : 200)}};
   Span child = root;
   child.span_id = Id(k * 10 + 2, 8);

@@ -64,7 +64,7 @@ std::vector<Span> RandomTrace(int t, std::mt19937_64& rng) {
     s.start_time_unix_nano =
         kNow - 700 * kSecond + static_cast<uint64_t>(t % 160) * kSecond + (rng() % 600) * kSecond;
     s.end_time_unix_nano = s.start_time_unix_nano + (1 + rng() % 1000) * 1'000'000;
-    s.resource_attributes = {{"service.name", AnyValue::String(rng() % 2 ? "api" : "db")}};
+    s.resource = MakeSpanResource({{"service.name", AnyValue::String(rng() % 2 ? "api" : "db")}});
     if (rng() % 100 < 35) {
       s.attributes.push_back({"a", AnyValue::Int(static_cast<int64_t>(rng() % 4))});
     }
