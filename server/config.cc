@@ -224,11 +224,11 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
 }
 
 Status ApplyStorage(const YAML::Node& st, Options* o) {
-  TM_RETURN_IF_ERROR(
-      CheckMapping(st, "storage.",
-                   {"retention", "retention_bytes", "span_retention", "sync",
-                    "group_commit_interval", "unsynced_commit_delay", "partition_duration",
-                    "checkpoint_interval", "max_future", "read_threads", "span_scan_threads"}));
+  TM_RETURN_IF_ERROR(CheckMapping(
+      st, "storage.",
+      {"retention", "retention_bytes", "span_retention", "sync", "group_commit_interval",
+       "unsynced_commit_delay", "partition_duration", "checkpoint_interval", "max_future",
+       "read_threads", "span_scan_threads", "span_flush_threads"}));
   if (st["read_threads"]) {
     TM_RETURN_IF_ERROR(
         ReadInt(st["read_threads"], "storage.read_threads", 0, 64, &o->read_threads));
@@ -236,6 +236,10 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
   if (st["span_scan_threads"]) {
     TM_RETURN_IF_ERROR(ReadInt(st["span_scan_threads"], "storage.span_scan_threads", 0, 64,
                                &o->span_scan_threads));
+  }
+  if (st["span_flush_threads"]) {
+    TM_RETURN_IF_ERROR(ReadInt(st["span_flush_threads"], "storage.span_flush_threads", 0, 64,
+                               &o->span_flush_threads));
   }
   if (st["retention"]) {
     TM_RETURN_IF_ERROR(ReadDuration(st["retention"], "storage.retention", kMinute, 100 * kYear,
@@ -755,6 +759,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
   out << YAML::Key << "max_future" << YAML::Value << util::FormatDuration(c.engine.max_future_ms);
   out << YAML::Key << "read_threads" << YAML::Value << c.engine.read_threads;
   out << YAML::Key << "span_scan_threads" << YAML::Value << c.engine.span_scan_threads;
+  out << YAML::Key << "span_flush_threads" << YAML::Value << c.engine.span_flush_threads;
   out << YAML::EndMap;
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_active_series" << YAML::Value << c.engine.limits.max_active_series;

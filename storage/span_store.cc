@@ -75,6 +75,10 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const
       new SpanStore(options, path, handles, partition_duration_ms, bg_errors));
   TM_RETURN_IF_ERROR(store->LoadMeta());
   TM_RETURN_IF_ERROR(store->Replay(recovery));
+  const size_t flush_threads = util::ThreadsFromOption(options.span_flush_threads);
+  if (flush_threads > 1) {
+    store->flush_pool_ = std::make_unique<util::ThreadPool>(flush_threads - 1, "tidemark-flush");
+  }
   store->flusher_ = std::thread([s = store.get()] { s->FlusherLoop(); });
   return store;
 }
@@ -392,14 +396,61 @@ Status SpanStore::Flush() {
   return wal_->RemoveFilesUpTo(closed_file);
 }
 
+// One row group to encode: its spans in storage order, then the encoder's output.
+struct SpanStore::RowGroupJob {
+  std::vector<const Span*> spans;
+  std::string value;
+  RowGroupStats stats;
+};
+
+void SpanStore::EncodeRowGroups(std::vector<RowGroupJob>* jobs) {
+  // Each thread claims the next job until none is left; the flusher encodes too, so the jobs
+  // finish even if no helper is free, and then waits for the helpers' last jobs.
+  if (jobs->empty()) return;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t j; (j = next.fetch_add(1)) < jobs->size();) {
+      RowGroupJob& job = (*jobs)[j];
+      job.value = EncodeRowGroup(job.spans, options_.zstd_level, &job.stats);
+    }
+  };
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t running = 0;
+  if (flush_pool_) {
+    const size_t helpers = std::min(flush_pool_->size(), jobs->size() - 1);
+    for (size_t h = 0; h < helpers; ++h) {
+      {
+        std::lock_guard lock(done_mu);
+        ++running;
+      }
+      const bool submitted = flush_pool_->TrySubmit([&] {
+        work();
+        std::lock_guard lock(done_mu);
+        if (--running == 0) done_cv.notify_all();
+      });
+      if (!submitted) {
+        std::lock_guard lock(done_mu);
+        --running;
+        break;
+      }
+    }
+  }
+  work();
+  std::unique_lock lock(done_mu);
+  done_cv.wait(lock, [&] { return running == 0; });
+}
+
 Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file) {
   // One segment per partition the spans start in.
   std::map<int32_t, std::vector<const Span*>> by_partition;
   for (const Span& s : spans) by_partition[PartitionOfNanos(s.start_time_unix_nano)].push_back(&s);
-  rocksdb::WriteBatch batch;
+  // Sort each partition's spans by (trace id, start) on fixed-size keys: trace ids are 16 bytes,
+  // compared as two big-endian integers, which is the same order as comparing the bytes. Then
+  // cut them into row groups and encode those on the flush threads.
+  std::vector<RowGroupJob> jobs;
+  std::vector<size_t> first_job;  // per partition, in by_partition's order
   for (auto& [partition, list] : by_partition) {
-    // Sort by (trace id, start) on fixed-size keys: trace ids are 16 bytes, compared as two
-    // big-endian integers, which is the same order as comparing the bytes.
     struct SortKey {
       uint64_t hi, lo, start;
       const Span* span;
@@ -414,22 +465,32 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       return std::tie(a.hi, a.lo, a.start) < std::tie(b.hi, b.lo, b.start);
     });
     for (size_t i = 0; i < keys.size(); ++i) list[i] = keys[i].span;
+    first_job.push_back(jobs.size());
+    for (size_t begin = 0; begin < list.size(); begin += kRowGroupMaxSpans) {
+      const size_t end = std::min(list.size(), begin + kRowGroupMaxSpans);
+      jobs.push_back({std::vector<const Span*>(list.begin() + begin, list.begin() + end), "", {}});
+    }
+  }
+  first_job.push_back(jobs.size());
+  EncodeRowGroups(&jobs);
+
+  rocksdb::WriteBatch batch;
+  size_t p = 0;
+  for (auto& [partition, list] : by_partition) {
     const uint64_t segment = next_segment_id_.fetch_add(1);
     SegmentHeader header;
     header.spans = list.size();
     header.min_start = UINT64_MAX;
-    for (size_t begin = 0; begin < list.size(); begin += kRowGroupMaxSpans) {
-      const size_t end = std::min(list.size(), begin + kRowGroupMaxSpans);
-      std::vector<const Span*> group(list.begin() + begin, list.begin() + end);
-      RowGroupStats stats;
-      const std::string value = EncodeRowGroup(group, options_.zstd_level, &stats);
+    for (size_t j = first_job[p]; j < first_job[p + 1]; ++j) {
+      RowGroupJob& job = jobs[j];
       batch.Put(h_.data_cf,
                 RowGroupKey(partition, segment, static_cast<uint32_t>(header.row_groups.size())),
-                value);
-      header.min_start = std::min(header.min_start, stats.min_start);
-      header.max_start = std::max(header.max_start, stats.max_start);
-      header.row_groups.push_back(std::move(stats));
+                job.value);
+      header.min_start = std::min(header.min_start, job.stats.min_start);
+      header.max_start = std::max(header.max_start, job.stats.max_start);
+      header.row_groups.push_back(std::move(job.stats));
     }
+    ++p;
     // Per trace: its summary in this segment, under the trace-id index. Names and services are
     // gathered in hash sets of views first: a segment has few distinct ones and many spans.
     absl::flat_hash_set<std::string_view> services, names;

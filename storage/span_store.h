@@ -24,6 +24,7 @@
 #include "storage/wal.h"
 #include "tidemark/engine.h"
 #include "tidemark/trace.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::storage {
 
@@ -83,6 +84,9 @@ class SpanStore {
   Status Replay(RecoveryReport* recovery);
   void FlusherLoop();
   Status WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file);
+  struct RowGroupJob;
+  // Encodes every job, on the flusher thread and flush_pool_'s.
+  void EncodeRowGroups(std::vector<RowGroupJob>* jobs);
   uint64_t NowNanos() const;
   // Threads a scan decodes row groups on: Options::span_scan_threads, or the cores there are.
   size_t ScanThreads() const;
@@ -126,6 +130,8 @@ class SpanStore {
   bool stopping_ = false;                                  // guarded by mu_
   std::mutex flush_mu_;                                    // one flush at a time
   std::thread flusher_;
+  // Options::span_flush_threads - 1 helpers of the flusher; null when it works alone.
+  std::unique_ptr<util::ThreadPool> flush_pool_;
 
   std::atomic<uint64_t> next_segment_id_{1};
   std::atomic<int32_t> dropped_below_{INT32_MIN};

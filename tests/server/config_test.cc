@@ -615,10 +615,14 @@ TEST(Config, AuthListenerBoundsAndReadThreadsAreRead) {
   EXPECT_NE(rendered.find("grafana: <secret>"), std::string::npos) << rendered;
   // The engine's reading threads.
   ServerConfig threads;
-  ASSERT_TRUE(Load("storage:\n  read_threads: 3\n  span_scan_threads: 1\n", &threads).ok());
+  ASSERT_TRUE(Load("storage:\n  read_threads: 3\n  span_scan_threads: 1\n  span_flush_threads: 2\n",
+                   &threads)
+                  .ok());
   EXPECT_EQ(threads.engine.read_threads, 3u);
   EXPECT_EQ(threads.engine.span_scan_threads, 1u);
+  EXPECT_EQ(threads.engine.span_flush_threads, 2u);
   ExpectRefusedNaming("storage:\n  read_threads: 65\n", "storage.read_threads");
+  ExpectRefusedNaming("storage:\n  span_flush_threads: 65\n", "storage.span_flush_threads");
   // The listeners' bounds.
   ServerConfig limits;
   ASSERT_TRUE(Load("web:\n  max_connections: 64\n  max_connections_per_client: 8\n"

@@ -623,6 +623,44 @@ TEST(Spans, ScanOnManyThreadsVisitsAsOneThreadDoes) {
   }
 }
 
+// A flush of many row groups encodes them on Options::span_flush_threads threads: the stored
+// segments hold the same bytes whatever the thread count, so every trace reads back whole and
+// alike, across partitions.
+TEST(Spans, FlushOnManyThreadsStoresWhatOneThreadStores) {
+  std::vector<Span> spans;
+  for (int t = 0; t < 3'000; ++t) {
+    for (int k = 0; k < 3; ++k) {
+      // Two partitions (2 hours each) a flush, so row groups of both are encoded at once.
+      const uint64_t start = kNow - (t % 2 ? 3 : 1) * 3'600 * kSecond + t * 1'000'000ULL + k;
+      spans.push_back(FullSpan(t, 3 * t + k, start));
+    }
+  }
+  auto store = [&](uint32_t threads, TempDir* dir) {
+    Options o = SpanOptions();
+    o.span_flush_threads = threads;
+    auto engine = Open(dir->path(), o);
+    if (!engine) return engine;
+    EXPECT_TRUE(engine->AppendSpans(spans).ok());
+    EXPECT_TRUE(engine->Flush().ok());
+    return engine;
+  };
+  TempDir one_dir, many_dir;
+  auto one = store(1, &one_dir);
+  auto many = store(4, &many_dir);
+  ASSERT_TRUE(one && many);
+  EXPECT_EQ(one->Stats().span_segments_written, 2u);
+  EXPECT_EQ(many->Stats().span_segments_written, 2u);
+  for (int t = 0; t < 3'000; t += 7) {
+    auto a = one->GetTrace(Id(t, 16));
+    auto b = many->GetTrace(Id(t, 16));
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), 3u) << "trace " << t;
+    ASSERT_EQ(b->size(), 3u) << "trace " << t;
+    for (size_t k = 0; k < 3; ++k) EXPECT_TRUE((*a)[k] == (*b)[k]) << "trace " << t;
+    ExpectSameSpans(*b, {spans.begin() + 3 * t, spans.begin() + 3 * t + 3});
+  }
+}
+
 // SpanScan::runs_holding: for each trace and stored segment, every span of the trace there is
 // visited, or none of them meets a named alternative; spans not yet in segments are all
 // visited. CountTraceSegments counts the stored segments a trace is in. Traces of 1 to 9 spans
