@@ -114,12 +114,20 @@ Labels CopyLabelsWithout(const Labels& labels, Pred drop) {
 }  // namespace
 
 Labels WithLabel(const Labels& labels, std::string_view name, std::string_view value) {
+  // `labels` is sorted by name: the new label goes in its place, so the result is built sorted
+  // and Labels' constructor only confirms it rather than sorting (alert rules add several
+  // labels to every alert of every evaluation).
   std::vector<Label> out;
   out.reserve(labels.size() + 1);
+  bool placed = value.empty();
   for (const Label& l : labels) {
+    if (!placed && l.name >= name) {
+      out.push_back(Label{std::string(name), std::string(value)});
+      placed = true;
+    }
     if (l.name != name) out.push_back(l);
   }
-  if (!value.empty()) out.push_back(Label{std::string(name), std::string(value)});
+  if (!placed) out.push_back(Label{std::string(name), std::string(value)});
   return Labels(std::move(out));
 }
 

@@ -2,9 +2,11 @@
 // series that share all labels but `le` are one histogram, each series a cumulative bucket
 // whose upper bound is its `le` value. Output labels are the group's labels without `le`,
 // marked for `__name__` removal (VectorSample::drop_name).
+#include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
+
 #include <cmath>
 #include <iterator>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,9 +27,29 @@ struct BucketGroup {
 
 // Groups the samples of `in` into classic histograms, in order of first appearance. A series
 // whose `le` is missing or not a float is skipped with a warning.
+// The labels of `metric` but `le`, hashed and compared in place: a copy without `le` is made
+// only for the first series of each group.
+size_t HashWithoutBucketLabel(const Labels& metric) {
+  size_t h = 0;
+  for (const Label& l : metric) {
+    if (l.name != kBucketLabel) h = absl::HashOf(h, l.name, l.value);
+  }
+  return h;
+}
+
+bool SameWithoutBucketLabel(const Labels& group, const Labels& metric) {
+  auto g = group.begin();
+  for (const Label& l : metric) {
+    if (l.name == kBucketLabel) continue;
+    if (g == group.end() || *g != l) return false;
+    ++g;
+  }
+  return g == group.end();
+}
+
 std::vector<BucketGroup> GroupBuckets(const Vector& in, const FunctionOutput& output) {
   std::vector<BucketGroup> groups;
-  std::map<Labels, size_t> index;
+  absl::flat_hash_map<size_t, std::vector<size_t>> by_hash;  // -> indices into groups
   for (const VectorSample& s : in) {
     const std::string_view le = s.metric.Get(kBucketLabel);
     const Result<double> upper_bound = util::GoParseFloat(le);
@@ -39,10 +61,19 @@ std::vector<BucketGroup> GroupBuckets(const Vector& in, const FunctionOutput& ou
       AddWarning(output.annotations, std::move(message));
       continue;
     }
-    Labels key = WithoutLabel(s.metric, kBucketLabel);
-    auto [it, inserted] = index.try_emplace(std::move(key), groups.size());
-    if (inserted) groups.push_back(BucketGroup{it->first, {}});
-    groups[it->second].buckets.push_back(ClassicBucket{*upper_bound, s.f});
+    std::vector<size_t>& candidates = by_hash[HashWithoutBucketLabel(s.metric)];
+    BucketGroup* group = nullptr;
+    for (size_t g : candidates) {
+      if (SameWithoutBucketLabel(groups[g].metric, s.metric)) {
+        group = &groups[g];
+        break;
+      }
+    }
+    if (group == nullptr) {
+      candidates.push_back(groups.size());
+      group = &groups.emplace_back(BucketGroup{WithoutLabel(s.metric, kBucketLabel), {}});
+    }
+    group->buckets.push_back(ClassicBucket{*upper_bound, s.f});
   }
   return groups;
 }

@@ -604,6 +604,13 @@ HttpResponse Receivers::Flush(Tenant& tenant) {
   return {204, "text/plain; charset=utf-8", "", {}};
 }
 
+HttpResponse Receivers::Compact(Tenant& tenant) {
+  Status s = tenant.engine->Flush();
+  if (s.ok()) s = tenant.engine->Compact(INT64_MAX);
+  if (!s.ok()) return {HttpStatusFor(s), "text/plain; charset=utf-8", s.ToString() + "\n", {}};
+  return {204, "text/plain; charset=utf-8", "", {}};
+}
+
 namespace {
 
 // The remote_write message a Content-Type names, or InvalidArgument for one tidemark does not read.

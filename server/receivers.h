@@ -59,6 +59,10 @@ class Receivers {
   HttpResponse Ready() const;
   HttpResponse Metrics() const;
   HttpResponse Flush(Tenant& tenant);
+  // Flush, then merge every partition's blocks per series and compact the series records, the
+  // current partition too (what the maintenance thread does once a partition has ended), as
+  // VictoriaMetrics' /internal/force_merge does; e.g. before measuring bytes on disk.
+  HttpResponse Compact(Tenant& tenant);
   // POST /-/reload: runs the reloader (SetReloader); 500 with its error, keeping the old state.
   HttpResponse Reload();
   void SetReloader(std::function<Status()> reload) { reload_ = std::move(reload); }

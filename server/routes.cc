@@ -118,6 +118,8 @@ std::vector<Route> ApiRoutes(Receivers* receivers, Tenant* tenant, RulesManager*
        WithForm([=](R, F f, P) { return api->DeleteSeries(f); })},
       {"/api/v1/admin/flush", kPostPut, RouteAccess::kAdmin, ErrorStyle::kText, "admin_flush",
        [=](R, P) { return receivers->Flush(*tenant); }},
+      {"/api/v1/admin/compact", kPostPut, RouteAccess::kAdmin, ErrorStyle::kText, "admin_compact",
+       [=](R, P) { return receivers->Compact(*tenant); }},
   };
   // The trace APIs: Jaeger under /jaeger, Tempo at the root (trace_api.cc).
   for (Route& route : TraceRoutes(traces)) routes.push_back(std::move(route));

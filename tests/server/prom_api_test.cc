@@ -339,6 +339,25 @@ TEST(PromApi, DeleteSeriesAndQueryLimits) {
   EXPECT_STREQ(left["data"][0]["code"].GetString(), "500");
 }
 
+// POST /api/v1/admin/compact flushes and merges every partition's blocks, the current one too:
+// the answers stay the same.
+TEST(PromApi, AdminCompactKeepsEveryAnswer) {
+  TempDir dir;
+  ServerProcess server(dir.path(), std::string(kConfig) + "web:\n  enable_admin_api: true\n");
+  ASSERT_TRUE(server.ready) << server.Log();
+  ASSERT_EQ(Write(server).status, 204);
+  const std::string query =
+      "/api/v1/query_range?query=increase(http_requests_total%5B5m%5D)&start=1700000300"
+      "&end=1700000600&step=30";
+  const std::string before = Get(server, query);
+  EXPECT_NE(before.find("\"code\":\"500\""), std::string::npos) << before;
+  EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
+  EXPECT_EQ(HttpCall(server.http_port, "GET", "/api/v1/admin/compact").status, 405);
+  HttpResult compacted = HttpCall(server.http_port, "POST", "/api/v1/admin/compact");
+  EXPECT_EQ(compacted.status, 204) << compacted.body;
+  EXPECT_EQ(Get(server, query), before);
+}
+
 TEST(PromApi, AdminEndpointsAreOffUnlessEnabled) {
   TempDir dir;
   ServerProcess server(dir.path(), kConfig);
@@ -346,7 +365,7 @@ TEST(PromApi, AdminEndpointsAreOffUnlessEnabled) {
   ASSERT_EQ(Write(server).status, 204);
   for (const char* target :
        {"/api/v1/admin/tsdb/delete_series?match[]=%7B__name__%3D~%22.%2B%22%7D",
-        "/api/v1/admin/flush"}) {
+        "/api/v1/admin/flush", "/api/v1/admin/compact"}) {
     HttpResult r = HttpCall(server.http_port, "POST", target);
     EXPECT_EQ(r.status, 403) << target << ": " << r.body;
     EXPECT_NE(r.body.find("--web.enable-admin-api"), std::string::npos) << r.body;
