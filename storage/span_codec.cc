@@ -469,23 +469,24 @@ void EncodeSpanBatch(const std::vector<Span>& spans, std::string* out) {
 }
 
 bool DecodeSpanBatch(std::string_view in, std::vector<Span>* spans) {
+  // A count, then that many length-prefixed values, each decoded into its own shared object.
+  auto decode_list = [&in]<typename T>(std::vector<std::shared_ptr<T>>* list,
+                                       bool (*decode)(std::string_view, T*)) {
+    uint64_t count;
+    if (!GetVarint64(&in, &count) || count > in.size()) return false;
+    list->resize(count);
+    for (auto& shared : *list) {
+      std::string_view bytes;
+      auto value = std::make_shared<T>();
+      if (!GetLengthPrefixed(&in, &bytes) || !decode(bytes, value.get())) return false;
+      shared = std::move(value);
+    }
+    return true;
+  };
+  std::vector<std::shared_ptr<SpanResource>> resources;
+  std::vector<std::shared_ptr<SpanScope>> scopes;
+  if (!decode_list(&resources, DecodeResource) || !decode_list(&scopes, DecodeScope)) return false;
   uint64_t n;
-  if (!GetVarint64(&in, &n) || n > in.size()) return false;
-  std::vector<std::shared_ptr<const SpanResource>> resources(n);
-  for (auto& r : resources) {
-    std::string_view bytes;
-    auto decoded = std::make_shared<SpanResource>();
-    if (!GetLengthPrefixed(&in, &bytes) || !DecodeResource(bytes, decoded.get())) return false;
-    r = std::move(decoded);
-  }
-  if (!GetVarint64(&in, &n) || n > in.size()) return false;
-  std::vector<std::shared_ptr<const SpanScope>> scopes(n);
-  for (auto& sc : scopes) {
-    std::string_view bytes;
-    auto decoded = std::make_shared<SpanScope>();
-    if (!GetLengthPrefixed(&in, &bytes) || !DecodeScope(bytes, decoded.get())) return false;
-    sc = std::move(decoded);
-  }
   if (!GetVarint64(&in, &n) || n > in.size()) return false;
   spans->reserve(spans->size() + n);
   for (uint64_t k = 0; k < n; ++k) {

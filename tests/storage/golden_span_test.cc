@@ -131,20 +131,25 @@ Span LoggedSibling(const Span& child) {
   return s;
 }
 
+// A log file holding one record, written by the real log writer.
+std::string LogFileWith(WalRecordType type, const std::string& payload) {
+  TempDir dir;
+  {
+    auto w = WalWriter::Open(dir.path(), 1, SyncPolicy::kNone, 0);
+    EXPECT_TRUE(w.ok());
+    if (!w.ok()) return "";
+    EXPECT_TRUE((*w)->Append(type, payload).ok());
+  }
+  return testing::ReadFile(WalFilePath(dir.path(), 1));
+}
+
 // A span log file with one record of both spans, written by the real log writer.
 std::string SpanLogFile() {
   std::string payload;
   util::PutVarint64(&payload, 2);
   EncodeSpan(LoggedRoot(), &payload);
   EncodeSpan(LoggedChild(), &payload);
-  TempDir dir;
-  {
-    auto w = WalWriter::Open(dir.path(), 1, SyncPolicy::kNone, 0);
-    EXPECT_TRUE(w.ok());
-    if (!w.ok()) return "";
-    EXPECT_TRUE((*w)->Append(WalRecordType::kSpans, payload).ok());
-  }
-  return testing::ReadFile(WalFilePath(dir.path(), 1));
+  return LogFileWith(WalRecordType::kSpans, payload);
 }
 
 TEST(GoldenSpans, SpanLogRecord) {
@@ -206,14 +211,7 @@ std::string SpanBatchLogFile() {
   const Span child = LoggedChild();
   std::string payload;
   EncodeSpanBatch({LoggedRoot(), child, LoggedSibling(child)}, &payload);
-  TempDir dir;
-  {
-    auto w = WalWriter::Open(dir.path(), 1, SyncPolicy::kNone, 0);
-    EXPECT_TRUE(w.ok());
-    if (!w.ok()) return "";
-    EXPECT_TRUE((*w)->Append(WalRecordType::kSpanBatch, payload).ok());
-  }
-  return testing::ReadFile(WalFilePath(dir.path(), 1));
+  return LogFileWith(WalRecordType::kSpanBatch, payload);
 }
 
 TEST(GoldenSpans, SpanBatchLogRecord) {
