@@ -90,6 +90,7 @@ Status ValidateOptions(const Options& o) {
   }
   if (o.zstd_level < 1 || o.zstd_level > 19) return bad("zstd_level", "must be between 1 and 19");
   if (o.read_threads > 64) return bad("read_threads", "must be at most 64");
+  if (o.span_flush_threads > 64) return bad("span_flush_threads", "must be at most 64");
   if (o.checkpoint_wal_bytes < (1u << 20))
     return bad("checkpoint_wal_bytes", "must be at least 1 MiB");
   if (o.limits.max_labels_per_series < 1 || o.limits.max_labels_per_series > 1024) {

@@ -75,10 +75,6 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const
       new SpanStore(options, path, handles, partition_duration_ms, bg_errors));
   TM_RETURN_IF_ERROR(store->LoadMeta());
   TM_RETURN_IF_ERROR(store->Replay(recovery));
-  const size_t flush_threads = util::ThreadsFromOption(options.span_flush_threads);
-  if (flush_threads > 1) {
-    store->flush_pool_ = std::make_unique<util::ThreadPool>(flush_threads - 1, "tidemark-flush");
-  }
   store->flusher_ = std::thread([s = store.get()] { s->FlusherLoop(); });
   return store;
 }
@@ -407,6 +403,12 @@ void SpanStore::EncodeRowGroups(std::vector<RowGroupJob>* jobs) {
   // Each thread claims the next job until none is left; the flusher encodes too, so the jobs
   // finish even if no helper is free, and then waits for the helpers' last jobs.
   if (jobs->empty()) return;
+  // The helpers start with the first flush that has more than one row group: an engine that
+  // stores few spans (most tenants) never starts them.
+  const size_t flush_threads = util::ThreadsFromOption(options_.span_flush_threads);
+  if (!flush_pool_ && flush_threads > 1 && jobs->size() > 1) {
+    flush_pool_ = std::make_unique<util::ThreadPool>(flush_threads - 1, "tidemark-flush");
+  }
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t j; (j = next.fetch_add(1)) < jobs->size();) {

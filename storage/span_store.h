@@ -130,7 +130,8 @@ class SpanStore {
   bool stopping_ = false;                                  // guarded by mu_
   std::mutex flush_mu_;                                    // one flush at a time
   std::thread flusher_;
-  // Options::span_flush_threads - 1 helpers of the flusher; null when it works alone.
+  // Options::span_flush_threads - 1 helpers of the flusher, started by the first flush that
+  // needs them; null until then, and when it works alone. Used under flush_mu_.
   std::unique_ptr<util::ThreadPool> flush_pool_;
 
   std::atomic<uint64_t> next_segment_id_{1};

@@ -124,6 +124,7 @@ struct Options {
   uint32_t span_scan_threads = 0;
   // Threads a span flush encodes its row groups on (the flusher thread among them), so one
   // flusher does not bound span ingestion. 0: one per core, at most 8; 1: the flusher only.
+  // At most 64. The helper threads start with the first flush of more than one row group.
   uint32_t span_flush_threads = 0;
   // Threads a large selection's series are read and decoded on, ahead of the query evaluating
   // them (the calling thread among them; the others are shared by all queries). 0: one per

@@ -28,16 +28,16 @@ void AddLabel(prometheus::TimeSeries* ts, const std::string& n, const std::strin
   l->set_value(v);
 }
 
-// http_requests_total{code="200"|"500", job="api"}: counters rising 10 and 1 per 15 s for 10 min;
-// one exemplar and metadata.
-std::string TestWriteRequest() {
+// http_requests_total{code="200"|"500", job="api"}: counters rising 10 and 1 per 15 s for 10 min
+// (scrapes `first` to `last` of 0..40); one exemplar and metadata.
+std::string TestWriteRequest(int first = 0, int last = 40) {
   prometheus::WriteRequest req;
   for (const auto& [code, rate] : {std::pair{"200", 10.0}, std::pair{"500", 1.0}}) {
     auto* ts = req.add_timeseries();
     AddLabel(ts, "__name__", "http_requests_total");
     AddLabel(ts, "code", code);
     AddLabel(ts, "job", "api");
-    for (int i = 0; i <= 40; ++i) {
+    for (int i = first; i <= last; ++i) {
       auto* s = ts->add_samples();
       s->set_timestamp(kT0 + i * 15'000);
       s->set_value(i * rate);
@@ -58,8 +58,8 @@ std::string TestWriteRequest() {
   return compressed;
 }
 
-HttpResult Write(const ServerProcess& server) {
-  return HttpCall(server.http_port, "POST", "/api/v1/write", TestWriteRequest(),
+HttpResult Write(const ServerProcess& server, int first = 0, int last = 40) {
+  return HttpCall(server.http_port, "POST", "/api/v1/write", TestWriteRequest(first, last),
                   {{"Content-Type", "application/x-protobuf"},
                    {"Content-Encoding", "snappy"},
                    {"X-Prometheus-Remote-Write-Version", "0.1.0"}});
@@ -339,22 +339,32 @@ TEST(PromApi, DeleteSeriesAndQueryLimits) {
   EXPECT_STREQ(left["data"][0]["code"].GetString(), "500");
 }
 
-// POST /api/v1/admin/compact flushes and merges every partition's blocks, the current one too:
-// the answers stay the same.
-TEST(PromApi, AdminCompactKeepsEveryAnswer) {
+// POST /api/v1/admin/compact flushes and merges each series' blocks in every partition, the
+// current one too: two flushes leave two blocks a series, the compaction one; the answers stay.
+TEST(PromApi, AdminCompactMergesBlocksAndKeepsEveryAnswer) {
   TempDir dir;
   ServerProcess server(dir.path(), std::string(kConfig) + "web:\n  enable_admin_api: true\n");
   ASSERT_TRUE(server.ready) << server.Log();
-  ASSERT_EQ(Write(server).status, 204);
+  auto blocks = [&] {
+    auto status = ParseJson(Get(server, "/api/v1/status/storage"));
+    int64_t n = 0;
+    for (const auto& p : status["data"]["partitions"].GetArray()) n += p["blocks"].GetInt64();
+    return n;
+  };
+  ASSERT_EQ(Write(server, 0, 20).status, 204);
+  EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
+  ASSERT_EQ(Write(server, 21, 40).status, 204);
+  EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
+  EXPECT_EQ(blocks(), 4);  // 2 series x 2 checkpoints
   const std::string query =
       "/api/v1/query_range?query=increase(http_requests_total%5B5m%5D)&start=1700000300"
       "&end=1700000600&step=30";
   const std::string before = Get(server, query);
   EXPECT_NE(before.find("\"code\":\"500\""), std::string::npos) << before;
-  EXPECT_EQ(HttpCall(server.http_port, "POST", "/api/v1/admin/flush").status, 204);
   EXPECT_EQ(HttpCall(server.http_port, "GET", "/api/v1/admin/compact").status, 405);
   HttpResult compacted = HttpCall(server.http_port, "POST", "/api/v1/admin/compact");
   EXPECT_EQ(compacted.status, 204) << compacted.body;
+  EXPECT_EQ(blocks(), 2);
   EXPECT_EQ(Get(server, query), before);
 }
 
