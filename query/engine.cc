@@ -226,7 +226,7 @@ Status Evaluator::CheckContext() const {
 
 Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
     const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt, int64_t range_ms,
-    std::string_view func, const std::vector<std::string>* projection) const {
+    std::string_view func, const std::vector<std::string>* projection, bool window_summary) const {
   TM_RETURN_IF_ERROR(CheckContext());
   ReadOptions options;
   options.deadline = q_->ctx->deadline;
@@ -239,6 +239,7 @@ Result<std::unique_ptr<SeriesSet>> Evaluator::SelectSeries(
   hints.func = func;
   hints.sorted = q_->sorted_selection;
   hints.read_ahead = q_->read_ahead;
+  hints.window_summary = window_summary;
   if (projection != nullptr) {
     hints.project_labels = true;
     hints.projection = *projection;

@@ -89,6 +89,8 @@ class PointSource {
   Status status() const { return it_ != nullptr ? it_->status() : Status::OK(); }
   // The iterator's samples in place (SampleIterator::InMemory); empty for a subquery's points.
   std::span<const Sample> InMemory() const { return in_memory_; }
+  // The store's summary of the samples instead (SampleIterator::Summary), or null.
+  const SampleSummary* Summary() const { return it_ != nullptr ? it_->Summary() : nullptr; }
 
  private:
   bool Fill() {
@@ -186,13 +188,6 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
   }
   const bool pinned = at_mod != AtModifier::kNone;
   const int64_t at = pinned ? AtTime(at_mod, at_ms) : 0;
-  if (is_selector) {
-    const int64_t first_end = (pinned ? at : start_) - offset;
-    const int64_t last_end = (pinned ? at : end_) - offset;
-    const auto& vs = static_cast<const MatrixSelector&>(arg).vector_selector();
-    TM_ASSIGN_OR_RETURN(set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range,
-                                          call.func->name, projection));
-  }
 
   // rate, increase and delta are computed in place over the window (the dashboard hot path):
   // no FunctionArgs, output vector or per-step annotation check, and the window's oldest points
@@ -202,6 +197,16 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
   const bool rate_kernel =
       !absent_over_time && internal::LookupRateKernel(name, &rate_counter, &rate_is_rate);
   internal::RateWindowCache rate_cache;
+  // At one timestamp (rules, instant queries) they need only the window's ends and count when
+  // it holds no stale marker and no reset: the store may say just that (SelectHints).
+  const bool one_window = start_ == end_;
+  if (is_selector) {
+    const int64_t first_end = (pinned ? at : start_) - offset;
+    const int64_t last_end = (pinned ? at : end_) - offset;
+    const auto& vs = static_cast<const MatrixSelector&>(arg).vector_selector();
+    TM_ASSIGN_OR_RETURN(set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range,
+                                          call.func->name, projection, rate_kernel && one_window));
+  }
 
   // last_over_time and first_over_time act like an offset: they keep the metric name.
   const bool drop_name = !KeepsMetricName(name);
@@ -272,6 +277,24 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
     // rate, increase and delta of samples the store holds in memory, with no stale marker among
     // them: the window is an index range over the samples, moved step by step, rather than a copy
     // of them. Counts, limits and results are those of the loop below.
+    const SampleSummary* summary = rate_kernel && one_window ? source->Summary() : nullptr;
+    if (summary != nullptr) {
+      // As the loop over a span below computes it over these samples, with no reset in them.
+      maxt = (pinned ? at : start_) - offset;
+      mint = maxt - range;
+      const auto n = static_cast<int64_t>(summary->count);
+      TM_RETURN_IF_ERROR(AddSamples(n));
+      q_->stats.samples_loaded += n;
+      span_window = summary->count;
+      if (summary->count >= 2) {
+        double value;
+        internal::ExtrapolatedRateFromEnds(summary->first.timestamp_ms, summary->first.value,
+                                           summary->last.timestamp_ms, summary->count,
+                                           summary->last.value - summary->first.value, mint, maxt,
+                                           range, rate_counter, rate_is_rate, &rate_cache, &value);
+        series.floats.push_back(FPoint{start_, value});
+      }
+    }
     const std::span<const Sample> samples = source->InMemory();
     const bool over_span = rate_kernel && !samples.empty() &&
                            std::none_of(samples.begin(), samples.end(),
@@ -324,7 +347,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
       q_->stats.samples_loaded += static_cast<int64_t>(std::min(n, hi + 1));
       span_window = hi - lo;
     }
-    for (int64_t ts = start_; !over_span && ts <= end_; ts += interval_, ++step) {
+    for (int64_t ts = start_; !over_span && summary == nullptr && ts <= end_;
+         ts += interval_, ++step) {
       if (step % kStepsBetweenChecks == kStepsBetweenChecks - 1) {
         TM_RETURN_IF_ERROR(CheckContext());
       }

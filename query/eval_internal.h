@@ -141,10 +141,12 @@ class Evaluator {
   int64_t NumSteps() const { return (end_ - start_) / interval_ + 1; }
   Status CheckContext() const;
   // Selects from storage with the query's deadline and cancellation, and hints that describe
-  // this evaluation (`range_ms` of a range selector, the function applied to it).
+  // this evaluation (`range_ms` of a range selector, the function applied to it; whether a
+  // window summary will do, SelectHints::window_summary).
   Result<std::unique_ptr<SeriesSet>> SelectSeries(
       const std::vector<LabelMatcher>& matchers, int64_t mint, int64_t maxt, int64_t range_ms = 0,
-      std::string_view func = "", const std::vector<std::string>* projection = nullptr) const;
+      std::string_view func = "", const std::vector<std::string>* projection = nullptr,
+      bool window_summary = false) const;
   Status AddSamples(int64_t n);  // current_samples += n, failing past max_samples
   // label_bytes += bytes, failing past the memory limits.
   Status AddLabelBytes(int64_t bytes);

@@ -123,13 +123,17 @@ class DbEngine final : public Engine {
   // without duplicate timestamps. Stored blocks are read in key order, so a batch of series costs
   // few seeks. Each read's samples and status are filled in; `it` is a chunks-column-family
   // iterator reused across calls (created, or refreshed, here when blocks are read).
+  // `summarize` (SelectHints::window_summary): a series whose samples in range all lie in its open
+  // head chunk may be answered with `summary` instead of `samples`.
   struct SeriesRead {
     const MemSeries* series = nullptr;
     std::vector<Sample> samples;
     Status status;
+    bool summarized = false;
+    SampleSummary summary;
   };
   void ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
-                       std::unique_ptr<rocksdb::Iterator>* it);
+                       std::unique_ptr<rocksdb::Iterator>* it, bool summarize = false);
   rocksdb::Iterator* NewChunkIterator();
   // Earliest timestamp a read may return: retention applied at once, before the data is dropped.
   int64_t VisibleMinTime() const;
@@ -138,12 +142,13 @@ class DbEngine final : public Engine {
  private:
   DbEngine(const Options& options, std::string path);
   // Select, in label order or (sorted = false) in id order; read_ahead: helpers of read_pool_
-  // may read the series ahead of the caller; projection non-null: only the labels it names.
+  // may read the series ahead of the caller; projection non-null: only the labels it names;
+  // summarize: series may be answered in brief (SelectHints::window_summary).
   // The matchers' expansion stops at `options`' deadline or cancellation.
   Result<std::unique_ptr<SeriesSet>> SelectSeries(
       const ReadOptions& options, const std::vector<LabelMatcher>& matchers, int64_t mint_ms,
       int64_t maxt_ms, bool sorted, bool read_ahead,
-      const std::vector<std::string>* projection = nullptr);
+      const std::vector<std::string>* projection = nullptr, bool summarize = false);
   // The series a read's matchers select, in id order; its deadline or cancellation stops it.
   Result<std::vector<std::shared_ptr<MemSeries>>> SelectFromIndex(
       const ReadOptions& options, const std::vector<LabelMatcher>& matchers) const;

@@ -14,10 +14,11 @@ using SeriesRead = DbEngine::SeriesRead;
 
 class VectorSampleIterator final : public SampleIterator {
  public:
-  void Reset(const std::vector<Sample>* samples, Status status) {
+  void Reset(const std::vector<Sample>* samples, Status status, const SampleSummary* summary) {
     samples_ = samples;
     pos_ = -1;
     status_ = std::move(status);
+    summary_ = summary;
   }
   bool Next() override {
     if (pos_ + 1 >= static_cast<ptrdiff_t>(samples_->size())) {
@@ -39,9 +40,11 @@ class VectorSampleIterator final : public SampleIterator {
   Sample At() const override { return (*samples_)[pos_]; }
   const Status& status() const override { return status_; }
   std::span<const Sample> InMemory() const override { return *samples_; }
+  const SampleSummary* Summary() const override { return summary_; }
 
  private:
   const std::vector<Sample>* samples_ = nullptr;
+  const SampleSummary* summary_ = nullptr;  // with no samples
   ptrdiff_t pos_ = -1;
   Status status_;
 };
@@ -54,6 +57,7 @@ struct ReadState {
   DbEngine* engine = nullptr;
   std::vector<std::shared_ptr<MemSeries>> series;  // keeps the series alive while read
   int64_t mint = 0, maxt = 0;
+  bool summarize = false;
   size_t batch_size = 1;
   size_t num_batches = 0;
   // Batches from `consuming` up to (excluding) consuming + window may be read; the window bounds
@@ -94,9 +98,10 @@ struct ReadState {
       r.series = series[begin + i].get();
       r.samples.clear();  // keeps its capacity for reuse
       r.status = Status::OK();
+      r.summarized = false;
       reads[i] = &r;
     }
-    engine->ReadSeriesBatch(reads, mint, maxt, it);
+    engine->ReadSeriesBatch(reads, mint, maxt, it, summarize);
     lock.lock();
     batches[b] = std::move(buffer);
     ready[b] = 1;
@@ -148,12 +153,12 @@ class DbSeriesSet final : public SeriesSet {
         // The series is returned with its error on the iterator (and on the set); the error
         // names the series so a caller can report it.
         status_ = r.status;
-      } else if (r.samples.empty()) {
+      } else if (r.samples.empty() && !r.summarized) {
         continue;
       }
       labels_ = project_ ? r.series->ToLabels(projection_) : r.series->ToLabels();
       ref_ = r.series->id;
-      iterator_.Reset(&r.samples, r.status);
+      iterator_.Reset(&r.samples, r.status, r.summarized ? &r.summary : nullptr);
       return true;
     }
   }
@@ -220,11 +225,13 @@ class DbSeriesSet final : public SeriesSet {
 std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
                                           std::vector<std::shared_ptr<MemSeries>> series,
                                           int64_t mint, int64_t maxt, util::ThreadPool* read_pool,
-                                          const std::vector<std::string>* projection) {
+                                          const std::vector<std::string>* projection,
+                                          bool summarize) {
   auto st = std::make_shared<ReadState>();
   st->engine = engine;
   st->mint = mint;
   st->maxt = maxt;
+  st->summarize = summarize;
   // A batch aims at about 64 Ki samples (1 MiB, a core's L2 cache), assuming 15 s samples: it
   // is decoded and then consumed, so it should still be in cache when the caller reads it, and
   // its buffers are reused by a later batch rather than allocated and touched for the first

@@ -22,10 +22,12 @@ class DbEngine;
 
 // `read_pool` null: every batch is read on the caller's thread, one at a time. `projection`
 // non-null: the series' label sets hold only the labels it names (sorted; SelectHints).
+// `summarize`: series may be answered in brief (SelectHints::window_summary).
 std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
                                           std::vector<std::shared_ptr<MemSeries>> series,
                                           int64_t mint, int64_t maxt, util::ThreadPool* read_pool,
-                                          const std::vector<std::string>* projection = nullptr);
+                                          const std::vector<std::string>* projection = nullptr,
+                                          bool summarize = false);
 
 }  // namespace tidemark::storage
 

@@ -85,7 +85,7 @@ void WriteDelta(Writer* w, int64_t d) {
 
 }  // namespace
 
-void HeadChunk::AppendValue(Writer* w, double v) {
+bool HeadChunk::AppendValue(Writer* w, double v) {
   const uint64_t bits = util::DoubleBits(v);
   if (num_samples_ == 0) {
     int64_t m = 0;
@@ -95,23 +95,29 @@ void HeadChunk::AppendValue(Writer* w, double v) {
       w->WriteBits(static_cast<uint64_t>(exponent_), 4);
       w->WriteBits(static_cast<uint64_t>(m), 64);
       mantissa_ = m;
-    } else {
-      w->WriteBit(true);
-      AppendXorValue(w, bits, &xor_, /*first=*/true);
+      return false;
     }
-    return;
+    w->WriteBit(true);
+    AppendXorValue(w, bits, &xor_, /*first=*/true);
+    return bits == kStaleMarkerBits;
   }
   if (exponent_ < 0) {
+    // The comparison a rate's reset check makes (NaN is below nothing).
+    const bool irregular = bits == kStaleMarkerBits || v < util::BitsToDouble(xor_.prev_bits);
     AppendXorValue(w, bits, &xor_, /*first=*/false);
-    return;
+    return irregular;
   }
+  // Decimal mode. After a raw escape mantissa_ still holds the decimal before it, so the
+  // comparisons below may be wrong for the sample after one; any window holding both holds the
+  // raw one too, which is irregular.
   int64_t m;
   if (IsDecimalCandidate(v) && ToMantissa(v, exponent_, &m)) {
     // Wrapping difference; the reader wraps the same way.
     WriteDelta(w,
                static_cast<int64_t>(static_cast<uint64_t>(m) - static_cast<uint64_t>(mantissa_)));
+    const bool decreased = m < mantissa_;  // same exponent: the values compare as the mantissas
     mantissa_ = m;
-    return;
+    return decreased;
   }
   const int e = SmallestExponent(v, exponent_ + 1, &m);
   if (e > exponent_) {
@@ -119,13 +125,15 @@ void HeadChunk::AppendValue(Writer* w, double v) {
     w->WriteBits(kEscapeExponent, 2);
     w->WriteBits(static_cast<uint64_t>(e), 4);
     w->WriteBits(static_cast<uint64_t>(m), 64);
+    const bool decreased = v < DecimalValue(mantissa_, exponent_);
     exponent_ = static_cast<int8_t>(e);
     mantissa_ = m;
-    return;
+    return decreased;
   }
   WriteOnes(w, kEscapeOnes, false);
   w->WriteBits(kEscapeRaw, 2);
   w->WriteBits(bits, 64);
+  return true;
 }
 
 void HeadChunk::Append(int64_t t, double v) {
@@ -143,7 +151,9 @@ void HeadChunk::Append(int64_t t, double v) {
     WriteDod(&w, num_samples_ == 1 ? delta : delta - last_delta_);
     last_delta_ = delta;
   }
-  AppendValue(&w, v);
+  if (AppendValue(&w, v)) {
+    irregular_end_ = static_cast<uint16_t>(std::min<uint32_t>(num_samples_ + 1, UINT16_MAX));
+  }
   max_time_ = t;
   ++num_samples_;
   free_bits_ = static_cast<int8_t>(w.free_bits());
@@ -183,6 +193,30 @@ const HeadChunkCheckpoint* HeadChunk::CheckpointBefore(int64_t t) const {
     if (c.samples_div != 0 && min_time_ + static_cast<int64_t>(c.time_offset) < t) return &c;
   }
   return nullptr;
+}
+
+const char* HeadChunk::DecodeStartFor(int64_t t) const {
+  if (bytes_.empty()) return nullptr;
+  const HeadChunkCheckpoint* c = CheckpointBefore(t);
+  return bytes_.data() +
+         (c == nullptr ? 0 : std::min<size_t>(c->bit_offset / 8, bytes_.size() - 1));
+}
+
+bool HeadChunk::SummarizeFrom(int64_t mint, SampleSummary* out) const {
+  if (num_samples_ == 0 || num_samples_ >= UINT16_MAX || max_time_ < mint) return false;
+  HeadChunkIterator it;
+  it.ResetFrom(*this, mint);
+  while (it.Next()) {
+    if (it.t() < mint) continue;
+    if (it.index() < irregular_end_) return false;
+    out->first = Sample{it.t(), it.v()};
+    // The newest sample is regular, so not a raw escape: the coder's state holds its value.
+    out->last = Sample{max_time_, exponent_ >= 0 ? DecimalValue(mantissa_, exponent_)
+                                                 : util::BitsToDouble(xor_.prev_bits)};
+    out->count = num_samples_ - it.index();
+    return true;
+  }
+  return false;  // damaged: the caller's decode reports it
 }
 
 void HeadChunkIterator::Reset(std::string_view bytes, uint32_t num_samples) {

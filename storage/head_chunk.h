@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/xor_values.h"
+#include "tidemark/querier.h"
 #include "tidemark/status.h"
 #include "util/bit_stream.h"
 #include "util/coding.h"
@@ -58,9 +59,17 @@ class HeadChunk {
   // the last kKept are kept, so a window reaching up to (kKept - 1) * kEvery samples back from
   // the chunk's end decodes fewer than kEvery samples it does not need.
   const HeadChunkCheckpoint* CheckpointBefore(int64_t t) const;
+  // The byte where a read from `t` starts decoding (ResetFrom), for prefetching; null if empty.
+  const char* DecodeStartFor(int64_t t) const;
+  // The chunk's samples at or after `mint` in brief (SelectHints::window_summary), decoding only
+  // from the checkpoint before `mint` to the first of them: the last sample and the count are
+  // known without decoding. False when there is none, or when one of them is a stale marker, a
+  // value the decimal coding escapes raw, or below the sample before it (then the caller decodes).
+  bool SummarizeFrom(int64_t mint, SampleSummary* out) const;
 
  private:
-  void AppendValue(util::BasicBitWriter<std::vector<char>>* w, double v);
+  // Appends the value; returns whether the sample is irregular for SummarizeFrom.
+  bool AppendValue(util::BasicBitWriter<std::vector<char>>* w, double v);
   void TakeCheckpoint();
 
   // A vector rather than a string: its capacity grows by the small steps Append asks for, where a
@@ -74,6 +83,10 @@ class HeadChunk {
   uint32_t num_samples_ = 0;
   int8_t free_bits_ = 0;
   int8_t exponent_ = -1;  // decimal exponent, or -1 in XOR mode
+  // One past the newest sample that is a stale marker, a raw escape or below its predecessor
+  // (0: none): windows starting at or after it may be summarized. In the padding before
+  // checkpoints_, so it costs no memory; chunks of 65,535 samples or more are never summarized.
+  uint16_t irregular_end_ = 0;
   HeadChunkCheckpoint checkpoints_[HeadChunkCheckpoint::kKept];  // oldest first
 };
 
@@ -89,6 +102,8 @@ class HeadChunkIterator {
   void ResetFrom(const HeadChunk& chunk, int64_t t);
 
   bool Next();
+  // The current sample's position in the chunk (after Next returned true).
+  uint32_t index() const { return read_ - 1; }
   int64_t t() const { return t_; }
   double v() const { return util::BitsToDouble(value_bits_); }
   const Status& status() const { return status_; }

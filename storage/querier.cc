@@ -28,6 +28,16 @@ bool LabelsLess(const MemSeries& a, const MemSeries& b) {
   return a.labels.size() < b.labels.size();
 }
 
+// How many series ahead ReadSeriesBatch asks for the chunk bytes it will read, and twice that
+// for the series' records.
+constexpr size_t kPrefetchSeriesAhead = 4;
+
+// The cache lines of a series a read looks at: its lock, time bounds and open chunk's state.
+void PrefetchSeries(const MemSeries& s) {
+  const char* p = reinterpret_cast<const char*>(&s);
+  for (size_t offset = 0; offset < sizeof(MemSeries); offset += 64) __builtin_prefetch(p + offset);
+}
+
 void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
                         std::vector<Sample>* out, Status* st) {
   if (chunk.num_samples() == 0 || chunk.max_time() < mint || chunk.min_time() > maxt) return;
@@ -91,7 +101,7 @@ rocksdb::Iterator* DbEngine::NewChunkIterator() {
 }
 
 void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, int64_t maxt,
-                               std::unique_ptr<rocksdb::Iterator>* iterator) {
+                               std::unique_ptr<rocksdb::Iterator>* iterator, bool summarize) {
   mint = std::max(mint, VisibleMinTime());
   if (mint > maxt) return;
 
@@ -112,6 +122,22 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   std::vector<Plan> plans(batch.size());
   int32_t first_partition = INT32_MAX, last_partition = INT32_MIN;
   for (size_t i = 0; i < batch.size(); ++i) {
+    // Reading a few recent samples of each of a few hundred series among many (rules,
+    // dashboards' last minutes) waits on memory: each series' record and chunk bytes are cold.
+    // Ask for them a few series ahead: the records first, then, once a record has arrived, the
+    // bytes where its read will start.
+    if (i + 2 * kPrefetchSeriesAhead < batch.size()) {
+      PrefetchSeries(*batch[i + 2 * kPrefetchSeriesAhead]->series);
+    }
+    if (i + kPrefetchSeriesAhead < batch.size()) {
+      const MemSeries& ahead = *batch[i + kPrefetchSeriesAhead]->series;
+      const char* start;
+      {
+        std::lock_guard lock(ahead.mu);
+        start = ahead.head.DecodeStartFor(mint);
+      }
+      if (start != nullptr) __builtin_prefetch(start);
+    }
     Plan& plan = plans[i];
     plan.read = batch[i];
     SeriesRead& r = *plan.read;
@@ -129,6 +155,14 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
         plan.stored_max = plan.stored_min - 1;
         plan.head_decoded = true;
+        // Rules' rates: the window lies in the open chunk, and its newest sample is the chunk's.
+        if (summarize && in_range(s.head) && s.head.max_time() <= maxt &&
+            std::none_of(s.closed.begin(), s.closed.end(),
+                         [&](const auto& c) { return in_range(*c); }) &&
+            s.head.SummarizeFrom(mint, &r.summary)) {
+          r.summarized = true;
+          continue;
+        }
         for (const auto& c : s.closed) {
           if (in_range(*c)) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
         }
@@ -262,7 +296,8 @@ Result<std::vector<std::shared_ptr<MemSeries>>> DbEngine::SelectFromIndex(
 
 Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(
     const ReadOptions& options, const std::vector<LabelMatcher>& matchers, int64_t mint,
-    int64_t maxt, bool sorted, bool read_ahead, const std::vector<std::string>* projection) {
+    int64_t maxt, bool sorted, bool read_ahead, const std::vector<std::string>* projection,
+    bool summarize) {
   auto compiled = CompileMatchers(matchers);
   if (!compiled.ok()) return compiled.status();
   if (std::all_of(compiled->begin(), compiled->end(),
@@ -276,7 +311,7 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::SelectSeries(
               [](const auto& a, const auto& b) { return LabelsLess(*a, *b); });
   }
   return NewDbSeriesSet(this, std::move(series), mint, maxt,
-                        read_ahead ? read_pool_.get() : nullptr, projection);
+                        read_ahead ? read_pool_.get() : nullptr, projection, summarize);
 }
 
 namespace {
@@ -354,7 +389,7 @@ Result<std::unique_ptr<SeriesSet>> DbEngine::Select(const ReadOptions& options,
                                                     const SelectHints& hints) {
   TM_RETURN_IF_ERROR(options.Check());
   return SelectSeries(options, matchers, mint_ms, maxt_ms, hints.sorted, hints.read_ahead,
-                      hints.project_labels ? &hints.projection : nullptr);
+                      hints.project_labels ? &hints.projection : nullptr, hints.window_summary);
 }
 
 Result<std::vector<Labels>> DbEngine::Series(const ReadOptions& options,

@@ -36,6 +36,14 @@ inline constexpr uint64_t kStaleMarkerBits = 0x7ff0000000000002ULL;
 bool IsStaleMarker(double value);
 double StaleMarker();
 
+// A window's samples in brief, which a store may give instead of the samples themselves when the
+// caller allows it (SelectHints::window_summary).
+struct SampleSummary {
+  Sample first;        // the oldest sample in range
+  Sample last;         // the newest
+  uint64_t count = 0;  // samples in range, first and last among them (at least 1)
+};
+
 // Pull iterator over the samples of one series, in increasing time order.
 class SampleIterator {
  public:
@@ -53,6 +61,10 @@ class SampleIterator {
   // samples reads them here rather than through a virtual call or two per sample. Reading them
   // does not move the iterator; status() applies as after iterating. Valid while the iterator is.
   virtual std::span<const Sample> InMemory() const { return {}; }
+  // Non-null: the store answered with a summary of the samples in range, as only a selection
+  // with SelectHints::window_summary allows. None of them is a stale marker or below the sample
+  // before it. The iterator then yields no samples. Valid while the iterator is.
+  virtual const SampleSummary* Summary() const { return nullptr; }
 };
 
 // Pull iterator over the series that matched a Select, in label order (unless the hints allowed
@@ -117,6 +129,11 @@ struct SelectHints {
   // carry equal label sets; it may also return every label. Unset: every label.
   bool project_labels = false;
   std::vector<std::string> projection;
+  // Set: the caller reads one window per series and needs only its first and last samples and
+  // their count whenever no sample is a stale marker or below its predecessor (rate, increase
+  // and delta at one timestamp: rules, instant queries). A store may then answer a series whose
+  // samples it knows to be such with SampleIterator::Summary() rather than decode them all.
+  bool window_summary = false;
 };
 
 class SampleQuerier {

@@ -30,6 +30,27 @@ std::vector<Sample> SpecialValues() {
           {9'000'000'000'000'001, -2.25}};
 }
 
+// A summary, when the chunk gives one, is exactly that of the samples at or after `from`, and
+// they hold no stale marker and no value below its predecessor.
+void ExpectSummaryHolds(const HeadChunk& c, const std::vector<Sample>& in, int64_t from) {
+  SampleSummary summary;
+  if (!c.SummarizeFrom(from, &summary)) return;
+  const auto first = std::lower_bound(
+      in.begin(), in.end(), from, [](const Sample& a, int64_t t) { return a.timestamp_ms < t; });
+  ASSERT_NE(first, in.end()) << "a summary of no samples, from " << from;
+  EXPECT_EQ(summary.count, static_cast<uint64_t>(in.end() - first)) << "from " << from;
+  EXPECT_EQ(summary.first.timestamp_ms, first->timestamp_ms);
+  EXPECT_EQ(Bits(summary.first.value), Bits(first->value)) << "from " << from;
+  EXPECT_EQ(summary.last.timestamp_ms, in.back().timestamp_ms);
+  EXPECT_EQ(Bits(summary.last.value), Bits(in.back().value)) << "from " << from;
+  for (auto it = first; it != in.end(); ++it) {
+    EXPECT_FALSE(IsStaleMarker(it->value)) << "summarized over a stale marker, from " << from;
+    if (it != first) {
+      EXPECT_FALSE(it->value < (it - 1)->value) << "over a decrease, from " << from;
+    }
+  }
+}
+
 void ExpectRoundTrip(const std::vector<Sample>& in) {
   HeadChunk c;
   for (const Sample& s : in) c.Append(s.timestamp_ms, s.value);
@@ -62,6 +83,7 @@ void ExpectRoundTrip(const std::vector<Sample>& in) {
       }
       EXPECT_EQ(want, in.size()) << "from " << from;
       EXPECT_TRUE(from_it.status().ok()) << from_it.status().ToString();
+      ExpectSummaryHolds(c, in, from);
     }
   }
 }
@@ -124,6 +146,33 @@ TEST(HeadChunk, DecimalValuesTakeFewBits) {
   }
   // Two-decimal gauges: about 7 bits of timestamp and 10 of value a sample, not the ~50 of XOR.
   EXPECT_LT(c.bytes().size(), 240u * 3);
+}
+
+// Windows of a counter are summarized unless they hold a reset, a stale marker or a value the
+// decimal coding escapes raw; gauges (XOR-coded here) unless they hold a decrease.
+TEST(HeadChunk, SummarizesWindowsWithoutResetsOrStaleMarkers) {
+  for (const bool decimal : {true, false}) {
+    HeadChunk c;
+    std::vector<Sample> in;
+    double v = decimal ? 1000 : 1.0 / 3.0;
+    for (int i = 0; i < 200; ++i) {
+      v += decimal ? i % 5 : 1.0 / 7.0;
+      if (i == 100) v = decimal ? 3 : 1.0 / 9.0;  // a reset
+      double value = v;
+      if (i == 150) value = StaleMarker();
+      if (decimal && i == 170) value = 1e300;  // escaped raw
+      const int64_t t = 1'700'000'000'000 + i * 15'000LL;
+      c.Append(t, value);
+      in.push_back({t, value});
+    }
+    for (int i = 0; i < 200; ++i) {
+      SampleSummary summary;
+      const bool irregular_after = i <= (decimal ? 170 : 150);
+      EXPECT_EQ(c.SummarizeFrom(in[i].timestamp_ms, &summary), !irregular_after)
+          << "decimal " << decimal << " from sample " << i;
+      ExpectSummaryHolds(c, in, in[i].timestamp_ms);
+    }
+  }
 }
 
 // Reads of a chunk's last minutes start at its newest checkpoint before them, not at its first
