@@ -78,6 +78,10 @@ Status ValidateOptions(const Options& o) {
     return bad("max_future_ms",
                "must be between 1 minute and 365 days, got " + std::to_string(o.max_future_ms));
   }
+  if (o.head_keep_recent_ms < 0) {
+    return bad("head_keep_recent_ms",
+               "must be 0 (off) or positive, got " + std::to_string(o.head_keep_recent_ms));
+  }
   if (o.samples_per_chunk < 16 || o.samples_per_chunk > 4096) {
     return bad("samples_per_chunk",
                "must be between 16 and 4096, got " + std::to_string(o.samples_per_chunk));

@@ -35,11 +35,18 @@ Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks,
 Status DbEngine::Checkpoint() {
   struct Job {
     std::shared_ptr<MemSeries> series;
+    // The closed chunks, then a copy of the open one if it stays in the head.
     std::vector<std::shared_ptr<const HeadChunk>> chunks;
+    int64_t stored_through = INT64_MIN;  // samples up to here are stored already
+    int64_t newest = INT64_MIN;          // the newest sample this checkpoint stores
     SeriesRecord record;
   };
   std::vector<Job> jobs;
   uint64_t closed_file;
+  // Open chunks with a sample since then stay in the head (stored all the same): reads of the
+  // last minutes of live series then find them in memory.
+  const int64_t keep_after =
+      options_.head_keep_recent_ms > 0 ? Now() - options_.head_keep_recent_ms : INT64_MAX;
   {
     // With no commit in flight the head holds exactly what the logs up to `closed_file` hold.
     std::unique_lock apply_lock(apply_mu_);
@@ -47,13 +54,17 @@ Status DbEngine::Checkpoint() {
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
     for (auto& s : index_.All()) {
       std::lock_guard series_lock(s->mu);
-      if (s->head.num_samples() > 0) {
+      const bool keep_open = s->head.num_samples() > 0 && s->head.max_time() >= keep_after;
+      if (s->head.num_samples() > 0 && !keep_open) {
         s->closed.push_back(std::make_shared<const HeadChunk>(std::move(s->head)));
         s->head = HeadChunk();
       }
-      if (s->closed.empty()) continue;
+      const bool store_open = keep_open && s->head.max_time() > s->stored_through;
+      if (s->closed.empty() && !store_open) continue;
       Job job;
       job.chunks = s->closed;
+      if (store_open) job.chunks.push_back(std::make_shared<const HeadChunk>(s->head));
+      job.stored_through = s->stored_through;
       job.record.min_time = s->min_time;
       job.record.max_time = s->max_time;
       job.record.last_value_bits = s->last_value_bits;
@@ -69,6 +80,11 @@ Status DbEngine::Checkpoint() {
   for (Job& job : jobs) {
     samples.clear();
     TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, &samples));
+    // What an earlier checkpoint stored of a chunk it kept open is not stored again.
+    samples.erase(samples.begin(),
+                  std::upper_bound(samples.begin(), samples.end(), job.stored_through,
+                                   [](int64_t t, const Sample& a) { return t < a.timestamp_ms; }));
+    if (!samples.empty()) job.newest = samples.back().timestamp_ms;
     // One block per partition the checkpointed samples fall in.
     size_t begin = 0;
     while (begin < samples.size()) {
@@ -100,9 +116,11 @@ Status DbEngine::Checkpoint() {
   sync.sync = true;  // also makes every earlier unsynced batch durable: RocksDB's log is sequential
   TM_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "checkpoint write"));
 
-  // Stored now: release the chunks from the head and the logs that held them.
+  // Stored now: release the chunks from the head and the logs that held them. A kept open
+  // chunk's copy matches nothing in `closed` and releases nothing.
   for (Job& job : jobs) {
     std::lock_guard lock(job.series->mu);
+    job.series->stored_through = std::max(job.series->stored_through, job.newest);
     auto& closed = job.series->closed;
     size_t n = 0;
     while (n < closed.size() && n < job.chunks.size() && closed[n] == job.chunks[n]) ++n;

@@ -61,15 +61,19 @@ struct MemSeries {
   int64_t min_time = INT64_MAX;                          // guarded by mu: stored or in head
   int64_t max_time = INT64_MIN;                          // guarded by mu
   uint64_t last_value_bits = 0;                          // guarded by mu: value at max_time
-  // Deleted or expired: appends must look the series up again.
-  std::atomic<bool> removed{false};
+  // Guarded by mu: the newest sample a checkpoint stored. The open chunk a checkpoint keeps
+  // (Options::head_keep_recent_ms) holds samples up to it that are in stored blocks too: reads
+  // take those from the head, and the next checkpoint stores only what is newer.
+  int64_t stored_through = INT64_MIN;
 
   // Guarded by the engine's commit lock. The newest accepted sample, which may not be in a chunk
   // yet: commits validate against these under the lock and append to chunks after it.
   int64_t accepted_max_time = INT64_MIN;
   uint64_t accepted_last_bits = 0;
-  // Whether a definition of this series is in the log or the `series` column family (the log
-  // record of its first samples must carry it otherwise).
+  // Deleted or expired: appends must look the series up again.
+  std::atomic<bool> removed{false};
+  // Guarded by the commit lock. Whether a definition of this series is in the log or the
+  // `series` column family (the log record of its first samples must carry it otherwise).
   bool logged = false;
 };
 

@@ -151,7 +151,10 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       int64_t head_min = s.head.num_samples() > 0 ? s.head.min_time() : INT64_MAX;
       if (!s.closed.empty()) head_min = std::min(head_min, s.closed.front()->min_time());
       plan.stored_min = std::max(mint, series_min);
-      plan.stored_max = std::min({maxt, series_max, head_min == INT64_MAX ? INT64_MAX : head_min});
+      // Everything from the head's oldest sample on is in the head; stored blocks may hold some
+      // of it too (an open chunk a checkpoint stored and kept), which is not read twice.
+      plan.stored_max =
+          std::min({maxt, series_max, head_min == INT64_MAX ? INT64_MAX : head_min - 1});
       if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
         plan.stored_max = plan.stored_min - 1;
         plan.head_decoded = true;
@@ -236,8 +239,9 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
           break;
         }
         auto lo = r.samples.begin() + static_cast<ptrdiff_t>(base), hi = r.samples.end();
-        if (header.max_time > maxt) {
-          hi = std::upper_bound(lo, hi, maxt,
+        // Merged blocks may reach into what the head holds: up to stored_max only.
+        if (header.max_time > plan->stored_max) {
+          hi = std::upper_bound(lo, hi, plan->stored_max,
                                 [](int64_t t, const Sample& a) { return t < a.timestamp_ms; });
           r.samples.erase(hi, r.samples.end());
         }

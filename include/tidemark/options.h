@@ -97,6 +97,12 @@ struct Options {
   // ... or once this much wall-clock time passed since the last checkpoint, in milliseconds.
   // Default 30 minutes. 0 disables the timer.
   int64_t checkpoint_interval_ms = 30LL * 60 * 1000;
+  // A checkpoint stores every head sample, and keeps in memory the open chunk of each series
+  // whose newest sample is at most this old (by the engine's clock), in milliseconds: rules and
+  // dashboards read the last minutes of busy series from memory rather than from segments, which
+  // on a server ingesting fast would hold them within a minute. At most one open chunk per series
+  // (samples_per_chunk samples) stays. Default 1 hour. 0: a checkpoint empties the head.
+  int64_t head_keep_recent_ms = 3600LL * 1000;
   // How often the background worker enforces retention and checkpoints, in milliseconds.
   // Default 10 s. 0 disables the background worker (tests call Engine::RunMaintenance).
   int64_t maintenance_interval_ms = 10'000;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <thread>
@@ -486,6 +487,82 @@ TEST(Engine, CompactMergesPerCheckpointBlocks) {
     ASSERT_EQ(all["up{job=\"api\"}"][i].timestamp_ms, 15'000LL * i);
     ASSERT_EQ(all["up{job=\"api\"}"][i].value, i * 1.5);
   }
+}
+
+// A checkpoint stores every sample once, keeps the open chunks of series with recent samples in
+// the head (Options::head_keep_recent_ms) and empties it of the rest; reads see each sample once
+// wherever it is, also after blocks are merged and after a restart.
+TEST(Engine, CheckpointsKeepRecentOpenChunksAndStoreEachSampleOnce) {
+  TempDir dir;
+  std::atomic<int64_t> now{0};
+  Options o = TestOptions();
+  o.partition_duration_ms = 3 * 3'600'000;
+  o.now_ms = [&now] { return now.load(); };
+  int written = 0;
+  auto write = [&](Engine* engine, int n) {
+    auto app = engine->NewAppender();
+    for (int i = 0; i < n; ++i, ++written) {
+      app->Add(kUp, 15'000LL * written, written * 1.5);
+      now = 15'000LL * written;
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  };
+  auto expect_all = [&](Engine* engine, const char* when) {
+    auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
+    const auto& s = all["up{job=\"api\"}"];
+    ASSERT_EQ(s.size(), static_cast<size_t>(written)) << when;
+    for (int i = 0; i < written; ++i) {
+      ASSERT_EQ(s[i].timestamp_ms, 15'000LL * i) << when;
+      ASSERT_EQ(s[i].value, i * 1.5) << when;
+    }
+    // A window reaching from stored blocks into the head.
+    auto part = ReadAll(*engine, {LabelMatcher::Equal("job", "api")}, 15'000LL * (written - 130),
+                        15'000LL * (written - 3));
+    EXPECT_EQ(part["up{job=\"api\"}"].size(), static_cast<size_t>(std::min(written, 130) - 2))
+        << when;
+  };
+  auto stored_samples = [](Engine* engine) {
+    auto partitions = engine->Partitions();
+    EXPECT_TRUE(partitions.ok()) << partitions.status().ToString();
+    uint64_t n = 0;
+    if (partitions.ok()) {
+      for (const PartitionInfo& p : *partitions) n += p.samples;
+    }
+    return n;
+  };
+  {
+    auto engine = OpenOrDie(dir.path(), o);
+    for (int round = 0; round < 6; ++round) {  // 450 samples: chunks cut between checkpoints
+      write(engine.get(), 75);
+      ASSERT_TRUE(engine->Flush().ok());
+      EXPECT_GT(engine->Stats().head_samples, 0u) << "round " << round;
+      EXPECT_EQ(stored_samples(engine.get()), static_cast<uint64_t>(written)) << "round " << round;
+      expect_all(engine.get(), "after a checkpoint");
+    }
+    ASSERT_TRUE(engine->Compact(INT64_MAX).ok());
+    expect_all(engine.get(), "after compaction");
+    write(engine.get(), 10);
+    expect_all(engine.get(), "with samples only in the log");
+  }
+  {
+    auto engine = OpenOrDie(dir.path(), o);
+    expect_all(engine.get(), "after a restart");
+    ASSERT_TRUE(engine->Flush().ok());
+    EXPECT_EQ(stored_samples(engine.get()), static_cast<uint64_t>(written));
+    // Two hours without a sample: the next checkpoint lets the chunk go.
+    now = now.load() + 2 * 3'600'000;
+    ASSERT_TRUE(engine->Flush().ok());
+    EXPECT_EQ(engine->Stats().head_samples, 0u);
+    EXPECT_EQ(stored_samples(engine.get()), static_cast<uint64_t>(written));
+    expect_all(engine.get(), "with the head empty");
+  }
+  // Off: a checkpoint empties the head, as before.
+  o.head_keep_recent_ms = 0;
+  auto engine = OpenOrDie(dir.path(), o);
+  write(engine.get(), 20);
+  ASSERT_TRUE(engine->Flush().ok());
+  EXPECT_EQ(engine->Stats().head_samples, 0u);
+  expect_all(engine.get(), "with keeping off");
 }
 
 TEST(Engine, PartitionsDescribeStoredData) {
