@@ -224,11 +224,12 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
 }
 
 Status ApplyStorage(const YAML::Node& st, Options* o) {
-  TM_RETURN_IF_ERROR(CheckMapping(
-      st, "storage.",
-      {"retention", "retention_bytes", "span_retention", "sync", "group_commit_interval",
-       "unsynced_commit_delay", "partition_duration", "checkpoint_interval", "head_keep_recent",
-       "max_future", "read_threads", "span_scan_threads", "span_flush_threads"}));
+  TM_RETURN_IF_ERROR(
+      CheckMapping(st, "storage.",
+                   {"retention", "retention_bytes", "span_retention", "sync",
+                    "group_commit_interval", "unsynced_commit_delay", "partition_duration",
+                    "checkpoint_interval", "head_keep_recent", "selection_cache_bytes",
+                    "max_future", "read_threads", "span_scan_threads", "span_flush_threads"}));
   if (st["read_threads"]) {
     TM_RETURN_IF_ERROR(
         ReadInt(st["read_threads"], "storage.read_threads", 0, 64, &o->read_threads));
@@ -264,6 +265,10 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
   if (st["checkpoint_interval"]) {
     TM_RETURN_IF_ERROR(ReadDuration(st["checkpoint_interval"], "storage.checkpoint_interval",
                                     kSecond, 7 * kDay, "off", &o->checkpoint_interval_ms));
+  }
+  if (st["selection_cache_bytes"]) {
+    TM_RETURN_IF_ERROR(ReadInt(st["selection_cache_bytes"], "storage.selection_cache_bytes", 0,
+                               int64_t{1} << 40, &o->selection_cache_bytes));
   }
   if (st["head_keep_recent"]) {
     TM_RETURN_IF_ERROR(ReadDuration(st["head_keep_recent"], "storage.head_keep_recent", kSecond,
@@ -762,6 +767,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
       << util::FormatDuration(c.engine.checkpoint_interval_ms);
   out << YAML::Key << "head_keep_recent" << YAML::Value
       << util::FormatDuration(c.engine.head_keep_recent_ms);
+  out << YAML::Key << "selection_cache_bytes" << YAML::Value << c.engine.selection_cache_bytes;
   out << YAML::Key << "max_future" << YAML::Value << util::FormatDuration(c.engine.max_future_ms);
   out << YAML::Key << "read_threads" << YAML::Value << c.engine.read_threads;
   out << YAML::Key << "span_scan_threads" << YAML::Value << c.engine.span_scan_threads;

@@ -102,6 +102,11 @@ std::vector<std::pair<Labels, double>> SelfMetrics::Collect(Engine& engine) {
   add("tidemark_head_series", {}, double(st.head_series));
   add("tidemark_head_samples", {}, double(st.head_samples));
   add("tidemark_head_memory_bytes", {}, double(st.head_memory_bytes));
+  add("tidemark_selection_cache_requests_total", {{"result", "hit"}},
+      double(st.selection_cache_hits));
+  add("tidemark_selection_cache_requests_total", {{"result", "miss"}},
+      double(st.selection_cache_misses));
+  add("tidemark_selection_cache_bytes", {}, double(st.selection_cache_bytes));
   add("tidemark_wal_bytes", {}, double(st.wal_bytes));
   add("tidemark_disk_bytes", {{"data", "samples"}}, double(st.segment_bytes));
   add("tidemark_disk_bytes", {{"data", "spans"}}, double(st.span_bytes));

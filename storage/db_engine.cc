@@ -117,6 +117,7 @@ DbEngine::DbEngine(const Options& options, std::string path)
       path_(std::move(path)),
       partition_duration_ms_(options.partition_duration_ms),
       bg_errors_(options.on_background_error),
+      index_(options.selection_cache_bytes),
       max_active_series_(options.limits.max_active_series) {}
 
 Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const std::string& path) {
@@ -448,6 +449,10 @@ EngineStats DbEngine::Stats() {
     }
   }
   st.head_memory_bytes += index_.MemoryBytes();
+  const SeriesIndex::SelectionCacheStats cache = index_.selection_cache_stats();
+  st.selection_cache_hits = cache.hits;
+  st.selection_cache_misses = cache.misses;
+  st.selection_cache_bytes = cache.bytes;
   st.wal_bytes = wal_->live_bytes();
   st.wal_syncs = wal_->syncs();
   st.samples_appended = samples_appended_;

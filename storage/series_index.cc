@@ -3,6 +3,7 @@
 #include <absl/hash/hash.h>
 
 #include <algorithm>
+#include <span>
 
 namespace tidemark::storage {
 
@@ -88,6 +89,9 @@ std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash,
   for (const Label& l : labels) interned.push_back(Intern(l));
   auto series = std::make_shared<MemSeries>(id, hash, std::move(interned));
   by_id_.Insert(id, series);
+  // Remembered selections extend over ids above the largest they looked at.
+  if (id <= max_id_) ++epoch_;
+  max_id_ = std::max(max_id_, id);
   MemSeries*& head = by_hash_[hash];
   series->hash_next = head;
   head = series.get();
@@ -133,6 +137,7 @@ void SeriesIndex::Remove(uint64_t id) {
     if (name_it->second.empty()) postings_.erase(name_it);
   }
   by_id_.Erase(id);
+  ++epoch_;
 }
 
 namespace {
@@ -143,20 +148,33 @@ constexpr size_t kStepsBetweenChecks = 4096;
 
 }  // namespace
 
+namespace {
+
+using IdSpan = std::span<const uint64_t>;
+
+// The ids of `ids` (ascending) from `min_id` on.
+IdSpan From(const std::vector<uint64_t>& ids, uint64_t min_id) {
+  if (min_id == 0) return ids;
+  return IdSpan(std::lower_bound(ids.begin(), ids.end(), min_id), ids.end());
+}
+
+}  // namespace
+
 template <typename Pred>
 std::vector<uint64_t> SeriesIndex::UnionPostings(const std::string& name, Pred pred,
+                                                 uint64_t min_id,
                                                  const std::function<bool()>& check) const {
   std::vector<uint64_t> out;
   auto name_it = postings_.find(name);
   if (name_it == postings_.end()) return out;
-  std::vector<const std::vector<uint64_t>*> lists;
+  std::vector<IdSpan> lists;
   size_t steps = 0;
   for (const auto& [value, ids] : name_it->second) {
     if (check && ++steps % kStepsBetweenChecks == 0 && !check()) return {};
-    if (pred(value)) lists.push_back(&ids);
+    if (pred(value)) lists.push_back(From(ids, min_id));
   }
-  if (lists.size() == 1) return *lists[0];
-  for (const auto* l : lists) out.insert(out.end(), l->begin(), l->end());
+  if (lists.size() == 1) return std::vector<uint64_t>(lists[0].begin(), lists[0].end());
+  for (const IdSpan l : lists) out.insert(out.end(), l.begin(), l.end());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -167,9 +185,7 @@ namespace {
 // below it: steps of doubling length from `first`, then a binary search inside the last step.
 // Successive candidates are near each other in a long list, so this touches a few neighbouring
 // cache lines where a binary search over the whole rest would miss the cache at every probe.
-std::vector<uint64_t>::const_iterator GallopTo(std::vector<uint64_t>::const_iterator first,
-                                               std::vector<uint64_t>::const_iterator last,
-                                               uint64_t id) {
+IdSpan::iterator GallopTo(IdSpan::iterator first, IdSpan::iterator last, uint64_t id) {
   ptrdiff_t step = 1;
   while (last - first > step && first[step] < id) {
     first += step + 1;
@@ -181,22 +197,22 @@ std::vector<uint64_t>::const_iterator GallopTo(std::vector<uint64_t>::const_iter
 // Writes the ids of `ids` (ascending) that are also in `list` (ascending) to `out`, which may be
 // `ids` itself. A list much longer than the candidates (a metric name's postings against one
 // team's) is galloped through, not walked.
-void Intersect(const std::vector<uint64_t>& ids, const std::vector<uint64_t>& list,
-               std::vector<uint64_t>* out) {
-  if (out != &ids) out->resize(ids.size());
+// `ids` may be `*out` itself (then it is read as it is written, never ahead of it).
+void Intersect(IdSpan ids, IdSpan list, std::vector<uint64_t>* out) {
+  if (ids.data() != out->data()) out->resize(ids.size());
   size_t kept = 0;
   if (list.size() > 4 * ids.size()) {
-    auto from = list.cbegin();
+    auto from = list.begin();
     for (const uint64_t id : ids) {
-      from = GallopTo(from, list.cend(), id);
-      if (from == list.cend()) break;
+      from = GallopTo(from, list.end(), id);
+      if (from == list.end()) break;
       if (*from == id) (*out)[kept++] = id;
     }
   } else {
-    auto it = list.cbegin();
+    auto it = list.begin();
     for (const uint64_t id : ids) {
-      while (it != list.cend() && *it < id) ++it;
-      if (it == list.cend()) break;
+      while (it != list.end() && *it < id) ++it;
+      if (it == list.end()) break;
       if (*it == id) (*out)[kept++] = id;
     }
   }
@@ -219,25 +235,16 @@ std::string_view LabelValue(const MemSeries& s, std::string_view name) {
 
 }  // namespace
 
-std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
-    const std::vector<CompiledMatcher>& matchers, const ReadOptions* options,
-    Status* stopped) const {
-  // A regex over millions of label values, or a filter over millions of candidates, must end
-  // at the read's deadline (and lets writers creating series at the lock sooner).
-  std::function<bool()> check;
-  if (options != nullptr && stopped != nullptr) {
-    check = [options, stopped] {
-      *stopped = options->Check();
-      return stopped->ok();
-    };
-  }
-  std::shared_lock lock(mu_);
+std::vector<uint64_t> SeriesIndex::SelectIdsLocked(const std::vector<CompiledMatcher>& matchers,
+                                                   uint64_t min_id,
+                                                   const std::function<bool()>& check,
+                                                   Status* stopped) const {
   // Matchers that cannot match an absent label narrow the candidates: the intersection of their
   // postings (an equality's list as it is, others' the union over the values they match),
   // smallest first, so the work follows the answer's size rather than the metric name's.
   std::vector<std::vector<uint64_t>> unions;
   unions.reserve(matchers.size());
-  std::vector<const std::vector<uint64_t>*> lists;
+  std::vector<IdSpan> lists;
   for (const CompiledMatcher& m : matchers) {
     if (m.MatchesEmpty()) continue;
     if (m.matcher().type == MatchType::kEqual) {
@@ -245,29 +252,29 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
       if (name_it == postings_.end()) return {};
       auto value_it = name_it->second.find(m.matcher().value);
       if (value_it == name_it->second.end()) return {};
-      lists.push_back(&value_it->second);
+      lists.push_back(From(value_it->second, min_id));
     } else {
       unions.push_back(UnionPostings(
-          m.matcher().name, [&](std::string_view v) { return m.Matches(v); }, check));
+          m.matcher().name, [&](std::string_view v) { return m.Matches(v); }, min_id, check));
       if (stopped != nullptr && !stopped->ok()) return {};
-      lists.push_back(&unions.back());
+      lists.push_back(unions.back());
     }
-    if (lists.back()->empty()) return {};
+    if (lists.back().empty()) return {};
   }
-  std::sort(lists.begin(), lists.end(),
-            [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  std::sort(lists.begin(), lists.end(), [](IdSpan a, IdSpan b) { return a.size() < b.size(); });
   std::vector<uint64_t> ids;
   if (lists.empty()) {
     ids.reserve(by_id_.size());
-    by_id_.ForEach(
-        [&](const std::shared_ptr<MemSeries>& s) { ids.push_back(s->id); });  // ascending
+    by_id_.ForEach([&](const std::shared_ptr<MemSeries>& s) {
+      if (s->id >= min_id) ids.push_back(s->id);  // ascending
+    });
   } else {
     if (lists.size() == 1) {
-      ids = *lists[0];
+      ids.assign(lists[0].begin(), lists[0].end());
     } else {
       // The smallest list is read, not copied: the first intersection writes the candidates.
-      Intersect(*lists[0], *lists[1], &ids);
-      for (size_t i = 2; i < lists.size() && !ids.empty(); ++i) Intersect(ids, *lists[i], &ids);
+      Intersect(lists[0], lists[1], &ids);
+      for (size_t i = 2; i < lists.size() && !ids.empty(); ++i) Intersect(ids, lists[i], &ids);
     }
   }
   // Matchers that match the empty string remove series whose value is present and not matched:
@@ -282,26 +289,115 @@ std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
       continue;
     }
     std::vector<uint64_t> excluded = UnionPostings(
-        m.matcher().name, [&](std::string_view v) { return !m.Matches(v); }, check);
+        m.matcher().name, [&](std::string_view v) { return !m.Matches(v); }, min_id, check);
     if (stopped != nullptr && !stopped->ok()) return {};
     if (!excluded.empty()) ids = Subtract(ids, excluded);
   }
-  std::vector<std::shared_ptr<MemSeries>> out;
-  out.reserve(ids.size());
+  if (per_series.empty()) return ids;
+  size_t kept = 0;
   size_t steps = 0;
-  for (uint64_t id : ids) {
-    if (check && !per_series.empty() && ++steps % kStepsBetweenChecks == 0 && !check()) return {};
-    const std::shared_ptr<MemSeries>& s = *by_id_.Find(id);
+  for (const uint64_t id : ids) {
+    if (check && ++steps % kStepsBetweenChecks == 0 && !check()) return {};
+    const MemSeries& s = **by_id_.Find(id);
     bool keep = true;
     for (const CompiledMatcher* m : per_series) {
-      if (!m->Matches(LabelValue(*s, m->matcher().name))) {
+      if (!m->Matches(LabelValue(s, m->matcher().name))) {
         keep = false;
         break;
       }
     }
-    if (keep) out.push_back(s);
+    if (keep) ids[kept++] = id;
+  }
+  ids.resize(kept);
+  return ids;
+}
+
+namespace {
+
+// A matcher set's key in the selection cache: its matchers in order (the same selector in a rule
+// or a dashboard lists them the same way every time).
+std::string SelectionKey(const std::vector<CompiledMatcher>& matchers) {
+  std::string key;
+  for (const CompiledMatcher& m : matchers) {
+    key += static_cast<char>(m.matcher().type);
+    key += m.matcher().name;
+    key += '\0';
+    key += m.matcher().value;
+    key += '\0';
+  }
+  return key;
+}
+
+size_t EntryBytes(const std::string& key, const std::vector<uint64_t>& ids) {
+  return key.size() + ids.capacity() * sizeof(uint64_t) + 96;
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<MemSeries>> SeriesIndex::Select(
+    const std::vector<CompiledMatcher>& matchers, const ReadOptions* options,
+    Status* stopped) const {
+  // A regex over millions of label values, or a filter over millions of candidates, must end
+  // at the read's deadline (and lets writers creating series at the lock sooner).
+  std::function<bool()> check;
+  if (options != nullptr && stopped != nullptr) {
+    check = [options, stopped] {
+      *stopped = options->Check();
+      return stopped->ok();
+    };
+  }
+  std::shared_lock lock(mu_);
+  std::vector<uint64_t> ids;
+  const bool cached = selection_cache_limit_ > 0 && !matchers.empty();
+  std::string key;
+  bool hit = false;
+  uint64_t through = 0;
+  if (cached) {
+    key = SelectionKey(matchers);
+    std::lock_guard cache_lock(cache_mu_);
+    auto it = selection_cache_.find(key);
+    if (it != selection_cache_.end() && it->second.epoch == epoch_) {
+      hit = true;
+      ids = it->second.ids;
+      through = it->second.through_id;
+    }
+    ++(hit ? selection_cache_counts_.hits : selection_cache_counts_.misses);
+  }
+  if (!hit || through < max_id_) {
+    std::vector<uint64_t> found = SelectIdsLocked(matchers, hit ? through + 1 : 0, check, stopped);
+    if (stopped != nullptr && !stopped->ok()) return {};
+    ids.insert(ids.end(), found.begin(), found.end());
+    if (cached) {
+      std::lock_guard cache_lock(cache_mu_);
+      auto it = selection_cache_.find(key);
+      if (it != selection_cache_.end()) {
+        selection_cache_bytes_ -= EntryBytes(it->first, it->second.ids);
+        selection_cache_.erase(it);
+      }
+      const size_t bytes = EntryBytes(key, ids);
+      if (selection_cache_bytes_ + bytes > selection_cache_limit_) {
+        selection_cache_.clear();  // full: start afresh (rarely used entries go with the rest)
+        selection_cache_bytes_ = 0;
+      }
+      if (bytes <= selection_cache_limit_) {
+        selection_cache_bytes_ += bytes;
+        selection_cache_.emplace(std::move(key), CachedSelection{ids, max_id_, epoch_});
+      }
+    }
+  }
+  std::vector<std::shared_ptr<MemSeries>> out;
+  out.reserve(ids.size());
+  for (const uint64_t id : ids) {
+    if (const auto* s = by_id_.Find(id)) out.push_back(*s);
   }
   return out;
+}
+
+SeriesIndex::SelectionCacheStats SeriesIndex::selection_cache_stats() const {
+  std::lock_guard cache_lock(cache_mu_);
+  SelectionCacheStats stats = selection_cache_counts_;
+  stats.bytes = selection_cache_bytes_;
+  return stats;
 }
 
 std::vector<std::shared_ptr<MemSeries>> SeriesIndex::All() const {

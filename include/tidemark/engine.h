@@ -97,6 +97,11 @@ struct EngineStats {
   uint64_t head_chunks = 0;
   uint64_t head_samples = 0;
   uint64_t head_memory_bytes = 0;  // estimate of chunk and index memory
+  // Selections answered from the selection cache (Options::selection_cache_bytes), or not, and
+  // the bytes it holds.
+  uint64_t selection_cache_hits = 0;
+  uint64_t selection_cache_misses = 0;
+  uint64_t selection_cache_bytes = 0;
   uint64_t wal_bytes = 0;
   uint64_t wal_syncs = 0;  // syncs of the samples' log since the engine opened
   uint64_t samples_appended = 0;

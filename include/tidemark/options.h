@@ -103,6 +103,10 @@ struct Options {
   // on a server ingesting fast would hold them within a minute. At most one open chunk per series
   // (samples_per_chunk samples) stays. Default 1 hour. 0: a checkpoint empties the head.
   int64_t head_keep_recent_ms = 3600LL * 1000;
+  // Memory for remembering which series a matcher set selects, in bytes (0: none). Rules evaluate
+  // the same selectors every interval, and this saves intersecting their postings each time; a
+  // selection of N series takes 8 N bytes. When full it is emptied. Default 32 MiB.
+  uint64_t selection_cache_bytes = 32ULL << 20;
   // How often the background worker enforces retention and checkpoints, in milliseconds.
   // Default 10 s. 0 disables the background worker (tests call Engine::RunMaintenance).
   int64_t maintenance_interval_ms = 10'000;
