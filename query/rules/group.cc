@@ -114,7 +114,48 @@ struct RuleGroup::Rule {
   double evaluation_seconds = 0;
   // Only the evaluating thread: the series written in the last evaluation.
   std::set<Labels> last_series;
+  // What the rule reads and writes, for committing the group's outputs together: the metric
+  // names its selectors name by equality, or reads_any when one may select any name (or an
+  // alert template may run a query); the metric names it writes.
+  std::set<std::string, std::less<>> reads;
+  bool reads_any = false;
+  std::vector<std::string> writes;
 };
+
+namespace {
+
+// Adds the metric names `expr`'s selectors name by equality to `names`; false when a selector
+// names none, so that it may select any metric.
+bool SelectedNames(const promql::Expr& expr, std::set<std::string, std::less<>>* names) {
+  if (expr.kind == promql::ExprKind::kVectorSelector) {
+    for (const LabelMatcher& m : static_cast<const promql::VectorSelector&>(expr).matchers) {
+      if (m.name == kMetricNameLabel && m.type == MatchType::kEqual) {
+        names->insert(m.value);
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const promql::Expr* child : promql::ChildrenOf(expr)) {
+    if (!SelectedNames(*child, names)) return false;
+  }
+  return true;
+}
+
+// Passes the rules' samples on, leaving the commits to RuleGroup::Evaluate.
+class DeferredOutput final : public RuleOutput {
+ public:
+  explicit DeferredOutput(RuleOutput& out) : out_(out) {}
+  void Add(const Labels& labels, int64_t t_ms, double value) override {
+    out_.Add(labels, t_ms, value);
+  }
+  Status Commit() override { return Status::OK(); }
+
+ private:
+  RuleOutput& out_;
+};
+
+}  // namespace
 
 RuleGroup::RuleGroup(GroupSpec spec, const RuleOptions& options)
     : spec_(std::move(spec)), options_(options) {}
@@ -138,6 +179,20 @@ Result<std::unique_ptr<RuleGroup>> RuleGroup::Create(GroupSpec spec, const RuleO
     }
     rule->expr = std::move(expr).value();
     rule->expr_text = promql::FormatExpr(*rule->expr);
+    rule->reads_any = !SelectedNames(*rule->expr, &rule->reads);
+    if (rule->spec.kind == RuleKind::kRecording) {
+      rule->writes = {rule->spec.name};
+    } else {
+      rule->writes = {std::string(kAlertsMetric), std::string(kAlertsForStateMetric)};
+      auto may_query = [](const std::vector<Label>& texts) {
+        return std::any_of(texts.begin(), texts.end(), [](const Label& l) {
+          return l.value.find("query") != std::string::npos;
+        });
+      };
+      if (may_query(rule->spec.labels) || may_query(rule->spec.annotations)) {
+        rule->reads_any = true;
+      }
+    }
     if (rule->spec.kind == RuleKind::kAlerting) {
       const std::string template_name = "__alert_" + rule->spec.name;
       auto parse = [&](const std::string& text) {
@@ -177,13 +232,42 @@ int64_t RuleGroup::EvaluationTimeAtOrAfter(int64_t now_ms) const {
 GroupEvalResult RuleGroup::Evaluate(int64_t ts_ms, const EvalContext& ctx, RuleOutput& out) {
   GroupEvalResult result;
   const auto group_start = std::chrono::steady_clock::now();
+  // The rules' outputs are committed together, before the first rule that may read one of them
+  // and at the end: a rule still sees every earlier rule's output, as Prometheus' per-rule
+  // commits give it, but a group of independent rules commits once rather than once per rule
+  // (each commit takes the engine's commit lock, which ingestion waits for).
+  DeferredOutput deferred(out);
+  std::vector<Rule*> uncommitted;
+  std::set<std::string, std::less<>> uncommitted_names;
+  auto commit = [&] {
+    if (uncommitted.empty()) return;
+    Status s = out.Commit();
+    if (!s.ok()) {
+      std::lock_guard lock(mu_);
+      for (Rule* rule : uncommitted) {
+        if (rule->health != RuleHealth::kError) ++result.failed_rules;
+        rule->health = RuleHealth::kError;
+        rule->last_error = std::string(s.message());
+      }
+    }
+    uncommitted.clear();
+    uncommitted_names.clear();
+  };
   for (std::unique_ptr<Rule>& rule : rules_) {
+    if (!uncommitted.empty() &&
+        (rule->reads_any ||
+         std::any_of(rule->reads.begin(), rule->reads.end(),
+                     [&](const std::string& name) { return uncommitted_names.contains(name); }))) {
+      commit();
+    }
     const auto start = std::chrono::steady_clock::now();
     Status s = rule->spec.kind == RuleKind::kRecording
-                   ? EvalRecording(*rule, ts_ms, ctx, out, &result)
-                   : EvalAlerting(*rule, ts_ms, ctx, out, &result);
+                   ? EvalRecording(*rule, ts_ms, ctx, deferred, &result)
+                   : EvalAlerting(*rule, ts_ms, ctx, deferred, &result);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    uncommitted.push_back(rule.get());
+    uncommitted_names.insert(rule->writes.begin(), rule->writes.end());
     std::lock_guard lock(mu_);
     rule->last_evaluation_ms = ts_ms;
     rule->evaluation_seconds = seconds;
@@ -196,6 +280,7 @@ GroupEvalResult RuleGroup::Evaluate(int64_t ts_ms, const EvalContext& ctx, RuleO
       ++result.failed_rules;
     }
   }
+  commit();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - group_start).count();
   std::lock_guard lock(mu_);

@@ -113,6 +113,70 @@ TEST_F(RuleGroupTest, RecordingRulesWriteSeriesThatLaterRulesRead) {
   EXPECT_EQ(snap.last_evaluation_ms, kT0);
 }
 
+// Counts the commits a group makes and the samples each carries.
+class CountingOutput final : public RuleOutput {
+ public:
+  explicit CountingOutput(RuleOutput* out) : out_(out) {}
+  void Add(const Labels& labels, int64_t t_ms, double value) override {
+    out_->Add(labels, t_ms, value);
+    ++pending_;
+  }
+  Status Commit() override {
+    commits.push_back(pending_);
+    pending_ = 0;
+    return out_->Commit();
+  }
+  std::vector<int> commits;
+
+ private:
+  RuleOutput* out_;
+  int pending_ = 0;
+};
+
+// A group commits its rules' outputs together, before the first rule that reads one of them (by
+// metric name, or any when a selector names no metric or a template may query) and at the end.
+TEST_F(RuleGroupTest, OutputsAreCommittedTogetherUntilARuleReadsThem) {
+  Fill({{"__name__", "requests"}, {"job", "api"}}, kT0 - 10 * kMinute, kT0, 4);
+  GroupSpec spec;
+  spec.name = "g";
+  spec.rules = {Recording("a", "requests * 2"),
+                Recording("b", "requests * 3"),
+                Alerting("High", "requests > 1", 0),
+                Recording("c", "a + b"),  // reads a and b: they are committed first
+                Recording("d", "requests * 4"),
+                Recording("e", "sum({job=\"api\"})"),  // may read anything
+                Recording("f", "count(ALERTS)"),       // reads High's series
+                Recording("g", "requests")};
+  auto g = Make(spec);
+  ASSERT_TRUE(g);
+  g->SkipRestore();
+  EvalContext ctx;
+  ctx.querier = &store_;
+  ctx.engine = &engine_;
+  AppenderOutput appender(store_.NewAppender());
+  CountingOutput out(&appender);
+  GroupEvalResult r = g->Evaluate(kT0, ctx, out);
+  EXPECT_EQ(r.failed_rules, 0);
+  // a, b and High's ALERTS and ALERTS_FOR_STATE before c; c and d before e; e, f (whose
+  // ALERTS are committed already) and g at the end.
+  EXPECT_EQ(out.commits, (std::vector<int>{4, 2, 3}));
+  EXPECT_EQ(ValueAt({{"__name__", "c"}, {"job", "api"}}, kT0), 20);
+  EXPECT_EQ(ValueAt({{"__name__", "f"}}, kT0), 1);
+  // A template that may query reads anything.
+  GroupSpec templated;
+  templated.name = "t";
+  templated.rules = {
+      Recording("x", "requests"),
+      Alerting("Templated", "requests > 1", 0, {},
+               {{"summary", "{{ with query \"x\" }}{{ . | first | value }}{{ end }}"}})};
+  auto t = Make(templated);
+  ASSERT_TRUE(t);
+  t->SkipRestore();
+  CountingOutput out2(&appender);
+  t->Evaluate(kT0, ctx, out2);
+  EXPECT_EQ(out2.commits, (std::vector<int>{1, 2}));
+}
+
 TEST_F(RuleGroupTest, SeriesThatGoAwayGetAStaleMarker) {
   Fill({{"__name__", "up"}, {"instance", "a"}}, kT0 - 5 * kMinute, kT0, 1);
   GroupSpec spec;
