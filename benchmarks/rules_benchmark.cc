@@ -251,7 +251,7 @@ void BM_EvaluateRuleGroups(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     for (auto& g : groups) {
-      rules::AppenderOutput out(f->engine->NewAppender());
+      rules::AppenderOutput out(f->engine->NewAppender(), f->engine.get());
       rules::GroupEvalResult r = g->Evaluate(t, ctx, out);
       per_group.push_back(r.seconds * 1000);
       failed += r.failed_rules;

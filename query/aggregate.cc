@@ -76,19 +76,20 @@ bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string GroupingKey(const Labels& metric, const std::vector<std::string>& grouping,
-                        bool without) {
-  std::string key;
-  if (!without && grouping.empty()) return key;
+// Into `key` (emptied first), so that one buffer serves every series of an aggregation: a key
+// is only copied when it starts a new group.
+void GroupingKey(const Labels& metric, const std::vector<std::string>& grouping, bool without,
+                 std::string* key) {
+  key->clear();
+  if (!without && grouping.empty()) return;
   for (const Label& l : metric) {
     const bool listed = Contains(grouping, l.name);
     if (without ? (listed || l.name == kMetricNameLabel) : !listed) continue;
-    key.append(l.name);
-    key.push_back('\xff');
-    key.append(l.value);
-    key.push_back('\xff');
+    key->append(l.name);
+    key->push_back('\xff');
+    key->append(l.value);
+    key->push_back('\xff');
   }
-  return key;
 }
 
 Labels GroupingLabels(const Labels& metric, const std::vector<std::string>& grouping,
@@ -173,6 +174,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
         [&](std::span<const Vector> in, std::span<const std::vector<int>>, int64_t ts,
             Vector* out) {
           absl::flat_hash_map<std::string, size_t> index;
+          std::string key;
           for (const VectorSample& s : in[0]) {
             std::vector<Label> items;
             for (const Label& l : s.metric) {
@@ -180,8 +182,8 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
             }
             items.push_back(Label{value_label, util::GoFormatFloatF(s.f)});
             const Labels metric(std::move(items));
-            auto [it, inserted] =
-                index.emplace(GroupingKey(metric, grouping, without), out->size());
+            GroupingKey(metric, grouping, without, &key);
+            auto [it, inserted] = index.try_emplace(key, out->size());
             if (inserted) {
               out->push_back(VectorSample{GroupingLabels(metric, grouping, without), ts, 1});
             } else {
@@ -244,9 +246,10 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
   absl::flat_hash_map<std::string, size_t> group_index;
   std::vector<size_t> series_group(input.size());
   Matrix result;
+  std::string key;
   for (size_t si = 0; si < input.size(); ++si) {
-    auto [it, inserted] =
-        group_index.emplace(GroupingKey(input[si].metric, grouping, e.without), group_index.size());
+    GroupingKey(input[si].metric, grouping, e.without, &key);
+    auto [it, inserted] = group_index.try_emplace(key, group_index.size());
     if (inserted && !k_op) {
       Series s;
       s.metric = GroupingLabels(input[si].metric, grouping, e.without);

@@ -221,6 +221,15 @@ int64_t Evaluator::AtTime(AtModifier at, int64_t at_ms) const {
 }
 
 Status Evaluator::CheckContext() const {
+  // Called per series and per step: reading the clock each time was 2 % of a rule's evaluation.
+  // Cancellation is a load, checked every time; the deadline on the first call and every
+  // kClockEvery-th after, so a query overruns it by at most that many series or steps.
+  if (q_->context_checks++ % QueryState::kClockEvery != 0) {
+    if (q_->ctx->cancelled != nullptr && q_->ctx->cancelled->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("query was canceled in expression evaluation");
+    }
+    return Status::OK();
+  }
   return CheckQueryContext(*q_->ctx, "expression evaluation");
 }
 

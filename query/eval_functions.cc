@@ -200,16 +200,30 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
   // At one timestamp (rules, instant queries) they need only the window's ends and count when
   // it holds no stale marker and no reset: the store may say just that (SelectHints).
   const bool one_window = start_ == end_;
+  // last_over_time and first_over_time act like an offset: they keep the metric name.
+  const bool drop_name = !KeepsMetricName(name);
+  // The metric name a selector pins by equality: every series it selects has it.
+  std::string_view pinned_name;
+  std::vector<std::string> without_name;
   if (is_selector) {
     const int64_t first_end = (pinned ? at : start_) - offset;
     const int64_t last_end = (pinned ? at : end_) - offset;
     const auto& vs = static_cast<const MatrixSelector&>(arg).vector_selector();
+    for (const LabelMatcher& m : vs.matchers) {
+      if (m.type == MatchType::kEqual && m.name == kMetricNameLabel) pinned_name = m.value;
+    }
+    // A projection names __name__ so that dropping it can be checked for duplicates. When the
+    // function drops it and the selector pins it, every series has the same one: reading it
+    // would only copy a string per series to throw away.
+    if (projection != nullptr && drop_name && !q_->delayed_name_removal && !pinned_name.empty()) {
+      without_name = *projection;
+      std::erase(without_name, kMetricNameLabel);
+      projection = &without_name;
+    }
     TM_ASSIGN_OR_RETURN(set, SelectSeries(vs.matchers, first_end - range + 1, last_end, range,
                                           call.func->name, projection, rate_kernel && one_window));
   }
 
-  // last_over_time and first_over_time act like an offset: they keep the metric name.
-  const bool drop_name = !KeepsMetricName(name);
   FunctionArgs fa;
   fa.call = &call;
   fa.query_start = q_->query_start;
@@ -271,6 +285,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
     Series series;
     series.drop_name = series_drop_name;
     fa.range_metric = labels;
+    fa.range_metric_name = pinned_name;
     int64_t mint = 0;
     int64_t maxt = 0;
     size_t step = 0;
@@ -425,7 +440,8 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
     }
     TM_RETURN_IF_ERROR(source->status());
     if (rate_kernel && rate_counter && !series.floats.empty()) {
-      internal::MaybeAddNonCounterInfo(labels->Get(kMetricNameLabel), &q_->annotations);
+      internal::MaybeAddNonCounterInfo(
+          pinned_name.empty() ? labels->Get(kMetricNameLabel) : pinned_name, &q_->annotations);
     }
     if (!series.floats.empty()) {
       TM_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(series.floats.size())));

@@ -54,6 +54,9 @@ struct QueryState {
   bool read_ahead = true;        // SelectHints::read_ahead
   // Points held at this moment (Prometheus' currentSamples).
   int64_t current_samples = 0;
+  // Evaluator::CheckContext calls so far: it reads the clock on every kClockEvery-th.
+  uint32_t context_checks = 0;
+  static constexpr uint32_t kClockEvery = 16;
   // Memory, estimated: MemoryBytes() is the samples held plus the label sets of the series
   // selected and built (label_bytes, never decreasing: an upper bound). Past memory_check_at,
   // ChargeQueryMemory checks max_bytes and takes more of the shared budget.

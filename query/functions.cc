@@ -90,6 +90,7 @@ const std::vector<FPoint>& RangeArg(const FunctionArgs& args) {
 }
 
 std::string_view RangeMetricName(const FunctionArgs& args) {
+  if (!args.range_metric_name.empty()) return args.range_metric_name;
   if (args.range_metric == nullptr) return {};
   return args.range_metric->Get(kMetricNameLabel);
 }
@@ -129,6 +130,22 @@ Labels WithLabel(const Labels& labels, std::string_view name, std::string_view v
   }
   if (!placed) out.push_back(Label{std::string(name), std::string(value)});
   return Labels(std::move(out));
+}
+
+Labels WithLabel(Labels&& labels, std::string_view name, std::string_view value) {
+  std::vector<Label> items = std::move(labels).ReleaseItems();
+  auto it = std::lower_bound(items.begin(), items.end(), name,
+                             [](const Label& l, std::string_view n) { return l.name < n; });
+  if (it != items.end() && it->name == name) {
+    if (value.empty()) {
+      items.erase(it);
+    } else {
+      it->value.assign(value);
+    }
+  } else if (!value.empty()) {
+    items.insert(it, Label{std::string(name), std::string(value)});
+  }
+  return Labels(std::move(items));
 }
 
 Labels WithoutLabel(const Labels& labels, std::string_view name) {

@@ -42,6 +42,8 @@ struct FunctionArgs {
 
   // For range-vector functions: the current series and its window.
   const Labels* range_metric = nullptr;
+  // The metric name the selector pins by equality, or empty; range_metric may then lack it.
+  std::string_view range_metric_name;
   const std::vector<FPoint>* range = nullptr;
   int64_t range_ms = 0;      // the selector's (or subquery's) range
   int64_t window_start = 0;  // exclusive: t - offset - range

@@ -124,6 +124,8 @@ void MaybeAddNonCounterInfo(std::string_view metric_name, Annotations* annotatio
 
 // `labels` with `name` set to `value`; an empty value removes the label (Prometheus' builder).
 Labels WithLabel(const Labels& labels, std::string_view name, std::string_view value);
+// The same, reusing `labels`' strings (a label set about to be replaced by the result).
+Labels WithLabel(Labels&& labels, std::string_view name, std::string_view value);
 // `labels` without `name`.
 Labels WithoutLabel(const Labels& labels, std::string_view name);
 

@@ -783,6 +783,10 @@ uint64_t HttpServer::bytes_in_flight() const {
   return impl_ && impl_->bytes_in_flight ? impl_->bytes_in_flight->used() : 0;
 }
 
+size_t HttpServer::queued_requests() const {
+  return impl_ && impl_->pool ? impl_->pool->queued() : 0;
+}
+
 size_t HttpServer::open_connections() const {
   if (!impl_) return 0;
   std::lock_guard lock(impl_->mu);

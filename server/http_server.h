@@ -108,6 +108,8 @@ class HttpServer {
 
   size_t open_connections() const;
   uint64_t bytes_in_flight() const;
+  // Requests read and waiting for a handler thread (Settings::max_concurrent_requests).
+  size_t queued_requests() const;
 
   // The server's state and one connection's, opaque outside http_server.cc.
   struct Impl;

@@ -13,6 +13,7 @@
 #include "server/http_client.h"
 #include "server/log.h"
 #include "util/json_string.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::server {
 namespace {
@@ -91,6 +92,7 @@ class Notifier::Destination {
         encode_(std::move(encode)),
         headers_(std::move(headers)) {
     thread_ = std::thread([this] { Loop(); });
+    util::NameThread(thread_, "tidemark-notify");
   }
   ~Destination() {
     BeginStop(Clock::now());

@@ -10,6 +10,7 @@
 
 #include "query/rules/appender_output.h"
 #include "server/log.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::server {
 
@@ -141,6 +142,7 @@ Status RulesManager::WriteStaleMarkers() {
 
 void RulesManager::StartRunnerLocked(Runner* runner) {
   runner->thread = std::thread([this, runner] { Run(runner); });
+  util::NameThread(runner->thread, "tidemark-rules");
 }
 
 void RulesManager::Stop() {
@@ -235,7 +237,7 @@ void RulesManager::Run(Runner* runner) {
     ctx.querier = engine_;
     ctx.engine = &query_engine_;
     ctx.query_timeout = options_.query_timeout;
-    rules::AppenderOutput out(engine_->NewAppender());
+    rules::AppenderOutput out(engine_->NewAppender(), engine_);
     rules::GroupEvalResult result = group.Evaluate(t, ctx, out);
     ++evaluations;
     if (runner->restore && evaluations == 2) {

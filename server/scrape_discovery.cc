@@ -22,6 +22,7 @@
 #include "server/log.h"
 #include "util/go_text.h"
 #include "util/prom_names.h"
+#include "util/thread_pool.h"
 #include "util/utf8.h"
 
 namespace tidemark::server {
@@ -261,6 +262,7 @@ class JobDiscovery::Impl {
       return;
     }
     thread_ = std::thread([this] { Run(); });
+    util::NameThread(thread_, "tidemark-sd");
   }
 
   void Stop() {

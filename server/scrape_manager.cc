@@ -14,6 +14,7 @@
 #include "server/scrape_discovery.h"
 #include "server/target_scraper.h"
 #include "util/go_text.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::server {
 namespace {
@@ -92,6 +93,7 @@ class ScrapeManager::Loop {
 
   void Start() {
     thread_ = std::thread([this] { Run(); });
+    util::NameThread(thread_, "tidemark-scrape");
   }
 
   void RequestStop(bool stale_markers) {

@@ -16,6 +16,7 @@
 #include "storage/rocks_status.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 
 namespace tidemark {
 
@@ -148,6 +149,7 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   engine->last_checkpoint_ms_ = engine->Now();
   if (options.maintenance_interval_ms > 0) {
     engine->maintenance_thread_ = std::thread([e = engine.get()] { e->MaintenanceLoop(); });
+    util::NameThread(engine->maintenance_thread_, "tidemark-maint");
   }
   return std::unique_ptr<Engine>(std::move(engine));
 }

@@ -21,6 +21,7 @@
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 #include "util/utf8.h"
 
 namespace tidemark::storage {
@@ -76,6 +77,7 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(const Options& options, const
   TM_RETURN_IF_ERROR(store->LoadMeta());
   TM_RETURN_IF_ERROR(store->Replay(recovery));
   store->flusher_ = std::thread([s = store.get()] { s->FlusherLoop(); });
+  util::NameThread(store->flusher_, "tidemark-spans");
   return store;
 }
 

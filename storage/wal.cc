@@ -12,6 +12,7 @@
 
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/thread_pool.h"
 
 namespace tidemark::storage {
 namespace {
@@ -96,7 +97,10 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const std::string& dir, uint6
     Status s = w->OpenFile(file_number);
     if (!s.ok()) return s;
   }
-  if (policy != SyncPolicy::kNone) w->sync_thread_ = std::thread([p = w.get()] { p->SyncLoop(); });
+  if (policy != SyncPolicy::kNone) {
+    w->sync_thread_ = std::thread([p = w.get()] { p->SyncLoop(); });
+    util::NameThread(w->sync_thread_, "tidemark-wal");
+  }
   return w;
 }
 

@@ -11,12 +11,16 @@ size_t ThreadsFromOption(uint32_t configured) {
   return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
 }
 
+void NameThread(std::thread& thread, const std::string& name) {
+  ::pthread_setname_np(thread.native_handle(), name.substr(0, 15).c_str());
+}
+
 ThreadPool::ThreadPool(size_t threads, const std::string& name, size_t max_queued)
     : max_queued_(max_queued) {
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { Run(); });
-    ::pthread_setname_np(threads_.back().native_handle(), name.substr(0, 15).c_str());
+    NameThread(threads_.back(), name);
   }
 }
 

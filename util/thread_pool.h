@@ -19,6 +19,10 @@ namespace tidemark::util {
 // Options::span_scan_threads); a number asked for is capped at 64.
 size_t ThreadsFromOption(uint32_t configured);
 
+// Names `thread` for `top -H`, perf and /proc/PID/task/*/comm (the first 15 characters show), so
+// an operator can tell which of the engine's threads uses the CPU.
+void NameThread(std::thread& thread, const std::string& name);
+
 class ThreadPool {
  public:
   // `threads` >= 1; each is named `name` (at most 15 characters show in `top -H` and perf).

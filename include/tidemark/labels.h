@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tidemark {
@@ -18,6 +19,11 @@ struct Label {
   std::string value;
   bool operator==(const Label&) const = default;
   auto operator<=>(const Label&) const = default;
+  // For Abseil's hash containers (absl::flat_hash_map<Labels, ...>); no dependency here.
+  template <typename H>
+  friend H AbslHashValue(H h, const Label& l) {
+    return H::combine(std::move(h), l.name, l.value);
+  }
 };
 
 // A label set. Construction sorts by name; labels with an empty value are dropped, because an
@@ -47,6 +53,10 @@ class Labels {
 
   bool operator==(const Labels&) const = default;
   auto operator<=>(const Labels&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Labels& l) {
+    return H::combine(std::move(h), l.labels_);
+  }
 
  private:
   void Canonicalize();

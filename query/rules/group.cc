@@ -1,5 +1,7 @@
 #include "query/rules/group.h"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -94,6 +96,36 @@ std::string_view RuleHealthName(RuleHealth health) {
   return "unknown";
 }
 
+namespace {
+
+// A rule's output series, by label set. `ref`: the output's ref for the series (0: none);
+// `value`: the sample being written.
+struct WrittenSample {
+  uint64_t ref = 0;
+  double value = 0;
+};
+using WrittenSeries = absl::flat_hash_map<Labels, WrittenSample>;
+
+// Adds `series`, by the refs `last` (the last evaluation's series) holds for them where they
+// came from the store `*ref_scope`, and stale markers for the series of `last` not among them.
+void WriteSeries(int64_t t, WrittenSeries& series, const WrittenSeries& last,
+                 const void** ref_scope, RuleOutput& out) {
+  const bool refs_valid = out.RefScope() != nullptr && out.RefScope() == *ref_scope;
+  for (auto& [labels, written] : series) {
+    uint64_t ref = 0;
+    if (refs_valid) {
+      if (auto it = last.find(labels); it != last.end()) ref = it->second.ref;
+    }
+    written.ref = out.AddRef(labels, ref, t, written.value);
+  }
+  for (const auto& [gone, written] : last) {
+    if (!series.contains(gone)) out.Add(gone, t, StaleMarker());
+  }
+  *ref_scope = out.RefScope();
+}
+
+}  // namespace
+
 struct RuleGroup::Rule {
   RuleSpec spec;  // labels: the group's merged in
   promql::ExprPtr expr;
@@ -112,8 +144,10 @@ struct RuleGroup::Rule {
   std::string last_error;
   int64_t last_evaluation_ms = 0;
   double evaluation_seconds = 0;
-  // Only the evaluating thread: the series written in the last evaluation.
-  std::set<Labels> last_series;
+  // Only the evaluating thread: the series written in the last evaluation, each with the ref
+  // the output gave it (RuleOutput::AddRef) in the store `ref_scope`.
+  WrittenSeries last_series;
+  const void* ref_scope = nullptr;
   // What the rule reads and writes, for committing the group's outputs together: the metric
   // names its selectors name by equality, or reads_any when one may select any name (or an
   // alert template may run a query); the metric names it writes.
@@ -293,25 +327,23 @@ Status RuleGroup::EvalRecording(Rule& rule, int64_t ts_ms, const EvalContext& ct
                                 GroupEvalResult* result) {
   const int64_t t = ts_ms - query_offset_ms_;
   TM_ASSIGN_OR_RETURN(promql::Vector vector, RunInstantQuery(*rule.expr, t, ctx));
-  std::set<Labels> series;
+  WrittenSeries series;
+  series.reserve(vector.size());
   for (promql::VectorSample& sample : vector) {
-    Labels metric = promql::internal::WithLabel(sample.metric, kMetricNameLabel, rule.spec.name);
+    Labels metric =
+        promql::internal::WithLabel(std::move(sample.metric), kMetricNameLabel, rule.spec.name);
     for (const Label& l : rule.spec.labels)
-      metric = promql::internal::WithLabel(metric, l.name, l.value);
-    if (!series.insert(metric).second) {
+      metric = promql::internal::WithLabel(std::move(metric), l.name, l.value);
+    if (!series.try_emplace(std::move(metric), WrittenSample{0, sample.f}).second) {
       return Status::InvalidArgument(
           "vector contains metrics with the same labelset after applying rule labels");
     }
-    sample.metric = std::move(metric);
   }
   if (spec_.limit > 0 && vector.size() > spec_.limit) {
     return Status::InvalidArgument("exceeded limit of " + std::to_string(spec_.limit) + " with " +
                                    std::to_string(vector.size()) + " series");
   }
-  for (const promql::VectorSample& sample : vector) out.Add(sample.metric, t, sample.f);
-  for (const Labels& gone : rule.last_series) {
-    if (series.count(gone) == 0) out.Add(gone, t, StaleMarker());
-  }
+  WriteSeries(t, series, rule.last_series, &rule.ref_scope, out);
   TM_RETURN_IF_ERROR(out.Commit());
   result->samples_written += static_cast<int64_t>(vector.size());
   rule.last_series = std::move(series);
@@ -351,10 +383,10 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
     data.value = sample.f;
     Labels labels = promql::internal::WithoutLabel(sample.metric, kMetricNameLabel);
     for (size_t i = 0; i < rule.spec.labels.size(); ++i) {
-      labels = promql::internal::WithLabel(labels, rule.spec.labels[i].name,
+      labels = promql::internal::WithLabel(std::move(labels), rule.spec.labels[i].name,
                                            expand(rule.label_templates[i], data));
     }
-    labels = promql::internal::WithLabel(labels, kAlertNameLabel, rule.spec.name);
+    labels = promql::internal::WithLabel(std::move(labels), kAlertNameLabel, rule.spec.name);
     Alert alert;
     alert.labels = labels;
     for (size_t i = 0; i < rule.spec.annotations.size(); ++i) {
@@ -431,14 +463,12 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
                                    std::to_string(active_count) + " alerts");
   }
 
-  std::set<Labels> series;
-  for (const auto& [labels, value] : samples) {
-    out.Add(labels, t, value);
-    series.insert(labels);
+  WrittenSeries series;
+  series.reserve(samples.size());
+  for (auto& [labels, value] : samples) {
+    series.try_emplace(std::move(labels), WrittenSample{0, value});
   }
-  for (const Labels& gone : rule.last_series) {
-    if (series.count(gone) == 0) out.Add(gone, t, StaleMarker());
-  }
+  WriteSeries(t, series, rule.last_series, &rule.ref_scope, out);
   TM_RETURN_IF_ERROR(out.Commit());
   result->samples_written += static_cast<int64_t>(samples.size());
   rule.last_series = std::move(series);
@@ -540,6 +570,7 @@ void RuleGroup::CopyStateFrom(const RuleGroup& old) {
       }
       rule->active = previous->active;
       rule->last_series = previous->last_series;
+      rule->ref_scope = previous->ref_scope;
       rule->health = previous->health;
       rule->last_error = previous->last_error;
       rule->last_evaluation_ms = previous->last_evaluation_ms;
@@ -560,10 +591,10 @@ Status RuleGroup::WriteStaleMarkers(int64_t ts_ms, RuleOutput& out, bool keep_fo
   }
   const int64_t t = ts_ms - query_offset_ms_;
   for (std::unique_ptr<Rule>& rule : rules_) {
-    std::set<Labels> kept;
-    for (const Labels& series : rule->last_series) {
+    WrittenSeries kept;
+    for (const auto& [series, written] : rule->last_series) {
       if (keep_for_state && series.Get(kMetricNameLabel) == kAlertsForStateMetric) {
-        kept.insert(series);
+        kept.emplace(series, written);
       } else {
         out.Add(series, t, StaleMarker());
       }

@@ -104,6 +104,16 @@ class RuleOutput {
  public:
   virtual ~RuleOutput() = default;
   virtual void Add(const Labels& labels, int64_t t_ms, double value) = 0;
+  // The same, given `ref`: what an earlier AddRef of an output with this RefScope() returned
+  // for `labels`, or 0. Returns the ref to pass at the next evaluation (0: none), so that a rule
+  // writing the same series every evaluation skips looking them up by labels.
+  virtual uint64_t AddRef(const Labels& labels, uint64_t ref, int64_t t_ms, double value) {
+    (void)ref;
+    Add(labels, t_ms, value);
+    return 0;
+  }
+  // What AddRef's refs identify series in (the store written to), or null when it gives none.
+  virtual const void* RefScope() const { return nullptr; }
   virtual Status Commit() = 0;
 };
 

@@ -317,7 +317,7 @@ std::vector<std::string> TestGroupRun::Run() {
     WriteSamplesUntil(ts);
     std::vector<std::string> eval_errors;
     for (const std::unique_ptr<RuleGroup>& g : groups_) {
-      AppenderOutput out(storage_.NewAppender());
+      AppenderOutput out(storage_.NewAppender(), &storage_);
       g->Evaluate(ts, ctx, out);
       for (const RuleSnapshot& r : g->Snapshot().rules) {
         if (r.health != RuleHealth::kError) continue;

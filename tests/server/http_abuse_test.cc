@@ -381,12 +381,19 @@ TEST(HttpAbuse, AFloodFromOneAddressWaitsBehindItselfNotBeforeOthers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(handled(), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the rest are queued by now
+  // The rest are read and queued (waited for, not slept for: a busy machine reads slowly).
+  auto wait_queued = [&](size_t n) {
+    for (int i = 0; i < 1'000 && server->queued_requests() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return server->queued_requests();
+  };
+  ASSERT_EQ(wait_queued(18), 18u);
   // Another address' request is next in turn, ahead of the flood's eighteen.
   Raw other(server->port(), "127.0.0.3");
   ASSERT_TRUE(other.connected());
   other.Send("GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(wait_queued(19), 19u);
   gate.Open();
   EXPECT_TRUE(other.ReadAll(std::chrono::seconds(5)).starts_with("HTTP/1.1 200"));
   for (auto& c : flood) {

@@ -36,7 +36,7 @@ class RuleGroupTest : public ::testing::Test {
     EvalContext ctx;
     ctx.querier = &store_;
     ctx.engine = &engine_;
-    AppenderOutput out(store_.NewAppender());
+    AppenderOutput out(store_.NewAppender(), &store_);
     return g.Evaluate(ts, ctx, out);
   }
 
