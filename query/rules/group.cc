@@ -183,6 +183,10 @@ class DeferredOutput final : public RuleOutput {
   void Add(const Labels& labels, int64_t t_ms, double value) override {
     out_.Add(labels, t_ms, value);
   }
+  uint64_t AddRef(const Labels& labels, uint64_t ref, int64_t t_ms, double value) override {
+    return out_.AddRef(labels, ref, t_ms, value);
+  }
+  const void* RefScope() const override { return out_.RefScope(); }
   Status Commit() override { return Status::OK(); }
 
  private:

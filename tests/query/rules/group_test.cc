@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "query/rules/appender_output.h"
 #include "storage/memory_store.h"
@@ -175,6 +177,76 @@ TEST_F(RuleGroupTest, OutputsAreCommittedTogetherUntilARuleReadsThem) {
   CountingOutput out2(&appender);
   t->Evaluate(kT0, ctx, out2);
   EXPECT_EQ(out2.commits, (std::vector<int>{1, 2}));
+}
+
+// Hands out a ref per label set and records the refs it is given back, in the store `scope`.
+class RefRecordingOutput final : public RuleOutput {
+ public:
+  explicit RefRecordingOutput(const void* scope) : scope_(scope) {}
+  void Add(const Labels& labels, int64_t, double) override { by_labels.push_back(labels); }
+  uint64_t AddRef(const Labels& labels, uint64_t ref, int64_t, double) override {
+    given[labels] = ref;
+    // A ref the store no longer knows (forgotten) is added by labels, as Appender::TryAdd says.
+    if (ref != 0 && !forgotten.contains(ref)) return ref;
+    auto [it, inserted] = refs.try_emplace(labels, refs.size() + 100);
+    if (!inserted && forgotten.contains(it->second)) it->second = 1000 + refs.size();
+    return it->second;
+  }
+  const void* RefScope() const override { return scope_; }
+  Status Commit() override { return Status::OK(); }
+
+  std::map<Labels, uint64_t> refs;   // handed out
+  std::map<Labels, uint64_t> given;  // passed in by the last evaluation
+  std::set<uint64_t> forgotten;
+  std::vector<Labels> by_labels;  // stale markers
+
+ private:
+  const void* scope_;
+};
+
+// A rule writes its series by the refs the output gave them the evaluation before, in the same
+// store only; a ref the store forgot costs one lookup by labels, not a lost sample.
+TEST_F(RuleGroupTest, OutputSeriesAreWrittenByTheRefsTheStoreGave) {
+  Fill({{"__name__", "requests"}, {"job", "api"}}, kT0 - 10 * kMinute, kT0 + 10 * kMinute, 4);
+  Fill({{"__name__", "requests"}, {"job", "web"}}, kT0 - 10 * kMinute, kT0 + 10 * kMinute, 5);
+  GroupSpec spec;
+  spec.name = "g";
+  spec.rules = {Recording("doubled", "requests * 2"), Alerting("High", "requests > 1", 0)};
+  auto g = Make(spec);
+  ASSERT_TRUE(g);
+  g->SkipRestore();
+  EvalContext ctx;
+  ctx.querier = &store_;
+  ctx.engine = &engine_;
+  const Labels api{{"__name__", "doubled"}, {"job", "api"}};
+  int store_a = 0, store_b = 0;
+  RefRecordingOutput first(&store_a);
+  EXPECT_EQ(g->Evaluate(kT0, ctx, first).failed_rules, 0);
+  // Two recorded series, and ALERTS and ALERTS_FOR_STATE for two alerts: none had a ref yet.
+  ASSERT_EQ(first.given.size(), 6u);
+  for (const auto& [labels, ref] : first.given) EXPECT_EQ(ref, 0u) << labels.ToString();
+
+  RefRecordingOutput second(&store_a);
+  second.refs = first.refs;
+  second.forgotten.insert(first.refs.at(api));  // expired from the store meanwhile
+  EXPECT_EQ(g->Evaluate(kT0 + kMinute, ctx, second).failed_rules, 0);
+  ASSERT_EQ(second.given.size(), 6u);
+  for (const auto& [labels, ref] : second.given) {
+    EXPECT_EQ(ref, first.refs.at(labels)) << labels.ToString();
+  }
+  EXPECT_NE(second.refs.at(api), first.refs.at(api));  // added again by its labels
+  EXPECT_TRUE(second.by_labels.empty());
+
+  RefRecordingOutput third(&store_a);
+  third.refs = second.refs;
+  EXPECT_EQ(g->Evaluate(kT0 + 2 * kMinute, ctx, third).failed_rules, 0);
+  EXPECT_EQ(third.given.at(api), second.refs.at(api));  // the new ref, not the forgotten one
+
+  // Another store: its refs mean nothing here.
+  RefRecordingOutput other(&store_b);
+  EXPECT_EQ(g->Evaluate(kT0 + 3 * kMinute, ctx, other).failed_rules, 0);
+  ASSERT_EQ(other.given.size(), 6u);
+  for (const auto& [labels, ref] : other.given) EXPECT_EQ(ref, 0u) << labels.ToString();
 }
 
 TEST_F(RuleGroupTest, SeriesThatGoAwayGetAStaleMarker) {
