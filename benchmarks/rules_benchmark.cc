@@ -8,8 +8,10 @@
 // beside it: the rules' 100,000 series keep being scraped every 15 s at the wall clock (so rules
 // read recent data from the head, as in service), while TIDEMARK_BENCH_WRITERS (default 8)
 // writers send a second fleet of 100,000 series (metric names prefixed `load_`, which no rule
-// selects) as fast as the engine takes them, scrapes ahead of the clock. Figures and the machine:
-// docs/benchmarks.md.
+// selects) as fast as the engine takes them, scrapes ahead of the clock. Run in one process,
+// rules:1 ingests into an engine holding rules:0's samples and starts behind: compare the two
+// with scripts/bench-rules.sh, which runs each in its own process, alternated. Figures and the
+// machine: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 

@@ -37,7 +37,7 @@ struct RulesConfig {
   int64_t for_grace_period_ms = 0;
   int64_t outage_tolerance_ms = 3'600'000;  // for-state older than this is not restored
   int64_t max_concurrent_evaluations = 2;   // groups evaluating at once
-  int64_t evaluation_nice = 10;             // nice value of the evaluating threads
+  int64_t evaluation_nice = 0;              // nice value of the evaluating threads
 };
 
 Status ApplyGlobal(const YAML::Node& node, GlobalConfig* global);

@@ -4,9 +4,9 @@
 // hands due alerts to a notification callback.
 //
 // Never in the way of ingestion: at most `max_concurrent_evaluations` groups evaluate at once
-// (the rest wait their turn), on threads of a lower CPU priority (`evaluation_nice`), each query is
-// bounded by the query limits and timeout, and a group that falls behind skips the evaluations it
-// missed (counted) instead of queueing them.
+// (the rest wait their turn), on threads of a configurable nice value (`evaluation_nice`), each
+// query is bounded by the query limits and timeout, and a group that falls behind skips the
+// evaluations it missed (counted) instead of queueing them.
 //
 // Thread safety: every method may be called from any thread.
 #ifndef TIDEMARK_SERVER_RULES_MANAGER_H_
@@ -37,7 +37,7 @@ struct RulesManagerOptions {
   // Groups evaluating at once; the others wait for a slot.
   int max_concurrent_evaluations = 2;
   // The nice value of the groups' threads (RuleEvaluatorOptions::evaluation_nice).
-  int evaluation_nice = 10;
+  int evaluation_nice = 0;
   // Wall clock in Unix milliseconds (tests set it). Default: the system clock.
   std::function<int64_t()> now_ms;
 };

@@ -69,11 +69,12 @@ struct RuleEvaluatorOptions {
   // Groups evaluating at once; the others wait for a slot. Default 2. Range >= 1.
   int max_concurrent_evaluations = 2;
   // The nice value of the threads that evaluate groups (Linux; the threads this evaluator starts,
-  // not the embedding program's): work that competes with ingestion for the CPU gives way to it,
-  // so rules slow down first when the machine is busy (their evaluations then take longer and
-  // are skipped, and counted, when they pass their interval). 0 runs them as every other thread.
-  // A nice value the threads already have that is higher is kept. Default 10. Range 0..19.
-  int evaluation_nice = 10;
+  // not the embedding program's). Above 0, rules give way to other work for the CPU: their
+  // evaluations take longer on a busy machine and are skipped, and counted, when they pass their
+  // interval. Default 0: measured beside saturating ingestion (docs/benchmarks.md, issue 11),
+  // nice 10 took as much throughput from ingestion as 0 did and missed evaluations. A nice value
+  // the threads already have that is higher is kept. Range 0..19.
+  int evaluation_nice = 0;
   // Limits of every rule's query: lookback delta, max samples, timeout, and whether the rule files
   // may use experimental functions and duration expressions. `cancelled` is ignored (Stop ends
   // evaluations). Default: PromQLOptions' defaults.
