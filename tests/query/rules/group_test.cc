@@ -34,12 +34,17 @@ class RuleGroupTest : public ::testing::Test {
     return g.ok() ? std::move(g).value() : nullptr;
   }
 
-  GroupEvalResult Eval(RuleGroup& g, int64_t ts) {
+  // Evaluation on store_ with engine_.
+  EvalContext Context() {
     EvalContext ctx;
     ctx.querier = &store_;
     ctx.engine = &engine_;
+    return ctx;
+  }
+
+  GroupEvalResult Eval(RuleGroup& g, int64_t ts) {
     AppenderOutput out(store_.NewAppender(), &store_);
-    return g.Evaluate(ts, ctx, out);
+    return g.Evaluate(ts, Context(), out);
   }
 
   // The value of the series with exactly `labels` at `t` (NaN if none).
@@ -152,9 +157,7 @@ TEST_F(RuleGroupTest, OutputsAreCommittedTogetherUntilARuleReadsThem) {
   auto g = Make(spec);
   ASSERT_TRUE(g);
   g->SkipRestore();
-  EvalContext ctx;
-  ctx.querier = &store_;
-  ctx.engine = &engine_;
+  const EvalContext ctx = Context();
   AppenderOutput appender(store_.NewAppender());
   CountingOutput out(&appender);
   GroupEvalResult r = g->Evaluate(kT0, ctx, out);
@@ -215,9 +218,7 @@ TEST_F(RuleGroupTest, OutputSeriesAreWrittenByTheRefsTheStoreGave) {
   auto g = Make(spec);
   ASSERT_TRUE(g);
   g->SkipRestore();
-  EvalContext ctx;
-  ctx.querier = &store_;
-  ctx.engine = &engine_;
+  const EvalContext ctx = Context();
   const Labels api{{"__name__", "doubled"}, {"job", "api"}};
   int store_a = 0, store_b = 0;
   RefRecordingOutput first(&store_a);
@@ -406,9 +407,7 @@ TEST_F(RuleGroupTest, ForStateIsRestoredAfterARestart) {
   ASSERT_TRUE(after);
   const int64_t restart = kT0 + 10 * kMinute;
   Eval(*after, restart);
-  EvalContext ctx;
-  ctx.querier = &store_;
-  ctx.engine = &engine_;
+  const EvalContext ctx = Context();
   ASSERT_TRUE(after->RestoreForState(restart, ctx).ok());
   EXPECT_EQ(after->Snapshot().rules[0].alerts[0].active_at_ms, kT0 + 6 * kMinute);
   Eval(*after, restart + 30'000);
