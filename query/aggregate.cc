@@ -76,6 +76,12 @@ bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// Whether an aggregation `by` (or `without`) `grouping` leaves `l` out of its groups' labels.
+bool LeftOutOfGroup(const Label& l, const std::vector<std::string>& grouping, bool without) {
+  const bool listed = Contains(grouping, l.name);
+  return without ? (listed || l.name == kMetricNameLabel) : !listed;
+}
+
 // Into `key` (emptied first), so that one buffer serves every series of an aggregation: a key
 // is only copied when it starts a new group.
 void GroupingKey(const Labels& metric, const std::vector<std::string>& grouping, bool without,
@@ -83,8 +89,7 @@ void GroupingKey(const Labels& metric, const std::vector<std::string>& grouping,
   key->clear();
   if (!without && grouping.empty()) return;
   for (const Label& l : metric) {
-    const bool listed = Contains(grouping, l.name);
-    if (without ? (listed || l.name == kMetricNameLabel) : !listed) continue;
+    if (LeftOutOfGroup(l, grouping, without)) continue;
     key->append(l.name);
     key->push_back('\xff');
     key->append(l.value);
@@ -97,10 +102,16 @@ Labels GroupingLabels(const Labels& metric, const std::vector<std::string>& grou
   if (!without && grouping.empty()) return Labels();
   std::vector<Label> kept;
   for (const Label& l : metric) {
-    const bool listed = Contains(grouping, l.name);
-    if (without ? (listed || l.name == kMetricNameLabel) : !listed) continue;
-    kept.push_back(l);
+    if (!LeftOutOfGroup(l, grouping, without)) kept.push_back(l);
   }
+  return Labels(std::move(kept));
+}
+
+// The same from a label set no longer needed: its strings move into the group's.
+Labels GroupingLabels(Labels&& metric, const std::vector<std::string>& grouping, bool without) {
+  if (!without && grouping.empty()) return Labels();
+  std::vector<Label> kept = std::move(metric).ReleaseItems();
+  std::erase_if(kept, [&](const Label& l) { return LeftOutOfGroup(l, grouping, without); });
   return Labels(std::move(kept));
 }
 
@@ -240,7 +251,9 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
   }
   TM_ASSIGN_OR_RETURN(EvalValue input_value,
                       EvalProjected(*e.expr, k_op || e.without ? nullptr : &projection));
-  const Matrix& input = input_value.matrix;
+  // Only the k operators read their input's label sets after grouping: the others' groups take
+  // their labels from them.
+  Matrix& input = input_value.matrix;
 
   // Map input series to groups; non-selecting aggregations get one output series per group.
   absl::flat_hash_map<std::string, size_t> group_index;
@@ -252,7 +265,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
     auto [it, inserted] = group_index.try_emplace(key, group_index.size());
     if (inserted && !k_op) {
       Series s;
-      s.metric = GroupingLabels(input[si].metric, grouping, e.without);
+      s.metric = GroupingLabels(std::move(input[si].metric), grouping, e.without);
       result.push_back(std::move(s));
     }
     series_group[si] = it->second;

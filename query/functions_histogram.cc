@@ -102,7 +102,8 @@ Status HistogramQuantile(const FunctionArgs& args, const FunctionOutput& output)
   for (BucketGroup& group : GroupBuckets(VectorArg(args, 1), output)) {
     const BucketQuantileResult result = BucketQuantile(q, std::move(group.buckets));
     InfoIfForcedMonotonicity(result, group, output);
-    output.out->push_back(VectorSample{group.metric, args.t, result.value, /*drop_name=*/true});
+    output.out->push_back(
+        VectorSample{std::move(group.metric), args.t, result.value, /*drop_name=*/true});
   }
   return Status::OK();
 }

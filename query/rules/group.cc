@@ -368,23 +368,26 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
     for (const promql::VectorSample& s : v) samples.push_back({ToMap(s.metric), s.f});
     return samples;
   };
-  auto expand = [&](const Rule::ParsedText& text, const AlertTemplateData& data) {
+  auto expand = [&](const Rule::ParsedText& text, const TemplateValue& data) {
     // Prometheus shows the failure in place of the text, and the rule stays healthy.
     if (!text.tmpl) return "<error expanding template: " + text.error + ">";
     auto expanded = ExecuteAlertTemplate(*text.tmpl, data, env);
     if (expanded.ok()) return std::move(expanded).value();
     return "<error expanding template: " + std::string(expanded.status().message()) + ">";
   };
-  const std::map<std::string, std::string> external_labels = ToMap(options_.external_labels);
+  // The templates' data: built once per alert, its external labels once per evaluation, and
+  // not at all for a rule without templates.
+  const bool templated = !rule.spec.labels.empty() || !rule.spec.annotations.empty();
+  const TemplateValue external_labels =
+      templated ? TemplateValue::LabelMap(options_.external_labels) : TemplateValue();
 
   // The alerts the result makes, by identifying labels.
   std::map<Labels, Alert> fresh;
   for (const promql::VectorSample& sample : vector) {
-    AlertTemplateData data;
-    data.labels = ToMap(sample.metric);
-    data.external_labels = external_labels;
-    data.external_url = options_.external_url;
-    data.value = sample.f;
+    const TemplateValue data =
+        templated ? AlertTemplateValue(TemplateValue::LabelMap(sample.metric), external_labels,
+                                       options_.external_url, sample.f)
+                  : TemplateValue();
     Labels labels = promql::internal::WithoutLabel(sample.metric, kMetricNameLabel);
     for (size_t i = 0; i < rule.spec.labels.size(); ++i) {
       labels = promql::internal::WithLabel(std::move(labels), rule.spec.labels[i].name,

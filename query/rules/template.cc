@@ -37,11 +37,18 @@ Result<std::unique_ptr<const Template>> ParseTemplate(std::string_view name, std
 }
 
 TemplateValue AlertTemplateValue(const AlertTemplateData& data) {
+  return AlertTemplateValue(TemplateValue::StringMap(data.labels),
+                            TemplateValue::StringMap(data.external_labels), data.external_url,
+                            data.value);
+}
+
+TemplateValue AlertTemplateValue(TemplateValue labels, TemplateValue external_labels,
+                                 std::string external_url, double value) {
   return TemplateValue::Struct(
-      {{"Labels", TemplateValue::StringMap(data.labels)},
-       {"ExternalLabels", TemplateValue::StringMap(data.external_labels)},
-       {"ExternalURL", TemplateValue::String(data.external_url)},
-       {"Value", TemplateValue::Float(data.value)}},
+      {{"Labels", std::move(labels)},
+       {"ExternalLabels", std::move(external_labels)},
+       {"ExternalURL", TemplateValue::String(std::move(external_url))},
+       {"Value", TemplateValue::Float(value)}},
       "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; "
       "Value interface {} }",
       false);
@@ -60,7 +67,12 @@ Result<std::shared_ptr<const Template>> ParseAlertTemplate(std::string_view name
 
 Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const AlertTemplateData& data,
                                          const TemplateEnv& env) {
-  auto result = ExecuteTemplate(tmpl, AlertTemplateValue(data), env);
+  return ExecuteAlertTemplate(tmpl, AlertTemplateValue(data), env);
+}
+
+Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const TemplateValue& dot,
+                                         const TemplateEnv& env) {
+  auto result = ExecuteTemplate(tmpl, dot, env);
   if (!result.ok()) {
     return Status(result.status().code(),
                   "error executing template " + tmpl.name() + ": " + result.status().message());

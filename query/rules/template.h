@@ -127,6 +127,11 @@ struct AlertTemplateData {
 // The value Prometheus executes alert templates on: a struct with fields Labels,
 // ExternalLabels, ExternalURL and Value.
 TemplateValue AlertTemplateValue(const AlertTemplateData& data);
+// The same from its parts (`labels` and `external_labels` as TemplateValue::LabelMap makes
+// them), for a rule that expands several texts for each of many alerts: the value is built once
+// per alert, the external labels' map once per evaluation, and their contents are shared.
+TemplateValue AlertTemplateValue(TemplateValue labels, TemplateValue external_labels,
+                                 std::string external_url, double value);
 
 // Expands one annotation or label template as Prometheus' alerting rule does: the text is
 // prefixed with {{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}
@@ -146,6 +151,9 @@ Result<std::shared_ptr<const Template>> ParseAlertTemplate(std::string_view name
                                                            std::string_view text,
                                                            const TemplateOptions& options = {});
 Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const AlertTemplateData& data,
+                                         const TemplateEnv& env);
+// The same on a value AlertTemplateValue made.
+Result<std::string> ExecuteAlertTemplate(const Template& tmpl, const TemplateValue& dot,
                                          const TemplateEnv& env);
 
 // What `promtool check rules` checks of an annotation or label template: that it parses with

@@ -41,6 +41,14 @@ TemplateValue TemplateValue::StringMap(const std::map<std::string, std::string>&
   return {TemplateKind::kMap, std::shared_ptr<const TemplateMap>(std::move(map)), {}};
 }
 
+TemplateValue TemplateValue::LabelMap(const Labels& labels) {
+  auto map = std::make_shared<TemplateMap>();
+  for (const Label& l : labels) map->entries.insert_or_assign(l.name, String(l.value));
+  map->go_type = "map[string]string";
+  map->zero = String("");
+  return {TemplateKind::kMap, std::shared_ptr<const TemplateMap>(std::move(map)), {}};
+}
+
 TemplateValue TemplateValue::Struct(std::vector<std::pair<std::string, TemplateValue>> fields,
                                     std::string go_type, bool pointer) {
   auto s = std::make_shared<TemplateStruct>();

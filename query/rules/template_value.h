@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "tidemark/labels.h"
+
 namespace tidemark::rules {
 
 enum class TemplateKind {
@@ -54,6 +56,8 @@ class TemplateValue {
                            std::string go_type = "map[string]interface {}");
   // map[string]string, such as a label set: a missing key reads as "" with missingkey=zero.
   static TemplateValue StringMap(const std::map<std::string, std::string>& entries);
+  // StringMap of a label set (a later duplicate name wins, as in a map built from it).
+  static TemplateValue LabelMap(const Labels& labels);
   static TemplateValue Struct(std::vector<std::pair<std::string, TemplateValue>> fields,
                               std::string go_type, bool pointer);
 

@@ -303,6 +303,28 @@ TEST(AlertTemplate, ExposesLabelsValueAndExternalData) {
             "HighLatency");
 }
 
+// A rule builds the data once per alert from label sets; templates see the same as from maps.
+TEST(AlertTemplate, DataBuiltFromLabelSetsReadsAsFromMaps) {
+  const std::string text =
+      "{{ $labels.instance }} {{ .Labels }} {{ $externalLabels }} {{ printf \"%T\" $labels }} "
+      "{{ $value }} {{ $externalURL }}";
+  auto tmpl = ParseAlertTemplate("__alert_HighLatency", text);
+  ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+  const AlertTemplateData data = Alert();
+  const TemplateValue parts = AlertTemplateValue(
+      TemplateValue::LabelMap(
+          Labels{{"job", "api"}, {"alertname", "HighLatency"}, {"instance", "web-1:9100"}}),
+      TemplateValue::LabelMap(Labels{{"cluster", "eu-1"}}), data.external_url, data.value);
+  auto from_maps = ExecuteAlertTemplate(**tmpl, data, {});
+  auto from_parts = ExecuteAlertTemplate(**tmpl, parts, {});
+  ASSERT_TRUE(from_maps.ok()) << from_maps.status().ToString();
+  ASSERT_TRUE(from_parts.ok()) << from_parts.status().ToString();
+  EXPECT_EQ(*from_parts, *from_maps);
+  EXPECT_EQ(*from_parts,
+            "web-1:9100 map[alertname:HighLatency instance:web-1:9100 job:api] map[cluster:eu-1] "
+            "map[string]string 12345.678 http://prom.example:9090/prom");
+}
+
 TEST(AlertTemplate, MissingLabelIsEmptyAsWithMissingkeyZero) {
   auto out = ExpandAlertTemplate("__alert_X", "[{{ $labels.nope }}]", Alert(), {});
   ASSERT_TRUE(out.ok());
