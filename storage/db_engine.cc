@@ -136,6 +136,7 @@ Result<std::unique_ptr<Engine>> DbEngine::OpenDb(const Options& options, const s
   TM_RETURN_IF_ERROR(engine->OpenRocksDb());
   TM_RETURN_IF_ERROR(engine->LoadMeta());
   TM_RETURN_IF_ERROR(engine->LoadSeries());
+  if (engine->upgrade_chunk_keys_) TM_RETURN_IF_ERROR(engine->UpgradeChunkKeys());
   TM_RETURN_IF_ERROR(engine->ReplayWal());
   SpanStoreHandles span_handles{engine->db_, engine->meta_cf_, engine->span_segments_cf_,
                                 engine->span_data_cf_, engine->trace_index_cf_};
@@ -243,7 +244,9 @@ Status DbEngine::LoadMeta() {
     return FromRocks(db_->Write(wo, &batch), "write metadata");
   }
   if (!s.ok()) return FromRocks(s, "read metadata");
-  if (value.size() != 4 || util::DecodeFixed32(value.data()) != kFormatVersion) {
+  if (value.size() == 4 && util::DecodeFixed32(value.data()) == kFormatVersionSeriesKeyed) {
+    upgrade_chunk_keys_ = true;  // after the series are loaded: UpgradeChunkKeys
+  } else if (value.size() != 4 || util::DecodeFixed32(value.data()) != kFormatVersion) {
     return Status::Corruption(
         "data directory " + path_ + " has format version " +
         (value.size() == 4 ? std::to_string(util::DecodeFixed32(value.data())) : "?") +

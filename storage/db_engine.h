@@ -165,6 +165,8 @@ class DbEngine final : public Engine {
   Status OpenRocksDb();
   Status LoadMeta();
   Status LoadSeries();
+  // Rewrites a format version 1 directory's chunk keys in version 2's layout (format_upgrade.cc).
+  Status UpgradeChunkKeys();
   Status ReplayWal();
   Status ReplayCommitRecord(std::string_view payload);
   Status ReplayDeleteRecord(std::string_view payload);
@@ -197,7 +199,8 @@ class DbEngine final : public Engine {
   Status CompactPartition(int32_t partition);
   Status CompactPartitionsBelow(int32_t partition);
   Status DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int64_t maxt);
-  Status DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt, rocksdb::WriteBatch* batch);
+  Status DeleteStoredRange(uint32_t group, uint64_t id, int64_t mint, int64_t maxt,
+                           rocksdb::WriteBatch* batch);
   void MaintenanceLoop();
   // Exemplars and metadata (exemplars_metadata.cc).
   Status DropExemplarsBelow(int32_t partition);
@@ -227,6 +230,7 @@ class DbEngine final : public Engine {
   std::unique_ptr<util::ThreadPool> read_pool_;
   SeriesIndex index_;
   std::atomic<uint64_t> next_series_id_{1};
+  bool upgrade_chunk_keys_ = false;  // the directory is of format version 1 (set by LoadMeta)
   // Limits::max_active_series, changeable while open (SetMaxActiveSeries).
   std::atomic<uint64_t> max_active_series_;
   std::atomic<int32_t> dropped_below_{INT32_MIN};

@@ -46,14 +46,24 @@ bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r) {
 
 std::string PartitionKeyPrefix(int32_t partition) { return EncodeOrderedInt32(partition); }
 
-std::string ChunkKeyPrefix(int32_t partition, uint64_t series_id) {
+uint32_t MetricGroup(std::string_view metric_name) {
+  uint32_t h = 2166136261u;
+  for (const char c : metric_name) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+std::string ChunkKeyPrefix(int32_t partition, uint32_t group, uint64_t series_id) {
   std::string out = EncodeOrderedInt32(partition);
+  util::PutBigEndian32(&out, group);
   util::PutBigEndian64(&out, series_id);
   return out;
 }
 
-std::string ChunkKey(int32_t partition, uint64_t series_id, int64_t min_time) {
-  std::string out = ChunkKeyPrefix(partition, series_id);
+std::string ChunkKey(int32_t partition, uint32_t group, uint64_t series_id, int64_t min_time) {
+  std::string out = ChunkKeyPrefix(partition, group, series_id);
   util::PutOrderedInt64(&out, min_time);
   return out;
 }
@@ -61,13 +71,26 @@ std::string ChunkKey(int32_t partition, uint64_t series_id, int64_t min_time) {
 bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts) {
   if (key.size() != kChunkKeyBytes) return false;
   parts->partition = DecodeOrderedInt32(key.data());
+  parts->group = util::DecodeBigEndian32(key.data() + 4);
+  parts->series_id = util::DecodeBigEndian64(key.data() + 8);
+  parts->min_time = util::DecodeOrderedInt64(key.data() + 16);
+  return true;
+}
+
+bool ParseChunkKeyV1(std::string_view key, ChunkKeyParts* parts) {
+  if (key.size() != kChunkKeyV1Bytes) return false;
+  parts->partition = DecodeOrderedInt32(key.data());
+  parts->group = 0;
   parts->series_id = util::DecodeBigEndian64(key.data() + 4);
   parts->min_time = util::DecodeOrderedInt64(key.data() + 12);
   return true;
 }
 
 std::string ExemplarKey(int32_t partition, uint64_t series_id, int64_t timestamp_ms) {
-  return ChunkKey(partition, series_id, timestamp_ms);
+  std::string out = EncodeOrderedInt32(partition);
+  util::PutBigEndian64(&out, series_id);
+  util::PutOrderedInt64(&out, timestamp_ms);
+  return out;
 }
 
 std::string EncodeExemplarValue(const Exemplar& e) {

@@ -20,8 +20,11 @@ inline constexpr char kSpanDataColumnFamily[] = "span_data";
 inline constexpr char kTraceIndexColumnFamily[] = "trace_index";
 inline constexpr char kExemplarsColumnFamily[] = "exemplars";
 
-// The directory format (meta/format_version). Persisted: never renumber.
-inline constexpr uint32_t kFormatVersion = 1;
+// The directory format (meta/format_version). Persisted: never renumber. Version 1 keyed stored
+// blocks by partition and series id; version 2 puts the series' metric group between them, and
+// Open rewrites a version 1 directory's keys (docs/format/column-families.md).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersionSeriesKeyed = 1;
 // Keys of the default column family.
 inline constexpr char kMetaFormatVersion[] = "meta/format_version";
 inline constexpr char kMetaPartitionDuration[] = "meta/partition_duration_ms";
@@ -31,8 +34,11 @@ inline constexpr char kMetaCompactedBelow[] = "meta/compacted_below_partition";
 // "metadata/<metric family name>" -> EncodeMetricMetadata.
 inline constexpr char kMetadataKeyPrefix[] = "metadata/";
 
-inline constexpr size_t kChunkKeyBytes = 20;
-inline constexpr size_t kChunkKeyPrefixBytes = 12;  // partition and series id
+inline constexpr size_t kChunkKeyBytes = 24;
+inline constexpr size_t kChunkKeyPrefixBytes = 16;      // partition, metric group and series id
+inline constexpr size_t kChunkKeyGroupPrefixBytes = 8;  // partition and metric group
+// Format version 1's chunk keys: partition | series id | min time.
+inline constexpr size_t kChunkKeyV1Bytes = 20;
 
 // Partition number of a timestamp: floor(t / duration), also for negative t, saturated to the
 // int32 range (a query's "all time" bounds map to the first and last partition numbers; what is
@@ -61,20 +67,30 @@ struct SeriesRecord {
 std::string EncodeSeriesRecord(const SeriesRecord& r);
 bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r);
 
-// partition <int32, sign-flipped big-endian> | series id <uint64 BE> | block min time <int64,
-// sign-flipped BE>: all blocks of a partition are contiguous, and within it those of a series.
-std::string ChunkKey(int32_t partition, uint64_t series_id, int64_t min_time);
-std::string ChunkKeyPrefix(int32_t partition, uint64_t series_id);
+// The group a series' blocks are stored in within a partition: FNV-1a (32 bits) of its metric
+// name (of "" without one). A selection is nearly always of one metric; its series' blocks lie
+// side by side, so a read steps from one to the next instead of seeking each among the blocks of
+// every other metric.
+uint32_t MetricGroup(std::string_view metric_name);
+
+// partition <int32, sign-flipped big-endian> | metric group <uint32 BE> | series id <uint64 BE> |
+// block min time <int64, sign-flipped BE>: all blocks of a partition are contiguous, within it
+// those of a metric group, and within that those of a series.
+std::string ChunkKey(int32_t partition, uint32_t group, uint64_t series_id, int64_t min_time);
+std::string ChunkKeyPrefix(int32_t partition, uint32_t group, uint64_t series_id);
 std::string PartitionKeyPrefix(int32_t partition);
 struct ChunkKeyParts {
   int32_t partition;
+  uint32_t group;
   uint64_t series_id;
   int64_t min_time;
 };
 bool ParseChunkKey(std::string_view key, ChunkKeyParts* parts);
+// A format version 1 key (kChunkKeyV1Bytes, no group); `group` is left 0.
+bool ParseChunkKeyV1(std::string_view key, ChunkKeyParts* parts);
 
 // `exemplars`: partition <int32, sign-flipped BE> | series id <uint64 BE> | timestamp <int64,
-// sign-flipped BE>, the layout of ChunkKey (ParseChunkKey reads it, min_time being the timestamp).
+// sign-flipped BE>, the layout of a format version 1 chunk key.
 std::string ExemplarKey(int32_t partition, uint64_t series_id, int64_t timestamp_ms);
 // labels (EncodeLabels) | value <float64 bits, fixed64>. The timestamp is in the key and is not
 // read here.

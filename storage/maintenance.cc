@@ -96,8 +96,10 @@ Status DbEngine::Checkpoint() {
       if (p >= dropped) {
         for (const auto& [from, to] : BlockRanges(end - begin)) {
           group.assign(samples.begin() + begin + from, samples.begin() + begin + to);
-          batch.Put(chunks_cf_, ChunkKey(p, job.series->id, group.front().timestamp_ms),
-                    EncodeBlock(job.series->id, group));
+          batch.Put(
+              chunks_cf_,
+              ChunkKey(p, job.series->metric_group, job.series->id, group.front().timestamp_ms),
+              EncodeBlock(job.series->id, group));
         }
       }
       begin = end;
@@ -287,8 +289,8 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
       if (whole_series) s->removed = true;
     }
     if (series_max != INT64_MIN) {
-      TM_RETURN_IF_ERROR(
-          DeleteStoredRange(id, std::max(mint, series_min), std::min(maxt, series_max), &batch));
+      TM_RETURN_IF_ERROR(DeleteStoredRange(s->metric_group, id, std::max(mint, series_min),
+                                           std::min(maxt, series_max), &batch));
     }
     if (whole_series) {
       index_.Remove(id);
@@ -300,7 +302,7 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
   return FromRocks(db_->Write(sync, &batch), "delete series data");
 }
 
-Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt,
+Status DbEngine::DeleteStoredRange(uint32_t group, uint64_t id, int64_t mint, int64_t maxt,
                                    rocksdb::WriteBatch* batch) {
   if (mint > maxt) return Status::OK();
   rocksdb::ReadOptions ro;
@@ -313,7 +315,7 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt,
                          std::max(PartitionOf(mint, partition_duration_ms_), dropped_below_.load()),
                          PartitionOf(maxt, partition_duration_ms_)));
   for (const int32_t p : partitions) {
-    const std::string prefix = ChunkKeyPrefix(p, id);
+    const std::string prefix = ChunkKeyPrefix(p, group, id);
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       BlockHeader h;
       samples.clear();
@@ -327,7 +329,8 @@ Status DbEngine::DeleteStoredRange(uint64_t id, int64_t mint, int64_t maxt,
         if (smp.timestamp_ms < mint || smp.timestamp_ms > maxt) kept.push_back(smp);
       }
       if (!kept.empty())
-        batch->Put(chunks_cf_, ChunkKey(p, id, kept.front().timestamp_ms), EncodeBlock(id, kept));
+        batch->Put(chunks_cf_, ChunkKey(p, group, id, kept.front().timestamp_ms),
+                   EncodeBlock(id, kept));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "read chunks for delete");
   }
@@ -347,6 +350,7 @@ Status DbEngine::CompactPartition(int32_t partition) {
   rocksdb::WriteOptions no_sync;
   std::vector<std::pair<std::string, std::string>> group;
   std::vector<Sample> merged, block;
+  uint32_t group_metric = 0;
   uint64_t group_series = 0;
   bool rewrote = false;
 
@@ -371,7 +375,8 @@ Status DbEngine::CompactPartition(int32_t partition) {
     // One block, unless the partition holds more samples than a block may.
     for (const auto& [from, to] : BlockRanges(merged.size())) {
       block.assign(merged.begin() + from, merged.begin() + to);
-      batch.Put(chunks_cf_, ChunkKey(partition, group_series, block.front().timestamp_ms),
+      batch.Put(chunks_cf_,
+                ChunkKey(partition, group_metric, group_series, block.front().timestamp_ms),
                 EncodeBlock(group_series, block));
     }
     rewrote = true;
@@ -385,9 +390,10 @@ Status DbEngine::CompactPartition(int32_t partition) {
   for (it->Seek(begin); it->Valid(); it->Next()) {
     ChunkKeyParts parts;
     if (!ParseChunkKey(std::string_view(it->key().data(), it->key().size()), &parts)) continue;
-    if (parts.series_id != group_series || group.empty()) {
+    if (parts.series_id != group_series || parts.group != group_metric || group.empty()) {
       TM_RETURN_IF_ERROR(flush_group());
       group.clear();
+      group_metric = parts.group;
       group_series = parts.series_id;
     }
     group.emplace_back(it->key().ToString(), it->value().ToString());

@@ -42,8 +42,9 @@ struct InternedLabel {
 };
 
 struct MemSeries {
-  MemSeries(uint64_t id, uint64_t hash, std::vector<const InternedLabel*> labels)
-      : id(id), hash(hash), labels(std::move(labels)) {}
+  MemSeries(uint64_t id, uint64_t hash, uint32_t metric_group,
+            std::vector<const InternedLabel*> labels)
+      : id(id), hash(hash), metric_group(metric_group), labels(std::move(labels)) {}
 
   Labels ToLabels() const;
   // Only the labels named in `names` (sorted by name, as the series' labels are).
@@ -52,6 +53,7 @@ struct MemSeries {
 
   const uint64_t id;
   const uint64_t hash;
+  const uint32_t metric_group;  // MetricGroup of its name: where its blocks are stored
   const std::vector<const InternedLabel*> labels;
   MemSeries* hash_next = nullptr;  // guarded by the index lock: same-hash chain
 

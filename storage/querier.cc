@@ -62,25 +62,18 @@ void AppendChunkSamples(const HeadChunk& chunk, int64_t mint, int64_t maxt,
 }
 
 // Positions `it` at the first key at or after `target` (a chunk key prefix), as Seek does. The
-// next selected series' blocks usually lie a few keys ahead in the same partition (past the
-// blocks of series not selected, or the rest of the previous series'), and stepping there is
-// much cheaper than a seek through the index. Only a walk that starts before `target` in its
-// partition is tried: then the first key reached at or past it is the one Seek would find.
-//
-// Series ids between the current key's and the target's usually have keys of their own in the
-// partition, so a target more than kMaxSteps ids ahead is rarely reached by stepping (a sparse
-// selection, such as one metric among many): it is sought at once rather than after kMaxSteps
-// wasted steps. Either way the iterator ends where Seek would put it.
+// next selected series' blocks usually lie a few keys ahead in the same partition and metric
+// group (past the blocks of the group's series not selected, or the rest of the previous
+// series'), and stepping there is much cheaper than a seek through the index. Only a walk that
+// starts before `target` in its group is tried: then the first key reached at or past it is the
+// one Seek would find. A target not reached within kMaxSteps (a sparse selection within a
+// metric) is sought after all; either way the iterator ends where Seek would put it.
 void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target) {
   constexpr int kMaxSteps = 8;
-  constexpr size_t kPartitionBytes = kChunkKeyPrefixBytes - sizeof(uint64_t);
-  if (it->Valid() && it->key().size() >= kChunkKeyPrefixBytes &&
-      target.size() >= kChunkKeyPrefixBytes &&
-      std::memcmp(it->key().data(), target.data(), kPartitionBytes) == 0 &&
-      it->key().compare(target) < 0 &&
-      util::DecodeBigEndian64(target.data() + kPartitionBytes) -
-              util::DecodeBigEndian64(it->key().data() + kPartitionBytes) <=
-          kMaxSteps) {
+  if (it->Valid() && it->key().size() >= kChunkKeyGroupPrefixBytes &&
+      target.size() >= kChunkKeyGroupPrefixBytes &&
+      std::memcmp(it->key().data(), target.data(), kChunkKeyGroupPrefixBytes) == 0 &&
+      it->key().compare(target) < 0) {
     for (int step = 0; step < kMaxSteps; ++step) {
       it->Next();
       if (!it->Valid()) break;
@@ -182,21 +175,25 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
     last_partition = std::max(last_partition, PartitionOf(plan.stored_max, partition_duration_ms_));
   }
 
-  // Stored blocks, partition by partition, series in id order: consecutive series are usually
-  // adjacent keys, so the iterator is already where the next series starts and needs no seek.
-  std::vector<Plan*> by_id;
+  // Stored blocks, partition by partition, series in key order (metric group, then id): the
+  // series of a selection are usually of one metric and their blocks adjacent keys, so the
+  // iterator is already where the next series starts, or a few steps before it.
+  std::vector<Plan*> by_key;
   for (Plan& plan : plans) {
-    if (plan.stored_min <= plan.stored_max) by_id.push_back(&plan);
+    if (plan.stored_min <= plan.stored_max) by_key.push_back(&plan);
   }
-  std::sort(by_id.begin(), by_id.end(),
-            [](const Plan* a, const Plan* b) { return a->read->series->id < b->read->series->id; });
+  std::sort(by_key.begin(), by_key.end(), [](const Plan* a, const Plan* b) {
+    const MemSeries& x = *a->read->series;
+    const MemSeries& y = *b->read->series;
+    return x.metric_group != y.metric_group ? x.metric_group < y.metric_group : x.id < y.id;
+  });
   Result<std::vector<int32_t>> partitions = std::vector<int32_t>();
-  if (!by_id.empty()) {
+  if (!by_key.empty()) {
     partitions = PartitionsWithKeys(
         db_, chunks_cf_, std::max(first_partition, dropped_below_.load()), last_partition);
   }
   if (!partitions.ok()) {
-    for (Plan* plan : by_id) plan->read->status = partitions.status();
+    for (Plan* plan : by_key) plan->read->status = partitions.status();
     partitions = std::vector<int32_t>();
   }
   // The iterator must see every block stored before the head was read above: a checkpoint
@@ -207,14 +204,14 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   }
   rocksdb::Iterator* it = iterator->get();
   for (const int32_t p : *partitions) {
-    for (Plan* plan : by_id) {
+    for (Plan* plan : by_key) {
       SeriesRead& r = *plan->read;
       if (!r.status.ok() || p < PartitionOf(plan->stored_min, partition_duration_ms_) ||
           p > PartitionOf(plan->stored_max, partition_duration_ms_)) {
         continue;
       }
       const uint64_t id = r.series->id;
-      const std::string prefix = ChunkKeyPrefix(p, id);
+      const std::string prefix = ChunkKeyPrefix(p, r.series->metric_group, id);
       if (!it->Valid() || !it->key().starts_with(prefix)) SeekForward(it, prefix);
       for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
         ChunkKeyParts parts;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <span>
 
+#include "storage/kv_layout.h"
+
 namespace tidemark::storage {
 
 Labels MemSeries::ToLabels() const {
@@ -87,7 +89,8 @@ std::shared_ptr<MemSeries> SeriesIndex::InsertLocked(uint64_t id, uint64_t hash,
   std::vector<const InternedLabel*> interned;
   interned.reserve(labels.size());
   for (const Label& l : labels) interned.push_back(Intern(l));
-  auto series = std::make_shared<MemSeries>(id, hash, std::move(interned));
+  auto series = std::make_shared<MemSeries>(id, hash, MetricGroup(labels.Get(kMetricNameLabel)),
+                                            std::move(interned));
   by_id_.Insert(id, series);
   // Remembered selections extend over ids above the largest they looked at.
   if (id <= max_id_) ++epoch_;

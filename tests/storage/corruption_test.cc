@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "storage/kv_layout.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
@@ -27,9 +28,10 @@ int DamageBlocks(const std::string& dir, uint64_t series_id, size_t offset_from_
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), chunks));
   std::vector<std::pair<std::string, std::string>> writes;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    uint64_t id = 0;
-    for (int i = 0; i < 8; ++i) id = (id << 8) | static_cast<uint8_t>(it->key()[4 + i]);
-    if (id != series_id) continue;
+    storage::ChunkKeyParts parts;
+    const bool parsed = storage::ParseChunkKey(it->key().ToStringView(), &parts);
+    EXPECT_TRUE(parsed) << it->key().ToString(true);
+    if (!parsed || parts.series_id != series_id) continue;
     std::string v = it->value().ToString();
     v[v.size() - 1 - offset_from_end] ^= 0x40;
     writes.emplace_back(it->key().ToString(), v);

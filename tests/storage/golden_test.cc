@@ -6,6 +6,7 @@
 // bytes. The formats are drawn in docs/format/. Spans: golden_span_test.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "storage/block_codec.h"
@@ -82,16 +83,30 @@ TEST(Golden, SeriesRecord) {
 }
 
 TEST(Golden, ChunkKeyAndOrderedIntegers) {
-  // partition -2 | series 7 | min time -5000: negative values sort before positive ones.
-  const std::string key = GoldenBytes("chunk_key", ChunkKey(-2, 7, -5'000));
+  // partition -2 | group of "up" | series 7 | min time -5000: negative values sort before
+  // positive ones.
+  EXPECT_EQ(MetricGroup(""), 0x811c9dc5u);  // FNV-1a's offset basis
+  EXPECT_EQ(MetricGroup("up"), 0x43430b20u);
+  const std::string key = GoldenBytes("chunk_key", ChunkKey(-2, MetricGroup("up"), 7, -5'000));
   ASSERT_EQ(key.size(), kChunkKeyBytes);
   EXPECT_EQ(key.substr(0, 4), std::string("\x7f\xff\xff\xfe", 4));  // -2 with the sign bit flipped
+  EXPECT_EQ(key.substr(4, 4), std::string("\x43\x43\x0b\x20", 4));  // the group, big-endian
   ChunkKeyParts parts;
   ASSERT_TRUE(ParseChunkKey(key, &parts));
   EXPECT_EQ(parts.partition, -2);
+  EXPECT_EQ(parts.group, MetricGroup("up"));
   EXPECT_EQ(parts.series_id, 7u);
   EXPECT_EQ(parts.min_time, -5'000);
-  EXPECT_EQ(key.substr(0, kChunkKeyPrefixBytes), ChunkKeyPrefix(-2, 7));
+  EXPECT_EQ(key.substr(0, kChunkKeyPrefixBytes), ChunkKeyPrefix(-2, MetricGroup("up"), 7));
+  EXPECT_FALSE(ParseChunkKeyV1(key, &parts));
+
+  // Format version 1's key of the same block, which an upgrade reads.
+  const std::string v1 = GoldenBytes("chunk_key_v1");
+  ASSERT_TRUE(ParseChunkKeyV1(v1, &parts));
+  EXPECT_EQ(parts.partition, -2);
+  EXPECT_EQ(parts.series_id, 7u);
+  EXPECT_EQ(parts.min_time, -5'000);
+  EXPECT_FALSE(ParseChunkKey(v1, &parts));
   // meta/dropped_below_partition and meta/compacted_below_partition hold this encoding.
   EXPECT_EQ(DecodeOrderedInt32("\x80\x00\x00\x00"), 0);
   EXPECT_EQ(DecodeOrderedInt32("\x00\x00\x00\x00"), INT32_MIN);
@@ -118,7 +133,7 @@ TEST(Golden, DirectoryMetadata) {
   }
   const std::string golden_version = GoldenBytes("meta_format_version", version);
   const std::string golden_duration = GoldenBytes("meta_partition_duration", duration);
-  EXPECT_EQ(golden_version, std::string("\x01\0\0\0", 4));  // uint32 LE
+  EXPECT_EQ(golden_version, std::string("\x02\0\0\0", 4));  // uint32 LE
   ASSERT_EQ(golden_duration.size(), 8u);
   EXPECT_EQ(util::DecodeFixed64(golden_duration.data()), 3'600'000u);  // uint64 LE
 
@@ -433,7 +448,8 @@ TEST(Golden, EngineReadsGoldenColumnFamilies) {
     };
     // Partition 236111 of the default 2-hour partitions holds kT0.
     put(kSeriesColumnFamily, GoldenBytes("series_key"), GoldenBytes("series_record"));
-    put(kChunksColumnFamily, ChunkKey(236'111, 42, kT0), GoldenBytes("block_decimal"));
+    put(kChunksColumnFamily, ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
+        GoldenBytes("block_decimal"));
     put(kExemplarsColumnFamily, GoldenBytes("exemplar_key"), GoldenBytes("exemplar_value"));
     put("default", std::string(kMetadataKeyPrefix) + "http_requests_total",
         GoldenBytes("metric_metadata"));
@@ -474,6 +490,72 @@ TEST(Golden, EngineReadsGoldenColumnFamilies) {
   report = app->Commit();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->rejected_by_reason[static_cast<int>(RejectReason::kDuplicateTimestamp)], 1u);
+}
+
+// A directory of format version 1 (blocks keyed by partition and series id) opens: its keys are
+// rewritten in version 2's layout once, its golden block reads back through the public API, and
+// the directory records version 2.
+TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
+  TempDir dir;
+  { auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value(); }
+  auto v1_key = [](int32_t partition, uint64_t id, int64_t min_time) {
+    std::string key = EncodeOrderedInt32(partition);
+    util::PutBigEndian64(&key, id);
+    util::PutOrderedInt64(&key, min_time);
+    return key;
+  };
+  EXPECT_EQ(v1_key(-2, 7, -5'000), GoldenBytes("chunk_key_v1"));
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
+    ASSERT_NE(db, nullptr);
+    auto put = [&](const char* cf, const std::string& key, const std::string& value) {
+      ASSERT_TRUE(db->Put({}, testing::Handle(names, handles, cf), key, value).ok());
+    };
+    put("default", kMetaFormatVersion, std::string("\x01\0\0\0", 4));
+    put(kSeriesColumnFamily, GoldenBytes("series_key"), GoldenBytes("series_record"));
+    put(kChunksColumnFamily, v1_key(236'111, 42, kT0), GoldenBytes("block_decimal"));
+    // A block no series record names: unreadable before and after, but not lost.
+    put(kChunksColumnFamily, v1_key(236'111, 99, kT0), GoldenBytes("block_xor"));
+    testing::CloseRaw(db, handles);
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
+    const auto& messages = engine->recovery().messages;
+    const bool upgraded = std::any_of(messages.begin(), messages.end(), [](const std::string& m) {
+      return m.find("upgraded the data directory from format version 1") != std::string::npos;
+    });
+    EXPECT_EQ(upgraded, open == 0);
+    auto all = ReadAll(*engine, {LabelMatcher::Equal("job", "api")});
+    ASSERT_EQ(all.size(), 1u);
+    const auto& samples =
+        all[Labels{{"__name__", "http_requests_total"}, {"code", "200"}, {"job", "api"}}
+                .ToString()];
+    ASSERT_EQ(samples.size(), 20u);
+    EXPECT_EQ(samples[19].timestamp_ms, 1'700'000'285'001);
+    EXPECT_EQ(samples[19].value, 104.75);
+  }
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
+  ASSERT_NE(db, nullptr);
+  std::string version;
+  EXPECT_TRUE(
+      db->Get({}, testing::Handle(names, handles, "default"), kMetaFormatVersion, &version).ok());
+  EXPECT_EQ(version, GoldenBytes("meta_format_version"));
+  std::vector<std::string> keys;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator({}, testing::Handle(names, handles, kChunksColumnFamily)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
+  }
+  testing::CloseRaw(db, handles);
+  ASSERT_EQ(keys.size(), 2u);
+  std::vector<std::string> want = {ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
+                                   ChunkKey(236'111, MetricGroup(""), 99, kT0)};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(keys, want);
 }
 
 }  // namespace
