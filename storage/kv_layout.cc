@@ -32,10 +32,15 @@ bool ParseSeriesKey(std::string_view key, uint64_t* id) {
 std::string EncodeSeriesRecord(const SeriesRecord& r) {
   std::string out;
   EncodeLabels(r.labels, &out);
-  util::PutVarintSigned64(&out, r.min_time);
-  util::PutVarintSigned64(&out, r.max_time);
-  util::PutFixed64(&out, r.last_value_bits);
+  EncodeSeriesRecordBounds(r.min_time, r.max_time, r.last_value_bits, &out);
   return out;
+}
+
+void EncodeSeriesRecordBounds(int64_t min_time, int64_t max_time, uint64_t last_value_bits,
+                              std::string* out) {
+  util::PutVarintSigned64(out, min_time);
+  util::PutVarintSigned64(out, max_time);
+  util::PutFixed64(out, last_value_bits);
 }
 
 bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r) {

@@ -65,6 +65,10 @@ struct SeriesRecord {
   uint64_t last_value_bits = 0;
 };
 std::string EncodeSeriesRecord(const SeriesRecord& r);
+// What follows the labels in a series record: a checkpoint encodes the labels of a million
+// series from their interned pairs (EncodeLabelsFrom), not from label sets built for it.
+void EncodeSeriesRecordBounds(int64_t min_time, int64_t max_time, uint64_t last_value_bits,
+                              std::string* out);
 bool DecodeSeriesRecord(std::string_view value, SeriesRecord* r);
 
 // The group a series' blocks are stored in within a partition: FNV-1a (32 bits) of its metric

@@ -39,11 +39,13 @@ Status ValidateLabels(const Labels& labels, const Limits& limits) {
 }
 
 void EncodeLabels(const Labels& labels, std::string* out) {
-  util::PutVarint64(out, labels.size());
-  for (const Label& l : labels) {
-    util::PutLengthPrefixed(out, l.name);
-    util::PutLengthPrefixed(out, l.value);
-  }
+  const std::vector<Label>& items = labels.items();
+  EncodeLabelsFrom(
+      items.size(),
+      [&](size_t i) {
+        return std::pair<std::string_view, std::string_view>(items[i].name, items[i].value);
+      },
+      out);
 }
 
 bool DecodeLabels(std::string_view* input, Labels* labels) {

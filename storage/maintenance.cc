@@ -9,6 +9,7 @@
 #include "storage/block_codec.h"
 #include "storage/db_engine.h"
 #include "storage/kv_layout.h"
+#include "storage/label_codec.h"
 #include "storage/partition_scan.h"
 #include "storage/rocks_status.h"
 #include "util/coding.h"
@@ -39,7 +40,9 @@ Status DbEngine::Checkpoint() {
     std::vector<std::shared_ptr<const HeadChunk>> chunks;
     int64_t stored_through = INT64_MIN;  // samples up to here are stored already
     int64_t newest = INT64_MIN;          // the newest sample this checkpoint stores
-    SeriesRecord record;
+    // The series record's bounds, as of the snapshot.
+    int64_t min_time = 0, max_time = 0;
+    uint64_t last_value_bits = 0;
   };
   std::vector<Job> jobs;
   uint64_t closed_file;
@@ -52,7 +55,10 @@ Status DbEngine::Checkpoint() {
     std::unique_lock apply_lock(apply_mu_);
     std::lock_guard lock(commit_mu_);
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
-    for (auto& s : index_.All()) {
+    std::vector<std::shared_ptr<MemSeries>> all = index_.All();
+    // Room for every series at once: regrowing a million jobs touched fresh memory each time.
+    jobs.reserve(all.size());
+    for (auto& s : all) {
       std::lock_guard series_lock(s->mu);
       const bool keep_open = s->head.num_samples() > 0 && s->head.max_time() >= keep_after;
       if (s->head.num_samples() > 0 && !keep_open) {
@@ -65,9 +71,9 @@ Status DbEngine::Checkpoint() {
       job.chunks = s->closed;
       if (store_open) job.chunks.push_back(std::make_shared<const HeadChunk>(s->head));
       job.stored_through = s->stored_through;
-      job.record.min_time = s->min_time;
-      job.record.max_time = s->max_time;
-      job.record.last_value_bits = s->last_value_bits;
+      job.min_time = s->min_time;
+      job.max_time = s->max_time;
+      job.last_value_bits = s->last_value_bits;
       job.series = std::move(s);
       jobs.push_back(std::move(job));
     }
@@ -77,6 +83,7 @@ Status DbEngine::Checkpoint() {
   rocksdb::WriteBatch batch;
   rocksdb::WriteOptions no_sync;
   std::vector<Sample> samples, group;
+  std::string record;
   for (Job& job : jobs) {
     samples.clear();
     TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, &samples));
@@ -104,8 +111,16 @@ Status DbEngine::Checkpoint() {
       }
       begin = end;
     }
-    job.record.labels = job.series->ToLabels();
-    batch.Put(series_cf_, SeriesKey(job.series->id), EncodeSeriesRecord(job.record));
+    record.clear();
+    const auto& labels = job.series->labels;
+    EncodeLabelsFrom(
+        labels.size(),
+        [&](size_t i) {
+          return std::pair<std::string_view, std::string_view>(labels[i]->name, labels[i]->value);
+        },
+        &record);
+    EncodeSeriesRecordBounds(job.min_time, job.max_time, job.last_value_bits, &record);
+    batch.Put(series_cf_, SeriesKey(job.series->id), record);
     if (batch.GetDataSize() >= kCheckpointBatchBytes) {
       TM_RETURN_IF_ERROR(FromRocks(db_->Write(no_sync, &batch), "checkpoint write"));
       batch.Clear();
