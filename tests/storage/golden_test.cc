@@ -518,6 +518,8 @@ TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
     put(kChunksColumnFamily, v1_key(236'111, 42, kT0), GoldenBytes("block_decimal"));
     // A block no series record names: unreadable before and after, but not lost.
     put(kChunksColumnFamily, v1_key(236'111, 99, kT0), GoldenBytes("block_xor"));
+    // One an upgrade that a crash cut short rewrote already: left as it is.
+    put(kChunksColumnFamily, ChunkKey(236'111, MetricGroup(""), 98, kT0), GoldenBytes("block_xor"));
     testing::CloseRaw(db, handles);
   }
   for (int open = 0; open < 2; ++open) {
@@ -551,8 +553,9 @@ TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
   }
   testing::CloseRaw(db, handles);
-  ASSERT_EQ(keys.size(), 2u);
+  ASSERT_EQ(keys.size(), 3u);
   std::vector<std::string> want = {ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
+                                   ChunkKey(236'111, MetricGroup(""), 98, kT0),
                                    ChunkKey(236'111, MetricGroup(""), 99, kT0)};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(keys, want);
