@@ -479,17 +479,12 @@ void ReadGoldenSegment(const std::string& row_group_file) {
   options.span_retention_ms = 0;
   { auto engine = std::move(Engine::Open(options, dir.path())).value(); }
   {
-    std::vector<std::string> names;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
-    ASSERT_NE(db, nullptr);
-    auto put = [&](const char* cf, const std::string& key, const std::string& value) {
-      ASSERT_TRUE(db->Put({}, testing::Handle(names, handles, cf), key, value).ok());
-    };
-    put(kSpanSegmentsColumnFamily, GoldenBytes("span_segment_key"), GoldenBytes("segment_header"));
-    put(kSpanDataColumnFamily, GoldenBytes("span_row_group_key"), GoldenBytes(row_group_file));
-    put(kTraceIndexColumnFamily, GoldenBytes("trace_index_key"), GoldenBytes("trace_summary"));
-    testing::CloseRaw(db, handles);
+    testing::RawDb raw(dir.path());
+    ASSERT_TRUE(raw.ok());
+    raw.Put(kSpanSegmentsColumnFamily, GoldenBytes("span_segment_key"),
+            GoldenBytes("segment_header"));
+    raw.Put(kSpanDataColumnFamily, GoldenBytes("span_row_group_key"), GoldenBytes(row_group_file));
+    raw.Put(kTraceIndexColumnFamily, GoldenBytes("trace_index_key"), GoldenBytes("trace_summary"));
   }
   auto engine = std::move(Engine::Open(options, dir.path())).value();
   auto trace = engine->GetTrace(kTraceA);

@@ -439,21 +439,15 @@ TEST(Golden, EngineReadsGoldenColumnFamilies) {
   TempDir dir;
   { auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value(); }
   {
-    std::vector<std::string> names;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
-    ASSERT_NE(db, nullptr);
-    auto put = [&](const char* cf, const std::string& key, const std::string& value) {
-      ASSERT_TRUE(db->Put({}, testing::Handle(names, handles, cf), key, value).ok());
-    };
+    testing::RawDb raw(dir.path());
+    ASSERT_TRUE(raw.ok());
     // Partition 236111 of the default 2-hour partitions holds kT0.
-    put(kSeriesColumnFamily, GoldenBytes("series_key"), GoldenBytes("series_record"));
-    put(kChunksColumnFamily, ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
-        GoldenBytes("block_decimal"));
-    put(kExemplarsColumnFamily, GoldenBytes("exemplar_key"), GoldenBytes("exemplar_value"));
-    put("default", std::string(kMetadataKeyPrefix) + "http_requests_total",
-        GoldenBytes("metric_metadata"));
-    testing::CloseRaw(db, handles);
+    raw.Put(kSeriesColumnFamily, GoldenBytes("series_key"), GoldenBytes("series_record"));
+    raw.Put(kChunksColumnFamily, ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
+            GoldenBytes("block_decimal"));
+    raw.Put(kExemplarsColumnFamily, GoldenBytes("exemplar_key"), GoldenBytes("exemplar_value"));
+    raw.Put("default", std::string(kMetadataKeyPrefix) + "http_requests_total",
+            GoldenBytes("metric_metadata"));
   }
   auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
   const Labels series{{"__name__", "http_requests_total"}, {"code", "200"}, {"job", "api"}};
@@ -506,12 +500,10 @@ TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
   };
   EXPECT_EQ(v1_key(-2, 7, -5'000), GoldenBytes("chunk_key_v1"));
   {
-    std::vector<std::string> names;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
-    ASSERT_NE(db, nullptr);
+    testing::RawDb raw(dir.path());
+    ASSERT_TRUE(raw.ok());
     auto put = [&](const char* cf, const std::string& key, const std::string& value) {
-      ASSERT_TRUE(db->Put({}, testing::Handle(names, handles, cf), key, value).ok());
+      raw.Put(cf, key, value);
     };
     put("default", kMetaFormatVersion, std::string("\x01\0\0\0", 4));
     put(kSeriesColumnFamily, GoldenBytes("series_key"), GoldenBytes("series_record"));
@@ -520,7 +512,6 @@ TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
     put(kChunksColumnFamily, v1_key(236'111, 99, kT0), GoldenBytes("block_xor"));
     // One an upgrade that a crash cut short rewrote already: left as it is.
     put(kChunksColumnFamily, ChunkKey(236'111, MetricGroup(""), 98, kT0), GoldenBytes("block_xor"));
-    testing::CloseRaw(db, handles);
   }
   for (int open = 0; open < 2; ++open) {
     auto engine = std::move(Engine::Open(TestOptions(), dir.path())).value();
@@ -538,21 +529,16 @@ TEST(Golden, FormatVersion1DirectoryIsUpgraded) {
     EXPECT_EQ(samples[19].timestamp_ms, 1'700'000'285'001);
     EXPECT_EQ(samples[19].value, 104.75);
   }
-  std::vector<std::string> names;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = testing::OpenRaw(dir.path(), &names, &handles);
-  ASSERT_NE(db, nullptr);
   std::string version;
-  EXPECT_TRUE(
-      db->Get({}, testing::Handle(names, handles, "default"), kMetaFormatVersion, &version).ok());
-  EXPECT_EQ(version, GoldenBytes("meta_format_version"));
   std::vector<std::string> keys;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator({}, testing::Handle(names, handles, kChunksColumnFamily)));
+    testing::RawDb raw(dir.path());
+    ASSERT_TRUE(raw.ok());
+    EXPECT_TRUE(raw.db()->Get({}, raw.cf("default"), kMetaFormatVersion, &version).ok());
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator({}, raw.cf(kChunksColumnFamily)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
   }
-  testing::CloseRaw(db, handles);
+  EXPECT_EQ(version, GoldenBytes("meta_format_version"));
   ASSERT_EQ(keys.size(), 3u);
   std::vector<std::string> want = {ChunkKey(236'111, MetricGroup("http_requests_total"), 42, kT0),
                                    ChunkKey(236'111, MetricGroup(""), 98, kT0),
