@@ -157,42 +157,59 @@ void HeadChunk::Append(int64_t t, double v) {
   max_time_ = t;
   ++num_samples_;
   free_bits_ = static_cast<int8_t>(w.free_bits());
-  if (num_samples_ % HeadChunkCheckpoint::kEvery == 0) TakeCheckpoint();
+  if (num_samples_ % HeadChunkCheckpoint::kEvery == 0) {
+    HeadChunkCheckpoint c;
+    TakeCheckpoint(&c);
+    if (c.samples != 0) {
+      for (int i = 0; i + 1 < HeadChunkCheckpoint::kKept; ++i) {
+        checkpoints_[i] = checkpoints_[i + 1];
+      }
+      checkpoints_[HeadChunkCheckpoint::kKept - 1] = c;
+    }
+  }
 }
 
-void HeadChunk::TakeCheckpoint() {
+void HeadChunk::TakeCheckpoint(HeadChunkCheckpoint* out) const {
   const uint64_t bit_offset = bytes_.size() * 8 - static_cast<uint64_t>(free_bits_);
   const uint64_t time_offset = static_cast<uint64_t>(max_time_) - static_cast<uint64_t>(min_time_);
-  const uint32_t samples_div = num_samples_ / HeadChunkCheckpoint::kEvery;
-  // A chunk past these bounds (over 49 days, a jump of 24 days, 8,000 samples: far beyond the
+  // A chunk past these bounds (over 49 days, a jump of 24 days, 65,535 samples: far beyond the
   // chunk and partition sizes in use) keeps its earlier checkpoints; reads start further back.
-  if (bit_offset > UINT32_MAX || time_offset > UINT32_MAX || last_delta_ > INT32_MAX ||
-      last_delta_ < INT32_MIN || samples_div > UINT8_MAX) {
+  if (num_samples_ == 0 || bit_offset > UINT32_MAX || time_offset > UINT32_MAX ||
+      last_delta_ > INT32_MAX || last_delta_ < INT32_MIN || num_samples_ > UINT16_MAX) {
     return;
   }
   HeadChunkCheckpoint c;
   c.bit_offset = static_cast<uint32_t>(bit_offset);
   c.time_offset = static_cast<uint32_t>(time_offset);
   c.delta = static_cast<int32_t>(last_delta_);
-  c.samples_div = static_cast<uint8_t>(samples_div);
-  c.exponent = exponent_;
+  c.samples = static_cast<uint16_t>(num_samples_);
   if (exponent_ >= 0) {
     c.value_state = static_cast<uint64_t>(mantissa_);
+    c.leading = HeadChunkCheckpoint::kDecimal;
+    c.trailing = static_cast<uint8_t>(exponent_);
   } else {
     c.value_state = xor_.prev_bits;
-    c.xor_leading = xor_.leading;
-    c.xor_trailing = xor_.trailing;
+    c.leading = xor_.leading;
+    c.trailing = xor_.trailing;
   }
-  for (int i = 0; i + 1 < HeadChunkCheckpoint::kKept; ++i) checkpoints_[i] = checkpoints_[i + 1];
-  checkpoints_[HeadChunkCheckpoint::kKept - 1] = c;
+  *out = c;
 }
 
 const HeadChunkCheckpoint* HeadChunk::CheckpointBefore(int64_t t) const {
+  const HeadChunkCheckpoint* best = nullptr;
   for (int i = HeadChunkCheckpoint::kKept - 1; i >= 0; --i) {
     const HeadChunkCheckpoint& c = checkpoints_[i];
-    if (c.samples_div != 0 && min_time_ + static_cast<int64_t>(c.time_offset) < t) return &c;
+    if (c.samples != 0 && min_time_ + static_cast<int64_t>(c.time_offset) < t) {
+      best = &c;
+      break;
+    }
   }
-  return nullptr;
+  if (end_mark_.samples != 0 && end_mark_.samples <= num_samples_ &&
+      min_time_ + static_cast<int64_t>(end_mark_.time_offset) < t &&
+      (best == nullptr || end_mark_.samples > best->samples)) {
+    best = &end_mark_;
+  }
+  return best;
 }
 
 const char* HeadChunk::DecodeStartFor(int64_t t) const {
@@ -235,19 +252,20 @@ void HeadChunkIterator::Reset(std::string_view bytes, uint32_t num_samples) {
 void HeadChunkIterator::ResetFrom(const HeadChunk& chunk, int64_t t) {
   Reset(chunk.bytes(), chunk.num_samples());
   const HeadChunkCheckpoint* c = chunk.CheckpointBefore(t);
-  if (c == nullptr || c->samples() >= chunk.num_samples()) return;
+  if (c == nullptr || c->samples >= chunk.num_samples()) return;
   reader_.SeekToBit(c->bit_offset);
-  read_ = c->samples();
+  read_ = c->samples;
   remaining_ = chunk.num_samples() - read_;
   t_ = chunk.min_time() + static_cast<int64_t>(c->time_offset);
   delta_ = c->delta;
-  exponent_ = c->exponent;
-  if (exponent_ >= 0) {
+  if (c->leading == HeadChunkCheckpoint::kDecimal) {
+    exponent_ = c->trailing;
     mantissa_ = static_cast<int64_t>(c->value_state);
   } else {
+    exponent_ = -1;
     xor_.prev_bits = c->value_state;
-    xor_.leading = c->xor_leading;
-    xor_.trailing = c->xor_trailing;
+    xor_.leading = c->leading;
+    xor_.trailing = c->trailing;
   }
 }
 

@@ -29,17 +29,18 @@ struct HeadChunkCheckpoint {
   uint32_t bit_offset = 0;   // where the next sample starts
   uint32_t time_offset = 0;  // the sample's time - the chunk's min time
   int32_t delta = 0;         // its time minus the previous sample's
-  uint8_t samples_div = 0;   // samples before bit_offset / kEvery; 0: no checkpoint
-  uint8_t xor_leading = 0xff;
-  uint8_t xor_trailing = 0;
-  int8_t exponent = -1;
+  uint16_t samples = 0;      // samples before bit_offset; 0: no checkpoint
+  // XOR mode: XorState's leading and trailing. Decimal mode: leading is kDecimal and trailing
+  // the exponent (the two modes' state shares these bytes, which keeps the struct at 24).
+  uint8_t leading = 0xff;
+  uint8_t trailing = 0;
 
+  static constexpr uint8_t kDecimal = 0xfe;  // never an XOR leading count (0-31 or 0xff)
   // Every 12 samples, the last 3 kept (72 bytes a chunk): a rule's or dashboard's 5-minute window
   // of 15 s samples (20) is always covered by a kept checkpoint and decodes 25 samples on average
   // (every 32, 2 kept: 35).
   static constexpr uint32_t kEvery = 12;
   static constexpr int kKept = 3;
-  uint32_t samples() const { return uint32_t{samples_div} * kEvery; }
 };
 
 class HeadChunk {
@@ -54,10 +55,15 @@ class HeadChunk {
   size_t MemoryBytes() const { return sizeof(*this) + bytes_.capacity(); }
   // Gives back unused buffer space; called when the chunk is closed.
   void ShrinkToFit() { bytes_.shrink_to_fit(); }
+  // Keeps the decoder's state after the newest sample (beside the periodic checkpoints, and
+  // replacing an earlier mark): a checkpoint of the store marks what it stored of a chunk it
+  // keeps open, so that reads taking those samples from stored blocks decode only the newer ones.
+  void MarkEnd() { TakeCheckpoint(&end_mark_); }
   // The latest checkpoint whose sample is before `t`, or null: decoding from it yields every
   // sample at or after `t`. Checkpoints are taken every HeadChunkCheckpoint::kEvery samples and
   // the last kKept are kept, so a window reaching up to (kKept - 1) * kEvery samples back from
-  // the chunk's end decodes fewer than kEvery samples it does not need.
+  // the chunk's end decodes fewer than kEvery samples it does not need. The MarkEnd mark counts
+  // as one.
   const HeadChunkCheckpoint* CheckpointBefore(int64_t t) const;
   // The byte where a read from `t` starts decoding (ResetFrom), for prefetching; null if empty.
   const char* DecodeStartFor(int64_t t) const;
@@ -70,7 +76,9 @@ class HeadChunk {
  private:
   // Appends the value; returns whether the sample is irregular for SummarizeFrom.
   bool AppendValue(util::BasicBitWriter<std::vector<char>>* w, double v);
-  void TakeCheckpoint();
+  // The decoder's state after the newest sample, into *out (left as it is past the bounds a
+  // checkpoint can describe).
+  void TakeCheckpoint(HeadChunkCheckpoint* out) const;
 
   // A vector rather than a string: its capacity grows by the small steps Append asks for, where a
   // string's would double, and head memory is mostly these buffers.
@@ -88,6 +96,7 @@ class HeadChunk {
   // checkpoints_, so it costs no memory; chunks of 65,535 samples or more are never summarized.
   uint16_t irregular_end_ = 0;
   HeadChunkCheckpoint checkpoints_[HeadChunkCheckpoint::kKept];  // oldest first
+  HeadChunkCheckpoint end_mark_;                                 // MarkEnd's
 };
 
 // Decodes `num_samples` samples from bytes written by HeadChunk. Damaged input ends iteration

@@ -69,7 +69,11 @@ Status DbEngine::Checkpoint() {
       if (s->closed.empty() && !store_open) continue;
       Job job;
       job.chunks = s->closed;
-      if (store_open) job.chunks.push_back(std::make_shared<const HeadChunk>(s->head));
+      if (store_open) {
+        // Reads of what this stores take it from the blocks and decode the chunk from here.
+        s->head.MarkEnd();
+        job.chunks.push_back(std::make_shared<const HeadChunk>(s->head));
+      }
       job.stored_through = s->stored_through;
       job.min_time = s->min_time;
       job.max_time = s->max_time;

@@ -83,6 +83,41 @@ void SeekForward(rocksdb::Iterator* it, const rocksdb::Slice& target) {
   it->Seek(target);
 }
 
+// The samples of `chunk` estimated to lie in [from, to], in proportion to the part of its span
+// the range covers.
+double SamplesWithin(const HeadChunk& chunk, int64_t from, int64_t to) {
+  if (chunk.num_samples() == 0 || chunk.max_time() < from || chunk.min_time() > to) return 0;
+  const int64_t span = chunk.max_time() - chunk.min_time();
+  if (span == 0) return chunk.num_samples();
+  const int64_t covered = std::min(to, chunk.max_time()) - std::max(from, chunk.min_time());
+  return static_cast<double>(covered) / static_cast<double>(span) * chunk.num_samples();
+}
+
+// Head samples a read takes at least from stored blocks instead, when it may (below).
+constexpr double kMinSamplesFromBlocks = 64;
+
+// Under the series' lock: whether a read of [mint, maxt] takes the samples the head holds up to
+// stored_through from stored blocks (which decode several times faster than head chunks) and
+// decodes the head only after them. A checkpoint stores a chunk it keeps open and marks its end
+// (HeadChunk::MarkEnd), so that decoding starts there. Worth it for the long ranges of
+// dashboards, not for rules' windows of a few minutes, whose summaries (`summarize`) the head
+// gives without decoding.
+bool ReadStoredPartFromBlocks(const MemSeries& s, int64_t mint, int64_t maxt, bool summarize) {
+  const int64_t through = s.stored_through;
+  if (summarize || through == INT64_MIN || mint > through) return false;
+  double samples = SamplesWithin(s.head, mint, std::min(maxt, through));
+  for (const auto& c : s.closed) samples += SamplesWithin(*c, mint, std::min(maxt, through));
+  if (samples < kMinSamplesFromBlocks) return false;
+  // The chunk holding the first sample after them must have a checkpoint there or close before:
+  // from its start, the head's decoding would not shrink.
+  auto resumable = [&](const HeadChunk& c) {
+    return c.num_samples() == 0 || c.max_time() <= through || c.min_time() > through ||
+           c.CheckpointBefore(through + 1) != nullptr;
+  };
+  return resumable(s.head) && std::all_of(s.closed.begin(), s.closed.end(),
+                                          [&](const auto& c) { return resumable(*c); });
+}
+
 }  // namespace
 
 rocksdb::Iterator* DbEngine::NewChunkIterator() {
@@ -108,6 +143,7 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
     HeadChunk open;
     bool head_decoded = false;
     int64_t stored_min = 0, stored_max = -1;  // the range to read from stored blocks, if any
+    int64_t head_from = 0;                    // the head chunks are read from here to maxt
   };
   auto in_range = [&](const HeadChunk& c) {
     return c.num_samples() > 0 && c.max_time() >= mint && c.min_time() <= maxt;
@@ -144,10 +180,17 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       int64_t head_min = s.head.num_samples() > 0 ? s.head.min_time() : INT64_MAX;
       if (!s.closed.empty()) head_min = std::min(head_min, s.closed.front()->min_time());
       plan.stored_min = std::max(mint, series_min);
+      plan.head_from = mint;
       // Everything from the head's oldest sample on is in the head; stored blocks may hold some
-      // of it too (an open chunk a checkpoint stored and kept), which is not read twice.
+      // of it too (an open chunk a checkpoint stored and kept), which is not read twice: it is
+      // taken from one or the other.
       plan.stored_max =
           std::min({maxt, series_max, head_min == INT64_MAX ? INT64_MAX : head_min - 1});
+      if (head_min != INT64_MAX && head_min <= s.stored_through &&
+          ReadStoredPartFromBlocks(s, mint, maxt, summarize)) {
+        plan.stored_max = std::min({maxt, series_max, s.stored_through});
+        plan.head_from = s.stored_through + 1;
+      }
       if (series_max < mint || series_min > maxt || plan.stored_min > plan.stored_max) {
         plan.stored_max = plan.stored_min - 1;
         plan.head_decoded = true;
@@ -165,10 +208,13 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
         if (in_range(s.head)) AppendChunkSamples(s.head, mint, maxt, &r.samples, &r.status);
         continue;
       }
+      auto head_in_range = [&](const HeadChunk& c) {
+        return c.num_samples() > 0 && c.max_time() >= plan.head_from && c.min_time() <= maxt;
+      };
       for (const auto& c : s.closed) {
-        if (in_range(*c)) plan.chunks.push_back(c);
+        if (head_in_range(*c)) plan.chunks.push_back(c);
       }
-      if (in_range(s.head)) plan.open = s.head;
+      if (head_in_range(s.head)) plan.open = s.head;
     }
     first_partition =
         std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
@@ -258,8 +304,10 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
     SeriesRead& r = *plan.read;
     if (!r.status.ok()) continue;
     if (!plan.head_decoded) {
-      for (const auto& c : plan.chunks) AppendChunkSamples(*c, mint, maxt, &r.samples, &r.status);
-      AppendChunkSamples(plan.open, mint, maxt, &r.samples, &r.status);
+      for (const auto& c : plan.chunks) {
+        AppendChunkSamples(*c, plan.head_from, maxt, &r.samples, &r.status);
+      }
+      AppendChunkSamples(plan.open, plan.head_from, maxt, &r.samples, &r.status);
     }
     // Sources are each sorted; a chunk being checkpointed may be read from both the head and the
     // store, so merge duplicates away when order is broken.

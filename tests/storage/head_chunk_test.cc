@@ -214,6 +214,43 @@ TEST(HeadChunkIterator, ResetFromStartsAtTheLatestCheckpointBefore) {
   }
 }
 
+// A mark at the chunk's end (what a checkpoint of the store stored of it): later reads from just
+// after it start there, and yield every later sample exactly, in every value mode, wherever the
+// mark falls between the periodic checkpoints and whatever follows it.
+TEST(HeadChunkIterator, ResetFromStartsAtTheEndMark) {
+  for (const bool decimal : {true, false}) {
+    for (int marked = 1; marked < 60; marked += 7) {
+      HeadChunk c;
+      std::vector<Sample> in;
+      std::mt19937_64 rng(marked);
+      auto append = [&](int i) {
+        const int64_t t = 1'700'000'000'000 + i * 15'000LL + static_cast<int64_t>(rng() % 7);
+        double v = decimal ? i * 2.5 : std::bit_cast<double>(rng() >> 2);
+        if (decimal && i == marked + 3) v = 1e300;  // a raw escape after the mark
+        c.Append(t, v);
+        in.push_back({t, v});
+      };
+      int i = 0;
+      for (; i < marked; ++i) append(i);
+      c.MarkEnd();
+      for (; i < marked + 80; ++i) append(i);  // periodic checkpoints pass over the mark
+      const int64_t from = in[marked - 1].timestamp_ms + 1;
+      const HeadChunkCheckpoint* mark = c.CheckpointBefore(from);
+      ASSERT_NE(mark, nullptr);
+      EXPECT_EQ(mark->samples, static_cast<uint16_t>(marked));
+      HeadChunkIterator it;
+      it.ResetFrom(c, from);
+      for (size_t k = marked; k < in.size(); ++k) {
+        ASSERT_TRUE(it.Next()) << "decimal " << decimal << " mark " << marked << " at " << k;
+        EXPECT_EQ(it.t(), in[k].timestamp_ms);
+        EXPECT_EQ(Bits(it.v()), Bits(in[k].value)) << k;
+      }
+      EXPECT_FALSE(it.Next());
+      EXPECT_TRUE(it.status().ok()) << it.status().ToString();
+    }
+  }
+}
+
 TEST(HeadChunkIterator, TruncatedChunkIsCorruptionNotCrash) {
   HeadChunk c;
   for (int i = 0; i < 100; ++i) c.Append(i * 15'000 + (i % 3), i * 1.25);
