@@ -1,11 +1,11 @@
 #include "ingest/remote_write.h"
 
-#include <absl/hash/hash.h>
-#include <absl/strings/string_view.h>
 #include <snappy.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <unordered_set>
 
 #include "ingest/wire_reader.h"
@@ -452,40 +452,37 @@ Status DecodeRemoteWrite(std::string_view body, size_t max_decoded_bytes, std::s
                                             : ParseRemoteWriteRequest(*decoded, request);
 }
 
-size_t SeriesRefCache::Hash(std::string_view key) {
-  // The maps' own hash (absl's string hash), so a lookup hashes the key once.
-  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
-}
+SeriesRefCache::SeriesRefCache(size_t max_entries)
+    : seed_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      max_per_shard_(max_entries / kShards + 1) {}
 
-size_t SeriesRefCache::ShardIndex(size_t hash) {
-  // The top bits: the maps use the low ones to place entries.
-  return (hash >> 56) % kShards;
+SeriesRefCache::Fingerprint SeriesRefCache::FingerprintOf(std::string_view key) const {
+  const XXH128_hash_t h = XXH3_128bits_withSeed(key.data(), key.size(), seed_);
+  return Fingerprint{h.low64, h.high64};
 }
-
-SeriesRefCache::Shard& SeriesRefCache::ShardOf(size_t hash) { return shards_[ShardIndex(hash)]; }
 
 SeriesRef SeriesRefCache::Get(std::string_view key) {
-  const size_t hash = Hash(key);
-  Shard& s = ShardOf(hash);
+  const Fingerprint f = FingerprintOf(key);
+  Shard& s = shards_[ShardIndex(f)];
   std::lock_guard lock(s.mu);
-  auto it = s.refs.find(absl::string_view(key.data(), key.size()), hash);
+  auto it = s.refs.find(f);
   return it == s.refs.end() ? 0 : it->second;
 }
 
 void SeriesRefCache::GetMany(std::span<const std::string_view> keys, std::span<SeriesRef> refs) {
   // Keys grouped by shard (a counting sort), so each shard is locked once per request.
-  std::vector<size_t> hashes(keys.size());
+  std::vector<Fingerprint> prints(keys.size());
   std::array<uint32_t, kShards + 1> starts{};
   for (size_t i = 0; i < keys.size(); ++i) {
-    hashes[i] = Hash(keys[i]);
-    ++starts[ShardIndex(hashes[i]) + 1];
+    prints[i] = FingerprintOf(keys[i]);
+    ++starts[ShardIndex(prints[i]) + 1];
   }
   for (size_t k = 0; k < kShards; ++k) starts[k + 1] += starts[k];
   std::vector<uint32_t> order(keys.size());
   std::array<uint32_t, kShards> next{};
   for (size_t k = 0; k < kShards; ++k) next[k] = starts[k];
   for (size_t i = 0; i < keys.size(); ++i)
-    order[next[ShardIndex(hashes[i])]++] = static_cast<uint32_t>(i);
+    order[next[ShardIndex(prints[i])]++] = static_cast<uint32_t>(i);
   for (size_t k = 0; k < kShards; ++k) {
     if (starts[k] == starts[k + 1]) continue;
     Shard& s = shards_[k];
@@ -493,24 +490,25 @@ void SeriesRefCache::GetMany(std::span<const std::string_view> keys, std::span<S
     for (uint32_t o = starts[k]; o < starts[k + 1]; ++o) {
       const uint32_t i = order[o];
       if (keys[i].empty()) continue;
-      auto it = s.refs.find(absl::string_view(keys[i].data(), keys[i].size()), hashes[i]);
+      auto it = s.refs.find(prints[i]);
       refs[i] = it == s.refs.end() ? 0 : it->second;
     }
   }
 }
 
 void SeriesRefCache::Put(std::string_view key, SeriesRef ref) {
-  Shard& s = ShardOf(Hash(key));
+  const Fingerprint f = FingerprintOf(key);
+  Shard& s = shards_[ShardIndex(f)];
   std::lock_guard lock(s.mu);
   if (s.refs.size() >= max_per_shard_) s.refs.clear();
-  s.refs.insert_or_assign(std::string(key), ref);
+  s.refs.insert_or_assign(f, ref);
 }
 
 void SeriesRefCache::Erase(std::string_view key) {
-  Shard& s = ShardOf(Hash(key));
+  const Fingerprint f = FingerprintOf(key);
+  Shard& s = shards_[ShardIndex(f)];
   std::lock_guard lock(s.mu);
-  auto it = s.refs.find(absl::string_view(key.data(), key.size()));
-  if (it != s.refs.end()) s.refs.erase(it);
+  s.refs.erase(f);
 }
 
 Result<RemoteWriteReport> AppendRemoteWrite(const RemoteWriteRequest& request, Engine& engine,

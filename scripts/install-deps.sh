@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git curl ca-certificates
-  librocksdb-dev libzstd-dev liblz4-dev libbz2-dev libsnappy-dev zlib1g-dev
+  librocksdb-dev libzstd-dev liblz4-dev libbz2-dev libsnappy-dev zlib1g-dev libxxhash-dev
   libre2-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -301,6 +301,50 @@ TEST(RemoteWrite, CachedRefsSurviveSeriesDeletion) {
   EXPECT_EQ(all.begin()->second[0].timestamp_ms, 20'000);
 }
 
+// The cache keeps fingerprints of the label bytes, not the bytes: keys that differ anywhere, by
+// one byte, by length or by a prefix, are told apart; erased and bounded as before.
+TEST(SeriesRefCache, TellsApartKeysThatDifferByOneByte) {
+  SeriesRefCache cache(1'000'000);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20'000; ++i) {
+    std::string k =
+        "\n\x0e\n\x08__name__\x12\x02up\n\x0f\n\x03job\x12\x08api-" + std::to_string(i % 1000);
+    keys.push_back(k + std::string(1, static_cast<char>(i / 1000)));
+  }
+  keys.push_back(keys[0].substr(0, keys[0].size() - 1));  // a prefix of another key
+  keys.push_back(keys[0] + '\0');                         // the same with a byte more
+  for (size_t i = 0; i < keys.size(); ++i) cache.Put(keys[i], i + 1);
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  views.push_back("");  // an empty key is never cached
+  std::vector<SeriesRef> refs(views.size(), 99);
+  cache.GetMany(views, refs);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_EQ(refs[i], i + 1) << i;
+    ASSERT_EQ(cache.Get(keys[i]), i + 1) << i;
+  }
+  EXPECT_EQ(refs.back(), 99u);
+  EXPECT_EQ(cache.Get("not put"), 0u);
+  cache.Erase(keys[7]);
+  EXPECT_EQ(cache.Get(keys[7]), 0u);
+  EXPECT_EQ(cache.Get(keys[8]), 9u);
+  cache.Put(keys[8], 1234);  // replaced
+  EXPECT_EQ(cache.Get(keys[8]), 1234u);
+
+  // Bounded: a shard past its share is emptied, and keys are looked up again.
+  SeriesRefCache small(32);
+  for (size_t i = 0; i < keys.size(); ++i) small.Put(keys[i], i + 1);
+  size_t kept = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const SeriesRef r = small.Get(keys[i]);
+    if (r != 0) {
+      ASSERT_EQ(r, i + 1);
+      ++kept;
+    }
+  }
+  EXPECT_GT(kept, 0u);
+  EXPECT_LE(kept, 16u * (32 / 16 + 1));
+}
+
 TEST(RemoteWrite, StoresExemplarsAndMetadata) {
   tidemark::testing::TempDir dir;
   auto engine = std::move(Engine::Open(tidemark::testing::TestOptions(), dir.path())).value();
