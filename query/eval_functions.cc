@@ -196,7 +196,7 @@ Result<Matrix> Evaluator::EvalRangeFunction(const Call& call, size_t range_arg,
   bool rate_is_rate = false;
   const bool rate_kernel =
       !absent_over_time && internal::LookupRateKernel(name, &rate_counter, &rate_is_rate);
-  internal::RateWindowCache rate_cache;
+  internal::RateWindowCache& rate_cache = internal::RateWindowCache::ForThisThread();
   // At one timestamp (rules, instant queries) they need only the window's ends and count when
   // it holds no stale marker and no reset: the store may say just that (SelectHints).
   const bool one_window = start_ == end_;

@@ -67,8 +67,12 @@ std::string_view RangeMetricName(const FunctionArgs& args);
 bool LookupRateKernel(std::string_view name, bool* is_counter, bool* is_rate);
 
 // Memo of the time-derived parts of ExtrapolatedRateValue (five divisions, most of its cost).
-// Regularly sampled series give a few window shapes that recur step after step. Values are
-// bit-identical with or without it. Not thread-safe: one per evaluation loop.
+// Values are bit-identical with or without it. A window's shape is its first and last points'
+// distances from its ends, their count and the range: scrapes land a few milliseconds off their
+// schedule, so a window's shape recurs across steps and series rather than repeating step after
+// step, and a few hundred cover a dashboard's query. The table is direct-mapped by a hash of the
+// shape and kept for each thread (ForThisThread), so that it stays warm from one query or rule
+// evaluation to the next. Not thread-safe.
 struct RateWindowCache {
   struct Shape {
     // The key: the first point's distance from the window start, the last point's from its end,
@@ -97,8 +101,20 @@ struct RateWindowCache {
              range_ms == range && is_rate == rate;
     }
   };
-  std::array<Shape, 4> shapes;
-  size_t next = 0;  // the slot to replace next
+  static constexpr int kSlotBits = 9;  // 512 shapes, 48 KiB
+  std::array<Shape, size_t{1} << kSlotBits> shapes;
+
+  static size_t SlotOf(int64_t to_start, int64_t to_end, int64_t sampled, size_t n, int64_t range,
+                       bool rate) {
+    const uint64_t h = static_cast<uint64_t>(to_start) * 0x9E3779B97F4A7C15ULL +
+                       static_cast<uint64_t>(to_end) * 0xC2B2AE3D27D4EB4FULL +
+                       static_cast<uint64_t>(sampled) * 0x165667B19E3779F9ULL +
+                       static_cast<uint64_t>(n) * 0x27D4EB2F165667C5ULL +
+                       static_cast<uint64_t>(range) * 0x94D049BB133111EBULL + (rate ? 1 : 0);
+    return static_cast<size_t>((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL >> (64 - kSlotBits));
+  }
+  // This thread's table.
+  static RateWindowCache& ForThisThread();
 };
 
 // The extrapolated change over `points` (the window (window_start, window_end], stale markers

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -90,11 +91,7 @@ bool ExtrapolatedRateValue(std::span<const FPoint> points, int64_t window_start,
                            int64_t range_ms, bool is_counter, bool is_rate, bool may_have_resets,
                            RateWindowCache* cache, double* value) {
   if (points.size() < 2) return false;
-  if (cache == nullptr) {
-    RateWindowCache one_off;
-    return ExtrapolatedRateValue(points, window_start, window_end, range_ms, is_counter, is_rate,
-                                 may_have_resets, &one_off, value);
-  }
+  if (cache == nullptr) cache = &RateWindowCache::ForThisThread();
   const FPoint& first = points.front();
   const FPoint& last = points.back();
   double result = last.f - first.f;
@@ -119,17 +116,10 @@ void ExtrapolatedRateFromEnds(int64_t first_t, double first_f, int64_t last_t, s
   const int64_t to_end_ms = window_end - last_t;
   const int64_t sampled_ms = last_t - first_t;
   if (range_ms == 0) range_ms = window_end - window_start;
-  const RateWindowCache::Shape* shape = nullptr;
-  for (const RateWindowCache::Shape& c : cache->shapes) {
-    if (c.Matches(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate)) {
-      shape = &c;
-      break;
-    }
-  }
-  if (shape == nullptr) {
-    RateWindowCache::Shape& slot = cache->shapes[cache->next++ % cache->shapes.size()];
-    ComputeRateShape(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate, &slot);
-    shape = &slot;
+  RateWindowCache::Shape* shape = &cache->shapes[RateWindowCache::SlotOf(
+      to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate)];
+  if (!shape->Matches(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate)) {
+    ComputeRateShape(to_start_ms, to_end_ms, sampled_ms, count, range_ms, is_rate, shape);
   }
 
   double factor = shape->factor;
@@ -148,6 +138,13 @@ void ExtrapolatedRateFromEnds(int64_t first_t, double first_f, int64_t last_t, s
     }
   }
   *value = result * factor;
+}
+
+RateWindowCache& RateWindowCache::ForThisThread() {
+  // On the heap: 48 KiB is too much for a thread's static TLS block in every thread that links
+  // the library.
+  thread_local std::unique_ptr<RateWindowCache> cache = std::make_unique<RateWindowCache>();
+  return *cache;
 }
 
 bool LookupRateKernel(std::string_view name, bool* is_counter, bool* is_rate) {
