@@ -103,6 +103,8 @@ struct SendCounts {
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> failed_commits{0};
+  std::mutex mu;
+  std::string first_error;  // guarded by mu: the first failed commit's status, for the report
 };
 
 // One remote_write-sized request: samples[begin, end) of `series`, committed together.
@@ -114,7 +116,10 @@ void SendRequest(Engine* engine, const std::vector<Labels>& series,
   }
   auto r = app->Commit();
   if (!r.ok()) {
-    ++counts->failed_commits;
+    if (counts->failed_commits++ == 0) {
+      std::lock_guard lock(counts->mu);
+      counts->first_error = r.status().ToString();
+    }
     return;
   }
   counts->accepted += r->accepted;
@@ -283,6 +288,7 @@ void BM_IngestWithRules(benchmark::State& state) {
   }
   const bool with_rules = state.range(0) == 1;
   uint64_t appended = 0, rejected_total = 0, live_appended = 0, failed_total = 0;
+  std::string first_error;  // of the first failed commit
   double seconds = 0;
   std::vector<server::RuleGroupMetrics> metrics;
   for (auto _ : state) {
@@ -347,13 +353,18 @@ void BM_IngestWithRules(benchmark::State& state) {
     live_appended += live_counts.accepted;
     rejected_total += load_counts.rejected + live_counts.rejected;
     failed_total += load_counts.failed_commits + live_counts.failed_commits;
+    if (first_error.empty()) {
+      first_error =
+          !load_counts.first_error.empty() ? load_counts.first_error : live_counts.first_error;
+    }
     if (manager) {
       metrics = manager->Metrics();
       manager->Stop();
     }
   }
   if (failed_total > 0) {
-    state.SkipWithError((std::to_string(failed_total) + " commits failed").c_str());
+    state.SkipWithError(
+        (std::to_string(failed_total) + " commits failed, the first with: " + first_error).c_str());
     return;
   }
   state.counters["samples_per_s"] = double(appended) / seconds;
