@@ -148,19 +148,6 @@ Status DbEngine::Checkpoint() {
     closed.erase(closed.begin(), closed.begin() + n);
   }
   TM_RETURN_IF_ERROR(wal_->RemoveFilesUpTo(closed_file));
-  // The memtables now hold a second copy of what the head just let go (tens of megabytes on a busy
-  // server): have them written to segment files now, in the background, rather than once they
-  // fill up, so that the memory is given back with the head's.
-  // While RocksDB has stopped writes (compaction behind) it refuses a manual flush with
-  // TryAgain: the memtables then flush when it catches up, as they would have without asking,
-  // and the checkpoint, stored and synced already, has succeeded.
-  rocksdb::FlushOptions in_background;
-  in_background.wait = false;
-  in_background.allow_write_stall = true;
-  const rocksdb::Status flushed = db_->Flush(in_background, {chunks_cf_, series_cf_});
-  if (!flushed.IsTryAgain() && !flushed.IsBusy()) {
-    TM_RETURN_IF_ERROR(FromRocks(flushed, "flush checkpoint to segments"));
-  }
   ++checkpoints_;
   last_checkpoint_ms_ = Now();
   return Status::OK();

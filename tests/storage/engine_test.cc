@@ -568,37 +568,6 @@ TEST(Engine, CheckpointsKeepRecentOpenChunksAndStoreEachSampleOnce) {
   expect_all(engine.get(), "with keeping off");
 }
 
-// A background checkpoint has its blocks written to segment files at once, without waiting for
-// RocksDB's memtable to fill: the memtable would otherwise hold a second copy of what the head
-// let go.
-TEST(Engine, BackgroundCheckpointsReachSegmentFiles) {
-  TempDir dir;
-  std::atomic<int64_t> now{1'000'000};
-  Options o = TestOptions();
-  o.now_ms = [&now] { return now.load(); };
-  o.checkpoint_interval_ms = 1'000;
-  auto engine = OpenOrDie(dir.path(), o);
-  auto segment_files = [&] {
-    int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/db")) {
-      if (e.path().extension() == ".sst") ++n;
-    }
-    return n;
-  };
-  const int before = segment_files();
-  auto app = engine->NewAppender();
-  for (int i = 0; i < 100; ++i) app->Add(kUp, 15'000LL * i, i);
-  ASSERT_TRUE(app->Commit().ok());
-  now = now.load() + 2'000;  // past the checkpoint interval
-  ASSERT_TRUE(engine->RunMaintenance().ok());
-  ASSERT_EQ(engine->Stats().checkpoints, 1u);
-  // The flush runs on RocksDB's threads: wait for it, boundedly.
-  for (int i = 0; i < 500 && segment_files() == before; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_GT(segment_files(), before);
-}
-
 TEST(Engine, PartitionsDescribeStoredData) {
   TempDir dir;
   Options o = TestOptions();
