@@ -246,6 +246,11 @@ std::unique_ptr<SeriesSet> NewDbSeriesSet(DbEngine* engine,
   const double min_series = std::min(64.0 / divisor, 2e6 / per_series);
   st->batch_size = static_cast<size_t>(
       std::clamp(std::max(65'536 / divisor / per_series, min_series), 1.0, 1024.0));
+  // A summarized read (rules' windows) decodes a few samples a series but touches each series'
+  // record and label array, which the set then reads again as it hands the series out: batches of
+  // 64 keep those in cache between the two, where 1,024 evicted them (rule evaluation measured
+  // about 10 % faster with this and the label arrays prefetched, docs/benchmarks.md).
+  if (summarize) st->batch_size = std::min<size_t>(st->batch_size, 64);
   st->num_batches = (series.size() + st->batch_size - 1) / st->batch_size;
   st->series = std::move(series);
   st->batches.resize(st->num_batches);

@@ -166,6 +166,8 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
         start = ahead.head.DecodeStartFor(mint);
       }
       if (start != nullptr) __builtin_prefetch(start);
+      // And its label array, which the set copies out (in part) when it hands the series out.
+      __builtin_prefetch(ahead.labels.data());
     }
     Plan& plan = plans[i];
     plan.read = batch[i];
