@@ -4,9 +4,9 @@
 // hands due alerts to a notification callback.
 //
 // Never in the way of ingestion: at most `max_concurrent_evaluations` groups evaluate at once
-// (the rest wait their turn), on threads of a configurable nice value (`evaluation_nice`), each
-// query is bounded by the query limits and timeout, and a group that falls behind skips the
-// evaluations it missed (counted) instead of queueing them.
+// (the rest wait their turn), on SCHED_BATCH threads of a configurable nice value
+// (`evaluation_nice`), each query is bounded by the query limits and timeout, and a group that
+// falls behind skips the evaluations it missed (counted) instead of queueing them.
 //
 // Thread safety: every method may be called from any thread.
 #ifndef TIDEMARK_SERVER_RULES_MANAGER_H_

@@ -73,7 +73,8 @@ struct RuleEvaluatorOptions {
   // evaluations take longer on a busy machine and are skipped, and counted, when they pass their
   // interval. Default 0: measured beside saturating ingestion (docs/benchmarks.md, issue 11),
   // nice 10 took as much throughput from ingestion as 0 did and missed evaluations. A nice value
-  // the threads already have that is higher is kept. Range 0..19.
+  // the threads already have that is higher is kept. Range 0..19. The threads also run under
+  // SCHED_BATCH (their wake-ups do not preempt running threads) unless they have another policy.
   int evaluation_nice = 0;
   // Limits of every rule's query: lookback delta, max samples, timeout, and whether the rule files
   // may use experimental functions and duration expressions. `cancelled` is ignored (Stop ends

@@ -4,6 +4,7 @@
 #include "server/rules_manager.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -159,15 +160,19 @@ TEST_F(RulesManagerTest, FiringAlertsAreHandedToTheNotifier) {
   EXPECT_GT(sent[0].ends_at_ms, sent[0].starts_at_ms);
 }
 
-// Groups evaluate on threads of the configured lower priority (the notifier runs on the group's
-// thread, after its evaluation), and leave the other threads of the process as they were.
+// Groups evaluate on threads of the configured lower priority, under SCHED_BATCH (the notifier
+// runs on the group's thread, after its evaluation), and leave the other threads of the process
+// as they were.
 TEST_F(RulesManagerTest, GroupsEvaluateAtTheConfiguredNiceValue) {
   const int own = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  const int own_policy = ::sched_getscheduler(0);
   for (const int nice : {0, 7}) {
     std::atomic<int> seen{-100};
+    std::atomic<int> policy{-100};
     RulesManagerOptions options;
     options.evaluation_nice = nice;
     RulesManager manager(engine_.get(), options, [&](std::vector<rules::AlertNotification>) {
+      policy = ::sched_getscheduler(0);
       seen = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
     });
     rules::RuleSpec alert;
@@ -180,8 +185,12 @@ TEST_F(RulesManagerTest, GroupsEvaluateAtTheConfiguredNiceValue) {
     manager.Stop();
     // A thread that already runs at a higher nice value keeps it.
     EXPECT_EQ(seen, std::max(own, nice)) << "evaluation_nice " << nice;
+    if (own_policy == SCHED_OTHER) {
+      EXPECT_EQ(policy, SCHED_BATCH) << "evaluation_nice " << nice;
+    }
   }
   EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), own);
+  EXPECT_EQ(::sched_getscheduler(0), own_policy);
 }
 
 }  // namespace
