@@ -79,9 +79,28 @@ bool LookupKeyword(std::string_view word, TokenKind* kind) {
 
 }  // namespace
 
-bool LexesAsNumber(std::string_view word) {
+bool IsMetricKeyword(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kAggregator:
+    case TokenKind::kBy:
+    case TokenKind::kWithout:
+    case TokenKind::kOffset:
+    case TokenKind::kAnd:
+    case TokenKind::kOr:
+    case TokenKind::kUnless:
+    case TokenKind::kStart:
+    case TokenKind::kEnd:
+    case TokenKind::kStep:
+    case TokenKind::kRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool LexesAsNonMetricKeyword(std::string_view word) {
   TokenKind kind;
-  return LookupKeyword(word, &kind) && kind == TokenKind::kNumber;
+  return LookupKeyword(word, &kind) && !IsMetricKeyword(kind);
 }
 
 namespace {

@@ -86,9 +86,13 @@ struct Token {
 // True for word tokens: identifiers, keywords, aggregators, and/or/unless/atan2, start/end/...
 bool IsWordToken(TokenKind kind);
 
-// True for the words that lex as numbers ("nan", "inf", any case): a metric of that name cannot
-// be written bare in front of the braces.
-bool LexesAsNumber(std::string_view word);
+// Keywords that may also be metric names (`sum{job="x"}`, `offset`, `start`, ...).
+bool IsMetricKeyword(TokenKind kind);
+
+// True for the words that cannot stand as a metric name in front of the braces although they are
+// valid names: those that lex as numbers ("nan", "inf", any case) and the keywords the grammar
+// does not take as metric names (`on`, `ignoring`, `group_left`, `group_right`, `bool`, `atan2`).
+bool LexesAsNonMetricKeyword(std::string_view word);
 
 // How Prometheus names a token in "unexpected ..." messages: `<op:+>`, `<aggr:sum>`, `<by>`,
 // `"("`, `identifier "foo"`, `number "1"`, `end of input`.

@@ -18,26 +18,6 @@ namespace tidemark::promql {
 namespace internal {
 namespace {
 
-// Keywords that may also be metric names (`sum{job="x"}`, `offset`, `start`, ...).
-bool IsMetricKeyword(TokenKind kind) {
-  switch (kind) {
-    case TokenKind::kAggregator:
-    case TokenKind::kBy:
-    case TokenKind::kWithout:
-    case TokenKind::kOffset:
-    case TokenKind::kAnd:
-    case TokenKind::kOr:
-    case TokenKind::kUnless:
-    case TokenKind::kStart:
-    case TokenKind::kEnd:
-    case TokenKind::kStep:
-    case TokenKind::kRange:
-      return true;
-    default:
-      return false;
-  }
-}
-
 BinaryOp ToBinaryOp(TokenKind kind) {
   switch (kind) {
     case TokenKind::kAdd:

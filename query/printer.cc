@@ -77,9 +77,10 @@ std::string DurationString(int64_t ms, const DurationExprPtr& expr) {
 std::string SelectorBody(const VectorSelector& vs) {
   // The name goes in front of the braces when it can be written there; a UTF-8 name stays a
   // __name__ matcher, as Prometheus prints selectors written as {"name"}. So does a metric named
-  // like a number: `{"nan"}` printed as `nan` would parse back as the number NaN.
+  // like a number (`{"nan"}` printed as `nan` would parse back as the number NaN) or like a
+  // keyword the grammar does not take as a metric name (`group_left`, `bool`, `on`).
   const bool name_in_front =
-      !vs.name.empty() && util::IsLegacyMetricName(vs.name) && !LexesAsNumber(vs.name);
+      !vs.name.empty() && util::IsLegacyMetricName(vs.name) && !LexesAsNonMetricKeyword(vs.name);
   std::vector<std::string> matchers;
   for (const LabelMatcher& m : vs.matchers) {
     if (name_in_front && m.name == "__name__" && m.type == MatchType::kEqual &&

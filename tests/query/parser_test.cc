@@ -219,6 +219,12 @@ TEST(ParserFormat, MetricNamedLikeANumberStaysASelector) {
   }
   EXPECT_EQ(ParseAndFormat("{\"nan\"}"), "{__name__=\"nan\"}");
   EXPECT_EQ(ParseAndFormat("nan_total"), "nan_total");
+  // Found by the fuzzer too: `{"group_left"}` printed as `group_left`, which does not parse.
+  for (const char* keyword : {"group_left", "group_right", "on", "ignoring", "bool", "atan2"}) {
+    const std::string input = std::string("{\"") + keyword + "\"}";
+    EXPECT_EQ(ParseAndFormat(input), std::string("{__name__=\"") + keyword + "\"}");
+  }
+  EXPECT_EQ(ParseAndFormat("{\"sum\"}"), "sum");
   for (const char* keyword : {"sum", "by", "offset", "bool", "start", "step"}) {
     const std::string input = std::string("{__name__=\"") + keyword + "\"}";
     const std::string once = ParseAndFormat(input);
