@@ -192,9 +192,9 @@ namespace {
 // Puts the calling thread under SCHED_BATCH (a thread of the normal policy only) and gives it
 // nice value `nice` unless it has a higher one. On Linux both belong to the thread and need no
 // privilege to lower. SCHED_BATCH keeps the thread's fair share of the CPU but never lets its
-// wake-ups preempt a running thread: a group's evaluation is CPU-bound work nobody waits on.
-// Ingestion lost more to the rules than the CPU they used; under SCHED_BATCH it lost less in four
-// of six alternated pairs of the rules benchmark (docs/benchmarks.md).
+// wake-ups preempt a running thread: a group's evaluation is CPU-bound work nobody waits on, the
+// kind of work the policy is meant for. Ten alternated pairs of the rules benchmark showed no
+// effect on ingestion either way (docs/benchmarks.md).
 void LowerThreadPriority(int nice, const std::string& group) {
   if (::sched_getscheduler(0) == SCHED_OTHER) {
     const sched_param param{};  // sched_priority 0, as SCHED_BATCH requires
