@@ -323,6 +323,7 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
   // input series in input order, so sums accumulate in the same order and results are identical
   // to a step-by-step evaluation. Blocks bound the cells held at once.
   constexpr size_t kMaxCells = 16384;
+  constexpr size_t kPrefetchSeries = 8;
   const size_t num_groups = group_index.size();
   const auto num_steps = static_cast<size_t>(NumSteps());
   const size_t block_steps =
@@ -378,6 +379,17 @@ Result<Matrix> Evaluator::EvalAggregate(const AggregateExpr& e) {
     for (size_t si = 0; si < input.size(); ++si) {
       // A block may span every step: look at the deadline now and then within it too.
       if (si % 4096 == 4095) TM_RETURN_IF_ERROR(CheckContext());
+      // Each series' points were written long before (by the input's evaluation, series after
+      // series) and are mostly out of cache, and a block's few lines of each of thousands of
+      // series are too short a stream for the hardware to prefetch: fetch the block's points a
+      // few series ahead, so the sweep below does not wait for memory at every line.
+      if (const size_t ahead = si + kPrefetchSeries; ahead < input.size()) {
+        const std::vector<FPoint>& next = input[ahead].floats;
+        const size_t at = cursors[ahead];
+        const size_t until = std::min(next.size(), at + len);
+        for (size_t p = at; p < until; p += 4) __builtin_prefetch(next.data() + p);
+        if (at < until) __builtin_prefetch(next.data() + until - 1);
+      }
       const std::vector<FPoint>& points = input[si].floats;
       size_t& c = cursors[si];
       Group* row = &cells[series_group[si] * block_steps];
