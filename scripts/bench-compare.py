@@ -454,7 +454,12 @@ def main():
                 "cpu_us_per_sample": r["server"]["cpu_seconds_per_million_items"],
                 "verified": r["verify"]["complete"],
                 "lost": r["verify"]["expected_samples"] - r["verify"]["found_samples"],
-                "rss_mib": rss_bytes(engine.proc.pid) / 2**20,
+                # When the load ended, before the read-back filled the engine's caches: a
+                # reading taken after it swung by half between runs (324 and 466 MiB at
+                # 100,000 series) with what the read-back's queries left behind.
+                "rss_mib": r["server"]["end_rss_bytes"] / 2**20,
+                "peak_rss_mib": r["server"]["peak_rss_bytes"] / 2**20,
+                "rss_after_read_back_mib": rss_bytes(engine.proc.pid) / 2**20,
                 "series": r["verify"]["expected_series"],
             }
             figures["rss_kib_per_series"] = figures["rss_mib"] * 1024 / max(1, figures["series"])
@@ -492,6 +497,8 @@ def main():
     rows = [("ingestion, samples/s", "samples_per_s", "{:,.0f}"),
             ("server CPU, µs/sample", "cpu_us_per_sample", "{:.2f}"),
             ("RSS after ingest, MiB", "rss_mib", "{:.0f}"),
+            ("peak RSS while ingesting, MiB", "peak_rss_mib", "{:.0f}"),
+            ("RSS after the read-back, MiB", "rss_after_read_back_mib", "{:.0f}"),
             ("RSS per series, KiB", "rss_kib_per_series", "{:.2f}"),
             ("disk bytes/sample, persisted", "disk_bytes_per_sample", "{:.2f}")]
     names = list(results)

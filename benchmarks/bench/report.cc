@@ -131,6 +131,7 @@ Result<ServerSampler::Reading> ServerSampler::Stop() {
   Reading out;
   out.cpu_seconds = last.cpu_seconds - first_.cpu_seconds;
   out.rss_bytes = std::max(peak_rss_, last.rss_bytes);
+  out.end_rss_bytes = last.rss_bytes;
   return out;
 }
 
@@ -179,6 +180,8 @@ std::string SummaryText(const Report& r) {
                        " s per million " + unit
                  : std::string("nothing accepted")));
     row("server peak RSS", Fixed(static_cast<double>(r.server.rss_bytes) / (1 << 20), 1) + " MiB");
+    row("server RSS at the end",
+        Fixed(static_cast<double>(r.server.end_rss_bytes) / (1 << 20), 1) + " MiB");
   }
   if (r.verified) {
     const VerifyResult& v = r.verify;
@@ -262,6 +265,7 @@ std::string ReportJson(const Report& r) {
             ? r.server.cpu_seconds * 1e6 / static_cast<double>(l.items_accepted_total)
             : 0);
     u64("peak_rss_bytes", r.server.rss_bytes);
+    u64("end_rss_bytes", r.server.end_rss_bytes);
     w.EndObject();
   }
   if (r.verified) {

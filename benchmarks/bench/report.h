@@ -22,7 +22,11 @@ class ServerSampler {
  public:
   struct Reading {
     double cpu_seconds = 0;
-    uint64_t rss_bytes = 0;
+    uint64_t rss_bytes = 0;  // from Stop: the peak
+    // From Stop: the last reading, when the load ended. Unlike the peak, it leaves out what the
+    // server held only for a moment, and unlike a reading taken later, what a verification's
+    // reads put in its caches.
+    uint64_t end_rss_bytes = 0;
   };
   // InvalidArgument when neither or both are given is the caller's check; a first reading that
   // fails (no such process, page unreachable) is an error naming the source.
@@ -31,7 +35,7 @@ class ServerSampler {
   ~ServerSampler();
 
   void Start();
-  // Stops sampling; the CPU seconds used since Start and the peak RSS seen.
+  // Stops sampling; the CPU seconds used since Start, the peak RSS seen and the RSS now.
   Result<Reading> Stop();
 
  private:

@@ -625,6 +625,8 @@ TEST_F(BenchAgainstServer, CommandLineWritesItsReportAndFailsOnBadInput) {
   EXPECT_EQ(d["items_accepted_total"].GetUint64(), d["encoded"]["items"].GetUint64());
   EXPECT_EQ(d["requests_failed"].GetUint64(), 0u);
   EXPECT_TRUE(d["server"]["peak_rss_bytes"].GetUint64() > 0);
+  EXPECT_TRUE(d["server"]["end_rss_bytes"].GetUint64() > 0);
+  EXPECT_LE(d["server"]["end_rss_bytes"].GetUint64(), d["server"]["peak_rss_bytes"].GetUint64());
   const std::string out = testing::ReadFileOrDie(dir_.path() + "/out.txt");
   EXPECT_NE(out.find("samples accepted"), std::string::npos) << out;
 
