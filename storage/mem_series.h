@@ -54,10 +54,17 @@ struct MemSeries {
   const uint64_t id;
   const uint64_t hash;
   const uint32_t metric_group;  // MetricGroup of its name: where its blocks are stored
+  // The one-byte members sit in metric_group's padding: at 320 bytes the record and its
+  // shared_ptr control block took jemalloc's 384-byte size class, at 304 they take 320.
+  mutable SeriesMutex mu;
+  // Deleted or expired: appends must look the series up again.
+  std::atomic<bool> removed{false};
+  // Guarded by the commit lock. Whether a definition of this series is in the log or the
+  // `series` column family (the log record of its first samples must carry it otherwise).
+  bool logged = false;
   const std::vector<const InternedLabel*> labels;
   MemSeries* hash_next = nullptr;  // guarded by the index lock: same-hash chain
 
-  mutable SeriesMutex mu;
   HeadChunk head;                                        // guarded by mu
   std::vector<std::shared_ptr<const HeadChunk>> closed;  // guarded by mu: oldest first
   int64_t min_time = INT64_MAX;                          // guarded by mu: stored or in head
@@ -72,12 +79,10 @@ struct MemSeries {
   // yet: commits validate against these under the lock and append to chunks after it.
   int64_t accepted_max_time = INT64_MIN;
   uint64_t accepted_last_bits = 0;
-  // Deleted or expired: appends must look the series up again.
-  std::atomic<bool> removed{false};
-  // Guarded by the commit lock. Whether a definition of this series is in the log or the
-  // `series` column family (the log record of its first samples must carry it otherwise).
-  bool logged = false;
 };
+// Allocated with make_shared, after libstdc++'s 16-byte control block: 320 bytes in all, one of
+// jemalloc's size classes. A field more moves every series to the 384-byte class.
+static_assert(sizeof(MemSeries) <= 304, "MemSeries outgrew its allocation size class");
 
 }  // namespace tidemark::storage
 
