@@ -224,12 +224,12 @@ Status ApplyTopLevel(const YAML::Node& root, ServerConfig* c) {
 }
 
 Status ApplyStorage(const YAML::Node& st, Options* o) {
-  TM_RETURN_IF_ERROR(
-      CheckMapping(st, "storage.",
-                   {"retention", "retention_bytes", "span_retention", "sync",
-                    "group_commit_interval", "unsynced_commit_delay", "partition_duration",
-                    "checkpoint_interval", "head_keep_recent", "selection_cache_bytes",
-                    "max_future", "read_threads", "span_scan_threads", "span_flush_threads"}));
+  TM_RETURN_IF_ERROR(CheckMapping(
+      st, "storage.",
+      {"retention", "retention_bytes", "span_retention", "sync", "group_commit_interval",
+       "unsynced_commit_delay", "partition_duration", "checkpoint_interval", "checkpoint_wal_bytes",
+       "head_keep_recent", "selection_cache_bytes", "max_future", "read_threads",
+       "span_scan_threads", "span_flush_threads"}));
   if (st["read_threads"]) {
     TM_RETURN_IF_ERROR(
         ReadInt(st["read_threads"], "storage.read_threads", 0, 64, &o->read_threads));
@@ -265,6 +265,10 @@ Status ApplyStorage(const YAML::Node& st, Options* o) {
   if (st["checkpoint_interval"]) {
     TM_RETURN_IF_ERROR(ReadDuration(st["checkpoint_interval"], "storage.checkpoint_interval",
                                     kSecond, 7 * kDay, "off", &o->checkpoint_interval_ms));
+  }
+  if (st["checkpoint_wal_bytes"]) {
+    TM_RETURN_IF_ERROR(ReadInt(st["checkpoint_wal_bytes"], "storage.checkpoint_wal_bytes",
+                               int64_t{1} << 20, int64_t{1} << 40, &o->checkpoint_wal_bytes));
   }
   if (st["selection_cache_bytes"]) {
     TM_RETURN_IF_ERROR(ReadInt(st["selection_cache_bytes"], "storage.selection_cache_bytes", 0,
@@ -765,6 +769,7 @@ std::string RenderConfigYaml(const ServerConfig& c) {
       << util::FormatDuration(c.engine.partition_duration_ms);
   out << YAML::Key << "checkpoint_interval" << YAML::Value
       << util::FormatDuration(c.engine.checkpoint_interval_ms);
+  out << YAML::Key << "checkpoint_wal_bytes" << YAML::Value << c.engine.checkpoint_wal_bytes;
   out << YAML::Key << "head_keep_recent" << YAML::Value
       << util::FormatDuration(c.engine.head_keep_recent_ms);
   out << YAML::Key << "selection_cache_bytes" << YAML::Value << c.engine.selection_cache_bytes;

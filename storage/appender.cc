@@ -273,6 +273,7 @@ Status DbEngine::CommitBatch(std::vector<PendingSample>& batch, CommitReport* re
         return storage::LogWriteFailed("write-ahead log", appended.status());
       }
       lsn = *appended;
+      WakeMaintenanceIfLogFull(lsn);
     }
     // A sample ignored as a duplicate of an accepted one is stored only once that one is:
     // wait for every record appended so far.

@@ -202,6 +202,9 @@ class DbEngine final : public Engine {
   Status DeleteStoredRange(uint32_t group, uint64_t id, int64_t mint, int64_t maxt,
                            rocksdb::WriteBatch* batch);
   void MaintenanceLoop();
+  // Under commit_mu_, after a commit's log record ending at `lsn`: wakes the maintenance thread
+  // once the log holds checkpoint_wal_bytes, rather than at its next tick.
+  void WakeMaintenanceIfLogFull(uint64_t lsn);
   // Exemplars and metadata (exemplars_metadata.cc).
   Status DropExemplarsBelow(int32_t partition);
   Status LoadMetadataLocked();
@@ -252,6 +255,9 @@ class DbEngine final : public Engine {
   std::atomic<bool> closing_{false};
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
+  bool maintenance_wanted_ = false;  // guarded by loop_mu_: run a pass now
+  // Guarded by commit_mu_: the log position at which a commit next looks at the log's size.
+  uint64_t next_log_size_check_lsn_ = 0;
   std::thread maintenance_thread_;
 
   RecoveryReport recovery_;

@@ -91,8 +91,10 @@ struct Options {
 
   // A head chunk is closed after this many samples. Range 16..4096. Default 240.
   uint32_t samples_per_chunk = 240;
-  // The head is written to segments once the write-ahead log holds this many bytes. Default
-  // 256 MiB. Range >= 1 MiB.
+  // The head is written to segments once the write-ahead log holds this many bytes: commits look
+  // at the log's size and wake the background worker, so a burst does not wait for its next
+  // pass. The head keeps every sample since the last checkpoint: this bounds its memory under
+  // bursts. Default 256 MiB. Range >= 1 MiB.
   uint64_t checkpoint_wal_bytes = 256ULL << 20;
   // ... or once this much wall-clock time passed since the last checkpoint, in milliseconds.
   // Default 30 minutes. 0 disables the timer.

@@ -137,6 +137,7 @@ TEST(Config, ReadsEveryKindOfValue) {
   retention: 30d
   max_future: 2h
   group_commit_interval: 1s
+  checkpoint_wal_bytes: 67108864
 web:
   enable_admin_api: true
 limits:
@@ -149,6 +150,7 @@ query:
   EXPECT_EQ(c.engine.retention_ms, 30LL * 86'400'000);
   EXPECT_EQ(c.engine.max_future_ms, 2 * 3'600'000);
   EXPECT_EQ(c.engine.group_commit_interval_ms, 1000u);
+  EXPECT_EQ(c.engine.checkpoint_wal_bytes, 64u << 20);
   EXPECT_TRUE(c.enable_admin_api);
   EXPECT_EQ(c.engine.limits.max_active_series, 0u);
   EXPECT_EQ(c.query.timeout_ms, 90'000);
@@ -184,6 +186,7 @@ TEST(Config, EveryNumericKeyIsCheckedAgainstItsRange) {
            {"storage:\n  partition_duration: 59s\n", "storage.partition_duration"},
            {"storage:\n  partition_duration: 8d\n", "storage.partition_duration"},
            {"storage:\n  checkpoint_interval: 8d\n", "storage.checkpoint_interval"},
+           {"storage:\n  checkpoint_wal_bytes: 1048575\n", "storage.checkpoint_wal_bytes"},
            {"storage:\n  max_future: 0\n", "storage.max_future"},
            {"storage:\n  max_future: 59s\n", "storage.max_future"},
            {"storage:\n  max_future: 366d\n", "storage.max_future"},

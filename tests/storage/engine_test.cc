@@ -152,6 +152,37 @@ TEST(Engine, UnsyncedCommitsShareASyncWithinTheirDelay) {
   EXPECT_EQ(Engine::Open(o, other.path()).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A commit that finds the log at checkpoint_wal_bytes wakes the background worker: the checkpoint
+// does not wait for the worker's next pass (an hour away here).
+TEST(Engine, AFullLogCheckpointsBeforeTheNextMaintenancePass) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.maintenance_interval_ms = 3'600'000;
+  o.checkpoint_interval_ms = 0;
+  o.checkpoint_wal_bytes = 1 << 20;
+  auto engine = OpenOrDie(dir.path(), o);
+  ASSERT_NE(engine, nullptr);
+  // About 2 MiB of log: 400 series of 500 samples, a commit per sample time.
+  std::vector<Labels> series;
+  for (int i = 0; i < 400; ++i) {
+    series.push_back(Labels{{"__name__", "load"}, {"i", std::to_string(i)}});
+  }
+  for (int t = 0; t < 500; ++t) {
+    auto app = engine->NewAppender();
+    for (const Labels& l : series) app->Add(l, 1000 + t * 1000LL, t * 0.37);
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  bool checkpointed = false;
+  for (int i = 0; i < 500 && !checkpointed; ++i) {  // at most 10 s
+    checkpointed = engine->Stats().checkpoints > 0;
+    if (!checkpointed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(checkpointed);
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "load")});
+  ASSERT_EQ(all.size(), 400u);
+  EXPECT_EQ(all.begin()->second.size(), 500u);
+}
+
 TEST(Engine, RollbackDiscardsBatch) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path());
