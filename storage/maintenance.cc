@@ -522,10 +522,9 @@ Status DbEngine::RunMaintenancePass() {
 }
 
 void DbEngine::WakeMaintenanceIfLogFull(uint64_t lsn) {
-  // A burst can fill the log many times over between two ticks, and the head holds every
-  // sample since the last checkpoint: 90 minutes of 100,000 series sent in 15 s stayed in
-  // memory until the tick after. Looking at the size takes the log's lock, so only every eighth
-  // of the threshold.
+  // Between two ticks a burst can take the log far past the threshold (at 2 M samples/s, 10 s
+  // is about 150 MB of log), and the head holds every sample since the last checkpoint. Looking
+  // at the size takes the log's lock, so only every eighth of the threshold.
   if (lsn < next_log_size_check_lsn_) return;
   next_log_size_check_lsn_ = lsn + std::max<uint64_t>(options_.checkpoint_wal_bytes / 8, 1);
   if (wal_->live_bytes() < options_.checkpoint_wal_bytes) return;

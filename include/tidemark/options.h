@@ -93,8 +93,8 @@ struct Options {
   uint32_t samples_per_chunk = 240;
   // The head is written to segments once the write-ahead log holds this many bytes: commits look
   // at the log's size and wake the background worker, so a burst does not wait for its next
-  // pass. The head keeps every sample since the last checkpoint: this bounds its memory under
-  // bursts. Default 256 MiB. Range >= 1 MiB.
+  // pass. The head keeps every sample since the last checkpoint: this bounds the samples it holds
+  // under bursts. Default 256 MiB. Range >= 1 MiB.
   uint64_t checkpoint_wal_bytes = 256ULL << 20;
   // ... or once this much wall-clock time passed since the last checkpoint, in milliseconds.
   // Default 30 minutes. 0 disables the timer.
