@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "datagen/dataset.h"
 #include "datagen/span_dataset.h"
@@ -380,6 +381,7 @@ Result<Workload> MetricsWorkload(const WorkloadOptions& o, const EncodeOptions& 
 
   std::vector<std::vector<Sample>> scrapes;
   std::vector<std::vector<uint32_t>> generations;
+  const size_t encoder_threads = std::max(1u, std::thread::hardware_concurrency());
   for (uint64_t done = 0; done < o.scrapes;) {
     const uint64_t k = std::min(o.samples_per_series, o.scrapes - done);
     scrapes.assign(k, {});
@@ -393,18 +395,33 @@ Result<Workload> MetricsWorkload(const WorkloadOptions& o, const EncodeOptions& 
         generations_seen.emplace(static_cast<uint32_t>(t), generations[j][t]);
       }
     }
-    for (size_t begin = 0; begin < n; begin += o.series_per_request) {
-      const Block block{begin, std::min<size_t>(n, begin + o.series_per_request), &scrapes,
-                        &generations};
-      Result<RequestBody> body =
-          encode.protocol != Protocol::kRemoteWrite
-              ? OtlpMetricsRequest(dataset, ns, block, churn.enabled(), encode)
-          : encode.remote_write_version == 2
-              ? RemoteWriteV2Request(dataset, ns, block, churn.enabled(), encode)
-              : RemoteWriteRequest(ns, block, churn.enabled(), encode);
+    // The blocks of these scrapes are encoded on every core (the encoders only read the dataset
+    // and the scrapes), then kept in block order, so that a run's requests do not depend on the
+    // machine: encoding 100,000 series x 360 scrapes took 67 s on one thread.
+    const size_t blocks = (n + o.series_per_request - 1) / o.series_per_request;
+    std::vector<Result<RequestBody>> bodies(blocks, Status::Internal("not encoded"));
+    auto encode_blocks = [&](size_t first, size_t stride) {
+      for (size_t b = first; b < blocks; b += stride) {
+        const size_t begin = b * o.series_per_request;
+        const Block block{begin, std::min<size_t>(n, begin + o.series_per_request), &scrapes,
+                          &generations};
+        bodies[b] = encode.protocol != Protocol::kRemoteWrite
+                        ? OtlpMetricsRequest(dataset, ns, block, churn.enabled(), encode)
+                    : encode.remote_write_version == 2
+                        ? RemoteWriteV2Request(dataset, ns, block, churn.enabled(), encode)
+                        : RemoteWriteRequest(ns, block, churn.enabled(), encode);
+      }
+    };
+    const size_t threads = std::min<size_t>(blocks, encoder_threads);
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(encode_blocks, t, threads);
+    encode_blocks(0, std::max<size_t>(threads, 1));
+    for (std::thread& h : helpers) h.join();
+    for (size_t b = 0; b < blocks; ++b) {
+      Result<RequestBody>& body = bodies[b];
       if (!body.ok()) return body.status();
       if (body->items == 0) continue;
-      body->order_key = begin / o.series_per_request;
+      body->order_key = b;
       w.items += body->items;
       w.requests.push_back(std::move(body).value());
     }

@@ -64,6 +64,13 @@ TEST(Workload, SameSeedSameBytesAndItemsCountSamples) {
   for (size_t i = 0; i < a->requests.size(); ++i) {
     EXPECT_EQ(a->requests[i].bytes, b->requests[i].bytes) << i;
   }
+  // Blocks are encoded on every core and kept in order: scrape after scrape, block after block.
+  ASSERT_EQ(a->requests.size() % 6, 0u);
+  const size_t blocks = a->requests.size() / 6;
+  ASSERT_GE(blocks, 2u);
+  for (size_t i = 0; i < a->requests.size(); ++i) {
+    EXPECT_EQ(a->requests[i].order_key, i % blocks) << i;
+  }
   // 300 series round up to whole targets; every series has a sample at each of the 6 scrapes.
   EXPECT_EQ(a->items, a->distinct_series * 6);
   uint64_t samples = 0;
