@@ -167,6 +167,9 @@ Status DbEngine::OpenRocksDb() {
   // RocksDB reserves 1.1 write buffers (about 73 MB) ahead of each write-ahead log file unless
   // told not to: a hundred nearly empty tenants held 7.3 GB of disk (docs/benchmarks.md).
   db_options.allow_fallocate = options_.preallocate_files;
+  // Checkpoints write past RocksDB's log and flush (maintenance.cc): flushing the column families
+  // they wrote together keeps what a crash leaves a prefix of their writes.
+  db_options.atomic_flush = true;
 
   rocksdb::ColumnFamilyOptions chunk_options;
   rocksdb::BlockBasedTableOptions table;

@@ -20,11 +20,20 @@ namespace {
 
 constexpr size_t kCheckpointBatchBytes = 8u << 20;
 
-// Decodes head chunks into samples, appending to `out`.
+// Decodes the samples after `stored_through` of head chunks, appending to `out` (and possibly a
+// few before it, which the caller drops). A chunk an earlier checkpoint kept open decodes from
+// that checkpoint's mark (HeadChunk::MarkEnd): frequent checkpoints would otherwise decode every
+// kept chunk from its start each time.
 Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks,
-                    std::vector<Sample>* out) {
+                    int64_t stored_through, std::vector<Sample>* out) {
+  HeadChunkIterator it;
   for (const auto& c : chunks) {
-    HeadChunkIterator it(c->bytes(), c->num_samples());
+    if (c->num_samples() > 0 && c->max_time() <= stored_through) continue;
+    if (stored_through != INT64_MIN) {
+      it.ResetFrom(*c, stored_through + 1);
+    } else {
+      it.Reset(c->bytes(), c->num_samples());
+    }
     while (it.Next()) out->push_back({it.t(), it.v()});
     if (!it.status().ok()) return it.status();
   }
@@ -70,9 +79,10 @@ Status DbEngine::Checkpoint() {
       Job job;
       job.chunks = s->closed;
       if (store_open) {
-        // Reads of what this stores take it from the blocks and decode the chunk from here.
-        s->head.MarkEnd();
+        // The copy keeps the previous checkpoint's mark, where its decoding starts; reads of
+        // what this stores take it from the blocks and decode the live chunk from the new mark.
         job.chunks.push_back(std::make_shared<const HeadChunk>(s->head));
+        s->head.MarkEnd();
       }
       job.stored_through = s->stored_through;
       job.min_time = s->min_time;
@@ -85,12 +95,17 @@ Status DbEngine::Checkpoint() {
 
   const int32_t dropped = dropped_below_.load();
   rocksdb::WriteBatch batch;
-  rocksdb::WriteOptions no_sync;
+  // The checkpoint's writes skip RocksDB's own log: every sample they store is in ours until the
+  // flush below has made them tables, and logging them twice cost a second copy of the data on
+  // disk. The flush also empties the memtables they filled, which otherwise held up to 64 MiB
+  // of already stored blocks (docs/benchmarks.md, issue 13).
+  rocksdb::WriteOptions unlogged;
+  unlogged.disableWAL = true;
   std::vector<Sample> samples, group;
   std::string record;
   for (Job& job : jobs) {
     samples.clear();
-    TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, &samples));
+    TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, job.stored_through, &samples));
     // What an earlier checkpoint stored of a chunk it kept open is not stored again.
     samples.erase(samples.begin(),
                   std::upper_bound(samples.begin(), samples.end(), job.stored_through,
@@ -126,16 +141,21 @@ Status DbEngine::Checkpoint() {
     EncodeSeriesRecordBounds(job.min_time, job.max_time, job.last_value_bits, &record);
     batch.Put(series_cf_, SeriesKey(job.series->id), record);
     if (batch.GetDataSize() >= kCheckpointBatchBytes) {
-      TM_RETURN_IF_ERROR(FromRocks(db_->Write(no_sync, &batch), "checkpoint write"));
+      TM_RETURN_IF_ERROR(FromRocks(db_->Write(unlogged, &batch), "checkpoint write"));
       batch.Clear();
     }
   }
   std::string next_id;
   util::PutFixed64(&next_id, next_series_id_.load());
   batch.Put(meta_cf_, kMetaNextSeriesId, next_id);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;  // also makes every earlier unsynced batch durable: RocksDB's log is sequential
-  TM_RETURN_IF_ERROR(FromRocks(db_->Write(sync, &batch), "checkpoint write"));
+  TM_RETURN_IF_ERROR(FromRocks(db_->Write(unlogged, &batch), "checkpoint write"));
+  // Durable once flushed. The flush is atomic (DBOptions::atomic_flush), so a crash leaves the
+  // tables holding a prefix of the checkpoint's writes, as a synced log did; our log, not yet
+  // truncated, holds the rest.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  TM_RETURN_IF_ERROR(
+      FromRocks(db_->Flush(flush, {chunks_cf_, series_cf_, meta_cf_}), "checkpoint flush"));
 
   // Stored now: release the chunks from the head and the logs that held them. A kept open
   // chunk's copy matches nothing in `closed` and releases nothing.
@@ -291,7 +311,7 @@ Status DbEngine::DeleteRange(const std::vector<uint64_t>& ids, int64_t mint, int
       std::vector<std::shared_ptr<const HeadChunk>> chunks = s->closed;
       if (s->head.num_samples() > 0) chunks.push_back(std::make_shared<const HeadChunk>(s->head));
       samples.clear();
-      TM_RETURN_IF_ERROR(DecodeChunks(chunks, &samples));
+      TM_RETURN_IF_ERROR(DecodeChunks(chunks, INT64_MIN, &samples));  // all of them
       s->closed.clear();
       s->head = HeadChunk();
       for (const Sample& smp : samples) {

@@ -183,6 +183,44 @@ TEST(Engine, AFullLogCheckpointsBeforeTheNextMaintenancePass) {
   EXPECT_EQ(all.begin()->second.size(), 500u);
 }
 
+// A checkpoint's blocks go to tables at once, not through RocksDB's log and memtables: the head's
+// samples are in our log until then, and a second copy on disk and in memory cost both.
+TEST(Engine, ACheckpointWritesTablesNotRocksDbsLog) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.maintenance_interval_ms = 0;
+  o.checkpoint_interval_ms = 0;
+  o.checkpoint_wal_bytes = 1 << 20;
+  {
+    auto engine = OpenOrDie(dir.path(), o);
+    ASSERT_NE(engine, nullptr);
+    std::vector<Labels> series;
+    for (int i = 0; i < 400; ++i) {
+      series.push_back(Labels{{"__name__", "load"}, {"i", std::to_string(i)}});
+    }
+    for (int t = 0; t < 500; ++t) {
+      auto app = engine->NewAppender();
+      for (const Labels& l : series) app->Add(l, 1000 + t * 1000LL, t * 0.37 + (t % 7));
+      ASSERT_TRUE(app->Commit().ok());
+    }
+    ASSERT_TRUE(engine->RunMaintenance().ok());
+    const EngineStats st = engine->Stats();
+    ASSERT_EQ(st.checkpoints, 1u);
+    EXPECT_GT(st.segment_bytes, 100'000u);  // 200,000 samples in tables
+    uint64_t rocksdb_log_bytes = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path() + "/db")) {
+      if (f.path().extension() == ".log") rocksdb_log_bytes += f.file_size();
+    }
+    EXPECT_LT(rocksdb_log_bytes, st.segment_bytes / 10);
+  }
+  // Durable without RocksDB's log: everything is there after reopening.
+  auto engine = OpenOrDie(dir.path(), o);
+  ASSERT_NE(engine, nullptr);
+  auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "load")});
+  ASSERT_EQ(all.size(), 400u);
+  for (const auto& [labels, samples] : all) EXPECT_EQ(samples.size(), 500u);
+}
+
 TEST(Engine, RollbackDiscardsBatch) {
   TempDir dir;
   auto engine = OpenOrDie(dir.path());
