@@ -125,7 +125,20 @@ TEST(Cli, VersionNamesTheVersionAndBuild) {
   EXPECT_NE(run.output.find("build: "), std::string::npos) << run.output;
   // With jemalloc, freed memory is purged in the background (an idle server gives it back).
   if (run.output.find("jemalloc") != std::string::npos) {
-    EXPECT_NE(run.output.find("jemalloc (background purging on)"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("jemalloc (background purging on, freed pages kept 2000 ms)"),
+              std::string::npos)
+        << run.output;
+  }
+}
+
+// The decay time tidemark sets gives way to the operator's MALLOC_CONF.
+TEST(Cli, MallocConfDecayTimeWins) {
+  setenv("MALLOC_CONF", "dirty_decay_ms:5000", 1);
+  const Outcome run = RunTidemark("--version");
+  unsetenv("MALLOC_CONF");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  if (run.output.find("jemalloc") != std::string::npos) {
+    EXPECT_NE(run.output.find("freed pages kept 5000 ms"), std::string::npos) << run.output;
   }
 }
 
