@@ -19,6 +19,8 @@ namespace tidemark::storage {
 namespace {
 
 constexpr size_t kCheckpointBatchBytes = 8u << 20;
+// Series a checkpoint snapshots and encodes at a time (Checkpoint).
+constexpr size_t kCheckpointSliceSeries = 16384;
 
 // Decodes the samples after `stored_through` of head chunks, appending to `out` (and possibly a
 // few before it, which the caller drops). A chunk an earlier checkpoint kept open decodes from
@@ -43,31 +45,65 @@ Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks,
 }  // namespace
 
 Status DbEngine::Checkpoint() {
+  // One series' snapshot, alive while its slice is encoded.
   struct Job {
     std::shared_ptr<MemSeries> series;
     // The closed chunks, then a copy of the open one if it stays in the head.
     std::vector<std::shared_ptr<const HeadChunk>> chunks;
+    size_t closed = 0;                   // how many of `chunks` are closed chunks
     int64_t stored_through = INT64_MIN;  // samples up to here are stored already
-    int64_t newest = INT64_MIN;          // the newest sample this checkpoint stores
     // The series record's bounds, as of the snapshot.
     int64_t min_time = 0, max_time = 0;
     uint64_t last_value_bits = 0;
   };
-  std::vector<Job> jobs;
+  // What releasing a stored series from the head needs, kept to the end of the checkpoint.
+  struct Stored {
+    std::shared_ptr<MemSeries> series;
+    // The last of the closed chunks stored (null: none), held so that no other chunk can take its
+    // address: finding it at index closed - 1 means the chunks before it are the ones stored.
+    std::shared_ptr<const HeadChunk> last_closed;
+    size_t closed = 0;
+    int64_t newest = INT64_MIN;  // the newest sample stored
+  };
   uint64_t closed_file;
+  std::vector<std::shared_ptr<MemSeries>> all;
+  {
+    // With no commit in flight the head holds every sample the logs up to `closed_file` hold.
+    // Chunks only gain samples until this checkpoint releases them (deletes and expiry wait for
+    // maintenance_mu_, which the caller holds), so a series snapshotted after this holds at
+    // least those. What it holds from the new log is stored too: after a crash the log's replay
+    // puts it in the head again, and reads and partition compaction merge duplicate samples.
+    std::unique_lock apply_lock(apply_mu_);
+    std::lock_guard lock(commit_mu_);
+    TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
+    all = index_.All();
+  }
   // Open chunks with a sample since then stay in the head (stored all the same): reads of the
   // last minutes of live series then find them in memory.
   const int64_t keep_after =
       options_.head_keep_recent_ms > 0 ? Now() - options_.head_keep_recent_ms : INT64_MAX;
-  {
-    // With no commit in flight the head holds exactly what the logs up to `closed_file` hold.
-    std::unique_lock apply_lock(apply_mu_);
-    std::lock_guard lock(commit_mu_);
-    TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
-    std::vector<std::shared_ptr<MemSeries>> all = index_.All();
-    // Room for every series at once: regrowing a million jobs touched fresh memory each time.
-    jobs.reserve(all.size());
-    for (auto& s : all) {
+  const int32_t dropped = dropped_below_.load();
+  rocksdb::WriteBatch batch;
+  // The checkpoint's writes skip RocksDB's own log: every sample they store is in ours until the
+  // flush below has made them tables, and logging them twice cost a second copy of the data on
+  // disk. The flush also empties the memtables they filled, which otherwise held up to 64 MiB
+  // of already stored blocks (docs/benchmarks.md, issue 13).
+  rocksdb::WriteOptions unlogged;
+  unlogged.disableWAL = true;
+  std::vector<Sample> samples, group;
+  std::string record;
+  std::vector<Stored> stored;
+  // Room for every series at once: regrowing a million entries touched fresh memory each time.
+  stored.reserve(all.size());
+  // Series are snapshotted and encoded a slice at a time: a snapshot of every series at once
+  // (a job and a copy of each kept open chunk) took 425 MB at 1,000,000 series.
+  std::vector<Job> jobs;
+  jobs.reserve(std::min(all.size(), kCheckpointSliceSeries));
+  for (size_t slice = 0; slice < all.size(); slice += kCheckpointSliceSeries) {
+    jobs.clear();
+    const size_t slice_end = std::min(all.size(), slice + kCheckpointSliceSeries);
+    for (size_t i = slice; i < slice_end; ++i) {
+      std::shared_ptr<MemSeries>& s = all[i];
       std::lock_guard series_lock(s->mu);
       const bool keep_open = s->head.num_samples() > 0 && s->head.max_time() >= keep_after;
       if (s->head.num_samples() > 0 && !keep_open) {
@@ -76,8 +112,9 @@ Status DbEngine::Checkpoint() {
       }
       const bool store_open = keep_open && s->head.max_time() > s->stored_through;
       if (s->closed.empty() && !store_open) continue;
-      Job job;
+      Job& job = jobs.emplace_back();
       job.chunks = s->closed;
+      job.closed = s->closed.size();
       if (store_open) {
         // The copy keeps the previous checkpoint's mark, where its decoding starts; reads of
         // what this stores take it from the blocks and decode the live chunk from the new mark.
@@ -89,62 +126,57 @@ Status DbEngine::Checkpoint() {
       job.max_time = s->max_time;
       job.last_value_bits = s->last_value_bits;
       job.series = std::move(s);
-      jobs.push_back(std::move(job));
     }
-  }
-
-  const int32_t dropped = dropped_below_.load();
-  rocksdb::WriteBatch batch;
-  // The checkpoint's writes skip RocksDB's own log: every sample they store is in ours until the
-  // flush below has made them tables, and logging them twice cost a second copy of the data on
-  // disk. The flush also empties the memtables they filled, which otherwise held up to 64 MiB
-  // of already stored blocks (docs/benchmarks.md, issue 13).
-  rocksdb::WriteOptions unlogged;
-  unlogged.disableWAL = true;
-  std::vector<Sample> samples, group;
-  std::string record;
-  for (Job& job : jobs) {
-    samples.clear();
-    TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, job.stored_through, &samples));
-    // What an earlier checkpoint stored of a chunk it kept open is not stored again.
-    samples.erase(samples.begin(),
-                  std::upper_bound(samples.begin(), samples.end(), job.stored_through,
-                                   [](int64_t t, const Sample& a) { return t < a.timestamp_ms; }));
-    if (!samples.empty()) job.newest = samples.back().timestamp_ms;
-    // One block per partition the checkpointed samples fall in.
-    size_t begin = 0;
-    while (begin < samples.size()) {
-      const int32_t p = PartitionOf(samples[begin].timestamp_ms, partition_duration_ms_);
-      size_t end = begin + 1;
-      while (end < samples.size() &&
-             PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p)
-        ++end;
-      if (p >= dropped) {
-        for (const auto& [from, to] : BlockRanges(end - begin)) {
-          group.assign(samples.begin() + begin + from, samples.begin() + begin + to);
-          batch.Put(
-              chunks_cf_,
-              ChunkKey(p, job.series->metric_group, job.series->id, group.front().timestamp_ms),
-              EncodeBlock(job.series->id, group));
+    for (Job& job : jobs) {
+      samples.clear();
+      TM_RETURN_IF_ERROR(DecodeChunks(job.chunks, job.stored_through, &samples));
+      // What an earlier checkpoint stored of a chunk it kept open is not stored again.
+      samples.erase(
+          samples.begin(),
+          std::upper_bound(samples.begin(), samples.end(), job.stored_through,
+                           [](int64_t t, const Sample& a) { return t < a.timestamp_ms; }));
+      Stored& done = stored.emplace_back();
+      if (!samples.empty()) done.newest = samples.back().timestamp_ms;
+      if (job.closed > 0) done.last_closed = job.chunks[job.closed - 1];
+      done.closed = job.closed;
+      // One block per partition the checkpointed samples fall in.
+      size_t begin = 0;
+      while (begin < samples.size()) {
+        const int32_t p = PartitionOf(samples[begin].timestamp_ms, partition_duration_ms_);
+        size_t end = begin + 1;
+        while (end < samples.size() &&
+               PartitionOf(samples[end].timestamp_ms, partition_duration_ms_) == p)
+          ++end;
+        if (p >= dropped) {
+          for (const auto& [from, to] : BlockRanges(end - begin)) {
+            group.assign(samples.begin() + begin + from, samples.begin() + begin + to);
+            batch.Put(
+                chunks_cf_,
+                ChunkKey(p, job.series->metric_group, job.series->id, group.front().timestamp_ms),
+                EncodeBlock(job.series->id, group));
+          }
         }
+        begin = end;
       }
-      begin = end;
-    }
-    record.clear();
-    const auto& labels = job.series->labels;
-    EncodeLabelsFrom(
-        labels.size(),
-        [&](size_t i) {
-          return std::pair<std::string_view, std::string_view>(labels[i]->name, labels[i]->value);
-        },
-        &record);
-    EncodeSeriesRecordBounds(job.min_time, job.max_time, job.last_value_bits, &record);
-    batch.Put(series_cf_, SeriesKey(job.series->id), record);
-    if (batch.GetDataSize() >= kCheckpointBatchBytes) {
-      TM_RETURN_IF_ERROR(FromRocks(db_->Write(unlogged, &batch), "checkpoint write"));
-      batch.Clear();
+      record.clear();
+      const auto& labels = job.series->labels;
+      EncodeLabelsFrom(
+          labels.size(),
+          [&](size_t i) {
+            return std::pair<std::string_view, std::string_view>(labels[i]->name, labels[i]->value);
+          },
+          &record);
+      EncodeSeriesRecordBounds(job.min_time, job.max_time, job.last_value_bits, &record);
+      batch.Put(series_cf_, SeriesKey(job.series->id), record);
+      done.series = std::move(job.series);
+      if (batch.GetDataSize() >= kCheckpointBatchBytes) {
+        TM_RETURN_IF_ERROR(FromRocks(db_->Write(unlogged, &batch), "checkpoint write"));
+        batch.Clear();
+      }
     }
   }
+  jobs.clear();
+  all.clear();
   std::string next_id;
   util::PutFixed64(&next_id, next_series_id_.load());
   batch.Put(meta_cf_, kMetaNextSeriesId, next_id);
@@ -157,15 +189,17 @@ Status DbEngine::Checkpoint() {
   TM_RETURN_IF_ERROR(
       FromRocks(db_->Flush(flush, {chunks_cf_, series_cf_, meta_cf_}), "checkpoint flush"));
 
-  // Stored now: release the chunks from the head and the logs that held them. A kept open
-  // chunk's copy matches nothing in `closed` and releases nothing.
-  for (Job& job : jobs) {
-    std::lock_guard lock(job.series->mu);
-    job.series->stored_through = std::max(job.series->stored_through, job.newest);
-    auto& closed = job.series->closed;
-    size_t n = 0;
-    while (n < closed.size() && n < job.chunks.size() && closed[n] == job.chunks[n]) ++n;
-    closed.erase(closed.begin(), closed.begin() + n);
+  // Stored now: release the chunks from the head and the logs that held them. Closed chunks are
+  // only appended, or replaced all at once when a late sample rebuilds a series' chunks: if the
+  // last one stored is still where it was, those before it are the ones stored.
+  for (Stored& done : stored) {
+    std::lock_guard lock(done.series->mu);
+    done.series->stored_through = std::max(done.series->stored_through, done.newest);
+    auto& closed = done.series->closed;
+    if (done.closed > 0 && closed.size() >= done.closed &&
+        closed[done.closed - 1] == done.last_closed) {
+      closed.erase(closed.begin(), closed.begin() + static_cast<std::ptrdiff_t>(done.closed));
+    }
   }
   TM_RETURN_IF_ERROR(wal_->RemoveFilesUpTo(closed_file));
   ++checkpoints_;

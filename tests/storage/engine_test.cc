@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <thread>
@@ -219,6 +220,71 @@ TEST(Engine, ACheckpointWritesTablesNotRocksDbsLog) {
   auto all = ReadAll(*engine, {LabelMatcher::Equal("__name__", "load")});
   ASSERT_EQ(all.size(), 400u);
   for (const auto& [labels, samples] : all) EXPECT_EQ(samples.size(), 500u);
+}
+
+// Checkpoints snapshot series a slice at a time while commits go on: with more series than a
+// slice, open chunks kept in the head, chunks closed meanwhile and checkpoints during the writes,
+// every sample is read back once, before and after reopening.
+TEST(Engine, CheckpointsDuringWritesStoreEverySampleOnce) {
+  TempDir dir;
+  Options o = TestOptions();
+  o.checkpoint_interval_ms = 1;  // every maintenance pass checkpoints
+  o.samples_per_chunk = 16;      // chunks are closed during the writes too
+  constexpr int kSeries = 20'000;
+  constexpr int kRounds = 30;
+  std::vector<Labels> series;
+  for (int i = 0; i < kSeries; ++i) {
+    series.push_back(Labels{{"__name__", "busy"}, {"i", std::to_string(i)}});
+  }
+  // Recent samples, so that the checkpoints keep open chunks in the head.
+  const int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() -
+                        10 * 60 * 1000;
+  auto check = [&](Engine& engine) {
+    auto all = ReadAll(engine, {LabelMatcher::Equal("__name__", "busy")});
+    ASSERT_EQ(all.size(), static_cast<size_t>(kSeries));
+    for (const auto& [labels, samples] : all) {
+      ASSERT_EQ(samples.size(), static_cast<size_t>(kRounds)) << labels;
+      for (int r = 0; r < kRounds; ++r) {
+        ASSERT_EQ(samples[r].timestamp_ms, start + r * 15'000) << labels;
+        ASSERT_EQ(samples[r].value, r * 1.5) << labels;
+      }
+    }
+  };
+  {
+    auto engine = OpenOrDie(dir.path(), o);
+    ASSERT_NE(engine, nullptr);
+    std::atomic<bool> done{false};
+    Status write_status;
+    std::thread writer([&] {
+      for (int r = 0; r < kRounds && write_status.ok(); ++r) {
+        for (int from = 0; from < kSeries; from += 5'000) {
+          auto app = engine->NewAppender();
+          for (int i = from; i < from + 5'000; ++i)
+            app->Add(series[i], start + r * 15'000, r * 1.5);
+          auto result = app->Commit();
+          if (!result.ok()) write_status = result.status();
+        }
+      }
+      done = true;
+    });
+    int checkpoints = 0;
+    for (int i = 0; i < 5'000 && !done; ++i) {  // at most 10 s: the writer ends within one
+      ASSERT_TRUE(engine->RunMaintenance().ok());
+      ++checkpoints;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    writer.join();
+    ASSERT_TRUE(write_status.ok()) << write_status.message();
+    const uint64_t during = engine->Stats().checkpoints;
+    ASSERT_TRUE(engine->RunMaintenance().ok());
+    EXPECT_GE(during, 2u) << checkpoints << " passes";
+    check(*engine);
+  }
+  auto engine = OpenOrDie(dir.path(), o);
+  ASSERT_NE(engine, nullptr);
+  check(*engine);
 }
 
 TEST(Engine, RollbackDiscardsBatch) {
