@@ -25,9 +25,9 @@ namespace {
 // thread purges it on its decay schedule. Without it an idle server kept what its last queries
 // freed: 477 MB against 268 MB fifteen seconds after verifying 100,000 series. The schedule is
 // shortened from 10 s to 2 s: at the end of a load of 100,000 series the pages freed in the last
-// seconds (chunks growing, requests decoded) held 60-70 MiB of RSS, for no CPU cost measurable
-// (docs/benchmarks.md, issue 13). A dirty_decay_ms in MALLOC_CONF wins. Returns how the allocator
-// stands, for --version.
+// seconds (chunks growing, requests decoded) held about 65 MiB of RSS; the server's CPU was 2.4 %
+// higher on average, within the spread of single runs (docs/benchmarks.md, issue 13). A
+// dirty_decay_ms in MALLOC_CONF wins. Returns how the allocator stands, for --version.
 std::string StartAllocatorPurging() {
 #ifdef TIDEMARK_WITH_JEMALLOC
   const char* conf = std::getenv("MALLOC_CONF");

@@ -30,7 +30,7 @@ Status DecodeChunks(const std::vector<std::shared_ptr<const HeadChunk>>& chunks,
                     int64_t stored_through, std::vector<Sample>* out) {
   HeadChunkIterator it;
   for (const auto& c : chunks) {
-    if (c->num_samples() > 0 && c->max_time() <= stored_through) continue;
+    if (c->max_time() <= stored_through) continue;  // stored already
     if (stored_through != INT64_MIN) {
       it.ResetFrom(*c, stored_through + 1);
     } else {
