@@ -232,12 +232,8 @@ void BM_EvaluateRuleGroups(benchmark::State& state) {
     state.SkipWithError("setup failed");
     return;
   }
-  // As the rules manager configures it (RulesManagerOptionsFor).
-  promql::EngineOptions engine_options;
-  engine_options.delayed_name_removal = false;
-  engine_options.sorted_selection = false;
-  engine_options.read_ahead = false;
-  promql::QueryEngine engine(engine_options);
+  // As the rules manager configures it.
+  promql::QueryEngine engine(server::RuleQueryEngineOptions());
   std::vector<std::unique_ptr<rules::RuleGroup>> groups;
   for (rules::GroupSpec& spec : RuleGroups()) {
     auto g = rules::RuleGroup::Create(std::move(spec), rules::RuleOptions{});

@@ -340,6 +340,14 @@ void RulesManager::CollectMetrics(std::vector<std::pair<Labels, double>>* out) c
          [](const RuleGroupMetrics& m) { return m.evaluation_failures_total; });
 }
 
+promql::EngineOptions RuleQueryEngineOptions() {
+  promql::EngineOptions o;
+  o.delayed_name_removal = false;  // as the query API
+  o.sorted_selection = false;      // results are sets; saves a sort per selection
+  o.read_ahead = false;            // rules stay on their own (SCHED_BATCH, niced) threads
+  return o;
+}
+
 RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) {
   RulesManagerOptions o;
   rules::RuleOptions& r = o.rules;
@@ -357,9 +365,6 @@ RulesManagerOptions RulesManagerOptionsFor(const RuleEvaluatorOptions& options) 
   o.query_engine.max_result_points = q.max_result_points;
   o.query_engine.max_bytes_per_query = q.max_bytes_per_query;
   o.query_engine.default_subquery_step_ms = q.default_subquery_step_ms;
-  o.query_engine.delayed_name_removal = false;  // as the query API
-  o.query_engine.sorted_selection = false;      // results are sets; saves a sort per selection
-  o.query_engine.read_ahead = false;            // rules stay on their own (niced) threads
   o.query_timeout = q.timeout;
   o.max_concurrent_evaluations = options.max_concurrent_evaluations;
   o.evaluation_nice = options.evaluation_nice;

@@ -30,9 +30,16 @@
 
 namespace tidemark::server {
 
+// The PromQL engine's options for rule queries, the default of RulesManagerOptions: results are
+// sets (selections unsorted), the metric name is dropped as the query API drops it, and
+// selections are read on the group's own thread (read_ahead off), which runs under SCHED_BATCH at
+// evaluation_nice, not by the shared read pool's threads, whose wake-ups preempt ingestion.
+promql::EngineOptions RuleQueryEngineOptions();
+
 struct RulesManagerOptions {
   rules::RuleOptions rules;
-  promql::EngineOptions query_engine;
+  // Limits are copied in by RulesManagerOptionsFor; keep the other settings of the default.
+  promql::EngineOptions query_engine = RuleQueryEngineOptions();
   std::chrono::milliseconds query_timeout{2 * 60 * 1000};
   // Groups evaluating at once; the others wait for a slot.
   int max_concurrent_evaluations = 2;

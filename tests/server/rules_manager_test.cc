@@ -193,5 +193,17 @@ TEST_F(RulesManagerTest, GroupsEvaluateAtTheConfiguredNiceValue) {
   EXPECT_EQ(::sched_getscheduler(0), own_policy);
 }
 
+// Rules read their selections on their own thread (SCHED_BATCH, evaluation_nice), not on the
+// shared read pool's threads, whether the options come from RulesManagerOptionsFor (the server,
+// the embedding API) or are built directly (the rules benchmark did, and read ahead).
+TEST(RulesManagerOptionsTest, RuleQueriesReadOnTheGroupsThread) {
+  for (const RulesManagerOptions& options :
+       {RulesManagerOptions{}, RulesManagerOptionsFor(RuleEvaluatorOptions{})}) {
+    EXPECT_FALSE(options.query_engine.read_ahead);
+    EXPECT_FALSE(options.query_engine.sorted_selection);
+    EXPECT_FALSE(options.query_engine.delayed_name_removal);
+  }
+}
+
 }  // namespace
 }  // namespace tidemark::server
