@@ -65,6 +65,12 @@ std::string LabelsKey(const Labels& labels) {
 }
 
 Labels DropMetricName(const Labels& labels) {
+  // A set without them (a projection that left them out, say) is returned as it is, not sorted
+  // and checked again.
+  if (std::none_of(labels.begin(), labels.end(),
+                   [](const Label& l) { return IsMetricSchemaLabel(l.name); })) {
+    return labels;
+  }
   std::vector<Label> kept;
   kept.reserve(labels.size());
   for (const Label& l : labels) {
@@ -85,6 +91,10 @@ bool SameMetricSchemaLabels(const Labels& labels, const std::vector<Label>& sche
 }
 
 Labels DropMetricName(Labels&& labels) {
+  if (std::none_of(labels.begin(), labels.end(),
+                   [](const Label& l) { return IsMetricSchemaLabel(l.name); })) {
+    return std::move(labels);
+  }
   std::vector<Label> kept = std::move(labels).ReleaseItems();
   std::erase_if(kept, [](const Label& l) { return IsMetricSchemaLabel(l.name); });
   return Labels(std::move(kept));

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,10 +51,18 @@ bool SameWithoutBucketLabel(const Labels& group, const Labels& metric) {
 std::vector<BucketGroup> GroupBuckets(const Vector& in, const FunctionOutput& output) {
   std::vector<BucketGroup> groups;
   absl::flat_hash_map<size_t, std::vector<size_t>> by_hash;  // -> indices into groups
+  // Every histogram of a metric has the same few bounds: each distinct `le` text is parsed once
+  // (nullopt: not a float). The keys view the labels of `in`.
+  absl::flat_hash_map<std::string_view, std::optional<double>> bounds;
   for (const VectorSample& s : in) {
     const std::string_view le = s.metric.Get(kBucketLabel);
-    const Result<double> upper_bound = util::GoParseFloat(le);
-    if (!upper_bound.ok()) {
+    auto [bound, inserted] = bounds.try_emplace(le);
+    if (inserted) {
+      const Result<double> parsed = util::GoParseFloat(le);
+      if (parsed.ok()) bound->second = *parsed;
+    }
+    const std::optional<double> upper_bound = bound->second;
+    if (!upper_bound) {
       std::string message =
           "bucket label \"le\" is missing or has a malformed value of " + util::GoQuote(le);
       const std::string_view name = s.metric.Get(kMetricNameLabel);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "query/functions_internal.h"
@@ -132,9 +133,12 @@ struct RuleGroup::Rule {
   std::string expr_text;  // as Prometheus prints it, for generator URLs
   // An alerting rule's label and annotation templates, in spec order, parsed once: the template,
   // or the message of its parse error (shown in place of the text at every evaluation).
+  // A text with no action ("warning") is its own expansion: it is kept as `literal` and not
+  // executed for every alert at every evaluation.
   struct ParsedText {
     std::shared_ptr<const Template> tmpl;
     std::string error;
+    std::optional<std::string> literal;
   };
   std::vector<ParsedText> label_templates;
   std::vector<ParsedText> annotation_templates;
@@ -234,8 +238,14 @@ Result<std::unique_ptr<RuleGroup>> RuleGroup::Create(GroupSpec spec, const RuleO
     if (rule->spec.kind == RuleKind::kAlerting) {
       const std::string template_name = "__alert_" + rule->spec.name;
       auto parse = [&](const std::string& text) {
-        auto tmpl = ParseAlertTemplate(template_name, text, options.template_options);
         Rule::ParsedText parsed;
+        // Go's text/template copies text outside {{ }} verbatim, and the variables the alert
+        // prefix declares print nothing.
+        if (text.find("{{") == std::string::npos) {
+          parsed.literal = text;
+          return parsed;
+        }
+        auto tmpl = ParseAlertTemplate(template_name, text, options.template_options);
         if (tmpl.ok()) {
           parsed.tmpl = std::move(tmpl).value();
         } else {
@@ -369,6 +379,7 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
     return samples;
   };
   auto expand = [&](const Rule::ParsedText& text, const TemplateValue& data) {
+    if (text.literal) return *text.literal;
     // Prometheus shows the failure in place of the text, and the rule stays healthy.
     if (!text.tmpl) return "<error expanding template: " + text.error + ">";
     auto expanded = ExecuteAlertTemplate(*text.tmpl, data, env);
@@ -377,12 +388,17 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
   };
   // The templates' data: built once per alert, its external labels once per evaluation, and
   // not at all for a rule without templates.
-  const bool templated = !rule.spec.labels.empty() || !rule.spec.annotations.empty();
+  auto executed = [](const std::vector<Rule::ParsedText>& texts) {
+    return std::any_of(texts.begin(), texts.end(),
+                       [](const Rule::ParsedText& t) { return !t.literal; });
+  };
+  const bool templated = executed(rule.label_templates) || executed(rule.annotation_templates);
   const TemplateValue external_labels =
       templated ? TemplateValue::LabelMap(options_.external_labels) : TemplateValue();
 
   // The alerts the result makes, by identifying labels.
-  std::map<Labels, Alert> fresh;
+  absl::flat_hash_map<Labels, Alert> fresh;
+  fresh.reserve(vector.size());
   for (const promql::VectorSample& sample : vector) {
     const TemplateValue data =
         templated ? AlertTemplateValue(TemplateValue::LabelMap(sample.metric), external_labels,
@@ -394,8 +410,7 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
                                            expand(rule.label_templates[i], data));
     }
     labels = promql::internal::WithLabel(std::move(labels), kAlertNameLabel, rule.spec.name);
-    Alert alert;
-    alert.labels = labels;
+    Alert alert;  // its labels are set below if it becomes a new active alert
     for (size_t i = 0; i < rule.spec.annotations.size(); ++i) {
       alert.annotations.push_back(
           {rule.spec.annotations[i].name, expand(rule.annotation_templates[i], data)});
@@ -417,6 +432,7 @@ Status RuleGroup::EvalAlerting(Rule& rule, int64_t ts_ms, const EvalContext& ctx
       it->second.annotations = std::move(alert.annotations);
       continue;
     }
+    alert.labels = labels;
     rule.active[labels] = std::move(alert);
   }
   uint64_t active_count = 0;

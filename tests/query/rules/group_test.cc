@@ -349,6 +349,28 @@ TEST_F(RuleGroupTest, AlertGoesPendingFiresAndResolvesWithNotifications) {
   EXPECT_TRUE(IsStaleMarker(ValueAt(alerts_series("firing"), kT0 + 11 * kMinute)));
 }
 
+// Texts with no action are copied as written, as Go's text/template copies text outside {{ }}:
+// a stray "}}" and a "$value" outside braces stay.
+TEST_F(RuleGroupTest, TextsWithoutActionsAreKeptAsWritten) {
+  Fill({{"__name__", "up"}, {"job", "api"}}, kT0 - 5 * kMinute, kT0, 0);
+  GroupSpec spec;
+  spec.name = "g";
+  spec.rules = {Alerting("Down", "up == 0", 0, {{"severity", "page"}, {"note", "a }} b $value"}},
+                         {{"runbook", "https://runbooks/{ down }"}})};
+  auto g = Make(spec);
+  ASSERT_TRUE(g);
+  g->SkipRestore();
+  Eval(*g, kT0);
+  const GroupSnapshot snap = g->Snapshot();
+  ASSERT_EQ(snap.rules[0].alerts.size(), 1u);
+  EXPECT_EQ(snap.rules[0].alerts[0].labels, Labels({{"alertname", "Down"},
+                                                    {"job", "api"},
+                                                    {"note", "a }} b $value"},
+                                                    {"severity", "page"}}));
+  ASSERT_EQ(snap.rules[0].alerts[0].annotations.size(), 1u);
+  EXPECT_EQ(snap.rules[0].alerts[0].annotations[0].value, "https://runbooks/{ down }");
+}
+
 TEST_F(RuleGroupTest, KeepFiringForHoldsAResolvedAlert) {
   const Labels series = {{"__name__", "errors"}};
   Fill(series, kT0 - kMinute, kT0 + kMinute, 5);
