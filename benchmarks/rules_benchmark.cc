@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -106,6 +107,18 @@ struct SendCounts {
   std::mutex mu;
   std::string first_error;  // guarded by mu: the first failed commit's status, for the report
 };
+
+int64_t ThreadCpuNs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+double ProcessCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
 
 // One remote_write-sized request: samples[begin, end) of `series`, committed together.
 void SendRequest(Engine* engine, const std::vector<Labels>& series,
@@ -284,6 +297,10 @@ void BM_IngestWithRules(benchmark::State& state) {
   }
   const bool with_rules = state.range(0) == 1;
   uint64_t appended = 0, rejected_total = 0, live_appended = 0, failed_total = 0;
+  // The writers' own CPU time and the process's, over the timed phase: with the rules running
+  // the writers have been seen to spend more CPU per sample (docs/benchmarks.md, issue 11).
+  std::atomic<int64_t> writer_cpu_ns{0};
+  double process_cpu_seconds = 0;
   std::string first_error;  // of the first failed commit
   double seconds = 0;
   std::vector<server::RuleGroupMetrics> metrics;
@@ -304,11 +321,13 @@ void BM_IngestWithRules(benchmark::State& state) {
     SendCounts load_counts, live_counts;
     std::atomic<bool> stop{false};
     const auto start = std::chrono::steady_clock::now();
+    const double process_cpu_start = ProcessCpuSeconds();
     const int n_writers = Writers();
     ScrapeFeed feed(f->load.get(), n_writers);
     std::vector<std::thread> writers;
     for (int w = 0; w < n_writers; ++w) {
       writers.emplace_back([&, w] {
+        const int64_t cpu_start = ThreadCpuNs();
         const auto& series = f->load_labels;
         for (uint64_t k = 0; !stop; ++k) {
           std::shared_ptr<const std::vector<Sample>> scrape = feed.Get(w, k);
@@ -322,6 +341,7 @@ void BM_IngestWithRules(benchmark::State& state) {
                         std::min(samples.size(), begin + kBlock), &load_counts);
           }
         }
+        writer_cpu_ns += ThreadCpuNs() - cpu_start;
       });
     }
     // The rules' series, scraped at their wall-clock times.
@@ -345,6 +365,7 @@ void BM_IngestWithRules(benchmark::State& state) {
     for (auto& w : writers) w.join();
     live.join();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    process_cpu_seconds += ProcessCpuSeconds() - process_cpu_start;
     appended += load_counts.accepted;
     live_appended += live_counts.accepted;
     rejected_total += load_counts.rejected + live_counts.rejected;
@@ -366,6 +387,9 @@ void BM_IngestWithRules(benchmark::State& state) {
   state.counters["samples_per_s"] = double(appended) / seconds;
   state.counters["rejected"] = double(rejected_total);
   state.counters["live_samples"] = double(live_appended);
+  state.counters["writer_cpu_ns_per_sample"] =
+      appended > 0 ? double(writer_cpu_ns.load()) / double(appended) : 0;
+  state.counters["process_cpu_s"] = process_cpu_seconds;
   if (!metrics.empty()) {
     std::vector<double> ms;
     uint64_t iterations = 0, missed = 0;

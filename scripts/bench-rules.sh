@@ -8,7 +8,8 @@
 # into an engine already holding the first run's 60 million samples and starts behind. So every
 # run here starts a fresh process with the same data, and rules:0 and rules:1 alternate, so that
 # the machine's drift falls on both. Prints one line per pair (ingestion alone, with the rules,
-# the change, and the rule groups' schedule), then the median change per nice value.
+# the change, the writers' CPU per sample alone and with the rules, and the rule groups'
+# schedule), then the median change per nice value.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-build/benchmarks/tidemark_rules_bench}
@@ -32,7 +33,8 @@ run() {
 }
 
 declare -A changes
-printf '%-5s %-5s %12s %12s %8s %s\n' round nice alone with change "evaluations (missed), group p50/max ms"
+printf '%-5s %-5s %12s %12s %8s %-15s %s\n' round nice alone with change "writer ns/sample" \
+  "evaluations (missed), group p50/max ms"
 for round in $(seq 1 "$ROUNDS"); do
   for nice in "${NICES[@]}"; do
     alone=$(run "$nice" 0)
@@ -41,9 +43,13 @@ for round in $(seq 1 "$ROUNDS"); do
     w=$(rate "$with")
     change=$(awk -v a="$a" -v w="$w" 'BEGIN { printf "%+.1f", (w - a) * 100 / a }')
     changes[$nice]="${changes[$nice]:-} $change"
-    printf '%-5s %-5s %12s %12s %7s%% %s (%s), %s/%s\n' "$round" "$nice" "$a" "$w" "$change" \
-      "$(counter "$with" group_evaluations)" "$(counter "$with" group_evaluations_missed)" \
-      "$(counter "$with" group_p50_ms)" "$(counter "$with" group_max_ms)"
+    # The writers' CPU per sample, alone and with the rules: the rules have made each sample
+    # cost the writers more, beside the CPU the rules take (docs/benchmarks.md, issue 11).
+    cpu="$(counter "$alone" writer_cpu_ns_per_sample)/$(counter "$with" writer_cpu_ns_per_sample)"
+    printf '%-5s %-5s %12s %12s %7s%% %-15s %s (%s), %s/%s\n' "$round" "$nice" "$a" "$w" \
+      "$change" "$cpu" "$(counter "$with" group_evaluations)" \
+      "$(counter "$with" group_evaluations_missed)" "$(counter "$with" group_p50_ms)" \
+      "$(counter "$with" group_max_ms)"
   done
 done
 for nice in "${NICES[@]}"; do
