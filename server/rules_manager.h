@@ -33,7 +33,7 @@ namespace tidemark::server {
 // The PromQL engine's options for rule queries, the default of RulesManagerOptions: results are
 // sets (selections unsorted), the metric name is dropped as the query API drops it, and
 // selections are read on the group's own thread (read_ahead off), which runs under SCHED_BATCH at
-// evaluation_nice, not by the shared read pool's threads, whose wake-ups preempt ingestion.
+// evaluation_nice, not by the shared read pool's threads, which run at normal priority.
 promql::EngineOptions RuleQueryEngineOptions();
 
 struct RulesManagerOptions {
