@@ -114,12 +114,6 @@ int64_t ThreadCpuNs() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-double ProcessCpuSeconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
 // One remote_write-sized request: samples[begin, end) of `series`, committed together.
 void SendRequest(Engine* engine, const std::vector<Labels>& series,
                  const std::vector<Sample>& samples, size_t begin, size_t end, SendCounts* counts) {
@@ -297,10 +291,9 @@ void BM_IngestWithRules(benchmark::State& state) {
   }
   const bool with_rules = state.range(0) == 1;
   uint64_t appended = 0, rejected_total = 0, live_appended = 0, failed_total = 0;
-  // The writers' own CPU time and the process's, over the timed phase: with the rules running
-  // the writers have been seen to spend more CPU per sample (docs/benchmarks.md, issue 11).
+  // The writers' own CPU time over the timed phase: with the rules running the writers have been
+  // seen to spend more CPU per sample (docs/benchmarks.md, issue 11).
   std::atomic<int64_t> writer_cpu_ns{0};
-  double process_cpu_seconds = 0;
   std::string first_error;  // of the first failed commit
   double seconds = 0;
   std::vector<server::RuleGroupMetrics> metrics;
@@ -321,7 +314,6 @@ void BM_IngestWithRules(benchmark::State& state) {
     SendCounts load_counts, live_counts;
     std::atomic<bool> stop{false};
     const auto start = std::chrono::steady_clock::now();
-    const double process_cpu_start = ProcessCpuSeconds();
     const int n_writers = Writers();
     ScrapeFeed feed(f->load.get(), n_writers);
     std::vector<std::thread> writers;
@@ -365,7 +357,6 @@ void BM_IngestWithRules(benchmark::State& state) {
     for (auto& w : writers) w.join();
     live.join();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    process_cpu_seconds += ProcessCpuSeconds() - process_cpu_start;
     appended += load_counts.accepted;
     live_appended += live_counts.accepted;
     rejected_total += load_counts.rejected + live_counts.rejected;
@@ -389,7 +380,6 @@ void BM_IngestWithRules(benchmark::State& state) {
   state.counters["live_samples"] = double(live_appended);
   state.counters["writer_cpu_ns_per_sample"] =
       appended > 0 ? double(writer_cpu_ns.load()) / double(appended) : 0;
-  state.counters["process_cpu_s"] = process_cpu_seconds;
   if (!metrics.empty()) {
     std::vector<double> ms;
     uint64_t iterations = 0, missed = 0;
