@@ -1,6 +1,7 @@
 #include "storage/head_chunk.h"
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 
 #include "storage/decimal.h"
@@ -83,6 +84,15 @@ void WriteDelta(Writer* w, int64_t d) {
   w->WriteBits(static_cast<uint64_t>(d), 64);
 }
 
+// The size of the allocation a request of `n` bytes gets from jemalloc (its size classes: steps
+// of 16 up to 128, then four classes per doubling), so that a buffer's capacity uses all of it.
+// Under another allocator the request is a little larger than asked, never smaller.
+size_t AllocationSize(size_t n) {
+  if (n <= 128) return (n + 15) / 16 * 16;
+  const size_t spacing = size_t{1} << (std::bit_width(n - 1) - 3);
+  return (n + spacing - 1) / spacing * spacing;
+}
+
 }  // namespace
 
 bool HeadChunk::AppendValue(Writer* w, double v) {
@@ -137,10 +147,15 @@ bool HeadChunk::AppendValue(Writer* w, double v) {
 }
 
 void HeadChunk::Append(int64_t t, double v) {
-  // A sample takes at most 24 bytes (64-bit timestamp escape, exponent escape). Grow in steps
-  // of 24 or 1/8 of the size, whichever is larger.
-  if (bytes_.capacity() - bytes_.size() < 24) {
-    bytes_.reserve(bytes_.size() + std::max<size_t>(24, bytes_.size() / 8));
+  // A sample takes at most 24 bytes (64-bit timestamp escape, exponent escape). When fewer are
+  // left, grow by a step beyond them (16 bytes, or an eighth of the size): reserving only the
+  // 24 or the eighth made a young chunk's next append find fewer than 24 again, so nearly every
+  // sample of its first hundred reallocated and copied the chunk. The step is small because head
+  // memory is mostly these buffers, and rounding to the allocation's size costs no memory.
+  constexpr size_t kMaxSampleBytes = 24;
+  if (bytes_.capacity() - bytes_.size() < kMaxSampleBytes) {
+    bytes_.reserve(
+        AllocationSize(bytes_.size() + kMaxSampleBytes + std::max<size_t>(16, bytes_.size() / 8)));
   }
   Writer w(&bytes_, free_bits_);
   if (num_samples_ == 0) {

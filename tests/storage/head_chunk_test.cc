@@ -148,6 +148,29 @@ TEST(HeadChunk, DecimalValuesTakeFewBits) {
   EXPECT_LT(c.bytes().size(), 240u * 3);
 }
 
+// The buffer grows in steps: a chunk of 240 counter samples reallocates (and copies itself) a
+// few times, not once for nearly every sample as when each growth left room for just one more.
+TEST(HeadChunk, BufferGrowsInStepsNotPerSample) {
+  for (const int64_t step : {1, 40, 5'000}) {  // samples of ~1, ~1.5 and ~3 bytes
+    HeadChunk c;
+    double value = 1e6;
+    size_t memory = c.MemoryBytes();
+    int growths = 0;
+    for (int i = 0; i < 240; ++i) {
+      value += static_cast<double>(step * (i % 7));
+      c.Append(1'700'000'000'000 + i * 15'000LL, value);
+      if (c.MemoryBytes() != memory) {
+        ++growths;
+        memory = c.MemoryBytes();
+      }
+    }
+    EXPECT_LE(growths, 16) << "step " << step << ", " << c.bytes().size() << " bytes";
+    // ...and holds no more than an eighth and a sample's worst case beyond its bytes.
+    EXPECT_LE(c.MemoryBytes() - sizeof(HeadChunk), c.bytes().size() * 9 / 8 + 24 + 64)
+        << "step " << step;
+  }
+}
+
 // Windows of a counter are summarized unless they hold a reset, a stale marker or a value the
 // decimal coding escapes raw; gauges (XOR-coded here) unless they hold a decrease.
 TEST(HeadChunk, SummarizesWindowsWithoutResetsOrStaleMarkers) {
