@@ -165,7 +165,9 @@ TEST(HeadChunk, BufferGrowsInStepsNotPerSample) {
       }
     }
     EXPECT_LE(growths, 16) << "step " << step << ", " << c.bytes().size() << " bytes";
-    // ...and holds no more than an eighth and a sample's worst case beyond its bytes.
+    // ...and holds no more beyond its bytes than the growth allows: a sample's worst case (24),
+    // an eighth of the size (over 16 bytes here), and rounding to a size class (at most 64 bytes
+    // between 256 and 512).
     EXPECT_LE(c.MemoryBytes() - sizeof(HeadChunk), c.bytes().size() * 9 / 8 + 24 + 64)
         << "step " << step;
   }
