@@ -21,15 +21,32 @@ class TraceDecoder : public OtlpWireDecoder {
       std::string_view bytes;
       const bool ok = NextTag(r, "request", &field, &type) &&
                       (field == 1 && type == kLengthDelimited  // resource_spans
-                           ? Nested(r, "resource_spans", &bytes) && ResourceSpans(bytes, spans)
+                           ? Nested(r, "resource_spans", &bytes) && ResourceSpans(bytes)
                            : Skip(r, type));
       if (!ok) return error();
+    }
+    // The spans are built once the whole request is read, into a vector sized once: a request
+    // from a Collector carries many ResourceSpans, and growing the vector at each moved every
+    // span decoded so far; the vector becomes the span buffer's batch, so no slack either.
+    spans->reserve(spans->size() + pending_.size());
+    for (const PendingSpan& p : pending_) {
+      Span& s = spans->emplace_back();
+      s.resource = p.resource;
+      s.scope = p.scope;
+      if (!SpanMessage(p.body, &s)) return error();
     }
     return Status::OK();
   }
 
  private:
-  bool ResourceSpans(std::string_view data, std::vector<Span>* spans) {
+  // A span's encoded body and what it shares with its neighbours, until the request is read.
+  struct PendingSpan {
+    std::string_view body;
+    std::shared_ptr<const SpanResource> resource;
+    std::shared_ptr<const SpanScope> scope;
+  };
+
+  bool ResourceSpans(std::string_view data) {
     // Resource and schema URL may follow the scopes on the wire: collect the scope bodies and
     // build spans once the whole message is read. Its spans share one resource object.
     auto resource = std::make_shared<SpanResource>();
@@ -51,7 +68,7 @@ class TraceDecoder : public OtlpWireDecoder {
     if (!ok) return false;
     std::shared_ptr<const SpanResource> shared = std::move(resource);
     for (std::string_view scope : scopes) {
-      if (!ScopeSpans(scope, shared, spans)) return false;
+      if (!ScopeSpans(scope, shared)) return false;
     }
     return true;
   }
@@ -69,8 +86,7 @@ class TraceDecoder : public OtlpWireDecoder {
     });
   }
 
-  bool ScopeSpans(std::string_view data, const std::shared_ptr<const SpanResource>& resource,
-                  std::vector<Span>* spans) {
+  bool ScopeSpans(std::string_view data, const std::shared_ptr<const SpanResource>& resource) {
     auto scope = std::make_shared<SpanScope>();
     std::vector<std::string_view> span_bodies;
     const bool ok = Fields(data, "scope_spans", [&](WireReader& r, uint32_t field, int type) {
@@ -88,13 +104,7 @@ class TraceDecoder : public OtlpWireDecoder {
     });
     if (!ok) return false;
     std::shared_ptr<const SpanScope> shared = std::move(scope);
-    spans->reserve(spans->size() + span_bodies.size());
-    for (std::string_view body : span_bodies) {
-      Span& s = spans->emplace_back();
-      s.resource = resource;
-      s.scope = shared;
-      if (!SpanMessage(body, &s)) return false;
-    }
+    for (std::string_view body : span_bodies) pending_.push_back({body, resource, shared});
     return true;
   }
 
@@ -219,6 +229,8 @@ class TraceDecoder : public OtlpWireDecoder {
       return Skip(r, type);
     });
   }
+
+  std::vector<PendingSpan> pending_;
 };
 
 }  // namespace

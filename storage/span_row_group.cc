@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "storage/span_codec.h"
+#include "storage/span_interner.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/status_macros.h"
@@ -143,17 +144,18 @@ bool GetIndices(std::string_view* in, uint32_t n, uint64_t count, std::vector<ui
 }  // namespace
 
 // Dictionary ids of resources (or scopes). A batch holds a few dozen distinct ones, each shared
-// by many spans in no particular order (spans are sorted by trace id). Spans of one request point
-// at one object, so the object's address is looked up first; a new object is then matched by a
-// hash of its fields and a full comparison, so equal resources from different requests share one
-// entry, and only a resource seen for the first time is encoded.
+// by many spans in no particular order (spans are sorted by trace id). Spans of one resource
+// mostly point at one object (the span buffer interns them), so the object's address is looked up
+// first; a new object is then matched by a hash of its fields and a full comparison, so equal
+// resources in different objects share one entry, and only a resource seen for the first time is
+// encoded.
 template <typename T>  // SpanResource or SpanScope
 class ResourceIds {
  public:
   uint32_t Id(const T& value, DictBuilder* dict) {
     auto [known, inserted] = by_address_.try_emplace(&value, 0);
     if (!inserted) return known->second;
-    std::vector<Entry>& same_hash = by_hash_[Fingerprint(value)];
+    std::vector<Entry>& same_hash = by_hash_[FingerprintOf(value)];
     for (const Entry& e : same_hash) {
       if (*e.value == value) return known->second = e.id;
     }
@@ -169,24 +171,6 @@ class ResourceIds {
   }
 
  private:
-  // Strings and scalars of the attributes; nested values by type and size only (== decides).
-  static size_t Fingerprint(const T& value) {
-    size_t h;
-    if constexpr (std::is_same_v<T, SpanResource>) {
-      h = absl::HashOf(absl::string_view(value.schema_url), value.dropped_attributes_count);
-    } else {
-      h = absl::HashOf(absl::string_view(value.name), absl::string_view(value.version),
-                       absl::string_view(value.schema_url), value.dropped_attributes_count);
-    }
-    for (const KeyValue& kv : value.attributes) {
-      const AnyValue& v = kv.value;
-      h = absl::HashOf(h, absl::string_view(kv.key), static_cast<int>(v.type),
-                       absl::string_view(v.string_value), v.int_value, v.bool_value,
-                       util::DoubleBits(v.double_value), v.array_value.size(),
-                       v.kvlist_value.size());
-    }
-    return h;
-  }
   struct Entry {
     const T* value = nullptr;
     uint32_t id = 0;

@@ -115,8 +115,9 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
     if (files[i] <= flushed) continue;  // its spans are in segments; deleted by the next flush
     const std::string file = WalFilePath(dir, files[i]);
     auto result = ReplayWalFile(file, [&](WalRecordType type, std::string_view payload) -> Status {
+      std::vector<Span> batch;
       if (type == WalRecordType::kSpanBatch) {
-        if (!DecodeSpanBatch(payload, &buffer_))
+        if (!DecodeSpanBatch(payload, &batch))
           return Status::Corruption(file + ": span batch record malformed");
       } else if (type == WalRecordType::kSpans) {
         uint64_t n;
@@ -126,11 +127,13 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
           Span s;
           if (!DecodeSpan(&payload, &s))
             return Status::Corruption(file + ": span " + std::to_string(k) + " malformed");
-          buffer_.push_back(std::move(s));
+          batch.push_back(std::move(s));
         }
       } else {
         return Status::OK();
       }
+      buffered_spans_ += batch.size();
+      if (!batch.empty()) buffer_.push_back(std::move(batch));
       ++recovery->wal_records_replayed;
       return Status::OK();
     });
@@ -143,7 +146,8 @@ Status SpanStore::Replay(RecoveryReport* recovery) {
     }
   }
   if (!buffer_.empty()) {
-    recovery->messages.push_back("replayed " + std::to_string(buffer_.size()) + " unflushed spans");
+    recovery->messages.push_back("replayed " + std::to_string(buffered_spans_) +
+                                 " unflushed spans");
     oldest_buffered_ = std::chrono::steady_clock::now();
   }
   const uint64_t next_file = files.empty() ? flushed + 1 : std::max(files.back(), flushed) + 1;
@@ -215,10 +219,35 @@ void SpanStore::LimitSpan(Span* s, SpanAppendReport* report) const {
   for (SpanLink& k : s->links) limit_attrs(&k.attributes, &k.dropped_attributes_count);
 }
 
+void SpanStore::ShareResources(std::vector<Span>* spans) {
+  // A batch's spans come in runs sharing a resource and a scope: intern once per run.
+  const SpanResource* resource_in = nullptr;
+  const SpanScope* scope_in = nullptr;
+  std::shared_ptr<const SpanResource> resource_out;
+  std::shared_ptr<const SpanScope> scope_out;
+  std::lock_guard lock(intern_mu_);
+  for (Span& s : *spans) {
+    if (s.resource != nullptr) {
+      if (s.resource.get() != resource_in) {
+        resource_in = s.resource.get();
+        resource_out = resources_.Intern(s.resource);
+      }
+      s.resource = resource_out;
+    }
+    if (s.scope != nullptr) {
+      if (s.scope.get() != scope_in) {
+        scope_in = s.scope.get();
+        scope_out = scopes_.Intern(s.scope);
+      }
+      s.scope = scope_out;
+    }
+  }
+}
+
 bool SpanStore::AwaitCapacity(std::chrono::milliseconds max_wait) {
   const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
   std::unique_lock lock(mu_);
-  auto accepting = [&] { return buffer_.empty() || buffer_.size() < hard_limit; };
+  auto accepting = [&] { return buffer_.empty() || buffered_spans_ < hard_limit; };
   if (accepting()) return true;
   flush_cv_.notify_all();
   return space_cv_.wait_for(lock, max_wait, [&] { return stopping_ || accepting(); }) && !stopping_;
@@ -238,9 +267,9 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
     // Backpressure before anything is consumed, so the caller keeps its batch to retry.
     std::lock_guard lock(mu_);
     const size_t hard_limit = kBufferHardLimitFactor * options_.span_segment_max_spans;
-    if (buffer_.size() + spans.size() > hard_limit && !buffer_.empty()) {
+    if (buffered_spans_ + spans.size() > hard_limit && !buffer_.empty()) {
       flush_cv_.notify_all();
-      return Status::ResourceExhausted("span buffer holds " + std::to_string(buffer_.size()) +
+      return Status::ResourceExhausted("span buffer holds " + std::to_string(buffered_spans_) +
                                        " unflushed spans (limit " + std::to_string(hard_limit) +
                                        "): writing segments is behind, retry later");
     }
@@ -258,10 +287,11 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
           util::Abbreviate("span \"" + s.name + "\": " + why, util::kMaxRejectionMessageBytes));
     }
   };
-  std::vector<Span> accepted;
-  accepted.reserve(spans.size());
-  // From here the batch is consumed.
-  for (Span& s : spans) {
+  // From here the batch is consumed: accepted spans are moved to its front, in order, and the
+  // vector itself becomes the buffered batch.
+  size_t kept = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    Span& s = spans[i];
     if (s.trace_id.size() != 16 || AllZero(s.trace_id)) {
       reject(SpanRejectReason::kInvalidTraceId, s,
              "trace id of " + std::to_string(s.trace_id.size()) + " bytes (want 16, not all zero)");
@@ -299,14 +329,17 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
       continue;
     }
     LimitSpan(&s, &report);
-    accepted.push_back(std::move(s));
+    if (kept != i) spans[kept] = std::move(s);
+    ++kept;
   }
-  report.accepted = accepted.size();
-  if (accepted.empty()) return report;
+  spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(kept), spans.end());
+  report.accepted = kept;
+  if (kept == 0) return report;
+  ShareResources(&spans);
 
   std::string record;
-  record.reserve(accepted.size() * 256);
-  EncodeSpanBatch(accepted, &record);
+  record.reserve(kept * 256);
+  EncodeSpanBatch(spans, &record);
   if (wal_->failed()) {
     // A write failed earlier: cut the log back to its last durable record and go on (a full
     // disk may have room again); span records do not depend on each other.
@@ -327,8 +360,9 @@ Result<SpanAppendReport> SpanStore::Append(std::vector<Span>& spans) {
   {
     std::unique_lock lock(mu_);
     if (buffer_.empty()) oldest_buffered_ = std::chrono::steady_clock::now();
-    for (Span& s : accepted) buffer_.push_back(std::move(s));
-    if (buffer_.size() >= options_.span_segment_max_spans) flush_cv_.notify_all();
+    buffered_spans_ += kept;
+    buffer_.push_back(std::move(spans));
+    if (buffered_spans_ >= options_.span_segment_max_spans) flush_cv_.notify_all();
   }
   appended_ += report.accepted;
   return report;
@@ -340,11 +374,11 @@ void SpanStore::FlusherLoop() {
     const auto max_age =
         std::chrono::milliseconds(std::max<int64_t>(1, options_.span_segment_max_age_ms));
     flush_cv_.wait_for(lock, buffer_.empty() ? max_age : max_age / 4, [&] {
-      return stopping_ || buffer_.size() >= options_.span_segment_max_spans;
+      return stopping_ || buffered_spans_ >= options_.span_segment_max_spans;
     });
     if (stopping_) break;
     const bool due =
-        !buffer_.empty() && (buffer_.size() >= options_.span_segment_max_spans ||
+        !buffer_.empty() && (buffered_spans_ >= options_.span_segment_max_spans ||
                              std::chrono::steady_clock::now() - oldest_buffered_ >= max_age);
     if (!due) continue;
     lock.unlock();
@@ -358,16 +392,19 @@ void SpanStore::FlusherLoop() {
 Status SpanStore::Flush() {
   std::lock_guard flush_lock(flush_mu_);
   uint64_t closed_file;
-  std::shared_ptr<std::vector<Span>> taken;
+  std::shared_ptr<SpanBatches> taken;
+  size_t taken_spans;
   {
     std::unique_lock append_lock(append_mu_);  // no append between its record and the buffer
     std::lock_guard lock(mu_);
     if (buffer_.empty()) return Status::OK();
     TM_ASSIGN_OR_RETURN(closed_file, wal_->Rotate());
-    taken = std::make_shared<std::vector<Span>>(std::move(buffer_));
-    buffer_ = std::move(spare_buffer_);
+    taken = std::make_shared<SpanBatches>(std::move(buffer_));
+    taken_spans = buffered_spans_;
     buffer_.clear();
+    buffered_spans_ = 0;
     flushing_ = taken;
+    flushing_spans_ = taken_spans;
   }
   space_cv_.notify_all();
   Status s = WriteSegments(*taken, closed_file);
@@ -376,21 +413,19 @@ Status SpanStore::Flush() {
     std::lock_guard lock(mu_);
     if (!s.ok()) {
       // Put the spans back in front: they are still in the closed log files.
-      std::vector<Span> restored(std::make_move_iterator(taken->begin()),
-                                 std::make_move_iterator(taken->end()));
-      for (Span& span : buffer_) restored.push_back(std::move(span));
+      SpanBatches restored(std::make_move_iterator(taken->begin()),
+                           std::make_move_iterator(taken->end()));
+      for (std::vector<Span>& batch : buffer_) restored.push_back(std::move(batch));
       buffer_ = std::move(restored);
+      buffered_spans_ += taken_spans;
     }
     flushing_.reset();
+    flushing_spans_ = 0;
     // Readers copy flushing_ under mu_, so once it is reset no new owner can appear.
     sole_owner = taken.use_count() == 1;
   }
   if (!s.ok()) return s;
-  if (sole_owner) {
-    taken->clear();  // frees the spans' strings outside the lock; keeps the capacity
-    std::lock_guard lock(mu_);
-    if (spare_buffer_.capacity() < taken->capacity()) spare_buffer_ = std::move(*taken);
-  }
+  if (sole_owner) taken->clear();  // frees the spans outside the lock
   return wal_->RemoveFilesUpTo(closed_file);
 }
 
@@ -445,21 +480,28 @@ void SpanStore::EncodeRowGroups(std::vector<RowGroupJob>* jobs) {
   done_cv.wait(lock, [&] { return running == 0; });
 }
 
-Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file) {
+Status SpanStore::WriteSegments(const SpanBatches& batches, uint64_t flushed_wal_file) {
   // One segment per partition the spans start in.
   std::map<int32_t, std::vector<const Span*>> by_partition;
-  for (const Span& s : spans) by_partition[PartitionOfNanos(s.start_time_unix_nano)].push_back(&s);
+  for (const std::vector<Span>& batch : batches) {
+    for (const Span& s : batch) {
+      by_partition[PartitionOfNanos(s.start_time_unix_nano)].push_back(&s);
+    }
+  }
   // Sort each partition's spans by (trace id, start) on fixed-size keys: trace ids are 16 bytes,
   // compared as two big-endian integers, which is the same order as comparing the bytes. Then
   // cut them into row groups and encode those on the flush threads.
+  struct SortKey {
+    uint64_t hi, lo, start;
+    const Span* span;
+  };
   std::vector<RowGroupJob> jobs;
   std::vector<size_t> first_job;  // per partition, in by_partition's order
+  // Per partition, its spans' keys in order: the trace summaries below find each trace's run by
+  // them, without reading the spans' trace id strings again.
+  std::vector<std::vector<SortKey>> sorted_keys;
   for (auto& [partition, list] : by_partition) {
-    struct SortKey {
-      uint64_t hi, lo, start;
-      const Span* span;
-    };
-    std::vector<SortKey> keys;
+    std::vector<SortKey>& keys = sorted_keys.emplace_back();
     keys.reserve(list.size());
     for (const Span* s : list) {
       keys.push_back({util::DecodeBigEndian64(s->trace_id.data()),
@@ -494,17 +536,21 @@ Status SpanStore::WriteSegments(const std::vector<Span>& spans, uint64_t flushed
       header.max_start = std::max(header.max_start, job.stats.max_start);
       header.row_groups.push_back(std::move(job.stats));
     }
+    const std::vector<SortKey>& keys = sorted_keys[p];
     ++p;
     // Per trace: its summary in this segment, under the trace-id index. Names and services are
-    // gathered in hash sets of views first: a segment has few distinct ones and many spans.
+    // gathered in hash sets of views first: a segment has few distinct ones and many spans. The
+    // spans of one resource mostly share its object (SpanInterner), so a service is looked up
+    // once per object.
     absl::flat_hash_set<std::string_view> services, names;
+    absl::flat_hash_set<const SpanResource*> resources;
     for (size_t i = 0; i < list.size();) {
       TraceSummary summary;
       size_t j = i;
-      for (; j < list.size() && list[j]->trace_id == list[i]->trace_id; ++j) {
+      for (; j < list.size() && keys[j].hi == keys[i].hi && keys[j].lo == keys[i].lo; ++j) {
         const Span& s = *list[j];
         summary.Add(s);
-        services.insert(s.ServiceName());
+        if (resources.insert(&s.Resource()).second) services.insert(s.ServiceName());
         names.insert(s.name);
       }
       batch.Put(h_.index_cf, TraceIndexKey(partition, list[i]->trace_id, segment),
@@ -567,7 +613,7 @@ void SpanStore::FillStats(EngineStats* st) const {
   for (int i = 0; i < kSpanRejectReasonCount; ++i) st->spans_rejected[i] = rejected_[i];
   {
     std::lock_guard lock(mu_);
-    st->spans_buffered = buffer_.size() + (flushing_ ? flushing_->size() : 0);
+    st->spans_buffered = buffered_spans_ + flushing_spans_;
   }
   st->span_segments_written = segments_written_;
   uint64_t total = 0;

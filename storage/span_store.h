@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/background_error.h"
+#include "storage/span_interner.h"
 #include "storage/wal.h"
 #include "tidemark/engine.h"
 #include "tidemark/trace.h"
@@ -37,6 +38,9 @@ struct SpanStoreHandles {
 };
 
 struct SegmentHeader;
+
+// Buffered spans, in the batches appended.
+using SpanBatches = std::vector<std::vector<Span>>;
 
 class SpanStore {
  public:
@@ -83,7 +87,7 @@ class SpanStore {
   Status LoadMeta();
   Status Replay(RecoveryReport* recovery);
   void FlusherLoop();
-  Status WriteSegments(const std::vector<Span>& spans, uint64_t flushed_wal_file);
+  Status WriteSegments(const SpanBatches& batches, uint64_t flushed_wal_file);
   struct RowGroupJob;
   // Encodes every job, on the flusher thread and flush_pool_'s.
   void EncodeRowGroups(std::vector<RowGroupJob>* jobs);
@@ -100,6 +104,8 @@ class SpanStore {
   template <typename Fn>
   void ForEachBuffered(Fn fn);
   void LimitSpan(Span* span, SpanAppendReport* report) const;
+  // Points the spans at the interned resources and scopes equal to theirs.
+  void ShareResources(std::vector<Span>* spans);
   // Orders a trace's spans by start, drops duplicates (retried exports), applies
   // max_spans_per_trace.
   void FinishTrace(std::vector<Span>* spans) const;
@@ -120,15 +126,22 @@ class SpanStore {
   // buffers taken up to its rotation.
   mutable std::mutex mu_;
   std::condition_variable flush_cv_;
-  std::condition_variable space_cv_;                   // notified when a flush takes the buffer
-  std::vector<Span> buffer_;                           // guarded by mu_
-  std::shared_ptr<const std::vector<Span>> flushing_;  // guarded by mu_: being written
-  // The vector of the last flushed buffer, emptied, capacity kept: the next buffer reuses it
-  // instead of growing fresh (page-faulting) memory by doubling. Guarded by mu_.
-  std::vector<Span> spare_buffer_;
+  std::condition_variable space_cv_;  // notified when a flush takes the buffer
+  // Spans kept in the batches they were appended in: an append moves its vector, not each of
+  // its spans, and no buffer-sized array is grown (and page-faulted) at each flush.
+  SpanBatches buffer_;                                     // guarded by mu_
+  size_t buffered_spans_ = 0;                              // guarded by mu_: spans in buffer_
+  std::shared_ptr<const SpanBatches> flushing_;            // guarded by mu_: being written
+  size_t flushing_spans_ = 0;                              // guarded by mu_: spans in flushing_
   std::chrono::steady_clock::time_point oldest_buffered_;  // guarded by mu_
-  bool stopping_ = false;                                  // guarded by mu_
-  std::mutex flush_mu_;                                    // one flush at a time
+  // Appended spans' resources and scopes, so that the buffer's spans of one resource share one
+  // object (span_interner.h). 4,096 distinct ones each before they are forgotten: many more
+  // services than one engine's senders have, and a few MiB at most.
+  std::mutex intern_mu_;
+  SpanInterner<SpanResource> resources_{4096};  // guarded by intern_mu_
+  SpanInterner<SpanScope> scopes_{4096};        // guarded by intern_mu_
+  bool stopping_ = false;                       // guarded by mu_
+  std::mutex flush_mu_;                         // one flush at a time
   std::thread flusher_;
   // Options::span_flush_threads - 1 helpers of the flusher, started by the first flush that
   // needs them; null until then, and when it works alone. Used under flush_mu_.
@@ -151,9 +164,13 @@ template <typename Fn>
 void SpanStore::ForEachBuffered(Fn fn) {
   std::lock_guard lock(mu_);
   if (flushing_) {
-    for (const Span& s : *flushing_) fn(s);
+    for (const std::vector<Span>& batch : *flushing_) {
+      for (const Span& s : batch) fn(s);
+    }
   }
-  for (const Span& s : buffer_) fn(s);
+  for (const std::vector<Span>& batch : buffer_) {
+    for (const Span& s : batch) fn(s);
+  }
 }
 
 }  // namespace tidemark::storage

@@ -194,6 +194,8 @@ void ExpectSameAsProtobuf(const std::string& body, const std::string& what) {
   }
   const std::vector<Span> expected = ReferenceSpans(parsed);
   ASSERT_EQ(decoded.size(), expected.size()) << what;
+  // Sized once for the whole request: the vector becomes a span buffer batch as it is.
+  EXPECT_EQ(decoded.capacity(), decoded.size()) << what;
   for (size_t i = 0; i < expected.size(); ++i) ASSERT_TRUE(decoded[i] == expected[i]) << what;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "storage/span_interner.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 #include "tidemark/engine.h"
@@ -176,6 +177,99 @@ TEST(Spans, InvalidSpansAreRejectedOneByOne) {
   EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kEndBeforeStart)], 1u);
   EXPECT_EQ(r->rejected_by_reason[static_cast<int>(SpanRejectReason::kTooOld)], 1u);
   EXPECT_EQ(r->first_rejections.size(), 4u);
+}
+
+// Spans accepted around rejected ones are stored in their order, each with its own content.
+TEST(Spans, SpansBetweenRejectedOnesAreStoredWhole) {
+  TempDir dir;
+  auto engine = Open(dir.path());
+  std::vector<Span> spans;
+  for (int i = 0; i < 6; ++i) spans.push_back(FullSpan(7, i + 1, kNow - 50 * kSecond + i));
+  std::vector<Span> accepted = {spans[0], spans[2], spans[4], spans[5]};
+  spans[1].span_id = "short";
+  spans[3].trace_id = std::string(16, '\0');
+  auto r = engine->AppendSpans(spans);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->accepted, 4u);
+  EXPECT_EQ(r->rejected, 2u);
+  auto got = engine->GetTrace(Id(7, 16));  // from the buffer
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameSpans(*got, accepted);
+  ASSERT_TRUE(engine->Flush().ok());
+  got = engine->GetTrace(Id(7, 16));  // from a segment
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameSpans(*got, accepted);
+}
+
+// Every request decodes its own resource objects; the buffer gives equal ones one object, so it
+// holds each resource once however many requests brought it.
+TEST(Spans, BufferedSpansOfEqualResourcesShareOneObject) {
+  TempDir dir;
+  auto engine = Open(dir.path());
+  for (int batch = 0; batch < 3; ++batch) {
+    // FullSpan makes new resource and scope objects for every span; traces 1 and 7 have equal
+    // resources, trace 2 another.
+    std::vector<Span> spans = {FullSpan(1, batch * 10 + 1, kNow - 20 * kSecond + batch),
+                               FullSpan(2, batch * 10 + 2, kNow - 20 * kSecond + batch),
+                               FullSpan(7, batch * 10 + 3, kNow - 20 * kSecond + batch)};
+    ASSERT_TRUE(engine->AppendSpans(std::move(spans)).ok());
+  }
+  auto one = engine->GetTrace(Id(1, 16));
+  auto two = engine->GetTrace(Id(2, 16));
+  auto three = engine->GetTrace(Id(7, 16));
+  ASSERT_TRUE(one.ok() && two.ok() && three.ok());
+  ASSERT_EQ(one->size(), 3u);
+  ASSERT_EQ(three->size(), 3u);
+  for (const Span& s : *one) {
+    EXPECT_EQ(s.resource.get(), (*one)[0].resource.get());
+    EXPECT_EQ(s.scope.get(), (*one)[0].scope.get());
+  }
+  for (const Span& s : *three) EXPECT_EQ(s.resource.get(), (*one)[0].resource.get());
+  for (const Span& s : *two) {
+    EXPECT_NE(s.resource.get(), (*one)[0].resource.get());
+    EXPECT_EQ(s.resource.get(), (*two)[0].resource.get());
+    EXPECT_EQ(s.scope.get(), (*one)[0].scope.get());  // every span's scope is equal
+  }
+}
+
+TEST(SpanInterner, EqualValuesShareTheFirstObject) {
+  storage::SpanInterner<SpanResource> interner(8);
+  auto make = [](const std::string& service) {
+    SpanResource r;
+    r.attributes = {{"service.name", AnyValue::String(service)}};
+    return std::make_shared<const SpanResource>(std::move(r));
+  };
+  const auto a = make("a");
+  EXPECT_EQ(interner.Intern(a), a);
+  EXPECT_EQ(interner.Intern(make("a")), a);
+  const auto b = make("b");
+  EXPECT_EQ(interner.Intern(b), b);
+  EXPECT_EQ(interner.Intern(nullptr), nullptr);
+  EXPECT_EQ(interner.size(), 2u);
+  // A value unequal to itself (a NaN attribute) is still found by its own object.
+  SpanResource with_nan;
+  with_nan.attributes = {{"x", AnyValue::Double(std::numeric_limits<double>::quiet_NaN())}};
+  const auto nan = std::make_shared<const SpanResource>(with_nan);
+  EXPECT_EQ(interner.Intern(nan), nan);
+  EXPECT_EQ(interner.Intern(nan), nan);
+  EXPECT_EQ(interner.size(), 3u);
+}
+
+TEST(SpanInterner, ForgetsEverythingPastItsBound) {
+  storage::SpanInterner<SpanScope> interner(4);
+  auto make = [](int i) {
+    SpanScope scope;
+    scope.name = "scope-" + std::to_string(i);
+    return std::make_shared<const SpanScope>(std::move(scope));
+  };
+  for (int i = 0; i < 4; ++i) interner.Intern(make(i));
+  EXPECT_EQ(interner.size(), 4u);
+  // The fifth distinct value starts over: the earlier ones are no longer matched.
+  interner.Intern(make(4));
+  EXPECT_EQ(interner.size(), 1u);
+  const auto again = make(0);
+  EXPECT_EQ(interner.Intern(again), again);
+  EXPECT_EQ(interner.size(), 2u);
 }
 
 TEST(Spans, LimitsTruncateAndCountLikeSdks) {
