@@ -114,12 +114,22 @@ int64_t ThreadCpuNs() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-// One remote_write-sized request: samples[begin, end) of `series`, committed together.
+// One remote_write-sized request: samples[begin, end) of `series`, committed together. With
+// `refs` (one per series, 0 until known) a series is added by the ref its first sample returned,
+// as the server's receivers do (remote_write's and OTLP's series cache, the scrape cache);
+// without, by its labels, as an embedding program that keeps no refs does.
 void SendRequest(Engine* engine, const std::vector<Labels>& series,
-                 const std::vector<Sample>& samples, size_t begin, size_t end, SendCounts* counts) {
+                 const std::vector<Sample>& samples, size_t begin, size_t end, SendCounts* counts,
+                 std::vector<SeriesRef>* refs = nullptr) {
   auto app = engine->NewAppender();
   for (size_t i = begin; i < end; ++i) {
-    app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
+    if (refs == nullptr) {
+      app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
+      continue;
+    }
+    SeriesRef& ref = (*refs)[i];
+    if (ref != 0 && app->TryAdd(ref, samples[i].timestamp_ms, samples[i].value) != 0) continue;
+    ref = app->Add(series[i], samples[i].timestamp_ms, samples[i].value);
   }
   auto r = app->Commit();
   if (!r.ok()) {
@@ -283,6 +293,8 @@ BENCHMARK(BM_EvaluateRuleGroups)->Unit(benchmark::kMillisecond)->UseRealTime()->
 
 // The load's scrapes as fast as the engine takes them, for 30 s, and the rules' series' scrapes
 // on their schedule; with rules:1 the rules manager evaluates the 100 groups every 15 s meanwhile.
+// refs:1 adds the load's samples by series ref after each series' first, as the server's
+// receivers do; refs:0 by labels, every sample looking its series up in the index.
 void BM_IngestWithRules(benchmark::State& state) {
   Fixture* f = GetFixture();
   if (!f) {
@@ -290,6 +302,7 @@ void BM_IngestWithRules(benchmark::State& state) {
     return;
   }
   const bool with_rules = state.range(0) == 1;
+  const bool by_ref = state.range(1) == 1;
   uint64_t appended = 0, rejected_total = 0, live_appended = 0, failed_total = 0;
   // The writers' own CPU time over the timed phase: with the rules running the writers have been
   // seen to spend more CPU per sample (docs/benchmarks.md, issue 11).
@@ -316,6 +329,8 @@ void BM_IngestWithRules(benchmark::State& state) {
     const auto start = std::chrono::steady_clock::now();
     const int n_writers = Writers();
     ScrapeFeed feed(f->load.get(), n_writers);
+    // Writers own disjoint blocks of series, so each ref has one writer.
+    std::vector<SeriesRef> load_refs(f->load_labels.size(), 0);
     std::vector<std::thread> writers;
     for (int w = 0; w < n_writers; ++w) {
       writers.emplace_back([&, w] {
@@ -330,7 +345,8 @@ void BM_IngestWithRules(benchmark::State& state) {
           for (size_t begin = static_cast<size_t>(w) * kBlock; begin < samples.size() && !stop;
                begin += static_cast<size_t>(n_writers) * kBlock) {
             SendRequest(f->engine.get(), series, samples, begin,
-                        std::min(samples.size(), begin + kBlock), &load_counts);
+                        std::min(samples.size(), begin + kBlock), &load_counts,
+                        by_ref ? &load_refs : nullptr);
           }
         }
         writer_cpu_ns += ThreadCpuNs() - cpu_start;
@@ -394,9 +410,8 @@ void BM_IngestWithRules(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_IngestWithRules)
-    ->ArgName("rules")
-    ->Arg(0)
-    ->Arg(1)
+    ->ArgNames({"rules", "refs"})
+    ->ArgsProduct({{0, 1}, {1, 0}})
     ->Unit(benchmark::kSecond)
     ->UseRealTime()
     ->Iterations(1);

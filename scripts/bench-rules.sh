@@ -3,9 +3,14 @@
 #
 #   scripts/bench-rules.sh [ROUNDS] [NICE...]      # defaults: 3 rounds, nice 0
 #   BENCH=/tmp/old_rules_bench scripts/bench-rules.sh 3 0 10
+#   REFS=0 scripts/bench-rules.sh 3                # writers add by labels, not by series ref
 #
-# BM_IngestWithRules registers rules:0 and rules:1; run in one process, the second run ingests
-# into an engine already holding the first run's 60 million samples and starts behind. So every
+# The writers add each series' samples after its first by the ref it returned, as the server's
+# receivers do (REFS=1, the default); REFS=0 looks every sample's series up by its labels, as an
+# embedding program that keeps no refs does.
+# BM_IngestWithRules registers rules:0 and rules:1 (each with refs:1 and refs:0); run in one
+# process, the second run ingests into an engine already holding the first run's 60 million
+# samples and starts behind. So every
 # run here starts a fresh process with the same data, and rules:0 and rules:1 alternate, so that
 # the machine's drift falls on both. Prints one line per pair (ingestion alone, with the rules,
 # the change, the writers' CPU per sample alone and with the rules, and the rule groups'
@@ -14,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-build/benchmarks/tidemark_rules_bench}
 ROUNDS=${1:-3}
+REFS=${REFS:-1}
 shift || true
 NICES=("$@")
 [ ${#NICES[@]} -eq 0 ] && NICES=(0)
@@ -29,7 +35,8 @@ rate() {
                          sub(/[Mk]$/, "", v); printf "%.0f", v * m }'
 }
 run() {
-  TIDEMARK_BENCH_RULE_NICE=$1 "$BENCH" --benchmark_filter="IngestWithRules/rules:$2" 2>&1 | tail -1
+  TIDEMARK_BENCH_RULE_NICE=$1 "$BENCH" --benchmark_filter="IngestWithRules/rules:$2/refs:$REFS/" \
+    2>&1 | tail -1
 }
 
 declare -A changes
