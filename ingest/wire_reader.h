@@ -114,6 +114,21 @@ bool ForEachField(std::string_view data, OnField on_field) {
   return true;
 }
 
+// The number of length-delimited fields numbered `field` in the message `data`, counted up to
+// its first malformed field (decoding it then reports the problem): how many elements a repeated
+// message field will decode into, so that their vector is sized once.
+inline size_t CountLengthDelimited(std::string_view data, uint32_t field) {
+  WireReader r(data);
+  size_t n = 0;
+  while (!r.done()) {
+    uint32_t f = 0;
+    int type = 0;
+    if (!r.Tag(&f, &type) || !r.Skip(type)) break;
+    if (f == field && type == kLengthDelimited) ++n;
+  }
+  return n;
+}
+
 }  // namespace tidemark::ingest
 
 #endif  // TIDEMARK_INGEST_WIRE_READER_H_

@@ -13,6 +13,7 @@
 #include "ingest/otlp_common.h"
 #include "ingest/otlp_json.h"
 #include "ingest/otlp_traces_out.h"
+#include "ingest/wire_reader.h"
 
 namespace tidemark::ingest {
 namespace {
@@ -194,8 +195,12 @@ void ExpectSameAsProtobuf(const std::string& body, const std::string& what) {
   }
   const std::vector<Span> expected = ReferenceSpans(parsed);
   ASSERT_EQ(decoded.size(), expected.size()) << what;
-  // Sized once for the whole request: the vector becomes a span buffer batch as it is.
+  // Sized once for the whole request: the vector becomes a span buffer batch as it is. So are
+  // the spans' attributes.
   EXPECT_EQ(decoded.capacity(), decoded.size()) << what;
+  for (const Span& span : decoded) {
+    EXPECT_EQ(span.attributes.capacity(), span.attributes.size()) << what;
+  }
   for (size_t i = 0; i < expected.size(); ++i) ASSERT_TRUE(decoded[i] == expected[i]) << what;
 }
 
@@ -233,6 +238,27 @@ TEST(OtlpTraceDecoder, SpansOfOneResourceAndScopeShareThem) {
     }
     EXPECT_EQ(k, decoded.size());
   }
+}
+
+// Counting a repeated field's elements stops at the first malformed field; the decoder then
+// reports it.
+TEST(WireReader, CountsLengthDelimitedFieldsUpToTheFirstMalformedOne) {
+  trace::Span span;
+  span.set_name("x");
+  for (int i = 0; i < 5; ++i) span.add_attributes()->set_key("k" + std::to_string(i));
+  span.set_start_time_unix_nano(7);
+  const std::string body = span.SerializeAsString();
+  EXPECT_EQ(CountLengthDelimited(body, 9), 5u);
+  EXPECT_EQ(CountLengthDelimited(body, 5), 1u);   // the name
+  EXPECT_EQ(CountLengthDelimited(body, 7), 0u);   // fixed64, not length-delimited
+  EXPECT_EQ(CountLengthDelimited(body, 11), 0u);  // no events
+  EXPECT_EQ(CountLengthDelimited("", 9), 0u);
+  // Cut inside the fourth attribute: three are whole.
+  const size_t fourth = body.find("k3");
+  ASSERT_NE(fourth, std::string::npos);
+  EXPECT_EQ(CountLengthDelimited(std::string_view(body).substr(0, fourth), 9), 3u);
+  // A length past the end counts nothing after it.
+  EXPECT_EQ(CountLengthDelimited(std::string("\x4a\x7f\x0a", 3), 9), 0u);
 }
 
 TEST(OtlpTraceDecoder, AgreesWithProtobufOnTruncationsAndCorruptions) {
