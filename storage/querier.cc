@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "storage/block_codec.h"
@@ -140,7 +141,9 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
   struct Plan {
     SeriesRead* read;
     std::vector<std::shared_ptr<const HeadChunk>> chunks;
-    HeadChunk open;
+    // A copy of the open chunk, when in range; empty otherwise, so that a plan answered from the
+    // head under the lock (every rule's read) never builds one.
+    std::optional<HeadChunk> open;
     bool head_decoded = false;
     int64_t stored_min = 0, stored_max = -1;  // the range to read from stored blocks, if any
     int64_t head_from = 0;                    // the head chunks are read from here to maxt
@@ -216,7 +219,7 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       for (const auto& c : s.closed) {
         if (head_in_range(*c)) plan.chunks.push_back(c);
       }
-      if (head_in_range(s.head)) plan.open = s.head;
+      if (head_in_range(s.head)) plan.open.emplace(s.head);
     }
     first_partition =
         std::min(first_partition, PartitionOf(plan.stored_min, partition_duration_ms_));
@@ -309,7 +312,7 @@ void DbEngine::ReadSeriesBatch(std::vector<SeriesRead*>& batch, int64_t mint, in
       for (const auto& c : plan.chunks) {
         AppendChunkSamples(*c, plan.head_from, maxt, &r.samples, &r.status);
       }
-      AppendChunkSamples(plan.open, plan.head_from, maxt, &r.samples, &r.status);
+      if (plan.open) AppendChunkSamples(*plan.open, plan.head_from, maxt, &r.samples, &r.status);
     }
     // Sources are each sorted; a chunk being checkpointed may be read from both the head and the
     // store, so merge duplicates away when order is broken.
