@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "ingest/otlp_wire.h"
 
@@ -29,10 +30,10 @@ class TraceDecoder : public OtlpWireDecoder {
     // from a Collector carries many ResourceSpans, and growing the vector at each moved every
     // span decoded so far; the vector becomes the span buffer's batch, so no slack either.
     spans->reserve(spans->size() + pending_.size());
-    for (const PendingSpan& p : pending_) {
+    for (PendingSpan& p : pending_) {
       Span& s = spans->emplace_back();
-      s.resource = p.resource;
-      s.scope = p.scope;
+      s.resource = std::move(p.resource);
+      s.scope = std::move(p.scope);
       if (!SpanMessage(p.body, &s)) return error();
     }
     return Status::OK();

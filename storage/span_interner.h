@@ -36,17 +36,17 @@ class SpanInterner {
   // The interned object equal to *value, or value itself, now interned. Null stays null.
   std::shared_ptr<const T> Intern(std::shared_ptr<const T> value) {
     if (value == nullptr) return value;
-    std::vector<std::shared_ptr<const T>>& same = by_fingerprint_[FingerprintOf(*value)];
-    for (const std::shared_ptr<const T>& known : same) {
-      if (known == value || *known == *value) return known;
+    const size_t fingerprint = FingerprintOf(*value);
+    if (auto it = by_fingerprint_.find(fingerprint); it != by_fingerprint_.end()) {
+      for (const std::shared_ptr<const T>& known : it->second) {
+        if (known == value || *known == *value) return known;
+      }
     }
     if (size_ >= max_values_) {
       by_fingerprint_.clear();
       size_ = 0;
-      by_fingerprint_[FingerprintOf(*value)].push_back(value);
-    } else {
-      same.push_back(value);
     }
+    by_fingerprint_[fingerprint].push_back(value);
     ++size_;
     return value;
   }

@@ -1,7 +1,6 @@
 #include "storage/span_row_group.h"
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/hash/hash.h>
 #include <absl/strings/string_view.h>
 #include <zstd.h>
 
